@@ -1,0 +1,35 @@
+# kpibot: the two commands of the README, and the developer's others.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := out/demo
+DEMO_TODAY ?=
+
+.PHONY: demo test lint bench clean venv
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Reinstall only when the project's metadata changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(BIN)/kpibot demo-tour --out $(DEMO_DIR) $(if $(DEMO_TODAY),--today $(DEMO_TODAY),)
+
+test: venv
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+
+lint: venv
+	$(BIN)/ruff check bot grammar metrics charts salesforce tests bench
+	$(BIN)/mypy bot grammar metrics charts salesforce
+
+bench: venv
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) out data .pytest_cache

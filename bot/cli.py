@@ -1,0 +1,28 @@
+"""The `kpibot` command. Each group of subcommands lives in its own module and registers here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot import cli_ask, cli_data, cli_digest, cli_slack, cli_tour
+
+app = typer.Typer(
+    name="kpibot",
+    help="Sales KPIs from Salesforce, asked in English or Chinese.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+for module in (cli_data, cli_ask, cli_slack, cli_digest, cli_tour):
+    module.register(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

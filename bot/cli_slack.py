@@ -1,0 +1,9 @@
+"""kpibot subcommands: slack."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

@@ -1,0 +1,133 @@
+"""app.yaml: every setting of kpibot, validated at start-up, every problem reported at once.
+
+The file is chosen by ``--config PATH``, else ``$KPIBOT_CONFIG``, else ``./app.yaml`` (defaults
+when there is none). The database by ``--db PATH``, else ``$KPIBOT_DB``, else ``database:``.
+Relative paths in the file are relative to the file's folder. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from metrics.errors import ConfigError
+from metrics.settings import OrgSettings
+from salesforce.settings import SalesforceSettings
+
+
+class AccessSettings(BaseModel):
+    """Who may ask, and where the bot answers. Empty lists mean everyone / everywhere."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    users: list[str] = Field(default_factory=list)  # Slack user ids (U…), emails, or @usergroup / S… ids
+    channels: list[str] = Field(default_factory=list)  # channel ids (C…) or "#names"; DMs always allowed
+
+
+class AppConfig(OrgSettings):
+    """The whole of app.yaml. The org settings (timezone, currency, …) sit at the top level."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database: str = "data/kpibot.duckdb"
+    state_database: str = "data/kpibot-state.sqlite"  # audit log, digests, subscriptions
+    catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
+    query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    admin_channel: str | None = None  # failed digests and alerts are reported here
+    digests: list[dict[str, Any]] = Field(default_factory=list)
+    alerts: list[dict[str, Any]] = Field(default_factory=list)
+
+    # Filled by load(): where the file was, to resolve relative paths. Not a YAML key.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    db_override: str | None = Field(default=None, exclude=True)
+
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def db_path(self) -> Path:
+        if self.db_override:
+            return Path(self.db_override).expanduser()
+        return self.path(self.database)
+
+    @property
+    def state_path(self) -> Path:
+        return self.path(self.state_database)
+
+    @property
+    def catalog_path(self) -> Path | None:
+        return self.path(self.catalog) if self.catalog else None
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _message(err: dict[str, Any]) -> str:
+    msg = str(err.get("msg", ""))
+    if err.get("type") == "extra_forbidden":
+        return "is not a known setting (see docs/configuration.md)"
+    if msg.startswith("Value error, "):
+        msg = msg.removeprefix("Value error, ")
+    inp = err.get("input")
+    if err.get("type") in {"int_parsing", "float_parsing", "bool_parsing", "string_type", "list_type", "dict_type"}:
+        msg = f"{msg} (got {inp!r})"
+    return msg
+
+
+def problems_of(exc: ValidationError) -> list[str]:
+    """Pydantic's errors as ``key.path: what is wrong`` lines."""
+    return [f"{_loc(tuple(e['loc']))}: {_message(dict(e))}" for e in exc.errors()]
+
+
+def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("KPIBOT_CONFIG")
+    if env:
+        return Path(env)
+    default = Path("app.yaml")
+    return default if default.exists() else None
+
+
+def load(config: str | os.PathLike[str] | None = None, db: str | None = None) -> AppConfig:
+    """Read and validate the configuration. Raises ConfigError listing every problem."""
+    path = find_config(config)
+    data: Any = {}
+    if path is not None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError([f"{path}: no such file"], source=str(path)) from None
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+            raise ConfigError([f"{where}not valid YAML ({getattr(e, 'problem', e)})"], str(path)) from None
+        if not isinstance(data, dict):
+            raise ConfigError(["(top level): must be a mapping of settings"], str(path))
+    for reserved in ("base_dir", "db_override"):
+        if reserved in data:
+            raise ConfigError([f"{reserved}: is not a known setting"], str(path or "app.yaml"))
+    base = path.parent if path is not None else Path(".")
+    try:
+        cfg = AppConfig.model_validate(
+            {**data, "base_dir": base, "db_override": db or os.environ.get("KPIBOT_DB")}
+        )
+    except ValidationError as e:
+        raise ConfigError(problems_of(e), str(path or "app.yaml")) from None
+    return cfg

@@ -1,0 +1,199 @@
+"""The cache's tables: one per Salesforce object, fields under their API names.
+
+This table is the single description of the cache layout. The Data Export loader, the demo org,
+the Salesforce sync and the metrics compiler all read it; docs/cache.md is written from it.
+
+Types follow Salesforce's: datetimes are ``TIMESTAMPTZ`` (instants, stored in UTC), dates are
+``DATE``, checkboxes ``BOOLEAN``, currency ``DECIMAL(18,2)``. Deleted records are never stored:
+the loader drops ``IsDeleted = true`` rows and the sync deletes them, so no table has
+``IsDeleted``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Salesforce field type → DuckDB column type.
+ID = "VARCHAR"
+TEXT = "VARCHAR"
+DATETIME = "TIMESTAMPTZ"
+DATE = "DATE"
+BOOL = "BOOLEAN"
+MONEY = "DECIMAL(18,2)"
+INT = "INTEGER"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    required: bool = False  # a Data Export without this column is refused
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class SObject:
+    name: str
+    fields: tuple[Field, ...]
+    # The field an incremental sync advances on (SystemModstamp, else CreatedDate).
+    watermark: str = "SystemModstamp"
+    doc: str = ""
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    def ddl(self, table: str | None = None) -> str:
+        cols = ",\n  ".join(
+            f'"{f.name}" {f.type}' + (" PRIMARY KEY" if f.name == "Id" else "") for f in self.fields
+        )
+        return f'CREATE TABLE "{table or self.table}" (\n  {cols}\n)'
+
+
+def _common(*extra: Field) -> tuple[Field, ...]:
+    return (
+        Field("Id", ID, required=True, doc="18-character Salesforce id"),
+        *extra,
+        Field("CreatedDate", DATETIME, required=True),
+        Field("SystemModstamp", DATETIME),
+    )
+
+
+OBJECTS: tuple[SObject, ...] = (
+    SObject(
+        "User",
+        _common(
+            Field("Name", TEXT, required=True, doc="shown as the rep"),
+            Field("Email", TEXT),
+            Field("Department", TEXT, doc="team, e.g. Outbound / Inbound"),
+            Field("IsActive", BOOL),
+        ),
+        doc="Sales reps; Rep = a record's OwnerId shown as User.Name.",
+    ),
+    SObject(
+        "Account",
+        _common(
+            Field("Name", TEXT, required=True),
+            Field("Industry", TEXT),
+            Field("OwnerId", ID),
+        ),
+    ),
+    SObject(
+        "Contact",
+        _common(
+            Field("Name", TEXT),
+            Field("AccountId", ID),
+            Field("OwnerId", ID),
+            Field("Email", TEXT),
+            Field("LeadSource", TEXT),
+        ),
+    ),
+    SObject(
+        "Lead",
+        _common(
+            Field("Name", TEXT),
+            Field("Company", TEXT),
+            Field("OwnerId", ID, required=True),
+            Field("LeadSource", TEXT),
+            Field("Status", TEXT),
+            Field("IsConverted", BOOL, required=True),
+            Field("ConvertedDate", DATE),
+            Field("ConvertedOpportunityId", ID),
+            Field("ConvertedContactId", ID),
+            Field("ConvertedAccountId", ID),
+        ),
+    ),
+    SObject(
+        "Opportunity",
+        _common(
+            Field("Name", TEXT, required=True),
+            Field("AccountId", ID),
+            Field("OwnerId", ID, required=True),
+            Field("LeadSource", TEXT),
+            Field("StageName", TEXT, required=True),
+            Field("Type", TEXT),
+            Field("Amount", MONEY),
+            Field("CloseDate", DATE, required=True),
+            Field("IsClosed", BOOL, required=True),
+            Field("IsWon", BOOL, required=True),
+        ),
+    ),
+    SObject(
+        "OpportunityHistory",
+        _common(
+            Field("OpportunityId", ID, required=True),
+            Field("StageName", TEXT, required=True),
+            Field("Amount", MONEY),
+            Field("CloseDate", DATE),
+        ),
+        doc="One row per change of an opportunity; time in stage is derived from it.",
+    ),
+    SObject(
+        "Task",
+        _common(
+            Field("WhoId", ID, doc="lead or contact"),
+            Field("WhatId", ID),
+            Field("OwnerId", ID, required=True),
+            Field("Subject", TEXT),
+            Field("TaskSubtype", TEXT, doc="Call, Email, Task, …"),
+            Field("Type", TEXT),
+            Field("CallType", TEXT, doc="Inbound, Outbound, Internal"),
+            Field("CallDisposition", TEXT),
+            Field("CallDurationInSeconds", INT),
+            Field("ActivityDate", DATE),
+            Field("Status", TEXT),
+        ),
+    ),
+    SObject(
+        "Event",
+        _common(
+            Field("WhoId", ID),
+            Field("WhatId", ID),
+            Field("OwnerId", ID, required=True),
+            Field("Subject", TEXT),
+            Field("Type", TEXT, doc="Meeting, Demo, …"),
+            Field("StartDateTime", DATETIME),
+            Field("EndDateTime", DATETIME),
+            Field("ActivityDate", DATE),
+        ),
+    ),
+)
+
+BY_NAME: dict[str, SObject] = {o.name: o for o in OBJECTS}
+
+# Bookkeeping tables, one row per object and one per snapshot. Names start with an underscore so
+# they can never collide with a Salesforce object.
+META_OBJECTS = "_kpibot_objects"
+META_SNAPSHOT = "_kpibot_snapshot"
+META_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {META_OBJECTS} (
+  object VARCHAR PRIMARY KEY,
+  source VARCHAR NOT NULL,          -- 'demo', 'export:<path>', 'salesforce:<instance>'
+  refreshed_at TIMESTAMPTZ NOT NULL,-- when this object's data was last brought in
+  row_count BIGINT NOT NULL,
+  watermark TIMESTAMPTZ             -- sync: the highest SystemModstamp/CreatedDate seen
+)""",
+    f"""CREATE TABLE IF NOT EXISTS {META_SNAPSHOT} (
+  created_at TIMESTAMPTZ NOT NULL,  -- when this snapshot was published
+  source VARCHAR NOT NULL,
+  data_as_of TIMESTAMPTZ NOT NULL   -- the oldest refreshed_at of its objects
+)""",
+)
+
+
+def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
+    """Create every object table and the bookkeeping tables on a DuckDB connection."""
+    for obj in objects:
+        con.execute(obj.ddl())  # type: ignore[attr-defined]
+    for ddl in META_DDL:
+        con.execute(ddl)  # type: ignore[attr-defined]

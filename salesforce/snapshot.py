@@ -1,0 +1,236 @@
+"""Immutable snapshots of the cache, published atomically.
+
+DuckDB lets one process write a file at a time, and a read-only open fails while another
+process holds it for writing. kpibot therefore never writes the file that readers use:
+
+* ``database`` (``data/kpibot.duckdb``) is a symbolic link to the current snapshot, a complete,
+  checkpointed DuckDB file in ``data/kpibot.duckdb.d/``;
+* a writer (``load``, ``demo``, ``sync``) takes the writer lock, copies the current snapshot to a
+  new file (or starts empty), changes it, checkpoints and closes it, then swaps the link with one
+  ``rename(2)``: readers see the old state or the new one, never half of one;
+* readers (``ask``, ``serve``) open the link's target read-only and, before each question, check
+  with one ``readlink`` whether it moved; if so they open the new snapshot. An old snapshot stays
+  readable for as long as a reader has it open, even after it is removed.
+
+A failed writer leaves only a stray file in the snapshot folder, which the next writer removes;
+the link, and so the data every reader sees, is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from salesforce import schema
+
+KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
+PENDING_PREFIX = "pending-"
+
+
+class CacheMissing(Exception):
+    """There is no published snapshot yet (run `kpibot demo`, `load` or `sync`)."""
+
+
+class WriterBusy(Exception):
+    """Another process is writing the cache."""
+
+
+def snapshot_dir(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".d")
+
+
+def current_target(db_path: Path) -> Path | None:
+    """The snapshot file the link points to, or the file itself when it is a plain file."""
+    try:
+        if db_path.is_symlink():
+            target = Path(os.readlink(db_path))
+            return target if target.is_absolute() else db_path.parent / target
+    except FileNotFoundError:
+        return None
+    return db_path if db_path.exists() else None
+
+
+@contextlib.contextmanager
+def writer_lock(db_path: Path, *, wait: float = 600.0) -> Iterator[None]:
+    """Serialise writers. Waits up to ``wait`` seconds, then raises WriterBusy."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WriterBusy(f"another kpibot process is writing {db_path}") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class SnapshotWriter:
+    """Build the next snapshot aside, then publish it.
+
+    >>> with open_writer(Path("data/kpibot.duckdb"), source="demo") as w:  # doctest: +SKIP
+    ...     w.con.execute("INSERT INTO Lead ...")
+
+    Leaving the block normally publishes; an exception discards the new file and re-raises.
+    """
+
+    def __init__(self, db_path: Path, con: duckdb.DuckDBPyConnection, path: Path, source: str):
+        self.db_path = db_path
+        self.con = con
+        self.path = path
+        self.source = source
+
+    def mark_refreshed(
+        self,
+        obj: str,
+        *,
+        source: str | None = None,
+        refreshed_at: datetime | None = None,
+        watermark: datetime | None = None,
+    ) -> None:
+        """Record that ``obj`` was refreshed now (row count taken from its table)."""
+        (count,) = self.con.execute(f'SELECT count(*) FROM "{obj}"').fetchone()  # type: ignore[misc]
+        self.con.execute(
+            f"INSERT OR REPLACE INTO {schema.META_OBJECTS} VALUES (?, ?, ?, ?, ?)",
+            [obj, source or self.source, refreshed_at or datetime.now(UTC), count, watermark],
+        )
+
+
+@contextlib.contextmanager
+def open_writer(
+    db_path: Path, *, source: str, fresh: bool = False, wait: float = 600.0
+) -> Iterator[SnapshotWriter]:
+    """Open the next snapshot for writing: a copy of the current one, or empty when ``fresh``.
+
+    An empty snapshot has every table of ``schema.OBJECTS`` created.
+    """
+    db_path = Path(db_path)
+    with writer_lock(db_path, wait=wait):
+        sdir = snapshot_dir(db_path)
+        sdir.mkdir(parents=True, exist_ok=True)
+        _remove_pending(sdir)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        pending = sdir / f"{PENDING_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
+        current = current_target(db_path)
+        if current is not None and not fresh:
+            shutil.copyfile(current, pending)
+        con = duckdb.connect(str(pending))
+        try:
+            if current is None or fresh:
+                schema.create_all(con)
+            else:
+                for ddl in schema.META_DDL:
+                    con.execute(ddl)
+            writer = SnapshotWriter(db_path, con, pending, source)
+            yield writer
+            _finish(con, source)
+            con.close()
+        except BaseException:
+            con.close()
+            pending.unlink(missing_ok=True)
+            raise
+        final = sdir / pending.name.removeprefix(PENDING_PREFIX)
+        os.replace(pending, final)
+        _publish(db_path, final)
+        _collect_garbage(sdir, keep=final)
+
+
+def _finish(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    now = datetime.now(UTC)
+    row = con.execute(f"SELECT min(refreshed_at) FROM {schema.META_OBJECTS}").fetchone()
+    as_of = row[0] if row and row[0] is not None else now
+    con.execute(f"DELETE FROM {schema.META_SNAPSHOT}")
+    con.execute(f"INSERT INTO {schema.META_SNAPSHOT} VALUES (?, ?, ?)", [now, source, as_of])
+    con.execute("CHECKPOINT")
+
+
+def _publish(db_path: Path, final: Path) -> None:
+    if db_path.exists() and not db_path.is_symlink():
+        # A plain DuckDB file from elsewhere: keep it as the first snapshot.
+        os.replace(db_path, snapshot_dir(db_path) / f"imported-{uuid.uuid4().hex[:8]}.duckdb")
+    tmp_link = db_path.with_name(f".{db_path.name}.{uuid.uuid4().hex[:8]}.link")
+    os.symlink(os.path.relpath(final, db_path.parent), tmp_link)
+    os.replace(tmp_link, db_path)
+    # Make the rename durable before anyone is told the load succeeded.
+    fd = os.open(db_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_pending(sdir: Path) -> None:
+    for p in sdir.glob(f"{PENDING_PREFIX}*"):
+        p.unlink(missing_ok=True)
+
+
+def _collect_garbage(sdir: Path, *, keep: Path) -> None:
+    snaps = sorted(
+        (p for p in sdir.glob("*.duckdb") if not p.name.startswith(PENDING_PREFIX)),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in snaps[KEEP_SNAPSHOTS:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+            old.with_name(old.name + ".wal").unlink(missing_ok=True)
+
+
+class SnapshotReader:
+    """A read-only view of the latest published snapshot, reopened when a new one appears.
+
+    Thread-safe: ``cursor()`` hands each caller its own cursor on the shared connection.
+    """
+
+    def __init__(self, db_path: Path):
+        self.db_path = Path(db_path)
+        self._lock = threading.Lock()
+        self._target: Path | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def _refresh(self) -> duckdb.DuckDBPyConnection:
+        target = current_target(self.db_path)
+        if target is None:
+            raise CacheMissing(str(self.db_path))
+        with self._lock:
+            if self._con is None or target != self._target:
+                # The old connection is dropped, not closed: cursors that other threads took
+                # from it finish their query, and it closes when the last one goes.
+                self._con = duckdb.connect(str(target), read_only=True)
+                self._target = target
+            return self._con
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._refresh().cursor()
+
+    @property
+    def target(self) -> Path | None:
+        return self._target
+
+    def data_as_of(self) -> datetime | None:
+        cur = self.cursor()
+        row = cur.execute(f"SELECT data_as_of FROM {schema.META_SNAPSHOT} LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+            self._con = None
+            self._target = None
