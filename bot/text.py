@@ -1,0 +1,114 @@
+"""An answer as plain text: the restatement, notes, "data as of" and a readable aligned table.
+
+Used by `kpibot ask` and anywhere a monospace table is wanted (Slack code blocks, digest
+details). Values are formatted by metrics.format, so every surface shows the same number.
+
+>>> print(render_table(["rep", "calls"], [["Alice", "1,204"], ["温家豪", "87"]]))  # doctest: +SKIP
+rep     calls
+------  -----
+Alice   1,204
+温家豪     87
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from metrics.answer import Answer, Column
+from metrics.catalog import GRAINS
+from metrics.format import format_bucket, format_growth, format_label, format_value
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters are two wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap
+
+
+def format_cell(
+    value: Any, col: Column, *, currency: str = "USD", fiscal_start_month: int = 1
+) -> str:
+    if col.role == "growth":
+        return format_growth(value)
+    if col.role == "dimension":
+        if col.name in GRAINS and isinstance(value, date):
+            return format_bucket(value, col.name, fiscal_start_month=fiscal_start_month)
+        return format_label(value)
+    if col.format == "date" and isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return format_value(value, col.format, currency=currency)
+
+
+def _is_right_aligned(col: Column) -> bool:
+    return col.role in ("metric", "previous", "growth") or col.format not in ("text", "date")
+
+
+def render_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None
+) -> str:
+    right = right or [False] * len(header)
+    widths = [display_width(h) for h in header]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], display_width(cell))
+    lines = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(_pad(c, widths[i], right[i]) for i, c in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+def answer_table(
+    answer: Answer,
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+    max_rows: int | None = None,
+) -> str:
+    """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line)."""
+    cols = answer.columns
+    rows = answer.rows if max_rows is None else answer.rows[:max_rows]
+    cells = [
+        [
+            format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
+            for v, c in zip(row, cols, strict=True)
+        ]
+        for row in rows
+    ]
+    text = render_table([c.name for c in cols], cells, [_is_right_aligned(c) for c in cols])
+    hidden = len(answer.rows) - len(rows)
+    if hidden > 0:
+        text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"
+    return text
+
+
+def data_as_of_text(answer: Answer, tz: tzinfo | None = None) -> str | None:
+    """'data as of 2024-06-27 08:00 Asia/Shanghai', in the org time zone."""
+    if answer.data_as_of is None:
+        return None
+    when = answer.data_as_of
+    if tz is not None and when.tzinfo is not None:
+        when = when.astimezone(tz)
+    zone = getattr(tz, "key", None) or "UTC"
+    return f"data as of {when:%Y-%m-%d %H:%M} {zone}"
+
+
+def answer_text(
+    answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1, tz: tzinfo | None = None
+) -> str:
+    """Everything `kpibot ask` prints for an answer."""
+    parts = [answer.restated]
+    parts.extend(f"note: {n}" for n in answer.notes)
+    as_of = data_as_of_text(answer, tz)
+    if as_of:
+        parts.append(as_of)
+    parts.append("")
+    parts.append(answer_table(answer, currency=currency, fiscal_start_month=fiscal_start_month))
+    return "\n".join(parts)
