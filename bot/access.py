@@ -64,7 +64,9 @@ class Rules:
                 cnames.add(c[1:].lower())
             else:
                 cids.add(c)
-        return Rules(frozenset(ids), frozenset(emails), tuple(groups), frozenset(cids), frozenset(cnames))
+        return Rules(
+            frozenset(ids), frozenset(emails), tuple(groups), frozenset(cids), frozenset(cnames)
+        )
 
     def scopes(self) -> list[str]:
         """The OAuth scopes these rules need beyond the bot's own (for the manifest)."""
@@ -111,7 +113,7 @@ class Access:
         self._cache = _TTLCache(ttl, clock)
 
     def check(self, user: str, channel: str) -> Verdict:
-        """"ok", or what is not allowed: the "user" or the "channel"."""
+        """ "ok", or what is not allowed: the "user" or the "channel"."""
         if not self.user_allowed(user):
             return "user"
         if not self.channel_allowed(channel):

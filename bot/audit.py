@@ -87,14 +87,26 @@ class AuditLog:
         self.db = db
 
     def start(
-        self, *, user: str, channel: str, source: Source, question: str, thread_ts: str | None = None
+        self,
+        *,
+        user: str,
+        channel: str,
+        source: Source,
+        question: str,
+        thread_ts: str | None = None,
     ) -> AuditEntry:
         """Record a question before it runs, so a crash still leaves a row (outcome NULL)."""
         cur = self.db.execute(
             "INSERT INTO audit_log (asked_at, user_id, channel_id, thread_ts, source, question)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (datetime.now(UTC).isoformat(timespec="milliseconds"), user, channel, thread_ts, source,
-             question),
+            (
+                datetime.now(UTC).isoformat(timespec="milliseconds"),
+                user,
+                channel,
+                thread_ts,
+                source,
+                question,
+            ),
         )
         return AuditEntry(int(cur.lastrowid or 0), time.perf_counter())
 

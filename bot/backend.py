@@ -154,7 +154,9 @@ class RealBackend:
             if query.dashboard:
                 from charts.dashboards import render_dashboard
 
-                png = render_dashboard(query.dashboard, query, lambda q: self._run(q, question, today))
+                png = render_dashboard(
+                    query.dashboard, query, lambda q: self._run(q, question, today)
+                )
                 return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
             answer = self._run(query, question, today)
         except UserError as e:
@@ -199,7 +201,9 @@ def load_backend(path: str | None, config: AppConfig) -> Backend:
     try:
         factory = getattr(importlib.import_module(module_name), attr or "Backend")
     except (ImportError, AttributeError) as e:
-        raise ConfigError([f"{BACKEND_ENV}={path}: cannot be imported ({e})"], BACKEND_ENV) from None
+        raise ConfigError(
+            [f"{BACKEND_ENV}={path}: cannot be imported ({e})"], BACKEND_ENV
+        ) from None
     backend = factory(config)
     if not isinstance(backend, Backend):
         raise ConfigError([f"{BACKEND_ENV}={path}: is not a Backend"], BACKEND_ENV)

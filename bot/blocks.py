@@ -49,7 +49,10 @@ class ButtonState:
     answer_id: int | None = None
 
     def encode(self) -> str:
-        data: dict[str, Any] = {"q": self.question, "t": self.today.isoformat() if self.today else None}
+        data: dict[str, Any] = {
+            "q": self.question,
+            "t": self.today.isoformat() if self.today else None,
+        }
         if self.answer_id is not None:
             data["id"] = self.answer_id
         raw = json.dumps(data, ensure_ascii=False)
@@ -61,7 +64,9 @@ class ButtonState:
     def decode(raw: str) -> ButtonState:
         data = json.loads(raw)
         t = data.get("t")
-        return ButtonState(str(data.get("q", "")), date.fromisoformat(t) if t else None, data.get("id"))
+        return ButtonState(
+            str(data.get("q", "")), date.fromisoformat(t) if t else None, data.get("id")
+        )
 
 
 # ---------- small builders ----------
@@ -76,7 +81,10 @@ def section(text: str) -> Block:
 
 
 def context(*texts: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION)} for t in texts[:10]]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION)} for t in texts[:10]],
+    }
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
@@ -141,14 +149,22 @@ def _cell_clip(text: str) -> str:
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
     cols = answer.columns
-    numeric = [c.role not in ("dimension", "field") or c.format not in ("text", "date") for c in cols]
+    numeric = [
+        c.role not in ("dimension", "field") or c.format not in ("text", "date") for c in cols
+    ]
     header = [c.name for c in cols]
-    body = [[_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)] for row in answer.rows]
+    body = [
+        [_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)]
+        for row in answer.rows
+    ]
     shown = body[:max_rows]
     while True:
         widths = [max([_width(h)] + [_width(r[i]) for r in shown]) for i, h in enumerate(header)]
         lines = ["  ".join(_pad(h, widths[i], numeric[i]) for i, h in enumerate(header)).rstrip()]
-        lines += ["  ".join(_pad(v, widths[i], numeric[i]) for i, v in enumerate(r)).rstrip() for r in shown]
+        lines += [
+            "  ".join(_pad(v, widths[i], numeric[i]) for i, v in enumerate(r)).rstrip()
+            for r in shown
+        ]
         table = "\n".join(lines)
         # Leave room for the fences and the "… N more rows" line in the same section.
         if len(table) <= MAX_SECTION - 80 or len(shown) <= 1:
@@ -176,8 +192,22 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
         if c.role != "metric":
             continue
         text = f"*{escape(c.name)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
-        prev = next((j for j, p in enumerate(answer.columns) if p.role == "previous" and p.metric == c.metric), None)
-        grow = next((j for j, p in enumerate(answer.columns) if p.role == "growth" and p.metric == c.metric), None)
+        prev = next(
+            (
+                j
+                for j, p in enumerate(answer.columns)
+                if p.role == "previous" and p.metric == c.metric
+            ),
+            None,
+        )
+        grow = next(
+            (
+                j
+                for j, p in enumerate(answer.columns)
+                if p.role == "growth" and p.metric == c.metric
+            ),
+            None,
+        )
         if grow is not None:
             text += f"  {format_growth(row[grow])}"
         if prev is not None:
@@ -222,7 +252,9 @@ def answer_message(
     else:
         fields = headline_fields(answer, style)
         if fields:
-            blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]})
+            blocks.append(
+                {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}
+            )
     notes = [escape(n) for n in (*reply.corrections, *answer.notes)]
     if notes:
         blocks.append(context(*notes))
@@ -341,7 +373,10 @@ def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
 
 def home_view(catalog: Catalog) -> dict[str, Any]:
     """The App Home tab: how to ask, example questions (each a button) and the KPI list."""
-    examples = [button(e, f"kpi_home_ask_{i}", ButtonState(e, None).encode()) for i, e in enumerate(M.EXAMPLES)]
+    examples = [
+        button(e, f"kpi_home_ask_{i}", ButtonState(e, None).encode())
+        for i, e in enumerate(M.EXAMPLES)
+    ]
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),

@@ -24,11 +24,16 @@ def serve(
     db: DbOpt = None,
     today: TodayOpt = None,
     host: Annotated[str, typer.Option(help="Address to listen on (HTTP mode).")] = "0.0.0.0",
-    port: Annotated[int, typer.Option(help="Port to listen on (HTTP mode).", min=1, max=65535)] = 3000,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (HTTP mode).", min=1, max=65535)
+    ] = 3000,
     workers: Annotated[int, typer.Option(help="gunicorn worker processes.", min=1)] = 1,
     threads: Annotated[int, typer.Option(help="Request threads per worker.", min=1)] = 8,
     question_threads: Annotated[
-        int, typer.Option(help="Questions answered at once per worker (the rest wait their turn).", min=1)
+        int,
+        typer.Option(
+            help="Questions answered at once per worker (the rest wait their turn).", min=1
+        ),
     ] = 8,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -54,14 +59,22 @@ def serve(
     try:
         who = web_client(env, timeout=10).auth_test()
     except SlackApiError as e:
-        fail(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token in docs/slack.md.")
+        fail(
+            f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); "
+            "check the token (docs/slack.md)."
+        )
     except (SlackClientError, OSError) as e:
         fail(f"cannot reach Slack at {env.api_url} ({e}).")
     log.info("connected to %s as %s", who.get("team"), who.get("user"))
 
     def make_bot() -> SlackBot:
-        return SlackBot(env, load_config(config, db), load_backend(backend_path, cfg), today=pinned,
-                        work_threads=question_threads)
+        return SlackBot(
+            env,
+            load_config(config, db),
+            load_backend(backend_path, cfg),
+            today=pinned,
+            work_threads=question_threads,
+        )
 
     if env.socket_mode:
         from bot.server import serve_socket_mode
@@ -72,8 +85,14 @@ def serve(
     from bot.server import serve_http
 
     log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
-    serve_http(make_bot, host=host, port=port, workers=workers, threads=threads,
-               log_level="debug" if verbose else "info")
+    serve_http(
+        make_bot,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        log_level="debug" if verbose else "info",
+    )
 
 
 def manifest(
@@ -81,7 +100,9 @@ def manifest(
     url: Annotated[
         str | None, typer.Option(help="The bot's public base URL, e.g. https://kpibot.example.com.")
     ] = None,
-    socket_mode: Annotated[bool, typer.Option("--socket-mode", help="For Socket Mode (no URL).")] = False,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket-mode", help="For Socket Mode (no URL).")
+    ] = False,
     name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "kpibot",
 ) -> None:
     """Print the Slack app manifest (YAML) to paste at api.slack.com/apps → Create New App."""
@@ -90,4 +111,7 @@ def manifest(
     if url is not None and not url.startswith(("https://", "http://")):
         fail(f'--url: "{url}" must start with https://')
     cfg = load_config(config, None)
-    typer.echo(manifest_yaml(build_manifest(cfg.access, url=url, socket_mode=socket_mode, name=name)), nl=False)
+    typer.echo(
+        manifest_yaml(build_manifest(cfg.access, url=url, socket_mode=socket_mode, name=name)),
+        nl=False,
+    )

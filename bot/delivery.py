@@ -68,12 +68,20 @@ class Delivery:
                 )
             else:
                 self.client.chat_postEphemeral(
-                    channel=place.channel, user=place.user, thread_ts=place.thread_ts, text=text,
+                    channel=place.channel,
+                    user=place.user,
+                    thread_ts=place.thread_ts,
+                    text=text,
                     blocks=blocks,
                 )
             return
         except SlackApiError as e:
-            log.warning("could not tell %s in %s (%s); trying a DM", place.user, place.channel, slack_error(e))
+            log.warning(
+                "could not tell %s in %s (%s); trying a DM",
+                place.user,
+                place.channel,
+                slack_error(e),
+            )
         self.dm(place.user, text, blocks)
 
     def dm(self, user: str, text: str, blocks: list[Block] | None = None) -> str | None:
@@ -127,8 +135,12 @@ class Delivery:
             resp = self._with_membership(
                 place,
                 lambda: self.client.chat_postMessage(
-                    channel=place.channel, thread_ts=place.thread_ts, text=text, blocks=blocks,
-                    unfurl_links=False, unfurl_media=False,
+                    channel=place.channel,
+                    thread_ts=place.thread_ts,
+                    text=text,
+                    blocks=blocks,
+                    unfurl_links=False,
+                    unfurl_media=False,
                 ),
             )
             return str(resp["ts"])
@@ -136,16 +148,29 @@ class Delivery:
             self._failed(place, e, question or text)
             return None
 
-    def upload(self, place: Place, data: bytes, *, filename: str, title: str, alt: str,
-               comment: str | None = None) -> bool:
+    def upload(
+        self,
+        place: Place,
+        data: bytes,
+        *,
+        filename: str,
+        title: str,
+        alt: str,
+        comment: str | None = None,
+    ) -> bool:
         """Upload a file into the place's thread with files_upload_v2 (getUploadURLExternal →
         upload → completeUploadExternal)."""
         try:
             self._with_membership(
                 place,
                 lambda: self.client.files_upload_v2(
-                    channel=place.channel, thread_ts=place.thread_ts, content=data, filename=filename,
-                    title=title, alt_txt=alt[:1000], initial_comment=comment,
+                    channel=place.channel,
+                    thread_ts=place.thread_ts,
+                    content=data,
+                    filename=filename,
+                    title=title,
+                    alt_txt=alt[:1000],
+                    initial_comment=comment,
                 ),
             )
             return True

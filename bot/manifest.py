@@ -41,7 +41,9 @@ def build_manifest(
     for s in Rules.of(access).scopes():
         if s not in scopes:
             scopes.append(s)
-    endpoint = None if socket_mode else (url or "https://kpibot.example.com").rstrip("/") + EVENTS_PATH
+    endpoint = (
+        None if socket_mode else (url or "https://kpibot.example.com").rstrip("/") + EVENTS_PATH
+    )
     command: dict[str, Any] = {
         "command": "/kpi",
         "description": "Ask a sales KPI question, e.g. /kpi connect rate by weekday last 31 days",
@@ -58,7 +60,9 @@ def build_manifest(
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {
             "name": name,
-            "description": "Sales KPIs from Salesforce: exact numbers and charts, in English or Chinese.",
+            "description": (
+                "Sales KPIs from Salesforce: exact numbers and charts, in English or Chinese."
+            ),
             "background_color": "#1f3b57",
         },
         "features": {

@@ -12,9 +12,7 @@ EXAMPLES = (
 )
 
 WORKING = "Looking that up: _{question}_"
-EMPTY_QUESTION = (
-    "Ask me a sales KPI question, for example `{example}`. Type `/kpi help` for more."
-)
+EMPTY_QUESTION = "Ask me a sales KPI question, for example `{example}`. Type `/kpi help` for more."
 
 REFUSED_USER = (
     "Sorry, I can only answer KPI questions for the people my admin has listed. "

@@ -70,10 +70,16 @@ class SlackEnv:
                 "environment",
             )
         if app_token and not app_token.startswith("xapp-"):
-            raise ConfigError(["SLACK_APP_TOKEN must be an app-level token (xapp-…)"], "environment")
+            raise ConfigError(
+                ["SLACK_APP_TOKEN must be an app-level token (xapp-…)"], "environment"
+            )
         api_url = env.get("SLACK_API_URL") or SLACK_API_DEFAULT
-        return SlackEnv(env["SLACK_BOT_TOKEN"], env.get("SLACK_SIGNING_SECRET") or None, app_token,
-                        api_url if api_url.endswith("/") else api_url + "/")
+        return SlackEnv(
+            env["SLACK_BOT_TOKEN"],
+            env.get("SLACK_SIGNING_SECRET") or None,
+            app_token,
+            api_url if api_url.endswith("/") else api_url + "/",
+        )
 
 
 def web_client(env: SlackEnv, timeout: int = 30) -> WebClient:
@@ -124,8 +130,12 @@ class SlackBot:
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
         self.asker = Asker(
-            backend, self.delivery, Access(config.access, self.client), AuditLog(self.state),
-            style=B.Style(config.currency, config.fiscal_year_start_month), today=today,
+            backend,
+            self.delivery,
+            Access(config.access, self.client),
+            AuditLog(self.state),
+            style=B.Style(config.currency, config.fiscal_year_start_month),
+            today=today,
             subscribe=subscribe_handler(),
         )
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -136,7 +146,9 @@ class SlackBot:
             client=self.client,
             signing_secret=env.signing_secret or "",
             process_before_response=False,
-            listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="kpi-ack"),
+            listener_executor=ThreadPoolExecutor(
+                max_workers=listener_threads, thread_name_prefix="kpi-ack"
+            ),
             name="kpibot",
         )
         self.app.middleware(self.seen.middleware())
@@ -164,10 +176,17 @@ class SlackBot:
         def mention(event: dict[str, Any], context: BoltContext) -> None:
             if event.get("bot_id") or event.get("subtype"):
                 return  # other bots, edits
-            place = Place(event["channel"], event.get("user", ""),
-                          thread_ts=event.get("thread_ts") or event["ts"])
-            self.submit(asker.ask, question_text(event.get("text", ""), context.bot_user_id), place,
-                        "mention")
+            place = Place(
+                event["channel"],
+                event.get("user", ""),
+                thread_ts=event.get("thread_ts") or event["ts"],
+            )
+            self.submit(
+                asker.ask,
+                question_text(event.get("text", ""), context.bot_user_id),
+                place,
+                "mention",
+            )
 
         @app.event("message")
         def message(event: dict[str, Any], context: BoltContext) -> None:
@@ -176,7 +195,9 @@ class SlackBot:
             if event.get("subtype") or event.get("bot_id") or event.get("channel_type") != "im":
                 return
             place = Place(event["channel"], event.get("user", ""), thread_ts=event.get("thread_ts"))
-            self.submit(asker.ask, question_text(event.get("text", ""), context.bot_user_id), place, "dm")
+            self.submit(
+                asker.ask, question_text(event.get("text", ""), context.bot_user_id), place, "dm"
+            )
 
         @app.event("app_home_opened")
         def home(event: dict[str, Any], client: WebClient) -> None:
@@ -191,8 +212,9 @@ class SlackBot:
                 ack(*B.help_message(asker.backend.catalog))
                 return
             ack(M.WORKING.format(question=B.escape(text)))
-            place = Place(command["channel_id"], command["user_id"],
-                          response_url=command.get("response_url"))
+            place = Place(
+                command["channel_id"], command["user_id"], response_url=command.get("response_url")
+            )
             self.submit(asker.ask, text, place, "command", asked_by=command["user_id"])
 
         @app.action(re.compile(r"^kpi_(home_)?ask_\d+$"))
@@ -203,8 +225,9 @@ class SlackBot:
             if body.get("container", {}).get("type") == "view":  # App Home: answer in the DM
                 self.submit(self._ask_in_dm, state, user)
                 return
-            self.submit(asker.ask, state.question, self._follow_up_place(body), "button",
-                        today=state.today)
+            self.submit(
+                asker.ask, state.question, self._follow_up_place(body), "button", today=state.today
+            )
 
         for action_id, method in (
             ("kpi_sql", asker.show_sql),
@@ -217,7 +240,9 @@ class SlackBot:
         def previous(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
             ack()
             state = B.ButtonState.decode(action["value"])
-            self.submit(asker.previous_period, self._follow_up_place(body), state, body["user"]["id"])
+            self.submit(
+                asker.previous_period, self._follow_up_place(body), state, body["user"]["id"]
+            )
 
     def _answer_button(self, method: Any) -> Any:
         def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -233,7 +258,9 @@ class SlackBot:
         container = body.get("container") or {}
         channel = container.get("channel_id") or body["channel"]["id"]
         ts = msg.get("thread_ts") or msg.get("ts") or container.get("message_ts")
-        return Place(channel, body["user"]["id"], thread_ts=ts, response_url=body.get("response_url"))
+        return Place(
+            channel, body["user"]["id"], thread_ts=ts, response_url=body.get("response_url")
+        )
 
     def _ask_in_dm(self, state: B.ButtonState, user: str) -> None:
         channel = self.client.conversations_open(users=user)["channel"]["id"]

@@ -84,8 +84,15 @@ class Asker:
 
     # ---- questions ----
 
-    def ask(self, question: str, place: Place, source: Source, *, today: date | None = None,
-            asked_by: str | None = None) -> None:
+    def ask(
+        self,
+        question: str,
+        place: Place,
+        source: Source,
+        *,
+        today: date | None = None,
+        asked_by: str | None = None,
+    ) -> None:
         question = " ".join(question.split())
         today = today or self.today
         if question.lower() in HELP_WORDS or not question:
@@ -94,8 +101,13 @@ class Asker:
             return
         if not self.allowed(place, source, question):
             return
-        entry = self.audit.start(user=place.user, channel=place.channel, source=source,
-                                 question=question, thread_ts=place.thread_ts)
+        entry = self.audit.start(
+            user=place.user,
+            channel=place.channel,
+            source=source,
+            question=question,
+            thread_ts=place.thread_ts,
+        )
         try:
             reply = self.backend.ask(question, today=today)
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
@@ -106,8 +118,14 @@ class Asker:
             return
         self.deliver(reply, place, entry, today, asked_by)
 
-    def deliver(self, reply: Reply, place: Place, entry: AuditEntry, today: date | None,
-                asked_by: str | None) -> None:
+    def deliver(
+        self,
+        reply: Reply,
+        place: Place,
+        entry: AuditEntry,
+        today: date | None,
+        asked_by: str | None,
+    ) -> None:
         q = reply.question
         if reply.error is not None:
             self.audit.finish(entry, outcome="user_error", detail=reply.error.message)
@@ -115,31 +133,45 @@ class Asker:
             return
         if reply.answer is None:  # a dashboard: one image
             ts = self.delivery.post(place, *B.dashboard_message(reply, asked_by), question=q)
-            self.audit.finish(entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard)
+            self.audit.finish(
+                entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard
+            )
             if ts and reply.chart_png:
                 name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
-                self.delivery.upload(place, reply.chart_png, filename=_filename(name, "png"),
-                                     title=name, alt=name)
+                self.delivery.upload(
+                    place, reply.chart_png, filename=_filename(name, "png"), title=name, alt=name
+                )
             return
         answer = reply.answer
         self._remember(entry.id, answer)
         state = B.ButtonState(q, today, entry.id)
-        text, blocks = B.answer_message(reply, state, style=self.style, asked_by=asked_by,
-                                        subscribe=self.subscribe is not None)
+        text, blocks = B.answer_message(
+            reply, state, style=self.style, asked_by=asked_by, subscribe=self.subscribe is not None
+        )
         ts = self.delivery.post(place, text, blocks, question=q)
-        self.audit.finish(entry, outcome="answered" if ts else "slack_error", sql=answer.sql,
-                          rows=len(answer.rows))
+        self.audit.finish(
+            entry,
+            outcome="answered" if ts else "slack_error",
+            sql=answer.sql,
+            rows=len(answer.rows),
+        )
         if ts and reply.chart_png:
             title = M.CHART_TITLE.format(restated=answer.restated.replace("[", "").replace("]", ""))
-            self.delivery.upload(place, reply.chart_png, filename=_filename(title, "png"),
-                                 title=title, alt=text)
+            self.delivery.upload(
+                place, reply.chart_png, filename=_filename(title, "png"), title=title, alt=text
+            )
 
     def allowed(self, place: Place, source: Source, question: str) -> bool:
         verdict = self.access.check(place.user, place.channel)
         if verdict == "ok":
             return True
-        entry = self.audit.start(user=place.user, channel=place.channel, source=source,
-                                 question=question, thread_ts=place.thread_ts)
+        entry = self.audit.start(
+            user=place.user,
+            channel=place.channel,
+            source=source,
+            question=question,
+            thread_ts=place.thread_ts,
+        )
         self.audit.finish(entry, outcome="refused", detail=f"{verdict} not allowed")
         self.delivery.tell(place, M.REFUSED_USER if verdict == "user" else M.REFUSED_CHANNEL)
         return False
@@ -176,31 +208,48 @@ class Asker:
             if answer is not None:
                 work(answer)
         except Exception:
-            entry = self.audit.start(user=place.user, channel=place.channel, source="button",
-                                     question=state.question, thread_ts=place.thread_ts)
+            entry = self.audit.start(
+                user=place.user,
+                channel=place.channel,
+                source="button",
+                question=state.question,
+                thread_ts=place.thread_ts,
+            )
             log.exception("button for #%s failed", state.answer_id)
             self.audit.finish(entry, outcome="internal_error")
-            self.delivery.tell(place, M.INTERNAL_ERROR.format(question=B.escape(state.question),
-                                                              ref=entry.id))
+            self.delivery.tell(
+                place, M.INTERNAL_ERROR.format(question=B.escape(state.question), ref=entry.id)
+            )
 
     def show_sql(self, place: Place, state: B.ButtonState) -> None:
-        self._button(place, state, lambda a: self.delivery.post(place, *B.sql_blocks(a)))
+        def work(answer: Answer) -> None:
+            self.delivery.post(place, *B.sql_blocks(answer))
+
+        self._button(place, state, work)
 
     def download_csv(self, place: Place, state: B.ButtonState) -> None:
         def work(answer: Answer) -> None:
             restated = answer.restated.replace("[", "").replace("]", "")
             self.delivery.upload(
-                place, self.backend.csv(answer), filename=_filename(restated, "csv"), title=restated,
-                alt=restated, comment=M.CSV_COMMENT.format(rows=len(answer.rows), restated=restated),
+                place,
+                self.backend.csv(answer),
+                filename=_filename(restated, "csv"),
+                title=restated,
+                alt=restated,
+                comment=M.CSV_COMMENT.format(rows=len(answer.rows), restated=restated),
             )
 
         self._button(place, state, work)
 
     def previous_period(self, place: Place, state: B.ButtonState, asked_by: str) -> None:
         def work(answer: Answer) -> None:
-            entry = self.audit.start(user=place.user, channel=place.channel, source="button",
-                                     question=f"{state.question} (previous period)",
-                                     thread_ts=place.thread_ts)
+            entry = self.audit.start(
+                user=place.user,
+                channel=place.channel,
+                source="button",
+                question=f"{state.question} (previous period)",
+                thread_ts=place.thread_ts,
+            )
             reply = self.backend.previous_period(answer, today=state.today or self.today)
             if reply is None:
                 self.audit.finish(entry, outcome="user_error", detail="no previous period")
@@ -219,8 +268,9 @@ class Asker:
         def work(answer: Answer) -> None:
             from metrics.errors import UserError
 
-            req = SubscribeRequest(state.question, place.user, place.channel, place.thread_ts,
-                                   state.today, answer)
+            req = SubscribeRequest(
+                state.question, place.user, place.channel, place.thread_ts, state.today, answer
+            )
             try:
                 self.delivery.tell(place, handler(req))
             except UserError as e:

@@ -99,7 +99,9 @@ def check_blocks(blocks: Any, limit: int = 50) -> list[str]:
                     errors.append(f"must be less than 2001 characters {where}/fields/{j}")
             if len(b.get("fields") or []) > 10:
                 errors.append(f"no more than 10 items allowed {where}/fields")
-        if kind == "header" and (not text or text.get("type") != "plain_text" or len(text["text"]) > 150):
+        if kind == "header" and (
+            not text or text.get("type") != "plain_text" or len(text["text"]) > 150
+        ):
             errors.append(f"header needs plain_text of at most 150 characters {where}")
         if kind == "context" and not 0 < len(b.get("elements") or []) <= 10:
             errors.append(f"context needs 1 to 10 elements {where}")
@@ -162,7 +164,9 @@ class SlackEmulator:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -207,26 +211,45 @@ class SlackEmulator:
                 self.usergroups: dict[str, dict[str, Any]] = {}
             self._changed.notify_all()
 
-    def add_user(self, user_id: str, name: str, *, email: str | None = None, tz: str = "Asia/Shanghai") -> None:
+    def add_user(
+        self, user_id: str, name: str, *, email: str | None = None, tz: str = "Asia/Shanghai"
+    ) -> None:
         profile: dict[str, Any] = {"display_name": name, "real_name": name.title()}
         if email:
             profile["email"] = email
         self.users[user_id] = {
-            "id": user_id, "team_id": self.team_id, "name": name, "real_name": name.title(),
-            "deleted": False, "is_bot": False, "tz": tz, "profile": profile,
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": name.title(),
+            "deleted": False,
+            "is_bot": False,
+            "tz": tz,
+            "profile": profile,
         }
 
-    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True) -> None:
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, member: bool = True
+    ) -> None:
         self.channels[channel_id] = {
-            "id": channel_id, "name": name, "is_channel": not private, "is_group": private,
-            "is_im": False, "is_private": private, "is_archived": False,
+            "id": channel_id,
+            "name": name,
+            "is_channel": not private,
+            "is_group": private,
+            "is_im": False,
+            "is_private": private,
+            "is_archived": False,
             "members": {self.bot_user_id} if member else set(),
         }
 
     def add_dm(self, channel_id: str, user: str) -> None:
         """The DM between ``user`` and the bot."""
         self.channels[channel_id] = {
-            "id": channel_id, "is_im": True, "user": user, "is_private": True, "is_archived": False,
+            "id": channel_id,
+            "is_im": True,
+            "user": user,
+            "is_private": True,
+            "is_archived": False,
             "members": {self.bot_user_id, user},
         }
 
@@ -250,7 +273,9 @@ class SlackEmulator:
         if status == 429 and retry_after is None:
             retry_after = 1
         with self._lock:
-            self.faults.setdefault(method, []).append(Fault(status, error, retry_after, delay, times))
+            self.faults.setdefault(method, []).append(
+                Fault(status, error, retry_after, delay, times)
+            )
 
     def _take_fault(self, method: str) -> Fault | None:
         with self._lock:
@@ -272,8 +297,10 @@ class SlackEmulator:
     def messages(self, channel: str | None = None, thread_ts: str | None = None) -> list[Message]:
         with self._lock:
             return [
-                m for m in self.message_log
-                if (channel is None or m.channel == channel) and (thread_ts is None or m.thread_ts == thread_ts)
+                m
+                for m in self.message_log
+                if (channel is None or m.channel == channel)
+                and (thread_ts is None or m.thread_ts == thread_ts)
             ]
 
     def wait_for(
@@ -293,7 +320,9 @@ class SlackEmulator:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     seen = [c.method for c in self.calls]
-                    raise TimeoutError(f"waited {timeout}s for {what!r} x{count}; calls so far: {seen}")
+                    raise TimeoutError(
+                        f"waited {timeout}s for {what!r} x{count}; calls so far: {seen}"
+                    )
                 self._changed.wait(left)
 
     def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
@@ -363,8 +392,13 @@ class SlackEmulator:
         return args
 
     @staticmethod
-    def _reply(req: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str],
-               ctype: str = "application/json; charset=utf-8") -> None:
+    def _reply(
+        req: BaseHTTPRequestHandler,
+        status: int,
+        body: Any,
+        headers: dict[str, str],
+        ctype: str = "application/json; charset=utf-8",
+    ) -> None:
         data = (json.dumps(body) if not isinstance(body, str) else body).encode("utf-8")
         req.send_response(status)
         req.send_header("Content-Type", ctype)
@@ -375,7 +409,13 @@ class SlackEmulator:
         req.wfile.write(data)
 
     def _upload(self, req: BaseHTTPRequestHandler, ticket: str, raw: bytes) -> None:
-        call = Call(next(self._seq), "upload", {"ticket": ticket, "length": len(raw)}, at=time.time(), data=raw)
+        call = Call(
+            next(self._seq),
+            "upload",
+            {"ticket": ticket, "length": len(raw)},
+            at=time.time(),
+            data=raw,
+        )
         with self._lock:
             self.calls.append(call)
             file_id = self.tickets.get(ticket)
@@ -387,7 +427,10 @@ class SlackEmulator:
         elif file_id is None:
             status, body = 404, "unknown upload ticket"
         elif len(raw) != self.files[file_id]["length"]:
-            status, body = 400, f"length mismatch: declared {self.files[file_id]['length']}, got {len(raw)}"
+            status, body = (
+                400,
+                f"length mismatch: declared {self.files[file_id]['length']}, got {len(raw)}",
+            )
         else:
             with self._lock:
                 self.files[file_id]["bytes"] = raw
@@ -438,7 +481,9 @@ class SlackEmulator:
         ch = self._channel(channel_id)
         if self.bot_user_id not in ch["members"]:
             # A private channel the bot is not in is invisible to it.
-            raise SlackError("channel_not_found" if ch["is_private"] and not ch["is_im"] else "not_in_channel")
+            raise SlackError(
+                "channel_not_found" if ch["is_private"] and not ch["is_im"] else "not_in_channel"
+            )
         return ch
 
     def _public(self, ch: dict[str, Any]) -> dict[str, Any]:
@@ -459,18 +504,34 @@ class SlackEmulator:
         return text, blocks
 
     def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"url": "https://kpibot-test.slack.com/", "team": "Test Workspace", "user": "kpibot",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                "is_enterprise_install": False}
+        return {
+            "url": "https://kpibot-test.slack.com/",
+            "team": "Test Workspace",
+            "user": "kpibot",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._member(str(args.get("channel")))
         text, blocks = self._message_args(args)
         msg = Message(ch["id"], self._ts(), text, blocks, args.get("thread_ts"), self.bot_user_id)
         self.message_log.append(msg)
-        return {"channel": ch["id"], "ts": msg.ts, "message": {
-            "type": "message", "text": text, "blocks": blocks, "user": self.bot_user_id,
-            "bot_id": self.bot_id, "ts": msg.ts, **({"thread_ts": msg.thread_ts} if msg.thread_ts else {})}}
+        return {
+            "channel": ch["id"],
+            "ts": msg.ts,
+            "message": {
+                "type": "message",
+                "text": text,
+                "blocks": blocks,
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "ts": msg.ts,
+                **({"thread_ts": msg.thread_ts} if msg.thread_ts else {}),
+            },
+        }
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._member(str(args.get("channel")))
@@ -478,7 +539,9 @@ class SlackEmulator:
         if user not in self.users:
             raise SlackError("user_not_in_channel")
         text, blocks = self._message_args(args)
-        msg = Message(ch["id"], self._ts(), text, blocks, args.get("thread_ts"), self.bot_user_id, user)
+        msg = Message(
+            ch["id"], self._ts(), text, blocks, args.get("thread_ts"), self.bot_user_id, user
+        )
         self.message_log.append(msg)
         return {"message_ts": msg.ts}
 
@@ -503,7 +566,10 @@ class SlackEmulator:
             raise SlackError("method_not_supported_for_channel_type")
         extra: dict[str, Any] = {}
         if self.bot_user_id in ch["members"]:
-            extra = {"warning": "already_in_channel", "response_metadata": {"warnings": ["already_in_channel"]}}
+            extra = {
+                "warning": "already_in_channel",
+                "response_metadata": {"warnings": ["already_in_channel"]},
+            }
         ch["members"].add(self.bot_user_id)
         return {"channel": self._public(ch), **extra}
 
@@ -525,7 +591,11 @@ class SlackEmulator:
         return {"user": user}
 
     def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"usergroups": [{k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()]}
+        return {
+            "usergroups": [
+                {k: v for k, v in g.items() if k != "users"} for g in self.usergroups.values()
+            ]
+        }
 
     def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = self.usergroups.get(str(args.get("usergroup")))
@@ -551,8 +621,13 @@ class SlackEmulator:
         file_id = f"F{len(self.files) + 1:08d}"
         ticket = f"ticket{file_id}"
         self.tickets[ticket] = file_id
-        self.files[file_id] = {"id": file_id, "name": args["filename"], "length": length,
-                               "alt_txt": args.get("alt_txt"), "bytes": None}
+        self.files[file_id] = {
+            "id": file_id,
+            "name": args["filename"],
+            "length": length,
+            "alt_txt": args.get("alt_txt"),
+            "bytes": None,
+        }
         return {"upload_url": f"{self.url}/upload/v1/{ticket}", "file_id": file_id}
 
     def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -565,11 +640,31 @@ class SlackEmulator:
             f = self.files.get(item.get("id"))
             if f is None or f["bytes"] is None:
                 raise SlackError("file_not_found")
-            f.update(title=item.get("title"), channel=channel, thread_ts=args.get("thread_ts"),
-                     initial_comment=args.get("initial_comment"))
-            out.append({"id": f["id"], "name": f["name"], "title": f["title"], "size": f["length"],
-                        "channels": [channel] if channel else []})
+            f.update(
+                title=item.get("title"),
+                channel=channel,
+                thread_ts=args.get("thread_ts"),
+                initial_comment=args.get("initial_comment"),
+            )
+            out.append(
+                {
+                    "id": f["id"],
+                    "name": f["name"],
+                    "title": f["title"],
+                    "size": f["length"],
+                    "channels": [channel] if channel else [],
+                }
+            )
         if channel:
-            self.message_log.append(Message(str(channel), self._ts(), str(args.get("initial_comment") or ""),
-                                            [], args.get("thread_ts"), self.bot_user_id, files=out))
+            self.message_log.append(
+                Message(
+                    str(channel),
+                    self._ts(),
+                    str(args.get("initial_comment") or ""),
+                    [],
+                    args.get("thread_ts"),
+                    self.bot_user_id,
+                    files=out,
+                )
+            )
         return {"files": out}

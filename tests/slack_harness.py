@@ -59,8 +59,11 @@ def free_port() -> int:
 
 
 def clean_env(extra: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.upper().endswith("_PROXY") and not k.startswith(("SLACK_", "KPIBOT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().endswith("_PROXY") and not k.startswith(("SLACK_", "KPIBOT_"))
+    }
     env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **extra)
     return env
 
@@ -88,21 +91,48 @@ class Bot:
 
 
 @contextmanager
-def running_bot(slack: SlackEmulator, workdir: Path, *, backend: str = BACKEND,
-                access: dict[str, Any] | None = None, workers: int = 1,
-                question_threads: int = 8) -> Iterator[Bot]:
-    cfg = {"timezone": "Asia/Shanghai", "currency": "USD", "state_database": "state.sqlite",
-           "access": ACCESS if access is None else access}
+def running_bot(
+    slack: SlackEmulator,
+    workdir: Path,
+    *,
+    backend: str = BACKEND,
+    access: dict[str, Any] | None = None,
+    workers: int = 1,
+    question_threads: int = 8,
+) -> Iterator[Bot]:
+    cfg = {
+        "timezone": "Asia/Shanghai",
+        "currency": "USD",
+        "state_database": "state.sqlite",
+        "access": ACCESS if access is None else access,
+    }
     (workdir / "app.yaml").write_text(yaml.safe_dump(cfg))
     port = free_port()
     log_path = workdir / "bot.log"
-    env = clean_env({
-        "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
-        "KPIBOT_BACKEND": backend, "KPIBOT_CONFIG": str(workdir / "app.yaml"),
-    })
+    env = clean_env(
+        {
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+            "KPIBOT_BACKEND": backend,
+            "KPIBOT_CONFIG": str(workdir / "app.yaml"),
+        }
+    )
     kpibot = Path(sys.executable).parent / "kpibot"
-    cmd = [str(kpibot), "serve", "--host", "127.0.0.1", "--port", str(port), "--today", TODAY,
-           "--workers", str(workers), "--question-threads", str(question_threads)]
+    cmd = [
+        str(kpibot),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--today",
+        TODAY,
+        "--workers",
+        str(workers),
+        "--question-threads",
+        str(question_threads),
+    ]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

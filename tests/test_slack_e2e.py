@@ -53,14 +53,17 @@ def all_text(m: Message) -> str:
 
 def table_rows(m: Message) -> dict[str, str]:
     """The monospace table of an answer as {first cell: last cell}."""
-    code = next(b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```"))
+    code = next(
+        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
+    )
     lines = code.split("```")[1].strip("\n").splitlines()[1:]
     cells = [re.split(r"\s{2,}", line.strip()) for line in lines]
     return {c[0]: c[-1] for c in cells}
 
 
-def test_mention_answered_in_its_thread_with_numbers_and_chart(slack: SlackEmulator, drv: SlackDriver,
-                                                             bot: H.Bot) -> None:
+def test_mention_answered_in_its_thread_with_numbers_and_chart(
+    slack: SlackEmulator, drv: SlackDriver, bot: H.Bot
+) -> None:
     sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
     assert sent.status == 200 and sent.seconds < 3.0
     done = slack.wait_for("files.completeUploadExternal")[0]
@@ -68,8 +71,15 @@ def test_mention_answered_in_its_thread_with_numbers_and_chart(slack: SlackEmula
     assert answer.thread_ts == sent.ts
     assert "27 May – 26 Jun 2024 (last 31 days)" in answer.blocks[0]["text"]["text"]
     # connected / calls, counted by hand: 12/48, 10/50, 15/45, 7/39, 20/40, 0/3, none.
-    assert table_rows(answer) == {"Mon": "25.0%", "Tue": "20.0%", "Wed": "33.3%", "Thu": "17.9%",
-                                  "Fri": "50.0%", "Sat": "0.0%", "Sun": "—"}
+    assert table_rows(answer) == {
+        "Mon": "25.0%",
+        "Tue": "20.0%",
+        "Wed": "33.3%",
+        "Thu": "17.9%",
+        "Fri": "50.0%",
+        "Sat": "0.0%",
+        "Sun": "—",
+    }
     assert "Data as of <!date^1719448200^" in all_text(answer)
     # The chart: the three-step upload, into the same thread.
     [upload] = slack.calls_to("upload")
@@ -78,9 +88,17 @@ def test_mention_answered_in_its_thread_with_numbers_and_chart(slack: SlackEmula
     assert slack.calls_to("files.getUploadURLExternal")[0].args["filename"].endswith(".png")
     H.check_snapshot("mention_answer", {"text": answer.text, "blocks": answer.blocks})
     row = bot.audit()[-1]
-    assert (row["user_id"], row["channel_id"], row["source"], row["question"], row["outcome"], row["row_count"]) \
-        == (H.ALICE, H.SALES, "mention", Q_WEEKDAY, "answered", 7)
-    assert row["sql"].startswith("SELECT") and row["duration_ms"] > 0 and row["thread_ts"] == sent.ts
+    assert (
+        row["user_id"],
+        row["channel_id"],
+        row["source"],
+        row["question"],
+        row["outcome"],
+        row["row_count"],
+    ) == (H.ALICE, H.SALES, "mention", Q_WEEKDAY, "answered", 7)
+    assert (
+        row["sql"].startswith("SELECT") and row["duration_ms"] > 0 and row["thread_ts"] == sent.ts
+    )
 
 
 def test_direct_message_answered_in_the_dm(slack: SlackEmulator, drv: SlackDriver) -> None:
@@ -95,8 +113,12 @@ def test_direct_message_answered_in_the_dm(slack: SlackEmulator, drv: SlackDrive
 
 
 def test_slash_command_acks_then_posts_in_channel(slack: SlackEmulator, drv: SlackDriver) -> None:
-    sent = drv.command("revenue won this quarter vs previous period", user=H.BOB, channel=H.SALES,
-                       response_url=slack.response_url())
+    sent = drv.command(
+        "revenue won this quarter vs previous period",
+        user=H.BOB,
+        channel=H.SALES,
+        response_url=slack.response_url(),
+    )
     assert sent.status == 200 and sent.seconds < 3.0
     assert "Looking that up" in sent.body
     slack.wait_for("files.completeUploadExternal")
@@ -105,11 +127,15 @@ def test_slash_command_acks_then_posts_in_channel(slack: SlackEmulator, drv: Sla
     # 48,250 won this quarter vs 40,000 in the same part of the previous one: +20.6%.
     assert field == "*revenue won*\n*$48,250*  ▲ 20.6%\nprevious: $40,000 (1 Jan – 28 Mar 2024)"
     assert f"Asked by <@{H.BOB}>" in all_text(answer)
-    H.check_snapshot("command_answer", {"ack": sent.body, "text": answer.text, "blocks": answer.blocks})
+    H.check_snapshot(
+        "command_answer", {"ack": sent.body, "text": answer.text, "blocks": answer.blocks}
+    )
 
 
 def test_slash_help_is_immediate_and_lists_kpis(drv: SlackDriver) -> None:
-    sent = drv.command("help", user=H.BOB, channel=H.SALES, response_url="http://127.0.0.1:9/unused")
+    sent = drv.command(
+        "help", user=H.BOB, channel=H.SALES, response_url="http://127.0.0.1:9/unused"
+    )
     assert sent.status == 200
     body = sent.json()
     text = json.dumps(body["blocks"], ensure_ascii=False)
@@ -160,11 +186,20 @@ def test_answer_buttons_sql_csv_previous_period(slack: SlackEmulator, drv: Slack
     assert table_rows(prev)["Mon"] == "20.0%"
 
 
-def test_retries_and_repeated_event_ids_answered_once(slack: SlackEmulator, drv: SlackDriver) -> None:
+def test_retries_and_repeated_event_ids_answered_once(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
     first = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, event_id="EvREPEAT1")
     again = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, ts=first.ts, event_id="EvREPEAT1", retry_num=1)
-    third = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, ts=first.ts, event_id="EvREPEAT1", retry_num=2,
-                        retry_reason="http_error")
+    third = drv.mention(
+        H.ALICE,
+        H.SALES,
+        Q_WEEKDAY,
+        ts=first.ts,
+        event_id="EvREPEAT1",
+        retry_num=2,
+        retry_reason="http_error",
+    )
     assert (first.status, again.status, third.status) == (200, 200, 200)
     # A retry of an event never seen (the bot was down for the first delivery) is answered.
     fresh = drv.mention(H.ALICE, H.SALES, "calls this week", event_id="EvMISSED1", retry_num=1)
@@ -181,13 +216,16 @@ def test_bad_signature_and_stale_timestamp_rejected(slack: SlackEmulator, drv: S
     stale = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, timestamp=int(time.time()) - 301)
     assert stale.status == 401
     wrong = SlackDriver(drv.url.removesuffix("/slack/events"), "not-the-secret").command(
-        "calls this week", user=H.ALICE, channel=H.SALES, response_url=slack.response_url())
+        "calls this week", user=H.ALICE, channel=H.SALES, response_url=slack.response_url()
+    )
     assert wrong.status == 401
     slack.settle(quiet=0.5)
     assert slack.calls == []  # nothing ran
 
 
-def test_rate_limited_post_is_retried_after_retry_after(slack: SlackEmulator, drv: SlackDriver) -> None:
+def test_rate_limited_post_is_retried_after_retry_after(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
     slack.fail("chat.postMessage", status=429, retry_after=1)
     drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
     slack.wait_for("files.completeUploadExternal")
@@ -197,21 +235,27 @@ def test_rate_limited_post_is_retried_after_retry_after(slack: SlackEmulator, dr
     assert len(answers(slack, H.SALES)) == 1
 
 
-def test_server_error_on_upload_completion_is_retried(slack: SlackEmulator, drv: SlackDriver) -> None:
+def test_server_error_on_upload_completion_is_retried(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
     slack.fail("files.completeUploadExternal", status=500)
     drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
     slack.wait_for("files.completeUploadExternal", 2)
     assert [c.status for c in slack.calls_to("files.completeUploadExternal")] == [500, 200]
 
 
-def test_unauthorised_user_is_refused_politely_and_nothing_runs(slack: SlackEmulator, drv: SlackDriver,
-                                                               bot: H.Bot) -> None:
+def test_unauthorised_user_is_refused_politely_and_nothing_runs(
+    slack: SlackEmulator, drv: SlackDriver, bot: H.Bot
+) -> None:
     drv.mention(H.MALLORY, H.SALES, Q_WEEKDAY)
     [note] = slack.wait_for("chat.postEphemeral")
     assert note.args["user"] == H.MALLORY
     assert "Sorry, I can only answer KPI questions" in note.args["text"]
     slack.settle()
-    assert slack.calls_to("chat.postMessage") == [] and slack.calls_to("files.getUploadURLExternal") == []
+    assert (
+        slack.calls_to("chat.postMessage") == []
+        and slack.calls_to("files.getUploadURLExternal") == []
+    )
     row = bot.audit()[-1]
     assert (row["user_id"], row["outcome"], row["sql"]) == (H.MALLORY, "refused", None)
 
@@ -224,19 +268,24 @@ def test_users_allowed_by_email_and_by_user_group(slack: SlackEmulator, drv: Sla
     assert len(answers(slack, H.SALES)) == 2
 
 
-def test_user_error_is_told_in_words_with_runnable_suggestions(slack: SlackEmulator, drv: SlackDriver) -> None:
+def test_user_error_is_told_in_words_with_runnable_suggestions(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
     drv.dm(H.ALICE, H.ALICE_DM, "forecast revenue next quarter")
     slack.wait_for("chat.postMessage")
     [msg] = answers(slack, H.ALICE_DM)
     text = all_text(msg)
     assert "I can't forecast; I answer from recorded data only." in text
-    labels = [e["text"]["text"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]]
+    labels = [
+        e["text"]["text"] for b in msg.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
     assert labels == ["revenue won this quarter vs previous period", "calls this week"]
     assert "Traceback" not in text
 
 
-def test_internal_error_gets_an_apology_and_no_traceback(slack: SlackEmulator, drv: SlackDriver,
-                                                        bot: H.Bot) -> None:
+def test_internal_error_gets_an_apology_and_no_traceback(
+    slack: SlackEmulator, drv: SlackDriver, bot: H.Bot
+) -> None:
     sent = drv.mention(H.ALICE, H.SALES, "boom")
     slack.wait_for("chat.postMessage")
     [msg] = answers(slack, H.SALES)
@@ -259,7 +308,9 @@ def test_not_in_public_channel_joins_and_retries(slack: SlackEmulator, drv: Slac
 
 
 def test_private_channel_asks_for_an_invite(slack: SlackEmulator, drv: SlackDriver) -> None:
-    drv.command("calls this week", user=H.BOB, channel=H.PRIVATE, response_url=slack.response_url("priv"))
+    drv.command(
+        "calls this week", user=H.BOB, channel=H.PRIVATE, response_url=slack.response_url("priv")
+    )
     slack.wait_for("respond")
     [note] = slack.responses
     assert note["response_type"] == "ephemeral"
@@ -267,7 +318,9 @@ def test_private_channel_asks_for_an_invite(slack: SlackEmulator, drv: SlackDriv
     assert slack.calls_to("conversations.join") == []
 
 
-def test_injected_not_in_channel_on_upload_is_handled(slack: SlackEmulator, drv: SlackDriver) -> None:
+def test_injected_not_in_channel_on_upload_is_handled(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
     slack.fail("files.completeUploadExternal", error="not_in_channel")
     drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
     slack.wait_for("files.completeUploadExternal", 2)
@@ -315,16 +368,23 @@ def test_app_home_lists_kpis_and_examples(slack: SlackEmulator, drv: SlackDriver
     assert "*connect rate*" in text and Q_WEEKDAY in text
 
 
-def test_many_questions_at_once_each_in_its_own_thread(slack: SlackEmulator, drv: SlackDriver) -> None:
-    questions = [f"slow {q}" for q in (Q_WEEKDAY, "calls this week", "win rate by rep this quarter")] * 4
+def test_many_questions_at_once_each_in_its_own_thread(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    questions = [
+        f"slow {q}" for q in (Q_WEEKDAY, "calls this week", "win rate by rep this quarter")
+    ] * 4
     with ThreadPoolExecutor(len(questions)) as pool:
         sent = list(pool.map(lambda q: (q, drv.mention(H.ALICE, H.SALES, q)), questions))
     assert all(s.status == 200 and s.seconds < 3.0 for _, s in sent)
     slack.wait_for("files.completeUploadExternal", len(questions), timeout=30)
     by_thread = {m.thread_ts: m for m in answers(slack, H.SALES)}
     assert len(by_thread) == len(questions)
-    expected = {"slow " + Q_WEEKDAY: "connect rate", "slow calls this week": "calls",
-                "slow win rate by rep this quarter": "win rate"}
+    expected = {
+        "slow " + Q_WEEKDAY: "connect rate",
+        "slow calls this week": "calls",
+        "slow win rate by rep this quarter": "win rate",
+    }
     for q, s in sent:
         assert by_thread[s.ts].blocks[0]["text"]["text"].startswith(f"*{expected[q]}*")
     charts = {c.args["thread_ts"] for c in slack.calls_to("files.completeUploadExternal")}
@@ -343,8 +403,12 @@ def test_missing_environment_is_a_clean_message(tmp_path: Path) -> None:
 
     env = H.clean_env({})
     kpibot = Path(sys.executable).parent / "kpibot"
-    out = subprocess.run([str(kpibot), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        [str(kpibot), "serve"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 2
-    assert "SLACK_BOT_TOKEN is not set" in out.stderr and "SLACK_SIGNING_SECRET is not set" in out.stderr
+    assert (
+        "SLACK_BOT_TOKEN is not set" in out.stderr
+        and "SLACK_SIGNING_SECRET is not set" in out.stderr
+    )
     assert "Traceback" not in out.stderr

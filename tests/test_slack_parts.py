@@ -28,10 +28,15 @@ from tests.slack_emulator import SlackEmulator, check_blocks
 def test_huge_answers_stay_within_block_kit_limits() -> None:
     base = SB.win_rate_by_rep("q")
     long_rows = tuple((f"{'Very long rep name ' * 5}{i}", i / 1000) for i in range(2000))
-    answer = replace(base, rows=long_rows, sql="SELECT 1 -- x\n" * 2000,
-                     notes=tuple(f"note {i}" for i in range(30)))
-    text, blocks = B.answer_message(Reply("q", answer=answer), B.ButtonState("q" * 5000, None, 7),
-                                    subscribe=True)
+    answer = replace(
+        base,
+        rows=long_rows,
+        sql="SELECT 1 -- x\n" * 2000,
+        notes=tuple(f"note {i}" for i in range(30)),
+    )
+    text, blocks = B.answer_message(
+        Reply("q", answer=answer), B.ButtonState("q" * 5000, None, 7), subscribe=True
+    )
     assert check_blocks(blocks) == []
     assert "… 1975 more rows, see CSV" in blocks[1]["text"]["text"]
     _, sql = B.sql_blocks(answer)
@@ -43,7 +48,10 @@ def test_huge_answers_stay_within_block_kit_limits() -> None:
 def test_subscribe_button_only_with_a_handler() -> None:
     reply = Reply("q", answer=SB.calls_this_week("q"))
     labels = lambda subscribe: [  # noqa: E731
-        e["text"]["text"] for e in B.answer_message(reply, B.ButtonState("q", None), subscribe=subscribe)[1][-1]["elements"]
+        e["text"]["text"]
+        for e in B.answer_message(reply, B.ButtonState("q", None), subscribe=subscribe)[1][-1][
+            "elements"
+        ]
     ]
     assert labels(False) == ["Show SQL", "Previous period", "Download CSV"]
     assert labels(True)[-1] == "Subscribe"
@@ -70,9 +78,15 @@ def test_question_text_strips_mentions_links_and_entities() -> None:
 def test_csv_follows_the_output_conventions() -> None:
     a = SB.revenue_vs_previous("q")
     data = answer_csv(a).decode("utf-8-sig").splitlines()
-    assert data == ["revenue won,revenue won (previous),revenue won growth", "48250.0,40000.0,0.20625"]
-    dated = replace(a, columns=(Column("month", "dimension", "date"), Column("leads", "metric", "count")),
-                    rows=((date(2024, 4, 1), 3), (None, 1)))
+    assert data == [
+        "revenue won,revenue won (previous),revenue won growth",
+        "48250.0,40000.0,0.20625",
+    ]
+    dated = replace(
+        a,
+        columns=(Column("month", "dimension", "date"), Column("leads", "metric", "count")),
+        rows=((date(2024, 4, 1), 3), (None, 1)),
+    )
     assert answer_csv(dated).decode("utf-8-sig").splitlines()[1:] == ["2024-04-01,3", ",1"]
 
 
@@ -138,8 +152,14 @@ def test_audit_log_is_wal_and_records_outcomes(tmp_path: Path) -> None:
 def test_manifest_has_exactly_what_the_bot_uses() -> None:
     m = build_manifest(AccessSettings(), url="https://kpi.example.com/")
     assert m["oauth_config"]["scopes"]["bot"] == [
-        "app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write",
-        "channels:read", "channels:join",
+        "app_mentions:read",
+        "chat:write",
+        "commands",
+        "files:write",
+        "im:history",
+        "im:write",
+        "channels:read",
+        "channels:join",
     ]
     assert m["settings"]["event_subscriptions"] == {
         "request_url": "https://kpi.example.com/slack/events",
@@ -151,7 +171,9 @@ def test_manifest_has_exactly_what_the_bot_uses() -> None:
 
 
 def test_manifest_for_socket_mode_and_access_lookups() -> None:
-    m = build_manifest(AccessSettings(users=["a@b.com", "@leads"], channels=["#sales"]), socket_mode=True)
+    m = build_manifest(
+        AccessSettings(users=["a@b.com", "@leads"], channels=["#sales"]), socket_mode=True
+    )
     scopes = m["oauth_config"]["scopes"]["bot"]
     assert {"users:read", "users:read.email", "usergroups:read", "groups:read"} <= set(scopes)
     assert "url" not in m["features"]["slash_commands"][0]
@@ -163,8 +185,14 @@ def test_env_names_every_missing_variable() -> None:
     with pytest.raises(ConfigError) as e:
         SlackEnv.from_environ({"SLACK_APP_TOKEN": "xapp-1"})
     assert e.value.problems == [
-        "SLACK_BOT_TOKEN is not set (OAuth & Permissions → Bot User OAuth Token (xoxb-…); see docs/slack.md)"
+        "SLACK_BOT_TOKEN is not set"
+        " (OAuth & Permissions → Bot User OAuth Token (xoxb-…); see docs/slack.md)"
     ]
-    env = SlackEnv.from_environ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
-                                 "SLACK_API_URL": "http://127.0.0.1:9/api"})
+    env = SlackEnv.from_environ(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+        }
+    )
     assert env.api_url == "http://127.0.0.1:9/api/" and not env.socket_mode
