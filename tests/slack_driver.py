@@ -313,3 +313,34 @@ class SlackDriver:
         body = ("payload=" + quote(json.dumps(payload))).encode()
         status, text, secs = self.post(body, "application/x-www-form-urlencoded", **post)
         return Delivered(status, text, secs)
+
+    def click_home(self, view: dict[str, Any], label: str, *, user: str, **post: Any) -> Delivered:
+        """Click the button labelled ``label`` on the user's App Home ``view``."""
+        for block in view.get("blocks", []):
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("type") == "button" and element["text"]["text"] == label:
+                    payload = {
+                        "type": "block_actions",
+                        "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+                        "api_app_id": self.api_app_id,
+                        "container": {"type": "view", "view_id": "V1"},
+                        "trigger_id": f"{next(self._n)}.trigger",
+                        "team": {"id": self.team_id, "domain": "test"},
+                        "view": {"id": "V1", "type": "home", "blocks": view["blocks"]},
+                        "actions": [
+                            {
+                                "action_id": element["action_id"],
+                                "block_id": block["block_id"],
+                                "type": "button",
+                                "value": element.get("value", ""),
+                                "text": element["text"],
+                                "action_ts": self._next_ts(),
+                            }
+                        ],
+                    }
+                    body = ("payload=" + quote(json.dumps(payload))).encode()
+                    status, text, secs = self.post(
+                        body, "application/x-www-form-urlencoded", **post
+                    )
+                    return Delivered(status, text, secs)
+        raise LookupError(f"no button {label!r} on the Home tab")

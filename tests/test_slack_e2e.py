@@ -366,6 +366,11 @@ def test_app_home_lists_kpis_and_examples(slack: SlackEmulator, drv: SlackDriver
     assert call.response["ok"]
     text = json.dumps(slack.views[H.ALICE], ensure_ascii=False)
     assert "*connect rate*" in text and Q_WEEKDAY in text
+    # An example question on the Home tab is asked, and answered, in the user's DM.
+    assert drv.click_home(slack.views[H.ALICE], Q_WEEKDAY, user=H.BOB).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, "D" + H.BOB[1:])
+    assert table_rows(answer)["Mon"] == "25.0%"
 
 
 def test_many_questions_at_once_each_in_its_own_thread(
