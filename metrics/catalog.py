@@ -63,9 +63,45 @@ class DimensionDef:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    name: str
+    sql: str
+    type: Literal["date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class RecordSetDef:
+    """Where a metric's rows live: a relation aliased ``r``, its anchors, joins and dimensions."""
+
+    name: str
+    source: str  # SQL of the relation (a table or a parenthesised SELECT)
+    anchors: tuple[Anchor, ...]
+    joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
+    dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
+
+    def anchor(self, name: str | None = None) -> Anchor:
+        if name is None:
+            return self.anchors[0]
+        for a in self.anchors:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def dimension_sql(self, name: str) -> str | None:
+        return dict(self.dimensions).get(name)
+
+
+@dataclass(frozen=True)
 class Catalog:
     metrics: tuple[MetricDef, ...]
     dimensions: tuple[DimensionDef, ...]
+    records: tuple[RecordSetDef, ...] = ()
+
+    def record_set(self, name: str) -> RecordSetDef:
+        for r in self.records:
+            if r.name == name:
+                return r
+        raise KeyError(name)
 
     def metric(self, name: str) -> MetricDef:
         for m in self.metrics:
@@ -97,15 +133,52 @@ def _strs(v: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in (v or ()))
 
 
-def _parse(data: Any, source: str, problems: list[str]) -> tuple[list[MetricDef], list[DimensionDef]]:
+def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSetDef]:
+    out: list[RecordSetDef] = []
+    if not isinstance(data, dict):
+        problems.append(f"{source}: records: must be a mapping of record set name to definition")
+        return out
+    for name, r in data.items():
+        where = f"{source}: records.{name}"
+        if not isinstance(r, dict):
+            problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
+            continue
+        for k in r:
+            if k not in ("from", "anchors", "joins", "dimensions"):
+                problems.append(f"{where}.{k}: is not a record set key (from, anchors, joins, dimensions)")
+        anchors: list[Anchor] = []
+        for aname, a in (r.get("anchors") or {}).items():
+            if not isinstance(a, dict) or a.get("type") not in ("date", "timestamp") or not a.get("sql"):
+                problems.append(f"{where}.anchors.{aname}: needs sql and type (date or timestamp)")
+                continue
+            anchors.append(Anchor(str(aname), str(a["sql"]), a["type"]))
+        if not r.get("from"):
+            problems.append(f"{where}.from: is required")
+        if not anchors:
+            problems.append(f"{where}.anchors: needs at least one anchor")
+        out.append(
+            RecordSetDef(
+                name=str(name),
+                source=str(r.get("from", "")),
+                anchors=tuple(anchors),
+                joins=tuple((str(k), str(v)) for k, v in (r.get("joins") or {}).items()),
+                dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
+            )
+        )
+    return out
+
+
+def _parse(
+    data: Any, source: str, problems: list[str]
+) -> tuple[list[MetricDef], list[DimensionDef], list[RecordSetDef]]:
     metrics: list[MetricDef] = []
     dims: list[DimensionDef] = []
     if not isinstance(data, dict):
         problems.append(f"{source}: must be a mapping with metrics: and dimensions:")
-        return metrics, dims
+        return metrics, dims, []
     for key in data:
-        if key not in ("metrics", "dimensions"):
-            problems.append(f"{source}: {key}: is not a catalog section (metrics, dimensions)")
+        if key not in ("metrics", "dimensions", "records"):
+            problems.append(f"{source}: {key}: is not a catalog section (metrics, dimensions, records)")
     for i, m in enumerate(data.get("metrics") or []):
         where = f"{source}: metrics[{i}]"
         if not isinstance(m, dict) or "name" not in m:
@@ -159,10 +232,13 @@ def _parse(data: Any, source: str, problems: list[str]) -> tuple[list[MetricDef]
                 sql=dict(d.get("sql") or {}),
             )
         )
-    return metrics, dims
+    records = _parse_records(data["records"], source, problems) if "records" in data else []
+    return metrics, dims, records
 
 
-def _check(metrics: list[MetricDef], dims: list[DimensionDef], problems: list[str]) -> None:
+def _check(
+    metrics: list[MetricDef], dims: list[DimensionDef], records: list[RecordSetDef], problems: list[str]
+) -> None:
     dim_names = {d.name for d in dims}
     owner: dict[str, str] = {}
     for entry in [*metrics, *dims]:
@@ -175,24 +251,29 @@ def _check(metrics: list[MetricDef], dims: list[DimensionDef], problems: list[st
         for d in m.dimensions:
             if d not in dim_names:
                 problems.append(f"metric {m.name}: dimension {d!r} is not in the catalog")
+    from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
+
+    check_sql_side(metrics, dims, records, problems)
 
 
 def load_catalog(extra: Path | None = None) -> Catalog:
     """The built-in catalog, merged with ``extra`` (entries with a known name replace it)."""
     problems: list[str] = []
     text = resources.files("metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    metrics, dims = _parse(yaml.safe_load(text), "catalog.yaml", problems)
+    metrics, dims, records = _parse(yaml.safe_load(text), "catalog.yaml", problems)
     if extra is not None:
         try:
             data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError([f"{extra}: cannot be read ({e})"], str(extra)) from None
-        more_m, more_d = _parse(data, str(extra), problems)
+        more_m, more_d, more_r = _parse(data, str(extra), problems)
+        rnames = {r.name for r in more_r}
+        records = [r for r in records if r.name not in rnames] + more_r
         names = {m.name for m in more_m}
         metrics = [m for m in metrics if m.name not in names] + more_m
         dnames = {d.name for d in more_d}
         dims = [d for d in dims if d.name not in dnames] + more_d
-    _check(metrics, dims, problems)
+    _check(metrics, dims, records, problems)
     if problems:
         raise ConfigError(problems, "catalog")
-    return Catalog(tuple(metrics), tuple(dims))
+    return Catalog(tuple(metrics), tuple(dims), tuple(records))

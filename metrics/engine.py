@@ -1,0 +1,167 @@
+"""Run a Query against the cache and return an Answer.
+
+>>> run(Query(metrics=("calls",)), catalog=cat, settings=OrgSettings(), reader=reader,
+...     today=date(2024, 6, 27))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, time as dtime, timedelta
+from typing import Any
+
+import duckdb
+
+from metrics.answer import Answer, ResolvedWindow
+from metrics.catalog import Catalog
+from metrics.compiler import Compiled, compile_query, query_params
+from metrics.errors import InternalError, NoData, QueryTimeout
+from metrics.format import format_range
+from metrics.query import Query
+from metrics.restate import restate
+from metrics.settings import OrgSettings
+from metrics.windows import compare_window, resolve
+from salesforce import schema
+from salesforce.snapshot import SnapshotReader
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+def settings_params(settings: OrgSettings) -> dict[str, Any]:
+    """The app.yaml values catalog SQL may name ($tz, $channel_sources, …), lists lower-cased."""
+    sources: list[str] = []
+    names: list[str] = []
+    for channel, values in settings.channels.items():
+        for v in values:
+            sources.append(v.strip().lower())
+            names.append(channel)
+    return {
+        "tz": settings.timezone,
+        "fiscal_shift": settings.fiscal_year_start_month - 1,
+        "connected_dispositions": [v.strip().lower() for v in settings.connected_dispositions],
+        "meeting_types": [v.strip().lower() for v in settings.meeting_types],
+        "channel_sources": sources,
+        "channel_names": names,
+    }
+
+
+def today_in(settings: OrgSettings, now: datetime | None = None) -> date:
+    return (now or datetime.now(settings.tz)).astimezone(settings.tz).date()
+
+
+def _midnight(d: date, settings: OrgSettings) -> datetime:
+    return datetime.combine(d, dtime(0), tzinfo=settings.tz)
+
+
+def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if w.start is not None:
+        out[f"{prefix}_start"] = w.start
+        out[f"{prefix}_start_ts"] = _midnight(w.start, settings)
+    if w.end is not None:
+        out[f"{prefix}_end"] = w.end
+        out[f"{prefix}_end_ts"] = _midnight(w.end + timedelta(days=1), settings)
+    return out
+
+
+def default_window_of(query: Query, catalog: Catalog) -> str:
+    """The first KPI's default window (open pipeline: all time; the others: this quarter)."""
+    return catalog.metric(query.metrics[0]).default_window if query.metrics else "this quarter"
+
+
+def _data_as_of(cur: Cursor) -> datetime | None:
+    try:
+        row = cur.execute(f"SELECT data_as_of FROM {schema.META_SNAPSHOT} LIMIT 1").fetchone()
+    except duckdb.Error:
+        return None
+    return row[0] if row else None
+
+
+def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> list[tuple[Any, ...]]:
+    """Run ``sql``; past ``timeout`` seconds DuckDB is interrupted and QueryTimeout raised."""
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        cur.interrupt()
+
+    timer = threading.Timer(timeout, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        return cur.execute(sql, params).fetchall()
+    except duckdb.InterruptException:
+        raise QueryTimeout(
+            f"That question took longer than {timeout:g} seconds, so I stopped it. "
+            "Try a shorter window or fewer groupings."
+        ) from None
+    except duckdb.Error as e:
+        if fired.is_set():
+            raise QueryTimeout(f"That question took longer than {timeout:g} seconds, so I stopped it.") from None
+        raise InternalError(f"the query failed: {e}") from e
+    finally:
+        timer.cancel()
+
+
+def run(
+    query: Query,
+    *,
+    catalog: Catalog,
+    settings: OrgSettings,
+    reader: SnapshotReader | Cursor,
+    today: date | None = None,
+    question: str = "",
+    timeout: float = 10.0,
+) -> Answer:
+    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data."""
+    t0 = time.perf_counter()
+    pinned = today is not None
+    today = today or today_in(settings)
+    window = resolve(query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month)
+    cmp_window = (
+        compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
+        if query.comparison is not None
+        else None
+    )
+    compiled: Compiled = compile_query(
+        query,
+        catalog,
+        window=(window.start is not None, window.end is not None),
+        compare_window=(
+            (cmp_window.start is not None, cmp_window.end is not None) if cmp_window else (True, True)
+        ),
+    )
+    now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
+    values: dict[str, Any] = {
+        **settings_params(settings),
+        "now": now,
+        **window_params("cur", window, settings),
+        **(window_params("prev", cmp_window, settings) if cmp_window else {}),
+        **query_params(query, catalog, compiled),
+    }
+    params = {name: values[name] for name in compiled.params}
+    t1 = time.perf_counter()
+    cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
+    rows = execute(cur, compiled.sql, params, timeout)
+    t2 = time.perf_counter()
+    if not rows and (compiled.grouped or compiled.kind == "records"):
+        raise NoData(
+            f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
+            f" ({window.label})."
+        )
+    as_of = reader.data_as_of() if isinstance(reader, SnapshotReader) else _data_as_of(cur)
+    answer = Answer(
+        question=question,
+        query=compiled.query,
+        restated=restate(compiled.query, window, cmp_window),
+        window=window,
+        compare_window=cmp_window,
+        columns=compiled.columns,
+        rows=tuple(tuple(r) for r in rows),
+        sql=compiled.sql,
+        data_as_of=as_of,
+        kind="records" if compiled.kind == "records" else "table",
+        timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
+    )
+    return answer
