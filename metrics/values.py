@@ -62,7 +62,7 @@ def load_values(
         rows = cursor.execute(sql).fetchall()
         vals = {str(r[0]).strip() for r in rows if r[0] is not None and str(r[0]).strip()}
         vals |= set(d.order)  # stages, attempts: known even before the data has them
-        out[d.name] = tuple(sorted(vals, key=str.casefold))
+        out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
     with _lock:
         _cache[key] = out
     return out
