@@ -251,9 +251,9 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                 if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
                     raise Invalid(f"{metric_name} has no {f.dimension}, so it cannot be filtered by it.")
                 where.append(filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi))
-            conds = [a.record_condition for _, _, a in atoms]
+            conds = list(dict.fromkeys(a.record_condition for _, _, a in atoms))
             if all(conds):
-                where.append("(" + " OR ".join(f"({c})" for c in conds) + ")")
+                where.append("(" + " OR ".join(str(c) for c in conds) + ")")
             name = f"{letter}{gi}"
             aggs = []
             for mi, ai, atom in atoms:
