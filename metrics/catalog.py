@@ -123,8 +123,17 @@ class Catalog:
 
 
 _METRIC_KEYS = {
-    "name", "synonyms", "zh", "records", "format", "better", "dimensions", "default_window",
-    "kind", "anchor", "sql",
+    "name",
+    "synonyms",
+    "zh",
+    "records",
+    "format",
+    "better",
+    "dimensions",
+    "default_window",
+    "kind",
+    "anchor",
+    "sql",
 }
 _DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql"}
 
@@ -145,10 +154,16 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             continue
         for k in r:
             if k not in ("from", "anchors", "joins", "dimensions"):
-                problems.append(f"{where}.{k}: is not a record set key (from, anchors, joins, dimensions)")
+                problems.append(
+                    f"{where}.{k}: is not a record set key (from, anchors, joins, dimensions)"
+                )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
-            if not isinstance(a, dict) or a.get("type") not in ("date", "timestamp") or not a.get("sql"):
+            if (
+                not isinstance(a, dict)
+                or a.get("type") not in ("date", "timestamp")
+                or not a.get("sql")
+            ):
                 problems.append(f"{where}.anchors.{aname}: needs sql and type (date or timestamp)")
                 continue
             anchors.append(Anchor(str(aname), str(a["sql"]), a["type"]))
@@ -178,7 +193,9 @@ def _parse(
         return metrics, dims, []
     for key in data:
         if key not in ("metrics", "dimensions", "records"):
-            problems.append(f"{source}: {key}: is not a catalog section (metrics, dimensions, records)")
+            problems.append(
+                f"{source}: {key}: is not a catalog section (metrics, dimensions, records)"
+            )
     for i, m in enumerate(data.get("metrics") or []):
         where = f"{source}: metrics[{i}]"
         if not isinstance(m, dict) or "name" not in m:
@@ -191,8 +208,19 @@ def _parse(
         for req in ("records", "format", "better"):
             if req not in m:
                 problems.append(f"{where}.{req}: is required")
-        if m.get("format") not in (None, "count", "percent", "currency", "hours", "days", "minutes", "number"):
-            problems.append(f"{where}.format: must be count, percent, currency, hours, days, minutes or number")
+        if m.get("format") not in (
+            None,
+            "count",
+            "percent",
+            "currency",
+            "hours",
+            "days",
+            "minutes",
+            "number",
+        ):
+            problems.append(
+                f"{where}.format: must be count, percent, currency, hours, days, minutes or number"
+            )
         if m.get("better") not in (None, "higher", "lower"):
             problems.append(f"{where}.better: must be higher or lower")
         metrics.append(
@@ -237,11 +265,15 @@ def _parse(
 
 
 def _check(
-    metrics: list[MetricDef], dims: list[DimensionDef], records: list[RecordSetDef], problems: list[str]
+    metrics: list[MetricDef],
+    dims: list[DimensionDef],
+    records: list[RecordSetDef],
+    problems: list[str],
 ) -> None:
     dim_names = {d.name for d in dims}
     owner: dict[str, str] = {}
-    for entry in [*metrics, *dims]:
+    entries: list[MetricDef | DimensionDef] = [*metrics, *dims]
+    for entry in entries:
         for w in entry.words:
             key = w.strip().lower()
             if key in owner and owner[key] != entry.name:

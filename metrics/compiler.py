@@ -45,7 +45,7 @@ class Compiled:
 
 
 def effective_query(query: Query, catalog: Catalog) -> Query:
-    """The query with groupings a metric always has (follow-up rate by attempt → contact attempt)."""
+    """The query plus groupings a metric always has (follow-up rate by attempt: contact attempt)."""
     extra: list[str] = []
     for name in query.metrics:
         m = _metric(catalog, name)
@@ -90,7 +90,8 @@ def dimension_sql(
     if dim.kind in _NATURAL_KINDS:
         if dim.sql.get("needs_time") and anchor.type == "date":
             raise Invalid(
-                f"{metric} counts on {anchor.sql.removeprefix('r.')}, a date without a time of day, "
+                f"{metric} counts on {anchor.sql.removeprefix('r.')}, a date without a time "
+                "of day, "
                 f"so it cannot be grouped by {dim.name}."
             )
         return str(dim.sql["expr"]).replace("{t}", local_time(anchor))
@@ -122,7 +123,9 @@ def filter_sql(expr: str, f: Filter, i: int) -> str:
         return "(" + " OR ".join(parts) + ")"
     # not in: records whose field is empty are kept, unless "(none)" itself is excluded
     if has_none:
-        return f"({expr} IS NOT NULL" + (f" AND NOT list_contains($f{i}, {text}))" if has_values else ")")
+        return f"({expr} IS NOT NULL" + (
+            f" AND NOT list_contains($f{i}, {text}))" if has_values else ")"
+        )
     return f"({expr} IS NULL OR NOT list_contains($f{i}, {text}))"
 
 
@@ -165,7 +168,12 @@ def compile_query(
         metrics=q.metrics,
         groupings=q.groupings,
         filters=tuple(
-            (f.dimension, f.op, any(v is not None for v in f.values), any(v is None for v in f.values))
+            (
+                f.dimension,
+                f.op,
+                any(v is not None for v in f.values),
+                any(v is None for v in f.values),
+            )
             for f in q.filters
         ),
         metric_filters=tuple((mf.metric, mf.op) for mf in q.metric_filters),
@@ -214,8 +222,11 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         )
     hidden = [
         n
-        for n in [*(mf.metric for mf in q.metric_filters), q.ranking.metric if q.ranking else None,
-                  q.sort.key if q.sort else None]
+        for n in [
+            *(mf.metric for mf in q.metric_filters),
+            q.ranking.metric if q.ranking else None,
+            q.sort.key if q.sort else None,
+        ]
         if n and n not in q.metrics and not (q.sort and n == q.sort.key and n in q.groupings)
     ]
     hidden = list(dict.fromkeys(hidden))
@@ -231,11 +242,13 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
     def build(prefix: str, win: tuple[bool, bool]) -> tuple[list[str], str]:
         """CTEs for one window: the s-subqueries, the keys and the combined metric values."""
         groups: dict[tuple[str, str, bool], list[tuple[int, int, Atom]]] = {}
-        for mi, (m, ms) in enumerate(zip(all_metrics, measures, strict=True)):
+        for mi, ms in enumerate(measures):
             for ai, atom in enumerate(ms.atoms):
                 rs = catalog.record_set(atom.records)
                 anchor = rs.anchor(atom.anchor)
-                groups.setdefault((rs.name, anchor.name, mi >= len(metrics)), []).append((mi, ai, atom))
+                groups.setdefault((rs.name, anchor.name, mi >= len(metrics)), []).append(
+                    (mi, ai, atom)
+                )
         ctes: list[str] = []
         refs: dict[tuple[int, int], str] = {}
         shown: list[str] = []
@@ -249,8 +262,12 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             for fi, f in enumerate(q.filters):
                 fdim = catalog.dimension(f.dimension)
                 if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
-                    raise Invalid(f"{metric_name} has no {f.dimension}, so it cannot be filtered by it.")
-                where.append(filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi))
+                    raise Invalid(
+                        f"{metric_name} has no {f.dimension}, so it cannot be filtered by it."
+                    )
+                where.append(
+                    filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi)
+                )
             conds = list(dict.fromkeys(a.record_condition for _, _, a in atoms))
             if all(conds):
                 where.append("(" + " OR ".join(str(c) for c in conds) + ")")
@@ -279,17 +296,22 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         if not grouped:
             combined = f"SELECT {', '.join(values)} FROM {' CROSS JOIN '.join(names)}"
         elif len(names) == 1:
-            combined = f"SELECT {', '.join(f'{names[0]}.{d}' for d in dcols)}, {', '.join(values)} FROM {names[0]}"
+            keys = ", ".join(f"{names[0]}.{d}" for d in dcols)
+            combined = f"SELECT {keys}, {', '.join(values)} FROM {names[0]}"
         else:
             kname = f"{prefix}_keys"
             ctes.append(
-                f"{kname} AS (" + " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in shown) + ")"
+                f"{kname} AS ("
+                + " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in shown)
+                + ")"
             )
             joins = "".join(
-                f" LEFT JOIN {n} ON " + " AND ".join(f"{kname}.{d} IS NOT DISTINCT FROM {n}.{d}" for d in dcols)
+                f" LEFT JOIN {n} ON "
+                + " AND ".join(f"{kname}.{d} IS NOT DISTINCT FROM {n}.{d}" for d in dcols)
                 for n in names
             )
-            combined = f"SELECT {', '.join(f'{kname}.{d}' for d in dcols)}, {', '.join(values)} FROM {kname}{joins}"
+            keys = ", ".join(f"{kname}.{d}" for d in dcols)
+            combined = f"SELECT {keys}, {', '.join(values)} FROM {kname}{joins}"
         return ctes, combined
 
     ctes, cur = build("cur", shape.window)
@@ -301,7 +323,8 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         pctes, prev = build("prev", shape.compare_window)
         ctes += [*pctes, f"prev AS ({prev})"]
         frm = "cur " + (
-            "LEFT JOIN prev ON " + " AND ".join(f"cur.{d} IS NOT DISTINCT FROM prev.{d}" for d in dcols)
+            "LEFT JOIN prev ON "
+            + " AND ".join(f"cur.{d} IS NOT DISTINCT FROM prev.{d}" for d in dcols)
             if grouped
             else "CROSS JOIN prev"
         )
@@ -316,10 +339,13 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             columns.append(Column(f"{m.name} (previous)", "previous", m.format, m.name, m.better))
             columns.append(Column(f"{m.name} growth", "growth", "percent", m.name, m.better))
     index = {m.name: i for i, m in enumerate(all_metrics)}
-    where = [f"cur.m{index[mf.metric]} {_OPS[mf.op]} $mf{i}" for i, mf in enumerate(q.metric_filters)]
+    where = [
+        f"cur.m{index[mf.metric]} {_OPS[mf.op]} $mf{i}" for i, mf in enumerate(q.metric_filters)
+    ]
     order, limit = _order(q, catalog, dims, all_metrics, index)
     sql = (
-        "WITH " + ",\n".join(ctes)
+        "WITH "
+        + ",\n".join(ctes)
         + f"\nSELECT {', '.join(select)}\nFROM {frm}"
         + (f"\nWHERE {' AND '.join(where)}" if where else "")
         + (f"\nORDER BY {', '.join(order)}" if order else "")
@@ -355,7 +381,11 @@ def _natural(d: DimensionDef, i: int) -> list[str]:
 
 
 def _order(
-    q: Query, catalog: Catalog, dims: list[DimensionDef], metrics: list[MetricDef], index: dict[str, int]
+    q: Query,
+    catalog: Catalog,
+    dims: list[DimensionDef],
+    metrics: list[MetricDef],
+    index: dict[str, int],
 ) -> tuple[list[str], bool]:
     dim_order = [x for i, d in enumerate(dims) for x in _natural(d, i)]
 
@@ -378,15 +408,17 @@ def _order(
         return [], False
     if any(d.kind in _NATURAL_KINDS or d.order for d in dims):
         return dim_order, False
-    first = metrics[0]
-    return [by_metric(first.name, first.better == "higher"), *dim_order], False
+    lead = metrics[0]
+    return [by_metric(lead.name, lead.better == "higher"), *dim_order], False
 
 
 def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) -> Compiled:
     if q.groupings:
         raise Invalid(f"{m.name} lists single deals, so it cannot be grouped by {q.groupings[0]}.")
     if q.comparison is not None:
-        raise Invalid(f"{m.name} lists single deals; it has nothing to compare. Ask revenue won vs … instead.")
+        raise Invalid(
+            f"{m.name} lists single deals; it has nothing to compare. Ask revenue won vs … instead."
+        )
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
     anchor = rs.anchor(m.anchor)

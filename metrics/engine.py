@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import duckdb
@@ -98,7 +99,9 @@ def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> li
         ) from None
     except duckdb.Error as e:
         if fired.is_set():
-            raise QueryTimeout(f"That question took longer than {timeout:g} seconds, so I stopped it.") from None
+            raise QueryTimeout(
+                f"That question took longer than {timeout:g} seconds, so I stopped it."
+            ) from None
         raise InternalError(f"the query failed: {e}") from e
     finally:
         timer.cancel()
@@ -118,7 +121,9 @@ def run(
     t0 = time.perf_counter()
     pinned = today is not None
     today = today or today_in(settings)
-    window = resolve(query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month)
+    window = resolve(
+        query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+    )
     cmp_window = (
         compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
         if query.comparison is not None
@@ -129,7 +134,9 @@ def run(
         catalog,
         window=(window.start is not None, window.end is not None),
         compare_window=(
-            (cmp_window.start is not None, cmp_window.end is not None) if cmp_window else (True, True)
+            (cmp_window.start is not None, cmp_window.end is not None)
+            if cmp_window
+            else (True, True)
         ),
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)

@@ -34,7 +34,11 @@ class Atom:
     @property
     def record_condition(self) -> str | None:
         """Which rows are this atom's records (what it counts, sums or averages)."""
-        parts = [p for p in (self.where, f"({self.expr}) IS NOT NULL" if self.agg == "avg" else None) if p]
+        parts = [
+            p
+            for p in (self.where, f"({self.expr}) IS NOT NULL" if self.agg == "avg" else None)
+            if p
+        ]
         return " AND ".join(f"({p})" for p in parts) or None
 
 

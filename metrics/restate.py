@@ -41,7 +41,11 @@ def restate(q: Query, window: ResolvedWindow, compare: ResolvedWindow | None) ->
     head = f"[{', '.join(q.metrics)}]"
     if q.ranking is not None:
         by = q.ranking.metric or q.metrics[0]
-        head = f"{q.ranking.direction} {q.ranking.n} " + head + (f" by [{by}]" if q.ranking.metric else "")
+        head = (
+            f"{q.ranking.direction} {q.ranking.n} "
+            + head
+            + (f" by [{by}]" if q.ranking.metric else "")
+        )
     parts.append(head)
     if q.groupings:
         parts.append("by " + " and ".join(f"[{g}]" for g in q.groupings))
@@ -49,7 +53,10 @@ def restate(q: Query, window: ResolvedWindow, compare: ResolvedWindow | None) ->
         parts.append("for " + " and ".join(_filter(f) for f in q.filters))
     if q.metric_filters:
         parts.append(
-            "where " + " and ".join(f"[{mf.metric} {_OPS[mf.op]} {_value(mf.value)}]" for mf in q.metric_filters)
+            "where "
+            + " and ".join(
+                f"[{mf.metric} {_OPS[mf.op]} {_value(mf.value)}]" for mf in q.metric_filters
+            )
         )
     if q.sort is not None:
         parts.append(f"sorted by [{q.sort.key}] {'desc' if q.sort.descending else 'asc'}")

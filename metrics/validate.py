@@ -24,12 +24,15 @@ _TODAY = date(2024, 6, 27)
 
 def sql_problems(catalog: Catalog, settings: OrgSettings | None = None) -> list[str]:
     """Every metric × (no grouping, each allowed dimension, each time part) that fails to plan."""
-    settings = settings or OrgSettings()
+    settings = settings or OrgSettings.model_validate({})
     con = duckdb.connect(":memory:")
     schema.create_all(con)
     window = resolve(None, "this quarter", _TODAY, settings.fiscal_year_start_month)
-    base = {**settings_params(settings), "now": window_params("x", window, settings)["x_end_ts"],
-            **window_params("cur", window, settings)}
+    base = {
+        **settings_params(settings),
+        "now": window_params("x", window, settings)["x_end_ts"],
+        **window_params("cur", window, settings),
+    }
     time_dims = [d.name for d in catalog.dimensions if d.kind in ("grain", "datepart")]
     problems: list[str] = []
     for m in catalog.metrics:
@@ -54,7 +57,9 @@ def sql_problems(catalog: Catalog, settings: OrgSettings | None = None) -> list[
                 con.execute("EXPLAIN " + c.sql, {n: values[n] for n in c.params})
             except (duckdb.Error, KeyError) as e:
                 first = str(e).strip().splitlines()[0]
-                problems.append(f"metric {m.name}{' by ' + g[0] if g else ''}: its SQL does not run: {first}")
+                problems.append(
+                    f"metric {m.name}{' by ' + g[0] if g else ''}: its SQL does not run: {first}"
+                )
     con.close()
     return problems
 

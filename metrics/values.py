@@ -23,7 +23,9 @@ _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$
 
 def _snapshot_key(cursor: Any) -> str:
     try:
-        row = cursor.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        row = cursor.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
         return str(row[0]) if row and row[0] else f"memory:{id(cursor)}"
     except duckdb.Error:
         return f"memory:{id(cursor)}"

@@ -88,7 +88,9 @@ def resolve(
     """Concrete dates for a window; ``spec`` None takes the metric's ``default`` (labelled so)."""
     if spec is None:
         if default not in DEFAULT_WINDOWS:
-            raise Invalid(f'The default window "{default}" is not one of {", ".join(DEFAULT_WINDOWS)}.')
+            raise Invalid(
+                f'The default window "{default}" is not one of {", ".join(DEFAULT_WINDOWS)}.'
+            )
         w = resolve(DEFAULT_WINDOWS[default], default, today, fiscal_start_month)
         return ResolvedWindow(w.start, w.end, f"{w.label}, default", w.shape, w.unit, w.n)
     fsm = fiscal_start_month
@@ -104,12 +106,21 @@ def resolve(
     if k == "last":
         n = _positive(spec.n, "last")
         if unit == "day":
-            return ResolvedWindow(today - timedelta(days=n), today - one, f"last {_plural(n, 'day')}", "rolling", "day", n)
+            return ResolvedWindow(
+                today - timedelta(days=n),
+                today - one,
+                f"last {_plural(n, 'day')}",
+                "rolling",
+                "day",
+                n,
+            )
         cur = period_start(today, unit, fsm)
         start = shift_periods(cur, unit, -n)
         return ResolvedWindow(start, cur - one, f"last {_plural(n, unit)}", "periods", unit, n)
     if k == "this":
-        return ResolvedWindow(period_start(today, unit, fsm), today, f"this {unit}", "to_date", unit)
+        return ResolvedWindow(
+            period_start(today, unit, fsm), today, f"this {unit}", "to_date", unit
+        )
     if k == "previous":
         start = shift_periods(period_start(today, unit, fsm), unit, -1)
         s, e = _period(start, unit)
@@ -118,7 +129,14 @@ def resolve(
         if spec.n is not None:
             n = _positive(spec.n, "next")
             if unit == "day":
-                return ResolvedWindow(today + one, today + timedelta(days=n), f"next {_plural(n, 'day')}", "rolling", "day", n)
+                return ResolvedWindow(
+                    today + one,
+                    today + timedelta(days=n),
+                    f"next {_plural(n, 'day')}",
+                    "rolling",
+                    "day",
+                    n,
+                )
             start = shift_periods(period_start(today, unit, fsm), unit, 1)
             end = shift_periods(start, unit, n) - one
             return ResolvedWindow(start, end, f"next {_plural(n, unit)}", "periods", unit, n)
@@ -194,8 +212,16 @@ def compare_window(
     if cmp.kind == "last_year":
         if current.unit == "week" and current.shape in ("full", "periods"):
             # Whole weeks shift by 52 weeks so that weekdays line up.
-            return ResolvedWindow(start - timedelta(weeks=52), end - timedelta(weeks=52), "last year", "rolling", "day")
-        return ResolvedWindow(_shift_year(start, -1), _shift_year(end, -1), "last year", "rolling", "day")
+            return ResolvedWindow(
+                start - timedelta(weeks=52),
+                end - timedelta(weeks=52),
+                "last year",
+                "rolling",
+                "day",
+            )
+        return ResolvedWindow(
+            _shift_year(start, -1), _shift_year(end, -1), "last year", "rolling", "day"
+        )
     # vs previous period
     days = current.days or 1
     unit = current.unit or "day"
@@ -209,4 +235,3 @@ def compare_window(
     else:  # rolling or explicit range: the same number of days just before
         s, e = start - timedelta(days=days), start - timedelta(days=1)
     return ResolvedWindow(s, e, "previous period", "rolling", "day")
-

@@ -25,7 +25,8 @@ def load_fixture_org(db_path: Path, org: Path = ORG) -> Path:
                 continue
             w.con.execute(
                 f'INSERT INTO "{obj.name}" BY NAME SELECT * EXCLUDE (IsDeleted) '
-                "FROM read_csv(?, header = true, all_varchar = true) WHERE lower(IsDeleted) <> 'true'",
+                "FROM read_csv(?, header = true, all_varchar = true) "
+                "WHERE lower(IsDeleted) <> 'true'",
                 [str(csv)],
             )
             w.mark_refreshed(obj.name)

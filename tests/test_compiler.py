@@ -29,8 +29,11 @@ def _all_queries(catalog: Catalog) -> list[Query]:
     for m in catalog.metrics:
         out.append(Query(metrics=(m.name,)))
         if m.kind != "records":
-            out += [Query(metrics=(m.name,), groupings=(d,)) for d in m.dimensions
-                    if catalog.dimension(d).kind != "number"]
+            out += [
+                Query(metrics=(m.name,), groupings=(d,))
+                for d in m.dimensions
+                if catalog.dimension(d).kind != "number"
+            ]
             out.append(Query(metrics=(m.name,), groupings=("month",), comparison=None))
             out.append(Query(metrics=(m.name,), comparison=Comparison("previous")))
     return out
@@ -40,7 +43,11 @@ def test_every_metric_plans_on_an_empty_cache() -> None:
     assert sql_problems(CATALOG) == []
 
 
-@pytest.mark.parametrize("query", _all_queries(CATALOG), ids=lambda q: f"{q.metrics[0]}|{','.join(q.groupings)}|{bool(q.comparison)}")
+@pytest.mark.parametrize(
+    "query",
+    _all_queries(CATALOG),
+    ids=lambda q: f"{q.metrics[0]}|{','.join(q.groupings)}|{bool(q.comparison)}",
+)
 def test_every_metric_transpiles_to_postgres(query: Query) -> None:
     sql = compile_query(query, CATALOG).sql
     (out,) = sqlglot.transpile(sql, read="duckdb", write="postgres")
@@ -48,9 +55,14 @@ def test_every_metric_transpiles_to_postgres(query: Query) -> None:
 
 
 def test_user_values_are_bound_never_written_into_sql() -> None:
-    evil = "x'); DROP TABLE \"Task\"; --"
-    q = Query(metrics=("calls",), groupings=("rep",), filters=(Filter("rep", "in", (evil,)),),
-              metric_filters=(MetricFilter("calls", "gt", 12345),), ranking=Ranking("top", 7))
+    evil = 'x\'); DROP TABLE "Task"; --'
+    q = Query(
+        metrics=("calls",),
+        groupings=("rep",),
+        filters=(Filter("rep", "in", (evil,)),),
+        metric_filters=(MetricFilter("calls", "gt", 12345),),
+        ranking=Ranking("top", 7),
+    )
     c = compile_query(q, CATALOG)
     assert "DROP" not in c.sql and "12345" not in c.sql and "7" not in c.sql.split("LIMIT")[-1]
     assert {"f0", "mf0", "rank_n"} <= set(c.params)
@@ -135,12 +147,22 @@ metrics:
     db = load_fixture_org(tmp_path / "k.duckdb")
     reader = SnapshotReader(db)
     try:
-        a = run(Query(metrics=("inbound calls", "won share of revenue over 40k")), catalog=cat,
-                settings=fixture_settings(), reader=reader, today=date(2024, 6, 27))
+        a = run(
+            Query(metrics=("inbound calls", "won share of revenue over 40k")),
+            catalog=cat,
+            settings=fixture_settings(),
+            reader=reader,
+            today=date(2024, 6, 27),
+        )
         # inbound: T04 only; revenue over 40k: O1 50000 + O5 80000 + O11 50000 of 180000 → 1.0
         assert a.rows == ((1, 1.0),)
-        a = run(Query(metrics=("won share of revenue over 40k",), window=WindowSpec("year", year=2023)),
-                catalog=cat, settings=fixture_settings(), reader=reader, today=date(2024, 6, 27))
+        a = run(
+            Query(metrics=("won share of revenue over 40k",), window=WindowSpec("year", year=2023)),
+            catalog=cat,
+            settings=fixture_settings(),
+            reader=reader,
+            today=date(2024, 6, 27),
+        )
         # 2023: O10 25000 won → 0 / 25000
         assert a.rows == ((0.0,),)
     finally:
@@ -149,11 +171,15 @@ metrics:
 
 SNAPSHOT_QUERIES = {
     "connect_rate_by_weekday": Query(metrics=("connect rate",), groupings=("weekday",)),
-    "several_kpis_by_rep": Query(metrics=("calls", "connect rate", "demos booked", "deals won"), groupings=("rep",)),
+    "several_kpis_by_rep": Query(
+        metrics=("calls", "connect rate", "demos booked", "deals won"), groupings=("rep",)
+    ),
     "win_rate_by_lead_source_vs_last_year": Query(
-        metrics=("win rate",), groupings=("lead source",), comparison=Comparison("last_year")),
+        metrics=("win rate",), groupings=("lead source",), comparison=Comparison("last_year")
+    ),
     "lead_response_time_inbound": Query(
-        metrics=("lead response time",), filters=(Filter("channel", "in", ("inbound",)),)),
+        metrics=("lead response time",), filters=(Filter("channel", "in", ("inbound",)),)
+    ),
     "follow_up_rate_by_attempt": Query(metrics=("follow-up rate by attempt",)),
     "time_in_stage_by_stage": Query(metrics=("time in stage",), groupings=("stage",)),
     "top_deals": Query(metrics=("top deals",)),
@@ -171,4 +197,6 @@ def test_sql_snapshots(name: str) -> None:
         path.write_text(f"-- {SNAPSHOT_QUERIES[name]!r}\n" + pretty, encoding="utf-8")
     assert path.exists(), f"{path} is missing; run with KPIBOT_UPDATE_SNAPSHOTS=1 to write it"
     expected = path.read_text(encoding="utf-8").split("\n", 1)[1]
-    assert pretty == expected, f"{path} changed; rerun with KPIBOT_UPDATE_SNAPSHOTS=1 and review the diff"
+    assert pretty == expected, (
+        f"{path} changed; rerun with KPIBOT_UPDATE_SNAPSHOTS=1 and review the diff"
+    )

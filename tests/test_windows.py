@@ -45,17 +45,36 @@ WINDOWS = [
     (WindowSpec("quarter", year=2024, number=2), 1, D(2024, 4, 1), D(2024, 6, 30), "Q2 2024"),
     (WindowSpec("quarter", year=2025, number=1), 2, D(2024, 2, 1), D(2024, 4, 30), "FY2025 Q1"),
     (WindowSpec("month", year=2024, number=2), 2, D(2024, 2, 1), D(2024, 2, 29), "Feb 2024"),
-    (WindowSpec("since", start=D(2024, 6, 1)), 1, D(2024, 6, 1), D(2024, 6, 27), "since 2024-06-01"),
-    (WindowSpec("after", start=D(2024, 6, 1)), 1, D(2024, 6, 2), D(2024, 6, 27), "after 2024-06-01"),
+    (
+        WindowSpec("since", start=D(2024, 6, 1)),
+        1,
+        D(2024, 6, 1),
+        D(2024, 6, 27),
+        "since 2024-06-01",
+    ),
+    (
+        WindowSpec("after", start=D(2024, 6, 1)),
+        1,
+        D(2024, 6, 2),
+        D(2024, 6, 27),
+        "after 2024-06-01",
+    ),
     (WindowSpec("before", end=D(2024, 6, 1)), 1, None, D(2024, 5, 31), "before 2024-06-01"),
-    (WindowSpec("between", start=D(2024, 5, 1), end=D(2024, 5, 3)), 1, D(2024, 5, 1), D(2024, 5, 3),
-     "2024-05-01 to 2024-05-03"),
+    (
+        WindowSpec("between", start=D(2024, 5, 1), end=D(2024, 5, 3)),
+        1,
+        D(2024, 5, 1),
+        D(2024, 5, 3),
+        "2024-05-01 to 2024-05-03",
+    ),
     (WindowSpec("all"), 1, None, None, "all time"),
 ]
 
 
 @pytest.mark.parametrize(("spec", "fsm", "start", "end", "label"), WINDOWS)
-def test_resolve(spec: WindowSpec, fsm: int, start: date | None, end: date | None, label: str) -> None:
+def test_resolve(
+    spec: WindowSpec, fsm: int, start: date | None, end: date | None, label: str
+) -> None:
     w = resolve(spec, "this quarter", TODAY, fsm)
     assert (w.start, w.end, w.label) == (start, end, label)
 
@@ -77,8 +96,13 @@ COMPARISONS = [
     # rolling: 27 May – 26 Jun (31 days) against the 31 days before: 26 Apr – 26 May
     (WindowSpec("last", n=31, unit="day"), "previous", TODAY, D(2024, 4, 26), D(2024, 5, 26)),
     # explicit range of 3 days
-    (WindowSpec("between", start=D(2024, 5, 1), end=D(2024, 5, 3)), "previous", TODAY,
-     D(2024, 4, 28), D(2024, 4, 30)),
+    (
+        WindowSpec("between", start=D(2024, 5, 1), end=D(2024, 5, 3)),
+        "previous",
+        TODAY,
+        D(2024, 4, 28),
+        D(2024, 4, 30),
+    ),
     # still running: 1 Apr – 15 May (45 days) against 1 Jan – 14 Feb (kpis.md's example)
     (WindowSpec("this", unit="quarter"), "previous", D(2024, 5, 15), D(2024, 1, 1), D(2024, 2, 14)),
     # several full periods: last 6 months (Dec – May) against the 6 months before (Jun – Nov)
@@ -86,8 +110,13 @@ COMPARISONS = [
     # last year: one calendar year earlier
     (WindowSpec("this", unit="quarter"), "last_year", TODAY, D(2023, 4, 1), D(2023, 6, 27)),
     # 29 Feb becomes 28 Feb
-    (WindowSpec("between", start=D(2024, 2, 29), end=D(2024, 3, 1)), "last_year", TODAY,
-     D(2023, 2, 28), D(2023, 3, 1)),
+    (
+        WindowSpec("between", start=D(2024, 2, 29), end=D(2024, 3, 1)),
+        "last_year",
+        TODAY,
+        D(2023, 2, 28),
+        D(2023, 3, 1),
+    ),
     # whole weeks shift by 52 weeks: Mon 17 – Sun 23 Jun 2024 → Mon 19 – Sun 25 Jun 2023
     (WindowSpec("previous", unit="week"), "last_year", TODAY, D(2023, 6, 19), D(2023, 6, 25)),
     (WindowSpec("last", n=2, unit="week"), "last_year", TODAY, D(2023, 6, 12), D(2023, 6, 25)),
@@ -109,7 +138,9 @@ def test_weekdays_line_up_for_whole_weeks() -> None:
 
 def test_vs_window_is_that_window_in_full() -> None:
     cur = resolve(WindowSpec("this", unit="quarter"), "this quarter", TODAY, 1)
-    prev = compare_window(Comparison("window", WindowSpec("previous", unit="quarter")), cur, TODAY, 1)
+    prev = compare_window(
+        Comparison("window", WindowSpec("previous", unit="quarter")), cur, TODAY, 1
+    )
     assert (prev.start, prev.end) == (D(2024, 1, 1), D(2024, 3, 31))
     prev = compare_window(Comparison("window", WindowSpec("year", year=2023)), cur, TODAY, 1)
     assert (prev.start, prev.end) == (D(2023, 1, 1), D(2023, 12, 31))
@@ -123,7 +154,9 @@ def test_open_window_cannot_be_compared() -> None:
 
 def test_bad_windows_are_invalid() -> None:
     with pytest.raises(Invalid):
-        resolve(WindowSpec("between", start=D(2024, 5, 3), end=D(2024, 5, 1)), "this quarter", TODAY, 1)
+        resolve(
+            WindowSpec("between", start=D(2024, 5, 3), end=D(2024, 5, 1)), "this quarter", TODAY, 1
+        )
     with pytest.raises(Invalid):
         resolve(WindowSpec("quarter", year=2024, number=5), "this quarter", TODAY, 1)
     with pytest.raises(Invalid):
