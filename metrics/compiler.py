@@ -272,19 +272,18 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             if all(conds):
                 where.append("(" + " OR ".join(str(c) for c in conds) + ")")
             name = f"{letter}{gi}"
-            aggs = []
-            for mi, ai, atom in atoms:
-                col = f"a{mi}_{ai}"
-                refs[(mi, ai)] = f"{name}.{col}"
-                aggs.append(f"{_agg_sql(atom)} AS {col}")
-            snippets = [*dim_exprs, *where, *aggs]
-            select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
-            body = (
-                f"SELECT {', '.join(select)}\n  FROM {rs.source.strip()} AS r"
-                + "".join(f"\n  {j.strip()}" for j in joins_for(rs, snippets))
-                + (f"\n  WHERE {' AND '.join(where)}" if where else "")
-                + (f"\n  GROUP BY {', '.join(str(i + 1) for i in range(nd))}" if nd else "")
+            for mi, ai, _ in atoms:
+                refs[(mi, ai)] = f"{name}.a{mi}_{ai}"
+            time_idx = [i for i, d in enumerate(dims) if d.kind in _NATURAL_KINDS]
+            time_filter = any(
+                catalog.dimension(f.dimension).kind in _NATURAL_KINDS for f in q.filters
             )
+            if anchor.type == "timestamp" and time_idx and not time_filter:
+                body = _bucketed(rs, anchor, dims, dim_exprs, time_idx, where, atoms)
+            else:
+                aggs = [f"{_agg_sql(atom)} AS a{mi}_{ai}" for mi, ai, atom in atoms]
+                select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
+                body = _select(rs, select, where, nd, [*dim_exprs, *where, *aggs])
             ctes.append(f"{name} AS (\n  {body}\n)")
             if not is_hidden:
                 shown.append(name)
@@ -352,6 +351,62 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         + ("\nLIMIT $rank_n" if limit else "")
     )
     return _finish(sql, columns, "table", grouped, q)
+
+
+def _select(
+    rs: RecordSetDef, select: list[str], where: list[str], n_keys: int, snippets: list[str]
+) -> str:
+    """``SELECT … FROM <records> AS r <joins it needs> WHERE … GROUP BY <the first n_keys>``."""
+    return (
+        f"SELECT {', '.join(select)}\n  FROM {rs.source.strip()} AS r"
+        + "".join(f"\n  {j.strip()}" for j in joins_for(rs, [*select, *snippets]))
+        + (f"\n  WHERE {' AND '.join(where)}" if where else "")
+        + (f"\n  GROUP BY {', '.join(str(i + 1) for i in range(n_keys))}" if n_keys else "")
+    )
+
+
+# Every UTC offset in use is a multiple of 15 minutes, so records pre-aggregated per 15-minute UTC
+# bucket keep their local date, weekday and hour. Converting ~100 buckets a day to the org zone
+# instead of every record makes time groupings several times faster on millions of rows.
+_BUCKET_SECONDS = 900
+
+
+def _bucketed(
+    rs: RecordSetDef,
+    anchor: Anchor,
+    dims: list[DimensionDef],
+    dim_exprs: list[str],
+    time_idx: list[int],
+    where: list[str],
+    atoms: list[tuple[int, int, Atom]],
+) -> str:
+    """Two-level aggregation for time groupings on a timestamp anchor (see _BUCKET_SECONDS)."""
+    keys = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs) if i not in time_idx]
+    keys.append(f"epoch_us({anchor.sql}) // {_BUCKET_SECONDS * 1_000_000} AS bucket")
+    partial: list[str] = []
+    final: list[str] = []
+    for mi, ai, atom in atoms:
+        col = f"a{mi}_{ai}"
+        flt = f" FILTER (WHERE {atom.where})" if atom.where else ""
+        if atom.agg == "count":
+            partial.append(f"count(*){flt} AS {col}")
+            final.append(f"CAST(sum(b.{col}) AS BIGINT) AS {col}")
+        elif atom.agg == "sum":
+            partial.append(f"sum({atom.expr}){flt} AS {col}")
+            final.append(f"CAST(sum(b.{col}) AS DOUBLE) AS {col}")
+        else:
+            partial.append(f"sum({atom.expr}){flt} AS {col}_s, count({atom.expr}){flt} AS {col}_n")
+            final.append(f"CAST(sum(b.{col}_s) AS DOUBLE) / NULLIF(sum(b.{col}_n), 0) AS {col}")
+    inner = _select(rs, keys + partial, where, len(keys), [*dim_exprs, *where])
+    local = f"timezone($tz, to_timestamp(b.bucket * {_BUCKET_SECONDS}))"
+    outer = [
+        (str(d.sql["expr"]).replace("{t}", local) if i in time_idx else f"b.d{i}") + f" AS d{i}"
+        for i, d in enumerate(dims)
+    ]
+    return (
+        f"SELECT {', '.join(outer + final)}\n  FROM (\n  {inner}\n  ) AS b"
+        f"\n  GROUP BY {', '.join(str(i + 1) for i in range(len(dims)))}"
+    )
 
 
 def _agg_sql(atom: Atom) -> str:

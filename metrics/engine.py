@@ -71,6 +71,19 @@ def default_window_of(query: Query, catalog: Catalog) -> str:
     return catalog.metric(query.metrics[0]).default_window if query.metrics else "this quarter"
 
 
+_as_of: dict[object, datetime | None] = {}
+
+
+def _reader_as_of(reader: SnapshotReader) -> datetime | None:
+    """data_as_of, read once per snapshot file (a snapshot never changes once published)."""
+    key = reader.target
+    if key is None or key not in _as_of:
+        value = reader.data_as_of()
+        _as_of[reader.target] = value
+        return value
+    return _as_of[key]
+
+
 def _data_as_of(cur: Cursor) -> datetime | None:
     try:
         row = cur.execute(f"SELECT data_as_of FROM {schema.META_SNAPSHOT} LIMIT 1").fetchone()
@@ -157,7 +170,7 @@ def run(
             f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
             f" ({window.label})."
         )
-    as_of = reader.data_as_of() if isinstance(reader, SnapshotReader) else _data_as_of(cur)
+    as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
     answer = Answer(
         question=question,
         query=compiled.query,

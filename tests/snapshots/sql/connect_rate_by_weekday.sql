@@ -1,27 +1,35 @@
 -- Query(metrics=('connect rate',), groupings=('weekday',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=None, chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
-    STRFTIME(TIMEZONE($tz, r.CreatedDate), '%a') AS d0,
-    COUNT(*) FILTER(WHERE
-      r.TaskSubtype = 'Call'
-      AND r.CallType = 'Outbound'
-      AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))) AS a0_0,
-    COUNT(*) FILTER(WHERE
-      r.TaskSubtype = 'Call' AND r.CallType = 'Outbound') AS a0_1
-  FROM "Task" AS r
-  WHERE
-    r.CreatedDate >= $cur_start_ts
-    AND r.CreatedDate < $cur_end_ts
-    AND (
-      (
+    STRFTIME(TIMEZONE($tz, TO_TIMESTAMP(b.bucket * 900)), '%a') AS d0,
+    CAST(SUM(b.a0_0) AS BIGINT) AS a0_0,
+    CAST(SUM(b.a0_1) AS BIGINT) AS a0_1
+  FROM (
+    SELECT
+      EPOCH_US(r.CreatedDate) // 900000000 AS bucket,
+      COUNT(*) FILTER(WHERE
         r.TaskSubtype = 'Call'
         AND r.CallType = 'Outbound'
-        AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))
+        AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))) AS a0_0,
+      COUNT(*) FILTER(WHERE
+        r.TaskSubtype = 'Call' AND r.CallType = 'Outbound') AS a0_1
+    FROM "Task" AS r
+    WHERE
+      r.CreatedDate >= $cur_start_ts
+      AND r.CreatedDate < $cur_end_ts
+      AND (
+        (
+          r.TaskSubtype = 'Call'
+          AND r.CallType = 'Outbound'
+          AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))
+        )
+        OR (
+          r.TaskSubtype = 'Call' AND r.CallType = 'Outbound'
+        )
       )
-      OR (
-        r.TaskSubtype = 'Call' AND r.CallType = 'Outbound'
-      )
-    )
+    GROUP BY
+      1
+  ) AS b
   GROUP BY
     1
 ), cur AS (
