@@ -274,14 +274,26 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             name = f"{letter}{gi}"
             for mi, ai, _ in atoms:
                 refs[(mi, ai)] = f"{name}.a{mi}_{ai}"
-            time_idx = [i for i, d in enumerate(dims) if d.kind in _NATURAL_KINDS]
+            aggs = [f"{_agg_sql(atom)} AS a{mi}_{ai}" for mi, ai, atom in atoms]
             time_filter = any(
                 catalog.dimension(f.dimension).kind in _NATURAL_KINDS for f in q.filters
             )
-            if anchor.type == "timestamp" and time_idx and not time_filter:
-                body = _bucketed(rs, anchor, dims, dim_exprs, time_idx, where, atoms)
+            bucket = (
+                anchor.type == "timestamp"
+                and not time_filter
+                and any(d.kind in _NATURAL_KINDS for d in dims)
+            )
+            inner_joins = set(joins_for(rs, [*where, *aggs]))
+            late = {
+                i
+                for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True))
+                if d.kind not in _NATURAL_KINDS
+                and joins_for(rs, [e])
+                and not inner_joins & set(joins_for(rs, [e]))
+            }
+            if bucket or late:
+                body = _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, atoms)
             else:
-                aggs = [f"{_agg_sql(atom)} AS a{mi}_{ai}" for mi, ai, atom in atoms]
                 select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
                 body = _select(rs, select, where, nd, [*dim_exprs, *where, *aggs])
             ctes.append(f"{name} AS (\n  {body}\n)")
@@ -365,24 +377,34 @@ def _select(
     )
 
 
-# Every UTC offset in use is a multiple of 15 minutes, so records pre-aggregated per 15-minute UTC
-# bucket keep their local date, weekday and hour. Converting ~100 buckets a day to the org zone
-# instead of every record makes time groupings several times faster on millions of rows.
+# Grouped queries aggregate in two levels when that saves work on millions of records:
+# * time parts: every UTC offset in use is a multiple of 15 minutes, so records pre-aggregated per
+#   15-minute UTC bucket keep their local date, weekday and hour; ~100 buckets a day are converted
+#   to the org zone instead of every record;
+# * looked-up names (rep = User.Name via OwnerId): records are aggregated on the key first and the
+#   lookup joined to the few aggregated rows (many-to-one on a unique key: no fan-out).
 _BUCKET_SECONDS = 900
 
 
-def _bucketed(
+def _two_level(
     rs: RecordSetDef,
     anchor: Anchor,
     dims: list[DimensionDef],
     dim_exprs: list[str],
-    time_idx: list[int],
+    bucket: bool,
+    late: set[int],
     where: list[str],
     atoms: list[tuple[int, int, Atom]],
 ) -> str:
-    """Two-level aggregation for time groupings on a timestamp anchor (see _BUCKET_SECONDS)."""
-    keys = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs) if i not in time_idx]
-    keys.append(f"epoch_us({anchor.sql}) // {_BUCKET_SECONDS * 1_000_000} AS bucket")
+    """Partial aggregates on record columns (and time bucket), then names and time parts."""
+    time_idx = {i for i, d in enumerate(dims) if d.kind in _NATURAL_KINDS} if bucket else set()
+    keys = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs) if i not in time_idx | late]
+    late_sql = [dim_exprs[i] for i in sorted(late)]
+    late_joins = joins_for(rs, late_sql)
+    for col in sorted(set(re.findall(r"\br\.(\w+)", "\n".join([*late_sql, *late_joins])))):
+        keys.append(f"r.{col} AS {col}")
+    if bucket:
+        keys.append(f"epoch_us({anchor.sql}) // {_BUCKET_SECONDS * 1_000_000} AS bucket")
     partial: list[str] = []
     final: list[str] = []
     for mi, ai, atom in atoms:
@@ -390,22 +412,28 @@ def _bucketed(
         flt = f" FILTER (WHERE {atom.where})" if atom.where else ""
         if atom.agg == "count":
             partial.append(f"count(*){flt} AS {col}")
-            final.append(f"CAST(sum(b.{col}) AS BIGINT) AS {col}")
+            final.append(f"CAST(sum(r.{col}) AS BIGINT) AS {col}")
         elif atom.agg == "sum":
             partial.append(f"sum({atom.expr}){flt} AS {col}")
-            final.append(f"CAST(sum(b.{col}) AS DOUBLE) AS {col}")
+            final.append(f"CAST(sum(r.{col}) AS DOUBLE) AS {col}")
         else:
             partial.append(f"sum({atom.expr}){flt} AS {col}_s, count({atom.expr}){flt} AS {col}_n")
-            final.append(f"CAST(sum(b.{col}_s) AS DOUBLE) / NULLIF(sum(b.{col}_n), 0) AS {col}")
-    inner = _select(rs, keys + partial, where, len(keys), [*dim_exprs, *where])
-    local = f"timezone($tz, to_timestamp(b.bucket * {_BUCKET_SECONDS}))"
-    outer = [
-        (str(d.sql["expr"]).replace("{t}", local) if i in time_idx else f"b.d{i}") + f" AS d{i}"
-        for i, d in enumerate(dims)
-    ]
+            final.append(f"CAST(sum(r.{col}_s) AS DOUBLE) / NULLIF(sum(r.{col}_n), 0) AS {col}")
+    inner = _select(rs, keys + partial, where, len(keys), where)
+    local = f"timezone($tz, to_timestamp(r.bucket * {_BUCKET_SECONDS}))"
+    outer = []
+    for i, d in enumerate(dims):
+        if i in time_idx:
+            expr = str(d.sql["expr"]).replace("{t}", local)
+        elif i in late:
+            expr = dim_exprs[i]
+        else:
+            expr = f"r.d{i}"
+        outer.append(f"{expr} AS d{i}")
     return (
-        f"SELECT {', '.join(outer + final)}\n  FROM (\n  {inner}\n  ) AS b"
-        f"\n  GROUP BY {', '.join(str(i + 1) for i in range(len(dims)))}"
+        f"SELECT {', '.join(outer + final)}\n  FROM (\n  {inner}\n  ) AS r"
+        + "".join(f"\n  {j.strip()}" for j in late_joins)
+        + f"\n  GROUP BY {', '.join(str(i + 1) for i in range(len(dims)))}"
     )
 
 

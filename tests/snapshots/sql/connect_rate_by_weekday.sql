@@ -1,9 +1,9 @@
 -- Query(metrics=('connect rate',), groupings=('weekday',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=None, chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
-    STRFTIME(TIMEZONE($tz, TO_TIMESTAMP(b.bucket * 900)), '%a') AS d0,
-    CAST(SUM(b.a0_0) AS BIGINT) AS a0_0,
-    CAST(SUM(b.a0_1) AS BIGINT) AS a0_1
+    STRFTIME(TIMEZONE($tz, TO_TIMESTAMP(r.bucket * 900)), '%a') AS d0,
+    CAST(SUM(r.a0_0) AS BIGINT) AS a0_0,
+    CAST(SUM(r.a0_1) AS BIGINT) AS a0_1
   FROM (
     SELECT
       EPOCH_US(r.CreatedDate) // 900000000 AS bucket,
@@ -29,7 +29,7 @@ WITH s0 AS (
       )
     GROUP BY
       1
-  ) AS b
+  ) AS r
   GROUP BY
     1
 ), cur AS (

@@ -2,67 +2,90 @@
 WITH s0 AS (
   SELECT
     owner.Name AS d0,
-    COUNT(*) FILTER(WHERE
-      r.TaskSubtype = 'Call') AS a0_0,
-    COUNT(*) FILTER(WHERE
-      r.TaskSubtype = 'Call'
-      AND r.CallType = 'Outbound'
-      AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))) AS a1_0,
-    COUNT(*) FILTER(WHERE
-      r.TaskSubtype = 'Call' AND r.CallType = 'Outbound') AS a1_1
-  FROM "Task" AS r
-  LEFT JOIN "User" AS owner
-    ON owner.Id = r.OwnerId
-  WHERE
-    r.CreatedDate >= $cur_start_ts
-    AND r.CreatedDate < $cur_end_ts
-    AND (
-      (
-        r.TaskSubtype = 'Call'
-      )
-      OR (
+    CAST(SUM(r.a0_0) AS BIGINT) AS a0_0,
+    CAST(SUM(r.a1_0) AS BIGINT) AS a1_0,
+    CAST(SUM(r.a1_1) AS BIGINT) AS a1_1
+  FROM (
+    SELECT
+      r.OwnerId AS OwnerId,
+      COUNT(*) FILTER(WHERE
+        r.TaskSubtype = 'Call') AS a0_0,
+      COUNT(*) FILTER(WHERE
         r.TaskSubtype = 'Call'
         AND r.CallType = 'Outbound'
-        AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))
+        AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))) AS a1_0,
+      COUNT(*) FILTER(WHERE
+        r.TaskSubtype = 'Call' AND r.CallType = 'Outbound') AS a1_1
+    FROM "Task" AS r
+    WHERE
+      r.CreatedDate >= $cur_start_ts
+      AND r.CreatedDate < $cur_end_ts
+      AND (
+        (
+          r.TaskSubtype = 'Call'
+        )
+        OR (
+          r.TaskSubtype = 'Call'
+          AND r.CallType = 'Outbound'
+          AND ARRAY_CONTAINS($connected_dispositions, LOWER(TRIM(r.CallDisposition)))
+        )
+        OR (
+          r.TaskSubtype = 'Call' AND r.CallType = 'Outbound'
+        )
       )
-      OR (
-        r.TaskSubtype = 'Call' AND r.CallType = 'Outbound'
-      )
-    )
+    GROUP BY
+      1
+  ) AS r
+  LEFT JOIN "User" AS owner
+    ON owner.Id = r.OwnerId
   GROUP BY
     1
 ), s1 AS (
   SELECT
     owner.Name AS d0,
-    COUNT(*) FILTER(WHERE
-      r.Type = 'Demo') AS a2_0
-  FROM "Event" AS r
+    CAST(SUM(r.a2_0) AS BIGINT) AS a2_0
+  FROM (
+    SELECT
+      r.OwnerId AS OwnerId,
+      COUNT(*) FILTER(WHERE
+        r.Type = 'Demo') AS a2_0
+    FROM "Event" AS r
+    WHERE
+      r.CreatedDate >= $cur_start_ts
+      AND r.CreatedDate < $cur_end_ts
+      AND (
+        (
+          r.Type = 'Demo'
+        )
+      )
+    GROUP BY
+      1
+  ) AS r
   LEFT JOIN "User" AS owner
     ON owner.Id = r.OwnerId
-  WHERE
-    r.CreatedDate >= $cur_start_ts
-    AND r.CreatedDate < $cur_end_ts
-    AND (
-      (
-        r.Type = 'Demo'
-      )
-    )
   GROUP BY
     1
 ), s2 AS (
   SELECT
     owner.Name AS d0,
-    COUNT(*) FILTER(WHERE
-      r.IsWon) AS a3_0
-  FROM "Opportunity" AS r
+    CAST(SUM(r.a3_0) AS BIGINT) AS a3_0
+  FROM (
+    SELECT
+      r.OwnerId AS OwnerId,
+      COUNT(*) FILTER(WHERE
+        r.IsWon) AS a3_0
+    FROM "Opportunity" AS r
+    WHERE
+      r.CloseDate >= $cur_start AND r.CloseDate <= $cur_end AND (
+        (
+          r.IsWon
+        )
+      )
+    GROUP BY
+      1
+  ) AS r
   LEFT JOIN "User" AS owner
     ON owner.Id = r.OwnerId
-  WHERE
-    r.CloseDate >= $cur_start AND r.CloseDate <= $cur_end AND (
-      (
-        r.IsWon
-      )
-    )
   GROUP BY
     1
 ), cur_keys AS (
