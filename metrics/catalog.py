@@ -1,8 +1,9 @@
 """The KPI catalog: metrics and dimensions read from catalog.yaml (plus a user's own file).
 
 Each entry carries its human side (names, synonyms, format, better direction) and its SQL side
-(``records``, ``anchor``, ``sql``). The grammar takes its vocabulary from here; the compiler its
-SQL. See catalog.yaml for the keys.
+(``records``, ``anchor``, ``sql``); the ``records:`` section says where rows live. The grammar
+takes its vocabulary from here; the compiler its SQL. See catalog.yaml and
+docs/kpis-and-catalog.md for the keys.
 
 >>> cat = load_catalog()
 >>> cat.metric("connect rate").format
