@@ -13,6 +13,7 @@ docs/kpis-and-catalog.md for the keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -310,3 +311,9 @@ def load_catalog(extra: Path | None = None) -> Catalog:
     if problems:
         raise ConfigError(problems, "catalog")
     return Catalog(tuple(metrics), tuple(dims), tuple(records))
+
+
+@lru_cache(maxsize=8)
+def cached_catalog(extra: Path | None = None) -> Catalog:
+    """load_catalog, parsed once per process and file (the compiler caches SQL per catalog)."""
+    return load_catalog(extra)
