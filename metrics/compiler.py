@@ -41,7 +41,7 @@ class Compiled:
     columns: tuple[Column, ...]
     kind: str  # "table" | "records"
     grouped: bool
-    query: Query  # the query as compiled (with automatic groupings added)
+    query: Query  # the first query of this shape, as compiled; values come from query_params
 
 
 def effective_query(query: Query, catalog: Catalog) -> Query:
@@ -527,7 +527,8 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
 
 def query_params(query: Query, catalog: Catalog, compiled: Compiled) -> dict[str, Any]:
     """The user's values of a query, as the compiled SQL names them."""
-    q = compiled.query
+    # The compiled template is shared by every query of this shape: take values from this one.
+    q = effective_query(query, catalog)
     out: dict[str, Any] = {}
     for i, f in enumerate(q.filters):
         if f.op in _OPS:

@@ -16,7 +16,7 @@ import duckdb
 
 from metrics.answer import Answer, ResolvedWindow
 from metrics.catalog import Catalog
-from metrics.compiler import Compiled, compile_query, query_params
+from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.format import format_range
 from metrics.query import Query
@@ -207,11 +207,14 @@ def run(
         **query_params(query, catalog, compiled),
     }
     params = {name: values[name] for name in compiled.params}
+    asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
     cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
     rows = execute(cur, compiled.sql, params, timeout)
     t2 = time.perf_counter()
-    if not rows and (compiled.grouped or compiled.kind == "records"):
+    # Ungrouped questions always have a row; no rows means no group (or record) to show, or
+    # none passing a metric filter.
+    if not rows:
         raise NoData(
             f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
             f" ({window.label})."
@@ -219,8 +222,8 @@ def run(
     as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
     answer = Answer(
         question=question,
-        query=compiled.query,
-        restated=restate(compiled.query, window, cmp_window),
+        query=asked,
+        restated=restate(asked, window, cmp_window, compiled.kind == "records"),
         window=window,
         compare_window=cmp_window,
         columns=compiled.columns,

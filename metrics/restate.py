@@ -35,11 +35,15 @@ def window_phrase(w: ResolvedWindow) -> str:
     return f"{format_range(w.start, w.end)} ({w.label})"
 
 
-def restate(q: Query, window: ResolvedWindow, compare: ResolvedWindow | None) -> str:
+def restate(
+    q: Query, window: ResolvedWindow, compare: ResolvedWindow | None, records: bool = False
+) -> str:
     """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``."""
     parts = []
     head = f"[{', '.join(q.metrics)}]"
-    if q.ranking is not None:
+    if records:
+        head += f" (first {q.ranking.n})" if q.ranking else ""
+    elif q.ranking is not None:
         by = q.ranking.metric or q.metrics[0]
         head = (
             f"{q.ranking.direction} {q.ranking.n} "

@@ -782,3 +782,33 @@ def test_a_duckdb_cursor_works_as_reader(tmp_path: Path, catalog: Catalog) -> No
     a = run(Q("leads"), catalog=catalog, settings=fixture_settings(), reader=con, today=TODAY)
     assert a.rows == ((5,),) and a.data_as_of is not None
     con.close()
+
+
+def test_a_metric_filter_no_group_passes_is_no_data(
+    reader: SnapshotReader, catalog: Catalog
+) -> None:
+    q = Q("calls", groupings=("rep",), metric_filters=(MetricFilter("calls", "gt", 50),))
+    with pytest.raises(NoData):
+        run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+
+
+def test_records_restatement(reader: SnapshotReader, catalog: Catalog) -> None:
+    a = run(
+        Q("top deals", ranking=Ranking("top", 2)),
+        catalog=catalog,
+        settings=fixture_settings(),
+        reader=reader,
+        today=TODAY,
+    )
+    assert a.restated == "[top deals] (first 2) · 1 Apr – 27 Jun 2024 (this quarter, default)"
+    assert a.kind == "records" and len(a.rows) == 2
+
+
+def test_same_shape_different_values_do_not_share_answers(
+    reader: SnapshotReader, catalog: Catalog
+) -> None:
+    # Both compile to one cached template; each must bind its own values.
+    for rep, calls in (("Alice Wang", 3), ("张伟", 1), ("Bob Smith", 3)):
+        q = Q("calls", filters=(Filter("rep", "in", (rep,)),))
+        a = run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+        assert a.rows == ((calls,),) and a.query == q and rep in a.restated
