@@ -13,27 +13,21 @@ WITH s0 AS (
     FROM "Lead" AS l
     LEFT JOIN (
       SELECT
-        lead_id,
+        l.Id AS lead_id,
         COUNT(*) AS attempts
       FROM (
         SELECT
-          l.Id AS lead_id
-        FROM "Lead" AS l
-        JOIN "Task" AS a
-          ON a.WhoId = l.Id
-          AND a.CreatedDate >= l.CreatedDate
-          AND a.TaskSubtype IN ('Call', 'Email')
-        UNION ALL
-        SELECT
-          l.Id
-        FROM "Lead" AS l
-        JOIN "Task" AS a
-          ON a.WhoId = l.ConvertedContactId
-          AND a.CreatedDate >= l.CreatedDate
-          AND a.TaskSubtype IN ('Call', 'Email')
-      ) AS lead_attempts
+          Id,
+          CreatedDate,
+          UNNEST([Id, ConvertedContactId]) AS who
+        FROM "Lead"
+      ) AS l
+      JOIN "Task" AS a
+        ON a.WhoId = l.who
+        AND a.CreatedDate >= l.CreatedDate
+        AND a.TaskSubtype IN ('Call', 'Email')
       GROUP BY
-        lead_id
+        l.Id
     ) AS acts
       ON acts.lead_id = l.Id
     JOIN RANGE(1, 6) AS k(k)

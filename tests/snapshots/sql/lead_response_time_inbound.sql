@@ -5,53 +5,33 @@ WITH s0 AS (
   FROM "Lead" AS r
   LEFT JOIN (
     SELECT
-      lead_id,
-      MIN(created) AS first_response,
+      l.Id AS lead_id,
+      MIN(a.created) AS first_response,
       COUNT(*) FILTER(WHERE
-        attempt) AS attempts
+        a.attempt) AS attempts
     FROM (
       SELECT
-        l.Id AS lead_id,
-        a.created,
-        a.attempt
-      FROM "Lead" AS l
-      JOIN (
-        SELECT
-          WhoId,
-          CreatedDate AS created,
-          TaskSubtype IN ('Call', 'Email') AS attempt
-        FROM "Task"
-        UNION ALL
-        SELECT
-          WhoId,
-          CreatedDate,
-          FALSE
-        FROM "Event"
-      ) AS a
-        ON a.WhoId = l.Id AND a.created >= l.CreatedDate
+        Id,
+        CreatedDate,
+        UNNEST([Id, ConvertedContactId]) AS who
+      FROM "Lead"
+    ) AS l
+    JOIN (
+      SELECT
+        WhoId,
+        CreatedDate AS created,
+        TaskSubtype IN ('Call', 'Email') AS attempt
+      FROM "Task"
       UNION ALL
       SELECT
-        l.Id,
-        a.created,
-        a.attempt
-      FROM "Lead" AS l
-      JOIN (
-        SELECT
-          WhoId,
-          CreatedDate AS created,
-          TaskSubtype IN ('Call', 'Email') AS attempt
-        FROM "Task"
-        UNION ALL
-        SELECT
-          WhoId,
-          CreatedDate,
-          FALSE
-        FROM "Event"
-      ) AS a
-        ON a.WhoId = l.ConvertedContactId AND a.created >= l.CreatedDate
-    ) AS lead_acts
+        WhoId,
+        CreatedDate,
+        FALSE
+      FROM "Event"
+    ) AS a
+      ON a.WhoId = l.who AND a.created >= l.CreatedDate
     GROUP BY
-      lead_id
+      l.Id
   ) AS acts
     ON acts.lead_id = r.Id
   WHERE
