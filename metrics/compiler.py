@@ -149,6 +149,7 @@ class _Shape:
     compare: bool
     window: tuple[bool, bool]
     compare_window: tuple[bool, bool]
+    bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -161,8 +162,10 @@ def compile_query(
     *,
     window: tuple[bool, bool] = (True, True),
     compare_window: tuple[bool, bool] = (True, True),
+    bucket_shift: str | None = None,
 ) -> Compiled:
-    """SQL for ``query``. ``window`` says whether the window has a start and an end."""
+    """SQL for ``query``. ``window`` says whether the window has a start and an end;
+    ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days)."""
     q = effective_query(query, catalog)
     shape = _Shape(
         metrics=q.metrics,
@@ -182,6 +185,7 @@ def compile_query(
         compare=q.comparison is not None,
         window=window,
         compare_window=compare_window if q.comparison is not None else (False, False),
+        bucket_shift=bucket_shift if q.comparison is not None else None,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -215,10 +219,15 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         for d in dims:
             if d.kind not in _NATURAL_KINDS and d.name not in m.dimensions:
                 raise Invalid(f"{m.name} has no {d.name}, so it cannot be grouped by it.")
-    if q.comparison is not None and any(d.kind == "grain" for d in dims):
+    if (
+        q.comparison is not None
+        and shape.bucket_shift is None
+        and any(d.kind == "grain" for d in dims)
+    ):
         raise Invalid(
-            "Comparisons work on a total or on groups such as rep or weekday, not on time buckets "
-            f"(by {', '.join(d.name for d in dims if d.kind == 'grain')}); drop one of the two."
+            "The two windows' time buckets "
+            f"(by {', '.join(d.name for d in dims if d.kind == 'grain')}) do not line up; compare "
+            "whole periods (e.g. this year by month vs last year) or drop the time grouping."
         )
     hidden = [
         n
@@ -335,7 +344,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         ctes += [*pctes, f"prev AS ({prev})"]
         frm = "cur " + (
             "LEFT JOIN prev ON "
-            + " AND ".join(f"cur.{d} IS NOT DISTINCT FROM prev.{d}" for d in dcols)
+            + " AND ".join(_lookup(d, i, shape.bucket_shift) for i, d in enumerate(dims))
             if grouped
             else "CROSS JOIN prev"
         )
@@ -435,6 +444,14 @@ def _two_level(
         + "".join(f"\n  {j.strip()}" for j in late_joins)
         + f"\n  GROUP BY {', '.join(str(i + 1) for i in range(len(dims)))}"
     )
+
+
+def _lookup(d: DimensionDef, i: int, shift: str | None) -> str:
+    """How a current group finds its previous value: the same key, or the time bucket that
+    lies one comparison shift earlier (May 2024 ← May 2023 for vs last year)."""
+    if d.kind == "grain" and shift is not None:
+        return f"cur.d{i} = CAST(prev.d{i} + to_{shift}($bucket_shift) AS DATE)"
+    return f"cur.d{i} IS NOT DISTINCT FROM prev.d{i}"
 
 
 def _agg_sql(atom: Atom) -> str:

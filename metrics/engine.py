@@ -29,6 +29,34 @@ from salesforce.snapshot import SnapshotReader
 Cursor = duckdb.DuckDBPyConnection
 
 
+_GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def bucket_shift(
+    query: Query, catalog: Catalog, cur: ResolvedWindow, prev: ResolvedWindow | None
+) -> tuple[str, int] | None:
+    """How far back a comparison's time buckets lie, when they line up: ("months", 12) for
+    monthly buckets vs last year, ("days", 364) for weeks vs last year; None when they do not."""
+    grains = [
+        g
+        for g in query.groupings
+        if catalog.has_dimension(g) and catalog.dimension(g).kind == "grain"
+    ]
+    if not grains or prev is None or cur.start is None or prev.start is None:
+        return None
+    days = (cur.start - prev.start).days
+    if all(g in _GRAIN_MONTHS for g in grains):
+        months = (cur.start.year - prev.start.year) * 12 + cur.start.month - prev.start.month
+        step = max(_GRAIN_MONTHS[g] for g in grains)
+        if cur.start.day == prev.start.day and months > 0 and months % step == 0:
+            return ("months", months)
+        return None
+    weekly_ok = "week" not in grains or days % 7 == 0
+    if all(g in ("day", "week") for g in grains) and days > 0 and weekly_ok:
+        return ("days", days)
+    return None
+
+
 def settings_params(settings: OrgSettings) -> dict[str, Any]:
     """The app.yaml values catalog SQL may name ($tz, $channel_sources, …), lists lower-cased."""
     sources: list[str] = []
@@ -188,6 +216,7 @@ def run(
         if query.comparison is not None
         else None
     )
+    shift = bucket_shift(query, catalog, window, cmp_window)
     compiled: Compiled = compile_query(
         query,
         catalog,
@@ -197,6 +226,7 @@ def run(
             if cmp_window
             else (True, True)
         ),
+        bucket_shift=shift[0] if shift else None,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
     values: dict[str, Any] = {
@@ -205,6 +235,7 @@ def run(
         **window_params("cur", window, settings),
         **(window_params("prev", cmp_window, settings) if cmp_window else {}),
         **query_params(query, catalog, compiled),
+        **({"bucket_shift": shift[1]} if shift else {}),
     }
     params = {name: values[name] for name in compiled.params}
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)

@@ -54,6 +54,17 @@ def test_every_metric_transpiles_to_postgres(query: Query) -> None:
     assert out.upper().startswith(("WITH", "SELECT"))
 
 
+def test_bucket_comparisons_transpile() -> None:
+    q = Query(
+        metrics=("revenue won", "win rate"),
+        groupings=("rep", "quarter"),
+        comparison=Comparison("last_year"),
+    )
+    c = compile_query(q, CATALOG, bucket_shift="months")
+    assert "bucket_shift" in c.params
+    sqlglot.transpile(c.sql, read="duckdb", write="postgres")
+
+
 def test_user_values_are_bound_never_written_into_sql() -> None:
     evil = 'x\'); DROP TABLE "Task"; --'
     q = Query(
@@ -200,3 +211,31 @@ def test_sql_snapshots(name: str) -> None:
     assert pretty == expected, (
         f"{path} changed; rerun with KPIBOT_UPDATE_SNAPSHOTS=1 and review the diff"
     )
+
+
+@pytest.mark.parametrize(
+    ("grouping", "spec", "kind", "expected"),
+    [
+        ("month", WindowSpec("this", unit="year"), "last_year", ("months", 12)),
+        ("quarter", WindowSpec("last", n=4, unit="quarter"), "previous", ("months", 12)),
+        ("week", WindowSpec("last", n=4, unit="week"), "last_year", ("days", 364)),
+        ("day", WindowSpec("last", n=31, unit="day"), "previous", ("days", 31)),
+        (
+            "week",
+            WindowSpec("last", n=10, unit="day"),
+            "previous",
+            None,
+        ),  # 10 days: not whole weeks
+        ("month", WindowSpec("last", n=31, unit="day"), "previous", None),  # 27 May vs 26 Apr
+        ("quarter", WindowSpec("this", unit="month"), "previous", None),  # a month apart
+    ],
+)
+def test_bucket_shift(grouping: str, spec: WindowSpec, kind: str, expected: object) -> None:
+    from metrics.engine import bucket_shift
+    from metrics.windows import compare_window, resolve
+
+    today = date(2024, 6, 27)
+    cur = resolve(spec, "this quarter", today, 1)
+    prev = compare_window(Comparison(kind), cur, today, 1)  # type: ignore[arg-type]
+    q = Query(metrics=("calls",), groupings=(grouping,), window=spec, comparison=Comparison(kind))  # type: ignore[arg-type]
+    assert bucket_shift(q, CATALOG, cur, prev) == expected

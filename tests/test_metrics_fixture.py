@@ -546,6 +546,26 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
         ["connect rate", "connect rate (previous)", "connect rate growth"],
         [(4 / 6, None, None)],
     ),
+    (
+        "revenue by month, Q2 vs last year",
+        Q("revenue won", groupings=("month",), window=Q2, comparison=Comparison("last_year")),
+        ["month", "revenue won", "revenue won (previous)", "revenue won growth"],
+        # May 2024 O1 + O11 = 100000 against May 2023 O10 25000 → 3.0
+        # Jun 2024 O5 80000 (O2 no amount) against nothing in Jun 2023; Apr 2024 has no won deal
+        [(date(2024, 5, 1), 100000.0, 25000.0, 3.0), (date(2024, 6, 1), 80000.0, 0.0, None)],
+    ),
+    (
+        "leads by month vs previous period",
+        Q("leads", groupings=("month",), comparison=Comparison("previous")),
+        ["month", "leads", "leads (previous)", "leads growth"],
+        # 1 Apr – 27 Jun against 1 Jan – 28 Mar, buckets three months apart:
+        # Apr 3 ← Jan 1 (L7) → 2.0; May 1 ← Feb 0; Jun 1 ← Mar 0 (L5 is 1 Apr local)
+        [
+            (date(2024, 4, 1), 3, 1, 2.0),
+            (date(2024, 5, 1), 1, 0, None),
+            (date(2024, 6, 1), 1, 0, None),
+        ],
+    ),
     # ---------------------------------------------------------------- empty windows
     (
         "empty window, no grouping",
@@ -671,7 +691,16 @@ def test_grouped_empty_window_is_no_data(reader: SnapshotReader, catalog: Catalo
         (Q("deals won", groupings=("hour",)), ("deals won", "hour")),
         (Q("calls", filters=(Filter("lead source", "in", ("Web",)),)), ("calls", "lead source")),
         (Q("top deals", groupings=("rep",)), ("top deals", "rep")),
-        (Q("leads", groupings=("month",), comparison=Comparison("previous")), ("month",)),
+        # 27 May – 26 Jun against 26 Apr – 26 May: month buckets do not line up
+        (
+            Q(
+                "leads",
+                groupings=("month",),
+                window=WindowSpec("last", n=31, unit="day"),
+                comparison=Comparison("previous"),
+            ),
+            ("month",),
+        ),
         (Q("leads", window=WindowSpec("all"), comparison=Comparison("previous")), ("all time",)),
         (Q(), ("KPI",)),
     ],
