@@ -30,7 +30,9 @@ TODAY = date(2024, 6, 27)
 QUESTIONS: dict[str, Query] = {
     "calls (this quarter)": Query(metrics=("calls",)),
     "connect rate by weekday last 31 days": Query(
-        metrics=("connect rate",), groupings=("weekday",), window=WindowSpec("last", n=31, unit="day")
+        metrics=("connect rate",),
+        groupings=("weekday",),
+        window=WindowSpec("last", n=31, unit="day"),
     ),
     "calls, connect rate by rep": Query(metrics=("calls", "connect rate"), groupings=("rep",)),
     "connect rate by hour": Query(metrics=("connect rate",), groupings=("hour",)),
@@ -134,13 +136,21 @@ def main() -> None:
             ours.append((time.perf_counter() - t) * 1e3)
         b50, o50 = percentile(bare, 50), percentile(ours, 50)
         rows.append(
-            (name, f"{b50:.1f}", f"{percentile(bare, 95):.1f}", f"{o50:.1f}",
-             f"{percentile(ours, 95):.1f}", f"{(o50 - b50) / b50 * 100:+.0f}%")
+            (
+                name,
+                f"{b50:.1f}",
+                f"{percentile(bare, 95):.1f}",
+                f"{o50:.1f}",
+                f"{percentile(ours, 95):.1f}",
+                f"{(o50 - b50) / b50 * 100:+.0f}%",
+            )
         )
     body = (
         f"{args.tasks:,} Tasks, {args.tasks // 20:,} Leads and Events, {args.tasks // 100:,} "
         f"Opportunities; {args.runs} runs each, ms.\n\n"
-        + table(["question", "bare SQL p50", "bare p95", "answer p50", "answer p95", "layers"], rows)
+        + table(
+            ["question", "bare SQL p50", "bare p95", "answer p50", "answer p95", "layers"], rows
+        )
     )
     print(body)
     write_section("Metrics layer: answer time (bench/bench_ask.py)", body)
