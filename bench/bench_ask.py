@@ -73,28 +73,31 @@ def build(db: Path, tasks: int) -> None:
         FROM range({tasks}) t(i) ORDER BY 8"""
     )
     n_leads = max(tasks // 20, 1)
+    n_opps = max(tasks // 100, 1)
+
+    def spread(n: int, start: str = "2022-07-01") -> str:
+        """Record i of n, spread evenly over two years from ``start``."""
+        return f"TIMESTAMPTZ '{start} 00:00:00+00' + to_seconds(CAST(i * {span / n} AS BIGINT))"
+
+    sources = "['Web', 'Partner', 'Cold Call', NULL][1 + i % 4]"
+    stage = "['Closed Won', 'Closed Lost', 'Prospecting'][1 + i % 3]"
     con.execute(
         f"""INSERT INTO "Lead" (Id, OwnerId, LeadSource, Status, IsConverted, CreatedDate)
-        SELECT 'L' || i, 'U' || (i % 50), ['Web', 'Partner', 'Cold Call', NULL][1 + i % 4], 'Open',
-               i % 10 = 0, TIMESTAMPTZ '2022-07-01 00:00:00+00' + to_seconds(CAST(i * {span / n_leads} AS BIGINT))
+        SELECT 'L' || i, 'U' || (i % 50), {sources}, 'Open', i % 10 = 0, {spread(n_leads)}
         FROM range({n_leads}) t(i) ORDER BY 6"""
     )
-    n_opps = max(tasks // 100, 1)
     con.execute(
         f"""INSERT INTO "Opportunity" (Id, Name, OwnerId, LeadSource, StageName, Amount, CloseDate,
                                        IsClosed, IsWon, CreatedDate)
-        SELECT 'O' || i, 'Deal ' || i, 'U' || (i % 50), ['Web', 'Partner', 'Cold Call', NULL][1 + i % 4],
-               CASE WHEN i % 3 = 0 THEN 'Closed Won' WHEN i % 3 = 1 THEN 'Closed Lost' ELSE 'Prospecting' END,
-               1000 + i % 90000, DATE '2022-07-01' + CAST(i * 730 / {n_opps} AS INTEGER),
-               i % 3 <> 2, i % 3 = 0,
-               TIMESTAMPTZ '2022-06-01 00:00:00+00' + to_seconds(CAST(i * {span / n_opps} AS BIGINT))
+        SELECT 'O' || i, 'Deal ' || i, 'U' || (i % 50), {sources}, {stage}, 1000 + i % 90000,
+               DATE '2022-07-01' + CAST(i * 730 / {n_opps} AS INTEGER), i % 3 <> 2, i % 3 = 0,
+               {spread(n_opps, "2022-06-01")}
         FROM range({n_opps}) t(i) ORDER BY 7"""
     )
     con.execute(
         f"""INSERT INTO "Event" (Id, OwnerId, Type, StartDateTime, CreatedDate)
         SELECT 'E' || i, 'U' || (i % 50), ['Meeting', 'Demo', 'Other'][1 + i % 3],
-               TIMESTAMPTZ '2022-07-03 00:00:00+00' + to_seconds(CAST(i * {span / n_leads} AS BIGINT)),
-               TIMESTAMPTZ '2022-07-01 00:00:00+00' + to_seconds(CAST(i * {span / n_leads} AS BIGINT))
+               {spread(n_leads, "2022-07-03")}, {spread(n_leads)}
         FROM range({n_leads}) t(i) ORDER BY 5"""
     )
     con.execute(f"INSERT INTO {schema.META_SNAPSHOT} VALUES (now(), 'bench', now())")
