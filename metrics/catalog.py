@@ -1,8 +1,9 @@
 """The KPI catalog: metrics and dimensions read from catalog.yaml (plus a user's own file).
 
 Each entry carries its human side (names, synonyms, format, better direction) and its SQL side
-(``records``, ``anchor``, ``sql``). The grammar takes its vocabulary from here; the compiler its
-SQL. See catalog.yaml for the keys.
+(``records``, ``anchor``, ``sql``); the ``records:`` section says where rows live. The grammar
+takes its vocabulary from here; the compiler its SQL. See catalog.yaml and
+docs/kpis-and-catalog.md for the keys.
 
 >>> cat = load_catalog()
 >>> cat.metric("connect rate").format
@@ -12,6 +13,7 @@ SQL. See catalog.yaml for the keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -63,9 +65,45 @@ class DimensionDef:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    name: str
+    sql: str
+    type: Literal["date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class RecordSetDef:
+    """Where a metric's rows live: a relation aliased ``r``, its anchors, joins and dimensions."""
+
+    name: str
+    source: str  # SQL of the relation (a table or a parenthesised SELECT)
+    anchors: tuple[Anchor, ...]
+    joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
+    dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
+
+    def anchor(self, name: str | None = None) -> Anchor:
+        if name is None:
+            return self.anchors[0]
+        for a in self.anchors:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def dimension_sql(self, name: str) -> str | None:
+        return dict(self.dimensions).get(name)
+
+
+@dataclass(frozen=True)
 class Catalog:
     metrics: tuple[MetricDef, ...]
     dimensions: tuple[DimensionDef, ...]
+    records: tuple[RecordSetDef, ...] = ()
+
+    def record_set(self, name: str) -> RecordSetDef:
+        for r in self.records:
+            if r.name == name:
+                return r
+        raise KeyError(name)
 
     def metric(self, name: str) -> MetricDef:
         for m in self.metrics:
@@ -87,8 +125,17 @@ class Catalog:
 
 
 _METRIC_KEYS = {
-    "name", "synonyms", "zh", "records", "format", "better", "dimensions", "default_window",
-    "kind", "anchor", "sql",
+    "name",
+    "synonyms",
+    "zh",
+    "records",
+    "format",
+    "better",
+    "dimensions",
+    "default_window",
+    "kind",
+    "anchor",
+    "sql",
 }
 _DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql"}
 
@@ -97,15 +144,60 @@ def _strs(v: Any) -> tuple[str, ...]:
     return tuple(str(x) for x in (v or ()))
 
 
-def _parse(data: Any, source: str, problems: list[str]) -> tuple[list[MetricDef], list[DimensionDef]]:
+def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSetDef]:
+    out: list[RecordSetDef] = []
+    if not isinstance(data, dict):
+        problems.append(f"{source}: records: must be a mapping of record set name to definition")
+        return out
+    for name, r in data.items():
+        where = f"{source}: records.{name}"
+        if not isinstance(r, dict):
+            problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
+            continue
+        for k in r:
+            if k not in ("from", "anchors", "joins", "dimensions"):
+                problems.append(
+                    f"{where}.{k}: is not a record set key (from, anchors, joins, dimensions)"
+                )
+        anchors: list[Anchor] = []
+        for aname, a in (r.get("anchors") or {}).items():
+            if (
+                not isinstance(a, dict)
+                or a.get("type") not in ("date", "timestamp")
+                or not a.get("sql")
+            ):
+                problems.append(f"{where}.anchors.{aname}: needs sql and type (date or timestamp)")
+                continue
+            anchors.append(Anchor(str(aname), str(a["sql"]), a["type"]))
+        if not r.get("from"):
+            problems.append(f"{where}.from: is required")
+        if not anchors:
+            problems.append(f"{where}.anchors: needs at least one anchor")
+        out.append(
+            RecordSetDef(
+                name=str(name),
+                source=str(r.get("from", "")),
+                anchors=tuple(anchors),
+                joins=tuple((str(k), str(v)) for k, v in (r.get("joins") or {}).items()),
+                dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
+            )
+        )
+    return out
+
+
+def _parse(
+    data: Any, source: str, problems: list[str]
+) -> tuple[list[MetricDef], list[DimensionDef], list[RecordSetDef]]:
     metrics: list[MetricDef] = []
     dims: list[DimensionDef] = []
     if not isinstance(data, dict):
         problems.append(f"{source}: must be a mapping with metrics: and dimensions:")
-        return metrics, dims
+        return metrics, dims, []
     for key in data:
-        if key not in ("metrics", "dimensions"):
-            problems.append(f"{source}: {key}: is not a catalog section (metrics, dimensions)")
+        if key not in ("metrics", "dimensions", "records"):
+            problems.append(
+                f"{source}: {key}: is not a catalog section (metrics, dimensions, records)"
+            )
     for i, m in enumerate(data.get("metrics") or []):
         where = f"{source}: metrics[{i}]"
         if not isinstance(m, dict) or "name" not in m:
@@ -118,8 +210,19 @@ def _parse(data: Any, source: str, problems: list[str]) -> tuple[list[MetricDef]
         for req in ("records", "format", "better"):
             if req not in m:
                 problems.append(f"{where}.{req}: is required")
-        if m.get("format") not in (None, "count", "percent", "currency", "hours", "days", "minutes", "number"):
-            problems.append(f"{where}.format: must be count, percent, currency, hours, days, minutes or number")
+        if m.get("format") not in (
+            None,
+            "count",
+            "percent",
+            "currency",
+            "hours",
+            "days",
+            "minutes",
+            "number",
+        ):
+            problems.append(
+                f"{where}.format: must be count, percent, currency, hours, days, minutes or number"
+            )
         if m.get("better") not in (None, "higher", "lower"):
             problems.append(f"{where}.better: must be higher or lower")
         metrics.append(
@@ -159,13 +262,20 @@ def _parse(data: Any, source: str, problems: list[str]) -> tuple[list[MetricDef]
                 sql=dict(d.get("sql") or {}),
             )
         )
-    return metrics, dims
+    records = _parse_records(data["records"], source, problems) if "records" in data else []
+    return metrics, dims, records
 
 
-def _check(metrics: list[MetricDef], dims: list[DimensionDef], problems: list[str]) -> None:
+def _check(
+    metrics: list[MetricDef],
+    dims: list[DimensionDef],
+    records: list[RecordSetDef],
+    problems: list[str],
+) -> None:
     dim_names = {d.name for d in dims}
     owner: dict[str, str] = {}
-    for entry in [*metrics, *dims]:
+    entries: list[MetricDef | DimensionDef] = [*metrics, *dims]
+    for entry in entries:
         for w in entry.words:
             key = w.strip().lower()
             if key in owner and owner[key] != entry.name:
@@ -175,24 +285,35 @@ def _check(metrics: list[MetricDef], dims: list[DimensionDef], problems: list[st
         for d in m.dimensions:
             if d not in dim_names:
                 problems.append(f"metric {m.name}: dimension {d!r} is not in the catalog")
+    from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
+
+    check_sql_side(metrics, dims, records, problems)
 
 
 def load_catalog(extra: Path | None = None) -> Catalog:
     """The built-in catalog, merged with ``extra`` (entries with a known name replace it)."""
     problems: list[str] = []
     text = resources.files("metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    metrics, dims = _parse(yaml.safe_load(text), "catalog.yaml", problems)
+    metrics, dims, records = _parse(yaml.safe_load(text), "catalog.yaml", problems)
     if extra is not None:
         try:
             data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as e:
             raise ConfigError([f"{extra}: cannot be read ({e})"], str(extra)) from None
-        more_m, more_d = _parse(data, str(extra), problems)
+        more_m, more_d, more_r = _parse(data, str(extra), problems)
+        rnames = {r.name for r in more_r}
+        records = [r for r in records if r.name not in rnames] + more_r
         names = {m.name for m in more_m}
         metrics = [m for m in metrics if m.name not in names] + more_m
         dnames = {d.name for d in more_d}
         dims = [d for d in dims if d.name not in dnames] + more_d
-    _check(metrics, dims, problems)
+    _check(metrics, dims, records, problems)
     if problems:
         raise ConfigError(problems, "catalog")
-    return Catalog(tuple(metrics), tuple(dims))
+    return Catalog(tuple(metrics), tuple(dims), tuple(records))
+
+
+@lru_cache(maxsize=8)
+def cached_catalog(extra: Path | None = None) -> Catalog:
+    """load_catalog, parsed once per process and file (the compiler caches SQL per catalog)."""
+    return load_catalog(extra)

@@ -1,0 +1,267 @@
+"""Run a Query against the cache and return an Answer.
+
+>>> run(Query(metrics=("calls",)), catalog=cat, settings=OrgSettings(), reader=reader,
+...     today=date(2024, 6, 27))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+import duckdb
+
+from metrics.answer import Answer, ResolvedWindow
+from metrics.catalog import Catalog
+from metrics.compiler import Compiled, compile_query, effective_query, query_params
+from metrics.errors import InternalError, NoData, QueryTimeout
+from metrics.format import format_range
+from metrics.query import Query
+from metrics.restate import restate
+from metrics.settings import OrgSettings
+from metrics.windows import compare_window, resolve
+from salesforce import schema
+from salesforce.snapshot import SnapshotReader
+
+Cursor = duckdb.DuckDBPyConnection
+
+
+_GRAIN_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def bucket_shift(
+    query: Query, catalog: Catalog, cur: ResolvedWindow, prev: ResolvedWindow | None
+) -> tuple[str, int] | None:
+    """How far back a comparison's time buckets lie, when they line up: ("months", 12) for
+    monthly buckets vs last year, ("days", 364) for weeks vs last year; None when they do not."""
+    grains = [
+        g
+        for g in query.groupings
+        if catalog.has_dimension(g) and catalog.dimension(g).kind == "grain"
+    ]
+    if not grains or prev is None or cur.start is None or prev.start is None:
+        return None
+    days = (cur.start - prev.start).days
+    if all(g in _GRAIN_MONTHS for g in grains):
+        months = (cur.start.year - prev.start.year) * 12 + cur.start.month - prev.start.month
+        step = max(_GRAIN_MONTHS[g] for g in grains)
+        if cur.start.day == prev.start.day and months > 0 and months % step == 0:
+            return ("months", months)
+        return None
+    weekly_ok = "week" not in grains or days % 7 == 0
+    if all(g in ("day", "week") for g in grains) and days > 0 and weekly_ok:
+        return ("days", days)
+    return None
+
+
+def settings_params(settings: OrgSettings) -> dict[str, Any]:
+    """The app.yaml values catalog SQL may name ($tz, $channel_sources, …), lists lower-cased."""
+    sources: list[str] = []
+    names: list[str] = []
+    for channel, values in settings.channels.items():
+        for v in values:
+            sources.append(v.strip().lower())
+            names.append(channel)
+    return {
+        "tz": settings.timezone,
+        "fiscal_shift": settings.fiscal_year_start_month - 1,
+        "connected_dispositions": [v.strip().lower() for v in settings.connected_dispositions],
+        "meeting_types": [v.strip().lower() for v in settings.meeting_types],
+        "channel_sources": sources,
+        "channel_names": names,
+    }
+
+
+def today_in(settings: OrgSettings, now: datetime | None = None) -> date:
+    return (now or datetime.now(settings.tz)).astimezone(settings.tz).date()
+
+
+def _midnight(d: date, settings: OrgSettings) -> datetime:
+    return datetime.combine(d, dtime(0), tzinfo=settings.tz)
+
+
+def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if w.start is not None:
+        out[f"{prefix}_start"] = w.start
+        out[f"{prefix}_start_ts"] = _midnight(w.start, settings)
+    if w.end is not None:
+        out[f"{prefix}_end"] = w.end
+        out[f"{prefix}_end_ts"] = _midnight(w.end + timedelta(days=1), settings)
+    return out
+
+
+def default_window_of(query: Query, catalog: Catalog) -> str:
+    """The first KPI's default window (open pipeline: all time; the others: this quarter)."""
+    return catalog.metric(query.metrics[0]).default_window if query.metrics else "this quarter"
+
+
+_as_of: dict[object, datetime | None] = {}
+
+
+def _reader_as_of(reader: SnapshotReader) -> datetime | None:
+    """data_as_of, read once per snapshot file (a snapshot never changes once published)."""
+    key = reader.target
+    if key is None or key not in _as_of:
+        value = reader.data_as_of()
+        _as_of[reader.target] = value
+        return value
+    return _as_of[key]
+
+
+_cursor_as_of: dict[int, tuple[Cursor, datetime | None]] = {}
+
+
+def _data_as_of(cur: Cursor) -> datetime | None:
+    """data_as_of of a plain DuckDB cursor, read once per cursor (kept, so its id stays unique)."""
+    hit = _cursor_as_of.get(id(cur))
+    if hit is not None and hit[0] is cur:
+        return hit[1]
+    try:
+        row = cur.execute(f"SELECT data_as_of FROM {schema.META_SNAPSHOT} LIMIT 1").fetchone()
+    except duckdb.Error:
+        return None
+    if len(_cursor_as_of) > 64:
+        _cursor_as_of.clear()
+    value = row[0] if row else None
+    _cursor_as_of[id(cur)] = (cur, value)
+    return value
+
+
+class _Watchdog:
+    """One thread interrupts queries that run past their deadline (a Timer per query would cost
+    a thread start, ~0.4 ms, on every question)."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._jobs: dict[int, tuple[float, Cursor, threading.Event]] = {}
+        self._next = 0
+        self._thread: threading.Thread | None = None
+
+    def arm(self, cur: Cursor, timeout: float) -> tuple[int, threading.Event]:
+        fired = threading.Event()
+        with self._cv:
+            self._next += 1
+            self._jobs[self._next] = (time.monotonic() + timeout, cur, fired)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="kpibot-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cv.notify()
+            return self._next, fired
+
+    def disarm(self, token: int) -> None:
+        with self._cv:
+            self._jobs.pop(token, None)
+
+    def _loop(self) -> None:
+        with self._cv:
+            while True:
+                now = time.monotonic()
+                for token, (deadline, cur, fired) in list(self._jobs.items()):
+                    if deadline <= now:
+                        del self._jobs[token]
+                        fired.set()
+                        cur.interrupt()
+                soonest = min((d for d, _, _ in self._jobs.values()), default=None)
+                self._cv.wait(None if soonest is None else max(soonest - now, 0.001))
+
+
+_watchdog = _Watchdog()
+
+
+def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> list[tuple[Any, ...]]:
+    """Run ``sql``; past ``timeout`` seconds DuckDB is interrupted and QueryTimeout raised."""
+    token, fired = _watchdog.arm(cur, timeout)
+    try:
+        return cur.execute(sql, params).fetchall()
+    except duckdb.InterruptException:
+        raise QueryTimeout(
+            f"That question took longer than {timeout:g} seconds, so I stopped it. "
+            "Try a shorter window or fewer groupings."
+        ) from None
+    except duckdb.Error as e:
+        if fired.is_set():
+            raise QueryTimeout(
+                f"That question took longer than {timeout:g} seconds, so I stopped it."
+            ) from None
+        raise InternalError(f"the query failed: {e}") from e
+    finally:
+        _watchdog.disarm(token)
+
+
+def run(
+    query: Query,
+    *,
+    catalog: Catalog,
+    settings: OrgSettings,
+    reader: SnapshotReader | Cursor,
+    today: date | None = None,
+    question: str = "",
+    timeout: float = 10.0,
+) -> Answer:
+    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data."""
+    t0 = time.perf_counter()
+    pinned = today is not None
+    today = today or today_in(settings)
+    window = resolve(
+        query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+    )
+    cmp_window = (
+        compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
+        if query.comparison is not None
+        else None
+    )
+    shift = bucket_shift(query, catalog, window, cmp_window)
+    compiled: Compiled = compile_query(
+        query,
+        catalog,
+        window=(window.start is not None, window.end is not None),
+        compare_window=(
+            (cmp_window.start is not None, cmp_window.end is not None)
+            if cmp_window
+            else (True, True)
+        ),
+        bucket_shift=shift[0] if shift else None,
+    )
+    now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
+    values: dict[str, Any] = {
+        **settings_params(settings),
+        "now": now,
+        **window_params("cur", window, settings),
+        **(window_params("prev", cmp_window, settings) if cmp_window else {}),
+        **query_params(query, catalog, compiled),
+        **({"bucket_shift": shift[1]} if shift else {}),
+    }
+    params = {name: values[name] for name in compiled.params}
+    asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
+    t1 = time.perf_counter()
+    cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
+    rows = execute(cur, compiled.sql, params, timeout)
+    t2 = time.perf_counter()
+    # Ungrouped questions always have a row; no rows means no group (or record) to show, or
+    # none passing a metric filter.
+    if not rows:
+        raise NoData(
+            f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
+            f" ({window.label})."
+        )
+    as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
+    answer = Answer(
+        question=question,
+        query=asked,
+        restated=restate(asked, window, cmp_window, compiled.kind == "records"),
+        window=window,
+        compare_window=cmp_window,
+        columns=compiled.columns,
+        rows=tuple(tuple(r) for r in rows),
+        sql=compiled.sql,
+        data_as_of=as_of,
+        kind="records" if compiled.kind == "records" else "table",
+        timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
+    )
+    return answer

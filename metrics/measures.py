@@ -1,0 +1,111 @@
+"""A metric's SQL side, read from its catalog entry into atoms the compiler aggregates.
+
+A metric is one atom (``count``, ``sum`` or ``avg`` over its records, with a ``where``) or a
+``ratio`` of two atoms, each on its own record set and anchor if it says so (calls per deal:
+outbound calls ÷ deals won). The catalog form::
+
+    sql: {agg: count, where: r.IsWon}
+    sql: {agg: sum, expr: r.Amount, where: r.IsWon}
+    sql: {agg: avg, expr: r.CallDurationInSeconds / 60.0, where: …}
+    sql: {agg: ratio, numerator: {where: …}, denominator: {records: opportunity, where: …}}
+    sql: {…, group_by: contact attempt}   # a grouping the metric always has
+
+A records metric (``kind: records``) lists ``fields`` of its ``where`` rows in ``order``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from metrics.catalog import MetricDef
+
+Agg = Literal["count", "sum", "avg"]
+
+
+@dataclass(frozen=True)
+class Atom:
+    records: str
+    anchor: str | None  # anchor name in the record set; None = its first
+    agg: Agg
+    expr: str | None
+    where: str | None
+
+    @property
+    def record_condition(self) -> str | None:
+        """Which rows are this atom's records (what it counts, sums or averages)."""
+        parts = [
+            p
+            for p in (self.where, f"({self.expr}) IS NOT NULL" if self.agg == "avg" else None)
+            if p
+        ]
+        return " AND ".join(f"({p})" for p in parts) or None
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: Literal["count", "sum", "avg", "ratio"]
+    atoms: tuple[Atom, ...]  # one atom, or (numerator, denominator) for a ratio
+    group_by: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordField:
+    name: str
+    sql: str
+    format: str
+
+
+@dataclass(frozen=True)
+class RecordList:
+    where: str | None
+    order: str
+    n: int
+    fields: tuple[RecordField, ...]
+
+
+def _atom(m: MetricDef, side: dict[str, Any], default_agg: str) -> Atom:
+    agg = str(side.get("agg", default_agg))
+    if agg not in ("count", "sum", "avg"):
+        raise ValueError(f"agg must be count, sum or avg (got {agg!r})")
+    expr = side.get("expr")
+    if agg != "count" and not expr:
+        raise ValueError(f"agg {agg} needs expr")
+    where = side.get("where")
+    return Atom(
+        records=str(side.get("records", m.records)),
+        anchor=side.get("anchor", m.anchor),
+        agg=agg,  # type: ignore[arg-type]
+        expr=str(expr) if expr else None,
+        where=str(where) if where not in (None, "") else None,
+    )
+
+
+def measure_of(m: MetricDef) -> Measure:
+    """The metric's atoms. Raises ValueError naming what is wrong with its ``sql:``."""
+    s = m.sql
+    if not s:
+        raise ValueError("has no sql: (agg, where, expr)")
+    agg = s.get("agg", "count")
+    group_by = s.get("group_by")
+    if agg == "ratio":
+        num, den = s.get("numerator"), s.get("denominator")
+        if not isinstance(num, dict) or not isinstance(den, dict):
+            raise ValueError("a ratio needs numerator: and denominator: mappings")
+        return Measure("ratio", (_atom(m, num, "count"), _atom(m, den, "count")), group_by)
+    if agg not in ("count", "sum", "avg"):
+        raise ValueError(f"sql.agg must be count, sum, avg or ratio (got {agg!r})")
+    return Measure(agg, (_atom(m, s, agg),), group_by)
+
+
+def record_list_of(m: MetricDef) -> RecordList:
+    s = m.sql
+    fields = s.get("fields")
+    if not isinstance(fields, list) or not fields or not s.get("order"):
+        raise ValueError("a records metric needs sql.fields (name, sql, format) and sql.order")
+    out = []
+    for f in fields:
+        if not isinstance(f, dict) or not f.get("name") or not f.get("sql"):
+            raise ValueError("each of sql.fields needs name and sql")
+        out.append(RecordField(str(f["name"]), str(f["sql"]), str(f.get("format", "text"))))
+    return RecordList(s.get("where"), str(s["order"]), int(s.get("n", 10)), tuple(out))

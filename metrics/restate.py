@@ -1,0 +1,70 @@
+"""The canonical restatement of a question, every default made explicit.
+
+``[connect rate] by [weekday] · 27 May – 26 Jun 2024 (last 31 days)``
+"""
+
+from __future__ import annotations
+
+from metrics.answer import ResolvedWindow
+from metrics.format import format_range
+from metrics.query import Filter, Query
+
+_OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "="}
+
+
+def _value(v: object) -> str:
+    if v is None:
+        return "(none)"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _filter(f: Filter) -> str:
+    if f.op in _OPS:
+        return f"[{f.dimension} {_OPS[f.op]} {_value(f.values[0])}]"
+    vals = ", ".join(_value(v) for v in f.values)
+    if f.op == "in":
+        return f"[{f.dimension} = {vals}]" if len(f.values) == 1 else f"[{f.dimension} in ({vals})]"
+    return f"[{f.dimension} not in ({vals})]"
+
+
+def window_phrase(w: ResolvedWindow) -> str:
+    if w.start is None and w.end is None:
+        return "all time" + (" (default)" if w.label.endswith("default") else "")
+    return f"{format_range(w.start, w.end)} ({w.label})"
+
+
+def restate(
+    q: Query, window: ResolvedWindow, compare: ResolvedWindow | None, records: bool = False
+) -> str:
+    """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``."""
+    parts = []
+    head = f"[{', '.join(q.metrics)}]"
+    if records:
+        head += f" (first {q.ranking.n})" if q.ranking else ""
+    elif q.ranking is not None:
+        by = q.ranking.metric or q.metrics[0]
+        head = (
+            f"{q.ranking.direction} {q.ranking.n} "
+            + head
+            + (f" by [{by}]" if q.ranking.metric else "")
+        )
+    parts.append(head)
+    if q.groupings:
+        parts.append("by " + " and ".join(f"[{g}]" for g in q.groupings))
+    if q.filters:
+        parts.append("for " + " and ".join(_filter(f) for f in q.filters))
+    if q.metric_filters:
+        parts.append(
+            "where "
+            + " and ".join(
+                f"[{mf.metric} {_OPS[mf.op]} {_value(mf.value)}]" for mf in q.metric_filters
+            )
+        )
+    if q.sort is not None:
+        parts.append(f"sorted by [{q.sort.key}] {'desc' if q.sort.descending else 'asc'}")
+    text = " ".join(parts) + " · " + window_phrase(window)
+    if compare is not None:
+        text += f" vs {window_phrase(compare)}"
+    return text
