@@ -1,9 +1,93 @@
-"""kpibot subcommands: slack."""
+"""kpibot subcommands: serve (the Slack bot) and manifest (the Slack app manifest)."""
 
 from __future__ import annotations
 
+import logging
+import os
+from typing import Annotated
+
 import typer
+
+from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
+from metrics.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("serve")(serve)
+    app.command("manifest")(manifest)
+
+
+def serve(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    today: TodayOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (HTTP mode).")] = "0.0.0.0",
+    port: Annotated[int, typer.Option(help="Port to listen on (HTTP mode).", min=1, max=65535)] = 3000,
+    workers: Annotated[int, typer.Option(help="gunicorn worker processes.", min=1)] = 1,
+    threads: Annotated[int, typer.Option(help="Request threads per worker.", min=1)] = 8,
+    question_threads: Annotated[
+        int, typer.Option(help="Questions answered at once per worker (the rest wait their turn).", min=1)
+    ] = 8,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+) -> None:
+    """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events.
+
+    Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (HTTP mode), SLACK_APP_TOKEN (Socket
+    Mode), SLACK_API_URL (Web API base, default https://slack.com/api/), KPIBOT_BACKEND (tests).
+    """
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.backend import BACKEND_ENV, load_backend
+    from bot.slack_app import SlackBot, SlackEnv, web_client
+
+    setup_logging(verbose)
+    pinned = parse_today(today)
+    cfg = load_config(config, db)
+    try:
+        env = SlackEnv.from_environ()
+        backend_path = os.environ.get(BACKEND_ENV)
+        load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
+    except ConfigError as e:
+        fail(str(e))
+    try:
+        who = web_client(env, timeout=10).auth_test()
+    except SlackApiError as e:
+        fail(f"Slack refused SLACK_BOT_TOKEN ({e.response.get('error')}); check the token in docs/slack.md.")
+    except (SlackClientError, OSError) as e:
+        fail(f"cannot reach Slack at {env.api_url} ({e}).")
+    log.info("connected to %s as %s", who.get("team"), who.get("user"))
+
+    def make_bot() -> SlackBot:
+        return SlackBot(env, load_config(config, db), load_backend(backend_path, cfg), today=pinned,
+                        work_threads=question_threads)
+
+    if env.socket_mode:
+        from bot.server import serve_socket_mode
+
+        log.info("Socket Mode (SLACK_APP_TOKEN is set)")
+        serve_socket_mode(make_bot())
+        return
+    from bot.server import serve_http
+
+    log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
+    serve_http(make_bot, host=host, port=port, workers=workers, threads=threads,
+               log_level="debug" if verbose else "info")
+
+
+def manifest(
+    config: ConfigOpt = None,
+    url: Annotated[
+        str | None, typer.Option(help="The bot's public base URL, e.g. https://kpibot.example.com.")
+    ] = None,
+    socket_mode: Annotated[bool, typer.Option("--socket-mode", help="For Socket Mode (no URL).")] = False,
+    name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "kpibot",
+) -> None:
+    """Print the Slack app manifest (YAML) to paste at api.slack.com/apps → Create New App."""
+    from bot.manifest import build_manifest, manifest_yaml
+
+    if url is not None and not url.startswith(("https://", "http://")):
+        fail(f'--url: "{url}" must start with https://')
+    cfg = load_config(config, None)
+    typer.echo(manifest_yaml(build_manifest(cfg.access, url=url, socket_mode=socket_mode, name=name)), nl=False)

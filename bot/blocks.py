@@ -1,0 +1,354 @@
+"""Block Kit payloads for answers, errors, SQL, help and the App Home, as plain dicts.
+
+Pure functions: nothing here talks to Slack, so every payload can be snapshot-tested. Slack's
+limits are enforced here (50 blocks a message, 3,000 characters a section, 75 a button label).
+
+>>> text, blocks = answer_message(reply, ButtonState("calls this week", None))
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot import messages as M
+from bot.backend import Reply
+from metrics.answer import Answer, Column
+from metrics.catalog import GRAINS, Catalog
+from metrics.errors import UnknownWord, UserError
+from metrics.format import format_bucket, format_growth, format_label, format_range, format_value
+
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+MAX_SECTION = 3000
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
+MAX_TABLE_ROWS = 25  # beyond this a table stops being readable in a chat; the CSV has them all
+MAX_CELL = 32
+MAX_SUGGESTIONS = 5
+
+Block = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Style:
+    currency: str = "USD"
+    fiscal_start_month: int = 1
+
+
+@dataclass(frozen=True)
+class ButtonState:
+    """What a button needs to redo its answer: the question and the pinned today."""
+
+    question: str
+    today: date | None
+    answer_id: int | None = None
+
+    def encode(self) -> str:
+        data: dict[str, Any] = {"q": self.question, "t": self.today.isoformat() if self.today else None}
+        if self.answer_id is not None:
+            data["id"] = self.answer_id
+        raw = json.dumps(data, ensure_ascii=False)
+        if len(raw) > MAX_BUTTON_VALUE:  # an absurdly long question: keep only the reference
+            raw = json.dumps({"q": "", "t": data["t"], "id": self.answer_id})
+        return raw
+
+    @staticmethod
+    def decode(raw: str) -> ButtonState:
+        data = json.loads(raw)
+        t = data.get("t")
+        return ButtonState(str(data.get("q", "")), date.fromisoformat(t) if t else None, data.get("id"))
+
+
+# ---------- small builders ----------
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+
+
+def context(*texts: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(t, MAX_SECTION)} for t in texts[:10]]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    b: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": _clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": value[:MAX_BUTTON_VALUE],
+    }
+    if style:
+        b["style"] = style
+    return b
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; user text must not become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def restated_mrkdwn(restated: str) -> str:
+    """``[connect rate] by [weekday] · …`` → ``*connect rate* by *weekday* · …``."""
+    return re.sub(r"\[([^\]]+)\]", r"*\1*", escape(restated))
+
+
+def slack_date(when: datetime) -> str:
+    """A date token Slack shows in each reader's own time zone, with a UTC fallback."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    epoch = int(aware.timestamp())
+    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+# ---------- values and tables ----------
+
+
+def cell(value: Any, column: Column, style: Style) -> str:
+    if column.role == "growth":
+        return format_growth(value)
+    if column.role == "dimension" and column.name in GRAINS and isinstance(value, date):
+        return format_bucket(value, column.name, fiscal_start_month=style.fiscal_start_month)
+    if column.role in ("dimension", "field") and column.format in ("text", "date"):
+        return format_label(value)
+    return format_value(value, column.format, currency=style.currency)
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a monospace font: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def _cell_clip(text: str) -> str:
+    while _width(text) > MAX_CELL:
+        text = text[:-2] + "…"
+    return text
+
+
+def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
+    """A monospace table (numbers right-aligned) and how many rows did not fit."""
+    cols = answer.columns
+    numeric = [c.role not in ("dimension", "field") or c.format not in ("text", "date") for c in cols]
+    header = [c.name for c in cols]
+    body = [[_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)] for row in answer.rows]
+    shown = body[:max_rows]
+    while True:
+        widths = [max([_width(h)] + [_width(r[i]) for r in shown]) for i, h in enumerate(header)]
+        lines = ["  ".join(_pad(h, widths[i], numeric[i]) for i, h in enumerate(header)).rstrip()]
+        lines += ["  ".join(_pad(v, widths[i], numeric[i]) for i, v in enumerate(r)).rstrip() for r in shown]
+        table = "\n".join(lines)
+        # Leave room for the fences and the "… N more rows" line in the same section.
+        if len(table) <= MAX_SECTION - 80 or len(shown) <= 1:
+            return table, len(body) - len(shown)
+        shown = shown[: max(1, len(shown) * 3 // 4)]
+
+
+def table_section(answer: Answer, style: Style) -> Block:
+    table, more = text_table(answer, style)
+    text = f"```\n{table}\n```"
+    if more:
+        text += "\n" + M.TRUNCATED_ROWS.format(more=more)
+    return section(text)
+
+
+def _grouped(answer: Answer) -> bool:
+    return any(c.role in ("dimension", "field") for c in answer.columns) or len(answer.rows) != 1
+
+
+def headline_fields(answer: Answer, style: Style) -> list[str]:
+    """One field per KPI of a single-row answer: the value, then growth against the previous."""
+    row = answer.rows[0]
+    out = []
+    for i, c in enumerate(answer.columns):
+        if c.role != "metric":
+            continue
+        text = f"*{escape(c.name)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        prev = next((j for j, p in enumerate(answer.columns) if p.role == "previous" and p.metric == c.metric), None)
+        grow = next((j for j, p in enumerate(answer.columns) if p.role == "growth" and p.metric == c.metric), None)
+        if grow is not None:
+            text += f"  {format_growth(row[grow])}"
+        if prev is not None:
+            text += f"\nprevious: {format_value(row[prev], c.format, currency=style.currency)}"
+            if answer.compare_window is not None:
+                cw = answer.compare_window
+                text += f" ({format_range(cw.start, cw.end)})"
+        out.append(text)
+    return out[:10]
+
+
+def _fallback_text(answer: Answer, style: Style) -> str:
+    head = answer.restated.replace("[", "").replace("]", "")
+    if not _grouped(answer):
+        vals = [
+            f"{c.name} {format_value(answer.rows[0][i], c.format, currency=style.currency)}"
+            for i, c in enumerate(answer.columns)
+            if c.role == "metric"
+        ]
+        return f"{head}: " + ", ".join(vals)
+    return f"{head} ({len(answer.rows)} rows)"
+
+
+# ---------- messages ----------
+
+
+def answer_message(
+    reply: Reply,
+    state: ButtonState,
+    *,
+    style: Style = Style(),
+    asked_by: str | None = None,
+    subscribe: bool = False,
+) -> tuple[str, list[Block]]:
+    """The answer: restated question with its dates, headline numbers or a table, notes,
+    "data as of", and the buttons. Returns (notification text, blocks)."""
+    answer = reply.answer
+    assert answer is not None
+    blocks: list[Block] = [section(restated_mrkdwn(answer.restated))]
+    if _grouped(answer):
+        blocks.append(table_section(answer, style))
+    else:
+        fields = headline_fields(answer, style)
+        if fields:
+            blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]})
+    notes = [escape(n) for n in (*reply.corrections, *answer.notes)]
+    if notes:
+        blocks.append(context(*notes))
+    blocks.append(context(*_footer(answer.data_as_of, asked_by)))
+    value = state.encode()
+    buttons = [
+        button(M.BUTTON_SQL, "kpi_sql", value),
+        button(M.BUTTON_PREVIOUS, "kpi_previous", value),
+        button(M.BUTTON_CSV, "kpi_csv", value),
+    ]
+    if answer.window is None or answer.window.start is None:
+        buttons.pop(1)  # all time has no previous period
+    if subscribe:
+        buttons.append(button(M.BUTTON_SUBSCRIBE, "kpi_subscribe", value))
+    blocks.append({"type": "actions", "block_id": "kpi_answer_actions", "elements": buttons})
+    return _clip(_fallback_text(answer, style), 3000), blocks[:MAX_BLOCKS]
+
+
+def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
+    parts = []
+    if as_of is not None:
+        parts.append(M.DATA_AS_OF.format(when=slack_date(as_of)))
+    if asked_by:
+        parts.append(M.ASKED_BY.format(user=asked_by))
+    return parts or [M.DATA_AS_OF.format(when="unknown")]
+
+
+def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
+    name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
+    blocks = [section(f"*{escape(name[:1].upper() + name[1:])}*, as one image below.")]
+    if reply.corrections:
+        blocks.append(context(*(escape(c) for c in reply.corrections)))
+    if asked_by:
+        blocks.append(context(M.ASKED_BY.format(user=asked_by)))
+    return name, blocks
+
+
+def suggested_question(question: str, error: UserError, suggestion: str) -> str:
+    """A suggestion may be a whole question or a word to put in place of the unknown one."""
+    if isinstance(error, UnknownWord) and error.word:
+        pattern = re.compile(re.escape(error.word), re.IGNORECASE)
+        if pattern.search(question) and len(suggestion.split()) <= 4:
+            return pattern.sub(suggestion, question, count=1)
+    return suggestion
+
+
+def error_message(question: str, error: UserError, today: date | None) -> tuple[str, list[Block]]:
+    """A user error in words, each suggestion a button that asks it."""
+    head = M.USER_ERROR_HEAD.format(question=escape(question))
+    blocks: list[Block] = [section(f"{head}\n{escape(error.message)}")]
+    suggestions = list(dict.fromkeys(error.suggestions))[:MAX_SUGGESTIONS]
+    if suggestions:
+        blocks.append(section(M.DID_YOU_MEAN))
+        elements = []
+        for i, s in enumerate(suggestions):
+            q = suggested_question(question, error, s)
+            elements.append(button(q, f"kpi_ask_{i}", ButtonState(q, today).encode()))
+        blocks.append({"type": "actions", "block_id": "kpi_suggestions", "elements": elements})
+    return _clip(f"{head}: {error.message}", 3000), blocks
+
+
+def notice(text: str) -> tuple[str, list[Block]]:
+    return text, [section(text)]
+
+
+def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
+    """The SQL in code blocks, split over sections so that none passes 3,000 characters."""
+    intro = M.SQL_INTRO.format(restated=restated_mrkdwn(answer.restated))
+    blocks = [section(intro)]
+    chunk = MAX_SECTION - 20
+    lines = answer.sql.splitlines() or [""]
+    part: list[str] = []
+    size = 0
+    for line in lines:
+        line = line[:chunk]
+        if size + len(line) + 1 > chunk and part:
+            blocks.append(section("```\n" + "\n".join(part) + "\n```"))
+            part, size = [], 0
+        part.append(line)
+        size += len(line) + 1
+    blocks.append(section("```\n" + "\n".join(part) + "\n```"))
+    return f"SQL for {answer.restated}", blocks[:MAX_BLOCKS]
+
+
+def _kpi_lines(catalog: Catalog) -> list[str]:
+    lines = []
+    for m in catalog.metrics:
+        also = [s for s in (*m.synonyms[:2], *m.zh[:1])]
+        lines.append(f"• *{m.name}*" + (f" ({', '.join(also)})" if also else ""))
+    return lines
+
+
+def _chunked(lines: list[str], head: str) -> list[Block]:
+    out: list[Block] = []
+    buf = head
+    for line in lines:
+        if len(buf) + len(line) + 1 > MAX_SECTION:
+            out.append(section(buf))
+            buf = line
+        else:
+            buf += "\n" + line
+    out.append(section(buf))
+    return out
+
+
+def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
+    examples = "\n".join(f"• `{e}`" for e in M.EXAMPLES)
+    blocks = [
+        section(M.HELP_INTRO),
+        section(f"{M.HELP_EXAMPLES_HEAD}\n{examples}"),
+        section(M.HELP_PARTS),
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+    ]
+    return "How to ask kpibot", blocks[:MAX_BLOCKS]
+
+
+def home_view(catalog: Catalog) -> dict[str, Any]:
+    """The App Home tab: how to ask, example questions (each a button) and the KPI list."""
+    examples = [button(e, f"kpi_home_ask_{i}", ButtonState(e, None).encode()) for i, e in enumerate(M.EXAMPLES)]
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
+        section(M.HELP_INTRO),
+        section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
+        {"type": "actions", "block_id": "kpi_home_examples", "elements": examples},
+        section(M.HELP_PARTS),
+        {"type": "divider"},
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+    ]
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -1,0 +1,236 @@
+"""The work behind every way in: check access, ask the engine, audit, and answer in Slack.
+
+Runs on the bot's worker pool, after Slack has had its acknowledgement. Every outcome ends as
+words in Slack: an answer, a did-you-mean, a refusal, or an apology with a reference number
+into the audit log (the trace goes to the log, never to the user).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot import blocks as B
+from bot import messages as M
+from bot.access import Access
+from bot.audit import AuditEntry, AuditLog, Source
+from bot.backend import Backend, Reply
+from bot.delivery import Delivery, Place
+from metrics.answer import Answer
+
+log = logging.getLogger(__name__)
+
+HELP_WORDS = {"help", "?", "帮助", "使用说明"}
+ANSWER_CACHE = 256  # recent answers kept for their buttons; older ones are recomputed
+
+
+@dataclass(frozen=True)
+class SubscribeRequest:
+    """What a Subscribe click hands to the digests' handler."""
+
+    question: str
+    user: str
+    channel: str
+    thread_ts: str | None
+    today: date | None
+    answer: Answer | None
+
+
+SubscribeHandler = Callable[[SubscribeRequest], str]
+"""Returns the confirmation to show the user (ephemeral); raise UserError to refuse in words."""
+
+_subscribe_handler: SubscribeHandler | None = None
+
+
+def on_subscribe(handler: SubscribeHandler | None) -> SubscribeHandler | None:
+    """Register the Subscribe button's handler (the digests module does this at import).
+
+    The button is rendered only while a handler is registered. Usable as a decorator.
+    """
+    global _subscribe_handler
+    _subscribe_handler = handler
+    return handler
+
+
+def subscribe_handler() -> SubscribeHandler | None:
+    return _subscribe_handler
+
+
+class Asker:
+    def __init__(
+        self,
+        backend: Backend,
+        delivery: Delivery,
+        access: Access,
+        audit: AuditLog,
+        *,
+        style: B.Style,
+        today: date | None = None,
+        subscribe: SubscribeHandler | None = None,
+    ):
+        self.backend = backend
+        self.delivery = delivery
+        self.access = access
+        self.audit = audit
+        self.style = style
+        self.today = today
+        self.subscribe = subscribe
+        self._answers: OrderedDict[int, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # ---- questions ----
+
+    def ask(self, question: str, place: Place, source: Source, *, today: date | None = None,
+            asked_by: str | None = None) -> None:
+        question = " ".join(question.split())
+        today = today or self.today
+        if question.lower() in HELP_WORDS or not question:
+            if self.allowed(place, source, question or "help"):
+                self.delivery.post(place, *B.help_message(self.backend.catalog))
+            return
+        if not self.allowed(place, source, question):
+            return
+        entry = self.audit.start(user=place.user, channel=place.channel, source=source,
+                                 question=question, thread_ts=place.thread_ts)
+        try:
+            reply = self.backend.ask(question, today=today)
+        except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
+            log.exception("question #%s failed: %r", entry.id, question)
+            self.audit.finish(entry, outcome="internal_error", detail=f"{type(e).__name__}: {e}")
+            text = M.INTERNAL_ERROR.format(question=B.escape(question), ref=entry.id)
+            self.delivery.post(place, *B.notice(text), question=question)
+            return
+        self.deliver(reply, place, entry, today, asked_by)
+
+    def deliver(self, reply: Reply, place: Place, entry: AuditEntry, today: date | None,
+                asked_by: str | None) -> None:
+        q = reply.question
+        if reply.error is not None:
+            self.audit.finish(entry, outcome="user_error", detail=reply.error.message)
+            self.delivery.post(place, *B.error_message(q, reply.error, today), question=q)
+            return
+        if reply.answer is None:  # a dashboard: one image
+            ts = self.delivery.post(place, *B.dashboard_message(reply, asked_by), question=q)
+            self.audit.finish(entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard)
+            if ts and reply.chart_png:
+                name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
+                self.delivery.upload(place, reply.chart_png, filename=_filename(name, "png"),
+                                     title=name, alt=name)
+            return
+        answer = reply.answer
+        self._remember(entry.id, answer)
+        state = B.ButtonState(q, today, entry.id)
+        text, blocks = B.answer_message(reply, state, style=self.style, asked_by=asked_by,
+                                        subscribe=self.subscribe is not None)
+        ts = self.delivery.post(place, text, blocks, question=q)
+        self.audit.finish(entry, outcome="answered" if ts else "slack_error", sql=answer.sql,
+                          rows=len(answer.rows))
+        if ts and reply.chart_png:
+            title = M.CHART_TITLE.format(restated=answer.restated.replace("[", "").replace("]", ""))
+            self.delivery.upload(place, reply.chart_png, filename=_filename(title, "png"),
+                                 title=title, alt=text)
+
+    def allowed(self, place: Place, source: Source, question: str) -> bool:
+        verdict = self.access.check(place.user, place.channel)
+        if verdict == "ok":
+            return True
+        entry = self.audit.start(user=place.user, channel=place.channel, source=source,
+                                 question=question, thread_ts=place.thread_ts)
+        self.audit.finish(entry, outcome="refused", detail=f"{verdict} not allowed")
+        self.delivery.tell(place, M.REFUSED_USER if verdict == "user" else M.REFUSED_CHANNEL)
+        return False
+
+    # ---- buttons under an answer ----
+
+    def _remember(self, key: int, answer: Answer) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > ANSWER_CACHE:
+                self._answers.popitem(last=False)
+
+    def _answer_for(self, state: B.ButtonState, place: Place) -> Answer | None:
+        """The answer a button belongs to: from memory, else asked again with the same today."""
+        if state.answer_id is not None:
+            with self._lock:
+                hit = self._answers.get(state.answer_id)
+            if hit is not None:
+                return hit
+        if not state.question:
+            self.delivery.tell(place, M.STALE_BUTTON)
+            return None
+        reply = self.backend.ask(state.question, today=state.today or self.today)
+        if reply.answer is None:
+            self.delivery.tell(place, M.STALE_BUTTON)
+        return reply.answer
+
+    def _button(self, place: Place, state: B.ButtonState, work: Callable[[Answer], None]) -> None:
+        if not self.allowed(place, "button", state.question):
+            return
+        try:
+            answer = self._answer_for(state, place)
+            if answer is not None:
+                work(answer)
+        except Exception:
+            entry = self.audit.start(user=place.user, channel=place.channel, source="button",
+                                     question=state.question, thread_ts=place.thread_ts)
+            log.exception("button for #%s failed", state.answer_id)
+            self.audit.finish(entry, outcome="internal_error")
+            self.delivery.tell(place, M.INTERNAL_ERROR.format(question=B.escape(state.question),
+                                                              ref=entry.id))
+
+    def show_sql(self, place: Place, state: B.ButtonState) -> None:
+        self._button(place, state, lambda a: self.delivery.post(place, *B.sql_blocks(a)))
+
+    def download_csv(self, place: Place, state: B.ButtonState) -> None:
+        def work(answer: Answer) -> None:
+            restated = answer.restated.replace("[", "").replace("]", "")
+            self.delivery.upload(
+                place, self.backend.csv(answer), filename=_filename(restated, "csv"), title=restated,
+                alt=restated, comment=M.CSV_COMMENT.format(rows=len(answer.rows), restated=restated),
+            )
+
+        self._button(place, state, work)
+
+    def previous_period(self, place: Place, state: B.ButtonState, asked_by: str) -> None:
+        def work(answer: Answer) -> None:
+            entry = self.audit.start(user=place.user, channel=place.channel, source="button",
+                                     question=f"{state.question} (previous period)",
+                                     thread_ts=place.thread_ts)
+            reply = self.backend.previous_period(answer, today=state.today or self.today)
+            if reply is None:
+                self.audit.finish(entry, outcome="user_error", detail="no previous period")
+                self.delivery.post(place, *B.notice(M.NO_PREVIOUS_PERIOD))
+                return
+            self.deliver(reply, place, entry, state.today or self.today, asked_by)
+
+        self._button(place, state, work)
+
+    def subscribe_clicked(self, place: Place, state: B.ButtonState) -> None:
+        handler = self.subscribe
+        if handler is None:
+            self.delivery.tell(place, M.SUBSCRIBED_UNAVAILABLE)
+            return
+
+        def work(answer: Answer) -> None:
+            from metrics.errors import UserError
+
+            req = SubscribeRequest(state.question, place.user, place.channel, place.thread_ts,
+                                   state.today, answer)
+            try:
+                self.delivery.tell(place, handler(req))
+            except UserError as e:
+                self.delivery.tell(place, e.message)
+
+        self._button(place, state, work)
+
+
+def _filename(title: str, ext: str) -> str:
+    """A file name people recognise in their downloads folder."""
+    keep = "".join(ch if ch.isalnum() else "-" for ch in title.lower())
+    stem = "-".join(p for p in keep.split("-") if p)[:80] or "kpibot"
+    return f"{stem}.{ext}"
