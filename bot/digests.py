@@ -115,9 +115,9 @@ def details_text(answer: Answer, *, currency: str) -> str:
 
 def thread_part(reply: Any, *, currency: str) -> Part | None:
     """The thread message of one question: its chart (with the restatement) or its rows."""
-    if reply.error is not None:
-        return None
     answer: Answer | None = reply.answer
+    if reply.error is not None or (answer is not None and not answer.rows):
+        return None
     title = answer.restated if answer is not None else reply.question
     text = f"*{title}*"
     if answer is not None and answer.rows:
@@ -131,7 +131,9 @@ def thread_part(reply: Any, *, currency: str) -> Part | None:
 def is_empty(replies: Sequence[Any]) -> bool:
     """No question produced a row or an image (errors do not count as content)."""
     for r in replies:
-        if r.error is None and (r.chart_png or (r.answer is not None and r.answer.rows)):
+        if r.error is not None:
+            continue
+        if (r.answer.rows if r.answer is not None else r.chart_png):  # a dashboard is an image
             return False
     return True
 
