@@ -191,8 +191,7 @@ class Dispatcher:
         if not self.config.admin_channel:
             return
         try:
-            self.poster.client.chat_postMessage(channel=self.config.admin_channel,
-                                                text=f":warning: kpibot {text}")
+            self.poster.say(self.config.admin_channel, f":warning: kpibot {text}")
         except Exception as e:  # noqa: BLE001
             log.error("could not report to %s: %s", self.config.admin_channel, e)
 

@@ -113,6 +113,10 @@ class SlackPoster:
                     if found is not None:
                         return found
 
+    def say(self, channel: str, text: str) -> None:
+        """A plain notice (the admin channel's failure reports): one try, no marker."""
+        self.client.chat_postMessage(channel=channel, text=text)
+
     def post(self, channel: str, key: str, index: int, part: Part,
              thread_ts: str | None = None) -> tuple[str, str]:
         """Post one part; returns (channel id, ts). Index 0 is the headline."""
