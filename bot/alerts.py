@@ -61,8 +61,9 @@ def _volume(alert: AlertConfig, answer: Answer, metric: Column, value: float) ->
     return value if metric.format == "count" else None
 
 
-def evaluate(alert: AlertConfig, reply: Any, previous: Any, *, armed: bool,
-             currency: str) -> Evaluation:
+def evaluate(
+    alert: AlertConfig, reply: Any, previous: Any, *, armed: bool, currency: str
+) -> Evaluation:
     """Decide one check. ``previous`` is the Reply for the period before (change conditions)."""
     cond = alert.parsed_condition
     if reply.error is not None:
@@ -74,8 +75,11 @@ def evaluate(alert: AlertConfig, reply: Any, previous: Any, *, armed: bool,
     if found is None:
         return Evaluation("error", f'"{alert.question}" gives no KPI value to check')
     if len(answer.rows) != 1:
-        return Evaluation("error", f'"{alert.question}" gives {len(answer.rows)} rows; an alert '
-                          "checks one number (remove the grouping)")
+        return Evaluation(
+            "error",
+            f'"{alert.question}" gives {len(answer.rows)} rows; an alert '
+            "checks one number (remove the grouping)",
+        )
     i, col = found
     raw = answer.rows[0][i]
     if raw is None:
@@ -86,21 +90,39 @@ def evaluate(alert: AlertConfig, reply: Any, previous: Any, *, armed: bool,
     if alert.min_volume is not None:
         volume = _volume(alert, answer, col, value)
         if volume is None:
-            return Evaluation("error", f'min_volume needs a count in the answer: ask e.g. '
-                              f'"{col.name} and calls …" or set volume: to a count column')
+            return Evaluation(
+                "error",
+                f"min_volume needs a count in the answer: ask e.g. "
+                f'"{col.name} and calls …" or set volume: to a count column',
+            )
         if volume < alert.min_volume:
-            return Evaluation("low_volume", f"volume {volume:,.0f} < min_volume "
-                              f"{alert.min_volume:,.0f}", value, None, volume)
+            return Evaluation(
+                "low_volume",
+                f"volume {volume:,.0f} < min_volume {alert.min_volume:,.0f}",
+                value,
+                None,
+                volume,
+            )
     if cond.kind == "threshold":
         holds = cond.holds(value)
         limit = format_value(cond.value, col.format, currency=currency)
         detail = f"{col.name} is {shown}, {cond.op} {limit}"
         change = None
     else:
-        change = next((answer.rows[0][j] for j, c in enumerate(answer.columns)
-                       if c.role == "growth" and c.metric == col.name), None)
-        if change is None and previous is not None and getattr(previous, "answer", None) is not None \
-                and previous.answer.rows:
+        change = next(
+            (
+                answer.rows[0][j]
+                for j, c in enumerate(answer.columns)
+                if c.role == "growth" and c.metric == col.name
+            ),
+            None,
+        )
+        if (
+            change is None
+            and previous is not None
+            and getattr(previous, "answer", None) is not None
+            and previous.answer.rows
+        ):
             change = growth(value, previous.answer.rows[0][i])
         if change is None:
             return Evaluation("no_data", "no previous period to compare with", value)
@@ -120,16 +142,30 @@ def alert_message(alert: AlertConfig, ev: Evaluation, reply: Any, *, currency: s
     text = f":rotating_light: *{alert.name}*: {ev.detail}{window}"
     if ev.volume is not None:
         text += f" (volume {ev.volume:,.0f})"
-    blocks = ({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
-              {"type": "context", "elements": [{"type": "mrkdwn", "text":
-               f"Alert `{alert.condition}` on _{alert.question}_, checked {alert.schedule}. "
-               "It fires again only after the condition clears."}]})
+    blocks = (
+        {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Alert `{alert.condition}` on _{alert.question}_, "
+                    f"checked {alert.schedule}. "
+                    "It fires again only after the condition clears.",
+                }
+            ],
+        },
+    )
     thread: list[Part] = []
     title = answer.restated if answer is not None else alert.question
     if reply.chart_png:
         thread.append(Part(text=f"*{title}*", image=reply.chart_png, image_title=title))
     elif answer is not None:
         body = f"*{title}*\n" + details_text(answer, currency=currency)
-        thread.append(Part(text=body, blocks=({"type": "section", "text": {"type": "mrkdwn",
-                                                                           "text": body[:3000]}},)))
+        thread.append(
+            Part(
+                text=body,
+                blocks=({"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}},),
+            )
+        )
     return Message(headline=Part(text=text, blocks=blocks), thread=tuple(thread))

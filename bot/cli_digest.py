@@ -54,7 +54,11 @@ def write_message(message: Message | Skip, channel: str, out: Path) -> list[Path
     written = []
     for i, part in enumerate((message.headline, *message.thread)):
         stem = "headline" if i == 0 else f"thread-{i:02d}"
-        payload: dict[str, Any] = {"channel": channel, "text": part.text, "blocks": list(part.blocks)}
+        payload: dict[str, Any] = {
+            "channel": channel,
+            "text": part.text,
+            "blocks": list(part.blocks),
+        }
         if i:
             payload["thread_ts"] = "<headline ts>"
         if part.image is not None:
@@ -86,15 +90,21 @@ def list_cmd(config: ConfigOpt = None, db: DbOpt = None) -> None:
         nxt = job.schedule.next_after(now, job.tz).astimezone(job.tz)
         rows = store.history(job.id)
         last = f"{rows[-1].status} {rows[-1].scheduled_utc}" if rows else "never sent"
-        typer.echo(f"{job.kind:6}  {job.name:24}  {job.channel:16}  {job.schedule.text:16}  "
-                   f"{job.tz.key:18}  next {nxt:%Y-%m-%d %H:%M}  last {last}")
+        typer.echo(
+            f"{job.kind:6}  {job.name:24}  {job.channel:16}  {job.schedule.text:16}  "
+            f"{job.tz.key:18}  next {nxt:%Y-%m-%d %H:%M}  last {last}"
+        )
 
 
 @digest_app.command("run")
 def run_cmd(
     name: Annotated[str, typer.Argument(help="The digest or alert name.")],
-    today: Annotated[str | None, typer.Option("--today", help="The scheduled day (YYYY-MM-DD).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Write the messages, send nothing.")] = False,
+    today: Annotated[
+        str | None, typer.Option("--today", help="The scheduled day (YYYY-MM-DD).")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Write the messages, send nothing.")
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for --dry-run output.")] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -109,8 +119,10 @@ def run_cmd(
     day: date = parse_today(today) or datetime.now(job.tz).date()
     fires = job.schedule.fires_on(day, job.tz)
     if not fires:
-        fail(f'digest run: {job.name} does not run on {day:%a %Y-%m-%d} ("{job.schedule.text}"); '
-             "pick a day it runs on with --today")
+        fail(
+            f'digest run: {job.name} does not run on {day:%a %Y-%m-%d} ("{job.schedule.text}"); '
+            "pick a day it runs on with --today"
+        )
     scheduled = fires[0]
     backend = make_backend(cfg)
     if dry_run:

@@ -40,7 +40,7 @@ def check_timezone(v: str) -> str:
 
 @dataclass(frozen=True)
 class Condition:
-    """A parsed alert condition: a threshold on the value, or a change against the previous period."""
+    """A parsed alert condition: a threshold on the value, or a change vs the previous period."""
 
     text: str
     kind: Literal["threshold", "change"]
@@ -68,8 +68,8 @@ def parse_condition(text: str) -> Condition:
         return Condition(text.strip(), "threshold", op, value)  # type: ignore[arg-type]
     m = _CHANGE.match(text)
     if m:
-        op = "<" if m.group(1).lower() in ("drops", "falls") else ">"
-        return Condition(text.strip(), "change", op, float(m.group(2)) / 100)
+        drop = m.group(1).lower() in ("drops", "falls")
+        return Condition(text.strip(), "change", "<" if drop else ">", float(m.group(2)) / 100)
     raise ValueError(f'"{text}" is not a condition; write {CONDITION_EXAMPLES}')
 
 

@@ -1,4 +1,4 @@
-"""A digest as Slack messages: one headline of KPIs in the channel, charts and details in its thread.
+"""A digest as Slack messages: a headline of KPIs in the channel, charts and details in its thread.
 
 The headline is native text (searchable, readable on a phone): one line per question with the
 value and ▲/▼ against the previous period. Each question's chart and first rows go in the thread
@@ -39,7 +39,9 @@ def with_filters(question: str, filters: Sequence[str]) -> str:
 
 def dashboard_question(name: str) -> str:
     name = name.strip()
-    return name if name.lower().endswith("dashboard") or name.endswith("大屏") else f"{name} dashboard"
+    return (
+        name if name.lower().endswith("dashboard") or name.endswith("大屏") else f"{name} dashboard"
+    )
 
 
 def _metric_columns(answer: Answer) -> list[tuple[int, Column]]:
@@ -78,7 +80,11 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
         return f"• *{answer.restated}*: {len(answer.rows)} rows, chart in the thread"
     row = answer.rows[0]
     prev_row = None
-    if previous is not None and getattr(previous, "answer", None) is not None and previous.answer.rows:
+    if (
+        previous is not None
+        and getattr(previous, "answer", None) is not None
+        and previous.answer.rows
+    ):
         prev_row = previous.answer.rows[0]
     pieces = []
     for i, col in _metric_columns(answer):
@@ -107,9 +113,13 @@ def details_text(answer: Answer, *, currency: str) -> str:
                 cells.append(format_value(v, c.format, currency=currency))
         body.append(cells)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
-             for r in [head, *body]]
-    more = f"\n… {len(answer.rows) - THREAD_ROWS} more rows" if len(answer.rows) > THREAD_ROWS else ""
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
+        for r in [head, *body]
+    ]
+    more = (
+        f"\n… {len(answer.rows) - THREAD_ROWS} more rows" if len(answer.rows) > THREAD_ROWS else ""
+    )
     return "```\n" + "\n".join(lines) + "\n```" + more
 
 
@@ -133,18 +143,24 @@ def is_empty(replies: Sequence[Any]) -> bool:
     for r in replies:
         if r.error is not None:
             continue
-        if (r.answer.rows if r.answer is not None else r.chart_png):  # a dashboard is an image
+        if r.answer.rows if r.answer is not None else r.chart_png:  # a dashboard is an image
             return False
     return True
 
 
 def digest_message(
-    name: str, replies: Sequence[Any], *, today: date, currency: str,
+    name: str,
+    replies: Sequence[Any],
+    *,
+    today: date,
+    currency: str,
     previous: Sequence[Any | None] | None = None,
 ) -> Message:
     """The headline and thread of one digest. ``previous[i]`` is the period before reply i."""
     prev = list(previous) if previous is not None else [None] * len(replies)
-    lines = [headline_line(r, currency=currency, previous=p) for r, p in zip(replies, prev, strict=True)]
+    lines = [
+        headline_line(r, currency=currency, previous=p) for r, p in zip(replies, prev, strict=True)
+    ]
     title = f"{name} · {format_date(today)}"
     as_of = [r.answer.data_as_of for r in replies if r.answer is not None and r.answer.data_as_of]
     context = "Charts and details in the thread."
@@ -160,7 +176,9 @@ def digest_message(
     return Message(headline=Part(text=text[:3900], blocks=blocks), thread=thread)
 
 
-def ask_all(backend: BackendLike, questions: Sequence[str], today: date) -> tuple[list[Any], list[Any]]:
+def ask_all(
+    backend: BackendLike, questions: Sequence[str], today: date
+) -> tuple[list[Any], list[Any]]:
     """Each question's reply and, for one-row answers without a comparison, the previous period."""
     replies, previous = [], []
     for q in questions:
@@ -168,7 +186,12 @@ def ask_all(backend: BackendLike, questions: Sequence[str], today: date) -> tupl
         replies.append(reply)
         prev = None
         a = reply.answer if reply.error is None else None
-        if a is not None and len(a.rows) == 1 and not _has_growth(a) and hasattr(backend, "previous_period"):
+        if (
+            a is not None
+            and len(a.rows) == 1
+            and not _has_growth(a)
+            and hasattr(backend, "previous_period")
+        ):
             prev = backend.previous_period(a, today=today)
         previous.append(prev)
     return replies, previous

@@ -34,7 +34,9 @@ _WORDS: dict[str, frozenset[int]] = {
     **{name: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
 }
 _SIMPLE = re.compile(r"^\s*([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
-EXAMPLES = '"weekdays 09:00", "daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"'
+EXAMPLES = (
+    '"weekdays 09:00", "daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"'
+)
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,9 @@ def parse_schedule(text: str) -> Schedule:
                 f'plural like "mondays" (e.g. {EXAMPLES})'
             )
         if hh > 23 or mm > 59:
-            raise ValueError(f'"{hh}:{mm:02d}" is not a time of day; write HH:MM from 00:00 to 23:59')
+            raise ValueError(
+                f'"{hh}:{mm:02d}" is not a time of day; write HH:MM from 00:00 to 23:59'
+            )
         return Schedule(text=text.strip(), times=((hh, mm),), weekdays=_WORDS[word])
     fields = text.split()
     if len(fields) != 5:
@@ -139,7 +143,9 @@ def parse_schedule(text: str) -> Schedule:
     try:
         expanded, _ = croniter.expand(" ".join(fields))
     except (ValueError, KeyError) as e:
-        raise ValueError(f'"{text}" is not a valid cron expression ({e}); write {EXAMPLES}') from None
+        raise ValueError(
+            f'"{text}" is not a valid cron expression ({e}); write {EXAMPLES}'
+        ) from None
     minutes, hours = expanded[0], expanded[1]
     if "*" in minutes or "*" in hours:  # croniter leaves "*" unexpanded
         minutes = list(range(60)) if "*" in minutes else minutes

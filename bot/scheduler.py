@@ -61,27 +61,63 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
     for d in config.digests:
         questions = [with_filters(q, d.filters) for q in d.questions]
         questions += [with_filters(dashboard_question(x), d.filters) for x in d.dashboards]
-        jobs.append(Job(f"digest:{d.name}", "digest", d.name, d.channel, d.parsed_schedule,
-                        ZoneInfo(d.timezone or config.timezone), tuple(questions), d.skip_if_empty))
+        jobs.append(
+            Job(
+                f"digest:{d.name}",
+                "digest",
+                d.name,
+                d.channel,
+                d.parsed_schedule,
+                ZoneInfo(d.timezone or config.timezone),
+                tuple(questions),
+                d.skip_if_empty,
+            )
+        )
     for a in config.alerts:
-        jobs.append(Job(f"alert:{a.name}", "alert", a.name, a.channel, a.parsed_schedule,
-                        ZoneInfo(a.timezone or config.timezone), (a.question,), alert=a))
+        jobs.append(
+            Job(
+                f"alert:{a.name}",
+                "alert",
+                a.name,
+                a.channel,
+                a.parsed_schedule,
+                ZoneInfo(a.timezone or config.timezone),
+                (a.question,),
+                alert=a,
+            )
+        )
     for s in store.subscriptions() if store is not None else []:
         try:
             schedule = parse_schedule(s.schedule)
         except ValueError:
             log.error("subscription %d has a bad schedule %r; skipped", s.id, s.schedule)
             continue
-        jobs.append(Job(f"sub:{s.id}", "digest", f"subscription {s.id}", s.channel, schedule,
-                        ZoneInfo(s.timezone), (s.question,)))
+        jobs.append(
+            Job(
+                f"sub:{s.id}",
+                "digest",
+                f"subscription {s.id}",
+                s.channel,
+                schedule,
+                ZoneInfo(s.timezone),
+                (s.question,),
+            )
+        )
     return jobs
 
 
 class Dispatcher:
     """Claims, composes, posts and marks one send; reports failures to the admin channel."""
 
-    def __init__(self, config: AppConfig, backend: Any, store: StateStore, poster: SlackPoster,
-                 *, owner: str | None = None):
+    def __init__(
+        self,
+        config: AppConfig,
+        backend: Any,
+        store: StateStore,
+        poster: SlackPoster,
+        *,
+        owner: str | None = None,
+    ):
         self.config = config
         self.backend = backend
         self.store = store
@@ -98,9 +134,13 @@ class Dispatcher:
             reply = self.backend.ask(job.alert.question, today=today)
             previous = None
             cond = job.alert.parsed_condition
-            if cond.kind == "change" and reply.error is None and reply.answer is not None \
-                    and not any(c.role == "growth" for c in reply.answer.columns) \
-                    and hasattr(self.backend, "previous_period"):
+            if (
+                cond.kind == "change"
+                and reply.error is None
+                and reply.answer is not None
+                and not any(c.role == "growth" for c in reply.answer.columns)
+                and hasattr(self.backend, "previous_period")
+            ):
                 previous = self.backend.previous_period(reply.answer, today=today)
             armed = is_armed(self.store.last_outcomes(job.id))
             ev = evaluate(job.alert, reply, previous, armed=armed, currency=currency)
@@ -116,12 +156,15 @@ class Dispatcher:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def run(self, job: Job, scheduled: datetime, now: datetime, *, today: date | None = None) -> str | None:
+    def run(
+        self, job: Job, scheduled: datetime, now: datetime, *, today: date | None = None
+    ) -> str | None:
         """Send ``job``'s message for ``scheduled`` unless another process has. Returns the final
         status, or None when the send was not ours."""
         key = send_key(job.id, scheduled)
-        claim = self.store.claim(key, job.id, scheduled, job.channel, owner=self.owner, now=now,
-                                 lease=self.lease)
+        claim = self.store.claim(
+            key, job.id, scheduled, job.channel, owner=self.owner, now=now, lease=self.lease
+        )
         if claim is None:
             return None
         today = today or scheduled.astimezone(job.tz).date()
@@ -138,7 +181,9 @@ class Dispatcher:
         except Exception as e:  # noqa: BLE001 - a bug must not kill the loop or other sends
             log.exception("%s failed", key)
             self._finish(key, "failed", now, error=f"internal error: {type(e).__name__}: {e}")
-            self.report(f"could not send {where} to {job.channel}: internal error ({type(e).__name__})")
+            self.report(
+                f"could not send {where} to {job.channel}: internal error ({type(e).__name__})"
+            )
             return "failed"
 
     def _finish(self, key: str, status: str, now: datetime, **kw: Any) -> None:
@@ -149,15 +194,21 @@ class Dispatcher:
 
     def _send(self, job: Job, claim: Claim, today: date, now: datetime) -> str:
         key, row = claim.row.key, claim.row
-        headline_ts, channel_id, done = row.message_ts, row.channel_id or job.channel, row.thread_done
+        headline_ts, channel_id, done = (
+            row.message_ts,
+            row.channel_id or job.channel,
+            row.thread_done,
+        )
         if claim.recovering and headline_ts is None:
             # A process died after claiming. Its headline may be in Slack: look before posting.
             try:
                 headline_ts = self.poster.find(job.channel, key, 0, None)
             except SendFailed as e:
                 self._finish(key, "unknown", now, error=e.error)
-                self.report(f"{job.kind} *{job.name}* was interrupted and Slack cannot tell whether "
-                            f"it was posted ({e.error}); not re-posted, to avoid a duplicate")
+                self.report(
+                    f"{job.kind} *{job.name}* was interrupted and Slack cannot tell whether "
+                    f"it was posted ({e.error}); not re-posted, to avoid a duplicate"
+                )
                 return "unknown"
             if headline_ts is not None:
                 self.store.record_headline(key, self.owner, channel_id, headline_ts)
@@ -166,7 +217,9 @@ class Dispatcher:
             if headline_ts is not None:  # already announced before the crash: it stands
                 self._finish(key, "sent", now, outcome="fired" if job.kind == "alert" else "digest")
                 return "sent"
-            self._finish(key, "skipped", now, outcome=composed.outcome, error=composed.detail or None)
+            self._finish(
+                key, "skipped", now, outcome=composed.outcome, error=composed.detail or None
+            )
             return "skipped"
         if headline_ts is None:
             channel_id, headline_ts = self.poster.post(job.channel, key, 0, composed.headline)
@@ -216,8 +269,15 @@ class Scheduler:
             for older in fires[:-1]:
                 row = self.store.get(send_key(job.id, older))
                 if row is None:
-                    self.store.skip(send_key(job.id, older), job.id, older, job.channel, now=now,
-                                    outcome="superseded", owner=self.dispatcher.owner)
+                    self.store.skip(
+                        send_key(job.id, older),
+                        job.id,
+                        older,
+                        job.channel,
+                        now=now,
+                        outcome="superseded",
+                        owner=self.dispatcher.owner,
+                    )
                 elif row.status == "sending":
                     out.append((job, older))  # interrupted: the claim decides who recovers it
             row = self.store.get(send_key(job.id, newest))
@@ -245,8 +305,9 @@ class DigestLoop:
         self.thread.join(timeout)
 
 
-def start_digest_loop(config: AppConfig, backend: Any, client: Any,
-                      clock: Clock = system_clock) -> DigestLoop:
+def start_digest_loop(
+    config: AppConfig, backend: Any, client: Any, clock: Clock = system_clock
+) -> DigestLoop:
     """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
     settings = config.digest_delivery
     store = StateStore(config.state_path)

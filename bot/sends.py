@@ -23,8 +23,13 @@ log = logging.getLogger(__name__)
 EVENT_TYPE = "kpibot_send"
 # Slack errors worth another try; everything else (channel_not_found, invalid_auth…) is final.
 _TRANSIENT = {
-    "ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
-    "request_timeout", "timeout",
+    "ratelimited",
+    "rate_limited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "timeout",
 }
 
 
@@ -76,7 +81,11 @@ def _error_of(e: Exception) -> tuple[str, bool, float]:
         if status == 429:
             return err or "ratelimited", True, retry_after
         if status >= 500:
-            return f"HTTP {status}" + (f" ({err})" if err and "non-JSON" not in err else ""), True, 0.0
+            return (
+                f"HTTP {status}" + (f" ({err})" if err and "non-JSON" not in err else ""),
+                True,
+                0.0,
+            )
         return err or f"HTTP {status}", err in _TRANSIENT, retry_after
     if isinstance(e, (SlackClientError, OSError)):
         return f"{type(e).__name__}: {e}", True, 0.0
@@ -86,15 +95,22 @@ def _error_of(e: Exception) -> tuple[str, bool, float]:
 class SlackPoster:
     """Posts parts with retries; ``sleep`` is injected so tests do not wait."""
 
-    def __init__(self, client: WebClient, *, retries: int = 3, base_delay: float = 2.0,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        retries: int = 3,
+        base_delay: float = 2.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.client = client
         self.retries = retries
         self.base_delay = base_delay
         self.sleep = sleep
 
-    def _retrying(self, what: str, call: Callable[[], Any],
-                  already_done: Callable[[], Any] | None = None) -> Any:
+    def _retrying(
+        self, what: str, call: Callable[[], Any], already_done: Callable[[], Any] | None = None
+    ) -> Any:
         """Run ``call`` until it succeeds or fails for good. After an ambiguous failure (5xx, a
         dropped connection) ``already_done`` is asked first: the post may have gone through."""
         attempt = 0
@@ -106,7 +122,9 @@ class SlackPoster:
                 attempt += 1
                 if not transient or attempt > self.retries:
                     raise SendFailed(err) from e
-                log.warning("%s failed (%s), attempt %d of %d", what, err, attempt, self.retries + 1)
+                log.warning(
+                    "%s failed (%s), attempt %d of %d", what, err, attempt, self.retries + 1
+                )
                 self.sleep(max(wait, self.base_delay * 2 ** (attempt - 1)))
                 if already_done is not None and not err.startswith("ratelimited"):
                     found = already_done()
@@ -117,8 +135,9 @@ class SlackPoster:
         """A plain notice (the admin channel's failure reports): one try, no marker."""
         self.client.chat_postMessage(channel=channel, text=text)
 
-    def post(self, channel: str, key: str, index: int, part: Part,
-             thread_ts: str | None = None) -> tuple[str, str]:
+    def post(
+        self, channel: str, key: str, index: int, part: Part, thread_ts: str | None = None
+    ) -> tuple[str, str]:
         """Post one part; returns (channel id, ts). Index 0 is the headline."""
         if part.image is not None:
             return self._upload(channel, key, index, part, thread_ts)
@@ -133,7 +152,10 @@ class SlackPoster:
             try:
                 r = self.client.chat_postMessage(**kwargs)
             except SlackApiError as e:
-                if e.response.get("error") in ("invalid_blocks", "invalid_blocks_format") and part.blocks:
+                if (
+                    e.response.get("error") in ("invalid_blocks", "invalid_blocks_format")
+                    and part.blocks
+                ):
                     # Say it in plain text rather than not at all.
                     kwargs.pop("blocks")
                     r = self.client.chat_postMessage(**kwargs)
@@ -147,15 +169,20 @@ class SlackPoster:
 
         return self._retrying("chat.postMessage", call, done)
 
-    def _upload(self, channel: str, key: str, index: int, part: Part,
-                thread_ts: str | None) -> tuple[str, str]:
+    def _upload(
+        self, channel: str, key: str, index: int, part: Part, thread_ts: str | None
+    ) -> tuple[str, str]:
         assert part.image is not None
         name = file_marker(key, index)
 
         def call() -> tuple[str, str]:
             self.client.files_upload_v2(
-                channel=channel, thread_ts=thread_ts, file=part.image, filename=name,
-                title=part.image_title or part.text[:200], initial_comment=part.text,
+                channel=channel,
+                thread_ts=thread_ts,
+                file=part.image,
+                filename=name,
+                title=part.image_title or part.text[:200],
+                initial_comment=part.text,
                 alt_txt=part.image_title or part.text[:1000],
             )
             return channel, thread_ts or ""
@@ -174,8 +201,11 @@ class SlackPoster:
         marker = file_marker(key, index)
         for m in messages:
             payload = (m.get("metadata") or {}).get("event_payload") or {}
-            if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE and \
-                    payload.get("key") == key and int(payload.get("part", -1)) == index:
+            if (
+                (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+                and payload.get("key") == key
+                and int(payload.get("part", -1)) == index
+            ):
                 return str(m["ts"])
             if any(f.get("name") == marker for f in m.get("files") or []):
                 return str(m["ts"])
@@ -188,12 +218,18 @@ class SlackPoster:
             try:
                 if thread_ts:
                     r = self.client.conversations_replies(
-                        channel=channel, ts=thread_ts, cursor=cursor, limit=200,
+                        channel=channel,
+                        ts=thread_ts,
+                        cursor=cursor,
+                        limit=200,
                         include_all_metadata=True,
                     )
                 else:
                     r = self.client.conversations_history(
-                        channel=channel, cursor=cursor, limit=200, include_all_metadata=True,
+                        channel=channel,
+                        cursor=cursor,
+                        limit=200,
+                        include_all_metadata=True,
                     )
             except Exception as e:  # noqa: BLE001
                 err, _, _ = _error_of(e)

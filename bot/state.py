@@ -29,7 +29,8 @@ CREATE TABLE IF NOT EXISTS digest_sends (
     job           TEXT NOT NULL,
     scheduled_utc TEXT NOT NULL,
     channel       TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'skipped', 'unknown')),
+    status        TEXT NOT NULL
+                  CHECK (status IN ('sending', 'sent', 'failed', 'skipped', 'unknown')),
     owner         TEXT NOT NULL,
     lease_until   TEXT NOT NULL,
     claimed_at    TEXT NOT NULL,
@@ -116,7 +117,9 @@ class StateStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a claim takes the write
         # lock before it reads, and two processes cannot both see "no row yet".
-        self._db = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        self._db = sqlite3.connect(
+            str(path), timeout=30, isolation_level=None, check_same_thread=False
+        )
         self._db.row_factory = sqlite3.Row
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -146,10 +149,17 @@ class StateStore:
         return SendRow(**dict(r)) if r else None
 
     def claim(
-        self, key: str, job: str, scheduled: datetime, channel: str, *, owner: str,
-        now: datetime, lease: timedelta,
+        self,
+        key: str,
+        job: str,
+        scheduled: datetime,
+        channel: str,
+        *,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
     ) -> Claim | None:
-        """Take the send: a new row, or a ``sending`` row whose owner's lease ran out. None: not ours."""
+        """Take the send: a new row, or a ``sending`` row whose lease ran out. None: not ours."""
         with self._tx() as db:
             r = db.execute("SELECT * FROM digest_sends WHERE key = ?", (key,)).fetchone()
             if r is None:
@@ -174,14 +184,15 @@ class StateStore:
     def _update(self, key: str, owner: str, sets: str, params: tuple[object, ...]) -> None:
         with self._tx() as db:
             cur = db.execute(
-                f"UPDATE digest_sends SET {sets} WHERE key = ? AND owner = ? AND status = 'sending'",
+                f"UPDATE digest_sends SET {sets}"
+                " WHERE key = ? AND owner = ? AND status = 'sending'",
                 (*params, key, owner),
             )
             if cur.rowcount != 1:
                 raise LostClaim(key)
 
     def record_headline(self, key: str, owner: str, channel_id: str, ts: str) -> None:
-        """The headline is in Slack: from now on recovery continues its thread, never re-posts it."""
+        """The headline is in Slack: recovery now continues its thread, never re-posts it."""
         self._update(key, owner, "channel_id = ?, message_ts = ?", (channel_id, ts))
 
     def record_thread(self, key: str, owner: str, done: int) -> None:
@@ -191,23 +202,50 @@ class StateStore:
         self._update(key, owner, "lease_until = ?", (_iso(until),))
 
     def finish(
-        self, key: str, owner: str, status: str, *, now: datetime, outcome: str | None = None,
+        self,
+        key: str,
+        owner: str,
+        status: str,
+        *,
+        now: datetime,
+        outcome: str | None = None,
         error: str | None = None,
     ) -> None:
         self._update(
-            key, owner, "status = ?, outcome = ?, error = ?, finished_at = ?",
+            key,
+            owner,
+            "status = ?, outcome = ?, error = ?, finished_at = ?",
             (status, outcome, error, _iso(now)),
         )
 
-    def skip(self, key: str, job: str, scheduled: datetime, channel: str, *, now: datetime,
-             outcome: str, owner: str) -> bool:
+    def skip(
+        self,
+        key: str,
+        job: str,
+        scheduled: datetime,
+        channel: str,
+        *,
+        now: datetime,
+        outcome: str,
+        owner: str,
+    ) -> bool:
         """Record a send that will never happen (superseded by a newer one). False: row exists."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO digest_sends (key, job, scheduled_utc, channel, status,"
                 " owner, lease_until, claimed_at, outcome, finished_at)"
                 " VALUES (?, ?, ?, ?, 'skipped', ?, ?, ?, ?, ?)",
-                (key, job, _iso(scheduled), channel, owner, _iso(now), _iso(now), outcome, _iso(now)),
+                (
+                    key,
+                    job,
+                    _iso(scheduled),
+                    channel,
+                    owner,
+                    _iso(now),
+                    _iso(now),
+                    outcome,
+                    _iso(now),
+                ),
             )
             return cur.rowcount == 1
 
@@ -233,8 +271,15 @@ class StateStore:
 
     # -- subscriptions ---------------------------------------------------------------------------
 
-    def add_subscription(self, channel: str, schedule: str, timezone: str, question: str,
-                         created_by: str, now: datetime) -> int:
+    def add_subscription(
+        self,
+        channel: str,
+        schedule: str,
+        timezone: str,
+        question: str,
+        created_by: str,
+        now: datetime,
+    ) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO digest_subscriptions (channel, schedule, timezone, question,"
@@ -256,7 +301,8 @@ class StateStore:
     def remove_subscription(self, sub_id: int, channel: str) -> bool:
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE digest_subscriptions SET active = 0 WHERE id = ? AND channel = ? AND active = 1",
+                "UPDATE digest_subscriptions SET active = 0"
+                " WHERE id = ? AND channel = ? AND active = 1",
                 (sub_id, channel),
             )
             return cur.rowcount == 1

@@ -23,15 +23,22 @@ _LIST = re.compile(r"^\s*(subscriptions|订阅列表)\s*$", re.IGNORECASE)
 _UNSUB = re.compile(r"^\s*(unsubscribe|取消订阅)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _RULE = re.compile(r"^\s*([A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL)
 
-USAGE = ("Write `/kpi subscribe daily 09:00 QUESTION` (also weekdays, weekends, mondays…), "
-         "`/kpi subscriptions` or `/kpi unsubscribe N`.")
+USAGE = (
+    "Write `/kpi subscribe daily 09:00 QUESTION` (also weekdays, weekends, mondays…), "
+    "`/kpi subscriptions` or `/kpi unsubscribe N`."
+)
 
 
 class Subscriptions:
     """The subscription commands as plain functions returning the text to show the user."""
 
-    def __init__(self, config: AppConfig, store: StateStore, backend: Any = None,
-                 clock: Any = lambda: datetime.now(UTC)):
+    def __init__(
+        self,
+        config: AppConfig,
+        store: StateStore,
+        backend: Any = None,
+        clock: Any = lambda: datetime.now(UTC),
+    ):
         self.config = config
         self.store = store
         self.backend = backend
@@ -64,19 +71,27 @@ class Subscriptions:
             if reply.error is not None:
                 return f"I can't subscribe to that: {reply.error.message}"
         tz = self.config.timezone
-        sub_id = self.store.add_subscription(channel, schedule.text, tz, question, user, self.clock())
+        sub_id = self.store.add_subscription(
+            channel, schedule.text, tz, question, user, self.clock()
+        )
         nxt = schedule.next_after(self.clock(), self.config.tz).astimezone(self.config.tz)
-        return (f"Subscribed (#{sub_id}): *{question}* {schedule.text} ({tz}) in this channel. "
-                f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it.")
+        return (
+            f"Subscribed (#{sub_id}): *{question}* {schedule.text} ({tz}) in this channel. "
+            f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it."
+        )
 
     def listing(self, channel: str) -> str:
         subs = self.store.subscriptions(channel)
         configured = [d for d in self.config.digests if d.channel == channel]
         if not subs and not configured:
             return f"No subscriptions in this channel. {USAGE}"
-        lines = [f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}), by <@{s.created_by}>"
-                 for s in subs]
-        lines += [f"• digest *{d.name}* {d.schedule} (app.yaml; change it there)" for d in configured]
+        lines = [
+            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}), by <@{s.created_by}>"
+            for s in subs
+        ]
+        lines += [
+            f"• digest *{d.name}* {d.schedule} (app.yaml; change it there)" for d in configured
+        ]
         return "Subscriptions in this channel:\n" + "\n".join(lines)
 
     def unsubscribe(self, channel: str, rest: str) -> str:
@@ -89,12 +104,18 @@ class Subscriptions:
 
     def subscribe_clicked(self, req: Any) -> str:
         """The Subscribe button's handler (``bot.slack_handlers.on_subscribe``)."""
-        return self.subscribe(req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}",
-                              today=req.today)
+        return self.subscribe(
+            req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}", today=req.today
+        )
 
 
-def register_digest_handlers(app: Any, config: AppConfig, store: StateStore, backend: Any = None,
-                             clock: Any = lambda: datetime.now(UTC)) -> Subscriptions:
+def register_digest_handlers(
+    app: Any,
+    config: AppConfig,
+    store: StateStore,
+    backend: Any = None,
+    clock: Any = lambda: datetime.now(UTC),
+) -> Subscriptions:
     """Wire the subscription commands into the bolt app and the Subscribe button.
 
     Call it before the bot registers its own ``/kpi`` listener: bolt runs the first listener

@@ -14,13 +14,24 @@ DAY = date(2024, 6, 28)
 
 
 def alert(**kw: object) -> AlertConfig:
-    base = {"name": "low", "question": "connect rate last 7 days", "condition": "< 0.25",
-            "schedule": "weekdays 10:00", "channel": "#sales"}
+    base = {
+        "name": "low",
+        "question": "connect rate last 7 days",
+        "condition": "< 0.25",
+        "schedule": "weekdays 10:00",
+        "channel": "#sales",
+    }
     return AlertConfig.model_validate({**base, **kw})
 
 
-def check(a: AlertConfig, value: float | None, *, armed: bool = True, count: float | None = None,
-          previous: float | None = None) -> tuple[str, str]:
+def check(
+    a: AlertConfig,
+    value: float | None,
+    *,
+    armed: bool = True,
+    count: float | None = None,
+    previous: float | None = None,
+) -> tuple[str, str]:
     b = ScriptedBackend(lambda q, d: value if d == DAY else previous, count=lambda q, d: count)
     reply = b.ask(a.question, today=DAY)
     prev = b.previous_period(reply.answer, today=DAY) if reply.answer is not None else None
@@ -56,7 +67,9 @@ def test_min_volume_uses_the_count_column() -> None:
         ("drops by 20%", 0.24, 0.0, "no_data"),  # growth from 0 has no value
     ],
 )
-def test_change_against_previous_period(condition: str, now: float, before: float, outcome: str) -> None:
+def test_change_against_previous_period(
+    condition: str, now: float, before: float, outcome: str
+) -> None:
     assert check(alert(condition=condition), now, previous=before)[0] == outcome
 
 
@@ -78,5 +91,8 @@ def test_alert_message_says_what_crossed_what() -> None:
     reply = b.ask(a.question, today=DAY)
     ev = evaluate(a, reply, None, armed=True, currency="USD")
     msg = alert_message(a, ev, reply, currency="USD")
-    assert msg.headline.text == ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 21 – 27 Jun 2024"
+    assert (
+        msg.headline.text
+        == ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 21 – 27 Jun 2024"
+    )
     assert len(msg.thread) == 1 and msg.thread[0].image is not None

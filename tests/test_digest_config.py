@@ -41,8 +41,12 @@ def load(tmp_path: Path, text: str) -> config.AppConfig:
 def test_issue_example_loads(tmp_path: Path) -> None:
     cfg = load(tmp_path, EXAMPLE)
     d, a = cfg.digests[0], cfg.alerts[0]
-    assert (d.name, d.channel, d.schedule, d.timezone) == ("morning", "C0123456789", "weekdays 09:00",
-                                                            "Asia/Shanghai")
+    assert (d.name, d.channel, d.schedule, d.timezone) == (
+        "morning",
+        "C0123456789",
+        "weekdays 09:00",
+        "Asia/Shanghai",
+    )
     assert d.dashboards == ["outbound calls dashboard"] and d.skip_if_empty is False
     assert (a.condition, a.min_volume, a.channel) == ("< 0.25", 50, "#sales-managers")
     assert cfg.digest_delivery.grace_minutes == 120
@@ -79,8 +83,10 @@ digest_delivery:
         load(tmp_path, text)
     problems = exc.value.problems
     assert problems == [
-        'admin_channel: "kpibot admin" is not a channel; write a channel id like C0123456789 or "#sales"',
-        'digests[1].channel: "sales" is not a channel; write a channel id like C0123456789 or "#sales"',
+        'admin_channel: "kpibot admin" is not a channel; '
+        'write a channel id like C0123456789 or "#sales"',
+        'digests[1].channel: "sales" is not a channel; '
+        'write a channel id like C0123456789 or "#sales"',
         'digests[1].schedule: "every day 9am" is not a schedule; write "weekdays 09:00", '
         '"daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"',
         'digests[1].timezone: "Mars/Base" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")',
@@ -116,8 +122,9 @@ digests:
         ("rises by 10%", "change", ">", 0.1, 0.1, 0.05),
     ],
 )
-def test_conditions(text: str, kind: str, op: str, value: float, true_for: float,
-                    false_for: float) -> None:
+def test_conditions(
+    text: str, kind: str, op: str, value: float, true_for: float, false_for: float
+) -> None:
     c = parse_condition(text)
     assert (c.kind, c.op, c.value) == (kind, op, pytest.approx(value))
     assert c.holds(true_for) and not c.holds(false_for)

@@ -18,8 +18,16 @@ from metrics.query import Query
 PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 20
 
 
-def answer(question: str, metric: str, fmt: str, value: float | None, today: date, *,
-           count: float | None = None, rows: int = 1) -> Answer:
+def answer(
+    question: str,
+    metric: str,
+    fmt: str,
+    value: float | None,
+    today: date,
+    *,
+    count: float | None = None,
+    rows: int = 1,
+) -> Answer:
     """A one-KPI answer over the 7 days before ``today``; ``count`` adds a 'calls' column."""
     cols = [Column(metric, "metric", fmt, metric=metric, better="higher")]  # type: ignore[arg-type]
     row: list[object] = [value]
@@ -28,8 +36,16 @@ def answer(question: str, metric: str, fmt: str, value: float | None, today: dat
         row.append(count)
     window = ResolvedWindow(today - timedelta(days=7), today - timedelta(days=1), "last 7 days")
     data = tuple(tuple(row) for _ in range(rows)) if value is not None or rows else ()
-    return Answer(question=question, query=Query(metrics=(metric,)), restated=f"[{metric}] · last 7 days",
-                  window=window, compare_window=None, columns=tuple(cols), rows=data, sql="")
+    return Answer(
+        question=question,
+        query=Query(metrics=(metric,)),
+        restated=f"[{metric}] · last 7 days",
+        window=window,
+        compare_window=None,
+        columns=tuple(cols),
+        rows=data,
+        sql="",
+    )
 
 
 @dataclass
@@ -46,14 +62,25 @@ class ScriptedBackend:
         assert today is not None
         self.calls.append((question, today))
         if any(u in question for u in self.unknown):
-            return Reply(question=question, error=UnknownWord('I don\'t know "conect rate". Did you '
-                                                              "mean connect rate?", ("connect rate",)))
+            return Reply(
+                question=question,
+                error=UnknownWord(
+                    'I don\'t know "conect rate". Did you mean connect rate?', ("connect rate",)
+                ),
+            )
         if "dashboard" in question:
             return Reply(question=question, chart_png=PNG, dashboard=question)
         v = self.values(question, today)
         metric = question.split(" last")[0]
-        a = answer(question, metric, self.fmt, v, today, count=self.count(question, today),
-                   rows=0 if v is None else 1)
+        a = answer(
+            question,
+            metric,
+            self.fmt,
+            v,
+            today,
+            count=self.count(question, today),
+            rows=0 if v is None else 1,
+        )
         return Reply(question=question, answer=a, chart_png=PNG)
 
     def previous_period(self, a: Answer, *, today: date | None) -> Reply | None:
@@ -85,8 +112,9 @@ class MemoryPoster:
     crash_after: set[tuple[str, int]] = field(default_factory=set)  # (key, part)
     client: object = None
 
-    def _add(self, channel: str, text: str, thread_ts: str | None, key: str | None,
-             part: int | None) -> str:
+    def _add(
+        self, channel: str, text: str, thread_ts: str | None, key: str | None, part: int | None
+    ) -> str:
         from bot.sends import SendFailed
 
         if channel not in self.known_channels:
@@ -107,6 +135,11 @@ class MemoryPoster:
 
     def find(self, channel: str, key: str, index: int, thread_ts: str | None) -> str | None:
         for p in self.posted:
-            if p.channel == channel and p.key == key and p.part == index and p.thread_ts == thread_ts:
+            if (
+                p.channel == channel
+                and p.key == key
+                and p.part == index
+                and p.thread_ts == thread_ts
+            ):
                 return p.ts
         return None

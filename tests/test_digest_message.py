@@ -23,11 +23,15 @@ def test_headline_has_value_and_growth_and_thread_has_charts() -> None:
         '• _conect rate last 7 days_: ⚠ I don\'t know "conect rate". Did you mean connect rate?',
         "• *outbound calls dashboard*: chart in the thread",
     ]
-    assert msg.headline.blocks[0] == {"type": "header",
-                                      "text": {"type": "plain_text", "text": "morning · 28 Jun 2024"}}
+    assert msg.headline.blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "morning · 28 Jun 2024"},
+    }
     # The error has no thread part; the two others are charts.
     assert [p.image is not None for p in msg.thread] == [True, True]
-    assert msg.thread[0].text.startswith("*[connect rate] · last 7 days*\n```\nconnect rate\n30.0%\n```")
+    assert msg.thread[0].text.startswith(
+        "*[connect rate] · last 7 days*\n```\nconnect rate\n30.0%\n```"
+    )
     # The previous period was asked for the 7 days before, with the same scheduled "today".
     assert ("connect rate last 7 days", date(2024, 6, 21)) in b.calls
 

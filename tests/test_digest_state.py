@@ -60,9 +60,16 @@ for i in range(40):
 def test_two_processes_claim_each_send_once(tmp_path: Path) -> None:
     path = str(tmp_path / "state.sqlite")
     StateStore(path).close()  # create the schema before the race
-    procs = [subprocess.Popen([sys.executable, "-c", CLAIMER, path, f"p{i}"], stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
-             for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, path, f"p{i}"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
+        for i in range(2)
+    ]
     for p in procs:
         assert p.stdin is not None
         p.stdin.write("go\n")
@@ -79,7 +86,10 @@ def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(tmp_
     k = send_key("digest:d", T0)
     first = a.claim(k, "digest:d", T0, "C1", owner="a", now=T0, lease=LEASE)
     assert first is not None and not first.recovering
-    assert b.claim(k, "digest:d", T0, "C1", owner="b", now=T0 + timedelta(minutes=5), lease=LEASE) is None
+    assert (
+        b.claim(k, "digest:d", T0, "C1", owner="b", now=T0 + timedelta(minutes=5), lease=LEASE)
+        is None
+    )
     later = T0 + timedelta(minutes=11)
     taken = b.claim(k, "digest:d", T0, "C1", owner="b", now=later, lease=LEASE)
     assert taken is not None and taken.recovering and taken.row.attempts == 2
@@ -90,7 +100,10 @@ def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(tmp_
     row = a.get(k)
     assert row is not None and (row.status, row.owner, row.outcome) == ("sent", "b", "digest")
     # A finished send is never claimed again, however old.
-    assert a.claim(k, "digest:d", T0, "C1", owner="a", now=later + timedelta(days=9), lease=LEASE) is None
+    assert (
+        a.claim(k, "digest:d", T0, "C1", owner="a", now=later + timedelta(days=9), lease=LEASE)
+        is None
+    )
 
 
 def test_subscriptions_survive_reopening(tmp_path: Path) -> None:

@@ -27,14 +27,29 @@ CONFIG = {
     "timezone": "America/New_York",
     "admin_channel": "#kpibot-admin",
     "digests": [
-        {"name": "morning", "channel": "C0SALES01", "schedule": "weekdays 09:00",
-         "questions": ["connect rate last 7 days"], "dashboards": ["outbound calls"]},
-        {"name": "weekly", "channel": "C0GONE000", "schedule": "mondays 08:00",
-         "questions": ["connect rate last 7 days"]},
+        {
+            "name": "morning",
+            "channel": "C0SALES01",
+            "schedule": "weekdays 09:00",
+            "questions": ["connect rate last 7 days"],
+            "dashboards": ["outbound calls"],
+        },
+        {
+            "name": "weekly",
+            "channel": "C0GONE000",
+            "schedule": "mondays 08:00",
+            "questions": ["connect rate last 7 days"],
+        },
     ],
     "alerts": [
-        {"name": "low", "question": "connect rate last 7 days", "condition": "< 0.25",
-         "min_volume": 50, "schedule": "daily 10:00", "channel": "#sales-managers"},
+        {
+            "name": "low",
+            "question": "connect rate last 7 days",
+            "condition": "< 0.25",
+            "min_volume": 50,
+            "schedule": "daily 10:00",
+            "channel": "#sales-managers",
+        },
     ],
     "digest_delivery": {"grace_minutes": 180, "lease_seconds": 600},
 }
@@ -99,10 +114,15 @@ def key(job: str, local: datetime) -> str:
 def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     poster = MemoryPoster(("C0SALES01", "#sales-managers", "#kpibot-admin"))
     # Thu: A dies right after the headline; Fri: right after the first chart of the thread.
-    poster.crash_after |= {(key("digest:morning", datetime(2024, 3, 7, 9, tzinfo=NY)), 0),
-                           (key("digest:morning", datetime(2024, 3, 8, 9, tzinfo=NY)), 1)}
+    poster.crash_after |= {
+        (key("digest:morning", datetime(2024, 3, 7, 9, tzinfo=NY)), 0),
+        (key("digest:morning", datetime(2024, 3, 8, 9, tzinfo=NY)), 1),
+    }
     sim = Sim(tmp_path, poster)
-    monday_outage = (datetime(2024, 3, 11, 7, 50, tzinfo=NY), datetime(2024, 3, 11, 10, 30, tzinfo=NY))
+    monday_outage = (
+        datetime(2024, 3, 11, 7, 50, tzinfo=NY),
+        datetime(2024, 3, 11, 10, 30, tzinfo=NY),
+    )
     sim.run({"A": [monday_outage], "B": [monday_outage]})
 
     morning = "C0SALES01"
@@ -117,8 +137,12 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         ("Thu 07 09:00", morning, "morning · 7 Mar 2024"),  # A crashes here…
         ("Thu 07 09:15", thread, chart),  # …B takes over when A's 10-minute lease has run out
         ("Thu 07 09:15", thread, dash),
-        ("Thu 07 10:00", "#sales-managers",
-         ":rotating_light: *low*: connect rate is 20.0%, < 25.0% · 29 Feb – 6 Mar 2024 (volume 100)"),
+        (
+            "Thu 07 10:00",
+            "#sales-managers",
+            ":rotating_light: *low*: connect rate is 20.0%, < 25.0% · 29 Feb – 6 Mar 2024"
+            " (volume 100)",
+        ),
         ("Thu 07 10:00", alert_t, chart),
         ("Fri 08 09:00", morning, "morning · 8 Mar 2024"),
         ("Fri 08 09:00", thread, chart),  # A crashes after this one; B does not repeat it
@@ -129,11 +153,18 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         ("Mon 11 10:30", morning, "morning · 11 Mar 2024"),
         ("Mon 11 10:30", thread, chart),
         ("Mon 11 10:30", thread, dash),
-        ("Mon 11 10:30", "#kpibot-admin",
-         ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT to C0GONE000: "
-         "channel_not_found"),
-        ("Mon 11 10:30", "#sales-managers",
-         ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 4 – 10 Mar 2024 (volume 100)"),
+        (
+            "Mon 11 10:30",
+            "#kpibot-admin",
+            ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT"
+            " to C0GONE000: "
+            "channel_not_found",
+        ),
+        (
+            "Mon 11 10:30",
+            "#sales-managers",
+            ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 4 – 10 Mar 2024 (volume 100)",
+        ),
         ("Mon 11 10:30", alert_t, chart),
         ("Tue 12 09:00", morning, "morning · 12 Mar 2024"),  # 09:00 EDT now, 13:00Z
         ("Tue 12 09:00", thread, chart),
@@ -150,9 +181,16 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     failed = rows[key("digest:weekly", datetime(2024, 3, 11, 8, tzinfo=NY))]
     assert (failed.status, failed.error) == ("failed", "channel_not_found")
     alerts = [(r.scheduled_utc[:10], r.outcome) for r in store.history("alert:low")]
-    assert alerts == [("2024-03-06", "clear"), ("2024-03-07", "fired"), ("2024-03-08", "still"),
-                      ("2024-03-09", "low_volume"), ("2024-03-10", "clear"), ("2024-03-11", "fired"),
-                      ("2024-03-12", "still"), ("2024-03-13", "clear")]
+    assert alerts == [
+        ("2024-03-06", "clear"),
+        ("2024-03-07", "fired"),
+        ("2024-03-08", "still"),
+        ("2024-03-09", "low_volume"),
+        ("2024-03-10", "clear"),
+        ("2024-03-11", "fired"),
+        ("2024-03-12", "still"),
+        ("2024-03-13", "clear"),
+    ]
     assert all(r.status in ("sent", "skipped", "failed") for r in rows.values())
     # Questions were asked for the scheduled local day, even when sent late.
     assert ("connect rate last 7 days", date(2024, 3, 11)) in sim.backend.calls

@@ -1,11 +1,11 @@
-"""Schedules: parsing, and fire times in a zone across daylight-saving changes (worked out by hand)."""
+"""Schedules: parsing, and fire times in a zone across DST changes (worked out by hand)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from zoneinfo import ZoneInfo
 
 from bot.schedule import parse_schedule
 
@@ -39,8 +39,17 @@ def utc(*args: int) -> datetime:
         ("0 9 * * 1-5", NY, date(2024, 3, 11), [utc(2024, 3, 11, 13)]),
         ("0 9 * * 1-5", NY, date(2024, 3, 10), []),  # Sunday
         # Every 30 min from 02:00 in the gap: 02:00 and 02:30 both become 03:00, which fires once.
-        ("0,30 1-3 * * *", NY, date(2024, 3, 10),
-         [utc(2024, 3, 10, 6), utc(2024, 3, 10, 6, 30), utc(2024, 3, 10, 7), utc(2024, 3, 10, 7, 30)]),
+        (
+            "0,30 1-3 * * *",
+            NY,
+            date(2024, 3, 10),
+            [
+                utc(2024, 3, 10, 6),
+                utc(2024, 3, 10, 6, 30),
+                utc(2024, 3, 10, 7),
+                utc(2024, 3, 10, 7, 30),
+            ],
+        ),
     ],
 )
 def test_fires_on(text: str, tz: ZoneInfo, day: date, expected_utc: list[datetime]) -> None:
