@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.backend import Reply
+from bot.backend import Reply, answer_csv
+from metrics.catalog import Catalog, load_catalog
 from metrics.answer import Answer, Column, ResolvedWindow
 from metrics.errors import UnknownWord
 from metrics.query import Query
@@ -83,6 +84,13 @@ class ScriptedBackend:
         )
         return Reply(question=question, answer=a, chart_png=PNG)
 
+    @property
+    def catalog(self) -> Catalog:
+        return load_catalog()
+
+    def csv(self, a: Answer) -> bytes:
+        return answer_csv(a)
+
     def previous_period(self, a: Answer, *, today: date | None) -> Reply | None:
         assert today is not None
         return self.ask(a.question, today=today - timedelta(days=7))
@@ -143,3 +151,8 @@ class MemoryPoster:
             ):
                 return p.ts
         return None
+
+
+def cli_backend(config: object) -> ScriptedBackend:
+    """For ``KPIBOT_BACKEND=tests.test_digest_helpers:cli_backend``: 30% now, 25% a week before."""
+    return ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25, count=lambda q, d: 120)
