@@ -67,7 +67,8 @@ class Subscriptions:
         except ValueError as e:
             return f"The schedule {e}."
         if self.backend is not None:
-            reply = self.backend.ask(question, today=today)
+            day = today or self.clock().astimezone(self.config.tz).date()
+            reply = self.backend.ask(question, today=day)
             if reply.error is not None:
                 return f"I can't subscribe to that: {reply.error.message}"
         tz = self.config.timezone
