@@ -1,4 +1,4 @@
-"""Subscriptions made in Slack: commands as functions, kept in the state store, sent like digests."""
+"""Subscriptions made in Slack: commands as functions, kept in the store, sent like digests."""
 
 from __future__ import annotations
 
