@@ -290,7 +290,7 @@ def notice(text: str) -> tuple[str, list[Block]]:
 
 def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
     """The SQL in code blocks, split over sections so that none passes 3,000 characters."""
-    intro = M.SQL_INTRO.format(restated=restated_mrkdwn(answer.restated))
+    intro = M.SQL_INTRO.format(restated=escape(answer.restated.replace("[", "").replace("]", "")))
     blocks = [section(intro)]
     chunk = MAX_SECTION - 20
     lines = answer.sql.splitlines() or [""]

@@ -21,6 +21,10 @@ from bot.blocks import Block
 
 log = logging.getLogger(__name__)
 
+# The bot is not in the conversation: Slack says not_in_channel for public channels and
+# channel_not_found for private ones it cannot see. Either way the user must invite it.
+CANNOT_SEE = ("not_in_channel", "channel_not_found")
+
 
 @dataclass(frozen=True)
 class Place:
@@ -146,7 +150,7 @@ class Delivery:
             )
             return True
         except (SlackApiError, SlackClientError) as e:
-            if isinstance(e, SlackApiError) and e.response.get("error") == "not_in_channel":
+            if isinstance(e, SlackApiError) and e.response.get("error") in CANNOT_SEE:
                 self._not_in_channel(place)
                 return False
             log.error("upload of %s to %s failed: %s", filename, place.channel, slack_error(e))
@@ -156,7 +160,7 @@ class Delivery:
 
     def _failed(self, place: Place, e: SlackApiError, question: str) -> None:
         error = slack_error(e)
-        if error == "not_in_channel":
+        if error in CANNOT_SEE:
             self._not_in_channel(place)
             return
         log.error("posting to %s failed: %s (%s)", place.channel, error, question[:80])

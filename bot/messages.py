@@ -42,7 +42,7 @@ NOT_IN_CHANNEL = (
 )
 
 NO_PREVIOUS_PERIOD = "That answer covers all time, so there is no previous period to show."
-SQL_INTRO = "The SQL behind _{restated}_ (run on the DuckDB cache):"
+SQL_INTRO = "SQL for {restated} (run on the DuckDB cache):"
 SQL_CONTINUED = "(continued)"
 CSV_COMMENT = "All {rows} rows of _{restated}_ as CSV."
 CHART_TITLE = "{restated}"

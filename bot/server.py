@@ -83,6 +83,9 @@ def serve_http(
         "accesslog": None,
         "errorlog": "-",
         "proc_name": "kpibot",
+        # gunicorn ≥ 25 opens a runtime control socket in the home folder; kpibot needs none,
+        # and two bots on one host would fight over it.
+        "control_socket_disable": True,
     }
     KpibotServer(make_bot, options).run()
 

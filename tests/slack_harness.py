@@ -1,0 +1,166 @@
+"""`kpibot serve` as a real subprocess (gunicorn, bolt) wired to the Slack emulator.
+
+Shared by the Slack tests and bench/bench_slack.py. The backend is chosen by import path
+(``KPIBOT_BACKEND``), so the same tests can run on the real engine over a fixture org.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.slack_driver import SlackDriver
+from tests.slack_emulator import SlackEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "test-signing-secret"
+BACKEND = os.environ.get("KPIBOT_TEST_BACKEND", "tests.slack_backend:FixedBackend")
+TODAY = "2024-06-27"
+
+# The test workspace.
+ALICE, BOB, CAROL, DAVE, MALLORY = "UALICE", "UBOB", "UCAROL", "UDAVE", "UMALLORY"
+SALES, PUBLIC, PRIVATE, ALICE_DM = "CSALES", "CPUBLIC", "GPRIVATE", "DALICE"
+LEADS_GROUP = "SLEADS"
+
+ACCESS = {"users": [ALICE, BOB, "carol@example.com", "@sales-leads"], "channels": []}
+
+
+def seed(slack: SlackEmulator) -> None:
+    slack.reset(workspace=True)
+    slack.add_user(ALICE, "alice", email="alice@example.com")
+    slack.add_user(BOB, "bob")
+    slack.add_user(CAROL, "carol", email="Carol@Example.com")
+    slack.add_user(DAVE, "dave", email="dave@example.com")
+    slack.add_user(MALLORY, "mallory", email="mallory@example.com")
+    slack.add_usergroup(LEADS_GROUP, "sales-leads", [DAVE])
+    slack.add_channel(SALES, "sales")
+    slack.add_channel(PUBLIC, "general", member=False)
+    slack.add_channel(PRIVATE, "secret-deals", private=True, member=False)
+    slack.add_dm(ALICE_DM, ALICE)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.upper().endswith("_PROXY") and not k.startswith(("SLACK_", "KPIBOT_"))}
+    env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", **extra)
+    return env
+
+
+@dataclass
+class Bot:
+    url: str
+    proc: subprocess.Popen[bytes]
+    state_path: Path
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def audit(self) -> list[dict[str, Any]]:
+        import sqlite3
+
+        con = sqlite3.connect(str(self.state_path))
+        try:
+            cur = con.execute("SELECT * FROM audit_log ORDER BY id")
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            con.close()
+
+
+@contextmanager
+def running_bot(slack: SlackEmulator, workdir: Path, *, backend: str = BACKEND,
+                access: dict[str, Any] | None = None, workers: int = 1,
+                question_threads: int = 8) -> Iterator[Bot]:
+    cfg = {"timezone": "Asia/Shanghai", "currency": "USD", "state_database": "state.sqlite",
+           "access": ACCESS if access is None else access}
+    (workdir / "app.yaml").write_text(yaml.safe_dump(cfg))
+    port = free_port()
+    log_path = workdir / "bot.log"
+    env = clean_env({
+        "SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.base_url,
+        "KPIBOT_BACKEND": backend, "KPIBOT_CONFIG": str(workdir / "app.yaml"),
+    })
+    kpibot = Path(sys.executable).parent / "kpibot"
+    cmd = [str(kpibot), "serve", "--host", "127.0.0.1", "--port", str(port), "--today", TODAY,
+           "--workers", str(workers), "--question-threads", str(question_threads)]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    bot = Bot(url, proc, workdir / "state.sqlite", log_path)
+    try:
+        _wait_ready(bot)
+        yield bot
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if bot.proc.poll() is not None:
+            raise RuntimeError(f"kpibot serve exited with {bot.proc.returncode}:\n{bot.log()}")
+        try:
+            with opener.open(bot.url + "/healthz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"kpibot serve did not come up in {timeout}s:\n{bot.log()}")
+
+
+def driver(bot: Bot) -> SlackDriver:
+    return SlackDriver(bot.url, SECRET)
+
+
+# ---- snapshots of what users read ----
+
+SNAPSHOTS = ROOT / "tests" / "snapshots" / "slack"
+UPDATE_ENV = "KPIBOT_UPDATE_SNAPSHOTS"
+
+
+def normalise(payload: Any) -> Any:
+    """Volatile parts (message ts, audit ids inside button values) replaced by placeholders."""
+    text = json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True)
+    text = re.sub(r'\\"id\\": \d+', r'\\"id\\": \\"<id>\\"', text)
+    text = re.sub(r"\b\d{10}\.\d{6}\b", "<ts>", text)
+    text = re.sub(r"reference #\d+", "reference #<id>", text)
+    return json.loads(text)
+
+
+def check_snapshot(name: str, payload: Any) -> None:
+    path = SNAPSHOTS / f"{name}.json"
+    got = normalise(payload)
+    if os.environ.get(UPDATE_ENV):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(got, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+        return
+    if not path.exists():
+        raise AssertionError(f"no snapshot {path}; run with {UPDATE_ENV}=1 and review it")
+    want = json.loads(path.read_text())
+    assert got == want, f"Slack payload differs from {path} (rerun with {UPDATE_ENV}=1 if intended)"
