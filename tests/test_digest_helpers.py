@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.backend import Reply, answer_csv
-from metrics.catalog import Catalog, load_catalog
 from metrics.answer import Answer, Column, ResolvedWindow
+from metrics.catalog import Catalog, load_catalog
 from metrics.errors import UnknownWord
 from metrics.query import Query
 
@@ -98,59 +98,6 @@ class ScriptedBackend:
 
 class Crash(BaseException):
     """A process dying mid-send (not an Exception: nothing in the dispatcher may catch it)."""
-
-
-@dataclass
-class Posted:
-    channel: str
-    ts: str
-    text: str
-    thread_ts: str | None
-    key: str | None
-    part: int | None
-
-
-@dataclass
-class MemoryPoster:
-    """Stands in for bot.sends.SlackPoster (our interface) until the Slack emulator is merged:
-    it keeps posted messages and can die right after posting a given part."""
-
-    known_channels: tuple[str, ...]
-    posted: list[Posted] = field(default_factory=list)
-    crash_after: set[tuple[str, int]] = field(default_factory=set)  # (key, part)
-    client: object = None
-
-    def _add(
-        self, channel: str, text: str, thread_ts: str | None, key: str | None, part: int | None
-    ) -> str:
-        from bot.sends import SendFailed
-
-        if channel not in self.known_channels:
-            raise SendFailed("channel_not_found")
-        ts = f"{1700000000 + len(self.posted)}.000100"
-        self.posted.append(Posted(channel, ts, text, thread_ts, key, part))
-        return ts
-
-    def say(self, channel: str, text: str) -> None:
-        self._add(channel, text, None, None, None)
-
-    def post(self, channel: str, key: str, index: int, part, thread_ts: str | None = None):  # noqa: ANN001
-        ts = self._add(channel, part.text, thread_ts, key, index)
-        if (key, index) in self.crash_after:
-            self.crash_after.discard((key, index))
-            raise Crash(key)
-        return channel, ts
-
-    def find(self, channel: str, key: str, index: int, thread_ts: str | None) -> str | None:
-        for p in self.posted:
-            if (
-                p.channel == channel
-                and p.key == key
-                and p.part == index
-                and p.thread_ts == thread_ts
-            ):
-                return p.ts
-        return None
 
 
 def cli_backend(config: object) -> ScriptedBackend:

@@ -32,14 +32,28 @@ CONFIG = {
     "timezone": "Asia/Shanghai",
     "admin_channel": "C0ADMIN01",
     "digests": [
-        {"name": "morning", "channel": "C0SALES01", "schedule": "weekdays 09:00",
-         "questions": ["connect rate last 7 days"], "dashboards": ["outbound calls"]},
-        {"name": "lost", "channel": "C0GONE000", "schedule": "weekdays 09:00",
-         "questions": ["connect rate last 7 days"]},
+        {
+            "name": "morning",
+            "channel": "C0SALES01",
+            "schedule": "weekdays 09:00",
+            "questions": ["connect rate last 7 days"],
+            "dashboards": ["outbound calls"],
+        },
+        {
+            "name": "lost",
+            "channel": "C0GONE000",
+            "schedule": "weekdays 09:00",
+            "questions": ["connect rate last 7 days"],
+        },
     ],
     "alerts": [
-        {"name": "low", "question": "connect rate last 7 days", "condition": "< 0.25",
-         "schedule": "daily 10:00", "channel": "C0MGRS001"},
+        {
+            "name": "low",
+            "question": "connect rate last 7 days",
+            "condition": "< 0.25",
+            "schedule": "daily 10:00",
+            "channel": "C0MGRS001",
+        },
     ],
 }
 
@@ -47,8 +61,11 @@ CONFIG = {
 @pytest.fixture
 def slack() -> Iterator[DigestSlack]:
     with DigestSlack() as emu:
-        for cid, name in (("C0SALES01", "sales"), ("C0ADMIN01", "kpibot-admin"),
-                          ("C0MGRS001", "sales-managers")):
+        for cid, name in (
+            ("C0SALES01", "sales"),
+            ("C0ADMIN01", "kpibot-admin"),
+            ("C0MGRS001", "sales-managers"),
+        ):
             emu.add_channel(cid, name)
         yield emu
 
@@ -64,10 +81,12 @@ class Env:
         return WebClient(token=self.slack.bot_token, base_url=self.slack.base_url)
 
     def dispatcher(self, owner: str, poster: SlackPoster | None = None) -> Dispatcher:
-        poster = poster or SlackPoster(self.client(), retries=3, base_delay=0.01,
-                                       sleep=self.sleeps.append)
-        return Dispatcher(self.cfg, self.backend, StateStore(self.cfg.state_path), poster,
-                          owner=owner)
+        poster = poster or SlackPoster(
+            self.client(), retries=3, base_delay=0.01, sleep=self.sleeps.append
+        )
+        return Dispatcher(
+            self.cfg, self.backend, StateStore(self.cfg.state_path), poster, owner=owner
+        )
 
     def job(self, name: str) -> Any:
         return next(j for j in jobs_of(self.cfg) if j.name == name)
@@ -84,13 +103,20 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: DigestS
     assert [m.text.splitlines()[0] for m in top] == ["morning · 28 Jun 2024"]
     assert slack.metadata[top[0].ts] == {
         "event_type": "kpibot_send",
-        "event_payload": {"key": "digest:morning@2024-06-28T01:00:00Z", "part": 0}}
+        "event_payload": {"key": "digest:morning@2024-06-28T01:00:00Z", "part": 0},
+    }
     thread = slack.messages("C0SALES01", thread_ts=top[0].ts)
-    assert [m.text.splitlines()[0] for m in thread] == ["*[connect rate] · last 7 days*",
-                                                         "*outbound calls dashboard*"]
+    assert [m.text.splitlines()[0] for m in thread] == [
+        "*[connect rate] · last 7 days*",
+        "*outbound calls dashboard*",
+    ]
     assert all(m.files for m in thread)  # the charts, uploaded into the thread
     row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
-    assert row is not None and (row.status, row.message_ts, row.thread_done) == ("sent", top[0].ts, 2)
+    assert row is not None and (row.status, row.message_ts, row.thread_done) == (
+        "sent",
+        top[0].ts,
+        2,
+    )
 
 
 def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: DigestSlack) -> None:
@@ -112,23 +138,29 @@ def test_a_429_waits_for_retry_after(tmp_path: Path, slack: DigestSlack) -> None
     assert len([m for m in slack.messages("C0SALES01") if m.files]) == 2
 
 
-def test_a_failed_send_is_recorded_with_slacks_error_and_reported(tmp_path: Path,
-                                                                  slack: DigestSlack) -> None:
+def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("lost"), NINE, NINE) == "failed"
     row = StateStore(env.cfg.state_path).get(send_key("digest:lost", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "channel_not_found")
     assert [m.text for m in slack.messages("C0ADMIN01")] == [
         ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
-        "channel_not_found"]
+        "channel_not_found"
+    ]
     # Persistent 500s: retried, then failed — one failing channel does not stop the next send.
     slack.fail("chat.postMessage", status=500, times=4)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "failed"
     row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "HTTP 500 (internal_error)")
     assert env.sleeps == [0.01, 0.02, 0.04]
-    assert env.dispatcher("a").run(env.job("low"), NINE + timedelta(hours=1),
-                                   NINE + timedelta(hours=1)) == "skipped"  # 30%: not < 25%
+    assert (
+        env.dispatcher("a").run(
+            env.job("low"), NINE + timedelta(hours=1), NINE + timedelta(hours=1)
+        )
+        == "skipped"
+    )  # 30%: not < 25%
 
 
 class CrashingPoster(SlackPoster):
@@ -138,8 +170,9 @@ class CrashingPoster(SlackPoster):
         super().__init__(client, retries=0, sleep=lambda s: None)
         self.at = at
 
-    def post(self, channel: str, key: str, index: int, part: Part,
-             thread_ts: str | None = None) -> tuple[str, str]:
+    def post(
+        self, channel: str, key: str, index: int, part: Part, thread_ts: str | None = None
+    ) -> tuple[str, str]:
         out = super().post(channel, key, index, part, thread_ts)
         if index == self.at:
             raise Crash(key)
@@ -147,11 +180,14 @@ class CrashingPoster(SlackPoster):
 
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
-def test_a_restart_mid_digest_sends_nothing_twice(tmp_path: Path, slack: DigestSlack,
-                                                  crash_at: int) -> None:
+def test_a_restart_mid_digest_sends_nothing_twice(
+    tmp_path: Path, slack: DigestSlack, crash_at: int
+) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
-        env.dispatcher("a", CrashingPoster(env.client(), crash_at)).run(env.job("morning"), NINE, NINE)
+        env.dispatcher("a", CrashingPoster(env.client(), crash_at)).run(
+            env.job("morning"), NINE, NINE
+        )
     later = NINE + timedelta(minutes=5)
     # While the dead process's lease runs, nobody touches the send.
     assert env.dispatcher("b").run(env.job("morning"), NINE, later) is None
@@ -160,22 +196,29 @@ def test_a_restart_mid_digest_sends_nothing_twice(tmp_path: Path, slack: DigestS
     top = [m for m in slack.messages("C0SALES01") if m.thread_ts is None]
     assert len(top) == 1
     thread = slack.messages("C0SALES01", thread_ts=top[0].ts)
-    assert [m.text.splitlines()[0] for m in thread] == ["*[connect rate] · last 7 days*",
-                                                         "*outbound calls dashboard*"]
+    assert [m.text.splitlines()[0] for m in thread] == [
+        "*[connect rate] · last 7 days*",
+        "*outbound calls dashboard*",
+    ]
 
 
-def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(tmp_path: Path,
-                                                                    slack: DigestSlack) -> None:
+def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), 0)).run(env.job("morning"), NINE, NINE)
     slack.fail("conversations.history", error="missing_scope")
-    assert env.dispatcher("b").run(env.job("morning"), NINE, NINE + timedelta(minutes=11)) == "unknown"
+    assert (
+        env.dispatcher("b").run(env.job("morning"), NINE, NINE + timedelta(minutes=11)) == "unknown"
+    )
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
     assert "not re-posted, to avoid a duplicate" in slack.messages("C0ADMIN01")[0].text
 
 
-def test_two_schedulers_on_separate_connections_send_once(tmp_path: Path, slack: DigestSlack) -> None:
+def test_two_schedulers_on_separate_connections_send_once(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
     env = Env(tmp_path, slack)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
     barrier = threading.Barrier(2)
@@ -212,12 +255,26 @@ def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: DigestSl
 
 
 def signed_command(text: str, response_url: str, secret: str) -> BoltRequest:
-    body = urlencode({"command": "/kpi", "text": text, "user_id": "U1", "channel_id": "C0SALES01",
-                      "team_id": "T0TEST", "response_url": response_url, "trigger_id": "t"})
+    body = urlencode(
+        {
+            "command": "/kpi",
+            "text": text,
+            "user_id": "U1",
+            "channel_id": "C0SALES01",
+            "team_id": "T0TEST",
+            "response_url": response_url,
+            "trigger_id": "t",
+        }
+    )
     ts = str(int(time.time()))
-    return BoltRequest(body=body, headers={
-        "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts,
-        "x-slack-signature": sign(secret, body.encode(), ts)})
+    return BoltRequest(
+        body=body,
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": sign(secret, body.encode(), ts),
+        },
+    )
 
 
 def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
@@ -232,12 +289,17 @@ def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
         ack()
         seen.append(command["text"])
 
-    r = app.dispatch(signed_command("subscribe daily 08:30 connect rate last 7 days",
-                                    slack.response_url("sub"), "s3cret"))
+    r = app.dispatch(
+        signed_command(
+            "subscribe daily 08:30 connect rate last 7 days", slack.response_url("sub"), "s3cret"
+        )
+    )
     assert r.status == 200
     slack.wait_for(lambda: bool(slack.responses))
     assert slack.responses[0]["text"].startswith("Subscribed (#1): *connect rate last 7 days*")
-    assert app.dispatch(signed_command("leads today", slack.response_url("q"), "s3cret")).status == 200
+    assert (
+        app.dispatch(signed_command("leads today", slack.response_url("q"), "s3cret")).status == 200
+    )
     assert seen == ["leads today"]  # questions still reach the bot
     assert [j.id for j in jobs_of(env.cfg, store)][-1] == "sub:1"
     body = json.dumps(slack.responses[0])

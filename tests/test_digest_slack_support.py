@@ -32,13 +32,23 @@ class DigestSlack(SlackEmulator):
 
     def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._member(str(args.get("channel")))
-        top = [m for m in self.message_log if m.channel == ch["id"] and m.ephemeral_for is None
-               and (m.thread_ts is None or m.thread_ts == m.ts)]
+        top = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
         return {"messages": [self._as_history(m) for m in reversed(top)], "has_more": False}
 
     def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._member(str(args.get("channel")))
         ts = str(args.get("ts"))
-        thread = [m for m in self.message_log if m.channel == ch["id"] and m.ephemeral_for is None
-                  and (m.ts == ts or m.thread_ts == ts)]
+        thread = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.ts == ts or m.thread_ts == ts)
+        ]
         return {"messages": [self._as_history(m) for m in thread], "has_more": False}

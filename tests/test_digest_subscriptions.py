@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from slack_sdk import WebClient
+
 from bot.config import AppConfig
 from bot.scheduler import Dispatcher, Scheduler, jobs_of
+from bot.sends import SlackPoster
 from bot.state import StateStore
 from bot.subscriptions import Subscriptions
-from tests.test_digest_helpers import MemoryPoster, ScriptedBackend
+from tests.test_digest_helpers import ScriptedBackend
+from tests.test_digest_slack_support import DigestSlack
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
@@ -60,12 +64,13 @@ def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> Non
     store.close()
     store2 = StateStore(cfg.state_path)  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
-    poster = MemoryPoster(("C1",))
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
-    sched = Scheduler(cfg, Dispatcher(cfg, backend, store2, poster), clock=lambda: at_nine)
-    assert sched.tick() == {"sub:1@2024-06-28T01:00:00Z": "sent"}
-    assert sched.tick() == {}
-    assert [p.text.splitlines()[0] for p in poster.posted if p.thread_ts is None] == [
-        "subscription 1 · 28 Jun 2024"
-    ]
+    with DigestSlack() as slack:
+        slack.add_channel("C1", "sales")
+        poster = SlackPoster(WebClient(token=slack.bot_token, base_url=slack.base_url))
+        sched = Scheduler(cfg, Dispatcher(cfg, backend, store2, poster), clock=lambda: at_nine)
+        assert sched.tick() == {"sub:1@2024-06-28T01:00:00Z": "sent"}
+        assert sched.tick() == {}
+        top = [m.text.splitlines()[0] for m in slack.messages("C1") if m.thread_ts is None]
+    assert top == ["subscription 1 · 28 Jun 2024"]
     assert ("connect rate last 7 days", date(2024, 6, 28)) in backend.calls
