@@ -21,7 +21,6 @@ from bot.digest_config import (
     check_channel,
     check_unique_names,
 )
-
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
 from salesforce.settings import SalesforceSettings
