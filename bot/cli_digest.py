@@ -13,7 +13,7 @@ import typer
 from bot.cli_common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
 from bot.config import AppConfig
 from bot.scheduler import Dispatcher, Job, Skip, jobs_of
-from bot.sends import Message, SlackPoster
+from bot.sends import Message, SlackPoster, digest_client
 from bot.state import StateStore, send_key
 
 digest_app = typer.Typer(help="Scheduled digests and alerts.", no_args_is_help=True)
@@ -35,13 +35,10 @@ def make_backend(config: AppConfig) -> Any:
 
 
 def make_client() -> Any:
-    from slack_sdk import WebClient
-
     token = os.environ.get("SLACK_BOT_TOKEN")
     if not token:
         fail("digest run: set SLACK_BOT_TOKEN (or use --dry-run --out DIR to write the messages)")
-    base = os.environ.get("SLACK_API_BASE_URL", "https://slack.com/api/")
-    return WebClient(token=token, base_url=base)
+    return digest_client(token, os.environ.get("SLACK_API_URL") or "https://slack.com/api/")
 
 
 def write_message(message: Message | Skip, channel: str, out: Path) -> list[Path]:

@@ -23,7 +23,7 @@ from bot.config import AppConfig
 from bot.digest_config import AlertConfig
 from bot.digests import ask_all, dashboard_question, digest_message, is_empty, with_filters
 from bot.schedule import Schedule, parse_schedule
-from bot.sends import Message, SendFailed, SlackPoster
+from bot.sends import Message, SendFailed, SlackPoster, digest_client
 from bot.state import Claim, LostClaim, StateStore, default_owner, send_key
 
 log = logging.getLogger(__name__)
@@ -311,7 +311,9 @@ def start_digest_loop(
     """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
     settings = config.digest_delivery
     store = StateStore(config.state_path)
-    poster = SlackPoster(client, retries=settings.retries, base_delay=settings.retry_base_seconds)
+    # Same token and URL as the bot's client, without its blind retries (see digest_client).
+    own = digest_client(client.token, client.base_url, int(client.timeout or 30))
+    poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
     scheduler = Scheduler(config, Dispatcher(config, backend, store, poster), clock)
     stop = threading.Event()
 

@@ -92,6 +92,14 @@ def _error_of(e: Exception) -> tuple[str, bool, float]:
     raise e
 
 
+def digest_client(token: str, base_url: str, timeout: int = 30) -> WebClient:
+    """A WebClient with no retry handlers of its own: a blind SDK retry of a post that Slack may
+    have accepted (a 5xx, a dropped connection) could duplicate it; SlackPoster retries instead,
+    after checking the channel."""
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return WebClient(token=token, base_url=base, timeout=timeout, retry_handlers=[])
+
+
 class SlackPoster:
     """Posts parts with retries; ``sleep`` is injected so tests do not wait."""
 

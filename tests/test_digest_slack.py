@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_bolt import App
@@ -19,7 +20,7 @@ from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
 from bot.config import AppConfig
-from bot.scheduler import Dispatcher, Scheduler, jobs_of
+from bot.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
 from bot.sends import Part, SlackPoster
 from bot.state import StateStore, send_key
 from bot.subscriptions import register_digest_handlers
@@ -304,3 +305,103 @@ def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
     assert [j.id for j in jobs_of(env.cfg, store)][-1] == "sub:1"
     body = json.dumps(slack.responses[0])
     assert "unsubscribe 1" in body
+
+
+def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> None:
+    cfg = {
+        **CONFIG,
+        "digests": CONFIG["digests"][:1],
+        "alerts": [],
+        "digest_delivery": {"tick_seconds": 0.05, "retry_base_seconds": 0.01},
+    }
+    env = Env(tmp_path, slack, cfg)
+    # The bot's own client retries 5xx blindly; the loop must not (it checks the channel first).
+    from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+
+    bot_client = WebClient(
+        token=slack.bot_token,
+        base_url=slack.base_url,
+        retry_handlers=[ServerErrorRetryHandler(max_retry_count=1)],
+    )
+    slack.fail("chat.postMessage", status=500)
+    loop = start_digest_loop(env.cfg, env.backend, bot_client, clock=lambda: NINE)
+    try:
+        slack.wait_for(lambda: len([m for m in slack.messages("C0SALES01") if m.files]) == 2)
+    finally:
+        loop.stop()
+    assert not loop.thread.is_alive()
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+    calls = [
+        c.method for c in slack.calls if c.method in ("chat.postMessage", "conversations.history")
+    ]
+    assert calls == ["chat.postMessage", "conversations.history", "chat.postMessage"]
+
+
+def test_cli_run_sends_once_under_the_schedules_key(
+    tmp_path: Path, slack: DigestSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    p = tmp_path / "app.yaml"
+    p.write_text(json.dumps({**CONFIG, "digest_delivery": {"retry_base_seconds": 0}}))
+    monkeypatch.setenv("KPIBOT_BACKEND", "tests.test_digest_helpers:cli_backend")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", slack.bot_token)
+    monkeypatch.setenv("SLACK_API_URL", slack.base_url)
+    args = ["digest", "run", "morning", "--today", "2024-06-28", "--config", str(p)]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.strip() == "digest:morning@2024-06-28T01:00:00Z: sent"
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0
+    assert "already sent" in again.stdout and "not sent again" in again.stdout
+    # The scheduler, at 09:00 that day, finds the same key taken.
+    env = Env(tmp_path, slack)
+    assert Scheduler(env.cfg, env.dispatcher("x"), clock=lambda: NINE).tick() == {
+        "digest:lost@2024-06-28T01:00:00Z": "failed"
+    }
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+    failed = CliRunner().invoke(
+        cli, ["digest", "run", "lost", "--today", "2024-07-01", "--config", str(p)]
+    )
+    assert failed.exit_code == 1 and "channel_not_found" in failed.stdout
+
+
+def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSlack) -> None:
+    """New York falls back on Sun 3 Nov 2024: 09:00 stays 09:00; 01:30 (twice that night) once."""
+    ny = ZoneInfo("America/New_York")
+    cfg = {
+        "timezone": "America/New_York",
+        "digests": [
+            {
+                "name": "nine",
+                "channel": "C0SALES01",
+                "schedule": "daily 09:00",
+                "questions": ["connect rate last 7 days"],
+            },
+            {
+                "name": "night",
+                "channel": "C0SALES01",
+                "schedule": "daily 01:30",
+                "questions": ["connect rate last 7 days"],
+            },
+        ],
+    }
+    env = Env(tmp_path, slack, cfg)
+    now = [datetime(2024, 11, 2, 0, tzinfo=ny).astimezone(UTC)]
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
+    sent: list[str] = []
+    while now[0] < datetime(2024, 11, 5, 0, tzinfo=ny):
+        for key in sched.tick():
+            sent.append(f"{key.split('@')[0]} {now[0].astimezone(ny):%a %d %H:%M %Z}")
+        now[0] += timedelta(minutes=15)
+    assert sent == [
+        "digest:night Sat 02 01:30 EDT",
+        "digest:nine Sat 02 09:00 EDT",
+        "digest:night Sun 03 01:30 EDT",
+        "digest:nine Sun 03 09:00 EST",
+        "digest:night Mon 04 01:30 EST",
+        "digest:nine Mon 04 09:00 EST",
+    ]
+    assert len(headlines(slack, "C0SALES01")) == 6
