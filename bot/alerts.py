@@ -19,6 +19,17 @@ from metrics.answer import Answer, Column
 from metrics.format import format_growth, format_range, format_value
 
 Outcome = Literal["fired", "still", "clear", "no_data", "low_volume", "error"]
+# The sample size of a ratio KPI (its denominator's count, kpis.md), for min_volume when the
+# alert's answer has no count column of its own. A KPI not listed needs ``volume:``.
+VOLUME_OF = {
+    "connect rate": "outbound calls",
+    "average call duration": "connected calls",
+    "lead conversion rate": "leads",
+    "lead-to-opportunity ratio": "leads",
+    "follow-up rate": "leads",
+    "lead response time": "leads",
+    "average deal size": "deals won",
+}
 
 
 def is_armed(outcomes: list[str]) -> bool:
@@ -48,8 +59,40 @@ def _first_metric(answer: Answer) -> tuple[int, Column] | None:
     return None
 
 
-def _volume(alert: AlertConfig, answer: Answer, metric: Column, value: float) -> float | None:
+def volume_question(alert: AlertConfig, answer: Answer | None) -> str | None:
+    """The question that gives min_volume's sample size when the answer lacks it, e.g.
+    ``outbound calls last 7 days`` for ``connect rate last 7 days``; None when not needed/known."""
+    if alert.min_volume is None or answer is None or answer.window is None or answer.query.filters:
+        return None
+    found = _first_metric(answer)
+    if found is None:
+        return None
+    metric = found[1]
+    if alert.volume:
+        name: str | None = alert.volume
+        if any(c.name == name for c in answer.columns):
+            return None
+    elif metric.format == "count" or any(
+        c.role == "metric" and c.format == "count" and c.name != metric.name for c in answer.columns
+    ):
+        return None  # the answer carries its own count
+    else:
+        name = VOLUME_OF.get(metric.name)
+    if name is None:
+        return None
+    return f"{name} {answer.window.label}"
+
+
+def _volume(
+    alert: AlertConfig, answer: Answer, metric: Column, value: float, volume_reply: Any
+) -> float | None:
     row = answer.rows[0]
+    if volume_reply is not None and volume_reply.error is None and volume_reply.answer is not None:
+        other = volume_reply.answer
+        found = _first_metric(other)
+        if found is not None:
+            v = other.rows[0][found[0]] if other.rows else 0  # no calls at all: volume 0
+            return 0.0 if v is None else float(v)
     if alert.volume:
         for i, c in enumerate(answer.columns):
             if c.name == alert.volume:
@@ -62,7 +105,13 @@ def _volume(alert: AlertConfig, answer: Answer, metric: Column, value: float) ->
 
 
 def evaluate(
-    alert: AlertConfig, reply: Any, previous: Any, *, armed: bool, currency: str
+    alert: AlertConfig,
+    reply: Any,
+    previous: Any,
+    *,
+    armed: bool,
+    currency: str,
+    volume_reply: Any = None,
 ) -> Evaluation:
     """Decide one check. ``previous`` is the Reply for the period before (change conditions)."""
     cond = alert.parsed_condition
@@ -88,12 +137,12 @@ def evaluate(
     shown = format_value(value, col.format, currency=currency)
     volume = None
     if alert.min_volume is not None:
-        volume = _volume(alert, answer, col, value)
+        volume = _volume(alert, answer, col, value, volume_reply)
         if volume is None:
             return Evaluation(
                 "error",
-                f"min_volume needs a count in the answer: ask e.g. "
-                f'"{col.name} and calls …" or set volume: to a count column',
+                f"min_volume needs a sample size for {col.name}: ask e.g. "
+                f'"{col.name} and calls …" or set volume: to a count KPI',
             )
         if volume < alert.min_volume:
             return Evaluation(

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.alerts import alert_message, evaluate, is_armed
+from bot.alerts import alert_message, evaluate, is_armed, volume_question
 from bot.config import AppConfig
 from bot.digest_config import AlertConfig
 from bot.digests import ask_all, dashboard_question, digest_message, is_empty, with_filters
@@ -143,7 +143,16 @@ class Dispatcher:
             ):
                 previous = self.backend.previous_period(reply.answer, today=today)
             armed = is_armed(self.store.last_outcomes(job.id))
-            ev = evaluate(job.alert, reply, previous, armed=armed, currency=currency)
+            vq = volume_question(job.alert, reply.answer) if reply.error is None else None
+            volume_reply = self.backend.ask(vq, today=today) if vq else None
+            ev = evaluate(
+                job.alert,
+                reply,
+                previous,
+                armed=armed,
+                currency=currency,
+                volume_reply=volume_reply,
+            )
             if ev.outcome != "fired":
                 if ev.outcome == "error":
                     self.report(f"alert *{job.name}* could not be checked: {ev.detail}")

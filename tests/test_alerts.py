@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.alerts import alert_message, evaluate, is_armed
+from bot.alerts import alert_message, evaluate, is_armed, volume_question
 from bot.digest_config import AlertConfig
 from tests.test_digest_helpers import ScriptedBackend
 
@@ -53,8 +53,20 @@ def test_min_volume_uses_the_count_column() -> None:
     a = alert(min_volume=50)
     assert check(a, 0.10, count=49) == ("low_volume", "volume 49 < min_volume 50")
     assert check(a, 0.10, count=50)[0] == "fired"
-    outcome, detail = check(a, 0.10)  # no count in the answer: say how to fix it
-    assert outcome == "error" and "min_volume needs a count" in detail
+    outcome, detail = check(alert(min_volume=50, question="win rate last 7 days"), 0.10)
+    assert outcome == "error" and "min_volume needs a sample size for win rate" in detail
+
+
+def test_min_volume_asks_for_the_denominator_when_the_answer_lacks_it() -> None:
+    # connect rate = connected ÷ outbound calls (kpis.md): the volume is outbound calls.
+    a = alert(min_volume=50)
+    b = ScriptedBackend(lambda q, d: 40 if q.startswith("outbound calls") else 0.10)
+    reply = b.ask(a.question, today=DAY)
+    vq = volume_question(a, reply.answer)
+    assert vq == "outbound calls last 7 days"
+    ev = evaluate(a, reply, None, armed=True, currency="USD", volume_reply=b.ask(vq, today=DAY))
+    assert (ev.outcome, ev.volume) == ("low_volume", 40)
+    assert volume_question(alert(), reply.answer) is None  # no min_volume: nothing to ask
 
 
 @pytest.mark.parametrize(
