@@ -117,12 +117,14 @@ class Dispatcher:
         poster: SlackPoster,
         *,
         owner: str | None = None,
+        clock: Clock | None = None,
     ):
         self.config = config
         self.backend = backend
         self.store = store
         self.poster = poster
         self.owner = owner or f"{default_owner()}:{uuid.uuid4().hex[:6]}"
+        self.clock = clock  # None: time stands at the ``now`` given to run()
         self.lease = timedelta(seconds=config.digest_delivery.lease_seconds)
 
     # -- composing -----------------------------------------------------------------------------
@@ -184,9 +186,16 @@ class Dispatcher:
             log.warning("%s: another process took over the send", key)
             return None
         except SendFailed as e:
-            self._finish(key, "failed", now, error=e.error)
-            self.report(f"could not send {where} to {job.channel}: {e.error}")
-            return "failed"
+            status = "unknown" if e.uncertain else "failed"
+            self._finish(key, status, now, error=e.error)
+            if e.uncertain:
+                self.report(
+                    f"{where} to {job.channel} may or may not have been posted ({e.error});"
+                    " not re-posted, to avoid a duplicate"
+                )
+            else:
+                self.report(f"could not send {where} to {job.channel}: {e.error}")
+            return status
         except Exception as e:  # noqa: BLE001 - a bug must not kill the loop or other sends
             log.exception("%s failed", key)
             self._finish(key, "failed", now, error=f"internal error: {type(e).__name__}: {e}")
@@ -222,6 +231,9 @@ class Dispatcher:
             if headline_ts is not None:
                 self.store.record_headline(key, self.owner, channel_id, headline_ts)
         composed = self.compose(job, today)
+        # Answering can be slow: renew the claim before posting. If our lease ran out and
+        # another process took the send over meanwhile, this raises LostClaim: we post nothing.
+        self.store.extend_lease(key, self.owner, (self.clock() if self.clock else now) + self.lease)
         if isinstance(composed, Skip):
             if headline_ts is not None:  # already announced before the crash: it stands
                 self._finish(key, "sent", now, outcome="fired" if job.kind == "alert" else "digest")
@@ -266,6 +278,8 @@ class Scheduler:
         self.dispatcher = dispatcher
         self.store = dispatcher.store
         self.clock = clock
+        if dispatcher.clock is None:
+            dispatcher.clock = clock
         self.grace = config.digest_delivery.grace
 
     def due(self, now: datetime) -> list[tuple[Job, datetime]]:

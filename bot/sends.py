@@ -54,9 +54,11 @@ class Message:
 class SendFailed(Exception):
     """Slack refused or kept failing; ``error`` is Slack's error code or the transport error."""
 
-    def __init__(self, error: str):
+    def __init__(self, error: str, *, uncertain: bool = False):
         super().__init__(error)
         self.error = error
+        # True: Slack may have the message (we could not check); report it, do not re-post.
+        self.uncertain = uncertain
 
 
 def file_marker(key: str, part: int) -> str:
@@ -117,16 +119,31 @@ class SlackPoster:
         self.sleep = sleep
 
     def _retrying(
-        self, what: str, call: Callable[[], Any], already_done: Callable[[], Any] | None = None
+        self,
+        what: str,
+        channel: str,
+        call: Callable[[], Any],
+        already_done: Callable[[], Any] | None = None,
     ) -> Any:
         """Run ``call`` until it succeeds or fails for good. After an ambiguous failure (5xx, a
         dropped connection) ``already_done`` is asked first: the post may have gone through."""
         attempt = 0
+        joined = False
         while True:
             try:
                 return call()
             except Exception as e:  # noqa: BLE001 - classified by _error_of, else re-raised
                 err, transient, wait = _error_of(e)
+                if err == "not_in_channel" and channel.startswith("C") and not joined:
+                    # A public channel the bot was never added to: join it, once, and go on.
+                    joined = True
+                    try:
+                        self.client.conversations_join(channel=channel)
+                    except Exception as je:  # noqa: BLE001
+                        raise SendFailed(
+                            f"not_in_channel ({_error_of(je)[0]}; /invite the bot)"
+                        ) from e
+                    continue
                 attempt += 1
                 if not transient or attempt > self.retries:
                     raise SendFailed(err) from e
@@ -171,11 +188,9 @@ class SlackPoster:
                     raise
             return str(r["channel"]), str(r["ts"])
 
-        def done() -> tuple[str, str] | None:
-            ts = self.find(channel, key, index, thread_ts)
-            return (channel, ts) if ts else None
-
-        return self._retrying("chat.postMessage", call, done)
+        return self._retrying(
+            "chat.postMessage", channel, call, self._finder(channel, key, index, thread_ts)
+        )
 
     def _upload(
         self, channel: str, key: str, index: int, part: Part, thread_ts: str | None
@@ -195,11 +210,18 @@ class SlackPoster:
             )
             return channel, thread_ts or ""
 
+        return self._retrying(
+            "files_upload_v2", channel, call, self._finder(channel, key, index, thread_ts)
+        )
+
+    def _finder(
+        self, channel: str, key: str, index: int, thread_ts: str | None
+    ) -> Callable[[], tuple[str, str] | None]:
         def done() -> tuple[str, str] | None:
             ts = self.find(channel, key, index, thread_ts)
             return (channel, ts) if ts else None
 
-        return self._retrying("files_upload_v2", call, done)
+        return done
 
     def find(self, channel: str, key: str, index: int, thread_ts: str | None) -> str | None:
         """The ts of part ``index`` of send ``key`` if Slack already has it, else None.
@@ -241,7 +263,9 @@ class SlackPoster:
                     )
             except Exception as e:  # noqa: BLE001
                 err, _, _ = _error_of(e)
-                raise SendFailed(f"cannot read the channel's history to check ({err})") from e
+                raise SendFailed(
+                    f"cannot read the channel's history to check ({err})", uncertain=True
+                ) from e
             out.extend(r.get("messages") or [])
             cursor = ((r.get("response_metadata") or {}).get("next_cursor")) or None
             if not cursor:

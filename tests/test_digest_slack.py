@@ -405,3 +405,38 @@ def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSla
         "digest:nine Mon 04 09:00 EST",
     ]
     assert len(headlines(slack, "C0SALES01")) == 6
+
+
+def test_a_public_channel_the_bot_is_not_in_is_joined_once(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
+    env = Env(tmp_path, slack)
+    slack.add_channel("C0SALES01", "sales", member=False)
+    assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
+    assert len(slack.calls_to("conversations.join")) == 1
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+
+
+def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
+    """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
+    env = Env(tmp_path, slack)
+    now = [NINE]
+    a, b = env.dispatcher("a"), env.dispatcher("b")
+    a.clock = b.clock = lambda: now[0]
+    inner = env.backend.ask
+    b_result: list[str | None] = []
+
+    def slow_ask(question: str, *, today: Any) -> Any:
+        if now[0] == NINE:  # A's first question: meanwhile 11 minutes pass and B steps in
+            now[0] = NINE + timedelta(minutes=11)
+            b_result.append(b.run(env.job("morning"), NINE, now[0]))
+        return inner(question, today=today)
+
+    env.backend.ask = slow_ask  # type: ignore[method-assign]
+    assert a.run(env.job("morning"), NINE, NINE) is None  # lost its claim: posted nothing
+    assert b_result == ["sent"]
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+    row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
+    assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
