@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -116,23 +117,35 @@ def register_digest_handlers(
     store: StateStore,
     backend: Any = None,
     clock: Any = lambda: datetime.now(UTC),
+    command: str = "/kpi",
 ) -> Subscriptions:
-    """Wire the subscription commands into the bolt app and the Subscribe button.
+    """Wire the subscription commands into the bolt app, and the Subscribe button.
 
-    Call it before the bot registers its own ``/kpi`` listener: bolt runs the first listener
-    whose matchers accept a request, and ours accept only subscription commands.
+    A global middleware (it runs after bolt's signature check and before any listener, so the
+    order of registration does not matter) takes ``/kpi subscribe|subscriptions|unsubscribe``,
+    acknowledges at once and answers through the command's response_url (checking a question
+    can take longer than Slack's 3 seconds). Every other ``/kpi`` goes on to the bot.
     """
+    from slack_bolt import BoltResponse
+    from slack_sdk.webhook import WebhookClient
+
     subs = Subscriptions(config, store, backend, clock)
 
-    def is_ours(body: dict[str, Any]) -> bool:
-        return subs.is_command(str(body.get("text", "")))
+    def work(body: dict[str, Any]) -> None:
+        try:
+            text = subs.handle(str(body.get("text", "")), body["channel_id"], body["user_id"])
+        except Exception:  # noqa: BLE001 - the user gets words, the log gets the trace
+            log.exception("subscription command failed")
+            text = "Sorry, that did not work; the error is logged."
+        WebhookClient(body["response_url"]).send(text=text or USAGE, response_type="ephemeral")
 
-    @app.command("/kpi", matchers=[is_ours])
-    def command(ack: Any, respond: Any, command: dict[str, Any]) -> None:
-        ack()  # first: checking the question may take longer than Slack's 3 s
-        reply = subs.handle(command.get("text", ""), command["channel_id"], command["user_id"])
-        respond(text=reply or USAGE)  # ephemeral: only the person who typed it sees it
+    def digest_commands(body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - bolt's name
+        if body.get("command") != command or not subs.is_command(str(body.get("text", ""))):
+            return next()
+        threading.Thread(target=work, args=(body,), name="kpibot-subscribe", daemon=True).start()
+        return BoltResponse(status=200, body="")
 
+    app.middleware(digest_commands)
     try:
         from bot.slack_handlers import on_subscribe
     except ImportError:  # the Slack bot is not installed in this build

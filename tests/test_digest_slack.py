@@ -19,11 +19,12 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
+from bot import slack_handlers
 from bot.config import AppConfig
 from bot.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
 from bot.sends import Part, SlackPoster
 from bot.state import StateStore, send_key
-from bot.subscriptions import register_digest_handlers
+from bot.subscriptions import Subscriptions, register_digest_handlers
 from tests.slack_driver import sign
 from tests.test_digest_helpers import Crash, ScriptedBackend
 from tests.test_digest_slack_support import DigestSlack
@@ -282,14 +283,19 @@ def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
     env = Env(tmp_path, slack)
     app = App(client=env.client(), signing_secret="s3cret", token_verification_enabled=False)
     store = StateStore(env.cfg.state_path)
-    register_digest_handlers(app, env.cfg, store, env.backend, clock=lambda: NINE)
     seen: list[str] = []
 
-    @app.command("/kpi")  # the bot's own /kpi listener, registered after ours
+    @app.command("/kpi")  # the bot's own /kpi listener, registered before ours
     def question(ack: Any, command: dict[str, Any]) -> None:
         ack()
         seen.append(command["text"])
 
+    before = slack_handlers.subscribe_handler()
+    try:
+        subs = register_digest_handlers(app, env.cfg, store, env.backend, clock=lambda: NINE)
+        assert slack_handlers.subscribe_handler() == subs.subscribe_clicked
+    finally:
+        slack_handlers.on_subscribe(before)  # a process-wide hook: leave it as found
     r = app.dispatch(
         signed_command(
             "subscribe daily 08:30 connect rate last 7 days", slack.response_url("sub"), "s3cret"
@@ -440,3 +446,18 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
     row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
+
+
+def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
+    env = Env(tmp_path, slack)
+    store = StateStore(env.cfg.state_path)
+    subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
+    req = slack_handlers.SubscribeRequest(
+        "connect rate last 7 days", "U1", "C0SALES01", None, None, None
+    )
+    assert subs.subscribe_clicked(req).startswith(
+        "Subscribed (#1): *connect rate last 7 days* weekdays 09:00 (Asia/Shanghai)"
+    )
+    assert [(s.channel, s.schedule) for s in store.subscriptions()] == [
+        ("C0SALES01", "weekdays 09:00")
+    ]
