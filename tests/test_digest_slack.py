@@ -26,6 +26,7 @@ from bot.sends import Part, SlackPoster
 from bot.state import StateStore, send_key
 from bot.subscriptions import Subscriptions, register_digest_handlers
 from tests.slack_driver import sign
+from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
 from tests.test_digest_slack_support import DigestSlack
 
@@ -461,3 +462,18 @@ def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
     assert [(s.channel, s.schedule) for s in store.subscriptions()] == [
         ("C0SALES01", "weekdays 09:00")
     ]
+
+
+def test_block_kit_snapshots(tmp_path: Path, slack: DigestSlack) -> None:
+    """What users read, as reviewed files (tests/snapshots/slack/digest_*.json)."""
+    env = Env(tmp_path, slack)
+    env.dispatcher("a").run(env.job("morning"), NINE, NINE)
+    env.backend = ScriptedBackend(lambda q, d: 0.2, count=lambda q, d: 80)
+    ten = NINE + timedelta(hours=1)
+    env.dispatcher("a").run(env.job("low"), ten, ten)
+    for name, method_calls in (
+        ("digest_headline", slack.calls_to("chat.postMessage")[0]),
+        ("digest_alert", slack.calls_to("chat.postMessage")[-1]),
+    ):
+        args = {k: method_calls.args.get(k) for k in ("channel", "text", "blocks", "metadata")}
+        check_snapshot(name, args)
