@@ -12,8 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.digest_config import (
+    AlertConfig,
+    DeliverySettings,
+    DigestConfig,
+    check_channel,
+    check_unique_names,
+)
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
 from salesforce.settings import SalesforceSettings
@@ -40,12 +47,30 @@ class AppConfig(OrgSettings):
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
-    digests: list[dict[str, Any]] = Field(default_factory=list)
-    alerts: list[dict[str, Any]] = Field(default_factory=list)
+    digests: list[DigestConfig] = Field(default_factory=list)
+    alerts: list[AlertConfig] = Field(default_factory=list)
+    digest_delivery: DeliverySettings = Field(default_factory=DeliverySettings)
 
     # Filled by load(): where the file was, to resolve relative paths. Not a YAML key.
     base_dir: Path = Field(default=Path("."), exclude=True)
     db_override: str | None = Field(default=None, exclude=True)
+
+    @field_validator("digests")
+    @classmethod
+    def _unique_digests(cls, v: list[DigestConfig]) -> list[DigestConfig]:
+        check_unique_names(v, "digests")
+        return v
+
+    @field_validator("alerts")
+    @classmethod
+    def _unique_alerts(cls, v: list[AlertConfig]) -> list[AlertConfig]:
+        check_unique_names(v, "alerts")
+        return v
+
+    @field_validator("admin_channel")
+    @classmethod
+    def _admin_channel(cls, v: str | None) -> str | None:
+        return None if v is None else check_channel(v)
 
     def path(self, value: str) -> Path:
         p = Path(value).expanduser()

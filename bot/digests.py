@@ -1,0 +1,197 @@
+"""A digest as Slack messages: a headline of KPIs in the channel, charts and details in its thread.
+
+The headline is native text (searchable, readable on a phone): one line per question with the
+value and ▲/▼ against the previous period. Each question's chart and first rows go in the thread
+so the channel gets one message a day, not ten.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from bot.sends import Message, Part
+from metrics.answer import Answer, Column
+from metrics.format import format_date, format_growth, format_label, format_range, format_value
+
+log = logging.getLogger(__name__)
+THREAD_ROWS = 10  # rows of a table answer shown as text in the thread
+
+
+class ReplyLike(Protocol):
+    """What a digest reads of ``bot.backend.Reply``."""
+
+    question: str
+    answer: Answer | None
+    chart_png: bytes | None
+    error: Any
+
+
+class BackendLike(Protocol):
+    def ask(self, question: str, *, today: date | None) -> Any: ...
+
+
+def with_filters(question: str, filters: Sequence[str]) -> str:
+    return " ".join([question.strip(), *(f.strip() for f in filters)])
+
+
+def dashboard_question(name: str) -> str:
+    name = name.strip()
+    return (
+        name if name.lower().endswith("dashboard") or name.endswith("大屏") else f"{name} dashboard"
+    )
+
+
+def _metric_columns(answer: Answer) -> list[tuple[int, Column]]:
+    return [(i, c) for i, c in enumerate(answer.columns) if c.role == "metric"]
+
+
+def _growth_of(answer: Answer, metric: str, row: tuple[Any, ...]) -> Any:
+    for i, c in enumerate(answer.columns):
+        if c.role == "growth" and c.metric == metric:
+            return row[i]
+    return None
+
+
+def _has_growth(answer: Answer) -> bool:
+    return any(c.role == "growth" for c in answer.columns)
+
+
+def growth(current: Any, previous: Any) -> float | None:
+    """kpis.md: (current − previous) ÷ previous; no value when previous is 0 or missing."""
+    if current is None or previous in (None, 0):
+        return None
+    return (float(current) - float(previous)) / float(previous)
+
+
+def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
+    """One mrkdwn line for the headline. ``previous``: a Reply for the period before, if asked."""
+    if reply.error is not None:
+        return f"• _{reply.question}_: ⚠ {reply.error.message}"
+    answer: Answer | None = reply.answer
+    if answer is None:
+        return f"• *{reply.question}*: chart in the thread"
+    window = f" · {format_range(answer.window.start, answer.window.end)}" if answer.window else ""
+    if not answer.rows:
+        return f"• *{answer.restated or reply.question}*: no data{window}"
+    if len(answer.rows) > 1:
+        return f"• *{answer.restated}*: {len(answer.rows)} rows, chart in the thread"
+    row = answer.rows[0]
+    prev_row = None
+    if (
+        previous is not None
+        and getattr(previous, "answer", None) is not None
+        and previous.answer.rows
+    ):
+        prev_row = previous.answer.rows[0]
+    pieces = []
+    for i, col in _metric_columns(answer):
+        text = f"*{col.name}* {format_value(row[i], col.format, currency=currency)}"
+        g = _growth_of(answer, col.name, row) if _has_growth(answer) else None
+        if g is None and prev_row is not None and i < len(prev_row):
+            g = growth(row[i], prev_row[i])
+        if g is not None:
+            text += f" {format_growth(g)}"
+        pieces.append(text)
+    return "• " + ", ".join(pieces) + window
+
+
+def details_text(answer: Answer, *, currency: str) -> str:
+    """The first rows of a table answer as a monospace block (the text beside the chart)."""
+    head = [c.name for c in answer.columns]
+    body = []
+    for row in answer.rows[:THREAD_ROWS]:
+        cells = []
+        for c, v in zip(answer.columns, row, strict=False):
+            if c.role == "dimension":
+                cells.append(format_label(v))
+            elif c.role == "growth":
+                cells.append(format_growth(v))
+            else:
+                cells.append(format_value(v, c.format, currency=currency))
+        body.append(cells)
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
+        for r in [head, *body]
+    ]
+    more = (
+        f"\n… {len(answer.rows) - THREAD_ROWS} more rows" if len(answer.rows) > THREAD_ROWS else ""
+    )
+    return "```\n" + "\n".join(lines) + "\n```" + more
+
+
+def thread_part(reply: Any, *, currency: str) -> Part | None:
+    """The thread message of one question: its chart (with the restatement) or its rows."""
+    answer: Answer | None = reply.answer
+    if reply.error is not None or (answer is not None and not answer.rows):
+        return None
+    title = answer.restated if answer is not None else reply.question
+    text = f"*{title}*"
+    if answer is not None and answer.rows:
+        text += "\n" + details_text(answer, currency=currency)
+    if reply.chart_png:
+        return Part(text=text, image=reply.chart_png, image_title=title)
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return Part(text=text[:3900], blocks=(section,))
+
+
+def is_empty(replies: Sequence[Any]) -> bool:
+    """No question produced a row or an image (errors do not count as content)."""
+    for r in replies:
+        if r.error is not None:
+            continue
+        if r.answer.rows if r.answer is not None else r.chart_png:  # a dashboard is an image
+            return False
+    return True
+
+
+def digest_message(
+    name: str,
+    replies: Sequence[Any],
+    *,
+    today: date,
+    currency: str,
+    previous: Sequence[Any | None] | None = None,
+) -> Message:
+    """The headline and thread of one digest. ``previous[i]`` is the period before reply i."""
+    prev = list(previous) if previous is not None else [None] * len(replies)
+    lines = [
+        headline_line(r, currency=currency, previous=p) for r, p in zip(replies, prev, strict=True)
+    ]
+    title = f"{name} · {format_date(today)}"
+    as_of = [r.answer.data_as_of for r in replies if r.answer is not None and r.answer.data_as_of]
+    context = "Charts and details in the thread."
+    if as_of:
+        context = f"Data as of {min(as_of):%Y-%m-%d %H:%M}. " + context
+    blocks: tuple[dict[str, Any], ...] = (
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": context}]},
+    )
+    text = title + "\n" + "\n".join(lines)
+    thread = tuple(p for r in replies if (p := thread_part(r, currency=currency)) is not None)
+    return Message(headline=Part(text=text[:3900], blocks=blocks), thread=thread)
+
+
+def ask_all(
+    backend: BackendLike, questions: Sequence[str], today: date
+) -> tuple[list[Any], list[Any]]:
+    """Each question's reply and, for one-row answers without a comparison, the previous period."""
+    replies, previous = [], []
+    for q in questions:
+        reply = backend.ask(q, today=today)
+        replies.append(reply)
+        prev = None
+        a = reply.answer if reply.error is None else None
+        if (
+            a is not None
+            and len(a.rows) == 1
+            and not _has_growth(a)
+            and hasattr(backend, "previous_period")
+        ):
+            prev = backend.previous_period(a, today=today)
+        previous.append(prev)
+    return replies, previous

@@ -1,0 +1,353 @@
+"""Which sends are due (Scheduler), sending each exactly once (Dispatcher), and the serve loop.
+
+The Scheduler reads the clock it is given, so tests drive a simulated week in milliseconds.
+For each job it looks at fire times in ``(now - grace, now]``: the newest one is sent, older
+missed ones are recorded as ``skipped`` (superseded), so a restart catches up one send, not a
+burst. The Dispatcher claims the send's key in the state store before asking any question and
+marks it ``sent`` only after Slack accepted every part; see bot/state.py and docs/digests.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from bot.alerts import alert_message, evaluate, is_armed, volume_question
+from bot.config import AppConfig
+from bot.digest_config import AlertConfig
+from bot.digests import ask_all, dashboard_question, digest_message, is_empty, with_filters
+from bot.schedule import Schedule, parse_schedule
+from bot.sends import Message, SendFailed, SlackPoster, digest_client
+from bot.state import Claim, LostClaim, StateStore, default_owner, send_key
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One schedule of one digest, alert or Slack subscription. ``id`` prefixes its send keys."""
+
+    id: str  # "digest:morning", "alert:connect-rate-low", "sub:3"
+    kind: Literal["digest", "alert"]
+    name: str
+    channel: str
+    schedule: Schedule
+    tz: ZoneInfo
+    questions: tuple[str, ...] = ()
+    skip_if_empty: bool = False
+    alert: AlertConfig | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    outcome: str
+    detail: str = ""
+
+
+def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
+    """Every job: app.yaml's digests and alerts, then the subscriptions made in Slack."""
+    jobs: list[Job] = []
+    for d in config.digests:
+        questions = [with_filters(q, d.filters) for q in d.questions]
+        questions += [with_filters(dashboard_question(x), d.filters) for x in d.dashboards]
+        jobs.append(
+            Job(
+                f"digest:{d.name}",
+                "digest",
+                d.name,
+                d.channel,
+                d.parsed_schedule,
+                ZoneInfo(d.timezone or config.timezone),
+                tuple(questions),
+                d.skip_if_empty,
+            )
+        )
+    for a in config.alerts:
+        jobs.append(
+            Job(
+                f"alert:{a.name}",
+                "alert",
+                a.name,
+                a.channel,
+                a.parsed_schedule,
+                ZoneInfo(a.timezone or config.timezone),
+                (a.question,),
+                alert=a,
+            )
+        )
+    for s in store.subscriptions() if store is not None else []:
+        try:
+            schedule = parse_schedule(s.schedule)
+        except ValueError:
+            log.error("subscription %d has a bad schedule %r; skipped", s.id, s.schedule)
+            continue
+        jobs.append(
+            Job(
+                f"sub:{s.id}",
+                "digest",
+                f"subscription {s.id}",
+                s.channel,
+                schedule,
+                ZoneInfo(s.timezone),
+                (s.question,),
+            )
+        )
+    return jobs
+
+
+class Dispatcher:
+    """Claims, composes, posts and marks one send; reports failures to the admin channel."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        backend: Any,
+        store: StateStore,
+        poster: SlackPoster,
+        *,
+        owner: str | None = None,
+        clock: Clock | None = None,
+    ):
+        self.config = config
+        self.backend = backend
+        self.store = store
+        self.poster = poster
+        self.owner = owner or f"{default_owner()}:{uuid.uuid4().hex[:6]}"
+        self.clock = clock  # None: time stands at the ``now`` given to run()
+        self.lease = timedelta(seconds=config.digest_delivery.lease_seconds)
+
+    # -- composing -----------------------------------------------------------------------------
+
+    def compose(self, job: Job, today: date) -> Message | Skip:
+        currency = self.config.currency
+        if job.kind == "alert":
+            assert job.alert is not None
+            reply = self.backend.ask(job.alert.question, today=today)
+            previous = None
+            cond = job.alert.parsed_condition
+            if (
+                cond.kind == "change"
+                and reply.error is None
+                and reply.answer is not None
+                and not any(c.role == "growth" for c in reply.answer.columns)
+                and hasattr(self.backend, "previous_period")
+            ):
+                previous = self.backend.previous_period(reply.answer, today=today)
+            armed = is_armed(self.store.last_outcomes(job.id))
+            vq = volume_question(job.alert, reply.answer) if reply.error is None else None
+            volume_reply = self.backend.ask(vq, today=today) if vq else None
+            ev = evaluate(
+                job.alert,
+                reply,
+                previous,
+                armed=armed,
+                currency=currency,
+                volume_reply=volume_reply,
+            )
+            if ev.outcome != "fired":
+                if ev.outcome == "error":
+                    self.report(f"alert *{job.name}* could not be checked: {ev.detail}")
+                return Skip(ev.outcome, ev.detail)
+            return alert_message(job.alert, ev, reply, currency=currency)
+        replies, previous = ask_all(self.backend, job.questions, today)
+        if job.skip_if_empty and is_empty(replies):
+            return Skip("empty", "every question came back empty")
+        return digest_message(job.name, replies, today=today, currency=currency, previous=previous)
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def run(
+        self, job: Job, scheduled: datetime, now: datetime, *, today: date | None = None
+    ) -> str | None:
+        """Send ``job``'s message for ``scheduled`` unless another process has. Returns the final
+        status, or None when the send was not ours."""
+        key = send_key(job.id, scheduled)
+        claim = self.store.claim(
+            key, job.id, scheduled, job.channel, owner=self.owner, now=now, lease=self.lease
+        )
+        if claim is None:
+            return None
+        today = today or scheduled.astimezone(job.tz).date()
+        where = f"{job.kind} *{job.name}* for {scheduled.astimezone(job.tz):%Y-%m-%d %H:%M %Z}"
+        try:
+            return self._send(job, claim, today, now)
+        except LostClaim:
+            log.warning("%s: another process took over the send", key)
+            return None
+        except SendFailed as e:
+            status = "unknown" if e.uncertain else "failed"
+            self._finish(key, status, now, error=e.error)
+            if e.uncertain:
+                self.report(
+                    f"{where} to {job.channel} may or may not have been posted ({e.error});"
+                    " not re-posted, to avoid a duplicate"
+                )
+            else:
+                self.report(f"could not send {where} to {job.channel}: {e.error}")
+            return status
+        except Exception as e:  # noqa: BLE001 - a bug must not kill the loop or other sends
+            log.exception("%s failed", key)
+            self._finish(key, "failed", now, error=f"internal error: {type(e).__name__}: {e}")
+            self.report(
+                f"could not send {where} to {job.channel}: internal error ({type(e).__name__})"
+            )
+            return "failed"
+
+    def _finish(self, key: str, status: str, now: datetime, **kw: Any) -> None:
+        try:
+            self.store.finish(key, self.owner, status, now=now, **kw)
+        except LostClaim:
+            log.warning("%s: claim lost before it could be marked %s", key, status)
+
+    def _send(self, job: Job, claim: Claim, today: date, now: datetime) -> str:
+        key, row = claim.row.key, claim.row
+        headline_ts, channel_id, done = (
+            row.message_ts,
+            row.channel_id or job.channel,
+            row.thread_done,
+        )
+        if claim.recovering and headline_ts is None:
+            # A process died after claiming. Its headline may be in Slack: look before posting.
+            try:
+                headline_ts = self.poster.find(job.channel, key, 0, None)
+            except SendFailed as e:
+                self._finish(key, "unknown", now, error=e.error)
+                self.report(
+                    f"{job.kind} *{job.name}* was interrupted and Slack cannot tell whether "
+                    f"it was posted ({e.error}); not re-posted, to avoid a duplicate"
+                )
+                return "unknown"
+            if headline_ts is not None:
+                self.store.record_headline(key, self.owner, channel_id, headline_ts)
+        composed = self.compose(job, today)
+        # Answering can be slow: renew the claim before posting. If our lease ran out and
+        # another process took the send over meanwhile, this raises LostClaim: we post nothing.
+        self.store.extend_lease(key, self.owner, (self.clock() if self.clock else now) + self.lease)
+        if isinstance(composed, Skip):
+            if headline_ts is not None:  # already announced before the crash: it stands
+                self._finish(key, "sent", now, outcome="fired" if job.kind == "alert" else "digest")
+                return "sent"
+            self._finish(
+                key, "skipped", now, outcome=composed.outcome, error=composed.detail or None
+            )
+            return "skipped"
+        if headline_ts is None:
+            channel_id, headline_ts = self.poster.post(job.channel, key, 0, composed.headline)
+            self.store.record_headline(key, self.owner, channel_id, headline_ts)
+        check_first = claim.recovering
+        for i, part in enumerate(composed.thread, start=1):
+            if i <= done:
+                continue
+            if check_first and self.poster.find(channel_id, key, i, headline_ts):
+                check_first = False
+                self.store.record_thread(key, self.owner, i)
+                continue
+            check_first = False
+            self.poster.post(channel_id, key, i, part, thread_ts=headline_ts)
+            self.store.record_thread(key, self.owner, i)
+        self._finish(key, "sent", now, outcome="fired" if job.kind == "alert" else "digest")
+        return "sent"
+
+    def report(self, text: str) -> None:
+        """Tell the admin channel (when configured); a failure here is only logged."""
+        log.error("%s", text.replace("*", ""))
+        if not self.config.admin_channel:
+            return
+        try:
+            self.poster.say(self.config.admin_channel, f":warning: kpibot {text}")
+        except Exception as e:  # noqa: BLE001
+            log.error("could not report to %s: %s", self.config.admin_channel, e)
+
+
+class Scheduler:
+    """Finds due sends at ``clock()`` and hands them to the Dispatcher."""
+
+    def __init__(self, config: AppConfig, dispatcher: Dispatcher, clock: Clock = system_clock):
+        self.config = config
+        self.dispatcher = dispatcher
+        self.store = dispatcher.store
+        self.clock = clock
+        if dispatcher.clock is None:
+            dispatcher.clock = clock
+        self.grace = config.digest_delivery.grace
+
+    def due(self, now: datetime) -> list[tuple[Job, datetime]]:
+        out = []
+        for job in jobs_of(self.config, self.store):
+            fires = job.schedule.fires_between(now - self.grace, now, job.tz)
+            if not fires:
+                continue
+            newest = fires[-1]
+            for older in fires[:-1]:
+                row = self.store.get(send_key(job.id, older))
+                if row is None:
+                    self.store.skip(
+                        send_key(job.id, older),
+                        job.id,
+                        older,
+                        job.channel,
+                        now=now,
+                        outcome="superseded",
+                        owner=self.dispatcher.owner,
+                    )
+                elif row.status == "sending":
+                    out.append((job, older))  # interrupted: the claim decides who recovers it
+            row = self.store.get(send_key(job.id, newest))
+            if row is None or row.status == "sending":
+                out.append((job, newest))
+        return out
+
+    def tick(self) -> dict[str, str | None]:
+        """One pass: send everything due now. Returns key → status for the sends it handled."""
+        now = self.clock()
+        done: dict[str, str | None] = {}
+        for job, when in self.due(now):
+            done[send_key(job.id, when)] = self.dispatcher.run(job, when, now)
+        return {k: v for k, v in done.items() if v is not None}
+
+
+@dataclass
+class DigestLoop:
+    thread: threading.Thread
+    stop_event: threading.Event
+    scheduler: Scheduler
+
+    def stop(self, timeout: float = 10) -> None:
+        self.stop_event.set()
+        self.thread.join(timeout)
+
+
+def start_digest_loop(
+    config: AppConfig, backend: Any, client: Any, clock: Clock = system_clock
+) -> DigestLoop:
+    """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
+    settings = config.digest_delivery
+    store = StateStore(config.state_path)
+    # Same token and URL as the bot's client, without its blind retries (see digest_client).
+    own = digest_client(client.token, client.base_url, int(client.timeout or 30))
+    poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
+    scheduler = Scheduler(config, Dispatcher(config, backend, store, poster), clock)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                scheduler.tick()
+            except Exception:  # noqa: BLE001 - keep the loop alive; the next tick retries
+                log.exception("digest loop tick failed")
+            stop.wait(settings.tick_seconds)
+
+    thread = threading.Thread(target=loop, name="kpibot-digests", daemon=True)
+    thread.start()
+    return DigestLoop(thread, stop, scheduler)
