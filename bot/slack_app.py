@@ -122,6 +122,7 @@ class SlackBot:
         today: date | None = None,
         work_threads: int = 8,
         listener_threads: int = 16,
+        digests: bool = True,
     ):
         self.env = env
         self.client = web_client(env)
@@ -153,8 +154,23 @@ class SlackBot:
         )
         self.app.middleware(self.seen.middleware())
         self._register()
+        self.digest_loop: Any = None
+        if digests:
+            self._start_digests(config, backend)
+
+    def _start_digests(self, config: AppConfig, backend: Backend) -> None:
+        """`/kpi subscribe…`, the Subscribe button, and the loop that sends digests and alerts."""
+        from bot.scheduler import start_digest_loop
+        from bot.state import StateStore
+        from bot.subscriptions import register_digest_handlers
+
+        subs = register_digest_handlers(self.app, config, StateStore(config.state_path), backend)
+        self.asker.subscribe = subs.subscribe_clicked
+        self.digest_loop = start_digest_loop(config, backend, self.client)
 
     def close(self) -> None:
+        if self.digest_loop is not None:
+            self.digest_loop.stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
         self.state.close()
 
