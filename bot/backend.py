@@ -144,7 +144,7 @@ class RealBackend:
             fiscal_start_month=self.config.fiscal_year_start_month,
         )
 
-    def ask(self, question: str, *, today: date | None) -> Reply:
+    def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
 
         try:
@@ -161,7 +161,8 @@ class RealBackend:
             answer = self._run(query, question, today)
         except UserError as e:
             return Reply(question, error=e)
-        return Reply(question, answer=answer, chart_png=self._chart(answer), corrections=fixes)
+        chart = self._chart(answer) if with_chart else None
+        return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec
