@@ -69,7 +69,7 @@ def suggest(typed: str, pools: Sequence[Mapping[str, Sequence[Meaning]]], limit:
         if not pool:
             continue
         for phrase, score, _ in process.extract(
-            typed, list(pool), scorer=fuzz.WRatio, score_cutoff=60, limit=limit * 4
+            typed, list(pool), scorer=fuzz.ratio, score_cutoff=60, limit=limit * 4
         ):
             for m in pool[phrase]:
                 name = display(m, phrase)
@@ -85,3 +85,14 @@ def display(m: Meaning, phrase: str) -> str:
     if m.kind == "keyword":
         return phrase
     return m.name or phrase
+
+
+def closest_names(typed: str, pool: Mapping[str, Sequence[Meaning]], limit: int = 3) -> list[str]:
+    """The ``limit`` names of ``pool`` closest to ``typed``, however far (the closest KPIs)."""
+    out: list[str] = []
+    for phrase, _, _ in process.extract(typed, list(pool), scorer=fuzz.WRatio, limit=limit * 6):
+        for m in pool[phrase]:
+            name = display(m, phrase)
+            if name not in out:
+                out.append(name)
+    return out[:limit]

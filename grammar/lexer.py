@@ -15,7 +15,7 @@ from typing import Any
 
 from grammar import messages
 from grammar.dates import BadDate, read_literal
-from grammar.fuzzy import closest, display, suggest
+from grammar.fuzzy import closest, closest_names, display, suggest
 from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.vocabulary import Meaning, Vocabulary
 from metrics.query import Correction
@@ -208,6 +208,7 @@ class Lexer:
     def _unknown(self, out: Lexed, s: str, i: int, dim: str | None) -> int:
         units = self._units(s, i)
         pools: list[dict[str, list[Meaning]]] = []
+        implied = dim is not None and self._ctx_dim(out.tokens)[1]
         if dim is not None and dim in self.vocab.value_pools:
             pools.append(self.vocab.value_pools[dim])
         pools.append(self.vocab.pool)
@@ -232,15 +233,34 @@ class Lexer:
                     if len(out.tokens) == before and first.type == "IGNORE":
                         out.corrections.pop()
                 return end
-        word = s[units[0][0] : units[-1][1]] if units else s[i]
-        self._raise_unknown(word, dim)
-        return i + 1  # not reached
+        end = units[-1][1] if units else i + 1
+        if implied:
+            # "customer lifetime value": the dimension word was the start of an unknown phrase.
+            i, dim = out.tokens[-1].start, None
+        after_by = bool(out.tokens) and out.tokens[-1].type in ("BY", "SORT_BY")
+        self._raise_unknown(s, s[i:end], dim, after_by)
+        return end  # not reached
 
-    def _raise_unknown(self, word: str, dim: str | None) -> None:
+    def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
             raise messages.unknown_value(word, dim, suggest(word, [v.value_pools[dim]]))
+        if after_by:
+            raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
+        if not any(m.type == "METRIC" for m in self.scan(s)):
+            raise messages.unknown_kpi(word, closest_names(word, v.metric_pool))
         raise messages.unknown_word(word, suggest(word, [v.pool]))
+
+    def scan(self, s: str) -> list[Meaning]:
+        """Every non-value meaning of a phrase anywhere in ``s`` (for error messages only: the
+        question could not be read, yet it may name a KPI or ask for something unsupported)."""
+        found: list[Meaning] = []
+        for i in range(len(s)):
+            if i and is_word_char(s[i - 1]) and is_word_char(s[i]):
+                continue
+            end, ms = self.vocab.trie.longest(s, i)
+            found += [m for m in ms if m.kind != "value"]
+        return found
 
     # -- settling context-dependent words ----------------------------------------------------
 

@@ -21,8 +21,10 @@ from lark.lexer import Lexer as LarkLexer
 from grammar import messages
 from grammar.build import build
 from grammar.lexer import Lexer, Tok
-from grammar.vocabulary import Vocabulary
+from grammar.vocabulary import Meaning, Vocabulary, keyword_table
+from grammar.normalize import normalize
 from metrics.catalog import Catalog
+from metrics.errors import UnknownWord
 from metrics.query import Parsed
 
 
@@ -55,7 +57,19 @@ class Parser:
         """Raises only metrics.errors.UserError subclasses, whatever the text."""
         if not isinstance(text, str):
             raise messages.empty()
-        lexed = self.lexer.lex(text)
+        try:
+            lexed = self.lexer.lex(text)
+        except UnknownWord:
+            # An unsupported request ("为什么接通率下降") often has other words we do not know;
+            # saying it is unsupported helps more than naming the unknown word.
+            found = self.lexer.scan(normalize(text))
+            for m in found:
+                if m.type == "UNSUPPORTED":
+                    metrics = [Tok("METRIC", "", x.name) for x in found if x.type == "METRIC"]
+                    raise messages.unsupported(
+                        str(m.name), _phrase(m, normalize(text)), self._alternatives(str(m.name), metrics)
+                    ) from None
+            raise
         if not lexed.text:
             raise messages.empty()
         toks = lexed.tokens
@@ -101,6 +115,10 @@ class Parser:
         else:
             out = [f"{metric} by {d} this quarter" for d in dims[:1]] + [f"{metric} last month"]
         return out[:3]
+
+
+def _phrase(m: Meaning, text: str) -> str:
+    return next((p for p, k in keyword_table() if k == m and p in text), m.name or "")
 
 
 def _typed(t: Tok) -> str:

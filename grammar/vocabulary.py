@@ -94,6 +94,7 @@ class Vocabulary:
         # Fuzzy pools: normalized phrase → meanings, for typo correction and suggestions.
         self.pool: dict[str, list[Meaning]] = {}
         self.metric_pool: dict[str, list[Meaning]] = {}
+        self.dimension_pool: dict[str, list[Meaning]] = {}
         self.value_pools: dict[str, dict[str, list[Meaning]]] = {}
         # Canonical values per dimension, normalized → stored (first one wins).
         self.stored: dict[str, dict[str, str]] = {}
@@ -101,7 +102,7 @@ class Vocabulary:
         keyword_phrases: dict[str, Meaning] = {}
         for phrase, m in keyword_table():
             keyword_phrases.setdefault(phrase, m)
-            self._add(phrase, m, fuzzy=len(phrase) >= 4 and m.type != "IGNORE")
+            self._add(phrase, m, fuzzy=len(phrase) >= 4 and m.type not in ("IGNORE", "UNSUPPORTED"))
         for metric in catalog.metrics:
             m = Meaning("metric", "METRIC", metric.name)
             for w in metric.words:
@@ -118,6 +119,7 @@ class Vocabulary:
                 if km is not None and km.type == "UNIT" and dim.name in GRAINS:
                     continue
                 self._add(p, m)
+                self.dimension_pool.setdefault(p, []).append(m)
         for dim_name, stored_values in values.items():
             self._add_values(str(dim_name), stored_values)
 
