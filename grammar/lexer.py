@@ -108,6 +108,7 @@ class Lexer:
             raise messages.bad_date(e.text) from None
         lit_end = lit[0] if lit else i
         end, meanings = self.vocab.trie.longest(s, i)
+        end, meanings = self._fair_split(s, i, end, meanings)
         dim, implied = self._ctx_dim(toks)
         if dim is not None and dim in self.vocab.value_tries:
             vend, vms = self.vocab.value_tries[dim].longest(s, i)
@@ -126,6 +127,20 @@ class Lexer:
         if not (is_word_char(c) or is_cjk(c)):
             return i + 1  # punctuation and symbols carry no meaning
         return self._unknown(out, s, i, dim)
+
+    def _fair_split(self, s: str, i: int, end: int, meanings: list[Meaning]) -> tuple[int, list[Meaning]]:
+        """Longest match is greedy: "by month of year" would read as "by month" + "year". When
+        the first word alone is a phrase and the longest phrase after it reaches further, take
+        the first word alone ("by" + "month of year")."""
+        sp = s.find(" ", i, end)
+        if sp < 0:
+            return end, meanings
+        head_end, head = self.vocab.trie.longest(s[:sp], i)
+        if head_end != sp:
+            return end, meanings
+        if self.vocab.trie.longest(s, sp + 1)[0] > end:
+            return head_end, head
+        return end, meanings
 
     def _emit(self, out: Lexed, s: str, i: int, end: int, meanings: list[Meaning]) -> None:
         toks = out.tokens
@@ -181,8 +196,9 @@ class Lexer:
 
     # -- unknown words -----------------------------------------------------------------------
 
-    def _units(self, s: str, i: int) -> list[tuple[int, int]]:
-        """Consecutive unknown words (Latin) or characters (CJK) from ``i``, of one script."""
+    def _units(self, s: str, i: int, only_unknown: bool) -> list[tuple[int, int]]:
+        """Words (Latin) or characters (CJK) from ``i``, of one script; with ``only_unknown``,
+        up to the next known phrase."""
         units: list[tuple[int, int]] = []
         cjk = is_cjk(s[i])
         j, n = i, len(s)
@@ -192,7 +208,7 @@ class Lexer:
                 continue
             if is_cjk(s[j]) != cjk or not (is_word_char(s[j]) or is_cjk(s[j])):
                 break
-            if units and (self.vocab.trie.longest(s, j)[0] > j or _literal_end(s, j) > j):
+            if only_unknown and units and (self.vocab.trie.longest(s, j)[0] > j or _literal_end(s, j) > j):
                 break
             if cjk:
                 units.append((j, j + 1))
@@ -206,40 +222,56 @@ class Lexer:
         return units
 
     def _unknown(self, out: Lexed, s: str, i: int, dim: str | None) -> int:
-        units = self._units(s, i)
+        """Correct the unknown word at ``i`` (with its neighbours: "averge deal size",
+        "bob smth") when one phrase clearly fits, else raise UnknownWord."""
         pools: list[dict[str, list[Meaning]]] = []
         implied = dim is not None and self._ctx_dim(out.tokens)[1]
         if dim is not None and dim in self.vocab.value_pools:
             pools.append(self.vocab.value_pools[dim])
         pools.append(self.vocab.pool)
-        for k in range(len(units), 0, -1):
-            typed = s[units[0][0] : units[k - 1][1]]
-            for pool in pools:
-                hit = closest(typed, pool)
-                if hit is None:
-                    continue
-                phrase, meanings = hit
-                first = meanings[0]
-                out.corrections.append(Correction(typed, display(first, phrase), _what(first)))
-                end = units[k - 1][1]
-                before = len(out.tokens)
-                if first.type == "VALUE":
-                    _, implied = self._ctx_dim(out.tokens)
-                    if implied and pools[0] is not self.vocab.pool:
-                        out.tokens.append(Tok("EQ", "", None, i))
-                    out.tokens.append(Tok("VALUE", typed, _prefer_exact(meanings), i))
-                else:
-                    self._emit(out, s, i, end, [first])
-                    if len(out.tokens) == before and first.type == "IGNORE":
-                        out.corrections.pop()
-                return end
+        starts = [i]
+        prev = out.tokens[-1] if out.tokens else None
+        if prev is not None and prev.type in ("VALUE", "METRIC", "DIMENSION") and prev.text:
+            gap = s[prev.start + len(prev.text) : i]
+            if gap.strip() == "" and is_cjk(prev.text[-1]) == is_cjk(s[i]):
+                starts.insert(0, prev.start)
+        for start in starts:
+            units = self._units(s, start, only_unknown=False)
+            need = next((x for x, u in enumerate(units) if u[1] > i), 0) + 1
+            for k in range(len(units), need - 1, -1):
+                typed = s[units[0][0] : units[k - 1][1]]
+                for pool in pools:
+                    hit = closest(typed, pool)
+                    if hit is not None:
+                        if start != i:
+                            out.tokens.pop()
+                        return self._corrected(out, s, start, units[k - 1][1], typed, hit, pool is not self.vocab.pool)
+        units = self._units(s, i, only_unknown=True)
         end = units[-1][1] if units else i + 1
         if implied:
             # "customer lifetime value": the dimension word was the start of an unknown phrase.
             i, dim = out.tokens[-1].start, None
+        elif dim is not None and prev is not None and prev.type == "VALUE":
+            i = prev.start  # "web form": report the whole name
         after_by = bool(out.tokens) and out.tokens[-1].type in ("BY", "SORT_BY")
         self._raise_unknown(s, s[i:end], dim, after_by)
         return end  # not reached
+
+    def _corrected(
+        self, out: Lexed, s: str, i: int, end: int, typed: str,
+        hit: tuple[str, list[Meaning]], in_context: bool,
+    ) -> int:
+        phrase, meanings = hit
+        first = meanings[0]
+        out.corrections.append(Correction(typed, display(first, phrase), _what(first)))
+        if first.type == "VALUE":
+            _, implied = self._ctx_dim(out.tokens)
+            if implied and in_context:
+                out.tokens.append(Tok("EQ", "", None, i))
+            out.tokens.append(Tok("VALUE", typed, _prefer_exact(meanings), i))
+        else:
+            self._emit(out, s, i, end, [first])
+        return end
 
     def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
         v = self.vocab

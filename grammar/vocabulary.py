@@ -64,19 +64,31 @@ class Trie:
         return best_end, best
 
 
+# Typos are never corrected into filler or context-only words: "form" is not "from".
+_NOT_CORRECTED_TO = {"IGNORE", "UNSUPPORTED", "FROM", "AND", "TO", "EQ_WEAK", "IN", "NUMBER"}
+
+
 @cache
 def keyword_table() -> tuple[tuple[str, Meaning], ...]:
     """(phrase, meaning) for every phrase of keywords.yaml."""
     text = resources.files("grammar").joinpath("keywords.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     out: list[tuple[str, Meaning]] = []
+
+    def phrases(items: list[Any]) -> list[str]:
+        # YAML reads on/off/yes/no as booleans: such a phrase must be quoted in the file.
+        bad = [p for p in items if not isinstance(p, (str, int))]
+        if bad:
+            raise ValueError(f"keywords.yaml: quote {bad!r}")
+        return [normalize(str(p)) for p in items]
+
     for section, body in data.items():
         ttype = {"previous_period": "PREV_PERIOD"}.get(section, section.upper())
         if isinstance(body, dict):
-            for payload, phrases in body.items():
-                out += [(normalize(str(p)), Meaning("keyword", ttype, str(payload))) for p in phrases]
+            for payload, items in body.items():
+                out += [(p, Meaning("keyword", ttype, str(payload))) for p in phrases(items)]
         else:
-            out += [(normalize(str(p)), Meaning("keyword", ttype)) for p in body]
+            out += [(p, Meaning("keyword", ttype)) for p in phrases(body)]
     return tuple(out)
 
 
@@ -102,7 +114,7 @@ class Vocabulary:
         keyword_phrases: dict[str, Meaning] = {}
         for phrase, m in keyword_table():
             keyword_phrases.setdefault(phrase, m)
-            self._add(phrase, m, fuzzy=len(phrase) >= 4 and m.type not in ("IGNORE", "UNSUPPORTED"))
+            self._add(phrase, m, fuzzy=len(phrase) >= 4 and m.type not in _NOT_CORRECTED_TO)
         for metric in catalog.metrics:
             m = Meaning("metric", "METRIC", metric.name)
             for w in metric.words:
