@@ -150,7 +150,7 @@ class Vocabulary:
         for raw in stored_values:
             if raw is None:
                 continue
-            v = str(raw).strip()
+            v = str(raw)  # kept as stored: the compiler matches it trimmed, case-insensitively
             p = normalize(v)
             if not p or p in exact:
                 continue
