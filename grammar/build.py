@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Tree
 
@@ -26,6 +26,7 @@ from metrics.query import (
     Query,
     Ranking,
     Sort,
+    Unit,
     WindowSpec,
 )
 
@@ -54,7 +55,9 @@ class _Draft:
     charts: list[tuple[str, str]] = field(default_factory=list)
     dashboards: list[tuple[str, str]] = field(default_factory=list)
 
-    def tok(self, t: Token) -> Tok:
+    def tok(self, t: Any) -> Tok:
+        """Our token behind a Lark token (its start_pos is the index in our token list)."""
+        assert isinstance(t, Token)
         return self.toks[t.start_pos or 0]
 
     def add_metric(self, name: str) -> None:
@@ -75,18 +78,18 @@ def _text(node: Tree | Token) -> str:
 # ---- numbers and windows --------------------------------------------------------------------
 
 
-def _count(d: _Draft, t: Token) -> int:
+def _count(d: _Draft, t: Any) -> int:
     v = d.tok(t).value
     if not isinstance(v, float) or v != int(v) or v < 1 or v > 100_000:
         raise messages.bad_number(str(t))
     return int(v)
 
 
-def _unit(d: _Draft, t: Token) -> str:
-    return str(d.tok(t).value)
+def _unit(d: _Draft, t: Any) -> Unit:
+    return cast(Unit, str(d.tok(t).value))  # keywords.yaml's unit payloads are Unit names
 
 
-def _date(d: _Draft, t: Token) -> date:
+def _date(d: _Draft, t: Any) -> date:
     v = d.tok(t).value
     assert isinstance(v, date)
     return v
@@ -95,11 +98,13 @@ def _date(d: _Draft, t: Token) -> date:
 def _window(d: _Draft, w: Tree) -> WindowSpec:
     k, c = w.data, w.children
     if k in ("today", "yesterday"):
-        return WindowSpec(k)
+        return WindowSpec(k)  # type: ignore[arg-type]
     if k == "all_time":
         return WindowSpec("all")
     if k in ("last_n", "next_n"):
-        return WindowSpec("last" if k == "last_n" else "next", n=_count(d, c[1]), unit=_unit(d, c[2]))  # type: ignore[arg-type]
+        return WindowSpec(
+            "last" if k == "last_n" else "next", n=_count(d, c[1]), unit=_unit(d, c[2])
+        )
     if k in ("previous", "this", "next"):
         return WindowSpec(k, unit=_unit(d, c[-1]))  # type: ignore[arg-type]
     if k == "year":
@@ -178,7 +183,9 @@ def _ranking(d: _Draft, node: Tree) -> None:
 
 def _sort(d: _Draft, node: Tree) -> None:
     c = node.children
-    direction = next((d.tok(t).value for t in c if isinstance(t, Token) and t.type == "DIRECTION"), None)
+    direction = next(
+        (d.tok(t).value for t in c if isinstance(t, Token) and t.type == "DIRECTION"), None
+    )
     desc = None if direction is None else direction == "desc"
     key_tok = None
     for x in c:
@@ -219,8 +226,22 @@ def _dashboard(d: _Draft, node: Tree) -> None:
 
 
 _WINDOW_KINDS = {
-    "today", "yesterday", "all_time", "last_n", "previous", "this", "next_n", "next", "year",
-    "quarter", "month", "since", "after", "before", "between", "one_day",
+    "today",
+    "yesterday",
+    "all_time",
+    "last_n",
+    "previous",
+    "this",
+    "next_n",
+    "next",
+    "year",
+    "quarter",
+    "month",
+    "since",
+    "after",
+    "before",
+    "between",
+    "one_day",
 }
 _HANDLERS: dict[str, Callable[[_Draft, Tree], None]] = {
     "metric": _metric,
@@ -284,7 +305,7 @@ def _settle_bare(d: _Draft) -> None:
             start, typed = b.tok.start, b.tok.text
             choices = [f"{m.name} ({m.dim})" for m in ms]
             rewritten = [
-                d.text[:start] + f'{m.dim} = "{m.name}"' + d.text[start + len(typed):] for m in ms
+                d.text[:start] + f'{m.dim} = "{m.name}"' + d.text[start + len(typed) :] for m in ms
             ]
             raise messages.ambiguous(typed, choices, rewritten)
         m = ms[0]
@@ -293,23 +314,20 @@ def _settle_bare(d: _Draft) -> None:
 
 def _merge_filters(d: _Draft) -> tuple[Filter, ...]:
     merged: dict[tuple[str, str], list[Any]] = {}
-    for dim, op, values in d.filters:
-        if op in ("in", "not_in"):
-            bucket = merged.setdefault((dim, op), [])
-            bucket += [v for v in values if v not in bucket]
-        else:
-            merged.setdefault((dim, op), []).extend(values)
-    for (dim, op), values in merged.items():
+    for dim, op, given in d.filters:
+        bucket = merged.setdefault((dim, op), [])
+        bucket += [v for v in given if v not in bucket]
+    for (dim, op), kept in merged.items():
         if op == "in":
-            for v in values:
+            for v in kept:
                 if v in merged.get((dim, "not_in"), []):
                     raise messages.contradictory_filter(dim, str(v))
     out: list[Filter] = []
-    for (dim, op), values in merged.items():
+    for (dim, op), vals in merged.items():
         if op in ("in", "not_in"):
-            out.append(Filter(dim, op, tuple(values)))  # type: ignore[arg-type]
+            out.append(Filter(dim, op, tuple(vals)))  # type: ignore[arg-type]
         else:
-            out += [Filter(dim, op, (v,)) for v in dict.fromkeys(values)]  # type: ignore[arg-type]
+            out += [Filter(dim, op, (v,)) for v in vals]  # type: ignore[arg-type]
     return tuple(out)
 
 
@@ -352,6 +370,8 @@ def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
     sort = None
     raw_sort = _one("sort order", [(t, (k, desc)) for t, k, desc in d.sorts])
     if raw_sort is not None:
+        key: str | None
+        desc: bool | None
         key, desc = raw_sort
         key = key or (d.metrics[0] if d.metrics else None)
         if key is not None:

@@ -18,9 +18,29 @@ from typing import Any
 from grammar.normalize import is_word_char
 
 _MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
-    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
     "december": 12,
 }
 _MON = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
@@ -53,22 +73,38 @@ _Builder = Callable[[re.Match[str]], Any]
 _FORMS: list[tuple[str, re.Pattern[str], _Builder]] = [
     ("DATE", re.compile(_Y + r"[-/.](\d{1,2})[-/.](\d{1,2})"), lambda m: _date(*m.groups())),
     ("DATE", re.compile(_Y + r"年(\d{1,2})月(\d{1,2})[日号]?"), lambda m: _date(*m.groups())),
-    ("DATE", re.compile(_MON + r" ?" + _D + r",? ?" + _Y),
-     lambda m: _date(m[3], _MONTHS[m[1]], m[2])),
-    ("DATE", re.compile(_D + r" ?" + _MON + r",? ?" + _Y),
-     lambda m: _date(m[3], _MONTHS[m[2]], m[1])),
+    (
+        "DATE",
+        re.compile(_MON + r" ?" + _D + r",? ?" + _Y),
+        lambda m: _date(m[3], _MONTHS[m[1]], m[2]),
+    ),
+    (
+        "DATE",
+        re.compile(_D + r" ?" + _MON + r",? ?" + _Y),
+        lambda m: _date(m[3], _MONTHS[m[2]], m[1]),
+    ),
     ("MONTH_SPEC", re.compile(_Y + r"[-/](\d{1,2})(?![\d])"), lambda m: (int(m[1]), int(m[2]))),
     ("MONTH_SPEC", re.compile(_Y + r"年(\d{1,2})月(?:份)?"), lambda m: (int(m[1]), int(m[2]))),
     ("MONTH_SPEC", re.compile(_MON + r",? ?" + _Y), lambda m: (int(m[2]), _MONTHS[m[1]])),
     ("QUARTER_SPEC", re.compile(r"q([1-4]) ?(?:fy ?)?" + _Y), lambda m: (int(m[2]), int(m[1]))),
-    ("QUARTER_SPEC", re.compile(r"(?:fy ?)?" + _Y + r" ?q([1-4])"), lambda m: (int(m[1]), int(m[2]))),
-    ("QUARTER_SPEC", re.compile(r"(?:fy ?)?" + _Y + r"(?:年|财年)?第?([1-4])季度?"),
-     lambda m: (int(m[1]), int(m[2]))),
+    (
+        "QUARTER_SPEC",
+        re.compile(r"(?:fy ?)?" + _Y + r" ?q([1-4])"),
+        lambda m: (int(m[1]), int(m[2])),
+    ),
+    (
+        "QUARTER_SPEC",
+        re.compile(r"(?:fy ?)?" + _Y + r"(?:年|财年)?第?([1-4])季度?"),
+        lambda m: (int(m[1]), int(m[2])),
+    ),
     ("YEAR", re.compile(r"fy ?" + _Y), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y + r"(?:年|财年)"), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y), lambda m: int(m[1])),
-    ("NUMBER", re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[km]?|\d+(?:\.\d+)?[km]?"),
-     lambda m: _number(m[0])),
+    (
+        "NUMBER",
+        re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[km]?|\d+(?:\.\d+)?[km]?"),
+        lambda m: _number(m[0]),
+    ),
 ]
 
 

@@ -37,18 +37,14 @@ def target(m: Meaning) -> tuple[str, str | None, str | None]:
     return (m.type, m.name, m.dim)
 
 
-def closest(
-    typed: str, pool: Mapping[str, Sequence[Meaning]]
-) -> tuple[str, list[Meaning]] | None:
+def closest(typed: str, pool: Mapping[str, Sequence[Meaning]]) -> tuple[str, list[Meaning]] | None:
     """The one phrase (and its meanings) a typo clearly stands for, or None when there is no
     close phrase or several close phrases mean different things (values of several dimensions
     are one answer: the parser asks which)."""
     allow = allowance(typed)
     if allow == 0 or not pool:
         return None
-    hits = process.extract(
-        typed, list(pool), scorer=OSA.distance, score_cutoff=allow, limit=None
-    )
+    hits = process.extract(typed, list(pool), scorer=OSA.distance, score_cutoff=allow, limit=None)
     if not hits:
         return None
     best = min(h[1] for h in hits)
@@ -62,13 +58,15 @@ def closest(
     return phrases[0], meanings
 
 
-def suggest(typed: str, pools: Sequence[Mapping[str, Sequence[Meaning]]], limit: int = 3) -> list[str]:
+def suggest(
+    typed: str, pools: Sequence[Mapping[str, Sequence[Meaning]]], limit: int = 3
+) -> list[str]:
     """Up to ``limit`` display names close to ``typed`` (canonical names, stored values)."""
     out: list[str] = []
     for pool in pools:
         if not pool:
             continue
-        for phrase, score, _ in process.extract(
+        for phrase, _score, _ in process.extract(
             typed, list(pool), scorer=fuzz.ratio, score_cutoff=60, limit=limit * 4
         ):
             for m in pool[phrase]:

@@ -59,7 +59,7 @@ class Lexer:
                 p = normalize(w)
                 for t in tops:
                     if p.startswith(t):
-                        self.records_tail[p[len(t):]] = metric.name
+                        self.records_tail[p[len(t) :]] = metric.name
 
     # -- scanning ----------------------------------------------------------------------------
 
@@ -128,7 +128,9 @@ class Lexer:
             return i + 1  # punctuation and symbols carry no meaning
         return self._unknown(out, s, i, dim)
 
-    def _fair_split(self, s: str, i: int, end: int, meanings: list[Meaning]) -> tuple[int, list[Meaning]]:
+    def _fair_split(
+        self, s: str, i: int, end: int, meanings: list[Meaning]
+    ) -> tuple[int, list[Meaning]]:
         """Longest match is greedy: "by month of year" would read as "by month" + "year". When
         the first word alone is a phrase and the longest phrase after it reaches further, take
         the first word alone ("by" + "month of year")."""
@@ -149,7 +151,11 @@ class Lexer:
         if words:
             # Catalog names beat keywords (the catalog is the user's vocabulary).
             m = next((w for w in words if w.kind != "keyword"), words[0])
-            tok = self._keyword(toks, s, end, text, m) if m.kind == "keyword" else Tok(m.type, text, m.name, i)
+            tok = (
+                self._keyword(toks, s, end, text, m)
+                if m.kind == "keyword"
+                else Tok(m.type, text, m.name, i)
+            )
             if tok is not None:
                 toks.append(Tok(tok.type, tok.text, tok.value, i))
             return
@@ -208,7 +214,11 @@ class Lexer:
                 continue
             if is_cjk(s[j]) != cjk or not (is_word_char(s[j]) or is_cjk(s[j])):
                 break
-            if only_unknown and units and (self.vocab.trie.longest(s, j)[0] > j or _literal_end(s, j) > j):
+            if (
+                only_unknown
+                and units
+                and (self.vocab.trie.longest(s, j)[0] > j or _literal_end(s, j) > j)
+            ):
                 break
             if cjk:
                 units.append((j, j + 1))
@@ -245,7 +255,9 @@ class Lexer:
                     if hit is not None:
                         if start != i:
                             out.tokens.pop()
-                        return self._corrected(out, s, start, units[k - 1][1], typed, hit, pool is not self.vocab.pool)
+                        return self._corrected(
+                            out, s, start, units[k - 1][1], typed, hit, pool is not self.vocab.pool
+                        )
         units = self._units(s, i, only_unknown=True)
         end = units[-1][1] if units else i + 1
         if implied:
@@ -258,8 +270,14 @@ class Lexer:
         return end  # not reached
 
     def _corrected(
-        self, out: Lexed, s: str, i: int, end: int, typed: str,
-        hit: tuple[str, list[Meaning]], in_context: bool,
+        self,
+        out: Lexed,
+        s: str,
+        i: int,
+        end: int,
+        typed: str,
+        hit: tuple[str, list[Meaning]],
+        in_context: bool,
     ) -> int:
         phrase, meanings = hit
         first = meanings[0]
@@ -308,12 +326,22 @@ class Lexer:
                 continue
             if t.type == "YEAR" and prev in ("TOP", "BOTTOM", "CMP", "LAST", "NEXT", "EQ"):
                 t = Tok("NUMBER", t.text, float(t.value), t.start)
-            if t.type == "UNIT" and prev == "NUMBER" and len(out) >= 2 and out[-2].type in ("TOP", "BOTTOM"):
+            if (
+                t.type == "UNIT"
+                and prev == "NUMBER"
+                and len(out) >= 2
+                and out[-2].type in ("TOP", "BOTTOM")
+            ):
                 # 前7天 = the last 7 days, 后3天 = the next 3 days: a ranking word before N units.
                 rank = out[-2]
                 out[-2] = Tok("LAST" if rank.type == "TOP" else "NEXT", rank.text, None, rank.start)
-            if t.type == "METRIC" and t.text in self.records_tail and (
-                prev in ("TOP", "BOTTOM") or (prev == "NUMBER" and len(out) >= 2 and out[-2].type in ("TOP", "BOTTOM"))
+            if (
+                t.type == "METRIC"
+                and t.text in self.records_tail
+                and (
+                    prev in ("TOP", "BOTTOM")
+                    or (prev == "NUMBER" and len(out) >= 2 and out[-2].type in ("TOP", "BOTTOM"))
+                )
             ):
                 t = Tok("METRIC", t.text, self.records_tail[t.text], t.start)
             out.append(t)

@@ -23,7 +23,9 @@ def _quote(words: Sequence[str]) -> str:
 
 
 def empty() -> Invalid:
-    return Invalid("The question is empty. Ask for a KPI, for example: " + EXAMPLES[0] + ".", EXAMPLES)
+    return Invalid(
+        "The question is empty. Ask for a KPI, for example: " + EXAMPLES[0] + ".", EXAMPLES
+    )
 
 
 def too_long(length: int, limit: int) -> Invalid:
@@ -49,36 +51,39 @@ def unknown_word(word: str, suggestions: Sequence[str]) -> UnknownWord:
             f'I don\'t know "{word}". Ask with a KPI, a dimension or a value from the data, '
             f"for example: {EXAMPLES[0]}."
         )
-    return UnknownWord(text, suggestions, word=word)
+    return UnknownWord(text, tuple(suggestions), word=word)
 
 
 def unknown_kpi(word: str, suggestions: Sequence[str]) -> UnknownWord:
     closest = f" The closest KPIs are {_quote(list(suggestions))}." if suggestions else ""
     return UnknownWord(
         f'I don\'t know the KPI "{word}".{closest} `kpibot kpis` lists every KPI.',
-        suggestions,
+        tuple(suggestions),
         word=word,
     )
 
 
 def unknown_value(word: str, dimension: str, suggestions: Sequence[str]) -> UnknownWord:
     hint = f" Did you mean {_quote(list(suggestions))}?" if suggestions else ""
-    return UnknownWord(f'No {dimension} is called "{word}" in the data.{hint}', suggestions, word=word)
+    return UnknownWord(
+        f'No {dimension} is called "{word}" in the data.{hint}', tuple(suggestions), word=word
+    )
 
 
 def ambiguous(word: str, choices: Sequence[str], rewritten: Sequence[str]) -> Ambiguous:
     return Ambiguous(
-        f'"{word}" could be {_quote(list(choices))}. Which one do you mean?', rewritten
+        f'"{word}" could be {_quote(list(choices))}. Which one do you mean?', tuple(rewritten)
     )
 
 
 def unsupported(kind: str, word: str, suggestions: Sequence[str]) -> Unsupported:
     why = {
         "forecast": f'I report what happened; I cannot forecast ("{word}").',
-        "why": f'I show numbers but cannot tell causes ("{word}"); break the KPI down to look for one.',
+        "why": f'I show numbers but cannot tell causes ("{word}"); '
+        "break the KPI down to look for one.",
         "edit": f'I only read Salesforce data; I cannot change records ("{word}").',
     }[kind]
-    return Unsupported(why + " You could ask:", suggestions)
+    return Unsupported(why + " You could ask:", tuple(suggestions))
 
 
 def cannot_read(word: str, before: str) -> Invalid:
@@ -99,9 +104,7 @@ def incomplete(before: str) -> Invalid:
 
 
 def two_of(what: str, first: str, second: str) -> Invalid:
-    return Invalid(
-        f'The question names two {what}s ("{first}" and "{second}"); keep one.', ()
-    )
+    return Invalid(f'The question names two {what}s ("{first}" and "{second}"); keep one.', ())
 
 
 def top_and_bottom() -> Invalid:
@@ -110,8 +113,7 @@ def top_and_bottom() -> Invalid:
 
 def too_many_groupings(names: Sequence[str]) -> Invalid:
     return Invalid(
-        f"The question groups by {_quote(list(names))}; I group by at most two things. "
-        "Drop one.",
+        f"The question groups by {_quote(list(names))}; I group by at most two things. Drop one.",
         (),
     )
 
@@ -131,9 +133,7 @@ def dashboard_with_metrics(dashboard: str) -> Invalid:
 
 
 def contradictory_filter(dimension: str, value: str) -> Invalid:
-    return Invalid(
-        f'The question both keeps and excludes {dimension} "{value}"; keep one.', ()
-    )
+    return Invalid(f'The question both keeps and excludes {dimension} "{value}"; keep one.', ())
 
 
 def bad_number(word: str) -> Invalid:

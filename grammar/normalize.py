@@ -14,8 +14,21 @@ import unicodedata
 # Longest accepted question: a keyword question is a line, not an essay; beyond this we say so.
 MAX_LENGTH = 400
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "『": '"', "』": '"',
-                         "‘": "'", "’": "'", "、": ",", "。": ".", "～": "~"})
+_QUOTES = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "「": '"',
+        "」": '"',
+        "『": '"',
+        "』": '"',
+        "‘": "'",
+        "’": "'",
+        "、": ",",
+        "。": ".",
+        "～": "~",
+    }
+)
 
 _CJK = (
     (0x3040, 0x30FF),  # kana
@@ -36,8 +49,20 @@ def is_word_char(ch: str) -> bool:
     return ch.isalnum() and not is_cjk(ch)
 
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
-           "七": 7, "八": 8, "九": 9}
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _NUMERAL = "零〇一二两三四五六七八九十百"
 # Chinese numerals only become digits where a number is expected (过去三天, 前五名, 第二季度),
 # so that words such as 一下 or 各次 keep their characters.

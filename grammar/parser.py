@@ -21,8 +21,8 @@ from lark.lexer import Lexer as LarkLexer
 from grammar import messages
 from grammar.build import build
 from grammar.lexer import Lexer, Tok
-from grammar.vocabulary import Meaning, Vocabulary, keyword_table
 from grammar.normalize import normalize
+from grammar.vocabulary import Meaning, Vocabulary, keyword_table
 from metrics.catalog import Catalog
 from metrics.errors import UnknownWord
 from metrics.query import Parsed
@@ -67,7 +67,9 @@ class Parser:
                 if m.type == "UNSUPPORTED":
                     metrics = [Tok("METRIC", "", x.name) for x in found if x.type == "METRIC"]
                     raise messages.unsupported(
-                        str(m.name), _phrase(m, normalize(text)), self._alternatives(str(m.name), metrics)
+                        str(m.name),
+                        _phrase(m, normalize(text)),
+                        self._alternatives(str(m.name), metrics),
                     ) from None
             raise
         if not lexed.text:
@@ -75,7 +77,9 @@ class Parser:
         toks = lexed.tokens
         for t in toks:
             if t.type == "UNSUPPORTED":
-                raise messages.unsupported(str(t.value), t.text, self._alternatives(str(t.value), toks))
+                raise messages.unsupported(
+                    str(t.value), t.text, self._alternatives(str(t.value), toks)
+                )
         if not toks:
             raise messages.no_metric(messages.EXAMPLES[0])
         stream = [Token(t.type, t.text or t.type.lower(), start_pos=k) for k, t in enumerate(toks)]

@@ -52,7 +52,8 @@ class Trie:
     def longest(self, s: str, i: int) -> tuple[int, list[Meaning]]:
         """End and meanings of the longest phrase starting at ``i`` that ends on a word boundary
         (a Latin word is never cut: ``rep`` does not match inside ``report``)."""
-        node, best_end, best = self.root, i, []
+        node: Any = self.root
+        best_end, best = i, []
         j, n = i, len(s)
         while j < n:
             node = node.get(s[j])
@@ -64,6 +65,8 @@ class Trie:
         return best_end, best
 
 
+# A first word shared by more values than this is too common to name a value by.
+_MAX_ALIAS_SHARE = 5
 # Typos are never corrected into filler or context-only words: "form" is not "from".
 _NOT_CORRECTED_TO = {"IGNORE", "UNSUPPORTED", "FROM", "AND", "TO", "EQ_WEAK", "IN", "NUMBER"}
 
@@ -167,6 +170,8 @@ class Vocabulary:
             if " " in p and len(first) >= 3 and first.isalpha() and first not in exact:
                 aliases.setdefault(first, []).append(v)
         for first, vs in aliases.items():
+            if len(vs) > _MAX_ALIAS_SHARE:
+                continue  # "account" for Account 0001 Holdings… names no one
             for v in vs:
                 m = Meaning("value", "VALUE", v, dim, alias=True)
                 trie.add(first, m)

@@ -10,7 +10,16 @@ from typing import Any
 
 import yaml
 
-from metrics.query import Comparison, Correction, Filter, MetricFilter, Query, Ranking, Sort, WindowSpec
+from metrics.query import (
+    Comparison,
+    Correction,
+    Filter,
+    MetricFilter,
+    Query,
+    Ranking,
+    Sort,
+    WindowSpec,
+)
 
 CORPUS = Path(__file__).parent / "corpus" / "questions.yaml"
 
@@ -35,8 +44,13 @@ def window(d: dict[str, Any] | None) -> WindowSpec | None:
     if d is None:
         return None
     return WindowSpec(
-        kind=d["kind"], n=d.get("n"), unit=d.get("unit"), year=d.get("year"),
-        number=d.get("number"), start=_date(d.get("start")), end=_date(d.get("end")),
+        kind=d["kind"],
+        n=d.get("n"),
+        unit=d.get("unit"),
+        year=d.get("year"),
+        number=d.get("number"),
+        start=_date(d.get("start")),
+        end=_date(d.get("end")),
     )
 
 
@@ -58,7 +72,9 @@ def query(d: dict[str, Any]) -> Query:
         groupings=tuple(d.get("groupings", ())),
         window=window(d.get("window")),
         filters=tuple(Filter(dim, op, tuple(vals)) for dim, op, vals in d.get("filters", ())),
-        metric_filters=tuple(MetricFilter(m, op, float(v)) for m, op, v in d.get("metric_filters", ())),
+        metric_filters=tuple(
+            MetricFilter(m, op, float(v)) for m, op, v in d.get("metric_filters", ())
+        ),
         ranking=Ranking(*ranking) if ranking else None,
         sort=Sort(sort[0], sort[1]) if sort else None,
         comparison=comparison(d.get("comparison")),

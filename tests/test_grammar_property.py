@@ -20,7 +20,21 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 # Characters the parser treats specially, so that random text reaches its corners.
 ALPHABET = st.sampled_from(
     list("abcdefghijklmnopqrstuvwxyz0123456789 -,()\"'=<>!?.%/:;年月日天周季度按每各前后的包含为不")
-    + ["\x00", "\x1b", "\u200b", "\ufeff", "\U0001f600", "\ud7ff", "（", "，", "“", "”", "Ⅻ", "ｑ", "２"]
+    + [
+        "\x00",
+        "\x1b",
+        "\u200b",
+        "\ufeff",
+        "\U0001f600",
+        "\ud7ff",
+        "（",
+        "，",
+        "“",
+        "”",
+        "Ⅻ",
+        "ｑ",
+        "２",
+    ]
 )
 
 
@@ -81,8 +95,8 @@ def test_mutated_corpus_questions(text: str) -> None:
         "\x00\x01\x02",
         "SELECT * FROM leads; DROP TABLE leads; --",
         "calls' OR '1'='1",
-        "rep = \"",
-        "\"\"\"",
+        'rep = "',
+        '"""',
         "((((",
         "calls top 99999999999999999999",
         "calls last 1e309 days",
