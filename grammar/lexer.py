@@ -192,7 +192,7 @@ class Lexer:
                     merged.setdefault(k, []).extend(v)
             hit = closest(inner, merged)
             if hit is None:
-                sugg = suggest(inner, [merged])
+                sugg = closest_names(inner, merged)
                 raise messages.unknown_value(inner, dim or "value", sugg)
             found = hit[1]
             out.corrections.append(Correction(inner, found[0].name or inner, _what(found[0])))
@@ -294,7 +294,7 @@ class Lexer:
     def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
-            raise messages.unknown_value(word, dim, suggest(word, [v.value_pools[dim]]))
+            raise messages.unknown_value(word, dim, closest_names(word, v.value_pools[dim]))
         if after_by:
             raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
         if not any(m.type == "METRIC" for m in self.scan(s)):

@@ -16,10 +16,28 @@ EXAMPLES = (
 )
 
 
-def _quote(words: Sequence[str]) -> str:
+def _quote(words: Sequence[str], conj: str = "or") -> str:
     if len(words) == 1:
         return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+    return ", ".join(words[:-1]) + f" {conj} " + words[-1]
+
+
+# What a grammar token type is called in a message ("it needs a date next").
+_EXPECTED = {
+    "DIMENSION": "a dimension (rep, lead source, weekday…)",
+    "UNIT": "a time unit (days, weeks, months…)",
+    "NUMBER": "a number",
+    "DATE": "a date (2024-05-01)",
+    "VALUE": "a value from the data",
+    "RPAR": 'a closing ")"',
+    "METRIC": "a KPI",
+    "DIRECTION": "asc or desc",
+}
+
+
+def _needs(expected: Sequence[str]) -> str:
+    words = [text for e, text in _EXPECTED.items() if e in expected]
+    return _quote(words) if 0 < len(words) <= 3 else "more words"
 
 
 def empty() -> Invalid:
@@ -64,7 +82,7 @@ def unknown_kpi(word: str, suggestions: Sequence[str]) -> UnknownWord:
 
 
 def unknown_value(word: str, dimension: str, suggestions: Sequence[str]) -> UnknownWord:
-    hint = f" Did you mean {_quote(list(suggestions))}?" if suggestions else ""
+    hint = f" The closest are {_quote(list(suggestions))}." if suggestions else ""
     return UnknownWord(
         f'No {dimension} is called "{word}" in the data.{hint}', tuple(suggestions), word=word
     )
@@ -86,20 +104,20 @@ def unsupported(kind: str, word: str, suggestions: Sequence[str]) -> Unsupported
     return Unsupported(why + " You could ask:", tuple(suggestions))
 
 
-def cannot_read(word: str, before: str) -> Invalid:
+def cannot_read(word: str, before: str, expected: Sequence[str] = ()) -> Invalid:
     where = f' after "{before}"' if before else " at the start"
+    need = _needs(expected)
+    need = f" Expected {need} there." if need != "more words" else ""
     return Invalid(
-        f'I cannot read "{word}"{where}. Write the question as KPIs, then "by" a dimension, '
-        f"then a window, for example: {EXAMPLES[0]}.",
+        f'I cannot read "{word}"{where}.{need} Write the question as KPIs, then "by" a '
+        f"dimension, then a window, for example: {EXAMPLES[0]}.",
         EXAMPLES,
     )
 
 
-def incomplete(before: str) -> Invalid:
+def incomplete(before: str, expected: Sequence[str]) -> Invalid:
     return Invalid(
-        f'The question stops after "{before}": it needs what comes next (a dimension after '
-        f'"by", a date after "since", a number after "last").',
-        EXAMPLES,
+        f'The question stops after "{before}": it needs {_needs(expected)} next.', EXAMPLES
     )
 
 
@@ -113,7 +131,8 @@ def top_and_bottom() -> Invalid:
 
 def too_many_groupings(names: Sequence[str]) -> Invalid:
     return Invalid(
-        f"The question groups by {_quote(list(names))}; I group by at most two things. Drop one.",
+        f"The question groups by {_quote(list(names), 'and')}; I group by at most two things. "
+        "Drop one.",
         (),
     )
 

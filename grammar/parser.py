@@ -96,9 +96,9 @@ class Parser:
         tok = e.token
         k = tok.start_pos if isinstance(tok.start_pos, int) else len(toks) - 1
         if tok.type == "$END":
-            return messages.incomplete(_typed(toks[-1]))
+            return messages.incomplete(_typed(toks[-1]), sorted(e.expected))
         before = _typed(toks[k - 1]) if k >= 1 else ""
-        return messages.cannot_read(_typed(toks[k]), before)
+        return messages.cannot_read(_typed(toks[k]), before, sorted(e.expected))
 
     def _alternatives(self, kind: str, toks: list[Tok]) -> list[str]:
         """One to three runnable questions near an unsupported one."""
