@@ -97,7 +97,7 @@ _FORMS: list[tuple[str, re.Pattern[str], _Builder]] = [
         re.compile(r"(?:fy ?)?" + _Y + r"(?:年|财年)?第?([1-4])季度?"),
         lambda m: (int(m[1]), int(m[2])),
     ),
-    ("YEAR", re.compile(r"fy ?" + _Y), lambda m: int(m[1])),
+    ("YEAR", re.compile(r"(?:fy|fiscal year|fiscal) ?" + _Y), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y + r"(?:年|财年)"), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y), lambda m: int(m[1])),
     (

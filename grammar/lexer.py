@@ -324,6 +324,10 @@ class Lexer:
                 continue
             if t.type == "FROM" and nxt != "DATE":
                 continue
+            if t.type == "BY" and nxt == "VALUE":
+                continue  # "calls by alice chen": a filter, not a grouping
+            if t.type == "EQ" and prev == "METRIC" and nxt == "NUMBER":
+                t = Tok("CMP", t.text, "eq", t.start)  # "calls = 50"
             if t.type == "YEAR" and prev in ("TOP", "BOTTOM", "CMP", "LAST", "NEXT", "EQ"):
                 t = Tok("NUMBER", t.text, float(t.value), t.start)
             if (
