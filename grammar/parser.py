@@ -8,6 +8,7 @@ WindowSpec(kind='last', n=31, unit='day', year=None, number=None, start=None, en
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
@@ -131,19 +132,22 @@ def _typed(t: Tok) -> str:
 
 _CACHE: OrderedDict[Any, Parser] = OrderedDict()
 _CACHE_SIZE = 8
+_LOCK = threading.Lock()
 
 
 def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
     """The cached parser of this catalog and these values (rebuilt when either changes)."""
     key = (catalog, tuple((str(k), tuple(map(str, v))) for k, v in values.items()))
-    p = _CACHE.get(key)
-    if p is None:
-        p = Parser(catalog, values)
+    with _LOCK:  # Slack questions arrive on several threads
+        p = _CACHE.get(key)
+        if p is not None:
+            _CACHE.move_to_end(key)
+            return p
+    p = Parser(catalog, values)
+    with _LOCK:
         _CACHE[key] = p
-        if len(_CACHE) > _CACHE_SIZE:
+        while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
     return p
 
 
