@@ -20,7 +20,7 @@ from pathlib import Path
 from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
-from tests.grammar_corpus import load
+from tests.corpus.loader import load
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench_parse:begin -->", "<!-- bench_parse:end -->"

@@ -7,7 +7,7 @@ import pytest
 from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
-from tests.grammar_corpus import Case, load
+from tests.corpus.loader import Case, load
 
 VALUES, CASES = load()
 

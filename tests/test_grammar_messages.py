@@ -1,5 +1,5 @@
 """What users read when the parser cannot answer: every error message of the corpus and every
-typo correction, as one reviewed file (tests/snapshots/grammar_messages.txt;
+typo correction, as one reviewed file (tests/corpus/messages.txt;
 KPIBOT_UPDATE_SNAPSHOTS=1 rewrites it). A change of wording shows up as a diff."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
-from tests.grammar_corpus import load
+from tests.corpus.loader import load
 
-SNAPSHOT = Path(__file__).parent / "snapshots" / "grammar_messages.txt"
+SNAPSHOT = Path(__file__).parent / "corpus" / "messages.txt"
 
 
 def render() -> str:

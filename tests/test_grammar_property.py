@@ -10,7 +10,7 @@ from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
 from metrics.query import Parsed
-from tests.grammar_corpus import load
+from tests.corpus.loader import load
 
 VALUES, CASES = load()
 QUESTIONS = [c.question for c in CASES if c.question.strip()]

@@ -21,7 +21,7 @@ from metrics.query import (
     WindowSpec,
 )
 
-CORPUS = Path(__file__).parent / "corpus" / "questions.yaml"
+CORPUS = Path(__file__).parent / "questions.yaml"
 
 
 @dataclass(frozen=True)
