@@ -1,0 +1,400 @@
+"""Parse tree (question.lark) → metrics.query.Query, with the checks that need the whole question:
+two windows, top and bottom, bare values of several dimensions, defaults that follow from it.
+
+Each clause kind has one handler in ``_HANDLERS``; handlers fill a mutable ``_Draft`` that is
+frozen into a Query at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, cast
+
+from lark import Token, Tree
+
+from grammar import messages
+from grammar.lexer import Tok
+from grammar.normalize import normalize
+from grammar.vocabulary import Meaning
+from metrics.catalog import Catalog
+from metrics.query import (
+    Comparison,
+    Filter,
+    MetricFilter,
+    Query,
+    Ranking,
+    Sort,
+    Unit,
+    WindowSpec,
+)
+
+
+@dataclass
+class _BareValue:
+    tok: Tok
+    op: str  # "in" | "not_in"
+
+
+@dataclass
+class _Draft:
+    toks: list[Tok]
+    catalog: Catalog
+    text: str
+    metrics: list[str] = field(default_factory=list)
+    groupings: list[str] = field(default_factory=list)
+    windows: list[tuple[str, WindowSpec]] = field(default_factory=list)
+    filters: list[tuple[str, str, tuple[Any, ...]]] = field(default_factory=list)
+    bare: list[_BareValue] = field(default_factory=list)
+    metric_filters: list[MetricFilter] = field(default_factory=list)
+    rankings: list[tuple[str, Ranking]] = field(default_factory=list)
+    ranked_by: str | None = None
+    sorts: list[tuple[str, str | None, bool | None]] = field(default_factory=list)
+    comparisons: list[tuple[str, Comparison]] = field(default_factory=list)
+    charts: list[tuple[str, str]] = field(default_factory=list)
+    dashboards: list[tuple[str, str]] = field(default_factory=list)
+
+    def tok(self, t: Any) -> Tok:
+        """Our token behind a Lark token (its start_pos is the index in our token list)."""
+        assert isinstance(t, Token)
+        return self.toks[t.start_pos or 0]
+
+    def add_metric(self, name: str) -> None:
+        if name not in self.metrics:
+            self.metrics.append(name)
+
+    def add_grouping(self, name: str) -> None:
+        if name not in self.groupings:
+            self.groupings.append(name)
+
+
+def _text(node: Tree | Token) -> str:
+    if isinstance(node, Token):
+        return str(node)
+    return " ".join(_text(c) for c in node.children if c is not None)
+
+
+# ---- numbers and windows --------------------------------------------------------------------
+
+
+def _count(d: _Draft, t: Any) -> int:
+    v = d.tok(t).value
+    if not isinstance(v, float) or v != int(v) or v < 1 or v > 100_000:
+        raise messages.bad_number(str(t))
+    return int(v)
+
+
+def _unit(d: _Draft, t: Any) -> Unit:
+    return cast(Unit, str(d.tok(t).value))  # keywords.yaml's unit payloads are Unit names
+
+
+def _date(d: _Draft, t: Any) -> date:
+    v = d.tok(t).value
+    assert isinstance(v, date)
+    return v
+
+
+def _window(d: _Draft, w: Tree) -> WindowSpec:
+    k, c = w.data, w.children
+    if k in ("today", "yesterday"):
+        return WindowSpec(k)  # type: ignore[arg-type]
+    if k == "all_time":
+        return WindowSpec("all")
+    if k in ("last_n", "next_n"):
+        return WindowSpec(
+            "last" if k == "last_n" else "next", n=_count(d, c[1]), unit=_unit(d, c[2])
+        )
+    if k in ("previous", "this", "next"):
+        return WindowSpec(k, unit=_unit(d, c[-1]))  # type: ignore[arg-type]
+    if k == "year":
+        return WindowSpec("year", year=d.tok(c[0]).value)
+    if k in ("quarter", "month"):
+        year, number = d.tok(c[0]).value
+        if k == "month" and not 1 <= number <= 12:
+            raise messages.bad_date(str(c[0]))
+        return WindowSpec(k, year=year, number=number)  # type: ignore[arg-type]
+    dates = [_date(d, x) for x in c if isinstance(x, Token) and x.type == "DATE"]
+    if k in ("since", "after"):
+        return WindowSpec(k, start=dates[0])  # type: ignore[arg-type]
+    if k == "before":
+        return WindowSpec("before", end=dates[0])
+    if k == "one_day":
+        return WindowSpec("between", start=dates[0], end=dates[0])
+    start, end = dates
+    if end < start:
+        raise messages.range_reversed(start.isoformat(), end.isoformat())
+    return WindowSpec("between", start=start, end=end)
+
+
+# ---- clause handlers ------------------------------------------------------------------------
+
+
+def _metric(d: _Draft, node: Tree) -> None:
+    d.add_metric(str(d.tok(node.children[-1]).value))
+
+
+def _metric_filter(d: _Draft, node: Tree) -> None:
+    m, op, num = node.children
+    value = d.tok(num).value
+    d.metric_filters.append(MetricFilter(str(d.tok(m).value), d.tok(op).value, float(value)))
+
+
+def _grouping(d: _Draft, node: Tree) -> None:
+    d.add_grouping(str(d.tok(node.children[-1]).value))
+
+
+def _values(d: _Draft, node: Tree) -> list[Tok]:
+    return [d.tok(t) for t in node.children if isinstance(t, Token) and t.type == "VALUE"]
+
+
+def _filter(d: _Draft, node: Tree) -> None:
+    c = node.children
+    op = "in" if node.data == "keep" else "not_in"
+    if node.data == "cmp_filter":
+        dim, cmp, num = c
+        d.filters.append((str(d.tok(dim).value), d.tok(cmp).value, (float(d.tok(num).value),)))
+        return
+    if isinstance(c[0], Token) and c[0].type == "VALUE":
+        d.bare.append(_BareValue(d.tok(c[0]), op))
+        return
+    values_node = c[-1]
+    assert isinstance(values_node, Tree)
+    if isinstance(c[0], Token) and c[0].type == "DIMENSION":
+        dim = str(d.tok(c[0]).value)
+        stored: list[Any] = []
+        for v in _values(d, values_node):
+            ms = [m for m in v.value if m.dim == dim]
+            if not ms:
+                raise messages.unknown_value(v.text, dim, [])
+            stored.append(ms[0].name)
+        d.filters.append((dim, op, tuple(stored)))
+    else:
+        d.bare += [_BareValue(v, op) for v in _values(d, values_node)]
+
+
+def _ranking(d: _Draft, node: Tree) -> None:
+    if node.data == "ranked_by":
+        d.ranked_by = str(d.tok(node.children[-1]).value)
+        return
+    n = _count(d, node.children[1]) if len(node.children) > 1 else 10
+    d.rankings.append((_text(node), Ranking(node.data, n)))  # type: ignore[arg-type]
+
+
+def _sort(d: _Draft, node: Tree) -> None:
+    c = node.children
+    direction = next(
+        (d.tok(t).value for t in c if isinstance(t, Token) and t.type == "DIRECTION"), None
+    )
+    desc = None if direction is None else direction == "desc"
+    key_tok = None
+    for x in c:
+        if isinstance(x, Tree) and x.data == "sort_key":
+            key_tok = d.tok(x.children[0])
+        elif isinstance(x, Token) and x.type == "METRIC":
+            key_tok = d.tok(x)
+    key: str | None = None
+    if key_tok is not None:
+        key = str(key_tok.value)
+        if key_tok.type == "METRIC":
+            d.add_metric(key)
+        elif node.data == "by_direction":
+            # "calls by rep descending": group by rep, order by the KPI.
+            d.add_grouping(key)
+            key = None
+        else:
+            d.add_grouping(key)
+    d.sorts.append((_text(node), key, desc))
+
+
+def _comparison(d: _Draft, node: Tree) -> None:
+    if node.data == "compare":
+        kind = d.tok(node.children[0]).value
+        d.comparisons.append((_text(node), Comparison(kind)))
+    else:
+        w = node.children[-1]
+        assert isinstance(w, Tree)
+        d.comparisons.append((_text(node), Comparison("window", _window(d, w))))
+
+
+def _chart(d: _Draft, node: Tree) -> None:
+    d.charts.append((_text(node), str(d.tok(node.children[0]).value)))
+
+
+def _dashboard(d: _Draft, node: Tree) -> None:
+    d.dashboards.append((_text(node), str(d.tok(node.children[0]).value)))
+
+
+_WINDOW_KINDS = {
+    "today",
+    "yesterday",
+    "all_time",
+    "last_n",
+    "previous",
+    "this",
+    "next_n",
+    "next",
+    "year",
+    "quarter",
+    "month",
+    "since",
+    "after",
+    "before",
+    "between",
+    "one_day",
+}
+_HANDLERS: dict[str, Callable[[_Draft, Tree], None]] = {
+    "metric": _metric,
+    "metric_filter": _metric_filter,
+    "grouping": _grouping,
+    "keep": _filter,
+    "drop": _filter,
+    "cmp_filter": _filter,
+    "compare": _comparison,
+    "versus": _comparison,
+    "top": _ranking,
+    "bottom": _ranking,
+    "ranked_by": _ranking,
+    "sort_by": _sort,
+    "sort_direction": _sort,
+    "by_direction": _sort,
+    "metric_direction": _sort,
+    "chart": _chart,
+    "dashboard": _dashboard,
+}
+
+
+def _clause(d: _Draft, node: Tree) -> None:
+    if node.data in _WINDOW_KINDS:
+        d.windows.append((_text(node), _window(d, node)))
+    else:
+        _HANDLERS[node.data](d, node)
+
+
+# ---- the whole question ---------------------------------------------------------------------
+
+
+def _implied_groupings(d: _Draft) -> None:
+    """``follow-up rate by attempt`` is grouped by contact attempt: a KPI named "X by Y", Y a
+    dimension word, brings grouping Y."""
+    cat = d.catalog
+    for name in d.metrics:
+        if " by " not in name:
+            continue
+        tail = normalize(name.rsplit(" by ", 1)[1])
+        for dim in cat.dimensions:
+            if any(normalize(w) == tail for w in dim.words) and dim.name not in d.groupings:
+                d.groupings.insert(0, dim.name)
+
+
+def _settle_bare(d: _Draft) -> None:
+    """A bare value filters on the dimension whose data holds it; when several do, keep those
+    every asked KPI can be filtered by, and ask when that still leaves more than one."""
+    cat = d.catalog
+    allowed: set[str] | None = None
+    for name in d.metrics:
+        if cat.has_metric(name):
+            dims = set(cat.metric(name).dimensions)
+            allowed = dims if allowed is None else allowed & dims
+    for b in d.bare:
+        ms: list[Meaning] = list(b.tok.value)
+        if allowed is not None and len({m.dim for m in ms}) > 1:
+            fit = [m for m in ms if m.dim in allowed]
+            ms = fit or ms
+        if len(ms) > 1:
+            start, typed = b.tok.start, b.tok.text
+            choices = [f"{m.name} ({m.dim})" for m in ms]
+            rewritten = [
+                d.text[:start] + f'{m.dim} = "{m.name}"' + d.text[start + len(typed) :] for m in ms
+            ]
+            raise messages.ambiguous(typed, choices, rewritten)
+        m = ms[0]
+        d.filters.append((str(m.dim), b.op, (m.name,)))
+
+
+def _merge_filters(d: _Draft) -> tuple[Filter, ...]:
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for dim, op, given in d.filters:
+        bucket = merged.setdefault((dim, op), [])
+        bucket += [v for v in given if v not in bucket]
+    for (dim, op), kept in merged.items():
+        if op == "in":
+            for v in kept:
+                if v in merged.get((dim, "not_in"), []):
+                    raise messages.contradictory_filter(dim, str(v))
+    out: list[Filter] = []
+    for (dim, op), vals in merged.items():
+        if op in ("in", "not_in"):
+            out.append(Filter(dim, op, tuple(vals)))  # type: ignore[arg-type]
+        else:
+            out += [Filter(dim, op, (v,)) for v in vals]  # type: ignore[arg-type]
+    return tuple(out)
+
+
+def _one(what: str, items: list[tuple[str, Any]]) -> Any:
+    distinct: list[tuple[str, Any]] = []
+    for text, v in items:
+        if all(v != u for _, u in distinct):
+            distinct.append((text, v))
+    if len(distinct) > 1:
+        raise messages.two_of(what, distinct[0][0], distinct[1][0])
+    return distinct[0][1] if distinct else None
+
+
+def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
+    d = _Draft(toks, catalog, text)
+    for node in tree.children:
+        assert isinstance(node, Tree)
+        _clause(d, node)
+
+    dashboard = _one("dashboard", d.dashboards)
+    if not d.metrics and dashboard is None:
+        for mf in d.metric_filters:
+            d.add_metric(mf.metric)
+    if not d.metrics and dashboard is None:
+        raise messages.no_metric(messages.EXAMPLES[0])
+    _implied_groupings(d)
+    _settle_bare(d)
+    window = _one("window", d.windows)
+    kinds = {r.direction for _, r in d.rankings}
+    if len(kinds) > 1:
+        raise messages.top_and_bottom()
+    ranking = _one("ranking", d.rankings)
+    if ranking is None and any(
+        catalog.has_metric(m) and catalog.metric(m).kind == "records" for m in d.metrics
+    ):
+        ranking = Ranking("top", 10)  # "top deals": the default ten
+    if ranking is not None and d.ranked_by is not None:
+        d.add_metric(d.ranked_by)
+        ranking = Ranking(ranking.direction, ranking.n, d.ranked_by)
+    sort = None
+    raw_sort = _one("sort order", [(t, (k, desc)) for t, k, desc in d.sorts])
+    if raw_sort is not None:
+        key: str | None
+        desc: bool | None
+        key, desc = raw_sort
+        key = key or (d.metrics[0] if d.metrics else None)
+        if key is not None:
+            if desc is None:
+                desc = catalog.metric(key).better == "higher" if catalog.has_metric(key) else False
+            sort = Sort(key, desc)
+    if len(d.groupings) > 2:
+        raise messages.too_many_groupings(d.groupings)
+    comparison = _one("comparison", d.comparisons)
+    chart = _one("chart", d.charts)
+    if dashboard is not None and (
+        d.metrics or d.groupings or ranking or sort or comparison or chart or d.metric_filters
+    ):
+        raise messages.dashboard_with_metrics(dashboard)
+    return Query(
+        metrics=tuple(d.metrics),
+        groupings=tuple(d.groupings),
+        window=window,
+        filters=_merge_filters(d),
+        metric_filters=tuple(d.metric_filters),
+        ranking=ranking,
+        sort=sort,
+        comparison=comparison,
+        chart=chart,
+        dashboard=dashboard,
+    )

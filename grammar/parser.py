@@ -1,0 +1,157 @@
+"""The question parser: text → metrics.query.Parsed, built once per (catalog, values).
+
+>>> from metrics.catalog import load_catalog
+>>> p = Parser(load_catalog(), {"rep": ["Alice Chen"]})
+>>> p.parse("connect rate by weekday last 31 days").query.window
+WindowSpec(kind='last', n=31, unit='day', year=None, number=None, start=None, end=None)
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedInput, UnexpectedToken
+from lark.lexer import Lexer as LarkLexer
+
+from grammar import messages
+from grammar.build import build
+from grammar.lexer import Lexer, Tok
+from grammar.normalize import normalize
+from grammar.vocabulary import Meaning, Vocabulary, keyword_table
+from metrics.catalog import Catalog
+from metrics.errors import UnknownWord
+from metrics.query import Parsed
+
+
+class _Tokens(LarkLexer):
+    """Hands our typed tokens to Lark unchanged (Lark's own lexers read characters)."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, data: Any) -> Iterator[Token]:  # type: ignore[override]
+        return iter(data)
+
+
+@cache
+def _lark() -> Lark:
+    text = resources.files("grammar").joinpath("question.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", lexer=_Tokens)
+
+
+class Parser:
+    """A parser for one catalog and one set of data values; ``parse`` is the hot path."""
+
+    def __init__(self, catalog: Catalog, values: Mapping[str, Sequence[str]]):
+        self.catalog = catalog
+        self.vocab = Vocabulary(catalog, values)
+        self.lexer = Lexer(self.vocab)
+        self.lark = _lark()
+
+    def parse(self, text: str) -> Parsed:
+        """Raises only metrics.errors.UserError subclasses, whatever the text."""
+        if not isinstance(text, str):
+            raise messages.empty()
+        try:
+            lexed = self.lexer.lex(text)
+        except UnknownWord:
+            # An unsupported request ("为什么接通率下降") often has other words we do not know;
+            # saying it is unsupported helps more than naming the unknown word.
+            found = self.lexer.scan(normalize(text))
+            for m in found:
+                if m.type == "UNSUPPORTED":
+                    metrics = [Tok("METRIC", "", x.name) for x in found if x.type == "METRIC"]
+                    raise messages.unsupported(
+                        str(m.name),
+                        _phrase(m, normalize(text)),
+                        self._alternatives(str(m.name), metrics),
+                    ) from None
+            raise
+        if not lexed.text:
+            raise messages.empty()
+        toks = lexed.tokens
+        for t in toks:
+            if t.type == "UNSUPPORTED":
+                raise messages.unsupported(
+                    str(t.value), t.text, self._alternatives(str(t.value), toks)
+                )
+        if not toks:
+            raise messages.no_metric(messages.EXAMPLES[0])
+        stream = [Token(t.type, t.text or t.type.lower(), start_pos=k) for k, t in enumerate(toks)]
+        try:
+            tree = self.lark.parse(stream)
+        except UnexpectedToken as e:
+            raise self._syntax_error(e, toks) from None
+        except UnexpectedInput as e:  # any other Lark complaint about the token sequence
+            raise messages.cannot_read(lexed.text, "") from e
+        query = build(tree, toks, self.catalog, lexed.text)
+        return Parsed(query, tuple(lexed.corrections))
+
+    def _syntax_error(self, e: UnexpectedToken, toks: list[Tok]) -> Exception:
+        tok = e.token
+        k = tok.start_pos if isinstance(tok.start_pos, int) else len(toks) - 1
+        if tok.type == "$END":
+            return messages.incomplete(_typed(toks[-1]), sorted(e.expected))
+        before = _typed(toks[k - 1]) if k >= 1 else ""
+        return messages.cannot_read(_typed(toks[k]), before, sorted(e.expected))
+
+    def _alternatives(self, kind: str, toks: list[Tok]) -> list[str]:
+        """One to three runnable questions near an unsupported one."""
+        cat = self.catalog
+        names = [t.value for t in toks if t.type == "METRIC"]
+        metric = next((n for n in names if cat.has_metric(n)), None)
+        if metric is None:
+            metric = "revenue won" if cat.has_metric("revenue won") else cat.metrics[0].name
+        dims = [d for d in cat.metric(metric).dimensions if cat.has_dimension(d)][:2]
+        if kind == "forecast":
+            out = [f"{metric} by month last 12 months", f"{metric} this quarter vs last year"]
+            if cat.has_metric("open pipeline"):
+                out.append("open pipeline next 90 days")
+        elif kind == "why":
+            out = [f"{metric} by {d} last month vs previous period" for d in dims] or [
+                f"{metric} last month vs previous period"
+            ]
+        else:
+            out = [f"{metric} by {d} this quarter" for d in dims[:1]] + [f"{metric} last month"]
+        return out[:3]
+
+
+def _phrase(m: Meaning, text: str) -> str:
+    return next((p for p, k in keyword_table() if k == m and p in text), m.name or "")
+
+
+def _typed(t: Tok) -> str:
+    return t.text or t.type.lower()
+
+
+_CACHE: OrderedDict[Any, Parser] = OrderedDict()
+_CACHE_SIZE = 8
+_LOCK = threading.Lock()
+
+
+def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
+    """The cached parser of this catalog and these values (rebuilt when either changes)."""
+    key = (catalog, tuple((str(k), tuple(map(str, v))) for k, v in values.items()))
+    with _LOCK:  # Slack questions arrive on several threads
+        p = _CACHE.get(key)
+        if p is not None:
+            _CACHE.move_to_end(key)
+            return p
+    p = Parser(catalog, values)
+    with _LOCK:
+        _CACHE[key] = p
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return p
+
+
+def parse(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parsed:
+    """Parse one question. ``values`` maps a dimension name to its stored values (from the data:
+    metrics.values.load_values); filter values in the question are matched against them."""
+    return parser_for(catalog, values).parse(text)

@@ -1,0 +1,181 @@
+"""Every phrase the parser knows, with what it means: built from the catalog, the data and
+keywords.yaml, once per (catalog, values).
+
+Phrases live in a character trie so that the lexer finds the longest phrase at any position,
+with or without spaces (Chinese). A phrase may mean several things (``jordan``: a rep and an
+account); the lexer decides with the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from grammar.normalize import is_cjk, is_word_char, normalize
+from metrics.catalog import GRAINS, Catalog
+
+MeaningKind = str  # "metric" | "dimension" | "value" | "keyword"
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a phrase stands for. ``type`` is the grammar's token type (METRIC, DIMENSION, VALUE,
+    BY, UNIT…); ``name`` the canonical catalog name, the stored value or the keyword's payload."""
+
+    kind: MeaningKind
+    type: str
+    name: str | None = None
+    dim: str | None = None  # for values: the dimension whose data holds it
+    alias: bool = False  # a value named by its first word only ("alice" for Alice Chen)
+
+
+_END = ""  # trie key of the meanings of the phrase ending here
+
+
+class Trie:
+    def __init__(self) -> None:
+        self.root: dict[str, Any] = {}
+
+    def add(self, phrase: str, meaning: Meaning) -> None:
+        node = self.root
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        bucket = node.setdefault(_END, [])
+        if meaning not in bucket:
+            bucket.append(meaning)
+
+    def longest(self, s: str, i: int) -> tuple[int, list[Meaning]]:
+        """End and meanings of the longest phrase starting at ``i`` that ends on a word boundary
+        (a Latin word is never cut: ``rep`` does not match inside ``report``)."""
+        node: Any = self.root
+        best_end, best = i, []
+        j, n = i, len(s)
+        while j < n:
+            node = node.get(s[j])
+            if node is None:
+                break
+            j += 1
+            if _END in node and (j == n or not (is_word_char(s[j - 1]) and is_word_char(s[j]))):
+                best_end, best = j, node[_END]
+        return best_end, best
+
+
+# A first word shared by more values than this is too common to name a value by.
+_MAX_ALIAS_SHARE = 5
+# Typos are never corrected into filler or context-only words: "form" is not "from".
+_NOT_CORRECTED_TO = {"IGNORE", "UNSUPPORTED", "FROM", "AND", "TO", "EQ_WEAK", "IN", "NUMBER"}
+
+
+@cache
+def keyword_table() -> tuple[tuple[str, Meaning], ...]:
+    """(phrase, meaning) for every phrase of keywords.yaml."""
+    text = resources.files("grammar").joinpath("keywords.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    out: list[tuple[str, Meaning]] = []
+
+    def phrases(items: list[Any]) -> list[str]:
+        # YAML reads on/off/yes/no as booleans: such a phrase must be quoted in the file.
+        bad = [p for p in items if not isinstance(p, (str, int))]
+        if bad:
+            raise ValueError(f"keywords.yaml: quote {bad!r}")
+        return [normalize(str(p)) for p in items]
+
+    for section, body in data.items():
+        ttype = {"previous_period": "PREV_PERIOD"}.get(section, section.upper())
+        if isinstance(body, dict):
+            for payload, items in body.items():
+                out += [(p, Meaning("keyword", ttype, str(payload))) for p in phrases(items)]
+        else:
+            out += [(p, Meaning("keyword", ttype)) for p in phrases(body)]
+    return tuple(out)
+
+
+def _has_letter(s: str) -> bool:
+    return any(c.isalpha() or is_cjk(c) for c in s)
+
+
+class Vocabulary:
+    """The phrase tables of one catalog and one set of data values."""
+
+    def __init__(self, catalog: Catalog, values: Mapping[str, Sequence[str]]):
+        self.catalog = catalog
+        self.trie = Trie()
+        self.value_tries: dict[str, Trie] = {}
+        # Fuzzy pools: normalized phrase → meanings, for typo correction and suggestions.
+        self.pool: dict[str, list[Meaning]] = {}
+        self.metric_pool: dict[str, list[Meaning]] = {}
+        self.dimension_pool: dict[str, list[Meaning]] = {}
+        self.value_pools: dict[str, dict[str, list[Meaning]]] = {}
+        # Canonical values per dimension, normalized → stored (first one wins).
+        self.stored: dict[str, dict[str, str]] = {}
+
+        keyword_phrases: dict[str, Meaning] = {}
+        for phrase, m in keyword_table():
+            keyword_phrases.setdefault(phrase, m)
+            self._add(phrase, m, fuzzy=len(phrase) >= 4 and m.type not in _NOT_CORRECTED_TO)
+        for metric in catalog.metrics:
+            m = Meaning("metric", "METRIC", metric.name)
+            for w in metric.words:
+                p = normalize(w)
+                self._add(p, m)
+                self.metric_pool.setdefault(p, []).append(m)
+        for dim in catalog.dimensions:
+            m = Meaning("dimension", "DIMENSION", dim.name)
+            for w in dim.words:
+                p = normalize(w)
+                km = keyword_phrases.get(p)
+                # "month" is a unit word (last 3 months) and the month grain; the grammar reads a
+                # bare UNIT as the grain, so the keyword meaning is enough.
+                if km is not None and km.type == "UNIT" and dim.name in GRAINS:
+                    continue
+                self._add(p, m)
+                self.dimension_pool.setdefault(p, []).append(m)
+        for dim_name, stored_values in values.items():
+            self._add_values(str(dim_name), stored_values)
+
+    def _add(self, phrase: str, m: Meaning, fuzzy: bool = True) -> None:
+        if not phrase:
+            return
+        self.trie.add(phrase, m)
+        if fuzzy:
+            self.pool.setdefault(phrase, []).append(m)
+
+    def _add_values(self, dim: str, stored_values: Iterable[str]) -> None:
+        trie = self.value_tries.setdefault(dim, Trie())
+        pool = self.value_pools.setdefault(dim, {})
+        stored = self.stored.setdefault(dim, {})
+        exact: dict[str, str] = {}
+        for raw in stored_values:
+            if raw is None:
+                continue
+            v = str(raw)  # kept as stored: the compiler matches it trimmed, case-insensitively
+            p = normalize(v)
+            if not p or p in exact:
+                continue
+            exact[p] = v
+        aliases: dict[str, list[str]] = {}
+        for p, v in exact.items():
+            m = Meaning("value", "VALUE", v, dim)
+            stored[p] = v
+            trie.add(p, m)
+            pool.setdefault(p, []).append(m)
+            if _has_letter(p):
+                self._add(p, m)
+            first = p.split(" ", 1)[0]
+            if " " in p and len(first) >= 3 and first.isalpha() and first not in exact:
+                aliases.setdefault(first, []).append(v)
+        for first, vs in aliases.items():
+            if len(vs) > _MAX_ALIAS_SHARE:
+                continue  # "account" for Account 0001 Holdings… names no one
+            for v in vs:
+                m = Meaning("value", "VALUE", v, dim, alias=True)
+                trie.add(first, m)
+                self.trie.add(first, m)
+
+    def dimension_words(self, name: str) -> tuple[str, ...]:
+        return self.catalog.dimension(name).words if self.catalog.has_dimension(name) else (name,)

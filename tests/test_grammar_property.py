@@ -1,0 +1,111 @@
+"""Whatever the text, the parser answers with a Parsed or a UserError, never anything else."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grammar import Parser
+from metrics.catalog import load_catalog
+from metrics.errors import UserError
+from metrics.query import Parsed
+from tests.corpus.loader import load
+
+VALUES, CASES = load()
+QUESTIONS = [c.question for c in CASES if c.question.strip()]
+PARSER = Parser(load_catalog(), VALUES)
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Characters the parser treats specially, so that random text reaches its corners.
+ALPHABET = st.sampled_from(
+    list("abcdefghijklmnopqrstuvwxyz0123456789 -,()\"'=<>!?.%/:;年月日天周季度按每各前后的包含为不")
+    + [
+        "\x00",
+        "\x1b",
+        "\u200b",
+        "\ufeff",
+        "\U0001f600",
+        "\ud7ff",
+        "（",
+        "，",
+        "“",
+        "”",
+        "Ⅻ",
+        "ｑ",
+        "２",
+    ]
+)
+
+
+def check(text: str) -> None:
+    try:
+        result = PARSER.parse(text)
+    except UserError as e:
+        assert e.message and isinstance(e.suggestions, tuple)
+        return
+    assert isinstance(result, Parsed)
+
+
+@SETTINGS
+@given(st.text(max_size=120))
+def test_any_unicode_text(text: str) -> None:
+    check(text)
+
+
+@SETTINGS
+@given(st.text(alphabet=ALPHABET, max_size=80))
+def test_text_of_meaningful_characters(text: str) -> None:
+    check(text)
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> str:
+    q = draw(st.sampled_from(QUESTIONS))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["insert", "delete", "swap", "splice", "repeat", "case"]))
+        pos = draw(st.integers(0, len(q)))
+        if op == "insert":
+            q = q[:pos] + draw(ALPHABET) + q[pos:]
+        elif op == "delete" and q:
+            q = q[:pos] + q[pos + 1 :]
+        elif op == "swap" and len(q) > pos + 1:
+            q = q[:pos] + q[pos + 1] + q[pos] + q[pos + 2 :]
+        elif op == "splice":
+            other = draw(st.sampled_from(QUESTIONS))
+            q = q[:pos] + " " + other
+        elif op == "repeat":
+            q = q + " " + q
+        elif op == "case":
+            q = q.upper()
+    return q
+
+
+@SETTINGS
+@given(mutated())
+def test_mutated_corpus_questions(text: str) -> None:
+    check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "calls " * 500,
+        "x" * 10_000,
+        "\x00\x01\x02",
+        "SELECT * FROM leads; DROP TABLE leads; --",
+        "calls' OR '1'='1",
+        'rep = "',
+        '"""',
+        "((((",
+        "calls top 99999999999999999999",
+        "calls last 1e309 days",
+        "calls 2024-13",
+        "calls 9999-99-99",
+        "calls amount > 1,000,000,000,000,000",
+        "按" * 100,
+        "\ud800",
+    ],
+)
+def test_hostile_text(text: str) -> None:
+    check(text)
