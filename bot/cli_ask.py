@@ -30,6 +30,7 @@ MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in wor
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
     app.command("dashboard")(dashboard)
+    app.command("kpis")(kpis)
 
 
 def _backend(cfg: AppConfig) -> Any:
@@ -176,3 +177,21 @@ def dashboard(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(reply.chart_png)
     typer.echo(f"{reply.dashboard} dashboard written to {out}")
+
+
+def kpis(config: ConfigOpt = None) -> None:
+    """List every KPI and dimension you can ask about, with their other names."""
+    from bot.text import render_table
+    from metrics.catalog import load_catalog
+    from metrics.errors import ConfigError
+
+    cfg = load_config(config, None)
+    try:
+        cat = load_catalog(cfg.catalog_path)
+    except ConfigError as e:
+        fail(str(e))
+    rows = [[m.name, m.format, ", ".join((*m.synonyms[:4], *m.zh[:3]))] for m in cat.metrics]
+    typer.echo(render_table(["KPI", "shown as", "also"], rows))
+    typer.echo("")
+    dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
+    typer.echo(render_table(["dimension", "kind", "also"], dims))
