@@ -1,9 +1,126 @@
-"""kpibot subcommands: tour."""
+"""`kpibot demo-tour` (what `make demo` runs): the demo org, questions answered, dashboards drawn.
+
+It shows the main job end to end on the built-in demo org, then says how to connect Slack.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+
+# (question, write its chart?) — English, Chinese and mixed, as reps type them.
+QUESTIONS: tuple[tuple[str, bool], ...] = (
+    ("connect rate by weekday last 31 days", True),
+    ("outbound calls and demos last 31 days vs previous period", False),
+    ("average deal size and deals won by lead source last 12 months", True),
+    ("按销售统计 线索响应时间 跟进率 本季度", True),
+    ("follow-up rate by attempt this year", True),
+    ("top 5 deals last quarter", True),
+    ("入站线索 线索转商机率 赢单率 过去30天", False),
+    ("conect rate by rep last 31 days", False),
+)
+DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("demo-tour")(demo_tour)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "chart"
+
+
+def demo_tour(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the charts and dashboards.")] = Path(
+        "out/demo"
+    ),
+    today: TodayOpt = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Build the demo org, answer example questions, draw the three dashboards."""
+    from bot.backend import RealBackend
+    from bot.text import answer_text
+    from salesforce.demo import DemoSpec, build_demo, default_today
+    from salesforce.snapshot import WriterBusy
+
+    con = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    cfg = load_config(config, db)
+    day = parse_today(today) or default_today(cfg.timezone)
+    con.rule("[bold]1. The demo org")
+    try:
+        summary = build_demo(
+            cfg.db_path, DemoSpec(day, 1.0, cfg.timezone, cfg.fiscal_year_start_month)
+        )
+    except WriterBusy as e:
+        fail(f"{e}; try again when it has finished", 1)
+    con.print(
+        f"Two years of a sales team's Salesforce history ending {day}, built in "
+        f"{summary.seconds:.1f} s into {cfg.db_path}:"
+    )
+    con.print("  " + ", ".join(f"{n:,} {obj}" for obj, n in summary.rows.items()))
+
+    backend = RealBackend(cfg)
+    out.mkdir(parents=True, exist_ok=True)
+    con.rule("[bold]2. Questions, as a rep types them")
+    for question, with_chart in QUESTIONS:
+        con.print(f"\n[bold cyan]$ kpibot ask[/] \"{question}\"")
+        started = time.perf_counter()
+        reply = backend.ask(question, today=day, with_chart=with_chart)
+        took = (time.perf_counter() - started) * 1000
+        if reply.error is not None:
+            con.print(reply.error.message)
+            for s in reply.error.suggestions:
+                con.print(f"  · {s}")
+            continue
+        for c in reply.corrections:
+            con.print(f"note: {c}")
+        assert reply.answer is not None
+        con.print(
+            answer_text(
+                reply.answer,
+                currency=cfg.currency,
+                fiscal_start_month=cfg.fiscal_year_start_month,
+                tz=cfg.tz,
+            ),
+            markup=False,
+        )
+        line = f"({took:.0f} ms"
+        if reply.chart_png:
+            path = out / f"{_slug(question)}.png"
+            path.write_bytes(reply.chart_png)
+            line += f"; chart: {path}"
+        con.print(line + ")", style="dim")
+
+    con.rule("[bold]3. The three dashboards of the source document")
+    for name in DASHBOARDS:
+        started = time.perf_counter()
+        reply = backend.ask(name, today=day)
+        took = (time.perf_counter() - started) * 1000
+        if reply.error is not None or not reply.chart_png:
+            con.print(f"{name}: {reply.error.message if reply.error else 'no image'}")
+            continue
+        path = out / f"{_slug(name)}.png"
+        path.write_bytes(reply.chart_png)
+        con.print(f"{name:<26} → {path}  ({took:.0f} ms)")
+
+    con.rule("[bold]4. Connect your Slack workspace")
+    con.print(
+        "1. `.venv/bin/kpibot manifest --url https://YOUR-HOST` prints the app manifest; paste it at\n"
+        "   api.slack.com/apps → Create New App → From a manifest, then install the app.\n"
+        "2. export SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…   (or SLACK_APP_TOKEN=xapp-… for\n"
+        "   Socket Mode, no public URL needed: `kpibot manifest --socket-mode`)\n"
+        f"3. `.venv/bin/kpibot serve --today {day}` answers on this demo org; mention @kpibot,\n"
+        "   DM it, or type `/kpi connect rate by weekday last 31 days`.\n"
+        "Your own data: `kpibot load EXPORT.zip` (a Data Export) or `kpibot sync` (docs/sync.md).\n"
+        f"Charts and dashboards of this tour are in {out}/.",
+        markup=False,
+    )
