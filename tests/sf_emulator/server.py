@@ -18,6 +18,7 @@ import io
 import itertools
 import json
 import re
+import socket
 import ssl
 import threading
 import time
@@ -196,6 +197,7 @@ class _Server(ThreadingHTTPServer):
     def finish_request(self, request: Any, client_address: Any) -> None:
         # TLS handshake in the connection's own thread, so a slow client never blocks accept().
         try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
             tls = self.emu.ssl.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
             return
@@ -248,8 +250,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             for k, v in (headers or {}).items():
                 self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
+            self._headers_buffer.append(b"\r\n" + body)  # headers and body in one write
+            self.flush_headers()
         except OSError:
             pass
 
