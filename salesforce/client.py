@@ -250,6 +250,14 @@ class Api:
         res = self.call(lambda sf: sf.query(soql, include_deleted=True), "a COUNT() query")
         return int(res["totalSize"])
 
+    def first_cursor(self, obj: str, cursor: str) -> datetime | None:
+        """The oldest ``cursor`` value of ``obj`` (deleted records included), or None if empty."""
+        q = f"SELECT {cursor} FROM {obj} ORDER BY {cursor} ASC LIMIT 1"
+        res = self.call(lambda sf: sf.query(q, include_deleted=True), f"the oldest {obj}")
+        if not res["records"] or res["records"][0].get(cursor) is None:
+            return None
+        return datetime.fromisoformat(res["records"][0][cursor]).astimezone(UTC)
+
     def query_pages(self, soql: str) -> Iterator[list[dict[str, Any]]]:
         """REST queryAll, one list of records per page, following nextRecordsUrl.
 

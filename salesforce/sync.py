@@ -208,6 +208,13 @@ class Syncer:
                                                  refreshed_at=started if not windows else
                                                  _partial_as_of(refreshed_at, watermark, started))
             except QueryTimedOut:
+                if window.start is None:
+                    # Halving from 1970 would spend most calls on empty decades: start the
+                    # window at the object's oldest record instead (an indexed LIMIT 1 query).
+                    first = self.api.first_cursor(obj.name, obj.watermark)
+                    if first is not None:
+                        windows.insert(0, (soql.Window(first, window.end), depth))
+                        continue
                 if depth >= MAX_SPLITS:
                     raise SyncError(
                         f"Salesforce keeps timing out on {obj.name} even for a window of "
@@ -263,6 +270,10 @@ class Syncer:
 
     def _fetch(self, obj: schema.SObject, cols: Columns, window: soql.Window, stage: Stage) -> tuple[int, str]:
         total = self.api.count(soql.count(obj.name, window, obj.watermark))
+        if total == 0:
+            stage.reset()
+            self.observer.begin(obj.name, 0, "rest")
+            return 0, "rest"
         use_bulk = total >= self.settings.bulk_threshold and total > 0
         api = "bulk" if use_bulk else "rest"
         self.observer.begin(obj.name, total, api)
