@@ -63,8 +63,8 @@ class SyncLoop(threading.Thread):
         self.run_once = run_once
         self.every = every.total_seconds()
         self.clock = clock
-        self._stop = threading.Event()
-        self.sleep = sleep or self._stop.wait
+        self._halt = threading.Event()
+        self.sleep = sleep or self._halt.wait
         self.logger = logger
         self.runs = 0
         self.failures = 0
@@ -81,17 +81,17 @@ class SyncLoop(threading.Thread):
                    parse_duration(settings.sync_every))
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
 
     @property
     def stopped(self) -> bool:
-        return self._stop.is_set()
+        return self._halt.is_set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             began = self.clock()
             self.tick()
-            if self._stop.is_set():
+            if self._halt.is_set():
                 break
             self.sleep(max(0.0, self.every - (self.clock() - began)))
 
