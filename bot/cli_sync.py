@@ -24,9 +24,14 @@ class _Bars:
     def __init__(self, console: Console):
         self.console = console
         self.progress = Progress(
-            TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[api]}"), TimeRemainingColumn(),
-            console=console, disable=not console.is_terminal, transient=False,
+            TextColumn("{task.description:<20}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[api]}"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not console.is_terminal,
+            transient=False,
         )
         self.tasks: dict[str, int] = {}
 
@@ -52,7 +57,9 @@ class _Bars:
 
 
 def _summary(result: SyncResult) -> str:
-    lines = [f"Synced from {result.instance} (data as of {result.started_at:%Y-%m-%d %H:%M:%S} UTC)"]
+    lines = [
+        f"Synced from {result.instance} (data as of {result.started_at:%Y-%m-%d %H:%M:%S} UTC)"
+    ]
     for o in result.objects:
         state = "" if o.complete else "  (stopped here)"
         lines.append(
@@ -74,8 +81,12 @@ def register(app: typer.Typer) -> None:
     def sync(
         config: ConfigOpt = None,
         db: DbOpt = None,
-        full: Annotated[bool, typer.Option("--full", help="Reload every object from scratch.")] = False,
-        verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each request step.")] = False,
+        full: Annotated[
+            bool, typer.Option("--full", help="Reload every object from scratch.")
+        ] = False,
+        verbose: Annotated[
+            bool, typer.Option("--verbose", "-v", help="Log each request step.")
+        ] = False,
     ) -> None:
         """Bring the cache up to date with Salesforce (credentials from SF_* variables, see docs/sync.md)."""
         if verbose:

@@ -72,7 +72,9 @@ class HttpSession(requests.Session):
             self.verify = ca
         self.hooks["response"].append(self._on_response)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         self.calls += 1
         return super().request(method, url, *args, **kwargs)
@@ -90,14 +92,28 @@ def login(creds: Credentials, version: str, session: requests.Session) -> Salesf
     """Log in with simple-salesforce; failures become AuthFailed / NetworkError with advice."""
     try:
         if creds.mode == "password":
-            return Salesforce(username=creds.username, password=creds.password,
-                              security_token=creds.security_token, domain=creds.domain,
-                              version=version, session=session)
+            return Salesforce(
+                username=creds.username,
+                password=creds.password,
+                security_token=creds.security_token,
+                domain=creds.domain,
+                version=version,
+                session=session,
+            )
         if creds.mode == "token":
-            return Salesforce(instance_url=creds.instance_url, session_id=creds.access_token,
-                              version=version, session=session)
-        return Salesforce(consumer_key=creds.client_id, consumer_secret=creds.client_secret,
-                          domain=creds.domain, version=version, session=session)
+            return Salesforce(
+                instance_url=creds.instance_url,
+                session_id=creds.access_token,
+                version=version,
+                session=session,
+            )
+        return Salesforce(
+            consumer_key=creds.client_id,
+            consumer_secret=creds.client_secret,
+            domain=creds.domain,
+            version=version,
+            session=session,
+        )
     except SalesforceAuthenticationFailed as e:
         hint = {
             "password": "check SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN and SF_DOMAIN",
@@ -105,7 +121,9 @@ def login(creds: Credentials, version: str, session: requests.Session) -> Salesf
             "(the connected app needs the client credentials flow and a run-as user)",
             "token": "check SF_ACCESS_TOKEN",
         }[creds.mode]
-        raise AuthFailed(f"Salesforce refused the login ({creds.who()}): {e.code}: {e.message}; {hint}.") from None
+        raise AuthFailed(
+            f"Salesforce refused the login ({creds.who()}): {e.code}: {e.message}; {hint}."
+        ) from None
     except requests.exceptions.SSLError as e:
         raise NetworkError(_tls_message(e)) from None
     except requests.exceptions.RequestException as e:
@@ -200,7 +218,9 @@ class Api:
                         "client credentials, which kpibot renews itself)."
                     ) from None
                 if relogged:
-                    raise AuthFailed(f"Salesforce ended the session again right after a new login ({self.creds.who()}).") from None
+                    raise AuthFailed(
+                        f"Salesforce ended the session again right after a new login ({self.creds.who()})."
+                    ) from None
                 log.info("session expired during %s; logging in again", what)
                 self.sf = self._login()
                 relogged = True
@@ -208,8 +228,12 @@ class Api:
             except SalesforceRefusedRequest as e:
                 code = error_code(e)
                 if code == "REQUEST_LIMIT_EXCEEDED":
-                    raise LimitExceeded(f"Salesforce API request limit reached: {error_message(e)}") from None
-                raise SalesforceRefused(f"Salesforce refused {what}: {code or e.status}: {error_message(e)}") from None
+                    raise LimitExceeded(
+                        f"Salesforce API request limit reached: {error_message(e)}"
+                    ) from None
+                raise SalesforceRefused(
+                    f"Salesforce refused {what}: {code or e.status}: {error_message(e)}"
+                ) from None
             except SalesforceMalformedRequest as e:
                 code = error_code(e)
                 if code == "QUERY_TIMEOUT":
@@ -218,7 +242,9 @@ class Api:
                     m = _NO_COLUMN.search(error_message(e))
                     if m:
                         raise InvalidField(m.group(1), error_message(e)) from None
-                raise SalesforceRefused(f"Salesforce refused {what}: {code or e.status}: {error_message(e)}") from None
+                raise SalesforceRefused(
+                    f"Salesforce refused {what}: {code or e.status}: {error_message(e)}"
+                ) from None
             except SalesforceGeneralError as e:
                 if e.status not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise SalesforceRefused(
@@ -226,19 +252,28 @@ class Api:
                     ) from None
                 self._pause(attempt, f"{what}: HTTP {e.status}")
             except SalesforceError as e:
-                raise SalesforceRefused(f"Salesforce refused {what}: {e.status}: {error_message(e)}") from None
+                raise SalesforceRefused(
+                    f"Salesforce refused {what}: {e.status}: {error_message(e)}"
+                ) from None
             except requests.exceptions.SSLError as e:
                 raise NetworkError(_tls_message(e)) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                    requests.exceptions.ChunkedEncodingError) as e:
+            except (
+                requests.exceptions.ConnectionError,
+                requests.exceptions.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as e:
                 if attempt == self.attempts:
-                    raise NetworkError(_network_message(self.instance, e) + f" ({attempt} attempts)") from None
+                    raise NetworkError(
+                        _network_message(self.instance, e) + f" ({attempt} attempts)"
+                    ) from None
                 self._pause(attempt, f"{what}: {type(e).__name__}")
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def _pause(self, attempt: int, why: str) -> None:
         delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        log.warning("%s; retrying in %.1fs (attempt %d of %d)", why, delay, attempt + 1, self.attempts)
+        log.warning(
+            "%s; retrying in %.1fs (attempt %d of %d)", why, delay, attempt + 1, self.attempts
+        )
         self.sleep(delay)
 
     def describe_fields(self, obj: str) -> set[str]:
@@ -269,5 +304,9 @@ class Api:
             yield res["records"]
             if res.get("done", True):
                 return
-            url = res["nextRecordsUrl"]
-            res = self.call(lambda sf, u=url: sf.query_more(u, identifier_is_url=True), "a query page")
+            url: str = res["nextRecordsUrl"]
+
+            def more(sf: Salesforce, u: str = url) -> Any:
+                return sf.query_more(u, identifier_is_url=True)
+
+            res = self.call(more, "a query page")

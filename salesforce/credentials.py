@@ -29,7 +29,9 @@ _HOW = (
     "  SF_CLIENT_ID, SF_CLIENT_SECRET, SF_DOMAIN=<your My Domain, e.g. acme.my.salesforce.com>\n"
     "See docs/sync.md."
 )
-_DOMAIN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+_DOMAIN = re.compile(
+    r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$"
+)
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,19 @@ class Credentials:
                     "SF_PASSWORD and SF_SECURITY_TOKEN (set SF_SECURITY_TOKEN= empty if your "
                     "network is on the org's trusted IP list)."
                 )
-            return cls("password", domain=_domain(domain_raw or "login"), username=user,
-                       password=pw, security_token=token.strip())
+            return cls(
+                "password",
+                domain=_domain(domain_raw or "login"),
+                username=user,
+                password=pw,
+                security_token=(token or "").strip(),
+            )
         if inst or access:
             if not inst or not access:
                 name = "SF_INSTANCE_URL" if not inst else "SF_ACCESS_TOKEN"
-                raise CredentialsError(f"{name} not set: a session login needs both SF_INSTANCE_URL and SF_ACCESS_TOKEN.")
+                raise CredentialsError(
+                    f"{name} not set: a session login needs both SF_INSTANCE_URL and SF_ACCESS_TOKEN."
+                )
             url = urlparse(inst if "://" in inst else f"https://{inst}")
             if url.scheme != "https" or not url.hostname:
                 raise CredentialsError(
@@ -96,7 +105,9 @@ class Credentials:
         if cid or secret:
             if not cid or not secret:
                 name = "SF_CLIENT_ID" if not cid else "SF_CLIENT_SECRET"
-                raise CredentialsError(f"{name} not set: client-credentials login needs SF_CLIENT_ID and SF_CLIENT_SECRET.")
+                raise CredentialsError(
+                    f"{name} not set: client-credentials login needs SF_CLIENT_ID and SF_CLIENT_SECRET."
+                )
             domain = _domain(domain_raw or "")
             if domain in {"", "login", "test"}:
                 raise CredentialsError(

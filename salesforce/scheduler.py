@@ -22,7 +22,7 @@ from salesforce.credentials import Credentials
 from salesforce.errors import SyncError
 from salesforce.settings import SalesforceSettings, parse_duration
 from salesforce.snapshot import WriterBusy
-from salesforce.sync import Observer, SyncResult, Syncer
+from salesforce.sync import Observer, Syncer, SyncResult
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,10 @@ class SyncLoop(threading.Thread):
             return None
         warned: set[str] = set()  # warn about a hidden field once per process, not every run
         env = dict(os.environ)
-        return cls(lambda: run_sync_from_env(db_path, settings, env=env, warned=warned),
-                   parse_duration(settings.sync_every))
+        return cls(
+            lambda: run_sync_from_env(db_path, settings, env=env, warned=warned),
+            parse_duration(settings.sync_every),
+        )
 
     def stop(self) -> None:
         self._halt.set()

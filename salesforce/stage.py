@@ -136,7 +136,8 @@ class Stage:
                 con.execute(obj.ddl())
             deleted_flag = (
                 f"coalesce(lower(NULLIF({_q('IsDeleted')}, '')) = 'true', false)"
-                if self.cols.has_is_deleted else "false"
+                if self.cols.has_is_deleted
+                else "false"
             )
             latest = (
                 f"SELECT *, {deleted_flag} AS _deleted FROM {STAGE} "
@@ -170,7 +171,9 @@ class Stage:
             seen = seen.astimezone(UTC) if seen is not None else None
             candidates = [t for t in (previous_watermark, seen) if t is not None]
             watermark = max(candidates) if candidates else None
-            writer.mark_refreshed(obj.name, source=source, refreshed_at=refreshed_at, watermark=watermark)
+            writer.mark_refreshed(
+                obj.name, source=source, refreshed_at=refreshed_at, watermark=watermark
+            )
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

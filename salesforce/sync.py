@@ -26,6 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from simple_salesforce import Salesforce
+
 from salesforce import schema, soql
 from salesforce.bulk import BulkJobFailed, run_query_job
 from salesforce.client import Api
@@ -137,14 +139,27 @@ class Syncer:
                     break
         return SyncResult(started, self.api.instance, tuple(results), error)
 
-    def _result(self, obj: schema.SObject, mode: str, p: _Progress, w: SnapshotWriter, *, complete: bool) -> ObjectResult:
+    def _result(
+        self, obj: schema.SObject, mode: str, p: _Progress, w: SnapshotWriter, *, complete: bool
+    ) -> ObjectResult:
         wm = self._state(w, obj.name)[1]
-        return ObjectResult(obj.name, mode, "+".join(sorted(p.apis, reverse=True)) or "rest",
-                            p.fetched, p.upserted, p.deleted, wm, complete)
+        return ObjectResult(
+            obj.name,
+            mode,
+            "+".join(sorted(p.apis, reverse=True)) or "rest",
+            p.fetched,
+            p.upserted,
+            p.deleted,
+            wm,
+            complete,
+        )
 
-    def _state(self, w: SnapshotWriter, obj: str) -> tuple[str | None, datetime | None, datetime | None]:
+    def _state(
+        self, w: SnapshotWriter, obj: str
+    ) -> tuple[str | None, datetime | None, datetime | None]:
         row = w.con.execute(
-            f"SELECT source, watermark, refreshed_at FROM {schema.META_OBJECTS} WHERE object = ?", [obj]
+            f"SELECT source, watermark, refreshed_at FROM {schema.META_OBJECTS} WHERE object = ?",
+            [obj],
         ).fetchone()
         if row is None:
             return None, None, None
@@ -200,13 +215,20 @@ class Syncer:
         while windows:
             window, depth = windows.pop(0)
             try:
-                merged, cols = self._sync_window(writer, obj, cols, window, progress,
-                                                 replace_table=replace_table,
-                                                 watermark=watermark,
-                                                 # Only the last window makes the object current
-                                                 # as of the sync's start.
-                                                 refreshed_at=started if not windows else
-                                                 _partial_as_of(refreshed_at, watermark, started))
+                merged, cols = self._sync_window(
+                    writer,
+                    obj,
+                    cols,
+                    window,
+                    progress,
+                    replace_table=replace_table,
+                    watermark=watermark,
+                    # Only the last window makes the object current
+                    # as of the sync's start.
+                    refreshed_at=started
+                    if not windows
+                    else _partial_as_of(refreshed_at, watermark, started),
+                )
             except QueryTimedOut:
                 if window.start is None:
                     # Halving from 1970 would spend most calls on empty decades: start the
@@ -261,14 +283,21 @@ class Syncer:
                 raise
             progress.apis.add(api)
             progress.fetched += fetched
-            merged = stage.commit(writer, replace_table=replace_table, previous_watermark=watermark,
-                                  refreshed_at=refreshed_at, source=self.source)
+            merged = stage.commit(
+                writer,
+                replace_table=replace_table,
+                previous_watermark=watermark,
+                refreshed_at=refreshed_at,
+                source=self.source,
+            )
             stage.drop()
             progress.upserted += merged.upserted
             progress.deleted += merged.deleted
             return merged, cols
 
-    def _fetch(self, obj: schema.SObject, cols: Columns, window: soql.Window, stage: Stage) -> tuple[int, str]:
+    def _fetch(
+        self, obj: schema.SObject, cols: Columns, window: soql.Window, stage: Stage
+    ) -> tuple[int, str]:
         total = self.api.count(soql.count(obj.name, window, obj.watermark))
         if total == 0:
             stage.reset()
@@ -280,16 +309,24 @@ class Syncer:
         if use_bulk:
             query = soql.select(obj.name, cols.fetched, window, obj.watermark, ordered=False)
 
-            def job(sf: object) -> int:
+            def job(sf: Salesforce) -> int:
                 stage.reset()  # a retried job starts over
-                run_query_job(sf, obj.name, query, lambda page: self.observer.advance(obj.name, stage.add_csv(page)),  # type: ignore[arg-type]
-                              page_size=self.bulk_page_size, poll=self.bulk_poll)
+                run_query_job(
+                    sf,
+                    obj.name,
+                    query,
+                    lambda page: self.observer.advance(obj.name, stage.add_csv(page)),
+                    page_size=self.bulk_page_size,
+                    poll=self.bulk_poll,
+                )
                 return stage.staged()
 
             try:
                 return self.api.call(job, f"the Bulk API job for {obj.name}"), api
             except BulkJobFailed as e:
-                self.observer.warn(f"{obj.name}: Bulk API job failed ({e}); reading it through REST instead.")
+                self.observer.warn(
+                    f"{obj.name}: Bulk API job failed ({e}); reading it through REST instead."
+                )
                 api = "rest"
         stage.reset()
         query = soql.select(obj.name, cols.fetched, window, obj.watermark, ordered=True)
@@ -301,7 +338,9 @@ class Syncer:
         return n, api
 
 
-def _partial_as_of(previous: datetime | None, watermark: datetime | None, started: datetime) -> datetime:
+def _partial_as_of(
+    previous: datetime | None, watermark: datetime | None, started: datetime
+) -> datetime:
     """refreshed_at for an object the sync has only partly read (more windows to go).
 
     Its data is complete for changes up to the watermark, never later than the sync's start.

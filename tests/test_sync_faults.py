@@ -11,7 +11,15 @@ import pytest
 from salesforce.errors import AuthFailed, LimitExceeded, NetworkError, SalesforceRefused
 from salesforce.settings import SalesforceSettings
 from tests.sf_emulator import Emulator, Org
-from tests.sf_emulator.harness import assert_matches_org, cache_rows, client, meta, run, seed, task_values
+from tests.sf_emulator.harness import (
+    assert_matches_org,
+    cache_rows,
+    client,
+    meta,
+    run,
+    seed,
+    task_values,
+)
 
 
 @pytest.fixture
@@ -31,7 +39,9 @@ BULK = SalesforceSettings(bulk_threshold=25)
 
 
 @pytest.mark.parametrize("kind", ["query", "query_more", "describe", "count"])
-def test_expired_session_logs_in_again_and_continues(emu: Emulator, db: Path, monkeypatch, kind: str) -> None:
+def test_expired_session_logs_in_again_and_continues(
+    emu: Emulator, db: Path, monkeypatch, kind: str
+) -> None:
     api = client(emu, monkeypatch, "password")
     emu.expire(kind, obj="Task")
     res = run(api, db)
@@ -40,7 +50,9 @@ def test_expired_session_logs_in_again_and_continues(emu: Emulator, db: Path, mo
 
 
 @pytest.mark.parametrize("kind", ["bulk_create", "bulk_poll", "bulk_results"])
-def test_expired_session_during_a_bulk_job_logs_in_again_and_reruns_it(emu: Emulator, db: Path, monkeypatch, kind: str) -> None:
+def test_expired_session_during_a_bulk_job_logs_in_again_and_reruns_it(
+    emu: Emulator, db: Path, monkeypatch, kind: str
+) -> None:
     api = client(emu, monkeypatch, "client")
     emu.expire(kind, obj="Task")
     res = run(api, db, BULK, bulk_page_size=10)
@@ -48,7 +60,9 @@ def test_expired_session_during_a_bulk_job_logs_in_again_and_reruns_it(emu: Emul
     assert_matches_org(db, emu.org)
 
 
-def test_an_expired_access_token_cannot_be_renewed_and_says_so(emu: Emulator, db: Path, monkeypatch) -> None:
+def test_an_expired_access_token_cannot_be_renewed_and_says_so(
+    emu: Emulator, db: Path, monkeypatch
+) -> None:
     api = client(emu, monkeypatch, "token")
     emu.expire("query", obj="Lead")
     res = run(api, db)
@@ -59,7 +73,9 @@ def test_an_expired_access_token_cannot_be_renewed_and_says_so(emu: Emulator, db
     assert cache_rows(db, "Account") == emu.org.expected("Account")
 
 
-def test_request_limit_stops_cleanly_keeping_finished_objects_then_resumes(emu: Emulator, db: Path, monkeypatch) -> None:
+def test_request_limit_stops_cleanly_keeping_finished_objects_then_resumes(
+    emu: Emulator, db: Path, monkeypatch
+) -> None:
     api = client(emu, monkeypatch)
     run(api, db)
     before = meta(db)
@@ -115,7 +131,9 @@ def test_slow_responses_time_out_and_are_retried(emu: Emulator, db: Path, monkey
     assert emu.calls["query_more"] > 4
 
 
-def test_a_server_that_never_answers_in_time_is_reported(emu: Emulator, db: Path, monkeypatch) -> None:
+def test_a_server_that_never_answers_in_time_is_reported(
+    emu: Emulator, db: Path, monkeypatch
+) -> None:
     api = client(emu, monkeypatch, timeout=0.2, attempts=2)
     emu.delay("count", 0.6, obj="Lead", times=5)
     res = run(api, db)
@@ -159,7 +177,9 @@ def test_a_failed_bulk_job_falls_back_to_rest(emu: Emulator, db: Path, monkeypat
     assert any("FUNCTIONALITY_NOT_ENABLED" in w and "REST" in w for w in warnings)
 
 
-def test_a_failed_bulk_results_page_reruns_the_job_without_doubling(emu: Emulator, db: Path, monkeypatch) -> None:
+def test_a_failed_bulk_results_page_reruns_the_job_without_doubling(
+    emu: Emulator, db: Path, monkeypatch
+) -> None:
     emu.fail("bulk_results", 503, obj="Task", after=2)
     res = run(client(emu, monkeypatch), db, BULK, bulk_page_size=8)
     assert res.ok and emu.calls["bulk_create"] == 2

@@ -34,18 +34,32 @@ def _env(emu: Emulator, tmp_path: Path, db: Path) -> dict[str, str]:
     cfg = tmp_path / "app.yaml"
     cfg.write_text("salesforce:\n  bulk_threshold: 100000\n  overlap: 5m\n", encoding="utf-8")
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    return {**keep, **emu.env("token"), "KPIBOT_CONFIG": str(cfg), "KPIBOT_DB": str(db),
-            "PYTHONPATH": str(ROOT)}
+    return {
+        **keep,
+        **emu.env("token"),
+        "KPIBOT_CONFIG": str(cfg),
+        "KPIBOT_DB": str(db),
+        "PYTHONPATH": str(ROOT),
+    }
 
 
 def _sync(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*KPIBOT, "sync"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return subprocess.run(
+        [*KPIBOT, "sync"], env=env, capture_output=True, text=True, timeout=120, cwd=ROOT
+    )
 
 
 def _change(org: Org, rng: random.Random) -> None:
     live = org.live_ids("Task")
     for rid in rng.sample(live, 8):
-        org.update("Task", rid, {"Status": rng.choice(["Deferred", "Waiting"]), "CallDurationInSeconds": rng.randint(1, 99)})
+        org.update(
+            "Task",
+            rid,
+            {
+                "Status": rng.choice(["Deferred", "Waiting"]),
+                "CallDurationInSeconds": rng.randint(1, 99),
+            },
+        )
     for rid in rng.sample(org.live_ids("Task"), 4):
         org.delete("Task", rid)
     for i in range(5):
@@ -53,19 +67,24 @@ def _change(org: Org, rng: random.Random) -> None:
     org.update("Opportunity", org.live_ids("Opportunity")[0], {"StageName": "Lost", "IsWon": False})
 
 
-def test_sigkill_mid_sync_then_resume_equals_an_uninterrupted_run(emu: Emulator, tmp_path: Path, monkeypatch) -> None:
+def test_sigkill_mid_sync_then_resume_equals_an_uninterrupted_run(
+    emu: Emulator, tmp_path: Path, monkeypatch
+) -> None:
     db = tmp_path / "kpibot.duckdb"
     env = _env(emu, tmp_path, db)
     first = _sync(env)
     assert first.returncode == 0, first.stderr
     assert "Task" in first.stdout and "Traceback" not in first.stderr
+    assert "━" not in first.stderr  # not a terminal: no progress bar drawn into logs
     published = {o.name: cache_rows(db, o.name) for o in schema.OBJECTS}
 
     _change(emu.org, random.Random(9))
     # The second page of Tasks never comes back: the process is mid-object, mid-pagination,
     # with Users … OpportunityHistory already merged in its pending snapshot.
     fault = emu.block("query_more", obj="Task", after=1)
-    proc = subprocess.Popen([*KPIBOT, "sync"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*KPIBOT, "sync"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         assert fault.reached.wait(60), "the sync never reached the Task pages"
         os.kill(proc.pid, signal.SIGKILL)
@@ -95,10 +114,17 @@ def test_cli_reports_a_stopped_sync_without_a_traceback(emu: Emulator, tmp_path:
     emu.limit_after(9)
     out = _sync(env)
     assert out.returncode == 3
-    assert "API request limit reached" in out.stderr and "Published: User, Account, Contact" in out.stderr
+    assert (
+        "API request limit reached" in out.stderr
+        and "Published: User, Account, Contact" in out.stderr
+    )
     assert "Traceback" not in out.stderr
     bad = _sync({**env, "SF_ACCESS_TOKEN": ""})
-    assert bad.returncode == 1 and "SF_ACCESS_TOKEN not set" in bad.stderr and "Traceback" not in bad.stderr
+    assert (
+        bad.returncode == 1
+        and "SF_ACCESS_TOKEN not set" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
 
 
 READER = r"""
@@ -118,7 +144,9 @@ while not stop.exists():
 """
 
 
-def test_a_reader_process_only_ever_sees_complete_snapshots(emu: Emulator, tmp_path: Path, monkeypatch) -> None:
+def test_a_reader_process_only_ever_sees_complete_snapshots(
+    emu: Emulator, tmp_path: Path, monkeypatch
+) -> None:
     import hashlib
 
     db = tmp_path / "kpibot.duckdb"
@@ -128,8 +156,14 @@ def test_a_reader_process_only_ever_sees_complete_snapshots(emu: Emulator, tmp_p
     _change(emu.org, random.Random(4))
     stop = tmp_path / "stop"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(db), str(stop)], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(db), str(stop)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     t = threading.Thread(target=lambda: lines.extend(reader.stdout or []), daemon=True)
     t.start()

@@ -20,7 +20,15 @@ from salesforce import schema
 from salesforce.errors import SyncError
 from salesforce.settings import SalesforceSettings
 from tests.sf_emulator import Emulator, Org
-from tests.sf_emulator.harness import assert_matches_org, cache_rows, client, meta, run, seed, task_values
+from tests.sf_emulator.harness import (
+    assert_matches_org,
+    cache_rows,
+    client,
+    meta,
+    run,
+    seed,
+    task_values,
+)
 
 
 class Killed(BaseException):
@@ -55,8 +63,13 @@ def _mutate(org: Org, rng: random.Random) -> None:
             org.insert(obj, values)
         elif op < 0.8:
             rid = rng.choice(live)
-            field = {"Task": "Status", "Lead": "Status", "Opportunity": "StageName", "Event": "Subject",
-                     "Account": "Industry"}[obj]
+            field = {
+                "Task": "Status",
+                "Lead": "Status",
+                "Opportunity": "StageName",
+                "Event": "Subject",
+                "Account": "Industry",
+            }[obj]
             # Some writes are stamped a little in the past: late commits the overlap must catch.
             stamp = org.now_ms() - rng.choice([0, 0, 60_000])
             org.update(obj, rid, {field: f"v{rng.randint(0, 999)}"}, stamp=stamp)
@@ -70,8 +83,12 @@ FAULTS = ["none", "5xx", "expire", "limit", "query_timeout", "slow", "bulk_fail"
 def _arm(emu: Emulator, rng: random.Random, fault: str) -> tuple[str, object]:
     obj = rng.choice([o.name for o in schema.OBJECTS])
     if fault == "5xx":
-        emu.fail(rng.choice(["count", "query", "query_more", "describe"]), rng.choice([500, 503]),
-                 obj=obj, times=rng.randint(1, 3))
+        emu.fail(
+            rng.choice(["count", "query", "query_more", "describe"]),
+            rng.choice([500, 503]),
+            obj=obj,
+            times=rng.randint(1, 3),
+        )
     elif fault == "expire":
         emu.expire(rng.choice(["count", "query", "bulk_poll", "bulk_results"]), obj=obj)
     elif fault == "limit":
@@ -88,7 +105,9 @@ def _arm(emu: Emulator, rng: random.Random, fault: str) -> tuple[str, object]:
 
 
 @pytest.mark.parametrize("seed_", [202, 303])
-def test_random_changes_faults_and_kills_end_with_the_orgs_records(tmp_path: Path, monkeypatch, seed_: int) -> None:
+def test_random_changes_faults_and_kills_end_with_the_orgs_records(
+    tmp_path: Path, monkeypatch, seed_: int
+) -> None:
     rng = random.Random(seed_)
     org = Org()
     seed(org, rng, tasks=35, per_object=4)
@@ -101,7 +120,9 @@ def test_random_changes_faults_and_kills_end_with_the_orgs_records(tmp_path: Pat
         for planned in plan:
             _mutate(org, rng)
             fault, observer = _arm(emu, rng, planned)
-            before = {o.name: cache_rows(db, o.name) for o in schema.OBJECTS} if db.exists() else None
+            before = (
+                {o.name: cache_rows(db, o.name) for o in schema.OBJECTS} if db.exists() else None
+            )
             meta_before = meta(db) if db.exists() else {}
             try:
                 res = run(api, db, settings, observer=observer, bulk_page_size=7)

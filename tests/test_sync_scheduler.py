@@ -27,7 +27,9 @@ class FakeTime:
         return self.now
 
 
-def test_failures_are_logged_and_the_loop_keeps_its_schedule(caplog: pytest.LogCaptureFixture) -> None:
+def test_failures_are_logged_and_the_loop_keeps_its_schedule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     t = FakeTime()
     outcomes = iter([NetworkError("down"), RuntimeError("bug"), "ok", "ok"])
     loop: SyncLoop
@@ -51,7 +53,11 @@ def test_failures_are_logged_and_the_loop_keeps_its_schedule(caplog: pytest.LogC
     assert loop.runs == 4 and loop.failures == 2 and loop.last_error is None
     assert t.sleeps == [860.0] * 4  # every 15 minutes from the start of each run
     text = caplog.text
-    assert "scheduled sync failed: down" in text and "scheduled sync crashed" in text and "RuntimeError: bug" in text
+    assert (
+        "scheduled sync failed: down" in text
+        and "scheduled sync crashed" in text
+        and "RuntimeError: bug" in text
+    )
 
 
 def test_stop_wakes_the_default_sleep() -> None:
@@ -98,4 +104,7 @@ def test_scheduled_syncs_against_the_emulator_move_data_as_of(tmp_path: Path, mo
             assert reader.data_as_of() == stamps[-1]
         finally:
             reader.close()
-        assert [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)] == [900.0, 900.0]
+        assert [(b - a).total_seconds() for a, b in zip(stamps, stamps[1:], strict=False)] == [
+            900.0,
+            900.0,
+        ]

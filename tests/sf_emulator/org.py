@@ -19,13 +19,27 @@ from typing import Any
 
 from salesforce import schema
 
-PREFIX = {"User": "005", "Account": "001", "Contact": "003", "Lead": "00Q", "Opportunity": "006",
-          "OpportunityHistory": "008", "Task": "00T", "Event": "00U"}
+PREFIX = {
+    "User": "005",
+    "Account": "001",
+    "Contact": "003",
+    "Lead": "00Q",
+    "Opportunity": "006",
+    "OpportunityHistory": "008",
+    "Task": "00T",
+    "Event": "00U",
+}
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 # schema type → (Salesforce describe type, kind used for formatting)
-SF_TYPES = {schema.ID: "string", schema.DATETIME: "datetime", schema.DATE: "date",
-            schema.BOOL: "boolean", schema.MONEY: "currency", schema.INT: "int"}
+SF_TYPES = {
+    schema.ID: "string",
+    schema.DATETIME: "datetime",
+    schema.DATE: "date",
+    schema.BOOL: "boolean",
+    schema.MONEY: "currency",
+    schema.INT: "int",
+}
 
 
 def ms_of(ts: datetime) -> int:
@@ -97,7 +111,9 @@ class Org:
 
     # --- changes, the way Salesforce records them ---------------------------------------
 
-    def insert(self, obj: str, values: dict[str, Any] | None = None, *, stamp: int | None = None) -> str:
+    def insert(
+        self, obj: str, values: dict[str, Any] | None = None, *, stamp: int | None = None
+    ) -> str:
         spec = self.specs[obj]
         with self.lock:
             now = stamp if stamp is not None else self.now_ms()
@@ -109,7 +125,9 @@ class Org:
             self.records[obj][rec["Id"]] = tuple(rec[f] for f in spec.fields)
             return str(rec["Id"])
 
-    def update(self, obj: str, rid: str, values: dict[str, Any], *, stamp: int | None = None) -> None:
+    def update(
+        self, obj: str, rid: str, values: dict[str, Any], *, stamp: int | None = None
+    ) -> None:
         spec = self.specs[obj]
         with self.lock:
             rec = list(self.records[obj][rid])
@@ -130,8 +148,9 @@ class Org:
         i = spec.index.get("IsDeleted")
         return [rid for rid, r in self.records[obj].items() if i is None or not r[i]]
 
-    def expected(self, obj: str, field_map: dict[str, str] | None = None,
-                 hidden: set[str] | None = None) -> list[tuple[Any, ...]]:
+    def expected(
+        self, obj: str, field_map: dict[str, str] | None = None, hidden: set[str] | None = None
+    ) -> list[tuple[Any, ...]]:
         """What the cache table should hold: live records, schema columns, cache types, by Id."""
         sobj = schema.BY_NAME[obj]
         spec = self.specs[obj]

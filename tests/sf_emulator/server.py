@@ -34,17 +34,24 @@ import trustme
 
 from tests.sf_emulator import soql
 from tests.sf_emulator.faults import FOREVER, Fault
-from tests.sf_emulator.org import Org, ObjectSpec, csv_dt, rest_dt
+from tests.sf_emulator.org import ObjectSpec, Org, csv_dt, rest_dt
 
-HOSTS = ("127.0.0.1", "localhost", "login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com")
+HOSTS = (
+    "127.0.0.1",
+    "localhost",
+    "login.salesforce.com",
+    "test.salesforce.com",
+    "*.my.salesforce.com",
+)
 _DATA = re.compile(r"^/services/data/v(?P<v>\d+\.\d)/(?P<rest>.*)$")
 
 
 class Emulator:
     """Start with ``with Emulator(tmp_path) as emu:``; ``emu.org`` holds the records."""
 
-    def __init__(self, workdir: Path, org: Org | None = None, *, page_size: int = 200,
-                 bulk_polls: int = 2):
+    def __init__(
+        self, workdir: Path, org: Org | None = None, *, page_size: int = 200, bulk_polls: int = 2
+    ):
         self.org = org or Org()
         self.page_size = page_size
         self.bulk_polls = bulk_polls  # polls before a Bulk job reaches JobComplete
@@ -109,18 +116,41 @@ class Emulator:
             return {**base, "SF_INSTANCE_URL": self.url, "SF_ACCESS_TOKEN": "static-token"}
         proxy = {"HTTPS_PROXY": self.proxy.url, "NO_PROXY": ""}
         if mode == "password":
-            return {**base, **proxy, "SF_USERNAME": "sync@example.com", "SF_PASSWORD": "pw",
-                    "SF_SECURITY_TOKEN": "TOKEN"}
-        return {**base, **proxy, "SF_CLIENT_ID": "cid", "SF_CLIENT_SECRET": "secret",
-                "SF_DOMAIN": "acme.my.salesforce.com"}
+            return {
+                **base,
+                **proxy,
+                "SF_USERNAME": "sync@example.com",
+                "SF_PASSWORD": "pw",
+                "SF_SECURITY_TOKEN": "TOKEN",
+            }
+        return {
+            **base,
+            **proxy,
+            "SF_CLIENT_ID": "cid",
+            "SF_CLIENT_SECRET": "secret",
+            "SF_DOMAIN": "acme.my.salesforce.com",
+        }
 
     # --- fault injection -----------------------------------------------------------------
 
-    def fail(self, kind: str, status: int, *, obj: str | None = None, after: int = 0,
-             times: int = 1, code: str | None = None, message: str | None = None) -> Fault:
-        return self._add(Fault(kind, obj, status=status, code=code, message=message, after=after, times=times))
+    def fail(
+        self,
+        kind: str,
+        status: int,
+        *,
+        obj: str | None = None,
+        after: int = 0,
+        times: int = 1,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> Fault:
+        return self._add(
+            Fault(kind, obj, status=status, code=code, message=message, after=after, times=times)
+        )
 
-    def delay(self, kind: str, seconds: float, *, obj: str | None = None, after: int = 0, times: int = 1) -> Fault:
+    def delay(
+        self, kind: str, seconds: float, *, obj: str | None = None, after: int = 0, times: int = 1
+    ) -> Fault:
         return self._add(Fault(kind, obj, delay=seconds, after=after, times=times))
 
     def expire(self, kind: str, *, obj: str | None = None, after: int = 0) -> Fault:
@@ -164,16 +194,23 @@ class Emulator:
             self.tokens.clear()
 
     def visible_fields(self, spec: ObjectSpec) -> list[str]:
-        return [f for f in spec.fields if not (self.describe_hides and f"{spec.name}.{f}" in self.hidden)]
+        return [
+            f
+            for f in spec.fields
+            if not (self.describe_hides and f"{spec.name}.{f}" in self.hidden)
+        ]
 
     def too_wide(self, q: soql.Query) -> bool:
         if self.query_timeout_wider_than is None or q.limit is not None:
             return False  # LIMIT queries on the indexed cursor stay fast
-        cursor = "SystemModstamp" if "SystemModstamp" in self.org.specs[q.obj].index else "CreatedDate"
+        cursor = (
+            "SystemModstamp" if "SystemModstamp" in self.org.specs[q.obj].index else "CreatedDate"
+        )
         lo, hi = q.bounds(cursor)
         now = self.org._now()
-        return ((hi if hi is not None else now) - (lo if lo is not None else 0)) > \
-            self.query_timeout_wider_than.total_seconds() * 1000
+        return (
+            (hi if hi is not None else now) - (lo if lo is not None else 0)
+        ) > self.query_timeout_wider_than.total_seconds() * 1000
 
     def select(self, q: soql.Query, include_deleted: bool) -> list[tuple[Any, ...]]:
         with self.org.lock:
@@ -243,7 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ------------------------------------------------------------------------
 
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
@@ -381,20 +420,37 @@ class _Handler(BaseHTTPRequestHandler):
             return
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         host = (self.headers.get("Host") or "").split(":")[0]
-        if form.get("grant_type") != "client_credentials" or not host.endswith(".my.salesforce.com"):
-            return self._send(400, json.dumps({"error": "unsupported_grant_type",
-                                               "error_description": "grant type not supported"}).encode(),
-                              "application/json")
+        if form.get("grant_type") != "client_credentials" or not host.endswith(
+            ".my.salesforce.com"
+        ):
+            return self._send(
+                400,
+                json.dumps(
+                    {
+                        "error": "unsupported_grant_type",
+                        "error_description": "grant type not supported",
+                    }
+                ).encode(),
+                "application/json",
+            )
         auth = self.headers.get("Authorization", "").removeprefix("Basic ")
         cid, _, secret = base64.b64decode(auth).decode().partition(":") if auth else ("", "", "")
         if self.emu.clients.get(cid) != secret or not cid:
-            return self._send(400, json.dumps({"error": "invalid_client",
-                                               "error_description": "invalid client credentials"}).encode(),
-                              "application/json")
+            return self._send(
+                400,
+                json.dumps(
+                    {"error": "invalid_client", "error_description": "invalid client credentials"}
+                ).encode(),
+                "application/json",
+            )
         token = self.emu.new_token()
-        body_out = {"access_token": token, "instance_url": self.emu.url,
-                    "id": "https://login.salesforce.com/id/00D000000000001/005000000000001",
-                    "token_type": "Bearer", "issued_at": str(int(time.time() * 1000))}
+        body_out = {
+            "access_token": token,
+            "instance_url": self.emu.url,
+            "id": "https://login.salesforce.com/id/00D000000000001/005000000000001",
+            "token_type": "Bearer",
+            "issued_at": str(int(time.time() * 1000)),
+        }
         self._send(200, json.dumps(body_out).encode(), "application/json")
 
     # --- REST ----------------------------------------------------------------------------
@@ -405,10 +461,26 @@ class _Handler(BaseHTTPRequestHandler):
         spec = self.emu.org.specs.get(obj)
         if spec is None:
             return self._error(404, "NOT_FOUND", "The requested resource does not exist")
-        fields = [{"name": f, "type": spec.types[f], "label": f, "filterable": True, "nillable": f != "Id"}
-                  for f in self.emu.visible_fields(spec)]
-        self._json(200, {"name": obj, "label": obj, "queryable": True, "fields": fields,
-                         "urls": {"describe": f"/services/data/v{v}/sobjects/{obj}/describe"}})
+        fields = [
+            {
+                "name": f,
+                "type": spec.types[f],
+                "label": f,
+                "filterable": True,
+                "nillable": f != "Id",
+            }
+            for f in self.emu.visible_fields(spec)
+        ]
+        self._json(
+            200,
+            {
+                "name": obj,
+                "label": obj,
+                "queryable": True,
+                "fields": fields,
+                "urls": {"describe": f"/services/data/v{v}/sobjects/{obj}/describe"},
+            },
+        )
 
     def _parse(self, text: str) -> soql.Query | None:
         try:
@@ -448,10 +520,12 @@ class _Handler(BaseHTTPRequestHandler):
         obj, rows, fields = self.emu._cursors[loc]
         spec = self.emu.org.specs[obj]
         idx = [(f, spec.index[f], spec.types[f]) for f in fields]
-        chunk = rows[offset: offset + self.emu.page_size]
+        chunk = rows[offset : offset + self.emu.page_size]
         records = []
         for r in chunk:
-            rec: dict[str, Any] = {"attributes": {"type": obj, "url": f"/services/data/v{v}/sobjects/{obj}/{r[0]}"}}
+            rec: dict[str, Any] = {
+                "attributes": {"type": obj, "url": f"/services/data/v{v}/sobjects/{obj}/{r[0]}"}
+            }
             for f, i, t in idx:
                 rec[f] = _fmt_json(t, r[i])
             records.append(rec)
@@ -466,10 +540,26 @@ class _Handler(BaseHTTPRequestHandler):
     # --- Bulk API 2.0 --------------------------------------------------------------------
 
     def _job_info(self, job: dict[str, Any]) -> dict[str, Any]:
-        info = {k: job[k] for k in ("id", "operation", "object", "state", "concurrencyMode",
-                                    "contentType", "apiVersion", "lineEnding", "columnDelimiter")}
-        info.update(createdById="005000000000001AAA", jobType="V2Query",
-                    createdDate="2024-01-01T00:00:00.000+0000", systemModstamp="2024-01-01T00:00:00.000+0000")
+        info = {
+            k: job[k]
+            for k in (
+                "id",
+                "operation",
+                "object",
+                "state",
+                "concurrencyMode",
+                "contentType",
+                "apiVersion",
+                "lineEnding",
+                "columnDelimiter",
+            )
+        }
+        info.update(
+            createdById="005000000000001AAA",
+            jobType="V2Query",
+            createdDate="2024-01-01T00:00:00.000+0000",
+            systemModstamp="2024-01-01T00:00:00.000+0000",
+        )
         if job.get("errorMessage"):
             info["errorMessage"] = job["errorMessage"]
         if job["state"] == "JobComplete":
@@ -480,26 +570,42 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.loads(body or b"{}")
         text = str(payload.get("query", ""))
         obj_guess = re.search(r"\bFROM\s+(\w+)", text, re.I)
-        if self._apply("bulk_create", obj_guess.group(1) if obj_guess else None) or not self._authorised():
+        if (
+            self._apply("bulk_create", obj_guess.group(1) if obj_guess else None)
+            or not self._authorised()
+        ):
             return
         self.emu.queries.append(("bulk", text))
         q = self._parse(text)
         if q is None:
             return
         if q.count or q.order:
-            return self._error(400, "API_ERROR", "Aggregate and ORDER BY queries are not supported by Bulk API 2.0 query jobs")
+            return self._error(
+                400,
+                "API_ERROR",
+                "Aggregate and ORDER BY queries are not supported by Bulk API 2.0 query jobs",
+            )
         error = None
         if self.emu.too_wide(q):
             error = "QUERY_TIMEOUT: Your query request was running for too long."
         elif self.emu.failing_jobs:
             error = self.emu.failing_jobs.pop(0)
         job_id = f"750{next(self.emu._ids):015d}"
-        job = {"id": job_id, "operation": payload.get("operation", "query"), "object": q.obj,
-               "state": "UploadComplete", "concurrencyMode": "Parallel", "contentType": "CSV",
-               "apiVersion": float(v), "lineEnding": payload.get("lineEnding", "LF"),
-               "columnDelimiter": payload.get("columnDelimiter", "COMMA"), "polls": 0,
-               "errorMessage": error, "fields": q.fields,
-               "rows": self.emu.select(q, payload.get("operation") == "queryAll")}
+        job = {
+            "id": job_id,
+            "operation": payload.get("operation", "query"),
+            "object": q.obj,
+            "state": "UploadComplete",
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(v),
+            "lineEnding": payload.get("lineEnding", "LF"),
+            "columnDelimiter": payload.get("columnDelimiter", "COMMA"),
+            "polls": 0,
+            "errorMessage": error,
+            "fields": q.fields,
+            "rows": self.emu.select(q, payload.get("operation") == "queryAll"),
+        }
         self.emu._jobs[job_id] = job
         self._json(200, self._job_info(job))
 
@@ -527,7 +633,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(412, "JOB_NOT_COMPLETE", "Job is not complete")
         start = int(base64.b64decode(params["locator"]).decode()) if params.get("locator") else 0
         size = int(params.get("maxRecords") or 50_000)
-        rows = job["rows"][start: start + size]
+        rows = job["rows"][start : start + size]
         spec = self.emu.org.specs[job["object"]]
         idx = [(spec.index[f], spec.types[f]) for f in job["fields"]]
         out = io.StringIO()
@@ -536,8 +642,9 @@ class _Handler(BaseHTTPRequestHandler):
             out.write(",".join(_fmt_csv(t, r[i]) for i, t in idx) + "\n")
         end = start + len(rows)
         locator = base64.b64encode(str(end).encode()).decode() if end < len(job["rows"]) else "null"
-        self._send(200, out.getvalue().encode(), "text/csv",
-                   {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(rows))})
-
-
-
+        self._send(
+            200,
+            out.getvalue().encode(),
+            "text/csv",
+            {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(len(rows))},
+        )

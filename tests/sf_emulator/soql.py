@@ -34,8 +34,12 @@ _COND = re.compile(r"^\s*(\w+)\s*(>=|<=|!=|=|<|>)\s*(.+?)\s*$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _OPS = {
-    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }
 
 
@@ -103,7 +107,11 @@ def parse(text: str, specs: dict[str, ObjectSpec], hidden: set[str]) -> Query:
     if m.group("order"):
         for part in m.group("order").split(","):
             words = part.split()
-            if not words or len(words) > 2 or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC")):
+            if (
+                not words
+                or len(words) > 2
+                or (len(words) == 2 and words[1].upper() not in ("ASC", "DESC"))
+            ):
                 raise SoqlError("MALFORMED_QUERY", f"unexpected token: {part.strip()[:40]}")
             order.append((known(words[0]), len(words) == 2 and words[1].upper() == "DESC"))
     limit = int(m.group("limit")) if m.group("limit") else None
@@ -130,7 +138,9 @@ def _literal(text: str, ftype: str) -> Any:
         raise SoqlError("MALFORMED_QUERY", f"unexpected token: {t[:40]}") from None
 
 
-def run(q: Query, spec: ObjectSpec, rows: list[tuple[Any, ...]], include_deleted: bool) -> list[tuple[Any, ...]]:
+def run(
+    q: Query, spec: ObjectSpec, rows: list[tuple[Any, ...]], include_deleted: bool
+) -> list[tuple[Any, ...]]:
     """The matching records (whole tuples), ordered and limited."""
     deleted_i = spec.index.get("IsDeleted")
     checks = [(spec.index[f], _OPS[op], v) for f, op, v in q.conds]
