@@ -99,10 +99,11 @@ class Stage:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
             cols = ", ".join(_q(f) for f in self.fields)
-            types = "{" + ", ".join(f"'{f}': 'VARCHAR'" for f in self.fields) + "}"
             row = self.con.execute(
+                # Columns are taken by header name, not position: Salesforce orders them by
+                # the SELECT only from API 50 on.
                 f"INSERT INTO {STAGE} SELECT {cols} FROM read_csv(?, header = true, "
-                f"columns = {types}, quote = '\"', escape = '\"', delim = ',', "
+                "all_varchar = true, quote = '\"', escape = '\"', delim = ',', "
                 "strict_mode = false, parallel = false)",
                 [path],
             ).fetchone()

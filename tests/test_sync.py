@@ -70,6 +70,14 @@ def test_large_objects_use_bulk_api_2_with_result_locators(
     ]
 
 
+def test_bulk_csv_columns_are_matched_by_header_name(emu: Emulator, tmp_path: Path, monkeypatch) -> None:
+    emu.csv_alphabetical = True  # API versions up to 49.0 ordered result columns by name
+    db = tmp_path / "kpibot.duckdb"
+    res = run(client(emu, monkeypatch), db, SalesforceSettings(bulk_threshold=20))
+    assert {o.name: o.api for o in res.objects}["Task"] == "bulk"
+    assert_matches_org(db, emu.org)
+
+
 def test_later_runs_read_only_changes_and_apply_updates_and_deletes(
     emu: Emulator, tmp_path: Path, monkeypatch
 ) -> None:

@@ -62,6 +62,7 @@ class Emulator:
         self.describe_hides = True  # False: describe still lists hidden fields (FLS changed since)
         self.query_timeout_wider_than: timedelta | None = None
         self.failing_jobs: list[str] = []  # errorMessages for the next Bulk jobs to fail
+        self.csv_alphabetical = False  # Bulk CSV columns sorted by name, as up to API 49.0
         self.faults: list[Fault] = []
         self.calls: Counter[str] = Counter()
         self.queries: list[tuple[str, str]] = []  # (kind, SOQL) as received
@@ -635,9 +636,10 @@ class _Handler(BaseHTTPRequestHandler):
         size = int(params.get("maxRecords") or 50_000)
         rows = job["rows"][start : start + size]
         spec = self.emu.org.specs[job["object"]]
-        idx = [(spec.index[f], spec.types[f]) for f in job["fields"]]
+        fields = sorted(job["fields"]) if self.emu.csv_alphabetical else job["fields"]
+        idx = [(spec.index[f], spec.types[f]) for f in fields]
         out = io.StringIO()
-        out.write(",".join(f'"{f}"' for f in job["fields"]) + "\n")
+        out.write(",".join(f'"{f}"' for f in fields) + "\n")
         for r in rows:
             out.write(",".join(_fmt_csv(t, r[i]) for i, t in idx) + "\n")
         end = start + len(rows)
