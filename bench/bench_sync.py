@@ -1,4 +1,5 @@
-"""Sync throughput against the loopback emulator: a 1M-Task first load, then 1,000-change increments.
+"""Sync throughput against the loopback emulator: a 1M-Task first load, then 1,000-change
+increments.
 
     .venv/bin/python -m bench.bench_sync [--tasks 1000000] [--changes 1000] [--runs 3]
 
@@ -110,7 +111,8 @@ def main() -> None:
     ]
     body = table(["run", "Tasks", "wall s", "records/s", "records/s (minus start-up)"], rows)
     body += (
-        f"\n\n`kpibot sync` as a subprocess against the loopback emulator over TLS (emulator in the "
+        f"\n\n`kpibot sync` as a subprocess against the loopback emulator over TLS "
+        "(emulator in the "
         f"benchmark's process, same 2 cores). Start-up of `kpibot --help`: {startup:.2f} s. An "
         "incremental run also re-reads the 5-minute overlap and counts, describes and queries all "
         "8 objects (about 3 REST calls each). Run: `.venv/bin/python -m bench.bench_sync`."

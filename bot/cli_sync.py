@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--verbose", "-v", help="Log each request step.")
         ] = False,
     ) -> None:
-        """Bring the cache up to date with Salesforce (credentials from SF_* variables, see docs/sync.md)."""
+        """Bring the cache up to date with Salesforce (SF_* credentials, see docs/sync.md)."""
         if verbose:
             setup_logging(True)
         cfg = load_config(config, db)

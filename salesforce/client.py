@@ -219,7 +219,8 @@ class Api:
                     ) from None
                 if relogged:
                     raise AuthFailed(
-                        f"Salesforce ended the session again right after a new login ({self.creds.who()})."
+                        "Salesforce ended the session again right after a new login "
+                        f"({self.creds.who()})."
                     ) from None
                 log.info("session expired during %s; logging in again", what)
                 self.sf = self._login()
@@ -248,7 +249,8 @@ class Api:
             except SalesforceGeneralError as e:
                 if e.status not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise SalesforceRefused(
-                        f"Salesforce failed {what} ({e.status} {error_code(e) or ''}) after {attempt} attempt(s): {error_message(e)}"
+                        f"Salesforce failed {what} ({e.status} {error_code(e) or ''}) after "
+                        f"{attempt} attempt(s): {error_message(e)}"
                     ) from None
                 self._pause(attempt, f"{what}: HTTP {e.status}")
             except SalesforceError as e:

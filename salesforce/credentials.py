@@ -1,4 +1,4 @@
-"""Who the sync logs in as, read from the environment (never from app.yaml: secrets stay out of files).
+"""Who the sync logs in as, read from the environment (never app.yaml: secrets stay out of files).
 
 Three ways, checked in this order:
 
@@ -94,7 +94,8 @@ class Credentials:
             if not inst or not access:
                 name = "SF_INSTANCE_URL" if not inst else "SF_ACCESS_TOKEN"
                 raise CredentialsError(
-                    f"{name} not set: a session login needs both SF_INSTANCE_URL and SF_ACCESS_TOKEN."
+                    f"{name} not set: a session login needs both SF_INSTANCE_URL and "
+                    "SF_ACCESS_TOKEN."
                 )
             url = urlparse(inst if "://" in inst else f"https://{inst}")
             if url.scheme != "https" or not url.hostname:
@@ -106,7 +107,8 @@ class Credentials:
             if not cid or not secret:
                 name = "SF_CLIENT_ID" if not cid else "SF_CLIENT_SECRET"
                 raise CredentialsError(
-                    f"{name} not set: client-credentials login needs SF_CLIENT_ID and SF_CLIENT_SECRET."
+                    f"{name} not set: client-credentials login needs SF_CLIENT_ID and "
+                    "SF_CLIENT_SECRET."
                 )
             domain = _domain(domain_raw or "")
             if domain in {"", "login", "test"}:
@@ -119,7 +121,7 @@ class Credentials:
 
 
 def _domain(raw: str) -> str:
-    """``https://acme.my.salesforce.com/`` → ``acme.my`` (simple-salesforce appends .salesforce.com)."""
+    """``https://acme.my.salesforce.com/`` → ``acme.my`` (simple-salesforce adds the rest)."""
     host = raw.strip().lower()
     if "://" in host:
         host = urlparse(host).netloc

@@ -1,7 +1,7 @@
-"""Scheduled syncs for `kpibot serve`: a thread that syncs every ``sync_every``, and never dies of it.
+"""Scheduled syncs for `kpibot serve`: a thread syncing every ``sync_every`` that never dies of it.
 
->>> loop = SyncLoop(lambda: run_sync_from_env(db, settings), timedelta(minutes=15))  # doctest: +SKIP
->>> loop.start(); ...; loop.stop()                                                    # doctest: +SKIP
+>>> loop = SyncLoop.from_settings(db_path, settings)  # doctest: +SKIP
+>>> loop.start(); ...; loop.stop()                  # doctest: +SKIP
 
 A failed sync is logged and the next one runs on schedule; "data as of" keeps showing the last
 completed one (the snapshot's ``data_as_of``), so users see how old the numbers are.

@@ -155,7 +155,8 @@ class Stage:
             names = ", ".join(_q(f) for f in obj.field_names)
             verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
             row = con.execute(
-                f"{verb} {table} ({names}) SELECT {', '.join(exprs)} FROM ({latest}) WHERE NOT _deleted"
+                f"{verb} {table} ({names}) SELECT {', '.join(exprs)} "
+                f"FROM ({latest}) WHERE NOT _deleted"
             ).fetchone()
             upserted = int(row[0]) if row else 0
             deleted = 0

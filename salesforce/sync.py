@@ -177,7 +177,8 @@ class Syncer:
                 self._warn_hidden(obj.name, src, col)
         if obj.watermark not in fields:
             raise SyncError(
-                f"{obj.name}.{obj.watermark} is not readable by this Salesforce user, so {obj.name} "
+                f"{obj.name}.{obj.watermark} is not readable by this Salesforce user, "
+                f"so {obj.name} "
                 "cannot be synced incrementally; give the user read access to it."
             )
         if source.get("Id") is None:

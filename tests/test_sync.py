@@ -66,11 +66,14 @@ def test_large_objects_use_bulk_api_2_with_result_locators(
     assert emu.calls["bulk_results"] == 8 and emu.calls["bulk_poll"] == 3
     assert [q for k, q in emu.queries if k == "bulk"] == [
         "SELECT Id, WhoId, WhatId, OwnerId, Subject, TaskSubtype, Type, CallType, CallDisposition, "
-        "CallDurationInSeconds, ActivityDate, Status, CreatedDate, SystemModstamp, IsDeleted FROM Task"
+        "CallDurationInSeconds, ActivityDate, Status, CreatedDate, SystemModstamp, IsDeleted "
+        "FROM Task"
     ]
 
 
-def test_bulk_csv_columns_are_matched_by_header_name(emu: Emulator, tmp_path: Path, monkeypatch) -> None:
+def test_bulk_csv_columns_are_matched_by_header_name(
+    emu: Emulator, tmp_path: Path, monkeypatch
+) -> None:
     emu.csv_alphabetical = True  # API versions up to 49.0 ordered result columns by name
     db = tmp_path / "kpibot.duckdb"
     res = run(client(emu, monkeypatch), db, SalesforceSettings(bulk_threshold=20))

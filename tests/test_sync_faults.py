@@ -1,4 +1,4 @@
-"""Faults Salesforce throws at a sync: expired sessions, API limits, 5xx, timeouts, QUERY_TIMEOUT."""
+"""Faults Salesforce throws at a sync: expired sessions, API limit, 5xx, timeouts, QUERY_TIMEOUT."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A `kpibot sync` killed mid-way loses nothing; readers in another process never see half a sync."""
+"""A killed `kpibot sync` loses nothing; readers in another process never see half a sync."""
 
 from __future__ import annotations
 

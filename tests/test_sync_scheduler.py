@@ -1,4 +1,4 @@
-"""SyncLoop: syncs on schedule, survives failures, stops promptly; data as of follows the last sync."""
+"""SyncLoop: syncs on schedule, survives failures, stops promptly; data as of = the last sync."""
 
 from __future__ import annotations
 

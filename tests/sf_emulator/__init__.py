@@ -1,4 +1,4 @@
-"""A loopback Salesforce for tests and benchmarks: ``Emulator`` (server.py) over an ``Org`` (org.py)."""
+"""A loopback Salesforce for tests and benchmarks: ``Emulator`` over an in-memory ``Org``."""
 
 from tests.sf_emulator.org import Org
 from tests.sf_emulator.server import Emulator

@@ -16,7 +16,8 @@ ERRORS = {
     403: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
     500: (
         "UNKNOWN_EXCEPTION",
-        "An unexpected error occurred. Please include this ErrorId if you contact support: 1234-5678 (-1)",
+        "An unexpected error occurred. Please include this ErrorId if you contact support: "
+        "1234-5678 (-1)",
     ),
     503: ("SERVER_UNAVAILABLE", "Server is unavailable"),
     400: ("QUERY_TIMEOUT", "Your query request was running for too long."),

@@ -146,7 +146,8 @@ def meta(db: Path) -> dict[str, tuple[Any, ...]]:
         rows = (
             reader.cursor()
             .execute(
-                f"SELECT object, source, refreshed_at, row_count, watermark FROM {schema.META_OBJECTS}"
+                "SELECT object, source, refreshed_at, row_count, watermark "
+                f"FROM {schema.META_OBJECTS}"
             )
             .fetchall()
         )

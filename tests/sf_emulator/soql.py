@@ -67,7 +67,8 @@ class Query:
 def _no_column(field: str, obj: str) -> SoqlError:
     return SoqlError(
         "INVALID_FIELD",
-        f"\n{field}\n^\nERROR at Row:1:Column:8\nNo such column '{field}' on entity '{obj}'. If you "
+        f"\n{field}\n^\nERROR at Row:1:Column:8\nNo such column '{field}' on entity '{obj}'. "
+        "If you "
         "are attempting to use a custom field, be sure to append the '__c' after the custom field "
         "name. Please reference your WSDL or the describe call for the appropriate names.",
     )
