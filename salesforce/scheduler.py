@@ -1,0 +1,122 @@
+"""Scheduled syncs for `kpibot serve`: a thread syncing every ``sync_every`` that never dies of it.
+
+>>> loop = SyncLoop.from_settings(db_path, settings)  # doctest: +SKIP
+>>> loop.start(); ...; loop.stop()                  # doctest: +SKIP
+
+A failed sync is logged and the next one runs on schedule; "data as of" keeps showing the last
+completed one (the snapshot's ``data_as_of``), so users see how old the numbers are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from pathlib import Path
+
+from salesforce.client import Api
+from salesforce.credentials import Credentials
+from salesforce.errors import SyncError
+from salesforce.settings import SalesforceSettings, parse_duration
+from salesforce.snapshot import WriterBusy
+from salesforce.sync import Observer, Syncer, SyncResult
+
+log = logging.getLogger(__name__)
+
+
+def run_sync_from_env(
+    db_path: Path,
+    settings: SalesforceSettings,
+    *,
+    full: bool = False,
+    env: Mapping[str, str] | None = None,
+    observer: Observer | None = None,
+    warned: set[str] | None = None,
+) -> SyncResult:
+    """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses."""
+    creds = Credentials.from_env(env)
+    api = Api(creds, version=settings.api_version)
+    return Syncer(api, settings, observer=observer, warned=warned).run(db_path, full=full)
+
+
+class SyncLoop(threading.Thread):
+    """Run ``run_once`` now and then every ``every``, until ``stop()``.
+
+    ``clock`` and ``sleep`` are injectable: the default sleep waits on the stop event, so
+    ``stop()`` ends the thread at once. A run that takes longer than ``every`` is followed
+    immediately by the next one (runs never overlap).
+    """
+
+    def __init__(
+        self,
+        run_once: Callable[[], object],
+        every: timedelta,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] | None = None,
+        logger: logging.Logger = log,
+    ):
+        super().__init__(name="kpibot-sync", daemon=True)
+        self.run_once = run_once
+        self.every = every.total_seconds()
+        self.clock = clock
+        self._halt = threading.Event()
+        self.sleep = sleep or self._halt.wait
+        self.logger = logger
+        self.runs = 0
+        self.failures = 0
+        self.last_error: BaseException | None = None
+
+    @classmethod
+    def from_settings(cls, db_path: Path, settings: SalesforceSettings) -> SyncLoop | None:
+        """The loop `kpibot serve` starts, or None when ``sync_every`` is off."""
+        if not settings.sync_every:
+            return None
+        warned: set[str] = set()  # warn about a hidden field once per process, not every run
+        env = dict(os.environ)
+        return cls(
+            lambda: run_sync_from_env(db_path, settings, env=env, warned=warned),
+            parse_duration(settings.sync_every),
+        )
+
+    def stop(self) -> None:
+        self._halt.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._halt.is_set()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            began = self.clock()
+            self.tick()
+            if self._halt.is_set():
+                break
+            self.sleep(max(0.0, self.every - (self.clock() - began)))
+
+    def tick(self) -> None:
+        """One scheduled sync, whatever happens in it."""
+        self.runs += 1
+        try:
+            result = self.run_once()
+            error = getattr(result, "error", None)
+            if error is not None:
+                self.failures += 1
+                self.last_error = error
+                self.logger.warning("scheduled sync stopped early: %s", error)
+            else:
+                self.last_error = None
+                self.logger.info("scheduled sync done")
+        except WriterBusy as e:
+            self.logger.info("scheduled sync skipped: %s", e)
+        except SyncError as e:
+            self.failures += 1
+            self.last_error = e
+            self.logger.warning("scheduled sync failed: %s", e)
+        except Exception as e:  # a bug must not stop future syncs; the trace goes to the log
+            self.failures += 1
+            self.last_error = e
+            self.logger.exception("scheduled sync crashed")

@@ -1,0 +1,183 @@
+"""Staging fetched records and merging them into an object's table in one transaction.
+
+Pages land as text in ``_kpibot_stage`` (REST JSON values and Bulk CSV cells alike), so a failed
+or retried fetch just empties the stage. ``commit`` then, in a single DuckDB transaction, upserts
+the latest version of every staged record by Id, deletes those Salesforce marks deleted, and
+records the object's new watermark: records and watermark can never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from salesforce import schema
+from salesforce.snapshot import SnapshotWriter
+
+STAGE = "_kpibot_stage"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return format(v, "f") if abs(v) >= 1e15 else repr(v)  # DECIMAL casts reject 1e+16
+    return str(v)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which Salesforce field fills each cache column (None: hidden from this user → NULL)."""
+
+    obj: schema.SObject
+    source: dict[str, str | None]  # cache column → Salesforce field
+    has_is_deleted: bool
+
+    @property
+    def fetched(self) -> tuple[str, ...]:
+        """Fields to SELECT, in a fixed order: mapped sources, then IsDeleted."""
+        names: list[str] = []
+        for col in self.obj.field_names:
+            src = self.source[col]
+            if src is not None and src not in names:
+                names.append(src)
+        if self.has_is_deleted and "IsDeleted" not in names:
+            names.append("IsDeleted")
+        return tuple(names)
+
+
+@dataclass(frozen=True)
+class Merged:
+    upserted: int
+    deleted: int
+    max_cursor: datetime | None
+
+
+class Stage:
+    def __init__(self, con: duckdb.DuckDBPyConnection, cols: Columns):
+        self.con = con
+        self.cols = cols
+        self.fields = cols.fetched
+
+    def reset(self) -> None:
+        body = ", ".join(f"{_q(f)} VARCHAR" for f in self.fields)
+        self.con.execute(f"CREATE OR REPLACE TABLE {STAGE} ({body})")
+
+    def drop(self) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+
+    def add_records(self, records: list[dict[str, Any]]) -> int:
+        """Stage one REST page (dicts as simple-salesforce returns them)."""
+        if not records:
+            return 0
+        table = pa.table(
+            {f: pa.array([_text(r.get(f)) for r in records], type=pa.string()) for f in self.fields}
+        )
+        self.con.register("_kpibot_page", table)
+        try:
+            self.con.execute(f"INSERT INTO {STAGE} SELECT * FROM _kpibot_page")
+        finally:
+            self.con.unregister("_kpibot_page")
+        return len(records)
+
+    def add_csv(self, text: str) -> int:
+        """Stage one Bulk 2.0 result page (CSV with a header row; empty cells are nulls)."""
+        fd, path = tempfile.mkstemp(suffix=".csv", prefix="kpibot-bulk-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            cols = ", ".join(_q(f) for f in self.fields)
+            row = self.con.execute(
+                # Columns are taken by header name, not position: Salesforce orders them by
+                # the SELECT only from API 50 on.
+                f"INSERT INTO {STAGE} SELECT {cols} FROM read_csv(?, header = true, "
+                "all_varchar = true, quote = '\"', escape = '\"', delim = ',', "
+                "strict_mode = false, parallel = false)",
+                [path],
+            ).fetchone()
+            return int(row[0]) if row else 0
+        finally:
+            os.unlink(path)
+
+    def staged(self) -> int:
+        row = self.con.execute(f"SELECT count(*) FROM {STAGE}").fetchone()
+        return int(row[0]) if row else 0
+
+    def commit(
+        self,
+        writer: SnapshotWriter,
+        *,
+        replace_table: bool,
+        previous_watermark: datetime | None,
+        refreshed_at: datetime,
+        source: str,
+    ) -> Merged:
+        """Merge the stage into the object's table and record the watermark, atomically."""
+        obj = self.cols.obj
+        table = _q(obj.table)
+        cursor = self.cols.source.get(obj.watermark) or obj.watermark
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if replace_table:
+                # A first (or --full) load replaces whatever was there, e.g. demo data.
+                con.execute(f"DROP TABLE IF EXISTS {table}")
+                con.execute(obj.ddl())
+            deleted_flag = (
+                f"coalesce(lower(NULLIF({_q('IsDeleted')}, '')) = 'true', false)"
+                if self.cols.has_is_deleted
+                else "false"
+            )
+            latest = (
+                f"SELECT *, {deleted_flag} AS _deleted FROM {STAGE} "
+                f"QUALIFY row_number() OVER (PARTITION BY {_q('Id')} "
+                f"ORDER BY CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ) DESC NULLS LAST) = 1"
+            )
+            exprs = []
+            for f in obj.fields:
+                src = self.cols.source[f.name]
+                if src is None:
+                    exprs.append(f"CAST(NULL AS {f.type})")
+                else:
+                    exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
+            names = ", ".join(_q(f) for f in obj.field_names)
+            verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
+            row = con.execute(
+                f"{verb} {table} ({names}) SELECT {', '.join(exprs)} "
+                f"FROM ({latest}) WHERE NOT _deleted"
+            ).fetchone()
+            upserted = int(row[0]) if row else 0
+            deleted = 0
+            if not replace_table and self.cols.has_is_deleted:
+                row = con.execute(
+                    f"DELETE FROM {table} WHERE {_q('Id')} IN "
+                    f"(SELECT {_q('Id')} FROM ({latest}) WHERE _deleted)"
+                ).fetchone()
+                deleted = int(row[0]) if row else 0
+            row = con.execute(
+                f"SELECT max(CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ)) FROM {STAGE}"
+            ).fetchone()
+            seen = row[0] if row else None
+            seen = seen.astimezone(UTC) if seen is not None else None
+            candidates = [t for t in (previous_watermark, seen) if t is not None]
+            watermark = max(candidates) if candidates else None
+            writer.mark_refreshed(
+                obj.name, source=source, refreshed_at=refreshed_at, watermark=watermark
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return Merged(upserted, deleted, watermark)
