@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
+from bot.config import AppConfig
 from metrics.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -76,23 +77,66 @@ def serve(
             work_threads=question_threads,
         )
 
-    if env.socket_mode:
-        from bot.server import serve_socket_mode
+    sync_loop = _start_sync_loop(cfg, config)
+    try:
+        if env.socket_mode:
+            from bot.server import serve_socket_mode
 
-        log.info("Socket Mode (SLACK_APP_TOKEN is set)")
-        serve_socket_mode(make_bot())
-        return
-    from bot.server import serve_http
+            log.info("Socket Mode (SLACK_APP_TOKEN is set)")
+            serve_socket_mode(make_bot())
+            return
+        from bot.server import serve_http
 
-    log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
-    serve_http(
-        make_bot,
-        host=host,
-        port=port,
-        workers=workers,
-        threads=threads,
-        log_level="debug" if verbose else "info",
-    )
+        log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
+        serve_http(
+            make_bot,
+            host=host,
+            port=port,
+            workers=workers,
+            threads=threads,
+            log_level="debug" if verbose else "info",
+        )
+    finally:
+        if sync_loop is not None:
+            sync_loop.stop()
+
+SF_CREDENTIALS = ("SF_USERNAME", "SF_INSTANCE_URL", "SF_CLIENT_ID")
+
+
+def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
+    """Sync every ``salesforce.sync_every`` while serving, when SF_* credentials are set.
+
+    Each sync runs as a `kpibot sync` child process: the serving process (gunicorn's master,
+    which forks workers) then never holds DuckDB or HTTP state of its own, and a sync's memory
+    goes back to the system when it ends. Answers switch to the new snapshot by themselves.
+    """
+    import subprocess
+    import sys
+
+    from salesforce.scheduler import SyncLoop
+    from salesforce.settings import parse_duration
+
+    if not cfg.salesforce.sync_every:
+        log.info("scheduled Salesforce sync is off (salesforce.sync_every)")
+        return None
+    if not any(os.environ.get(v) for v in SF_CREDENTIALS):
+        log.info("scheduled Salesforce sync is off: no SF_* credentials (docs/sync.md)")
+        return None
+    cmd = [sys.executable, "-m", "bot", "sync", "--db", str(cfg.db_path)]
+    if config_path:
+        cmd += ["--config", config_path]
+
+    def run_once() -> None:
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        for line in (done.stdout + done.stderr).splitlines():
+            log.info("sync: %s", line)
+        if done.returncode != 0:
+            raise RuntimeError(f"kpibot sync exited with {done.returncode}")
+
+    loop = SyncLoop(run_once, parse_duration(cfg.salesforce.sync_every))
+    loop.start()
+    log.info("Salesforce sync every %s", cfg.salesforce.sync_every)
+    return loop
 
 
 def manifest(
