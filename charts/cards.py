@@ -1,0 +1,171 @@
+"""Single numbers: KPI cards (▲/▼ growth coloured by the KPI's better direction) and gauges."""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Wedge
+
+from charts import labels, theme
+from charts.canvas import (
+    Ctx,
+    Rect,
+    axes_in,
+    blank,
+    companion,
+    fmt_value,
+    metric_columns,
+    num,
+    rect_inches,
+)
+from metrics.answer import Answer, Column
+from metrics.format import format_growth, format_value
+
+_MIN_CARD_W = 1.75  # inches; narrower cards go to a second row
+_GAP = 0.12
+
+
+def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
+    row = answer.rows[0]
+    cur = num(row[j])
+    p = companion(answer, col, "previous")
+    prev = num(row[p]) if p is not None else None
+    g = companion(answer, col, "growth")
+    if g is not None:
+        growth = num(row[g])
+    elif cur is not None and prev not in (None, 0):
+        growth = (cur - prev) / prev  # type: ignore[operator]
+    else:
+        growth = None
+    return prev, growth
+
+
+def _has_comparison(answer: Answer, col: Column) -> bool:
+    return companion(answer, col, "previous") is not None or \
+        companion(answer, col, "growth") is not None
+
+
+def _card(fig: Figure, rect: Rect, answer: Answer, j: int, ctx: Ctx, value_pt: float) -> None:
+    col = answer.columns[j]
+    w_in, h_in = rect_inches(fig, rect)
+    ax = axes_in(fig, rect)
+    blank(ax)
+    ax.add_patch(FancyBboxPatch((0.0, 0.0), 1.0, 1.0, boxstyle="round,pad=0,rounding_size=0.04",
+                                transform=ax.transAxes, facecolor=theme.CARD,
+                                edgecolor=theme.GRID, linewidth=0.8, mutation_aspect=w_in / h_in))
+    pad_x = 0.14 / w_in
+    size = ctx.pt(theme.LABEL)
+    cells = int((w_in - 0.28) * 72 / (size * 0.6))
+    ax.text(pad_x, 1 - 0.13 / h_in, labels.cut(labels.sentence(col.name), cells), fontsize=size,
+            color=theme.MUTED, va="top", ha="left")
+    cur = answer.rows[0][j]
+    text = format_value(cur, col.format, currency=ctx.currency, short=False)
+    if labels.text_inches(text, value_pt) > w_in - 0.28:
+        text = fmt_value(cur, col, ctx, short=True)
+    big = min(value_pt, (w_in - 0.28) * 72 / max(len(text) * 0.62, 1))
+    ax.text(pad_x, 0.5 if _has_comparison(answer, col) else 0.4, text, fontsize=big,
+            fontweight="bold", color=theme.INK, va="center", ha="left")
+    if not _has_comparison(answer, col):
+        return
+    prev, growth = _growth(answer, col, j)
+    small = ctx.pt(theme.SMALL) * 1.05
+    gtext = format_growth(growth)
+    y = 0.13 / h_in + 0.06
+    ax.text(pad_x, y, gtext, fontsize=small, fontweight="bold", va="bottom", ha="left",
+            color=theme.change_colour(growth, col.better))
+    rest = f"vs {fmt_value(prev, col, ctx)}"
+    x2 = pad_x + (labels.text_inches(gtext, small) * 1.08 + 0.08) / w_in
+    ax.text(x2, y, rest, fontsize=small, color=theme.MUTED, va="bottom", ha="left")
+
+
+def draw_kpi(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """One card per KPI, in the order asked; two rows when they would be too narrow."""
+    ms = metric_columns(answer)
+    w_in, h_in = rect_inches(fig, rect)
+    fw, fh = fig.get_size_inches()
+    per_row = len(ms)
+    while per_row > 1 and (w_in - _GAP * (per_row - 1)) / per_row < _MIN_CARD_W:
+        per_row -= 1
+    rows = math.ceil(len(ms) / per_row)
+    cw = (w_in - _GAP * (per_row - 1)) / per_row
+    ch = (h_in - _GAP * (rows - 1)) / rows
+    if len(ms) == 1:  # one KPI: a centred, generous card rather than a full-width slab
+        cw, ch = min(w_in, 3.4), min(h_in, 1.9)
+    value_pt = min(ctx.pt(theme.CARD_VALUE) * (1.4 if len(ms) == 1 else 1.0), ch * 72 * 0.36)
+    for k, j in enumerate(ms):
+        r, c = divmod(k, per_row)
+        x_in = c * (cw + _GAP) + (w_in - cw) / 2 * (len(ms) == 1)
+        y_in = h_in - (r + 1) * ch - r * _GAP - (h_in - ch) / 2 * (len(ms) == 1)
+        card = (rect[0] + x_in / fw, rect[1] + y_in / fh, cw / fw, ch / fh)
+        _card(fig, card, answer, j, ctx, value_pt)
+
+
+def gauge_scale(value: float, target: float | None, fmt: str,
+                previous: float | None = None) -> float:
+    """The gauge's full scale: rates end at 100%; otherwise room above the value and target."""
+    if fmt == "percent" and max(value, target or 0.0) <= 1.0:
+        return 1.0
+    top = max(value, target or 0.0, previous or 0.0)
+    if top <= 0:
+        return 1.0
+    raw = top * 1.2
+    mag = 10 ** math.floor(math.log10(raw))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * mag >= raw:
+            return step * mag
+    return raw  # pragma: no cover
+
+
+def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """A half dial: the value's arc over a grey track, the target as a dark tick."""
+    j = metric_columns(answer)[0]
+    col = answer.columns[j]
+    value = num(answer.rows[0][j]) or 0.0
+    prev, growth = _growth(answer, col, j)
+    target = ctx.target
+    top = gauge_scale(value, target, col.format, prev)
+    w_in, h_in = rect_inches(fig, rect)
+    ax = axes_in(fig, rect, top=0.05, bottom=0.05)
+    ax.set_axis_off()
+    aw, ah = w_in, h_in - 0.1
+    # Equal scaling in inches so the dial stays round whatever the cell's shape: the dial and
+    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell.
+    unit = min(aw / 2.3, ah / 1.55)
+    ax.set_xlim(-aw / 2 / unit, aw / 2 / unit)
+    low = -0.5 - (ah / unit - 1.55) / 2
+    ax.set_ylim(low, low + ah / unit)
+    r, width = 0.92, 0.2
+    ax.add_patch(Wedge((0, 0), r, 0, 180, width=width, facecolor=theme.GRID, linewidth=0))
+    frac = max(0.0, min(value / top, 1.0)) if top else 0.0
+    met = target is not None and value >= target
+    ax.add_patch(Wedge((0, 0), r, 180 - 180 * frac, 180, width=width,
+                       facecolor=theme.GOOD if met else theme.ACCENT, linewidth=0))
+    if target is not None and top:
+        a = math.pi * (1 - min(target / top, 1.0))
+        ax.plot([math.cos(a) * (r - width - 0.04), math.cos(a) * (r + 0.04)],
+                [math.sin(a) * (r - width - 0.04), math.sin(a) * (r + 0.04)],
+                color=theme.TARGET, linewidth=2.0, solid_capstyle="butt")
+        lx, ly = math.cos(a) * (r + 0.08), math.sin(a) * (r + 0.08)
+        ax.text(lx, ly, f"target {fmt_value(target, col, ctx)}", fontsize=ctx.pt(theme.SMALL),
+                color=theme.MUTED, ha="left" if lx >= 0 else "right", va="bottom")
+    small = ctx.pt(theme.SMALL)
+    ax.text(-r + width / 2, -0.04, fmt_value(0, col, ctx), ha="center", va="top", fontsize=small,
+            color=theme.FAINT)
+    ax.text(r - width / 2, -0.04, fmt_value(top, col, ctx), ha="center", va="top",
+            fontsize=small, color=theme.FAINT)
+    big = min(ctx.pt(theme.CARD_VALUE), unit * 72 * 0.3)
+    ax.text(0, 0.04, fmt_value(value, col, ctx, short=False) if value < 1e6 else
+            fmt_value(value, col, ctx), ha="center", va="bottom", fontsize=big,
+            fontweight="bold", color=theme.INK)
+    lines: list[tuple[str, str]] = []
+    if target:
+        lines.append((f"{value / target * 100:.0f}% of target", theme.MUTED))
+    if _has_comparison(answer, col):
+        lines.append((f"{format_growth(growth)} vs {fmt_value(prev, col, ctx)}",
+                      theme.change_colour(growth, col.better)))
+    if lines:
+        ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])
+    if len(lines) == 2:
+        ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
+                fontsize=small, color=lines[1][1], fontweight="bold")
