@@ -84,7 +84,7 @@ def _xlabels(ax: Axes, names: list[str], width_in: float, size: float) -> None:
     """Category labels under columns: wrapped to two lines, thinned out when they cannot fit."""
     n = len(names)
     per_col = width_in / max(n, 1)
-    cells = max(int(per_col * 72 / (size * 0.6)), 3)
+    cells = max(int(per_col * 72 / (size * 0.55)), 3)
     step = 1
     if cells < 4:  # e.g. 24 hours: label every k-th column
         step = -(-4 // cells) if cells else 4
@@ -182,14 +182,16 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_ylim(0, top * 1.05)
     _xlabels(ax, names, w - 0.2, size)
     show_values = n <= 8
+    small = ctx.pt(theme.SMALL)
     for x, v, gv in zip(xs, cur, growth, strict=True):
         hi = max(v or 0.0, prev[x] or 0.0)
-        text = format_growth(gv)
-        if show_values:
-            text = f"{fmt_value(v, col, ctx)}\n{text}"
-        ax.annotate(text, (x, hi), xytext=(0, 3), textcoords="offset points", ha="center",
-                    va="bottom", fontsize=ctx.pt(theme.SMALL), linespacing=1.2,
+        ax.annotate(format_growth(gv), (x, hi), xytext=(0, 3), textcoords="offset points",
+                    ha="center", va="bottom", fontsize=small, fontweight="bold",
                     color=theme.change_colour(gv, col.better))
+        if show_values:
+            ax.annotate(fmt_value(v, col, ctx), (x, hi), xytext=(0, 5 + small * 1.25),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=small,
+                        color=theme.INK)
 
 
 def draw_grouped(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -252,8 +254,9 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         cell = (px - (name_w / fw if k == 0 else 0), y0, pw + (name_w / fw if k == 0 else 0), hh)
         ax = axes_in(fig, cell, left=name_w if k == 0 else 0.08, right=right, top=head,
                      bottom=0.05)
-        _hbars(ax, names, vals, col, ctx, size, colour=theme.SERIES[k % len(theme.SERIES)],
-               show_names=k == 0)
-        fig.text(px + 0.02 / fw, y0 + hh - 0.06 / fh, labels.cut(labels.sentence(col.name), 26),
-                 fontsize=ctx.pt(theme.LABEL), fontweight="bold", color=theme.MUTED,
+        _hbars(ax, names, vals, col, ctx, size, show_names=k == 0)
+        head_pt = ctx.pt(theme.LABEL)
+        room = int((pw * fw - 0.1) * 72 / (head_pt * 0.62))
+        fig.text(px + 0.08 / fw, y0 + hh - 0.06 / fh, labels.cut(labels.sentence(col.name), room),
+                 fontsize=head_pt, fontweight="bold", color=theme.MUTED,
                  va="top", ha="left")

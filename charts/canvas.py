@@ -143,8 +143,8 @@ def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx) -> N
     y = rect[1] + rect[3] - 0.14 / fh
     size = ctx.pt(theme.SMALL)
     for text, colour in items:
-        fig.text(x, y, "■", color=colour, fontsize=size * 1.3, va="center")
-        x += 0.2 / fw
+        fig.text(x, y, "■", color=colour, fontsize=size * 1.15, va="center")
+        x += 0.17 / fw
         label = labels.cut(text, 22)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")
         x += (labels.text_inches(label, size) + 0.25) / fw

@@ -22,8 +22,9 @@ from charts.canvas import (
 from metrics.answer import Answer, Column
 from metrics.format import format_growth, format_value
 
-_MIN_CARD_W = 1.75  # inches; narrower cards go to a second row
+_MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
 _GAP = 0.12
+_BOLD = 1.12  # bold glyphs are wider than text_inches' estimate
 
 
 def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
@@ -56,26 +57,36 @@ def _card(fig: Figure, rect: Rect, answer: Answer, j: int, ctx: Ctx, value_pt: f
                                 edgecolor=theme.GRID, linewidth=0.8, mutation_aspect=w_in / h_in))
     pad_x = 0.14 / w_in
     size = ctx.pt(theme.LABEL)
-    cells = int((w_in - 0.28) * 72 / (size * 0.6))
-    ax.text(pad_x, 1 - 0.13 / h_in, labels.cut(labels.sentence(col.name), cells), fontsize=size,
-            color=theme.MUTED, va="top", ha="left")
+    small = ctx.pt(theme.SMALL) * 1.05
+    avail = w_in - 0.28
+    cells = int(avail * 72 / (size * 0.55))
+    top_pad, bottom_pad = 0.11, 0.11
+    label_h = size * 1.3 / 72
+    compared = _has_comparison(answer, col)
+    delta_h = small * 1.4 / 72 if compared else 0.0
+    ax.text(pad_x, 1 - top_pad / h_in, labels.cut(labels.sentence(col.name), cells),
+            fontsize=size, color=theme.MUTED, va="top", ha="left")
+    # The value gets the height between the label and the delta line, never more.
+    mid_h = max(h_in - top_pad - label_h - bottom_pad - delta_h, 0.1)
+    big = min(value_pt, mid_h * 72 * 0.78)
     cur = answer.rows[0][j]
     text = format_value(cur, col.format, currency=ctx.currency, short=False)
-    if labels.text_inches(text, value_pt) > w_in - 0.28:
+    if labels.text_inches(text, big) * _BOLD > avail:
         text = fmt_value(cur, col, ctx, short=True)
-    big = min(value_pt, (w_in - 0.28) * 72 / max(len(text) * 0.62, 1))
-    ax.text(pad_x, 0.5 if _has_comparison(answer, col) else 0.4, text, fontsize=big,
-            fontweight="bold", color=theme.INK, va="center", ha="left")
-    if not _has_comparison(answer, col):
+    if labels.text_inches(text, big) * _BOLD > avail:
+        big = avail * 72 / (labels.text_inches(text, 72) * _BOLD)
+    y_mid = bottom_pad + delta_h + mid_h / 2
+    ax.text(pad_x, y_mid / h_in, text, fontsize=big, fontweight="bold", color=theme.INK,
+            va="center_baseline", ha="left")
+    if not compared:
         return
     prev, growth = _growth(answer, col, j)
-    small = ctx.pt(theme.SMALL) * 1.05
     gtext = format_growth(growth)
-    y = 0.13 / h_in + 0.06
+    y = bottom_pad / h_in
     ax.text(pad_x, y, gtext, fontsize=small, fontweight="bold", va="bottom", ha="left",
             color=theme.change_colour(growth, col.better))
     rest = f"vs {fmt_value(prev, col, ctx)}"
-    x2 = pad_x + (labels.text_inches(gtext, small) * 1.08 + 0.08) / w_in
+    x2 = pad_x + (labels.text_inches(gtext, small) * _BOLD + 0.08) / w_in
     ax.text(x2, y, rest, fontsize=small, color=theme.MUTED, va="bottom", ha="left")
 
 
@@ -111,7 +122,7 @@ def gauge_scale(value: float, target: float | None, fmt: str,
         return 1.0
     raw = top * 1.2
     mag = 10 ** math.floor(math.log10(raw))
-    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 10):
         if step * mag >= raw:
             return step * mag
     return raw  # pragma: no cover

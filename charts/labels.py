@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime
 from typing import Any
@@ -26,7 +27,7 @@ from metrics.query import Filter
 GRAINS = ("day", "week", "month", "quarter", "year")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # Average glyph advance in ems: DejaVu Latin is ~0.6 em wide, CJK glyphs a full em.
-_NARROW_EM = 0.6
+_NARROW_EM = 0.56
 _WIDE_EM = 1.0
 
 
@@ -60,17 +61,28 @@ def text_inches(text: str, size_pt: float) -> float:
 
 
 def wrap(text: str, width: int, max_lines: int = 2) -> str:
-    """Wrap on spaces to ``width`` cells; the last allowed line is cut with "…"."""
-    words = text.split(" ")
+    r"""Wrap on spaces (and after "/") to ``width`` cells; the last line is cut with "…".
+
+    >>> wrap("Proposal/Price Quote", 12)
+    'Proposal/\nPrice Quote'
+    """
+    # Tokens keep their separator so "Proposal/Price" can break after the slash.
+    tokens = re.findall(r"[^\s/]+/?|/", text)
+    seps = []
+    pos = 0
+    for t in tokens:
+        pos = text.index(t, pos) + len(t)
+        seps.append(" " if pos < len(text) and text[pos] == " " else "")
     lines: list[str] = []
     line = ""
-    for w in words:
-        candidate = f"{line} {w}" if line else w
+    for i, t in enumerate(tokens):
+        sep = seps[i - 1] if i else ""
+        candidate = f"{line}{sep}{t}" if line else t
         if display_width(candidate) <= width or not line:
             line = candidate
         else:
             lines.append(line)
-            line = w
+            line = t
     lines.append(line)
     if len(lines) > max_lines:
         lines = lines[: max_lines - 1] + [cut(" ".join(lines[max_lines - 1 :]), width)]
@@ -83,8 +95,11 @@ def sentence(name: str) -> str:
 
 
 def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
+    """A value label; ``short`` (1.2k, $3.4M) only from 10,000 up, where digits start to crowd."""
     if col.role == "growth":
         return format_growth(v)
+    if short and isinstance(v, (int, float)) and abs(v) < 10_000:
+        short = False
     return format_value(v, col.format, currency=currency, short=short)
 
 
@@ -128,11 +143,10 @@ def window_text(answer: Answer) -> str:
     return " · ".join(bits)
 
 
-def subtitle_of(answer: Answer) -> str:
-    bits = [window_text(answer)]
-    if answer.data_as_of is not None:
-        bits.append(f"data as of {answer.data_as_of.strftime('%-d %b %Y %H:%M')}")
-    return " · ".join(b for b in bits if b)
+def as_of_text(answer: Answer) -> str:
+    """'data as of 27 Jun 2024 06:00' ('' when unknown)."""
+    d = answer.data_as_of
+    return "" if d is None else f"data as of {d.day} {_MONTHS[d.month - 1]} {d.year} {d:%H:%M}"
 
 
 def filter_text(filters: tuple[Filter, ...]) -> str:

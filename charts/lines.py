@@ -75,7 +75,7 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         ax.plot(xs, [v if v is not None else float("nan") for v in prev], color=theme.PREVIOUS,
                 linewidth=1.6, linestyle=(0, (4, 3)))
     ys = [v if v is not None else float("nan") for v in cur]
-    ax.plot(xs, ys, color=theme.ACCENT, linewidth=2.2, marker=marker, markersize=3.2)
+    ax.plot(xs, ys, color=theme.ACCENT, linewidth=1.8, marker=marker, markersize=3.0)
     ax.fill_between(xs, ys, color=theme.ACCENT, alpha=0.07, linewidth=0)
     _padded_limits(ax, [cur] + ([prev] if prev else []))
     ax.set_xlim(-0.3, len(cur) - 0.7)

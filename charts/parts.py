@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from matplotlib.figure import Figure
-from matplotlib.patches import FancyBboxPatch
 
 from charts import labels, theme
 from charts.canvas import (
@@ -67,17 +66,23 @@ def draw_donut(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         lax.text(0.0, y, "■", color=c, fontsize=size * 1.4, va="center")
         lax.text(0.09, y, name, color=theme.INK, fontsize=size, va="center")
         pct = format_value(f, "percent")
-        lax.text(1.0, y, f"{pct}  {o}".rstrip(), color=theme.MUTED, fontsize=size,
-                 va="center", ha="right")
+        lax.text(0.8 if o else 1.0, y, pct, color=theme.MUTED, fontsize=size, va="center",
+                 ha="right")
+        if o:
+            lax.text(1.0, y, o, color=theme.INK, fontsize=size, va="center", ha="right")
         y -= step
 
 
 def draw_stacked(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
-    """One 100% bar; parts ≥ 7% carry their share inside, the legend lists all of them."""
+    """One 100% bar; parts ≥ 9% carry their share inside, the legend lists every part."""
     names, fr, _own = _shares(answer, ctx)
     total = sum(fr) or 1.0
     fr = [f / total for f in fr]
-    colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(fr))]
+    keep = len(theme.SERIES) - 1  # the last, grey series colour is "other"
+    if len(fr) > keep + 1:  # colours would repeat: the smallest parts become one "other"
+        names = names[:keep] + [f"other ({len(fr) - keep})"]
+        fr = fr[:keep] + [sum(fr[keep:])]
+    colours = [theme.SERIES[i] for i in range(len(fr))]
     w_in, h_in = rect_inches(fig, rect)
     ax = axes_in(fig, (rect[0], rect[1] + rect[3] * 0.55, rect[2], rect[3] * 0.45),
                  left=0.1, right=0.1, top=0.1, bottom=0.05)
@@ -85,7 +90,7 @@ def draw_stacked(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     x = 0.0
     for f, c in zip(fr, colours, strict=True):
         ax.barh(0.5, f, left=x, height=0.7, color=c, edgecolor="white", linewidth=1.2)
-        if f >= 0.07:
+        if f >= 0.09:
             ax.text(x + f / 2, 0.5, format_value(f, "percent"), ha="center", va="center",
                     color="white", fontsize=ctx.pt(theme.VALUE), fontweight="bold")
         x += f
@@ -134,21 +139,20 @@ def draw_funnel(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     top = max([v or 0.0 for v in vals] + [0.0]) or 1.0
     aw = w_in - left - 1.1
     for i, (name, v, t) in enumerate(zip(names, vals, texts, strict=True)):
-        f = max((v or 0.0) / top, 0.04)
-        shade = theme.SERIES[0]
-        ax.add_patch(FancyBboxPatch((-f / 2, i + 0.14), f, 0.72,
-                                    boxstyle="round,pad=0,rounding_size=0.08",
-                                    mutation_aspect=1 / aw * 0.72,
-                                    facecolor=shade, alpha=1.0 - 0.16 * i, linewidth=0))
-        inside = labels.text_inches(t, size) + 0.15 < f * aw
+        f = max((v or 0.0) / top, 0.03)
+        ax.barh(i + 0.5, f, left=-f / 2, height=0.7, color=theme.ACCENT,
+                alpha=1.0 - 0.18 * min(i, 4))
+        inside = labels.text_inches(t, size) * 1.1 + 0.15 < f * aw
         ax.text(0 if inside else f / 2 + 0.02, i + 0.5, t, ha="center" if inside else "left",
                 va="center", fontsize=size, fontweight="bold",
                 color="white" if inside else theme.INK)
-        ax.text(-0.5, i + 0.5, name, ha="right", va="center", fontsize=size, color=theme.INK,
-                transform=ax.transData)
+        ax.annotate(name, (0.0, i + 0.5), xycoords=("axes fraction", "data"), xytext=(-8, 0),
+                    textcoords="offset points", ha="right", va="center", fontsize=size,
+                    color=theme.INK)
         if i > 0 and vals[i - 1]:
+            # The step's conversion, written on the boundary between the two stages.
             rate = (v or 0.0) / (vals[i - 1] or 1.0)
-            ax.annotate(f"↓ {format_value(rate, 'percent')}", (1.0, i + 0.5),
+            ax.annotate(f"↓ {format_value(rate, 'percent')}", (1.0, i + 0.1),
                         xycoords=("axes fraction", "data"), xytext=(8, 0),
                         textcoords="offset points", va="center", ha="left",
                         fontsize=size * 0.92, color=theme.MUTED)

@@ -48,7 +48,7 @@ def draw(fig: Figure, rect: Rect, chart: Chart, answer: Answer, ctx: Ctx) -> Non
 def header(fig: Figure, title: str, subtitle: str, *, size: float = theme.TITLE) -> float:
     """Title (wrapped to two lines) and subtitle at the top left; returns their height (in)."""
     fw, fh = fig.get_size_inches()
-    cells = int((fw - 2 * _MARGIN) * 72 / (size * 0.62))
+    cells = int((fw - 2 * _MARGIN) * 72 / (size * 0.58))
     t = labels.wrap(title, cells, 2)
     n = t.count("\n") + 1
     y = 1 - _MARGIN * 0.8 / fh
@@ -64,6 +64,23 @@ def header(fig: Figure, title: str, subtitle: str, *, size: float = theme.TITLE)
     return _MARGIN * 0.8 + used + 0.12
 
 
+def footer(fig: Figure, note: str | None, as_of: str) -> float:
+    """A note (left) and "data as of …" (right) along the bottom; returns their height (in)."""
+    if not note and not as_of:
+        return 0.0
+    fw, fh = fig.get_size_inches()
+    size = theme.SMALL
+    y = 0.12 / fh
+    if as_of:
+        fig.text(1 - _MARGIN / fw, y, as_of, fontsize=size, color=theme.FAINT, va="bottom",
+                 ha="right")
+    if note:
+        room = fw - 2 * _MARGIN - labels.text_inches(as_of, size) - 0.3
+        fig.text(_MARGIN / fw, y, labels.cut(note, int(room * 72 / (size * 0.6))),
+                 fontsize=size, color=theme.MUTED, va="bottom", ha="left")
+    return 0.3
+
+
 def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1,
                       target: float | None = None) -> Figure | None:
     """The chart as a matplotlib Figure (tests read its texts), or None when there are no rows."""
@@ -73,14 +90,9 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target)
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()
-    top = header(fig, labels.title_of(answer), labels.subtitle_of(answer))
-    foot = 0.0
-    note = choice.note or (answer.notes[0] if answer.notes else None)
-    if note:
-        foot = 0.28
-        cells = int((fw - 2 * _MARGIN) * 72 / (theme.SMALL * 0.6))
-        fig.text(_MARGIN / fw, 0.1 / fh, labels.cut(note, cells), fontsize=theme.SMALL,
-                 color=theme.FAINT, va="bottom", ha="left")
+    top = header(fig, labels.title_of(answer), labels.window_text(answer))
+    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else None),
+                  labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)
     draw(fig, rect, choice.chart, answer, ctx)

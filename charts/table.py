@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -9,18 +10,29 @@ from matplotlib.figure import Figure
 from charts import labels, theme
 from charts.canvas import Ctx, Rect, axes_in, blank, companion, num, rect_inches
 from metrics.answer import Answer, Column
-from metrics.format import format_value
+from metrics.format import format_date, format_value
 
 _ROW_IN = 0.27  # row height in inches at scale 1
 _NUMERIC = ("count", "percent", "currency", "hours", "days", "minutes", "number")
 
 
+def _is_number(col: Column) -> bool:
+    return col.format in _NUMERIC or col.role == "growth"
+
+
 def _cell(v: Any, col: Column, ctx: Ctx) -> str:
     if col.role == "growth":
         return labels.value(v, col, ctx.currency)
+    if col.format == "date" and isinstance(v, date):
+        return format_date(v)
     if col.format in ("text", "date"):
         return labels.category(v, 60)
     return format_value(v, col.format, currency=ctx.currency)
+
+
+# Headers that would otherwise wrap over a narrow number column.
+SHORT_HEADERS = {"sales cycle length": "Cycle", "lead response time": "Response",
+                 "average deal size": "Avg deal", "close date": "Closed"}
 
 
 def _header(col: Column) -> str:
@@ -28,7 +40,7 @@ def _header(col: Column) -> str:
         return "growth"
     if col.role == "previous":
         return "previous"
-    return labels.sentence(col.name)
+    return SHORT_HEADERS.get(col.name, labels.sentence(col.name))
 
 
 def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
@@ -42,7 +54,7 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w_in, h_in = rect_inches(fig, rect)
     size = ctx.pt(theme.LABEL) * 0.95
     row_h = _ROW_IN * ctx.scale
-    fit = max(int((h_in - row_h * 1.2) / row_h), 1)
+    fit = max(int((h_in - row_h * 1.8) / row_h), 1)
     limit = min(fit, ctx.max_rows or fit)
     rows = answer.rows[:limit]
     more = len(answer.rows) - len(rows)
@@ -51,35 +63,47 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         more = len(answer.rows) - len(rows)
     texts = [[_cell(r[j], answer.columns[j], ctx) for j in cols] for r in rows]
     heads = [_header(answer.columns[j]) for j in cols]
-    # Widths from content (in half-width cells), then scaled to the space there is.
-    want = [max([labels.display_width(h) for h in heads[k:k + 1]]
-                + [labels.display_width(t[k]) for t in texts]) + 2 for k in range(len(cols))]
-    want = [min(w, 30) for w in want]
-    cell_in = size * 0.6 / 72
-    avail_cells = (w_in - 0.2) / cell_in
-    scale = min(1.0, avail_cells / max(sum(want), 1))
-    widths = [max(int(w * scale), 4) for w in want]
+    # Numbers and dates are never cut: they keep their width, text columns share the rest.
+    fixed = [_is_number(answer.columns[j]) or answer.columns[j].format == "date" for j in cols]
+    data_w = [max([labels.display_width(t[k]) for t in texts] + [1]) for k in range(len(cols))]
+    # A number column is as wide as its numbers (≥ 6); its header wraps to two lines if need be.
+    want = [max(d, 6 if f else min(labels.display_width(h), 30)) + 2
+            for d, h, f in zip(data_w, heads, fixed, strict=True)]
+    want = [w if f else min(w, 32) for w, f in zip(want, fixed, strict=True)]
+    cell_in = size * 0.56 / 72
+    avail = (w_in - 0.2) / cell_in
+    fixed_total = sum(w for w, f in zip(want, fixed, strict=True) if f)
+    flex_total = sum(w for w, f in zip(want, fixed, strict=True) if not f)
+    scale = min(1.0, max(avail - fixed_total, 0) / max(flex_total, 1))
+    widths = [w if f else max(int(w * scale), 6) for w, f in zip(want, fixed, strict=True)]
+    spare = avail - sum(widths)
+    if spare > 0 and flex_total:  # give room back to text columns that were cut
+        widths = [w if f else w + int(spare * w / sum(x for x, g in zip(widths, fixed,
+                  strict=True) if not g)) for w, f in zip(widths, fixed, strict=True)]
     ax = axes_in(fig, rect, left=0.1, right=0.1)
     blank(ax)
     total = sum(widths)
     xs = [sum(widths[:k]) / total for k in range(len(cols))]
     ws = [w / total for w in widths]
-    lines = len(rows) + 1 + (1 if more else 0)
+    head_txt = [labels.wrap(h, w - 1, 2) for h, w in zip(heads, widths, strict=True)]
+    head_rows = 1.6 if any("\n" in h for h in head_txt) else 1.0
+    lines = len(rows) + head_rows + (1 if more else 0)
     step = min(row_h / h_in, 1.0 / max(lines, 1))
-    y = 1.0 - step / 2
+    y = 1.0 - step * head_rows / 2
     for k, j in enumerate(cols):
-        right = answer.columns[j].format in _NUMERIC or answer.columns[j].role == "growth"
+        right = _is_number(answer.columns[j])
         x = xs[k] + ws[k] - 0.01 if right else xs[k] + 0.005
-        ax.text(x, y, labels.cut(heads[k], widths[k] - 1), ha="right" if right else "left",
-                va="center", fontsize=size * 0.92, fontweight="bold", color=theme.MUTED)
-    ax.plot([0, 1], [1.0 - step, 1.0 - step], color=theme.RULE, linewidth=1.0)
+        ax.text(x, y, head_txt[k], ha="right" if right else "left", va="center",
+                fontsize=size * 0.92, fontweight="bold", color=theme.MUTED, linespacing=1.1)
+    base = 1.0 - step * head_rows
+    ax.plot([0, 1], [base, base], color=theme.RULE, linewidth=1.0)
     for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
-        y = 1.0 - step * (i + 1.5)
+        y = base - step * (i + 0.5)
         if i % 2 == 1:
             ax.axhspan(y - step / 2, y + step / 2, color=theme.CARD, zorder=0, linewidth=0)
         for k, j in enumerate(cols):
             col = answer.columns[j]
-            right = col.format in _NUMERIC or col.role == "growth"
+            right = _is_number(col)
             colour = theme.INK
             if col.role == "growth":
                 base = next((c for c in answer.columns if c.role == "metric"
@@ -90,6 +114,6 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                     va="center", fontsize=size, color=colour,
                     fontweight="bold" if col.role == "growth" else "normal")
     if more:
-        y = 1.0 - step * (len(rows) + 1.5)
+        y = base - step * (len(rows) + 0.5)
         ax.text(0.005, y, f"+ {more} more rows", ha="left", va="center",
                 fontsize=size * 0.9, color=theme.FAINT)

@@ -35,6 +35,7 @@ DASHBOARD_SIZE = (12.0, 7.5)  # inches → 2400 × 1500 px
 # Palette: one accent for "the number asked", grey for "the previous period", green/red only
 # for good/bad change, a few calm series colours for groupings.
 INK = "#1F2937"
+LABEL_INK = "#374151"  # axis labels: a touch lighter than values
 MUTED = "#6B7280"
 FAINT = "#9CA3AF"
 GRID = "#E5E7EB"
@@ -69,11 +70,13 @@ _RC = {
     "axes.edgecolor": RULE,
     "axes.labelcolor": MUTED,
     "axes.linewidth": 0.8,
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
+    "xtick.color": LABEL_INK,
+    "ytick.color": LABEL_INK,
     "xtick.labelsize": LABEL,
     "ytick.labelsize": LABEL,
     "xtick.major.size": 0,
+    "xtick.major.pad": 5,
+    "ytick.major.pad": 5,
     "ytick.major.size": 0,
     "axes.unicode_minus": False,  # DejaVu has U+2212, but "-" matches format_value's output
     "savefig.facecolor": "white",
