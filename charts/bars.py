@@ -66,10 +66,14 @@ def _value_margin(vals: list[str], size: float) -> float:
 
 def draw_bars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     """One KPI by a category: sorted horizontal bars, best first."""
+    _draw_hbars(fig, rect, answer, ctx, sort=True)
+
+
+def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -> None:
     d = dimension_columns(answer)[0]
     m = metric_columns(answer)[0]
     col = answer.columns[m]
-    order = sorted_rows(answer, m, col.better)
+    order = sorted_rows(answer, m, col.better) if sort else list(range(len(answer.rows)))
     _, h = rect_inches(fig, rect)
     size = _row_font(ctx, h, len(order))
     names = _names(answer, d, order, ctx, 18)
@@ -103,6 +107,11 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     n = len(vals)
     w, _ = rect_inches(fig, rect)
     size = ctx.pt(theme.LABEL)
+    cells = int((w - 0.2) / max(n, 1) * 72 / (size * 0.55))
+    if n <= 12 and any("…" in labels.wrap(x, cells, 2) for x in names):
+        # Names too long for columns (stages in a narrow cell): bars, kept in natural order.
+        _draw_hbars(fig, rect, answer, ctx, sort=False)
+        return
     with_labels = n <= 12
     left = 0.1 if with_labels else 0.55
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=0.45, top=0.28 if with_labels else 0.1)

@@ -29,7 +29,8 @@ class Ctx:
     target: float | None = None  # for gauges
     columns: tuple[str, ...] = ()  # tables: which columns, in this order (default: all)
     max_rows: int | None = None  # tables: at most this many rows
-    scale: float = 1.0  # type scale (dashboard cells use a little less)
+    scale: float = 1.0  # type scale
+    card: str = theme.CARD  # KPI card fill (white on a dashboard's grey page)
 
     def pt(self, size: float) -> float:
         return size * self.scale

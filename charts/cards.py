@@ -53,7 +53,7 @@ def _card(fig: Figure, rect: Rect, answer: Answer, j: int, ctx: Ctx, value_pt: f
     ax = axes_in(fig, rect)
     blank(ax)
     ax.add_patch(FancyBboxPatch((0.0, 0.0), 1.0, 1.0, boxstyle="round,pad=0,rounding_size=0.04",
-                                transform=ax.transAxes, facecolor=theme.CARD,
+                                transform=ax.transAxes, facecolor=ctx.card,
                                 edgecolor=theme.GRID, linewidth=0.8, mutation_aspect=w_in / h_in))
     pad_x = 0.14 / w_in
     size = ctx.pt(theme.LABEL)
@@ -101,13 +101,14 @@ def draw_kpi(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     rows = math.ceil(len(ms) / per_row)
     cw = (w_in - _GAP * (per_row - 1)) / per_row
     ch = (h_in - _GAP * (rows - 1)) / rows
-    if len(ms) == 1:  # one KPI: a centred, generous card rather than a full-width slab
+    alone = len(ms) == 1 and w_in > 4  # one KPI on a whole chart: a centred card, not a slab
+    if alone:
         cw, ch = min(w_in, 3.4), min(h_in, 1.9)
     value_pt = min(ctx.pt(theme.CARD_VALUE) * (1.4 if len(ms) == 1 else 1.0), ch * 72 * 0.36)
     for k, j in enumerate(ms):
         r, c = divmod(k, per_row)
-        x_in = c * (cw + _GAP) + (w_in - cw) / 2 * (len(ms) == 1)
-        y_in = h_in - (r + 1) * ch - r * _GAP - (h_in - ch) / 2 * (len(ms) == 1)
+        x_in = c * (cw + _GAP) + (w_in - cw) / 2 * alone
+        y_in = h_in - (r + 1) * ch - r * _GAP - (h_in - ch) / 2 * alone
         card = (rect[0] + x_in / fw, rect[1] + y_in / fh, cw / fw, ch / fh)
         _card(fig, card, answer, j, ctx, value_pt)
 

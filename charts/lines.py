@@ -78,7 +78,7 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.plot(xs, ys, color=theme.ACCENT, linewidth=1.8, marker=marker, markersize=3.0)
     ax.fill_between(xs, ys, color=theme.ACCENT, alpha=0.07, linewidth=0)
     _padded_limits(ax, [cur] + ([prev] if prev else []))
-    ax.set_xlim(-0.3, len(cur) - 0.7)
+    ax.set_xlim(-0.5, len(cur) - 0.5)
     clean(ax, grid="y")
     value_axis(ax.yaxis, col, ctx)
     _time_ticks(ax, names, w - left - 0.55, ctx.pt(theme.LABEL))

@@ -49,6 +49,27 @@ def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
     return list(range(len(answer.columns)))
 
 
+def _widths(answer: Answer, cols: list[int], heads: list[str], texts: list[list[str]],
+            avail: float) -> list[int]:
+    """Column widths in half-width cells. With room, every column gets its header and its
+    longest value and the spare is spread over all; without, numbers and dates keep their
+    width (they are never cut), headers wrap, and text columns share what is left."""
+    fixed = [_is_number(answer.columns[j]) or answer.columns[j].format == "date" for j in cols]
+    data_w = [max([labels.display_width(t[k]) for t in texts] + [1]) for k in range(len(cols))]
+    head_w = [labels.display_width(h) for h in heads]
+    full = [max(d, min(h, 16)) + 2 if f else min(max(d, h), 32) + 2
+            for d, h, f in zip(data_w, head_w, fixed, strict=True)]
+    if sum(full) <= avail:
+        grow = avail / sum(full)
+        return [int(w * grow) for w in full]
+    want = [max(d, 6) + 2 if f else min(max(d, h), 32) + 2
+            for d, h, f in zip(data_w, head_w, fixed, strict=True)]
+    fixed_total = sum(w for w, f in zip(want, fixed, strict=True) if f)
+    flex_total = sum(w for w, f in zip(want, fixed, strict=True) if not f)
+    scale = min(1.0, max(avail - fixed_total, 0) / max(flex_total, 1))
+    return [w if f else max(int(w * scale), 6) for w, f in zip(want, fixed, strict=True)]
+
+
 def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     cols = _chosen(answer, ctx)
     w_in, h_in = rect_inches(fig, rect)
@@ -63,23 +84,7 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         more = len(answer.rows) - len(rows)
     texts = [[_cell(r[j], answer.columns[j], ctx) for j in cols] for r in rows]
     heads = [_header(answer.columns[j]) for j in cols]
-    # Numbers and dates are never cut: they keep their width, text columns share the rest.
-    fixed = [_is_number(answer.columns[j]) or answer.columns[j].format == "date" for j in cols]
-    data_w = [max([labels.display_width(t[k]) for t in texts] + [1]) for k in range(len(cols))]
-    # A number column is as wide as its numbers (≥ 6); its header wraps to two lines if need be.
-    want = [max(d, 6 if f else min(labels.display_width(h), 30)) + 2
-            for d, h, f in zip(data_w, heads, fixed, strict=True)]
-    want = [w if f else min(w, 32) for w, f in zip(want, fixed, strict=True)]
-    cell_in = size * 0.56 / 72
-    avail = (w_in - 0.2) / cell_in
-    fixed_total = sum(w for w, f in zip(want, fixed, strict=True) if f)
-    flex_total = sum(w for w, f in zip(want, fixed, strict=True) if not f)
-    scale = min(1.0, max(avail - fixed_total, 0) / max(flex_total, 1))
-    widths = [w if f else max(int(w * scale), 6) for w, f in zip(want, fixed, strict=True)]
-    spare = avail - sum(widths)
-    if spare > 0 and flex_total:  # give room back to text columns that were cut
-        widths = [w if f else w + int(spare * w / sum(x for x, g in zip(widths, fixed,
-                  strict=True) if not g)) for w, f in zip(widths, fixed, strict=True)]
+    widths = _widths(answer, cols, heads, texts, (w_in - 0.2) / (size * 0.56 / 72))
     ax = axes_in(fig, rect, left=0.1, right=0.1)
     blank(ax)
     total = sum(widths)
@@ -106,9 +111,9 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
             right = _is_number(col)
             colour = theme.INK
             if col.role == "growth":
-                base = next((c for c in answer.columns if c.role == "metric"
-                             and companion(answer, c, "growth") == j), None)
-                colour = theme.change_colour(num(r[j]), base.better if base else col.better)
+                kpi = next((c for c in answer.columns if c.role == "metric"
+                            and companion(answer, c, "growth") == j), None)
+                colour = theme.change_colour(num(r[j]), kpi.better if kpi else col.better)
             x = xs[k] + ws[k] - 0.01 if right else xs[k] + 0.005
             ax.text(x, y, labels.cut(t[k], widths[k] - 1), ha="right" if right else "left",
                     va="center", fontsize=size, color=colour,

@@ -290,3 +290,83 @@ ALL = {
     "stacked": leads_by_status_many_as_pie, "funnel": funnel, "gauge_rate": connect_rate_gauge,
     "gauge_count": calls_gauge, "records": top_deals,
 }
+
+
+# ---- a stand-in engine for dashboards: Query → hand-built Answer --------------------------------
+
+# Per KPI: (current, previous) over the dashboard's whole window, and per rep / source / stage.
+TOTALS: dict[str, tuple[float, float]] = {
+    "lead response time": (3.4, 4.1), "follow-up rate": (0.62, 0.58), "activities": (4312, 3980),
+    "average deal size": (33_802.6, 31_494.3), "deals won": (38, 35),
+    "sales cycle length": (41.6, 45.2), "connect rate": (0.1793, 0.1925),
+    "meetings booked": (64, 71), "calls per deal": (128.8, 146.3), "outbound calls": (4894, 5120),
+    "demos booked": (41, 45), "lead-to-opportunity ratio": (0.179, 0.186),
+    "win rate": (0.148, 0.139), "lead conversion rate": (0.0265, 0.0259),
+}
+BY_REP: dict[str, tuple[float, ...]] = {
+    "lead response time": (1.2, 3.8, 2.4, 6.1, 4.0),
+    "follow-up rate": (0.81, 0.64, 0.7, 0.42, 0.55),
+    "outbound calls": (1240, 1102, 987, 864, 701),
+    "outbound calls (previous)": (1180, 1150, 1002, 990, 798),
+    "connect rate": (0.21, 0.18, 0.16, 0.15, 0.19), "deals won": (12, 8, 9, 4, 5),
+    "demos booked": (14, 11, 9, 6, 8),
+}
+SOURCES = ("Web", "Partner Referral", "Cold Call", "Trade Show", "Inbound Call")
+BY_SOURCE = {"average deal size": (28_400, 52_100, 31_900, 24_300, 19_800),
+             "deals won": (14, 9, 7, 5, 3)}
+STAGES = (("Prospecting", 6.2), ("Qualification", 9.8), ("Needs Analysis", 12.4),
+          ("Proposal/Price Quote", 15.1), ("Negotiation/Review", 8.7))
+WEEKDAY_CONNECT = (("Mon", 0.142), ("Tue", 0.211), ("Wed", 0.205), ("Thu", 0.176),
+                   ("Fri", 0.131))
+
+
+def resolve(spec: WindowSpec | None) -> tuple[ResolvedWindow, ResolvedWindow]:
+    """The hand-resolved windows (current, previous) for the specs dashboards use."""
+    if spec is None or (spec.kind == "this" and spec.unit == "quarter"):
+        return THIS_Q, PREV_Q
+    if spec.kind == "previous" and spec.unit == "quarter":
+        return LAST_Q, ResolvedWindow(date(2023, 10, 1), date(2023, 12, 31), "previous period")
+    if spec.kind == "last" and spec.n == 30:
+        return LAST30, PREV30
+    return LAST31, PREV31
+
+
+def serve(query: Query) -> Answer:
+    """What the engine would answer for a dashboard panel's query (hand-made numbers)."""
+    window, prev = resolve(query.window)
+    compare = prev if query.comparison else None
+    ms, gs = query.metrics, query.groupings
+    if ms == ("top deals",):
+        return top_deals()
+    kw: dict[str, Any] = {"window": window, "compare": compare, "filters": query.filters}
+    if not gs:
+        cur = tuple(TOTALS[m][0] for m in ms)
+        old = tuple(TOTALS[m][1] for m in ms)
+        return make("panel", ms, (), [cur + (old if compare else ())], **kw)
+    g = gs[0]
+    if g == "rep":
+        rows = []
+        for i, r in enumerate(REPS):
+            cur = tuple(BY_REP[m][i] for m in ms)
+            old = tuple(BY_REP.get(f"{m} (previous)", BY_REP[m])[i] for m in ms)
+            rows.append((r, *cur, *(old if compare else ())))
+        return make("panel", ms, gs, rows, **kw)
+    if g == "lead source":
+        return make("panel", ms, gs, [(s, *(BY_SOURCE[m][i] for m in ms))
+                                      for i, s in enumerate(SOURCES)], **kw)
+    if g == "stage":
+        return make("panel", ms, gs, list(STAGES), **kw)
+    if g == "weekday":
+        return make("panel", ms, gs, list(WEEKDAY_CONNECT), **kw)
+    # a time grain: a gentle wave around the KPI's total, one row per bucket
+    assert window.start is not None and window.end is not None
+    step = {"day": 1, "week": 7}.get(g, 30)
+    rows, d, k = [], window.start, 0
+    base = TOTALS[ms[0]][0]
+    while d <= window.end:
+        wave = (0.9, 1.05, 1.12, 0.97, 1.0, 0.93, 1.08)[k % 7]
+        v = base * wave / (13 if ms[0] == "activities" and g == "week" else 1)
+        rows.append((d, round(v, 4)))
+        d += timedelta(days=step)
+        k += 1
+    return make("panel", ms, gs, rows, **kw)
