@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -112,7 +112,7 @@ def rect_inches(fig: Figure, rect: Rect) -> tuple[float, float]:
     return rect[2] * fw, rect[3] * fh
 
 
-def clean(ax: Axes, grid: str | None = None) -> None:
+def clean(ax: Axes, grid: Literal["x", "y"] | None = None) -> None:
     """No box, no tick marks; an optional light grid along ``grid`` ('x' or 'y')."""
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)

@@ -188,7 +188,8 @@ def _override(kind: str, s: Shape) -> Chart | str:
     if s.records:
         return "a list of records is shown as a table"
     if kind == "kpi":
-        return "kpi" if not s.groupings and s.rows == 1 else "a KPI card needs one value, no grouping"
+        ok = not s.groupings and s.rows == 1
+        return "kpi" if ok else "a KPI card needs one value, no grouping"
     if kind == "gauge":
         ok = not s.groupings and one_metric and s.rows == 1
         return "gauge" if ok else "a gauge shows one value of one KPI"
@@ -205,7 +206,8 @@ def _override(kind: str, s: Shape) -> Chart | str:
     if kind == "line":
         if s.groupings and s.grouping_kinds[0] in ("time", "ordered"):
             if len(s.groupings) == 2:
-                return "lines" if one_metric and s.series <= MAX_SERIES else "too many lines to draw"
+                ok = one_metric and s.series <= MAX_SERIES
+                return "lines" if ok else "too many lines to draw"
             return "line" if one_metric else "a line chart shows one KPI"
         return "a line needs a grouping over time or in a natural order (weekday, hour…)"
     if kind == "bar":

@@ -19,6 +19,7 @@ import dataclasses
 import io
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import matplotlib
 
@@ -63,7 +64,7 @@ FONT_FAMILY = ["DejaVu Sans", "WenQuanYi Micro Hei"]
 _FONT_FILE = "wqy-microhei.ttc"
 _CJK = "WenQuanYi Micro Hei"
 
-_RC = {
+_RC: dict[str, Any] = {
     "font.family": FONT_FAMILY,
     "font.size": LABEL,
     "text.color": INK,
@@ -96,7 +97,7 @@ def setup() -> None:
     for entry in regular:
         font_manager.fontManager.ttflist.append(dataclasses.replace(entry, weight=700))
     font_manager.fontManager._findfont_cached.cache_clear()  # type: ignore[attr-defined]
-    matplotlib.rcParams.update(_RC)
+    matplotlib.rcParams.update(_RC)  # type: ignore[arg-type]
 
 
 def new_figure(size: tuple[float, float] = CHART_SIZE, facecolor: str = "white") -> Figure:
