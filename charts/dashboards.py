@@ -232,7 +232,7 @@ def _frames(fig: Figure, rects: list[Rect]) -> None:
     ax.set_ylim(0, fh)
     ax.set_zorder(-1)
     for x, y, w, h in rects:
-        ax.add_patch(FancyBboxPatch((x * fw, y * fh), w * fw, h * fh,
+        ax.add_artist(FancyBboxPatch((x * fw, y * fh), w * fw, h * fh,
                                     boxstyle="round,pad=0,rounding_size=0.08",
                                     facecolor=theme.PANEL, edgecolor=theme.GRID, linewidth=0.8))
 

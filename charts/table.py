@@ -75,7 +75,12 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w_in, h_in = rect_inches(fig, rect)
     size = ctx.pt(theme.LABEL) * 0.95
     row_h = _ROW_IN * ctx.scale
-    fit = max(int((h_in - row_h * 1.8) / row_h), 1)
+    fit = max(int(h_in / row_h - 1.6), 1)  # rows under a (possibly two-line) header
+    if len(answer.rows) > fit and ctx.max_rows is None:
+        # Many rows: tighter rows (down to 0.2 in) and smaller type show more of them.
+        row_h = max(0.2 * ctx.scale, h_in / (len(answer.rows) + 1.6))
+        size *= row_h / (_ROW_IN * ctx.scale)
+        fit = max(int(h_in / row_h - 1.6), 1)
     limit = min(fit, ctx.max_rows or fit)
     rows = answer.rows[:limit]
     more = len(answer.rows) - len(rows)
