@@ -46,7 +46,9 @@ def draw_donut(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     fw, fh = fig.get_size_inches()
     ax = fig.add_axes((rect[0] + 0.1 / fw, rect[1] + (h_in - side) / 2 / fh, side / fw, side / fh))
     colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(fr))]
-    ax.pie(fr, colors=colours, startangle=90, counterclock=False,
+    # Nothing to share (all zero): an empty grey ring rather than an error.
+    ax.pie(fr if sum(fr) > 0 else [1.0], colors=colours if sum(fr) > 0 else [theme.GRID],
+           startangle=90, counterclock=False,
            wedgeprops={"width": 0.36, "edgecolor": "white", "linewidth": 1.5})
     ax.set_aspect("equal")
     if not is_share(col.name):

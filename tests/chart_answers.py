@@ -76,7 +76,8 @@ def make(question: str, metrics: tuple[str, ...], groupings: tuple[str, ...],
             if compare is not None:
                 prev = r[ng + len(metrics) + k]
                 vals.append(prev)
-                vals.append(None if cur is None or not prev else (cur - prev) / prev)
+                vals.append(None if cur is None or not prev
+                            else (float(cur) - float(prev)) / float(prev))
         out.append(tuple(vals))
     query = Query(metrics=metrics, groupings=groupings, chart=chart, ranking=ranking,
                   comparison=Comparison("previous") if compare else None, filters=filters)
