@@ -99,7 +99,7 @@ def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
     """A value label; ``short`` (1.2k, $3.4M) only from 10,000 up, where digits start to crowd."""
     if col.role == "growth":
         return format_growth(v)
-    if short and isinstance(v, (int, float, Decimal)) and abs(v) < 10_000:
+    if short and isinstance(v, (int, float, Decimal)) and abs(float(v)) < 10_000:
         short = False
     return format_value(v, col.format, currency=currency, short=short)
 

@@ -147,3 +147,48 @@ def test_grain_and_workdays() -> None:
 
     assert workdays(date(2024, 5, 27), date(2024, 6, 26)) == 23
     assert workdays(date(2024, 6, 1), date(2024, 6, 2)) == 0  # a weekend
+
+
+def test_panels_are_valid_catalog_queries_on_a_sound_grid() -> None:
+    from charts.choose import Chart
+    from charts.dashboards import GRID_COLS, load
+    from metrics.catalog import load_catalog
+
+    cat = load_catalog()
+    boards, targets = load()
+    charts = set(Chart.__args__) | {"auto"}  # type: ignore[attr-defined]
+    for b in boards.values():
+        taken: set[tuple[int, int]] = set()
+        for p in b.panels:
+            assert p.chart in charts, (b.name, p.id)
+            for m in p.query.metrics:
+                metric = cat.metric(m)  # KeyError: not a catalog KPI
+                for g in p.query.groupings:
+                    assert g in metric.dimensions or cat.dimension(g).kind in ("grain",
+                                                                                "datepart")
+            row, col, rs, cs = p.at
+            assert col + cs <= GRID_COLS and row + rs <= len(b.rows), (b.name, p.id)
+            cells = {(r, c) for r in range(row, row + rs) for c in range(col, col + cs)}
+            assert not cells & taken, f"{b.name}: {p.id} overlaps another panel"
+            taken |= cells
+            if p.target:
+                assert p.target in targets and b.reps_panel is not None
+        for f in b.filters:
+            assert cat.has_dimension(f.dimension)
+
+
+def test_users_comparison_replaces_previous_on_comparing_panels() -> None:
+    from metrics.query import Comparison
+
+    rec = Recorder()
+    yoy = Comparison("last_year")
+    drawn("outbound calls", Query(dashboard="outbound calls", comparison=yoy), rec)
+    compared = [q for q in rec.queries if q.comparison is not None]
+    assert compared and all(q.comparison == yoy for q in compared)
+    assert any(q.comparison is None for q in rec.queries)  # connect rate by weekday
+
+
+def test_title_suffix() -> None:
+    drawn_with_suffix = texts(figure_for_dashboard(
+        "inbound leads", Query(dashboard="inbound leads"), Recorder(), title_suffix="华东团队"))
+    assert "Inbound leads dashboard · 华东团队" in drawn_with_suffix
