@@ -248,13 +248,16 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     order = sorted_rows(answer, ms[0], first.better)
     fw, fh = fig.get_size_inches()
     _, h = rect_inches(fig, rect)
-    head = 0.3
-    size = _row_font(ctx, h - head, len(order))
+    head_pt = ctx.pt(theme.LABEL)
+    size = _row_font(ctx, h - 0.5, len(order))
     names = _names(answer, d, order, ctx, 16)
     name_w = max(labels.text_inches(n, size) for n in names) + _PAD
     x0, y0, w, hh = rect
-    avail = w - name_w / fw
-    pw = avail / len(ms)
+    pw = (w - name_w / fw) / len(ms)
+    # KPI names head their panels, wrapped to two lines when a panel is narrow.
+    room = max(int((pw * fw - 0.1) * 72 / (head_pt * 0.6)), 6)
+    heads = [labels.wrap(labels.sentence(answer.columns[j].name), room, 2) for j in ms]
+    head = 0.52 if any("\n" in x for x in heads) else 0.3
     for k, j in enumerate(ms):
         col = answer.columns[j]
         vals = [column(answer, j)[i] for i in order]
@@ -264,8 +267,5 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         ax = axes_in(fig, cell, left=name_w if k == 0 else 0.08, right=right, top=head,
                      bottom=0.05)
         _hbars(ax, names, vals, col, ctx, size, show_names=k == 0)
-        head_pt = ctx.pt(theme.LABEL)
-        room = int((pw * fw - 0.1) * 72 / (head_pt * 0.62))
-        fig.text(px + 0.08 / fw, y0 + hh - 0.06 / fh, labels.cut(labels.sentence(col.name), room),
-                 fontsize=head_pt, fontweight="bold", color=theme.MUTED,
-                 va="top", ha="left")
+        fig.text(px + 0.08 / fw, y0 + hh - 0.06 / fh, heads[k], fontsize=head_pt,
+                 fontweight="bold", color=theme.MUTED, va="top", ha="left", linespacing=1.1)

@@ -59,12 +59,16 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     size = ctx.pt(theme.LABEL)
     small = max(ctx.pt(theme.SMALL) * 1.05, value_pt * 0.4)  # a lone card has room
     avail = w_in - 0.28
+    name = labels.sentence(col.name)
+    # A long KPI name gets smaller type before it gets cut.
+    size = max(min(size, avail * 72 / max(labels.display_width(name) * 0.55, 1)),
+               ctx.pt(theme.SMALL))
     cells = int(avail * 72 / (size * 0.55))
     top_pad, bottom_pad = 0.11, 0.11
     label_h = size * 1.3 / 72
     compared = _has_comparison(answer, col)
     delta_h = small * 1.4 / 72 if compared else 0.0
-    ax.text(pad_x, y0 + h_in - top_pad, labels.cut(labels.sentence(col.name), cells),
+    ax.text(pad_x, y0 + h_in - top_pad, labels.cut(name, cells),
             fontsize=size, color=theme.MUTED, va="top", ha="left")
     # The value gets the height between the label and the delta line, never more.
     mid_h = max(h_in - top_pad - label_h - bottom_pad - delta_h, 0.1)

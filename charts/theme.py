@@ -52,11 +52,11 @@ TARGET = "#111827"
 SERIES = ("#2F6BD8", "#F2994A", "#27AE80", "#8E6CD9", "#E05D7B", "#56B4D9", "#B0B7C3")
 
 # Type sizes in points.
-TITLE = 13.0
-SUBTITLE = 8.5
-LABEL = 9.5  # tick labels, category names
-VALUE = 9.0  # value labels on bars
-SMALL = 8.0
+TITLE = 14.0
+SUBTITLE = 9.0
+LABEL = 10.0  # tick labels, category names
+VALUE = 9.5  # value labels on bars
+SMALL = 8.5
 CARD_VALUE = 22.0
 PANEL_TITLE = 11.0
 
