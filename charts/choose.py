@@ -59,6 +59,7 @@ class Shape:
     series: int  # distinct values of the second grouping (0 without one)
     share: bool  # a metric column that is a share of the total
     funnel: bool  # the KPIs asked are the lead → won funnel's stages
+    target: bool = False  # the caller knows the KPI's target (render_answer(target=…))
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def is_share(name: str) -> bool:
     return n.startswith("share of ") or n.endswith(" share") or "% of total" in n
 
 
-def shape_of(answer: Answer) -> Shape:
+def shape_of(answer: Answer, target: bool = False) -> Shape:
     dims = tuple(c.name for c in answer.columns if c.role == "dimension")
     metrics = tuple(c.name for c in answer.columns if c.role == "metric")
     series = 0
@@ -120,6 +121,7 @@ def shape_of(answer: Answer) -> Shape:
         series=series,
         share=any(is_share(m) for m in metrics),
         funnel=not dims and is_funnel(metrics),
+        target=target,
     )
 
 
@@ -132,6 +134,9 @@ RULES: tuple[Rule, ...] = (
          lambda s: s.records, "a list of deals reads as rows, not bars"),
     Rule("funnel", "leads, opportunities (new or converted) and deals won asked together, "
          "no grouping", lambda s: s.funnel, "the stages of one process, largest first"),
+    Rule("gauge", "one value of one KPI with a target (`render_answer(target=…)`)",
+         lambda s: s.target and not s.groupings and len(s.metrics) == 1 and s.rows == 1,
+         "how far along to the target, at a glance"),
     Rule("kpi", f"no grouping, 1–{MAX_CARDS} KPIs",
          lambda s: not s.groupings and 1 <= len(s.metrics) <= MAX_CARDS,
          "one number per card, ▲/▼ growth coloured by the KPI's better direction"),
@@ -224,9 +229,10 @@ def _override(kind: str, s: Shape) -> Chart | str:
     return f"unknown chart kind {kind!r}"
 
 
-def choose_with_reason(answer: Answer) -> Choice:
-    """The chart, the rule that picked it, and a note when ``as <kind>`` could not be honoured."""
-    s = shape_of(answer)
+def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
+    """The chart, the rule that picked it, and a note when ``as <kind>`` could not be honoured.
+    ``target``: the caller has a target for the KPI (a single value then gets a gauge)."""
+    s = shape_of(answer, target)
     asked = answer.query.chart
     if asked is not None:
         got = _override(asked, s)
@@ -237,9 +243,9 @@ def choose_with_reason(answer: Answer) -> Choice:
     return _auto(s)
 
 
-def choose(answer: Answer) -> Chart:
+def choose(answer: Answer, *, target: bool = False) -> Chart:
     """The chart kind for ``answer`` (see RULES)."""
-    return choose_with_reason(answer).chart
+    return choose_with_reason(answer, target=target).chart
 
 
 _CHARTS = set(Chart.__args__)  # type: ignore[attr-defined]

@@ -86,7 +86,7 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     """The chart as a matplotlib Figure (tests read its texts), or None when there are no rows."""
     if not answer.rows:
         return None
-    choice = choose_with_reason(answer)
+    choice = choose_with_reason(answer, target=target is not None)
     ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target)
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()

@@ -111,3 +111,9 @@ def test_docs_show_the_rule_table() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "charts.md").read_text(encoding="utf-8")
     assert rules_markdown() in doc
     assert len(RULES) >= 10
+
+
+def test_a_value_with_a_target_gets_a_gauge() -> None:
+    assert choose(ca.connect_rate_kpi(), target=True) == "gauge"
+    assert choose(ca.headline_kpis(), target=True) == "kpi"  # six values: cards
+    assert choose(ca.calls_by_rep(), target=True) == "bars"
