@@ -10,6 +10,7 @@ queries (here the queries are hand-built answers; the run on the 10M-row cache a
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -50,7 +51,9 @@ def main() -> None:
     render_answer(ca.calls_by_rep())  # first render: font registration, caches
     lines = [
         f"Machine: {platform.processor() or platform.machine()}, Python "
-        f"{platform.python_version()}; {args.runs} renders each, PNG bytes included.",
+        f"{platform.python_version()}; {args.runs} renders each, PNG bytes included; "
+        f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(wall times grow with it).",
         "",
         "| chart | kind | p50 ms | p95 ms |",
         "|---|---|---:|---:|",
