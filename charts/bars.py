@@ -76,7 +76,7 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     order = sorted_rows(answer, m, col.better) if sort else list(range(len(answer.rows)))
     _, h = rect_inches(fig, rect)
     size = _row_font(ctx, h, len(order))
-    names = _names(answer, d, order, ctx, 18)
+    names = _names(answer, d, order, ctx, 20)
     vals = [column(answer, m)[i] for i in order]
     left = max(labels.text_inches(n, size) for n in names) + _PAD
     right = _value_margin([fmt_value(v, col, ctx) for v in vals], size)
