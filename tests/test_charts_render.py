@@ -61,7 +61,7 @@ DRAWN = {
             "data as of 27 Jun 2024 06:00"],
     "kpi_row": ["$1.3M", "▲ 16.5%", "38", "▲ 8.6%", "$33,803", "41.6 d", "▼ 8.0%", "3.4 h",
                 "62.0%"],
-    "bars": ["温家豪", "李静", "Sarah O'Connor", "Miguel Hernández-C…", "1,240", "701"],
+    "bars": ["温家豪", "李静", "Sarah O'Connor", "Miguel Hernández-Ca…", "1,240", "701"],
     "bars_lower_better": ["1.2 h", "6.1 h", "—"],
     "columns_weekday": ["Mon", "Fri", "21.1%", "13.1%"],
     "columns_stage": ["Prospecting", "15.1 d"],
