@@ -139,7 +139,8 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     """A half dial: the value's arc over a grey track, the target as a dark tick."""
     j = metric_columns(answer)[0]
     col = answer.columns[j]
-    value = num(answer.rows[0][j]) or 0.0
+    raw = num(answer.rows[0][j])  # None: an empty denominator, shown as —
+    value = raw or 0.0
     prev, growth = _growth(answer, col, j)
     target = ctx.target
     top = gauge_scale(value, target, col.format, prev)
@@ -173,9 +174,8 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.text(r - width / 2, -0.04, fmt_value(top, col, ctx), ha="center", va="top",
             fontsize=small, color=theme.FAINT)
     big = min(ctx.pt(theme.CARD_VALUE), unit * 72 * 0.3)
-    ax.text(0, 0.04, fmt_value(value, col, ctx, short=False) if value < 1e6 else
-            fmt_value(value, col, ctx), ha="center", va="bottom", fontsize=big,
-            fontweight="bold", color=theme.INK)
+    ax.text(0, 0.04, fmt_value(raw, col, ctx, short=abs(value) >= 1e6), ha="center",
+            va="bottom", fontsize=big, fontweight="bold", color=theme.INK)
     lines: list[tuple[str, str]] = []
     if target:
         lines.append((f"{value / target * 100:.0f}% of target", theme.MUTED))

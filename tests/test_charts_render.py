@@ -156,3 +156,10 @@ def test_cut_and_wrap() -> None:
 
 def test_title_drops_window_and_brackets() -> None:
     assert title_of(ca.connect_rate_by_weekday()) == "Connect rate by weekday"
+
+
+def test_gauge_without_a_value_says_dash() -> None:
+    a = ca.make("connect rate as gauge", ("connect rate",), (), [(None,)], chart="gauge")
+    fig = figure_for_answer(a, target=0.2)
+    assert fig is not None
+    assert "—" in texts(fig)
