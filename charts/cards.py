@@ -1,0 +1,189 @@
+"""Single numbers: KPI cards (▲/▼ growth coloured by the KPI's better direction) and gauges."""
+
+from __future__ import annotations
+
+import math
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch, Wedge
+
+from charts import labels, theme
+from charts.canvas import (
+    Ctx,
+    Rect,
+    axes_in,
+    companion,
+    fmt_value,
+    metric_columns,
+    num,
+    rect_inches,
+)
+from metrics.answer import Answer, Column
+from metrics.format import format_growth, format_value
+
+_MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
+_GAP = 0.12
+_BOLD = 1.12  # bold glyphs are wider than text_inches' estimate
+
+
+def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
+    row = answer.rows[0]
+    cur = num(row[j])
+    p = companion(answer, col, "previous")
+    prev = num(row[p]) if p is not None else None
+    g = companion(answer, col, "growth")
+    if g is not None:
+        growth = num(row[g])
+    elif cur is not None and prev not in (None, 0):
+        growth = (cur - prev) / prev  # type: ignore[operator]
+    else:
+        growth = None
+    return prev, growth
+
+
+def _has_comparison(answer: Answer, col: Column) -> bool:
+    return companion(answer, col, "previous") is not None or \
+        companion(answer, col, "growth") is not None
+
+
+def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: int, ctx: Ctx,
+          value_pt: float) -> None:
+    """One card at ``box`` (x, y, w, h in inches of ``ax``, whose data units are inches)."""
+    col = answer.columns[j]
+    x0, y0, w_in, h_in = box
+    # add_artist, not add_patch: limits are fixed, and the autoscale update costs ~7 ms a box.
+    ax.add_artist(FancyBboxPatch((x0, y0), w_in, h_in, boxstyle="round,pad=0,rounding_size=0.07",
+                                facecolor=ctx.card, edgecolor=theme.GRID, linewidth=0.8))
+    pad_x = x0 + 0.14
+    size = ctx.pt(theme.LABEL)
+    small = max(ctx.pt(theme.SMALL) * 1.05, value_pt * 0.4)  # a lone card has room
+    avail = w_in - 0.28
+    name = labels.sentence(col.name)
+    # A long KPI name gets smaller type before it gets cut.
+    size = max(min(size, avail * 72 / max(labels.display_width(name) * 0.55, 1)),
+               ctx.pt(theme.SMALL))
+    cells = int(avail * 72 / (size * 0.55))
+    top_pad, bottom_pad = 0.11, 0.11
+    label_h = size * 1.3 / 72
+    compared = _has_comparison(answer, col)
+    delta_h = small * 1.4 / 72 if compared else 0.0
+    ax.text(pad_x, y0 + h_in - top_pad, labels.cut(name, cells),
+            fontsize=size, color=theme.MUTED, va="top", ha="left")
+    # The value gets the height between the label and the delta line, never more.
+    mid_h = max(h_in - top_pad - label_h - bottom_pad - delta_h, 0.1)
+    big = min(value_pt, mid_h * 72 * 0.78)
+    cur = answer.rows[0][j]
+    text = format_value(cur, col.format, currency=ctx.currency, short=False)
+    if labels.text_inches(text, big) * _BOLD > avail:
+        text = fmt_value(cur, col, ctx, short=True)
+    if labels.text_inches(text, big) * _BOLD > avail:
+        big = avail * 72 / (labels.text_inches(text, 72) * _BOLD)
+    ax.text(pad_x, y0 + bottom_pad + delta_h + mid_h / 2, text, fontsize=big, fontweight="bold",
+            color=theme.INK, va="center_baseline", ha="left")
+    if not compared:
+        return
+    prev, growth = _growth(answer, col, j)
+    gtext = format_growth(growth)
+    ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
+            ha="left", color=theme.change_colour(growth, col.better))
+    ax.text(pad_x + labels.text_inches(gtext, small) * _BOLD + 0.08, y0 + bottom_pad,
+            f"vs {fmt_value(prev, col, ctx)}", fontsize=small, color=theme.MUTED, va="bottom",
+            ha="left")
+
+
+def draw_kpi(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """One card per KPI, in the order asked; two rows when they would be too narrow.
+
+    All cards share one axes measured in inches (one axes per card costs ~10 ms each)."""
+    ms = metric_columns(answer)
+    w_in, h_in = rect_inches(fig, rect)
+    ax = axes_in(fig, rect)
+    ax.set_axis_off()
+    ax.set_xlim(0, w_in)
+    ax.set_ylim(0, h_in)
+    per_row = len(ms)
+    while per_row > 1 and (w_in - _GAP * (per_row - 1)) / per_row < _MIN_CARD_W:
+        per_row -= 1
+    rows = math.ceil(len(ms) / per_row)
+    cw = (w_in - _GAP * (per_row - 1)) / per_row
+    ch = (h_in - _GAP * (rows - 1)) / rows
+    alone = len(ms) == 1 and w_in > 4  # one KPI on a whole chart: a centred card, not a slab
+    if alone:
+        cw, ch = min(w_in, 3.4), min(h_in, 1.9)
+    value_pt = min(ctx.pt(theme.CARD_VALUE) * (1.4 if len(ms) == 1 else 1.0), ch * 72 * 0.36)
+    for k, j in enumerate(ms):
+        r, c = divmod(k, per_row)
+        x_in = c * (cw + _GAP) + (w_in - cw) / 2 * alone
+        y_in = h_in - (r + 1) * ch - r * _GAP - (h_in - ch) / 2 * alone
+        _card(ax, (x_in, y_in, cw, ch), answer, j, ctx, value_pt)
+
+
+def gauge_scale(value: float, target: float | None, fmt: str,
+                previous: float | None = None) -> float:
+    """The gauge's full scale: rates end at 100%; otherwise room above the value and target."""
+    if fmt == "percent" and max(value, target or 0.0) <= 1.0:
+        return 1.0
+    top = max(value, target or 0.0, previous or 0.0)
+    if top <= 0:
+        return 1.0
+    raw = top * 1.2
+    mag = 10 ** math.floor(math.log10(raw))
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 10):
+        if step * mag >= raw:
+            return step * mag
+    return raw  # pragma: no cover
+
+
+def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """A half dial: the value's arc over a grey track, the target as a dark tick."""
+    j = metric_columns(answer)[0]
+    col = answer.columns[j]
+    raw = num(answer.rows[0][j])  # None: an empty denominator, shown as —
+    value = raw or 0.0
+    prev, growth = _growth(answer, col, j)
+    target = ctx.target
+    top = gauge_scale(value, target, col.format, prev)
+    w_in, h_in = rect_inches(fig, rect)
+    ax = axes_in(fig, rect, top=0.05, bottom=0.05)
+    ax.set_axis_off()
+    aw, ah = w_in, h_in - 0.1
+    # Equal scaling in inches so the dial stays round whatever the cell's shape: the dial and
+    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell.
+    unit = min(aw / 2.3, ah / 1.55)
+    ax.set_xlim(-aw / 2 / unit, aw / 2 / unit)
+    low = -0.5 - (ah / unit - 1.55) / 2
+    ax.set_ylim(low, low + ah / unit)
+    r, width = 0.92, 0.2
+    ax.add_artist(Wedge((0, 0), r, 0, 180, width=width, facecolor=theme.GRID, linewidth=0))
+    frac = max(0.0, min(value / top, 1.0)) if top else 0.0
+    met = target is not None and value >= target
+    ax.add_artist(Wedge((0, 0), r, 180 - 180 * frac, 180, width=width,
+                       facecolor=theme.GOOD if met else theme.ACCENT, linewidth=0))
+    if target is not None and top:
+        a = math.pi * (1 - min(target / top, 1.0))
+        ax.plot([math.cos(a) * (r - width - 0.04), math.cos(a) * (r + 0.04)],
+                [math.sin(a) * (r - width - 0.04), math.sin(a) * (r + 0.04)],
+                color=theme.TARGET, linewidth=2.0, solid_capstyle="butt")
+        lx, ly = math.cos(a) * (r + 0.08), math.sin(a) * (r + 0.08)
+        ax.text(lx, ly, f"target {fmt_value(target, col, ctx)}", fontsize=ctx.pt(theme.SMALL),
+                color=theme.MUTED, ha="left" if lx >= 0 else "right", va="bottom")
+    small = ctx.pt(theme.SMALL)
+    ax.text(-r + width / 2, -0.04, fmt_value(0, col, ctx), ha="center", va="top", fontsize=small,
+            color=theme.FAINT)
+    ax.text(r - width / 2, -0.04, fmt_value(top, col, ctx), ha="center", va="top",
+            fontsize=small, color=theme.FAINT)
+    big = min(ctx.pt(theme.CARD_VALUE), unit * 72 * 0.3)
+    ax.text(0, 0.04, fmt_value(raw, col, ctx, short=abs(value) >= 1e6), ha="center",
+            va="bottom", fontsize=big, fontweight="bold", color=theme.INK)
+    lines: list[tuple[str, str]] = []
+    if target:
+        lines.append((f"{value / target * 100:.0f}% of target", theme.MUTED))
+    if _has_comparison(answer, col):
+        lines.append((f"{format_growth(growth)} vs {fmt_value(prev, col, ctx)}",
+                      theme.change_colour(growth, col.better)))
+    if lines:
+        ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])
+    if len(lines) == 2:
+        ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
+                fontsize=small, color=lines[1][1], fontweight="bold")

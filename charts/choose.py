@@ -1,0 +1,259 @@
+"""Which chart an answer gets: a table of rules read top to bottom, first match wins.
+
+The rules look only at the answer's *shape* (how many values, groupings of which kind, a
+comparison, the KPIs asked), never at the numbers. ``as bar|line|table|pie|kpi|gauge|funnel``
+(``Query.chart``) overrides the choice when the shape allows it; otherwise the automatic choice
+stands and ``Choice.note`` says why. docs/charts.md shows ``RULES`` (``rules_markdown()``).
+
+>>> choose(answer_for_connect_rate_by_weekday)  # doctest: +SKIP
+'columns'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from metrics.answer import Answer
+from metrics.catalog import load_catalog
+
+# The charts this package draws (finer than Query.ChartKind, which is what users can ask for).
+Chart = Literal[
+    "kpi",  # one number per KPI on a card, ▲/▼ against the previous period
+    "bars",  # horizontal bars sorted by value (best first)
+    "columns",  # vertical bars in the rows' natural order (weekday, hour, stage, few time buckets)
+    "line",  # a line over time (the previous period dashed when compared)
+    "compare",  # current vs previous bars side by side, growth labelled
+    "grouped",  # two groupings: bars grouped by the first, coloured by the second
+    "lines",  # time × a second grouping: one line per value
+    "panels",  # several KPIs by one grouping: one bar panel per KPI, rows aligned
+    "donut",  # share of a total, ≤ 6 slices
+    "stacked",  # share of a total as one 100% bar, > 6 parts
+    "funnel",  # leads → opportunities → deals won
+    "gauge",  # one value against its target
+    "table",  # a clean table (top-N records, too many cells)
+]
+
+# How many things a chart can show before it stops being readable.
+MAX_BARS = 20  # sorted bars; more rows → table
+MAX_COLUMNS_FOR_TIME = 6  # time buckets shown as columns rather than a line
+MAX_SERIES = 6  # colours in grouped bars / lines
+MAX_GROUPED_CELLS = 40
+MAX_PANELS = 4  # KPIs side by side
+MAX_CARDS = 6
+MAX_SLICES = 6
+# The lead → won funnel, in order; a stage may be named by either KPI.
+FUNNEL = (("leads",), ("converted leads", "new opportunities"), ("deals won",))
+
+
+@dataclass(frozen=True)
+class Shape:
+    rows: int
+    metrics: tuple[str, ...]  # metric columns (role "metric"), in order
+    groupings: tuple[str, ...]
+    grouping_kinds: tuple[Literal["time", "ordered", "category"], ...]
+    comparison: bool
+    records: bool
+    series: int  # distinct values of the second grouping (0 without one)
+    share: bool  # a metric column that is a share of the total
+    funnel: bool  # the KPIs asked are the lead → won funnel's stages
+    target: bool = False  # the caller knows the KPI's target (render_answer(target=…))
+
+
+@dataclass(frozen=True)
+class Rule:
+    chart: Chart
+    when: str  # the shape, in words (docs/charts.md)
+    test: Callable[[Shape], bool]
+    why: str  # where the rule comes from / what it buys
+
+
+@dataclass(frozen=True)
+class Choice:
+    chart: Chart
+    rule: str  # the ``when`` of the rule that chose it, or "as <kind>"
+    note: str | None = None  # a sentence for the user when an override could not be honoured
+
+
+@lru_cache(maxsize=1)
+def _dimension_kinds() -> dict[str, Literal["time", "ordered", "category"]]:
+    out: dict[str, Literal["time", "ordered", "category"]] = {}
+    for d in load_catalog().dimensions:
+        if d.kind == "grain":
+            out[d.name] = "time"
+        elif d.kind == "datepart" or d.order:
+            out[d.name] = "ordered"
+        else:
+            out[d.name] = "category"
+    return out
+
+
+def grouping_kind(name: str) -> Literal["time", "ordered", "category"]:
+    return _dimension_kinds().get(name, "category")
+
+
+def is_funnel(metrics: tuple[str, ...]) -> bool:
+    stages = [i for m in metrics for i, names in enumerate(FUNNEL) if m in names]
+    return len(stages) == len(metrics) >= 3 and {0, len(FUNNEL) - 1} <= set(stages)
+
+
+def is_share(name: str) -> bool:
+    n = name.lower()
+    return n.startswith("share of ") or n.endswith(" share") or "% of total" in n
+
+
+def shape_of(answer: Answer, target: bool = False) -> Shape:
+    dims = tuple(c.name for c in answer.columns if c.role == "dimension")
+    metrics = tuple(c.name for c in answer.columns if c.role == "metric")
+    series = 0
+    if len(dims) >= 2:
+        j = answer.column_index(dims[1])
+        series = len({r[j] for r in answer.rows})
+    return Shape(
+        rows=len(answer.rows),
+        metrics=metrics,
+        groupings=dims,
+        grouping_kinds=tuple(grouping_kind(d) for d in dims),
+        comparison=any(c.role in ("previous", "growth") for c in answer.columns),
+        records=answer.kind == "records",
+        series=series,
+        share=any(is_share(m) for m in metrics),
+        funnel=not dims and is_funnel(metrics),
+        target=target,
+    )
+
+
+def _one_grouping(s: Shape, kind: str) -> bool:
+    return len(s.groupings) == 1 and s.grouping_kinds[0] == kind and len(s.metrics) == 1
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("table", "a top-N list of records (`Answer.kind == \"records\"`)",
+         lambda s: s.records, "a list of deals reads as rows, not bars"),
+    Rule("funnel", "leads, opportunities (new or converted) and deals won asked together, "
+         "no grouping", lambda s: s.funnel, "the stages of one process, largest first"),
+    Rule("gauge", "one value of one KPI with a target (`render_answer(target=…)`)",
+         lambda s: s.target and not s.groupings and len(s.metrics) == 1 and s.rows == 1,
+         "how far along to the target, at a glance"),
+    Rule("kpi", f"no grouping, 1–{MAX_CARDS} KPIs",
+         lambda s: not s.groupings and 1 <= len(s.metrics) <= MAX_CARDS,
+         "one number per card, ▲/▼ growth coloured by the KPI's better direction"),
+    Rule("donut", f"a share of the total by one grouping, ≤ {MAX_SLICES} parts",
+         lambda s: s.share and len(s.groupings) == 1 and s.rows <= MAX_SLICES,
+         "parts of a whole; more slices are unreadable"),
+    Rule("stacked", f"a share of the total by one grouping, > {MAX_SLICES} parts",
+         lambda s: s.share and len(s.groupings) == 1, "a 100% bar keeps small parts visible"),
+    Rule("lines", f"time × a second grouping with ≤ {MAX_SERIES} values, one KPI",
+         lambda s: len(s.groupings) == 2 and s.grouping_kinds[0] == "time"
+         and s.series <= MAX_SERIES and len(s.metrics) == 1, "one line per value"),
+    Rule("grouped", f"two groupings, ≤ {MAX_SERIES} values of the second and "
+         f"≤ {MAX_GROUPED_CELLS} cells, one KPI",
+         lambda s: len(s.groupings) == 2 and s.series <= MAX_SERIES
+         and s.rows <= MAX_GROUPED_CELLS and len(s.metrics) == 1,
+         "bars grouped by the first grouping, coloured by the second"),
+    Rule("compare", f"one grouping (not over time, ≤ {MAX_BARS} rows) with a comparison, one KPI",
+         lambda s: len(s.groupings) == 1 and s.comparison and len(s.metrics) == 1
+         and s.grouping_kinds[0] != "time" and s.rows <= MAX_BARS,
+         "current next to previous, growth labelled"),
+    Rule("compare", f"over time, ≤ {MAX_COLUMNS_FOR_TIME} buckets, with a comparison",
+         lambda s: _one_grouping(s, "time") and s.comparison and s.rows <= MAX_COLUMNS_FOR_TIME,
+         "current next to previous per bucket"),
+    Rule("columns", f"over time (day … year), ≤ {MAX_COLUMNS_FOR_TIME} buckets",
+         lambda s: _one_grouping(s, "time") and s.rows <= MAX_COLUMNS_FOR_TIME,
+         "a line through a handful of points says less than columns"),
+    Rule("line", "over time (day … year)", lambda s: _one_grouping(s, "time"),
+         "trend; the previous period dashed when compared"),
+    Rule("columns", "by weekday, hour, month of year, stage or contact attempt",
+         lambda s: _one_grouping(s, "ordered"), "natural order (Mon → Sun), not sorted by value"),
+    Rule("bars", f"by a category (rep, lead source…), ≤ {MAX_BARS} rows",
+         lambda s: _one_grouping(s, "category") and s.rows <= MAX_BARS,
+         "sorted horizontal bars, best first; long names cut with …"),
+    Rule("panels", f"2–{MAX_PANELS} KPIs by one grouping, ≤ {MAX_BARS} rows",
+         lambda s: len(s.groupings) == 1 and 2 <= len(s.metrics) <= MAX_PANELS
+         and s.rows <= MAX_BARS, "one bar panel per KPI, rows aligned across panels"),
+    Rule("table", "anything else (many rows, many KPIs, several groupings)",
+         lambda s: True, "exact numbers when a picture would be crowded"),
+)
+
+
+def _auto(s: Shape) -> Choice:
+    for r in RULES:
+        if r.test(s):
+            return Choice(r.chart, r.when)
+    raise AssertionError("the last rule matches every shape")  # pragma: no cover
+
+
+def _override(kind: str, s: Shape) -> Chart | str:
+    """The chart for ``as <kind>``, or the reason the shape cannot have it."""
+    one_metric = len(s.metrics) == 1
+    if kind == "table":
+        return "table"
+    if s.records:
+        return "a list of records is shown as a table"
+    if kind == "kpi":
+        ok = not s.groupings and s.rows == 1
+        return "kpi" if ok else "a KPI card needs one value, no grouping"
+    if kind == "gauge":
+        ok = not s.groupings and one_metric and s.rows == 1
+        return "gauge" if ok else "a gauge shows one value of one KPI"
+    if kind == "funnel":
+        if not s.groupings and len(s.metrics) >= 2:
+            return "funnel"
+        if len(s.groupings) == 1 and one_metric and s.grouping_kinds[0] != "time":
+            return "funnel"
+        return "a funnel needs several stage counts, or one KPI by stage"
+    if kind == "pie":
+        if len(s.groupings) == 1 and one_metric and s.grouping_kinds[0] != "time":
+            return "donut" if s.rows <= MAX_SLICES else "stacked"
+        return "a pie shows one KPI split by one grouping"
+    if kind == "line":
+        if s.groupings and s.grouping_kinds[0] in ("time", "ordered"):
+            if len(s.groupings) == 2:
+                ok = one_metric and s.series <= MAX_SERIES
+                return "lines" if ok else "too many lines to draw"
+            return "line" if one_metric else "a line chart shows one KPI"
+        return "a line needs a grouping over time or in a natural order (weekday, hour…)"
+    if kind == "bar":
+        if not s.groupings:
+            return "bars need a grouping"
+        if len(s.groupings) == 2:
+            ok = one_metric and s.series <= MAX_SERIES
+            return "grouped" if ok else "too many bars to draw"
+        if not one_metric:
+            return "panels" if len(s.metrics) <= MAX_PANELS else "too many KPIs for bars"
+        if s.comparison:
+            return "compare"
+        return "bars" if s.grouping_kinds[0] == "category" else "columns"
+    return f"unknown chart kind {kind!r}"
+
+
+def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
+    """The chart, the rule that picked it, and a note when ``as <kind>`` could not be honoured.
+    ``target``: the caller has a target for the KPI (a single value then gets a gauge)."""
+    s = shape_of(answer, target)
+    asked = answer.query.chart
+    if asked is not None:
+        got = _override(asked, s)
+        if got in _CHARTS:
+            return Choice(got, f"as {asked}")  # type: ignore[arg-type]
+        auto = _auto(s)
+        return Choice(auto.chart, auto.rule, f"Not shown as {asked}: {got}.")
+    return _auto(s)
+
+
+def choose(answer: Answer, *, target: bool = False) -> Chart:
+    """The chart kind for ``answer`` (see RULES)."""
+    return choose_with_reason(answer, target=target).chart
+
+
+_CHARTS = set(Chart.__args__)  # type: ignore[attr-defined]
+
+
+def rules_markdown() -> str:
+    """RULES as the markdown table that docs/charts.md shows (a test keeps them equal)."""
+    lines = ["| # | answer shape | chart | why |", "|---|---|---|---|"]
+    for i, r in enumerate(RULES, 1):
+        lines.append(f"| {i} | {r.when} | `{r.chart}` | {r.why} |")
+    return "\n".join(lines)

@@ -1,0 +1,331 @@
+"""The three dashboards (KPI, outbound calls, inbound leads), each drawn as ONE image.
+
+Panels are data (``dashboards.yaml``): a query, a chart kind and a grid position. The caller
+passes ``run`` (Query → Answer: the metrics engine); a panel whose query raises a user error
+(``NoData`` above all) shows a sentence in its cell and the rest of the image is drawn.
+
+>>> png = render_dashboard("outbound calls", Query(dashboard="outbound calls"), engine.run)
+... # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
+
+from charts import labels, render, theme
+from charts.canvas import Ctx, Rect, message
+from charts.choose import Chart, choose
+from metrics.answer import Answer, ResolvedWindow
+from metrics.errors import NoData, Unsupported, UserError
+from metrics.format import format_range
+from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
+
+Run = Callable[[Query], Answer]
+GRID_COLS = 12
+_PAD = 0.16  # inches: page margin and gap between panels
+_HEAD = 0.34  # inches: a panel's title band
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str
+    title: str
+    chart: Chart | str  # "auto": charts.choose decides from the answer
+    at: tuple[int, int, int, int]  # row, col, rowspan, colspan
+    query: Query
+    columns: tuple[str, ...] = ()
+    target: str | None = None
+    frame: bool = True
+    auto_grain: bool = False
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    name: str
+    title: str
+    zh: str
+    window: WindowSpec
+    filters: tuple[Filter, ...]
+    rows: tuple[float, ...]
+    panels: tuple[Panel, ...]
+    reps_panel: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    per_rep_per_workday: float
+
+
+def _window(d: dict[str, Any] | None) -> WindowSpec | None:
+    return None if d is None else WindowSpec(**d)
+
+
+def _filters(items: list[dict[str, Any]] | None) -> tuple[Filter, ...]:
+    return tuple(Filter(f["dimension"], f["op"], tuple(f["values"])) for f in items or ())
+
+
+def _query(d: dict[str, Any]) -> tuple[Query, bool]:
+    groupings = tuple(d.get("groupings") or ())
+    auto = "auto" in groupings
+    rk = d.get("ranking")
+    q = Query(
+        metrics=tuple(d["metrics"]),
+        groupings=tuple(g for g in groupings if g != "auto"),
+        window=_window(d.get("window")),
+        filters=_filters(d.get("filters")),
+        ranking=Ranking(rk["direction"], int(rk.get("n", 10))) if rk else None,
+        comparison=Comparison(d["comparison"]) if d.get("comparison") else None,
+    )
+    return q, auto
+
+
+@lru_cache(maxsize=1)
+def load() -> tuple[dict[str, Dashboard], dict[str, Target]]:
+    """dashboards.yaml, parsed once."""
+    text = resources.files("charts").joinpath("dashboards.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    boards: dict[str, Dashboard] = {}
+    for name, b in data["dashboards"].items():
+        panels = []
+        for p in b["panels"]:
+            q, auto = _query(p["query"])
+            panels.append(Panel(
+                id=p["id"], title=p["title"], chart=p.get("chart", "auto"),
+                at=tuple(p["at"]),  # type: ignore[arg-type]
+                query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
+                frame=bool(p.get("frame", True)), auto_grain=auto,
+            ))
+        boards[name] = Dashboard(
+            name=name, title=b["title"], zh=b.get("zh", ""), window=WindowSpec(**b["window"]),
+            filters=_filters(b.get("filters")), rows=tuple(float(x) for x in b["rows"]),
+            panels=tuple(panels), reps_panel=b.get("reps_panel"),
+        )
+    targets = {k: Target(**v) for k, v in (data.get("targets") or {}).items()}
+    return boards, targets
+
+
+def dashboard_names() -> tuple[str, ...]:
+    return tuple(load()[0])
+
+
+def find(name: str) -> Dashboard:
+    boards = load()[0]
+    key = name.strip().lower().removesuffix(" dashboard")
+    for b in boards.values():
+        if key in (b.name, b.title.lower()) or name.strip() == b.zh:
+            return b
+    raise Unsupported(f'There is no dashboard called "{name}".',
+                      tuple(f"{n} dashboard" for n in boards))
+
+
+def grain_for(window: ResolvedWindow | None) -> str:
+    """The trend grain that suits a window: day ≤ 31 days, week ≤ 120 days, month beyond."""
+    days = window.days if window is not None else None
+    if days is None or days > 120:
+        return "month"
+    return "day" if days <= 31 else "week"
+
+
+def panel_query(board: Dashboard, panel: Panel, asked: Query, grain: str | None) -> Query:
+    """The panel's query under the dashboard's defaults and the user's window and filters."""
+    q = panel.query
+    window = asked.window or q.window or board.window
+    comparison = (asked.comparison or q.comparison) if q.comparison else None
+    groupings = q.groupings + ((grain,) if panel.auto_grain and grain else ())
+    return dataclasses.replace(
+        q, window=window, filters=board.filters + q.filters + asked.filters,
+        comparison=comparison, groupings=groupings,
+        chart=None if panel.chart == "auto" else _asked_kind(panel.chart),
+    )
+
+
+def _asked_kind(chart: str) -> Any:
+    """The user-level kind nearest a panel's chart (Query.chart is what a user could type)."""
+    return {"kpi": "kpi", "gauge": "gauge", "table": "table", "line": "line",
+            "funnel": "funnel"}.get(chart, "bar" if chart in ("bars", "columns", "panels",
+                                                              "compare", "grouped") else None)
+
+
+def workdays(start: date | None, end: date | None) -> int:
+    if start is None or end is None or end < start:
+        return 0
+    n, d = 0, start
+    while d <= end:
+        n += d.weekday() < 5
+        d += timedelta(days=1)
+    return n
+
+
+@dataclass
+class _Result:
+    answer: Answer | None = None
+    error: str | None = None
+
+
+def run_panels(board: Dashboard, asked: Query, run: Run) -> dict[str, _Result]:
+    """Every panel's answer (or the sentence its cell shows). Panels without a time grain
+    run first: the first resolved window picks the grain of the trend panels."""
+    results: dict[str, _Result] = {}
+    first_window: ResolvedWindow | None = None
+    ordered = sorted(board.panels, key=lambda p: p.auto_grain)
+    for p in ordered:
+        grain = grain_for(first_window) if p.auto_grain else None
+        try:
+            a = run(panel_query(board, p, asked, grain))
+        except NoData as e:
+            results[p.id] = _Result(error=f"No data. {e.message}")
+            continue
+        except UserError as e:
+            results[p.id] = _Result(error=e.message)
+            continue
+        if not a.rows:
+            results[p.id] = _Result(error="No data in this window.")
+            continue
+        results[p.id] = _Result(answer=a)
+        if first_window is None and a.window is not None and p.query.window is None:
+            first_window = a.window
+    return results
+
+
+def _target(board: Dashboard, panel: Panel, results: dict[str, _Result],
+            answer: Answer) -> float | None:
+    t = load()[1].get(panel.target or "")
+    reps = results.get(board.reps_panel or "")
+    if t is None or reps is None or reps.answer is None or answer.window is None:
+        return None
+    days = workdays(answer.window.start, answer.window.end)
+    return t.per_rep_per_workday * len(reps.answer.rows) * days or None
+
+
+def _cell_rect(board: Dashboard, at: tuple[int, int, int, int], fig: Figure,
+               top_in: float) -> Rect:
+    fw, fh = fig.get_size_inches()
+    row, col, rs, cs = at
+    grid_w = fw - 2 * _PAD
+    grid_h = fh - top_in - _PAD
+    unit_h = grid_h / sum(board.rows)
+    x = _PAD + grid_w * col / GRID_COLS
+    w = grid_w * cs / GRID_COLS
+    y_top = top_in + unit_h * sum(board.rows[:row])
+    h = unit_h * sum(board.rows[row:row + rs])
+    # Half a gap on each side of every cell: neighbours end up one gap apart.
+    g = _PAD / 2
+    return ((x + g) / fw, 1 - (y_top + h - g) / fh, (w - 2 * g) / fw, (h - 2 * g) / fh)
+
+
+def _frames(fig: Figure, rects: list[Rect]) -> None:
+    """White panels with the same corner radius (in inches) whatever their shape."""
+    fw, fh = fig.get_size_inches()
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    ax.set_xlim(0, fw)
+    ax.set_ylim(0, fh)
+    ax.set_zorder(-1)
+    for x, y, w, h in rects:
+        ax.add_artist(FancyBboxPatch((x * fw, y * fh), w * fw, h * fh,
+                                    boxstyle="round,pad=0,rounding_size=0.08",
+                                    facecolor=theme.PANEL, edgecolor=theme.GRID, linewidth=0.8))
+
+
+def _panel_title(fig: Figure, rect: Rect, text: str, aside: str) -> None:
+    fw, fh = fig.get_size_inches()
+    x = rect[0] + 0.14 / fw
+    y = rect[1] + rect[3] - 0.12 / fh
+    size = theme.PANEL_TITLE
+    room = int((rect[2] * fw - 0.3) * 72 / (size * 0.58))
+    title = labels.cut(text, room)
+    fig.text(x, y, title, fontsize=size, fontweight="bold", color=theme.INK, va="top")
+    if aside:
+        x2 = x + (labels.text_inches(title, size) * 1.1 + 0.12) / fw
+        left = (rect[2] * fw - 0.3) - (x2 - x) * fw
+        if labels.text_inches(aside, theme.SMALL) < left:  # dates are shown whole or not at all
+            fig.text(x2, y - 0.02 / fh, aside, fontsize=theme.SMALL, color=theme.MUTED,
+                     va="top")
+
+
+def _inset(fig: Figure, rect: Rect, top: float, side: float = 0.12,
+           bottom: float = 0.1) -> Rect:
+    fw, fh = fig.get_size_inches()
+    return (rect[0] + side / fw, rect[1] + bottom / fh, rect[2] - 2 * side / fw,
+            rect[3] - (top + bottom) / fh)
+
+
+def _main_window(results: dict[str, _Result], board: Dashboard) -> Answer | None:
+    for p in board.panels:
+        r = results.get(p.id)
+        if r and r.answer is not None and p.query.window is None:
+            return r.answer
+    return None
+
+
+def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
+                         currency: str = "USD", fiscal_start_month: int = 1) -> Figure:
+    """The dashboard as a Figure (tests read its texts); ``render_dashboard`` saves it."""
+    board = find(name)
+    results = run_panels(board, query, run)
+    fig = theme.new_figure(theme.DASHBOARD_SIZE, facecolor=theme.PAGE)
+    fw, fh = fig.get_size_inches()
+    main = _main_window(results, board)
+    suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
+    title = board.title + (f" · {suffix}" if suffix else "")
+    sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters)]
+    subtitle = " · ".join(b for b in sub_bits if b)
+    fig.text(_PAD / fw * 1.5, 1 - 0.16 / fh, labels.cut(title, 70), fontsize=16,
+             fontweight="bold", color=theme.INK, va="top")
+    fig.text(_PAD / fw * 1.5, 1 - 0.5 / fh, subtitle, fontsize=theme.LABEL, color=theme.MUTED,
+             va="top")
+    if main is not None and main.data_as_of is not None:
+        fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
+                 fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
+    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
+    rects = {p.id: _cell_rect(board, p.at, fig, top_in=0.82) for p in board.panels}
+    # A frameless panel (cards on the page) gets a frame after all when it has only a sentence.
+    framed = [p for p in board.panels if p.frame or results[p.id].answer is None]
+    _frames(fig, [rects[p.id] for p in framed])
+    for p in board.panels:
+        rect = rects[p.id]
+        res = results[p.id]
+        a = res.answer
+        inner = rect
+        if p in framed:
+            aside = ""
+            if a is not None and a.window is not None and main is not None \
+                    and a.window != main.window:
+                aside = format_range(a.window.start, a.window.end)
+            _panel_title(fig, rect, p.title, aside)
+            inner = _inset(fig, rect, top=_HEAD + 0.06)
+        if a is None:
+            message(fig, inner, res.error or "No data.", ctx0)
+            continue
+        chart = choose(a) if p.chart == "auto" else p.chart
+        ctx = dataclasses.replace(
+            ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
+            target=_target(board, p, results, a) if chart == "gauge" else None,
+            card=theme.PANEL,
+        )
+        render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
+    return fig
+
+
+def _has(answer: Answer, column: str) -> bool:
+    return any(c.name == column for c in answer.columns)
+
+
+def render_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
+                     currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+    """PNG bytes (``theme.dashboard_pixels()`` in size) of the dashboard called ``name``
+    (``kpi``, ``outbound calls``, ``inbound leads``, or their titles / Chinese names).
+    ``query`` carries the user's window and filters; ``run`` answers each panel's query."""
+    fig = figure_for_dashboard(name, query, run, title_suffix=title_suffix, currency=currency,
+                               fiscal_start_month=fiscal_start_month)
+    return theme.to_png(fig)

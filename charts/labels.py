@@ -1,0 +1,160 @@
+"""Words on a chart: titles, subtitles, cut names, tick labels. Numbers go through metrics.format.
+
+>>> cut("Acme International Holdings Ltd", 14)
+'Acme Internat…'
+>>> display_width("温家豪")
+6
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from metrics.answer import Answer, Column
+from metrics.format import (
+    NONE,
+    format_bucket,
+    format_growth,
+    format_label,
+    format_range,
+    format_value,
+)
+from metrics.query import Filter
+
+GRAINS = ("day", "week", "month", "quarter", "year")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Average glyph advance in ems: DejaVu Latin is ~0.6 em wide, CJK glyphs a full em.
+_NARROW_EM = 0.56
+_WIDE_EM = 1.0
+
+
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in ("W", "F")
+
+
+def display_width(text: str) -> int:
+    """Width in half-width cells: a Chinese character counts 2."""
+    return sum(2 if _wide(ch) else 1 for ch in text)
+
+
+def cut(text: str, width: int) -> str:
+    """Cut ``text`` to ``width`` half-width cells, ending with "…" when something was dropped."""
+    if display_width(text) <= width:
+        return text
+    out, used = [], 0
+    for ch in text:
+        w = 2 if _wide(ch) else 1
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out).rstrip() + "…"
+
+
+def text_inches(text: str, size_pt: float) -> float:
+    """Estimated drawn width of one line, for laying out margins without a renderer pass."""
+    ems = sum(_WIDE_EM if _wide(ch) else _NARROW_EM for ch in text)
+    return ems * size_pt / 72.0
+
+
+def wrap(text: str, width: int, max_lines: int = 2) -> str:
+    r"""Wrap on spaces (and after "/") to ``width`` cells; the last line is cut with "…".
+
+    >>> wrap("Proposal/Price Quote", 12)
+    'Proposal/\nPrice Quote'
+    """
+    # Tokens keep their separator so "Proposal/Price" can break after the slash.
+    tokens = re.findall(r"[^\s/]+/?|/", text)
+    seps = []
+    pos = 0
+    for t in tokens:
+        pos = text.index(t, pos) + len(t)
+        seps.append(" " if pos < len(text) and text[pos] == " " else "")
+    lines: list[str] = []
+    line = ""
+    for i, t in enumerate(tokens):
+        sep = seps[i - 1] if i else ""
+        candidate = f"{line}{sep}{t}" if line else t
+        if display_width(candidate) <= width or not line:
+            line = candidate
+        else:
+            lines.append(line)
+            line = t
+    lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + [cut(" ".join(lines[max_lines - 1 :]), width)]
+    return "\n".join(cut(x, width) for x in lines)
+
+
+def sentence(name: str) -> str:
+    """'connect rate' → 'Connect rate' (catalog names are lower case)."""
+    return name[:1].upper() + name[1:] if name else name
+
+
+def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
+    """A value label; ``short`` (1.2k, $3.4M) only from 10,000 up, where digits start to crowd."""
+    if col.role == "growth":
+        return format_growth(v)
+    if short and isinstance(v, (int, float, Decimal)) and abs(float(v)) < 10_000:
+        short = False
+    return format_value(v, col.format, currency=currency, short=short)
+
+
+def category(v: Any, width: int = 18) -> str:
+    """A dimension value as a bar/axis label, cut to ``width`` cells."""
+    return cut(format_label(v), width)
+
+
+def tick(v: Any, grain: str, fiscal_start_month: int) -> str:
+    """A time bucket on an axis: days and weeks as '3 Mar', longer buckets as metrics.format."""
+    if isinstance(v, datetime):
+        v = v.date()
+    if not isinstance(v, date):
+        return format_label(v)
+    if grain in ("day", "week"):
+        return f"{v.day} {_MONTHS[v.month - 1]}"
+    return format_bucket(v, grain, fiscal_start_month=fiscal_start_month)
+
+
+def title_of(answer: Answer) -> str:
+    """The restated question without its window part (the subtitle states dates) or brackets."""
+    parts = [p.strip() for p in answer.restated.split(" · ")]
+    w = answer.window
+    if w is not None and len(parts) > 1:
+        rng = format_range(w.start, w.end)
+        parts = [p for p in parts if rng not in p and p != w.label and f"({w.label})" not in p]
+    text = " · ".join(parts) if parts else answer.restated
+    return sentence(text.replace("[", "").replace("]", ""))
+
+
+def window_text(answer: Answer) -> str:
+    """'27 May – 26 Jun 2024 (last 31 days) · vs 26 Apr – 26 May 2024'."""
+    bits: list[str] = []
+    w = answer.window
+    if w is not None:
+        rng = format_range(w.start, w.end)
+        bits.append(rng if w.label in ("", rng) else f"{rng} ({w.label})")
+    c = answer.compare_window
+    if c is not None:
+        bits.append(f"vs {format_range(c.start, c.end)}")
+    return " · ".join(bits)
+
+
+def as_of_text(answer: Answer) -> str:
+    """'data as of 27 Jun 2024 06:00' ('' when unknown)."""
+    d = answer.data_as_of
+    return "" if d is None else f"data as of {d.day} {_MONTHS[d.month - 1]} {d.year} {d:%H:%M}"
+
+
+def filter_text(filters: tuple[Filter, ...]) -> str:
+    """'rep = 温家豪 · channel = inbound' for a dashboard's subtitle."""
+    ops = {"in": "=", "not_in": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
+    out = []
+    for f in filters:
+        vals = ", ".join(NONE if v is None else str(v) for v in f.values)
+        out.append(f"{f.dimension} {ops[f.op]} {vals}")
+    return " · ".join(out)

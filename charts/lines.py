@@ -1,0 +1,126 @@
+"""Lines over time: one KPI (the previous period dashed when compared), or one line per value."""
+
+from __future__ import annotations
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from charts import labels, theme
+from charts.canvas import (
+    Ctx,
+    Rect,
+    axes_in,
+    below_legend,
+    clean,
+    column,
+    companion,
+    dim_label,
+    dimension_columns,
+    fmt_value,
+    legend,
+    metric_columns,
+    rect_inches,
+    value_axis,
+)
+from metrics.answer import Answer
+
+_MAX_TICKS = 6
+
+
+def _time_ticks(ax: Axes, names: list[str], width_in: float, size: float) -> None:
+    """At most as many bucket labels as fit; always the first and the last."""
+    n = len(names)
+    widest = max(labels.text_inches(x, size) for x in names) + 0.15
+    fit = max(2, min(_MAX_TICKS, int(width_in / widest)))
+    if n <= fit:
+        idx = list(range(n))
+    else:
+        step = -(-(n - 1) // (fit - 1))
+        idx = list(range(0, n, step))
+        if n - 1 - idx[-1] < step / 2 and idx[-1] != n - 1:
+            idx[-1] = n - 1  # the last bucket matters most; drop the one crowding it
+        elif idx[-1] != n - 1:
+            idx.append(n - 1)
+    ax.set_xticks(idx, [names[i] for i in idx], fontsize=size)
+
+
+def _padded_limits(ax: Axes, series: list[list[float | None]]) -> None:
+    vals = [v for s in series for v in s if v is not None]
+    if not vals:
+        return
+    lo, hi = min(vals + [0.0]), max(vals)
+    span = (hi - lo) or abs(hi) or 1.0
+    ax.set_ylim(lo if lo < 0 else 0.0, hi + span * 0.15)
+
+
+def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """One KPI over time; markers when points are few; the last value written at its point."""
+    d = dimension_columns(answer)[0]
+    m = metric_columns(answer)[0]
+    col = answer.columns[m]
+    cur = column(answer, m)
+    p = companion(answer, col, "previous")
+    prev = column(answer, p) if p is not None else None
+    names = [dim_label(answer, d, r[d], ctx) for r in answer.rows]
+    inner = rect
+    if prev is not None:
+        legend(fig, rect, [("current", theme.ACCENT), ("previous period", theme.PREVIOUS)], ctx)
+        inner = below_legend(fig, rect)
+    w, _ = rect_inches(fig, inner)
+    left = 0.62
+    ax = axes_in(fig, inner, left=left, right=0.55, bottom=0.35, top=0.12)
+    xs = list(range(len(cur)))
+    marker = "o" if len(cur) <= 31 else None
+    if prev is not None:
+        ax.plot(xs, [v if v is not None else float("nan") for v in prev], color=theme.PREVIOUS,
+                linewidth=1.6, linestyle=(0, (4, 3)))
+    ys = [v if v is not None else float("nan") for v in cur]
+    ax.plot(xs, ys, color=theme.ACCENT, linewidth=1.8, marker=marker, markersize=3.0)
+    ax.fill_between(xs, ys, color=theme.ACCENT, alpha=0.07, linewidth=0)
+    _padded_limits(ax, [cur] + ([prev] if prev else []))
+    ax.set_xlim(-0.5, len(cur) - 0.5)
+    clean(ax, grid="y")
+    value_axis(ax.yaxis, col, ctx)
+    _time_ticks(ax, names, w - left - 0.55, ctx.pt(theme.LABEL))
+    last = max((i for i, v in enumerate(cur) if v is not None), default=None)
+    if last is not None:
+        ax.annotate(fmt_value(cur[last], col, ctx), (last, cur[last] or 0.0), xytext=(6, 0),
+                    textcoords="offset points", va="center", ha="left",
+                    fontsize=ctx.pt(theme.VALUE), fontweight="bold", color=theme.ACCENT,
+                    annotation_clip=False)
+
+
+def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """Time × a second grouping: one coloured line per value of the second grouping."""
+    d1, d2 = dimension_columns(answer)[:2]
+    m = metric_columns(answer)[0]
+    col = answer.columns[m]
+    buckets: list[object] = []
+    totals: dict[object, float] = {}
+    cell: dict[tuple[object, object], float | None] = {}
+    for r, v in zip(answer.rows, column(answer, m), strict=True):
+        if r[d1] not in buckets:
+            buckets.append(r[d1])
+        totals[r[d2]] = totals.get(r[d2], 0.0) + (v or 0.0)
+        cell[(r[d1], r[d2])] = v
+    buckets.sort(key=lambda b: str(b))
+    series = sorted(totals, key=lambda k: totals[k], reverse=True)
+    colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(series))]
+    legend(fig, rect, [(dim_label(answer, d2, s, ctx, 16), c)
+                        for s, c in zip(series, colours, strict=True)], ctx)
+    inner = below_legend(fig, rect)
+    w, _ = rect_inches(fig, inner)
+    ax = axes_in(fig, inner, left=0.62, right=0.2, bottom=0.35, top=0.1)
+    xs = list(range(len(buckets)))
+    all_vals: list[list[float | None]] = []
+    for s, c in zip(series, colours, strict=True):
+        vals = [cell.get((b, s)) for b in buckets]
+        all_vals.append(vals)
+        ax.plot(xs, [v if v is not None else float("nan") for v in vals], color=c,
+                linewidth=2.0, marker="o" if len(xs) <= 31 else None, markersize=2.8)
+    _padded_limits(ax, all_vals)
+    clean(ax, grid="y")
+    value_axis(ax.yaxis, col, ctx)
+    names = [dim_label(answer, d1, b, ctx) for b in buckets]
+    _time_ticks(ax, names, w - 0.82, ctx.pt(theme.LABEL))
+
