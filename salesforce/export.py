@@ -56,7 +56,9 @@ def _convert_sql(ftype: str, col: str) -> str:
     if ftype == schema.BOOL:
         return _bool_sql(col)
     if ftype == schema.DATETIME:
-        return f"TRY_CAST({v} AS TIMESTAMPTZ)"
+        # The export's own form first (a fixed-format parse is several times faster), then any
+        # ISO 8601 form DuckDB knows, such as the REST API's 2024-05-01T13:45:00.000+0000.
+        return f"coalesce(try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ, TRY_CAST({v} AS TIMESTAMPTZ))"
     if ftype in (schema.DATE, schema.MONEY, schema.INT):
         return f"TRY_CAST({v} AS {ftype})"
     return f"NULLIF({col}, '')"
@@ -167,18 +169,21 @@ def _load_file(
     cols = _match_columns(obj, header, f)
     extra = tuple(h for h in header if h not in cols.values() and h.lower() != "isdeleted")
     keep = "true"
+    checks: list[tuple[str, str, str]] = []  # (SQL true on a bad row, column, message)
     deleted_col = next((h for h in header if h.lower() == "isdeleted"), None)
     if deleted_col is not None:
-        _check_values(con, raw, f, deleted_col, schema.BOOL, "true")
+        checks.append(_bad_value(deleted_col, schema.BOOL, "true"))
         keep = f"NOT coalesce({_bool_sql(_q(deleted_col))}, false)"
     for fld in obj.fields:
         src = cols.get(fld.name)
         if src is None:
             continue
         if fld.type != schema.TEXT:
-            _check_values(con, raw, f, src, fld.type, keep)
+            checks.append(_bad_value(src, fld.type, keep))
         if fld.required:
-            _check_present(con, raw, f, src, fld.name, keep)
+            bad = f"({keep}) AND NULLIF(trim({_q(src)}), '') IS NULL"
+            checks.append((bad, src, f"{fld.name} is empty"))
+    _first_problem(con, raw, f, checks)
     _check_unique_ids(con, raw, f, cols["Id"], keep)
     select = ", ".join(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
@@ -215,11 +220,10 @@ def _match_columns(obj: schema.SObject, header: list[str], f: Path) -> dict[str,
     return cols
 
 
-def _first_bad(con: duckdb.DuckDBPyConnection, raw: str, where: str, col: str) -> tuple[int, str] | None:
-    row = con.execute(
-        f'SELECT rowid, {_q(col)} FROM "{raw}" WHERE {where} ORDER BY rowid LIMIT 1'
-    ).fetchone()
-    return (int(row[0]), str(row[1])) if row else None
+def _bad_value(col: str, ftype: str, keep: str) -> tuple[str, str, str]:
+    c = _q(col)
+    bad = f"({keep}) AND NULLIF(trim({c}), '') IS NOT NULL AND ({_convert_sql(ftype, c)}) IS NULL"
+    return bad, col, f"is not {_EXPECTED[ftype]}"
 
 
 def _where(f: Path, ordinal: int) -> str:
@@ -227,27 +231,30 @@ def _where(f: Path, ordinal: int) -> str:
     return f"{f.name}, line {line}" if line else f"{f.name}, record {ordinal + 1}"
 
 
-def _check_values(con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, ftype: str,
-                  keep: str) -> None:
-    c = _q(col)
-    bad = _first_bad(
-        con, raw, f"({keep}) AND NULLIF(trim({c}), '') IS NOT NULL AND ({_convert_sql(ftype, c)}) IS NULL", col
-    )
-    if bad is not None:
-        raise ExportError(
-            f'{_where(f, bad[0])}, column {col}: "{bad[1]}" is not {_EXPECTED[ftype]} ({LINE_NOTE})'
-        )
-
-
-def _check_present(con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, name: str,
-                   keep: str) -> None:
-    bad = _first_bad(con, raw, f"({keep}) AND NULLIF(trim({_q(col)}), '') IS NULL", col)
-    if bad is not None:
-        raise ExportError(f"{_where(f, bad[0])}, column {col}: {name} is empty ({LINE_NOTE})")
+def _first_problem(con: duckdb.DuckDBPyConnection, raw: str, f: Path,
+                   checks: list[tuple[str, str, str]]) -> None:
+    """Run every check in one pass over the file; report the problem nearest its top."""
+    if not checks:
+        return
+    firsts = con.execute(
+        "SELECT " + ", ".join(f"min(rowid) FILTER (WHERE {bad})" for bad, _, _ in checks) + f' FROM "{raw}"'
+    ).fetchone()
+    assert firsts is not None
+    found = [(int(r), i) for i, r in enumerate(firsts) if r is not None]
+    if not found:
+        return
+    ordinal, i = min(found)
+    _, col, message = checks[i]
+    (value,) = con.execute(f'SELECT {_q(col)} FROM "{raw}" WHERE rowid = ?', [ordinal]).fetchone()  # type: ignore[misc]
+    shown = f'"{value}" {message}' if message.startswith("is not") else message
+    raise ExportError(f"{_where(f, ordinal)}, column {col}: {shown} ({LINE_NOTE})")
 
 
 def _check_unique_ids(con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, keep: str) -> None:
     c = _q(col)
+    dup = con.execute(f'SELECT 1 FROM "{raw}" WHERE {keep} GROUP BY trim({c}) HAVING count(*) > 1 LIMIT 1')
+    if dup.fetchone() is None:
+        return
     row = con.execute(
         f"SELECT min(rowid), max(rowid), any_value(v) FROM ("
         f"  SELECT rowid, {c} AS v, row_number() OVER (PARTITION BY trim({c}) ORDER BY rowid) AS k"

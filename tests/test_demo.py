@@ -280,3 +280,14 @@ def test_outbound_calls_and_demos_down_last_31_days(con: duckdb.DuckDBPyConnecti
 def test_outbound_team_of_five(con: duckdb.DuckDBPyConnection) -> None:
     assert one(con, "SELECT count(*) FROM \"User\" WHERE Department = 'Outbound'") == 5
     assert one(con, "SELECT count(*) FROM \"User\" WHERE Department = 'Inbound'") > 0  # type: ignore[operator]
+
+
+def test_demo_written_as_export_loads_back_identically(demo_db: Path, tmp_path: Path) -> None:
+    from salesforce.demo_export import write_export
+    from salesforce.export import load_export
+
+    write_export(demo_db, tmp_path / "export")
+    loaded = tmp_path / "loaded.duckdb"
+    summary = load_export(tmp_path / "export", loaded)
+    assert summary.missing_objects == () and summary.ignored_columns == {}
+    assert table_hash(loaded) == table_hash(demo_db)
