@@ -74,6 +74,8 @@ def add_dials_and_inbound_calls(org: DemoOrg) -> None:
     rng, p = org.rng, org.people
     outbound, inbound = p.team(False), p.team(True)
     recent_from = org.today - story.RECENT_DAYS
+    # Teams come whole (one per unit of scale); a fractional scale thins their days instead.
+    per_rep = org.spec.scale / max(1, round(org.spec.scale))
     for a in range(org.first_day, org.today + 1, DIAL_DAYS_PER_CHUNK):
         days = np.arange(a, min(a + DIAL_DAYS_PER_CHUNK, org.today + 1))
         days = days[weekday(days) < 5]
@@ -82,7 +84,7 @@ def add_dials_and_inbound_calls(org: DemoOrg) -> None:
             (inbound, story.INBOUND_CALLS_PER_REP_DAY, True),
         ):
             factor = np.where(days >= recent_from, story.RECENT_DIALS, 1.0) if not is_inbound else 1.0
-            counts = rng.poisson(np.outer(rate * factor * np.ones(len(days)), np.ones(len(team))))
+            counts = rng.poisson(np.outer(rate * per_rep * factor * np.ones(len(days)), np.ones(len(team))))
             n = int(counts.sum())
             day = np.repeat(np.repeat(days, len(team)), counts.ravel())
             owner = np.repeat(np.tile(team, len(days)), counts.ravel())
