@@ -29,7 +29,8 @@ def peak_rss_mb() -> float:
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    py = platform.python_version()
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, Python {py}, DuckDB {duckdb.__version__}"
 
 
 def write_section(name: str, body: str) -> None:
@@ -69,7 +70,8 @@ def main() -> None:
         "",
         "| scale | Tasks | all rows | build time | rows/s | peak memory (RSS) | cache file |",
         "|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {args.scale:g} | {s.rows['Task']:,} | {rows:,} | {s.seconds:.1f} s | {rows / s.seconds:,.0f} "
+        f"| {args.scale:g} | {s.rows['Task']:,} | {rows:,} | {s.seconds:.1f} s "
+        f"| {rows / s.seconds:,.0f} "
         f"| {peak:,.0f} MB | {size / 2**20:,.0f} MB |",
         "",
         f"--scale {SCALE_10M} gives about 10 million Tasks (one unit of scale is about "

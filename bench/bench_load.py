@@ -1,6 +1,6 @@
 """`kpibot load` speed: the demo org written as a Data Export (CSV), loaded back; rows/s.
 
-    .venv/bin/python -m bench.bench_load [--scale 62] [--write-docs]
+.venv/bin/python -m bench.bench_load [--scale 62] [--write-docs]
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def main() -> None:
     lines = [
         "## Data Export load (`kpibot load`)",
         "",
-        f"`python -m bench.bench_load --scale {args.scale:g}`: the demo org written as a Data Export "
+        f"`python -m bench.bench_load --scale {args.scale:g}`: "
+        "the demo org written as a Data Export "
         f"({csv_mb:,.0f} MB of CSV), then loaded into a fresh snapshot, on {machine()}. "
         "Time includes reading, checking every value, converting, the primary-key index and the "
         "final checkpoint.",

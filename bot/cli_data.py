@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from salesforce.demo import DemoSpec, build_demo, default_today
@@ -28,7 +35,9 @@ def _console() -> Console:
 
 def demo(
     today: TodayOpt = None,
-    scale: Annotated[float, typer.Option("--scale", help="Volume multiplier (62 ≈ 10M Tasks).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option("--scale", help="Volume multiplier (62 ≈ 10M Tasks).")
+    ] = 1.0,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -64,10 +73,14 @@ def load(
         fail(f"{src}: no such file or folder")
     err = Console(file=sys.stderr, highlight=False)
     bar = Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
-    )  # fmt: skip
-    tasks: dict[str, int] = {}
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
 
     def stop() -> None:
         if tasks:
@@ -97,7 +110,9 @@ def load(
     out.print(f"Loaded {src}:")
     for obj, n in summary.rows.items():
         skipped = summary.deleted_skipped.get(obj, 0)
-        out.print(f"  {obj:<20} {n:>12,}" + (f"   ({skipped:,} deleted rows left out)" if skipped else ""))
+        out.print(
+            f"  {obj:<20} {n:>12,}" + (f"   ({skipped:,} deleted rows left out)" if skipped else "")
+        )
     if summary.missing_objects:
         out.print(f"Warning: no file for {', '.join(summary.missing_objects)}; left empty.")
     if summary.ignored_files:

@@ -58,7 +58,7 @@ def find_structure_error(path: Path) -> tuple[int, str] | None:
                     return start, f"has {len(row)} fields, the header has {width}"
     except csv.Error as e:
         return reader.line_num, f"is not valid CSV ({e})"
-    except UnicodeDecodeError as e:
+    except UnicodeDecodeError:
         return _first_undecodable_line(path), "is not UTF-8 text (save the export as UTF-8)"
     return None
 

@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,16 +39,26 @@ class DemoSpec:
     fiscal_year_start_month: int = 1
 
     def seed(self) -> int:
-        key = f"{self.today.isoformat()}|{self.scale!r}|{self.timezone}|{self.fiscal_year_start_month}"
+        key = "|".join(
+            (
+                self.today.isoformat(),
+                repr(self.scale),
+                self.timezone,
+                str(self.fiscal_year_start_month),
+            )
+        )
         return int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
 
     @property
     def as_of(self) -> datetime:
         """The demo's "data as of": --today at the end of the working day, org time."""
         return datetime(
-            self.today.year, self.today.month, self.today.day, story.WORK_HOURS[1],
+            self.today.year,
+            self.today.month,
+            self.today.day,
+            story.WORK_HOURS[1],
             tzinfo=ZoneInfo(self.timezone),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -130,7 +140,7 @@ class DemoOrg:
         self.rng = np.random.default_rng(spec.seed())
         self.progress = progress
         self.ids = {name: IdSequence(name) for name in schema.BY_NAME}
-        self.today = np.datetime64(spec.today, "D").astype(np.int64)
+        self.today = int(np.datetime64(spec.today, "D").astype(np.int64))
         self.first_day = self.today - story.HISTORY_DAYS + 1
         self.as_of = self.today * DAY + story.WORK_HOURS[1] * HOUR
         self.people = People()
@@ -144,7 +154,9 @@ class DemoOrg:
         n = len(data["Id"])
         if n == 0:
             return
-        table = pa.table({k: (v if isinstance(v, pa.Array) else pa.array(v)) for k, v in data.items()})
+        table = pa.table(
+            {k: (v if isinstance(v, pa.Array) else pa.array(v)) for k, v in data.items()}
+        )
         exprs = []
         for f in schema.BY_NAME[obj].fields:
             if f.name not in data:
@@ -201,10 +213,15 @@ class DemoOrg:
         self.append(
             "User",
             {
-                "Id": ids, "Name": pool(names), "Email": pool(emails), "Department": pool(depts),
-                "IsActive": np.ones(n, bool), "CreatedDate": ts(created), "SystemModstamp": ts(created),
+                "Id": ids,
+                "Name": pool(names),
+                "Email": pool(emails),
+                "Department": pool(depts),
+                "IsActive": np.ones(n, bool),
+                "CreatedDate": ts(created),
+                "SystemModstamp": ts(created),
             },
-        )  # fmt: skip
+        )
         p = self.people
         p.user_ids = ids
         p.inbound = np.array([d == story.INBOUND for d in depts])
@@ -222,11 +239,14 @@ class DemoOrg:
         self.append(
             "Account",
             {
-                "Id": ids, "Name": names,
+                "Id": ids,
+                "Name": names,
                 "Industry": take(pool(story.INDUSTRIES), rng.integers(0, len(story.INDUSTRIES), n)),
-                "OwnerId": take(p.user_ids, owner), "CreatedDate": ts(created), "SystemModstamp": ts(created),
+                "OwnerId": take(p.user_ids, owner),
+                "CreatedDate": ts(created),
+                "SystemModstamp": ts(created),
             },
-        )  # fmt: skip
+        )
         p.account_ids, p.account_names = ids, names
         acc = np.repeat(np.arange(n), 2)
         m = len(acc)
@@ -234,12 +254,15 @@ class DemoOrg:
         self.append(
             "Contact",
             {
-                "Id": cids, "Name": take(self.names, rng.integers(0, len(self.names), m)),
-                "AccountId": take(ids, acc), "OwnerId": take(p.user_ids, owner[acc]),
-                "Email": _emails(cids), "CreatedDate": ts(created[acc] + HOUR),
+                "Id": cids,
+                "Name": take(self.names, rng.integers(0, len(self.names), m)),
+                "AccountId": take(ids, acc),
+                "OwnerId": take(p.user_ids, owner[acc]),
+                "Email": _emails(cids),
+                "CreatedDate": ts(created[acc] + HOUR),
                 "SystemModstamp": ts(created[acc] + HOUR),
             },
-        )  # fmt: skip
+        )
         p.contact_ids, p.contact_account = cids, acc
 
 
@@ -262,7 +285,9 @@ def _company_names() -> list[str]:
     out = []
     for word in story.COMPANY_WORDS:
         for kind in story.COMPANY_KINDS:
-            out.append(f"{word}{kind}" if not word.isascii() and not kind.isascii() else f"{word} {kind}")
+            out.append(
+                f"{word}{kind}" if not word.isascii() and not kind.isascii() else f"{word} {kind}"
+            )
     return out
 
 
@@ -280,5 +305,3 @@ def last_quarter_start(today: date, fiscal_start_month: int) -> date:
         start_month += 12
         year -= 1
     return date(year, start_month, 1)
-
-

@@ -35,9 +35,15 @@ def dispositions(org: DemoOrg, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return disp, duration
 
 
-def calls_and_emails(org: DemoOrg, t: np.ndarray, is_call: np.ndarray, who: pa.Array,
-                     owner: np.ndarray, what: pa.Array | None = None,
-                     inbound: bool = False) -> np.ndarray:
+def calls_and_emails(
+    org: DemoOrg,
+    t: np.ndarray,
+    is_call: np.ndarray,
+    who: pa.Array,
+    owner: np.ndarray,
+    what: pa.Array | None = None,
+    inbound: bool = False,
+) -> np.ndarray:
     """Append call/email Tasks; returns the disposition index of each (-1 for emails)."""
     n = len(t)
     if n == 0:
@@ -55,13 +61,20 @@ def calls_and_emails(org: DemoOrg, t: np.ndarray, is_call: np.ndarray, who: pa.A
         call, pa.scalar(f"Call ({call_type.lower()})"), pa.scalar("Email: following up")
     )
     data: dict[str, pa.Array | np.ndarray] = {
-        "Id": org.ids["Task"].take(n), "WhoId": who,
-        "OwnerId": take(org.people.user_ids, owner), "Subject": subject, "TaskSubtype": kind,
-        "Type": kind, "CallType": masked(pa.array([call_type] * n, pa.string()), ~is_call),
+        "Id": org.ids["Task"].take(n),
+        "WhoId": who,
+        "OwnerId": take(org.people.user_ids, owner),
+        "Subject": subject,
+        "TaskSubtype": kind,
+        "Type": kind,
+        "CallType": masked(pa.array([call_type] * n, pa.string()), ~is_call),
         "CallDisposition": masked(take(_DISPOSITIONS, np.maximum(disp, 0)), ~is_call),
-        "CallDurationInSeconds": masked(duration, ~is_call), "ActivityDate": dates(t),
-        "Status": pa.array(["Completed"] * n, pa.string()), "CreatedDate": ts(t), "SystemModstamp": ts(t),
-    }  # fmt: skip
+        "CallDurationInSeconds": masked(duration, ~is_call),
+        "ActivityDate": dates(t),
+        "Status": pa.array(["Completed"] * n, pa.string()),
+        "CreatedDate": ts(t),
+        "SystemModstamp": ts(t),
+    }
     if what is not None:
         data["WhatId"] = what
     org.append("Task", data)
@@ -83,8 +96,12 @@ def add_dials_and_inbound_calls(org: DemoOrg) -> None:
             (outbound, story.DIALS_PER_REP_DAY, False),
             (inbound, story.INBOUND_CALLS_PER_REP_DAY, True),
         ):
-            factor = np.where(days >= recent_from, story.RECENT_DIALS, 1.0) if not is_inbound else 1.0
-            counts = rng.poisson(np.outer(rate * per_rep * factor * np.ones(len(days)), np.ones(len(team))))
+            factor = (
+                np.where(days >= recent_from, story.RECENT_DIALS, 1.0) if not is_inbound else 1.0
+            )
+            counts = rng.poisson(
+                np.outer(rate * per_rep * factor * np.ones(len(days)), np.ones(len(team)))
+            )
             n = int(counts.sum())
             day = np.repeat(np.repeat(days, len(team)), counts.ravel())
             owner = np.repeat(np.tile(team, len(days)), counts.ravel())
@@ -99,12 +116,25 @@ def add_dials_and_inbound_calls(org: DemoOrg) -> None:
             disp = calls_and_emails(org, t, np.ones(len(t), bool), who, owner, what, is_inbound)
             if not is_inbound:
                 booked = (disp == 0) & (rng.random(len(t)) < story.MEETING_PER_CONNECT)
-                add_meetings(org, t[booked] + 120, owner[booked], who.filter(pa.array(booked)),
-                             what.filter(pa.array(booked)), demo_share=0.55)
+                add_meetings(
+                    org,
+                    t[booked] + 120,
+                    owner[booked],
+                    who.filter(pa.array(booked)),
+                    what.filter(pa.array(booked)),
+                    demo_share=0.55,
+                )
 
 
-def add_meetings(org: DemoOrg, created: np.ndarray, owner: np.ndarray, who: pa.Array | None,
-                 what: pa.Array, demo_share: float, types: np.ndarray | None = None) -> None:
+def add_meetings(
+    org: DemoOrg,
+    created: np.ndarray,
+    owner: np.ndarray,
+    who: pa.Array | None,
+    what: pa.Array,
+    demo_share: float,
+    types: np.ndarray | None = None,
+) -> None:
     """Book Events at ``created``, held a few working days later. Demos booked in the last 31
     days are thinned (the outbound dashboard's fewer demos)."""
     rng = org.rng
@@ -123,11 +153,17 @@ def add_meetings(org: DemoOrg, created: np.ndarray, owner: np.ndarray, who: pa.A
     kinds = pool(["Meeting", "Demo", "Other"])
     subjects = pool(["Discovery meeting", "Product demo", "Internal review"])
     data: dict[str, pa.Array | np.ndarray] = {
-        "Id": org.ids["Event"].take(n), "WhatId": what.take(pa.array(idx)),
-        "OwnerId": take(org.people.user_ids, owner), "Subject": take(subjects, types),
-        "Type": take(kinds, types), "StartDateTime": ts(start), "EndDateTime": ts(end),
-        "ActivityDate": dates(start), "CreatedDate": ts(created), "SystemModstamp": ts(created),
-    }  # fmt: skip
+        "Id": org.ids["Event"].take(n),
+        "WhatId": what.take(pa.array(idx)),
+        "OwnerId": take(org.people.user_ids, owner),
+        "Subject": take(subjects, types),
+        "Type": take(kinds, types),
+        "StartDateTime": ts(start),
+        "EndDateTime": ts(end),
+        "ActivityDate": dates(start),
+        "CreatedDate": ts(created),
+        "SystemModstamp": ts(created),
+    }
     if who is not None:
         data["WhoId"] = who.take(pa.array(idx))
     org.append("Event", data)
@@ -136,8 +172,13 @@ def add_meetings(org: DemoOrg, created: np.ndarray, owner: np.ndarray, who: pa.A
 STAGE_EVENT = {1: (0, 0.6), 2: (1, 0.8), 4: (2, 0.3)}  # stage j → (event type, chance)
 
 
-def stage_activities(org: DemoOrg, opp_ids: pa.Array, owner: np.ndarray, entries: np.ndarray,
-                     contact: pa.Array | None) -> None:
+def stage_activities(
+    org: DemoOrg,
+    opp_ids: pa.Array,
+    owner: np.ndarray,
+    entries: np.ndarray,
+    contact: pa.Array | None,
+) -> None:
     """A to-do Task at each stage an opportunity enters; a meeting at Qualification, a demo at
     Needs Analysis, an internal review at Negotiation."""
     rng = org.rng
@@ -151,12 +192,17 @@ def stage_activities(org: DemoOrg, opp_ids: pa.Array, owner: np.ndarray, entries
     n = len(t)
     subjects = pool([f"{s}: next steps" for s in story.STAGES])
     data: dict[str, pa.Array | np.ndarray] = {
-        "Id": org.ids["Task"].take(n), "WhatId": opp_ids.take(pa.array(opp_i)),
-        "OwnerId": take(org.people.user_ids, owner[opp_i]), "Subject": take(subjects, stage_j),
-        "TaskSubtype": pa.array(["Task"] * n, pa.string()), "Type": pa.array(["Other"] * n, pa.string()),
-        "ActivityDate": dates(t), "Status": pa.array(["Completed"] * n, pa.string()),
-        "CreatedDate": ts(t), "SystemModstamp": ts(t),
-    }  # fmt: skip
+        "Id": org.ids["Task"].take(n),
+        "WhatId": opp_ids.take(pa.array(opp_i)),
+        "OwnerId": take(org.people.user_ids, owner[opp_i]),
+        "Subject": take(subjects, stage_j),
+        "TaskSubtype": pa.array(["Task"] * n, pa.string()),
+        "Type": pa.array(["Other"] * n, pa.string()),
+        "ActivityDate": dates(t),
+        "Status": pa.array(["Completed"] * n, pa.string()),
+        "CreatedDate": ts(t),
+        "SystemModstamp": ts(t),
+    }
     if contact is not None:
         data["WhoId"] = contact.take(pa.array(opp_i))
     org.append("Task", data)
@@ -167,7 +213,11 @@ def stage_activities(org: DemoOrg, opp_ids: pa.Array, owner: np.ndarray, entries
     booked = rng.random(n) < chance[stage_j]
     sel = np.flatnonzero(booked)
     add_meetings(
-        org, t[sel] + 10 * 60, owner[opp_i[sel]],
+        org,
+        t[sel] + 10 * 60,
+        owner[opp_i[sel]],
         contact.take(pa.array(opp_i[sel])) if contact is not None else None,
-        opp_ids.take(pa.array(opp_i[sel])), 0.0, types=kind[stage_j[sel]],
-    )  # fmt: skip
+        opp_ids.take(pa.array(opp_i[sel])),
+        0.0,
+        types=kind[stage_j[sel]],
+    )

@@ -68,8 +68,9 @@ def work_seconds(rng: np.random.Generator, n: int, hours: tuple[int, int]) -> np
     return (t * 3600).astype(np.int64)
 
 
-def add_work_days(t: np.ndarray, n_days: np.ndarray, rng: np.random.Generator,
-                  hours: tuple[int, int]) -> np.ndarray:
+def add_work_days(
+    t: np.ndarray, n_days: np.ndarray, rng: np.random.Generator, hours: tuple[int, int]
+) -> np.ndarray:
     """``n_days`` working days after ``t``, at a random working hour."""
     days = t // DAY
     for _ in range(int(n_days.max(initial=0))):

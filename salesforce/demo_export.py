@@ -33,7 +33,7 @@ def write_export(db_path: Path, out: Path) -> dict[str, Path]:
             cols = ", ".join(_column(f) for f in obj.fields)
             path = out / f"{obj.name}.csv"
             cur.execute(
-                f"COPY (SELECT {cols}, false AS IsDeleted FROM \"{obj.name}\" ORDER BY Id) "
+                f'COPY (SELECT {cols}, false AS IsDeleted FROM "{obj.name}" ORDER BY Id) '
                 f"TO '{path}' (HEADER, DELIMITER ',', QUOTE '\"', FORCE_QUOTE *)"
             )
             files[obj.name] = path

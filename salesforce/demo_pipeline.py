@@ -8,8 +8,6 @@ intended share give or take one record, so the stories hold at every --today and
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 import pyarrow as pa
 
@@ -19,7 +17,12 @@ from salesforce.demo_activity import calls_and_emails
 from salesforce.demo_clock import DAY, HOUR, add_work_days, into_work_hours, weekday
 
 LEAD_CHUNK = 200_000
-STATUS = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
+STATUS = (
+    "Open - Not Contacted",
+    "Working - Contacted",
+    "Closed - Converted",
+    "Closed - Not Converted",
+)
 
 
 def systematic(p: np.ndarray, u: float) -> np.ndarray:
@@ -73,7 +76,9 @@ class Pipeline:
         channel = np.array([s.channel for s in story.SOURCES])[self.source]
         p = np.array([s.lead_to_opp for s in story.SOURCES])[self.source]
         day = self.created // DAY
-        drift = np.clip((day - (org.today - story.INBOUND_DRIFT_DAYS)) / story.INBOUND_DRIFT_DAYS, 0, 1)
+        drift = np.clip(
+            (day - (org.today - story.INBOUND_DRIFT_DAYS)) / story.INBOUND_DRIFT_DAYS, 0, 1
+        )
         inbound = channel == "inbound"
         p = np.where(inbound, p + (story.INBOUND_LEAD_TO_OPP_TODAY - p) * drift, p)
         to_opp = np.zeros(n, bool)
@@ -91,7 +96,7 @@ class Pipeline:
         attempts[self.converted] = 1
         alive = attempts == 1
         for k in range(1, story.MAX_ATTEMPTS):
-            pk = org.people.follow_up[self.owner] if k == 1 else story.NEXT_ATTEMPT[min(k, 5) - 1]
+            pk = org.people.follow_up[self.owner] if k == 1 else story.NEXT_ATTEMPT[min(k, 5) - 2]
             more = alive & (rng.random(n) < pk)
             attempts += more
             alive = more
@@ -116,31 +121,48 @@ class Pipeline:
         self.opp_rows = rows
         src = self.source[rows]
         created = self.conv_at[rows]
-        cycle = np.clip(rng.lognormal(np.log(story.CYCLE_MEDIAN_DAYS), 0.5, m), 5, story.CYCLE_MAX_DAYS)
+        cycle = np.clip(
+            rng.lognormal(np.log(story.CYCLE_MEDIAN_DAYS), 0.5, m), 5, story.CYCLE_MAX_DAYS
+        )
         close_at = into_work_hours(created + (cycle * DAY).astype(np.int64), rng, self.work)
         median = np.array([s.deal_median for s in story.SOURCES])[src]
-        amount = np.clip(np.round(rng.lognormal(np.log(median), 0.55) / 100) * 100, 2_000, story.AMOUNT_MAX)
+        amount = np.clip(
+            np.round(rng.lognormal(np.log(median), 0.55) / 100) * 100, 2_000, story.AMOUNT_MAX
+        )
         closed = close_at <= org.as_of
         win_p = np.array([s.win_rate for s in story.SOURCES])[src]
         channel = np.array([s.channel for s in story.SOURCES])[src]
         close_day = close_at // DAY
-        drift = np.clip((close_day - (org.today - story.INBOUND_DRIFT_DAYS)) / story.INBOUND_DRIFT_DAYS, 0, 1)
-        win_p = np.where(channel == "inbound", win_p + (story.INBOUND_WIN_RATE_TODAY - win_p) * drift, win_p)
+        drift = np.clip(
+            (close_day - (org.today - story.INBOUND_DRIFT_DAYS)) / story.INBOUND_DRIFT_DAYS, 0, 1
+        )
+        win_p = np.where(
+            channel == "inbound", win_p + (story.INBOUND_WIN_RATE_TODAY - win_p) * drift, win_p
+        )
         won = np.zeros(m, bool)
         order = np.argsort(close_at, kind="stable")
         for ch in np.unique(channel):
             sel = order[(channel[order] == ch) & closed[order]]
             won[sel] = systematic(win_p[sel], rng.random())
-        stages = np.where(won | ~closed, len(story.STAGES), rng.integers(1, len(story.STAGES) + 1, m))
+        stages = np.where(
+            won | ~closed, len(story.STAGES), rng.integers(1, len(story.STAGES) + 1, m)
+        )
         self.opp = {
-            "created": created, "close_at": close_at, "amount": amount, "closed": closed,
-            "won": won, "stages": stages, "null_amount": rng.random(m) < story.NULL_AMOUNT,
+            "created": created,
+            "close_at": close_at,
+            "amount": amount,
+            "closed": closed,
+            "won": won,
+            "stages": stages,
+            "null_amount": rng.random(m) < story.NULL_AMOUNT,
             "ids": org.ids["Opportunity"].take(m),
             "product": rng.integers(0, len(story.PRODUCTS), m),
-        }  # fmt: skip
+        }
         self.entries = self.stage_entries(created, close_at, stages)
 
-    def stage_entries(self, created: np.ndarray, close_at: np.ndarray, stages: np.ndarray) -> np.ndarray:
+    def stage_entries(
+        self, created: np.ndarray, close_at: np.ndarray, stages: np.ndarray
+    ) -> np.ndarray:
         """Entry time of each stage visited (column j = stage j), -1 where not visited."""
         m, k = len(created), len(story.STAGES)
         w = np.array(story.STAGE_WEIGHT) * self.rng.gamma(4.0, 0.25, (m, k))
@@ -161,9 +183,10 @@ class Pipeline:
         org = self.org
         p = org.people
         status = np.where(
-            self.converted, 2,
+            self.converted,
+            2,
             np.where(self.attempts == 0, 0, np.where(self.created < org.as_of - 30 * DAY, 3, 1)),
-        )  # fmt: skip
+        )
         opp_index = np.full(self.n, -1, np.int64)
         opp_index[self.opp_rows] = np.arange(len(self.opp_rows))
         src_names = pool([s.name for s in story.SOURCES])
@@ -176,17 +199,21 @@ class Pipeline:
             org.append(
                 "Lead",
                 {
-                    "Id": self.lead_ids[sl], "Name": self.names[sl], "Company": self.company[sl],
+                    "Id": self.lead_ids[sl],
+                    "Name": self.names[sl],
+                    "Company": self.company[sl],
                     "OwnerId": take(p.user_ids, self.owner[sl]),
                     "LeadSource": take(src_names, self.source[sl]),
-                    "Status": take(pool(STATUS), status[sl]), "IsConverted": conv,
+                    "Status": take(pool(STATUS), status[sl]),
+                    "IsConverted": conv,
                     "ConvertedDate": masked(dates(self.conv_at[sl]), ~conv),
                     "ConvertedOpportunityId": masked(take(self.opp["ids"], oi), ~self.has_opp[sl]),
                     "ConvertedContactId": masked(take(self.contact_ids, ci), ~conv),
                     "ConvertedAccountId": masked(take(self.account_ids, ci), ~conv),
-                    "CreatedDate": ts(self.created[sl]), "SystemModstamp": ts(mod),
+                    "CreatedDate": ts(self.created[sl]),
+                    "SystemModstamp": ts(mod),
                 },
-            )  # fmt: skip
+            )
             self.insert_attempts(np.arange(sl.start, sl.stop))
 
     def insert_attempts(self, leads: np.ndarray) -> None:
@@ -197,7 +224,9 @@ class Pipeline:
         t = np.zeros(len(lead), np.int64)
         first = nth == 0
         hours = rng.lognormal(np.log(org.people.response_hours[self.owner[lead[first]]]), 0.8)
-        t[first] = into_work_hours(self.created[lead[first]] + (hours * HOUR).astype(np.int64), rng, self.work)
+        t[first] = into_work_hours(
+            self.created[lead[first]] + (hours * HOUR).astype(np.int64), rng, self.work
+        )
         for j in range(1, int(k.max(initial=0))):
             at = np.flatnonzero(nth == j)
             gap = rng.integers(1, 4, len(at))
@@ -234,12 +263,21 @@ class Pipeline:
         )
         ci = self.contact_of[rows]
         self.insert_opps(
-            ids=o["ids"], names=names, account=take(self.account_ids, ci),
-            owner=self.owner[rows], source=self.source[rows], created=o["created"],
-            close_at=o["close_at"], amount=masked(o["amount"], o["null_amount"]), stage=stage,
-            closed=closed, won=won, entries=self.entries, contact=take(self.contact_ids, ci),
+            ids=o["ids"],
+            names=names,
+            account=take(self.account_ids, ci),
+            owner=self.owner[rows],
+            source=self.source[rows],
+            created=o["created"],
+            close_at=o["close_at"],
+            amount=masked(o["amount"], o["null_amount"]),
+            stage=stage,
+            closed=closed,
+            won=won,
+            entries=self.entries,
+            contact=take(self.contact_ids, ci),
             type_="New Business",
-        )  # fmt: skip
+        )
         # The accounts and contacts of converted leads.
         conv = self.conv_rows
         at = self.conv_at[conv]
@@ -247,44 +285,75 @@ class Pipeline:
         org.append(
             "Account",
             {
-                "Id": self.account_ids, "Name": self.company.take(pa.array(conv)),
-                "Industry": take(industries, self.rng.integers(0, len(story.INDUSTRIES), len(conv))),
-                "OwnerId": take(p.user_ids, self.owner[conv]), "CreatedDate": ts(at), "SystemModstamp": ts(at),
+                "Id": self.account_ids,
+                "Name": self.company.take(pa.array(conv)),
+                "Industry": take(
+                    industries, self.rng.integers(0, len(story.INDUSTRIES), len(conv))
+                ),
+                "OwnerId": take(p.user_ids, self.owner[conv]),
+                "CreatedDate": ts(at),
+                "SystemModstamp": ts(at),
             },
-        )  # fmt: skip
+        )
         org.append(
             "Contact",
             {
-                "Id": self.contact_ids, "Name": self.names.take(pa.array(conv)),
-                "AccountId": self.account_ids, "OwnerId": take(p.user_ids, self.owner[conv]),
+                "Id": self.contact_ids,
+                "Name": self.names.take(pa.array(conv)),
+                "AccountId": self.account_ids,
+                "OwnerId": take(p.user_ids, self.owner[conv]),
                 "Email": pa.compute.binary_join_element_wise(
                     pa.compute.utf8_lower(self.contact_ids), pa.scalar("@example.cn"), ""
                 ),
                 "LeadSource": take(pool([s.name for s in story.SOURCES]), self.source[conv]),
-                "CreatedDate": ts(at), "SystemModstamp": ts(at),
+                "CreatedDate": ts(at),
+                "SystemModstamp": ts(at),
             },
-        )  # fmt: skip
+        )
 
-    def insert_opps(self, *, ids: pa.Array, names: pa.Array, account: pa.Array, owner: np.ndarray,
-                    source: np.ndarray, created: np.ndarray, close_at: np.ndarray, amount: pa.Array,
-                    stage: pa.Array, closed: np.ndarray, won: np.ndarray, entries: np.ndarray,
-                    contact: pa.Array | None, type_: str) -> None:
+    def insert_opps(
+        self,
+        *,
+        ids: pa.Array,
+        names: pa.Array,
+        account: pa.Array,
+        owner: np.ndarray,
+        source: np.ndarray,
+        created: np.ndarray,
+        close_at: np.ndarray,
+        amount: pa.Array,
+        stage: pa.Array,
+        closed: np.ndarray,
+        won: np.ndarray,
+        entries: np.ndarray,
+        contact: pa.Array | None,
+        type_: str,
+    ) -> None:
         from salesforce.demo_activity import stage_activities
 
         org = self.org
         m = len(ids)
-        last_change = np.where(closed, close_at, entries.max(axis=1, where=entries <= org.as_of, initial=0))
+        last_change = np.where(
+            closed, close_at, entries.max(axis=1, where=entries <= org.as_of, initial=0)
+        )
         org.append(
             "Opportunity",
             {
-                "Id": ids, "Name": names, "AccountId": account,
+                "Id": ids,
+                "Name": names,
+                "AccountId": account,
                 "OwnerId": take(org.people.user_ids, owner),
                 "LeadSource": take(pool([s.name for s in story.SOURCES]), source),
-                "StageName": stage, "Type": pa.array([type_] * m, pa.string()), "Amount": amount,
-                "CloseDate": dates(close_at), "IsClosed": closed, "IsWon": won,
-                "CreatedDate": ts(created), "SystemModstamp": ts(last_change),
+                "StageName": stage,
+                "Type": pa.array([type_] * m, pa.string()),
+                "Amount": amount,
+                "CloseDate": dates(close_at),
+                "IsClosed": closed,
+                "IsWon": won,
+                "CreatedDate": ts(created),
+                "SystemModstamp": ts(last_change),
             },
-        )  # fmt: skip
+        )
         # OpportunityHistory: one row per stage entered, then the closing row.
         k = entries.shape[1]
         visited = (entries >= 0) & (entries <= org.as_of)
@@ -295,7 +364,9 @@ class Pipeline:
         c = np.flatnonzero(closed)
         opp_i = np.concatenate([opp_i, c])
         at = np.concatenate([at, close_at[c]])
-        closing = pa.compute.if_else(pa.array(won[c]), pa.scalar("Closed Won"), pa.scalar("Closed Lost"))
+        closing = pa.compute.if_else(
+            pa.array(won[c]), pa.scalar("Closed Won"), pa.scalar("Closed Lost")
+        )
         names_h = pa.concat_arrays([names_h, closing.cast(pa.string())])
         order = np.lexsort((opp_i, at))
         opp_i, at = opp_i[order], at[order]
@@ -304,11 +375,15 @@ class Pipeline:
         org.append(
             "OpportunityHistory",
             {
-                "Id": org.ids["OpportunityHistory"].take(len(opp_i)), "OpportunityId": ids.take(pa.array(opp_i)),
-                "StageName": names_h, "Amount": amount_h, "CloseDate": dates(close_at[opp_i]),
-                "CreatedDate": ts(at), "SystemModstamp": ts(at),
+                "Id": org.ids["OpportunityHistory"].take(len(opp_i)),
+                "OpportunityId": ids.take(pa.array(opp_i)),
+                "StageName": names_h,
+                "Amount": amount_h,
+                "CloseDate": dates(close_at[opp_i]),
+                "CreatedDate": ts(at),
+                "SystemModstamp": ts(at),
             },
-        )  # fmt: skip
+        )
         stage_activities(org, ids, owner, entries, contact)
 
     def add_big_deals(self) -> None:
@@ -324,21 +399,28 @@ class Pipeline:
         source = np.array([by_name[d[3]] for d in deals])
         team_inbound = np.array([story.SOURCES[s].team == story.INBOUND for s in source])
         p = org.people
-        owner = np.array([
-            p.team(bool(inb))[i % len(p.team(bool(inb)))] for i, inb in enumerate(team_inbound)
-        ])  # fmt: skip
+        owner = np.array(
+            [p.team(bool(inb))[i % len(p.team(bool(inb)))] for i, inb in enumerate(team_inbound)]
+        )
         acc = (np.arange(m) * 7) % len(p.account_ids)
         entries = self.stage_entries(created, close_at, np.full(m, len(story.STAGES)))
         names = pa.compute.binary_join_element_wise(
             take(p.account_names, acc), pa.scalar("Enterprise Expansion"), " - "
         )
         self.insert_opps(
-            ids=org.ids["Opportunity"].take(m), names=names, account=take(p.account_ids, acc),
-            owner=owner, source=source, created=created, close_at=close_at,
+            ids=org.ids["Opportunity"].take(m),
+            names=names,
+            account=take(p.account_ids, acc),
+            owner=owner,
+            source=source,
+            created=created,
+            close_at=close_at,
             amount=pa.array([float(d[0]) for d in deals]),
-            stage=pa.array(["Closed Won"] * m, pa.string()), closed=np.ones(m, bool),
-            won=np.ones(m, bool), entries=entries, contact=None, type_="Existing Business",
-        )  # fmt: skip
+            stage=pa.array(["Closed Won"] * m, pa.string()),
+            closed=np.ones(m, bool),
+            won=np.ones(m, bool),
+            entries=entries,
+            contact=None,
+            type_="Existing Business",
+        )
         del rng
-
-

@@ -78,9 +78,9 @@ UNCONTACTED = 0.05  # leads nobody ever calls or emails
 CONVERSION_LAG_DAYS = 0.5  # mean days from lead to opportunity
 CONVERTED_WITHOUT_OPP = 0.01  # leads converted to a contact only
 
-# Chance of one more attempt after attempt k = 1, 2, 3, 4, 5+ (k=1 is the rep's follow_up):
-# follow-up success falls off after the 3rd and 4th attempt.
-NEXT_ATTEMPT = (None, 0.74, 0.28, 0.22, 0.30)
+# Chance of one more attempt after attempt k = 2, 3, 4, 5+ (after the 1st it is the rep's
+# follow_up): follow-up success falls off after the 3rd and 4th attempt.
+NEXT_ATTEMPT = (0.74, 0.28, 0.22, 0.30)
 MAX_ATTEMPTS = 9
 FIRST_ATTEMPT_CALL = 0.6  # else an email
 
@@ -94,7 +94,12 @@ INBOUND_CALLS_PER_REP_DAY = 3.0
 TARGET_ACCOUNTS = 600  # per scale unit, two contacts each
 # Connect rate by weekday (Mon … Sun): clearly highest on Tuesday and Wednesday.
 CONNECT_BY_WEEKDAY = (0.10, 0.20, 0.19, 0.12, 0.10, 0.08, 0.08)
-NOT_CONNECTED = (("Left Voicemail", 0.40), ("No Answer", 0.40), ("Busy", 0.12), ("Wrong Number", 0.08))
+NOT_CONNECTED = (
+    ("Left Voicemail", 0.40),
+    ("No Answer", 0.40),
+    ("Busy", 0.12),
+    ("Wrong Number", 0.08),
+)
 MEETING_PER_CONNECT = 0.12
 
 STAGES = (
@@ -121,16 +126,77 @@ BIG_DEALS = (
 )
 
 INDUSTRIES = (
-    "Technology", "Manufacturing", "Retail", "Finance", "Healthcare",
-    "Education", "Logistics", "Energy", "Media", "Hospitality",
-)  # fmt: skip
+    "Technology",
+    "Manufacturing",
+    "Retail",
+    "Finance",
+    "Healthcare",
+    "Education",
+    "Logistics",
+    "Energy",
+    "Media",
+    "Hospitality",
+)
 COMPANY_WORDS = (
-    "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell",
-    "华为", "星辰", "东方", "蓝海", "长城", "凌云", "天宇", "锦程", "恒信", "博远",
-)  # fmt: skip
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "华为",
+    "星辰",
+    "东方",
+    "蓝海",
+    "长城",
+    "凌云",
+    "天宇",
+    "锦程",
+    "恒信",
+    "博远",
+)
 COMPANY_KINDS = ("Labs", "Systems", "Group", "Trading", "科技", "集团", "贸易", "Holdings")
-PERSON_FIRST = ("Anna", "Ben", "Chloe", "David", "Ella", "Frank", "Hannah", "Ivan", "Julia",
-                "Kevin", "小红", "建国", "晓明", "丽娜", "志强", "海燕", "文博", "雪", "浩", "静怡")
-PERSON_LAST = ("Smith", "Jones", "Garcia", "Müller", "Tanaka", "Lee", "王", "李", "张", "刘",
-               "陈", "杨", "黄", "赵", "吴", "周")
+PERSON_FIRST = (
+    "Anna",
+    "Ben",
+    "Chloe",
+    "David",
+    "Ella",
+    "Frank",
+    "Hannah",
+    "Ivan",
+    "Julia",
+    "Kevin",
+    "小红",
+    "建国",
+    "晓明",
+    "丽娜",
+    "志强",
+    "海燕",
+    "文博",
+    "雪",
+    "浩",
+    "静怡",
+)
+PERSON_LAST = (
+    "Smith",
+    "Jones",
+    "Garcia",
+    "Müller",
+    "Tanaka",
+    "Lee",
+    "王",
+    "李",
+    "张",
+    "刘",
+    "陈",
+    "杨",
+    "黄",
+    "赵",
+    "吴",
+    "周",
+)
 PRODUCTS = ("Platform", "Analytics", "Support Plan", "Expansion", "Pilot", "Renewal")

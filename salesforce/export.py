@@ -58,7 +58,8 @@ def _convert_sql(ftype: str, col: str) -> str:
     if ftype == schema.DATETIME:
         # The export's own form first (a fixed-format parse is several times faster), then any
         # ISO 8601 form DuckDB knows, such as the REST API's 2024-05-01T13:45:00.000+0000.
-        return f"coalesce(try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ, TRY_CAST({v} AS TIMESTAMPTZ))"
+        fast = f"try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ"
+        return f"coalesce({fast}, TRY_CAST({v} AS TIMESTAMPTZ))"
     if ftype in (schema.DATE, schema.MONEY, schema.INT):
         return f"TRY_CAST({v} AS {ftype})"
     return f"NULLIF({col}, '')"
@@ -153,7 +154,8 @@ def _load_file(
     raw = f"_raw_{obj.name}"
     try:
         con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, all_varchar = true, '
+            f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
+            "all_varchar = true, "
             "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "null_padding = false, encoding = 'utf-8')",
             [str(f)],
@@ -189,7 +191,9 @@ def _load_file(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
-    con.execute(f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep} ORDER BY rowid')
+    con.execute(
+        f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep} ORDER BY rowid'
+    )
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
     (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
     con.execute(f'DROP TABLE "{raw}"')
@@ -231,13 +235,16 @@ def _where(f: Path, ordinal: int) -> str:
     return f"{f.name}, line {line}" if line else f"{f.name}, record {ordinal + 1}"
 
 
-def _first_problem(con: duckdb.DuckDBPyConnection, raw: str, f: Path,
-                   checks: list[tuple[str, str, str]]) -> None:
+def _first_problem(
+    con: duckdb.DuckDBPyConnection, raw: str, f: Path, checks: list[tuple[str, str, str]]
+) -> None:
     """Run every check in one pass over the file; report the problem nearest its top."""
     if not checks:
         return
     firsts = con.execute(
-        "SELECT " + ", ".join(f"min(rowid) FILTER (WHERE {bad})" for bad, _, _ in checks) + f' FROM "{raw}"'
+        "SELECT "
+        + ", ".join(f"min(rowid) FILTER (WHERE {bad})" for bad, _, _ in checks)
+        + f' FROM "{raw}"'
     ).fetchone()
     assert firsts is not None
     found = [(int(r), i) for i, r in enumerate(firsts) if r is not None]
@@ -250,9 +257,13 @@ def _first_problem(con: duckdb.DuckDBPyConnection, raw: str, f: Path,
     raise ExportError(f"{_where(f, ordinal)}, column {col}: {shown} ({LINE_NOTE})")
 
 
-def _check_unique_ids(con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, keep: str) -> None:
+def _check_unique_ids(
+    con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, keep: str
+) -> None:
     c = _q(col)
-    dup = con.execute(f'SELECT 1 FROM "{raw}" WHERE {keep} GROUP BY trim({c}) HAVING count(*) > 1 LIMIT 1')
+    dup = con.execute(
+        f'SELECT 1 FROM "{raw}" WHERE {keep} GROUP BY trim({c}) HAVING count(*) > 1 LIMIT 1'
+    )
     if dup.fetchone() is None:
         return
     row = con.execute(

@@ -43,7 +43,10 @@ def export(folder: Path, leads: int, tasks: int) -> Path:
     with open(folder / "Lead.csv", "w", encoding="utf-8") as fh:
         fh.write("Id,Name,OwnerId,IsConverted,CreatedDate\n")
         for i in range(leads):
-            fh.write(f"00Q{folder.name}{i:012d},线索 {i},005000000000001AAA,false,2024-05-01T01:00:00.000Z\n")
+            fh.write(
+                f"00Q{folder.name}{i:012d},线索 {i},005000000000001AAA,false,"
+                "2024-05-01T01:00:00.000Z\n"
+            )
     with open(folder / "Task.csv", "w", encoding="utf-8") as fh:
         fh.write("Id,WhoId,OwnerId,TaskSubtype,CallType,CreatedDate\n")
         for i in range(tasks):
@@ -63,15 +66,27 @@ def test_load_while_another_process_queries(tmp_path: Path) -> None:
     stop = tmp_path / "stop"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(db), str(stop)],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parent.parent,
+    )
     try:
         time.sleep(0.5)
         for folder in (big, small, big, small, big):
             done = subprocess.run(
-                [sys.executable, "-c", "from bot.cli import main; main()", "load", str(folder), "--db", str(db)],
-                capture_output=True, text=True, cwd=Path(__file__).parent.parent,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-c",
+                    "from bot.cli import main; main()",
+                    "load",
+                    str(folder),
+                    "--db",
+                    str(db),
+                ],
+                capture_output=True,
+                text=True,
+                cwd=Path(__file__).parent.parent,
+            )
             assert done.returncode == 0, done.stderr
             time.sleep(0.2)
     finally:

@@ -52,7 +52,8 @@ def table_hash(db: Path) -> dict[str, str]:
     for obj in schema.OBJECTS:
         # The hash of SELECT * … ORDER BY Id, computed inside DuckDB to keep the test quick.
         (out[obj.name],) = cur.execute(
-            f'SELECT sha256(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY Id)) FROM "{obj.name}" t'
+            "SELECT sha256(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY Id)) "
+            f'FROM "{obj.name}" t'
         ).fetchone()  # type: ignore[misc]
     reader.close()
     return out
@@ -70,7 +71,9 @@ def test_same_arguments_same_data(demo_db: Path, tmp_path: Path) -> None:
 def test_volumes_and_refresh_marks(con: duckdb.DuckDBPyConnection) -> None:
     tasks = one(con, 'SELECT count(*) FROM "Task"')
     assert 100_000 <= tasks <= 200_000  # type: ignore[operator]
-    rows = con.execute("SELECT object, source, refreshed_at, row_count FROM _kpibot_objects").fetchall()
+    rows = con.execute(
+        "SELECT object, source, refreshed_at, row_count FROM _kpibot_objects"
+    ).fetchall()
     assert {r[0] for r in rows} == {o.name for o in schema.OBJECTS}
     assert {r[1] for r in rows} == {"demo"}
     as_of = one(con, "SELECT data_as_of FROM _kpibot_snapshot")
@@ -87,15 +90,30 @@ def test_ids_look_like_salesforce(con: duckdb.DuckDBPyConnection) -> None:
         bad = one(
             con,
             f"""SELECT count(*) FROM "{obj.name}"
-                WHERE length(Id) <> 18 OR NOT starts_with(Id, ?) OR NOT regexp_full_match(Id, '[0-9A-Za-z]+')""",
+                WHERE length(Id) <> 18 OR NOT starts_with(Id, ?)
+                OR NOT regexp_full_match(Id, '[0-9A-Za-z]+')""",
             [KEY_PREFIX[obj.name]],
         )
         assert bad == 0, obj.name
     assert one(con, "SELECT count(DISTINCT lower(Id)) = count(*) FROM Task")
     # References point to records of the right kind.
-    assert one(con, "SELECT count(*) FROM Task WHERE NOT (starts_with(WhoId, '00Q') OR starts_with(WhoId, '003'))") == 0
-    assert one(con, "SELECT count(*) FROM Task t ANTI JOIN \"User\" u ON u.Id = t.OwnerId") == 0
-    assert one(con, "SELECT count(*) FROM OpportunityHistory h ANTI JOIN Opportunity o ON o.Id = h.OpportunityId") == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM Task "
+            "WHERE NOT (starts_with(WhoId, '00Q') OR starts_with(WhoId, '003'))",
+        )
+        == 0
+    )
+    assert one(con, 'SELECT count(*) FROM Task t ANTI JOIN "User" u ON u.Id = t.OwnerId') == 0
+    assert (
+        one(
+            con,
+            "SELECT count(*) FROM OpportunityHistory h "
+            "ANTI JOIN Opportunity o ON o.Id = h.OpportunityId",
+        )
+        == 0
+    )
 
 
 def test_records_are_realistic(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,12 +123,31 @@ def test_records_are_realistic(con: duckdb.DuckDBPyConnection) -> None:
         f"max(isodow({local('CreatedDate')})) FROM Task WHERE TaskSubtype = 'Call'"
     ).fetchone()
     assert hours == (9, 17, 5)  # 09:00–18:00, Monday to Friday
-    assert {r[0] for r in con.execute("SELECT DISTINCT CallDisposition FROM Task WHERE CallDisposition IS NOT NULL").fetchall()} == {
-        "Connected", "Left Voicemail", "No Answer", "Busy", "Wrong Number"}  # fmt: skip
-    assert {r[0] for r in con.execute("SELECT DISTINCT CallType FROM Task").fetchall()} == {"Outbound", "Inbound", None}
-    assert {r[0] for r in con.execute("SELECT DISTINCT TaskSubtype FROM Task").fetchall()} == {"Call", "Email", "Task"}
-    assert {r[0] for r in con.execute('SELECT DISTINCT "Type" FROM Event').fetchall()} == {"Meeting", "Demo", "Other"}
-    assert {r[0] for r in con.execute('SELECT DISTINCT Department FROM "User"').fetchall()} == {"Outbound", "Inbound"}
+    assert {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT CallDisposition FROM Task WHERE CallDisposition IS NOT NULL"
+        ).fetchall()
+    } == {"Connected", "Left Voicemail", "No Answer", "Busy", "Wrong Number"}
+    assert {r[0] for r in con.execute("SELECT DISTINCT CallType FROM Task").fetchall()} == {
+        "Outbound",
+        "Inbound",
+        None,
+    }
+    assert {r[0] for r in con.execute("SELECT DISTINCT TaskSubtype FROM Task").fetchall()} == {
+        "Call",
+        "Email",
+        "Task",
+    }
+    assert {r[0] for r in con.execute('SELECT DISTINCT "Type" FROM Event').fetchall()} == {
+        "Meeting",
+        "Demo",
+        "Other",
+    }
+    assert {r[0] for r in con.execute('SELECT DISTINCT Department FROM "User"').fetchall()} == {
+        "Outbound",
+        "Inbound",
+    }
     names = {r[0] for r in con.execute('SELECT Name FROM "User"').fetchall()}
     assert "温家豪" in names and "Emily Chen" in names
     assert one(con, "SELECT count(*) FROM Account WHERE Industry IS NULL") == 0
@@ -118,30 +155,52 @@ def test_records_are_realistic(con: duckdb.DuckDBPyConnection) -> None:
     assert 0 < nulls < one(con, "SELECT count(*) / 20 FROM Opportunity")  # type: ignore[operator]
     # Lead sources are those of app.yaml's channels (plus one in no channel).
     sources = {r[0] for r in con.execute("SELECT DISTINCT LeadSource FROM Lead").fetchall()}
-    assert sources == {"Web", "Website", "Inbound Call", "Content", "Cold Call", "Outbound",
-                       "Partner", "Partner Referral", "Trade Show"}  # fmt: skip
+    assert sources == {
+        "Web",
+        "Website",
+        "Inbound Call",
+        "Content",
+        "Cold Call",
+        "Outbound",
+        "Partner",
+        "Partner Referral",
+        "Trade Show",
+    }
 
 
 def test_converted_leads_and_moved_activities(con: duckdb.DuckDBPyConnection) -> None:
     assert one(
         con,
         """SELECT count(*) FROM Lead l JOIN Opportunity o ON o.Id = l.ConvertedOpportunityId
-           JOIN Contact c ON c.Id = l.ConvertedContactId JOIN Account a ON a.Id = l.ConvertedAccountId
+           JOIN Contact c ON c.Id = l.ConvertedContactId
+           JOIN Account a ON a.Id = l.ConvertedAccountId
            WHERE l.IsConverted AND o.AccountId = a.Id AND c.AccountId = a.Id""",
     ) == one(con, "SELECT count(*) FROM Lead WHERE ConvertedOpportunityId IS NOT NULL")
-    assert one(con, "SELECT count(*) FROM Lead WHERE IsConverted AND ConvertedOpportunityId IS NULL") > 0  # type: ignore[operator]
+    assert (
+        one(con, "SELECT count(*) FROM Lead WHERE IsConverted AND ConvertedOpportunityId IS NULL")
+        > 0
+    )  # type: ignore[operator]
     # A converted lead's activities were moved to its contact.
-    assert one(con, "SELECT count(*) FROM Task t JOIN Lead l ON t.WhoId = l.Id WHERE l.IsConverted") == 0
+    assert (
+        one(con, "SELECT count(*) FROM Task t JOIN Lead l ON t.WhoId = l.Id WHERE l.IsConverted")
+        == 0
+    )
     assert one(con, "SELECT count(*) FROM Task t JOIN Lead l ON t.WhoId = l.ConvertedContactId") > 0  # type: ignore[operator]
 
 
 def test_stage_history(con: duckdb.DuckDBPyConnection) -> None:
-    stages = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
-              "Negotiation/Review"]  # fmt: skip
+    stages = [
+        "Prospecting",
+        "Qualification",
+        "Needs Analysis",
+        "Proposal/Price Quote",
+        "Negotiation/Review",
+    ]
     # Every closed opportunity's history walks the stages in order, then closes.
     rows = con.execute(
         """SELECT o.IsWon, list(h.StageName ORDER BY h.CreatedDate, h.Id) FROM Opportunity o
-           JOIN OpportunityHistory h ON h.OpportunityId = o.Id WHERE o.IsClosed GROUP BY o.Id, o.IsWon"""
+           JOIN OpportunityHistory h ON h.OpportunityId = o.Id
+           WHERE o.IsClosed GROUP BY o.Id, o.IsWon"""
     ).fetchall()
     assert rows
     for won, path in rows:
@@ -149,11 +208,15 @@ def test_stage_history(con: duckdb.DuckDBPyConnection) -> None:
         assert path[:-1] == stages[: len(path) - 1]
         if won:
             assert len(path) == 6
-    assert one(
-        con,
-        """SELECT count(*) FROM Opportunity o WHERE NOT IsClosed AND StageName <> (
-             SELECT arg_max(StageName, CreatedDate) FROM OpportunityHistory WHERE OpportunityId = o.Id)""",
-    ) == 0
+    assert (
+        one(
+            con,
+            """SELECT count(*) FROM Opportunity o WHERE NOT IsClosed AND StageName <> (
+             SELECT arg_max(StageName, CreatedDate) FROM OpportunityHistory
+             WHERE OpportunityId = o.Id)""",
+        )
+        == 0
+    )
 
 
 # -- the stories -------------------------------------------------------------------------------
@@ -162,7 +225,8 @@ ACTIVITIES = "(SELECT WhoId, CreatedDate FROM Task UNION ALL SELECT WhoId, Creat
 # A lead's activities are on the lead or, once converted, on its contact (kpis.md); two equi-join
 # keys per lead keep the joins fast.
 LEAD_WHO = """(SELECT Id, OwnerId, CreatedDate, Id AS who FROM Lead UNION ALL
-   SELECT Id, OwnerId, CreatedDate, ConvertedContactId FROM Lead WHERE ConvertedContactId IS NOT NULL)"""
+   SELECT Id, OwnerId, CreatedDate, ConvertedContactId FROM Lead
+   WHERE ConvertedContactId IS NOT NULL)"""
 ATTEMPTS = f"""(SELECT l.Id, l.OwnerId, count(t.Id) AS n FROM {LEAD_WHO} l LEFT JOIN Task t
    ON t.WhoId = l.who AND t.TaskSubtype IN ('Call', 'Email')
    AND t.CreatedDate >= l.CreatedDate GROUP BY l.Id, l.OwnerId)"""
@@ -189,11 +253,13 @@ def test_wen_jiahao_responds_fastest_and_follows_up_most(con: duckdb.DuckDBPyCon
 def test_most_leads_inbound_partner_deals_biggest(con: duckdb.DuckDBPyConnection) -> None:
     channel = f"""CASE WHEN lower(trim(LeadSource)) IN {INBOUND} THEN 'inbound'
         WHEN lower(trim(LeadSource)) IN ('cold call', 'outbound') THEN 'outbound'
-        WHEN lower(trim(LeadSource)) IN ('partner', 'partner referral') THEN 'partner' ELSE 'other' END"""
+        WHEN lower(trim(LeadSource)) IN ('partner', 'partner referral') THEN 'partner'
+        ELSE 'other' END"""
     leads = dict(con.execute(f"SELECT {channel}, count(*) FROM Lead GROUP BY 1").fetchall())
     assert leads["inbound"] > 0.5 * sum(leads.values())
     size = con.execute(
-        f"SELECT {channel}, avg(Amount) FROM Opportunity WHERE IsWon AND Amount IS NOT NULL GROUP BY 1 ORDER BY 2 DESC"
+        f"SELECT {channel}, avg(Amount) FROM Opportunity WHERE IsWon AND Amount IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC"
     ).fetchall()
     assert size[0][0] == "partner"
     assert size[0][1] > 1.4 * size[1][1]
@@ -202,10 +268,10 @@ def test_most_leads_inbound_partner_deals_biggest(con: duckdb.DuckDBPyConnection
 def test_connect_rate_highest_tuesday_wednesday(con: duckdb.DuckDBPyConnection) -> None:
     for since in ("DATE '2026-11-27' - 30", "DATE '2024-01-01'"):
         rates = con.execute(
-            f"""SELECT isodow({local('CreatedDate')}) AS d,
+            f"""SELECT isodow({local("CreatedDate")}) AS d,
                   count(*) FILTER (WHERE lower(trim(CallDisposition)) = 'connected') / count(*)
                 FROM Task WHERE TaskSubtype = 'Call' AND CallType = 'Outbound'
-                AND {local('CreatedDate')}::DATE BETWEEN {since} AND DATE '2026-11-27'
+                AND {local("CreatedDate")}::DATE BETWEEN {since} AND DATE '2026-11-27'
                 GROUP BY d ORDER BY 2 DESC"""
         ).fetchall()
         assert {rates[0][0], rates[1][0]} == {2, 3}
@@ -223,25 +289,31 @@ def test_follow_up_falls_off_after_third_attempt(con: duckdb.DuckDBPyConnection)
     assert by_k[3] < 0.5 * by_k[2] and by_k[4] < 0.5 * by_k[2]
 
 
-def test_inbound_funnel_near_18_and_15_percent_slightly_falling(con: duckdb.DuckDBPyConnection) -> None:
+def test_inbound_funnel_near_18_and_15_percent_slightly_falling(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
     def ratio(first: str, last: str) -> float:
-        return float(one(  # type: ignore[arg-type]
-            con,
-            f"""SELECT count(ConvertedOpportunityId) / count(*) FROM Lead
+        return float(
+            one(  # type: ignore[arg-type]
+                con,
+                f"""SELECT count(ConvertedOpportunityId) / count(*) FROM Lead
                 WHERE lower(trim(LeadSource)) IN {INBOUND}
-                AND {local('CreatedDate')}::DATE BETWEEN DATE '{first}' AND DATE '{last}'""",
-        ))
+                AND {local("CreatedDate")}::DATE BETWEEN DATE '{first}' AND DATE '{last}'""",
+            )
+        )
 
     last30, before = ratio("2026-10-29", "2026-11-27"), ratio("2026-09-29", "2026-10-28")
     assert 0.16 <= last30 <= 0.20
     assert last30 < before
     assert 0.17 <= ratio("2025-11-28", "2026-11-27") <= 0.20
-    win = float(one(  # type: ignore[arg-type]
-        con,
-        f"""SELECT count(*) FILTER (WHERE IsWon) / count(*) FROM Opportunity
+    win = float(
+        one(  # type: ignore[arg-type]
+            con,
+            f"""SELECT count(*) FILTER (WHERE IsWon) / count(*) FROM Opportunity
             WHERE IsClosed AND lower(trim(LeadSource)) IN {INBOUND}
             AND CloseDate BETWEEN DATE '2026-10-29' AND DATE '2026-11-27'""",
-    ))
+        )
+    )
     assert 0.12 <= win <= 0.18
 
 
@@ -250,14 +322,15 @@ def test_three_of_top_five_deals_last_quarter_took_longer(con: duckdb.DuckDBPyCo
     cycles = [
         r[1]
         for r in con.execute(
-            f"""SELECT Name, CloseDate - {local('CreatedDate')}::DATE FROM Opportunity
-                WHERE IsWon AND Amount IS NOT NULL AND CloseDate BETWEEN DATE '2026-07-01' AND DATE '2026-09-30'
+            f"""SELECT Name, CloseDate - {local("CreatedDate")}::DATE FROM Opportunity
+                WHERE IsWon AND Amount IS NOT NULL
+                AND CloseDate BETWEEN DATE '2026-07-01' AND DATE '2026-09-30'
                 ORDER BY Amount DESC, CloseDate DESC, Name, Id LIMIT 5"""
         ).fetchall()
     ]
     typical = one(
         con,
-        f"""SELECT median(CloseDate - {local('CreatedDate')}::DATE) FROM Opportunity
+        f"""SELECT median(CloseDate - {local("CreatedDate")}::DATE) FROM Opportunity
             WHERE IsWon AND CloseDate BETWEEN DATE '2026-07-01' AND DATE '2026-09-30'""",
     )
     long = [c for c in cycles if c > 3 * typical]  # type: ignore[operator]
@@ -267,13 +340,19 @@ def test_three_of_top_five_deals_last_quarter_took_longer(con: duckdb.DuckDBPyCo
 
 def test_outbound_calls_and_demos_down_last_31_days(con: duckdb.DuckDBPyConnection) -> None:
     def count(sql_from: str, first: str, last: str) -> int:
-        return int(one(  # type: ignore[call-overload]
-            con, f"SELECT count(*) FROM {sql_from} AND {local('CreatedDate')}::DATE BETWEEN DATE '{first}' AND DATE '{last}'"
-        ))
+        return int(
+            one(  # type: ignore[call-overload]
+                con,
+                f"SELECT count(*) FROM {sql_from} AND {local('CreatedDate')}::DATE "
+                f"BETWEEN DATE '{first}' AND DATE '{last}'",
+            )
+        )
 
     calls = "Task WHERE TaskSubtype = 'Call' AND CallType = 'Outbound'"
     demos = "Event WHERE \"Type\" = 'Demo'"
-    assert count(calls, "2026-10-28", "2026-11-27") < 0.92 * count(calls, "2026-09-27", "2026-10-27")
+    assert count(calls, "2026-10-28", "2026-11-27") < 0.92 * count(
+        calls, "2026-09-27", "2026-10-27"
+    )
     assert count(demos, "2026-10-28", "2026-11-27") < 0.9 * count(demos, "2026-09-27", "2026-10-27")
 
 

@@ -21,7 +21,10 @@ LEAD_HEADER = (
     "Id,Name,Company,OwnerId,LeadSource,Status,IsConverted,ConvertedDate,ConvertedOpportunityId,"
     "ConvertedContactId,ConvertedAccountId,CreatedDate,SystemModstamp"
 )
-LEAD_ROW = "00Q5g00000000{n:02d}EAA,Lead {n},Co,0055g0000000001AAA,Web,Open,false,,,,,2024-05-01T13:45:00.000Z,"
+LEAD_ROW = (
+    "00Q5g00000000{n:02d}EAA,Lead {n},Co,0055g0000000001AAA,Web,Open,false,,,,,"
+    "2024-05-01T13:45:00.000Z,"
+)
 
 
 def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
@@ -40,7 +43,9 @@ def write_export(folder: Path, files: dict[str, str], bom: bool = False) -> Path
 
 
 def leads_csv(n: int, extra: str = "") -> str:
-    return LEAD_HEADER + "\n" + "\n".join(LEAD_ROW.format(n=i) for i in range(1, n + 1)) + "\n" + extra
+    return (
+        LEAD_HEADER + "\n" + "\n".join(LEAD_ROW.format(n=i) for i in range(1, n + 1)) + "\n" + extra
+    )
 
 
 def test_edge_cases_load(tmp_path: Path) -> None:
@@ -51,8 +56,11 @@ def test_edge_cases_load(tmp_path: Path) -> None:
     assert s.missing_objects == ("Account", "Contact", "OpportunityHistory", "Task", "Event")
     assert s.ignored_files == ("Campaign.csv",)
     assert s.ignored_columns == {"Lead.csv": ("Rating__c",), "Opportunity.csv": ("Probability",)}
-    leads = rows(db, "SELECT Id, Name, Company, LeadSource, IsConverted, ConvertedDate, CreatedDate, "
-                     "SystemModstamp FROM Lead ORDER BY Id")  # fmt: skip
+    leads = rows(
+        db,
+        "SELECT Id, Name, Company, LeadSource, IsConverted, ConvertedDate, CreatedDate, "
+        "SystemModstamp FROM Lead ORDER BY Id",
+    )
     utc = UTC
     assert leads[0][1:3] == ("温家豪", "华为, 科技")  # BOM file, Chinese, quoted comma
     assert leads[0][4] is False  # "0"
@@ -63,8 +71,10 @@ def test_edge_cases_load(tmp_path: Path) -> None:
     assert leads[2][3] is None and leads[2][4] is True and leads[2][7] is None  # empty → null, TRUE
     assert "00Q5g0000000002EAA" not in {r[0] for r in leads}
     opp = rows(db, "SELECT Name, Amount, IsClosed, IsWon, AccountId FROM Opportunity ORDER BY Id")
-    assert opp == [("Big, deal", Decimal("125000.50"), True, True, "0015g0000000001AAA"),
-                   ("No amount", None, False, False, None)]  # fmt: skip
+    assert opp == [
+        ("Big, deal", Decimal("125000.50"), True, True, "0015g0000000001AAA"),
+        ("No amount", None, False, False, None),
+    ]
     assert rows(db, 'SELECT Name FROM "User"') == [("李明",)]  # no BOM
     assert rows(db, "SELECT count(*) FROM Task") == [(0,)]  # missing object: empty table
     marks = dict(rows(db, "SELECT object, row_count FROM _kpibot_objects"))
@@ -88,52 +98,74 @@ def test_zip_loads_like_the_folder(tmp_path: Path) -> None:
 BAD = [
     # (file, content, expected message parts)
     pytest.param(
-        "Lead.csv", "Id,Name,CreatedDate,IsConverted\n00Q5g0000000001EAA,x,2024-05-01T00:00:00Z,false\n",
-        ["Lead.csv, line 1: required column OwnerId is missing"], id="missing-required-column",
+        "Lead.csv",
+        "Id,Name,CreatedDate,IsConverted\n00Q5g0000000001EAA,x,2024-05-01T00:00:00Z,false\n",
+        ["Lead.csv, line 1: required column OwnerId is missing"],
+        id="missing-required-column",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("Lead 2,", '"Lead\n2\nthree",').replace(
-            "2024-05-01T13:45:00.000Z,\n", "2024-05-01T13:45:00.000Z,\n", 1
-        ) + LEAD_ROW.format(n=3).replace("2024-05-01T13:45:00.000Z", "2024-02-30T10:00:00Z") + "\n",
-        ['Lead.csv, line 6, column CreatedDate: "2024-02-30T10:00:00Z" is not a datetime',
-         "physical lines"], id="bad-date-after-multiline-field",
+        "Lead.csv",
+        leads_csv(2)
+        .replace("Lead 2,", '"Lead\n2\nthree",')
+        .replace("2024-05-01T13:45:00.000Z,\n", "2024-05-01T13:45:00.000Z,\n", 1)
+        + LEAD_ROW.format(n=3).replace("2024-05-01T13:45:00.000Z", "2024-02-30T10:00:00Z")
+        + "\n",
+        [
+            'Lead.csv, line 6, column CreatedDate: "2024-02-30T10:00:00Z" is not a datetime',
+            "physical lines",
+        ],
+        id="bad-date-after-multiline-field",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(3) + LEAD_ROW.format(n=2) + "\n",
-        ["Lead.csv, line 5, column Id: duplicate Id 00Q5g0000000002EAA (first on line 3"], id="duplicate-id",
+        "Lead.csv",
+        leads_csv(3) + LEAD_ROW.format(n=2) + "\n",
+        ["Lead.csv, line 5, column Id: duplicate Id 00Q5g0000000002EAA (first on line 3"],
+        id="duplicate-id",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("Open,false", "Open,yes", 1),
-        ['Lead.csv, line 2, column IsConverted: "yes" is not true/false or 1/0'], id="bad-boolean",
+        "Lead.csv",
+        leads_csv(2).replace("Open,false", "Open,yes", 1),
+        ['Lead.csv, line 2, column IsConverted: "yes" is not true/false or 1/0'],
+        id="bad-boolean",
     ),
     pytest.param(
         "Opportunity.csv",
         "Id,Name,OwnerId,StageName,Amount,CloseDate,IsClosed,IsWon,CreatedDate\n"
         "0065g0000000001AAA,A,0055g0000000001AAA,Prospecting,12k,2024-06-30,false,false,2024-05-01T00:00:00Z\n",
-        ['Opportunity.csv, line 2, column Amount: "12k" is not a number'], id="bad-number",
+        ['Opportunity.csv, line 2, column Amount: "12k" is not a number'],
+        id="bad-number",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("Open,false", "", 1),
-        ["Lead.csv, line 2: has 12 fields, the header has 13"], id="short-row",
+        "Lead.csv",
+        leads_csv(2).replace("Open,false", "", 1),
+        ["Lead.csv, line 2: has 12 fields, the header has 13"],
+        id="short-row",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("Lead 2", '"Lead 2', 1),
-        ["Lead.csv, line 3: is not valid CSV"], id="unterminated-quote",
+        "Lead.csv",
+        leads_csv(2).replace("Lead 2", '"Lead 2', 1),
+        ["Lead.csv, line 3: is not valid CSV"],
+        id="unterminated-quote",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("Lead 2", "Lead \udce9", 1),
-        ["Lead.csv, line 3: is not UTF-8"], id="not-utf8",
+        "Lead.csv",
+        leads_csv(2).replace("Lead 2", "Lead \udce9", 1),
+        ["Lead.csv, line 3: is not UTF-8"],
+        id="not-utf8",
     ),
     pytest.param(
-        "Lead.csv", leads_csv(2).replace("0055g0000000001AAA", "", 1),
-        ["Lead.csv, line 2, column OwnerId: OwnerId is empty"], id="empty-required-value",
+        "Lead.csv",
+        leads_csv(2).replace("0055g0000000001AAA", "", 1),
+        ["Lead.csv, line 2, column OwnerId: OwnerId is empty"],
+        id="empty-required-value",
     ),
 ]
 
 
 @pytest.mark.parametrize(("name", "content", "expected"), BAD)
-def test_bad_input_names_file_line_column(tmp_path: Path, name: str, content: str,
-                                          expected: list[str]) -> None:
+def test_bad_input_names_file_line_column(
+    tmp_path: Path, name: str, content: str, expected: list[str]
+) -> None:
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / name).write_bytes(content.encode("utf-8", errors="surrogateescape"))
@@ -166,7 +198,9 @@ def test_cli_exit_codes_and_clean_messages(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "Lead" in ok.stdout and "Campaign.csv" in ok.stdout and "Rating__c" in ok.stdout
     assert "Warning: no file for Account" in ok.stdout
-    bad = write_export(tmp_path / "bad", {"Lead.csv": leads_csv(2).replace("Open,false", "Open,maybe")})
+    bad = write_export(
+        tmp_path / "bad", {"Lead.csv": leads_csv(2).replace("Open,false", "Open,maybe")}
+    )
     res = runner.invoke(app, ["load", str(bad), "--db", db])
     assert res.exit_code == 1
     assert "the cache is unchanged" in res.stderr and "column IsConverted" in res.stderr

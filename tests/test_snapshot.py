@@ -25,7 +25,7 @@ from salesforce.snapshot import (
 def write(db: Path, n: int, source: str = "test") -> None:
     with open_writer(db, source=source, fresh=True) as w:
         w.con.execute(
-            "INSERT INTO \"User\" (Id, Name, CreatedDate) "
+            'INSERT INTO "User" (Id, Name, CreatedDate) '
             "SELECT 'U' || i, 'rep ' || i, TIMESTAMPTZ '2024-01-01 00:00:00+00' FROM range(?) r(i)",
             [n],
         )
