@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,13 +154,14 @@ def _load_file(
         progress(f.name, "reading", 0, size)
     raw = f"_raw_{obj.name}"
     try:
-        con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
-            "all_varchar = true, "
-            "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-            "null_padding = false, encoding = 'utf-8')",
-            [str(f)],
-        )
+        with _watch(con, f.name, "reading", size, 0.0, 0.5, progress):
+            con.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
+                "all_varchar = true, "
+                "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                "null_padding = false, encoding = 'utf-8')",
+                [str(f)],
+            )
     except duckdb.Error as e:
         problem = find_structure_error(f)
         if problem is not None:
@@ -191,15 +193,49 @@ def _load_file(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
-    con.execute(
-        f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep} ORDER BY rowid'
-    )
+    with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
+        con.execute(
+            f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep} ORDER BY rowid'
+        )
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
     (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
     con.execute(f'DROP TABLE "{raw}"')
     if progress:
         progress(f.name, "done", size, size)
     return int(kept), int(total) - int(kept), extra
+
+
+@contextmanager
+def _watch(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    step: str,
+    size: int,
+    start: float,
+    share: float,
+    progress: Progress | None,
+) -> Iterator[None]:
+    """Report DuckDB's own progress of the statement run inside, as a share of the file."""
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            pct = con.query_progress()
+            if pct >= 0:
+                progress(name, step, int(size * (start + share * pct / 100)), size)
+
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
 
 
 def _q(name: str) -> str:
