@@ -370,3 +370,24 @@ def test_demo_written_as_export_loads_back_identically(demo_db: Path, tmp_path: 
     summary = load_export(tmp_path / "export", loaded)
     assert summary.missing_objects == () and summary.ignored_columns == {}
     assert table_hash(loaded) == table_hash(demo_db)
+
+
+def test_cli_demo_summary_and_usage_errors(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    config = str(Path(__file__).parent.parent / "app.yaml")
+    db = tmp_path / "k.duckdb"
+    runner = CliRunner()
+    args = ["demo", "--config", config, "--db", str(db)]
+    res = runner.invoke(app, [*args, "--today", "2026-11-27", "--scale", "0.05"])
+    assert res.exit_code == 0, res.output
+    assert "Task" in res.stdout and "Lead" in res.stdout
+    assert f"Cache: {db}" in res.stdout
+    assert "Data as of: 2026-11-27 18:00 (Asia/Shanghai)" in res.stdout
+    bad = runner.invoke(app, [*args, "--scale", "0"])
+    assert bad.exit_code == 2 and "--scale" in bad.stderr
+    bad = runner.invoke(app, [*args, "--today", "27/11/2026"])
+    assert bad.exit_code == 2 and "--today" in bad.stderr
+    assert "Traceback" not in bad.output
