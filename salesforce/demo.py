@@ -179,6 +179,7 @@ class DemoOrg:
     # -- build --------------------------------------------------------------------------------
 
     def build(self) -> None:
+        # Imported here: those modules build on this one's helpers.
         from salesforce.demo_activity import add_dials_and_inbound_calls
         from salesforce.demo_pipeline import Pipeline
 

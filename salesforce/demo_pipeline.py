@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from salesforce import demo_story as story
 from salesforce.demo import DemoOrg, dates, last_quarter_start, masked, pool, take, ts
-from salesforce.demo_activity import calls_and_emails
+from salesforce.demo_activity import calls_and_emails, stage_activities
 from salesforce.demo_clock import DAY, HOUR, add_work_days, into_work_hours, weekday
 
 LEAD_CHUNK = 200_000
@@ -329,8 +329,6 @@ class Pipeline:
         contact: pa.Array | None,
         type_: str,
     ) -> None:
-        from salesforce.demo_activity import stage_activities
-
         org = self.org
         m = len(ids)
         last_change = np.where(
@@ -388,7 +386,7 @@ class Pipeline:
 
     def add_big_deals(self) -> None:
         """Plant last quarter's five biggest won deals, three with clearly longer cycles."""
-        org, rng = self.org, self.rng
+        org = self.org
         q0 = last_quarter_start(org.spec.today, org.spec.fiscal_year_start_month)
         q0_day = np.datetime64(q0, "D").astype(np.int64)
         deals = story.BIG_DEALS
@@ -423,4 +421,3 @@ class Pipeline:
             contact=None,
             type_="Existing Business",
         )
-        del rng
