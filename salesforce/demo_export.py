@@ -29,6 +29,7 @@ def write_export(db_path: Path, out: Path) -> dict[str, Path]:
     files = {}
     try:
         cur = reader.cursor()
+        cur.execute("SET enable_progress_bar_print = false")
         for obj in schema.OBJECTS:
             cols = ", ".join(_column(f) for f in obj.fields)
             path = out / f"{obj.name}.csv"

@@ -134,6 +134,8 @@ def load_export(
         ignored_cols: dict[str, tuple[str, ...]] = {}
         with open_writer(Path(db_path), source=source, fresh=True, wait=wait) as w:
             w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
+            # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
+            w.con.execute("SET enable_progress_bar_print = false")
             for obj in schema.OBJECTS:
                 f = files.get(obj.name)
                 if f is not None:
@@ -228,7 +230,6 @@ def _watch(
                 progress(name, step, int(size * (start + share * pct / 100)), size)
 
     con.execute("SET enable_progress_bar = true")
-    con.execute("SET enable_progress_bar_print = false")
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
     try:
