@@ -32,6 +32,9 @@ from salesforce.snapshot import open_writer
 Progress = Callable[[str, str, int, int], None]
 
 
+MEMORY_LIMIT = "2GB"
+
+
 class ExportError(Exception):
     """The export cannot be loaded; the message says where and how to fix it."""
 
@@ -136,6 +139,9 @@ def load_export(
             w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
             # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
             w.con.execute("SET enable_progress_bar_print = false")
+            # Past this, DuckDB spills to disk next to the snapshot instead of growing: a 10M-row
+            # Task.csv would otherwise take ~6 GB (docs/benchmarks.md).
+            w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             for obj in schema.OBJECTS:
                 f = files.get(obj.name)
                 if f is not None:
