@@ -46,6 +46,12 @@ def write_section(name: str, body: str) -> None:
     DOCS.write_text(text, encoding="utf-8")
 
 
+def publish(name: str, lines: list[str], write_docs: bool) -> None:
+    print("\n".join(lines))
+    if write_docs:
+        write_section(name, "\n".join(lines))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=SCALE_10M)
@@ -78,9 +84,7 @@ def main() -> None:
         f"{tasks_per_scale():,} Tasks). Rows are generated a month (dials) or 200k leads "
         "(attempts) at a time and appended as Arrow chunks, so memory stays bounded.",
     ]
-    print("\n".join(lines))
-    if args.write_docs:
-        write_section("bench_demo", "\n".join(lines))
+    publish("bench_demo", lines, args.write_docs)
 
 
 if __name__ == "__main__":

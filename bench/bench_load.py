@@ -18,7 +18,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from bench.bench_demo import SCALE_10M, machine, write_section
+from bench.bench_demo import SCALE_10M, machine, publish
 from salesforce.demo import DemoSpec, build_demo
 from salesforce.demo_export import write_export
 
@@ -80,9 +80,7 @@ def main() -> None:
         f"Peak memory of the load process: {peak:,.0f} MB (DuckDB is capped at 2 GB and spills "
         "beyond it).",
     ]
-    print("\n".join(lines))
-    if args.write_docs:
-        write_section("bench_load", "\n".join(lines))
+    publish("bench_load", lines, args.write_docs)
 
 
 if __name__ == "__main__":
