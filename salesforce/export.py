@@ -32,7 +32,9 @@ from salesforce.snapshot import open_writer
 Progress = Callable[[str, str, int, int], None]
 
 
-MEMORY_LIMIT = "2GB"
+# DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
+# largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
+MEMORY_LIMIT: str | None = None
 
 
 class ExportError(Exception):
@@ -139,9 +141,8 @@ def load_export(
             w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
             # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
             w.con.execute("SET enable_progress_bar_print = false")
-            # Past this, DuckDB spills to disk next to the snapshot instead of growing: a 10M-row
-            # Task.csv would otherwise take ~6 GB (docs/benchmarks.md).
-            w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            if MEMORY_LIMIT:
+                w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             for obj in schema.OBJECTS:
                 f = files.get(obj.name)
                 if f is not None:
@@ -203,7 +204,7 @@ def _load_file(
     )
     with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
         con.execute(
-            f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep} ORDER BY rowid'
+            f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}'
         )
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
     (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
