@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -53,6 +54,8 @@ def demo(
         fail(f"{e}; try again when it has finished", 1)
     except OSError as e:
         fail(f"cannot write the cache {cfg.db_path}: {e.strerror or e}", 1)
+    except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
+        fail(f"the demo org could not be built: {str(e).splitlines()[0]}", 1)
     out = _console()
     out.print(f"Demo org built in {summary.seconds:.1f} s (--today {day}, --scale {scale:g}).")
     for obj, n in summary.rows.items():
@@ -105,6 +108,9 @@ def load(
     except OSError as e:
         stop()
         fail(f"cannot read {src} or write {cfg.db_path}: {e.strerror or e}", 1)
+    except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
+        stop()
+        fail(f"Nothing was loaded; the cache is unchanged.\n{str(e).splitlines()[0]}", 1)
     stop()
     out = _console()
     out.print(f"Loaded {src}:")
