@@ -129,11 +129,15 @@ def find(name: str) -> Dashboard:
 
 
 def grain_for(window: ResolvedWindow | None) -> str:
-    """The trend grain that suits a window: day ≤ 31 days, week ≤ 120 days, month beyond."""
+    """The trend grain that suits a window: day ≤ 14 days, week ≤ 120 days, month beyond.
+
+    Rates by day over a month swing with a handful of records each day (a day with two
+    opportunities is 0% or 50%); by week the trend a manager looks for shows through.
+    """
     days = window.days if window is not None else None
     if days is None or days > 120:
         return "month"
-    return "day" if days <= 31 else "week"
+    return "day" if days <= 14 else "week"
 
 
 def panel_query(board: Dashboard, panel: Panel, asked: Query, grain: str | None) -> Query:

@@ -31,7 +31,7 @@ def _cell(v: Any, col: Column, ctx: Ctx) -> str:
 
 
 # Headers that would otherwise wrap over a narrow number column.
-SHORT_HEADERS = {"sales cycle length": "Cycle", "lead response time": "Response",
+SHORT_HEADERS = {"sales cycle length": "Cycle", "cycle length (days)": "Cycle", "lead response time": "Response",
                  "average deal size": "Avg deal", "close date": "Closed"}
 
 

@@ -258,7 +258,7 @@ def top_deals() -> Answer:
             Column("rep", "field", "text"),
             Column("amount", "field", "currency", "top deals", "higher"),
             Column("close date", "field", "date"),
-            Column("sales cycle length", "field", "days", "sales cycle length", "lower"))
+            Column("cycle length (days)", "field", "days", "top deals", "lower"))
     rows = (
         ("Global rollout 2024 — 500 seats", "Northwind Traders International", REPS[0],
          184_000, date(2024, 3, 28), 96),

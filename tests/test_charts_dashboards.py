@@ -4,6 +4,7 @@ the user's window and filters reaching every panel, and a panel without data not
 from __future__ import annotations
 
 import warnings
+from datetime import date
 from collections.abc import Iterator
 
 import pytest
@@ -109,7 +110,7 @@ def test_inbound_dashboard_filters_and_trends() -> None:
     inbound = Filter("channel", "in", ("inbound",))
     assert rec.queries and all(inbound in q.filters for q in rec.queries)
     trends = [q for q in rec.queries if q.groupings]
-    assert len(trends) == 3 and all(q.groupings == ("day",) for q in trends)
+    assert len(trends) == 3 and all(q.groupings == ("week",) for q in trends)
     assert all(q.window == WindowSpec("last", n=30, unit="day") for q in rec.queries)
 
 
@@ -140,10 +141,10 @@ def test_headline_without_data_gets_a_frame_and_a_sentence() -> None:
 
 
 def test_grain_and_workdays() -> None:
-    assert grain_for(ca.LAST31) == "day"
+    assert grain_for(ca.LAST31) == "week"
+    assert grain_for(ca.ResolvedWindow(date(2024, 6, 13), date(2024, 6, 26), "last 14 days")) == "day"
     assert grain_for(ca.THIS_Q) == "week"
     assert grain_for(ca.ResolvedWindow(None, None, "all time")) == "month"
-    from datetime import date
 
     assert workdays(date(2024, 5, 27), date(2024, 6, 26)) == 23
     assert workdays(date(2024, 6, 1), date(2024, 6, 2)) == 0  # a weekend
