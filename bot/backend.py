@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.config import AppConfig
 
 BACKEND_ENV = "KPIBOT_BACKEND"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,18 @@ class RealBackend:
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
-        from charts.render import render_answer
+        """The answer's PNG, or None: a chart that cannot be drawn must not cost the numbers."""
+        try:
+            from charts.render import render_answer
 
-        return render_answer(
-            answer,
-            currency=self.config.currency,
-            fiscal_start_month=self.config.fiscal_year_start_month,
-        )
+            return render_answer(
+                answer,
+                currency=self.config.currency,
+                fiscal_start_month=self.config.fiscal_year_start_month,
+            )
+        except Exception:  # noqa: BLE001 - the answer still goes out, as a table
+            log.exception("no chart for %r", answer.question)
+            return None
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
