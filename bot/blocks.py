@@ -19,7 +19,7 @@ from bot import messages as M
 from bot.backend import Reply
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS, Catalog
-from metrics.errors import UnknownWord, UserError
+from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_bucket, format_growth, format_label, format_range, format_value
 
 MAX_BLOCKS = 50
@@ -302,12 +302,22 @@ def suggested_question(question: str, error: UserError, suggestion: str) -> str:
 
 
 def error_message(question: str, error: UserError, today: date | None) -> tuple[str, list[Block]]:
-    """A user error in words, each suggestion a button that asks it."""
-    head = M.USER_ERROR_HEAD.format(question=escape(question))
+    """A user error in words, each suggestion a button that asks it.
+
+    Suggestions for a word we could not place are corrections ("Did you mean:"); for anything
+    else they are other questions to try, and a message that already ends by introducing
+    them ("… You could ask:") gets no second heading.
+    """
+    head = (M.NO_DATA_HEAD if isinstance(error, NoData) else M.USER_ERROR_HEAD).format(
+        question=escape(question)
+    )
     blocks: list[Block] = [section(f"{head}\n{escape(error.message)}")]
     suggestions = list(dict.fromkeys(error.suggestions))[:MAX_SUGGESTIONS]
     if suggestions:
-        blocks.append(section(M.DID_YOU_MEAN))
+        if isinstance(error, UnknownWord | Ambiguous):
+            blocks.append(section(M.DID_YOU_MEAN))
+        elif not error.message.rstrip().endswith(":"):
+            blocks.append(section(M.TRY_INSTEAD))
         elements = []
         for i, s in enumerate(suggestions):
             q = suggested_question(question, error, s)

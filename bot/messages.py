@@ -24,7 +24,9 @@ REFUSED_CHANNEL = (
 )
 
 USER_ERROR_HEAD = "I couldn't answer _{question}_"
+NO_DATA_HEAD = "Nothing recorded for _{question}_"
 DID_YOU_MEAN = "Did you mean:"
+TRY_INSTEAD = "You could ask:"
 INTERNAL_ERROR = (
     "Sorry, something went wrong on my side while answering _{question}_. "
     "It has been logged (reference #{ref}); please try again in a minute."
