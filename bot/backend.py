@@ -153,6 +153,8 @@ class RealBackend:
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
+        from bot.messages import NO_DATA_YET
+        from salesforce.snapshot import CacheMissing
 
         try:
             parsed = grammar.parse(question, self._catalog, self._current_values())
@@ -168,6 +170,8 @@ class RealBackend:
             answer = self._run(query, question, today)
         except UserError as e:
             return Reply(question, error=e)
+        except CacheMissing:  # serve started before the first sync (or load) finished
+            return Reply(question, error=UserError(NO_DATA_YET))
         chart = self._chart(answer) if with_chart else None
         return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
 

@@ -52,6 +52,14 @@ def seed(slack: SlackEmulator) -> None:
     slack.add_dm(ALICE_DM, ALICE)
 
 
+@contextmanager
+def workspace() -> Iterator[SlackEmulator]:
+    """A running Slack emulator holding the seeded test workspace."""
+    with SlackEmulator() as emulator:
+        seed(emulator)
+        yield emulator
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,9 +109,11 @@ def running_bot(
     question_threads: int = 8,
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    today: str | None = TODAY,
 ) -> Iterator[Bot]:
     """``backend=None`` runs the real engine (no KPIBOT_BACKEND); ``settings`` are more app.yaml
-    keys (database, org settings, salesforce…); ``env`` more environment (SF_* credentials)."""
+    keys (database, org settings, salesforce…); ``env`` more environment (SF_* credentials);
+    ``today=None`` leaves today unpinned."""
     cfg = {
         "timezone": "Asia/Shanghai",
         "currency": "USD",
@@ -131,8 +141,7 @@ def running_bot(
         "127.0.0.1",
         "--port",
         str(port),
-        "--today",
-        TODAY,
+        *(["--today", today] if today else []),
         "--workers",
         str(workers),
         "--question-threads",

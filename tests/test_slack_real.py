@@ -40,8 +40,7 @@ def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        H.seed(emulator)
+    with H.workspace() as emulator:
         yield emulator
 
 
