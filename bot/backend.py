@@ -199,6 +199,13 @@ class RealBackend:
             prev = self._run(query, answer.question, today)
         except UserError as e:
             return Reply(answer.question, error=e)
+        if prev.window is not None:
+            # Asked as explicit dates, the answer would read "1 Jan – 28 Mar 2024 (2024-01-01 to
+            # 2024-03-28)"; say which period it is instead.
+            from metrics.restate import window_phrase
+
+            said = window_phrase(prev.window)
+            prev = replace(prev, restated=prev.restated.replace(said, window_phrase(window)))
         return Reply(answer.question, answer=prev, chart_png=self._chart(prev))
 
     def csv(self, answer: Answer) -> bytes:

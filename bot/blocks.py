@@ -346,7 +346,7 @@ def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
         part.append(line)
         size += len(line) + 1
     blocks.append(section("```\n" + "\n".join(part) + "\n```"))
-    return f"SQL for {answer.restated}", blocks[:MAX_BLOCKS]
+    return f"SQL for {answer.restated.replace('[', '').replace(']', '')}", blocks[:MAX_BLOCKS]
 
 
 def _kpi_lines(catalog: Catalog) -> list[str]:

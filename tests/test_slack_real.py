@@ -215,7 +215,7 @@ def test_previous_period_of_calls_this_quarter(slack: SlackEmulator, drv: SlackD
     # This quarter so far is 1 Apr – 27 Jun = 30 + 31 + 27 = 88 days; the previous period is
     # 88 days from 1 Jan (kpis.md, Comparisons): 31 + 29 (2024 is leap) + 28 → 1 Jan – 28 Mar.
     # Task.csv calls created then: T11 (10 Jan), T12 (11 Jan), both Alice's → 2.
-    assert "1 Jan – 28 Mar 2024" in prev.blocks[0]["text"]["text"]
+    assert prev.blocks[0]["text"]["text"] == "*calls* · 1 Jan – 28 Mar 2024 (previous period)"
     assert prev.blocks[1]["fields"][0]["text"] == "*calls*\n*2*"
 
 
