@@ -282,9 +282,23 @@ def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
     return parts or [M.DATA_AS_OF.format(when="unknown")]
 
 
+def dashboard_title(name: str | None) -> str:
+    """The dashboard's own title ("KPI dashboard"), as its image says; a made-up one otherwise.
+
+    Capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard".
+    """
+    try:
+        from charts.dashboards import find
+
+        return find(name or "kpi").title
+    except Exception:  # noqa: BLE001 - a name charts does not know still gets a title
+        title = M.DASHBOARD_TITLE.format(name=name or "KPI")
+        return title[:1].upper() + title[1:]
+
+
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
-    name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
-    blocks = [section(f"*{escape(name[:1].upper() + name[1:])}*, as one image below.")]
+    name = dashboard_title(reply.dashboard)
+    blocks = [section(f"*{escape(name)}*, as one image below.")]
     if reply.corrections:
         blocks.append(context(*(escape(c) for c in reply.corrections)))
     if asked_by:

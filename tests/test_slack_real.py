@@ -272,3 +272,14 @@ def test_subscribe_button_creates_a_listed_subscription(
     listing = slack.responses[-1]["text"]
     assert "*win rate by rep* weekdays 09:00 (Asia/Shanghai)" in listing
     assert f"by <@{H.ALICE}>" in listing
+
+
+def test_dashboard_is_one_png_titled_as_its_image(slack: SlackEmulator, drv: SlackDriver) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "kpi dashboard")
+    done = slack.wait_for("files.completeUploadExternal", timeout=30)[0]
+    [msg] = answers(slack, H.SALES)
+    assert msg.thread_ts == sent.ts and done.args["thread_ts"] == sent.ts
+    assert msg.blocks[0]["text"]["text"] == "*KPI dashboard*, as one image below."
+    assert done.args["files"][0]["title"] == "KPI dashboard"
+    png = last_upload(slack)
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
