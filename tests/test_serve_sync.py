@@ -11,6 +11,7 @@ import random
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -118,20 +119,22 @@ def test_syncs_bring_changes_in_while_answers_keep_flowing(
     emu.org.delete("Task", emu.org.live_ids("Task")[0])
     after = org_calls(emu.org)
     assert after == before + 2
-    # Keep asking through the following syncs: every question is answered, from a whole
-    # snapshot (the old count or the new one, never anything in between or an error).
-    seen: list[int] = []
-    deadline = time.monotonic() + 20
-    while not seen or seen[-1] != after:
-        assert time.monotonic() < deadline, f"the change never showed: {seen}"
-        seen.append(calls_said(ask(slack, drv)))
-        time.sleep(0.2)
-    for _ in range(5):  # and after it, across more syncs
-        seen.append(calls_said(ask(slack, drv)))
-        time.sleep(0.3)
-    assert set(seen) <= {before, after}
-    assert seen == sorted(seen, key=lambda n: n == after)  # never back to the old count
-    assert seen[-5:] == [after] * 5
+    # Keep asking, three questions at a time, through the following syncs: every question is
+    # answered from a whole snapshot (the old count or the new one, never anything in between
+    # or an error), and once a batch has seen the new count no later batch sees the old one.
+    batches: list[list[int]] = []
+    with ThreadPoolExecutor(3) as pool:
+        deadline = time.monotonic() + 20
+        while not batches or batches[-1] != [after] * 3:
+            assert time.monotonic() < deadline, f"the change never showed: {batches}"
+            batches.append(list(pool.map(lambda _: calls_said(ask(slack, drv)), range(3))))
+            time.sleep(0.2)
+        for _ in range(3):  # and after it, across more syncs
+            batches.append(list(pool.map(lambda _: calls_said(ask(slack, drv)), range(3))))
+            time.sleep(0.4)
+    assert {n for b in batches for n in b} <= {before, after}
+    first_new = next(i for i, b in enumerate(batches) if after in b)
+    assert all(b == [after] * 3 for b in batches[first_new + 1 :]), batches
     outcomes = [r["outcome"] for r in bot.audit()]
     assert "internal_error" not in outcomes
     log = bot.log()
