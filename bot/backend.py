@@ -177,18 +177,22 @@ class RealBackend:
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec
+        from metrics.windows import compare_window
 
         window = answer.compare_window
         if window is None:
             if answer.window is None or answer.window.start is None or answer.window.end is None:
                 return None
-            # Let the engine say what "the previous period" of this window is (kpis.md,
-            # Comparisons), then ask for exactly those dates.
-            probe = self._run(
-                replace(answer.query, comparison=Comparison("previous")), answer.question, today
+            # The dates "the previous period" of this window covers (kpis.md, Comparisons),
+            # worked out without running "vs previous period": that comparison can be refused
+            # (month buckets of a 31-day window do not line up) where the period itself cannot.
+            window = compare_window(
+                Comparison("previous"),
+                answer.window,
+                today or date.today(),
+                self.config.fiscal_year_start_month,
             )
-            window = probe.compare_window
-        if window is None or window.start is None or window.end is None:
+        if window.start is None or window.end is None:
             return None
         query = replace(
             answer.query,

@@ -283,3 +283,24 @@ def test_dashboard_is_one_png_titled_as_its_image(slack: SlackEmulator, drv: Sla
     assert done.args["files"][0]["title"] == "KPI dashboard"
     png = last_upload(slack)
     assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+
+
+def test_previous_period_of_buckets_that_do_not_line_up(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    # "vs previous period" cannot be asked of months in a 31-day window (the buckets do not
+    # line up), but the previous period on its own can: the same 31 days just before.
+    drv.mention(H.ALICE, H.SALES, "leads by month last 31 days")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # 27 May – 26 Jun: L4 (3 Jun).
+    assert table(answer)[1:] == [["Jun 2024", "1"]]
+    assert drv.click(answer, "Previous period", user=H.BOB).status == 200
+    slack.wait_for("chat.postMessage", 2)
+    prev = answers(slack, H.SALES)[-1]
+    # 26 Apr – 26 May: L3 (7 May 01:30 local); L1, L2 are April but before the 26th.
+    assert (
+        prev.blocks[0]["text"]["text"]
+        == "*leads* by *month* · 26 Apr – 26 May 2024 (previous period)"
+    )
+    assert table(prev)[1:] == [["May 2024", "1"]]
