@@ -179,19 +179,18 @@ class RealBackend:
         from metrics.query import Comparison, WindowSpec
         from metrics.windows import compare_window
 
-        window = answer.compare_window
-        if window is None:
-            if answer.window is None or answer.window.start is None or answer.window.end is None:
-                return None
-            # The dates "the previous period" of this window covers (kpis.md, Comparisons),
-            # worked out without running "vs previous period": that comparison can be refused
-            # (month buckets of a 31-day window do not line up) where the period itself cannot.
-            window = compare_window(
-                Comparison("previous"),
-                answer.window,
-                today or date.today(),
-                self.config.fiscal_year_start_month,
-            )
+        if answer.window is None or answer.window.start is None or answer.window.end is None:
+            return None
+        # The dates "the previous period" of this window covers (kpis.md, Comparisons), worked
+        # out without running "vs previous period": that comparison can be refused (month
+        # buckets of a 31-day window do not line up) where the period itself cannot. Not the
+        # answer's compare_window: for "vs last year" that is last year, not the previous period.
+        window = compare_window(
+            Comparison("previous"),
+            answer.window,
+            today or date.today(),
+            self.config.fiscal_year_start_month,
+        )
         if window.start is None or window.end is None:
             return None
         query = replace(

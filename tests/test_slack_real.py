@@ -304,3 +304,17 @@ def test_previous_period_of_buckets_that_do_not_line_up(
         == "*leads* by *month* · 26 Apr – 26 May 2024 (previous period)"
     )
     assert table(prev)[1:] == [["May 2024", "1"]]
+
+
+def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.mention(H.ALICE, H.SALES, "revenue won this quarter vs last year")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    assert drv.click(answer, "Previous period", user=H.BOB).status == 200
+    slack.wait_for("files.completeUploadExternal", 2)
+    prev = answers(slack, H.SALES)[-1]
+    # Not last year's quarter: the 88 days from 1 Jan, where O7 (Alice, 15 Feb) won 40,000.
+    assert prev.blocks[0]["text"]["text"] == "*revenue won* · 1 Jan – 28 Mar 2024 (previous period)"
+    assert prev.blocks[1]["fields"][0]["text"] == "*revenue won*\n*$40,000*"
