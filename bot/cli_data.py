@@ -1,9 +1,134 @@
-"""kpibot subcommands: data."""
+"""kpibot subcommands that fill the cache: `demo` and `load` (docs/demo.md, docs/data-export.md).
+
+Exit codes: 0 done; 1 the data could not be loaded (bad export, another writer busy); 2 usage or
+configuration. Errors are one clean message on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from salesforce.demo import DemoSpec, build_demo, default_today
+from salesforce.export import ExportError, load_export
+from salesforce.snapshot import WriterBusy
+
+BIG_FILE = 20 << 20  # files this large get a progress bar
+
+
+def _console() -> Console:
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+
+
+def demo(
+    today: TodayOpt = None,
+    scale: Annotated[
+        float, typer.Option("--scale", help="Volume multiplier (62 ≈ 10M Tasks).")
+    ] = 1.0,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Build the demo org: two years of a sales team's history, ending on --today."""
+    cfg = load_config(config, db)
+    day = parse_today(today) or default_today(cfg.timezone)
+    if not (0 < scale <= 10_000):
+        fail(f"--scale: {scale:g} must be above 0 (1 = about 160k Tasks, 62 = about 10M)")
+    spec = DemoSpec(day, scale, cfg.timezone, cfg.fiscal_year_start_month)
+    try:
+        summary = build_demo(cfg.db_path, spec)
+    except WriterBusy as e:
+        fail(f"{e}; try again when it has finished", 1)
+    except OSError as e:
+        fail(f"cannot write the cache {cfg.db_path}: {e.strerror or e}", 1)
+    except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
+        fail(f"the demo org could not be built: {str(e).splitlines()[0]}", 1)
+    out = _console()
+    out.print(f"Demo org built in {summary.seconds:.1f} s (--today {day}, --scale {scale:g}).")
+    for obj, n in summary.rows.items():
+        out.print(f"  {obj:<20} {n:>12,}")
+    out.print(f"Cache: {cfg.db_path}")
+    out.print(f"Data as of: {summary.data_as_of:%Y-%m-%d %H:%M} ({cfg.timezone})")
+
+
+def load(
+    path: Annotated[str, typer.Argument(help="A Data Export folder or .zip of Object.csv files.")],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Load a Salesforce Data Export into the cache, replacing what is there."""
+    cfg = load_config(config, db)
+    src = Path(path).expanduser()
+    if not src.exists():
+        fail(f"{src}: no such file or folder")
+    err = Console(file=sys.stderr, highlight=False)
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def stop() -> None:
+        if tasks:
+            bar.stop()
+
+    def progress(name: str, step: str, done: int, total: int) -> None:
+        if total < BIG_FILE:
+            return
+        if name not in tasks:
+            bar.start()
+            tasks[name] = bar.add_task(name, total=total)
+        bar.update(tasks[name], completed=done, description=f"{name}: {step}")
+
+    try:
+        summary = load_export(src, cfg.db_path, progress=progress)
+    except ExportError as e:
+        stop()
+        fail(f"Nothing was loaded; the cache is unchanged.\n{e}", 1)
+    except WriterBusy as e:
+        stop()
+        fail(f"{e}; try again when it has finished", 1)
+    except OSError as e:
+        stop()
+        fail(f"cannot read {src} or write {cfg.db_path}: {e.strerror or e}", 1)
+    except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
+        stop()
+        fail(f"Nothing was loaded; the cache is unchanged.\n{str(e).splitlines()[0]}", 1)
+    stop()
+    out = _console()
+    out.print(f"Loaded {src}:")
+    for obj, n in summary.rows.items():
+        skipped = summary.deleted_skipped.get(obj, 0)
+        out.print(
+            f"  {obj:<20} {n:>12,}" + (f"   ({skipped:,} deleted rows left out)" if skipped else "")
+        )
+    if summary.missing_objects:
+        out.print(f"Warning: no file for {', '.join(summary.missing_objects)}; left empty.")
+    if summary.ignored_files:
+        out.print(f"Ignored files (not cached objects): {', '.join(summary.ignored_files)}")
+    for fname, cols in summary.ignored_columns.items():
+        out.print(f"Ignored columns of {fname}: {', '.join(cols)}")
+    out.print(f"Cache: {cfg.db_path}")
+    out.print(f"Data as of: {summary.data_as_of:%Y-%m-%d %H:%M} UTC")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("demo")(demo)
+    app.command("load")(load)

@@ -239,7 +239,12 @@ class _Server(ThreadingHTTPServer):
             tls = self.emu.ssl.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
             return
-        super().finish_request(tls, client_address)
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            # The TLS wrapper is a second socket object over the same descriptor: close it
+            # here, or it is only reclaimed (with a ResourceWarning) whenever GC runs.
+            tls.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # clients that time out and hang up are part of the tests

@@ -1,0 +1,87 @@
+"""`kpibot load` speed: the demo org written as a Data Export (CSV), loaded back; rows/s.
+
+    .venv/bin/python -m bench.bench_load [--scale 62] [--write-docs]
+
+The load runs in a child process of its own, so its peak memory is measured apart from the
+build and the export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from bench.bench_demo import SCALE_10M, machine, publish
+from salesforce.demo import DemoSpec, build_demo
+from salesforce.demo_export import write_export
+
+LOAD = r"""
+import json, sys, time
+from pathlib import Path
+from salesforce.export import load_export
+started, timings = {}, {}
+def progress(name, step, done, total):
+    if step == "reading" and name not in started:
+        started[name] = time.monotonic()
+    elif step == "done":
+        timings[name] = [time.monotonic() - started[name], total / 2**20]
+t = time.monotonic()
+s = load_export(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+print(json.dumps({"rows": s.rows, "timings": timings, "total": time.monotonic() - t}))
+"""
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--scale", type=float, default=SCALE_10M)
+    ap.add_argument("--write-docs", action="store_true")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="kpibot-bench-load-"))
+    try:
+        build_demo(tmp / "demo.duckdb", DemoSpec(date(2026, 11, 27), args.scale, "Asia/Shanghai"))
+        files = write_export(tmp / "demo.duckdb", tmp / "export")
+        csv_mb = sum(p.stat().st_size for p in files.values()) / 2**20
+        done = subprocess.run(
+            [sys.executable, "-c", LOAD, str(tmp / "export"), str(tmp / "loaded.duckdb")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows = sum(result["rows"].values())
+    total = result["total"]
+    lines = [
+        "## Data Export load (`kpibot load`)",
+        "",
+        f"`python -m bench.bench_load --scale {args.scale:g}`: "
+        f"the demo org written as a Data Export ({csv_mb:,.0f} MB of CSV), then loaded into a "
+        f"fresh snapshot, on {machine()}. Time includes reading, checking every value, "
+        "converting, the primary-key index and the final checkpoint.",
+        "",
+        "| file | rows | MB | seconds | rows/s |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for obj, n in result["rows"].items():
+        sec, mb = result["timings"][f"{obj}.csv"]
+        lines.append(f"| {obj}.csv | {n:,} | {mb:,.0f} | {sec:.2f} | {n / sec:,.0f} |")
+    lines += [
+        f"| **all** | {rows:,} | {csv_mb:,.0f} | {total:.1f} | {rows / total:,.0f} |",
+        "",
+        f"Peak memory of the load process: {peak:,.0f} MB (the largest file is held as text "
+        "while it is checked).",
+    ]
+    publish("bench_load", lines, args.write_docs)
+
+
+if __name__ == "__main__":
+    main()

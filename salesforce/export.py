@@ -1,0 +1,325 @@
+"""`kpibot load PATH`: load a Salesforce Data Export (a folder or .zip of ``Object.csv`` files
+with API field names as headers) into a fresh cache snapshot.
+
+DuckDB reads each file as text (``all_varchar``) into a scratch table that keeps file order, SQL
+checks and converts every column, and only then are rows copied into the snapshot. Any problem
+raises ``ExportError`` naming the file, the physical line and the column; the snapshot being
+built is then discarded and the previous cache stays exactly as it was (salesforce/snapshot.py).
+See docs/data-export.md.
+
+>>> load_export(Path("export.zip"), Path("data/kpibot.duckdb"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from salesforce import schema
+from salesforce.csvcheck import LINE_NOTE, find_structure_error, record_lines
+from salesforce.snapshot import open_writer
+
+# (file name, what is happening, bytes of that file done, bytes of that file)
+Progress = Callable[[str, str, int, int], None]
+
+
+# DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
+# largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
+MEMORY_LIMIT: str | None = None
+
+
+class ExportError(Exception):
+    """The export cannot be loaded; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    rows: dict[str, int]
+    deleted_skipped: dict[str, int]
+    missing_objects: tuple[str, ...]  # cache objects the export has no file for (left empty)
+    ignored_files: tuple[str, ...]
+    ignored_columns: dict[str, tuple[str, ...]]
+    data_as_of: datetime
+
+
+def _bool_sql(col: str) -> str:
+    v = f"lower(trim({col}))"
+    return f"CASE WHEN {v} IN ('true', '1') THEN true WHEN {v} IN ('false', '0') THEN false END"
+
+
+def _convert_sql(ftype: str, col: str) -> str:
+    """SQL turning the text column ``col`` into ``ftype``; NULL where it does not parse."""
+    v = f"NULLIF(trim({col}), '')"
+    if ftype == schema.BOOL:
+        return _bool_sql(col)
+    if ftype == schema.DATETIME:
+        # The export's own form first (a fixed-format parse is several times faster), then any
+        # ISO 8601 form DuckDB knows, such as the REST API's 2024-05-01T13:45:00.000+0000.
+        fast = f"try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ"
+        return f"coalesce({fast}, TRY_CAST({v} AS TIMESTAMPTZ))"
+    if ftype in (schema.DATE, schema.MONEY, schema.INT):
+        return f"TRY_CAST({v} AS {ftype})"
+    return f"NULLIF({col}, '')"
+
+
+_EXPECTED = {
+    schema.BOOL: "true/false or 1/0",
+    schema.DATETIME: "a datetime like 2024-05-01T13:45:00.000Z",
+    schema.DATE: "a date like 2024-05-01",
+    schema.MONEY: "a number like 1234.50",
+    schema.INT: "a whole number",
+}
+
+
+@contextmanager
+def export_folder(path: Path, scratch: Path) -> Iterator[Path]:
+    """The export as a folder: a .zip is unpacked (CSV files only) next to the cache."""
+    if path.is_dir():
+        yield path
+        return
+    if not zipfile.is_zipfile(path):
+        raise ExportError(f"{path}: not a folder or a .zip file of a Salesforce Data Export")
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch, prefix="export-") as tmp:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                name = Path(info.filename).name
+                if info.is_dir() or not name.lower().endswith(".csv"):
+                    continue
+                with zf.open(info) as src, open(Path(tmp) / name, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        yield Path(tmp)
+
+
+def find_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """Map cache objects to their CSV files; list the other CSV files."""
+    by_lower = {o.name.lower(): o.name for o in schema.OBJECTS}
+    found: dict[str, Path] = {}
+    ignored: list[str] = []
+    for f in sorted(folder.rglob("*")):
+        if not f.is_file() or f.suffix.lower() != ".csv":
+            continue
+        obj = by_lower.get(f.stem.lower())
+        if obj is None:
+            ignored.append(f.name)
+        elif obj in found:
+            raise ExportError(f"{f}: a second file for {obj} (the first is {found[obj]})")
+        else:
+            found[obj] = f
+    return found, ignored
+
+
+def load_export(
+    path: Path, db_path: Path, *, progress: Progress | None = None, wait: float = 600.0
+) -> LoadSummary:
+    """Load the export at ``path`` as the cache's new snapshot (all objects replaced)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(str(path))
+    source = f"export:{path.resolve()}"
+    now = datetime.now(UTC)
+    with export_folder(path, Path(db_path).parent) as folder:
+        files, ignored_files = find_files(folder)
+        if not files:
+            raise ExportError(
+                f"{path}: no CSV file of a cached object "
+                f"(expected some of {', '.join(o.name + '.csv' for o in schema.OBJECTS)})"
+            )
+        rows: dict[str, int] = {}
+        deleted: dict[str, int] = {}
+        ignored_cols: dict[str, tuple[str, ...]] = {}
+        with open_writer(Path(db_path), source=source, fresh=True, wait=wait) as w:
+            w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
+            # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
+            w.con.execute("SET enable_progress_bar_print = false")
+            if MEMORY_LIMIT:
+                w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            for obj in schema.OBJECTS:
+                f = files.get(obj.name)
+                if f is not None:
+                    loaded = _load_file(w.con, obj, f, progress)
+                    rows[obj.name], deleted[obj.name] = loaded[0], loaded[1]
+                    if loaded[2]:
+                        ignored_cols[f.name] = loaded[2]
+                w.mark_refreshed(obj.name, source=source, refreshed_at=now)
+    missing = tuple(o.name for o in schema.OBJECTS if o.name not in files)
+    return LoadSummary(rows, deleted, missing, tuple(ignored_files), ignored_cols, now)
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, obj: schema.SObject, f: Path, progress: Progress | None
+) -> tuple[int, int, tuple[str, ...]]:
+    size = f.stat().st_size
+    if progress:
+        progress(f.name, "reading", 0, size)
+    raw = f"_raw_{obj.name}"
+    try:
+        with _watch(con, f.name, "reading", size, 0.0, 0.5, progress):
+            con.execute(
+                f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
+                "all_varchar = true, "
+                "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+                "null_padding = false, encoding = 'utf-8')",
+                [str(f)],
+            )
+    except duckdb.Error as e:
+        problem = find_structure_error(f)
+        if problem is not None:
+            raise ExportError(f"{f.name}, line {problem[0]}: {problem[1]}") from None
+        raise ExportError(f"{f.name}: cannot be read as CSV ({str(e).splitlines()[0]})") from None
+    if progress:
+        progress(f.name, "checking", size // 2, size)
+    header = [r[0] for r in con.execute(f'DESCRIBE "{raw}"').fetchall()]
+    cols = _match_columns(obj, header, f)
+    extra = tuple(h for h in header if h not in cols.values() and h.lower() != "isdeleted")
+    keep = "true"
+    checks: list[tuple[str, str, str]] = []  # (SQL true on a bad row, column, message)
+    deleted_col = next((h for h in header if h.lower() == "isdeleted"), None)
+    if deleted_col is not None:
+        checks.append(_bad_value(deleted_col, schema.BOOL, "true"))
+        keep = f"NOT coalesce({_bool_sql(_q(deleted_col))}, false)"
+    for fld in obj.fields:
+        src = cols.get(fld.name)
+        if src is None:
+            continue
+        if fld.type != schema.TEXT:
+            checks.append(_bad_value(src, fld.type, keep))
+        if fld.required:
+            bad = f"({keep}) AND NULLIF(trim({_q(src)}), '') IS NULL"
+            checks.append((bad, src, f"{fld.name} is empty"))
+    _first_problem(con, raw, f, checks)
+    _check_unique_ids(con, raw, f, cols["Id"], keep)
+    select = ", ".join(
+        _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
+        for fld in obj.fields
+    )
+    with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
+        con.execute(
+            f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}'
+        )
+    (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
+    (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
+    con.execute(f'DROP TABLE "{raw}"')
+    if progress:
+        progress(f.name, "done", size, size)
+    return int(kept), int(total) - int(kept), extra
+
+
+@contextmanager
+def _watch(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    step: str,
+    size: int,
+    start: float,
+    share: float,
+    progress: Progress | None,
+) -> Iterator[None]:
+    """Report DuckDB's own progress of the statement run inside, as a share of the file."""
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.25):
+            pct = con.query_progress()
+            if pct >= 0:
+                progress(name, step, int(size * (start + share * pct / 100)), size)
+
+    con.execute("SET enable_progress_bar = true")
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _match_columns(obj: schema.SObject, header: list[str], f: Path) -> dict[str, str]:
+    """Schema field → CSV header (exact name, else the same name in another case)."""
+    exact = set(header)
+    lower = {h.lower(): h for h in header}
+    cols: dict[str, str] = {}
+    for fld in obj.fields:
+        if fld.name in exact:
+            cols[fld.name] = fld.name
+        elif fld.name.lower() in lower:
+            cols[fld.name] = lower[fld.name.lower()]
+        elif fld.required:
+            raise ExportError(
+                f"{f.name}, line 1: required column {fld.name} is missing "
+                f"(the header has {', '.join(header[:12])}{', …' if len(header) > 12 else ''})"
+            )
+    return cols
+
+
+def _bad_value(col: str, ftype: str, keep: str) -> tuple[str, str, str]:
+    c = _q(col)
+    bad = f"({keep}) AND NULLIF(trim({c}), '') IS NOT NULL AND ({_convert_sql(ftype, c)}) IS NULL"
+    return bad, col, f"is not {_EXPECTED[ftype]}"
+
+
+def _where(f: Path, ordinal: int) -> str:
+    line = record_lines(f, [ordinal]).get(ordinal)
+    return f"{f.name}, line {line}" if line else f"{f.name}, record {ordinal + 1}"
+
+
+def _first_problem(
+    con: duckdb.DuckDBPyConnection, raw: str, f: Path, checks: list[tuple[str, str, str]]
+) -> None:
+    """Run every check in one pass over the file; report the problem nearest its top."""
+    if not checks:
+        return
+    firsts = con.execute(
+        "SELECT "
+        + ", ".join(f"min(rowid) FILTER (WHERE {bad})" for bad, _, _ in checks)
+        + f' FROM "{raw}"'
+    ).fetchone()
+    assert firsts is not None
+    found = [(int(r), i) for i, r in enumerate(firsts) if r is not None]
+    if not found:
+        return
+    ordinal, i = min(found)
+    _, col, message = checks[i]
+    (value,) = con.execute(f'SELECT {_q(col)} FROM "{raw}" WHERE rowid = ?', [ordinal]).fetchone()  # type: ignore[misc]
+    shown = f'"{value}" {message}' if message.startswith("is not") else message
+    raise ExportError(f"{_where(f, ordinal)}, column {col}: {shown} ({LINE_NOTE})")
+
+
+def _check_unique_ids(
+    con: duckdb.DuckDBPyConnection, raw: str, f: Path, col: str, keep: str
+) -> None:
+    c = _q(col)
+    dup = con.execute(
+        f'SELECT 1 FROM "{raw}" WHERE {keep} GROUP BY trim({c}) HAVING count(*) > 1 LIMIT 1'
+    )
+    if dup.fetchone() is None:
+        return
+    row = con.execute(
+        f"SELECT min(rowid), max(rowid), any_value(v) FROM ("
+        f"  SELECT rowid, {c} AS v, row_number() OVER (PARTITION BY trim({c}) ORDER BY rowid) AS k"
+        f'  FROM "{raw}" WHERE {keep}) WHERE k <= 2 GROUP BY trim(v) HAVING count(*) = 2 '
+        f"ORDER BY max(rowid) LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        first, second = int(row[0]), int(row[1])
+        lines = record_lines(f, [first, second])
+        raise ExportError(
+            f"{f.name}, line {lines.get(second, second + 2)}, column {col}: duplicate Id {row[2]} "
+            f"(first on line {lines.get(first, first + 2)}; {LINE_NOTE})"
+        )
