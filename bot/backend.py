@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import logging
 import threading
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from bot.config import AppConfig
 
 BACKEND_ENV = "KPIBOT_BACKEND"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -136,16 +138,23 @@ class RealBackend:
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
-        from charts.render import render_answer
+        """The answer's PNG, or None: a chart that cannot be drawn must not cost the numbers."""
+        try:
+            from charts.render import render_answer
 
-        return render_answer(
-            answer,
-            currency=self.config.currency,
-            fiscal_start_month=self.config.fiscal_year_start_month,
-        )
+            return render_answer(
+                answer,
+                currency=self.config.currency,
+                fiscal_start_month=self.config.fiscal_year_start_month,
+            )
+        except Exception:  # noqa: BLE001 - the answer still goes out, as a table
+            log.exception("no chart for %r", answer.question)
+            return None
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
+        from bot.messages import NO_DATA_YET
+        from salesforce.snapshot import CacheMissing
 
         try:
             parsed = grammar.parse(question, self._catalog, self._current_values())
@@ -161,23 +170,28 @@ class RealBackend:
             answer = self._run(query, question, today)
         except UserError as e:
             return Reply(question, error=e)
+        except CacheMissing:  # serve started before the first sync (or load) finished
+            return Reply(question, error=UserError(NO_DATA_YET))
         chart = self._chart(answer) if with_chart else None
         return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec
+        from metrics.windows import compare_window
 
-        window = answer.compare_window
-        if window is None:
-            if answer.window is None or answer.window.start is None or answer.window.end is None:
-                return None
-            # Let the engine say what "the previous period" of this window is (kpis.md,
-            # Comparisons), then ask for exactly those dates.
-            probe = self._run(
-                replace(answer.query, comparison=Comparison("previous")), answer.question, today
-            )
-            window = probe.compare_window
-        if window is None or window.start is None or window.end is None:
+        if answer.window is None or answer.window.start is None or answer.window.end is None:
+            return None
+        # The dates "the previous period" of this window covers (kpis.md, Comparisons), worked
+        # out without running "vs previous period": that comparison can be refused (month
+        # buckets of a 31-day window do not line up) where the period itself cannot. Not the
+        # answer's compare_window: for "vs last year" that is last year, not the previous period.
+        window = compare_window(
+            Comparison("previous"),
+            answer.window,
+            today or date.today(),
+            self.config.fiscal_year_start_month,
+        )
+        if window.start is None or window.end is None:
             return None
         query = replace(
             answer.query,
@@ -188,6 +202,13 @@ class RealBackend:
             prev = self._run(query, answer.question, today)
         except UserError as e:
             return Reply(answer.question, error=e)
+        if prev.window is not None:
+            # Asked as explicit dates, the answer would read "1 Jan – 28 Mar 2024 (2024-01-01 to
+            # 2024-03-28)"; say which period it is instead.
+            from metrics.restate import window_phrase
+
+            said = window_phrase(prev.window)
+            prev = replace(prev, restated=prev.restated.replace(said, window_phrase(window)))
         return Reply(answer.question, answer=prev, chart_png=self._chart(prev))
 
     def csv(self, answer: Answer) -> bytes:

@@ -19,7 +19,7 @@ from bot import messages as M
 from bot.backend import Reply
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS, Catalog
-from metrics.errors import UnknownWord, UserError
+from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_bucket, format_growth, format_label, format_range, format_value
 
 MAX_BLOCKS = 50
@@ -282,9 +282,23 @@ def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
     return parts or [M.DATA_AS_OF.format(when="unknown")]
 
 
+def dashboard_title(name: str | None) -> str:
+    """The dashboard's own title ("KPI dashboard"), as its image says; a made-up one otherwise.
+
+    Capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard".
+    """
+    try:
+        from charts.dashboards import find
+
+        return find(name or "kpi").title
+    except Exception:  # noqa: BLE001 - a name charts does not know still gets a title
+        title = M.DASHBOARD_TITLE.format(name=name or "KPI")
+        return title[:1].upper() + title[1:]
+
+
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
-    name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
-    blocks = [section(f"*{escape(name[:1].upper() + name[1:])}*, as one image below.")]
+    name = dashboard_title(reply.dashboard)
+    blocks = [section(f"*{escape(name)}*, as one image below.")]
     if reply.corrections:
         blocks.append(context(*(escape(c) for c in reply.corrections)))
     if asked_by:
@@ -302,12 +316,22 @@ def suggested_question(question: str, error: UserError, suggestion: str) -> str:
 
 
 def error_message(question: str, error: UserError, today: date | None) -> tuple[str, list[Block]]:
-    """A user error in words, each suggestion a button that asks it."""
-    head = M.USER_ERROR_HEAD.format(question=escape(question))
+    """A user error in words, each suggestion a button that asks it.
+
+    Suggestions for a word we could not place are corrections ("Did you mean:"); for anything
+    else they are other questions to try, and a message that already ends by introducing
+    them ("… You could ask:") gets no second heading.
+    """
+    head = (M.NO_DATA_HEAD if isinstance(error, NoData) else M.USER_ERROR_HEAD).format(
+        question=escape(question)
+    )
     blocks: list[Block] = [section(f"{head}\n{escape(error.message)}")]
     suggestions = list(dict.fromkeys(error.suggestions))[:MAX_SUGGESTIONS]
     if suggestions:
-        blocks.append(section(M.DID_YOU_MEAN))
+        if isinstance(error, UnknownWord | Ambiguous):
+            blocks.append(section(M.DID_YOU_MEAN))
+        elif not error.message.rstrip().endswith(":"):
+            blocks.append(section(M.TRY_INSTEAD))
         elements = []
         for i, s in enumerate(suggestions):
             q = suggested_question(question, error, s)
@@ -336,7 +360,7 @@ def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
         part.append(line)
         size += len(line) + 1
     blocks.append(section("```\n" + "\n".join(part) + "\n```"))
-    return f"SQL for {answer.restated}", blocks[:MAX_BLOCKS]
+    return f"SQL for {answer.restated.replace('[', '').replace(']', '')}", blocks[:MAX_BLOCKS]
 
 
 def _kpi_lines(catalog: Catalog) -> list[str]:

@@ -100,6 +100,7 @@ def serve(
         if sync_loop is not None:
             sync_loop.stop()
 
+
 SF_CREDENTIALS = ("SF_USERNAME", "SF_INSTANCE_URL", "SF_CLIENT_ID")
 
 
@@ -113,6 +114,7 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
     import subprocess
     import sys
 
+    from salesforce.errors import SyncError
     from salesforce.scheduler import SyncLoop
     from salesforce.settings import parse_duration
 
@@ -128,10 +130,15 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
 
     def run_once() -> None:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        for line in (done.stdout + done.stderr).splitlines():
+        for line in done.stdout.splitlines():
             log.info("sync: %s", line)
         if done.returncode != 0:
-            raise RuntimeError(f"kpibot sync exited with {done.returncode}")
+            # The child has said why in words (expired session, API limit…): a warning with its
+            # words, not a "crashed" traceback of this process pointing at this line.
+            why = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
+            raise SyncError(f"kpibot sync exited with {done.returncode}: {why}")
+        for line in done.stderr.splitlines():
+            log.info("sync: %s", line)
 
     loop = SyncLoop(run_once, parse_duration(cfg.salesforce.sync_every))
     loop.start()

@@ -24,7 +24,9 @@ REFUSED_CHANNEL = (
 )
 
 USER_ERROR_HEAD = "I couldn't answer _{question}_"
+NO_DATA_HEAD = "Nothing recorded for _{question}_"
 DID_YOU_MEAN = "Did you mean:"
+TRY_INSTEAD = "You could ask:"
 INTERNAL_ERROR = (
     "Sorry, something went wrong on my side while answering _{question}_. "
     "It has been logged (reference #{ref}); please try again in a minute."
@@ -39,6 +41,10 @@ NOT_IN_CHANNEL = (
     "Invite me with `/invite @kpibot` and ask again, or ask me in a direct message."
 )
 
+NO_DATA_YET = (
+    "I have no Salesforce data to answer from yet: the first sync has not finished, or none has "
+    "been loaded. Please ask again in a few minutes."
+)
 NO_PREVIOUS_PERIOD = "That answer covers all time, so there is no previous period to show."
 SQL_INTRO = "SQL for {restated} (run on the DuckDB cache):"
 SQL_CONTINUED = "(continued)"

@@ -137,7 +137,7 @@ class Asker:
                 entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard
             )
             if ts and reply.chart_png:
-                name = M.DASHBOARD_TITLE.format(name=reply.dashboard or "KPI")
+                name = B.dashboard_title(reply.dashboard)
                 self.delivery.upload(
                     place, reply.chart_png, filename=_filename(name, "png"), title=name, alt=name
                 )

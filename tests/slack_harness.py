@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from tests.slack_driver import SlackDriver
-from tests.slack_emulator import SlackEmulator
+from tests.slack_emulator import Message, SlackEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "test-signing-secret"
@@ -50,6 +50,14 @@ def seed(slack: SlackEmulator) -> None:
     slack.add_channel(PUBLIC, "general", member=False)
     slack.add_channel(PRIVATE, "secret-deals", private=True, member=False)
     slack.add_dm(ALICE_DM, ALICE)
+
+
+@contextmanager
+def workspace() -> Iterator[SlackEmulator]:
+    """A running Slack emulator holding the seeded test workspace."""
+    with SlackEmulator() as emulator:
+        seed(emulator)
+        yield emulator
 
 
 def free_port() -> int:
@@ -95,29 +103,36 @@ def running_bot(
     slack: SlackEmulator,
     workdir: Path,
     *,
-    backend: str = BACKEND,
+    backend: str | None = BACKEND,
     access: dict[str, Any] | None = None,
     workers: int = 1,
     question_threads: int = 8,
+    settings: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+    today: str | None = TODAY,
 ) -> Iterator[Bot]:
+    """``backend=None`` runs the real engine (no KPIBOT_BACKEND); ``settings`` are more app.yaml
+    keys (database, org settings, salesforce…); ``env`` more environment (SF_* credentials);
+    ``today=None`` leaves today unpinned."""
     cfg = {
         "timezone": "Asia/Shanghai",
         "currency": "USD",
         "state_database": "state.sqlite",
         "access": ACCESS if access is None else access,
+        **(settings or {}),
     }
     (workdir / "app.yaml").write_text(yaml.safe_dump(cfg))
     port = free_port()
     log_path = workdir / "bot.log"
-    env = clean_env(
-        {
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "KPIBOT_BACKEND": backend,
-            "KPIBOT_CONFIG": str(workdir / "app.yaml"),
-        }
-    )
+    extra = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.base_url,
+        "KPIBOT_CONFIG": str(workdir / "app.yaml"),
+        **(env or {}),
+    }
+    if backend is not None:
+        extra["KPIBOT_BACKEND"] = backend
     kpibot = Path(sys.executable).parent / "kpibot"
     cmd = [
         str(kpibot),
@@ -126,15 +141,16 @@ def running_bot(
         "127.0.0.1",
         "--port",
         str(port),
-        "--today",
-        TODAY,
+        *(["--today", today] if today else []),
         "--workers",
         str(workers),
         "--question-threads",
         str(question_threads),
     ]
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            cmd, env=clean_env(extra), cwd=workdir, stdout=log, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     bot = Bot(url, proc, workdir / "state.sqlite", log_path)
     try:
@@ -166,6 +182,16 @@ def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:
 
 def driver(bot: Bot) -> SlackDriver:
     return SlackDriver(bot.url, SECRET)
+
+
+def answers(slack: SlackEmulator, channel: str, thread_ts: str | None = None) -> list[Message]:
+    """The bot's messages with blocks (file shares and ephemerals excluded), in order."""
+    return [m for m in slack.messages(channel, thread_ts) if m.blocks and not m.ephemeral_for]
+
+
+def all_text(m: Message) -> str:
+    """Everything a reader sees in a message, as one string to search."""
+    return m.text + "\n" + json.dumps(m.blocks, ensure_ascii=False)
 
 
 # ---- snapshots of what users read ----

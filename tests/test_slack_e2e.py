@@ -358,7 +358,7 @@ def test_dashboard_arrives_as_one_image(slack: SlackEmulator, drv: SlackDriver) 
     slack.wait_for("files.completeUploadExternal")
     assert len(slack.calls_to("upload")) == 1 and slack.calls_to("upload")[0].data == PNG
     [msg] = answers(slack, H.SALES)
-    assert msg.thread_ts == sent.ts and "Kpi dashboard" in all_text(msg)
+    assert msg.thread_ts == sent.ts and "KPI dashboard" in all_text(msg)
 
 
 def test_app_home_lists_kpis_and_examples(slack: SlackEmulator, drv: SlackDriver) -> None:

@@ -1,0 +1,320 @@
+"""End to end on the REAL engine: signed Slack requests → `kpibot serve` (gunicorn + bolt, the
+default RealBackend: grammar → metrics → charts) on the hand-made fixture org → Slack emulator.
+
+Expected numbers are the hand-worked ones of tests/test_metrics_fixture.py (CASES, with their
+arithmetic), or worked out here from tests/fixtures/org/*.csv. Today is pinned to Thu 27 Jun
+2024, so the default window is this quarter, 1 Apr – 27 Jun 2024 (org zone Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests import slack_harness as H
+from tests.fixture_org import ORG, load_fixture_org
+from tests.slack_driver import SlackDriver
+from tests.slack_emulator import Message, SlackEmulator
+from tests.slack_harness import all_text, answers
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+Q2 = "1 Apr – 27 Jun 2024"
+
+
+@pytest.fixture(scope="module")
+def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("real")
+    load_fixture_org(work / "org.duckdb")
+    return work
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackEmulator]:
+    with H.workspace() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
+    settings = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
+    settings["database"] = str(org_dir / "org.duckdb")
+    with H.running_bot(slack, org_dir, backend=None, settings=settings) as b:
+        yield b
+
+
+@pytest.fixture
+def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
+    slack.settle()  # the previous test's late uploads must not land in this one's log
+    H.seed(slack)
+    return H.driver(bot)
+
+
+def table(m: Message) -> list[list[str]]:
+    """The monospace table of an answer, header first, cells split on runs of spaces."""
+    code = next(
+        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
+    )
+    lines = code.split("```")[1].strip("\n").splitlines()
+    return [re.split(r"\s{2,}", line.strip()) for line in lines]
+
+
+def buttons(m: Message) -> list[str]:
+    return [e["text"]["text"] for b in m.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def last_upload(slack: SlackEmulator) -> bytes:
+    return slack.calls_to("upload")[-1].data
+
+
+def ask_json(org_dir: Path, question: str) -> dict[str, Any]:
+    """The same question through the real `kpibot ask --json`, for the CSV to be checked against."""
+    kpibot = Path(sys.executable).parent / "kpibot"
+    out = subprocess.run(
+        [str(kpibot), "ask", "--json", "--today", H.TODAY, question],
+        env=H.clean_env({"KPIBOT_CONFIG": str(org_dir / "app.yaml")}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return dict(json.loads(out.stdout))
+
+
+def test_mention_gets_a_threaded_answer_with_hand_worked_numbers_and_a_png(
+    slack: SlackEmulator, drv: SlackDriver, bot: H.Bot
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "win rate by rep")
+    assert sent.status == 200 and sent.seconds < 3.0
+    done = slack.wait_for("files.completeUploadExternal")[0]
+    [answer] = answers(slack, H.SALES)
+    assert answer.thread_ts == sent.ts
+    assert answer.blocks[0]["text"]["text"] == f"*win rate* by *rep* · {Q2} (this quarter, default)"
+    # CASES "win rate by rep": Bob O2, O11 won 2/2; 张伟 O5 1/1; Alice O1 won, O4 lost 1/2.
+    assert table(answer) == [
+        ["rep", "win rate"],
+        ["Bob Smith", "100.0%"],
+        ["张伟", "100.0%"],
+        ["Alice Wang", "50.0%"],
+    ]
+    assert buttons(answer) == ["Show SQL", "Previous period", "Download CSV", "Subscribe"]
+    png = last_upload(slack)
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
+    assert done.args["channel_id"] == H.SALES and done.args["thread_ts"] == sent.ts
+    row = bot.audit()[-1]
+    assert (row["question"], row["outcome"], row["row_count"]) == ("win rate by rep", "answered", 3)
+
+
+def test_chinese_dm_answered_with_hand_worked_numbers(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.dm(H.ALICE, H.ALICE_DM, "按销售统计 赢单数")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.ALICE_DM)
+    assert answer.thread_ts is None
+    assert answer.blocks[0]["text"]["text"].startswith(f"*deals won* by *rep* · {Q2}")
+    # Won, closing in Q2: Bob O2 (10 Jun), O11 (20 May); Alice O1 (15 May); 张伟 O5 (20 Jun).
+    # (O7, Alice, closed 15 Feb: Q1; O10, Bob, 2023.) Ties in name order.
+    assert table(answer)[1:] == [["Bob Smith", "2"], ["Alice Wang", "1"], ["张伟", "1"]]
+
+
+def test_slash_command_with_a_typo_says_the_correction_and_answers(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    sent = drv.command(
+        "conect rate by rep", user=H.BOB, channel=H.SALES, response_url=slack.response_url()
+    )
+    assert sent.status == 200 and "Looking that up" in sent.body
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    text = all_text(answer)
+    assert 'Read \\"conect rate\\" as connect rate' in text
+    # CASES "several KPIs by rep": connected / outbound calls — 张伟 T08 1/1, Alice T00 T01 of
+    # T00 T01 T03 2/3, Bob T06 of T06 T07 1/2 (T04 is inbound).
+    assert table(answer)[1:] == [
+        ["张伟", "100.0%"],
+        ["Alice Wang", "66.7%"],
+        ["Bob Smith", "50.0%"],
+    ]
+    assert f"Asked by <@{H.BOB}>" in text
+
+
+def test_did_you_mean_buttons_ask_the_chosen_suggestion(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "calls by regoin")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.SALES)
+    assert msg.thread_ts == sent.ts
+    assert 'I don\'t know \\"regoin\\"' in all_text(msg)
+    assert "Did you mean:" in all_text(msg)
+    labels = buttons(msg)
+    assert len(labels) >= 2 and "calls by rep" in labels
+    assert drv.click(msg, "calls by rep", user=H.ALICE).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    answer = answers(slack, H.SALES)[-1]
+    assert answer.thread_ts == sent.ts
+    # CASES "several KPIs by rep": Alice T00 T01 T03, Bob T04 T06 T07, 张伟 T08.
+    assert table(answer)[1:] == [["Alice Wang", "3"], ["Bob Smith", "3"], ["张伟", "1"]]
+
+
+def test_show_sql_and_download_csv_under_an_answer(
+    slack: SlackEmulator, drv: SlackDriver, bot: H.Bot, org_dir: Path
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "win rate by rep")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    ran = bot.audit()[-1]["sql"]
+
+    assert drv.click(answer, "Show SQL", user=H.BOB).status == 200
+    slack.wait_for("chat.postMessage", 2)
+    sql_msg = answers(slack, H.SALES)[-1]
+    assert sql_msg.thread_ts == sent.ts
+    shown = "\n".join(
+        b["text"]["text"].removeprefix("```\n").removesuffix("\n```") for b in sql_msg.blocks[1:]
+    )
+    assert shown == ran  # the SQL that ran, whole
+    assert 'FROM "Opportunity"' in shown and "IsWon" in shown
+
+    assert drv.click(answer, "Download CSV", user=H.BOB).status == 200
+    done = slack.wait_for("files.completeUploadExternal", 2)[-1]
+    assert done.args["thread_ts"] == sent.ts
+    data = last_upload(slack)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows == [
+        ["rep", "win rate"],
+        ["Bob Smith", "1.0"],
+        ["张伟", "1.0"],
+        ["Alice Wang", "0.5"],
+    ]
+    js = ask_json(org_dir, "win rate by rep")
+    assert rows[0] == js["columns"]
+    assert [[r[0], float(r[1])] for r in rows[1:]] == js["rows"]
+
+
+def test_previous_period_of_calls_this_quarter(slack: SlackEmulator, drv: SlackDriver) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "calls this quarter")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # T00 T01 T03 T04 T06 T07 T08 (T09 deleted; T02 T05 T13 are emails, T10 another task).
+    assert answer.blocks[1]["fields"][0]["text"] == "*calls*\n*7*"
+    assert drv.click(answer, "Previous period", user=H.BOB).status == 200
+    slack.wait_for("files.completeUploadExternal", 2)
+    prev = answers(slack, H.SALES)[-1]
+    assert prev.thread_ts == sent.ts
+    # This quarter so far is 1 Apr – 27 Jun = 30 + 31 + 27 = 88 days; the previous period is
+    # 88 days from 1 Jan (kpis.md, Comparisons): 31 + 29 (2024 is leap) + 28 → 1 Jan – 28 Mar.
+    # Task.csv calls created then: T11 (10 Jan), T12 (11 Jan), both Alice's → 2.
+    assert prev.blocks[0]["text"]["text"] == "*calls* · 1 Jan – 28 Mar 2024 (previous period)"
+    assert prev.blocks[1]["fields"][0]["text"] == "*calls*\n*2*"
+
+
+def test_no_data_is_said_in_words_with_the_dates(slack: SlackEmulator, drv: SlackDriver) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "calls in March 2023 by rep")
+    slack.wait_for("chat.postMessage")
+    slack.settle()
+    [msg] = answers(slack, H.SALES)
+    assert msg.thread_ts == sent.ts
+    text = all_text(msg)
+    assert "Nothing recorded for _calls in March 2023 by rep_" in text
+    assert "No data for calls in 1 – 31 Mar 2023" in text
+    assert "Traceback" not in text and slack.calls_to("upload") == []
+
+
+def test_unsupported_question_offers_questions_that_run(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.dm(H.ALICE, H.ALICE_DM, "forecast revenue next quarter")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.ALICE_DM)
+    text = all_text(msg)
+    assert "I cannot forecast" in text
+    assert "Did you mean" not in text  # they are other questions, not corrections
+    assert buttons(msg) == [
+        "revenue won by month last 12 months",
+        "revenue won this quarter vs last year",
+        "open pipeline next 90 days",
+    ]
+    assert drv.click(msg, "revenue won this quarter vs last year", user=H.ALICE).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    answer = answers(slack, H.ALICE_DM)[-1]
+    # Won in Q2: O1 50,000 + O2 (no amount) + O5 80,000 + O11 50,000 = 180,000; a year before,
+    # 1 Apr – 27 Jun 2023: O10 25,000 (won 20 May 2023; O9 was lost) → +620%.
+    assert answer.blocks[1]["fields"][0]["text"].startswith("*revenue won*\n*$180,000*  ▲ 620")
+
+
+def test_subscribe_button_creates_a_listed_subscription(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.mention(H.ALICE, H.SALES, "win rate by rep")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    clicked = drv.click(answer, "Subscribe", user=H.ALICE, response_url=slack.response_url("sub"))
+    assert clicked.status == 200
+    slack.wait_for("respond")
+    confirm = slack.responses[-1]["text"]
+    assert re.match(r"Subscribed \(#\d+\): \*win rate by rep\* weekdays 09:00", confirm)
+    listed = drv.command(
+        "subscriptions", user=H.BOB, channel=H.SALES, response_url=slack.response_url("list")
+    )
+    assert listed.status == 200
+    slack.wait_for("respond", 2)
+    listing = slack.responses[-1]["text"]
+    assert "*win rate by rep* weekdays 09:00 (Asia/Shanghai)" in listing
+    assert f"by <@{H.ALICE}>" in listing
+
+
+def test_dashboard_is_one_png_titled_as_its_image(slack: SlackEmulator, drv: SlackDriver) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "kpi dashboard")
+    done = slack.wait_for("files.completeUploadExternal", timeout=30)[0]
+    [msg] = answers(slack, H.SALES)
+    assert msg.thread_ts == sent.ts and done.args["thread_ts"] == sent.ts
+    assert msg.blocks[0]["text"]["text"] == "*KPI dashboard*, as one image below."
+    assert done.args["files"][0]["title"] == "KPI dashboard"
+    png = last_upload(slack)
+    assert png.startswith(PNG_SIGNATURE) and len(png) > 10_000
+
+
+def test_previous_period_of_buckets_that_do_not_line_up(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    # "vs previous period" cannot be asked of months in a 31-day window (the buckets do not
+    # line up), but the previous period on its own can: the same 31 days just before.
+    drv.mention(H.ALICE, H.SALES, "leads by month last 31 days")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # 27 May – 26 Jun: L4 (3 Jun).
+    assert table(answer)[1:] == [["Jun 2024", "1"]]
+    assert drv.click(answer, "Previous period", user=H.BOB).status == 200
+    slack.wait_for("chat.postMessage", 2)
+    prev = answers(slack, H.SALES)[-1]
+    # 26 Apr – 26 May: L3 (7 May 01:30 local); L1, L2 are April but before the 26th.
+    assert (
+        prev.blocks[0]["text"]["text"]
+        == "*leads* by *month* · 26 Apr – 26 May 2024 (previous period)"
+    )
+    assert table(prev)[1:] == [["May 2024", "1"]]
+
+
+def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.mention(H.ALICE, H.SALES, "revenue won this quarter vs last year")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    assert drv.click(answer, "Previous period", user=H.BOB).status == 200
+    slack.wait_for("files.completeUploadExternal", 2)
+    prev = answers(slack, H.SALES)[-1]
+    # Not last year's quarter: the 88 days from 1 Jan, where O7 (Alice, 15 Feb) won 40,000.
+    assert prev.blocks[0]["text"]["text"] == "*revenue won* · 1 Jan – 28 Mar 2024 (previous period)"
+    assert prev.blocks[1]["fields"][0]["text"] == "*revenue won*\n*$40,000*"
