@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "chart"
+    """A file name from a question, keeping Chinese characters: "按销售统计 线索响应时间" stays readable."""
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "chart"
 
 
 def demo_tour(

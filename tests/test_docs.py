@@ -38,3 +38,13 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert lines[2].startswith("make demo")
     assert lines[3].startswith("make test")
     assert lines[4] == "```"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from bot.cli import app
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    names = [c.name for c in app.registered_commands] + [g.name for g in app.registered_groups]
+    assert names, "no commands registered"
+    missing = [n for n in names if f"`kpibot {n}" not in readme]
+    assert missing == []
