@@ -161,7 +161,7 @@ def dashboard(
     db: DbOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Render a whole dashboard as one image, e.g. `kpibot dashboard "outbound calls" --out o.png`."""
+    """Render a whole dashboard as one image: `kpibot dashboard "outbound calls" --out o.png`."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pinned = parse_today(today)
     cfg = load_config(config, db)

@@ -16,7 +16,8 @@ ConfigOpt = Annotated[
     str | None, typer.Option("--config", envvar="KPIBOT_CONFIG", help="app.yaml to use.")
 ]
 DbOpt = Annotated[
-    str | None, typer.Option("--db", envvar="KPIBOT_DB", help="DuckDB cache file (overrides database:).")
+    str | None,
+    typer.Option("--db", envvar="KPIBOT_DB", help="DuckDB cache file (overrides database:)."),
 ]
 TodayOpt = Annotated[
     str | None, typer.Option("--today", help="Pin today (YYYY-MM-DD) for reproducible answers.")

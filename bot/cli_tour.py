@@ -35,14 +35,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _slug(text: str) -> str:
-    """A file name from a question, keeping Chinese characters: "按销售统计 线索响应时间" stays readable."""
+    """A file name from a question; Chinese characters are kept, so it stays readable."""
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "chart"
 
 
 def demo_tour(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the charts and dashboards.")] = Path(
-        "out/demo"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the charts and dashboards.")
+    ] = Path("out/demo"),
     today: TodayOpt = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -73,7 +73,7 @@ def demo_tour(
     out.mkdir(parents=True, exist_ok=True)
     con.rule("[bold]2. Questions, as a rep types them")
     for question, with_chart in QUESTIONS:
-        con.print(f"\n[bold cyan]$ kpibot ask[/] \"{question}\"")
+        con.print(f'\n[bold cyan]$ kpibot ask[/] "{question}"')
         started = time.perf_counter()
         reply = backend.ask(question, today=day, with_chart=with_chart)
         took = (time.perf_counter() - started) * 1000
@@ -115,10 +115,11 @@ def demo_tour(
 
     con.rule("[bold]4. Connect your Slack workspace")
     con.print(
-        "1. `.venv/bin/kpibot manifest --url https://YOUR-HOST` prints the app manifest; paste it at\n"
-        "   api.slack.com/apps → Create New App → From a manifest, then install the app.\n"
-        "2. export SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…   (or SLACK_APP_TOKEN=xapp-… for\n"
-        "   Socket Mode, no public URL needed: `kpibot manifest --socket-mode`)\n"
+        "1. `.venv/bin/kpibot manifest --url https://YOUR-HOST` prints the app manifest;\n"
+        "   paste it at api.slack.com/apps → Create New App → From a manifest; install it.\n"
+        "2. export SLACK_BOT_TOKEN=xoxb-…  SLACK_SIGNING_SECRET=…\n"
+        "   (or SLACK_APP_TOKEN=xapp-… for Socket Mode, no public URL needed:\n"
+        "   `kpibot manifest --socket-mode`)\n"
         f"3. `.venv/bin/kpibot serve --today {day}` answers on this demo org; mention @kpibot,\n"
         "   DM it, or type `/kpi connect rate by weekday last 31 days`.\n"
         "Your own data: `kpibot load EXPORT.zip` (a Data Export) or `kpibot sync` (docs/sync.md).\n"

@@ -31,8 +31,12 @@ class AccessSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    users: list[str] = Field(default_factory=list)  # Slack user ids (U…), emails, or @usergroup / S… ids
-    channels: list[str] = Field(default_factory=list)  # channel ids (C…) or "#names"; DMs always allowed
+    users: list[str] = Field(
+        default_factory=list
+    )  # Slack user ids (U…), emails, or @usergroup / S… ids
+    channels: list[str] = Field(
+        default_factory=list
+    )  # channel ids (C…) or "#names"; DMs always allowed
 
 
 class AppConfig(OrgSettings):
@@ -108,7 +112,14 @@ def _message(err: dict[str, Any]) -> str:
     if msg.startswith("Value error, "):
         msg = msg.removeprefix("Value error, ")
     inp = err.get("input")
-    if err.get("type") in {"int_parsing", "float_parsing", "bool_parsing", "string_type", "list_type", "dict_type"}:
+    if err.get("type") in {
+        "int_parsing",
+        "float_parsing",
+        "bool_parsing",
+        "string_type",
+        "list_type",
+        "dict_type",
+    }:
         msg = f"{msg} (got {inp!r})"
     return msg
 
@@ -142,7 +153,9 @@ def load(config: str | os.PathLike[str] | None = None, db: str | None = None) ->
         except yaml.YAMLError as e:
             mark = getattr(e, "problem_mark", None)
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise ConfigError([f"{where}not valid YAML ({getattr(e, 'problem', e)})"], str(path)) from None
+            raise ConfigError(
+                [f"{where}not valid YAML ({getattr(e, 'problem', e)})"], str(path)
+            ) from None
         if not isinstance(data, dict):
             raise ConfigError(["(top level): must be a mapping of settings"], str(path))
     for reserved in ("base_dir", "db_override"):

@@ -31,8 +31,13 @@ def _cell(v: Any, col: Column, ctx: Ctx) -> str:
 
 
 # Headers that would otherwise wrap over a narrow number column.
-SHORT_HEADERS = {"sales cycle length": "Cycle", "cycle length (days)": "Cycle", "lead response time": "Response",
-                 "average deal size": "Avg deal", "close date": "Closed"}
+SHORT_HEADERS = {
+    "sales cycle length": "Cycle",
+    "cycle length (days)": "Cycle",
+    "lead response time": "Response",
+    "average deal size": "Avg deal",
+    "close date": "Closed",
+}
 
 
 def _header(col: Column) -> str:
@@ -49,21 +54,26 @@ def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
     return list(range(len(answer.columns)))
 
 
-def _widths(answer: Answer, cols: list[int], heads: list[str], texts: list[list[str]],
-            avail: float) -> list[int]:
+def _widths(
+    answer: Answer, cols: list[int], heads: list[str], texts: list[list[str]], avail: float
+) -> list[int]:
     """Column widths in half-width cells. With room, every column gets its header and its
     longest value and the spare is spread over all; without, numbers and dates keep their
     width (they are never cut), headers wrap, and text columns share what is left."""
     fixed = [_is_number(answer.columns[j]) or answer.columns[j].format == "date" for j in cols]
     data_w = [max([labels.display_width(t[k]) for t in texts] + [1]) for k in range(len(cols))]
     head_w = [labels.display_width(h) for h in heads]
-    full = [max(d, min(h, 16)) + 2 if f else min(max(d, h), 32) + 2
-            for d, h, f in zip(data_w, head_w, fixed, strict=True)]
+    full = [
+        max(d, min(h, 16)) + 2 if f else min(max(d, h), 32) + 2
+        for d, h, f in zip(data_w, head_w, fixed, strict=True)
+    ]
     if sum(full) <= avail:
         grow = avail / sum(full)
         return [int(w * grow) for w in full]
-    want = [max(d, 6) + 2 if f else min(max(d, h), 32) + 2
-            for d, h, f in zip(data_w, head_w, fixed, strict=True)]
+    want = [
+        max(d, 6) + 2 if f else min(max(d, h), 32) + 2
+        for d, h, f in zip(data_w, head_w, fixed, strict=True)
+    ]
     fixed_total = sum(w for w, f in zip(want, fixed, strict=True) if f)
     flex_total = sum(w for w, f in zip(want, fixed, strict=True) if not f)
     scale = min(1.0, max(avail - fixed_total, 0) / max(flex_total, 1))
@@ -103,8 +113,17 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     for k, j in enumerate(cols):
         right = _is_number(answer.columns[j])
         x = xs[k] + ws[k] - 0.01 if right else xs[k] + 0.005
-        ax.text(x, y, head_txt[k], ha="right" if right else "left", va="center",
-                fontsize=size * 0.92, fontweight="bold", color=theme.MUTED, linespacing=1.1)
+        ax.text(
+            x,
+            y,
+            head_txt[k],
+            ha="right" if right else "left",
+            va="center",
+            fontsize=size * 0.92,
+            fontweight="bold",
+            color=theme.MUTED,
+            linespacing=1.1,
+        )
     base = 1.0 - step * head_rows
     ax.plot([0, 1], [base, base], color=theme.RULE, linewidth=1.0)
     for i, (r, t) in enumerate(zip(rows, texts, strict=True)):
@@ -116,14 +135,34 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
             right = _is_number(col)
             colour = theme.INK
             if col.role == "growth":
-                kpi = next((c for c in answer.columns if c.role == "metric"
-                            and companion(answer, c, "growth") == j), None)
+                kpi = next(
+                    (
+                        c
+                        for c in answer.columns
+                        if c.role == "metric" and companion(answer, c, "growth") == j
+                    ),
+                    None,
+                )
                 colour = theme.change_colour(num(r[j]), kpi.better if kpi else col.better)
             x = xs[k] + ws[k] - 0.01 if right else xs[k] + 0.005
-            ax.text(x, y, labels.cut(t[k], widths[k] - 1), ha="right" if right else "left",
-                    va="center", fontsize=size, color=colour,
-                    fontweight="bold" if col.role == "growth" else "normal")
+            ax.text(
+                x,
+                y,
+                labels.cut(t[k], widths[k] - 1),
+                ha="right" if right else "left",
+                va="center",
+                fontsize=size,
+                color=colour,
+                fontweight="bold" if col.role == "growth" else "normal",
+            )
     if more:
         y = base - step * (len(rows) + 0.5)
-        ax.text(0.005, y, f"+ {more} more rows", ha="left", va="center",
-                fontsize=size * 0.9, color=theme.FAINT)
+        ax.text(
+            0.005,
+            y,
+            f"+ {more} more rows",
+            ha="left",
+            va="center",
+            fontsize=size * 0.9,
+            color=theme.FAINT,
+        )

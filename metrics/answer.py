@@ -10,7 +10,9 @@ from metrics.query import Query
 
 ColumnRole = Literal["dimension", "metric", "previous", "growth", "field"]
 # How a value is shown: counts, rates (fractions shown as %), money, durations, dates, text.
-Format = Literal["count", "percent", "currency", "hours", "days", "minutes", "date", "text", "number"]
+Format = Literal[
+    "count", "percent", "currency", "hours", "days", "minutes", "date", "text", "number"
+]
 
 
 @dataclass(frozen=True)

@@ -53,9 +53,7 @@ def compact(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
-def format_value(
-    value: Any, fmt: str, *, currency: str = "USD", short: bool = False
-) -> str:
+def format_value(value: Any, fmt: str, *, currency: str = "USD", short: bool = False) -> str:
     """A KPI value for people. ``short`` uses 1.2k / 3.4M for counts and money (axes, cards)."""
     if fmt in ("text", "date"):
         return format_label(value)
@@ -112,7 +110,7 @@ def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
 
 
 def format_bucket(d: date, grain: str, *, fiscal_start_month: int = 1) -> str:
-    """A time bucket (its first day) as people read it: 'Apr 2024', 'FY2025 Q1', 'week of 3 Mar 2025'."""
+    """A time bucket (its first day) as people read it: 'Apr 2024', 'FY2025 Q1', 'week of 3 Mar'."""
     if grain == "day":
         return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
     if grain == "week":

@@ -36,7 +36,9 @@ class OrgSettings(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f'"{v}" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")') from None
+            raise ValueError(
+                f'"{v}" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")'
+            ) from None
         if v not in available_timezones() and v != "UTC":
             raise ValueError(f'"{v}" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")')
         return v

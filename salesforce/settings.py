@@ -48,7 +48,9 @@ class SalesforceSettings(BaseModel):
         for key, target in v.items():
             obj, _, fld = key.partition(".")
             if obj not in BY_NAME or fld not in BY_NAME[obj].field_names:
-                raise ValueError(f'"{key}" is not a cached field (write Object.Field, e.g. Task.CallDisposition)')
+                raise ValueError(
+                    f'"{key}" is not a cached field (write Object.Field, e.g. Task.CallDisposition)'
+                )
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", target):
                 raise ValueError(f'"{target}" is not a Salesforce field API name')
         return v

@@ -4,8 +4,8 @@ the user's window and filters reaching every panel, and a panel without data not
 from __future__ import annotations
 
 import warnings
-from datetime import date
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
@@ -72,8 +72,14 @@ def test_kpi_dashboard_panels_and_numbers() -> None:
     # response time and follow-up rate per rep; deal size and deals by source; stages
     has(t, "温家豪", "1.2 h", "81.0%", "Partner Referral", "$52.1k", "Prospecting", "15.1 d")
     # top 5 deals of last quarter with their cycle length, dated as such
-    has(t, "Top 5 deals of last quarter", "1 Jan – 31 Mar 2024", "$184,000", "96.0 d",
-        "Sales activities")
+    has(
+        t,
+        "Top 5 deals of last quarter",
+        "1 Jan – 31 Mar 2024",
+        "$184,000",
+        "96.0 d",
+        "Sales activities",
+    )
 
 
 def test_kpi_dashboard_queries() -> None:
@@ -85,8 +91,19 @@ def test_kpi_dashboard_queries() -> None:
     assert by[("time in stage",)].groupings == ("stage",)
     this_q = WindowSpec("this", unit="quarter")
     assert by[("lead response time", "follow-up rate")].window == this_q
-    assert by[("lead response time", "follow-up rate", "activities", "average deal size",
-               "deals won", "sales cycle length")].comparison is not None
+    assert (
+        by[
+            (
+                "lead response time",
+                "follow-up rate",
+                "activities",
+                "average deal size",
+                "deals won",
+                "sales cycle length",
+            )
+        ].comparison
+        is not None
+    )
     # this quarter so far is 88 days: activities trend by week
     assert by[("activities",)].groupings == ("week",)
 
@@ -105,8 +122,15 @@ def test_outbound_dashboard_numbers_and_targets() -> None:
 def test_inbound_dashboard_filters_and_trends() -> None:
     rec = Recorder()
     t = drawn("inbound leads", run=rec)
-    has(t, "channel = inbound", "28 May – 26 Jun 2024 (last 30 days)", "17.9%", "14.8%",
-        "2.6%", "Lead-to-opportunity ratio over time")
+    has(
+        t,
+        "channel = inbound",
+        "28 May – 26 Jun 2024 (last 30 days)",
+        "17.9%",
+        "14.8%",
+        "2.6%",
+        "Lead-to-opportunity ratio over time",
+    )
     inbound = Filter("channel", "in", ("inbound",))
     assert rec.queries and all(inbound in q.filters for q in rec.queries)
     trends = [q for q in rec.queries if q.groupings]
@@ -119,8 +143,9 @@ def test_users_window_and_filters_reach_every_panel() -> None:
     rep = Filter("rep", "in", ("温家豪",))
     last_q = WindowSpec("previous", unit="quarter")
     rec = Recorder()
-    t = drawn("outbound calls", Query(dashboard="outbound calls", filters=(rep,), window=last_q),
-              rec)
+    t = drawn(
+        "outbound calls", Query(dashboard="outbound calls", filters=(rep,), window=last_q), rec
+    )
     assert rec.queries and all(q.window == last_q and rep in q.filters for q in rec.queries)
     has(t, "Outbound calls dashboard · rep = 温家豪", "1 Jan – 31 Mar 2024 (last quarter)")
 
@@ -128,21 +153,32 @@ def test_users_window_and_filters_reach_every_panel() -> None:
 def test_a_panel_without_data_says_so_and_the_rest_is_drawn() -> None:
     rec = Recorder(fail={("time in stage",), ("top deals",)})
     t = drawn("kpi", run=rec)
-    has(t, "Average days in each stage", "No data. Nothing in 1 Apr – 27 Jun 2024.",
-        "Top 5 deals of last quarter", "3.4 h", "温家豪")
+    has(
+        t,
+        "Average days in each stage",
+        "No data. Nothing in 1 Apr – 27 Jun 2024.",
+        "Top 5 deals of last quarter",
+        "3.4 h",
+        "温家豪",
+    )
     assert not any("15.1 d" in x for x in t)
 
 
 def test_headline_without_data_gets_a_frame_and_a_sentence() -> None:
-    rec = Recorder(fail={("connect rate", "meetings booked", "deals won", "average deal size",
-                          "calls per deal")})
+    rec = Recorder(
+        fail={
+            ("connect rate", "meetings booked", "deals won", "average deal size", "calls per deal")
+        }
+    )
     t = drawn("outbound calls", run=rec)
     has(t, "Against the previous period", "No data.", "4,894")
 
 
 def test_grain_and_workdays() -> None:
     assert grain_for(ca.LAST31) == "week"
-    assert grain_for(ca.ResolvedWindow(date(2024, 6, 13), date(2024, 6, 26), "last 14 days")) == "day"
+    assert (
+        grain_for(ca.ResolvedWindow(date(2024, 6, 13), date(2024, 6, 26), "last 14 days")) == "day"
+    )
     assert grain_for(ca.THIS_Q) == "week"
     assert grain_for(ca.ResolvedWindow(None, None, "all time")) == "month"
 
@@ -165,8 +201,7 @@ def test_panels_are_valid_catalog_queries_on_a_sound_grid() -> None:
             for m in p.query.metrics:
                 metric = cat.metric(m)  # KeyError: not a catalog KPI
                 for g in p.query.groupings:
-                    assert g in metric.dimensions or cat.dimension(g).kind in ("grain",
-                                                                                "datepart")
+                    assert g in metric.dimensions or cat.dimension(g).kind in ("grain", "datepart")
             row, col, rs, cs = p.at
             assert col + cs <= GRID_COLS and row + rs <= len(b.rows), (b.name, p.id)
             cells = {(r, c) for r in range(row, row + rs) for c in range(col, col + cs)}
@@ -190,6 +225,9 @@ def test_users_comparison_replaces_previous_on_comparing_panels() -> None:
 
 
 def test_title_suffix() -> None:
-    drawn_with_suffix = texts(figure_for_dashboard(
-        "inbound leads", Query(dashboard="inbound leads"), Recorder(), title_suffix="华东团队"))
+    drawn_with_suffix = texts(
+        figure_for_dashboard(
+            "inbound leads", Query(dashboard="inbound leads"), Recorder(), title_suffix="华东团队"
+        )
+    )
     assert "Inbound leads dashboard · 华东团队" in drawn_with_suffix

@@ -48,7 +48,9 @@ QUESTIONS: dict[str, str] = {
     "time in stage by stage": "time in stage by stage",
     "top deals": "top deals",
     "calls, outbound calls, connected calls, connect rate, average call duration, emails, "
-    "activities, meetings booked, demos booked, meetings held and calls per deal": "activity totals",
+    "activities, meetings booked, demos booked, meetings held and calls per deal": (
+        "activity totals"
+    ),
     "calls, connect rate, demos and deals won by rep": "several KPIs by rep",
     "接通率 按星期": "connect rate by weekday",
     "connect rate by hour of day": "connect rate by hour",

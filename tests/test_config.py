@@ -44,7 +44,9 @@ def test_every_problem_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         config.load(p)
     problems = exc.value.problems
-    assert 'timezone: "Mars/Base" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")' in problems
+    assert (
+        'timezone: "Mars/Base" is not an IANA time zone (e.g. "Asia/Shanghai", "UTC")' in problems
+    )
     assert any(x.startswith("currency: ") and "ISO 4217" in x for x in problems)
     assert any(x.startswith("fiscal_year_start_month: ") for x in problems)
     assert "foo: is not a known setting (see docs/configuration.md)" in problems

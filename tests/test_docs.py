@@ -32,7 +32,9 @@ def test_every_setting_is_documented() -> None:
 
 
 def test_readme_opens_with_the_two_commands() -> None:
-    lines = [ln for ln in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    lines = [
+        ln for ln in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if ln.strip()
+    ]
     assert lines[0] == "# kpibot"
     assert lines[1] == "```sh"
     assert lines[2].startswith("make demo")

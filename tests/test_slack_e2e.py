@@ -316,7 +316,8 @@ def test_private_channel_asks_for_an_invite(slack: SlackEmulator, drv: SlackDriv
     assert note["response_type"] == "ephemeral"
     assert "/invite @kpibot" in note["text"]
     # (only this channel: a join of another channel may be the previous test's late work)
-    assert [c for c in slack.calls_to("conversations.join") if c.args.get("channel") == H.PRIVATE] == []
+    joins = slack.calls_to("conversations.join")
+    assert [c for c in joins if c.args.get("channel") == H.PRIVATE] == []
 
 
 def test_injected_not_in_channel_on_upload_is_handled(
