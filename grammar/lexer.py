@@ -314,6 +314,17 @@ class Lexer:
 
     # -- settling context-dependent words ----------------------------------------------------
 
+    def _is_noun(self, t: Tok, toks: list[Tok]) -> bool:
+        """A plain record count ("leads", "calls") right after a value, in a question that asks
+        other KPIs, qualifies them ("inbound leads win rate") rather than adding a column."""
+        cat = self.vocab.catalog
+        if not cat.has_metric(t.value):
+            return False
+        sql = cat.metric(t.value).sql
+        if sql.get("agg") != "count" or sql.get("where"):
+            return False
+        return any(o.type == "METRIC" and o.value != t.value for o in toks)
+
     def _settle(self, toks: list[Tok]) -> list[Tok]:
         out: list[Tok] = []
         n = len(toks)
@@ -326,6 +337,8 @@ class Lexer:
                 continue
             if t.type == "BY" and nxt == "VALUE":
                 continue  # "calls by alice chen": a filter, not a grouping
+            if t.type == "METRIC" and prev == "VALUE" and self._is_noun(t, toks):
+                continue  # "入站线索 线索转商机率": "leads" names the records, not a KPI column
             if t.type == "EQ" and prev == "METRIC" and nxt == "NUMBER":
                 t = Tok("CMP", t.text, "eq", t.start)  # "calls = 50"
             if t.type == "YEAR" and prev in ("TOP", "BOTTOM", "CMP", "LAST", "NEXT", "EQ"):
