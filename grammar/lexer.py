@@ -20,6 +20,8 @@ from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.vocabulary import Meaning, Vocabulary
 from metrics.query import Correction
 
+# Words after which an unknown word is most likely a name in the data ("calls for ali").
+_VALUE_CUES = {"for", "of", "对", "给"}
 # Longest typo span tried, in Latin words or CJK characters.
 _MAX_SPAN = {"latin": 5, "cjk": 10}
 
@@ -266,7 +268,8 @@ class Lexer:
         elif dim is not None and prev is not None and prev.type == "VALUE":
             i = prev.start  # "web form": report the whole name
         after_by = bool(out.tokens) and out.tokens[-1].type in ("BY", "SORT_BY")
-        self._raise_unknown(s, s[i:end], dim, after_by)
+        before = s[:i].rstrip().rsplit(" ", 1)[-1]
+        self._raise_unknown(s, s[i:end], dim, after_by, before in _VALUE_CUES)
         return end  # not reached
 
     def _corrected(
@@ -291,7 +294,9 @@ class Lexer:
             self._emit(out, s, i, end, [first])
         return end
 
-    def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
+    def _raise_unknown(
+        self, s: str, word: str, dim: str | None, after_by: bool, wants_value: bool = False
+    ) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
             raise messages.unknown_value(word, dim, closest_names(word, v.value_pools[dim]))
@@ -299,7 +304,17 @@ class Lexer:
             raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
         if not any(m.type == "METRIC" for m in self.scan(s)):
             raise messages.unknown_kpi(word, closest_names(word, v.metric_pool))
-        raise messages.unknown_word(word, suggest(word, [v.pool]))
+        values: list[str] = []
+        if wants_value:
+            # "calls for ali": a name is expected, so the names that contain it come first (a
+            # prefix is still no match: the user picks).
+            merged: dict[str, list[Meaning]] = {}
+            for pool in v.value_pools.values():
+                for k, ms in pool.items():
+                    merged.setdefault(k, []).extend(ms)
+            values = suggest(word, [merged], partial=True)
+        others = [x for x in suggest(word, [v.pool]) if x not in values]
+        raise messages.unknown_word(word, (values + others)[:3])
 
     def scan(self, s: str) -> list[Meaning]:
         """Every non-value meaning of a phrase anywhere in ``s`` (for error messages only: the
