@@ -329,12 +329,16 @@ class Lexer:
 
     # -- settling context-dependent words ----------------------------------------------------
 
-    def _is_noun(self, t: Tok, toks: list[Tok]) -> bool:
+    def _is_noun(self, t: Tok, value: Tok, toks: list[Tok]) -> bool:
         """A plain record count ("leads", "calls") right after a value, in a question that asks
-        other KPIs, qualifies them ("inbound leads win rate") rather than adding a column."""
+        other KPIs, qualifies them ("inbound leads win rate") rather than adding a column. Not
+        after a person ("alice calls connect rate" asks both KPIs for Alice)."""
         cat = self.vocab.catalog
         if not cat.has_metric(t.value):
             return False
+        for m in value.value or ():
+            if cat.has_dimension(str(m.dim)) and cat.dimension(str(m.dim)).values is not None:
+                return False
         sql = cat.metric(t.value).sql
         if sql.get("agg") != "count" or sql.get("where"):
             return False
@@ -352,7 +356,7 @@ class Lexer:
                 continue
             if t.type == "BY" and nxt == "VALUE":
                 continue  # "calls by alice chen": a filter, not a grouping
-            if t.type == "METRIC" and prev == "VALUE" and self._is_noun(t, toks):
+            if t.type == "METRIC" and prev == "VALUE" and self._is_noun(t, out[-1], toks):
                 continue  # "入站线索 线索转商机率": "leads" names the records, not a KPI column
             if t.type == "EQ" and prev == "METRIC" and nxt == "NUMBER":
                 t = Tok("CMP", t.text, "eq", t.start)  # "calls = 50"
