@@ -301,6 +301,10 @@ def _settle_bare(d: _Draft) -> None:
         if allowed is not None and len({m.dim for m in ms}) > 1:
             fit = [m for m in ms if m.dim in allowed]
             ms = fit or ms
+        if len({m.dim for m in ms}) > 1 and any(not m.alias for m in ms):
+            # "inbound" is a channel, not the first word of the lead source Inbound Call; but a
+            # person is named by first name (the rep Jordan Lee is as likely as the account Jordan).
+            ms = [m for m in ms if not m.alias or _names_people(cat, str(m.dim))]
         if len(ms) > 1:
             start, typed = b.tok.start, b.tok.text
             choices = [f"{m.name} ({m.dim})" for m in ms]
@@ -310,6 +314,11 @@ def _settle_bare(d: _Draft) -> None:
             raise messages.ambiguous(typed, choices, rewritten)
         m = ms[0]
         d.filters.append((str(m.dim), b.op, (m.name,)))
+
+
+def _names_people(cat: Catalog, dim: str) -> bool:
+    """Values read from a table of names (rep: User.Name) are people, called by first name."""
+    return cat.has_dimension(dim) and cat.dimension(dim).values is not None
 
 
 def _merge_filters(d: _Draft) -> tuple[Filter, ...]:

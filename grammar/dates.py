@@ -45,6 +45,8 @@ _MONTHS = {
 }
 _MON = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _Y = r"((?:19|20)\d\d)"
+_FULL_NAMES = [k for k in _MONTHS if len(k) > 3 or k == "may"]
+_FULL_MON = "(" + "|".join(sorted(_FULL_NAMES, key=len, reverse=True)) + ")"
 _D = r"(\d{1,2})(?:st|nd|rd|th)?"
 
 
@@ -97,6 +99,12 @@ _FORMS: list[tuple[str, re.Pattern[str], _Builder]] = [
         re.compile(r"(?:fy ?)?" + _Y + r"(?:年|财年)?第?([1-4])季度?"),
         lambda m: (int(m[1]), int(m[2])),
     ),
+    # Without a year (Q2, May, 5月): the most recent one up to today (metrics.windows); only
+    # full month names, as "mar"/"jan" alone are too often something else.
+    ("QUARTER_SPEC", re.compile(r"q([1-4])"), lambda m: (None, int(m[1]))),
+    ("QUARTER_SPEC", re.compile(r"第?([1-4])季度"), lambda m: (None, int(m[1]))),
+    ("MONTH_SPEC", re.compile(_FULL_MON), lambda m: (None, _MONTHS[m[1]])),
+    ("MONTH_SPEC", re.compile(r"(\d{1,2})月份?"), lambda m: (None, int(m[1]))),
     ("YEAR", re.compile(r"(?:fy|fiscal year|fiscal) ?" + _Y), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y + r"(?:年|财年)"), lambda m: int(m[1])),
     ("YEAR", re.compile(_Y), lambda m: int(m[1])),

@@ -59,15 +59,20 @@ def closest(typed: str, pool: Mapping[str, Sequence[Meaning]]) -> tuple[str, lis
 
 
 def suggest(
-    typed: str, pools: Sequence[Mapping[str, Sequence[Meaning]]], limit: int = 3
+    typed: str,
+    pools: Sequence[Mapping[str, Sequence[Meaning]]],
+    limit: int = 3,
+    partial: bool = False,
 ) -> list[str]:
-    """Up to ``limit`` display names close to ``typed`` (canonical names, stored values)."""
+    """Up to ``limit`` display names close to ``typed`` (canonical names, stored values).
+    ``partial`` also counts a piece of a name (``ali`` → Alice Wang), for pools of values."""
     out: list[str] = []
+    scorer, cutoff = (fuzz.WRatio, 70) if partial else (fuzz.ratio, 60)
     for pool in pools:
         if not pool:
             continue
         for phrase, _score, _ in process.extract(
-            typed, list(pool), scorer=fuzz.ratio, score_cutoff=60, limit=limit * 4
+            typed, list(pool), scorer=scorer, score_cutoff=cutoff, limit=limit * 4
         ):
             for m in pool[phrase]:
                 name = display(m, phrase)

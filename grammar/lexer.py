@@ -20,6 +20,8 @@ from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.vocabulary import Meaning, Vocabulary
 from metrics.query import Correction
 
+# Words after which an unknown word is most likely a name in the data ("calls for ali").
+_VALUE_CUES = {"for", "of", "对", "给"}
 # Longest typo span tried, in Latin words or CJK characters.
 _MAX_SPAN = {"latin": 5, "cjk": 10}
 
@@ -266,7 +268,8 @@ class Lexer:
         elif dim is not None and prev is not None and prev.type == "VALUE":
             i = prev.start  # "web form": report the whole name
         after_by = bool(out.tokens) and out.tokens[-1].type in ("BY", "SORT_BY")
-        self._raise_unknown(s, s[i:end], dim, after_by)
+        before = s[:i].rstrip().rsplit(" ", 1)[-1]
+        self._raise_unknown(s, s[i:end], dim, after_by, before in _VALUE_CUES)
         return end  # not reached
 
     def _corrected(
@@ -291,7 +294,9 @@ class Lexer:
             self._emit(out, s, i, end, [first])
         return end
 
-    def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
+    def _raise_unknown(
+        self, s: str, word: str, dim: str | None, after_by: bool, wants_value: bool = False
+    ) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
             raise messages.unknown_value(word, dim, closest_names(word, v.value_pools[dim]))
@@ -299,7 +304,17 @@ class Lexer:
             raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
         if not any(m.type == "METRIC" for m in self.scan(s)):
             raise messages.unknown_kpi(word, closest_names(word, v.metric_pool))
-        raise messages.unknown_word(word, suggest(word, [v.pool]))
+        values: list[str] = []
+        if wants_value:
+            # "calls for ali": a name is expected, so the names that contain it come first (a
+            # prefix is still no match: the user picks).
+            merged: dict[str, list[Meaning]] = {}
+            for pool in v.value_pools.values():
+                for k, ms in pool.items():
+                    merged.setdefault(k, []).extend(ms)
+            values = suggest(word, [merged], partial=True)
+        others = [x for x in suggest(word, [v.pool]) if x not in values]
+        raise messages.unknown_word(word, (values + others)[:3])
 
     def scan(self, s: str) -> list[Meaning]:
         """Every non-value meaning of a phrase anywhere in ``s`` (for error messages only: the
@@ -314,6 +329,21 @@ class Lexer:
 
     # -- settling context-dependent words ----------------------------------------------------
 
+    def _is_noun(self, t: Tok, value: Tok, toks: list[Tok]) -> bool:
+        """A plain record count ("leads", "calls") right after a value, in a question that asks
+        other KPIs, qualifies them ("inbound leads win rate") rather than adding a column. Not
+        after a person ("alice calls connect rate" asks both KPIs for Alice)."""
+        cat = self.vocab.catalog
+        if not cat.has_metric(t.value):
+            return False
+        for m in value.value or ():
+            if cat.has_dimension(str(m.dim)) and cat.dimension(str(m.dim)).values is not None:
+                return False
+        sql = cat.metric(t.value).sql
+        if sql.get("agg") != "count" or sql.get("where"):
+            return False
+        return any(o.type == "METRIC" and o.value != t.value for o in toks)
+
     def _settle(self, toks: list[Tok]) -> list[Tok]:
         out: list[Tok] = []
         n = len(toks)
@@ -326,6 +356,8 @@ class Lexer:
                 continue
             if t.type == "BY" and nxt == "VALUE":
                 continue  # "calls by alice chen": a filter, not a grouping
+            if t.type == "METRIC" and prev == "VALUE" and self._is_noun(t, out[-1], toks):
+                continue  # "入站线索 线索转商机率": "leads" names the records, not a KPI column
             if t.type == "EQ" and prev == "METRIC" and nxt == "NUMBER":
                 t = Tok("CMP", t.text, "eq", t.start)  # "calls = 50"
             if t.type == "YEAR" and prev in ("TOP", "BOTTOM", "CMP", "LAST", "NEXT", "EQ"):

@@ -137,6 +137,8 @@ class Vocabulary:
                 self.dimension_pool.setdefault(p, []).append(m)
         for dim_name, stored_values in values.items():
             self._add_values(str(dim_name), stored_values)
+        for dim in catalog.dimensions:
+            self._add_value_aliases(dim.name, dim.value_aliases)
 
     def _add(self, phrase: str, m: Meaning, fuzzy: bool = True) -> None:
         if not phrase:
@@ -176,6 +178,20 @@ class Vocabulary:
                 m = Meaning("value", "VALUE", v, dim, alias=True)
                 trie.add(first, m)
                 self.trie.add(first, m)
+
+    def _add_value_aliases(self, dim: str, aliases: Sequence[tuple[str, str]]) -> None:
+        """Catalog-given other names of stored values (入站 → inbound): as good as the value
+        itself, so an alias of a value the data lacks is left out."""
+        stored = self.stored.get(dim, {})
+        for phrase, value in aliases:
+            v = stored.get(normalize(value))
+            p = normalize(phrase)
+            if v is None or not p or p in stored:
+                continue
+            m = Meaning("value", "VALUE", v, dim)
+            self.value_tries[dim].add(p, m)
+            self.value_pools[dim].setdefault(p, []).append(m)
+            self._add(p, m)
 
     def dimension_words(self, name: str) -> tuple[str, ...]:
         return self.catalog.dimension(name).words if self.catalog.has_dimension(name) else (name,)

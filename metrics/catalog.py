@@ -58,6 +58,8 @@ class DimensionDef:
     order: tuple[str, ...] = ()
     values: str | None = None
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Other names of stored values (入站 → inbound): (phrase, stored value) pairs.
+    value_aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -137,7 +139,7 @@ _METRIC_KEYS = {
     "anchor",
     "sql",
 }
-_DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql"}
+_DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql", "value_aliases"}
 
 
 def _strs(v: Any) -> tuple[str, ...]:
@@ -251,6 +253,10 @@ def _parse(
                 problems.append(f"{where}.{k}: is not a dimension key")
         if d.get("kind") not in ("category", "grain", "datepart", "number"):
             problems.append(f"{where}.kind: must be category, grain, datepart or number")
+        aliases = d.get("value_aliases") or {}
+        if not isinstance(aliases, dict):
+            problems.append(f"{where}.value_aliases: must map a phrase to a stored value")
+            aliases = {}
         dims.append(
             DimensionDef(
                 name=str(d["name"]),
@@ -260,6 +266,7 @@ def _parse(
                 order=_strs(d.get("order")),
                 values=d.get("values"),
                 sql=dict(d.get("sql") or {}),
+                value_aliases=tuple((str(k), str(v)) for k, v in aliases.items()),
             )
         )
     records = _parse_records(data["records"], source, problems) if "records" in data else []

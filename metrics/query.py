@@ -130,7 +130,11 @@ class Correction:
     what: str  # "metric", "rep", "lead source", …
 
     def __str__(self) -> str:
-        return f'Read "{self.typed}" as {self.meant} ({self.what}).'
+        # "(metric)" is jargon to a rep: a catalog word is just quoted back; a value is named
+        # with its dimension, which says whose name it is ("as rep "Alice Wang"").
+        if self.what in ("metric", "dimension", "word", "value"):
+            return f'Read "{self.typed}" as "{self.meant}".'
+        return f'Read "{self.typed}" as {self.what} "{self.meant}".'
 
 
 @dataclass(frozen=True)

@@ -43,13 +43,6 @@ def restate(
     head = f"[{', '.join(q.metrics)}]"
     if records:
         head += f" (first {q.ranking.n})" if q.ranking else ""
-    elif q.ranking is not None:
-        by = q.ranking.metric or q.metrics[0]
-        head = (
-            f"{q.ranking.direction} {q.ranking.n} "
-            + head
-            + (f" by [{by}]" if q.ranking.metric else "")
-        )
     parts.append(head)
     if q.groupings:
         parts.append("by " + " and ".join(f"[{g}]" for g in q.groupings))
@@ -64,7 +57,15 @@ def restate(
         )
     if q.sort is not None:
         parts.append(f"sorted by [{q.sort.key}] {'desc' if q.sort.descending else 'asc'}")
-    text = " ".join(parts) + " · " + window_phrase(window)
+    text = " ".join(parts)
+    if q.ranking is not None and not records:
+        # After what is ranked, like the window: "[revenue won] by [rep] · top 5", not
+        # "top 5 [revenue won] by [rep]" (which reads as five revenues). The KPI ranked by is
+        # named only when it is not the only one asked.
+        r = q.ranking
+        by = r.metric if r.metric and q.metrics != (r.metric,) else None
+        text += f" · {r.direction} {r.n}" + (f" by [{by}]" if by else "")
+    text += " · " + window_phrase(window)
     if compare is not None:
         text += f" vs {window_phrase(compare)}"
     return text

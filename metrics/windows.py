@@ -147,16 +147,19 @@ def resolve(
         s, e = _period(fiscal_year_start(fy, fsm), "year")
         return ResolvedWindow(s, e, _fy_label(fy, fsm), "full", "year")
     if k == "quarter":
-        fy, q = _required(spec.year, "year"), _required(spec.number, "quarter")
+        q = _required(spec.number, "quarter")
         if not 1 <= q <= 4:
             raise Invalid(f"There is no quarter {q}; quarters are Q1 to Q4.")
+        fy = spec.year if spec.year is not None else _latest_fy_with(q, today, fsm)
         s, e = _period(add_months(fiscal_year_start(fy, fsm), 3 * (q - 1)), "quarter")
         label = f"Q{q} {fy}" if fsm == 1 else f"FY{fy} Q{q}"
         return ResolvedWindow(s, e, label, "full", "quarter")
     if k == "month":
-        y, m = _required(spec.year, "year"), _required(spec.number, "month")
+        m = _required(spec.number, "month")
         if not 1 <= m <= 12:
             raise Invalid(f"There is no month {m}; months are 1 to 12.")
+        # "in May" without a year: the most recent May that has begun (this one, or last year's).
+        y = spec.year if spec.year is not None else today.year - (m > today.month)
         s, e = _period(date(y, m, 1), "month")
         return ResolvedWindow(s, e, f"{_MONTHS[m - 1]} {y}", "full", "month")
     if k == "since":
@@ -174,6 +177,15 @@ def resolve(
             raise Invalid(f"The window ends ({b.isoformat()}) before it starts ({a.isoformat()}).")
         return ResolvedWindow(a, b, f"{a.isoformat()} to {b.isoformat()}", "rolling", "day")
     raise Invalid(f"I do not know the window kind {k!r}.")
+
+
+def _latest_fy_with(q: int, today: date, fiscal_start_month: int) -> int:
+    """The fiscal year of the most recent quarter ``q`` that has begun by ``today`` ("Q2")."""
+    cur = period_start(today, "year", fiscal_start_month)
+    fy = cur.year + (fiscal_start_month != 1)  # FY named after the calendar year it ends in
+    if add_months(fiscal_year_start(fy, fiscal_start_month), 3 * (q - 1)) > today:
+        fy -= 1
+    return fy
 
 
 def _positive(n: int | None, kind: str) -> int:

@@ -127,8 +127,10 @@ def test_parsers_are_cached_per_catalog_and_values(catalog) -> None:  # type: ig
 
 def test_corrections_are_said_in_words() -> None:
     assert str(Correction("conect rate", "connect rate", "metric")) == (
-        'Read "conect rate" as connect rate (metric).'
+        'Read "conect rate" as "connect rate".'
     )
+    assert str(Correction("alise", "Alice Wang", "rep")) == 'Read "alise" as rep "Alice Wang".'
+    assert str(Correction("webb", "Web", "lead source")) == 'Read "webb" as lead source "Web".'
 
 
 def test_no_phrase_has_two_keyword_meanings() -> None:

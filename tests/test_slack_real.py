@@ -137,7 +137,7 @@ def test_slash_command_with_a_typo_says_the_correction_and_answers(
     slack.wait_for("files.completeUploadExternal")
     [answer] = answers(slack, H.SALES)
     text = all_text(answer)
-    assert 'Read \\"conect rate\\" as connect rate' in text
+    assert 'Read \\"conect rate\\" as \\"connect rate\\"' in text
     # CASES "several KPIs by rep": connected / outbound calls — 张伟 T08 1/1, Alice T00 T01 of
     # T00 T01 T03 2/3, Bob T06 of T06 T07 1/2 (T04 is inbound).
     assert table(answer)[1:] == [
