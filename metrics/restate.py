@@ -44,8 +44,12 @@ def restate(
     if records:
         head += f" (first {q.ranking.n})" if q.ranking else ""
     parts.append(head)
-    if q.groupings:
-        parts.append("by " + " and ".join(f"[{g}]" for g in q.groupings))
+    # A KPI named after its grouping ("follow-up rate by attempt") is not said twice.
+    said = [
+        g for g in q.groupings if not any(m.endswith(f" by {g.split()[-1]}") for m in q.metrics)
+    ]
+    if said:
+        parts.append("by " + " and ".join(f"[{g}]" for g in said))
     if q.filters:
         parts.append("for " + " and ".join(_filter(f) for f in q.filters))
     if q.metric_filters:
