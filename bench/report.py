@@ -30,7 +30,8 @@ def p50(values: Sequence[float]) -> float:
 
 
 def machine() -> str:
-    return f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    py = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{py}, {os.cpu_count()} cores, {platform.machine()}"
 
 
 def write_section(title: str, body: str) -> None:
