@@ -21,14 +21,24 @@ from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.format import format_bucket, format_growth, format_label, format_value
 
+# The first code point this Python's Unicode table calls wide or full-width: characters below
+# it (Latin, digits, punctuation) skip the lookup and count one column.
+_FIRST_WIDE = chr(
+    next((i for i in range(0x1100) if unicodedata.east_asian_width(chr(i)) in "WF"), 0x1100)
+)
+
 
 def display_width(text: str) -> int:
     """Columns a string takes in a terminal: CJK characters are two wide."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if text.isascii():  # most cells; a 700-rep table has ~5,000 of them
+        return len(text)
+    return len(text) + sum(
+        1 for ch in text if ch >= _FIRST_WIDE and unicodedata.east_asian_width(ch) in "WF"
+    )
 
 
-def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * max(0, width - display_width(text))
+def _pad(text: str, width: int, right: bool, used: int | None = None) -> str:
+    gap = " " * max(0, width - (display_width(text) if used is None else used))
     return gap + text if right else text + gap
 
 
@@ -55,13 +65,15 @@ def render_table(
 ) -> str:
     right = right or [False] * len(header)
     widths = [display_width(h) for h in header]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], display_width(cell))
+    used = [[display_width(cell) for cell in row] for row in rows]  # measured once per cell
+    for row_used in used:
+        for i, w in enumerate(row_used):
+            widths[i] = max(widths[i], w)
     lines = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
-    for row in rows:
-        lines.append("  ".join(_pad(c, widths[i], right[i]) for i, c in enumerate(row)).rstrip())
+    for row, row_used in zip(rows, used, strict=True):
+        cells = (_pad(c, widths[i], right[i], row_used[i]) for i, c in enumerate(row))
+        lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
 

@@ -1,0 +1,123 @@
+"""Charts and dashboards on the 10M-Task demo org, end to end on the real engine.
+
+    python -m bench.bench_dashboards [--scale 62] [--runs 10] [--quick] [--no-write]
+
+Charts: render_answer on the real answers of bench_ask's questions (answers computed once; only
+the drawing and PNG encoding are timed). Dashboards: RealBackend.ask("<name> dashboard") as
+`kpibot ask` and Slack run it — parse, every panel's query on the cache, drawing, PNG — with the
+panel queries' share measured separately. Targets (issue #4): one chart p95 ≤ 120 ms, one
+dashboard ≤ 800 ms including its panel queries. Writes the section "Charts and dashboards
+(10M Tasks)" of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bench.bench_ask import QUESTIONS
+from bench.demo_db import TODAY, TZ, bench_args, demo_db
+from bench.report import percentile, table, write_section
+from bot.backend import RealBackend
+from bot.config import AppConfig
+from charts.choose import choose
+from charts.render import render_answer
+from metrics.answer import Answer
+
+DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
+
+
+class TimedBackend(RealBackend):
+    """The real backend, adding up how long its panel queries take."""
+
+    query_ms = 0.0
+
+    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+        t = time.perf_counter()
+        try:
+            return super()._run(query, question, today)
+        finally:
+            self.query_ms += (time.perf_counter() - t) * 1e3
+
+
+def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU ms of each call (CPU time shows the work whatever else shares the cores)."""
+    wall, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
+    return wall, cpu
+
+
+def charts(backend: RealBackend, runs: int) -> tuple[list[tuple[str, ...]], list[float]]:
+    rows, every = [], []
+    for q in QUESTIONS:
+        reply = backend.ask(q, today=TODAY, with_chart=False)
+        if reply.answer is None:
+            rows.append((q, "—", f"no answer: {reply.error}", "", "", ""))
+            continue
+        a = reply.answer
+        render_answer(a, currency=backend.config.currency)  # warm: fonts, caches
+        wall, cpu = timed(lambda a=a: render_answer(a, currency=backend.config.currency), runs)
+        every += wall
+        rows.append((q, str(choose(a)), f"{percentile(wall, 50):.0f}",
+                     f"**{percentile(wall, 95):.0f}**", f"{percentile(cpu, 50):.0f}",
+                     f"{percentile(cpu, 95):.0f}"))
+    return rows, every
+
+
+def dashboards(backend: TimedBackend, runs: int) -> list[tuple[str, ...]]:
+    rows = []
+    for name in DASHBOARDS:
+        backend.ask(name, today=TODAY)  # warm
+        queries: list[float] = []
+
+        def once(name: str = name, queries: list[float] = queries) -> None:
+            backend.query_ms = 0.0
+            reply = backend.ask(name, today=TODAY)
+            if reply.chart_png is None:
+                raise SystemExit(f"{name}: no image ({reply.error})")
+            queries.append(backend.query_ms)
+
+        wall, cpu = timed(once, runs)
+        rows.append((name, f"{percentile(wall, 50):.0f}", f"**{percentile(wall, 95):.0f}**",
+                     f"{max(wall):.0f}", f"{percentile(queries, 50):.0f}",
+                     f"{percentile(wall, 50) - percentile(queries, 50):.0f}",
+                     f"{percentile(cpu, 50):.0f}"))
+    return rows
+
+
+def main() -> None:
+    scale, runs, write = bench_args(__doc__ or "", 10, 2)
+    db: Path = demo_db(scale, TODAY)
+    backend = TimedBackend(AppConfig(timezone=TZ, db_override=str(db)))
+    started = time.perf_counter()
+    chart_rows, every = charts(backend, runs)
+    dash_rows = dashboards(backend, max(runs // 2, 2))
+    load = os.getloadavg()
+    body = (
+        f"Demo org at --scale {scale:g} (today {TODAY}); ms. Charts: {runs} renders of each real "
+        "answer (PNG bytes included, the query not). Dashboards: "
+        f"{max(runs // 2, 2)} runs of `RealBackend.ask(name)` end to end; `queries` is the "
+        "panel queries' share, `drawing` the rest (p50 − queries p50). Load average after the "
+        f"run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores; "
+        f"{time.perf_counter() - started:.0f} s in all.\n\n"
+        + table(["question", "chart", "p50", "p95", "CPU p50", "CPU p95"], chart_rows)
+        + f"\n\nAll charts: p50 {percentile(every, 50):.0f} ms, p95 "
+        f"**{percentile(every, 95):.0f} ms** (target ≤ 120 ms).\n\n"
+        + table(["dashboard", "p50", "p95", "max", "queries p50", "drawing", "CPU p50"],
+                dash_rows)
+        + "\n\nTarget: one dashboard ≤ 800 ms including its panel queries."
+    )
+    print(body)
+    if write:
+        write_section("Charts and dashboards (10M Tasks)", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The 10M-Task demo org the question and dashboard benchmarks share, built once under bench/out/.
+
+The database (git-ignored) is reused while its marker names the same --scale and --today;
+building it takes about two minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from salesforce.demo import DemoSpec, build_demo
+
+OUT = Path(__file__).resolve().parent / "out"
+TODAY = date(2026, 11, 27)
+SCALE_10M = 62.0
+TZ = "Asia/Shanghai"
+
+
+def demo_db(scale: float = SCALE_10M, today: date = TODAY) -> Path:
+    """Path of the demo cache at this scale and today, building it first if needed."""
+    db = OUT / f"demo-{scale:g}" / "kpibot.duckdb"
+    marker = db.parent / "built.ok"
+    want = f"scale={scale:g} today={today.isoformat()} tz={TZ}\n"
+    if marker.exists() and marker.read_text(encoding="utf-8") == want:
+        return db
+    marker.unlink(missing_ok=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    stats = build_demo(db, DemoSpec(today, scale, TZ))
+    print(f"built {db} ({stats.rows.get('Task', 0):,} Tasks) in {stats.seconds:.0f} s", flush=True)
+    marker.write_text(want, encoding="utf-8")
+    return db
+
+
+def bench_args(doc: str, runs: int, quick_runs: int) -> tuple[float, int, bool]:
+    """(scale, runs, write docs?) from the command line of a benchmark on the demo org."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=SCALE_10M)
+    ap.add_argument("--runs", type=int, default=runs)
+    quick = f"--scale 1 --runs {quick_runs}, docs untouched"
+    ap.add_argument("--quick", action="store_true", help=quick)
+    ap.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
+    a = ap.parse_args()
+    if a.quick:
+        return 1.0, quick_runs, False
+    return a.scale, a.runs, not a.no_write
+
+
+if __name__ == "__main__":
+    print(demo_db())
