@@ -83,7 +83,7 @@ def _query(d: dict[str, Any]) -> tuple[Query, bool]:
         groupings=tuple(g for g in groupings if g != "auto"),
         window=_window(d.get("window")),
         filters=_filters(d.get("filters")),
-        ranking=Ranking(rk["direction"], int(rk.get("n", 10))) if rk else None,
+        ranking=Ranking(rk["direction"], int(rk.get("n", 10)), rk.get("metric")) if rk else None,
         comparison=Comparison(d["comparison"]) if d.get("comparison") else None,
     )
     return q, auto
