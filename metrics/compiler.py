@@ -305,6 +305,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             else:
                 select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
                 body = _select(rs, select, where, nd, [*dim_exprs, *where, *aggs])
+            body = bind_window(body, prefix, win)
             ctes.append(f"{name} AS (\n  {body}\n)")
             if not is_hidden:
                 shown.append(name)
@@ -372,6 +373,17 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         + ("\nLIMIT $rank_n" if limit else "")
     )
     return _finish(sql, columns, "table", grouped, q)
+
+
+def bind_window(sql: str, prefix: str, win: tuple[bool, bool]) -> str:
+    """Catalog SQL may say ``$window_start_ts`` / ``$window_end_ts``: this CTE's window bounds.
+
+    A join that aggregates per record (a lead's activities) can then read only what the window
+    can reach instead of every row of its tables; an open end reads as ±infinity.
+    """
+    start = f"${prefix}_start_ts" if win[0] else "CAST('-infinity' AS TIMESTAMPTZ)"
+    end = f"${prefix}_end_ts" if win[1] else "CAST('infinity' AS TIMESTAMPTZ)"
+    return sql.replace("$window_start_ts", start).replace("$window_end_ts", end)
 
 
 def _select(

@@ -225,3 +225,17 @@ def test_text_output_is_a_readable_table(db: Path) -> None:
     assert lines[0] == "[win rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)"
     assert any(ln.startswith("Bob Smith") and ln.endswith("100.0%") for ln in lines)
     assert any(ln.startswith("Alice Wang") and ln.endswith("50.0%") for ln in lines)
+
+
+def test_lead_activity_kpis_with_open_windows(db: Path) -> None:
+    """The lead-activity join is bounded by the window; open ends must read everything.
+
+    All time adds L7 (15 Jan, no activity: T11/T12 have no WhoId) to Q2's leads L1–L5:
+    responded L1 2 h, L2 4 h, L3 24 h, L4 24 h → 13.5 h; uncontacted L5, L7 = 2; follow-up 2/3.
+    Before 1 May: L1 (2 h) and L2 (4 h) responded, L7 and L5 not → 3.0 h.
+    """
+    base = ["--today", TODAY, "--config", str(CONFIG), "--db", str(db), "--json"]
+    p = run_cli("ask", "lead response time, uncontacted leads and follow-up rate all time", *base)
+    assert json.loads(p.stdout)["rows"] == [[13.5, 2, pytest.approx(2 / 3)]]
+    p = run_cli("ask", "lead response time before 2024-05-01", *base)
+    assert json.loads(p.stdout)["rows"] == [[3.0]]

@@ -15,6 +15,8 @@ WITH s0 AS (
         CreatedDate,
         UNNEST([Id, ConvertedContactId]) AS who
       FROM "Lead"
+      WHERE
+        CreatedDate >= $cur_start_ts AND CreatedDate < $cur_end_ts
     ) AS l
     JOIN (
       SELECT
@@ -22,12 +24,16 @@ WITH s0 AS (
         CreatedDate AS created,
         TaskSubtype IN ('Call', 'Email') AS attempt
       FROM "Task"
+      WHERE
+        CreatedDate >= $cur_start_ts
       UNION ALL
       SELECT
         WhoId,
         CreatedDate,
         FALSE
       FROM "Event"
+      WHERE
+        CreatedDate >= $cur_start_ts
     ) AS a
       ON a.WhoId = l.who AND a.created >= l.CreatedDate
     GROUP BY
