@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot import messages as M
 from bot.backend import Reply
+from bot.text import display_width, format_cell, render_table, right_aligned
 from metrics.answer import Answer, Column
-from metrics.catalog import GRAINS, Catalog
+from metrics.catalog import Catalog
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
-from metrics.format import format_bucket, format_growth, format_label, format_range, format_value
+from metrics.format import format_growth, format_range, format_value
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -121,27 +121,13 @@ def slack_date(when: datetime) -> str:
 
 
 def cell(value: Any, column: Column, style: Style) -> str:
-    if column.role == "growth":
-        return format_growth(value)
-    if column.role == "dimension" and column.name in GRAINS and isinstance(value, date):
-        return format_bucket(value, column.name, fiscal_start_month=style.fiscal_start_month)
-    if column.role in ("dimension", "field") and column.format in ("text", "date"):
-        return format_label(value)
-    return format_value(value, column.format, currency=style.currency)
-
-
-def _width(text: str) -> int:
-    """Columns a string takes in a monospace font: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    gap = " " * max(0, width - _width(text))
-    return gap + text if right else text + gap
+    return format_cell(
+        value, column, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+    )
 
 
 def _cell_clip(text: str) -> str:
-    while _width(text) > MAX_CELL:
+    while display_width(text) > MAX_CELL:
         text = text[:-2] + "…"
     return text
 
@@ -149,9 +135,7 @@ def _cell_clip(text: str) -> str:
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
     cols = answer.columns
-    numeric = [
-        c.role not in ("dimension", "field") or c.format not in ("text", "date") for c in cols
-    ]
+    numeric = [right_aligned(c) for c in cols]
     header = [c.name for c in cols]
     body = [
         [_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)]
@@ -159,13 +143,7 @@ def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> 
     ]
     shown = body[:max_rows]
     while True:
-        widths = [max([_width(h)] + [_width(r[i]) for r in shown]) for i, h in enumerate(header)]
-        lines = ["  ".join(_pad(h, widths[i], numeric[i]) for i, h in enumerate(header)).rstrip()]
-        lines += [
-            "  ".join(_pad(v, widths[i], numeric[i]) for i, v in enumerate(r)).rstrip()
-            for r in shown
-        ]
-        table = "\n".join(lines)
+        table = render_table(header, shown, numeric, separator=False)
         # Leave room for the fences and the "… N more rows" line in the same section.
         if len(table) <= MAX_SECTION - 80 or len(shown) <= 1:
             return table, len(body) - len(shown)

@@ -56,12 +56,16 @@ def format_cell(
     return format_value(value, col.format, currency=currency)
 
 
-def _is_right_aligned(col: Column) -> bool:
+def right_aligned(col: Column) -> bool:
     return col.role in ("metric", "previous", "growth") or col.format not in ("text", "date")
 
 
 def render_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Sequence[bool] | None = None,
+    *,
+    separator: bool = True,
 ) -> str:
     right = right or [False] * len(header)
     widths = [display_width(h) for h in header]
@@ -70,7 +74,8 @@ def render_table(
         for i, w in enumerate(row_used):
             widths[i] = max(widths[i], w)
     lines = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+    if separator:
+        lines.append("  ".join("-" * w for w in widths))
     for row, row_used in zip(rows, used, strict=True):
         cells = (_pad(c, widths[i], right[i], row_used[i]) for i, c in enumerate(row))
         lines.append("  ".join(cells).rstrip())
@@ -94,7 +99,7 @@ def answer_table(
         ]
         for row in rows
     ]
-    text = render_table([c.name for c in cols], cells, [_is_right_aligned(c) for c in cols])
+    text = render_table([c.name for c in cols], cells, [right_aligned(c) for c in cols])
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
         text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"
