@@ -33,7 +33,7 @@ from metrics.values import load_values
 from salesforce.snapshot import SnapshotReader
 
 QUESTIONS: tuple[str, ...] = (
-    # lead KPIs (record set `lead`: the leads with their activity facts, salesforce/lead_facts.py)
+    # lead KPIs (record set `lead`: the leads with their activity facts, salesforce/derived.py)
     "lead response time last 30 days",
     "lead response time by rep last quarter",
     "follow-up rate this quarter",

@@ -129,6 +129,19 @@ class RealBackend:
                 self._values_target = self.reader.target
             return self._values
 
+    def warm(self) -> None:
+        """Pay now what a serving process's first question would: the data's values and the
+        parser built on them, the chart code and its fonts."""
+        import grammar
+        from charts import theme
+        from salesforce.snapshot import CacheMissing
+
+        try:
+            grammar.parser_for(self._catalog, self._current_values())
+        except CacheMissing:
+            pass  # no data yet: the parser is built with the first snapshot
+        theme.warm_up()
+
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine
 

@@ -191,7 +191,7 @@ META_DDL = (
 )
 
 
-# Derived from the objects when a snapshot is published (salesforce/lead_facts.py): every Lead
+# Derived from the objects when a snapshot is published (salesforce/derived.py): every Lead
 # with its activity facts, so lead KPIs read one table and never join activities at question time.
 LEAD_FACTS = "_kpibot_lead_facts"
 LEAD_FACT_FIELDS: tuple[Field, ...] = (
@@ -209,6 +209,16 @@ def lead_facts_ddl() -> str:
     return f'CREATE TABLE IF NOT EXISTS "{LEAD_FACTS}" (\n  {body}\n)'
 
 
+STAGE_VISITS = "_kpibot_stage_visits"
+STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
+  OpportunityId VARCHAR,  -- the opportunity whose OpportunityHistory this visit is read from
+  StageName VARCHAR,      -- the stage visited
+  started TIMESTAMPTZ,    -- CreatedDate of the history row that entered it
+  ended TIMESTAMPTZ,      -- CreatedDate of the next row with another stage (unfinished: no row)
+  days DOUBLE             -- ended - started, in days
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table and the bookkeeping tables on a DuckDB connection."""
     for obj in objects:
@@ -216,3 +226,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     for ddl in META_DDL:
         con.execute(ddl)  # type: ignore[attr-defined]
     con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
+    con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from salesforce import lead_facts, schema
+from salesforce import derived, schema
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
 PENDING_PREFIX = "pending-"
@@ -139,7 +139,7 @@ def open_writer(
                     con.execute(ddl)
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
-            lead_facts.bring_up_to_date(con, fresh=current is None or fresh)
+            derived.bring_up_to_date(con, fresh=current is None or fresh)
             _finish(con, source)
             con.close()
         except BaseException:

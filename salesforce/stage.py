@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from salesforce import lead_facts, schema
+from salesforce import derived, schema
 from salesforce.snapshot import SnapshotWriter
 
 STAGE = "_kpibot_stage"
@@ -152,12 +152,12 @@ class Stage:
                     exprs.append(f"CAST(NULL AS {f.type})")
                 else:
                     exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
-            lead_facts.note_changes(
+            derived.note_changes(
                 con,
                 obj.name,
                 STAGE,
                 self.cols.source.get("Id") or "Id",
-                self.cols.source.get(lead_facts.WHO_COLUMN.get(obj.name, "")),
+                self.cols.source,
                 replace=replace_table,
             )
             names = ", ".join(_q(f) for f in obj.field_names)

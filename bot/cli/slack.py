@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from typing import Annotated, Any
 
 import typer
@@ -69,12 +70,12 @@ def serve(
     log.info("connected to %s as %s", who.get("team"), who.get("user"))
 
     def make_bot() -> SlackBot:
+        backend = load_backend(backend_path, cfg)
+        warm = getattr(backend, "warm", None)  # the real engine: values, parser, fonts
+        if warm is not None:
+            threading.Thread(target=warm, name="kpibot-warm", daemon=True).start()
         return SlackBot(
-            env,
-            load_config(config, db),
-            load_backend(backend_path, cfg),
-            today=pinned,
-            work_threads=question_threads,
+            env, load_config(config, db), backend, today=pinned, work_threads=question_threads
         )
 
     sync_loop = _start_sync_loop(cfg, config)

@@ -1,11 +1,12 @@
-"""Lead activity facts (salesforce/lead_facts.py): built whole on publish, kept incrementally by
-the sync's merge, and always equal to what the KPI spec says.
+"""Derived tables (salesforce/derived.py: lead activity facts, stage visits): built whole on
+publish, kept incrementally by the sync's merge, and always equal to what the KPI spec says.
 
 The property: start from a random org, publish it, then apply random changes the way ``sync``
-merges a window (``stage.Stage.commit`` in a copying writer) — new and updated leads and
-activities, conversions, activities re-parented to the converted contact, creation times moved,
-deletions — and publish again. The incrementally kept table must equal a full rebuild, and both
-must equal the facts computed here in plain Python from the records (the spec's definitions).
+merges a window (``stage.Stage.commit`` in a copying writer) — new and updated leads, activities
+and opportunity history, conversions, activities re-parented to the converted contact, creation
+times moved, deletions — and publish again. The incrementally kept tables must equal a full
+rebuild, and both must equal what is computed here in plain Python from the records (the spec's
+definitions).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesforce import lead_facts, schema
+from salesforce import derived, schema
 from salesforce.snapshot import open_writer
 from salesforce.stage import Columns, Stage
 
@@ -27,6 +28,8 @@ OWNER = "005000000000001AAA"
 LEADS = [f"00Q00000000000{i:02d}AAA" for i in range(8)]
 CONTACTS = [f"0030000000000{i:02d}AAA" for i in range(4)]
 SUBTYPES = ["Call", "Email", "Task", None]
+OPPS = [f"0060000000000{i:02d}AAA" for i in range(3)]
+STAGES = ["Prospecting", "Qualification", "Closed Won"]
 
 
 @dataclass
@@ -34,7 +37,7 @@ class Org:
     """The records as plain dicts (the model the expected facts are computed from)."""
 
     rows: dict[str, dict[str, dict[str, object]]] = field(
-        default_factory=lambda: {"Lead": {}, "Task": {}, "Event": {}}
+        default_factory=lambda: {"Lead": {}, "Task": {}, "Event": {}, "OpportunityHistory": {}}
     )
 
 
@@ -65,6 +68,15 @@ def _activity(obj: str, n: int, who: str | None, created: int, subtype: str | No
     return rec
 
 
+def _history(n: int, opp: int, stage: str, created: int) -> dict[str, object]:
+    return {
+        "Id": f"0080000000000{n:02d}AAA",
+        "OpportunityId": OPPS[opp],
+        "StageName": stage,
+        "CreatedDate": _stamp(created),
+    }
+
+
 whos = st.one_of(st.none(), st.sampled_from(LEADS), st.sampled_from(CONTACTS))
 minutes = st.integers(min_value=0, max_value=600)
 leads = st.builds(
@@ -83,15 +95,23 @@ tasks = st.builds(
 events = st.builds(
     lambda n, w, c: _activity("Event", n, w, c, None), st.integers(0, 12), whos, minutes
 )
+histories = st.builds(
+    _history, st.integers(0, 12), st.integers(0, len(OPPS) - 1), st.sampled_from(STAGES), minutes
+)
 upserts = st.one_of(
     st.tuples(st.just("Lead"), leads),
+    st.tuples(st.just("OpportunityHistory"), histories),
     st.tuples(st.just("Task"), tasks),
     st.tuples(st.just("Event"), events),
 )
 # a change: an upsert, or a deletion of the i-th record (of those there are) of an object
 changes = st.one_of(
     upserts.map(lambda u: ("upsert", *u)),
-    st.tuples(st.just("delete"), st.sampled_from(["Lead", "Task", "Event"]), st.integers(0, 99)),
+    st.tuples(
+        st.just("delete"),
+        st.sampled_from(["Lead", "Task", "Event", "OpportunityHistory"]),
+        st.integers(0, 99),
+    ),
 )
 
 
@@ -170,6 +190,23 @@ def _expected(org: Org) -> set[tuple]:
     return out
 
 
+def _expected_visits(org: Org) -> set[tuple]:
+    """Finished stage visits: a visit starts where the stage changes and ends at the next
+    change, in (CreatedDate, Id) order per opportunity."""
+    out = set()
+    for opp in OPPS:
+        rows = sorted(
+            (r["CreatedDate"], r["Id"], r["StageName"])
+            for r in org.rows["OpportunityHistory"].values()
+            if r["OpportunityId"] == opp
+        )
+        starts = [(c, s) for i, (c, _, s) in enumerate(rows) if i == 0 or rows[i - 1][2] != s]
+        for (start, stage), (end, _) in zip(starts, starts[1:], strict=False):
+            out.add((opp, stage, start, end, (end - start).total_seconds() / 86400))
+    return out
+
+
+VISITS = "OpportunityId, StageName, started, ended, days"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
 
 
@@ -197,19 +234,23 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
         _apply(db, org, batch)
     con = duckdb.connect(str(db), read_only=True)
     kept = _rows(con, f'SELECT {FACTS} FROM "{schema.LEAD_FACTS}"')
-    rebuilt = _rows(con, f"SELECT {FACTS} FROM ({lead_facts._facts_select('true')})")
+    facts, visits = derived.DERIVED
+    rebuilt = _rows(con, f"SELECT {FACTS} FROM ({facts.select('true')})")
+    kept_visits = _rows(con, f'SELECT {VISITS} FROM "{schema.STAGE_VISITS}"')
+    rebuilt_visits = _rows(con, f"SELECT {VISITS} FROM ({visits.select('true')})")
     lead_cols = _rows(con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "Lead"')
     kept_cols = _rows(
         con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "{schema.LEAD_FACTS}"'
     )
     leftover = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [lead_facts.PENDING]
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [derived.PENDING]
     ).fetchone()
     con.close()
     assert kept == rebuilt
     assert kept == _expected(org)
     assert kept_cols == lead_cols  # every lead once, with its own record as it is now
     assert leftover == (0,)
+    assert kept_visits == rebuilt_visits == _expected_visits(org)
 
 
 def test_full_sync_window_rebuilds(tmp_path: Path) -> None:
