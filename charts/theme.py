@@ -81,6 +81,9 @@ _RC: dict[str, Any] = {
     "ytick.major.size": 0,
     "axes.unicode_minus": False,  # DejaVu has U+2212, but "-" matches format_value's output
     "savefig.facecolor": "white",
+    # Glyphs unhinted: at 200 DPI hinting is invisible, and FreeType's hinter costs a third of
+    # the text layout time, which is most of a chart's (tables: 58 texts, 153 → 134 ms CPU).
+    "text.hinting": "no_hinting",
 }
 
 
