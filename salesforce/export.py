@@ -34,9 +34,10 @@ from salesforce.snapshot import open_writer
 Progress = Callable[[str, str, int, int], None]
 
 
-# DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
-# largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
-MEMORY_LIMIT: str | None = None
+# DuckDB's buffer pool may otherwise grow to 80% of RAM: it keeps every block it wrote until it
+# runs short. Capped, it writes them out and spills big joins (the derived tables' rebuild) to
+# disk; the load then peaks under 2 GB at 10M Tasks (docs/benchmarks.md).
+MEMORY_LIMIT: str | None = "1536MB"
 
 
 class ExportError(Exception):
