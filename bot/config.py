@@ -23,7 +23,7 @@ from bot.digest_config import (
 )
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
-from salesforce.settings import SalesforceSettings
+from salesforce.settings import ExportSettings, SalesforceSettings
 
 
 class AccessSettings(BaseModel):
@@ -49,6 +49,7 @@ class AppConfig(OrgSettings):
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
     digests: list[DigestConfig] = Field(default_factory=list)
