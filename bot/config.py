@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.digest_config import (
@@ -21,6 +20,7 @@ from bot.digest_config import (
     check_channel,
     check_unique_names,
 )
+from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
 from salesforce.settings import ExportSettings, SalesforceSettings
@@ -145,18 +145,7 @@ def load(config: str | os.PathLike[str] | None = None, db: str | None = None) ->
     path = find_config(config)
     data: Any = {}
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError([f"{path}: no such file"], source=str(path)) from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise ConfigError(
-                [f"{where}not valid YAML ({getattr(e, 'problem', e)})"], str(path)
-            ) from None
+        data = read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError(["(top level): must be a mapping of settings"], str(path))
     for reserved in ("base_dir", "db_override"):
