@@ -185,12 +185,15 @@ class RealBackend:
         # out without running "vs previous period": that comparison can be refused (month
         # buckets of a 31-day window do not line up) where the period itself cannot. Not the
         # answer's compare_window: for "vs last year" that is last year, not the previous period.
-        window = compare_window(
-            Comparison("previous"),
-            answer.window,
-            today or date.today(),
-            self.config.fiscal_year_start_month,
-        )
+        try:
+            window = compare_window(
+                Comparison("previous"),
+                answer.window,
+                today or date.today(),
+                self.config.fiscal_year_start_month,
+            )
+        except UserError as e:  # the period before reaches past the supported dates
+            return Reply(answer.question, error=e)
         if window.start is None or window.end is None:
             return None
         query = replace(
