@@ -21,7 +21,7 @@ from bot.cli_common import (
     parse_today,
 )
 from bot.config import AppConfig
-from metrics.errors import UserError
+from metrics.errors import ConfigError, UserError
 
 NO_CACHE = (
     "There is no KPI cache at {path} yet. Build one with `kpibot demo` (the demo org), "
@@ -43,7 +43,10 @@ def _backend(cfg: AppConfig) -> Any:
 
     if current_target(cfg.db_path) is None:
         fail(NO_CACHE.format(path=cfg.db_path))
-    return RealBackend(cfg)
+    try:
+        return RealBackend(cfg)
+    except ConfigError as e:  # the catalog's SQL does not run: every problem listed
+        fail(str(e))
 
 
 def _error_text(err: UserError) -> str:
@@ -190,7 +193,6 @@ def kpis(config: ConfigOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
     from metrics.catalog import load_catalog
-    from metrics.errors import ConfigError
 
     cfg = load_config(config, None)
     try:
