@@ -3,9 +3,7 @@ broken catalog stops start-up with every problem listed; an unchanged one is not
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,9 +11,8 @@ import pytest
 from metrics.catalog import load_catalog
 from metrics.errors import ConfigError
 from metrics.validate import CHECK_STAMP, fingerprint, validate_catalog_once
+from tests.cli_run import run_kpibot
 from tests.fixture_org import load_fixture_org
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # Two metrics whose SQL names columns that do not exist: each must be reported, with its
 # groupings, in one run.
@@ -46,24 +43,12 @@ def setup(tmp_path: Path, catalog: str) -> Path:
 
 
 def kpibot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
+    slack = {
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": "secret",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never reached: start-up stops first
     }
-    for k in ("KPIBOT_CONFIG", "KPIBOT_DB", "KPIBOT_BACKEND", "SLACK_APP_TOKEN"):
-        env.pop(k, None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_kpibot(*args, cwd=cwd, env=slack)
 
 
 def assert_every_problem_listed(stderr: str) -> None:

@@ -6,34 +6,21 @@ Run as a user runs it (`python -m bot …` in a subprocess), on real DuckDB file
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.cli_run import ROOT, run_kpibot
 from tests.fixture_org import load_fixture_org
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "tests" / "fixtures" / "org" / "app.yaml"
 
 
 def kpibot(*args: str, cwd: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(ROOT)}
-    env.pop("KPIBOT_CONFIG", None)
-    env.pop("KPIBOT_DB", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_kpibot(*args, cwd=cwd, env={"TMPDIR": str(tmp)})
 
 
 def one_sentence(text: str) -> str:
