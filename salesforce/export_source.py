@@ -157,6 +157,13 @@ def unpack(zf: zipfile.ZipFile, path: Path, found: Found, scratch: Path) -> dict
             raise ExportError(_damaged(path, name, why)) from None
         except (EOFError, zlib.error):
             raise ExportError(_damaged(path, name, "cut short or corrupt")) from None
+        except RuntimeError as e:  # zipfile: "File … is encrypted, password required …"
+            if "encrypted" not in str(e):
+                raise
+            raise ExportError(
+                f"{path.name}: {name} is encrypted; export again without a password, or "
+                "unpack it yourself and load the folder"
+            ) from None
         except NotImplementedError:
             raise ExportError(
                 f"{path.name}: {name} is packed with a method kpibot cannot unpack; "

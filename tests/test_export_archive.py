@@ -249,3 +249,14 @@ def test_errors_never_echo_the_file(
     folder.mkdir()
     (folder / "Lead.csv").write_text(content)
     assert expected in cache.refuse(folder, "Lead.csv, line")
+
+
+def test_encrypted_member(cache: Cache, tmp_path: Path) -> None:
+    # Before: RuntimeError("File … is encrypted, password required") as a traceback.
+    z = edge_zip(tmp_path / "e.zip")
+    data = bytearray(z.read_bytes())
+    local, central = _member_offsets(bytes(data), "export/Lead.csv")
+    data[local + 6] |= 1  # general purpose flag bit 0: encrypted
+    data[central + 8] |= 1
+    z.write_bytes(bytes(data))
+    cache.refuse(z, "export/Lead.csv is encrypted; export again without a password")
