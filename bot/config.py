@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.digest_config import (
+from bot.digests.config import (
     AlertConfig,
     DeliverySettings,
     DigestConfig,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from salesforce.errors import ExportError
 from salesforce.export import load_export
 from salesforce.export_source import ArchiveLimits

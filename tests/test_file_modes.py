@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.audit import open_state_db
-from bot.state import StateStore
+from bot.digests.state import StateStore
 from salesforce.export import load_export
 from salesforce.snapshot import snapshot_dir
 from tests.test_export import EDGE

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_common import (
+from bot.cli.common import (
     ConfigOpt,
     DbOpt,
     TodayOpt,

@@ -6,8 +6,8 @@ import sys
 
 import typer
 
-from bot import cli_ask, cli_data, cli_digest, cli_slack, cli_sync, cli_tour
-from bot.cli_common import internal_error_sentence
+from bot.cli import ask, data, digest, slack, sync, tour
+from bot.cli.common import internal_error_sentence
 
 app = typer.Typer(
     name="kpibot",
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (cli_data, cli_ask, cli_slack, cli_digest, cli_tour, cli_sync):
+for module in (data, ask, slack, digest, tour, sync):
     module.register(app)
 
 
