@@ -260,3 +260,15 @@ def test_encrypted_member(cache: Cache, tmp_path: Path) -> None:
     data[central + 8] |= 1
     z.write_bytes(bytes(data))
     cache.refuse(z, "export/Lead.csv is encrypted; export again without a password")
+
+
+def test_a_killed_writers_spill_folder_does_not_block_the_next(tmp_path: Path) -> None:
+    # DuckDB spills to "<pending>.duckdb.tmp/" under memory pressure; a writer killed then left
+    # that folder, and the next writer's clean-up (unlink) failed on it: IsADirectoryError.
+    db = tmp_path / "k.duckdb"
+    load_export(EDGE, db)
+    spill = snapshot_dir(db) / f"{PENDING_PREFIX}20240101T000000000000Z-deadbeef.duckdb.tmp"
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 4096)
+    load_export(EDGE, db)
+    assert not spill.exists()
