@@ -100,27 +100,27 @@ def load_export(
     now = datetime.now(UTC)
     with ExitStack() as stack:
         if path.is_dir():
-            files, ignored_files = find_in_folder(path)
-            zf = None
+            found, zf = find_in_folder(path), None
         elif zipfile.is_zipfile(path):
             zf = stack.enter_context(_open_zip(path))
             found = find_in_zip(zf, path, limits)
-            files, ignored_files = {o: Path(n) for o, n in found.files.items()}, found.ignored
         else:
             raise ExportError(f"{path}: not a folder or a .zip file of a Salesforce Data Export")
-        if not files:
+        if not found.files:
             raise ExportError(
                 f"{path}: no CSV file of a cached object "
                 f"(expected some of {', '.join(o.name + '.csv' for o in schema.OBJECTS)})"
             )
         w = stack.enter_context(open_writer(Path(db_path), source=source, fresh=True, wait=wait))
-        if zf is not None:
+        if zf is None:
+            files = {obj: path.resolve() / rel for obj, rel in found.files.items()}
+        else:
             # Unpacked only now, holding the writer lock: a killed load's copy is the next
             # writer's to remove.
             files = unpack(zf, path, found, w.scratch("export"))
         rows, deleted, ignored_cols = _load_all(w, files, source, now, progress)
     missing = tuple(o.name for o in schema.OBJECTS if o.name not in files)
-    return LoadSummary(rows, deleted, missing, tuple(ignored_files), ignored_cols, now)
+    return LoadSummary(rows, deleted, missing, found.ignored, ignored_cols, now)
 
 
 @contextmanager

@@ -47,23 +47,18 @@ class Found:
     ignored: tuple[str, ...]
 
 
-def _object_of(name: str) -> str | None:
-    by_lower = {o.name.lower(): o.name for o in schema.OBJECTS}
-    stem, dot, ext = PurePosixPath(name).name.rpartition(".")
-    if not dot or ext.lower() != "csv":
-        return None
-    return by_lower.get(stem.lower(), "")
+def _is_csv(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() == ".csv"
 
 
 def _match(names: Iterable[str], where: str) -> Found:
     """Map CSV names to objects; two files for one object, in any folders, are an error."""
+    by_lower = {o.name.lower(): o.name for o in schema.OBJECTS}
     files: dict[str, str] = {}
     ignored: list[str] = []
-    for name in sorted(names):
-        obj = _object_of(name)
+    for name in sorted(n for n in names if _is_csv(n)):
+        obj = by_lower.get(PurePosixPath(name).stem.lower())
         if obj is None:
-            continue
-        if obj == "":
             ignored.append(PurePosixPath(name).name)
         elif obj in files:
             raise ExportError(
@@ -78,9 +73,10 @@ def _match(names: Iterable[str], where: str) -> Found:
 # -- folders -------------------------------------------------------------------------------------
 
 
-def find_in_folder(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
-    """The object files of an export folder (sub-folders included). A link is followed only
-    when it stays inside the folder: one leading out is an error, never read."""
+def find_in_folder(folder: Path) -> Found:
+    """The object files of an export folder (sub-folders included), as paths relative to it.
+    A link to a file is read only when it stays inside the folder, links to folders are not
+    walked, and a link leading out is an error: nothing behind it is read."""
     root = folder.resolve()
     names: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
@@ -89,16 +85,13 @@ def find_in_folder(folder: Path) -> tuple[dict[str, Path], tuple[str, ...]]:
             if (here / d).is_symlink():
                 dirnames.remove(d)
                 _inside(root, here / d)  # a link to a folder outside is refused too
-        for fname in filenames:
-            if _object_of(fname) is None:
-                continue
+        for fname in filter(_is_csv, filenames):
             path = here / fname
             if path.is_symlink():
                 _inside(root, path)
             if path.is_file():
                 names.append(path.relative_to(root).as_posix())
-    found = _match(names, str(folder))
-    return {obj: root / rel for obj, rel in found.files.items()}, found.ignored
+    return _match(names, str(folder))
 
 
 def _inside(root: Path, link: Path) -> None:
