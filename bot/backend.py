@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
-from metrics.validate import CHECK_STAMP, validate_catalog_once
+from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
@@ -111,7 +111,7 @@ class RealBackend:
         self.config = config
         self._catalog = load_catalog(config.catalog_path)
         # The SQL of every KPI × dimension, checked when the catalog or schema changed.
-        validate_catalog_once(self._catalog, config, config.state_path.parent / CHECK_STAMP)
+        validate_catalog_once(self._catalog, config, stamp_for(config.db_path))
         self.reader = SnapshotReader(config.db_path)
         self._values: Any = None
         self._values_target: object = None

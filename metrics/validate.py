@@ -4,7 +4,7 @@ dimensions, on an empty cache (salesforce.schema.create_all on an in-memory Duck
 Every problem is collected and reported at once, naming the metric and dimension. The check takes
 seconds (hundreds of EXPLAINs), so ``validate_catalog_once`` runs it only when something it
 depends on changed: the catalog, the cache schema, the SQL compiler, DuckDB or the org settings,
-all in one fingerprint recorded beside the state database after a clean pass.
+all in one fingerprint recorded beside the cache after a clean pass (``stamp_for``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from metrics.query import Query
 from metrics.settings import OrgSettings
 from metrics.windows import resolve
 from salesforce import schema
-from salesforce.private_files import private_file
+from salesforce.private_files import private_dir, private_file
 
 _TODAY = date(2024, 6, 27)
 
@@ -78,7 +78,10 @@ def validate_catalog(catalog: Catalog, settings: OrgSettings | None = None) -> N
         raise ConfigError(problems, "catalog")
 
 
-CHECK_STAMP = "kpibot-catalog.checked"  # in the state database's folder
+def stamp_for(db_path: Path) -> Path:
+    """Where a clean pass is recorded: beside the cache it was checked for
+    (``data/kpibot.duckdb.catalog-checked``)."""
+    return db_path.with_name(db_path.name + ".catalog-checked")
 
 
 def fingerprint(catalog: Catalog, settings: OrgSettings | None = None) -> str:
@@ -110,7 +113,7 @@ def validate_catalog_once(catalog: Catalog, settings: OrgSettings | None, stamp:
     validate_catalog(catalog, settings)
     tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
     try:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(stamp.parent)
         private_file(tmp)
         tmp.write_text(key + "\n", encoding="ascii")
         os.replace(tmp, stamp)

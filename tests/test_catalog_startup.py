@@ -10,7 +10,7 @@ import pytest
 
 from metrics.catalog import load_catalog
 from metrics.errors import ConfigError
-from metrics.validate import CHECK_STAMP, fingerprint, validate_catalog_once
+from metrics.validate import fingerprint, stamp_for, validate_catalog_once
 from tests.cli_run import run_kpibot
 from tests.fixture_org import load_fixture_org
 
@@ -30,9 +30,9 @@ metrics:
 """
 
 
-@pytest.fixture(scope="module")
-def org_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return load_fixture_org(tmp_path_factory.mktemp("org") / "kpibot.duckdb")
+@pytest.fixture
+def org_db(tmp_path: Path) -> Path:
+    return load_fixture_org(tmp_path / "cache" / "kpibot.duckdb")
 
 
 def setup(tmp_path: Path, catalog: str) -> Path:
@@ -73,7 +73,7 @@ def test_a_broken_catalog_stops_ask_and_serve_with_every_problem(
     res = kpibot("serve", "--port", "9", "--config", str(cfg), "--db", str(org_db), cwd=tmp_path)
     assert res.returncode == 2, res.stderr
     assert_every_problem_listed(res.stderr)
-    assert not (tmp_path / "state" / CHECK_STAMP).exists()  # a failed check is not recorded
+    assert not stamp_for(org_db).exists()  # a failed check is not recorded
 
 
 def test_a_good_catalog_is_checked_once_then_recorded(org_db: Path, tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_a_good_catalog_is_checked_once_then_recorded(org_db: Path, tmp_path: Pa
     args = ["ask", "inbound calls by rep", "--config", str(cfg), "--db", str(org_db)]
     res = kpibot(*args, "--today", "2024-06-27", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    stamp = tmp_path / "state" / CHECK_STAMP
+    stamp = stamp_for(org_db)
     assert stamp.read_text(encoding="ascii").strip() == fingerprint(
         load_catalog(tmp_path / "kpis.yaml"), _settings(cfg)
     )
@@ -94,7 +94,7 @@ def _settings(cfg: Path):  # type: ignore[no-untyped-def]
 
 
 def test_the_check_runs_again_only_when_the_catalog_changed(tmp_path: Path) -> None:
-    stamp = tmp_path / CHECK_STAMP
+    stamp = tmp_path / "k.duckdb.catalog-checked"
     extra = tmp_path / "kpis.yaml"
     extra.write_text(GOOD, encoding="utf-8")
     assert validate_catalog_once(load_catalog(extra), None, stamp) is True
