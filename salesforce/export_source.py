@@ -47,6 +47,12 @@ class Found:
     ignored: tuple[str, ...]
 
 
+def _said(name: str) -> str:
+    """A file or member name as a message may show it: one line, nothing that steers a
+    terminal (a name in a zip is whatever its maker wrote)."""
+    return "".join(c if c.isprintable() else "?" for c in name)
+
+
 def _is_csv(name: str) -> bool:
     return PurePosixPath(name).suffix.lower() == ".csv"
 
@@ -59,10 +65,10 @@ def _match(names: Iterable[str], where: str) -> Found:
     for name in sorted(n for n in names if _is_csv(n)):
         obj = by_lower.get(PurePosixPath(name).stem.lower())
         if obj is None:
-            ignored.append(PurePosixPath(name).name)
+            ignored.append(_said(PurePosixPath(name).name))
         elif obj in files:
             raise ExportError(
-                f"{where}: two files for {obj}, {files[obj]} and {name}; "
+                f"{where}: two files for {obj}, {_said(files[obj])} and {_said(name)}; "
                 "keep one (a Data Export has one file per object)"
             )
         else:
@@ -99,8 +105,8 @@ def _inside(root: Path, link: Path) -> None:
     if target != root and root not in target.parents:
         rel = link.relative_to(root).as_posix()
         raise ExportError(
-            f"{rel}: is a link to something outside the export folder, which kpibot does not "
-            "follow; copy the file into the folder instead"
+            f"{_said(rel)}: is a link to something outside the export folder, which kpibot "
+            "does not follow; copy the file into the folder instead"
         )
 
 
@@ -118,7 +124,7 @@ def find_in_zip(zf: zipfile.ZipFile, path: Path, limits: ArchiveLimits) -> Found
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= RATIO_FLOOR and ratio > limits.max_ratio:
             raise ExportError(
-                f"{path.name}: {name} would unpack to {ratio:,.0f} times its packed size "
+                f"{path.name}: {_said(name)} would unpack to {ratio:,.0f} times its packed size "
                 f"(at most {limits.max_ratio:g}; export.max_ratio in app.yaml), so the archive "
                 "is refused as a possible zip bomb"
             )
@@ -136,7 +142,7 @@ def unpack(zf: zipfile.ZipFile, path: Path, found: Found, scratch: Path) -> dict
     named as in the zip, never more bytes than the member declares."""
     out: dict[str, Path] = {}
     for obj, name in found.files.items():
-        dest = scratch / obj / PurePosixPath(name).name
+        dest = scratch / obj / _said(PurePosixPath(name).name)  # messages name it
         dest.parent.mkdir(mode=0o700)
         info = zf.getinfo(name)
         try:
@@ -154,12 +160,12 @@ def unpack(zf: zipfile.ZipFile, path: Path, found: Found, scratch: Path) -> dict
             if "encrypted" not in str(e):
                 raise
             raise ExportError(
-                f"{path.name}: {name} is encrypted; export again without a password, or "
+                f"{path.name}: {_said(name)} is encrypted; export again without a password, or "
                 "unpack it yourself and load the folder"
             ) from None
         except NotImplementedError:
             raise ExportError(
-                f"{path.name}: {name} is packed with a method kpibot cannot unpack; "
+                f"{path.name}: {_said(name)} is packed with a method kpibot cannot unpack; "
                 "unpack the zip yourself and load the folder"
             ) from None
         if written != info.file_size:
@@ -170,7 +176,7 @@ def unpack(zf: zipfile.ZipFile, path: Path, found: Found, scratch: Path) -> dict
 
 def _damaged(path: Path, name: str, why: str) -> str:
     return (
-        f"{path.name}: {name} is damaged ({why}); download the export again, "
+        f"{path.name}: {_said(name)} is damaged ({why}); download the export again, "
         "or unpack it with another tool and load the folder"
     )
 

@@ -272,3 +272,11 @@ def test_a_killed_writers_spill_folder_does_not_block_the_next(tmp_path: Path) -
     (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"\0" * 4096)
     load_export(EDGE, db)
     assert not spill.exists()
+
+
+def test_member_names_cannot_forge_lines_of_a_message(cache: Cache, tmp_path: Path) -> None:
+    lead = (EDGE / "Lead.csv").read_bytes()
+    z = edge_zip(tmp_path / "e.zip", {"x\nNothing went wrong\x1b[2K/Lead.csv": lead})
+    msg = cache.refuse(z, "two files for Lead")
+    assert "\n" not in msg and "\x1b" not in msg
+    assert "x?Nothing went wrong?[2K/Lead.csv" in msg
