@@ -133,17 +133,23 @@ class RealBackend:
             return self._values
 
     def warm(self) -> None:
-        """Pay now what a serving process's first question would: the data's values and the
-        parser built on them, the chart code and its fonts."""
+        """Pay now what a serving process's first question would: the chart code and its fonts
+        (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
+        background thread, the data's values and the parser built on them (seconds on an org
+        with hundreds of thousands of accounts)."""
         import grammar
         from charts import theme
         from salesforce.snapshot import CacheMissing
 
-        try:
-            grammar.parser_for(self._catalog, self._current_values())
-        except CacheMissing:
-            pass  # no data yet: the parser is built with the first snapshot
         theme.warm_up()
+
+        def parser() -> None:
+            try:
+                grammar.parser_for(self._catalog, self._current_values())
+            except CacheMissing:
+                pass  # no data yet: the parser is built with the first snapshot
+
+        threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Annotated, Any
 
 import typer
@@ -71,9 +70,9 @@ def serve(
 
     def make_bot() -> SlackBot:
         backend = load_backend(backend_path, cfg)
-        warm = getattr(backend, "warm", None)  # the real engine: values, parser, fonts
+        warm = getattr(backend, "warm", None)  # the real engine: fonts, values, parser
         if warm is not None:
-            threading.Thread(target=warm, name="kpibot-warm", daemon=True).start()
+            warm()
         return SlackBot(
             env, load_config(config, db), backend, today=pinned, work_threads=question_threads
         )
