@@ -37,6 +37,9 @@ class AccessSettings(BaseModel):
     channels: list[str] = Field(
         default_factory=list
     )  # channel ids (C…) or "#names"; DMs always allowed
+    admins: list[str] = Field(
+        default_factory=list
+    )  # like users; admins may also ask, and list and stop everyone's subscriptions
 
 
 class AppConfig(OrgSettings):
