@@ -51,6 +51,8 @@ class AppConfig(OrgSettings):
     state_database: str = "data/kpibot-state.sqlite"  # audit log, digests, subscriptions
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
+    # the largest request body /slack/events reads (Slack sends a few hundred KB at most)
+    max_request_bytes: int = Field(1_048_576, ge=65_536, le=67_108_864)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
