@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from slack_bolt import BoltRequest, BoltResponse
@@ -308,3 +309,51 @@ def test_a_malformed_button_value_gets_a_polite_word(slack: SlackEmulator, tmp_p
     ] * 4
     assert "Traceback" not in log
     assert len(re.findall("malformed value", log)) == 4
+
+
+def test_kinds_without_a_listener_are_refused_and_audited_too(
+    slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """Modals, menus and shortcuts have no listener yet; the gate refuses them all the same."""
+    seed(slack)
+    user = {"id": H.MALLORY, "username": "mallory", "team_id": "T0TEST"}
+    payloads = [
+        {
+            "type": "view_submission",
+            "user": user,
+            "view": {"id": "V1", "type": "modal", "callback_id": "kpi_x"},
+        },
+        {
+            "type": "block_suggestion",
+            "user": user,
+            "action_id": "kpi_pick",
+            "value": "re",
+            "container": {"type": "message", "channel_id": H.SALES},
+        },
+        {"type": "shortcut", "user": user, "callback_id": "kpi_short"},
+        {
+            "type": "message_action",
+            "user": user,
+            "callback_id": "kpi_msg",
+            "channel": {"id": H.SALES},
+            "response_url": slack.response_url("ma"),
+        },
+    ]
+    with H.running_bot(slack, tmp_path) as bot:
+        drv = H.driver(bot)
+        got = []
+        for p in payloads:
+            body = ("payload=" + quote(json.dumps(p))).encode()
+            got.append(drv.post(body, "application/x-www-form-urlencoded"))
+        # The modal and the global shortcut have no channel: the refusal comes by DM.
+        slack.wait_for(lambda: len(slack.messages(MALLORY_DM)) >= 2)
+        rows = bot.audit()
+    assert [m.text for m in slack.messages(MALLORY_DM)] == [M.REFUSED_USER] * 2
+    assert [status for status, _, _ in got] == [200] * 4
+    assert json.loads(got[1][1]) == {"options": []}
+    assert [(r["user_id"], r["source"], r["outcome"]) for r in rows] == [
+        (H.MALLORY, "view", "refused"),
+        (H.MALLORY, "options", "refused"),
+        (H.MALLORY, "shortcut", "refused"),
+        (H.MALLORY, "shortcut", "refused"),
+    ]

@@ -1,8 +1,9 @@
 """The slack-bolt app: the ways in (mention, DM, /kpi, buttons, App Home) and their wiring.
 
-Listeners only acknowledge and hand the question to a bounded worker pool, so a listener
-thread is never held by a slow question and every acknowledgement leaves within Slack's 3 s,
-even with many questions in flight. Everything the work does is in ``bot.slack.handlers``.
+Every request passes the gate first (bot/slack/router.py: access and audit). Listeners then
+only acknowledge and hand the work to a bounded worker pool, so a listener thread is never held
+by a slow question and every acknowledgement leaves within Slack's 3 s, even with many
+questions in flight. Everything the work does is in ``bot.slack.handlers``.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ def web_client(env: SlackEnv, timeout: int = 30) -> WebClient:
     )
 
 
+def lookup_client(env: SlackEnv) -> WebClient:
+    """For the gate's access look-ups (users.info, usergroups.…), made while Slack waits for its
+    acknowledgement: a short timeout and no waiting out 429s, so a slow Slack is a refusal
+    (access fails closed) inside Slack's 3 s rather than a missed acknowledgement."""
+    return WebClient(token=env.bot_token, base_url=env.api_url, timeout=2)
+
+
 class SlackBot:
     """The bolt App plus the pieces it owns (worker pool, state db). ``close()`` when done.
 
@@ -128,7 +136,7 @@ class SlackBot:
         self.seen = SeenEvents(self.state)
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
-        self.access = Access(config.access, self.client)
+        self.access = Access(config.access, lookup_client(env))
         self.audit = AuditLog(self.state)
         self.subscriptions = (
             Subscriptions(config, StateStore(config.state_path), backend) if digests else None
@@ -268,7 +276,7 @@ class SlackBot:
             return B.ButtonState.decode(str(call.payload.get("value", "")))
         except ValueError:
             log.warning(
-                "button %s with a malformed value (%d characters)",
+                "button %r with a malformed value (%d characters)",
                 call.payload.get("action_id"),
                 len(str(call.payload.get("value", ""))),
             )

@@ -256,7 +256,8 @@ class Gate:
 
     def _dm(self, user: str, text: str) -> None:
         try:
-            self.client.chat_postMessage(channel=user, text=text)
+            channel = self.client.conversations_open(users=user)["channel"]["id"]
+            self.client.chat_postMessage(channel=channel, text=text)
         except SlackApiError as e:
             log.warning("could not tell %s: %s", user, e.response.get("error"))
 
