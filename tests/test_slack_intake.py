@@ -61,7 +61,10 @@ def stream(bot: H.Bot, headers: dict[str, str], total: int, *, chunked: bool) ->
             if select.select([sock], [], [], 0)[0]:
                 break  # the answer is in: stop sending
             data = f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece
-            sock.sendall(data)
+            try:
+                sock.sendall(data)
+            except (BrokenPipeError, ConnectionResetError):
+                break  # the bot answered and closed without reading the rest: read the answer
             sent += len(piece)
         sock.settimeout(30)
         answer = sock.recv(4096).decode(errors="replace")

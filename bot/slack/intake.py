@@ -3,15 +3,17 @@
 A WSGI layer in front of bolt's adapter (which reads a body whole, of any size, and parses it
 before checking its signature). Here a POST to ``/slack/events`` is:
 
-- refused with **413** when its declared length is over ``max_request_bytes`` (nothing of it is
-  read), or when a body without a length (chunked) passes the limit while being read;
+- refused with **413** when its declared length is over ``max_request_bytes`` (only its first
+  64 KB are read, to hash for the log), or when a body without a length (chunked) passes the
+  limit while being read;
 - refused with **401** when its signature does not match the raw bytes, before anything parses
   it (so a malformed unsigned body is a 401, never a 500);
 - refused with **400** when it is signed but is not a request bolt can read (never a traceback).
 
 Each refusal is one log line with the reason, the size and a SHA-256 of the bytes read, never
-the body (a newline in a body cannot forge a log line). The unread rest of a refused body is
-discarded by gunicorn in small pieces before the connection's next request: memory stays flat.
+the body (a newline in a body cannot forge a log line). gunicorn discards the unread rest of a
+refused body in 1 KB reads (recent versions stop after 64 KB and close the connection), so
+memory stays flat either way.
 """
 
 from __future__ import annotations
