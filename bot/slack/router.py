@@ -270,28 +270,12 @@ def _json(data: dict[str, Any]) -> BoltResponse:
 
 # ---- registration ----
 
-_BOLT_REGISTRARS = (
-    "event",
-    "command",
-    "action",
-    "view",
-    "options",
-    "shortcut",
-    "message",
-    "middleware",
-    "use",
-    "block_action",
-    "block_suggestion",
-    "view_submission",
-    "view_closed",
-    "global_shortcut",
-    "message_shortcut",
-    "attachment_action",
-    "dialog_submission",
-    "dialog_suggestion",
-    "dialog_cancellation",
-    "step",
-    "function",
+# Every App method that adds a listener or a global middleware.
+_BOLT_REGISTRARS = frozenset(
+    """event command action view options shortcut message middleware use assistant step function
+    block_action block_suggestion view_submission view_closed global_shortcut message_shortcut
+    attachment_action dialog_submission dialog_suggestion dialog_cancellation
+    enable_token_revocation_listeners""".split()
 )
 
 
