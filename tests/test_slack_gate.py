@@ -358,3 +358,29 @@ def test_kinds_without_a_listener_are_refused_and_audited_too(
         (H.MALLORY, "shortcut", "refused"),
         (H.MALLORY, "shortcut", "refused"),
     ]
+
+
+def test_own_subscriptions_only_admins_all(slack: SlackEmulator, tmp_path: Path) -> None:
+    """Over /kpi: Bob cannot stop Alice's subscription; Carol, an admin by email, lists and
+    stops it."""
+    seed(slack)
+    access = {"users": [H.ALICE, H.BOB], "admins": ["carol@example.com"]}
+
+    def kpi(drv: SlackDriver, user: str, text: str) -> str:
+        n = len(slack.responses)
+        drv.command(text, user=user, channel=H.SALES, response_url=slack.response_url(user))
+        slack.wait_for(lambda: len(slack.responses) > n)
+        return str(slack.responses[-1]["text"])
+
+    with H.running_bot(slack, tmp_path, access=access) as bot:
+        drv = H.driver(bot)
+        said = kpi(drv, H.ALICE, "subscribe daily 09:00 connect rate by weekday last 31 days")
+        assert said.startswith("Subscribed (#1)")
+        assert kpi(drv, H.BOB, "subscriptions").startswith("You have no subscriptions.")
+        assert kpi(drv, H.BOB, "unsubscribe 1") == (
+            "You have no subscription #1 (see `/kpi subscriptions`)."
+        )
+        listing = kpi(drv, H.CAROL, "subscriptions")
+        assert listing.startswith("Every subscription:") and f"by <@{H.ALICE}>" in listing
+        assert kpi(drv, H.CAROL, "unsubscribe 1") == "Unsubscribed #1: it will not be sent again."
+        assert subscriptions(bot) == [(1, H.ALICE, 0)]
