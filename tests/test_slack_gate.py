@@ -34,7 +34,7 @@ from tests.slack_emulator import SlackEmulator
 
 MALLORY_DM = "DMALLORY"
 # A regex route needs an example id here: the test cannot invent one from a pattern.
-EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0")
+EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0", "kpi_gone")
 VALUE = ButtonState("connect rate by weekday last 31 days", None, None).encode()
 
 
@@ -301,13 +301,16 @@ def test_a_malformed_button_value_gets_a_polite_word(slack: SlackEmulator, tmp_p
                 drv, "kpi_sql", H.ALICE, H.SALES, value=value, response_url=slack.response_url("v")
             )
             assert r.status == 200 and r.seconds < 2.5
-        slack.wait_for(lambda: len(slack.responses) >= 4)
+        # A button this version does not have (from an old message): the same polite word.
+        gone = button(drv, "kpi_gone", H.ALICE, H.SALES, response_url=slack.response_url("g"))
+        assert gone.status == 200
+        slack.wait_for(lambda: len(slack.responses) >= 5)
         log = bot.log()
         rows = bot.audit()
     assert {json.dumps(x["text"]) for x in slack.responses} == {json.dumps(M.STALE_BUTTON)}
     assert [(r["outcome"], r["detail"]) for r in rows] == [
         ("user_error", "malformed button value")
-    ] * 4
+    ] * 4 + [("user_error", "unknown button")]
     assert "Traceback" not in log
     assert len(re.findall("malformed value", log)) == 4
 

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 SLACK_API_DEFAULT = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 ASK_BUTTON = re.compile(r"^kpi_(home_)?ask_\d+$")  # did-you-mean suggestions, App Home examples
+ANY_OTHER = re.compile(r".*")  # a button this version does not have (an old message's)
 
 # ``/kpi WORD …``: the sub-commands, by their first word (any other text is a question).
 COMMANDS: tuple[tuple[frozenset[str], str], ...] = (
@@ -201,6 +202,7 @@ class SlackBot:
         on("action", "kpi_sql", self._answer_button(asker.show_sql))
         on("action", "kpi_csv", self._answer_button(asker.download_csv))
         on("action", "kpi_subscribe", self._answer_button(asker.subscribe_clicked))
+        on("action", ANY_OTHER, self._unknown_button)  # last: bolt tries listeners in order
 
     def _question(self, call: Call) -> None:
         """A mention or a DM: a question (or a request for help)."""
@@ -269,6 +271,11 @@ class SlackBot:
 
         answer_button.__name__ = getattr(method, "__name__", "answer_button")
         return answer_button
+
+    def _unknown_button(self, call: Call) -> None:
+        call.ack()
+        self.audit.finish(call.entry, outcome="user_error", detail="unknown button")
+        self.submit(self.delivery.tell, call.caller.place(), M.STALE_BUTTON)
 
     def _state(self, call: Call) -> B.ButtonState | None:
         """The button's value, or None (and a polite word) when it is not one of ours."""
