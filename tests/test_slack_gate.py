@@ -225,6 +225,8 @@ def test_every_listener_refuses_and_audits(
     assert [c for c in uploads if c.args.get("channel_id") == channel] == []
     assert subs == []
     assert "Traceback" not in log
+    if case == "user not listed":  # the App Home says so instead of listing KPIs
+        assert json.dumps(slack.views[user]).count(M.REFUSED_USER[:40]) == 1
 
 
 def test_the_reported_attack_subscribe_list_and_delete(
