@@ -1,0 +1,205 @@
+"""End to end in Socket Mode: `kpibot serve` with SLACK_APP_TOKEN (a real subprocess: slack-bolt's
+SocketModeHandler and slack_sdk's client) ↔ the emulator's WebSocket server and Web API.
+
+The same scenarios as tests/test_slack_e2e.py over HTTP (mention, DM, /kpi, buttons, retries),
+plus what only Socket Mode has: the hello, acknowledgements by envelope id, disconnect messages
+and refreshes, and a connection dropped while an answer is being written. Expected numbers are
+the hand-counted ones of tests/slack_backend.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests import slack_harness as H
+from tests.slack_driver import SocketModeDriver
+from tests.slack_emulator import SlackEmulator
+from tests.slack_harness import all_text, answers
+from tests.test_slack_e2e import Q_WEEKDAY, table_rows
+
+# connect rate by weekday, counted by hand in tests/slack_backend.py: 12/48 on Mondays.
+MONDAY = "25.0%"
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackEmulator]:
+    with H.workspace() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
+    with H.running_bot(slack, tmp_path_factory.mktemp("socket"), socket_mode=True) as b:
+        yield b
+
+
+@pytest.fixture
+def drv(bot: H.Bot, slack: SlackEmulator) -> SocketModeDriver:
+    slack.settle()  # the previous test's late uploads must not land in this one's log
+    H.seed(slack)
+    slack.socket.wait_connected()
+    return H.socket_driver(slack)
+
+
+def test_connects_with_the_app_token_and_gets_hello(slack: SlackEmulator, bot: H.Bot) -> None:
+    link = slack.socket.wait_connected()
+    # The URL came from apps.connections.open, called with the xapp- token (the emulator
+    # refuses any other token there), and the single-use ticket was accepted.
+    assert slack.socket.tickets[link.ticket] is True
+    assert slack.socket.refused == []
+    assert "Socket Mode" in bot.log()
+    # No HTTP listener in Socket Mode: nothing serves /slack/events on the --port.
+    with pytest.raises(OSError):
+        H.driver(bot).post(b"{}", "application/json", timeout=1)
+
+
+def test_mention_is_acked_by_envelope_id_and_answered_in_thread(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
+    assert sent.status == 200 and sent.seconds < 3.0
+    [env] = drv.envelopes
+    # The acknowledgement of an event is the envelope id alone.
+    assert env.ack == {"envelope_id": env.envelope_id}
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    assert answer.thread_ts == sent.ts
+    assert table_rows(answer)["Mon"] == MONDAY
+    assert "27 May – 26 Jun 2024 (last 31 days)" in answer.blocks[0]["text"]["text"]
+
+
+def test_direct_message_answered_in_the_dm(slack: SlackEmulator, drv: SocketModeDriver) -> None:
+    assert drv.dm(H.ALICE, H.ALICE_DM, "calls this week").status == 200
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.ALICE_DM)
+    assert answer.blocks[1]["fields"][0]["text"] == "*calls*\n*1,234*"
+
+
+def test_slash_command_ack_carries_the_reply_payload(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    sent = drv.command(
+        "revenue won this quarter vs previous period",
+        user=H.BOB,
+        channel=H.SALES,
+        response_url=slack.response_url(),
+    )
+    assert sent.status == 200 and sent.seconds < 3.0
+    [env] = drv.envelopes
+    assert env.frame()["accepts_response_payload"] is True
+    # Over HTTP the "working on it" line is the response body; here it rides in the ack.
+    assert env.ack is not None and "Looking that up" in env.ack["payload"]["text"]
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # 48,250 won this quarter vs 40,000 in the same part of the previous one: +20.6%.
+    assert answer.blocks[1]["fields"][0]["text"].startswith("*revenue won*\n*$48,250*  ▲ 20.6%")
+
+
+def test_slash_help_is_in_the_ack(drv: SocketModeDriver) -> None:
+    sent = drv.command(
+        "help", user=H.BOB, channel=H.SALES, response_url="http://127.0.0.1:9/unused"
+    )
+    assert sent.status == 200
+    text = json.dumps(sent.json()["blocks"], ensure_ascii=False)
+    assert Q_WEEKDAY in text and "*win rate*" in text
+
+
+def test_buttons_arrive_as_interactive_envelopes(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "conect rate by weekday last 31 days")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.SALES)
+    assert 'I don\'t know "conect rate".' in all_text(msg)
+    click = drv.click(msg, Q_WEEKDAY, user=H.ALICE)
+    assert click.status == 200 and click.seconds < 3.0
+    assert drv.envelopes[-1].type == "interactive"
+    slack.wait_for("files.completeUploadExternal")
+    answer = answers(slack, H.SALES)[-1]
+    assert answer.thread_ts == sent.ts and table_rows(answer)["Mon"] == MONDAY
+
+    assert drv.click(answer, "Show SQL", user=H.BOB).status == 200
+    slack.wait_for("chat.postMessage", 3)
+    assert "SELECT weekday" in all_text(answers(slack, H.SALES)[-1])
+
+
+def test_redelivered_event_is_acked_and_answered_once(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    first = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, event_id="EvSOCKREPEAT1")
+    again = drv.mention(
+        H.ALICE, H.SALES, Q_WEEKDAY, ts=first.ts, event_id="EvSOCKREPEAT1", retry_num=1
+    )
+    third = drv.mention(
+        H.ALICE, H.SALES, Q_WEEKDAY, ts=first.ts, event_id="EvSOCKREPEAT1", retry_num=2
+    )
+    # Every delivery is acknowledged (else Slack keeps retrying), the question runs once.
+    assert (first.status, again.status, third.status) == (200, 200, 200)
+    assert [e.retry_attempt for e in slack.socket.deliveries_of("EvSOCKREPEAT1")] == [0, 1, 2]
+    slack.wait_for("files.completeUploadExternal")
+    slack.settle()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_refresh_requested_reconnects_through_a_new_url(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    before = len(slack.socket.links)
+    opens = len(slack.calls_to("apps.connections.open"))
+    old = slack.socket.disconnect("warning")
+    new = slack.socket.wait_connections(before + 1)
+    assert new is not old and new.ticket != old.ticket
+    slack.socket.wait_closed(old)
+    slack.socket.disconnect("refresh_requested")
+    newest = slack.socket.wait_connections(before + 2)
+    assert len(slack.calls_to("apps.connections.open")) == opens + 2
+    # The bot answers on the connection it has now.
+    sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
+    assert sent.status == 200 and drv.envelopes[-1].connection == newest.number
+    slack.wait_for("files.completeUploadExternal")
+    assert table_rows(answers(slack, H.SALES)[0])["Mon"] == MONDAY
+
+
+def test_connection_dropped_mid_answer(slack: SlackEmulator, drv: SocketModeDriver) -> None:
+    # The answer is slow to post; the connection dies after the ack, while it is being written.
+    slack.fail("chat.postMessage", delay=2.0)
+    before = len(slack.socket.links)
+    sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
+    assert sent.status == 200
+    slack.wait_for(lambda: bool(slack.calls_to("chat.postMessage")))
+    dropped = slack.socket.drop()
+    # The answer still arrives (it goes over the Web API), once, in the asker's thread.
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    assert answer.thread_ts == sent.ts and table_rows(answer)["Mon"] == MONDAY
+    # The bot notices the dead connection by itself and opens a new one.
+    t0 = time.monotonic()
+    link = slack.socket.wait_connections(before + 1, timeout=60)
+    assert link is not dropped
+    reconnect_seconds = time.monotonic() - t0
+    assert reconnect_seconds < 15, f"reconnected only after {reconnect_seconds:.1f}s"
+    assert drv.dm(H.ALICE, H.ALICE_DM, "calls this week").status == 200
+    slack.wait_for("files.completeUploadExternal", 2)
+
+
+def test_event_lost_with_a_dropped_connection_is_redelivered_and_answered_once(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    before = len(slack.socket.links)
+    # The envelope goes out but never reaches the bot: the connection dies on the way.
+    sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY, event_id="EvSOCKLOST1", lost=True, timeout=0)
+    assert sent.status == 0
+    slack.socket.drop()
+    # Slack retries the unacknowledged event on whatever connection the bot opens next.
+    slack.socket.wait_connections(before + 1, timeout=60)
+    slack.wait_for("files.completeUploadExternal", timeout=60)
+    slack.settle()
+    first, retry = slack.socket.deliveries_of("EvSOCKLOST1")
+    assert (first.ack, retry.retry_attempt, retry.retry_reason) == (None, 1, "timeout")
+    assert retry.ack == {"envelope_id": retry.envelope_id}
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert answers(slack, H.SALES)[0].thread_ts == sent.ts
