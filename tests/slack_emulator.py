@@ -216,6 +216,7 @@ class SlackEmulator:
             self.tickets: dict[str, str] = {}
             self.views: dict[str, dict[str, Any]] = {}
             self.responses: list[dict[str, Any]] = []
+            self.metadata: dict[str, Any] = {}  # ts → the metadata posted with that message
             self.faults: dict[str, list[Fault]] = {}
             self._seq = itertools.count(1)
             self.socket.reset()
@@ -539,6 +540,8 @@ class SlackEmulator:
         text, blocks = self._message_args(args)
         msg = Message(ch["id"], self._ts(), text, blocks, args.get("thread_ts"), self.bot_user_id)
         self.message_log.append(msg)
+        if args.get("metadata"):
+            self.metadata[msg.ts] = args["metadata"]
         return {
             "channel": ch["id"],
             "ts": msg.ts,
@@ -579,6 +582,40 @@ class SlackEmulator:
         if ch["is_private"] and not ch["is_im"] and self.bot_user_id not in ch["members"]:
             raise SlackError("channel_not_found")
         return {"channel": self._public(ch)}
+
+    def _as_history(self, m: Message) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text, "user": m.user}
+        if m.thread_ts:
+            out["thread_ts"] = m.thread_ts
+        if m.files:
+            out["files"] = m.files
+        if m.ts in self.metadata:
+            out["metadata"] = self.metadata[m.ts]
+        return out
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, with the ``metadata`` they were posted with."""
+        ch = self._member(str(args.get("channel")))
+        top = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
+        return {"messages": [self._as_history(m) for m in reversed(top)], "has_more": False}
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        ch = self._member(str(args.get("channel")))
+        ts = str(args.get("ts"))
+        thread = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.ts == ts or m.thread_ts == ts)
+        ]
+        return {"messages": [self._as_history(m) for m in thread], "has_more": False}
 
     def _m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._channel(str(args.get("channel")))

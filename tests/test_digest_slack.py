@@ -26,9 +26,9 @@ from bot.digests.state import StateStore, send_key
 from bot.digests.subscriptions import Subscriptions, register_digest_handlers
 from bot.slack import handlers as slack_handlers
 from tests.slack_driver import sign
+from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NINE = datetime(2024, 6, 28, 1, tzinfo=UTC)  # Fri 28 Jun 2024 09:00 in Shanghai
 CONFIG = {
@@ -62,8 +62,8 @@ CONFIG = {
 
 
 @pytest.fixture
-def slack() -> Iterator[DigestSlack]:
-    with DigestSlack() as emu:
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emu:
         for cid, name in (
             ("C0SALES01", "sales"),
             ("C0ADMIN01", "kpibot-admin"),
@@ -74,7 +74,7 @@ def slack() -> Iterator[DigestSlack]:
 
 
 class Env:
-    def __init__(self, tmp_path: Path, slack: DigestSlack, config: dict[str, Any] | None = None):
+    def __init__(self, tmp_path: Path, slack: SlackEmulator, config: dict[str, Any] | None = None):
         self.cfg = AppConfig.model_validate({**(config or CONFIG), "base_dir": tmp_path})
         self.slack = slack
         self.backend = ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25)
@@ -95,11 +95,11 @@ class Env:
         return next(j for j in jobs_of(self.cfg) if j.name == name)
 
 
-def headlines(slack: DigestSlack, channel: str) -> list[str]:
+def headlines(slack: SlackEmulator, channel: str) -> list[str]:
     return [m.text.splitlines()[0] for m in slack.messages(channel) if m.thread_ts is None]
 
 
-def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: DigestSlack) -> None:
+def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     top = [m for m in slack.messages("C0SALES01") if m.thread_ts is None]
@@ -122,7 +122,7 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: DigestS
     )
 
 
-def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: DigestSlack) -> None:
+def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     slack.fail("chat.postMessage", status=500)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
@@ -133,7 +133,7 @@ def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: DigestSla
     assert env.sleeps == [0.01]
 
 
-def test_a_429_waits_for_retry_after(tmp_path: Path, slack: DigestSlack) -> None:
+def test_a_429_waits_for_retry_after(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     slack.fail("files.completeUploadExternal", status=429, retry_after=2)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
@@ -142,7 +142,7 @@ def test_a_429_waits_for_retry_after(tmp_path: Path, slack: DigestSlack) -> None
 
 
 def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("lost"), NINE, NINE) == "failed"
@@ -184,7 +184,7 @@ class CrashingPoster(SlackPoster):
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
 def test_a_restart_mid_digest_sends_nothing_twice(
-    tmp_path: Path, slack: DigestSlack, crash_at: int
+    tmp_path: Path, slack: SlackEmulator, crash_at: int
 ) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
@@ -206,7 +206,7 @@ def test_a_restart_mid_digest_sends_nothing_twice(
 
 
 def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
@@ -220,7 +220,7 @@ def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
 
 
 def test_two_schedulers_on_separate_connections_send_once(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
@@ -241,7 +241,7 @@ def test_two_schedulers_on_separate_connections_send_once(
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
 
 
-def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: DigestSlack) -> None:
+def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     values = {1: 0.20, 2: 0.21, 3: 0.30, 4: 0.22, 5: 0.19}  # July 2024, checked daily 10:00
     env.backend = ScriptedBackend(lambda q, d: values.get(d.day, 0.5) if d.month == 7 else 0.5)
@@ -280,7 +280,7 @@ def signed_command(text: str, response_url: str, secret: str) -> BoltRequest:
     )
 
 
-def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
+def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     app = App(client=env.client(), signing_secret="s3cret", token_verification_enabled=False)
     store = StateStore(env.cfg.state_path)
@@ -314,7 +314,7 @@ def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
     assert "unsubscribe 1" in body
 
 
-def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> None:
+def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: SlackEmulator) -> None:
     cfg = {
         **CONFIG,
         "digests": CONFIG["digests"][:1],
@@ -345,7 +345,7 @@ def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> N
 
 
 def test_cli_run_sends_once_under_the_schedules_key(
-    tmp_path: Path, slack: DigestSlack, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
@@ -375,7 +375,7 @@ def test_cli_run_sends_once_under_the_schedules_key(
     assert failed.exit_code == 1 and "channel_not_found" in failed.stdout
 
 
-def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSlack) -> None:
+def test_local_hours_across_the_november_change(tmp_path: Path, slack: SlackEmulator) -> None:
     """New York falls back on Sun 3 Nov 2024: 09:00 stays 09:00; 01:30 (twice that night) once."""
     ny = ZoneInfo("America/New_York")
     cfg = {
@@ -415,7 +415,7 @@ def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSla
 
 
 def test_a_public_channel_the_bot_is_not_in_is_joined_once(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     slack.add_channel("C0SALES01", "sales", member=False)
@@ -425,7 +425,7 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_once(
 
 
 def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
     env = Env(tmp_path, slack)
@@ -449,7 +449,7 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
 
 
-def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
+def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     store = StateStore(env.cfg.state_path)
     subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
@@ -464,7 +464,7 @@ def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
     ]
 
 
-def test_block_kit_snapshots(tmp_path: Path, slack: DigestSlack) -> None:
+def test_block_kit_snapshots(tmp_path: Path, slack: SlackEmulator) -> None:
     """What users read, as reviewed files (tests/snapshots/slack/digest_*.json)."""
     env = Env(tmp_path, slack)
     env.dispatcher("a").run(env.job("morning"), NINE, NINE)

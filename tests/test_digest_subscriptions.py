@@ -12,8 +12,8 @@ from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
 from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions
+from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
@@ -65,7 +65,7 @@ def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> Non
     store2 = StateStore(cfg.state_path)  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
-    with DigestSlack() as slack:
+    with SlackEmulator() as slack:
         slack.add_channel("C1", "sales")
         poster = SlackPoster(WebClient(token=slack.bot_token, base_url=slack.base_url))
         sched = Scheduler(cfg, Dispatcher(cfg, backend, store2, poster), clock=lambda: at_nine)

@@ -19,8 +19,8 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
+from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import Crash, ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2024, 3, 6, 0, 0, tzinfo=NY)  # Wednesday
@@ -91,7 +91,7 @@ class Proc:
 
 
 class Sim:
-    def __init__(self, tmp_path: Path, slack: DigestSlack, crash_after: set[tuple[str, int]]):
+    def __init__(self, tmp_path: Path, slack: SlackEmulator, crash_after: set[tuple[str, int]]):
         self.cfg = AppConfig.model_validate({**CONFIG, "base_dir": tmp_path})
         self.slack = slack
         self.crash_after = crash_after
@@ -157,7 +157,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         datetime(2024, 3, 11, 7, 50, tzinfo=NY),
         datetime(2024, 3, 11, 10, 30, tzinfo=NY),
     )
-    with DigestSlack() as slack:
+    with SlackEmulator() as slack:
         for cid, name in (
             ("C0SALES01", "sales"),
             ("C0MGRS001", "sales-managers"),

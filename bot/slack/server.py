@@ -1,4 +1,4 @@
-"""Running the bot: HTTP behind gunicorn, or Socket Mode.
+"""Running the bot: HTTP behind gunicorn, or Socket Mode over a WebSocket.
 
 HTTP mode serves events, slash commands and interactivity at one path, ``/slack/events``,
 with gunicorn's threaded worker (``gthread``): a production server, unlike bolt's built-in
@@ -93,8 +93,15 @@ def serve_http(
 
 
 def serve_socket_mode(bot: SlackBot) -> None:
-    """Block on a Socket Mode connection (no public URL needed); reconnects by itself."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    """Block on a Socket Mode connection (no public URL needed); reconnects by itself.
+
+    The connection URL comes from ``apps.connections.open`` through the bot's own Web API
+    client, so SLACK_API_URL points Socket Mode elsewhere too. slack_sdk's websocket-client
+    based client is used rather than its built-in one: the built-in client notices a connection
+    cut without a close frame only by failed pings (up to 50 s deaf), this one at the next read
+    (tests/test_slack_socket_mode.py drops connections mid-answer).
+    """
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     assert bot.env.app_token
     try:
