@@ -477,3 +477,75 @@ def test_block_kit_snapshots(tmp_path: Path, slack: SlackEmulator) -> None:
     ):
         args = {k: method_calls.args.get(k) for k in ("channel", "text", "blocks", "metadata")}
         check_snapshot(name, args)
+
+
+def admin_texts(slack: SlackEmulator) -> list[str]:
+    return [m.text for m in slack.messages("C0ADMIN01")]
+
+
+def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][:1], "alerts": []}
+    env = Env(tmp_path, slack, cfg)
+    now = [NINE]
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
+    # Slack is down at 09:00: the headline's 500s outlast the poster's own 3 retries.
+    slack.fail("chat.postMessage", status=500, times=4)
+    key = send_key("digest:morning", NINE)
+    assert sched.tick() == {key: "failed"}
+    now[0] = NINE + timedelta(seconds=30)
+    assert sched.tick() == {}  # the first retry waits a minute
+    now[0] = NINE + timedelta(minutes=1)
+    assert sched.tick() == {key: "sent"}
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+    row = StateStore(env.cfg.state_path).get(key)
+    assert row is not None and (row.status, row.attempts, row.reported) == ("sent", 2, 0)
+    now[0] = NINE + timedelta(minutes=30)
+    assert sched.tick() == {}
+    assert admin_texts(slack) == []  # it went out in the end: nothing to report
+
+
+def test_a_send_failing_all_through_its_grace_is_reported_once(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}  # "lost": C0GONE000
+    env = Env(tmp_path, slack, cfg)
+    now = [NINE]
+    # Two processes tick every minute of the 120-minute grace period, and a while after.
+    scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: now[0]) for n in "ab"]
+    attempts_at: list[int] = []
+    for minute in range(0, 150):
+        now[0] = NINE + timedelta(minutes=minute)
+        for s in scheds:
+            if s.tick():
+                attempts_at.append(minute)
+    # Tried at minute 0, then 1, 2, 5, 10, 20, 30 and 30 minutes after each failure: 1, 3, 8,
+    # 18, 38, 68, 98. The wait after the try at 98 would end at 128, past the grace of 120:
+    # that try was the last, and its failure is reported, once, by one of the two processes.
+    assert attempts_at == [0, 1, 3, 8, 18, 38, 68, 98]
+    assert attempts_at == [sum((0, 1, 2, 5, 10, 20, 30, 30)[: i + 1]) for i in range(8)]
+    assert admin_texts(slack) == [
+        ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
+        "channel_not_found (8 attempts)"
+    ]
+
+
+def test_a_failure_whose_retries_never_came_is_reported_after_its_grace(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}
+    env = Env(tmp_path, slack, cfg)
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: NINE)
+    assert sched.tick() == {send_key("digest:lost", NINE): "failed"}
+    assert admin_texts(slack) == []  # a retry may still succeed
+    # The bot is down until 11:30, past the 120-minute grace: no retry, one report.
+    later = Scheduler(
+        env.cfg, env.dispatcher("b"), clock=lambda: NINE + timedelta(hours=2, minutes=30)
+    )
+    assert later.tick() == {}
+    assert later.tick() == {}
+    assert admin_texts(slack) == [
+        ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
+        "channel_not_found"
+    ]

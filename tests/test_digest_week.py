@@ -198,17 +198,21 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         ("Mon 11 10:30", thread, dash),
         (
             "Mon 11 10:30",
-            "C0ADMIN01",
-            ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT"
-            " to C0GONE000: "
-            "channel_not_found",
-        ),
-        (
-            "Mon 11 10:30",
             "C0MGRS001",
             ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 4 – 10 Mar 2024 (volume 100)",
         ),
         ("Mon 11 10:30", alert_t, chart),
+        # The weekly digest (08:00, grace 180 min: tries until 11:00) failed at 10:30 and is
+        # tried again 1, 2, 5 and 10 minutes after each failure, at the first 5-minute tick:
+        # 10:35, 10:40, 10:45, 10:55. The next wait, 20 minutes, would end past 11:00, so the
+        # 10:55 failure is the last: reported then, once.
+        (
+            "Mon 11 10:55",
+            "C0ADMIN01",
+            ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT"
+            " to C0GONE000: "
+            "channel_not_found (5 attempts)",
+        ),
         ("Tue 12 09:00", morning, "morning · 12 Mar 2024"),  # 09:00 EDT now; after one 500
         ("Tue 12 09:00", thread, chart),
         ("Tue 12 09:00", thread, dash),
@@ -224,6 +228,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     assert len(rows) == len(set(rows))
     failed = rows[key("digest:weekly", datetime(2024, 3, 11, 8, tzinfo=NY))]
     assert (failed.status, failed.error) == ("failed", "channel_not_found")
+    assert (failed.attempts, failed.reported) == (5, 1)
     alerts = [(r.scheduled_utc[:10], r.outcome) for r in store.history("alert:low")]
     assert alerts == [
         ("2024-03-06", "clear"),
