@@ -282,6 +282,7 @@ def signed_command(text: str, response_url: str, secret: str) -> BoltRequest:
 
 def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
+    slack.add_user("U1", "ulla", tz="Europe/Berlin")
     app = App(client=env.client(), signing_secret="s3cret", token_verification_enabled=False)
     store = StateStore(env.cfg.state_path)
     seen: list[str] = []
@@ -304,7 +305,12 @@ def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: SlackEmulator) -> None:
     )
     assert r.status == 200
     slack.wait_for(lambda: bool(slack.responses))
-    assert slack.responses[0]["text"].startswith("Subscribed (#1): *connect rate last 7 days*")
+    # U1 is in Berlin by Slack's users.info. It is 09:00 on Friday in Shanghai (01:00 UTC),
+    # too late for Shanghai's 08:30, but 03:00 in Berlin (CEST, UTC+2): first one today.
+    assert slack.responses[0]["text"].startswith(
+        "Subscribed (#1): *connect rate last 7 days* daily 08:30 (Europe/Berlin) in this "
+        "channel. First one Fri 28 Jun 08:30."
+    )
     assert (
         app.dispatch(signed_command("leads today", slack.response_url("q"), "s3cret")).status == 200
     )
