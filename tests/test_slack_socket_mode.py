@@ -221,3 +221,37 @@ def _single_connection(slack: SlackEmulator) -> Link:
                 return links[0]
         time.sleep(0.2)
     raise AssertionError(f"open connections: {[link.number for link in slack.socket.open_links()]}")
+
+
+def test_the_emulator_hands_out_single_use_urls_for_the_app_token_only() -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    with SlackEmulator() as slack:
+        with pytest.raises(SlackApiError) as e:
+            WebClient(token=slack.bot_token, base_url=slack.base_url).apps_connections_open(
+                app_token=slack.bot_token
+            )
+        assert e.value.response["error"] == "not_allowed_token_type"
+        web = WebClient(token=slack.app_token, base_url=slack.base_url)
+        with pytest.raises(SlackApiError):
+            web.chat_postMessage(channel="C1", text="an app token cannot post")
+        url = web.apps_connections_open(app_token=slack.app_token)["url"]
+        assert url.startswith("ws://127.0.0.1:") and "/link/?ticket=" in url
+        with connect(url) as ws:
+            hello = json.loads(ws.recv(timeout=5))
+            assert hello["type"] == "hello" and hello["num_connections"] == 1
+            assert hello["connection_info"] == {"app_id": "A0TEST"}
+            env = slack.socket.deliver("slash_commands", {"command": "/kpi", "text": "help"})
+            frame = json.loads(ws.recv(timeout=5))
+            assert frame == env.frame() and frame["accepts_response_payload"] is True
+            ws.send(json.dumps({"envelope_id": env.envelope_id, "payload": {"text": "hi"}}))
+            assert slack.socket.wait_ack(env) == {
+                "envelope_id": env.envelope_id,
+                "payload": {"text": "hi"},
+            }
+            with pytest.raises(InvalidStatus):  # the ticket was used
+                connect(url)
+        assert slack.socket.refused == [url[url.index("/link") :]]
