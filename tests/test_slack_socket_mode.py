@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -256,3 +257,28 @@ def test_the_emulator_hands_out_single_use_urls_for_the_app_token_only() -> None
             with pytest.raises(InvalidStatus):  # the ticket was used
                 connect(url)
         assert slack.socket.refused == [url[url.index("/link") :]]
+
+
+def test_sigterm_finishes_the_answers_in_flight_then_exits(
+    tmp_path: Path, slack: SlackEmulator, bot: H.Bot
+) -> None:
+    # A second bot of its own, to stop (the module's bot keeps serving the other tests).
+    slack.settle()
+    H.seed(slack)
+    with H.running_bot(slack, tmp_path, socket_mode=True) as own:
+        link = slack.socket.current()
+        assert link is not None
+        drv = H.socket_driver(slack)
+        slack.fail("chat.postMessage", delay=2.0)  # the answer is still being posted…
+        sent = drv.mention(H.ALICE, H.SALES, Q_WEEKDAY)
+        assert sent.status == 200
+        slack.wait_for(lambda: bool(slack.calls_to("chat.postMessage")))
+        own.proc.terminate()  # …when the bot is told to stop
+        assert own.proc.wait(timeout=30) == 0
+        # The answer went out in full, then the bot closed its connection and left.
+        slack.wait_for("files.completeUploadExternal", timeout=1)
+        [answer] = answers(slack, H.SALES)
+        assert answer.thread_ts == sent.ts and table_rows(answer)["Mon"] == MONDAY
+        slack.socket.wait_closed(link, timeout=5)
+        assert link.close_reason == "client"
+        assert "finishing the ones in flight" in own.log()

@@ -9,6 +9,8 @@ socket or SQLite connection crosses a fork.
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -106,12 +108,26 @@ def serve_socket_mode(bot: SlackBot) -> None:
     based client is used rather than its built-in one: the built-in client notices a connection
     cut without a close frame only by failed pings (up to 50 s deaf), this one at the next read
     (tests/test_slack_socket_mode.py drops connections mid-answer).
+
+    On SIGTERM/SIGINT it stops taking envelopes (closing the connection: Slack sends new ones
+    to the bot's other connections, or retries events later) and lets the answers already
+    acknowledged finish before returning.
     """
     assert bot.env.app_token
+    handler = _handler(bot.app, bot.env.app_token)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     try:
-        _handler(bot.app, bot.env.app_token).start()
+        handler.connect()
+        log.info("Socket Mode connected; SIGTERM stops it after the answers in flight")
+        stop.wait()
+        log.info("stopping: no new questions; finishing the ones in flight")
     finally:
+        handler.close()
+        log.info("Socket Mode connection closed")
         bot.close()
+        log.info("stopped")
 
 
 def _handler(app: App, app_token: str) -> Any:
