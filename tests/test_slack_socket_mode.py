@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,43 @@ def test_buttons_arrive_as_interactive_envelopes(
     assert drv.click(answer, "Show SQL", user=H.BOB).status == 200
     slack.wait_for("chat.postMessage", 3)
     assert "SELECT weekday" in all_text(answers(slack, H.SALES)[-1])
+
+
+def test_unauthorised_user_is_refused_and_nothing_runs(
+    slack: SlackEmulator, drv: SocketModeDriver, bot: H.Bot
+) -> None:
+    assert drv.mention(H.MALLORY, H.SALES, Q_WEEKDAY).status == 200
+    [note] = slack.wait_for("chat.postEphemeral")
+    assert note.args["user"] == H.MALLORY
+    assert "Sorry, I can only answer KPI questions" in note.args["text"]
+    slack.settle()
+    assert slack.calls_to("chat.postMessage") == [] and slack.calls_to("upload") == []
+    assert bot.audit()[-1]["outcome"] == "refused"
+
+
+def test_app_home_and_its_buttons(slack: SlackEmulator, drv: SocketModeDriver) -> None:
+    assert drv.home_opened(H.ALICE).status == 200
+    slack.wait_for("views.publish")
+    assert Q_WEEKDAY in json.dumps(slack.views[H.ALICE], ensure_ascii=False)
+    assert drv.click_home(slack.views[H.ALICE], Q_WEEKDAY, user=H.BOB).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, "D" + H.BOB[1:])
+    assert table_rows(answer)["Mon"] == MONDAY
+
+
+def test_many_questions_at_once_over_one_connection(
+    slack: SlackEmulator, drv: SocketModeDriver
+) -> None:
+    questions = [
+        f"slow {q}" for q in (Q_WEEKDAY, "calls this week", "win rate by rep this quarter")
+    ] * 4
+    with ThreadPoolExecutor(len(questions)) as pool:
+        sent = list(pool.map(lambda q: drv.mention(H.ALICE, H.SALES, q), questions))
+    # Every envelope acknowledged within Slack's 3 s although each answer takes a while.
+    assert all(s.status == 200 and s.seconds < 3.0 for s in sent)
+    assert len({e.connection for e in drv.envelopes}) == 1
+    slack.wait_for("files.completeUploadExternal", len(questions), timeout=30)
+    assert {m.thread_ts for m in answers(slack, H.SALES)} == {s.ts for s in sent}
 
 
 def test_redelivered_event_is_acked_and_answered_once(
