@@ -65,11 +65,6 @@ class Envelope:
     sent_at: float = 0.0
     ack: dict[str, Any] | None = None  # the app's frame, as it sent it
     acked_at: float | None = None
-    redelivered_as: Envelope | None = None
-
-    @property
-    def ack_payload(self) -> dict[str, Any] | None:
-        return None if self.ack is None else self.ack.get("payload")
 
     def frame(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -272,7 +267,7 @@ class SocketModeServer:
         time.sleep(self.retry_delays[env.retry_attempt])
         if self._server is None:
             return
-        env.redelivered_as = self.deliver(
+        self.deliver(
             env.type,
             env.payload,
             retry_attempt=env.retry_attempt + 1,
