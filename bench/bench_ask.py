@@ -26,14 +26,14 @@ import grammar
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
 from bench.report import percentile, table, write_section
 from bot.text import answer_text
+from cache.snapshot import SnapshotReader
 from metrics import engine
 from metrics.catalog import cached_catalog
 from metrics.settings import OrgSettings
 from metrics.values import load_values
-from salesforce.snapshot import SnapshotReader
 
 QUESTIONS: tuple[str, ...] = (
-    # lead KPIs (record set `lead`: the leads with their activity facts, salesforce/derived.py)
+    # lead KPIs (record set `lead`: the leads with their activity facts, cache/derived.py)
     "lead response time last 30 days",
     "lead response time by rep last quarter",
     "follow-up rate this quarter",

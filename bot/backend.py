@@ -106,7 +106,7 @@ class RealBackend:
     """grammar → metrics engine → charts, on the DuckDB snapshot named by app.yaml."""
 
     def __init__(self, config: AppConfig):
-        from salesforce.snapshot import SnapshotReader
+        from cache.snapshot import SnapshotReader
 
         self.config = config
         self._catalog = load_catalog(config.catalog_path)
@@ -128,7 +128,7 @@ class RealBackend:
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
-                self._values = load_values(cursor, self._catalog)
+                self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
             return self._values
 
@@ -138,8 +138,8 @@ class RealBackend:
         background thread, the data's values and the parser built on them (seconds on an org
         with hundreds of thousands of accounts)."""
         import grammar
+        from cache.snapshot import CacheMissing
         from charts import theme
-        from salesforce.snapshot import CacheMissing
 
         theme.warm_up()
 
@@ -180,7 +180,7 @@ class RealBackend:
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
-        from salesforce.snapshot import CacheMissing
+        from cache.snapshot import CacheMissing
 
         try:
             parsed = grammar.parse(question, self._catalog, self._current_values())

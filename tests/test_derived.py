@@ -1,4 +1,4 @@
-"""Derived tables (salesforce/derived.py: lead activity facts, stage visits): built whole on
+"""Derived tables (cache/derived.py: lead activity facts, stage visits): built whole on
 publish, kept incrementally by the sync's merge, and always equal to what the KPI spec says.
 
 The property: start from a random org, publish it, then apply random changes the way ``sync``
@@ -19,8 +19,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salesforce import derived, schema
-from salesforce.snapshot import open_writer
+from cache import derived, schema
+from cache.snapshot import open_writer
 from salesforce.stage import Columns, Stage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

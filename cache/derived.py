@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from salesforce import schema
+from cache import schema
 
 PENDING = "_kpibot_derived_pending"  # (derived table, changed key); a NULL key: everything
 
