@@ -18,6 +18,7 @@ from metrics.query import Query
 from metrics.settings import OrgSettings
 from metrics.windows import resolve
 from salesforce import schema
+from salesforce.connection import connect
 
 _TODAY = date(2024, 6, 27)
 
@@ -25,7 +26,7 @@ _TODAY = date(2024, 6, 27)
 def sql_problems(catalog: Catalog, settings: OrgSettings | None = None) -> list[str]:
     """Every metric × (no grouping, each allowed dimension, each time part) that fails to plan."""
     settings = settings or OrgSettings.model_validate({})
-    con = duckdb.connect(":memory:")
+    con = connect()
     schema.create_all(con)
     window = resolve(None, "this quarter", _TODAY, settings.fiscal_year_start_month)
     base = {

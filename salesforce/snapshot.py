@@ -32,6 +32,7 @@ from pathlib import Path
 import duckdb
 
 from salesforce import schema
+from salesforce.connection import connect
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
 PENDING_PREFIX = "pending-"
@@ -130,7 +131,7 @@ def open_writer(
         current = current_target(db_path)
         if current is not None and not fresh:
             shutil.copyfile(current, pending)
-        con = duckdb.connect(str(pending))
+        con = connect(pending)
         try:
             if current is None or fresh:
                 schema.create_all(con)
@@ -212,7 +213,7 @@ class SnapshotReader:
             if self._con is None or target != self._target:
                 # The old connection is dropped, not closed: cursors that other threads took
                 # from it finish their query, and it closes when the last one goes.
-                self._con = duckdb.connect(str(target), read_only=True)
+                self._con = connect(target, read_only=True)
                 self._target = target
             return self._con
 
