@@ -20,7 +20,7 @@ from bot.text import display_width, format_cell, render_table, right_aligned
 from metrics.answer import Answer, Column
 from metrics.catalog import Catalog
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
-from metrics.format import format_growth, format_range, format_value
+from metrics.format import format_change, format_range, format_value
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -169,7 +169,7 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        text = f"*{escape(c.name)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        text = f"*{escape(c.shown)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
         prev = next(
             (
                 j
@@ -187,9 +187,11 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
             None,
         )
         if grow is not None:
-            text += f"  {format_growth(row[grow])}"
+            p_val = row[prev] if prev is not None else None
+            text += f"  {format_change(row[grow], row[i], p_val, c.format)}"
         if prev is not None:
-            text += f"\nprevious: {format_value(row[prev], c.format, currency=style.currency)}"
+            then = answer.sides[1] if answer.sides else "previous"
+            text += f"\n{then}: {format_value(row[prev], c.format, currency=style.currency)}"
             if answer.compare_window is not None:
                 cw = answer.compare_window
                 text += f" ({format_range(cw.start, cw.end)})"

@@ -1,7 +1,9 @@
 -- Query(metrics=('lead response time',), groupings=(), window=None, filters=(Filter(dimension='channel', op='in', values=('inbound',)),), metric_filters=(), ranking=None, sort=None, comparison=None, chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
-    CAST(AVG(EPOCH(acts.first_response - r.CreatedDate) / 3600.0) AS DOUBLE) AS a0_0
+    CAST(AVG((
+      EPOCH(acts.first_response) - EPOCH(r.CreatedDate)
+    ) / 3600.0) AS DOUBLE) AS a0_0
   FROM "Lead" AS r
   LEFT JOIN (
     SELECT
@@ -59,7 +61,9 @@ WITH s0 AS (
     AND (
       (
         NOT (
-          EPOCH(acts.first_response - r.CreatedDate) / 3600.0
+          (
+            EPOCH(acts.first_response) - EPOCH(r.CreatedDate)
+          ) / 3600.0
         ) IS NULL
       )
     )

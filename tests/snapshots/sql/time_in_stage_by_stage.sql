@@ -13,7 +13,9 @@ WITH s0 AS (
       o.Amount,
       v.StageName,
       v.ended,
-      EPOCH(v.ended - v.started) / 86400.0 AS days
+      (
+        EPOCH(v.ended) - EPOCH(v.started)
+      ) / 86400.0 AS days
     FROM (
       SELECT
         OpportunityId,
