@@ -14,7 +14,14 @@ from typing import Any, Protocol
 
 from bot.sends import Message, Part
 from metrics.answer import Answer, Column
-from metrics.format import format_date, format_growth, format_label, format_range, format_value
+from metrics.format import (
+    format_as_of,
+    format_date,
+    format_growth,
+    format_label,
+    format_range,
+    format_value,
+)
 
 log = logging.getLogger(__name__)
 THREAD_ROWS = 10  # rows of a table answer shown as text in the thread
@@ -165,7 +172,7 @@ def digest_message(
     as_of = [r.answer.data_as_of for r in replies if r.answer is not None and r.answer.data_as_of]
     context = "Charts and details in the thread."
     if as_of:
-        context = f"Data as of {min(as_of):%Y-%m-%d %H:%M}. " + context
+        context = f"{format_as_of(min(as_of))}. " + context
     blocks: tuple[dict[str, Any], ...] = (
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},

@@ -17,6 +17,7 @@ from typing import Any
 from metrics.answer import Answer, Column
 from metrics.format import (
     NONE,
+    format_as_of,
     format_bucket,
     format_growth,
     format_label,
@@ -147,7 +148,7 @@ def window_text(answer: Answer) -> str:
 def as_of_text(answer: Answer) -> str:
     """'data as of 27 Jun 2024 06:00' ('' when unknown)."""
     d = answer.data_as_of
-    return "" if d is None else f"data as of {d.day} {_MONTHS[d.month - 1]} {d.year} {d:%H:%M}"
+    return "" if d is None else format_as_of(d)
 
 
 def filter_text(filters: tuple[Filter, ...]) -> str:

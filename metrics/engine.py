@@ -292,7 +292,7 @@ def run(
         sides=sides,
         rows=tuple(tuple(r) for r in rows),
         sql=compiled.sql,
-        data_as_of=as_of,
+        data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
     )

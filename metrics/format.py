@@ -124,6 +124,14 @@ def change_sign(growth: Any, current: Any, previous: Any, fmt: str) -> float | N
     return _num(growth)
 
 
+def format_as_of(when: datetime) -> str:
+    """The one "data as of" text of every surface (CLI, Slack, charts, dashboards, digests), in
+    the zone ``when`` carries (the engine gives the org zone), named: 'data as of 5 Dec 2026
+    18:00 CST'."""
+    zone = when.tzname() or "UTC"
+    return f"data as of {format_date(when.date())} {when:%H:%M} {zone}"
+
+
 def format_label(value: Any) -> str:
     """A dimension value: None → '(none)', dates ISO, everything else as text."""
     if value is None:
