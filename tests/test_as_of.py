@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.backend import Reply
-from bot.blocks import ButtonState, answer_message
+from bot.slack.blocks import ButtonState, answer_message
 from bot.text import answer_text
 from charts.labels import as_of_text
 from metrics.catalog import load_catalog

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot import messages as M
 from bot.backend import Reply
+from bot.slack import messages as M
 from bot.text import answer_cells, display_width, render_table, right_aligned
 from metrics.answer import Answer
 from metrics.catalog import Catalog
