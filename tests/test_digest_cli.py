@@ -77,9 +77,9 @@ def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
     ]
     head = json.loads((out_dir / "headline.json").read_text())
     assert head["channel"] == "C0123456789"
-    # 0.30 against 0.25 a week before: +20.0%.
+    # 0.30 against 0.25 a week before: a rate, +5.0 percentage points; calls 120 vs 120: 0.0%.
     assert head["blocks"][1]["text"]["text"].splitlines()[0] == (
-        "• *connect rate* 30.0% ▲ 20.0%, *calls* 120 0.0% · 21 – 27 Jun 2024"
+        "• *connect rate* 30.0% +5.0 pp, *calls* 120 0.0% · 21 – 27 Jun 2024"
     )
     assert (out_dir / "thread-01.png").read_bytes().startswith(b"\x89PNG")
     assert StateStore(tmp_path / "state.sqlite").history() == []  # a dry run claims nothing
