@@ -141,7 +141,8 @@ def window_text(answer: Answer) -> str:
         bits.append(rng if w.label in ("", rng) else f"{rng} ({w.label})")
     c = answer.compare_window
     if c is not None:
-        bits.append(f"vs {format_range(c.start, c.end)}")
+        extent = {"like for like": " (like for like)", "in full": " (in full)"}.get(c.extent, "")
+        bits.append(f"vs {format_range(c.start, c.end)}{extent}")
     return " · ".join(bits)
 
 
