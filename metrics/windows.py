@@ -262,7 +262,9 @@ def _like_for_like(named: ResolvedWindow, current: ResolvedWindow, full: bool) -
         return named
     if full:
         return replace(named, extent="in full")
-    end = min(named.start + timedelta(days=days - 1), named.end or named.start)
+    end = named.start + timedelta(days=days - 1)
+    if named.end is None or end >= named.end:
+        return named  # as long as the running window, or longer: nothing to cut
     return replace(named, end=end, extent="like for like")
 
 

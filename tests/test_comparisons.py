@@ -109,3 +109,24 @@ def test_a_past_only_kpi_in_a_future_window_has_not_happened_yet(db: Path) -> No
         assert "has not happened yet" in got["error"]["message"]
     # open pipeline by expected close date looks ahead: O3 张伟 30000 closes 15 Jul 2024
     assert ask(db, "open pipeline next month", "--json").count("30000") == 1
+
+
+def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
+    from datetime import date
+
+    from bot import config
+    from bot.backend import RealBackend
+    from bot.slack.blocks import ButtonState, answer_message
+
+    backend = RealBackend(config.load(str(CONFIG), str(db)))
+    today = date(2024, 6, 27)
+    q = "revenue won in Q2 2024 vs 2023"
+    _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
+    # one headline field: the first-named side, its change, then the second-named side
+    assert blocks[1]["fields"][0]["text"] == (
+        "*revenue won (Q2 2024)*\n*$180,000*  ▲ 620.0%\n2023: $25,000 (1 Jan – 31 Dec 2023)"
+    )
+    q = "connect rate in Q2 2024 vs Q1 2024"
+    _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
+    assert blocks[1]["fields"][0]["text"].startswith("*connect rate (Q2 2024)*\n*66.7%*  +16.7 pp")
+    backend.reader.close()
