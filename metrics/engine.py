@@ -246,6 +246,8 @@ def run(
         if query.comparison is not None
         else None
     )
+    if cmp_window is not None:
+        _refuse_the_future(query, catalog, cmp_window, today)
     shift = bucket_shift(query, catalog, window, cmp_window)
     compiled: Compiled = compile_query(
         query,

@@ -107,6 +107,19 @@ def test_a_past_only_kpi_in_a_future_window_has_not_happened_yet(db: Path) -> No
         got = json.loads(p.stdout)
         assert p.returncode == 1 and got["error"]["kind"] == "no_data", got
         assert "has not happened yet" in got["error"]["message"]
+    # nor as the other side of a comparison
+    p = run_cli(
+        "ask",
+        "revenue won this month vs next month",
+        "--today",
+        TODAY,
+        "--config",
+        str(CONFIG),
+        "--db",
+        str(db),
+        "--json",
+    )
+    assert json.loads(p.stdout)["error"]["kind"] == "no_data"
     # open pipeline by expected close date looks ahead: O3 张伟 30000 closes 15 Jul 2024
     assert ask(db, "open pipeline next month", "--json").count("30000") == 1
 
