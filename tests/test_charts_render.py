@@ -79,7 +79,8 @@ DRAWN = {
     "stacked": ["other (2)", "19.2%"],
     "funnel": ["Leads", "New opportunities", "Deals won", "1,240", "222", "38", "↓ 17.9%",
                "↓ 17.1%"],
-    "gauge_rate": ["17.9%", "target 20.0%", "90% of target", "−1.3 pp vs 19.2%"],  # a rate: 17.9 − 19.2 points,
+    # a rate changes in points: 17.9 − 19.2 = −1.3 pp
+    "gauge_rate": ["17.9%", "target 20.0%", "90% of target", "−1.3 pp vs 19.2%"],
     "gauge_count": ["4,894", "target 5,000", "98% of target"],
     "records": ["华东区", "上海远景", "$184,000", "28 Mar 2024", "96.0 d", "Cycle"],
 }
