@@ -12,6 +12,7 @@ Hand-worked numbers (see tests/test_metrics_fixture.py for the records):
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,14 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return load_fixture_org(tmp_path_factory.mktemp("cmp") / "kpibot.duckdb")
 
 
+def asked(db: Path, question: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "ask", question, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), *extra
+    )
+
+
 def ask(db: Path, question: str, *extra: str) -> str:
-    p = run_cli("ask", question, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), *extra)
+    p = asked(db, question, *extra)
     assert p.returncode == 0, p.stdout + p.stderr
     return p.stdout
 
@@ -87,38 +94,19 @@ def test_the_previous_month_after_a_window_is_the_one_before_it(db: Path) -> Non
 
 
 def test_a_window_compared_with_itself_is_invalid(db: Path) -> None:
-    p = run_cli(
-        "ask",
-        "calls last month vs May 2024",
-        "--today",
-        TODAY,
-        "--config",
-        str(CONFIG),
-        "--db",
-        str(db),
-    )
+    p = asked(db, "calls last month vs May 2024")
     assert p.returncode == 1 and "with itself" in (p.stdout + p.stderr)
     assert "Traceback" not in p.stderr
 
 
 def test_a_past_only_kpi_in_a_future_window_has_not_happened_yet(db: Path) -> None:
     for q in ("revenue won next month", "calls next week"):
-        p = run_cli("ask", q, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), "--json")
+        p = asked(db, q, "--json")
         got = json.loads(p.stdout)
         assert p.returncode == 1 and got["error"]["kind"] == "no_data", got
         assert "has not happened yet" in got["error"]["message"]
     # nor as the other side of a comparison
-    p = run_cli(
-        "ask",
-        "revenue won this month vs next month",
-        "--today",
-        TODAY,
-        "--config",
-        str(CONFIG),
-        "--db",
-        str(db),
-        "--json",
-    )
+    p = asked(db, "revenue won this month vs next month", "--json")
     assert json.loads(p.stdout)["error"]["kind"] == "no_data"
     # open pipeline by expected close date looks ahead: O3 张伟 30000 closes 15 Jul 2024
     assert ask(db, "open pipeline next month", "--json").count("30000") == 1
