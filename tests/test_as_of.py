@@ -9,12 +9,12 @@ from pathlib import Path
 from bot.backend import Reply
 from bot.slack.blocks import ButtonState, answer_message
 from bot.text import answer_text
+from cache.snapshot import SnapshotReader
 from charts.labels import as_of_text
 from metrics.catalog import load_catalog
 from metrics.engine import run
 from metrics.format import format_as_of
 from metrics.query import Query
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 

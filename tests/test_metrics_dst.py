@@ -27,10 +27,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from cache.snapshot import SnapshotReader
 from metrics.catalog import Catalog, load_catalog
 from metrics.engine import run
 from metrics.query import Query, WindowSpec
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import ORG_DST, fixture_settings, load_fixture_org
 
 TODAY = date(2024, 12, 15)

@@ -41,9 +41,9 @@ def cache_parser(config: AppConfig) -> Callable[[str], object] | None:
     """The question parser of this catalog and the cache's names (reps, lead sources…); None
     before there is a cache, when names in questions cannot be checked yet."""
     import grammar
+    from cache.snapshot import CacheMissing, SnapshotReader
     from metrics.catalog import load_catalog
     from metrics.values import load_values
-    from salesforce.snapshot import CacheMissing, SnapshotReader
 
     catalog = load_catalog(config.catalog_path)
     reader = SnapshotReader(config.db_path)
