@@ -21,7 +21,8 @@ from lark.lexer import Lexer as LarkLexer
 
 from grammar import messages
 from grammar.build import build
-from grammar.lexer import Lexer, Tok
+from grammar.lexer import Lexer
+from grammar.tokens import Tok
 from grammar.normalize import normalize
 from grammar.vocabulary import Meaning, Vocabulary, keyword_table
 from metrics.catalog import Catalog
