@@ -37,6 +37,7 @@ class Reply:
 
     ``dashboard`` names the dashboard when ``chart_png`` is a whole dashboard image and there is
     no single answer table. ``corrections`` are typos the parser fixed, said back to the user.
+    ``text`` answers a question that asks for words, not numbers: help, a KPI's definition.
     """
 
     question: str
@@ -45,12 +46,13 @@ class Reply:
     error: UserError | None = None
     dashboard: str | None = None
     corrections: tuple[str, ...] = ()
+    text: str | None = None
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
             raise ValueError("a Reply holds an answer or an error, not both")
-        if self.error is None and self.answer is None and self.chart_png is None:
-            raise ValueError("a Reply needs an answer, a dashboard image or an error")
+        if self.error is None and self.answer is None and self.chart_png is None and not self.text:
+            raise ValueError("a Reply needs an answer, a dashboard image, a text or an error")
 
 
 @runtime_checkable
@@ -157,6 +159,9 @@ class RealBackend:
         from salesforce.snapshot import CacheMissing
 
         try:
+            said = grammar.reply_text(question, self._catalog, self._current_values())
+            if said is not None:  # help, or what a KPI means
+                return Reply(question, text=said)
             parsed = grammar.parse(question, self._catalog, self._current_values())
             fixes = tuple(str(c) for c in parsed.corrections)
             query = parsed.query

@@ -80,6 +80,10 @@ def _answer_one(
         if as_json:
             return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
         return _error_text(reply.error), False
+    if reply.text is not None:  # help, or what a KPI means
+        if as_json:
+            return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
+        return reply.text, True
     if reply.dashboard is not None:
         out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
         out.write_bytes(reply.chart_png or b"")
@@ -166,8 +170,9 @@ def dashboard(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     backend = _backend(cfg)
-    question = name if "dashboard" in name.lower() or "大屏" in name else f"{name} dashboard"
-    reply = backend.ask(question, today=pinned)
+    from grammar.intents import dashboard_question
+
+    reply = backend.ask(dashboard_question(name), today=pinned)
     if reply.error is not None:
         fail(_error_text(reply.error), code=1)
     if reply.dashboard is None or not reply.chart_png:
@@ -190,8 +195,8 @@ def kpis(config: ConfigOpt = None) -> None:
         cat = load_catalog(cfg.catalog_path)
     except ConfigError as e:
         fail(str(e))
-    rows = [[m.name, m.format, ", ".join((*m.synonyms[:4], *m.zh[:3]))] for m in cat.metrics]
-    typer.echo(render_table(["KPI", "shown as", "also"], rows))
+    rows = [[m.name, m.definition, ", ".join((*m.synonyms[:3], *m.zh[:2]))] for m in cat.metrics]
+    typer.echo(render_table(["KPI", "what it counts", "also"], rows))
     typer.echo("")
     dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
     typer.echo(render_table(["dimension", "kind", "also"], dims))

@@ -131,6 +131,10 @@ class Asker:
             self.audit.finish(entry, outcome="user_error", detail=reply.error.message)
             self.delivery.post(place, *B.error_message(q, reply.error, today), question=q)
             return
+        if reply.text is not None:  # help or a KPI's definition: words only
+            ts = self.delivery.post(place, *B.notice(B.escape(reply.text)), question=q)
+            self.audit.finish(entry, outcome="answered" if ts else "slack_error")
+            return
         if reply.answer is None:  # a dashboard: one image
             ts = self.delivery.post(place, *B.dashboard_message(reply, asked_by), question=q)
             self.audit.finish(

@@ -21,6 +21,8 @@ from lark.lexer import Lexer as LarkLexer
 
 from grammar import messages
 from grammar.build import build
+from grammar.explain import definition_text, help_text
+from grammar.intents import Define, Help, Intent, read_intent
 from grammar.lexer import Lexer
 from grammar.tokens import Tok
 from grammar.normalize import normalize
@@ -51,9 +53,23 @@ class Parser:
 
     def __init__(self, catalog: Catalog, values: Mapping[str, Sequence[str]]):
         self.catalog = catalog
+        self.values = values
         self.vocab = Vocabulary(catalog, values)
         self.lexer = Lexer(self.vocab)
         self.lark = _lark()
+
+    def intent(self, text: str) -> Intent | None:
+        """Help or a KPI's definition, when the whole question asks for one (intents.py)."""
+        return read_intent(text, self.vocab)
+
+    def reply_text(self, text: str) -> str | None:
+        """The words that answer a help or definition request, or None for a query."""
+        intent = self.intent(text)
+        if isinstance(intent, Help):
+            return help_text(self.catalog, self.values)
+        if isinstance(intent, Define):
+            return definition_text(self.catalog, self.catalog.metric(intent.metric))
+        return None
 
     def parse(self, text: str) -> Parsed:
         """Raises only metrics.errors.UserError subclasses, whatever the text."""
@@ -150,6 +166,11 @@ def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return p
+
+
+def reply_text(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str | None:
+    """Help or a KPI's definition when the question asks for one, else None (parse it)."""
+    return parser_for(catalog, values).reply_text(text)
 
 
 def parse(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parsed:

@@ -42,6 +42,7 @@ class MetricDef:
     kind: Literal["aggregate", "records"] = "aggregate"
     anchor: str | None = None
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    definition: str = ""  # one line: what is counted (kpibot kpis, "what is win rate")
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -138,6 +139,7 @@ _METRIC_KEYS = {
     "kind",
     "anchor",
     "sql",
+    "definition",
 }
 _DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql", "value_aliases"}
 
@@ -240,6 +242,7 @@ def _parse(
                 kind=m.get("kind", "aggregate"),
                 anchor=m.get("anchor"),
                 sql=dict(m.get("sql") or {}),
+                definition=str(m.get("definition") or ""),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
