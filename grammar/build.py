@@ -15,8 +15,8 @@ from typing import Any, cast
 from lark import Token, Tree
 
 from grammar import messages
-from grammar.tokens import Tok
 from grammar.normalize import normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Meaning
 from metrics.catalog import Catalog
 from metrics.query import (
@@ -301,11 +301,12 @@ def _settle_bare(d: _Draft) -> None:
         if cat.has_metric(name):
             dims = set(cat.metric(name).dimensions)
             allowed = dims if allowed is None else allowed & dims
-    # "web vs partner": values compared side by side share one dimension.
+    # "web vs partner", "web and partner": values named together share one dimension — the one
+    # of the value that has only one.
     sure = {str(b.tok.value[0].dim) for b in d.bare if len({m.dim for m in b.tok.value}) == 1}
     for b in d.bare:
         ms: list[Meaning] = list(b.tok.value)
-        if d.side_by_side and len({m.dim for m in ms}) > 1:
+        if len({m.dim for m in ms}) > 1:
             ms = [m for m in ms if m.dim in sure] or ms
         if allowed is not None and len({m.dim for m in ms}) > 1:
             fit = [m for m in ms if m.dim in allowed]
@@ -326,7 +327,7 @@ def _settle_bare(d: _Draft) -> None:
 
 
 def _group_compared_values(d: _Draft) -> None:
-    """"温家豪 vs 王芳": each dimension with two or more kept values becomes a grouping, so the
+    """ "温家豪 vs 王芳": each dimension with two or more kept values becomes a grouping, so the
     KPI is shown for each of them side by side."""
     counts: dict[str, int] = {}
     for dim, op, vals in d.filters:

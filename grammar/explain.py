@@ -46,7 +46,11 @@ def help_examples(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> list
         out.append(f"win rate for {reps[0]} this year")
     if len(sources) >= 2:
         out.append(f"leads {sources[0]} vs {sources[1]} last quarter")
-    out += ["what is follow-up rate", "本季度 各销售 赢单金额", "inbound leads dashboard last 90 days"]
+    out += [
+        "what is follow-up rate",
+        "本季度 各销售 赢单金额",
+        "inbound leads dashboard last 90 days",
+    ]
     return out
 
 

@@ -81,7 +81,7 @@ def dashboard_question(name: str) -> str:
         cjk = is_cjk(dashboard[-1])
         if s == dashboard or s.startswith(dashboard if cjk else dashboard + " "):
             word = "大屏" if cjk else " dashboard"
-            return f"{dashboard}{word}{s[len(dashboard):]}"
+            return f"{dashboard}{word}{s[len(dashboard) :]}"
     return f"{s} dashboard"
 
 

@@ -11,7 +11,6 @@ Unknown words are typo-corrected (fuzzy.py) or reported with suggestions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from grammar import messages, phrasing
 from grammar.dates import BadDate, read_literal
@@ -85,7 +84,7 @@ class Lexer:
         return out
 
     def _dashboard_words(self, toks: list[Tok], s: str) -> list[Tok]:
-        """"dashboard" after a dashboard's name is part of it; after anything else ("sales
+        """ "dashboard" after a dashboard's name is part of it; after anything else ("sales
         dashboard") it names no dashboard: a did-you-mean, never another dashboard."""
         words = [t for t in toks if t.type == "DASHBOARD_WORD"]
         if not words:
@@ -275,7 +274,9 @@ class Lexer:
                         if start != i:
                             out.tokens.pop()
                         in_context = pool is not self.vocab.pool
-                        return self._corrected(out, s, start, units[k - 1][1], typed, hit, in_context)
+                        return self._corrected(
+                            out, s, start, units[k - 1][1], typed, hit, in_context
+                        )
         units = self._units(s, i, only_unknown=True)
         end = units[-1][1] if units else i + 1
         if self._before_dashboard_word(s, end):
@@ -307,7 +308,7 @@ class Lexer:
         return any(m.type == "DASHBOARD_WORD" for m in self.vocab.trie.longest(s, j)[1])
 
     def _no_such_value(self, word: str) -> Exception:
-        """"calls for alice" without an Alice: the closest people's names, then other
+        """ "calls for alice" without an Alice: the closest people's names, then other
         dimensions' values that contain the word."""
         v = self.vocab
         person = v.people[0] if v.people else None

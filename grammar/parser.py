@@ -24,8 +24,8 @@ from grammar.build import build
 from grammar.explain import definition_text, help_text
 from grammar.intents import Define, Help, Intent, read_intent
 from grammar.lexer import Lexer
-from grammar.tokens import Tok
 from grammar.normalize import normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary, keyword_table
 from metrics.catalog import Catalog
 from metrics.errors import UnknownWord

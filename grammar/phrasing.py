@@ -12,8 +12,8 @@ that is already an average) is said back as a note.
 from __future__ import annotations
 
 from grammar import messages
-from grammar.tokens import Tok
 from grammar.normalize import is_cjk, normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Vocabulary
 from metrics.query import Correction
 
@@ -35,7 +35,7 @@ def settle(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correction
 
 
 def _windows_after_comparison_words(toks: list[Tok]) -> list[Tok]:
-    """"calls over the past 30 days": "over" opens the window, it compares nothing."""
+    """ "calls over the past 30 days": "over" opens the window, it compares nothing."""
     return [
         t
         for k, t in enumerate(toks)
@@ -44,7 +44,7 @@ def _windows_after_comparison_words(toks: list[Tok]) -> list[Tok]:
 
 
 def _comparison_after_vs(toks: list[Tok]) -> list[Tok]:
-    """"vs same quarter last year", "compared to the quarter before": the comparison phrase
+    """ "vs same quarter last year", "compared to the quarter before": the comparison phrase
     says it all; the "vs" before it is dropped."""
     return [
         t
@@ -76,7 +76,9 @@ def _durations(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
         dim_before = next((x for x in reversed(before) if x.type == "DIMENSION"), None)
         name = None
         if dim_after is not None:
-            name = _metric_named(vocab, f"{t.text} in {dim_after.text}", f"{t.text} per {dim_after.text}")
+            name = _metric_named(
+                vocab, f"{t.text} in {dim_after.text}", f"{t.text} per {dim_after.text}"
+            )
         if name is None and dim_before is not None:
             name = _metric_named(vocab, f"{dim_before.text}{t.text}", f"{dim_before.text} {t.text}")
         if name is not None:
@@ -85,7 +87,7 @@ def _durations(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
 
 
 def _verbs(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
-    """"how many deals did we close": the verb reads the KPI next to it — "deals" + "won" is
+    """ "how many deals did we close": the verb reads the KPI next to it — "deals" + "won" is
     the KPI "deals won" when the catalog names it so; otherwise the verb only restates the
     KPI ("how many calls did alice make") and is dropped. English verbs follow their KPI,
     Chinese ones mostly precede it (王芳打了多少电话)."""
@@ -106,10 +108,8 @@ def _verbs(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
     return [t for t in out if t.type != "VERB"]
 
 
-def _averages(
-    toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correction]
-) -> list[Tok]:
-    """"average win rate": a KPI that is already an average or a rate is unchanged (said back);
+def _averages(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correction]) -> list[Tok]:
+    """ "average win rate": a KPI that is already an average or a rate is unchanged (said back);
     "average calls" is refused with what to ask instead."""
     cat = vocab.catalog
     for k, t in enumerate(toks):
@@ -128,13 +128,12 @@ def _averages(
         typed = text[lo:end]
         if normalize(typed) not in vocab.metric_pool:
             kind = "a rate" if metric.sql.get("agg") == "ratio" else "an average"
-            notes.append(Correction(typed, f"{metric.name}", "metric"))
-            notes.append(Correction(t.text, f"nothing: {metric.name} is already {kind}", "word"))
+            notes.append(Correction(typed, f"{metric.name} (already {kind})", "metric"))
     return [t for t in toks if t.type != "AGG"]
 
 
 def _values_against_values(toks: list[Tok]) -> list[Tok]:
-    """"温家豪 vs 王芳", "web vs partner": the KPI for each of them side by side (grouped by
+    """ "温家豪 vs 王芳", "web vs partner": the KPI for each of them side by side (grouped by
     their dimension, filtered to them), not a comparison of windows."""
     out = list(toks)
     for k, t in enumerate(out):

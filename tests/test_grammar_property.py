@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +16,11 @@ from metrics.query import Parsed
 from tests.corpus.loader import load
 
 VALUES, CASES = load()
-QUESTIONS = [c.question for c in CASES if c.question.strip()]
+PHRASINGS = yaml.safe_load((Path(__file__).parent / "corpus" / "phrasings.yaml").read_text("utf-8"))
+# The keyword corpus and the everyday phrasings (with their keyword forms), to mutate and splice.
+QUESTIONS = [c.question for c in CASES if c.question.strip()] + [
+    q for p in PHRASINGS["pairs"] for q in (p["say"], p["means"])
+]
 PARSER = Parser(load_catalog(), VALUES)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -39,6 +46,8 @@ ALPHABET = st.sampled_from(
 
 
 def check(text: str) -> None:
+    said = PARSER.reply_text(text)  # help and definitions: words or None, never an error
+    assert said is None or (isinstance(said, str) and said)
     try:
         result = PARSER.parse(text)
     except UserError as e:
