@@ -126,6 +126,12 @@ class RealBackend:
                 self._values_target = self.reader.target
             return self._values
 
+    def parser(self) -> Any:
+        """The grammar's parser for the current data (for follow-ups: grammar/followup.py)."""
+        import grammar
+
+        return grammar.parser_for(self._catalog, self._current_values())
+
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine
 

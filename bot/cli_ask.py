@@ -29,6 +29,7 @@ MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in wor
 
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
+    app.command("chat")(chat)
     app.command("dashboard")(dashboard)
     app.command("kpis")(kpis)
 
@@ -123,6 +124,13 @@ def ask(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Write the answer's chart (PNG) here.")
     ] = None,
+    after: Annotated[
+        str | None,
+        typer.Option(
+            "--after",
+            help='The question before: QUESTION may be a follow-up ("by lead source", "同比").',
+        ),
+    ] = None,
 ) -> None:
     """Answer a KPI question, e.g. `kpibot ask "connect rate by weekday last 31 days"`.
 
@@ -133,6 +141,12 @@ def ask(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     backend = _backend(cfg)
+    if after is not None and question != "-":
+        try:
+            question = _follow_up(backend, after, question)
+        except UserError as e:
+            sys.stderr.write(_error_text(e) + "\n")
+            raise typer.Exit(1) from None
     if question != "-":
         text, ok = _answer_one(backend, cfg, question, pinned, as_json=as_json, chart=chart)
         if ok or as_json:
@@ -151,6 +165,64 @@ def ask(
         )
         typer.echo(text if as_json else text + "\n")
     raise typer.Exit(0)
+
+
+def _follow_up(backend: Any, previous: str, fragment: str) -> str:
+    """The question a fragment asks after ``previous`` (grammar/followup.py)."""
+    from grammar.followup import merge
+
+    return merge(previous[:MAX_QUESTION], fragment[:MAX_QUESTION], backend.parser())
+
+
+def chat(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    today: TodayOpt = None,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="Keep the question history in this file.")
+    ] = None,
+) -> None:
+    """Ask questions one after another; a follow-up ("by lead source", "and last quarter?",
+    "上个月呢") is read against the question before. Up/down arrows recall questions; "quit"
+    or Ctrl-D ends."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    pinned = parse_today(today)
+    cfg = load_config(config, db)
+    backend = _backend(cfg)
+    readline = _readline(history)
+    prompt = "kpi> " if sys.stdin.isatty() else ""
+    previous: str | None = None
+    while True:
+        try:
+            line = input(prompt).strip()
+        except EOFError:
+            break
+        if line.lower() in ("quit", "exit", "退出"):
+            break
+        if not line:
+            continue
+        try:
+            question = _follow_up(backend, previous, line) if previous else line
+        except UserError as e:
+            typer.echo(_error_text(e) + "\n")
+            continue
+        text, ok = _answer_one(backend, cfg, question, pinned, as_json=False, chart=None)
+        typer.echo(text + "\n")
+        if ok and backend.parser().intent(question) is None:
+            previous = question
+    if readline is not None and history is not None:
+        readline.write_history_file(str(history))
+
+
+def _readline(history: Path | None) -> Any:
+    """Line editing and history for `kpibot chat` where the platform has readline."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return None
+    if history is not None and history.exists():
+        readline.read_history_file(str(history))
+    return readline
 
 
 def dashboard(

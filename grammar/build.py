@@ -55,6 +55,7 @@ class _Draft:
     charts: list[tuple[str, str]] = field(default_factory=list)
     dashboards: list[tuple[str, str]] = field(default_factory=list)
     side_by_side: bool = False
+    context: tuple[str, ...] | None = None  # a follow-up's previous KPIs
 
     def tok(self, t: Any) -> Tok:
         """Our token behind a Lark token (its start_pos is the index in our token list)."""
@@ -297,7 +298,7 @@ def _settle_bare(d: _Draft) -> None:
     every asked KPI can be filtered by, and ask when that still leaves more than one."""
     cat = d.catalog
     allowed: set[str] | None = None
-    for name in d.metrics:
+    for name in d.metrics or d.context or ():
         if cat.has_metric(name):
             dims = set(cat.metric(name).dimensions)
             allowed = dims if allowed is None else allowed & dims
@@ -372,8 +373,14 @@ def _one(what: str, items: list[tuple[str, Any]]) -> Any:
     return distinct[0][1] if distinct else None
 
 
-def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
+def build(
+    tree: Tree, toks: list[Tok], catalog: Catalog, text: str, context: tuple[str, ...] | None = None
+) -> Query:
+    """The Query of a parsed question. With ``context`` (the KPIs of the question before), a
+    follow-up fragment ("by lead source", "only 温家豪") may name no KPI; its bare values are
+    settled against those KPIs."""
     d = _Draft(toks, catalog, text)
+    d.context = context
     for node in tree.children:
         assert isinstance(node, Tree)
         _clause(d, node)
@@ -382,7 +389,7 @@ def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
     if not d.metrics and dashboard is None:
         for mf in d.metric_filters:
             d.add_metric(mf.metric)
-    if not d.metrics and dashboard is None:
+    if not d.metrics and dashboard is None and context is None:
         raise messages.no_metric(messages.EXAMPLES[0])
     _implied_groupings(d)
     _settle_bare(d)

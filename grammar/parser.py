@@ -71,8 +71,9 @@ class Parser:
             return definition_text(self.catalog, self.catalog.metric(intent.metric))
         return None
 
-    def parse(self, text: str) -> Parsed:
-        """Raises only metrics.errors.UserError subclasses, whatever the text."""
+    def parse(self, text: str, context: tuple[str, ...] | None = None) -> Parsed:
+        """Raises only metrics.errors.UserError subclasses, whatever the text. ``context``: the
+        KPIs of the question before, for a follow-up fragment that names none (followup.py)."""
         if not isinstance(text, str):
             raise messages.empty()
         try:
@@ -107,7 +108,7 @@ class Parser:
             raise self._syntax_error(e, toks) from None
         except UnexpectedInput as e:  # any other Lark complaint about the token sequence
             raise messages.cannot_read(lexed.text, "") from e
-        query = build(tree, toks, self.catalog, lexed.text)
+        query = build(tree, toks, self.catalog, lexed.text, context)
         return Parsed(query, tuple(lexed.corrections))
 
     def _syntax_error(self, e: UnexpectedToken, toks: list[Tok]) -> Exception:
