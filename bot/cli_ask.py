@@ -30,6 +30,7 @@ MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in wor
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
     app.command("chat")(chat)
+    app.command("complete")(complete)
     app.command("dashboard")(dashboard)
     app.command("kpis")(kpis)
 
@@ -212,6 +213,33 @@ def chat(
             previous = question
     if readline is not None and history is not None:
         readline.write_history_file(str(history))
+
+
+def complete(
+    partial: Annotated[str, typer.Argument(help='The question typed so far, e.g. "conn".')],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=20)] = 20,
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="Your past questions, one a line: offered first."),
+    ] = None,
+) -> None:
+    """Complete a partial question from the grammar and the data, one completion a line."""
+    from grammar.complete import completer_for
+
+    cfg = load_config(config, db)
+    backend = _backend(cfg)
+    past: list[str] = []
+    if history is not None and history.exists():
+        past = history.read_text(encoding="utf-8", errors="replace").splitlines()
+    found = completer_for(backend.parser()).complete(partial[:MAX_QUESTION], limit, past)
+    if as_json:
+        typer.echo(json.dumps({"partial": partial, "completions": found}, ensure_ascii=False))
+    else:
+        for line in found:
+            typer.echo(line)
 
 
 def _readline(history: Path | None) -> Any:

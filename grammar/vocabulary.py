@@ -85,7 +85,7 @@ _NOT_CORRECTED_TO = {
     "DASHBOARD_WORD",
 }
 # Sections of keywords.yaml read against the whole question (grammar/intents.py), not tokens.
-WHOLE_QUESTION = {"help", "define"}
+WHOLE_QUESTION = {"help", "define", "complete_next", "complete_windows"}
 
 
 @cache

@@ -80,3 +80,16 @@ def test_kpis_lists_one_line_definitions(base: list[str]) -> None:
         "win rate" in ln and "deals won ÷ (deals won + deals lost)" in ln
         for ln in p.stdout.splitlines()
     )
+
+
+def test_complete_one_a_line_and_json(base: list[str], tmp_path: Path) -> None:
+    db_args = base[2:]  # --config, --db
+    p = run_cli("complete", "conn", *db_args)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[:2] == ["connect rate", "connected calls"]
+    p = run_cli("complete", "calls for zhang", "--json", *db_args)
+    assert json.loads(p.stdout) == {"partial": "calls for zhang", "completions": ["calls for 张伟"]}
+    history = tmp_path / "history"
+    history.write_text("connected calls by rep last month\n", encoding="utf-8")
+    p = run_cli("complete", "conn", "--history", str(history), *db_args)
+    assert p.stdout.splitlines()[0] == "connected calls by rep last month"
