@@ -71,6 +71,7 @@ def main() -> None:
     partials = [q[:k] for q in QUESTIONS for k in range(1, len(q) + 1)]
     times: dict[str, list[float]] = {"English": [], "Chinese or mixed": []}
     for _ in range(runs):
+        completer._parsed.clear()  # each run starts cold: no question remembered
         for p in partials:
             t = time.perf_counter()
             completer.complete(p)

@@ -23,6 +23,7 @@ from grammar.parser import Parser
 from grammar.vocabulary import keyword_section
 from metrics.catalog import DATEPARTS, GRAINS, Catalog
 from metrics.errors import UserError
+from metrics.query import Query
 
 LIMIT = 20
 # How many trailing words (Latin) or characters (CJK) a completed phrase may start back from.
@@ -52,6 +53,13 @@ class Completer:
             lang: [str(x) for x in keyword_section("complete_next")[lang]] for lang in ("en", "zh")
         }
         self._top_kpis = sorted(cat.metrics, key=lambda m: -m.popularity)
+        # What may follow a question, each read once as a follow-up fragment.
+        some_kpi = (cat.metrics[0].name,)
+        self._next_parsed = {
+            lang: [(nxt, parser.parse(nxt, context=some_kpi).query) for nxt in phrases]
+            for lang, phrases in self._next.items()
+        }
+        self._parsed: dict[str, Query | None] = {}
         # Words after which a dimension (by …) or a value (for …) is what comes next.
         self._cues = {
             "dim:": tuple(normalize(str(w)) for w in keyword_section("by")),
@@ -133,23 +141,48 @@ class Completer:
             return
         if not self._ends_in_a_phrase(text):
             return
-        try:  # only after a question that reads as it stands ("calls last" does not)
-            query = self.parser.parse(text).query
-        except UserError:
-            return
-        if not query.metrics:
+        query = self._query(text)  # only after a question that reads ("calls last" does not)
+        if query is None or not query.metrics:
             return
         zh = any(is_cjk(c) for c in text)
         weight = 400 if ended else 0
-        for k, nxt in enumerate(self._next["zh" if zh else "en"]):
+        for k, (nxt, frag) in enumerate(self._next_parsed["zh" if zh else "en"]):
+            # Offered only when it adds something the question can take: no second window,
+            # no grouping twice, no slice the KPI lacks.
+            if not self._adds(query, frag):
+                continue
             joined = normalize(f"{text}{nxt}" if zh else f"{text} {nxt}")
-            try:  # offered only when it reads and adds something ("by rep" twice does not)
-                then = self.parser.parse(joined).query
-            except UserError:
-                continue
-            if then == query or not self._can_group(then.metrics, then.groupings):
-                continue
             offer(joined, weight + 100 - k)  # type: ignore[operator]
+
+    def _query(self, text: str) -> Query | None:
+        """The question's query, or None when it does not read; recent ones are remembered (a
+        typeahead asks about nearly the same text at every keystroke)."""
+        if text in self._parsed:
+            return self._parsed[text]
+        try:
+            q: Query | None = self.parser.parse(text).query
+        except UserError:
+            q = None
+        if len(self._parsed) >= 512:
+            self._parsed.pop(next(iter(self._parsed)))
+        self._parsed[text] = q
+        return q
+
+    def _adds(self, query: Query, frag: Query) -> bool:
+        taken = [
+            (frag.window, query.window),
+            (frag.comparison, query.comparison),
+            (frag.chart, query.chart),
+            (frag.ranking, query.ranking),
+        ]
+        if any(new is not None and old is not None for new, old in taken):
+            return False
+        if frag.ranking is not None and not query.groupings:
+            return False  # "top 5" ranks groups
+        groupings = (*query.groupings, *frag.groupings)
+        if len(set(groupings)) != len(groupings) or len(groupings) > 2:
+            return False
+        return self._can_group(query.metrics, groupings)
 
     def _can_group(self, metrics: Sequence[str], groupings: Sequence[str]) -> bool:
         """Every KPI can be grouped by every grouping ("calls by stage" cannot)."""
