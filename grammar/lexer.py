@@ -24,6 +24,8 @@ from metrics.query import Correction
 _VALUE_CUES = {"for", "of", "对", "给"}
 # Tokens that never name a dashboard ("outbound dashboard last month": the window is no name).
 _NOT_A_NAME = {"LAST", "THIS", "NEXT", "NUMBER", "UNIT", "THIS_PERIOD", "PREV_PERIOD", "TODAY"}
+# Ranking words that list records ("top 5 deals" = the top deals list); "the most deals" counts.
+_RECORD_RANKS = {"top", "bottom", "best", "biggest", "largest", "前", "排名前"}
 # Longest typo span tried, in Latin words or CJK characters.
 _MAX_SPAN = {"latin": 5, "cjk": 10}
 
@@ -416,8 +418,13 @@ class Lexer:
                 t.type == "METRIC"
                 and t.text in self.records_tail
                 and (
-                    prev in ("TOP", "BOTTOM")
-                    or (prev == "NUMBER" and len(out) >= 2 and out[-2].type in ("TOP", "BOTTOM"))
+                    (prev in ("TOP", "BOTTOM") and out[-1].text in _RECORD_RANKS)
+                    or (
+                        prev == "NUMBER"
+                        and len(out) >= 2
+                        and out[-2].type in ("TOP", "BOTTOM")
+                        and out[-2].text in _RECORD_RANKS
+                    )
                 )
             ):
                 t = Tok("METRIC", t.text, self.records_tail[t.text], t.start)

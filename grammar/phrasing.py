@@ -28,9 +28,11 @@ _MEAN_LIKE = {"avg", "ratio"}
 def settle(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correction]) -> list[Tok]:
     toks = _windows_after_comparison_words(toks)
     toks = _comparison_after_vs(toks)
+    toks = _kpis_against_kpis(toks)
     toks = _durations(toks, vocab)
     toks = _verbs(toks, vocab)
     toks = _averages(toks, vocab, text, notes)
+    toks = _who(toks, vocab)
     return _values_against_values(toks)
 
 
@@ -50,6 +52,20 @@ def _comparison_after_vs(toks: list[Tok]) -> list[Tok]:
         t
         for k, t in enumerate(toks)
         if not (t.type == "VS" and k + 1 < len(toks) and toks[k + 1].type == "COMPARE")
+    ]
+
+
+def _kpis_against_kpis(toks: list[Tok]) -> list[Tok]:
+    """ "calls vs emails by rep": several KPIs side by side, as "calls, emails by rep"."""
+    return [
+        t
+        for k, t in enumerate(toks)
+        if not (
+            t.type == "VS"
+            and 0 < k < len(toks) - 1
+            and toks[k - 1].type == "METRIC"
+            and toks[k + 1].type == "METRIC"
+        )
     ]
 
 
@@ -89,15 +105,16 @@ def _durations(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
 def _verbs(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
     """ "how many deals did we close": the verb reads the KPI next to it — "deals" + "won" is
     the KPI "deals won" when the catalog names it so; otherwise the verb only restates the
-    KPI ("how many calls did alice make") and is dropped. English verbs follow their KPI,
-    Chinese ones mostly precede it (王芳打了多少电话)."""
+    KPI ("how many calls did alice make") and is dropped. English verbs mostly follow their
+    KPI ("deals did we close"; else "which rep closed the most deals"), Chinese ones mostly
+    precede it (王芳打了多少电话)."""
     out = list(toks)
     for k, t in enumerate(out):
         if t.type != "VERB":
             continue
         after = [j for j in range(k + 1, len(out)) if out[j].type == "METRIC"]
         before = [j for j in range(k - 1, -1, -1) if out[j].type == "METRIC"]
-        order = (after + before) if is_cjk(t.text[0]) else before
+        order = (after + before) if is_cjk(t.text[0]) else (before + after)
         if not order:
             continue
         j = order[0]
@@ -130,6 +147,25 @@ def _averages(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correct
             kind = "a rate" if metric.sql.get("agg") == "ratio" else "an average"
             notes.append(Correction(typed, f"{metric.name} (already {kind})", "metric"))
     return [t for t in toks if t.type != "AGG"]
+
+
+def _who(toks: list[Tok], vocab: Vocabulary) -> list[Tok]:
+    """ "who had the most calls": grouped by the people of the data (rep), unless the question
+    already names a grouping."""
+    if not any(t.type == "WHO" for t in toks):
+        return toks
+    grouped = any(
+        t.type == "DIMENSION" or (t.type == "UNIT" and k and toks[k - 1].type == "BY")
+        for k, t in enumerate(toks)
+    )
+    out = []
+    for t in toks:
+        if t.type != "WHO":
+            out.append(t)
+        elif not grouped and vocab.people:
+            out.append(Tok("DIMENSION", t.text, vocab.people[0], t.start))
+            grouped = True
+    return out
 
 
 def _values_against_values(toks: list[Tok]) -> list[Tok]:
