@@ -126,6 +126,15 @@ class AuditLog:
             (outcome, sql, rows, round(ms, 1), detail, entry.id),
         )
 
+    def recent_questions(self, user: str, limit: int = 50) -> list[str]:
+        """The user's answered questions, oldest first, each once (for suggestions)."""
+        cur = self.db.execute(
+            "SELECT question FROM audit_log WHERE user_id = ? AND outcome = 'answered' "
+            "GROUP BY question ORDER BY max(id) DESC LIMIT ?",
+            (user, limit),
+        )
+        return [str(r[0]) for r in cur.fetchall()][::-1]
+
     def rows(self) -> list[dict[str, Any]]:
         cur = self.db.execute("SELECT * FROM audit_log ORDER BY id")
         names = [d[0] for d in cur.description]

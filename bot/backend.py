@@ -137,6 +137,19 @@ class RealBackend:
 
         return grammar.parser_for(self._catalog, self._current_values())
 
+    def follow_up(self, previous: str, fragment: str) -> str:
+        """The question ``fragment`` asks after ``previous`` (grammar/followup.py): a fragment
+        is merged, a full question starts afresh. Raises UserError when it cannot be read."""
+        from grammar.followup import merge
+
+        return merge(previous, fragment, self.parser())
+
+    def complete(self, partial: str, limit: int = 20, history: Any = ()) -> list[str]:
+        """Up to ``limit`` completions of a partial question (grammar/complete.py)."""
+        from grammar.complete import completer_for
+
+        return completer_for(self.parser()).complete(partial, limit, tuple(history))
+
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine
 

@@ -170,9 +170,7 @@ def ask(
 
 def _follow_up(backend: Any, previous: str, fragment: str) -> str:
     """The question a fragment asks after ``previous`` (grammar/followup.py)."""
-    from grammar.followup import merge
-
-    return merge(previous[:MAX_QUESTION], fragment[:MAX_QUESTION], backend.parser())
+    return str(backend.follow_up(previous[:MAX_QUESTION], fragment[:MAX_QUESTION]))
 
 
 def chat(
@@ -227,14 +225,12 @@ def complete(
     ] = None,
 ) -> None:
     """Complete a partial question from the grammar and the data, one completion a line."""
-    from grammar.complete import completer_for
-
     cfg = load_config(config, db)
     backend = _backend(cfg)
     past: list[str] = []
     if history is not None and history.exists():
         past = history.read_text(encoding="utf-8", errors="replace").splitlines()
-    found = completer_for(backend.parser()).complete(partial[:MAX_QUESTION], limit, past)
+    found = backend.complete(partial[:MAX_QUESTION], limit, past)
     if as_json:
         typer.echo(json.dumps({"partial": partial, "completions": found}, ensure_ascii=False))
     else:

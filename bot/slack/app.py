@@ -30,6 +30,8 @@ from bot.backend import Backend
 from bot.config import AppConfig
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack import typeahead as TY
+from bot.slack.conversations import Conversations
 from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import Asker, subscribe_handler
@@ -138,7 +140,9 @@ class SlackBot:
             style=B.Style(config.currency, config.fiscal_year_start_month),
             today=today,
             subscribe=subscribe_handler(),
+            conversations=Conversations(self.state),
         )
+        self.typeahead = TY.Typeahead(self.asker, self.asker.access, self.asker.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
         for var in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
             if os.environ.pop(var, None) is not None:
@@ -224,6 +228,14 @@ class SlackBot:
         @app.command("/kpi")
         def command(ack: Ack, command: dict[str, Any]) -> None:
             text = question_text(command.get("text", ""))
+            if not text and command.get("trigger_id"):  # the search box
+                verdict = self.typeahead.access.check(command["user_id"], command["channel_id"])
+                if verdict != "ok":
+                    ack(M.REFUSED_USER if verdict == "user" else M.REFUSED_CHANNEL)
+                    return
+                ack()
+                self.submit(self._open_search, command["trigger_id"], command["channel_id"])
+                return
             if text.lower() in ("", "help"):
                 ack(*B.help_message(asker.backend.catalog))
                 return
@@ -232,6 +244,19 @@ class SlackBot:
                 command["channel_id"], command["user_id"], response_url=command.get("response_url")
             )
             self.submit(asker.ask, text, place, "command", asked_by=command["user_id"])
+
+        @app.options(TY.ACTION_ID)
+        def suggest(ack: Ack, body: dict[str, Any]) -> None:
+            channel = str((body.get("view") or {}).get("private_metadata") or "")
+            ack(options=self.typeahead.suggest(body["user"]["id"], channel, body.get("value", "")))
+
+        @app.action(TY.ACTION_ID)
+        def chosen(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+            ack()
+            view = body.get("view") or {}
+            question = (action.get("selected_option") or {}).get("value", "")
+            if question:
+                self.submit(self._chosen, view.get("id", ""), body["user"]["id"], view, question)
 
         @app.action(re.compile(r"^kpi_(home_)?ask_\d+$"))
         def ask_button(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -277,6 +302,24 @@ class SlackBot:
         return Place(
             channel, body["user"]["id"], thread_ts=ts, response_url=body.get("response_url")
         )
+
+    def _open_search(self, trigger_id: str, channel: str) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel))
+        except SlackApiError as e:
+            log.error("views.open failed: %s", e.response.get("error"))
+
+    def _chosen(self, view_id: str, user: str, view: dict[str, Any], question: str) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        channel = str(view.get("private_metadata") or "")
+        try:
+            self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))
+        except SlackApiError as e:  # the answer matters more than the modal's text
+            log.error("views.update failed: %s", e.response.get("error"))
+        self.typeahead.choose(user, channel, question)
 
     def _ask_in_dm(self, state: B.ButtonState, user: str) -> None:
         channel = self.client.conversations_open(users=user)["channel"]["id"]

@@ -19,8 +19,10 @@ from bot.audit import AuditEntry, AuditLog, Source
 from bot.backend import Backend, Reply
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
 from metrics.answer import Answer
+from metrics.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,9 @@ class Asker:
         style: B.Style,
         today: date | None = None,
         subscribe: SubscribeHandler | None = None,
+        conversations: Conversations | None = None,
     ):
+        self.conversations = conversations
         self.backend = backend
         self.delivery = delivery
         self.access = access
@@ -101,6 +105,11 @@ class Asker:
             return
         if not self.allowed(place, source, question):
             return
+        try:
+            question = self._in_conversation(question, place, source)
+        except UserError as e:  # a follow-up that cannot be read: said like any question's error
+            self.delivery.post(place, *B.error_message(question, e, today), question=question)
+            return
         entry = self.audit.start(
             user=place.user,
             channel=place.channel,
@@ -117,6 +126,23 @@ class Asker:
             self.delivery.post(place, *B.notice(text), question=question)
             return
         self.deliver(reply, place, entry, today, asked_by)
+        if self._converses(source) and reply.error is None and reply.text is None:
+            assert self.conversations is not None
+            self.conversations.remember(place.channel, place.thread_ts, reply.question)
+
+    def _converses(self, source: Source) -> bool:
+        """Mentions and DMs are conversations (a thread, a DM); a /kpi command starts afresh."""
+        return self.conversations is not None and source in ("mention", "dm")
+
+    def _in_conversation(self, question: str, place: Place, source: Source) -> str:
+        """The question a follow-up asks in this thread or DM (grammar/followup.py), or the
+        question itself when there was none before or the backend reads no follow-ups."""
+        follow_up = getattr(self.backend, "follow_up", None)
+        if not self._converses(source) or follow_up is None:
+            return question
+        assert self.conversations is not None
+        previous = self.conversations.last(place.channel, place.thread_ts)
+        return question if previous is None else str(follow_up(previous, question))
 
     def deliver(
         self,
@@ -270,8 +296,6 @@ class Asker:
             return
 
         def work(answer: Answer) -> None:
-            from metrics.errors import UserError
-
             req = SubscribeRequest(
                 state.question, place.user, place.channel, place.thread_ts, state.today, answer
             )

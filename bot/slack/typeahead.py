@@ -1,0 +1,97 @@
+"""The /kpi search box: `/kpi` with no text opens a modal whose search field is an
+external_select fed by the bot's options endpoint. Each keystroke asks for up to 20
+completions of the partial question (grammar/complete.py, ranked by the catalog's popularity
+and the asker's own past questions); choosing one asks it in the channel where /kpi was typed,
+and the modal says so.
+
+Every request — opening, each keystroke, the choice — passes the same access gate as a question
+(`Access.check`): someone not allowed gets no suggestions and no answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.access import Access
+from bot.audit import AuditLog
+from bot.slack import messages as M
+from bot.slack.delivery import Place
+from bot.slack.handlers import Asker
+
+log = logging.getLogger(__name__)
+
+CALLBACK_ID = "kpi_typeahead"
+BLOCK_ID = "kpi_search"
+ACTION_ID = "kpi_typeahead"
+# Block Kit limits of an option (text 75 characters, value 150).
+_TEXT, _VALUE = 75, 150
+
+
+def search_view(channel: str) -> dict[str, Any]:
+    """The modal: one search field; the channel to answer in travels in private_metadata."""
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": channel,
+        "title": {"type": "plain_text", "text": M.TYPEAHEAD_TITLE},
+        "close": {"type": "plain_text", "text": M.TYPEAHEAD_CLOSE},
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": M.TYPEAHEAD_INTRO}},
+            {
+                "type": "actions",
+                "block_id": BLOCK_ID,
+                "elements": [
+                    {
+                        "type": "external_select",
+                        "action_id": ACTION_ID,
+                        "min_query_length": 1,
+                        "placeholder": {"type": "plain_text", "text": M.TYPEAHEAD_PLACEHOLDER},
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def asked_view(question: str, channel: str) -> dict[str, Any]:
+    """The modal after a choice: what was asked and where the answer goes."""
+    view = search_view(channel)
+    said = M.TYPEAHEAD_ASKED.format(question=question, channel=channel)
+    view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": said}}]
+    return view
+
+
+def options(completions: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"text": {"type": "plain_text", "text": c[:_TEXT]}, "value": c[:_VALUE]}
+        for c in completions
+        if c.strip()
+    ]
+
+
+class Typeahead:
+    def __init__(self, asker: Asker, access: Access, audit: AuditLog):
+        self.asker = asker
+        self.access = access
+        self.audit = audit
+
+    def allowed(self, user: str, channel: str) -> bool:
+        return self.access.check(user, channel) == "ok"
+
+    def suggest(self, user: str, channel: str, typed: str) -> list[dict[str, Any]]:
+        """Options for one keystroke; none for someone the access gate refuses, or when the
+        backend completes nothing (a test backend)."""
+        complete = getattr(self.asker.backend, "complete", None)
+        if complete is None or not self.allowed(user, channel):
+            return []
+        history = self.audit.recent_questions(user)
+        try:
+            return options(list(complete(typed, 20, history)))
+        except Exception:  # noqa: BLE001 - a keystroke must never break the search box
+            log.exception("completing %r failed", typed)
+            return []
+
+    def choose(self, user: str, channel: str, question: str) -> None:
+        """Ask the chosen question where /kpi was typed (the gate is checked again there)."""
+        self.asker.ask(question, Place(channel, user), "command", asked_by=user)
