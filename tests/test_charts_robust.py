@@ -21,19 +21,10 @@ VALUES = st.one_of(
     st.integers(min_value=0, max_value=10**9),
     st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False),
 )
-NAMES = st.one_of(
-    st.none(),
-    st.sampled_from(
-        [
-            "温家豪",
-            "A very long account name that will never fit on a bar label",
-            "",
-            "Web",
-            "华东区年度框架协议华东区年度框架协议",
-            "O'Brien & Sons (EMEA)",
-        ]
-    ),
-)
+NAMES = st.one_of(st.none(), st.sampled_from([
+    "温家豪", "A very long account name that will never fit on a bar label", "", "Web",
+    "华东区年度框架协议华东区年度框架协议", "O'Brien & Sons (EMEA)",
+]))
 SHAPES = st.sampled_from(["kpi", "bars", "columns", "line", "compare", "grouped", "pie"])
 
 
@@ -48,29 +39,21 @@ def _answer(shape: str, values: list[object], names: list[object]) -> ca.Answer:
         return ca.make("q", ("calls",), ("hour",), [(i, v) for i, v in enumerate(values)])
     if shape == "line":
         start = datetime(2024, 1, 1)
-        return ca.make(
-            "q",
-            ("win rate",),
-            ("day",),
-            [(start + timedelta(days=i), v) for i, v in enumerate(values)],
-        )
+        return ca.make("q", ("win rate",), ("day",),
+                       [(start + timedelta(days=i), v) for i, v in enumerate(values)])
     if shape == "compare":
         rows = [(names[i % len(names)], v, values[-1 - i]) for i, v in enumerate(values)]
         return ca.make("q", ("deals won",), ("lead source",), rows[:20], compare=ca.PREV31)
     if shape == "grouped":
         rows = [(f"r{i % 4}", names[i % len(names)], v) for i, v in enumerate(values)]
         return ca.make("q", ("calls",), ("rep", "disposition"), rows)
-    return ca.make(
-        "q", ("leads",), ("status",), [(f"s{i}", v) for i, v in enumerate(values)][:n], chart="pie"
-    )
+    return ca.make("q", ("leads",), ("status",), [(f"s{i}", v) for i, v in
+                                                    enumerate(values)][:n], chart="pie")
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    shape=SHAPES,
-    values=st.lists(VALUES, min_size=1, max_size=26),
-    names=st.lists(NAMES, min_size=1, max_size=6),
-)
+@given(shape=SHAPES, values=st.lists(VALUES, min_size=1, max_size=26),
+       names=st.lists(NAMES, min_size=1, max_size=6))
 def test_odd_values_render(shape: str, values: list[object], names: list[object]) -> None:
     answer = _answer(shape, values, names)
     with warnings.catch_warnings():
