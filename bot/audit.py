@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -134,6 +134,16 @@ class AuditLog:
             (user, limit),
         )
         return [str(r[0]) for r in cur.fetchall()][::-1]
+
+    def popular_questions(self, limit: int = 6, days: int = 30) -> list[str]:
+        """The team's most asked answered questions of the last ``days``, most asked first."""
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        cur = self.db.execute(
+            "SELECT question FROM audit_log WHERE outcome = 'answered' AND asked_at >= ? "
+            "GROUP BY question ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
+            (since, limit),
+        )
+        return [str(r[0]) for r in cur.fetchall()]
 
     def rows(self) -> list[dict[str, Any]]:
         cur = self.db.execute("SELECT * FROM audit_log ORDER BY id")

@@ -101,3 +101,19 @@ def test_slash_help_still_helps(slack: SlackEmulator, bot: H.Bot) -> None:
         "help", user=H.BOB, channel=H.SALES, response_url=slack.response_url()
     )
     assert sent.status == 200 and "connect rate by weekday last 31 days" in sent.body
+
+
+def test_app_home_shows_recent_and_most_asked_questions(slack: SlackEmulator, bot: H.Bot) -> None:
+    """After the first test, Alice has asked "calls by rep" (answered); Bob has asked nothing."""
+    drv = H.driver(bot)
+    drv.home_opened(H.ALICE)
+    slack.wait_for("views.publish")
+    blocks = slack.views[H.ALICE]["blocks"]
+    by_id = {b.get("block_id"): b for b in blocks}
+    recent = [e["text"]["text"] for e in by_id["kpi_home_recent"]["elements"]]
+    popular = [e["text"]["text"] for e in by_id["kpi_home_popular"]["elements"]]
+    assert recent == ["calls by rep"] and popular == ["calls by rep"]
+    drv.home_opened(H.BOB)
+    slack.wait_for("views.publish", 2)
+    bob_ids = {b.get("block_id") for b in slack.views[H.BOB]["blocks"]}
+    assert "kpi_home_recent" not in bob_ids and "kpi_home_popular" in bob_ids

@@ -329,6 +329,9 @@ class SlackBot:
         from slack_sdk.errors import SlackApiError
 
         try:
-            self.client.views_publish(user_id=user, view=B.home_view(self.asker.backend.catalog))
+            audit = self.asker.audit
+            recent = audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
+            view = B.home_view(self.asker.backend.catalog, recent, audit.popular_questions())
+            self.client.views_publish(user_id=user, view=view)
         except SlackApiError as e:
             log.error("views.publish for %s failed: %s", user, e.response.get("error"))

@@ -82,3 +82,5 @@ TYPEAHEAD_INTRO = (
 )
 TYPEAHEAD_PLACEHOLDER = "e.g. connect rate by weekday last 31 days"
 TYPEAHEAD_ASKED = "Asked _{question}_: the answer is in <#{channel}>."
+HOME_RECENT_HEAD = "*Your recent questions* (a click asks again in a DM)"
+HOME_POPULAR_HEAD = "*Most asked by the team*"
