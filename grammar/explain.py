@@ -56,13 +56,14 @@ def help_examples(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> list
 
 def help_text(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str:
     examples = "\n".join(f"  · {e}" for e in help_examples(catalog, values))
+    most_asked = sorted(catalog.metrics, key=lambda m: -m.popularity)[:6]
     return (
         "Ask about a sales KPI in plain words, English or Chinese: a KPI, then optionally who or "
         "what (for a rep, a lead source), how to split it (by rep, per week, 按渠道), when (last "
-        "30 days, so far this quarter, in March) and a comparison (vs last year, 温家豪 vs 王芳).\n"
-        f"For example:\n{examples}\n"
-        f"{len(catalog.metrics)} KPIs: {', '.join(m.name for m in catalog.metrics)}. "
-        '"what is <KPI>" says how one is computed.'
+        "30 days, so far this quarter, in March) and a comparison (vs last year, one rep vs "
+        f"another).\nFor example:\n{examples}\n"
+        f"{len(catalog.metrics)} KPIs, most asked: {', '.join(m.name for m in most_asked)}. "
+        '"what is <KPI>" says how one is computed; `kpibot kpis` (or /kpi help) lists them all.'
     )
 
 

@@ -4,6 +4,8 @@ written back as a keyword question that parses to the same query."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from grammar import Parser
 from grammar.followup import keyword_text, merge
@@ -13,11 +15,12 @@ from tests.corpus.loader import load
 
 VALUES, CASES = load()
 PREVIOUS = "revenue won by rep last month"
+PARSER = Parser(load_catalog(), VALUES)
 
 
 @pytest.fixture(scope="module")
 def parser() -> Parser:
-    return Parser(load_catalog(), VALUES)
+    return PARSER
 
 
 @pytest.mark.parametrize(
@@ -75,3 +78,19 @@ def test_every_corpus_query_round_trips_as_keywords(parser: Parser) -> None:
     for case in cases:
         text = keyword_text(case.query)  # type: ignore[arg-type]
         assert parser.parse(text).query == case.query, (case.question, text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([c.question for c in CASES if c.query is not None]),
+    st.text(max_size=40) | st.sampled_from([c.question for c in CASES]),
+)
+def test_merge_only_ever_says_why(previous: str, fragment: str) -> None:
+    """Whatever the fragment, a merged question or a UserError — never anything else."""
+    parser = PARSER
+    try:
+        merged = merge(previous, fragment, parser)
+    except UserError as e:
+        assert e.message
+        return
+    assert isinstance(merged, str) and merged
