@@ -310,6 +310,7 @@ class SlackBot:
             self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel))
         except SlackApiError as e:
             log.error("views.open failed: %s", e.response.get("error"))
+        self.typeahead.warm()
 
     def _chosen(self, view_id: str, user: str, view: dict[str, Any], question: str) -> None:
         from slack_sdk.errors import SlackApiError

@@ -11,6 +11,8 @@ Every request — opening, each keystroke, the choice — passes the same access
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from bot.access import Access
@@ -26,6 +28,9 @@ BLOCK_ID = "kpi_search"
 ACTION_ID = "kpi_typeahead"
 # Block Kit limits of an option (text 75 characters, value 150).
 _TEXT, _VALUE = 75, 150
+# Slack waits 3 s for options; past this budget a keystroke gets none (the work goes on and
+# warms the parser for the next one: only the first keystroke after a new snapshot is slow).
+BUDGET_S = 2.0
 
 
 def search_view(channel: str) -> dict[str, Any]:
@@ -75,6 +80,13 @@ class Typeahead:
         self.asker = asker
         self.access = access
         self.audit = audit
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-complete")
+
+    def warm(self) -> None:
+        """Build the parser and the completer before the first keystroke needs them."""
+        complete = getattr(self.asker.backend, "complete", None)
+        if complete is not None:
+            self._pool.submit(complete, "", 1, ())
 
     def allowed(self, user: str, channel: str) -> bool:
         return self.access.check(user, channel) == "ok"
@@ -86,8 +98,14 @@ class Typeahead:
         if complete is None or not self.allowed(user, channel):
             return []
         history = self.audit.recent_questions(user)
+        future = self._pool.submit(complete, typed, 20, history)
         try:
-            return options(list(complete(typed, 20, history)))
+            return options(list(future.result(timeout=BUDGET_S)))
+        except FutureTimeout:
+            log.warning(
+                "completing %r took over %.1f s; no options this keystroke", typed, BUDGET_S
+            )
+            return []
         except Exception:  # noqa: BLE001 - a keystroke must never break the search box
             log.exception("completing %r failed", typed)
             return []
