@@ -158,6 +158,8 @@ class SlackBot:
         )
         self.app.middleware(self.seen.middleware())
         self._register()
+        # Build the parser (filter values, pinyin of names) before the first question needs it.
+        self.typeahead.warm()
         self.digest_loop: Any = None
         if digests:
             self._start_digests(config, backend)
