@@ -22,7 +22,7 @@ from typing import Any, Literal
 from salesforce.private_files import private_dir, private_file
 
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
-Source = Literal["mention", "dm", "command", "button"]
+Source = Literal["mention", "dm", "command", "button", "home", "options", "view", "shortcut"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     user_id     TEXT NOT NULL,
     channel_id  TEXT NOT NULL,
     thread_ts   TEXT,
-    source      TEXT NOT NULL,      -- mention | dm | command | button
+    source      TEXT NOT NULL,      -- mention | dm | command | button | home | options | …
     question    TEXT NOT NULL,
     sql         TEXT,
     row_count   INTEGER,
@@ -85,6 +85,15 @@ class AuditEntry:
     started: float  # time.perf_counter() at start
 
 
+# Rows that are answered questions: not keystrokes, home visits, help, or a button's id and value
+# (a button or search-box choice counts once its row was re-read as the question it asked).
+_ASKED = (
+    "outcome = 'answered' AND source IN ('mention', 'dm', 'command', 'button') "
+    "AND coalesce(detail, '') NOT IN ('help', 'words', 'search box', 'subscription command') "
+    "AND question NOT LIKE 'kpi\\_%' ESCAPE '\\'"
+)
+
+
 class AuditLog:
     def __init__(self, db: StateDB):
         self.db = db
@@ -132,7 +141,7 @@ class AuditLog:
     def recent_questions(self, user: str, limit: int = 50) -> list[str]:
         """The user's answered questions, oldest first, each once (for suggestions)."""
         cur = self.db.execute(
-            "SELECT question FROM audit_log WHERE user_id = ? AND outcome = 'answered' "
+            f"SELECT question FROM audit_log WHERE user_id = ? AND {_ASKED} "
             "GROUP BY question ORDER BY max(id) DESC LIMIT ?",
             (user, limit),
         )
@@ -142,11 +151,18 @@ class AuditLog:
         """The team's most asked answered questions of the last ``days``, most asked first."""
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
         cur = self.db.execute(
-            "SELECT question FROM audit_log WHERE outcome = 'answered' AND asked_at >= ? "
+            f"SELECT question FROM audit_log WHERE {_ASKED} AND asked_at >= ? "
             "GROUP BY question ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
             (since, limit),
         )
         return [str(r[0]) for r in cur.fetchall()]
+
+    def read_as(self, entry: AuditEntry, question: str) -> None:
+        """The question as it was read (a follow-up merged into the one before, a suggestion
+        chosen in the search box), in place of what was sent."""
+        self.db.execute(
+            "UPDATE audit_log SET question = ? WHERE id = ?", (question[:500], entry.id)
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         cur = self.db.execute("SELECT * FROM audit_log ORDER BY id")

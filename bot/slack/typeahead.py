@@ -4,8 +4,8 @@ completions of the partial question (grammar/complete.py, ranked by the catalog'
 and the asker's own past questions); choosing one asks it in the channel where /kpi was typed,
 and the modal says so.
 
-Every request — opening, each keystroke, the choice — passes the same access gate as a question
-(`Access.check`): someone not allowed gets no suggestions and no answer.
+Every request — opening, each keystroke, the choice — passes the bot's single access gate
+(bot/slack/router.py) like a question: someone not allowed gets no suggestions and no answer.
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from bot.access import Access
 from bot.audit import AuditLog
 from bot.slack import messages as M
-from bot.slack.delivery import Place
 from bot.slack.handlers import Asker
 
 log = logging.getLogger(__name__)
@@ -76,9 +74,8 @@ def options(completions: list[str]) -> list[dict[str, Any]]:
 
 
 class Typeahead:
-    def __init__(self, asker: Asker, access: Access, audit: AuditLog):
+    def __init__(self, asker: Asker, audit: AuditLog):
         self.asker = asker
-        self.access = access
         self.audit = audit
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi-complete")
 
@@ -89,14 +86,10 @@ class Typeahead:
         if complete is not None:
             self._pool.submit(complete, "", 1, ())
 
-    def allowed(self, user: str, channel: str) -> bool:
-        return self.access.check(user, channel) == "ok"
-
-    def suggest(self, user: str, channel: str, typed: str) -> list[dict[str, Any]]:
-        """Options for one keystroke; none for someone the access gate refuses, or when the
-        backend completes nothing (a test backend)."""
+    def suggest(self, user: str, typed: str) -> list[dict[str, Any]]:
+        """Options for one keystroke (none when the backend completes nothing: a test one)."""
         complete = getattr(self.asker.backend, "complete", None)
-        if complete is None or not self.allowed(user, channel):
+        if complete is None:
             return []
         history = self.audit.recent_questions(user)
         future = self._pool.submit(complete, typed, 20, history)
@@ -110,7 +103,3 @@ class Typeahead:
         except Exception:  # noqa: BLE001 - a keystroke must never break the search box
             log.exception("completing %r failed", typed)
             return []
-
-    def choose(self, user: str, channel: str, question: str) -> None:
-        """Ask the chosen question where /kpi was typed (the gate is checked again there)."""
-        self.asker.ask(question, Place(channel, user), "command", asked_by=user)
