@@ -17,11 +17,11 @@ import time
 
 from bench.demo_db import bench_args, demo_db
 from bench.report import percentile, table, write_section
+from cache.snapshot import SnapshotReader
 from grammar import Parser
 from grammar.complete import Completer
 from metrics.catalog import cached_catalog
 from metrics.values import load_values
-from salesforce.snapshot import SnapshotReader
 
 QUESTIONS: tuple[str, ...] = (
     "connect rate by weekday last 31 days",

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
+from cache.snapshot import SnapshotReader
 from grammar import Parser
 from metrics.catalog import Catalog, load_catalog
 from metrics.engine import run
 from metrics.errors import UserError
 from metrics.values import load_values
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 CORPUS = Path(__file__).parent / "corpus" / "phrasings.yaml"
