@@ -177,8 +177,6 @@ class SlackBot:
         gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit)
         self.router = Router(self.app, gate, self.seen.middleware())
         self._register()
-        # Build the parser (filter values, pinyin of names) before the first question needs it.
-        self.typeahead.warm()
         self.digest_loop: Any = None
         if digests:
             from bot.digests.scheduler import start_digest_loop
