@@ -16,9 +16,10 @@ from typing import Any
 
 from bot import messages as M
 from bot.backend import Reply
-from bot.text import display_width, format_cell, render_table, right_aligned
+from bot.text import display_width, render_table, table_cells
 from metrics.answer import Answer, Column
 from metrics.catalog import Catalog
+from metrics.caveats import SMALL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_growth, format_range, format_value
 
@@ -120,12 +121,6 @@ def slack_date(when: datetime) -> str:
 # ---------- values and tables ----------
 
 
-def cell(value: Any, column: Column, style: Style) -> str:
-    return format_cell(
-        value, column, currency=style.currency, fiscal_start_month=style.fiscal_start_month
-    )
-
-
 def _cell_clip(text: str) -> str:
     while display_width(text) > MAX_CELL:
         text = text[:-2] + "…"
@@ -134,13 +129,10 @@ def _cell_clip(text: str) -> str:
 
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
-    cols = answer.columns
-    numeric = [right_aligned(c) for c in cols]
-    header = [c.name for c in cols]
-    body = [
-        [_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)]
-        for row in answer.rows
-    ]
+    header, cells, numeric = table_cells(
+        answer, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+    )
+    body = [[_cell_clip(c) for c in row] for row in cells]
     shown = body[:max_rows]
     while True:
         table = render_table(header, shown, numeric, separator=False)
@@ -169,7 +161,8 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        text = f"*{escape(c.name)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        value = format_value(row[i], c.format, currency=style.currency)
+        text = f"*{escape(c.name)}*\n*{value}*{_of_base(answer, c)}"
         prev = next(
             (
                 j
@@ -195,6 +188,15 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
                 text += f" ({format_range(cw.start, cw.end)})"
         out.append(text)
     return out[:10]
+
+
+def _of_base(answer: Answer, c: Column) -> str:
+    """' of 4,110 outbound calls' after a single rate or mean, marked when that is few."""
+    sample = answer.sample(c.metric)
+    if sample is None:
+        return ""
+    small = f" {SMALL_MARK}" if answer.small(c.metric, 0) else ""
+    return f" of {sample.counts[0]:,} {escape(sample.noun)}{small}"
 
 
 def _fallback_text(answer: Answer, style: Style) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
+from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import format_bucket, format_growth, format_label, format_value
 
 # The first code point this Python's Unicode table calls wide or full-width: characters below
@@ -82,6 +83,49 @@ def render_table(
     return "\n".join(lines)
 
 
+def base_header(answer: Answer, col: Column, taken: Sequence[str]) -> str:
+    """The column beside a rate or mean saying how many records it stands on: its base noun
+    ("closed deals"), or "n (win rate)" when another column already has that name."""
+    sample = answer.sample(col.metric)
+    assert sample is not None
+    taken = [*taken, *(c.name for c in answer.columns)]
+    return sample.noun if sample.noun not in taken else f"n ({col.name})"
+
+
+def table_cells(
+    answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1
+) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header, cells and right alignment of the answer as people read it: every rate or mean
+    followed by its base (``min_sample_size``: marked †), provisional values marked ~ and a
+    partial time bucket labelled "(to date)". Text, Slack and digests all use this."""
+    header: list[str] = []
+    right: list[bool] = []
+    for c in answer.columns:
+        header.append(c.name)
+        right.append(right_aligned(c))
+        if c.role == "metric" and answer.sample(c.metric) is not None:
+            header.append(base_header(answer, c, header))
+            right.append(True)
+    rows: list[list[str]] = []
+    for i, row in enumerate(answer.rows):
+        cells: list[str] = []
+        for v, c in zip(row, answer.columns, strict=True):
+            text = format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
+            if c.role == "dimension" and c.name in GRAINS:
+                text += partial_label(answer, i)
+            sample = answer.sample(c.metric) if c.role == "metric" else None
+            if c.role == "metric" and answer.provisional(c.metric, i):
+                text = PROVISIONAL_MARK + text
+            if sample is None:
+                cells.append(text)
+                continue
+            small = sample.counts[i] < answer.min_sample
+            cells.append(text + (f" {SMALL_MARK}" if small else ""))
+            cells.append(f"{sample.counts[i]:,}")
+        rows.append(cells)
+    return header, rows, right
+
+
 def answer_table(
     answer: Answer,
     *,
@@ -90,16 +134,11 @@ def answer_table(
     max_rows: int | None = None,
 ) -> str:
     """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line)."""
-    cols = answer.columns
+    header, cells, right = table_cells(
+        answer, currency=currency, fiscal_start_month=fiscal_start_month
+    )
     rows = answer.rows if max_rows is None else answer.rows[:max_rows]
-    cells = [
-        [
-            format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
-            for v, c in zip(row, cols, strict=True)
-        ]
-        for row in rows
-    ]
-    text = render_table([c.name for c in cols], cells, [right_aligned(c) for c in cols])
+    text = render_table(header, cells[: len(rows)], right)
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
         text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"

@@ -42,6 +42,11 @@ class MetricDef:
     kind: Literal["aggregate", "records"] = "aggregate"
     anchor: str | None = None
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # A rate's or mean's base: what its denominator (or its averaged records) counts, as a
+    # plural noun ("closed deals"); the compiled SQL counts it per row.
+    base: str | None = None
+    # Records whose outcome is not known yet: {open: SQL, of: SQL, says: text} (see measures).
+    unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -138,6 +143,8 @@ _METRIC_KEYS = {
     "kind",
     "anchor",
     "sql",
+    "base",
+    "unsettled",
 }
 _DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql", "value_aliases"}
 
@@ -240,6 +247,8 @@ def _parse(
                 kind=m.get("kind", "aggregate"),
                 anchor=m.get("anchor"),
                 sql=dict(m.get("sql") or {}),
+                base=str(m["base"]) if m.get("base") else None,
+                unsettled=dict(m.get("unsettled") or {}),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
