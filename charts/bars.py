@@ -10,13 +10,16 @@ from charts.canvas import (
     Ctx,
     Rect,
     axes_in,
+    bar_colours,
     below_legend,
+    caveat_key,
     clean,
     column,
     companion,
     dim_label,
     dimension_columns,
     fmt_value,
+    hollow_rows,
     legend,
     metric_columns,
     rect_inches,
@@ -37,12 +40,12 @@ def _row_font(ctx: Ctx, height_in: float, n: int) -> float:
 
 
 def _hbars(ax: Axes, names: list[str], vals: list[float | None], col: Column, ctx: Ctx,
-           size: float, colour: str = theme.ACCENT, show_names: bool = True) -> None:
+           size: float, colours: list[str], show_names: bool = True) -> None:
     """Horizontal bars top to bottom, value at each bar's end, no value axis (labels say it)."""
     n = len(vals)
     ys = list(range(n))
     xs = [v or 0.0 for v in vals]
-    ax.barh(ys, xs, height=0.62, color=colour)
+    ax.barh(ys, xs, height=0.62, color=colours)
     top = max([*xs, 0.0]) or 1.0
     low = min([*xs, 0.0])
     ax.set_xlim(low, top * 1.02)
@@ -80,8 +83,12 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     vals = [column(answer, m)[i] for i in order]
     left = max(labels.text_inches(n, size) for n in names) + _PAD
     right = _value_margin([fmt_value(v, col, ctx) for v in vals], size)
-    ax = axes_in(fig, rect, left=left, right=right, top=0.05, bottom=0.05)
-    _hbars(ax, names, vals, col, ctx, size)
+    key = caveat_key(answer, col)
+    ax = axes_in(fig, rect, left=left, right=right, top=0.22 if key else 0.05, bottom=0.05)
+    _hbars(ax, names, vals, col, ctx, size, bar_colours(answer, col, order))
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
 
 
 def _xlabels(ax: Axes, names: list[str], width_in: float, size: float) -> None:
@@ -116,8 +123,18 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     left = 0.1 if with_labels else 0.55
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=0.45, top=0.28 if with_labels else 0.1)
     xs = [v or 0.0 for v in vals]
-    ax.bar(range(n), xs, width=0.66, color=theme.ACCENT)
+    bars = ax.bar(range(n), xs, width=0.66, color=bar_colours(answer, col, list(range(n))))
+    for bar, hollow in zip(bars, hollow_rows(answer, col), strict=True):
+        if hollow:  # a partial period or a provisional value: an outline, dashed
+            bar.set_facecolor("white")
+            bar.set_edgecolor(theme.ACCENT)
+            bar.set_linestyle((0, (3, 2)))
+            bar.set_linewidth(1.2)
     clean(ax, grid=None if with_labels else "y")
+    key = caveat_key(answer, col)
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     _xlabels(ax, names, w - left - 0.1, size)
     ax.set_xlim(-0.6, n - 0.4)
     if with_labels:
@@ -260,7 +277,11 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     head = 0.52 if any("\n" in x for x in heads) else 0.3
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
-    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.05)
+    keys = " · ".join(dict.fromkeys(k for j in ms if (k := caveat_key(answer, answer.columns[j]))))
+    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.24 if keys else 0.05)
+    if keys:
+        ax.text(1.0, -0.02, keys, transform=ax.transAxes, ha="right", va="top",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     slot = pw * fw
     ax.set_xlim(0, slot * len(ms))
     n = len(order)
@@ -279,7 +300,7 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         top = max([*xs, 0.0]) or 1.0
         widths = [x / top * room_in for x in xs]
         left = k * slot + gap
-        ax.barh(ys, widths, left=left, height=0.62, color=theme.ACCENT)
+        ax.barh(ys, widths, left=left, height=0.62, color=bar_colours(answer, col, order))
         for y, wd, t in zip(ys, widths, texts, strict=True):
             ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=size * 0.95, color=theme.INK)
