@@ -277,7 +277,8 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     head = 0.52 if any("\n" in x for x in heads) else 0.3
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
-    keys = " · ".join(dict.fromkeys(k for j in ms if (k := caveat_key(answer, answer.columns[j]))))
+    said = (caveat_key(answer, answer.columns[j]) for j in ms)
+    keys = " · ".join(dict.fromkeys(x for x in said if x))
     ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.24 if keys else 0.05)
     if keys:
         ax.text(1.0, -0.02, keys, transform=ax.transAxes, ha="right", va="top",
