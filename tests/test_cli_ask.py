@@ -135,8 +135,12 @@ def test_json_shape_of_an_answer(answers: dict[str, dict[str, Any]]) -> None:
         "rows",
         "sql",
         "notes",
+        "samples",
+        "open_shares",
+        "partial",
     ]
     assert got["columns"] == ["rep", "calls", "calls (previous)", "calls growth"]
+    assert got["samples"] == {} and got["partial"] is None  # calls is a count; reps no time
     assert got["window"] == {"start": "2024-04-01", "end": "2024-06-27"}
     # a period still running: as many days from the start of the previous quarter (88 days)
     assert got["compare_window"] == {"start": "2024-01-01", "end": "2024-03-28"}

@@ -15,7 +15,7 @@ import pytest
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
-from bot.blocks import Style, headline_fields, text_table
+from bot.slack.blocks import Style, headline_fields, text_table
 from bot.text import answer_text
 from charts import figure_for_answer, figure_for_dashboard, texts, theme
 from metrics.answer import Answer, PartialBucket, ResolvedWindow

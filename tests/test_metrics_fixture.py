@@ -751,9 +751,15 @@ def test_answer_metadata_and_json(reader: SnapshotReader, catalog: Catalog) -> N
         "rows",
         "sql",
         "notes",
+        "samples",
+        "open_shares",
+        "partial",
     ]
     # the only call in 27 May – 26 Jun is T08 (Thu 20 Jun), connected
     assert data["rows"] == [["Thu", 1.0]]
+    # ... one outbound call: the base of that 100%; weekdays are not time buckets
+    assert data["samples"] == {"connect rate": {"base": "outbound calls", "counts": [1]}}
+    assert data["open_shares"] == {} and data["partial"] is None
     assert data["window"] == {"start": "2024-05-27", "end": "2024-06-26"}
     assert data["compare_window"] is None
 

@@ -100,12 +100,14 @@ def test_mention_gets_a_threaded_answer_with_hand_worked_numbers_and_a_png(
     assert answer.thread_ts == sent.ts
     assert answer.blocks[0]["text"]["text"] == f"*win rate* by *rep* · {Q2} (this quarter, default)"
     # CASES "win rate by rep": Bob O2, O11 won 2/2; 张伟 O5 1/1; Alice O1 won, O4 lost 1/2.
+    # Each rate with its base, all fewer than 20 closed deals: marked, the rule said once.
     assert table(answer) == [
-        ["rep", "win rate"],
-        ["Bob Smith", "100.0%"],
-        ["张伟", "100.0%"],
-        ["Alice Wang", "50.0%"],
+        ["rep", "win rate", "closed deals"],
+        ["Bob Smith", "100.0% †", "2"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "50.0% †", "2"],
     ]
+    assert all_text(answer).count("† on fewer than 20 closed deals: too few to compare.") == 1
     assert buttons(answer) == ["Show SQL", "Previous period", "Download CSV", "Subscribe"]
     png = last_upload(slack)
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
@@ -141,9 +143,9 @@ def test_slash_command_with_a_typo_says_the_correction_and_answers(
     # CASES "several KPIs by rep": connected / outbound calls — 张伟 T08 1/1, Alice T00 T01 of
     # T00 T01 T03 2/3, Bob T06 of T06 T07 1/2 (T04 is inbound).
     assert table(answer)[1:] == [
-        ["张伟", "100.0%"],
-        ["Alice Wang", "66.7%"],
-        ["Bob Smith", "50.0%"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "66.7% †", "3"],
+        ["Bob Smith", "50.0% †", "2"],
     ]
     assert f"Asked by <@{H.BOB}>" in text
 
@@ -293,8 +295,12 @@ def test_previous_period_of_buckets_that_do_not_line_up(
     drv.mention(H.ALICE, H.SALES, "leads by month last 31 days")
     slack.wait_for("files.completeUploadExternal")
     [answer] = answers(slack, H.SALES)
-    # 27 May – 26 Jun: L4 (3 Jun).
-    assert table(answer)[1:] == [["Jun 2024", "1"]]
+    # 27 May – 26 Jun: L4 (3 Jun). Both months are only partly in the window; June is still
+    # running (today is 27 Jun): every month is a row, May's 0 included.
+    assert table(answer)[1:] == [
+        ["May 2024 (27 – 31 May 2024 only)", "0"],
+        ["Jun 2024 (to date)", "1"],
+    ]
     assert drv.click(answer, "Previous period", user=H.BOB).status == 200
     slack.wait_for("chat.postMessage", 2)
     prev = answers(slack, H.SALES)[-1]
@@ -303,7 +309,10 @@ def test_previous_period_of_buckets_that_do_not_line_up(
         prev.blocks[0]["text"]["text"]
         == "*leads* by *month* · 26 Apr – 26 May 2024 (previous period)"
     )
-    assert table(prev)[1:] == [["May 2024", "1"]]
+    assert table(prev)[1:] == [
+        ["Apr 2024 (26 – 30 Apr 2024 only)", "0"],
+        ["May 2024 (1 – 26 May 2024 only)", "1"],
+    ]
 
 
 def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
