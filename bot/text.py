@@ -126,19 +126,31 @@ def table_cells(
     return header, rows, right
 
 
+def of_base(answer: Answer, col: Column, row: int = 0) -> str:
+    """' of 4,110 outbound calls' after a rate or mean's value, marked † when that is few;
+    '' for counts and sums. Single values in Slack and digest headlines say it this way."""
+    sample = answer.sample(col.metric)
+    if sample is None:
+        return ""
+    small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
+    return f" of {sample.counts[row]:,} {sample.noun}{small}"
+
+
 def answer_table(
     answer: Answer,
     *,
     currency: str = "USD",
     fiscal_start_month: int = 1,
     max_rows: int | None = None,
+    separator: bool = True,
 ) -> str:
-    """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line)."""
+    """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line;
+    ``separator``: a dashed line under the header, as the terminal shows it)."""
     header, cells, right = table_cells(
         answer, currency=currency, fiscal_start_month=fiscal_start_month
     )
     rows = answer.rows if max_rows is None else answer.rows[:max_rows]
-    text = render_table(header, cells[: len(rows)], right)
+    text = render_table(header, cells[: len(rows)], right, separator=separator)
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
         text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"

@@ -15,6 +15,8 @@ import pytest
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
+from bot.backend import Reply
+from bot.digests.message import details_text, headline_line
 from bot.slack.blocks import Style, headline_fields, text_table
 from bot.text import answer_text
 from charts import figure_for_answer, figure_for_dashboard, texts, theme
@@ -253,3 +255,14 @@ def test_dashboard_titles_follow_the_window_used(org: Org) -> None:
 def test_dashboard_docs_mention_the_title_placeholders() -> None:
     text = (Path(__file__).parents[1] / "docs" / "charts.md").read_text(encoding="utf-8")
     assert "{window}" in text
+
+
+def test_digests_say_the_base_and_the_open_share(org: Org) -> None:
+    a = ask(org, "win rate")  # 4 won of 5 closed deals (see above)
+    line = headline_line(Reply("win rate", answer=a), currency="USD")
+    assert line == "• *win rate* 80.0% of 5 closed deals † · 1 Apr – 27 Jun 2024"
+    b = ask(org, "lead conversion rate", groupings=("month",))
+    # Apr: L1, L2 (→ O1 won), L5 → 1/3; May: L3 → 0/1; Jun: L4 (→ O3 open) → 0/1, provisional
+    details = details_text(b, currency="USD")
+    assert "Jun 2024 (to date)" in details and "~0.0% †" in details
+    assert "_† on fewer than 20 leads: too few to compare._" in details

@@ -13,8 +13,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from bot.digests.sends import Message, Part
+from bot.text import answer_table, of_base
 from metrics.answer import Answer, Column
-from metrics.format import format_date, format_growth, format_label, format_range, format_value
+from metrics.caveats import PROVISIONAL_MARK
+from metrics.format import format_date, format_growth, format_range, format_value
 
 log = logging.getLogger(__name__)
 THREAD_ROWS = 10  # rows of a table answer shown as text in the thread
@@ -88,7 +90,9 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
         prev_row = previous.answer.rows[0]
     pieces = []
     for i, col in _metric_columns(answer):
-        text = f"*{col.name}* {format_value(row[i], col.format, currency=currency)}"
+        value = format_value(row[i], col.format, currency=currency)
+        mark = PROVISIONAL_MARK if answer.provisional(col.metric, 0) else ""
+        text = f"*{col.name}* {mark}{value}{of_base(answer, col)}"
         g = _growth_of(answer, col.name, row) if _has_growth(answer) else None
         if g is None and prev_row is not None and i < len(prev_row):
             g = growth(row[i], prev_row[i])
@@ -99,28 +103,12 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
 
 
 def details_text(answer: Answer, *, currency: str) -> str:
-    """The first rows of a table answer as a monospace block (the text beside the chart)."""
-    head = [c.name for c in answer.columns]
-    body = []
-    for row in answer.rows[:THREAD_ROWS]:
-        cells = []
-        for c, v in zip(answer.columns, row, strict=False):
-            if c.role == "dimension":
-                cells.append(format_label(v))
-            elif c.role == "growth":
-                cells.append(format_growth(v))
-            else:
-                cells.append(format_value(v, c.format, currency=currency))
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
-        for r in [head, *body]
-    ]
-    more = (
-        f"\n… {len(answer.rows) - THREAD_ROWS} more rows" if len(answer.rows) > THREAD_ROWS else ""
-    )
-    return "```\n" + "\n".join(lines) + "\n```" + more
+    """The first rows of a table answer as a monospace block (the text beside the chart), the
+    same table as `kpibot ask` and Slack: bases beside rates, marks, partial buckets; then the
+    answer's notes (the rules those marks follow)."""
+    table = answer_table(answer, currency=currency, max_rows=THREAD_ROWS, separator=False)
+    notes = "".join(f"\n_{n}_" for n in answer.notes)
+    return "```\n" + table + "\n```" + notes
 
 
 def thread_part(reply: Any, *, currency: str) -> Part | None:

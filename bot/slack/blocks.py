@@ -16,10 +16,9 @@ from typing import Any
 
 from bot.backend import Reply
 from bot.slack import messages as M
-from bot.text import display_width, render_table, table_cells
-from metrics.answer import Answer, Column
+from bot.text import display_width, of_base, render_table, table_cells
+from metrics.answer import Answer
 from metrics.catalog import Catalog
-from metrics.caveats import SMALL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_growth, format_range, format_value
 
@@ -162,7 +161,7 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
         if c.role != "metric":
             continue
         value = format_value(row[i], c.format, currency=style.currency)
-        text = f"*{escape(c.name)}*\n*{value}*{_of_base(answer, c)}"
+        text = f"*{escape(c.name)}*\n*{value}*{escape(of_base(answer, c))}"
         prev = next(
             (
                 j
@@ -188,15 +187,6 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
                 text += f" ({format_range(cw.start, cw.end)})"
         out.append(text)
     return out[:10]
-
-
-def _of_base(answer: Answer, c: Column) -> str:
-    """' of 4,110 outbound calls' after a single rate or mean, marked when that is few."""
-    sample = answer.sample(c.metric)
-    if sample is None:
-        return ""
-    small = f" {SMALL_MARK}" if answer.small(c.metric, 0) else ""
-    return f" of {sample.counts[0]:,} {escape(sample.noun)}{small}"
 
 
 def _fallback_text(answer: Answer, style: Style) -> str:
