@@ -173,7 +173,7 @@ def answer_text(
 ) -> str:
     """Everything `kpibot ask` prints for an answer."""
     parts = [answer.restated]
-    parts.extend(f"note: {n}" for n in answer.notes)
+    parts.extend(f"note: {n}" for n in (*answer.notes, *answer.caveats))
     as_of = data_as_of_text(answer, tz)
     if as_of:
         parts.append(as_of)

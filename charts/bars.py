@@ -131,7 +131,7 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
             bar.set_linestyle((0, (3, 2)))
             bar.set_linewidth(1.2)
     clean(ax, grid=None if with_labels else "y")
-    key = caveat_key(answer, col)
+    key = caveat_key(answer, col, hollow="dashed:")
     if key:
         ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)

@@ -99,15 +99,16 @@ def bar_colours(answer: Answer, col: Column, order: list[int],
     return [theme.FADED if answer.small(col.metric, i) else colour for i in order]
 
 
-def caveat_key(answer: Answer, col: Column) -> str:
-    """The key to what a chart draws differently, said once: "○ partial period", "○ provisional
-    (outcomes still open)", "pale: fewer than 20 closed deals"; "" when nothing is."""
+def caveat_key(answer: Answer, col: Column, hollow: str = "○") -> str:
+    """The key to what a chart draws differently, said once: "○ partial period", "○ provisional:
+    outcomes still open", "pale: fewer than 20 closed deals"; "" when nothing is. ``hollow``:
+    how the chart draws a partial or provisional value ("○" on a line)."""
     n = range(len(answer.rows))
     parts = []
     if any(answer.partial_row(i) is not None for i in n):
-        parts.append("○ partial period")
+        parts.append(f"{hollow} partial period")
     if any(answer.provisional(col.metric, i) for i in n):
-        parts.append("○ provisional: outcomes still open")
+        parts.append(f"{hollow} provisional: outcomes still open")
     sample = answer.sample(col.metric)
     if sample is not None and any(answer.small(col.metric, i) for i in n):
         parts.append(f"pale: fewer than {answer.min_sample} {sample.noun}")

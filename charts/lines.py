@@ -40,7 +40,7 @@ def _time_ticks(ax: Axes, names: list[str], width_in: float, size: float) -> Non
     else:
         step = -(-(n - 1) // (fit - 1))
         idx = list(range(0, n, step))
-        if n - 1 - idx[-1] < step / 2 and idx[-1] != n - 1:
+        if n - 1 - idx[-1] <= step / 2 and idx[-1] != n - 1:
             idx[-1] = n - 1  # the last bucket matters most; drop the one crowding it
         elif idx[-1] != n - 1:
             idx.append(n - 1)
@@ -99,17 +99,17 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
 
 
 def _honest_line(ax: Axes, xs: list[int], ys: list[float], hollow: list[bool],
-                 colours: list[str], marker: str | None) -> None:
+                 colours: list[str], marker: str | None, line: str = theme.ACCENT) -> None:
     """The line solid between whole, settled points and dashed into a hollow one (a partial
     period, a provisional value); pale markers where the value stands on a small sample."""
     solid = [float("nan") if h else y for y, h in zip(ys, hollow, strict=True)]
-    ax.plot(xs, solid, color=theme.ACCENT, linewidth=1.8)
+    ax.plot(xs, solid, color=line, linewidth=1.8)
     run: list[int] = []
     for k in range(len(xs) - 1):  # segment k → k+1 is dashed when it touches a hollow point
         if hollow[k] or hollow[k + 1]:
             run = run + [k, k + 1] if run and run[-1] == k else [k, k + 1]
             if k + 1 == len(xs) - 1 or not (hollow[k + 1] or hollow[k + 2]):
-                ax.plot([xs[i] for i in run], [ys[i] for i in run], color=theme.ACCENT,
+                ax.plot([xs[i] for i in run], [ys[i] for i in run], color=line,
                         linewidth=1.6, linestyle=(0, (3, 2.5)))
                 run = []
     whole = [i for i, h in enumerate(hollow) if not h]
@@ -122,8 +122,8 @@ def _honest_line(ax: Axes, xs: list[int], ys: list[float], hollow: list[bool],
     if opened:
         ax.plot([xs[i] for i in opened], [ys[i] for i in opened], linestyle="none",
                 marker="o", markersize=4.6, markerfacecolor="white",
-                markeredgecolor=theme.ACCENT, markeredgewidth=1.4, zorder=3)
-        pale = [i for i in opened if colours[i] != theme.ACCENT]
+                markeredgecolor=line, markeredgewidth=1.4, zorder=3)
+        pale = [i for i in opened if colours[i] != line]
         if pale:  # hollow and on a small sample: a pale ring
             ax.plot([xs[i] for i in pale], [ys[i] for i in pale], linestyle="none",
                     marker="o", markersize=4.6, markerfacecolor="white",
@@ -153,11 +153,17 @@ def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax = axes_in(fig, inner, left=0.62, right=0.2, bottom=0.35, top=0.1)
     xs = list(range(len(buckets)))
     all_vals: list[list[float | None]] = []
+    cut = {r[d1] for i, r in enumerate(answer.rows) if answer.partial_row(i) is not None}
+    hollow = [b in cut for b in buckets]
     for s, c in zip(series, colours, strict=True):
         vals = [cell.get((b, s)) for b in buckets]
         all_vals.append(vals)
-        ax.plot(xs, [v if v is not None else float("nan") for v in vals], color=c,
-                linewidth=2.0, marker="o" if len(xs) <= 31 else None, markersize=2.8)
+        ys = [v if v is not None else float("nan") for v in vals]
+        _honest_line(ax, xs, ys, hollow, [c] * len(xs), "o" if len(xs) <= 31 else None, c)
+    key = caveat_key(answer, col)
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     _padded_limits(ax, all_vals)
     clean(ax, grid="y")
     value_axis(ax.yaxis, col, ctx)

@@ -86,6 +86,9 @@ class Answer:
     rows: tuple[tuple[Any, ...], ...]  # raw values: fractions, numbers, date, str, None
     sql: str
     notes: tuple[str, ...] = ()
+    # What the marks and hollow points mean, said once (metrics.caveats): every text surface
+    # prints them after the notes; a chart draws its own key instead.
+    caveats: tuple[str, ...] = ()
     data_as_of: datetime | None = None
     kind: Literal["table", "records"] = "table"  # "records": a top-N list, one row per record
     # Honesty about each row (docs/kpis-and-catalog.md, "Sample sizes, open outcomes and

@@ -15,6 +15,7 @@ from metrics.format import format_bucket, format_range, format_value
 
 SMALL_MARK = "†"
 PROVISIONAL_MARK = "~"
+MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a table mark
 
 
 def small_rule(answer: Answer) -> str | None:
@@ -64,7 +65,7 @@ def partial_notes(answer: Answer, grain: str | None, fiscal_start_month: int = 1
         name = format_bucket(answer.rows[i][j], grain, fiscal_start_month=fiscal_start_month)
         days = format_range(p.first, p.last)
         out.append(f"{name} is partial: {days}" + (" (to date)." if p.running else " only."))
-    return out
+    return list(dict.fromkeys(out))  # a bucket has a row per value of a second grouping
 
 
 def partial_label(answer: Answer, row: int) -> str:
@@ -75,12 +76,21 @@ def partial_label(answer: Answer, row: int) -> str:
     return " (to date)" if p.running else f" ({format_range(p.first, p.last)} only)"
 
 
+def _empty(answer: Answer, row: int) -> bool:
+    """A row whose every KPI is 0 or empty: a bucket without records, shown all the same."""
+    return all(
+        answer.rows[row][i] in (0, None)
+        for i, c in enumerate(answer.columns)
+        if c.role == "metric"
+    )
+
+
 def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
           fiscal_start_month: int = 1) -> tuple[str, ...]:
     """Every caveat of ``answer`` as a note, in the order people need them."""
     out = unsettled_notes(answer)
     out += partial_notes(answer, grain, fiscal_start_month)
-    if zero_filled:
+    if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
         rates = [s.metric for s in answer.samples]
         text = f"Every {grain} of the window is a row; one without records counts 0"
         out.append(text + (f" ({', '.join(rates)}: — instead)." if rates else "."))

@@ -286,7 +286,7 @@ def run(
         zero_filled=grid is not None,
         fiscal_start_month=settings.fiscal_year_start_month,
     )
-    return dataclasses.replace(answer, notes=answer.notes + said) if said else answer
+    return dataclasses.replace(answer, caveats=said) if said else answer
 
 
 def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:

@@ -57,7 +57,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "columns": [c.name for c in answer.columns],
         "rows": [[json_value(v) for v in row] for row in answer.rows],
         "sql": answer.sql,
-        "notes": list(answer.notes),
+        "notes": [*answer.notes, *answer.caveats],
         "samples": {s.metric: {"base": s.noun, "counts": list(s.counts)} for s in answer.samples},
         "open_shares": {u.metric: list(u.shares) for u in answer.unsettled},
         "partial": [_partial(p) for p in answer.partial] if answer.partial else None,

@@ -93,7 +93,7 @@ def test_small_groups_are_marked_with_the_rule_said_once(org: Org) -> None:
         ("Alice Wang", 0.5),
     ]
     assert a.samples[0].counts == (2, 1, 2)
-    assert a.notes.count("† on fewer than 20 closed deals: too few to compare.") == 1
+    assert a.caveats.count("† on fewer than 20 closed deals: too few to compare.") == 1
     table = answer_text(a).splitlines()
     assert table[-5].split() == ["rep", "win", "rate", "closed", "deals"]
     assert table[-3].split() == ["Bob", "Smith", "100.0%", "†", "2"]
@@ -106,7 +106,7 @@ def test_the_small_sample_threshold_is_a_setting(org: Org) -> None:
     two = fixture_settings().model_copy(update={"min_sample_size": 2})
     a = ask(org, "win rate", groupings=("rep",), settings=two)
     assert [a.small("win rate", i) for i in range(3)] == [False, True, False]  # 张伟: 1 deal
-    assert "† on fewer than 2 closed deals: too few to compare." in a.notes
+    assert "† on fewer than 2 closed deals: too few to compare." in a.caveats
     fig = figure_for_answer(a)
     assert fig is not None
     bars = [p for p in fig.findobj(Rectangle) if p.get_height() == pytest.approx(0.62)]
@@ -139,7 +139,7 @@ def test_open_outcomes_make_a_rate_provisional(org: Org) -> None:
     assert a.provisional("lead conversion rate", 0)
     assert (
         "50% of these leads' opportunities are still open, so lead conversion rate is "
-        "provisional and will move as they close." in a.notes
+        "provisional and will move as they close." in a.caveats
     )
     assert "~20.0% †" in answer_text(a)
     data = answer_to_json(a)

@@ -107,7 +107,7 @@ def details_text(answer: Answer, *, currency: str) -> str:
     same table as `kpibot ask` and Slack: bases beside rates, marks, partial buckets; then the
     answer's notes (the rules those marks follow)."""
     table = answer_table(answer, currency=currency, max_rows=THREAD_ROWS, separator=False)
-    notes = "".join(f"\n_{n}_" for n in answer.notes)
+    notes = "".join(f"\n_{n}_" for n in (*answer.notes, *answer.caveats))
     return "```\n" + table + "\n```" + notes
 
 

@@ -225,7 +225,7 @@ def answer_message(
             blocks.append(
                 {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}
             )
-    notes = [escape(n) for n in (*reply.corrections, *answer.notes)]
+    notes = [escape(n) for n in (*reply.corrections, *answer.notes, *answer.caveats)]
     if notes:
         blocks.append(context(*notes))
     blocks.append(context(*_footer(answer.data_as_of, asked_by)))
