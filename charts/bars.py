@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -124,12 +126,7 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=0.45, top=0.28 if with_labels else 0.1)
     xs = [v or 0.0 for v in vals]
     bars = ax.bar(range(n), xs, width=0.66, color=bar_colours(answer, col, list(range(n))))
-    for bar, hollow in zip(bars, hollow_rows(answer, col), strict=True):
-        if hollow:  # a partial period or a provisional value: an outline, dashed
-            bar.set_facecolor("white")
-            bar.set_edgecolor(theme.ACCENT)
-            bar.set_linestyle((0, (3, 2)))
-            bar.set_linewidth(1.2)
+    _outline_hollow(bars, hollow_rows(answer, col))
     clean(ax, grid=None if with_labels else "y")
     key = caveat_key(answer, col, hollow="dashed:")
     if key:
@@ -147,6 +144,16 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                         fontsize=ctx.pt(theme.VALUE), color=theme.INK)
     else:
         value_axis(ax.yaxis, col, ctx)
+
+
+def _outline_hollow(bars: Any, hollow: list[bool]) -> None:
+    """A partial period's or a provisional value's column: a dashed outline, not a fill."""
+    for bar, h in zip(bars, hollow, strict=True):
+        if h:
+            bar.set_facecolor("white")
+            bar.set_edgecolor(theme.ACCENT)
+            bar.set_linestyle((0, (3, 2)))
+            bar.set_linewidth(1.2)
 
 
 def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -201,8 +208,13 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w, _ = rect_inches(fig, inner)
     ax = axes_in(fig, inner, left=0.1, right=0.1, bottom=0.45, top=0.3)
     xs = range(n)
-    ax.bar([x - 0.2 for x in xs], [v or 0.0 for v in cur], width=0.38, color=theme.ACCENT)
+    bars = ax.bar([x - 0.2 for x in xs], [v or 0.0 for v in cur], width=0.38, color=theme.ACCENT)
+    _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
     ax.bar([x + 0.2 for x in xs], [v or 0.0 for v in prev], width=0.38, color=theme.PREVIOUS)
+    key = caveat_key(answer, col, hollow="dashed:")
+    if key:
+        fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
+                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     clean(ax)
     ax.set_yticks([])
     ax.set_ylim(0, top * 1.05)

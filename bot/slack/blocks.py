@@ -19,6 +19,7 @@ from bot.slack import messages as M
 from bot.text import display_width, of_base, render_table, table_cells
 from metrics.answer import Answer
 from metrics.catalog import Catalog
+from metrics.caveats import PROVISIONAL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_growth, format_range, format_value
 
@@ -161,7 +162,8 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
         if c.role != "metric":
             continue
         value = format_value(row[i], c.format, currency=style.currency)
-        text = f"*{escape(c.name)}*\n*{value}*{escape(of_base(answer, c))}"
+        mark = PROVISIONAL_MARK if answer.provisional(c.metric, 0) else ""
+        text = f"*{escape(c.name)}*\n*{mark}{value}*{escape(of_base(answer, c))}"
         prev = next(
             (
                 j
