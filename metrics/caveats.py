@@ -10,7 +10,7 @@ shows (CLI notes, Slack context, chart footers, digests) and the marks its table
 
 from __future__ import annotations
 
-from metrics.answer import Answer
+from metrics.answer import Answer, Column
 from metrics.format import format_bucket, format_range, format_value
 
 SMALL_MARK = "†"
@@ -77,12 +77,14 @@ def partial_label(answer: Answer, row: int) -> str:
 
 
 def _empty(answer: Answer, row: int) -> bool:
-    """A row whose every KPI is 0 or empty: a bucket without records, shown all the same."""
-    return all(
-        answer.rows[row][i] in (0, None)
-        for i, c in enumerate(answer.columns)
-        if c.role == "metric"
-    )
+    """A row without records for any KPI (a count of 0, a rate on a base of 0), shown all the
+    same; a rate of 0% on some records is not empty."""
+
+    def none(i: int, c: Column) -> bool:
+        s = answer.sample(c.metric)
+        return s.counts[row] == 0 if s is not None else answer.rows[row][i] in (0, None)
+
+    return all(none(i, c) for i, c in enumerate(answer.columns) if c.role == "metric")
 
 
 def notes(answer: Answer, grain: str | None, *, zero_filled: bool,

@@ -327,3 +327,24 @@ def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
     # Not last year's quarter: the 88 days from 1 Jan, where O7 (Alice, 15 Feb) won 40,000.
     assert prev.blocks[0]["text"]["text"] == "*revenue won* · 1 Jan – 28 Mar 2024 (previous period)"
     assert prev.blocks[1]["fields"][0]["text"] == "*revenue won*\n*$40,000*"
+
+
+def test_a_provisional_rate_by_month_in_slack(slack: SlackEmulator, drv: SlackDriver) -> None:
+    drv.mention(H.ALICE, H.SALES, "lead conversion rate by month")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # Apr: L1, L2 (→ O1 won), L5 → 1/3; May: L3 → 0/1; Jun: L4 → O3, still open → 0/1,
+    # provisional (~). Every month stands on fewer than 20 leads (†); June is running.
+    assert table(answer) == [
+        ["month", "lead conversion rate", "leads"],
+        ["Apr 2024", "33.3% †", "3"],
+        ["May 2024", "0.0% †", "1"],
+        ["Jun 2024 (to date)", "~0.0% †", "1"],
+    ]
+    text = all_text(answer)
+    assert "~ lead conversion rate is provisional in 1 of 3 rows" in text
+    assert "† on fewer than 20 leads: too few to compare." in text
+    assert "Every month of the window is a row" not in text  # no month without leads
+    # the restatement, the table and the caveats (the data-as-of block changes every build)
+    payload = {"text": answer.text, "blocks": answer.blocks[:3]}
+    H.check_snapshot("provisional_rate_by_month", payload)
