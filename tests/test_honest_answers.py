@@ -266,3 +266,13 @@ def test_digests_say_the_base_and_the_open_share(org: Org) -> None:
     details = details_text(b, currency="USD")
     assert "Jun 2024 (to date)" in details and "~0.0% †" in details
     assert "_† on fewer than 20 leads: too few to compare._" in details
+
+
+def test_a_table_image_marks_cells_and_says_the_rule(org: Org) -> None:
+    a = ask(org, "lead conversion rate", groupings=("month",), chart="table")
+    fig = figure_for_answer(a)
+    assert fig is not None
+    t = texts(fig)
+    # as in text: June is running and provisional, every month on fewer than 20 leads
+    assert {"Jun 2024 (to date)", "~0.0% †", "33.3% †"} <= set(t)
+    assert any("† on fewer than 20 leads: too few to compare." in x for x in t)
