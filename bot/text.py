@@ -119,8 +119,7 @@ def table_cells(
             if sample is None:
                 cells.append(text)
                 continue
-            small = sample.counts[i] < answer.min_sample
-            cells.append(text + (f" {SMALL_MARK}" if small else ""))
+            cells.append(text + (f" {SMALL_MARK}" if answer.small(c.metric, i) else ""))
             cells.append(f"{sample.counts[i]:,}")
         rows.append(cells)
     return header, rows, right

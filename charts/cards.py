@@ -48,10 +48,14 @@ def _has_comparison(answer: Answer, col: Column) -> bool:
 
 
 def _provisional_text(answer: Answer, col: Column) -> str:
-    """"provisional: 59% open" under a value whose records' outcomes are still open."""
-    if not answer.provisional(col.metric, 0):
-        return ""
-    return f"provisional: {(answer.open_share(col.metric, 0) or 0.0):.0%} open"
+    """The line under a value that is not what it seems: "provisional: 59% open" when its
+    records' outcomes are still open, "only 5 closed deals" on a small sample."""
+    if answer.provisional(col.metric, 0):
+        return f"provisional: {(answer.open_share(col.metric, 0) or 0.0):.0%} open"
+    sample = answer.sample(col.metric)
+    if sample is not None and answer.small(col.metric, 0):
+        return f"only {sample.counts[0]:,} {sample.noun}"
+    return ""
 
 
 def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: int, ctx: Ctx,
@@ -97,7 +101,7 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
         return
     prev, growth = _growth(answer, col, j)
     gtext = format_growth(growth)
-    # A provisional value's change is not yet a change: grey, not red or green.
+    # A provisional (or small-sample) value's change is not yet a change: grey, not red/green.
     colour = theme.MUTED if provisional else theme.change_colour(growth, col.better)
     ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
             ha="left", color=colour)

@@ -175,15 +175,11 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                 fontweight="bold" if col.role == "growth" else "normal",
             )
     rules = [c for c in answer.caveats if c.startswith(MARKS) and c[0] in "".join(sum(texts, []))]
-    if more or rules:
-        y = base - step * (len(rows) + 0.5)
-        ax.text(
-            0.005,
-            y,
-            labels.cut(" · ".join([*([f"+ {more} more rows"] if more else []), *rules]),
-                       int((w_in - 0.25) * 72 / (size * 0.9 * 0.56))),
-            ha="left",
-            va="center",
-            fontsize=size * 0.9,
-            color=theme.FAINT,
-        )
+    under = [*([f"+ {more} more rows"] if more else []), *rules]
+    room = int((w_in - 0.25) * 72 / (size * 0.9 * 0.56))
+    for k, line in enumerate(under):  # a line each, as long as the panel has room
+        y = base - step * (len(rows) + 0.5 + k)
+        if y < step / 2 and k:
+            break
+        ax.text(0.005, y, labels.cut(line, room), ha="left", va="center",
+                fontsize=size * 0.9, color=theme.FAINT)

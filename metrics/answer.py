@@ -104,9 +104,10 @@ class Answer:
         return next((s for s in self.samples if s.metric == metric), None)
 
     def small(self, metric: str | None, row: int) -> bool:
-        """The row's value of ``metric`` stands on fewer records than ``min_sample``."""
+        """The row's value of ``metric`` stands on fewer records than ``min_sample`` (and on
+        some: with none there is no value, shown —, and nothing to mark)."""
         s = self.sample(metric)
-        return s is not None and s.counts[row] < self.min_sample
+        return s is not None and 0 < s.counts[row] < self.min_sample
 
     def open_share(self, metric: str | None, row: int) -> float | None:
         u = next((u for u in self.unsettled if u.metric == metric), None)

@@ -21,7 +21,9 @@ MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a 
 def small_rule(answer: Answer) -> str | None:
     """The small-sample rule, said once, when some value shown is marked with it."""
     nouns = [
-        s.noun for s in answer.samples if any(c < answer.min_sample for c in s.counts)
+        s.noun
+        for s in answer.samples
+        if any(answer.small(s.metric, i) for i in range(len(s.counts)))
     ]
     if not nouns:
         return None
@@ -44,11 +46,10 @@ def unsettled_notes(answer: Answer) -> list[str]:
                 f"{share} {u.says}, so {u.metric} is provisional and will move as they close."
             )
         else:
+            share = format_value(answer.unsettled_share, "percent").replace(".0%", "%")
             out.append(
-                f"{PROVISIONAL_MARK} {u.metric} is provisional in {len(rows)} of "
-                f"{len(answer.rows)} rows: at least "
-                f"{format_value(answer.unsettled_share, 'percent').replace('.0%', '%')} "
-                f"{u.says}."
+                f"{PROVISIONAL_MARK} {u.metric} provisional in {len(rows)} of "
+                f"{len(answer.rows)} rows: {share}+ {u.says}."
             )
     return out
 

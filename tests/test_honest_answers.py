@@ -193,6 +193,7 @@ def test_every_bucket_is_a_row_and_partial_ones_say_so(org: Org) -> None:
     text = answer_text(a)
     assert "week of 10 Jun 2024 (15 – 16 Jun 2024 only)" in text
     assert "week of 24 Jun 2024 (to date)" in text
+    assert "— †" not in text and "100.0% †" in text  # no base, no value to mark
     assert "Every week of the window is a row; one without records counts 0" in text
     assert answer_to_json(a)["partial"] == [
         {"first": "2024-06-15", "last": "2024-06-16", "to_date": False},
@@ -276,3 +277,13 @@ def test_a_table_image_marks_cells_and_says_the_rule(org: Org) -> None:
     # as in text: June is running and provisional, every month on fewer than 20 leads
     assert {"Jun 2024 (to date)", "~0.0% †", "33.3% †"} <= set(t)
     assert any("† on fewer than 20 leads: too few to compare." in x for x in t)
+
+
+def test_a_card_on_a_small_sample_says_how_small(org: Org) -> None:
+    a = ask(org, "win rate", comparison=Comparison("previous"))
+    # Q2: 4 won of 5 closed; Q1 (1 Jan – 28 Mar): O7 won → 1 of 1. Five deals: the change is grey.
+    fig = figure_for_answer(a)
+    assert fig is not None
+    assert "only 5 closed deals" in texts(fig)
+    growth = next(x for x in fig.findobj() if getattr(x, "get_text", lambda: "")() == "▼ 20.0%")
+    assert growth.get_color() == theme.MUTED

@@ -342,7 +342,7 @@ def test_a_provisional_rate_by_month_in_slack(slack: SlackEmulator, drv: SlackDr
         ["Jun 2024 (to date)", "~0.0% †", "1"],
     ]
     text = all_text(answer)
-    assert "~ lead conversion rate is provisional in 1 of 3 rows" in text
+    assert "~ lead conversion rate provisional in 1 of 3 rows: 10%+ of these leads" in text
     assert "† on fewer than 20 leads: too few to compare." in text
     assert "Every month of the window is a row" not in text  # no month without leads
     # the restatement, the table and the caveats (the data-as-of block changes every build)
