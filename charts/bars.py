@@ -42,17 +42,17 @@ def _row_font(ctx: Ctx, height_in: float, n: int) -> float:
 
 
 def _hbars(ax: Axes, names: list[str], vals: list[float | None], col: Column, ctx: Ctx,
-           size: float, colours: list[str], show_names: bool = True) -> None:
+           size: float, colours: list[str], hollow: list[bool]) -> None:
     """Horizontal bars top to bottom, value at each bar's end, no value axis (labels say it)."""
     n = len(vals)
     ys = list(range(n))
     xs = [v or 0.0 for v in vals]
-    ax.barh(ys, xs, height=0.62, color=colours)
+    _outline_hollow(ax.barh(ys, xs, height=0.62, color=colours), hollow)
     top = max([*xs, 0.0]) or 1.0
     low = min([*xs, 0.0])
     ax.set_xlim(low, top * 1.02)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_yticks(ys, names if show_names else [""] * n, fontsize=size)
+    ax.set_yticks(ys, names, fontsize=size)
     ax.set_xticks([])
     clean(ax)
     for y, v, x in zip(ys, vals, xs, strict=True):
@@ -85,9 +85,11 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     vals = [column(answer, m)[i] for i in order]
     left = max(labels.text_inches(n, size) for n in names) + _PAD
     right = _value_margin([fmt_value(v, col, ctx) for v in vals], size)
-    key = caveat_key(answer, col)
+    key = caveat_key(answer, col, hollow="dashed:")
     ax = axes_in(fig, rect, left=left, right=right, top=0.22 if key else 0.05, bottom=0.05)
-    _hbars(ax, names, vals, col, ctx, size, bar_colours(answer, col, order))
+    hollow = hollow_rows(answer, col)
+    _hbars(ax, names, vals, col, ctx, size, bar_colours(answer, col, order),
+           [hollow[i] for i in order])
     if key:
         ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
@@ -289,7 +291,7 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     head = 0.52 if any("\n" in x for x in heads) else 0.3
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
-    said = (caveat_key(answer, answer.columns[j]) for j in ms)
+    said = (caveat_key(answer, answer.columns[j], hollow="dashed:") for j in ms)
     keys = " · ".join(dict.fromkeys(x for x in said if x))
     ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.24 if keys else 0.05)
     if keys:
@@ -313,7 +315,8 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         top = max([*xs, 0.0]) or 1.0
         widths = [x / top * room_in for x in xs]
         left = k * slot + gap
-        ax.barh(ys, widths, left=left, height=0.62, color=bar_colours(answer, col, order))
+        bars = ax.barh(ys, widths, left=left, height=0.62, color=bar_colours(answer, col, order))
+        _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
         for y, wd, t in zip(ys, widths, texts, strict=True):
             ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=size * 0.95, color=theme.INK)

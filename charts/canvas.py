@@ -100,15 +100,15 @@ def bar_colours(answer: Answer, col: Column, order: list[int],
 
 
 def caveat_key(answer: Answer, col: Column, hollow: str = "○") -> str:
-    """The key to what a chart draws differently, said once: "○ partial period", "○ provisional:
-    outcomes still open", "pale: fewer than 20 closed deals"; "" when nothing is. ``hollow``:
-    how the chart draws a partial or provisional value ("○" on a line)."""
+    """The key to what a chart draws differently, said once: "○ partial period", "○ provisional
+    (outcomes still open)", "pale: fewer than 20 closed deals"; "" when nothing is. ``hollow``:
+    how the chart draws a partial or provisional value ("○" on a line, "dashed:" on bars)."""
     n = range(len(answer.rows))
     parts = []
     if any(answer.partial_row(i) is not None for i in n):
         parts.append(f"{hollow} partial period")
     if any(answer.provisional(col.metric, i) for i in n):
-        parts.append(f"{hollow} provisional: outcomes still open")
+        parts.append(f"{hollow} provisional (outcomes still open)")
     sample = answer.sample(col.metric)
     if sample is not None and any(answer.small(col.metric, i) for i in n):
         parts.append(f"pale: fewer than {answer.min_sample} {sample.noun}")

@@ -287,3 +287,22 @@ def test_a_card_on_a_small_sample_says_how_small(org: Org) -> None:
     assert "only 5 closed deals" in texts(fig)
     growth = next(x for x in fig.findobj() if getattr(x, "get_text", lambda: "")() == "▼ 20.0%")
     assert growth.get_color() == theme.MUTED
+
+
+def test_bars_draw_a_provisional_group_dashed(org: Org) -> None:
+    a = ask(org, "lead conversion rate", groupings=("lead source",))
+    # Q2 by source: Partner L2 → O1 (won, closed) 1/1; L4 (no source) → O3, still open: the one
+    # provisional group (1 of its 1 opportunities open); Web L1, Cold Call L3, WEBSITE L5 have
+    # no opportunity, so nothing of theirs is open.
+    assert [a.provisional("lead conversion rate", i) for i in range(len(a.rows))] == [
+        r[0] is None for r in a.rows
+    ]
+    fig = figure_for_answer(a)
+    assert fig is not None
+    hollow = [
+        p
+        for p in fig.findobj(Rectangle)
+        if p.get_height() == pytest.approx(0.62) and p.get_facecolor() == (1.0, 1.0, 1.0, 1.0)
+    ]
+    assert len(hollow) == 1
+    assert any("dashed: provisional (outcomes still open)" in t for t in texts(fig))
