@@ -15,6 +15,8 @@ from typing import Any
 
 import duckdb
 
+from cache import schema
+from cache.snapshot import SnapshotReader
 from metrics import buckets, caveats
 from metrics.answer import Answer, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
@@ -25,8 +27,6 @@ from metrics.query import Query
 from metrics.restate import restate
 from metrics.settings import OrgSettings
 from metrics.windows import compare_window, resolve
-from salesforce import schema
-from salesforce.snapshot import SnapshotReader
 
 Cursor = duckdb.DuckDBPyConnection
 

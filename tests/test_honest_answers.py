@@ -19,6 +19,7 @@ from bot.backend import Reply
 from bot.digests.message import details_text, headline_line
 from bot.slack.blocks import Style, headline_fields, text_table
 from bot.text import answer_text
+from cache.snapshot import SnapshotReader
 from charts import figure_for_answer, figure_for_dashboard, texts, theme
 from metrics.answer import Answer, PartialBucket, ResolvedWindow
 from metrics.buckets import grid, partial
@@ -28,7 +29,6 @@ from metrics.errors import NoData
 from metrics.jsonout import answer_to_json
 from metrics.query import Comparison, Query, WindowSpec
 from metrics.settings import OrgSettings
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 TODAY = date(2024, 6, 27)  # a Thursday; Q2 so far is 1 Apr – 27 Jun
