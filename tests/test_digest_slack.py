@@ -6,26 +6,22 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_bolt import App
-from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
+from bot.access import Access
 from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
-from bot.digests.subscriptions import Subscriptions, register_digest_handlers
-from bot.slack import handlers as slack_handlers
-from tests.slack_driver import sign
+from bot.digests.subscriptions import Subscriptions
+from bot.slack.handlers import SubscribeRequest
 from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
 from tests.test_digest_slack_support import DigestSlack
@@ -257,61 +253,36 @@ def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: DigestSl
     ]
 
 
-def signed_command(text: str, response_url: str, secret: str) -> BoltRequest:
-    body = urlencode(
-        {
-            "command": "/kpi",
-            "text": text,
-            "user_id": "U1",
-            "channel_id": "C0SALES01",
-            "team_id": "T0TEST",
-            "response_url": response_url,
-            "trigger_id": "t",
-        }
-    )
-    ts = str(int(time.time()))
-    return BoltRequest(
-        body=body,
-        headers={
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": sign(secret, body.encode(), ts),
-        },
-    )
+def test_subscriptions_are_sent_only_while_their_maker_is_allowed(
+    tmp_path: Path, slack: DigestSlack
+) -> None:
+    """Access is checked again at each send: a subscriber taken off the list gets nothing."""
+    slack.add_user("U1", "una", email="una@example.com")
+    slack.add_user("U2", "ugo", email="ugo@example.com")
+    store = StateStore(tmp_path / "state.sqlite")
+    una = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "leads", "U1", NINE)
+    ugo = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "calls", "U2", NINE)
 
+    def run(users: list[str], sub: int, at: datetime) -> tuple[str | None, str | None]:
+        env = Env(tmp_path, slack, {**CONFIG, "access": {"users": users}})
+        allowed = Access(env.cfg.access, env.client()).allowed  # users.info against Slack
+        poster = SlackPoster(env.client(), retries=0, base_delay=0)
+        dispatcher = Dispatcher(env.cfg, env.backend, store, poster, owner="a", allowed=allowed)
+        job = next(j for j in jobs_of(env.cfg, store) if j.id == f"sub:{sub}")
+        status = dispatcher.run(job, at, at)
+        row = store.get(send_key(job.id, at))
+        return status, row.outcome if row else None
 
-def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
+    assert run(["una@example.com"], una, NINE) == ("sent", "digest")
+    assert run(["una@example.com"], ugo, NINE) == ("skipped", "refused")
+    day2 = NINE + timedelta(days=1)
+    assert run(["ugo@example.com"], una, day2) == ("skipped", "refused")  # una removed
+    assert headlines(slack, "C0SALES01") == ["subscription 1 · 28 Jun 2024"]
+    # With no access rules at all the dispatcher still needs them: no rules, no send.
     env = Env(tmp_path, slack)
-    app = App(client=env.client(), signing_secret="s3cret", token_verification_enabled=False)
-    store = StateStore(env.cfg.state_path)
-    seen: list[str] = []
-
-    @app.command("/kpi")  # the bot's own /kpi listener, registered before ours
-    def question(ack: Any, command: dict[str, Any]) -> None:
-        ack()
-        seen.append(command["text"])
-
-    before = slack_handlers.subscribe_handler()
-    try:
-        subs = register_digest_handlers(app, env.cfg, store, env.backend, clock=lambda: NINE)
-        assert slack_handlers.subscribe_handler() == subs.subscribe_clicked
-    finally:
-        slack_handlers.on_subscribe(before)  # a process-wide hook: leave it as found
-    r = app.dispatch(
-        signed_command(
-            "subscribe daily 08:30 connect rate last 7 days", slack.response_url("sub"), "s3cret"
-        )
-    )
-    assert r.status == 200
-    slack.wait_for(lambda: bool(slack.responses))
-    assert slack.responses[0]["text"].startswith("Subscribed (#1): *connect rate last 7 days*")
-    assert (
-        app.dispatch(signed_command("leads today", slack.response_url("q"), "s3cret")).status == 200
-    )
-    assert seen == ["leads today"]  # questions still reach the bot
-    assert [j.id for j in jobs_of(env.cfg, store)][-1] == "sub:1"
-    body = json.dumps(slack.responses[0])
-    assert "unsubscribe 1" in body
+    bare = Dispatcher(env.cfg, env.backend, store, SlackPoster(env.client()), owner="b")
+    job = next(j for j in jobs_of(env.cfg, store) if j.id == f"sub:{una}")
+    assert bare.run(job, day2 + timedelta(days=1), day2 + timedelta(days=1)) == "skipped"
 
 
 def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> None:
@@ -453,9 +424,7 @@ def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
     env = Env(tmp_path, slack)
     store = StateStore(env.cfg.state_path)
     subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
-    req = slack_handlers.SubscribeRequest(
-        "connect rate last 7 days", "U1", "C0SALES01", None, None, None
-    )
+    req = SubscribeRequest("connect rate last 7 days", "U1", "C0SALES01", None, None, None)
     assert subs.subscribe_clicked(req).startswith(
         "Subscribed (#1): *connect rate last 7 days* weekdays 09:00 (Asia/Shanghai)"
     )

@@ -113,6 +113,8 @@ def test_subscriptions_survive_reopening(tmp_path: Path) -> None:
     s.close()
     s2 = StateStore(tmp_path / "s.sqlite")
     assert [(x.id, x.question) for x in s2.subscriptions("C1")] == [(n, "leads yesterday")]
-    assert not s2.remove_subscription(n, "C2")  # only from the channel it was made in
-    assert s2.remove_subscription(n, "C1")
+    assert [x.id for x in s2.subscriptions(created_by="U1")] == [n]
+    assert not s2.remove_subscription(n, created_by="U2")  # only by the person who made it
+    assert s2.remove_subscription(n, created_by="U1")
+    assert not s2.remove_subscription(n, created_by=None)  # already stopped
     assert [x.channel for x in s2.subscriptions()] == ["C2"]

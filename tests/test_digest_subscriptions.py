@@ -33,15 +33,24 @@ def test_subscribe_list_unsubscribe(tmp_path: Path) -> None:
         "Subscribed (#1): *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in "
         "this channel. First one Fri 28 Jun 09:00. `/kpi unsubscribe 1` stops it."
     )
-    assert subs.handle("subscriptions", "C1", "U1") == (
-        "Subscriptions in this channel:\n"
-        "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai), by <@U1>"
+    subs.handle("subscribe mondays 08:00 leads this week", "C2", "U2")
+    mine = "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in <#C1>"
+    # Each person lists their own, from any channel; nobody sees another's.
+    assert subs.handle("subscriptions", "C1", "U1") == "Your subscriptions:\n" + mine
+    assert subs.handle("subscriptions", "C2", "U1") == "Your subscriptions:\n" + mine
+    assert subs.handle("subscriptions", "C1", "U3").startswith("You have no subscriptions.")
+    # An admin lists everyone's, with who made each.
+    assert subs.handle("subscriptions", "C9", "U9", admin=True) == (
+        "Every subscription:\n"
+        "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in <#C1>, by <@U1>\n"
+        "2. *leads this week* mondays 08:00 (Asia/Shanghai) in <#C2>, by <@U2>"
     )
-    assert subs.handle("subscriptions", "C2", "U1").startswith("No subscriptions in this channel.")
-    assert subs.handle("unsubscribe 1", "C2", "U1") == (
-        "There is no subscription #1 in this channel (see `/kpi subscriptions`)."
+    # Only its maker (or an admin) stops a subscription, from wherever they are.
+    assert subs.handle("unsubscribe 1", "C1", "U2") == (
+        "You have no subscription #1 (see `/kpi subscriptions`)."
     )
-    assert subs.handle("unsubscribe 1", "C1", "U1") == "Unsubscribed #1: it will not be sent again."
+    assert subs.handle("unsubscribe 1", "C2", "U1") == "Unsubscribed #1: it will not be sent again."
+    assert subs.handle("unsubscribe 2", "C9", "U9", admin=True).startswith("Unsubscribed #2")
     assert store.subscriptions() == []
 
 
@@ -68,7 +77,8 @@ def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> Non
     with DigestSlack() as slack:
         slack.add_channel("C1", "sales")
         poster = SlackPoster(WebClient(token=slack.bot_token, base_url=slack.base_url))
-        sched = Scheduler(cfg, Dispatcher(cfg, backend, store2, poster), clock=lambda: at_nine)
+        dispatcher = Dispatcher(cfg, backend, store2, poster, allowed=lambda user, channel: True)
+        sched = Scheduler(cfg, dispatcher, clock=lambda: at_nine)
         assert sched.tick() == {"sub:1@2024-06-28T01:00:00Z": "sent"}
         assert sched.tick() == {}
         top = [m.text.splitlines()[0] for m in slack.messages("C1") if m.thread_ts is None]

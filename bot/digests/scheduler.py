@@ -29,6 +29,7 @@ from bot.digests.state import Claim, LostClaim, StateStore, default_owner, send_
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Allowed = Callable[[str, str], bool]  # (user, channel) → may that user see answers there?
 
 
 def system_clock() -> datetime:
@@ -48,6 +49,7 @@ class Job:
     questions: tuple[str, ...] = ()
     skip_if_empty: bool = False
     alert: AlertConfig | None = None
+    owner: str | None = None  # who made a Slack subscription; checked again at every send
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,7 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
                 schedule,
                 ZoneInfo(s.timezone),
                 (s.question,),
+                owner=s.created_by,
             )
         )
     return jobs
@@ -119,8 +122,10 @@ class Dispatcher:
         *,
         owner: str | None = None,
         clock: Clock | None = None,
+        allowed: Allowed | None = None,
     ):
         self.config = config
+        self.allowed = allowed  # access rules, for subscriptions; None: nobody may subscribe
         self.backend = backend
         self.store = store
         self.poster = poster
@@ -131,6 +136,9 @@ class Dispatcher:
     # -- composing -----------------------------------------------------------------------------
 
     def compose(self, job: Job, today: date) -> Message | Skip:
+        if job.owner is not None and not (self.allowed and self.allowed(job.owner, job.channel)):
+            log.warning("%s: %s may no longer see %s; not sent", job.id, job.owner, job.channel)
+            return Skip("refused", f"{job.owner} is not allowed in {job.channel} any more")
         currency = self.config.currency
         if job.kind == "alert":
             assert job.alert is not None
@@ -330,7 +338,12 @@ class DigestLoop:
 
 
 def start_digest_loop(
-    config: AppConfig, backend: Any, client: Any, clock: Clock = system_clock
+    config: AppConfig,
+    backend: Any,
+    client: Any,
+    clock: Clock = system_clock,
+    *,
+    allowed: Allowed | None = None,
 ) -> DigestLoop:
     """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
     settings = config.digest_delivery
@@ -338,7 +351,8 @@ def start_digest_loop(
     # Same token and URL as the bot's client, without its blind retries (see digest_client).
     own = digest_client(client.token, client.base_url, int(client.timeout or 30))
     poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
-    scheduler = Scheduler(config, Dispatcher(config, backend, store, poster), clock)
+    dispatcher = Dispatcher(config, backend, store, poster, allowed=allowed)
+    scheduler = Scheduler(config, dispatcher, clock)
     stop = threading.Event()
 
     def loop() -> None:

@@ -291,22 +291,26 @@ class StateStore:
             )
             return int(cur.lastrowid or 0)
 
-    def subscriptions(self, channel: str | None = None) -> list[SubscriptionRow]:
+    def subscriptions(
+        self, channel: str | None = None, *, created_by: str | None = None
+    ) -> list[SubscriptionRow]:
         sql = "SELECT * FROM digest_subscriptions WHERE active = 1"
         params: tuple[object, ...] = ()
-        if channel is not None:
-            sql += " AND channel = ?"
-            params = (channel,)
+        for column, value in (("channel", channel), ("created_by", created_by)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params += (value,)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
         return [SubscriptionRow(**{**dict(r), "active": bool(r["active"])}) for r in rows]
 
-    def remove_subscription(self, sub_id: int, channel: str) -> bool:
+    def remove_subscription(self, sub_id: int, *, created_by: str | None) -> bool:
+        """Stop subscription ``sub_id``; only if ``created_by`` made it (None: whoever did)."""
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE digest_subscriptions SET active = 0"
-                " WHERE id = ? AND channel = ? AND active = 1",
-                (sub_id, channel),
+                " WHERE id = ? AND active = 1 AND (? IS NULL OR created_by = ?)",
+                (sub_id, created_by, created_by),
             )
             return cur.rowcount == 1
 

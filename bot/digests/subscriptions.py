@@ -2,14 +2,15 @@
 ``/kpi unsubscribe N`` and the Subscribe button under an answer.
 
 They are kept in the state store (bot/digests/state.py) and become digest jobs beside app.yaml's
-(``sub:<id>``), so they survive restarts and are sent exactly once like the rest.
+(``sub:<id>``), so they survive restarts and are sent exactly once like the rest. People list and
+stop their own subscriptions; admins (``access.admins``) everyone's. The Slack side (the /kpi
+router in bot/slack/app.py) calls in here only after its gate has let the person through.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,6 +23,10 @@ BUTTON_SCHEDULE = "weekdays 09:00"  # what the Subscribe button under an answer 
 _SUB = re.compile(r"^\s*(subscribe|订阅)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _LIST = re.compile(r"^\s*(subscriptions|订阅列表)\s*$", re.IGNORECASE)
 _UNSUB = re.compile(r"^\s*(unsubscribe|取消订阅)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# The first words of the three commands, for the /kpi router.
+COMMAND_WORDS = frozenset(
+    {"subscribe", "订阅", "subscriptions", "订阅列表", "unsubscribe", "取消订阅"}
+)
 _RULE = re.compile(r"^\s*([A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL)
 
 USAGE = (
@@ -45,15 +50,12 @@ class Subscriptions:
         self.backend = backend
         self.clock = clock
 
-    def is_command(self, text: str) -> bool:
-        return bool(_SUB.match(text) or _LIST.match(text) or _UNSUB.match(text))
-
-    def handle(self, text: str, channel: str, user: str) -> str | None:
+    def handle(self, text: str, channel: str, user: str, *, admin: bool = False) -> str | None:
         """The reply to a subscription command; None when ``text`` is a question, not ours."""
-        if m := _LIST.match(text):
-            return self.listing(channel)
+        if _LIST.match(text):
+            return self.listing(channel, user, admin=admin)
         if m := _UNSUB.match(text):
-            return self.unsubscribe(channel, m.group(2))
+            return self.unsubscribe(m.group(2), user, admin=admin)
         if m := _SUB.match(text):
             return self.subscribe(channel, user, m.group(2))
         return None
@@ -82,77 +84,37 @@ class Subscriptions:
             f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it."
         )
 
-    def listing(self, channel: str) -> str:
-        subs = self.store.subscriptions(channel)
+    def listing(self, channel: str, user: str, *, admin: bool = False) -> str:
+        """The person's own subscriptions (an admin's: everyone's), and app.yaml's digests here."""
+        subs = self.store.subscriptions(created_by=None if admin else user)
         configured = [d for d in self.config.digests if d.channel == channel]
         if not subs and not configured:
-            return f"No subscriptions in this channel. {USAGE}"
+            return f"You have no subscriptions. {USAGE}"
         lines = [
-            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}), by <@{s.created_by}>"
+            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}) in <#{s.channel}>"
+            + (f", by <@{s.created_by}>" if admin else "")
             for s in subs
         ]
         lines += [
-            f"• digest *{d.name}* {d.schedule} (app.yaml; change it there)" for d in configured
+            f"• digest *{d.name}* {d.schedule} in this channel (app.yaml; change it there)"
+            for d in configured
         ]
-        return "Subscriptions in this channel:\n" + "\n".join(lines)
+        head = "Every subscription:" if admin else "Your subscriptions:"
+        return head + "\n" + "\n".join(lines)
 
-    def unsubscribe(self, channel: str, rest: str) -> str:
+    def unsubscribe(self, rest: str, user: str, *, admin: bool = False) -> str:
         n = rest.strip().lstrip("#")
         if not n.isdigit():
             return f"Which one? Give its number from `/kpi subscriptions`. {USAGE}"
-        if self.store.remove_subscription(int(n), channel):
+        if self.store.remove_subscription(int(n), created_by=None if admin else user):
             return f"Unsubscribed #{n}: it will not be sent again."
-        return f"There is no subscription #{n} in this channel (see `/kpi subscriptions`)."
+        return f"You have no subscription #{n} (see `/kpi subscriptions`)."
 
     def subscribe_clicked(self, req: Any) -> str:
-        """The Subscribe button's handler (``bot.slack.handlers.on_subscribe``)."""
+        """The Subscribe button's handler (a ``bot.slack.handlers.SubscribeRequest``)."""
         return self.subscribe(
             req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}", today=req.today
         )
 
 
-def register_digest_handlers(
-    app: Any,
-    config: AppConfig,
-    store: StateStore,
-    backend: Any = None,
-    clock: Any = lambda: datetime.now(UTC),
-    command: str = "/kpi",
-) -> Subscriptions:
-    """Wire the subscription commands into the bolt app, and the Subscribe button.
-
-    A global middleware (it runs after bolt's signature check and before any listener, so the
-    order of registration does not matter) takes ``/kpi subscribe|subscriptions|unsubscribe``,
-    acknowledges at once and answers through the command's response_url (checking a question
-    can take longer than Slack's 3 seconds). Every other ``/kpi`` goes on to the bot.
-    """
-    from slack_bolt import BoltResponse
-    from slack_sdk.webhook import WebhookClient
-
-    subs = Subscriptions(config, store, backend, clock)
-
-    def work(body: dict[str, Any]) -> None:
-        try:
-            text = subs.handle(str(body.get("text", "")), body["channel_id"], body["user_id"])
-        except Exception:  # noqa: BLE001 - the user gets words, the log gets the trace
-            log.exception("subscription command failed")
-            text = "Sorry, that did not work; the error is logged."
-        WebhookClient(body["response_url"]).send(text=text or USAGE, response_type="ephemeral")
-
-    def digest_commands(body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - bolt's name
-        if body.get("command") != command or not subs.is_command(str(body.get("text", ""))):
-            return next()
-        threading.Thread(target=work, args=(body,), name="kpibot-subscribe", daemon=True).start()
-        return BoltResponse(status=200, body="")
-
-    app.middleware(digest_commands)
-    try:
-        from bot.slack.handlers import on_subscribe
-    except ImportError:  # the Slack bot is not installed in this build
-        log.warning("bot.slack.handlers missing: the Subscribe button stays hidden")
-    else:
-        on_subscribe(subs.subscribe_clicked)
-    return subs
-
-
-__all__ = ["EXAMPLES", "Subscriptions", "register_digest_handlers"]
+__all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions"]

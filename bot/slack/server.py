@@ -2,8 +2,9 @@
 
 HTTP mode serves events, slash commands and interactivity at one path, ``/slack/events``,
 with gunicorn's threaded worker (``gthread``): a production server, unlike bolt's built-in
-development server. The bolt app is built inside each worker after the fork, so no thread,
-socket or SQLite connection crosses a fork.
+development server. gunicorn has no limit on a body's size, so the Intake (bot/slack/intake.py)
+caps and verifies each body before bolt's WSGI adapter reads it. The bolt app is built inside
+each worker after the fork, so no thread, socket or SQLite connection crosses a fork.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.slack.app import EVENTS_PATH, SlackBot
+from bot.slack.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,15 @@ class KpibotServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> WSGIApp:
         self.bot = self.make_bot()
-        return _Health(SlackRequestHandler(self.bot.app, path=EVENTS_PATH))
+        bolt = SlackRequestHandler(self.bot.app, path=EVENTS_PATH)
+        return _Health(
+            Intake(
+                bolt,
+                path=EVENTS_PATH,
+                signing_secret=self.bot.env.signing_secret or "",
+                max_bytes=self.bot.config.max_request_bytes,
+            )
+        )
 
 
 def serve_http(
