@@ -24,6 +24,7 @@ DATE = "DATE"
 BOOL = "BOOLEAN"
 MONEY = "DECIMAL(18,2)"
 INT = "INTEGER"
+NUMBER = "DOUBLE"  # a number column the schema does not list (a custom field)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def _convert_sql(ftype: str, col: str) -> str:
         # ISO 8601 form DuckDB knows, such as the REST API's 2024-05-01T13:45:00.000+0000.
         fast = f"try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ"
         return f"coalesce({fast}, TRY_CAST({v} AS TIMESTAMPTZ))"
-    if ftype in (schema.DATE, schema.MONEY, schema.INT):
+    if ftype in (schema.DATE, schema.MONEY, schema.INT, schema.NUMBER):
         return f"TRY_CAST({v} AS {ftype})"
     return f"NULLIF({col}, '')"
 
@@ -216,6 +216,8 @@ def _load_file(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
+    kept_extra = _add_extra_columns(con, obj, raw, extra, keep)
+    select += "".join(f", {_convert_sql(t, _q(h))}" for h, t in kept_extra)
     with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
         con.execute(f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}')
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
@@ -223,7 +225,45 @@ def _load_file(
     con.execute(f'DROP TABLE "{raw}"')
     if progress:
         progress(f.name, "done", size, size)
-    return int(kept), int(total) - int(kept), extra
+    added = {h for h, _ in kept_extra}
+    return int(kept), int(total) - int(kept), tuple(h for h in extra if h not in added)
+
+
+# A column the schema does not list (a custom field such as Region__c, or a standard field kpibot
+# does not use) is kept, typed by what its values all are: the first type every non-empty value
+# parses as, else text. Field search (docs/field-search.md) makes each one askable.
+_INFERRED = (
+    (schema.BOOL, "lower(trim(v)) IN ('true', 'false')"),
+    (schema.DATE, "regexp_full_match(trim(v), '\\d{4}-\\d{2}-\\d{2}')"),
+    (schema.DATETIME, "regexp_full_match(trim(v), '\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z')"),
+    (schema.NUMBER, "TRY_CAST(trim(v) AS DOUBLE) IS NOT NULL"),
+)
+
+
+def _add_extra_columns(
+    con: duckdb.DuckDBPyConnection, obj: schema.SObject, raw: str, extra: tuple[str, ...], keep: str
+) -> list[tuple[str, str]]:
+    """Add the export's other columns to the object's table; (header, type) of each added.
+    Columns are named as in the header; one whose name differs only in case from a schema field
+    (or from another column) is left out, as DuckDB names are case-insensitive."""
+    taken = {f.name.lower() for f in obj.fields}
+    added: list[tuple[str, str]] = []
+    for h in sorted(extra, key=lambda c: (not c.endswith("__c"), c)):
+        if h.lower() in taken or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", h):
+            continue
+        taken.add(h.lower())
+        v = f"NULLIF(trim({_q(h)}), '')"
+        tests = ", ".join(f"bool_and({t.replace('trim(v)', v)})" for _, t in _INFERRED)
+        row = con.execute(
+            f'SELECT count({v}), {tests} FROM "{raw}" WHERE ({keep}) AND {v} IS NOT NULL'
+        ).fetchone()
+        assert row is not None
+        ftype = next((t for (t, _), ok in zip(_INFERRED, row[1:], strict=True) if ok), schema.TEXT)
+        if not row[0]:
+            ftype = schema.TEXT
+        con.execute(f'ALTER TABLE "{obj.table}" ADD COLUMN {_q(h)} {ftype}')
+        added.append((h, ftype))
+    return added
 
 
 @contextmanager
