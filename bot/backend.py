@@ -109,9 +109,11 @@ class RealBackend:
         from cache.snapshot import SnapshotReader
 
         self.config = config
-        self._catalog = load_catalog(config.catalog_path)
+        self._base = load_catalog(config.catalog_path)
         # The SQL of every KPI × dimension, checked when the catalog or schema changed.
-        validate_catalog_once(self._catalog, config, stamp_for(config.db_path))
+        validate_catalog_once(self._base, config, stamp_for(config.db_path))
+        # The catalog plus the snapshot's fields (field search), rebuilt per snapshot.
+        self._catalog = self._base
         self.reader = SnapshotReader(config.db_path)
         self._values: Any = None
         self._values_target: object = None
@@ -123,11 +125,14 @@ class RealBackend:
 
     def _current_values(self) -> Any:
         """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot."""
+        from cache.describe import describe_cache
+        from metrics.fields import with_fields
         from metrics.values import load_values
 
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
+                self._catalog = with_fields(self._base, describe_cache(cursor), self.config)
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
             return self._values
@@ -164,7 +169,8 @@ class RealBackend:
         from cache.snapshot import CacheMissing
 
         try:
-            parsed = grammar.parse(question, self._catalog, self._current_values())
+            values = self._current_values()  # first: it brings the snapshot's fields in
+            parsed = grammar.parse(question, self._catalog, values)
             fixes = tuple(str(c) for c in parsed.corrections)
             query = parsed.query
             if query.dashboard:

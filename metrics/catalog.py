@@ -41,6 +41,8 @@ class MetricDef:
     kind: Literal["aggregate", "records"] = "aggregate"
     anchor: str | None = None
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Field search (metrics/fields.py): the object a generated measure is of; None for a KPI.
+    object: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -99,6 +101,9 @@ class Catalog:
     metrics: tuple[MetricDef, ...]
     dimensions: tuple[DimensionDef, ...]
     records: tuple[RecordSetDef, ...] = ()
+    # Field search: (word, catalog entry that kept it, "field" | "object" | "dimension") for
+    # each generated word a catalog entry already had.
+    shadowed: tuple[tuple[str, str, str], ...] = ()
 
     def record_set(self, name: str) -> RecordSetDef:
         for r in self.records:

@@ -20,6 +20,7 @@ from metrics.answer import Answer, ResolvedWindow
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
+from metrics.fields import subject
 from metrics.format import format_range
 from metrics.query import Query
 from metrics.restate import restate
@@ -254,7 +255,13 @@ def run(
     answer = Answer(
         question=question,
         query=asked,
-        restated=restate(asked, window, cmp_window, compiled.kind == "records"),
+        restated=restate(
+            asked,
+            window,
+            cmp_window,
+            compiled.kind == "records",
+            subject(asked.metrics, catalog, question),
+        ),
         window=window,
         compare_window=cmp_window,
         columns=compiled.columns,
