@@ -101,8 +101,8 @@ class Catalog:
     metrics: tuple[MetricDef, ...]
     dimensions: tuple[DimensionDef, ...]
     records: tuple[RecordSetDef, ...] = ()
-    # Field search: (word, catalog entry that kept it, "field" | "object" | "dimension") for
-    # each generated word a catalog entry already had.
+    # Field search: (word, catalog entry that kept it, "field <label>" | "object" | "dimension")
+    # for each generated word a catalog entry already had.
     shadowed: tuple[tuple[str, str, str], ...] = ()
 
     def record_set(self, name: str) -> RecordSetDef:

@@ -56,6 +56,10 @@ def _lookup_name(f: CachedField) -> str:
     return " ".join(words) or text
 
 
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
 def _is_time(f: CachedField) -> bool:
     t = f.type.upper()
     return "DATE" in t or "TIME" in t
@@ -212,6 +216,8 @@ class _Builder:
             fname = f.label or readable(f.name)
             en_names = [fname.lower(), *fs.names]
             zh_names = [*fs.zh, *rules["zh"].get(f.name, [])]
+            if _is_cjk(fname):  # a Chinese org's label reads like the Chinese names
+                zh_names.insert(0, fname)
             col = f'r."{f.name}"' if f.name.endswith("__c") else f"r.{f.name}"
             fmt = "currency" if f.type.upper().startswith(_MONEY) else "number"
             for agg, spec in rules["aggregates"].items():
@@ -219,7 +225,7 @@ class _Builder:
                 agg_en = [p.format(f=n) for p in spec["en"] for n in en_names]
                 agg_zh = [p.format(f=n) for p in spec["zh"] for n in zh_names]
                 entry = f"{agg}:{t.name}.{f.name}"
-                free = self.words.free([canonical, *agg_en, *agg_zh], entry, "field")
+                free = self.words.free([canonical, *agg_en, *agg_zh], entry, f"field {fname}")
                 if not free:
                     continue
                 name = canonical if canonical in free else f"{canonical} ({label})"
@@ -306,10 +312,12 @@ def subject(metrics: tuple[str, ...], catalog: Catalog, question: str) -> str:
             part = f"of [{m.object}] on [{anchor}]"
         else:
             lost = sorted(
-                {w for w, kept, what in catalog.shadowed if kept == name and what == "field"}
+                (w, what.removeprefix("field "))
+                for w, kept, what in catalog.shadowed
+                if kept == name and what.startswith("field ")
             )
-            hit = [w for w in lost if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", asked)]
-            part = f"(catalog KPI, not the field “{hit[0]}”)" if hit else ""
+            hit = [f for w, f in lost if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", asked)]
+            part = f"(the catalog KPI, not the field {hit[0]})" if hit else ""
         if part and part not in parts:
             parts.append(part)
     return " ".join(parts)
