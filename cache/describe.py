@@ -80,6 +80,7 @@ def describe_cache(con: Any) -> tuple[CachedTable, ...]:
         fields = []
         for column, dtype in columns[obj.name]:
             label, ref = labels.get((obj.name, column), (None, None))
+            label = None if label == column else label  # an API name is no label
             ref = ref or _reference(obj.name, column, names)
             fields.append(CachedField(column, dtype, label, ref))
         table_label = labels.get((obj.name, ""), (None, None))[0]

@@ -269,7 +269,8 @@ def with_fields(
 ) -> Catalog:
     """The catalog plus an entry for every visible field of ``tables``; its own entries win."""
     words = _Words()
-    for entry in (*catalog.metrics, *catalog.dimensions):
+    entries: list[MetricDef | DimensionDef] = [*catalog.metrics, *catalog.dimensions]
+    for entry in entries:
         for w in entry.words:
             words.owner.setdefault(_key(w), entry.name)
     for m in catalog.metrics:
