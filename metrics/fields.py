@@ -33,6 +33,9 @@ from metrics.settings import FieldSetting, OrgSettings
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _MONEY = "DECIMAL"
+# A field's name goes into SQL unquoted (the compiler finds r.<column> references by name):
+# only plain API names are vocabulary.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 
 @cache
@@ -109,8 +112,8 @@ def _hidden(table: str, f: CachedField, settings: OrgSettings) -> bool:
     s = settings.fields.get(f"{table}.{f.name}")
     if s is not None and s.hidden is not None:
         return s.hidden
-    if f.name in rules["never"]:
-        return True
+    if f.name in rules["never"] or not _PLAIN.fullmatch(f.name):
+        return True  # keys, bookkeeping, and a column no API name looks like (never SQL)
     low = f.name.lower()
     return any(p in low for p in rules["personal"])
 
@@ -170,12 +173,12 @@ class _Builder:
                 alias = "owner" if f.name == "OwnerId" and "owner" in joins else f"l_{f.name}"
                 joins.setdefault(
                     alias,
-                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = r."{f.name}"',
+                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = r.{f.name}',
                 )
                 expr = f"{alias}.Name"
                 name = "rep" if f.name == "OwnerId" else _lookup_name(f)
             else:
-                expr = f'r."{f.name}"' if f.name.endswith("__c") else f"r.{f.name}"
+                expr = f"r.{f.name}"
                 name = (f.label or readable(f.name)).lower()
             if expr in taken_sql or f"r.{f.name}" in taken_sql:
                 continue
@@ -218,7 +221,7 @@ class _Builder:
             zh_names = [*fs.zh, *rules["zh"].get(f.name, [])]
             if _is_cjk(fname):  # a Chinese org's label reads like the Chinese names
                 zh_names.insert(0, fname)
-            col = f'r."{f.name}"' if f.name.endswith("__c") else f"r.{f.name}"
+            col = f"r.{f.name}"
             fmt = "currency" if f.type.upper().startswith(_MONEY) else "number"
             for agg, spec in rules["aggregates"].items():
                 canonical = spec["name"].format(f=fname)
