@@ -198,3 +198,50 @@ def test_labels_in_the_orgs_language(db: Path, tmp_path: Path) -> None:
     assert a.rows == (("张伟", 500.0), ("Bob Smith", 400.0), ("Alice Wang", 120.0))
     b = _ask(copy, "sum of amount by sales region")
     assert b.rows == (("EMEA", 130000.0), ("Americas", 60000.0), ("APAC", 20000.0))
+
+
+def test_cli_load_then_ask_a_custom_field(tmp_path: Path) -> None:
+    """The real commands: `kpibot load` a Data Export with custom fields, then `kpibot ask`
+    about one; the answer (JSON, CSV-ready rows) comes through the same Answer as a KPI's."""
+    import json
+    import subprocess
+    import sys
+
+    export = _export_with_custom_fields(tmp_path / "export")
+    db = tmp_path / "k.duckdb"
+    config = ORG / "app.yaml"
+    common = ["--config", str(config), "--db", str(db)]
+    load = subprocess.run(
+        [sys.executable, "-m", "bot", "load", str(export), *common],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert load.returncode == 0, load.stderr
+    ask = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "ask",
+            "max deal size by rep",
+            "--json",
+            "--today",
+            TODAY.isoformat(),
+            *common,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ask.returncode == 0, ask.stderr
+    out = json.loads(ask.stdout)
+    assert out["restated"].startswith("[max deal size] of [Opportunity] on [CloseDate] by [rep]")
+    # Hand-worked in test_max_custom_field_by_rep.
+    assert [list(r.values()) if isinstance(r, dict) else r for r in out["rows"]] == [
+        ["张伟", 500.0],
+        ["Bob Smith", 400.0],
+        ["Alice Wang", 120.0],
+    ]
