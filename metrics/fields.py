@@ -29,6 +29,7 @@ import yaml
 
 from cache.describe import CachedField, CachedTable
 from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.measures import measure_of
 from metrics.settings import FieldSetting, OrgSettings
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -267,6 +268,14 @@ class _Builder:
         )
 
 
+def _on_one_record_set(m: MetricDef) -> bool:
+    """An aggregate KPI whose records all lie in its own record set (not calls per deal, whose
+    deals are opportunities; not a list of single deals)."""
+    if m.kind != "aggregate":
+        return False
+    return all(a.records == m.records for a in measure_of(m).atoms)
+
+
 def with_fields(
     catalog: Catalog, tables: tuple[CachedTable, ...], settings: OrgSettings
 ) -> Catalog:
@@ -291,6 +300,8 @@ def with_fields(
             m,
             dimensions=(*m.dimensions, *(d for d in by_rs.get(m.records, ()) if d in b.dims)),
         )
+        if _on_one_record_set(m)
+        else m
         for m in catalog.metrics
     ]
     return Catalog(
