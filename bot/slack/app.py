@@ -28,7 +28,7 @@ from bot.audit import AuditLog, open_state_db
 from bot.backend import Backend
 from bot.config import AppConfig
 from bot.digests.state import StateStore
-from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions
+from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.dedupe import SeenEvents
@@ -140,7 +140,14 @@ class SlackBot:
         self.access = Access(config.access, lookup_client(env))
         self.audit = AuditLog(self.state)
         self.subscriptions = (
-            Subscriptions(config, StateStore(config.state_path), backend) if digests else None
+            Subscriptions(
+                config,
+                StateStore(config.state_path),
+                backend,
+                user_zone=slack_user_zones(self.client),
+            )
+            if digests
+            else None
         )
         self.asker = Asker(
             backend,
