@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 import grammar
+from bot.backend import answer_csv
 from cache import schema
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader, current_target, open_writer
+from charts.labels import title_of
 from metrics import engine
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
@@ -100,6 +102,12 @@ def test_average_amount_by_opportunity_type(db: Path) -> None:
     # Existing Business O4 20000, O6 10000 (O2 has no amount) → 15000.
     assert a.rows == (("New Business", 60000.0), ("Existing Business", 15000.0))
     assert a.restated.startswith("[average amount] of [Opportunity] on [CloseDate] by [type] · ")
+    # Chart title and CSV come from the same Answer as a KPI's.
+    assert title_of(a) == "Average amount of Opportunity by type"
+    csv_text = answer_csv(a).decode("utf-8-sig")
+    assert (
+        csv_text == "type,average amount\r\nNew Business,60000.0\r\nExisting Business,15000.0\r\n"
+    )
 
 
 def test_leads_by_status_is_the_catalog_kpi(db: Path) -> None:
