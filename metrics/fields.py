@@ -136,7 +136,7 @@ class _Builder:
     metrics: list[MetricDef] = field(default_factory=list)
     dims: dict[str, DimensionDef] = field(default_factory=dict)
 
-    def dimension(self, name: str, en: list[str], zh: list[str]) -> str:
+    def dimension(self, name: str, en: list[str], zh: list[str], match: bool = True) -> str:
         """The dimension named ``name``: the catalog's own when a catalog word names it."""
         held = self.words.owner.get(_key(name))
         if held is not None and self.catalog.has_dimension(held):
@@ -151,7 +151,8 @@ class _Builder:
             synonyms=tuple(w for w in words if w != name and w not in zh),
             zh=tuple(w for w in words if w in zh),
             kind="category",
-            sql={"generated": True},
+            # match: its values are offered for matching (a picklist), not a record's name
+            sql={"generated": True, "match_values": match},
         )
         self.dims[name] = d
         return name
@@ -184,7 +185,10 @@ class _Builder:
             if expr in taken_sql or f"r.{f.name}" in taken_sql:
                 continue
             default_zh = list(_rules()["zh"].get(f.name, []))
-            dim = self.dimension(name, list(fs.names), [*fs.zh, *default_zh])
+            # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
+            # a deal named "Calls Inc" must not take the word "calls".
+            match = not f.reference and f.name not in _rules()["record_names"]
+            dim = self.dimension(name, list(fs.names), [*fs.zh, *default_zh], match)
             if dim and dim not in dims:
                 dims[dim] = expr
                 taken_sql.add(expr)

@@ -19,7 +19,7 @@ from metrics.compiler import joins_for
 _cache: dict[tuple[str, int, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
 _lock = threading.Lock()
 # A generated dimension with more distinct values than this offers none for matching.
-MAX_FIELD_VALUES = 2000
+MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -65,6 +65,8 @@ def load_values(
                 continue
             sql = " UNION ".join(parts)
         generated = bool(d.sql.get("generated"))
+        if generated and not d.sql.get("match_values", True):
+            continue  # a record's name (field search): grouped by, not a filter word
         if generated:  # a field's values (field search): only a list a person could pick from
             sql = f"SELECT v FROM ({sql}) AS x(v) LIMIT {MAX_FIELD_VALUES + 1}"
         rows = cursor.execute(sql).fetchall()
