@@ -222,7 +222,9 @@ class _Builder:
                 continue
             fs = _setting(self.settings, f"{t.name}.{f.name}")
             fname = f.label or readable(f.name)
-            en_names = [fname.lower(), *fs.names]
+            # Also by object ("opportunity history amount"): the only name left when another
+            # object has the same field (Opportunity.Amount keeps "average amount").
+            en_names = [fname.lower(), f"{readable(t.name)} {fname.lower()}", *fs.names]
             zh_names = [*fs.zh, *rules["zh"].get(f.name, [])]
             if _is_cjk(fname):  # a Chinese org's label reads like the Chinese names
                 zh_names.insert(0, fname)

@@ -150,6 +150,11 @@ def test_custom_field_filter(db: Path) -> None:
     assert a.rows == ((130000.0,),)  # O1 50000 + O5 80000
 
 
+def test_a_field_named_with_its_object(db: Path) -> None:
+    # 50000 + 20000 + 80000 + 10000 + 50000 (O1, O4, O5, O6, O11; O2 has no amount)
+    assert _ask(db, "sum of opportunity amount").rows == ((210000.0,),)
+
+
 def test_median_and_count_of_a_field(db: Path) -> None:
     # Amounts closing in the quarter: 50000, 80000, 20000, 10000, 50000 (O2 has none).
     assert _ask(db, "median amount").rows == ((50000.0,),)
