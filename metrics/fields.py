@@ -127,6 +127,22 @@ def _record_set_of(catalog: Catalog, table: str) -> RecordSetDef | None:
     return None
 
 
+def _anchors_of(catalog: Catalog, table: str) -> tuple[Anchor, ...]:
+    """The anchors of the catalog's record set named after the object (lead, which reads a
+    derived table of leads), else CreatedDate."""
+    for rs in catalog.records:
+        if rs.name == table.lower():
+            return rs.anchors
+    return (Anchor("created", "r.CreatedDate", "timestamp"),)
+
+
+def _free_name(catalog: Catalog, table: str) -> str:
+    """A record set name for the object's own table that no catalog record set has."""
+    taken = {rs.name for rs in catalog.records}
+    name = table.lower()
+    return name if name not in taken else f"{name} records"
+
+
 @dataclass
 class _Builder:
     catalog: Catalog
@@ -192,9 +208,9 @@ class _Builder:
             if dim and dim not in dims:
                 dims[dim] = expr
                 taken_sql.add(expr)
-        anchors = rs.anchors if rs else (Anchor("created", "r.CreatedDate", "timestamp"),)
+        anchors = rs.anchors if rs else _anchors_of(self.catalog, t.name)
         record_set = RecordSetDef(
-            name=rs.name if rs else t.name.lower(),
+            name=rs.name if rs else _free_name(self.catalog, t.name),
             source=rs.source if rs else f'"{t.name}"',
             anchors=anchors,
             joins=tuple(joins.items()),
