@@ -150,7 +150,8 @@ class RealBackend:
 
         def parser() -> None:
             try:
-                grammar.parser_for(self._catalog, self._current_values())
+                values = self._current_values()  # first: it brings the snapshot's fields in
+                grammar.parser_for(self._catalog, values)
             except CacheMissing:
                 pass  # no data yet: the parser is built with the first snapshot
 
