@@ -111,9 +111,11 @@ class RealBackend:
         from cache.snapshot import SnapshotReader
 
         self.config = config
-        self._catalog = load_catalog(config.catalog_path)
+        self._base = load_catalog(config.catalog_path)
         # The SQL of every KPI × dimension, checked when the catalog or schema changed.
-        validate_catalog_once(self._catalog, config, stamp_for(config.db_path))
+        validate_catalog_once(self._base, config, stamp_for(config.db_path))
+        # The catalog plus the snapshot's fields (field search), rebuilt per snapshot.
+        self._catalog = self._base
         self.reader = SnapshotReader(config.db_path)
         self._values: Any = None
         self._values_target: object = None
@@ -125,11 +127,14 @@ class RealBackend:
 
     def _current_values(self) -> Any:
         """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot."""
+        from cache.describe import describe_cache
+        from metrics.fields import with_fields
         from metrics.values import load_values
 
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
+                self._catalog = with_fields(self._base, describe_cache(cursor), self.config)
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
             return self._values
@@ -138,7 +143,8 @@ class RealBackend:
         """The grammar's parser for the current data (for follow-ups: grammar/followup.py)."""
         import grammar
 
-        return grammar.parser_for(self._catalog, self._current_values())
+        values = self._current_values()  # first: it brings the snapshot's fields in
+        return grammar.parser_for(self._catalog, values)
 
     def follow_up(self, previous: str, fragment: str) -> str:
         """The question ``fragment`` asks after ``previous`` (grammar/followup.py): a fragment
@@ -203,10 +209,11 @@ class RealBackend:
         from cache.snapshot import CacheMissing
 
         try:
-            said = grammar.reply_text(question, self._catalog, self._current_values())
+            values = self._current_values()  # first: it brings the snapshot's fields in
+            said = grammar.reply_text(question, self._catalog, values)
             if said is not None:  # help, or what a KPI means
                 return Reply(question, text=said)
-            parsed = grammar.parse(question, self._catalog, self._current_values())
+            parsed = grammar.parse(question, self._catalog, values)
             fixes = tuple(str(c) for c in parsed.corrections)
             query = parsed.query
             if query.dashboard:

@@ -305,3 +305,33 @@ def kpis(config: ConfigOpt = None) -> None:
     typer.echo("")
     dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
     typer.echo(render_table(["dimension", "kind", "also"], dims))
+    _field_lists(cfg, cat)
+
+
+def _field_lists(cfg: AppConfig, cat: Any) -> None:
+    """The cache's fields one can ask about too (docs/field-search.md), when there is a cache."""
+    from bot.text import render_table
+    from cache.describe import describe_cache
+    from cache.snapshot import CacheMissing, SnapshotReader
+    from metrics.fields import with_fields
+
+    try:
+        reader = SnapshotReader(cfg.db_path)
+        full = with_fields(cat, describe_cache(reader.cursor()), cfg)
+    except (CacheMissing, OSError):
+        return  # no data yet: the catalog is all there is
+    rows = [
+        [m.object or "", m.name, ", ".join((*m.synonyms[:3], *m.zh[:2]))]
+        for m in full.metrics
+        if m.object is not None
+    ]
+    typer.echo("")
+    typer.echo(render_table(["object", "field measure", "also"], rows))
+    known = {d.name for d in cat.dimensions}
+    extra = [
+        [d.name, ", ".join((*d.synonyms[:3], *d.zh[:2]))]
+        for d in full.dimensions
+        if d.name not in known
+    ]
+    typer.echo("")
+    typer.echo(render_table(["field dimension", "also"], extra))

@@ -339,6 +339,8 @@ def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
 def _kpi_lines(catalog: Catalog) -> list[str]:
     lines = []
     for m in catalog.metrics:
+        if m.object is not None:
+            continue  # a field's measure (docs/field-search.md): the KPIs are the list
         also = [s for s in (*m.synonyms[:2], *m.zh[:1])]
         lines.append(f"• *{m.name}*" + (f" ({', '.join(also)})" if also else ""))
     return lines
@@ -363,7 +365,7 @@ def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
         section(M.HELP_INTRO),
         section(f"{M.HELP_EXAMPLES_HEAD}\n{examples}"),
         section(M.HELP_PARTS),
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
     ]
     return "How to ask kpibot", blocks[:MAX_BLOCKS]
 
@@ -408,6 +410,6 @@ def home_view(
         },
         section(M.HELP_PARTS),
         {"type": "divider"},
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
     ]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
