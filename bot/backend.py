@@ -203,7 +203,7 @@ class RealBackend:
         with self._lock:
             if self._boards is None:
                 self._boards = Boards(BoardStore(self.config.state_path))
-        hit = self._boards.match(question, None)
+        hit = self._boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 
     def _panel_queries(self, board: Dashboard) -> Dashboard:

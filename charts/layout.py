@@ -119,7 +119,7 @@ def plan(panels: list[Need]) -> Plan:
     charts = [n for n in panels if n.kind != "kpi"]
     rows = _tile_rows(tiles)
     if 0 < len(tiles) <= 2 and charts:  # one or two cards: beside the first charts that fit
-        room, beside = GRID - 3 * len(tiles), []
+        room, beside = GRID - 3 * len(tiles), list[Need]()
         for c in charts:
             if c.width <= room - sum(x.width for x in beside):
                 beside.append(c)

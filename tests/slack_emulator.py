@@ -74,8 +74,12 @@ class SlackError(Exception):
         self.extra = extra
 
 
-def check_blocks(blocks: Any, limit: int = 50) -> list[str]:
-    """Structural Block Kit checks; the errors Slack would list under invalid_blocks."""
+INPUT_ELEMENTS = ("plain_text_input", "static_select", "multi_static_select", "checkboxes")
+
+
+def check_blocks(blocks: Any, limit: int = 50, *, modal: bool = False) -> list[str]:
+    """Structural Block Kit checks; the errors Slack would list under invalid_blocks.
+    ``input`` blocks are for modals only."""
     errors: list[str] = []
     if not isinstance(blocks, list):
         return ["blocks must be an array"]
@@ -85,6 +89,17 @@ def check_blocks(blocks: Any, limit: int = 50) -> list[str]:
     for i, b in enumerate(blocks):
         where = f"[json-pointer:/blocks/{i}]"
         kind = b.get("type") if isinstance(b, dict) else None
+        if kind == "input" and modal:
+            element = b.get("element") or {}
+            label = (b.get("label") or {}).get("text", "")
+            if element.get("type") not in INPUT_ELEMENTS or not element.get("action_id"):
+                errors.append(f"input needs an input element with an action_id {where}")
+            if not 0 < len(label) <= 2000 or not b.get("block_id"):
+                errors.append(f"input needs a block_id and a label of 1 to 2000 characters {where}")
+            options = element.get("options")
+            if options is not None and not 0 < len(options) <= 100:
+                errors.append(f"a select needs 1 to 100 options {where}/element/options")
+            continue
         if kind not in ("section", "context", "actions", "divider", "header", "image", "rich_text"):
             errors.append(f"unknown block type {kind!r} {where}")
             continue
@@ -202,6 +217,7 @@ class SlackEmulator:
             self.files: dict[str, dict[str, Any]] = {}
             self.tickets: dict[str, str] = {}
             self.views: dict[str, dict[str, Any]] = {}
+            self.modals: list[dict[str, Any]] = []
             self.responses: list[dict[str, Any]] = []
             self.faults: dict[str, list[Fault]] = {}
             self._seq = itertools.count(1)
@@ -610,6 +626,25 @@ class SlackEmulator:
             raise SlackError("invalid_arguments", response_metadata={"messages": errors})
         self.views[str(args.get("user_id"))] = view
         return {"view": {"id": "V" + str(len(self.views)), **view}}
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A modal: needs a trigger id (from a click or a command, seconds old) and a valid
+        modal; kept in ``modals`` (newest last) for the test to fill in and submit."""
+        if not str(args.get("trigger_id") or "").endswith(".trigger"):
+            raise SlackError("invalid_trigger_id")
+        view = args.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        problems = check_blocks(view.get("blocks") or [], limit=100, modal=True)
+        if len(str(view.get("private_metadata") or "")) > 3000:
+            problems.append("private_metadata must be at most 3000 characters")
+        if view.get("type") != "modal" or not view.get("title") or not view.get("callback_id"):
+            problems.append("a modal needs type modal, a title and a callback_id")
+        if problems:
+            raise SlackError("invalid_arguments", response_metadata={"messages": problems})
+        opened = {"id": f"VM{len(self.modals) + 1}", **view}
+        self.modals.append(opened)
+        return {"view": opened}
 
     def _m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         return {}

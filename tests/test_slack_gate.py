@@ -152,6 +152,9 @@ def every_request(
                     out.append((action_id, home_button(drv, action_id, user)))
                 else:
                     out.append((action_id, button(drv, action_id, user, channel, response_url=url)))
+        elif route.kind == "view":
+            view = {"id": "V1", "type": "modal", "callback_id": route.key, "private_metadata": ""}
+            out.append((f"view {route.key}", drv.submit_view(view, {}, user=user)))
         else:
             raise AssertionError(f"no request for route {route}: add one here")
     return out
@@ -209,8 +212,13 @@ def test_every_listener_refuses_and_audits(
     assert all(r.status == 200 for _, r in results), [(n, r.status) for n, r in results]
     if case == "channel not listed":
         # The DM and the App Home are no channel: Alice may use them; the rest is refused.
-        results = [(n, r) for n, r in results if n not in ("dm", "home", "kpi_home_ask_0")]
-        rows = [r for r in rows if r["source"] not in ("dm", "home")]
+        # A modal is no channel either: Alice may submit one (the pin checks the channel).
+        results = [
+            (n, r)
+            for n, r in results
+            if n not in ("dm", "home", "kpi_home_ask_0") and not n.startswith("view ")
+        ]
+        rows = [r for r in rows if r["source"] not in ("dm", "home", "view")]
         rows = [r for r in rows if not r["question"].startswith("kpi_home_ask_0")]
     # One audit row per attempt, each refused, with the reason.
     assert len(rows) == len(results)

@@ -26,6 +26,7 @@ from bot.boards.store import (
     MAX_PANELS,
     BoardExists,
     BoardStore,
+    Scope,
     StoredBoard,
     StoredPanel,
     home_of,
@@ -37,8 +38,7 @@ from metrics.query import Query
 
 BUILT_IN_OWNER = "kpibot"
 CHARTS = frozenset(
-    "auto kpi bars columns line compare grouped lines panels donut stacked funnel gauge table"
-    .split()
+    "auto kpi bars columns line compare grouped lines panels donut stacked funnel gauge table".split()
 )
 
 
@@ -149,11 +149,25 @@ class Boards:
                     return b, " ".join(text.split())[len(head) :].strip()
         return None
 
+    def lookup(self, text: str, who: Viewer | None) -> tuple[StoredBoard, str] | None:
+        """A user board named in a question: ``Team East dashboard last quarter`` or
+        ``dashboard "Team East" last quarter`` (what subscriptions store); None otherwise."""
+        hit = self.match(text, who)
+        if hit is not None:
+            return hit
+        command = W.read(text)
+        if isinstance(command, W.Edit) and command.action == "show":
+            seen = self.store.boards() if who is None else self.visible(who)
+            for b in seen:
+                if name_key(b.name) == name_key(command.name):
+                    return b, command.text
+        return None
+
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)
         if isinstance(found, str):
             raise UserError(
-                f'The {load()[0][found].title} is built in; pin answers to a board of your own '
+                f"The {load()[0][found].title} is built in; pin answers to a board of your own "
                 '(`/kpi dashboard new "NAME"`).'
             )
         if found.owner != who.user and not who.admin:
@@ -180,19 +194,19 @@ class Boards:
         for b in self.visible(who):
             where = f"<#{b.channel}>" if b.scope == "channel" else "personal"
             lines.append(
-                f'• *{b.name}* · {len(b.panels)} panel{"s" * (len(b.panels) != 1)} · {where}'
+                f"• *{b.name}* · {len(b.panels)} panel{'s' * (len(b.panels) != 1)} · {where}"
                 f' · by <@{b.owner}> · `/kpi dashboard "{b.name}"`'
             )
         lines.append('Make one: `/kpi dashboard new "Team East"`, then pin answers to it.')
         return "\n".join(lines)
 
     def new(self, name: str, who: Viewer, *, personal: bool = False) -> Done:
-        name = " ".join(name.split()).strip("\"“”「」")
+        name = " ".join(name.split()).strip('"“”「」')
         if not name or len(name) > MAX_NAME:
             raise UserError(f"A dashboard needs a name of 1 to {MAX_NAME} characters.")
         if name_key(name) in builtin_names():
             raise UserError(f'"{name}" is a built-in dashboard; choose another name.')
-        scope = "personal" if personal or not who.channel else "channel"
+        scope: Scope = "personal" if personal or not who.channel else "channel"
         try:
             self.store.create(home_of(scope, who.user, who.channel), name, who.user)
         except BoardExists:
@@ -276,9 +290,7 @@ class Boards:
             )
         return Done("", f"dashboard {board.name}", show=to_dashboard(board), asked=rest)
 
-    def _find_with_rest(
-        self, name: str, asked: str, who: Viewer
-    ) -> tuple[StoredBoard | str, str]:
+    def _find_with_rest(self, name: str, asked: str, who: Viewer) -> tuple[StoredBoard | str, str]:
         if asked:
             return self.find(name, who), asked
         hit = self.match(f"{name} dashboard", who) or self.match(name, who)
@@ -316,18 +328,20 @@ class Boards:
         for name, spec in entries:
             d = board_from_dict(str(name), spec or {})
             if any(not p.question for p in d.panels):
-                raise UserError(
-                    f'"{name}": every panel of a user dashboard needs a `question:`.'
-                )
+                raise UserError(f'"{name}": every panel of a user dashboard needs a `question:`.')
             owner = str((spec or {}).get("owner") or who.user)
             channel = str((spec or {}).get("channel") or "")
-            scope = "channel" if (spec or {}).get("scope") == "channel" and channel else "personal"
+            scope: Scope = (
+                "channel" if (spec or {}).get("scope") == "channel" and channel else "personal"
+            )
             home = home_of(scope, owner, channel)
             panels = [
                 StoredPanel(i + 1, p.question, str(p.chart), p.title if p.title else "")
                 for i, p in enumerate(d.panels)
             ]
-            existing = [b for b in self.store.boards([home]) if name_key(b.name) == name_key(d.name)]
+            existing = [
+                b for b in self.store.boards([home]) if name_key(b.name) == name_key(d.name)
+            ]
             if existing:
                 self.store.replace_panels(existing[0].id, panels)
                 board_id = existing[0].id
@@ -341,4 +355,3 @@ class Boards:
                 )
             )
         return done
-

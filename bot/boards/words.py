@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 FIRST_WORDS = frozenset(
-    {"dashboard", "dashboards", "board", "boards", "pin", "大屏", "大屏列表", "新建大屏", "加到大屏"}
+    "dashboard dashboards board boards pin 大屏 大屏列表 新建大屏 加到大屏".split()
 )
 _Q = r"[\"“「『](?P<name>[^\"”」』]+)[\"”」』]"
 _NAME = rf"(?:{_Q}|(?P<bare>.+?))"
@@ -58,7 +58,10 @@ Command = ListBoards | NewBoard | Pin | Edit
 EDITS: tuple[tuple[str, str], ...] = (
     ("remove", r"(?:remove|delete|drop|删除|移除)\s+(?:panel\s+)?#?(\d+)"),
     ("move", r"(?:move|移动)\s+(?:panel\s+)?#?(\d+)\s+(?:to|到)\s+#?(\d+)"),
-    ("rename", rf"(?:rename|改名)\s+(?:to\s+|为\s*)?(?:{_Q.replace('name', 'new')}|(?P<barenew>.+))"),
+    (
+        "rename",
+        rf"(?:rename|改名)\s+(?:to\s+|为\s*)?(?:{_Q.replace('name', 'new')}|(?P<barenew>.+))",
+    ),
     ("delete", r"(?:delete|删除)(?:\s+(?:the\s+)?(?:dashboard|board|大屏))?"),
 )
 _PERSONAL = re.compile(r"\s+(?:personal|private|just for me|个人|仅自己)$", re.I)
@@ -75,7 +78,7 @@ def _edit(text: str) -> Edit | None:
             continue
         if action == "rename":
             new = m.group("new") or m.group("barenew") or ""
-            return Edit(_name(m), action, text=" ".join(new.split()).strip("\"“”「」"))
+            return Edit(_name(m), action, text=" ".join(new.split()).strip('"“”「」'))
         nums = tuple(int(g) for g in m.groups()[2:] if g and g.isdigit())
         return Edit(_name(m), action, nums)
     return None

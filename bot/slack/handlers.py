@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
@@ -54,6 +55,7 @@ class Asker:
         style: B.Style,
         today: date | None = None,
         subscribe: SubscribeHandler | None = None,
+        boards: Any = None,
     ):
         self.backend = backend
         self.delivery = delivery
@@ -61,6 +63,7 @@ class Asker:
         self.style = style
         self.today = today
         self.subscribe = subscribe
+        self.boards = boards  # bot.boards.service.Boards: "Team East dashboard …" and pinning
         self._answers: OrderedDict[int, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -82,7 +85,9 @@ class Asker:
             self.audit.finish(entry, outcome="answered", detail="help")
             return
         try:
-            reply = self.backend.ask(question, today=today)
+            reply = self._board_reply(question, place, today) or self.backend.ask(
+                question, today=today
+            )
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
             log.exception("question #%s failed: %r", entry.id, question)
             self.audit.finish(entry, outcome="internal_error", detail=f"{type(e).__name__}: {e}")
@@ -90,6 +95,19 @@ class Asker:
             self.delivery.post(place, *B.notice(text), question=question)
             return
         self.deliver(reply, place, entry, today, asked_by)
+
+    def _board_reply(self, question: str, place: Place, today: date | None) -> Reply | None:
+        """``Team East dashboard last quarter for 温家豪``: a user board seen from here, drawn
+        with the window and filters applied to every panel; None when no board is named."""
+        if self.boards is None:
+            return None
+        from bot.boards.service import Viewer, to_dashboard
+
+        where = "" if place.channel.startswith("D") else place.channel
+        hit = self.boards.lookup(question, Viewer(place.user, where))
+        if hit is None:
+            return None
+        return self.backend.board(to_dashboard(hit[0]), hit[1], today=today)
 
     def deliver(
         self,
@@ -119,7 +137,12 @@ class Asker:
         self._remember(entry.id, answer)
         state = B.ButtonState(q, today, entry.id)
         text, blocks = B.answer_message(
-            reply, state, style=self.style, asked_by=asked_by, subscribe=self.subscribe is not None
+            reply,
+            state,
+            style=self.style,
+            asked_by=asked_by,
+            subscribe=self.subscribe is not None,
+            pin=self.boards is not None,
         )
         ts = self.delivery.post(place, text, blocks, question=q)
         self.audit.finish(
