@@ -367,7 +367,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
                 aside = format_range(a.window.start, a.window.end)
-            _panel_title(fig, rect, p.title, aside)
+            _panel_title(fig, rect, _title(p, a, query), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
             message(fig, inner, res.error or "No data.", ctx0)
@@ -380,6 +380,17 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         )
         render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
     return fig
+
+
+def _title(p: Panel, a: Answer | None, asked: Query) -> str:
+    """A panel's own title; a pinned question's is the question, unless the board is asked
+    for another window (then the answer's restatement, which names the window it ran on)."""
+    if p.title or not p.question:
+        return p.title
+    if a is not None and asked.window is not None:
+        restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
+        return restated[:1].upper() + restated[1:]
+    return p.question[:1].upper() + p.question[1:]
 
 
 def _has(answer: Answer, column: str) -> bool:

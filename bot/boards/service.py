@@ -69,7 +69,7 @@ def to_dashboard(board: StoredBoard) -> Dashboard:
     panels = tuple(
         Panel(
             id=str(p.position),
-            title=p.title or p.question[:1].upper() + p.question[1:],
+            title=p.title,
             chart=p.chart,
             at=None,
             query=Query(),

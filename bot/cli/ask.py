@@ -1,4 +1,4 @@
-"""kpibot subcommands: ask (a question, or one per line from stdin) and dashboard."""
+"""kpibot subcommands: ask (a question, or one per line from stdin) and kpis."""
 
 from __future__ import annotations
 
@@ -33,11 +33,10 @@ MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in wor
 
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
-    app.command("dashboard")(dashboard)
     app.command("kpis")(kpis)
 
 
-def _backend(cfg: AppConfig) -> Any:
+def backend_for(cfg: AppConfig) -> Any:
     from bot.backend import RealBackend
     from salesforce.snapshot import current_target
 
@@ -49,7 +48,7 @@ def _backend(cfg: AppConfig) -> Any:
         fail(str(e))
 
 
-def _error_text(err: UserError) -> str:
+def error_text(err: UserError) -> str:
     text = err.message
     if err.suggestions:
         text += "\n" + "\n".join(f"  · {s}" for s in err.suggestions)
@@ -89,7 +88,7 @@ def _answer_one(
     if reply.error is not None:
         if as_json:
             return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
-        return _error_text(reply.error), False
+        return error_text(reply.error), False
     if reply.dashboard is not None:
         out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
         out.write_bytes(reply.chart_png or b"")
@@ -138,7 +137,7 @@ def ask(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pinned = parse_today(today)
     cfg = load_config(config, db)
-    backend = _backend(cfg)
+    backend = backend_for(cfg)
     if question != "-":
         text, ok = _answer_one(backend, cfg, question, pinned, as_json=as_json, chart=chart)
         if ok or as_json:
@@ -157,36 +156,6 @@ def ask(
         )
         typer.echo(text if as_json else text + "\n")
     raise typer.Exit(0)
-
-
-def dashboard(
-    name: Annotated[
-        str,
-        typer.Argument(
-            help='kpi | "outbound calls" | "inbound leads", optionally with a window and filters.'
-        ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the PNG.")],
-    config: ConfigOpt = None,
-    db: DbOpt = None,
-    today: TodayOpt = None,
-) -> None:
-    """Render a whole dashboard as one image: `kpibot dashboard "outbound calls" --out o.png`."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    pinned = parse_today(today)
-    cfg = load_config(config, db)
-    backend = _backend(cfg)
-    question = name if "dashboard" in name.lower() or "大屏" in name else f"{name} dashboard"
-    reply = backend.ask(question, today=pinned)
-    if reply.error is not None:
-        fail(_error_text(reply.error), code=1)
-    if reply.dashboard is None or not reply.chart_png:
-        fail(
-            f'"{name}" is not a dashboard; choose kpi, "outbound calls" or "inbound leads".', code=1
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(reply.chart_png)
-    typer.echo(f"{reply.dashboard} dashboard written to {out}")
 
 
 def kpis(config: ConfigOpt = None) -> None:
