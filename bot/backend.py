@@ -206,7 +206,7 @@ class RealBackend:
         hit = self._boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 
-    def _panel_queries(self, board: Dashboard) -> Dashboard:
+    def panel_queries(self, board: Dashboard) -> Dashboard:
         """Each pinned question parsed now ("last 7 days" moves with time), or its error."""
         import dataclasses
 
@@ -241,7 +241,7 @@ class RealBackend:
         try:
             query = self._asked(asked)
             png = render_board(
-                self._panel_queries(board),
+                self.panel_queries(board),
                 query,
                 lambda q: self._run(q, question, today),
                 currency=self.config.currency,
