@@ -130,3 +130,43 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
     assert (one / "b.png").read_bytes() == (two / "b.png").read_bytes()
     listed = kpibot(two, "dashboards")
     assert "Team East\t4 panels\tchannel CSALES\tby UALICE" in listed
+
+
+def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path) -> None:
+    """`dashboards: ["Team East"]` in a digest draws the user's board (a dry run writes what
+    Slack would get), and the subscription form `dashboard "Team East"` names the same board."""
+    cfg = yaml.safe_load((ROOT / "tests" / "fixtures" / "org" / "app.yaml").read_text())
+    cfg.update(
+        {
+            "database": str(org),
+            "state_database": str(tmp_path / "state.sqlite"),
+            "digests": [
+                {
+                    "name": "east",
+                    "channel": "#sales",
+                    "schedule": "weekly mon 09:00",
+                    "dashboards": ["Team East"],
+                }
+            ],
+        }
+    )
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump(cfg))
+    boards = Boards(BoardStore(tmp_path / "state.sqlite"))
+    who = Viewer("UALICE", "CSALES")
+    boards.new("Team East", who)
+    boards.pin("Team East", "revenue won by rep", who)
+    boards.store.close()
+    r = run_kpibot(
+        "digest", "run", "east", "--dry-run", "--out", "out", "--config", "app.yaml", "--today",
+        "2024-06-24",  # a Monday
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    pngs = list((tmp_path / "out").glob("*.png"))
+    assert len(pngs) == 1 and pngs[0].stat().st_size > 10_000
+    written = "\n".join(p.read_text() for p in (tmp_path / "out").glob("*.json"))
+    assert "Team East" in written
+    cfg_obj = app_config.load(tmp_path / "app.yaml", str(org))
+    backend = RealBackend(cfg_obj)
+    for form in ('dashboard "Team East"', "Team East dashboard", "team east dashboard"):
+        assert backend.ask(form, today=TODAY).dashboard == "Team East", form
