@@ -397,3 +397,25 @@ def test_own_subscriptions_only_admins_all(slack: SlackEmulator, tmp_path: Path)
         assert listing.startswith("Every subscription:") and f"by <@{H.ALICE}>" in listing
         assert kpi(drv, H.CAROL, "unsubscribe 1") == "Unsubscribed #1: it will not be sent again."
         assert subscriptions(bot) == [(1, H.ALICE, 0)]
+
+
+def test_a_subscription_made_through_the_gate_runs_in_the_subscribers_zone(
+    slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """`/kpi subscribe` through the real serve: Slack's users.info says Dave is in Berlin, so
+    09:00 is Berlin's 09:00 and the confirmation says so (the org zone is Asia/Shanghai)."""
+    seed(slack)
+    slack.add_user("U0DAVE0001", "dave", email="dave@example.com", tz="Europe/Berlin")
+    access = {"users": [H.ALICE, "U0DAVE0001"]}
+    with H.running_bot(slack, tmp_path, access=access) as bot:
+        drv = H.driver(bot)
+        n = len(slack.responses)
+        drv.command(
+            "subscribe daily 09:00 connect rate by weekday last 31 days",
+            user="U0DAVE0001",
+            channel=H.SALES,
+            response_url=slack.response_url("dave"),
+        )
+        slack.wait_for(lambda: len(slack.responses) > n)
+        said = str(slack.responses[-1]["text"])
+    assert said.startswith("Subscribed (#1)") and "daily 09:00 (Europe/Berlin)" in said, said

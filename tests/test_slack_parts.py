@@ -161,6 +161,7 @@ def test_manifest_has_exactly_what_the_bot_uses() -> None:
         "im:write",
         "channels:read",
         "channels:join",
+        "users:read",
     ]
     assert m["settings"]["event_subscriptions"] == {
         "request_url": "https://kpi.example.com/slack/events",

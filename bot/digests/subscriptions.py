@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
 from bot.digests.schedule import EXAMPLES, parse_schedule
@@ -37,8 +41,45 @@ USAGE = (
 )
 
 
+UserZone = Callable[[str], str | None]  # Slack user id → IANA zone name, None when unknown
+ZONE_TTL_SECONDS = 3600.0
+
+
+def slack_user_zones(client: Any, ttl: float = ZONE_TTL_SECONDS) -> UserZone:
+    """Each user's time zone from Slack (``users.info`` → ``tz``), cached for ``ttl`` seconds.
+
+    A failed look-up is not cached (the next subscription asks again) and gives None, so the
+    caller falls back to the organisation's zone rather than refusing the subscription.
+    """
+    from slack_sdk.errors import SlackClientError
+
+    cache: dict[str, tuple[float, str | None]] = {}
+    lock = threading.Lock()
+
+    def zone_of(user: str) -> str | None:
+        with lock:
+            hit = cache.get(user)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        try:
+            name = client.users_info(user=user)["user"].get("tz")
+        except (SlackClientError, OSError) as e:
+            log.warning("users.info for %s failed (%s); using the org time zone", user, e)
+            return None
+        with lock:
+            cache[user] = (time.monotonic(), name or None)
+        return name or None
+
+    return zone_of
+
+
 class Subscriptions:
-    """The subscription commands as plain functions returning the text to show the user."""
+    """The subscription commands as plain functions returning the text to show the user.
+
+    A subscription runs in its subscriber's Slack time zone (``user_zone``), recorded when it
+    is made and shown back: ``daily 09:00 (America/New_York)`` is 09:00 in New York, summer and
+    winter. Without a zone from Slack it runs in the organisation's zone (app.yaml).
+    """
 
     def __init__(
         self,
@@ -46,11 +87,23 @@ class Subscriptions:
         store: StateStore,
         backend: Any = None,
         clock: Any = lambda: datetime.now(UTC),
+        user_zone: UserZone | None = None,
     ):
         self.config = config
         self.store = store
         self.backend = backend
         self.clock = clock
+        self.user_zone = user_zone
+
+    def zone_of(self, user: str) -> ZoneInfo:
+        """The subscriber's zone; the organisation's when Slack does not say or says nonsense."""
+        name = self.user_zone(user) if self.user_zone is not None else None
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("Slack gave %s the unknown time zone %r", user, name)
+        return self.config.tz
 
     def handle(self, text: str, channel: str, user: str, *, admin: bool = False) -> str | None:
         """The reply to a subscription command; None when ``text`` is a question, not ours."""
@@ -71,16 +124,17 @@ class Subscriptions:
             schedule = parse_schedule(rule)
         except ValueError as e:
             return f"The schedule {e}."
+        zone = self.zone_of(user)
         if self.backend is not None:
-            day = today or self.clock().astimezone(self.config.tz).date()
+            day = today or self.clock().astimezone(zone).date()
             reply = self.backend.ask(question, today=day)
             if reply.error is not None:
                 return f"I can't subscribe to that: {reply.error.message}"
-        tz = self.config.timezone
+        tz = zone.key
         sub_id = self.store.add_subscription(
             channel, schedule.text, tz, question, user, self.clock()
         )
-        nxt = schedule.next_after(self.clock(), self.config.tz).astimezone(self.config.tz)
+        nxt = schedule.next_after(self.clock(), zone).astimezone(zone)
         return (
             f"Subscribed (#{sub_id}): *{question}* {schedule.text} ({tz}) in this channel. "
             f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it."
@@ -119,4 +173,4 @@ class Subscriptions:
         )
 
 
-__all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions"]
+__all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions", "slack_user_zones"]

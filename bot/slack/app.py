@@ -31,7 +31,7 @@ from bot.boards.service import Boards, Done, Viewer
 from bot.boards.store import BoardStore
 from bot.config import AppConfig
 from bot.digests.state import StateStore
-from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions
+from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack.dedupe import SeenEvents
@@ -145,7 +145,14 @@ class SlackBot:
         self.access = Access(config.access, lookup_client(env))
         self.audit = AuditLog(self.state)
         self.subscriptions = (
-            Subscriptions(config, StateStore(config.state_path), backend) if digests else None
+            Subscriptions(
+                config,
+                StateStore(config.state_path),
+                backend,
+                user_zone=slack_user_zones(self.client),
+            )
+            if digests
+            else None
         )
         self.boards = Boards(BoardStore(config.state_path))
         self.asker = Asker(
