@@ -69,11 +69,17 @@ def main() -> None:
             queries.append(backend.query_ms)
 
         wall, cpu = timed(once, runs)
-        rows.append((f"{n} panel{'s' * (n > 1)}", f"{percentile(wall, 50):.0f}",
-                     f"**{percentile(wall, 95):.0f}**", f"{max(wall):.0f}",
-                     f"{percentile(queries, 50):.0f}",
-                     f"{percentile(wall, 50) - percentile(queries, 50):.0f}",
-                     f"{percentile(cpu, 50):.0f}"))
+        rows.append(
+            (
+                f"{n} panel{'s' * (n > 1)}",
+                f"{percentile(wall, 50):.0f}",
+                f"**{percentile(wall, 95):.0f}**",
+                f"{max(wall):.0f}",
+                f"{percentile(queries, 50):.0f}",
+                f"{percentile(wall, 50) - percentile(queries, 50):.0f}",
+                f"{percentile(cpu, 50):.0f}",
+            )
+        )
     load = os.getloadavg()
     body = (
         f"Demo org at --scale {scale:g} (today {TODAY}); ms; {runs} runs of each board after "

@@ -309,16 +309,14 @@ def _need(p: Panel, res: _Result) -> layout.Need:
     return layout.Need(p.id, _kind(p, res), len(a.columns) if a else 0, len(a.rows) if a else 0)
 
 
-def _placed(board: Dashboard, results: dict[str, _Result]) -> Dashboard:
-    """The board with every panel at its place: automatic boards by charts.layout."""
-    if not board.automatic:
-        return board
+def _placed(board: Dashboard, results: dict[str, _Result]) -> tuple[Dashboard, layout.Plan]:
+    """The board with every panel at its place (by charts.layout), and the plan."""
     plan = layout.plan([_need(p, results[p.id]) for p in board.panels])
     panels = tuple(
         dataclasses.replace(p, at=plan.at[p.id], frame=_kind(p, results[p.id]) != "kpi")
         for p in board.panels
     )
-    return dataclasses.replace(board, rows=plan.rows, panels=panels)
+    return dataclasses.replace(board, rows=plan.rows, panels=panels), plan
 
 
 def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
@@ -335,8 +333,8 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     results = run_panels(board, query, run)
     size = theme.DASHBOARD_SIZE
     if board.automatic:
-        board = _placed(board, results)
-        size = layout.figure_size(board.rows)
+        board, plan = _placed(board, results)
+        size = layout.figure_size(plan.rows, plan.natural)
     fig = theme.new_figure(size, facecolor=theme.PAGE)
     fw, fh = fig.get_size_inches()
     main = _main_window(results, board)

@@ -28,6 +28,7 @@ TALL_ROW = 2.8  # a row holding a table or long bars (many rows to read)
 ROW_INCHES = 1.25  # inches per unit of relative row height
 WIDTH_IN = 12.0  # the page is as wide as the built-in dashboards
 HEAD_IN = 0.82  # title band of the page
+MIN_WIDTH_IN = 7.0  # the title, the dates and "data as of" side by side
 
 # Columns of the 12-column grid a chart wants, by kind (``message``: a sentence instead).
 WIDTH: dict[str, int] = {
@@ -74,6 +75,7 @@ class Plan:
 
     at: dict[str, tuple[int, int, int, int]]
     rows: tuple[float, ...]
+    natural: int = GRID  # columns the widest row wanted before it was spread over the page
 
 
 def _tile_rows(tiles: list[str]) -> list[list[tuple[str, int]]]:
@@ -112,21 +114,28 @@ def _chart_rows(charts: list[Need]) -> list[list[tuple[str, int]]]:
 
 
 def plan(panels: list[Need]) -> Plan:
-    """Where each panel goes: cards first (a few cards share their row with the first
-    charts), then charts, first fit in their pinned order."""
+    """Where each panel goes: cards first (one or two cards share their row with the first
+    charts of normal height that fit), then charts, first fit in their pinned order."""
     need = {n.id: n for n in panels}
     tiles = [n.id for n in panels if n.kind == "kpi"]
     charts = [n for n in panels if n.kind != "kpi"]
     rows = _tile_rows(tiles)
     if 0 < len(tiles) <= 2 and charts:  # one or two cards: beside the first charts that fit
         room, beside = GRID - 3 * len(tiles), list[Need]()
-        for c in charts:
-            if c.width <= room - sum(x.width for x in beside):
+        for c in charts:  # not beside a long table: a card in a tall row looks lost
+            if not c.tall and c.width <= room - sum(x.width for x in beside):
                 beside.append(c)
         if beside:
             rows = [_spread([(t, 3) for t in tiles] + [(c.id, c.width) for c in beside])]
             charts = [c for c in charts if c not in beside]
+    natural = max(
+        [3 * min(len(tiles), MAX_TILES)]
+        + [n.width for n in charts]
+        + [sum(need[pid].width if need[pid].kind != "kpi" else 3 for pid, _ in row) for row in rows]
+    )
     rows += _chart_rows(charts)
+    if len(rows) > 1:
+        natural = GRID
     at: dict[str, tuple[int, int, int, int]] = {}
     heights: list[float] = []
     for r, row in enumerate(rows):
@@ -138,9 +147,11 @@ def plan(panels: list[Need]) -> Plan:
             heights.append(TILE_ROW)
         else:
             heights.append(TALL_ROW if any(need[p].tall for p, _ in row) else CHART_ROW)
-    return Plan(at, tuple(heights))
+    return Plan(at, tuple(heights), min(natural, GRID))
 
 
-def figure_size(rows: tuple[float, ...]) -> tuple[float, float]:
-    """Inches: the built-in boards' width, and as tall as the rows need."""
-    return WIDTH_IN, round(HEAD_IN + 0.16 + ROW_INCHES * sum(rows), 2)
+def figure_size(rows: tuple[float, ...], natural: int = GRID) -> tuple[float, float]:
+    """Inches: as tall as the rows need; the built-in boards' width, or narrower for a board of
+    one row that wants less (a single card is not stretched over a 12-inch page)."""
+    width = max(MIN_WIDTH_IN, WIDTH_IN * natural / GRID)
+    return round(width, 2), round(HEAD_IN + 0.16 + ROW_INCHES * sum(rows), 2)

@@ -157,7 +157,15 @@ def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path
     boards.pin("Team East", "revenue won by rep", who)
     boards.store.close()
     r = run_kpibot(
-        "digest", "run", "east", "--dry-run", "--out", "out", "--config", "app.yaml", "--today",
+        "digest",
+        "run",
+        "east",
+        "--dry-run",
+        "--out",
+        "out",
+        "--config",
+        "app.yaml",
+        "--today",
         "2024-06-24",  # a Monday
         cwd=tmp_path,
     )

@@ -118,7 +118,7 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
             "Renamed *Team East* to *East*."
         )
         listing = kpi(slack, drv, H.BOB, "dashboards")
-        assert '*East* · 2 panels · <#CSALES> · by <@UALICE>' in listing
+        assert "*East* · 2 panels · <#CSALES> · by <@UALICE>" in listing
         assert "*KPI dashboard* (built in)" in listing
 
         # Bob (allowed in #sales) sees the board but cannot change it.
@@ -173,3 +173,36 @@ def test_personal_boards_and_new_in_words(slack: SlackEmulator, tmp_path: Path) 
         )
         assert kpi(slack, drv, H.CAROL, '大屏 "华东" 改名 "华南"') == "Renamed *华东* to *华南*."
         assert kpi(slack, drv, H.BOB, "pin") == M.BOARD_USAGE
+
+
+def test_a_pin_for_a_channel_the_person_may_not_use_is_refused(
+    slack: SlackEmulator, tmp_path: Path
+) -> None:
+    """The modal is a view (no channel): the gate checks the person; the pin then checks the
+    channel the modal was opened from. Alice may use #sales only: a modal carrying #general is
+    refused in the modal, audited as refused, and nothing is stored."""
+    import json
+
+    from bot.slack.blocks import ButtonState, pin_modal
+
+    H.seed(slack)
+    access = {"users": [H.ALICE], "channels": [H.SALES]}
+    with H.running_bot(slack, tmp_path, access=access) as bot:
+        drv = H.driver(bot)
+        view = {"id": "V9", **pin_modal(ButtonState(WEEKDAY_Q, None), H.PUBLIC, [])}
+        values = {PIN_NEW: {PIN_NEW: {"type": "plain_text_input", "value": "Sneaky"}}}
+        r = drv.submit_view(view, values, user=H.ALICE)
+        assert json.loads(r.body) == {
+            "response_action": "errors",
+            "errors": {PIN_NEW: M.PIN_NOT_ALLOWED_THERE},
+        }
+        rows = wait_audit(bot)
+        con = sqlite3.connect(str(bot.state_path))
+        try:
+            stored = con.execute("SELECT COUNT(*) FROM boards").fetchone()[0]
+        finally:
+            con.close()
+    assert [(r["source"], r["outcome"], r["detail"]) for r in rows] == [
+        ("view", "refused", "channel not allowed")
+    ]
+    assert stored == 0

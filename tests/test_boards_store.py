@@ -106,8 +106,20 @@ def test_only_the_owner_or_an_admin_changes_a_board(tmp_path: Path) -> None:
         boards.find("Team Eats", alice)
 
 
-MIXED = ["kpi", "bars", "columns", "table", "line", "kpi", "gauge", "funnel", "panels", "kpi",
-         "message", "donut"]
+MIXED = [
+    "kpi",
+    "bars",
+    "columns",
+    "table",
+    "line",
+    "kpi",
+    "gauge",
+    "funnel",
+    "panels",
+    "kpi",
+    "message",
+    "donut",
+]
 
 
 @pytest.mark.parametrize("n", [1, 4, 7, 12])
@@ -120,7 +132,7 @@ def test_layout_rows_span_the_page_and_cards_come_first(n: int) -> None:
     for cells in rows.values():  # every row is filled edge to edge, no overlap
         cells.sort()
         assert cells[0][0] == 0 and sum(s for _, s in cells) == GRID
-        assert all(a + s == b for (a, s), (b, _) in zip(cells, cells[1:]))
+        assert all(a + s == b for (a, s), (b, _) in zip(cells, cells[1:], strict=False))
     cards = [p.at[x.id][0] for x in needs if x.kind == "kpi"]
     assert all(r == 0 for r in cards) or len(cards) == 0
     assert len(p.rows) == len(rows)

@@ -32,14 +32,12 @@ from bot.boards.store import (
     home_of,
     name_key,
 )
+from charts.choose import Chart
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
 from metrics.errors import UserError
 from metrics.query import Query
 
-BUILT_IN_OWNER = "kpibot"
-CHARTS = frozenset(
-    "auto kpi bars columns line compare grouped lines panels donut stacked funnel gauge table".split()
-)
+CHARTS = frozenset({"auto", *Chart.__args__})  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
