@@ -125,6 +125,11 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         assert kpi(slack, drv, H.BOB, 'dashboard "East" remove 1') == (
             'Only <@UALICE> (who made "East") or an admin can change it.'
         )
+        # A name close to a board's gets a did-you-mean, as an unknown word does.
+        drv.mention(H.BOB, H.SALES, "Est dashboard last quarter")
+        slack.wait_for(lambda: "Did you mean" in H.all_text(H.answers(slack, H.SALES)[-1]))
+        said = H.all_text(H.answers(slack, H.SALES)[-1])
+        assert 'There is no dashboard called \\"Est\\" here. Did you mean \\"East\\"?' in said
         n = len(slack.calls_to("files.completeUploadExternal"))
         drv.mention(H.BOB, H.SALES, "East dashboard")
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) > n)
@@ -139,11 +144,19 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         f"dashboard Team East: removed #3 {WEEKDAY_Q}",
         "dashboard Team East: renamed to East",
     ]
+    missed = [r for r in rows if r["question"] == "Est dashboard last quarter"]
+    assert [(r["outcome"], r["detail"]) for r in missed] == [
+        ("user_error", 'There is no dashboard called "Est" here. Did you mean "East"?')
+    ]
     shown = [r for r in rows if r["question"] == "East dashboard"]
     assert [(r["user_id"], r["outcome"], r["detail"]) for r in shown] == [
         (H.BOB, "answered", "East")
     ]
-    refused = [r for r in rows if r["user_id"] == H.BOB and r["outcome"] == "user_error"]
+    refused = [
+        r
+        for r in rows
+        if r["user_id"] == H.BOB and r["outcome"] == "user_error" and r["source"] == "command"
+    ]
     assert [r["detail"] for r in refused] == [
         'Only <@UALICE> (who made "East") or an admin can change it.'
     ]

@@ -161,6 +161,27 @@ class Boards:
                     return b, command.text
         return None
 
+    def near_miss(self, text: str, who: Viewer) -> UserError | None:
+        """``Tean East dashboard``: no board by that name, but one close to it that ``who``
+        sees; the did-you-mean to say (None when the words before "dashboard" name nothing
+        close, e.g. a built-in board or a question)."""
+        low = " ".join(text.split()).casefold()
+        for word in (" dashboard", "大屏"):
+            if word in low:
+                cut = len(low.split(word, 1)[0])
+                head = " ".join(text.split())[:cut].strip()
+                names = {name_key(b.name): b.name for b in self.visible(who)}
+                if name_key(head) in builtin_names() or not names:
+                    return None
+                close = difflib.get_close_matches(name_key(head), list(names), n=1, cutoff=0.75)
+                if close:
+                    return UserError(
+                        f'There is no dashboard called "{head}" here. '
+                        f'Did you mean "{names[close[0]]}"?',
+                        (f"{names[close[0]]} dashboard",),
+                    )
+        return None
+
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)
         if isinstance(found, str):

@@ -104,9 +104,11 @@ class Asker:
         from bot.boards.service import Viewer, to_dashboard
 
         where = "" if place.channel.startswith("D") else place.channel
-        hit = self.boards.lookup(question, Viewer(place.user, where))
+        who = Viewer(place.user, where)
+        hit = self.boards.lookup(question, who)
         if hit is None:
-            return None
+            miss = self.boards.near_miss(question, who)
+            return None if miss is None else Reply(question, error=miss)
         return self.backend.board(to_dashboard(hit[0]), hit[1], today=today)
 
     def deliver(
