@@ -136,3 +136,18 @@ def test_layout_rows_span_the_page_and_cards_come_first(n: int) -> None:
     cards = [p.at[x.id][0] for x in needs if x.kind == "kpi"]
     assert all(r == 0 for r in cards) or len(cards) == 0
     assert len(p.rows) == len(rows)
+
+
+def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(tmp_path: Path) -> None:
+    boards = Boards(BoardStore(tmp_path / "s.sqlite"))
+    boards.new("Team East", Viewer("UALICE", "CSALES"))
+    boards.new("Private", Viewer("UALICE", ""))
+    text = 'subscribe weekly mon 09:00 dashboard "Team East"'
+    assert boards.hidden(text, Viewer("UBOB", "CSALES")) is None  # the channel's: Bob sees it
+    assert boards.hidden(text, Viewer("UBOB", "COTHER")) == "Team East"
+    assert boards.hidden("subscribe daily 09:00 Private dashboard", Viewer("UBOB", "")) == (
+        "Private"
+    )
+    assert boards.hidden("subscribe daily 09:00 calls this week", Viewer("UBOB", "")) is None
+    boards.new("win", Viewer("UALICE", ""))  # a board named like a KPI's first word
+    assert boards.hidden("subscribe daily 09:00 win rate this quarter", Viewer("UBOB", "")) is None

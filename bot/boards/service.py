@@ -15,6 +15,7 @@ the backend parses each one again when drawn, so ``last 7 days`` moves with time
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +161,24 @@ class Boards:
                 if name_key(b.name) == name_key(command.name):
                     return b, command.text
         return None
+
+    def hidden(self, text: str, who: Viewer) -> str | None:
+        """The name of a user board ``text`` names that ``who`` may not open here (a
+        subscription must not send someone else's board), or None."""
+        low = " ".join(text.split()).casefold()
+        named = {
+            name_key(b.name): b.name
+            for b in self.store.boards()
+            if re.search(  # quoted, or followed by dashboard: "win" is not "win rate"
+                rf"[\"“「]{re.escape(name_key(b.name))}[\"”」]"
+                rf"|(?:^|\s){re.escape(name_key(b.name))}\s*(?:dashboard|大屏)",
+                low,
+            )
+        }
+        seen = {name_key(b.name) for b in self.visible(who)}
+        if not named or set(named) & seen:
+            return None
+        return next(iter(named.values()))
 
     def near_miss(self, text: str, who: Viewer) -> UserError | None:
         """``Tean East dashboard``: no board by that name, but one close to it that ``who``

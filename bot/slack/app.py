@@ -258,6 +258,11 @@ class SlackBot:
 
         def work() -> None:
             admin = self.access.is_admin(caller.user)
+            hidden = self.boards.hidden(text, self._viewer(caller.user, caller.channel))
+            if hidden is not None:  # someone else's board, or another channel's: not to send
+                self.audit.finish(call.entry, outcome="user_error", detail="board not visible")
+                self.delivery.tell(caller.place(), M.BOARD_NOT_HERE.format(name=hidden))
+                return
             try:
                 reply = subs.handle(text, caller.channel, caller.user, admin=admin)
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")

@@ -70,6 +70,9 @@ PIN_NEW = "…or a new dashboard called"
 PIN_TITLE = "Panel title (optional)"
 PIN_NEED_BOARD = "Choose a dashboard or name a new one."
 PIN_MODAL_FAILED = 'I couldn\'t open the dashboard picker; try `/kpi pin QUESTION to "NAME"`.'
+BOARD_NOT_HERE = (
+    'The dashboard "{name}" is not one you can open here (`/kpi dashboards` lists those you can).'
+)
 PIN_BAD_QUESTION = "I can't pin that: {error}"
 BOARD_USAGE = (
     'Dashboards: `/kpi dashboards` · `/kpi dashboard new "Team East"` · '
