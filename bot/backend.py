@@ -114,7 +114,7 @@ class RealBackend:
     """grammar → metrics engine → charts, on the DuckDB snapshot named by app.yaml."""
 
     def __init__(self, config: AppConfig):
-        from salesforce.snapshot import SnapshotReader
+        from cache.snapshot import SnapshotReader
 
         self.config = config
         self._catalog = load_catalog(config.catalog_path)
@@ -140,6 +140,25 @@ class RealBackend:
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
             return self._values
+
+    def warm(self) -> None:
+        """Pay now what a serving process's first question would: the chart code and its fonts
+        (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
+        background thread, the data's values and the parser built on them (seconds on an org
+        with hundreds of thousands of accounts)."""
+        import grammar
+        from cache.snapshot import CacheMissing
+        from charts import theme
+
+        theme.warm_up()
+
+        def parser() -> None:
+            try:
+                grammar.parser_for(self._catalog, self._current_values())
+            except CacheMissing:
+                pass  # no data yet: the parser is built with the first snapshot
+
+        threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine
@@ -170,7 +189,7 @@ class RealBackend:
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
-        from salesforce.snapshot import CacheMissing
+        from cache.snapshot import CacheMissing
 
         user_board = self._user_board(question)
         if user_board is not None:
@@ -263,7 +282,7 @@ class RealBackend:
 
     def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
         from charts.dashboards import render_board
-        from salesforce.snapshot import CacheMissing
+        from cache.snapshot import CacheMissing
 
         question = f"{board.name} dashboard {asked}".strip()
         try:

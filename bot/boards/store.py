@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from salesforce.private_files import private_dir, private_file
+from cache.private_files import private_dir, private_file
 
 Scope = Literal["personal", "channel"]
 MAX_PANELS = 12

@@ -1,7 +1,10 @@
-"""The cache's tables: one per Salesforce object, fields under their API names.
+"""The cache's tables, each owned by one source: today one per Salesforce object, fields under
+their API names.
 
 This table is the single description of the cache layout. The Data Export loader, the demo org,
 the Salesforce sync and the metrics compiler all read it; docs/cache.md is written from it.
+Every table names the source that owns (writes) it, so a writer can replace its own tables and
+leave the others' as they are: a Data Export replaces the ``salesforce`` tables only.
 
 Types follow Salesforce's: datetimes are ``TIMESTAMPTZ`` (instants, stored in UTC), dates are
 ``DATE``, checkboxes ``BOOLEAN``, currency ``DECIMAL(18,2)``. Deleted records are never stored:
@@ -31,13 +34,20 @@ class Field:
     doc: str = ""
 
 
+# The sources that own cache tables.
+SALESFORCE = "salesforce"
+
+
 @dataclass(frozen=True)
 class SObject:
+    """One cache table: a Salesforce object, or a table another source brings in."""
+
     name: str
     fields: tuple[Field, ...]
     # The field an incremental sync advances on (SystemModstamp, else CreatedDate).
     watermark: str = "SystemModstamp"
     doc: str = ""
+    owner: str = SALESFORCE  # the source that writes this table
 
     @property
     def table(self) -> str:
@@ -171,6 +181,12 @@ OBJECTS: tuple[SObject, ...] = (
 
 BY_NAME: dict[str, SObject] = {o.name: o for o in OBJECTS}
 
+
+def owned_by(owner: str) -> tuple[SObject, ...]:
+    """The tables one source writes, in registry order."""
+    return tuple(o for o in OBJECTS if o.owner == owner)
+
+
 # Bookkeeping tables, one row per object and one per snapshot. Names start with an underscore so
 # they can never collide with a Salesforce object.
 META_OBJECTS = "_kpibot_objects"
@@ -191,9 +207,39 @@ META_DDL = (
 )
 
 
+# Derived from the objects when a snapshot is published (cache/derived.py): every Lead
+# with its activity facts, so lead KPIs read one table and never join activities at question time.
+LEAD_FACTS = "_kpibot_lead_facts"
+LEAD_FACT_FIELDS: tuple[Field, ...] = (
+    Field("first_response", DATETIME, doc="earliest activity at or after the lead's CreatedDate"),
+    Field("response_seconds", "DOUBLE", doc="first_response − CreatedDate, in seconds"),
+    Field("attempts", INT, doc="contact attempts: Call and Email Tasks"),
+    Field("first_attempt", DATETIME),
+    Field("last_attempt", DATETIME),
+)
+
+
+def lead_facts_ddl() -> str:
+    cols = [*BY_NAME["Lead"].fields, *LEAD_FACT_FIELDS]
+    body = ",\n  ".join(f'"{f.name}" {f.type}' for f in cols)
+    return f'CREATE TABLE IF NOT EXISTS "{LEAD_FACTS}" (\n  {body}\n)'
+
+
+STAGE_VISITS = "_kpibot_stage_visits"
+STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
+  OpportunityId VARCHAR,  -- the opportunity whose OpportunityHistory this visit is read from
+  StageName VARCHAR,      -- the stage visited
+  started TIMESTAMPTZ,    -- CreatedDate of the history row that entered it
+  ended TIMESTAMPTZ,      -- CreatedDate of the next row with another stage (unfinished: no row)
+  days DOUBLE             -- ended - started, in days
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table and the bookkeeping tables on a DuckDB connection."""
     for obj in objects:
         con.execute(obj.ddl())  # type: ignore[attr-defined]
     for ddl in META_DDL:
         con.execute(ddl)  # type: ignore[attr-defined]
+    con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
+    con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 
-from salesforce import schema
-from salesforce.private_files import FILE_MODE, private_dir, private_file
+from cache import derived, schema
+from cache.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
 PENDING_PREFIX = "pending-"
@@ -154,6 +154,7 @@ def open_writer(
                     con.execute(ddl)
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
+            derived.bring_up_to_date(con, fresh=current is None or fresh)
             _finish(con, source)
             con.close()
         except BaseException:
