@@ -82,8 +82,9 @@ def main() -> None:
     load = os.getloadavg()
     body = (
         f"Demo org at --scale {scale:g} (today {TODAY}); ms; {runs} runs of each board after "
-        "one warm-up. The panel queries run four at a time; `queries (sum)` adds up each "
-        "query's own time (they overlap, so it can exceed the wall time). Load average after the run: "
+        "one warm-up. The panel queries run concurrently (charts/dashboards.py); `queries "
+        "(sum)` adds up each query's own time (they overlap, so it can exceed the wall time). "
+        "Load average after the run: "
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores (shared: "
         f"wall times include waiting for the CPU; CPU p50 is this process's own work); "
         f"{time.perf_counter() - started:.0f} s in all.\n\n"

@@ -16,7 +16,6 @@ import importlib
 import io
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from charts.dashboards import Dashboard
 
 BACKEND_ENV = "KPIBOT_BACKEND"
-BOARD_THREADS = 4  # a user board's panel queries run this many at a time
 log = logging.getLogger(__name__)
 
 NO_DATA_YET = (
@@ -254,35 +252,9 @@ class RealBackend:
             return Query()
         return grammar.parse(f"kpi dashboard {asked}", self._catalog, self._current_values()).query
 
-    def _prefetched(
-        self, board: Dashboard, asked: Any, question: str, today: date | None
-    ) -> Callable[[Any], Answer]:
-        """A ``run`` for the renderer whose answers were started together: a user board's
-        panels are independent queries on the read-only cache, run on a few threads at once."""
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        from charts.dashboards import panel_query
-
-        queries = [
-            panel_query(board, p, asked, None)
-            for p in board.panels
-            if p.error is None and not p.auto_grain
-        ]
-        futures: dict[Any, Future[Answer]] = {}
-        with ThreadPoolExecutor(max_workers=BOARD_THREADS, thread_name_prefix="kpi-board") as pool:
-            for q in queries:
-                if q not in futures:
-                    futures[q] = pool.submit(self._run, q, question, today)
-
-        def run(q: Any) -> Answer:
-            f = futures.get(q)
-            return f.result() if f is not None else self._run(q, question, today)
-
-        return run
-
     def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
-        from charts.dashboards import render_board
         from cache.snapshot import CacheMissing
+        from charts.dashboards import render_board
 
         question = f"{board.name} dashboard {asked}".strip()
         try:
@@ -291,7 +263,7 @@ class RealBackend:
             png = render_board(
                 board,
                 query,
-                self._prefetched(board, query, question, today),
+                lambda q: self._run(q, question, today),
                 currency=self.config.currency,
                 fiscal_start_month=self.config.fiscal_year_start_month,
             )

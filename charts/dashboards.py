@@ -200,34 +200,6 @@ class _Result:
     error: str | None = None
 
 
-<<<<<<< HEAD
-def run_panels(board: Dashboard, asked: Query, run: Run) -> dict[str, _Result]:
-    """Every panel's answer (or the sentence its cell shows). Panels without a time grain
-    run first: the first resolved window picks the grain of the trend panels."""
-    results: dict[str, _Result] = {}
-    first_window: ResolvedWindow | None = None
-    ordered = sorted(board.panels, key=lambda p: p.auto_grain)
-    for p in ordered:
-        if p.error is not None:  # a pinned question that no longer parses
-            results[p.id] = _Result(error=p.error)
-            continue
-        grain = grain_for(first_window) if p.auto_grain else None
-        try:
-            a = run(panel_query(board, p, asked, grain))
-        except NoData as e:
-            results[p.id] = _Result(error=f"No data. {e.message}")
-            continue
-        except UserError as e:
-            results[p.id] = _Result(error=e.message)
-            continue
-        if not a.rows:
-            results[p.id] = _Result(error="No data in this window.")
-            continue
-        results[p.id] = _Result(answer=a)
-        if first_window is None and a.window is not None and p.query.window is None:
-            first_window = a.window
-    return results
-=======
 def _answer(run: Run, query: Query) -> _Result:
     """A panel's answer, or the sentence its cell shows instead."""
     try:
@@ -239,7 +211,6 @@ def _answer(run: Run, query: Query) -> _Result:
     if not a.rows:
         return _Result(error="No data in this window.")
     return _Result(answer=a)
->>>>>>> main
 
 
 class Results(Mapping[str, _Result]):
@@ -252,6 +223,9 @@ class Results(Mapping[str, _Result]):
         self._futures: dict[str, Future[_Result]] = {}
         plain = [p for p in board.panels if not p.auto_grain]
         for p in plain:
+            if p.error is not None:  # a pinned question that no longer parses: its sentence
+                self._futures[p.id] = self._pool.submit(_Result, None, p.error)
+                continue
             q = panel_query(board, p, asked, None)
             self._futures[p.id] = self._pool.submit(_answer, run, q)
         # Trend panels take the grain of the first answered window (the board's own).
@@ -359,21 +333,13 @@ def _inset(fig: Figure, rect: Rect, top: float, side: float = 0.12,
             rect[3] - (top + bottom) / fh)
 
 
-<<<<<<< HEAD
-def _main_window(results: dict[str, _Result], board: Dashboard) -> Answer | None:
+def _main_window(results: Mapping[str, _Result], board: Dashboard) -> Answer | None:
     """The answer whose window the subtitle names: the first panel on the board's window (a
     user board's panels all have their own: the first panel's)."""
-    answered = [(p, r.answer) for p in board.panels if (r := results.get(p.id)) and r.answer]
-    for p, a in answered:
-        if p.query.window is None or p.question:
-            return a
-=======
-def _main_window(results: Mapping[str, _Result], board: Dashboard) -> Answer | None:
     for p in board.panels:
         r = results.get(p.id)
-        if r and r.answer is not None and p.query.window is None:
+        if r and r.answer is not None and (p.query.window is None or p.question):
             return r.answer
->>>>>>> main
     return None
 
 
@@ -388,7 +354,7 @@ def _need(p: Panel, res: _Result) -> layout.Need:
     return layout.Need(p.id, _kind(p, res), len(a.columns) if a else 0, len(a.rows) if a else 0)
 
 
-def _placed(board: Dashboard, results: dict[str, _Result]) -> tuple[Dashboard, layout.Plan]:
+def _placed(board: Dashboard, results: Mapping[str, _Result]) -> tuple[Dashboard, layout.Plan]:
     """The board with every panel at its place (by charts.layout), and the plan."""
     plan = layout.plan([_need(p, results[p.id]) for p in board.panels])
     panels = tuple(
@@ -429,18 +395,10 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
     ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
-<<<<<<< HEAD
     rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
              for p in board.panels}
-    # A frameless panel (cards on the page) gets a frame after all when it has only a sentence.
-    framed = [p for p in board.panels if p.frame or results[p.id].answer is None]
-    _frames(fig, [rects[p.id] for p in framed])
-    for p in board.panels:
-=======
-    rects = {p.id: _cell_rect(board, p.at, fig, top_in=0.82) for p in board.panels}
     backdrop = _backdrop(fig)
     for p in board.panels:  # each as soon as its answer is in; later queries keep running
->>>>>>> main
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
