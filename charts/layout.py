@@ -5,7 +5,7 @@ decided after the panels ran, from the chart each one draws (``WIDTH``, a table)
 
 * one-number answers (``kpi`` cards) share the first row, up to ``MAX_TILES`` a row;
 * then the charts, in their pinned order, on rows of the 12-column grid: each takes its
-  kind's width (tables and by-rep bars are wide, weekday columns and gauges narrow); a row that
+  kind's width (tables and long by-rep bars are wide, weekday columns and gauges narrow); a row that
   is not full is shared out again, in proportion, so every row spans the page;
 * a panel that shows a sentence instead of a chart (its question no longer parses, no data) is
   a small cell like a gauge, so a broken panel does not take a whole row.
@@ -33,7 +33,7 @@ MIN_WIDTH_IN = 7.0  # the title, the dates and "data as of" side by side
 # Columns of the 12-column grid a chart wants, by kind (``message``: a sentence instead).
 WIDTH: dict[str, int] = {
     "table": 12,
-    "bars": 7,
+    "bars": 6,
     "panels": 8,
     "grouped": 8,
     "lines": 8,
@@ -47,6 +47,7 @@ WIDTH: dict[str, int] = {
     "message": 4,
 }
 TALL = frozenset({"table", "panels", "grouped"})
+LONG_BARS = 12  # bars beyond this many rows get more width and a taller row
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,14 @@ class Need:
     def width(self) -> int:
         if self.kind == "table" and self.columns <= 3:
             return 6  # rep and one number: a long, narrow list
+        if self.kind == "bars" and self.rows > LONG_BARS:
+            return 8  # many reps: room for their names and values
         return WIDTH.get(self.kind, 6)
 
     @property
     def tall(self) -> bool:
+        if self.kind == "bars":
+            return self.rows > LONG_BARS
         return self.kind in TALL and (self.kind != "table" or self.rows > 6)
 
 
