@@ -240,7 +240,7 @@ class RealBackend:
                     raise UserError("A dashboard cannot be a panel of another dashboard.")
                 panels.append(dataclasses.replace(p, query=query))
             except UserError as e:
-                panels.append(dataclasses.replace(p, error=f'"{p.question}": {e.message}'))
+                panels.append(dataclasses.replace(p, error=e.message))  # titled by question
         return dataclasses.replace(board, panels=tuple(panels))
 
     def _asked(self, asked: str) -> Any:

@@ -414,7 +414,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
             _panel_title(fig, rect, _title(p, a, query), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
-            message(fig, inner, res.error or "No data.", ctx0)
+            message(fig, inner, _fit(fig, inner, res.error or "No data."), ctx0)
             continue
         chart = choose(a) if p.chart == "auto" else p.chart
         ctx = dataclasses.replace(
@@ -435,6 +435,12 @@ def _title(p: Panel, a: Answer | None, asked: Query) -> str:
         restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
         return restated[:1].upper() + restated[1:]
     return p.question[:1].upper() + p.question[1:]
+
+
+def _fit(fig: Figure, rect: Rect, text: str) -> str:
+    """A cell's sentence wrapped to the cell (matplotlib wraps to the page, not the cell)."""
+    cells = int(rect[2] * fig.get_size_inches()[0] * 72 / (theme.LABEL * 0.6))
+    return labels.wrap(text, max(cells, 12), 5)
 
 
 def _has(answer: Answer, column: str) -> bool:
