@@ -106,7 +106,13 @@ def test_mention_gets_a_threaded_answer_with_hand_worked_numbers_and_a_png(
         ["张伟", "100.0%"],
         ["Alice Wang", "50.0%"],
     ]
-    assert buttons(answer) == ["Show SQL", "Previous period", "Download CSV", "Subscribe"]
+    assert buttons(answer) == [
+        "Show SQL",
+        "Previous period",
+        "Download CSV",
+        "Subscribe",
+        "Add to dashboard",
+    ]
     png = last_upload(slack)
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
     assert done.args["channel_id"] == H.SALES and done.args["thread_ts"] == sent.ts
