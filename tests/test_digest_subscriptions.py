@@ -12,6 +12,7 @@ from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
 from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions, slack_user_zones
+from bot.state_db import open_state_db
 from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import ScriptedBackend
 
@@ -20,7 +21,7 @@ NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
 def setup(tmp_path: Path) -> tuple[AppConfig, StateStore, Subscriptions, ScriptedBackend]:
     cfg = AppConfig.model_validate({"timezone": "Asia/Shanghai", "base_dir": tmp_path})
-    store = StateStore(cfg.state_path)
+    store = StateStore(open_state_db(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     return cfg, store, Subscriptions(cfg, store, backend, clock=lambda: NOW), backend
 
@@ -71,7 +72,7 @@ def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> Non
     cfg, store, subs, backend = setup(tmp_path)
     subs.handle("subscribe weekdays 09:00 connect rate last 7 days", "C1", "U1")
     store.close()
-    store2 = StateStore(cfg.state_path)  # a restart
+    store2 = StateStore(open_state_db(cfg.state_location))  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
     with SlackEmulator() as slack:
@@ -104,7 +105,7 @@ def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path:
             ],
         }
     )
-    store = StateStore(cfg.state_path)
+    store = StateStore(open_state_db(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     friday = datetime(2024, 11, 1, 16, tzinfo=UTC)  # 12:00 EDT
     with SlackEmulator() as slack:

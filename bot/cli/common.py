@@ -62,7 +62,7 @@ def log_internal_error(cfg: config_mod.AppConfig | None, context: str) -> Path |
     """Append the exception being handled, with its trace, to the error log beside the state
     database (or in the temp folder without a configuration); its path, None if unwritable.
     The user is told one sentence and where this is, never shown the trace itself."""
-    folder = cfg.state_path.parent if cfg is not None else Path(tempfile.gettempdir())
+    folder = cfg.local_dir if cfg is not None else Path(tempfile.gettempdir())
     path = folder / ERROR_LOG
     try:
         private_dir(folder)

@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.access import Access
-from bot.audit import AuditLog, open_state_db
+from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.config import AppConfig
 from bot.digests.state import StateStore
@@ -35,6 +35,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
+from bot.state_db import open_state_db
 from metrics.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,9 @@ class SlackBot:
         self.env = env
         self.config = config
         self.client = web_client(env)
-        self.state = open_state_db(config.state_path)
+        # One state connection for the whole process: events, audit, subscriptions, digests.
+        self.state = open_state_db(config.state_location)
+        self.store = StateStore(self.state)
         self.seen = SeenEvents(self.state)
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
@@ -142,7 +145,7 @@ class SlackBot:
         self.subscriptions = (
             Subscriptions(
                 config,
-                StateStore(config.state_path),
+                self.store,
                 backend,
                 user_zone=slack_user_zones(self.client),
             )
@@ -178,7 +181,7 @@ class SlackBot:
             from bot.digests.scheduler import start_digest_loop
 
             self.digest_loop = start_digest_loop(
-                config, backend, self.client, allowed=self.access.allowed
+                config, backend, self.client, allowed=self.access.allowed, store=self.store
             )
 
     def close(self) -> None:
