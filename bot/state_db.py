@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from metrics.errors import ConfigError
 from salesforce.private_files import private_dir, private_file
 
 URL_PREFIXES = ("postgresql://", "postgres://")
@@ -161,12 +162,28 @@ def _connect_sqlite(path: Path) -> StateDB:
     return StateDB(con, SQLITE, str(path))
 
 
+def where(url: str) -> str:
+    """A PostgreSQL URL without its password, for messages and logs."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parts = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - a URL libpq cannot parse: say so, show nothing of it
+        return "postgresql://(unparsable URL)"
+    host, port, db = parts.get("host", "localhost"), parts.get("port", "5432"), parts.get("dbname")
+    return f"postgresql://{parts.get('user', '')}@{host}:{port}/{db or ''}".replace("//@", "//")
+
+
 def _connect_postgres(url: str) -> StateDB:
     import psycopg  # only replicas need the driver loaded
 
-    # autocommit: a lone statement commits at once; tx() sends BEGIN/COMMIT itself.
-    con = psycopg.connect(url, autocommit=True, connect_timeout=10)
-    return StateDB(con, POSTGRES, url)
+    try:
+        # autocommit: a lone statement commits at once; tx() sends BEGIN/COMMIT itself.
+        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+    except psycopg.Error as e:
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise ConfigError([f"state_database: cannot connect to {where(url)} ({reason})"]) from None
+    return StateDB(con, POSTGRES, where(url))
 
 
 def open_state_db(location: str | Path) -> StateDB:

@@ -47,7 +47,7 @@ def find_bindir() -> Path:
     return Path(found[-1])  # the newest
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -57,7 +57,7 @@ class PgServer:
     def __init__(self) -> None:
         self.bindir = find_bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="kpibot-pg-"))
-        self.port = _free_port()
+        self.port = free_port()
         self._as: list[str] = []
         self.user = pwd.getpwuid(os.getuid()).pw_name
         if os.geteuid() == 0:  # initdb and postgres refuse root

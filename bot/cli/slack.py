@@ -47,6 +47,7 @@ def serve(
 
     from bot.backend import BACKEND_ENV, load_backend
     from bot.slack.app import SlackBot, SlackEnv, web_client
+    from bot.state_db import open_state_db
 
     setup_logging(verbose)
     pinned = parse_today(today)
@@ -55,6 +56,8 @@ def serve(
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
         load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
+        # Reach the state database and migrate it once here, before the workers start.
+        open_state_db(cfg.state_location).close()
     except ConfigError as e:
         fail(str(e))
     try:
