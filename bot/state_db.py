@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
-from salesforce.private_files import private_dir, private_file
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 

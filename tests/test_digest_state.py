@@ -84,7 +84,9 @@ def test_two_processes_claim_each_send_once(state_database: str) -> None:
     assert not set(outs[0]) & set(outs[1])
 
 
-def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(state_database: str) -> None:
+def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(
+    state_database: str,
+) -> None:
     a, b = StateStore(open_state_db(state_database)), StateStore(open_state_db(state_database))
     k = send_key("digest:d", T0)
     first = a.claim(k, "digest:d", T0, "C1", owner="a", now=T0, lease=LEASE)

@@ -12,8 +12,8 @@ import pytest
 
 from bot.digests.state import StateStore
 from bot.state_db import open_state_db
+from cache.snapshot import snapshot_dir
 from salesforce.export import load_export
-from salesforce.snapshot import snapshot_dir
 from tests.test_export import EDGE
 
 
