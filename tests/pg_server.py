@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL 15 server for the tests: initdb into a temp dir, a free port on
-127.0.0.1, its unix socket in the temp dir, fsync off, stopped (and deleted) at the end.
+127.0.0.1, its unix socket in the temp dir, fsync off (unless ``durable``), stopped (and
+deleted) at the end.
 
 The binaries are found on PATH (``initdb``), else under ``pg_config --bindir``, else in the
 usual Debian/RedHat/Homebrew places. initdb refuses to run as root, so as root the server runs
@@ -54,7 +55,11 @@ def free_port() -> int:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    """``durable=False`` (tests): fsync and synchronous commit off, as nothing must survive a
+    power cut. The benchmark runs it ``durable``, as a production server is configured."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = find_bindir()
         self.dir = Path(tempfile.mkdtemp(prefix="kpibot-pg-"))
         self.port = free_port()
@@ -96,27 +101,16 @@ class PgServer:
             check=True,
             capture_output=True,
         )
+        fast = ["fsync=off", "synchronous_commit=off", "full_page_writes=off"]
+        settings = ["listen_addresses=127.0.0.1", "max_connections=200"]
+        settings += [] if self.durable else fast
         with open(self.dir / "server.log", "wb") as log:
             self.proc = subprocess.Popen(
                 [
                     *self._as,
                     str(self.bindir / "postgres"),
-                    "-D",
-                    str(data),
-                    "-p",
-                    str(self.port),
-                    "-k",
-                    str(self.dir),
-                    "-c",
-                    "listen_addresses=127.0.0.1",
-                    "-c",
-                    "fsync=off",
-                    "-c",
-                    "synchronous_commit=off",
-                    "-c",
-                    "full_page_writes=off",
-                    "-c",
-                    "max_connections=200",
+                    *("-D", str(data), "-p", str(self.port), "-k", str(self.dir)),
+                    *(arg for setting in settings for arg in ("-c", setting)),
                 ],
                 stdout=log,
                 stderr=subprocess.STDOUT,
