@@ -19,9 +19,10 @@ answer each event once and send each digest once. The stores (``bot.audit``, ``b
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,8 @@ from typing import Any, Protocol
 
 from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 URL_PREFIXES = ("postgresql://", "postgres://")
 
@@ -110,35 +113,45 @@ class Tx:
 class StateDB:
     """One connection shared by a process's threads, serialised by a lock (each use is short).
 
-    Single statements commit at once; ``tx()`` groups several into one write transaction."""
+    Single statements commit at once; ``tx()`` groups several into one write transaction. A
+    PostgreSQL connection that broke (the server restarted, a proxy dropped it) fails the
+    statement in flight and is reopened for the next one."""
 
-    def __init__(self, con: Any, dialect: Dialect, location: str):
-        self._con = con
+    def __init__(self, connect: Callable[[], Any], dialect: Dialect, location: str):
+        self._connect = connect
+        self._con = connect()
         self.dialect = dialect
         self.location = location
         self._lock = threading.RLock()
-        self._plain = Tx(con, dialect)
+
+    def _live(self) -> Tx:
+        if getattr(self._con, "closed", False):  # psycopg marks a broken connection closed
+            log.warning("state database connection lost; reconnecting to %s", self.location)
+            self._con = self._connect()
+        return Tx(self._con, self.dialect)
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         with self._lock:
-            return self._plain.execute(sql, params)
+            return self._live().execute(sql, params)
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         with self._lock:
-            return self._plain.query(sql, params)
+            return self._live().query(sql, params)
 
     def one(self, sql: str, params: tuple[Any, ...] = ()) -> dict[str, Any] | None:
         with self._lock:
-            return self._plain.one(sql, params)
+            return self._live().one(sql, params)
 
     @contextmanager
     def tx(self) -> Iterator[Tx]:
         with self._lock:
+            tx = self._live()
             self._con.execute(self.dialect.begin)
             try:
-                yield self._plain
+                yield tx
             except BaseException:
-                self._con.execute("ROLLBACK")
+                if not getattr(self._con, "closed", False):
+                    self._con.execute("ROLLBACK")
                 raise
             self._con.execute("COMMIT")
 
@@ -153,13 +166,17 @@ def _connect_sqlite(path: Path) -> StateDB:
         private_file(path)  # every question asked, by whom, and the subscriptions: owner-only
     # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a claim takes the write lock
     # before it reads, and two processes cannot both see "no row yet".
-    con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    con.execute("PRAGMA journal_mode=WAL")
-    # NORMAL is durable across application crashes in WAL mode; only a power cut can lose the
-    # last few rows, and that costs no answer.
-    con.execute("PRAGMA synchronous=NORMAL")
-    con.execute("PRAGMA busy_timeout=30000")
-    return StateDB(con, SQLITE, str(path))
+
+    def connect() -> sqlite3.Connection:
+        con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        con.execute("PRAGMA journal_mode=WAL")
+        # NORMAL is durable across application crashes in WAL mode; only a power cut can lose
+        # the last few rows, and that costs no answer.
+        con.execute("PRAGMA synchronous=NORMAL")
+        con.execute("PRAGMA busy_timeout=30000")
+        return con
+
+    return StateDB(connect, SQLITE, str(path))
 
 
 def where(url: str) -> str:
@@ -177,13 +194,15 @@ def where(url: str) -> str:
 def _connect_postgres(url: str) -> StateDB:
     import psycopg  # only replicas need the driver loaded
 
-    try:
+    def connect() -> Any:
         # autocommit: a lone statement commits at once; tx() sends BEGIN/COMMIT itself.
-        con = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        return psycopg.connect(url, autocommit=True, connect_timeout=10)
+
+    try:
+        return StateDB(connect, POSTGRES, where(url))
     except psycopg.Error as e:
         reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
         raise ConfigError([f"state_database: cannot connect to {where(url)} ({reason})"]) from None
-    return StateDB(con, POSTGRES, where(url))
 
 
 def open_state_db(location: str | Path) -> StateDB:

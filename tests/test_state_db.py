@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from bot.audit import AuditLog
@@ -14,7 +15,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.state_db import open_state_db, where
 from bot.state_schema import MIGRATIONS, Migration, migrate
 from metrics.errors import ConfigError
-from tests.pg_server import free_port
+from tests.pg_server import PgServer, free_port
 
 
 def test_many_openers_at_once_migrate_once(state_database: str) -> None:
@@ -101,3 +102,17 @@ def test_an_unreachable_server_is_one_sentence_without_the_password() -> None:
         message
     )
     assert "s3cret" not in message and "Traceback" not in message
+
+
+def test_a_dropped_postgresql_connection_is_reopened(pg_server: PgServer) -> None:
+    url = pg_server.fresh_database()
+    db = open_state_db(url)
+    pid = db.one("SELECT pg_backend_pid() AS pid")
+    assert pid is not None
+    killer = open_state_db(url)
+    killer.query("SELECT pg_terminate_backend(?)", (pid["pid"],))  # as a server restart does
+    killer.close()
+    with pytest.raises(psycopg.OperationalError):
+        SeenEvents(db).first_time("Ev1")  # the statement in flight fails …
+    assert SeenEvents(db).first_time("Ev1") is True  # … the next one reconnects
+    db.close()
