@@ -71,8 +71,15 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 class Env:
-    def __init__(self, tmp_path: Path, slack: SlackEmulator, config: dict[str, Any] | None = None):
-        self.cfg = AppConfig.model_validate({**(config or CONFIG), "base_dir": tmp_path})
+    def __init__(
+        self,
+        tmp_path: Path,
+        slack: SlackEmulator,
+        config: dict[str, Any] | None = None,
+        state_database: str | None = None,  # the conftest fixture: SQLite file or PostgreSQL
+    ):
+        state = {"state_database": state_database} if state_database else {}
+        self.cfg = AppConfig.model_validate({**(config or CONFIG), **state, "base_dir": tmp_path})
         self.slack = slack
         self.backend = ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25)
         self.sleeps: list[float] = []
@@ -185,9 +192,9 @@ class CrashingPoster(SlackPoster):
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
 def test_a_restart_mid_digest_sends_nothing_twice(
-    tmp_path: Path, slack: SlackEmulator, crash_at: int
+    tmp_path: Path, slack: SlackEmulator, state_database: str, crash_at: int
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), crash_at)).run(
             env.job("morning"), NINE, NINE
@@ -207,9 +214,9 @@ def test_a_restart_mid_digest_sends_nothing_twice(
 
 
 def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), 0)).run(env.job("morning"), NINE, NINE)
     slack.fail("conversations.history", error="missing_scope")
@@ -221,9 +228,9 @@ def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
 
 
 def test_two_schedulers_on_separate_connections_send_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
     barrier = threading.Barrier(2)
     results: list[dict[str, str | None]] = []
@@ -401,10 +408,10 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_once(
 
 
 def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
     """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     now = [NINE]
     a, b = env.dispatcher("a"), env.dispatcher("b")
     a.clock = b.clock = lambda: now[0]
@@ -458,10 +465,10 @@ def admin_texts(slack: SlackEmulator) -> list[str]:
 
 
 def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
     cfg = {**CONFIG, "digests": CONFIG["digests"][:1], "alerts": []}
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, cfg, state_database=state_database)
     now = [NINE]
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
     # Slack is down at 09:00: the headline's 500s outlast the poster's own 3 retries.
