@@ -51,7 +51,12 @@ class Dialect:
     migration_lock: str | None  # run first in the migrations' transaction
 
     def sql(self, text: str) -> str:
-        return text if self.placeholder == "?" else text.replace("?", self.placeholder)
+        """The stores' SQL for this driver. psycopg reads ``%`` as a placeholder's start, so a
+        literal one (``LIKE 'kpi%'``) is doubled. A ``?`` is always a parameter: write none in
+        string literals."""
+        if self.placeholder == "?":
+            return text
+        return text.replace("%", "%%").replace("?", self.placeholder)
 
 
 SQLITE = Dialect(

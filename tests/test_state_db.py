@@ -116,3 +116,16 @@ def test_a_dropped_postgresql_connection_is_reopened(pg_server: PgServer) -> Non
         SeenEvents(db).first_time("Ev1")  # the statement in flight fails …
     assert SeenEvents(db).first_time("Ev1") is True  # … the next one reconnects
     db.close()
+
+
+def test_a_literal_percent_beside_parameters(state_database: str) -> None:
+    db = open_state_db(state_database)
+    log = AuditLog(db)
+    for q in ("kpi_home", "calls 100%", "leads"):
+        log.start(user="U1", channel="C1", source="dm", question=q)
+    rows = db.query(
+        "SELECT question FROM audit_log WHERE user_id = ? AND question LIKE '%l%' ORDER BY id",
+        ("U1",),
+    )
+    assert [r["question"] for r in rows] == ["calls 100%", "leads"]
+    db.close()
