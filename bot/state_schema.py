@@ -29,14 +29,7 @@ class Migration:
 
 
 def _columns(tx: Tx, table: str) -> set[str]:
-    if tx.dialect.name == "sqlite":
-        return {r["name"] for r in tx.query(f"PRAGMA table_info({table})")}
-    rows = tx.query(
-        "SELECT column_name FROM information_schema.columns"
-        " WHERE table_name = ? AND table_schema = current_schema()",
-        (table,),
-    )
-    return {r["column_name"] for r in rows}
+    return {r["name"] for r in tx.query(tx.dialect.columns, (table,))}
 
 
 def _add_reported(tx: Tx) -> None:
