@@ -210,7 +210,7 @@ def _connect_postgres(url: str) -> StateDB:
     try:
         return StateDB(connect, POSTGRES, where(url))
     except psycopg.Error as e:
-        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        reason = (str(e).strip().splitlines() or [type(e).__name__])[0]
         raise ConfigError([f"state_database: cannot connect to {where(url)} ({reason})"]) from None
 
 

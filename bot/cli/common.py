@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot import config as config_mod
+from bot.state_db import StateDB, open_state_db
 from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
 
@@ -38,6 +39,14 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def load_config(config: str | None, db: str | None) -> config_mod.AppConfig:
     try:
         return config_mod.load(config, db)
+    except ConfigError as e:
+        fail(str(e))
+
+
+def open_state(cfg: config_mod.AppConfig) -> StateDB:
+    """The state database, migrated; a PostgreSQL server that cannot be reached is one sentence."""
+    try:
+        return open_state_db(cfg.state_location)
     except ConfigError as e:
         fail(str(e))
 

@@ -11,12 +11,19 @@ from typing import Annotated, Any
 import typer
 
 from bot.access import Access
-from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    fail,
+    load_config,
+    open_state,
+    parse_today,
+    setup_logging,
+)
 from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
 from bot.digests.sends import Message, SlackPoster, digest_client
 from bot.digests.state import StateStore, send_key
-from bot.state_db import open_state_db
 from metrics.errors import ConfigError
 
 digest_app = typer.Typer(help="Scheduled digests and alerts.", no_args_is_help=True)
@@ -83,7 +90,7 @@ def register(app: typer.Typer) -> None:
 def list_cmd(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Every digest, alert and Slack subscription, with its next run and last send."""
     cfg = load_config(config, db)
-    store = StateStore(open_state_db(cfg.state_location))
+    store = StateStore(open_state(cfg))
     now = datetime.now(UTC)
     jobs = jobs_of(cfg, store)
     if not jobs:
@@ -117,7 +124,7 @@ def run_cmd(
     cfg = load_config(config, db)
     if dry_run and out is None:
         fail("digest run: --dry-run needs --out DIR")
-    store = StateStore(open_state_db(cfg.state_location))
+    store = StateStore(open_state(cfg))
     job = find_job(cfg, store, name)
     day: date = parse_today(today) or datetime.now(job.tz).date()
     fires = job.schedule.fires_on(day, job.tz)
