@@ -119,7 +119,7 @@ def test_a_digest_due_on_both_replicas_is_sent_once(
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) >= 2, timeout=60)
         time.sleep(2.0)  # ten more ticks on each replica: nothing more may be posted
         slack.settle()
-        rows = a.state_rows("SELECT key, status, attempts FROM digest_sends")
+        rows = _when_finished(a)
     assert len(headlines(slack)) == 1
     top = headlines(slack)[0]
     assert top.text.startswith("morning · ")
@@ -156,7 +156,7 @@ def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
         _kill(victim, owner_pid)
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) >= 2, timeout=60)
         slack.settle()
-        done = bots[0].state_rows("SELECT status, attempts, owner FROM digest_sends")
+        done = _when_finished(bots[0])
     assert len(headlines(slack)) == 1  # the survivor found it by its send key, not re-posted
     top = headlines(slack)[0]
     thread = slack.messages(DIGESTS, thread_ts=top.ts)
@@ -165,6 +165,16 @@ def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
     # the survivor works; each take-over checks Slack first, so nothing is posted twice).
     assert [r["status"] for r in done] == ["sent"] and done[0]["attempts"] >= 2
     assert int(done[0]["owner"].split(":")[1]) != owner_pid
+
+
+def _when_finished(bot: H.Bot, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """The send rows once none is ``sending`` (the survivor marks it after its last post)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = bot.state_rows("SELECT status, attempts, owner FROM digest_sends")
+        if all(r["status"] != "sending" for r in rows) or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.1)
 
 
 def _parent(pid: int) -> int:
