@@ -97,6 +97,19 @@ CREATE TABLE IF NOT EXISTS digest_subscriptions (
 """,
         fix=_add_reported,
     ),
+    Migration(
+        2,
+        "the last question of each Slack thread, for follow-ups",
+        """
+CREATE TABLE IF NOT EXISTS slack_conversations (
+    channel     TEXT NOT NULL,
+    thread_ts   TEXT NOT NULL,
+    question    TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (channel, thread_ts)
+)
+""",
+    ),
 )
 
 _VERSION_TABLE = """
