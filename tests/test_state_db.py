@@ -129,3 +129,20 @@ def test_a_literal_percent_beside_parameters(state_database: str) -> None:
     )
     assert [r["question"] for r in rows] == ["calls 100%", "leads"]
     db.close()
+
+
+def test_conversations_and_suggestions_on_both_backends(state_database: str) -> None:
+    from bot.slack.conversations import Conversations
+
+    a, b = open_state_db(state_database), open_state_db(state_database)
+    Conversations(a).remember("C1", "1.1", "calls this week")
+    Conversations(b).remember("C1", "1.1", "calls by rep this week")  # another replica
+    assert Conversations(a).last("C1", "1.1") == "calls by rep this week"
+    assert Conversations(a).last("C1", None) is None
+    log = AuditLog(a)
+    for q in ("leads", "calls", "leads", "kpi_home"):
+        log.finish(log.start(user="U1", channel="C1", source="dm", question=q), outcome="answered")
+    assert log.popular_questions() == ["leads", "calls"]  # kpi_… button ids are not questions
+    assert log.recent_questions("U1") == ["calls", "leads"]
+    a.close()
+    b.close()
