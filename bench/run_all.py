@@ -33,6 +33,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("bench_parse", (), ("--rounds", "3", "--no-write")),
     Bench("bench_charts", ("--write", "docs/benchmarks.md"), ("--runs", "3")),
     Bench("bench_slack", (), ("--n", "20", "--answers", "10", "--no-doc")),
+    Bench("bench_state", (), ("--n", "30", "--no-doc")),
     Bench("bench_sync", (), ("--tasks", "50000", "--changes", "100", "--runs", "1")),
     Bench("bench_demo", ("--write-docs",), ("--scale", "1")),
     Bench("bench_load", ("--write-docs",), ("--scale", "1")),

@@ -1,82 +1,25 @@
-"""The bot's state database (SQLite) and its audit log: who asked what, where, and how it went.
+"""The audit log: who asked what, where, and how it went (a table of the state database).
 
-The state database is separate from the DuckDB cache so the bot can write while a sync
-rebuilds the cache. WAL mode lets several bot processes (gunicorn workers) and the digest
-scheduler write it at once; each write is one short transaction.
+The state database (``bot.state_db``: a SQLite file, or PostgreSQL for several replicas) is
+separate from the DuckDB cache so the bot can write while a sync rebuilds the cache. Each write
+is one short statement.
 
->>> log = AuditLog(open_state_db(Path("data/kpibot-state.sqlite")))
+>>> log = AuditLog(open_state_db("data/kpibot-state.sqlite"))
 >>> entry = log.start(user="U1", channel="C1", source="mention", question="calls this week")
 >>> log.finish(entry, outcome="answered", sql="SELECT …", rows=7)
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 
-from cache.private_files import private_dir, private_file
+from bot.state_db import StateDB
 
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
 Source = Literal["mention", "dm", "command", "button", "home", "options", "view", "shortcut"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    asked_at    TEXT NOT NULL,      -- UTC, ISO 8601
-    user_id     TEXT NOT NULL,
-    channel_id  TEXT NOT NULL,
-    thread_ts   TEXT,
-    source      TEXT NOT NULL,      -- mention | dm | command | button | home | options | …
-    question    TEXT NOT NULL,
-    sql         TEXT,
-    row_count   INTEGER,
-    duration_ms REAL,
-    outcome     TEXT,               -- NULL while running; then answered | user_error | …
-    detail      TEXT                -- the error's message, the refusal's reason
-);
-CREATE INDEX IF NOT EXISTS audit_log_asked_at ON audit_log (asked_at);
-"""
-
-
-class StateDB:
-    """One SQLite connection shared by the bot's threads, serialised by a lock (writes are tiny)."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        private_dir(self.path.parent)
-        private_file(self.path)  # every question asked, by whom: owner-only
-        self._con = sqlite3.connect(
-            str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None
-        )
-        self._con.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable across application crashes in WAL mode; only a power cut can lose
-        # the last few audit rows, and that costs no answer.
-        self._con.execute("PRAGMA synchronous=NORMAL")
-        self._con.execute("PRAGMA busy_timeout=10000")
-        self._lock = threading.Lock()
-
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
-            return self._con.execute(sql, params)
-
-    def script(self, sql: str) -> None:
-        with self._lock:
-            self._con.executescript(sql)
-
-    def close(self) -> None:
-        with self._lock:
-            self._con.close()
-
-
-def open_state_db(path: Path) -> StateDB:
-    db = StateDB(path)
-    db.script(_SCHEMA)
-    return db
 
 
 @dataclass(frozen=True)
@@ -108,9 +51,9 @@ class AuditLog:
         thread_ts: str | None = None,
     ) -> AuditEntry:
         """Record a question before it runs, so a crash still leaves a row (outcome NULL)."""
-        cur = self.db.execute(
+        row = self.db.one(
             "INSERT INTO audit_log (asked_at, user_id, channel_id, thread_ts, source, question)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 datetime.now(UTC).isoformat(timespec="milliseconds"),
                 user,
@@ -120,7 +63,8 @@ class AuditLog:
                 question,
             ),
         )
-        return AuditEntry(int(cur.lastrowid or 0), time.perf_counter())
+        assert row is not None
+        return AuditEntry(int(row["id"]), time.perf_counter())
 
     def finish(
         self,
@@ -140,22 +84,22 @@ class AuditLog:
 
     def recent_questions(self, user: str, limit: int = 50) -> list[str]:
         """The user's answered questions, oldest first, each once (for suggestions)."""
-        cur = self.db.execute(
+        rows = self.db.query(
             f"SELECT question FROM audit_log WHERE user_id = ? AND {_ASKED} "
             "GROUP BY question ORDER BY max(id) DESC LIMIT ?",
             (user, limit),
         )
-        return [str(r[0]) for r in cur.fetchall()][::-1]
+        return [str(r["question"]) for r in rows][::-1]
 
     def popular_questions(self, limit: int = 6, days: int = 30) -> list[str]:
         """The team's most asked answered questions of the last ``days``, most asked first."""
         since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
-        cur = self.db.execute(
+        rows = self.db.query(
             f"SELECT question FROM audit_log WHERE {_ASKED} AND asked_at >= ? "
             "GROUP BY question ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
             (since, limit),
         )
-        return [str(r[0]) for r in cur.fetchall()]
+        return [str(r["question"]) for r in rows]
 
     def read_as(self, entry: AuditEntry, question: str) -> None:
         """The question as it was read (a follow-up merged into the one before, a suggestion
@@ -165,6 +109,4 @@ class AuditLog:
         )
 
     def rows(self) -> list[dict[str, Any]]:
-        cur = self.db.execute("SELECT * FROM audit_log ORDER BY id")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return self.db.query("SELECT * FROM audit_log ORDER BY id")

@@ -20,6 +20,7 @@ from bot.digests.config import (
     check_channel,
     check_unique_names,
 )
+from bot.state_db import is_server_url
 from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
@@ -48,7 +49,8 @@ class AppConfig(OrgSettings):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     database: str = "data/kpibot.duckdb"
-    state_database: str = "data/kpibot-state.sqlite"  # audit log, digests, subscriptions
+    # audit log, seen events, digests, subscriptions: a SQLite file or a postgresql:// URL
+    state_database: str = "data/kpibot-state.sqlite"
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
     # the largest request body /slack/events reads (Slack sends a few hundred KB at most)
@@ -93,8 +95,19 @@ class AppConfig(OrgSettings):
         return self.path(self.database)
 
     @property
-    def state_path(self) -> Path:
-        return self.path(self.state_database)
+    def state_location(self) -> str:
+        """The state database: a PostgreSQL URL as written, or the SQLite file's path."""
+        if is_server_url(self.state_database):
+            return self.state_database
+        return str(self.path(self.state_database))
+
+    @property
+    def local_dir(self) -> Path:
+        """This machine's folder for kpibot's own files (the error log): the state file's, or
+        the cache's when the state is on a server."""
+        if is_server_url(self.state_database):
+            return self.db_path.parent
+        return self.path(self.state_database).parent
 
     @property
     def catalog_path(self) -> Path | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from bot.state_db import open_state_db
 from tests.slack_driver import SlackDriver, SocketModeDriver
 from tests.slack_emulator import Message, SlackEmulator
 
@@ -80,22 +81,21 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
 class Bot:
     url: str
     proc: subprocess.Popen[bytes]
-    state_path: Path
+    state_location: str  # the SQLite file or the PostgreSQL URL
     log_path: Path
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def audit(self) -> list[dict[str, Any]]:
-        import sqlite3
-
-        con = sqlite3.connect(str(self.state_path))
+    def state_rows(self, sql: str) -> list[dict[str, Any]]:
+        db = open_state_db(self.state_location)
         try:
-            cur = con.execute("SELECT * FROM audit_log ORDER BY id")
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+            return db.query(sql)
         finally:
-            con.close()
+            db.close()
+
+    def audit(self) -> list[dict[str, Any]]:
+        return self.state_rows("SELECT * FROM audit_log ORDER BY id")
 
 
 @contextmanager
@@ -111,15 +111,17 @@ def running_bot(
     env: dict[str, str] | None = None,
     today: str | None = TODAY,
     socket_mode: bool = False,
+    state_database: str | None = None,
 ) -> Iterator[Bot]:
     """``backend=None`` runs the real engine (no KPIBOT_BACKEND); ``settings`` are more app.yaml
     keys (database, org settings, salesforce…); ``env`` more environment (SF_* credentials);
-    ``today=None`` leaves today unpinned. ``socket_mode``: the bot connects to the emulator's
+    ``today=None`` leaves today unpinned; ``state_database`` a SQLite file or PostgreSQL URL
+    (default: state.sqlite in ``workdir``). ``socket_mode``: the bot connects to the emulator's
     WebSocket server with the app-level token (and has no signing secret, as in production)."""
     cfg = {
         "timezone": "Asia/Shanghai",
         "currency": "USD",
-        "state_database": "state.sqlite",
+        "state_database": state_database or str(workdir / "state.sqlite"),
         "access": ACCESS if access is None else access,
         **(settings or {}),
     }
@@ -158,7 +160,7 @@ def running_bot(
             cmd, env=clean_env(extra), cwd=workdir, stdout=log, stderr=subprocess.STDOUT
         )
     url = f"http://127.0.0.1:{port}"
-    bot = Bot(url, proc, workdir / "state.sqlite", log_path)
+    bot = Bot(url, proc, cfg["state_database"], log_path)
     links_before = len(slack.socket.links)
     try:
         if socket_mode:

@@ -28,7 +28,7 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 def panels(bot: H.Bot, name: str) -> list[tuple[int, str, str]]:
-    con = sqlite3.connect(str(bot.state_path))
+    con = sqlite3.connect(bot.state_location)
     try:
         return con.execute(
             "SELECT p.position, p.question, p.title FROM board_panels p"
@@ -211,7 +211,7 @@ def test_a_pin_for_a_channel_the_person_may_not_use_is_refused(
             "errors": {PIN_NEW: M.PIN_NOT_ALLOWED_THERE},
         }
         rows = wait_audit(bot)
-        con = sqlite3.connect(str(bot.state_path))
+        con = sqlite3.connect(bot.state_location)
         try:
             stored = con.execute("SELECT COUNT(*) FROM boards").fetchone()[0]
         finally:

@@ -86,3 +86,19 @@ def test_any_command_stopped_by_a_bug_says_one_sentence(broken_cache: Path, tmp_
     assert line.startswith("Sorry, kpibot hit an internal error (")
     assert line.endswith(f"and stopped; the details are in {tmp_path / 'kpibot-errors.log'}.")
     assert "Traceback" in (tmp_path / "kpibot-errors.log").read_text(encoding="utf-8")
+
+
+def test_an_unreachable_state_server_is_a_setting_problem_not_a_crash(tmp_path: Path) -> None:
+    from tests.pg_server import free_port
+
+    port = free_port()  # nothing listens there
+    cfg = tmp_path / "app.yaml"
+    cfg.write_text(f"state_database: postgresql://kp:s3cret@127.0.0.1:{port}/kp\n", "utf-8")
+    res = kpibot("digest", "list", "--config", str(cfg), cwd=tmp_path, tmp=tmp_path)
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert lines[0] == "app.yaml has 1 problem(s):"
+    assert lines[1].startswith(
+        f"state_database: cannot connect to postgresql://kp@127.0.0.1:{port}/kp (connection"
+    )
+    assert len(lines) == 2 and "s3cret" not in res.stderr and "Traceback" not in res.stderr

@@ -22,6 +22,7 @@ from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
 from bot.digests.subscriptions import Subscriptions
 from bot.slack.handlers import SubscribeRequest
+from bot.state_db import open_state_db
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
@@ -70,8 +71,15 @@ def slack() -> Iterator[SlackEmulator]:
 
 
 class Env:
-    def __init__(self, tmp_path: Path, slack: SlackEmulator, config: dict[str, Any] | None = None):
-        self.cfg = AppConfig.model_validate({**(config or CONFIG), "base_dir": tmp_path})
+    def __init__(
+        self,
+        tmp_path: Path,
+        slack: SlackEmulator,
+        config: dict[str, Any] | None = None,
+        state_database: str | None = None,  # the conftest fixture: SQLite file or PostgreSQL
+    ):
+        state = {"state_database": state_database} if state_database else {}
+        self.cfg = AppConfig.model_validate({**(config or CONFIG), **state, "base_dir": tmp_path})
         self.slack = slack
         self.backend = ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25)
         self.sleeps: list[float] = []
@@ -84,7 +92,11 @@ class Env:
             self.client(), retries=3, base_delay=0.01, sleep=self.sleeps.append
         )
         return Dispatcher(
-            self.cfg, self.backend, StateStore(self.cfg.state_path), poster, owner=owner
+            self.cfg,
+            self.backend,
+            StateStore(open_state_db(self.cfg.state_location)),
+            poster,
+            owner=owner,
         )
 
     def job(self, name: str) -> Any:
@@ -110,7 +122,7 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEm
         "*outbound calls dashboard*",
     ]
     assert all(m.files for m in thread)  # the charts, uploaded into the thread
-    row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
+    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.message_ts, row.thread_done) == (
         "sent",
         top[0].ts,
@@ -142,7 +154,7 @@ def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
 ) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("lost"), NINE, NINE) == "failed"
-    row = StateStore(env.cfg.state_path).get(send_key("digest:lost", NINE))
+    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:lost", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "channel_not_found")
     assert [m.text for m in slack.messages("C0ADMIN01")] == [
         ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
@@ -151,7 +163,7 @@ def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
     # Persistent 500s: retried, then failed — one failing channel does not stop the next send.
     slack.fail("chat.postMessage", status=500, times=4)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "failed"
-    row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
+    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "HTTP 500 (internal_error)")
     assert env.sleeps == [0.01, 0.02, 0.04]
     assert (
@@ -180,9 +192,9 @@ class CrashingPoster(SlackPoster):
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
 def test_a_restart_mid_digest_sends_nothing_twice(
-    tmp_path: Path, slack: SlackEmulator, crash_at: int
+    tmp_path: Path, slack: SlackEmulator, state_database: str, crash_at: int
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), crash_at)).run(
             env.job("morning"), NINE, NINE
@@ -202,9 +214,9 @@ def test_a_restart_mid_digest_sends_nothing_twice(
 
 
 def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), 0)).run(env.job("morning"), NINE, NINE)
     slack.fail("conversations.history", error="missing_scope")
@@ -216,9 +228,9 @@ def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
 
 
 def test_two_schedulers_on_separate_connections_send_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
     barrier = threading.Barrier(2)
     results: list[dict[str, str | None]] = []
@@ -259,7 +271,7 @@ def test_subscriptions_are_sent_only_while_their_maker_is_allowed(
     """Access is checked again at each send: a subscriber taken off the list gets nothing."""
     slack.add_user("U1", "una", email="una@example.com")
     slack.add_user("U2", "ugo", email="ugo@example.com")
-    store = StateStore(tmp_path / "state.sqlite")
+    store = StateStore(open_state_db(tmp_path / "state.sqlite"))
     una = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "leads", "U1", NINE)
     ugo = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "calls", "U2", NINE)
 
@@ -396,10 +408,10 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_once(
 
 
 def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
     """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, state_database=state_database)
     now = [NINE]
     a, b = env.dispatcher("a"), env.dispatcher("b")
     a.clock = b.clock = lambda: now[0]
@@ -416,13 +428,13 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     assert a.run(env.job("morning"), NINE, NINE) is None  # lost its claim: posted nothing
     assert b_result == ["sent"]
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
-    row = StateStore(env.cfg.state_path).get(send_key("digest:morning", NINE))
+    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
 
 
 def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
-    store = StateStore(env.cfg.state_path)
+    store = StateStore(open_state_db(env.cfg.state_location))
     subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
     req = SubscribeRequest("connect rate last 7 days", "U1", "C0SALES01", None, None, None)
     assert subs.subscribe_clicked(req).startswith(
@@ -453,10 +465,10 @@ def admin_texts(slack: SlackEmulator) -> list[str]:
 
 
 def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, state_database: str
 ) -> None:
     cfg = {**CONFIG, "digests": CONFIG["digests"][:1], "alerts": []}
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, cfg, state_database=state_database)
     now = [NINE]
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
     # Slack is down at 09:00: the headline's 500s outlast the poster's own 3 retries.
@@ -468,7 +480,7 @@ def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
     now[0] = NINE + timedelta(minutes=1)
     assert sched.tick() == {key: "sent"}
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
-    row = StateStore(env.cfg.state_path).get(key)
+    row = StateStore(open_state_db(env.cfg.state_location)).get(key)
     assert row is not None and (row.status, row.attempts, row.reported) == ("sent", 2, 0)
     now[0] = NINE + timedelta(minutes=30)
     assert sched.tick() == {}

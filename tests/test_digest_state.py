@@ -1,4 +1,5 @@
-"""The send log is the mutex: racing connections and real processes claim each send once."""
+"""The send log is the mutex: racing connections and real processes claim each send once, on a
+SQLite file and on PostgreSQL alike (``state_database``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.digests.state import LostClaim, StateStore, send_key
+from bot.state_db import open_state_db
 
 T0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -21,9 +23,9 @@ def test_send_key_is_utc() -> None:
     assert send_key("digest:morning", local) == "digest:morning@2024-03-11T13:00:00Z"
 
 
-def test_two_connections_racing_claim_each_send_once(tmp_path: Path) -> None:
-    path = tmp_path / "state.sqlite"
-    stores = [StateStore(path), StateStore(path)]
+def test_two_connections_racing_claim_each_send_once(state_database: str) -> None:
+    path = state_database
+    stores = [StateStore(open_state_db(path)), StateStore(open_state_db(path))]
     keys = [send_key("digest:d", T0 + timedelta(hours=i)) for i in range(60)]
     won: list[list[str]] = [[], []]
     barrier = threading.Barrier(2)
@@ -47,7 +49,8 @@ CLAIMER = """
 import sys
 from datetime import UTC, datetime, timedelta
 from bot.digests.state import StateStore, send_key
-store = StateStore(sys.argv[1])
+from bot.state_db import open_state_db
+store = StateStore(open_state_db(sys.argv[1]))
 t0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 sys.stdin.readline()  # start together
 for i in range(40):
@@ -57,9 +60,9 @@ for i in range(40):
 """
 
 
-def test_two_processes_claim_each_send_once(tmp_path: Path) -> None:
-    path = str(tmp_path / "state.sqlite")
-    StateStore(path).close()  # create the schema before the race
+def test_two_processes_claim_each_send_once(state_database: str) -> None:
+    path = state_database
+    StateStore(open_state_db(path)).close()  # create the schema before the race
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", CLAIMER, path, f"p{i}"],
@@ -81,8 +84,10 @@ def test_two_processes_claim_each_send_once(tmp_path: Path) -> None:
     assert not set(outs[0]) & set(outs[1])
 
 
-def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(tmp_path: Path) -> None:
-    a, b = StateStore(tmp_path / "s.sqlite"), StateStore(tmp_path / "s.sqlite")
+def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(
+    state_database: str,
+) -> None:
+    a, b = StateStore(open_state_db(state_database)), StateStore(open_state_db(state_database))
     k = send_key("digest:d", T0)
     first = a.claim(k, "digest:d", T0, "C1", owner="a", now=T0, lease=LEASE)
     assert first is not None and not first.recovering
@@ -106,12 +111,12 @@ def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(tmp_
     )
 
 
-def test_subscriptions_survive_reopening(tmp_path: Path) -> None:
-    s = StateStore(tmp_path / "s.sqlite")
+def test_subscriptions_survive_reopening(state_database: str) -> None:
+    s = StateStore(open_state_db(state_database))
     n = s.add_subscription("C1", "daily 09:00", "UTC", "leads yesterday", "U1", T0)
     s.add_subscription("C2", "daily 10:00", "UTC", "calls yesterday", "U2", T0)
     s.close()
-    s2 = StateStore(tmp_path / "s.sqlite")
+    s2 = StateStore(open_state_db(state_database))
     assert [(x.id, x.question) for x in s2.subscriptions("C1")] == [(n, "leads yesterday")]
     assert [x.id for x in s2.subscriptions(created_by="U1")] == [n]
     assert not s2.remove_subscription(n, created_by="U2")  # only by the person who made it
@@ -120,8 +125,8 @@ def test_subscriptions_survive_reopening(tmp_path: Path) -> None:
     assert [x.channel for x in s2.subscriptions()] == ["C2"]
 
 
-def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(tmp_path: Path) -> None:
-    a, b = StateStore(tmp_path / "s.sqlite"), StateStore(tmp_path / "s.sqlite")
+def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(state_database: str) -> None:
+    a, b = StateStore(open_state_db(state_database)), StateStore(open_state_db(state_database))
     key = send_key("digest:x", T0)
     lease = timedelta(minutes=10)
     assert a.claim(key, "digest:x", T0, "C1", owner="a", now=T0, lease=lease) is not None
@@ -159,7 +164,7 @@ def test_a_store_from_before_retries_gets_the_reported_column(tmp_path: Path) ->
     )
     con.commit()
     con.close()
-    store = StateStore(path)
+    store = StateStore(open_state_db(path))
     row = store.get("k")
     # Failures recorded by the old code were reported when they happened: not again.
     assert row is not None and row.reported == 1

@@ -12,21 +12,26 @@ from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
 from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions, slack_user_zones
+from bot.state_db import open_state_db
 from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import ScriptedBackend
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
 
-def setup(tmp_path: Path) -> tuple[AppConfig, StateStore, Subscriptions, ScriptedBackend]:
-    cfg = AppConfig.model_validate({"timezone": "Asia/Shanghai", "base_dir": tmp_path})
-    store = StateStore(cfg.state_path)
+def setup(
+    tmp_path: Path, state_database: str
+) -> tuple[AppConfig, StateStore, Subscriptions, ScriptedBackend]:
+    cfg = AppConfig.model_validate(
+        {"timezone": "Asia/Shanghai", "state_database": state_database, "base_dir": tmp_path}
+    )
+    store = StateStore(open_state_db(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     return cfg, store, Subscriptions(cfg, store, backend, clock=lambda: NOW), backend
 
 
-def test_subscribe_list_unsubscribe(tmp_path: Path) -> None:
-    cfg, store, subs, _ = setup(tmp_path)
+def test_subscribe_list_unsubscribe(tmp_path: Path, state_database: str) -> None:
+    cfg, store, subs, _ = setup(tmp_path, state_database)
     assert subs.handle("connect rate last 7 days", "C1", "U1") is None  # a question, not ours
     said = subs.handle("subscribe daily 09:00 connect rate  last 7 days", "C1", "U1")
     assert said == (
@@ -54,8 +59,8 @@ def test_subscribe_list_unsubscribe(tmp_path: Path) -> None:
     assert store.subscriptions() == []
 
 
-def test_bad_subscriptions_get_words(tmp_path: Path) -> None:
-    _, store, subs, _ = setup(tmp_path)
+def test_bad_subscriptions_get_words(tmp_path: Path, state_database: str) -> None:
+    _, store, subs, _ = setup(tmp_path, state_database)
     assert subs.handle("subscribe", "C1", "U1").startswith("I need a schedule and a question.")
     assert subs.handle("subscribe hourly 09:00 leads", "C1", "U1").startswith(
         'The schedule "hourly" is not a day rule'
@@ -67,11 +72,13 @@ def test_bad_subscriptions_get_words(tmp_path: Path) -> None:
     assert store.subscriptions() == []
 
 
-def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> None:
-    cfg, store, subs, backend = setup(tmp_path)
+def test_a_subscription_survives_restart_and_is_sent_once(
+    tmp_path: Path, state_database: str
+) -> None:
+    cfg, store, subs, backend = setup(tmp_path, state_database)
     subs.handle("subscribe weekdays 09:00 connect rate last 7 days", "C1", "U1")
     store.close()
-    store2 = StateStore(cfg.state_path)  # a restart
+    store2 = StateStore(open_state_db(cfg.state_location))  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
     with SlackEmulator() as slack:
@@ -104,7 +111,7 @@ def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path:
             ],
         }
     )
-    store = StateStore(cfg.state_path)
+    store = StateStore(open_state_db(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     friday = datetime(2024, 11, 1, 16, tzinfo=UTC)  # 12:00 EDT
     with SlackEmulator() as slack:
@@ -151,8 +158,10 @@ def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path:
     assert ("connect rate last 7 days", date(2024, 11, 3)) in backend.calls
 
 
-def test_without_a_zone_from_slack_the_org_zone_is_used(tmp_path: Path) -> None:
-    cfg, store, _, backend = setup(tmp_path)
+def test_without_a_zone_from_slack_the_org_zone_is_used(
+    tmp_path: Path, state_database: str
+) -> None:
+    cfg, store, _, backend = setup(tmp_path, state_database)
     with SlackEmulator() as slack:
         client = WebClient(token=slack.bot_token, base_url=slack.base_url)
         subs = Subscriptions(

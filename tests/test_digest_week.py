@@ -19,6 +19,7 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
+from bot.state_db import open_state_db
 from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import Crash, ScriptedBackend
 
@@ -105,7 +106,7 @@ class Sim:
     def start(self, name: str) -> Proc:
         """A fresh process: its own SQLite connection and owner id (as after a restart)."""
         self.generation += 1
-        store = StateStore(self.cfg.state_path)
+        store = StateStore(open_state_db(self.cfg.state_location))
         client = WebClient(token=self.slack.bot_token, base_url=self.slack.base_url)
         poster = CrashingPoster(client, self.crash_after, self.sleeps)
         d = Dispatcher(self.cfg, self.backend, store, poster, owner=f"{name}{self.generation}")
@@ -223,7 +224,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     assert sim.log == expected
     assert statuses.count(500) == 1 and sim.sleeps == [1.0]
 
-    store = StateStore(sim.cfg.state_path)
+    store = StateStore(open_state_db(sim.cfg.state_location))
     rows = {r.key: r for r in store.history()}
     assert len(rows) == len(set(rows))
     failed = rows[key("digest:weekly", datetime(2024, 3, 11, 8, tzinfo=NY))]

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import open_state_db
 from bot.digests.state import StateStore
+from bot.state_db import open_state_db
 from cache.snapshot import snapshot_dir
 from salesforce.export import load_export
 from tests.test_export import EDGE
@@ -60,7 +60,7 @@ def test_state_database_is_owner_only(tmp_path: Path, umask_022: None) -> None:
     audit = open_state_db(path)
     audit.execute("CREATE TABLE IF NOT EXISTS t (x)")
     audit.execute("INSERT INTO t VALUES (1)")
-    store = StateStore(path)
+    store = StateStore(open_state_db(path))
     files = sorted(p.name for p in path.parent.iterdir())
     assert files == ["kpibot-state.sqlite", "kpibot-state.sqlite-shm", "kpibot-state.sqlite-wal"]
     assert {f: mode(path.parent / f) for f in files} == {f: 0o600 for f in files}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -176,11 +175,8 @@ def matched(app: Any, sent: list[tuple[bytes, str]]) -> set[int]:
 
 
 def subscriptions(bot: H.Bot) -> list[tuple[Any, ...]]:
-    con = sqlite3.connect(str(bot.state_path))
-    try:
-        return con.execute("SELECT id, created_by, active FROM digest_subscriptions").fetchall()
-    finally:
-        con.close()
+    rows = bot.state_rows("SELECT id, created_by, active FROM digest_subscriptions")
+    return [(r["id"], r["created_by"], r["active"]) for r in rows]
 
 
 CASES = {

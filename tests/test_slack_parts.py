@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from bot.access import Access
-from bot.audit import AuditLog, open_state_db
+from bot.audit import AuditLog
 from bot.backend import Reply, answer_csv
 from bot.config import AccessSettings
 from bot.slack import blocks as B
@@ -20,6 +20,7 @@ from bot.slack.app import SlackEnv, web_client
 from bot.slack.dedupe import SeenEvents
 from bot.slack.manifest import build_manifest, manifest_yaml
 from bot.slack.router import question_text
+from bot.state_db import open_state_db
 from metrics.answer import Column
 from metrics.errors import ConfigError, UnknownWord
 from tests import slack_backend as SB

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from cache.private_files import private_dir, private_file
 
@@ -241,3 +241,15 @@ class BoardStore:
         with self._tx() as db:
             db.execute("DELETE FROM board_panels WHERE board_id = ?", (board_id,))
             db.execute("DELETE FROM boards WHERE id = ?", (board_id,))
+
+
+def board_store(config: Any) -> BoardStore:
+    """The boards of this install: in the SQLite state file beside the rest of the state. With
+    a PostgreSQL state database they are not shared yet: each replica keeps them in a SQLite file
+    in its own folder (docs/deploy.md)."""
+    from bot.state_db import is_server_url
+
+    where = config.state_location
+    if is_server_url(where):
+        where = str(config.local_dir / "kpibot-boards.sqlite")
+    return BoardStore(where)

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from bot.boards.service import Boards, builtin_names
-from bot.boards.store import BoardStore
+from bot.boards.store import board_store
 from bot.cli.ask import backend_for, error_text
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from metrics.errors import UserError
@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
 
 def _boards(config: str | None) -> tuple[Boards, object]:
     cfg = load_config(config, None)
-    return Boards(BoardStore(cfg.state_path)), cfg
+    return Boards(board_store(cfg)), cfg
 
 
 def dashboards(config: ConfigOpt = None) -> None:
@@ -87,8 +87,9 @@ def _export(name: str, config: str | None) -> None:
 
 
 def _import(path: Path, config: str | None, owner: str | None) -> None:
-    from bot.audit import AuditLog, open_state_db
+    from bot.audit import AuditLog
     from bot.boards.service import Viewer
+    from bot.state_db import open_state_db
 
     boards, cfg = _boards(config)
     try:
@@ -99,7 +100,7 @@ def _import(path: Path, config: str | None, owner: str | None) -> None:
         done = boards.import_yaml(text, Viewer(owner or CLI_USER, ""))
     except UserError as e:
         fail(e.message, code=1)
-    audit = AuditLog(open_state_db(cfg.state_path))  # type: ignore[attr-defined]
+    audit = AuditLog(open_state_db(cfg.state_location))  # type: ignore[attr-defined]
     for d in done:
         entry = audit.start(
             user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"

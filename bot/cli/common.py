@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot import config as config_mod
+from bot.state_db import StateDB, open_state_db
 from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
 
@@ -42,6 +43,14 @@ def load_config(config: str | None, db: str | None) -> config_mod.AppConfig:
         fail(str(e))
 
 
+def open_state(cfg: config_mod.AppConfig) -> StateDB:
+    """The state database, migrated; a PostgreSQL server that cannot be reached is one sentence."""
+    try:
+        return open_state_db(cfg.state_location)
+    except ConfigError as e:
+        fail(str(e))
+
+
 def parse_today(value: str | None) -> date | None:
     if value is None:
         return None
@@ -62,7 +71,7 @@ def log_internal_error(cfg: config_mod.AppConfig | None, context: str) -> Path |
     """Append the exception being handled, with its trace, to the error log beside the state
     database (or in the temp folder without a configuration); its path, None if unwritable.
     The user is told one sentence and where this is, never shown the trace itself."""
-    folder = cfg.state_path.parent if cfg is not None else Path(tempfile.gettempdir())
+    folder = cfg.local_dir if cfg is not None else Path(tempfile.gettempdir())
     path = folder / ERROR_LOG
     try:
         private_dir(folder)

@@ -11,7 +11,15 @@ from typing import Annotated, Any
 import typer
 
 from bot.access import Access
-from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    fail,
+    load_config,
+    open_state,
+    parse_today,
+    setup_logging,
+)
 from bot.config import AppConfig
 from bot.digests.questions import check_questions
 from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
@@ -87,7 +95,7 @@ def list_cmd(config: ConfigOpt = None, db: DbOpt = None) -> None:
         check_questions(cfg, config or "app.yaml")
     except ConfigError as e:
         fail(str(e))
-    store = StateStore(cfg.state_path)
+    store = StateStore(open_state(cfg))
     now = datetime.now(UTC)
     jobs = jobs_of(cfg, store)
     if not jobs:
@@ -121,7 +129,7 @@ def run_cmd(
     cfg = load_config(config, db)
     if dry_run and out is None:
         fail("digest run: --dry-run needs --out DIR")
-    store = StateStore(cfg.state_path)
+    store = StateStore(open_state(cfg))
     job = find_job(cfg, store, name)
     day: date = parse_today(today) or datetime.now(job.tz).date()
     fires = job.schedule.fires_on(day, job.tz)

@@ -51,9 +51,9 @@ def _user_board(con: Console, cfg: Any, backend: Any, day: Any, out: Path) -> No
     """Three searches pinned to a new board, drawn as one image (what Slack's "Add to
     dashboard" button and `/kpi pin` do)."""
     from bot.boards.service import Boards, Viewer
-    from bot.boards.store import BoardStore
+    from bot.boards.store import board_store
 
-    boards = Boards(BoardStore(cfg.state_path))
+    boards = Boards(board_store(cfg))
     who = Viewer("demo", "")
     for old in boards.visible(who):
         if old.name == BOARD:  # a tour run before: start the board afresh

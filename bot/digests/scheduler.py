@@ -26,6 +26,7 @@ from bot.digests.message import ask_all, dashboard_question, digest_message, is_
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
 from bot.digests.state import Claim, LostClaim, SendRow, StateStore, default_owner, send_key
+from bot.state_db import open_state_db
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -435,10 +436,12 @@ def start_digest_loop(
     clock: Clock = system_clock,
     *,
     allowed: Allowed | None = None,
+    store: StateStore | None = None,
 ) -> DigestLoop:
-    """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
+    """Start the background thread of ``kpibot serve`` that sends digests and alerts (on the
+    bot's state connection ``store``, else one of its own)."""
     settings = config.digest_delivery
-    store = StateStore(config.state_path)
+    store = store or StateStore(open_state_db(config.state_location))
     # Same token and URL as the bot's client, without its blind retries (see digest_client).
     own = digest_client(client.token, client.base_url, int(client.timeout or 30))
     poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)

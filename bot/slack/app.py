@@ -24,11 +24,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.access import Access
-from bot.audit import AuditLog, open_state_db
+from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.boards import words as W
 from bot.boards.service import Boards, Done, Viewer
-from bot.boards.store import BoardStore
+from bot.boards.store import board_store
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
@@ -40,6 +40,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
+from bot.state_db import open_state_db
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -140,7 +141,9 @@ class SlackBot:
         self.env = env
         self.config = config
         self.client = web_client(env)
-        self.state = open_state_db(config.state_path)
+        # One state connection for the whole process: events, audit, subscriptions, digests.
+        self.state = open_state_db(config.state_location)
+        self.store = StateStore(self.state)
         self.seen = SeenEvents(self.state)
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
@@ -149,14 +152,14 @@ class SlackBot:
         self.subscriptions = (
             Subscriptions(
                 config,
-                StateStore(config.state_path),
+                self.store,
                 backend,
                 user_zone=slack_user_zones(self.client),
             )
             if digests
             else None
         )
-        self.boards = Boards(BoardStore(config.state_path))
+        self.boards = Boards(board_store(config))
         self.asker = Asker(
             backend,
             self.delivery,
@@ -189,7 +192,7 @@ class SlackBot:
             from bot.digests.scheduler import start_digest_loop
 
             self.digest_loop = start_digest_loop(
-                config, backend, self.client, allowed=self.access.allowed
+                config, backend, self.client, allowed=self.access.allowed, store=self.store
             )
 
     def close(self) -> None:

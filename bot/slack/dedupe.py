@@ -15,37 +15,30 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from bot.audit import StateDB
+from bot.state_db import StateDB
 
 log = logging.getLogger(__name__)
 
 KEEP_SECONDS = 24 * 3600  # Slack stops retrying after about 6 minutes; a day is plenty
 _PRUNE_EVERY = 1000
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS seen_events (
-    event_id TEXT PRIMARY KEY,
-    seen_at  REAL NOT NULL
-);
-"""
-
 
 class SeenEvents:
     def __init__(self, db: StateDB):
         self.db = db
-        db.script(_SCHEMA)
         self._inserts = 0
 
     def first_time(self, event_id: str) -> bool:
         """True exactly once per event_id, across threads and processes."""
         now = time.time()
-        cur = self.db.execute(
-            "INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)", (event_id, now)
+        changed = self.db.execute(
+            "INSERT INTO seen_events (event_id, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (event_id, now),
         )
         self._inserts += 1
         if self._inserts % _PRUNE_EVERY == 0:
             self.db.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - KEEP_SECONDS,))
-        return cur.rowcount == 1
+        return changed == 1
 
     def middleware(self) -> Callable[..., Any]:
         """A bolt global middleware: acknowledge a repeated event and run no listener."""
