@@ -472,7 +472,8 @@ def _value_sql(ms: Measure, refs: list[str]) -> str:
         return f"coalesce({refs[0]}, 0)"
     if ms.kind == "avg":
         return refs[0]
-    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({refs[1]}, 0)"
+    den = f"CASE WHEN {refs[1]} > 0 THEN {refs[1]} END" if ms.positive_only else refs[1]
+    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({den}, 0)"
 
 
 def _dim_column(d: DimensionDef) -> Column:
