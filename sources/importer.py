@@ -88,7 +88,8 @@ def _convert(src: SourceConfig, base_dir: Path) -> _Rows:
                 if len(out.problems) < MAX_PROBLEMS:
                     out.problems.append(f"{raw.origin}, column {column}: {e}")
         if src.key and len(row) == len(src.columns):
-            k = tuple(row[f] for f in src.key)
+            # texts compare as links do: "Inbound" and "inbound" are one channel
+            k = tuple(str(row[f]).lower() if isinstance(row[f], str) else row[f] for f in src.key)
             if k in seen:
                 out.bad += 1
                 if len(out.problems) < MAX_PROBLEMS:
