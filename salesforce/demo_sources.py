@@ -25,7 +25,8 @@ def add_demo_sources(con: duckdb.DuckDBPyConnection, fiscal_shift: int) -> None:
              cac AS (SELECT * FROM (VALUES {cac}) AS t(channel, cac, k)),
              months AS (
                SELECT DISTINCT CAST(date_trunc('month', CloseDate) AS DATE) AS m
-               FROM "Opportunity" WHERE CloseDate <= (SELECT max(CAST(CreatedDate AS DATE)) FROM "Opportunity")),
+               FROM "Opportunity"
+               WHERE CloseDate <= (SELECT max(CAST(CreatedDate AS DATE)) FROM "Opportunity")),
              wins AS (
                SELECT CAST(date_trunc('month', o.CloseDate) AS DATE) AS m, ch.channel, count(*) AS n
                FROM "Opportunity" AS o JOIN ch ON ch.src = lower(o.LeadSource)
@@ -55,9 +56,11 @@ def add_demo_sources(con: duckdb.DuckDBPyConnection, fiscal_shift: int) -> None:
              usual AS (SELECT OwnerId, sum(revenue) / (SELECT count(*) FROM quarters) AS usual
                        FROM per_q GROUP BY 1),
              grid AS (
-               SELECT usual.OwnerId, quarters.qs, usual.usual, coalesce(per_q.revenue, 0) AS revenue,
-                      row_number() OVER (PARTITION BY quarters.qs
-                                         ORDER BY coalesce(per_q.revenue, 0) DESC, usual.OwnerId) AS rank
+               SELECT usual.OwnerId, quarters.qs, usual.usual,
+                      coalesce(per_q.revenue, 0) AS revenue,
+                      row_number() OVER (
+                        PARTITION BY quarters.qs
+                        ORDER BY coalesce(per_q.revenue, 0) DESC, usual.OwnerId) AS rank
                FROM usual CROSS JOIN quarters
                LEFT JOIN per_q ON per_q.OwnerId = usual.OwnerId AND per_q.qs = quarters.qs)
         INSERT INTO quota (rep, rep_id, period_start, period_end, amount, source)
