@@ -19,7 +19,14 @@ from typing import Any
 
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
-from metrics.format import format_bucket, format_growth, format_label, format_value
+from metrics.format import (
+    format_as_of,
+    format_bucket,
+    format_change,
+    format_growth,
+    format_label,
+    format_value,
+)
 
 # The first code point this Python's Unicode table calls wide or full-width: characters below
 # it (Latin, digits, punctuation) skip the lookup and count one column.
@@ -54,6 +61,36 @@ def format_cell(
     if col.format == "date" and isinstance(value, (date, datetime)):
         return value.isoformat()[:10]
     return format_value(value, col.format, currency=currency)
+
+
+def change_parts(answer: Answer, growth: Column) -> tuple[int, int, str]:
+    """(current index, previous index, KPI format) of a growth column; (-1, -1, "") if unknown."""
+    cur = answer.companion(growth, "metric")
+    prev = answer.companion(growth, "previous")
+    if cur is None or prev is None:
+        return -1, -1, ""
+    return cur, prev, answer.columns[cur].format
+
+
+def answer_cells(
+    answer: Answer,
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+) -> list[list[str]]:
+    """Every cell as people read it; a rate's change in percentage points from its row."""
+    cols = answer.columns
+    changes = {i: change_parts(answer, c) for i, c in enumerate(cols) if c.role == "growth"}
+    return [
+        [
+            format_change(v, row[changes[i][0]], row[changes[i][1]], changes[i][2])
+            if i in changes and changes[i][0] >= 0
+            else format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
+            for i, (v, c) in enumerate(zip(row, cols, strict=True))
+        ]
+        for row in rows
+    ]
 
 
 def right_aligned(col: Column) -> bool:
@@ -92,14 +129,8 @@ def answer_table(
     """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line)."""
     cols = answer.columns
     rows = answer.rows if max_rows is None else answer.rows[:max_rows]
-    cells = [
-        [
-            format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
-            for v, c in zip(row, cols, strict=True)
-        ]
-        for row in rows
-    ]
-    text = render_table([c.name for c in cols], cells, [right_aligned(c) for c in cols])
+    cells = answer_cells(answer, rows, currency=currency, fiscal_start_month=fiscal_start_month)
+    text = render_table([c.shown for c in cols], cells, [right_aligned(c) for c in cols])
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
         text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"
@@ -113,8 +144,7 @@ def data_as_of_text(answer: Answer, tz: tzinfo | None = None) -> str | None:
     when = answer.data_as_of
     if tz is not None and when.tzinfo is not None:
         when = when.astimezone(tz)
-    zone = getattr(tz, "key", None) or "UTC"
-    return f"data as of {when:%Y-%m-%d %H:%M} {zone}"
+    return format_as_of(when)
 
 
 def answer_text(

@@ -36,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from cache import derived, schema
+from cache.connection import connect
 from cache.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
@@ -147,7 +148,7 @@ def open_writer(
         current = current_target(db_path)
         if current is not None and not fresh:
             shutil.copyfile(current, pending)
-        con = duckdb.connect(str(pending))
+        con = connect(pending)
         os.chmod(pending, FILE_MODE)
         try:
             if current is None or fresh:
@@ -274,7 +275,7 @@ class SnapshotReader:
             if self._con is None or target != self._target:
                 # The old connection is dropped, not closed: cursors that other threads took
                 # from it finish their query, and it closes when the last one goes.
-                self._con = duckdb.connect(str(target), read_only=True)
+                self._con = connect(target, read_only=True)
                 self._target = target
             return self._con
 

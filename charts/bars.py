@@ -20,12 +20,13 @@ from charts.canvas import (
     legend,
     metric_columns,
     rect_inches,
+    side_names,
     sorted_rows,
     value_axis,
 )
 from charts.choose import grouping_kind
 from metrics.answer import Answer, Column
-from metrics.format import format_growth
+from metrics.format import change_sign, format_change
 
 _PAD = 0.08  # inches between a label and its bar
 
@@ -150,7 +151,11 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     cur = [cur[i] for i in order]
     prev = [prev[i] for i in order]
     growth = [growth[i] for i in order]
-    legend(fig, rect, [("current", theme.ACCENT), ("previous period", theme.PREVIOUS)], ctx)
+    now_name, then_name = side_names(answer)
+    legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)
+    trios = list(zip(growth, cur, prev, strict=True))
+    changes = [format_change(gv, c, p, col.format) for gv, c, p in trios]
+    signs = [change_sign(gv, c, p, col.format) for gv, c, p in trios]
     inner = below_legend(fig, rect)
     top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
     n = len(cur)
@@ -159,7 +164,7 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         _, h = rect_inches(fig, inner)
         size = _row_font(ctx, h, n)
         left = max(labels.text_inches(x, size) for x in names) + _PAD
-        gtexts = [format_growth(x) for x in growth]
+        gtexts = changes
         right = _value_margin([fmt_value(v, col, ctx) for v in cur], size) + \
             _value_margin(gtexts, size)
         ax = axes_in(fig, inner, left=left, right=right, top=0.02, bottom=0.05)
@@ -175,7 +180,7 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         for y, v in zip(ys, cur, strict=True):
             ax.annotate(fmt_value(v, col, ctx), ((v or 0.0), y - 0.19), xytext=(4, 0),
                         textcoords="offset points", va="center", fontsize=size * 0.95)
-        for y, gv, gt in zip(ys, growth, gtexts, strict=True):
+        for y, gv, gt in zip(ys, signs, gtexts, strict=True):
             ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
                         xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
                         va="center", fontsize=size * 0.95, fontweight="bold",
@@ -192,9 +197,9 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     _xlabels(ax, names, w - 0.2, size)
     show_values = n <= 8
     small = ctx.pt(theme.SMALL)
-    for x, v, gv in zip(xs, cur, growth, strict=True):
+    for x, v, gv in zip(xs, cur, signs, strict=True):
         hi = max(v or 0.0, prev[x] or 0.0)
-        ax.annotate(format_growth(gv), (x, hi), xytext=(0, 3), textcoords="offset points",
+        ax.annotate(changes[x], (x, hi), xytext=(0, 3), textcoords="offset points",
                     ha="center", va="bottom", fontsize=small, fontweight="bold",
                     color=theme.change_colour(gv, col.better))
         if show_values:

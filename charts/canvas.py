@@ -47,6 +47,11 @@ def dimension_columns(answer: Answer) -> list[int]:
     return [i for i, c in enumerate(answer.columns) if c.role == "dimension"]
 
 
+def side_names(answer: Answer) -> tuple[str, str]:
+    """The legend names of a comparison's two sides ("2025", "2026" when both were named)."""
+    return answer.sides or ("current", "previous period")
+
+
 def companion(answer: Answer, metric: Column, role: str) -> int | None:
     """The index of ``metric``'s previous or growth column, if the answer has one."""
     key = metric.metric or metric.name

@@ -20,7 +20,7 @@ from charts.canvas import (
     rect_inches,
 )
 from metrics.answer import Answer, Column
-from metrics.format import format_growth, format_value
+from metrics.format import change_sign, format_change, format_value
 
 _MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
 _GAP = 0.12
@@ -84,9 +84,10 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     if not compared:
         return
     prev, growth = _growth(answer, col, j)
-    gtext = format_growth(growth)
+    gtext = format_change(growth, cur, prev, col.format)
+    sign = change_sign(growth, cur, prev, col.format)
     ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
-            ha="left", color=theme.change_colour(growth, col.better))
+            ha="left", color=theme.change_colour(sign, col.better))
     ax.text(pad_x + labels.text_inches(gtext, small) * _BOLD + 0.08, y0 + bottom_pad,
             f"vs {fmt_value(prev, col, ctx)}", fontsize=small, color=theme.MUTED, va="bottom",
             ha="left")
@@ -180,8 +181,10 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if target:
         lines.append((f"{value / target * 100:.0f}% of target", theme.MUTED))
     if _has_comparison(answer, col):
-        lines.append((f"{format_growth(growth)} vs {fmt_value(prev, col, ctx)}",
-                      theme.change_colour(growth, col.better)))
+        sign = change_sign(growth, raw, prev, col.format)
+        change = format_change(growth, raw, prev, col.format)
+        lines.append((f"{change} vs {fmt_value(prev, col, ctx)}",
+                      theme.change_colour(sign, col.better)))
     if lines:
         ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])
     if len(lines) == 2:

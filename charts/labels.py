@@ -17,6 +17,7 @@ from typing import Any
 from metrics.answer import Answer, Column
 from metrics.format import (
     NONE,
+    format_as_of,
     format_bucket,
     format_growth,
     format_label,
@@ -140,14 +141,15 @@ def window_text(answer: Answer) -> str:
         bits.append(rng if w.label in ("", rng) else f"{rng} ({w.label})")
     c = answer.compare_window
     if c is not None:
-        bits.append(f"vs {format_range(c.start, c.end)}")
+        extent = {"like for like": " (like for like)", "in full": " (in full)"}.get(c.extent, "")
+        bits.append(f"vs {format_range(c.start, c.end)}{extent}")
     return " · ".join(bits)
 
 
 def as_of_text(answer: Answer) -> str:
     """'data as of 27 Jun 2024 06:00' ('' when unknown)."""
     d = answer.data_as_of
-    return "" if d is None else f"data as of {d.day} {_MONTHS[d.month - 1]} {d.year} {d:%H:%M}"
+    return "" if d is None else format_as_of(d)
 
 
 def filter_text(filters: tuple[Filter, ...]) -> str:

@@ -20,6 +20,7 @@ from charts.canvas import (
     legend,
     metric_columns,
     rect_inches,
+    side_names,
     value_axis,
 )
 from metrics.answer import Answer
@@ -64,7 +65,8 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     names = [dim_label(answer, d, r[d], ctx) for r in answer.rows]
     inner = rect
     if prev is not None:
-        legend(fig, rect, [("current", theme.ACCENT), ("previous period", theme.PREVIOUS)], ctx)
+        now_name, then_name = side_names(answer)
+        legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)
         inner = below_legend(fig, rect)
     w, _ = rect_inches(fig, inner)
     left = 0.62

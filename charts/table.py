@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from charts import labels, theme
 from charts.canvas import Ctx, Rect, axes_in, blank, companion, num, rect_inches
 from metrics.answer import Answer, Column
-from metrics.format import format_date, format_value
+from metrics.format import format_change, format_date, format_value
 
 _ROW_IN = 0.27  # row height in inches at scale 1
 _NUMERIC = ("count", "percent", "currency", "hours", "days", "minutes", "number")
@@ -40,12 +40,21 @@ SHORT_HEADERS = {
 }
 
 
-def _header(col: Column) -> str:
+def _row_cell(answer: Answer, row: tuple[Any, ...], j: int, ctx: Ctx) -> str:
+    """A cell; a rate's change in percentage points, from its row's two values."""
+    col = answer.columns[j]
+    cur, prev = answer.companion(col, "metric"), answer.companion(col, "previous")
+    if col.role == "growth" and cur is not None and prev is not None:
+        return format_change(row[j], row[cur], row[prev], answer.columns[cur].format)
+    return _cell(row[j], col, ctx)
+
+
+def _header(answer: Answer, col: Column) -> str:
     if col.role == "growth":
-        return "growth"
+        return "change" if col.label else "growth"
     if col.role == "previous":
-        return "previous"
-    return SHORT_HEADERS.get(col.name, labels.sentence(col.name))
+        return answer.sides[1] if answer.sides else "previous"
+    return SHORT_HEADERS.get(col.name, labels.sentence(col.shown))
 
 
 def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
@@ -97,8 +106,8 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if more:  # keep a line to say so
         rows = rows[: max(limit - 1, 1)]
         more = len(answer.rows) - len(rows)
-    texts = [[_cell(r[j], answer.columns[j], ctx) for j in cols] for r in rows]
-    heads = [_header(answer.columns[j]) for j in cols]
+    texts = [[_row_cell(answer, r, j, ctx) for j in cols] for r in rows]
+    heads = [_header(answer, answer.columns[j]) for j in cols]
     widths = _widths(answer, cols, heads, texts, (w_in - 0.2) / (size * 0.56 / 72))
     ax = axes_in(fig, rect, left=0.1, right=0.1)
     blank(ax)

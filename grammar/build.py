@@ -211,10 +211,13 @@ def _comparison(d: _Draft, node: Tree) -> None:
     if node.data == "compare":
         kind = d.tok(node.children[0]).value
         d.comparisons.append((_text(node), Comparison(kind)))
+    elif node.data == "before_window":
+        # "the month before" the asked window: the period before it (kpis.md, Comparisons).
+        d.comparisons.append((_text(node), Comparison("previous")))
     else:
-        w = node.children[-1]
-        assert isinstance(w, Tree)
-        d.comparisons.append((_text(node), Comparison("window", _window(d, w))))
+        w = next(c for c in node.children if isinstance(c, Tree))
+        full = node.data == "versus_full"
+        d.comparisons.append((_text(node), Comparison("window", _window(d, w), full=full)))
 
 
 def _chart(d: _Draft, node: Tree) -> None:
@@ -252,6 +255,8 @@ _HANDLERS: dict[str, Callable[[_Draft, Tree], None]] = {
     "cmp_filter": _filter,
     "compare": _comparison,
     "versus": _comparison,
+    "versus_full": _comparison,
+    "before_window": _comparison,
     "top": _ranking,
     "bottom": _ranking,
     "ranked_by": _ranking,

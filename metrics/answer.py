@@ -22,6 +22,14 @@ class Column:
     format: Format
     metric: str | None = None  # the KPI a metric/previous/growth column belongs to
     better: Literal["higher", "lower"] | None = None  # for ▲/▼ colouring
+    # What a person reads as its header, when it differs from the canonical name (JSON and CSV
+    # keep ``name``): "revenue won (2025)" when the user named both windows of a comparison,
+    # "connect rate change" where a rate's change is shown in percentage points.
+    label: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class ResolvedWindow:
     shape: Literal["full", "rolling", "to_date", "periods", "open"] = "rolling"
     unit: str | None = None  # the period unit for full/to_date/periods shapes
     n: int = 1
+    # A comparison window named by the user, against a current window still running: cut to as
+    # many days from its start ("like for like"), or taken whole ("in full"), as said back.
+    extent: Literal["", "like for like", "in full"] = ""
 
     @property
     def days(self) -> int | None:
@@ -57,7 +68,18 @@ class Answer:
     notes: tuple[str, ...] = ()
     data_as_of: datetime | None = None
     kind: Literal["table", "records"] = "table"  # "records": a top-N list, one row per record
+    # A comparison's two sides as people read them: ("2025", "2026") when the user named both
+    # windows, else ("current", "previous period" / "last year" / "last month").
+    sides: tuple[str, str] | None = None
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def companion(self, col: Column, role: ColumnRole) -> int | None:
+        """The index of ``col``'s KPI's column of ``role`` ("metric", "previous", "growth")."""
+        key = col.metric or col.name
+        for i, c in enumerate(self.columns):
+            if c.role == role and c.metric == key:
+                return i
+        return None
 
     def column_index(self, name: str) -> int:
         for i, c in enumerate(self.columns):

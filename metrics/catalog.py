@@ -40,6 +40,9 @@ class MetricDef:
     default_window: str = "this quarter"
     kind: Literal["aggregate", "records"] = "aggregate"
     anchor: str | None = None
+    # Whether its records can lie in the future (open pipeline by expected close date); a KPI
+    # that cannot answers a window that has not begun with "has not happened yet", not $0.
+    future: bool = False
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -137,6 +140,7 @@ _METRIC_KEYS = {
     "default_window",
     "kind",
     "anchor",
+    "future",
     "sql",
 }
 _DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql", "value_aliases"}
@@ -241,6 +245,7 @@ def _parse(
                 default_window=str(m.get("default_window", "this quarter")),
                 kind=m.get("kind", "aggregate"),
                 anchor=m.get("anchor"),
+                future=bool(m.get("future", False)),
                 sql=dict(m.get("sql") or {}),
             )
         )

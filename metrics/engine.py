@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -16,14 +17,14 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from metrics.answer import Answer, ResolvedWindow
+from metrics.answer import Answer, Column, ResolvedWindow
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
-from metrics.format import format_range
+from metrics.format import CHANGE_IN_POINTS, format_range
 from metrics.provenance import source_notes
 from metrics.query import Query
-from metrics.restate import restate
+from metrics.restate import both_named, comparison_sides, restate
 from metrics.settings import OrgSettings
 from metrics.windows import compare_window, resolve
 
@@ -56,6 +57,34 @@ def bucket_shift(
     if all(g in ("day", "week") for g in grains) and days > 0 and weekly_ok:
         return ("days", days)
     return None
+
+
+def labelled(columns: tuple[Column, ...], sides: tuple[str, str] | None) -> tuple[Column, ...]:
+    """Headers people read: each side by its window when both were named ("revenue won (2025)",
+    "revenue won (2026)"); a rate's change as "<kpi> change" (shown in percentage points)."""
+    formats = {c.metric: c.format for c in columns if c.role == "metric"}
+    out = []
+    for c in columns:
+        label = ""
+        if sides is not None and c.role in ("metric", "previous") and c.metric:
+            label = f"{c.metric} ({sides[0] if c.role == 'metric' else sides[1]})"
+        elif c.role == "growth" and c.metric and formats.get(c.metric) in CHANGE_IN_POINTS:
+            label = f"{c.metric} change"
+        out.append(replace(c, label=label) if label else c)
+    return tuple(out)
+
+
+def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, today: date) -> None:
+    """A window that has not begun, for KPIs whose records can only be in the past: say so
+    instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
+    if window.start is None or window.start <= today:
+        return
+    past_only = [m for m in query.metrics if not catalog.metric(m).future]
+    if past_only:
+        raise NoData(
+            f"{window.label.capitalize()} ({format_range(window.start, window.end)}) has not "
+            f"happened yet; I can only count {', '.join(past_only)} up to today."
+        )
 
 
 def settings_params(settings: OrgSettings) -> dict[str, Any]:
@@ -213,11 +242,14 @@ def run(
     window = resolve(
         query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
     )
+    _refuse_the_future(query, catalog, window, today)
     cmp_window = (
         compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
         if query.comparison is not None
         else None
     )
+    if cmp_window is not None:
+        _refuse_the_future(query, catalog, cmp_window, today)
     shift = bucket_shift(query, catalog, window, cmp_window)
     compiled: Compiled = compile_query(
         query,
@@ -254,16 +286,18 @@ def run(
             f" ({window.label})."
         )
     as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
+    sides = comparison_sides(asked, window, cmp_window) if cmp_window is not None else None
     answer = Answer(
         question=question,
         query=asked,
         restated=restate(asked, window, cmp_window, compiled.kind == "records"),
         window=window,
         compare_window=cmp_window,
-        columns=compiled.columns,
+        columns=labelled(compiled.columns, sides if cmp_window and both_named(asked) else None),
+        sides=sides,
         rows=tuple(tuple(r) for r in rows),
         sql=compiled.sql,
-        data_as_of=as_of,
+        data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         notes=notes,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},

@@ -91,6 +91,47 @@ def format_growth(value: Any) -> str:
     return "0.0%"
 
 
+# How a KPI's change against the other window is shown to people, by the KPI's format: a
+# rate's change in percentage points (14.0% vs 14.7% is −0.7 pp, not ▼ 4.8%); anything else
+# relative. JSON's "<kpi> growth" stays relative for every KPI (kpis.md, Comparisons).
+CHANGE_IN_POINTS = frozenset({"percent"})
+
+
+def format_points(current: Any, previous: Any) -> str:
+    """A rate's change in percentage points: '+0.4 pp', '−0.7 pp', '0.0 pp', '—'."""
+    cur, prev = _num(current), _num(previous)
+    if cur is None or prev is None:
+        return NONE
+    # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen.
+    pp = round(round(cur * 100, 1) - round(prev * 100, 1), 1)
+    if pp == 0:
+        return "0.0 pp"
+    return f"{'+' if pp > 0 else '−'}{abs(pp):.1f} pp"
+
+
+def format_change(growth: Any, current: Any, previous: Any, fmt: str) -> str:
+    """The change people read: points for rates, else the relative growth ('▲ 12.5%')."""
+    if fmt in CHANGE_IN_POINTS:
+        return format_points(current, previous)
+    return format_growth(growth)
+
+
+def change_sign(growth: Any, current: Any, previous: Any, fmt: str) -> float | None:
+    """The signed size of the change shown (points for rates), for ▲/▼ colours; None if none."""
+    if fmt in CHANGE_IN_POINTS:
+        cur, prev = _num(current), _num(previous)
+        return None if cur is None or prev is None else cur - prev
+    return _num(growth)
+
+
+def format_as_of(when: datetime) -> str:
+    """The one "data as of" text of every surface (CLI, Slack, charts, dashboards, digests), in
+    the zone ``when`` carries (the engine gives the org zone), named: 'data as of 5 Dec 2026
+    18:00 CST'."""
+    zone = when.tzname() or "UTC"
+    return f"data as of {format_date(when.date())} {when:%H:%M} {zone}"
+
+
 def format_label(value: Any) -> str:
     """A dimension value: None → '(none)', dates ISO, everything else as text."""
     if value is None:

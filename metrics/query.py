@@ -59,6 +59,9 @@ class Comparison:
 
     kind: Literal["previous", "last_year", "window"]
     window: WindowSpec | None = None  # only for kind == "window"
+    # "vs all of last month" / "vs last month in full" / 整月: the whole named period even when
+    # the current window is still running (otherwise it is cut like for like).
+    full: bool = False
 
 
 FilterOp = Literal["in", "not_in", "gt", "ge", "lt", "le"]

@@ -32,7 +32,7 @@ def _filter(f: Filter) -> str:
 def window_phrase(w: ResolvedWindow) -> str:
     if w.start is None and w.end is None:
         return "all time" + (" (default)" if w.label.endswith("default") else "")
-    return f"{format_range(w.start, w.end)} ({w.label})"
+    return f"{format_range(w.start, w.end)} ({w.label}{_extent(w)})"
 
 
 def restate(
@@ -69,7 +69,33 @@ def restate(
         r = q.ranking
         by = r.metric if r.metric and q.metrics != (r.metric,) else None
         text += f" · {r.direction} {r.n}" + (f" by [{by}]" if by else "")
+    if compare is not None and both_named(q):
+        # "2025 vs 2026 (1 Jan – 31 Dec 2025 vs 1 Jan – 31 Dec 2026)"
+        cur, prev = comparison_sides(q, window, compare)
+        ranges = f"{format_range(window.start, window.end)} vs "
+        ranges += format_range(compare.start, compare.end)
+        like = ", like for like" if compare.extent == "like for like" else ""
+        return f"{text} · {cur} vs {prev}{like} ({ranges})"
     text += " · " + window_phrase(window)
     if compare is not None:
         text += f" vs {window_phrase(compare)}"
     return text
+
+
+def both_named(q: Query) -> bool:
+    """Did the user name both windows ("revenue in 2025 vs 2026")?"""
+    return q.window is not None and q.comparison is not None and q.comparison.kind == "window"
+
+
+def comparison_sides(q: Query, window: ResolvedWindow, compare: ResolvedWindow) -> tuple[str, str]:
+    """The two sides as people read them: by their names when the user named both windows
+    ("2025", "2026"), else "current" against the other window's name ("previous period")."""
+    other = f"all of {compare.label}" if compare.extent == "in full" else compare.label
+    if both_named(q):
+        return window.label, other
+    return "current", other
+
+
+def _extent(w: ResolvedWindow) -> str:
+    """The choice made for a named period against a running window, said back."""
+    return {"like for like": ", like for like", "in full": ", in full"}.get(w.extent, "")

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from cache import schema
+from cache.connection import connect
 from cache.private_files import private_dir, private_file
 from metrics.catalog import Catalog
 from metrics.compiler import compile_query, query_params
@@ -32,7 +33,7 @@ _TODAY = date(2024, 6, 27)
 def sql_problems(catalog: Catalog, settings: OrgSettings | None = None) -> list[str]:
     """Every metric × (no grouping, each allowed dimension, each time part) that fails to plan."""
     settings = settings or OrgSettings.model_validate({})
-    con = duckdb.connect(":memory:")
+    con = connect()
     schema.create_all(con)
     window = resolve(None, "this quarter", _TODAY, settings.fiscal_year_start_month)
     base = {

@@ -10,10 +10,12 @@ Dates are org-zone dates; quarters and years are fiscal; weeks start on Monday.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
 from metrics.answer import ResolvedWindow
 from metrics.errors import Invalid
+from metrics.format import format_range
 from metrics.query import Comparison, WindowSpec
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -243,8 +245,16 @@ def _shift_year(d: date, years: int) -> date:
 def compare_window(
     cmp: Comparison, current: ResolvedWindow, today: date, fiscal_start_month: int
 ) -> ResolvedWindow:
-    """The window a comparison looks back to (kpis.md, Comparisons); within FIRST_DAY..LAST_DAY."""
-    return _bounded(lambda: _compare_window(cmp, current, today, fiscal_start_month))
+    """The window a comparison looks back to (kpis.md, Comparisons): within FIRST_DAY..LAST_DAY,
+    never the current window itself."""
+    prev = _bounded(lambda: _compare_window(cmp, current, today, fiscal_start_month))
+    if (prev.start, prev.end) == (current.start, current.end):
+        cur = current.label.removesuffix(", default")
+        raise Invalid(
+            f"That compares {cur} ({format_range(current.start, current.end)}) with itself. "
+            "Name another window, e.g. vs the previous period or vs last year."
+        )
+    return prev
 
 
 def _compare_window(
@@ -253,7 +263,8 @@ def _compare_window(
     if cmp.kind == "window":
         if cmp.window is None:
             raise Invalid("Compare with which window? e.g. vs last quarter.")
-        return resolve(cmp.window, "this quarter", today, fiscal_start_month)
+        named = resolve(cmp.window, "this quarter", today, fiscal_start_month)
+        return _like_for_like(named, current, cmp.full)
     if current.start is None or current.end is None:
         raise Invalid(
             f"I cannot compare {current.label.removesuffix(', default')} with an earlier period: "
@@ -261,18 +272,7 @@ def _compare_window(
         )
     start, end = current.start, current.end
     if cmp.kind == "last_year":
-        if current.unit == "week" and current.shape in ("full", "periods"):
-            # Whole weeks shift by 52 weeks so that weekdays line up.
-            return ResolvedWindow(
-                start - timedelta(weeks=52),
-                end - timedelta(weeks=52),
-                "last year",
-                "rolling",
-                "day",
-            )
-        return ResolvedWindow(
-            _shift_year(start, -1), _shift_year(end, -1), "last year", "rolling", "day"
-        )
+        return _a_year_earlier(current, start, end)
     # vs previous period
     days = current.days or 1
     unit = current.unit or "day"
@@ -286,3 +286,31 @@ def _compare_window(
     else:  # rolling or explicit range: the same number of days just before
         s, e = start - timedelta(days=days), start - timedelta(days=1)
     return ResolvedWindow(s, e, "previous period", "rolling", "day")
+
+
+def _like_for_like(named: ResolvedWindow, current: ResolvedWindow, full: bool) -> ResolvedWindow:
+    """A named full period against a window still running: its first as many days, unless the
+    user asked for all of it ("1 – 5 Dec vs 1 – 5 Nov"; kpis.md, Comparisons)."""
+    days = current.days
+    if current.shape != "to_date" or named.shape != "full" or named.start is None or not days:
+        return named
+    if full:
+        return replace(named, extent="in full")
+    end = named.start + timedelta(days=days - 1)
+    if named.end is None or end >= named.end:
+        return named  # as long as the running window, or longer: nothing to cut
+    return replace(named, end=end, extent="like for like")
+
+
+def _a_year_earlier(current: ResolvedWindow, start: date, end: date) -> ResolvedWindow:
+    """Whole calendar months, quarters, years: the same whole periods a year earlier (29 Feb
+    included); whole weeks: 52 weeks earlier, so weekdays line up; else dates a year earlier."""
+    whole = current.shape in ("full", "periods")
+    if whole and current.unit in _UNIT_MONTHS:
+        s = add_months(start, -12)
+        e = add_months(end + timedelta(days=1), -12) - timedelta(days=1)
+    elif whole and current.unit == "week":
+        s, e = start - timedelta(weeks=52), end - timedelta(weeks=52)
+    else:
+        s, e = _shift_year(start, -1), _shift_year(end, -1)
+    return ResolvedWindow(s, e, "last year", "rolling", "day")

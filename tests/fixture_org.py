@@ -15,6 +15,8 @@ from cache.snapshot import open_writer
 from metrics.settings import OrgSettings
 
 ORG = Path(__file__).parent / "fixtures" / "org"
+# A small org in America/New_York whose records straddle daylight-saving changes.
+ORG_DST = Path(__file__).parent / "fixtures" / "org-dst"
 
 
 def load_fixture_org(db_path: Path, org: Path = ORG) -> Path:
@@ -33,8 +35,8 @@ def load_fixture_org(db_path: Path, org: Path = ORG) -> Path:
     return db_path
 
 
-def fixture_settings(name: str = "app.yaml") -> OrgSettings:
-    data = yaml.safe_load((ORG / name).read_text(encoding="utf-8"))
+def fixture_settings(name: str = "app.yaml", org: Path = ORG) -> OrgSettings:
+    data = yaml.safe_load((org / name).read_text(encoding="utf-8"))
     data.pop("sources", None)  # app.yaml's, not an org setting
     return OrgSettings.model_validate(data)
 

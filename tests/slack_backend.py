@@ -16,6 +16,7 @@ import zlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.backend import Reply, answer_csv
 from metrics.answer import Answer, Column, ResolvedWindow
@@ -23,7 +24,8 @@ from metrics.catalog import Catalog, load_catalog
 from metrics.errors import NoData, UnknownWord, Unsupported
 from metrics.query import Comparison, Query, WindowSpec
 
-AS_OF = datetime(2024, 6, 27, 0, 30, tzinfo=UTC)
+# As the engine hands it over: in the org zone (00:30 UTC = 08:30 in Asia/Shanghai).
+AS_OF = datetime(2024, 6, 27, 0, 30, tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
 TODAY = date(2024, 6, 27)
 
 

@@ -85,6 +85,15 @@ def test_change_against_previous_period(
     assert check(alert(condition=condition), now, previous=before)[0] == outcome
 
 
+def test_a_rate_alert_says_the_change_in_points_and_its_relative_rule() -> None:
+    # 24.0% against 30.0%: −6.0 percentage points, (0.24 − 0.30) / 0.30 = −20.0% relative
+    outcome, detail = check(alert(condition="drops by 10%"), 0.24, previous=0.30)
+    assert outcome == "fired"
+    assert detail == (
+        "connect rate is 24.0%, −6.0 pp (▼ 20.0%) vs previous period (drops by 10%)"
+    )
+
+
 def test_unknown_word_is_an_error_not_a_fire() -> None:
     outcome, detail = check(alert(question="conect rate last 7 days"), 0.1)
     assert outcome == "error" and "Did you mean connect rate?" in detail

@@ -67,8 +67,9 @@ def test_names() -> None:
 def test_kpi_dashboard_panels_and_numbers() -> None:
     t = drawn("kpi")
     has(t, "KPI dashboard", "1 Apr – 27 Jun 2024 (this quarter) · vs 1 Jan – 28 Mar 2024")
-    # headline KPIs with growth vs the previous quarter (3.4 vs 4.1 h: −17.1%, lower is better)
-    has(t, "3.4 h", "▼ 17.1%", "62.0%", "▲ 6.9%", "4,312", "$33,803", "38", "41.6 d")
+    # headline KPIs with their change vs the previous quarter (3.4 vs 4.1 h: −17.1%, lower is
+    # better; follow-up rate 62.0% vs 58.0%: a rate, +4.0 percentage points)
+    has(t, "3.4 h", "▼ 17.1%", "62.0%", "+4.0 pp", "4,312", "$33,803", "38", "41.6 d")
     # response time and follow-up rate per rep; deal size and deals by source; stages
     has(t, "温家豪", "1.2 h", "81.0%", "Partner Referral", "$52.1k", "Prospecting", "15.1 d")
     # top 5 deals of last quarter with their cycle length, dated as such
@@ -110,7 +111,7 @@ def test_kpi_dashboard_queries() -> None:
 
 def test_outbound_dashboard_numbers_and_targets() -> None:
     t = drawn("outbound calls")
-    has(t, "27 May – 26 Jun 2024 (last 31 days)", "17.9%", "▼ 6.9%", "64", "128.8", "$33,803")
+    has(t, "27 May – 26 Jun 2024 (last 31 days)", "17.9%", "−1.3 pp", "64", "128.8", "$33,803")
     # gauges: 27 May – 26 Jun 2024 has 23 working days, 5 reps:
     # calls 40 × 5 × 23 = 4,600; demos 0.6 × 5 × 23 = 69
     has(t, "4,894", "target 4,600", "106% of target", "41", "target 69", "59% of target")

@@ -56,7 +56,7 @@ def test_png_decodes() -> None:
 
 # What must be written on each chart (formatted by hand from the sample's numbers).
 DRAWN = {
-    "kpi": ["Connect rate", "17.9%", "▼ 6.9%", "vs 19.2%",
+    "kpi": ["Connect rate", "17.9%", "−1.3 pp", "vs 19.2%",
             "27 May – 26 Jun 2024 (last 31 days) · vs 26 Apr – 26 May 2024",
             "data as of 27 Jun 2024 06:00"],
     "kpi_row": ["$1.3M", "▲ 16.5%", "38", "▲ 8.6%", "$33,803", "41.6 d", "▼ 8.0%", "3.4 h",
@@ -79,7 +79,8 @@ DRAWN = {
     "stacked": ["other (2)", "19.2%"],
     "funnel": ["Leads", "New opportunities", "Deals won", "1,240", "222", "38", "↓ 17.9%",
                "↓ 17.1%"],
-    "gauge_rate": ["17.9%", "target 20.0%", "90% of target", "▼ 6.9% vs 19.2%"],
+    # a rate changes in points: 17.9 − 19.2 = −1.3 pp
+    "gauge_rate": ["17.9%", "target 20.0%", "90% of target", "−1.3 pp vs 19.2%"],
     "gauge_count": ["4,894", "target 5,000", "98% of target"],
     "records": ["华东区", "上海远景", "$184,000", "28 Mar 2024", "96.0 d", "Cycle"],
 }

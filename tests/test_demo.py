@@ -385,7 +385,7 @@ def test_cli_demo_summary_and_usage_errors(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "Task" in res.stdout and "Lead" in res.stdout
     assert f"Cache: {db}" in res.stdout
-    assert "Data as of: 2026-11-27 18:00 (Asia/Shanghai)" in res.stdout
+    assert "data as of 27 Nov 2026 18:00 CST" in res.stdout
     bad = runner.invoke(app, [*args, "--scale", "0"])
     assert bad.exit_code == 2 and "--scale" in bad.stderr
     bad = runner.invoke(app, [*args, "--today", "27/11/2026"])

@@ -77,9 +77,9 @@ def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
     ]
     head = json.loads((out_dir / "headline.json").read_text())
     assert head["channel"] == "C0123456789"
-    # 0.30 against 0.25 a week before: +20.0%.
+    # 0.30 against 0.25 a week before: a rate, +5.0 percentage points; calls 120 vs 120: 0.0%.
     assert head["blocks"][1]["text"]["text"].splitlines()[0] == (
-        "• *connect rate* 30.0% ▲ 20.0%, *calls* 120 0.0% · 21 – 27 Jun 2024"
+        "• *connect rate* 30.0% +5.0 pp, *calls* 120 0.0% · 21 – 27 Jun 2024"
     )
     assert (out_dir / "thread-01.png").read_bytes().startswith(b"\x89PNG")
     assert StateStore(tmp_path / "state.sqlite").history() == []  # a dry run claims nothing
@@ -102,3 +102,45 @@ def test_bad_input_gets_words(cfg: Path, args: list[str], message: str) -> None:
     code, out, err = run("digest", "run", *args, "--config", str(cfg))
     assert code == 2
     assert message in err and "Traceback" not in err + out
+
+
+BAD_QUESTIONS = """
+timezone: Asia/Shanghai
+state_database: state.sqlite
+digests:
+  - name: morning
+    channel: C0123456789
+    schedule: weekdays 09:00
+    questions: [calls last 7 days, blorp rate last 7 days]
+alerts:
+  - name: low
+    question: connect rate for Zed Nobody last 7 days
+    condition: "< 0.25"
+    schedule: daily 10:00
+    channel: "#sales-managers"
+  - name: fine
+    question: calls for Bob Smith last 7 days
+    condition: "< 1"
+    schedule: daily 10:00
+    channel: "#sales-managers"
+"""
+
+
+def test_a_question_that_does_not_parse_is_refused_with_its_key_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked against the cache's names when app.yaml is validated, never sent as a warning."""
+    from tests.fixture_org import load_fixture_org
+
+    db = load_fixture_org(tmp_path / "k.duckdb")
+    p = tmp_path / "app.yaml"
+    p.write_text(BAD_QUESTIONS, encoding="utf-8")
+    monkeypatch.delenv("KPIBOT_BACKEND", raising=False)
+    code, out, err = run("digest", "list", "--config", str(p), "--db", str(db))
+    assert code == 2 and out == ""
+    problems = err.splitlines()[1:]
+    # The typo'd KPI and the unknown rep; the good questions (Bob Smith is a rep) pass.
+    assert len(problems) == 2, err
+    assert problems[0].startswith('digests[0].questions[1]: "blorp rate last 7 days": ')
+    assert problems[1].startswith('alerts[0].question: "connect rate for Zed Nobody last 7 days"')
+    assert "zed nobody" in problems[1] and "Traceback" not in err

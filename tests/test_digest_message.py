@@ -16,10 +16,10 @@ def test_headline_has_value_and_growth_and_thread_has_charts() -> None:
     questions = ["connect rate last 7 days", "conect rate last 7 days", "outbound calls dashboard"]
     replies, previous = ask_all(b, questions, DAY)
     msg = digest_message("morning", replies, today=DAY, currency="USD", previous=previous)
-    # 0.30 against 0.25: (0.30 - 0.25) / 0.25 = +20.0%.
+    # 0.30 against 0.25: a rate, so 30.0 − 25.0 = +5.0 percentage points (not +20.0%).
     assert msg.headline.text.splitlines() == [
         "morning · 28 Jun 2024",
-        "• *connect rate* 30.0% ▲ 20.0% · 21 – 27 Jun 2024",
+        "• *connect rate* 30.0% +5.0 pp · 21 – 27 Jun 2024",
         '• _conect rate last 7 days_: ⚠ I don\'t know "conect rate". Did you mean connect rate?',
         "• *outbound calls dashboard*: chart in the thread",
     ]
@@ -40,6 +40,7 @@ def test_decline_and_empty() -> None:
     b = ScriptedBackend(lambda q, d: {DAY: 0.2, date(2024, 6, 21): 0.25}.get(d))
     replies, previous = ask_all(b, ["connect rate last 7 days"], DAY)
     msg = digest_message("m", replies, today=DAY, currency="USD", previous=previous)
-    assert "• *connect rate* 20.0% ▼ 20.0% · 21 – 27 Jun 2024" in msg.headline.text
+    # 20.0% against 25.0%: −5.0 percentage points
+    assert "• *connect rate* 20.0% −5.0 pp · 21 – 27 Jun 2024" in msg.headline.text
     empty, _ = ask_all(ScriptedBackend(lambda q, d: None), ["connect rate last 7 days"], DAY)
     assert is_empty(empty) and not is_empty(replies)

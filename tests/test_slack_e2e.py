@@ -81,7 +81,8 @@ def test_mention_answered_in_its_thread_with_numbers_and_chart(
         "Sat": "0.0%",
         "Sun": "—",
     }
-    assert "Data as of <!date^1719448200^" in all_text(answer)
+    # One "data as of" text everywhere, in the org zone, named: 2024-06-27 00:30Z is 08:30 CST.
+    assert "data as of 27 Jun 2024 08:30 CST" in all_text(answer)
     # The chart: the three-step upload, into the same thread.
     [upload] = slack.calls_to("upload")
     assert upload.data == PNG

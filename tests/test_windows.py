@@ -136,14 +136,62 @@ def test_weekdays_line_up_for_whole_weeks() -> None:
     assert prev.start is not None and prev.start.weekday() == 0
 
 
-def test_vs_window_is_that_window_in_full() -> None:
+def test_vs_a_named_period_is_cut_like_for_like_while_the_current_one_runs() -> None:
+    # this quarter = 1 Apr – 27 Jun 2024, 88 days (30 + 31 + 27)
     cur = resolve(WindowSpec("this", unit="quarter"), "this quarter", TODAY, 1)
-    prev = compare_window(
-        Comparison("window", WindowSpec("previous", unit="quarter")), cur, TODAY, 1
-    )
-    assert (prev.start, prev.end) == (D(2024, 1, 1), D(2024, 3, 31))
+    last_q = Comparison("window", WindowSpec("previous", unit="quarter"))
+    prev = compare_window(last_q, cur, TODAY, 1)
+    # 88 days from 1 Jan 2024: 31 (Jan) + 29 (Feb) + 28 → 28 Mar
+    assert (prev.start, prev.end, prev.extent) == (D(2024, 1, 1), D(2024, 3, 28), "like for like")
     prev = compare_window(Comparison("window", WindowSpec("year", year=2023)), cur, TODAY, 1)
-    assert (prev.start, prev.end) == (D(2023, 1, 1), D(2023, 12, 31))
+    # 88 days from 1 Jan 2023: 31 + 28 + 29 → 29 Mar
+    assert (prev.start, prev.end) == (D(2023, 1, 1), D(2023, 3, 29))
+    # "vs all of last quarter" / "in full": the whole period
+    whole = compare_window(Comparison("window", last_q.window, full=True), cur, TODAY, 1)
+    assert (whole.start, whole.end, whole.extent) == (D(2024, 1, 1), D(2024, 3, 31), "in full")
+
+
+def test_the_issue_example_1_to_5_dec_vs_1_to_5_nov() -> None:
+    today = D(2026, 12, 5)
+    cur = resolve(WindowSpec("this", unit="month"), "this quarter", today, 1)
+    prev = compare_window(
+        Comparison("window", WindowSpec("previous", unit="month")), cur, today, 1
+    )
+    assert (prev.start, prev.end) == (D(2026, 11, 1), D(2026, 11, 5))
+
+
+def test_two_full_named_periods_are_compared_whole() -> None:
+    cur = resolve(WindowSpec("year", year=2025), "this quarter", TODAY, 1)
+    prev = compare_window(Comparison("window", WindowSpec("year", year=2026)), cur, TODAY, 1)
+    assert (prev.start, prev.end, prev.extent) == (D(2026, 1, 1), D(2026, 12, 31), "")
+
+
+def test_a_window_is_never_compared_with_itself() -> None:
+    cur = resolve(WindowSpec("previous", unit="month"), "this quarter", TODAY, 1)
+    same = Comparison("window", WindowSpec("month", year=2024, number=5))
+    with pytest.raises(Invalid, match="with itself"):
+        compare_window(same, cur, TODAY, 1)
+
+
+@pytest.mark.parametrize(
+    ("spec", "start", "end"),
+    [
+        # Feb 2025 against all of Feb 2024, 29 Feb included
+        (WindowSpec("month", year=2025, number=2), D(2024, 2, 1), D(2024, 2, 29)),
+        # a leap February against all of the February before: 1 – 28 Feb 2023
+        (WindowSpec("month", year=2024, number=2), D(2023, 2, 1), D(2023, 2, 28)),
+        # Q1 against Q1
+        (WindowSpec("quarter", year=2025, number=1), D(2024, 1, 1), D(2024, 3, 31)),
+        # last 3 months on 27 Jun 2024 (Mar – May) against Mar – May 2023
+        (WindowSpec("last", n=3, unit="month"), D(2023, 3, 1), D(2023, 5, 31)),
+    ],
+)
+def test_vs_last_year_of_whole_calendar_periods_takes_whole_periods(
+    spec: WindowSpec, start: date, end: date
+) -> None:
+    cur = resolve(spec, "this quarter", TODAY, 1)
+    prev = compare_window(Comparison("last_year"), cur, TODAY, 1)
+    assert (prev.start, prev.end) == (start, end)
 
 
 def test_open_window_cannot_be_compared() -> None:

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from cache.snapshot import WriterBusy
+from metrics.format import format_as_of
 from salesforce.demo import DemoSpec, build_demo, default_today
 from salesforce.errors import ExportError
 from salesforce.export import load_export
@@ -63,7 +64,7 @@ def demo(
     for obj, n in summary.rows.items():
         out.print(f"  {obj:<20} {n:>12,}")
     out.print(f"Cache: {cfg.db_path}")
-    out.print(f"Data as of: {summary.data_as_of:%Y-%m-%d %H:%M} ({cfg.timezone})")
+    out.print(format_as_of(summary.data_as_of.astimezone(cfg.tz)))
 
 
 def load(
@@ -129,7 +130,7 @@ def load(
     for fname, cols in summary.ignored_columns.items():
         out.print(f"Ignored columns of {fname}: {', '.join(cols)}")
     out.print(f"Cache: {cfg.db_path}")
-    out.print(f"Data as of: {summary.data_as_of:%Y-%m-%d %H:%M} UTC")
+    out.print(format_as_of(summary.data_as_of.astimezone(cfg.tz)))
 
 
 def register(app: typer.Typer) -> None:

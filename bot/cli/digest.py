@@ -13,6 +13,7 @@ import typer
 from bot.access import Access
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
 from bot.config import AppConfig
+from bot.digests.questions import check_questions
 from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
 from bot.digests.sends import Message, SlackPoster, digest_client
 from bot.digests.state import StateStore, send_key
@@ -82,6 +83,10 @@ def register(app: typer.Typer) -> None:
 def list_cmd(config: ConfigOpt = None, db: DbOpt = None) -> None:
     """Every digest, alert and Slack subscription, with its next run and last send."""
     cfg = load_config(config, db)
+    try:
+        check_questions(cfg, config or "app.yaml")
+    except ConfigError as e:
+        fail(str(e))
     store = StateStore(cfg.state_path)
     now = datetime.now(UTC)
     jobs = jobs_of(cfg, store)

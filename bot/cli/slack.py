@@ -47,6 +47,7 @@ def serve(
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.backend import BACKEND_ENV, load_backend
+    from bot.digests.questions import check_questions
     from bot.slack.app import SlackBot, SlackEnv, web_client
 
     setup_logging(verbose)
@@ -56,6 +57,7 @@ def serve(
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
         load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
+        check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
     except ConfigError as e:
         fail(str(e))
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import tzinfo
 from typing import Annotated
 
 import typer
@@ -11,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, setup_logging
 from cache.snapshot import WriterBusy
+from metrics.format import format_as_of
 from salesforce.errors import LimitExceeded, SyncError
 from salesforce.scheduler import run_sync_from_env
 from salesforce.sync import SyncResult
@@ -56,10 +58,8 @@ class _Bars:
         self.console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
 
-def _summary(result: SyncResult) -> str:
-    lines = [
-        f"Synced from {result.instance} (data as of {result.started_at:%Y-%m-%d %H:%M:%S} UTC)"
-    ]
+def _summary(result: SyncResult, tz: tzinfo) -> str:
+    lines = [f"Synced from {result.instance} ({format_as_of(result.started_at.astimezone(tz))})"]
     for o in result.objects:
         state = "" if o.complete else "  (stopped here)"
         lines.append(
@@ -100,7 +100,7 @@ def register(app: typer.Typer) -> None:
             fail(f"{e}; try again when it has finished.", 1)
         except SyncError as e:
             fail(f"sync failed, the cache is unchanged: {e}", 1)
-        sys.stdout.write(_summary(result) + "\n")
+        sys.stdout.write(_summary(result, cfg.tz) + "\n")
         if result.error is not None:
             done = [o.name for o in result.objects if o.complete]
             left = "resume by running `kpibot sync` again"

@@ -16,7 +16,13 @@ from bot.digests.config import AlertConfig
 from bot.digests.message import details_text, growth
 from bot.digests.sends import Message, Part
 from metrics.answer import Answer, Column
-from metrics.format import format_growth, format_range, format_value
+from metrics.format import (
+    CHANGE_IN_POINTS,
+    format_growth,
+    format_points,
+    format_range,
+    format_value,
+)
 
 Outcome = Literal["fired", "still", "clear", "no_data", "low_volume", "error"]
 # The sample size of a ratio KPI (its denominator's count, kpis.md), for min_volume when the
@@ -104,6 +110,17 @@ def _volume(
     return value if metric.format == "count" else None
 
 
+def _previous_value(answer: Answer, col: Column, i: int, previous: Any) -> Any:
+    """The KPI's value in the period before: its previous column, else the previous reply's."""
+    p = answer.companion(col, "previous")
+    if p is not None:
+        return answer.rows[0][p]
+    if previous is not None and getattr(previous, "answer", None) is not None:
+        rows = previous.answer.rows
+        return rows[0][i] if rows and i < len(rows[0]) else None
+    return None
+
+
 def evaluate(
     alert: AlertConfig,
     reply: Any,
@@ -158,6 +175,7 @@ def evaluate(
         detail = f"{col.name} is {shown}, {cond.op} {limit}"
         change = None
     else:
+        previous_value = _previous_value(answer, col, i, previous)
         change = next(
             (
                 answer.rows[0][j]
@@ -176,7 +194,11 @@ def evaluate(
         if change is None:
             return Evaluation("no_data", "no previous period to compare with", value)
         holds = cond.holds(float(change))
-        detail = f"{col.name} is {shown}, {format_growth(change)} vs previous period ({cond.text})"
+        said = format_growth(change)
+        if col.format in CHANGE_IN_POINTS and previous_value is not None:
+            # A rate moves in points; the rule itself is relative, so both are said.
+            said = f"{format_points(value, previous_value)} ({said})"
+        detail = f"{col.name} is {shown}, {said} vs previous period ({cond.text})"
     if not holds:
         return Evaluation("clear", detail, value, change, volume)
     return Evaluation("fired" if armed else "still", detail, value, change, volume)

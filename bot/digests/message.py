@@ -13,8 +13,16 @@ from datetime import date
 from typing import Any, Protocol
 
 from bot.digests.sends import Message, Part
+from bot.text import answer_cells
 from metrics.answer import Answer, Column
-from metrics.format import format_date, format_growth, format_label, format_range, format_value
+from metrics.format import (
+    CHANGE_IN_POINTS,
+    format_as_of,
+    format_change,
+    format_date,
+    format_range,
+    format_value,
+)
 
 log = logging.getLogger(__name__)
 THREAD_ROWS = 10  # rows of a table answer shown as text in the thread
@@ -90,28 +98,22 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
     for i, col in _metric_columns(answer):
         text = f"*{col.name}* {format_value(row[i], col.format, currency=currency)}"
         g = _growth_of(answer, col.name, row) if _has_growth(answer) else None
-        if g is None and prev_row is not None and i < len(prev_row):
-            g = growth(row[i], prev_row[i])
-        if g is not None:
-            text += f" {format_growth(g)}"
+        p = answer.companion(col, "previous")
+        before = row[p] if p is not None else None
+        if before is None and prev_row is not None and i < len(prev_row):
+            before = prev_row[i]
+        if g is None:
+            g = growth(row[i], before)
+        if g is not None or (col.format in CHANGE_IN_POINTS and before is not None):
+            text += f" {format_change(g, row[i], before, col.format)}"
         pieces.append(text)
     return "• " + ", ".join(pieces) + window
 
 
 def details_text(answer: Answer, *, currency: str) -> str:
     """The first rows of a table answer as a monospace block (the text beside the chart)."""
-    head = [c.name for c in answer.columns]
-    body = []
-    for row in answer.rows[:THREAD_ROWS]:
-        cells = []
-        for c, v in zip(answer.columns, row, strict=False):
-            if c.role == "dimension":
-                cells.append(format_label(v))
-            elif c.role == "growth":
-                cells.append(format_growth(v))
-            else:
-                cells.append(format_value(v, c.format, currency=currency))
-        body.append(cells)
+    head = [c.shown for c in answer.columns]
+    body = answer_cells(answer, answer.rows[:THREAD_ROWS], currency=currency)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
@@ -165,7 +167,7 @@ def digest_message(
     as_of = [r.answer.data_as_of for r in replies if r.answer is not None and r.answer.data_as_of]
     context = "Charts and details in the thread."
     if as_of:
-        context = f"Data as of {min(as_of):%Y-%m-%d %H:%M}. " + context
+        context = f"{format_as_of(min(as_of))}. " + context
     blocks: tuple[dict[str, Any], ...] = (
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},

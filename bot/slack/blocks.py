@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.backend import Reply
 from bot.slack import messages as M
-from bot.text import display_width, format_cell, render_table, right_aligned
-from metrics.answer import Answer, Column
+from bot.text import answer_cells, display_width, render_table, right_aligned
+from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
-from metrics.format import format_growth, format_range, format_value
+from metrics.format import format_as_of, format_change, format_range, format_value
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -115,21 +115,7 @@ def restated_mrkdwn(restated: str) -> str:
     return re.sub(r"\[([^\]]+)\]", r"*\1*", escape(restated))
 
 
-def slack_date(when: datetime) -> str:
-    """A date token Slack shows in each reader's own time zone, with a UTC fallback."""
-    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
-    epoch = int(aware.timestamp())
-    fallback = aware.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{epoch}^{{date_short_pretty}} {{time}}|{fallback}>"
-
-
 # ---------- values and tables ----------
-
-
-def cell(value: Any, column: Column, style: Style) -> str:
-    return format_cell(
-        value, column, currency=style.currency, fiscal_start_month=style.fiscal_start_month
-    )
 
 
 def _cell_clip(text: str) -> str:
@@ -142,11 +128,11 @@ def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> 
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
     cols = answer.columns
     numeric = [right_aligned(c) for c in cols]
-    header = [c.name for c in cols]
-    body = [
-        [_cell_clip(cell(v, c, style)) for v, c in zip(row, cols, strict=True)]
-        for row in answer.rows
-    ]
+    header = [c.shown for c in cols]
+    cells = answer_cells(
+        answer, answer.rows, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+    )
+    body = [[_cell_clip(t) for t in row] for row in cells]
     shown = body[:max_rows]
     while True:
         table = render_table(header, shown, numeric, separator=False)
@@ -175,7 +161,7 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        text = f"*{escape(c.name)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        text = f"*{escape(c.shown)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
         prev = next(
             (
                 j
@@ -193,9 +179,11 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
             None,
         )
         if grow is not None:
-            text += f"  {format_growth(row[grow])}"
+            p_val = row[prev] if prev is not None else None
+            text += f"  {format_change(row[grow], row[i], p_val, c.format)}"
         if prev is not None:
-            text += f"\nprevious: {format_value(row[prev], c.format, currency=style.currency)}"
+            then = answer.sides[1] if answer.sides else "previous"
+            text += f"\n{then}: {format_value(row[prev], c.format, currency=style.currency)}"
             if answer.compare_window is not None:
                 cw = answer.compare_window
                 text += f" ({format_range(cw.start, cw.end)})"
@@ -260,7 +248,7 @@ def answer_message(
 def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
     parts = []
     if as_of is not None:
-        parts.append(M.DATA_AS_OF.format(when=slack_date(as_of)))
+        parts.append(format_as_of(as_of))
     if asked_by:
         parts.append(M.ASKED_BY.format(user=asked_by))
     return parts or [M.DATA_AS_OF.format(when="unknown")]

@@ -59,7 +59,7 @@ def comparison(v: Any) -> Comparison | None:
         return None
     if isinstance(v, str):
         return Comparison(v)  # type: ignore[arg-type]
-    return Comparison("window", window(v["window"]))
+    return Comparison("window", window(v["window"]), full=bool(v.get("full", False)))
 
 
 def query(d: dict[str, Any]) -> Query:

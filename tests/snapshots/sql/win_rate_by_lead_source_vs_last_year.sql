@@ -1,4 +1,4 @@
--- Query(metrics=('win rate',), groupings=('lead source',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=Comparison(kind='last_year', window=None), chart=None, dashboard=None)
+-- Query(metrics=('win rate',), groupings=('lead source',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=Comparison(kind='last_year', window=None, full=False), chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
     r.LeadSource AS d0,

@@ -1,0 +1,133 @@
+"""Comparisons say what they compare, like for like (kpis.md, Comparisons), end to end through
+`kpibot ask` on the hand-made fixture org (today Thu 27 Jun 2024, Asia/Shanghai).
+
+Hand-worked numbers (see tests/test_metrics_fixture.py for the records):
+  connect rate Q2 2024: outbound T00 T01 T03 T06 T07 T08 = 6, connected T00 T01 T06 T08 = 4
+                        → 66.7%; Q1 2024: T11 connected, T12 no answer → 50.0%
+                        change 66.7 − 50.0 = +16.7 pp; relative growth (4/6 − 1/2) / (1/2) = 1/3
+  revenue won Q2 2024: O1 50000 + O5 80000 + O11 50000 = 180000; 2023: O10 25000
+                        growth (180000 − 25000) / 25000 = 6.2
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_org import load_fixture_org
+from tests.test_cli_ask import CONFIG, TODAY, run_cli
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return load_fixture_org(tmp_path_factory.mktemp("cmp") / "kpibot.duckdb")
+
+
+def asked(db: Path, question: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "ask", question, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), *extra
+    )
+
+
+def ask(db: Path, question: str, *extra: str) -> str:
+    p = asked(db, question, *extra)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def test_both_windows_named_are_labelled_by_their_names(db: Path) -> None:
+    lines = ask(db, "revenue won in Q2 2024 vs 2023").splitlines()
+    assert lines[0] == (
+        "[revenue won] · Q2 2024 vs 2023 (1 Apr – 30 Jun 2024 vs 1 Jan – 31 Dec 2023)"
+    )
+    assert lines[3].split("  ")[0] == "revenue won (Q2 2024)"
+    assert "revenue won (2023)" in lines[3] and "previous" not in lines[3]
+    assert lines[5].split() == ["$180,000", "$25,000", "▲", "620.0%"]
+
+
+def test_json_keeps_the_spec_columns(db: Path) -> None:
+    got = json.loads(ask(db, "revenue won in Q2 2024 vs 2023", "--json"))
+    assert got["columns"] == [
+        "revenue won",
+        "revenue won (previous)",
+        "revenue won growth",
+    ]
+    assert got["rows"] == [[180000.0, 25000.0, pytest.approx(6.2)]]
+
+
+def test_a_rate_changes_in_percentage_points(db: Path) -> None:
+    lines = ask(db, "connect rate in Q2 2024 vs Q1 2024").splitlines()
+    assert lines[3].split("  ")[-1] == "connect rate change"
+    assert lines[5].split() == ["66.7%", "50.0%", "+16.7", "pp"]
+    got = json.loads(ask(db, "connect rate in Q2 2024 vs Q1 2024", "--json"))
+    assert got["columns"][2] == "connect rate growth"
+    assert got["rows"][0][2] == pytest.approx(1 / 3)  # JSON stays relative
+
+
+def test_a_running_window_is_compared_like_for_like_and_says_so(db: Path) -> None:
+    # this quarter = 1 Apr – 27 Jun (88 days); last quarter cut to 88 days: 1 Jan – 28 Mar
+    first = ask(db, "leads this quarter vs last quarter").splitlines()[0]
+    assert first == (
+        "[leads] · this quarter vs last quarter, like for like "
+        "(1 Apr – 27 Jun 2024 vs 1 Jan – 28 Mar 2024)"
+    )
+    whole = ask(db, "leads this quarter vs all of last quarter").splitlines()[0]
+    assert whole == (
+        "[leads] · this quarter vs all of last quarter (1 Apr – 27 Jun 2024 vs 1 Jan – 31 Mar 2024)"
+    )
+    assert ask(db, "本季度线索数对比上季度整季度").splitlines()[0] == whole
+
+
+def test_the_previous_month_after_a_window_is_the_one_before_it(db: Path) -> None:
+    # last month = May 2024; the month before it is April
+    for q in (
+        "calls last month compared to the previous month",
+        "calls last month vs the month before",
+    ):
+        first = ask(db, q).splitlines()[0]
+        assert (
+            first == "[calls] · 1 – 31 May 2024 (last month) vs 1 – 30 Apr 2024 (previous period)"
+        )
+
+
+def test_a_window_compared_with_itself_is_invalid(db: Path) -> None:
+    p = asked(db, "calls last month vs May 2024")
+    assert p.returncode == 1 and "with itself" in (p.stdout + p.stderr)
+    assert "Traceback" not in p.stderr
+
+
+def test_a_past_only_kpi_in_a_future_window_has_not_happened_yet(db: Path) -> None:
+    for q in ("revenue won next month", "calls next week"):
+        p = asked(db, q, "--json")
+        got = json.loads(p.stdout)
+        assert p.returncode == 1 and got["error"]["kind"] == "no_data", got
+        assert "has not happened yet" in got["error"]["message"]
+    # nor as the other side of a comparison
+    p = asked(db, "revenue won this month vs next month", "--json")
+    assert json.loads(p.stdout)["error"]["kind"] == "no_data"
+    # open pipeline by expected close date looks ahead: O3 张伟 30000 closes 15 Jul 2024
+    assert ask(db, "open pipeline next month", "--json").count("30000") == 1
+
+
+def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
+    from datetime import date
+
+    from bot import config
+    from bot.backend import RealBackend
+    from bot.slack.blocks import ButtonState, answer_message
+
+    backend = RealBackend(config.load(str(CONFIG), str(db)))
+    today = date(2024, 6, 27)
+    q = "revenue won in Q2 2024 vs 2023"
+    _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
+    # one headline field: the first-named side, its change, then the second-named side
+    assert blocks[1]["fields"][0]["text"] == (
+        "*revenue won (Q2 2024)*\n*$180,000*  ▲ 620.0%\n2023: $25,000 (1 Jan – 31 Dec 2023)"
+    )
+    q = "connect rate in Q2 2024 vs Q1 2024"
+    _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
+    assert blocks[1]["fields"][0]["text"].startswith("*connect rate (Q2 2024)*\n*66.7%*  +16.7 pp")
+    backend.reader.close()
