@@ -28,7 +28,8 @@ def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
         server.psql(
             "CREATE TABLE crm_quota (owner_email text, starts date, target numeric(12,2));"
             "INSERT INTO crm_quota VALUES ('alice@example.com', '2024-04-01', 100000),"
-            "('bob@example.com', '2024-04-01', 40000), ('zhangwei@example.com', '2024-04-01', 160000),"
+            "('bob@example.com', '2024-04-01', 40000),"
+            "('zhangwei@example.com', '2024-04-01', 160000),"
             "('alice@example.com', '2024-01-01', 80000);"
         )
         yield server
@@ -56,7 +57,8 @@ def test_a_postgresql_query_is_imported_and_answers_quota_attainment(
     config.write_text(
         "timezone: Asia/Shanghai\nsources:\n"
         "  - name: crm\n    table: quota\n"
-        "    sql: {url: '${QUOTA_DB}', query: 'SELECT owner_email, starts, target FROM crm_quota'}\n"
+        "    sql: {url: '${QUOTA_DB}',\n"
+        "          query: 'SELECT owner_email, starts, target FROM crm_quota'}\n"
         "    columns: {rep: owner_email, period_start: starts, amount: target}\n"
     )
     p = run_kpibot(
