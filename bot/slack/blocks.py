@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.backend import Reply
 from bot.slack import messages as M
-from bot.text import answer_cells, display_width, render_table, right_aligned
+from bot.text import display_width, of_base, render_table, table_cells
 from metrics.answer import Answer
 from metrics.catalog import Catalog
+from metrics.caveats import PROVISIONAL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_as_of, format_change, format_range, format_value
 
@@ -126,13 +128,10 @@ def _cell_clip(text: str) -> str:
 
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
-    cols = answer.columns
-    numeric = [right_aligned(c) for c in cols]
-    header = [c.shown for c in cols]
-    cells = answer_cells(
-        answer, answer.rows, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+    header, cells, numeric = table_cells(
+        answer, currency=style.currency, fiscal_start_month=style.fiscal_start_month
     )
-    body = [[_cell_clip(t) for t in row] for row in cells]
+    body = [[_cell_clip(c) for c in row] for row in cells]
     shown = body[:max_rows]
     while True:
         table = render_table(header, shown, numeric, separator=False)
@@ -161,7 +160,9 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        text = f"*{escape(c.shown)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        value = format_value(row[i], c.format, currency=style.currency)
+        mark = PROVISIONAL_MARK if answer.provisional(c.metric, 0) else ""
+        text = f"*{escape(c.shown)}*\n*{mark}{value}*{escape(of_base(answer, c))}"
         prev = next(
             (
                 j
@@ -227,7 +228,7 @@ def answer_message(
             blocks.append(
                 {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}
             )
-    notes = [escape(n) for n in (*reply.corrections, *answer.notes)]
+    notes = [escape(n) for n in (*reply.corrections, *answer.notes, *answer.caveats)]
     if notes:
         blocks.append(context(*notes))
     blocks.append(context(*_footer(answer.data_as_of, asked_by)))
@@ -367,17 +368,44 @@ def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
     return "How to ask kpibot", blocks[:MAX_BLOCKS]
 
 
-def home_view(catalog: Catalog) -> dict[str, Any]:
-    """The App Home tab: how to ask, example questions (each a button) and the KPI list."""
-    examples = [
-        button(e, f"kpi_home_ask_{i}", ButtonState(e, None).encode())
-        for i, e in enumerate(M.EXAMPLES)
+def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
+    """One button per question (each asks it in the DM); action ids from ``first`` on."""
+    return [
+        button(q, f"kpi_home_ask_{first + i}", ButtonState(q, None).encode())
+        for i, q in enumerate(questions[:HOME_QUESTIONS])
     ]
+
+
+# Questions per row of the App Home (recent, most asked, examples).
+HOME_QUESTIONS = 6
+
+
+def home_view(
+    catalog: Catalog, recent: Sequence[str] = (), popular: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The App Home tab: how to ask, the user's recent and the team's most asked questions and
+    example questions (each a button), and the KPI list."""
+    asked: list[Block] = []
+    for head, questions, first, block_id in (
+        (M.HOME_RECENT_HEAD, recent, 100, "kpi_home_recent"),
+        (M.HOME_POPULAR_HEAD, popular, 200, "kpi_home_popular"),
+    ):
+        if questions:
+            elements = _question_buttons(questions, first)
+            asked += [
+                section(head),
+                {"type": "actions", "block_id": block_id, "elements": elements},
+            ]
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),
+        *asked,
         section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
-        {"type": "actions", "block_id": "kpi_home_examples", "elements": examples},
+        {
+            "type": "actions",
+            "block_id": "kpi_home_examples",
+            "elements": _question_buttons(M.EXAMPLES, 0),
+        },
         section(M.HELP_PARTS),
         {"type": "divider"},
         *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
