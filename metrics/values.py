@@ -18,6 +18,8 @@ from metrics.compiler import joins_for
 
 _cache: dict[tuple[str, int, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
 _lock = threading.Lock()
+# A generated dimension with more distinct values than this offers none for matching.
+MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -62,7 +64,14 @@ def load_values(
                 out[d.name] = d.order
                 continue
             sql = " UNION ".join(parts)
+        generated = bool(d.sql.get("generated"))
+        if generated and not d.sql.get("match_values", True):
+            continue  # a record's name (field search): grouped by, not a filter word
+        if generated:  # a field's values (field search): only a list a person could pick from
+            sql = f"SELECT v FROM ({sql}) AS x(v) LIMIT {MAX_FIELD_VALUES + 1}"
         rows = cursor.execute(sql).fetchall()
+        if generated and len(rows) > MAX_FIELD_VALUES:
+            rows = []  # names, subjects: grouped by, not matched as filter values
         vals = {str(r[0]).strip() for r in rows if r[0] is not None and str(r[0]).strip()}
         vals |= set(d.order)  # stages, attempts: known even before the data has them
         out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
