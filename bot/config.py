@@ -25,6 +25,7 @@ from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
 from salesforce.settings import ExportSettings, SalesforceSettings
+from sources.config import SourceConfig, check_unique
 
 
 class AccessSettings(BaseModel):
@@ -62,6 +63,7 @@ class AppConfig(OrgSettings):
     digests: list[DigestConfig] = Field(default_factory=list)
     alerts: list[AlertConfig] = Field(default_factory=list)
     digest_delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    sources: list[SourceConfig] = Field(default_factory=list)  # data beside Salesforce
 
     # Filled by load(): where the file was, to resolve relative paths. Not a YAML key.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -78,6 +80,11 @@ class AppConfig(OrgSettings):
     def _unique_alerts(cls, v: list[AlertConfig]) -> list[AlertConfig]:
         check_unique_names(v, "alerts")
         return v
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, v: list[SourceConfig]) -> list[SourceConfig]:
+        return check_unique(v)
 
     @field_validator("admin_channel")
     @classmethod

@@ -37,6 +37,7 @@ class Field:
 
 # The sources that own cache tables.
 SALESFORCE = "salesforce"
+SOURCES = "sources"  # the data sources of app.yaml's sources: (kpibot import), beside Salesforce
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,12 @@ class SObject:
                 return f
         raise KeyError(name)
 
-    def ddl(self, table: str | None = None) -> str:
+    def ddl(self, table: str | None = None, *, if_not_exists: bool = False) -> str:
         cols = ",\n  ".join(
             f'"{f.name}" {f.type}' + (" PRIMARY KEY" if f.name == "Id" else "") for f in self.fields
         )
-        return f'CREATE TABLE "{table or self.table}" (\n  {cols}\n)'
+        create = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
+        return f'{create} "{table or self.table}" (\n  {cols}\n)'
 
 
 def _common(*extra: Field) -> tuple[Field, ...]:
@@ -182,10 +184,67 @@ OBJECTS: tuple[SObject, ...] = (
 
 BY_NAME: dict[str, SObject] = {o.name: o for o in OBJECTS}
 
+# Tables the data sources beside Salesforce fill (app.yaml sources:, `kpibot import`). Each source
+# names the table it fills and which of its columns become these fields; the KPIs that read them
+# (CAC, quota attainment, …) are catalog entries. The tables always exist, empty until imported,
+# so the catalog's start-up check plans against them with or without sources; a Data Export and a
+# sync replace the Salesforce tables only and leave these as they are.
+_REP = (  # a rep, linked to a User by Id, email or name (app.yaml sources: rep:)
+    Field("rep", TEXT, required=True, doc="the rep as the source wrote it (Id, email or name)"),
+    Field("rep_id", ID, doc="the User it links to; empty when it matches no User"),
+)
+SOURCE_TABLES: tuple[SObject, ...] = (
+    SObject(
+        "marketing_spend",
+        (
+            Field(
+                "date",
+                DATE,
+                required=True,
+                doc="the day the money was spent (or its month's first day)",
+            ),
+            Field("channel", TEXT, required=True, doc="a channel of app.yaml's channels:"),
+            Field("amount", MONEY, required=True, doc="spend in the org currency"),
+            Field("source", TEXT, doc="the source that brought the row in"),
+        ),
+        watermark="date",
+        doc="Marketing spend by channel and day or month; CAC divides it by new customers won.",
+        owner=SOURCES,
+    ),
+    SObject(
+        "quota",
+        (
+            *_REP,
+            Field("period_start", DATE, required=True, doc="first day of the quota period"),
+            Field("period_end", DATE, doc="last day of the quota period"),
+            Field("amount", MONEY, required=True, doc="revenue the rep is to win in the period"),
+            Field("source", TEXT),
+        ),
+        watermark="period_start",
+        doc="Sales quota by rep and period (month, quarter or year).",
+        owner=SOURCES,
+    ),
+    SObject(
+        "call_target",
+        (
+            *_REP,
+            Field("calls_per_day", "DOUBLE", required=True, doc="outbound calls a workday"),
+            Field("source", TEXT),
+        ),
+        watermark="rep",
+        doc="Outbound calls each rep is to make a workday (the calls dashboard's gauge targets).",
+        owner=SOURCES,
+    ),
+)
+
+# Every cache table, whichever source owns it.
+TABLES: tuple[SObject, ...] = OBJECTS + SOURCE_TABLES
+TABLE_BY_NAME: dict[str, SObject] = {o.name: o for o in TABLES}
+
 
 def owned_by(owner: str) -> tuple[SObject, ...]:
     """The tables one source writes, in registry order."""
-    return tuple(o for o in OBJECTS if o.owner == owner)
+    return tuple(o for o in TABLES if o.owner == owner)
 
 
 # Bookkeeping tables, one row per object and one per snapshot. Names start with an underscore so
@@ -245,8 +304,9 @@ STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
 
 
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
-    """Create every object table and the bookkeeping tables on a DuckDB connection."""
-    for obj in objects:
+    """Create every object table, the source tables and the bookkeeping tables on a DuckDB
+    connection."""
+    for obj in (*objects, *SOURCE_TABLES):
         con.execute(obj.ddl())  # type: ignore[attr-defined]
     for ddl in META_DDL:
         con.execute(ddl)  # type: ignore[attr-defined]

@@ -133,7 +133,10 @@ def open_writer(
 ) -> Iterator[SnapshotWriter]:
     """Open the next snapshot for writing: a copy of the current one, or empty when ``fresh``.
 
-    An empty snapshot has every table of ``schema.OBJECTS`` created.
+    An empty snapshot has every table of ``schema.OBJECTS`` created. "Empty" is about the
+    Salesforce tables only: a fresh snapshot carries over, from the current one, the tables other
+    sources own (``schema.SOURCE_TABLES``) with their bookkeeping rows, so a Data Export or the
+    demo never wipes an imported marketing spend or quota.
     """
     db_path = Path(db_path)
     with writer_lock(db_path, wait=wait):
@@ -150,9 +153,13 @@ def open_writer(
         try:
             if current is None or fresh:
                 schema.create_all(con)
+                if current is not None:
+                    _carry_over(con, current)
             else:
                 for ddl in schema.META_DDL:
                     con.execute(ddl)
+                for table in schema.SOURCE_TABLES:  # a snapshot made before sources existed
+                    con.execute(table.ddl(if_not_exists=True))
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
             derived.bring_up_to_date(con, fresh=current is None or fresh)
@@ -169,9 +176,41 @@ def open_writer(
         _collect_garbage(sdir, keep=final)
 
 
+def _carry_over(con: duckdb.DuckDBPyConnection, current: Path) -> None:
+    """Copy the tables sources other than Salesforce own, and their bookkeeping rows, from the
+    current snapshot into a fresh one (tables it lacks, from an older kpibot, stay empty)."""
+    con.execute(f"ATTACH '{current}' AS prior (READ_ONLY)")
+    try:
+        have = {
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prior'"
+            ).fetchall()
+        }
+        for table in schema.SOURCE_TABLES:
+            if table.name not in have:
+                continue
+            cols = ", ".join(f'"{f}"' for f in table.field_names)
+            con.execute(
+                f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM prior."{table.name}"'
+            )
+            con.execute(
+                f"INSERT INTO {schema.META_OBJECTS} SELECT * FROM prior.{schema.META_OBJECTS} "
+                "WHERE object = ?",
+                [table.name],
+            )
+    finally:
+        con.execute("DETACH prior")
+
+
 def _finish(con: duckdb.DuckDBPyConnection, source: str) -> None:
     now = datetime.now(UTC)
-    row = con.execute(f"SELECT min(refreshed_at) FROM {schema.META_OBJECTS}").fetchone()
+    # The snapshot's "data as of" is its Salesforce data's; each source keeps its own date.
+    sf_tables = [o.name for o in schema.owned_by(schema.SALESFORCE)]
+    row = con.execute(
+        f"SELECT min(refreshed_at) FROM {schema.META_OBJECTS} WHERE list_contains(?, object)",
+        [sf_tables],
+    ).fetchone()
     as_of = row[0] if row and row[0] is not None else now
     con.execute(f"DELETE FROM {schema.META_SNAPSHOT}")
     con.execute(f"INSERT INTO {schema.META_SNAPSHOT} VALUES (?, ?, ?)", [now, source, as_of])

@@ -94,6 +94,7 @@ class RecordSetDef:
     anchors: tuple[Anchor, ...]
     joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
     dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
+    needs: tuple[str, ...] = ()  # source tables it reads (filled by `kpibot import`)
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:
@@ -196,9 +197,10 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions"):
+            if k not in ("from", "anchors", "joins", "dimensions", "needs"):
                 problems.append(
-                    f"{where}.{k}: is not a record set key (from, anchors, joins, dimensions)"
+                    f"{where}.{k}: is not a record set key "
+                    "(from, anchors, joins, dimensions, needs)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -221,6 +223,7 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 anchors=tuple(anchors),
                 joins=tuple((str(k), str(v)) for k, v in (r.get("joins") or {}).items()),
                 dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
+                needs=_strs(r.get("needs")),
             )
         )
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from metrics.answer import Column
@@ -60,7 +60,6 @@ def effective_query(query: Query, catalog: Catalog) -> Query:
             extra.append(g)
     if not extra:
         return query
-    from dataclasses import replace
 
     return replace(query, groupings=(*extra, *query.groupings))
 
@@ -269,7 +268,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             else:
                 atoms.append(atom)
                 extras.append((mi, what, len(atoms) - 1))
-        measures[mi] = Measure(ms.kind, tuple(atoms), ms.group_by)
+        measures[mi] = replace(ms, atoms=tuple(atoms))
     for f in q.filters:
         _dimension(catalog, f.dimension)
 
@@ -523,7 +522,8 @@ def _value_sql(ms: Measure, refs: list[str]) -> str:
         return f"coalesce({refs[0]}, 0)"
     if ms.kind in ("avg", "min", "max", "median"):
         return refs[0]
-    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({refs[1]}, 0)"
+    den = f"CASE WHEN {refs[1]} > 0 THEN {refs[1]} END" if ms.positive_only else refs[1]
+    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({den}, 0)"
 
 
 def _dim_column(d: DimensionDef) -> Column:

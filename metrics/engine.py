@@ -25,6 +25,7 @@ from metrics.compiler import Compiled, compile_query, effective_query, query_par
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.fields import subject
 from metrics.format import CHANGE_IN_POINTS, format_range
+from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
 from metrics.settings import OrgSettings
@@ -102,6 +103,7 @@ def settings_params(settings: OrgSettings) -> dict[str, Any]:
         "fiscal_shift": settings.fiscal_year_start_month - 1,
         "connected_dispositions": [v.strip().lower() for v in settings.connected_dispositions],
         "meeting_types": [v.strip().lower() for v in settings.meeting_types],
+        "new_business_types": [v.strip().lower() for v in settings.new_business_types],
         "channel_sources": sources,
         "channel_names": names,
     }
@@ -284,6 +286,7 @@ def run(
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
     cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
+    notes = source_notes(cur, asked, catalog, settings.tz)
     rows = execute(cur, compiled.sql, params, timeout)
     t2 = time.perf_counter()
     # Ungrouped questions always have a row; no rows means no group (or record) to show, or
@@ -316,6 +319,7 @@ def run(
         rows=tuple(tuple(r[:width]) for r in rows),
         sql=compiled.sql,
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
+        notes=notes,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         **_honesty(compiled, catalog, extras, settings),

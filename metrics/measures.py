@@ -9,6 +9,7 @@ outbound calls ÷ deals won). The catalog form::
     sql: {agg: avg, expr: r.CallDurationInSeconds / 60.0, where: …}
     sql: {agg: ratio, numerator: {where: …}, denominator: {records: opportunity, where: …}}
     sql: {…, group_by: contact attempt}   # a grouping the metric always has
+    sql: {agg: ratio, …, positive_only: true}  # empty where the denominator is 0 or below
 
 A records metric (``kind: records``) lists ``fields`` of its ``where`` rows in ``order``.
 
@@ -50,6 +51,9 @@ class Measure:
     kind: Literal["count", "sum", "avg", "min", "max", "median", "ratio"]
     atoms: tuple[Atom, ...]  # one atom, or (numerator, denominator) for a ratio
     group_by: str | None = None
+    # A ratio over a gap (pipeline coverage: pipeline ÷ (quota − won)) means nothing once the
+    # gap is closed: its value is empty where the denominator is not above zero.
+    positive_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,12 @@ def measure_of(m: MetricDef) -> Measure:
         num, den = s.get("numerator"), s.get("denominator")
         if not isinstance(num, dict) or not isinstance(den, dict):
             raise ValueError("a ratio needs numerator: and denominator: mappings")
-        return Measure("ratio", (_atom(m, num, "count"), _atom(m, den, "count")), group_by)
+        return Measure(
+            "ratio",
+            (_atom(m, num, "count"), _atom(m, den, "count")),
+            group_by,
+            bool(s.get("positive_only", False)),
+        )
     if agg not in AGGS:
         raise ValueError(f"sql.agg must be one of {', '.join(AGGS)} or ratio (got {agg!r})")
     return Measure(agg, (_atom(m, s, agg),), group_by)

@@ -31,6 +31,8 @@ class OrgSettings(BaseModel):
     fiscal_year_start_month: int = Field(1, ge=1, le=12)
     connected_dispositions: list[str] = Field(default_factory=lambda: ["Connected"])
     meeting_types: list[str] = Field(default_factory=lambda: ["Meeting", "Demo"])
+    # Opportunity types whose won deals are new customers (CAC's denominator).
+    new_business_types: list[str] = Field(default_factory=lambda: ["New Business"])
     # channel name → lead sources; a source in no list (or none) is channel "other".
     channels: dict[str, list[str]] = Field(
         default_factory=lambda: {
@@ -69,7 +71,7 @@ class OrgSettings(BaseModel):
             raise ValueError(f'"{v}" is not a 3-letter ISO 4217 currency code (e.g. "USD", "CNY")')
         return v
 
-    @field_validator("connected_dispositions", "meeting_types")
+    @field_validator("connected_dispositions", "meeting_types", "new_business_types")
     @classmethod
     def _nonempty_list(cls, v: list[str]) -> list[str]:
         v = _norm(v)

@@ -27,6 +27,10 @@ from cache.snapshot import open_writer
 from salesforce import demo_story as story
 from salesforce.demo_clock import DAY, HOUR
 from salesforce.demo_ids import IdSequence
+from salesforce.demo_sources import add_demo_sources
+
+# The sources the demo ships beside its Salesforce data (salesforce/demo_sources.py).
+_DEMO_SOURCE_TABLES = tuple(schema.TABLE_BY_NAME[t] for t in ("marketing_spend", "quota"))
 
 Progress = Callable[[str, int], None]
 
@@ -82,7 +86,8 @@ def build_demo(db_path: Path, spec: DemoSpec, progress: Progress | None = None) 
     with open_writer(Path(db_path), source="demo", fresh=True) as w:
         org = DemoOrg(w.con, spec, progress)
         org.build()
-        for obj in schema.owned_by(schema.SALESFORCE):
+        add_demo_sources(w.con, spec.fiscal_year_start_month - 1)
+        for obj in (*schema.owned_by(schema.SALESFORCE), *_DEMO_SOURCE_TABLES):
             w.mark_refreshed(obj.name, source="demo", refreshed_at=spec.as_of)
         rows = {
             obj.name: int(w.con.execute(f'SELECT count(*) FROM "{obj.name}"').fetchone()[0])  # type: ignore[index]

@@ -200,3 +200,16 @@ PERSON_LAST = (
     "周",
 )
 PRODUCTS = ("Platform", "Analytics", "Support Plan", "Expansion", "Pilot", "Renewal")
+
+
+# Sources beside Salesforce (salesforce/demo_sources.py). Marketing spend by channel and month is
+# what each channel's new customers cost: partner leads bring the biggest deals at the lowest CAC.
+CAC_BY_CHANNEL: dict[str, int] = {"partner": 2_500, "inbound": 6_000, "outbound": 11_000}
+BASE_MONTHLY_SPEND = 4_000  # a channel spends this even in a month without wins
+# Quarterly quotas: each rep's usual quarter of revenue won times QUOTA_FACTOR, never so low that
+# the rep is past NORMAL_MAX attainment; the quarter's QUOTA_AHEAD best reps are far ahead of
+# theirs (revenue won ÷ AHEAD_ATTAINMENT), so quota attainment by rep shows two stars.
+QUOTA_FACTOR = 1.1
+NORMAL_MAX = 1.15
+QUOTA_AHEAD = 2
+AHEAD_ATTAINMENT = 1.7

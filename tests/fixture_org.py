@@ -36,4 +36,16 @@ def load_fixture_org(db_path: Path, org: Path = ORG) -> Path:
 
 
 def fixture_settings(name: str = "app.yaml", org: Path = ORG) -> OrgSettings:
-    return OrgSettings.model_validate(yaml.safe_load((org / name).read_text(encoding="utf-8")))
+    data = yaml.safe_load((org / name).read_text(encoding="utf-8"))
+    data.pop("sources", None)  # app.yaml's, not an org setting
+    return OrgSettings.model_validate(data)
+
+
+def load_fixture_sources(db_path: Path, name: str = "app.yaml") -> Path:
+    """Import the fixture's sources (marketing spend, quotas) into its cache, as `kpibot import`."""
+    from bot.config import load as load_config
+    from sources.importer import import_sources
+
+    cfg = load_config(ORG / name, str(db_path))
+    import_sources(db_path, cfg.sources, cfg, cfg.base_dir)
+    return db_path

@@ -74,7 +74,8 @@ def test_volumes_and_refresh_marks(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute(
         "SELECT object, source, refreshed_at, row_count FROM _kpibot_objects"
     ).fetchall()
-    assert {r[0] for r in rows} == {o.name for o in schema.OBJECTS}
+    # the Salesforce objects and the two sources the demo ships (spend, quotas)
+    assert {r[0] for r in rows} == {o.name for o in schema.OBJECTS} | {"marketing_spend", "quota"}
     assert {r[1] for r in rows} == {"demo"}
     as_of = one(con, "SELECT data_as_of FROM _kpibot_snapshot")
     assert str(one(con, f"SELECT {local('?::TIMESTAMPTZ')}", [as_of])) == "2026-11-27 18:00:00"

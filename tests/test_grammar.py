@@ -17,9 +17,9 @@ from metrics.query import Correction, Filter, Query, Ranking, WindowSpec
 
 EXTRA = """
 metrics:
-  - name: customer acquisition cost
-    synonyms: [cac, acquisition cost]
-    zh: [获客成本, 客户获取成本]
+  - name: customer lifetime value
+    synonyms: [ltv, lifetime value]
+    zh: [客户终身价值, 终身价值]
     records: opportunity_by_region
     format: currency
     better: lower
@@ -54,32 +54,32 @@ def catalog():  # type: ignore[no-untyped-def]
 def test_a_kpi_added_to_an_extra_catalog_is_askable_without_code(tmp_path: Path, catalog) -> None:  # type: ignore[no-untyped-def]
     values = {"region": ["EMEA", "North America", "华东"], "rep": ["Alice Chen"]}
     with pytest.raises(UnknownWord):
-        parse("cac by region last quarter", catalog, values)
+        parse("ltv by region last quarter", catalog, values)
     extra = tmp_path / "catalog.yaml"
     extra.write_text(EXTRA, encoding="utf-8")
     cat = load_catalog(extra)
     p = Parser(cat, values)
-    q = p.parse("cac by region last quarter").query
+    q = p.parse("ltv by region last quarter").query
     assert q == Query(
-        metrics=("customer acquisition cost",),
+        metrics=("customer lifetime value",),
         groupings=("region",),
         window=WindowSpec("previous", unit="quarter"),
     )
-    assert p.parse("获客成本 按区域 华东").query == Query(
-        metrics=("customer acquisition cost",),
+    assert p.parse("客户终身价值 按区域 华东").query == Query(
+        metrics=("customer lifetime value",),
         groupings=("region",),
         filters=(Filter("region", "in", ("华东",)),),
     )
-    assert p.parse("top 3 regions by acquisition cost emea").query == Query(
-        metrics=("customer acquisition cost",),
+    assert p.parse("top 3 regions by lifetime value emea").query == Query(
+        metrics=("customer lifetime value",),
         groupings=("region",),
         filters=(Filter("region", "in", ("EMEA",)),),
         ranking=Ranking("top", 3),
     )
-    typo = p.parse("custmer acquisition cost by rep")
-    assert typo.query.metrics == ("customer acquisition cost",)
+    typo = p.parse("custmer lifetime value by rep")
+    assert typo.query.metrics == ("customer lifetime value",)
     assert typo.corrections == (
-        Correction("custmer acquisition cost", "customer acquisition cost", "metric"),
+        Correction("custmer lifetime value", "customer lifetime value", "metric"),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.sources import start_import_loops
 from bot.config import AppConfig
 from metrics.errors import ConfigError
 
@@ -83,6 +84,7 @@ def serve(
         )
 
     sync_loop = _start_sync_loop(cfg, config)
+    import_loops = start_import_loops(cfg, config)
     try:
         if env.socket_mode:
             from bot.slack.server import serve_socket_mode
@@ -104,6 +106,8 @@ def serve(
     finally:
         if sync_loop is not None:
             sync_loop.stop()
+        for loop in import_loops:
+            loop.stop()
 
 
 SF_CREDENTIALS = ("SF_USERNAME", "SF_INSTANCE_URL", "SF_CLIENT_ID")

@@ -26,6 +26,8 @@ QUESTIONS: tuple[tuple[str, bool], ...] = (
     ("follow-up rate by attempt this year", True),
     ("top 5 deals last quarter", True),
     ("入站线索 线索转商机率 赢单率 过去30天", False),
+    ("CAC by channel last quarter", True),
+    ("quota attainment by rep this quarter", True),
     ("conect rate by rep last 31 days", False),
 )
 DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
