@@ -1,0 +1,1 @@
+"""User dashboards: boards built by pinning answers (docs/dashboards.md)."""
