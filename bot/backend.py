@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
+from metrics.scope import EVERYONE, Scope
 from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
@@ -66,12 +67,14 @@ class Backend(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def ask(self, question: str, *, today: date | None) -> Reply:
-        """Answer ``question``. User mistakes come back as ``Reply.error``; bugs raise."""
+    def ask(self, question: str, *, today: date | None, scope: Scope = EVERYONE) -> Reply:
+        """Answer ``question`` from the records ``scope`` may see (row-level access). User
+        mistakes come back as ``Reply.error``; bugs raise."""
         ...
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
-        """The same question over the period before ``answer``'s window; None when there is none."""
+        """The same question over the period before ``answer``'s window, in the answer's scope;
+        None when there is none."""
         ...
 
     def csv(self, answer: Answer) -> bytes:
@@ -121,11 +124,14 @@ class RealBackend:
     def catalog(self) -> Catalog:
         return self._catalog
 
-    def _current_values(self) -> Any:
-        """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot."""
+    def _current_values(self, scope: Scope = EVERYONE) -> Any:
+        """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot;
+        under row-level access only the names the asker may see (a name is data)."""
         from metrics.values import load_values
 
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
+        if scope.restricted:  # cached per snapshot and scope by load_values
+            return load_values(cursor, self._catalog, self.config.channels, scope)
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
                 self._values = load_values(cursor, self._catalog, self.config.channels)
@@ -151,7 +157,7 @@ class RealBackend:
 
         threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+    def _run(self, query: Any, question: str, today: date | None, scope: Scope) -> Answer:
         from metrics import engine
 
         return engine.run(
@@ -162,6 +168,7 @@ class RealBackend:
             today=today,
             question=question,
             timeout=self.config.query_timeout,
+            scope=scope,
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
@@ -178,22 +185,29 @@ class RealBackend:
             log.exception("no chart for %r", answer.question)
             return None
 
-    def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
+    def ask(
+        self,
+        question: str,
+        *,
+        today: date | None,
+        with_chart: bool = True,
+        scope: Scope = EVERYONE,
+    ) -> Reply:
         import grammar
         from cache.snapshot import CacheMissing
 
         try:
-            parsed = grammar.parse(question, self._catalog, self._current_values())
+            parsed = grammar.parse(question, self._catalog, self._current_values(scope))
             fixes = tuple(str(c) for c in parsed.corrections)
             query = parsed.query
             if query.dashboard:
                 from charts.dashboards import render_dashboard
 
                 png = render_dashboard(
-                    query.dashboard, query, lambda q: self._run(q, question, today)
+                    query.dashboard, query, lambda q: self._run(q, question, today, scope)
                 )
                 return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
-            answer = self._run(query, question, today)
+            answer = self._run(query, question, today, scope)
         except UserError as e:
             return Reply(question, error=e)
         except CacheMissing:  # serve started before the first sync (or load) finished
@@ -228,7 +242,7 @@ class RealBackend:
             comparison=None,
         )
         try:
-            prev = self._run(query, answer.question, today)
+            prev = self._run(query, answer.question, today, answer.scope)
         except UserError as e:
             return Reply(answer.question, error=e)
         if prev.window is not None:

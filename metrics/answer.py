@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from metrics.query import Query
+from metrics.scope import EVERYONE, Scope
 
 ColumnRole = Literal["dimension", "metric", "previous", "growth", "field"]
 # How a value is shown: counts, rates (fractions shown as %), money, durations, dates, text.
@@ -72,6 +73,8 @@ class Answer:
     # windows, else ("current", "previous period" / "last year" / "last month").
     sides: tuple[str, str] | None = None
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # Whose records it was computed from (row-level access); follow-ups reuse it.
+    scope: Scope = EVERYONE
 
     def companion(self, col: Column, role: ColumnRole) -> int | None:
         """The index of ``col``'s KPI's column of ``role`` ("metric", "previous", "growth")."""

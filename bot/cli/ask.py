@@ -64,6 +64,7 @@ def _answer_one(
     *,
     as_json: bool,
     chart: Path | None,
+    scope: Any = None,
 ) -> tuple[str, bool]:
     """(what to print, answered). Never raises for user input."""
     from bot.text import answer_text
@@ -71,7 +72,10 @@ def _answer_one(
 
     question = question[:MAX_QUESTION]
     try:
-        reply = backend.ask(question, today=today, with_chart=chart is not None)
+        # Without --as the backend's default scope (every record): plug-in backends need not
+        # know about row-level access.
+        extra = {} if scope is None else {"scope": scope}
+        reply = backend.ask(question, today=today, with_chart=chart is not None, **extra)
     except Exception:  # noqa: BLE001 - a bug must not show a traceback to the user
         path = log_internal_error(cfg, f"ask {question!r}")
         message = INTERNAL.format(
@@ -118,6 +122,19 @@ def _answer_one(
     return "\n".join([*lines, text, *notes]), True
 
 
+def _scope_as(backend: Any, cfg: AppConfig, email: str | None) -> Any:
+    """The scope of ``--as EMAIL`` (None without it); an unknown user is refused, exit 1."""
+    from bot.rows import scope_for_email
+
+    if email is None:
+        return None
+    try:
+        return scope_for_email(cfg, backend.reader.cursor(), email)
+    except UserError as e:
+        sys.stderr.write(e.message + "\n")
+        raise typer.Exit(1) from None
+
+
 def ask(
     question: Annotated[
         str, typer.Argument(help='The question, or "-" to read one per line from stdin.')
@@ -129,6 +146,14 @@ def ask(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Write the answer's chart (PNG) here.")
     ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Answer as this Salesforce user (e-mail): only the records access.rows "
+            "lets them see.",
+        ),
+    ] = None,
 ) -> None:
     """Answer a KPI question, e.g. `kpibot ask "connect rate by weekday last 31 days"`.
 
@@ -139,8 +164,11 @@ def ask(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     backend = _backend(cfg)
+    scope = _scope_as(backend, cfg, as_user)
     if question != "-":
-        text, ok = _answer_one(backend, cfg, question, pinned, as_json=as_json, chart=chart)
+        text, ok = _answer_one(
+            backend, cfg, question, pinned, as_json=as_json, chart=chart, scope=scope
+        )
         if ok or as_json:
             typer.echo(text)
         else:
@@ -153,7 +181,7 @@ def ask(
         lines.pop()
     for line in lines:
         text, _ok = _answer_one(
-            backend, cfg, line.rstrip("\r"), pinned, as_json=as_json, chart=None
+            backend, cfg, line.rstrip("\r"), pinned, as_json=as_json, chart=None, scope=scope
         )
         typer.echo(text if as_json else text + "\n")
     raise typer.Exit(0)
