@@ -17,7 +17,9 @@ from metrics.catalog import Catalog
 from metrics.compiler import SCOPE_FILTER, joins_for
 from metrics.scope import EVERYONE, Scope
 
-_cache: dict[tuple[str, int, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+_cache: dict[
+    tuple[str, int, tuple[str, ...], tuple[str, ...] | None], dict[str, tuple[str, ...]]
+] = {}
 _lock = threading.Lock()
 _SCOPED_ID = "r.Id IN (SELECT unnest($scope_owners))"  # a `values: User.Name` table: its users
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
