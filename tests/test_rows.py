@@ -13,8 +13,6 @@ hand-worked ones (tests/test_metrics_fixture.py), cut down to the visible owners
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from metrics import engine
 from metrics.catalog import load_catalog
 from metrics.query import Filter, Query
 from metrics.scope import EVERYONE, RowPolicy, load_people, scope_of
+from tests.cli_run import run_kpibot
 from tests.fixture_org import ORG, fixture_settings, load_fixture_org
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,29 +137,20 @@ QUESTIONS = [
 
 
 def _ask(db: Path, email: str, questions: list[str]) -> tuple[int, list[dict[str, Any]], str]:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "ask",
-            "-",
-            "--json",
-            "--today",
-            TODAY,
-            "--config",
-            str(CONFIG),
-            "--db",
-            str(db),
-            "--as",
-            email,
-        ],
-        input="\n".join(questions) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    proc = run_kpibot(
+        "ask",
+        "-",
+        "--json",
+        "--today",
+        TODAY,
+        "--config",
+        str(CONFIG),
+        "--db",
+        str(db),
+        "--as",
+        email,
         cwd=ROOT,
+        stdin="\n".join(questions) + "\n",
     )
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     return proc.returncode, lines, proc.stderr
