@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import AppConfig
-from metrics.errors import UserError
+from metrics.errors import ConfigError, UserError
 from metrics.scope import EVERYONE, Scope, load_people, scope_of
 
 NO_USER = (
@@ -30,3 +30,17 @@ def scope_for_email(cfg: AppConfig, cursor: Any, email: str) -> Scope:
         raise UserError(NO_USER.format(email=email.strip() or "That e-mail"))
     admin = email.strip().lower() in {a.strip().lower() for a in cfg.access.admins}
     return scope_of(people, user, policy, admin=admin)
+
+
+def refuse_unscoped_delivery(cfg: AppConfig, what: str) -> None:
+    """Slack and digests do not know who reads them yet (docs/access.md, Not done yet): with a
+    restricted ``access.rows`` they refuse to start rather than show everyone every record."""
+    if cfg.access.rows != "all":
+        raise ConfigError(
+            [
+                f"access.rows: {cfg.access.rows} is applied by `kpibot ask --as` only so far; "
+                f"{what} would show every record to everyone, so it does not start (set "
+                "access.rows: all to run it unfiltered)."
+            ],
+            "app.yaml",
+        )
