@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -85,6 +85,15 @@ class AuditEntry:
     started: float  # time.perf_counter() at start
 
 
+# Rows that are answered questions: not keystrokes, home visits, help, or a button's id and value
+# (a button or search-box choice counts once its row was re-read as the question it asked).
+_ASKED = (
+    "outcome = 'answered' AND source IN ('mention', 'dm', 'command', 'button') "
+    "AND coalesce(detail, '') NOT IN ('help', 'words', 'search box', 'subscription command') "
+    "AND question NOT LIKE 'kpi\\_%' ESCAPE '\\'"
+)
+
+
 class AuditLog:
     def __init__(self, db: StateDB):
         self.db = db
@@ -127,6 +136,32 @@ class AuditLog:
             "UPDATE audit_log SET outcome = ?, sql = ?, row_count = ?, duration_ms = ?, detail = ?"
             " WHERE id = ?",
             (outcome, sql, rows, round(ms, 1), detail, entry.id),
+        )
+
+    def recent_questions(self, user: str, limit: int = 50) -> list[str]:
+        """The user's answered questions, oldest first, each once (for suggestions)."""
+        cur = self.db.execute(
+            f"SELECT question FROM audit_log WHERE user_id = ? AND {_ASKED} "
+            "GROUP BY question ORDER BY max(id) DESC LIMIT ?",
+            (user, limit),
+        )
+        return [str(r[0]) for r in cur.fetchall()][::-1]
+
+    def popular_questions(self, limit: int = 6, days: int = 30) -> list[str]:
+        """The team's most asked answered questions of the last ``days``, most asked first."""
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        cur = self.db.execute(
+            f"SELECT question FROM audit_log WHERE {_ASKED} AND asked_at >= ? "
+            "GROUP BY question ORDER BY count(*) DESC, max(id) DESC LIMIT ?",
+            (since, limit),
+        )
+        return [str(r[0]) for r in cur.fetchall()]
+
+    def read_as(self, entry: AuditEntry, question: str) -> None:
+        """The question as it was read (a follow-up merged into the one before, a suggestion
+        chosen in the search box), in place of what was sent."""
+        self.db.execute(
+            "UPDATE audit_log SET question = ? WHERE id = ?", (question[:500], entry.id)
         )
 
     def rows(self) -> list[dict[str, Any]]:

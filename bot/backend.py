@@ -44,6 +44,7 @@ class Reply:
 
     ``dashboard`` names the dashboard when ``chart_png`` is a whole dashboard image and there is
     no single answer table. ``corrections`` are typos the parser fixed, said back to the user.
+    ``text`` answers a question that asks for words, not numbers: help, a KPI's definition.
     """
 
     question: str
@@ -52,12 +53,13 @@ class Reply:
     error: UserError | None = None
     dashboard: str | None = None
     corrections: tuple[str, ...] = ()
+    text: str | None = None
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
             raise ValueError("a Reply holds an answer or an error, not both")
-        if self.error is None and self.answer is None and self.chart_png is None:
-            raise ValueError("a Reply needs an answer, a dashboard image or an error")
+        if self.error is None and self.answer is None and self.chart_png is None and not self.text:
+            raise ValueError("a Reply needs an answer, a dashboard image, a text or an error")
 
 
 @runtime_checkable
@@ -138,12 +140,34 @@ class RealBackend:
                 self._values_target = self.reader.target
             return self._values
 
+    def parser(self, scope: Scope = EVERYONE) -> Any:
+        """The grammar's parser for the current data (for follow-ups: grammar/followup.py),
+        knowing only the values ``scope`` may see."""
+        import grammar
+
+        return grammar.parser_for(self._catalog, self._current_values(scope))
+
+    def follow_up(self, previous: str, fragment: str, scope: Scope = EVERYONE) -> str:
+        """The question ``fragment`` asks after ``previous`` (grammar/followup.py): a fragment
+        is merged, a full question starts afresh. Raises UserError when it cannot be read."""
+        from grammar.followup import merge
+
+        return merge(previous, fragment, self.parser(scope))
+
+    def complete(
+        self, partial: str, limit: int = 20, history: Any = (), scope: Scope = EVERYONE
+    ) -> list[str]:
+        """Up to ``limit`` completions of a partial question (grammar/complete.py), offering
+        only values ``scope`` may see (a name is data)."""
+        from grammar.complete import completer_for
+
+        return completer_for(self.parser(scope)).complete(partial, limit, tuple(history))
+
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
         (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
         background thread, the data's values and the parser built on them (seconds on an org
         with hundreds of thousands of accounts)."""
-        import grammar
         from cache.snapshot import CacheMissing
         from charts import theme
 
@@ -151,7 +175,7 @@ class RealBackend:
 
         def parser() -> None:
             try:
-                grammar.parser_for(self._catalog, self._current_values())
+                self.parser()
             except CacheMissing:
                 pass  # no data yet: the parser is built with the first snapshot
 
@@ -197,7 +221,11 @@ class RealBackend:
         from cache.snapshot import CacheMissing
 
         try:
-            parsed = grammar.parse(question, self._catalog, self._current_values(scope))
+            values = self._current_values(scope)
+            said = grammar.reply_text(question, self._catalog, values)
+            if said is not None:  # help, or what a KPI means
+                return Reply(question, text=said)
+            parsed = grammar.parse(question, self._catalog, values)
             fixes = tuple(str(c) for c in parsed.corrections)
             query = parsed.query
             if query.dashboard:

@@ -15,8 +15,8 @@ from typing import Any, cast
 from lark import Token, Tree
 
 from grammar import messages
-from grammar.lexer import Tok
 from grammar.normalize import normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Meaning
 from metrics.catalog import Catalog
 from metrics.query import (
@@ -54,6 +54,8 @@ class _Draft:
     comparisons: list[tuple[str, Comparison]] = field(default_factory=list)
     charts: list[tuple[str, str]] = field(default_factory=list)
     dashboards: list[tuple[str, str]] = field(default_factory=list)
+    side_by_side: bool = False
+    context: tuple[str, ...] | None = None  # a follow-up's previous KPIs
 
     def tok(self, t: Any) -> Tok:
         """Our token behind a Lark token (its start_pos is the index in our token list)."""
@@ -208,6 +210,9 @@ def _sort(d: _Draft, node: Tree) -> None:
 
 
 def _comparison(d: _Draft, node: Tree) -> None:
+    if node.data == "side_by_side":
+        d.side_by_side = True
+        return
     if node.data == "compare":
         kind = d.tok(node.children[0]).value
         d.comparisons.append((_text(node), Comparison(kind)))
@@ -257,6 +262,7 @@ _HANDLERS: dict[str, Callable[[_Draft, Tree], None]] = {
     "versus": _comparison,
     "versus_full": _comparison,
     "before_window": _comparison,
+    "side_by_side": _comparison,
     "top": _ranking,
     "bottom": _ranking,
     "ranked_by": _ranking,
@@ -297,12 +303,17 @@ def _settle_bare(d: _Draft) -> None:
     every asked KPI can be filtered by, and ask when that still leaves more than one."""
     cat = d.catalog
     allowed: set[str] | None = None
-    for name in d.metrics:
+    for name in d.metrics or d.context or ():
         if cat.has_metric(name):
             dims = set(cat.metric(name).dimensions)
             allowed = dims if allowed is None else allowed & dims
+    # "web vs partner", "web and partner": values named together share one dimension — the one
+    # of the value that has only one.
+    sure = {str(b.tok.value[0].dim) for b in d.bare if len({m.dim for m in b.tok.value}) == 1}
     for b in d.bare:
         ms: list[Meaning] = list(b.tok.value)
+        if len({m.dim for m in ms}) > 1:
+            ms = [m for m in ms if m.dim in sure] or ms
         if allowed is not None and len({m.dim for m in ms}) > 1:
             fit = [m for m in ms if m.dim in allowed]
             ms = fit or ms
@@ -319,6 +330,18 @@ def _settle_bare(d: _Draft) -> None:
             raise messages.ambiguous(typed, choices, rewritten)
         m = ms[0]
         d.filters.append((str(m.dim), b.op, (m.name,)))
+
+
+def _group_compared_values(d: _Draft) -> None:
+    """ "温家豪 vs 王芳": each dimension with two or more kept values becomes a grouping, so the
+    KPI is shown for each of them side by side."""
+    counts: dict[str, int] = {}
+    for dim, op, vals in d.filters:
+        if op == "in":
+            counts[dim] = counts.get(dim, 0) + len(vals)
+    for dim, n in counts.items():
+        if n >= 2 and dim not in d.groupings:
+            d.groupings.insert(0, dim)
 
 
 def _names_people(cat: Catalog, dim: str) -> bool:
@@ -355,8 +378,14 @@ def _one(what: str, items: list[tuple[str, Any]]) -> Any:
     return distinct[0][1] if distinct else None
 
 
-def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
+def build(
+    tree: Tree, toks: list[Tok], catalog: Catalog, text: str, context: tuple[str, ...] | None = None
+) -> Query:
+    """The Query of a parsed question. With ``context`` (the KPIs of the question before), a
+    follow-up fragment ("by lead source", "only 温家豪") may name no KPI; its bare values are
+    settled against those KPIs."""
     d = _Draft(toks, catalog, text)
+    d.context = context
     for node in tree.children:
         assert isinstance(node, Tree)
         _clause(d, node)
@@ -365,10 +394,12 @@ def build(tree: Tree, toks: list[Tok], catalog: Catalog, text: str) -> Query:
     if not d.metrics and dashboard is None:
         for mf in d.metric_filters:
             d.add_metric(mf.metric)
-    if not d.metrics and dashboard is None:
+    if not d.metrics and dashboard is None and context is None:
         raise messages.no_metric(messages.EXAMPLES[0])
     _implied_groupings(d)
     _settle_bare(d)
+    if d.side_by_side:
+        _group_compared_values(d)
     window = _one("window", d.windows)
     kinds = {r.direction for _, r in d.rankings}
     if len(kinds) > 1:

@@ -132,3 +132,8 @@ def closest_names(typed: str, pool: Mapping[str, Sequence[Meaning]], limit: int 
             if name not in out:
                 out.append(name)
     return out[:limit]
+
+
+def rank_names(typed: str, names: Sequence[str]) -> list[str]:
+    """All of ``names``, closest to ``typed`` first."""
+    return [n for n, _, _ in process.extract(typed, list(names), scorer=fuzz.WRatio, limit=None)]

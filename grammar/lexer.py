@@ -11,12 +11,12 @@ Unknown words are typo-corrected (fuzzy.py) or reported with suggestions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from grammar import messages
+from grammar import messages, phrasing
 from grammar.dates import BadDate, read_literal
 from grammar.fuzzy import closest, closest_names, display, suggest
 from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary
 from metrics.query import Correction
 
@@ -24,16 +24,12 @@ from metrics.query import Correction
 _SYMBOLS = {"%", "-", "−"}
 # Words after which an unknown word is most likely a name in the data ("calls for ali").
 _VALUE_CUES = {"for", "of", "对", "给"}
+# Tokens that never name a dashboard ("outbound dashboard last month": the window is no name).
+_NOT_A_NAME = {"LAST", "THIS", "NEXT", "NUMBER", "UNIT", "THIS_PERIOD", "PREV_PERIOD", "TODAY"}
+# Ranking words that list records ("top 5 deals" = the top deals list); "the most deals" counts.
+_RECORD_RANKS = {"top", "bottom", "best", "biggest", "largest", "前", "排名前"}
 # Longest typo span tried, in Latin words or CJK characters.
 _MAX_SPAN = {"latin": 5, "cjk": 10}
-
-
-@dataclass(frozen=True)
-class Tok:
-    type: str
-    text: str  # as typed (normalized)
-    value: Any = None  # payload: a Meaning's name, a unit, a date, a number, VALUE candidates…
-    start: int = 0
 
 
 @dataclass
@@ -87,8 +83,22 @@ class Lexer:
                     i = j + 1
                     continue
             i = self._token_at(out, s, i)
-        out.tokens = self._settle(out.tokens)
+        toks = phrasing.settle(out.tokens, self.vocab, s, out.corrections)
+        out.tokens = self._settle(self._dashboard_words(toks, s))
         return out
+
+    def _dashboard_words(self, toks: list[Tok], s: str) -> list[Tok]:
+        """ "dashboard" after a dashboard's name is part of it; after anything else ("sales
+        dashboard") it names no dashboard: a did-you-mean, never another dashboard."""
+        words = [t for t in toks if t.type == "DASHBOARD_WORD"]
+        if not words:
+            return toks
+        if not any(t.type == "DASHBOARD" for t in toks):
+            w = words[0]
+            named = [t for t in toks if t.start < w.start and t.type not in _NOT_A_NAME]
+            said = s[named[0].start : w.start].strip() if named else ""
+            raise messages.unknown_dashboard(said, self.vocab.dashboards)
+        return [t for t in toks if t.type != "DASHBOARD_WORD"]
 
     def _ctx_dim(self, toks: list[Tok]) -> tuple[str | None, bool]:
         """The dimension a value at this point belongs to, and whether an EQ is implied
@@ -262,20 +272,28 @@ class Lexer:
 
     def _unknown(self, out: Lexed, s: str, i: int, dim: str | None) -> int:
         """Correct the unknown word at ``i`` (with its neighbours: "averge deal size",
-        "bob smth") when one phrase clearly fits, else raise UnknownWord."""
+        "bob smth") when one phrase clearly fits, else raise UnknownWord. In a value position
+        ("calls for alice", "olivia's win rate") it is compared with the data's values only,
+        never with the language's own words."""
+        wants_value = dim is None and self._value_position(s, i)
         pools: list[dict[str, list[Meaning]]] = []
         implied = dim is not None and self._ctx_dim(out.tokens)[1]
         if dim is not None and dim in self.vocab.value_pools:
             pools.append(self.vocab.value_pools[dim])
-        pools.append(self.vocab.pool)
+        pools.append(self.vocab.all_values if wants_value else self.vocab.pool)
         starts = [i]
         prev = out.tokens[-1] if out.tokens else None
-        if prev is not None and prev.type in ("VALUE", "METRIC", "DIMENSION") and prev.text:
+        if (
+            not wants_value
+            and prev is not None
+            and prev.type in ("VALUE", "METRIC", "DIMENSION", "VERB", "AGG", "DURATION")
+            and prev.text
+        ):
             gap = s[prev.start + len(prev.text) : i]
             if gap.strip() == "" and is_cjk(prev.text[-1]) == is_cjk(s[i]):
                 starts.insert(0, prev.start)
         for start in starts:
-            units = self._units(s, start, only_unknown=False)
+            units = self._units(s, start, only_unknown=wants_value)
             need = next((x for x, u in enumerate(units) if u[1] > i), 0) + 1
             for k in range(len(units), need - 1, -1):
                 typed = s[units[0][0] : units[k - 1][1]]
@@ -284,20 +302,57 @@ class Lexer:
                     if hit is not None:
                         if start != i:
                             out.tokens.pop()
+                        in_context = pool is not self.vocab.pool
                         return self._corrected(
-                            out, s, start, units[k - 1][1], typed, hit, pool is not self.vocab.pool
+                            out, s, start, units[k - 1][1], typed, hit, in_context
                         )
         units = self._units(s, i, only_unknown=True)
         end = units[-1][1] if units else i + 1
+        if self._before_dashboard_word(s, end):
+            raise messages.unknown_dashboard(s[i:end], self.vocab.dashboards)
+        if wants_value:
+            raise self._no_such_value(s[i:end].removesuffix("'s"))
         if implied:
             # "customer lifetime value": the dimension word was the start of an unknown phrase.
             i, dim = out.tokens[-1].start, None
         elif dim is not None and prev is not None and prev.type == "VALUE":
             i = prev.start  # "web form": report the whole name
         after_by = bool(out.tokens) and out.tokens[-1].type in ("BY", "SORT_BY")
-        before = s[:i].rstrip().rsplit(" ", 1)[-1]
-        self._raise_unknown(s, s[i:end], dim, after_by, before in _VALUE_CUES)
+        self._raise_unknown(s, s[i:end], dim, after_by)
         return end  # not reached
+
+    def _value_position(self, s: str, i: int) -> bool:
+        """After "for"/"of"/对/给, or before a possessive "'s", a name from the data is expected."""
+        before = s[:i].rstrip().rsplit(" ", 1)[-1]
+        if before in _VALUE_CUES:
+            return True
+        units = self._units(s, i, only_unknown=True)
+        end = units[-1][1] if units else i + 1
+        return s[end - 2 : end] == "'s" or s[end : end + 2] == "'s"
+
+    def _before_dashboard_word(self, s: str, end: int) -> bool:
+        j = end
+        while j < len(s) and s[j] == " ":
+            j += 1
+        return any(m.type == "DASHBOARD_WORD" for m in self.vocab.trie.longest(s, j)[1])
+
+    def _no_such_value(self, word: str) -> Exception:
+        """ "calls for alice" without an Alice: the closest people's names, then other
+        dimensions' values that contain the word."""
+        v = self.vocab
+        person = v.people[0] if v.people else None
+        names = closest_names(word, v.value_pools.get(person, {})) if person else []
+        w = normalize(word)
+        others = list(
+            dict.fromkeys(
+                str(m.name)
+                for p, ms in v.all_values.items()
+                if any(part.startswith(w) for part in p.split())
+                for m in ms
+                if m.name not in names
+            )
+        )
+        return messages.unknown_value(word, person or "value", [*names, *others][:4])
 
     def _corrected(
         self,
@@ -321,9 +376,7 @@ class Lexer:
             self._emit(out, s, i, end, [first])
         return end
 
-    def _raise_unknown(
-        self, s: str, word: str, dim: str | None, after_by: bool, wants_value: bool = False
-    ) -> None:
+    def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
             raise messages.unknown_value(word, dim, closest_names(word, v.value_pools[dim]))
@@ -331,17 +384,7 @@ class Lexer:
             raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
         if not any(m.type == "METRIC" for m in self.scan(s)):
             raise messages.unknown_kpi(word, closest_names(word, v.metric_pool))
-        values: list[str] = []
-        if wants_value:
-            # "calls for ali": a name is expected, so the names that contain it come first (a
-            # prefix is still no match: the user picks).
-            merged: dict[str, list[Meaning]] = {}
-            for pool in v.value_pools.values():
-                for k, ms in pool.items():
-                    merged.setdefault(k, []).extend(ms)
-            values = suggest(word, [merged], partial=True)
-        others = [x for x in suggest(word, [v.pool]) if x not in values]
-        raise messages.unknown_word(word, (values + others)[:3])
+        raise messages.unknown_word(word, suggest(word, [v.pool]))
 
     def scan(self, s: str) -> list[Meaning]:
         """Every non-value meaning of a phrase anywhere in ``s`` (for error messages only: the
@@ -402,8 +445,13 @@ class Lexer:
                 t.type == "METRIC"
                 and t.text in self.records_tail
                 and (
-                    prev in ("TOP", "BOTTOM")
-                    or (prev == "NUMBER" and len(out) >= 2 and out[-2].type in ("TOP", "BOTTOM"))
+                    (prev in ("TOP", "BOTTOM") and out[-1].text in _RECORD_RANKS)
+                    or (
+                        prev == "NUMBER"
+                        and len(out) >= 2
+                        and out[-2].type in ("TOP", "BOTTOM")
+                        and out[-2].text in _RECORD_RANKS
+                    )
                 )
             ):
                 t = Tok("METRIC", t.text, self.records_tail[t.text], t.start)

@@ -182,3 +182,23 @@ def range_reversed(start: str, end: str) -> Invalid:
         f"The window ends ({end}) before it starts ({start}); swap the dates.",
         (f"between {end} and {start}",),
     )
+
+
+def unknown_dashboard(named: str, dashboards: Sequence[str]) -> UnknownWord:
+    from grammar.fuzzy import rank_names
+
+    ordered = rank_names(named, dashboards) if named else list(dashboards)
+    what = f'There is no "{named}" dashboard.' if named else "Which dashboard?"
+    return UnknownWord(
+        f"{what} The dashboards are {_quote(list(dashboards), 'and')}.",
+        tuple(f"{d} dashboard" for d in ordered),
+        word=named,
+    )
+
+
+def average_of_total(word: str, metric: str) -> Invalid:
+    return Invalid(
+        f'"{word}" needs a KPI that is an average or a rate; {metric} is a total. Break it down '
+        "to compare, for example:",
+        (f"{metric} by rep", f"{metric} by week"),
+    )

@@ -21,8 +21,11 @@ from lark.lexer import Lexer as LarkLexer
 
 from grammar import messages
 from grammar.build import build
-from grammar.lexer import Lexer, Tok
+from grammar.explain import definition_text, help_text
+from grammar.intents import Define, Help, Intent, read_intent
+from grammar.lexer import Lexer
 from grammar.normalize import normalize
+from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary, keyword_table
 from metrics.catalog import Catalog
 from metrics.errors import UnknownWord
@@ -50,12 +53,27 @@ class Parser:
 
     def __init__(self, catalog: Catalog, values: Mapping[str, Sequence[str]]):
         self.catalog = catalog
+        self.values = values
         self.vocab = Vocabulary(catalog, values)
         self.lexer = Lexer(self.vocab)
         self.lark = _lark()
 
-    def parse(self, text: str) -> Parsed:
-        """Raises only metrics.errors.UserError subclasses, whatever the text."""
+    def intent(self, text: str) -> Intent | None:
+        """Help or a KPI's definition, when the whole question asks for one (intents.py)."""
+        return read_intent(text, self.vocab)
+
+    def reply_text(self, text: str) -> str | None:
+        """The words that answer a help or definition request, or None for a query."""
+        intent = self.intent(text)
+        if isinstance(intent, Help):
+            return help_text(self.catalog, self.values)
+        if isinstance(intent, Define):
+            return definition_text(self.catalog, self.catalog.metric(intent.metric))
+        return None
+
+    def parse(self, text: str, context: tuple[str, ...] | None = None) -> Parsed:
+        """Raises only metrics.errors.UserError subclasses, whatever the text. ``context``: the
+        KPIs of the question before, for a follow-up fragment that names none (followup.py)."""
         if not isinstance(text, str):
             raise messages.empty()
         try:
@@ -90,7 +108,7 @@ class Parser:
             raise self._syntax_error(e, toks) from None
         except UnexpectedInput as e:  # any other Lark complaint about the token sequence
             raise messages.cannot_read(lexed.text, "") from e
-        query = build(tree, toks, self.catalog, lexed.text)
+        query = build(tree, toks, self.catalog, lexed.text, context)
         return Parsed(query, tuple(lexed.corrections))
 
     def _syntax_error(self, e: UnexpectedToken, toks: list[Tok]) -> Exception:
@@ -160,6 +178,11 @@ def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
             while len(cache) > _CACHE_SIZE:
                 cache.popitem(last=False)
     return p
+
+
+def reply_text(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str | None:
+    """Help or a KPI's definition when the question asks for one, else None (parse it)."""
+    return parser_for(catalog, values).reply_text(text)
 
 
 def parse(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parsed:

@@ -68,14 +68,42 @@ class Trie:
 # A first word shared by more values than this is too common to name a value by.
 _MAX_ALIAS_SHARE = 5
 # Typos are never corrected into filler or context-only words: "form" is not "from".
-_NOT_CORRECTED_TO = {"IGNORE", "UNSUPPORTED", "FROM", "AND", "TO", "EQ_WEAK", "IN", "NUMBER"}
+# Nor into a dashboard: a name that is no dashboard is a did-you-mean ("sales dashboard").
+_NOT_CORRECTED_TO = {
+    "IGNORE",
+    "UNSUPPORTED",
+    "FROM",
+    "AND",
+    "TO",
+    "EQ_WEAK",
+    "IN",
+    "NUMBER",
+    "VERB",
+    "AGG",
+    "DURATION",
+    "DASHBOARD",
+    "DASHBOARD_WORD",
+}
+# Sections of keywords.yaml read against the whole question (grammar/intents.py), not tokens.
+WHOLE_QUESTION = {"help", "define", "complete_next", "complete_windows"}
+
+
+@cache
+def _keywords() -> dict[str, Any]:
+    text = resources.files("grammar").joinpath("keywords.yaml").read_text(encoding="utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def keyword_section(name: str) -> Any:
+    """One section of keywords.yaml as written (the whole-question phrases, dashboards)."""
+    return _keywords()[name]
 
 
 @cache
 def keyword_table() -> tuple[tuple[str, Meaning], ...]:
     """(phrase, meaning) for every phrase of keywords.yaml."""
-    text = resources.files("grammar").joinpath("keywords.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = _keywords()
     out: list[tuple[str, Meaning]] = []
 
     def phrases(items: list[Any]) -> list[str]:
@@ -86,6 +114,8 @@ def keyword_table() -> tuple[tuple[str, Meaning], ...]:
         return [normalize(str(p)) for p in items]
 
     for section, body in data.items():
+        if section in WHOLE_QUESTION:
+            continue
         ttype = {"previous_period": "PREV_PERIOD"}.get(section, section.upper())
         if isinstance(body, dict):
             for payload, items in body.items():
@@ -93,6 +123,21 @@ def keyword_table() -> tuple[tuple[str, Meaning], ...]:
         else:
             out += [(p, Meaning("keyword", ttype)) for p in phrases(body)]
     return tuple(out)
+
+
+def pinyin_forms(name: str) -> list[str]:
+    """How a Chinese personal name (two to four Han characters) is written in Latin letters,
+    without tones; empty for other names."""
+    if not 2 <= len(name) <= 4 or not all(is_cjk(c) for c in name):
+        return []
+    from pypinyin import lazy_pinyin  # loaded only for data with Chinese names
+
+    syl = [x.lower() for x in lazy_pinyin(name)]
+    if not all(x.isascii() and x.isalpha() for x in syl):
+        return []
+    family, given = syl[0], "".join(syl[1:])
+    forms = [f"{family} {given}", f"{family}{given}", f"{given} {family}", " ".join(syl)]
+    return list(dict.fromkeys(forms))
 
 
 def _has_letter(s: str) -> bool:
@@ -135,10 +180,21 @@ class Vocabulary:
                     continue
                 self._add(p, m)
                 self.dimension_pool.setdefault(p, []).append(m)
+        # Dimensions whose values are people (read from a table of names: rep ← User.Name).
+        self.people = [d.name for d in catalog.dimensions if d.values is not None]
         for dim_name, stored_values in values.items():
             self._add_values(str(dim_name), stored_values)
         for dim in catalog.dimensions:
             self._add_value_aliases(dim.name, dim.value_aliases)
+        for person in self.people:
+            self._add_pinyin(person)
+        # Every dimension's values in one pool: what an unknown word in a value position is
+        # compared with ("calls for alise").
+        self.all_values: dict[str, list[Meaning]] = {}
+        for pool in self.value_pools.values():
+            for k, ms in pool.items():
+                self.all_values.setdefault(k, []).extend(ms)
+        self.dashboards = tuple(str(name) for name in keyword_section("dashboard"))
 
     def _add(self, phrase: str, m: Meaning, fuzzy: bool = True) -> None:
         if not phrase:
@@ -192,6 +248,18 @@ class Vocabulary:
             self.value_tries[dim].add(p, m)
             self.value_pools[dim].setdefault(p, []).append(m)
             self._add(p, m)
+
+    def _add_pinyin(self, dim: str) -> None:
+        """Romanised Chinese names: 温家豪 is also "wen jiahao", "wenjiahao", "jiahao wen" and
+        "wen jia hao" (surname first or last), matched as the name itself."""
+        for p, v in list(self.stored.get(dim, {}).items()):
+            for form in pinyin_forms(p):
+                if form in self.stored[dim]:
+                    continue
+                m = Meaning("value", "VALUE", v, dim)
+                self.value_tries[dim].add(form, m)
+                self.value_pools[dim].setdefault(form, []).append(m)
+                self._add(form, m)
 
     def dimension_words(self, name: str) -> tuple[str, ...]:
         return self.catalog.dimension(name).words if self.catalog.has_dimension(name) else (name,)

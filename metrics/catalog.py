@@ -44,6 +44,8 @@ class MetricDef:
     # that cannot answers a window that has not begun with "has not happened yet", not $0.
     future: bool = False
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    definition: str = ""  # one line: what is counted (kpibot kpis, "what is win rate")
+    popularity: int = 0  # 0–100: how often teams ask for it (orders completions)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -62,6 +64,7 @@ class DimensionDef:
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # Other names of stored values (入站 → inbound): (phrase, stored value) pairs.
     value_aliases: tuple[tuple[str, str], ...] = ()
+    popularity: int = 0  # 0–100: how often teams group or filter by it (orders completions)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -141,8 +144,29 @@ _METRIC_KEYS = {
     "anchor",
     "future",
     "sql",
+    "definition",
+    "popularity",
 }
-_DIMENSION_KEYS = {"name", "synonyms", "zh", "kind", "order", "values", "sql", "value_aliases"}
+_DIMENSION_KEYS = {
+    "name",
+    "synonyms",
+    "zh",
+    "kind",
+    "order",
+    "values",
+    "sql",
+    "value_aliases",
+    "popularity",
+}
+
+
+def _popularity(v: Any, where: str, problems: list[str]) -> int:
+    if v is None:
+        return 0
+    if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 100:
+        problems.append(f"{where}.popularity: must be a whole number from 0 to 100")
+        return 0
+    return v
 
 
 def _strs(v: Any) -> tuple[str, ...]:
@@ -244,6 +268,8 @@ def _parse(
                 anchor=m.get("anchor"),
                 future=bool(m.get("future", False)),
                 sql=dict(m.get("sql") or {}),
+                definition=str(m.get("definition") or ""),
+                popularity=_popularity(m.get("popularity"), where, problems),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
@@ -271,6 +297,7 @@ def _parse(
                 values=d.get("values"),
                 sql=dict(d.get("sql") or {}),
                 value_aliases=tuple((str(k), str(v)) for k, v in aliases.items()),
+                popularity=_popularity(d.get("popularity"), where, problems),
             )
         )
     records = _parse_records(data["records"], source, problems) if "records" in data else []

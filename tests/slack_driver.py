@@ -321,6 +321,49 @@ class SlackDriver:
         status, text, secs = self.deliver("interactive", payload, **post)
         return Delivered(status, text, secs)
 
+    def _view_payload(
+        self, kind: str, user: str, view_id: str, view: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
+            "api_app_id": self.api_app_id,
+            "token": "legacy-verification-token",
+            "container": {"type": "view", "view_id": view_id},
+            "team": {"id": self.team_id, "domain": "test"},
+            "view": {"id": view_id, "team_id": self.team_id, **view},
+        }
+
+    def suggest(
+        self, view_id: str, view: dict[str, Any], typed: str, *, user: str, **post: Any
+    ) -> Delivered:
+        """One keystroke in a modal's external_select: the options request Slack signs and
+        sends (type block_suggestion); the response body is the options."""
+        select = _external_select(view)
+        payload = self._view_payload("block_suggestion", user, view_id, view)
+        payload.update({"block_id": select[0], "action_id": select[1], "value": typed})
+        status, text, secs = self.deliver("interactive", payload, **post)
+        return Delivered(status, text, secs)
+
+    def choose(
+        self, view_id: str, view: dict[str, Any], option: dict[str, Any], *, user: str, **post: Any
+    ) -> Delivered:
+        """Pick ``option`` in the modal's external_select (block_actions from a view)."""
+        block_id, action_id = _external_select(view)
+        payload = self._view_payload("block_actions", user, view_id, view)
+        payload["trigger_id"] = f"{next(self._n)}.trigger"
+        payload["actions"] = [
+            {
+                "type": "external_select",
+                "action_id": action_id,
+                "block_id": block_id,
+                "selected_option": option,
+                "action_ts": self._next_ts(),
+            }
+        ]
+        status, text, secs = self.deliver("interactive", payload, **post)
+        return Delivered(status, text, secs)
+
     def click_home(self, view: dict[str, Any], label: str, *, user: str, **post: Any) -> Delivered:
         """Click the button labelled ``label`` on the user's App Home ``view``."""
         for block in view.get("blocks", []):
@@ -395,3 +438,14 @@ class SocketModeDriver(SlackDriver):
 
     def post(self, *args: Any, **kwargs: Any) -> tuple[int, str, float]:
         raise TypeError("Socket Mode has no HTTP requests to sign; use deliver()")
+
+
+def _external_select(view: dict[str, Any]) -> tuple[str, str]:
+    """(block_id, action_id) of a view's search field."""
+    return next(
+        (b["block_id"], e["action_id"])
+        for b in view["blocks"]
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e.get("type") == "external_select"
+    )

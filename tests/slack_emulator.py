@@ -215,6 +215,7 @@ class SlackEmulator:
             self.files: dict[str, dict[str, Any]] = {}
             self.tickets: dict[str, str] = {}
             self.views: dict[str, dict[str, Any]] = {}
+            self.modals: dict[str, dict[str, Any]] = {}  # view id → the modal as last set
             self.responses: list[dict[str, Any]] = []
             self.metadata: dict[str, Any] = {}  # ts → the metadata posted with that message
             self.faults: dict[str, list[Fault]] = {}
@@ -667,6 +668,37 @@ class SlackEmulator:
             raise SlackError("invalid_arguments", response_metadata={"messages": errors})
         self.views[str(args.get("user_id"))] = view
         return {"view": {"id": "V" + str(len(self.views)), **view}}
+
+    def _check_modal(self, view: dict[str, Any]) -> None:
+        errors = check_blocks(view.get("blocks") or [], limit=100)
+        if view.get("type") != "modal" or not (view.get("title") or {}).get("text"):
+            errors.append("a modal needs type modal and a title")
+        if len(str(view.get("private_metadata", ""))) > 3000:
+            errors.append("private_metadata must be at most 3000 characters")
+        if errors:
+            raise SlackError("invalid_arguments", response_metadata={"messages": errors})
+
+    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not str(args.get("trigger_id") or "").endswith(".trigger"):
+            raise SlackError("invalid_trigger_id")
+        view = args.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        self._check_modal(view)
+        view_id = f"VM{len(self.modals) + 1:04d}"
+        self.modals[view_id] = view
+        return {"view": {"id": view_id, **view}}
+
+    def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.modals:
+            raise SlackError("not_found")
+        view = args.get("view") or {}
+        if isinstance(view, str):
+            view = json.loads(view)
+        self._check_modal(view)
+        self.modals[view_id] = view
+        return {"view": {"id": view_id, **view}}
 
     def _m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:
         return {}

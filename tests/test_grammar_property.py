@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,11 @@ from tests.corpus.loader import load
 from tests.fixture_org import load_fixture_org
 
 VALUES, CASES = load()
-QUESTIONS = [c.question for c in CASES if c.question.strip()]
+PHRASINGS = yaml.safe_load((Path(__file__).parent / "corpus" / "phrasings.yaml").read_text("utf-8"))
+# The keyword corpus and the everyday phrasings (with their keyword forms), to mutate and splice.
+QUESTIONS = [c.question for c in CASES if c.question.strip()] + [
+    q for p in PHRASINGS["pairs"] for q in (p["say"], p["means"])
+]
 PARSER = Parser(load_catalog(), VALUES)
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -47,6 +52,8 @@ ALPHABET = st.sampled_from(
 
 
 def check(text: str) -> None:
+    said = PARSER.reply_text(text)  # help and definitions: words or None, never an error
+    assert said is None or (isinstance(said, str) and said)
     try:
         result = PARSER.parse(text)
     except UserError as e:

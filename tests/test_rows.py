@@ -247,3 +247,18 @@ def test_slack_and_digests_refuse_to_start_with_a_restricted_policy(db: Path) ->
     assert serve.returncode == 2, serve.stderr
     assert "access.rows: hierarchy is applied by `kpibot ask --as` only so far" in serve.stderr
     assert "Traceback" not in serve.stderr
+
+
+def test_typeahead_and_follow_ups_offer_only_visible_names(db: Path) -> None:
+    args = ("complete", "calls for b", "--json", "--config", str(CONFIG), "--db", str(db))
+    everyone = json.loads(run_kpibot(*args, cwd=ROOT).stdout)["completions"]
+    assert "calls for Bob Smith" in everyone
+    alice = run_kpibot(*args, "--as", "alice@example.com", cwd=ROOT)
+    assert alice.returncode == 0, alice.stderr
+    assert not [c for c in json.loads(alice.stdout)["completions"] if "Bob" in c]
+    follow = run_kpibot(
+        "ask", "by rep", "--after", "revenue won", "--json", "--today", TODAY,
+        "--config", str(CONFIG), "--db", str(db), "--as", "alice@example.com", cwd=ROOT,
+    )  # fmt: skip
+    assert follow.returncode == 0, follow.stderr
+    assert json.loads(follow.stdout)["rows"] == [["Alice Wang", 50000.0]]

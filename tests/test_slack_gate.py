@@ -28,6 +28,7 @@ from bot.slack import messages as M
 from bot.slack.app import COMMANDS, SlackBot, SlackEnv
 from bot.slack.blocks import ButtonState
 from bot.slack.router import _BOLT_REGISTRARS, Route
+from bot.slack.typeahead import search_view
 from tests import slack_harness as H
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
@@ -152,6 +153,9 @@ def every_request(
                     out.append((action_id, home_button(drv, action_id, user)))
                 else:
                     out.append((action_id, button(drv, action_id, user, channel, response_url=url)))
+        elif route.kind == "options":  # a keystroke in the /kpi search box
+            view = search_view(channel)
+            out.append(("options", drv.suggest("VM0001", view, "conn", user=user)))
         else:
             raise AssertionError(f"no request for route {route}: add one here")
     return out
@@ -208,9 +212,12 @@ def test_every_listener_refuses_and_audits(
     assert matched(app, drv.sent) == set(range(len(app._listeners)))
     assert all(r.status == 200 for _, r in results), [(n, r.status) for n, r in results]
     if case == "channel not listed":
-        # The DM and the App Home are no channel: Alice may use them; the rest is refused.
-        results = [(n, r) for n, r in results if n not in ("dm", "home", "kpi_home_ask_0")]
-        rows = [r for r in rows if r["source"] not in ("dm", "home")]
+        # The DM, the App Home and the search box's keystrokes are no channel: Alice may use
+        # them (a choice in the box is still refused where it would be answered); the rest is
+        # refused.
+        personal = ("dm", "home", "kpi_home_ask_0", "options")
+        results = [(n, r) for n, r in results if n not in personal]
+        rows = [r for r in rows if r["source"] not in ("dm", "home", "options")]
         rows = [r for r in rows if not r["question"].startswith("kpi_home_ask_0")]
     # One audit row per attempt, each refused, with the reason.
     assert len(rows) == len(results)

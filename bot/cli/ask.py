@@ -28,11 +28,21 @@ NO_CACHE = (
     "`kpibot load EXPORT` (a Salesforce Data Export) or `kpibot sync` (your org)."
 )
 INTERNAL = "Sorry, something went wrong on our side answering that question; {where}."
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="As this Salesforce user (e-mail): only the records and names access.rows lets "
+        "them see.",
+    ),
+]
 MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in words anyway
 
 
 def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
+    app.command("chat")(chat)
+    app.command("complete")(complete)
     app.command("dashboard")(dashboard)
     app.command("kpis")(kpis)
 
@@ -94,6 +104,10 @@ def _answer_one(
         if as_json:
             return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
         return _error_text(reply.error), False
+    if reply.text is not None:  # help, or what a KPI means
+        if as_json:
+            return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
+        return reply.text, True
     if reply.dashboard is not None:
         out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
         out.write_bytes(reply.chart_png or b"")
@@ -146,14 +160,14 @@ def ask(
     chart: Annotated[
         Path | None, typer.Option("--chart", help="Write the answer's chart (PNG) here.")
     ] = None,
-    as_user: Annotated[
+    after: Annotated[
         str | None,
         typer.Option(
-            "--as",
-            help="Answer as this Salesforce user (e-mail): only the records access.rows "
-            "lets them see.",
+            "--after",
+            help='The question before: QUESTION may be a follow-up ("by lead source", "同比").',
         ),
     ] = None,
+    as_user: AsOpt = None,
 ) -> None:
     """Answer a KPI question, e.g. `kpibot ask "connect rate by weekday last 31 days"`.
 
@@ -165,6 +179,12 @@ def ask(
     cfg = load_config(config, db)
     backend = _backend(cfg)
     scope = _scope_as(backend, cfg, as_user)
+    if after is not None and question != "-":
+        try:
+            question = _follow_up(backend, after, question, scope)
+        except UserError as e:
+            sys.stderr.write(_error_text(e) + "\n")
+            raise typer.Exit(1) from None
     if question != "-":
         text, ok = _answer_one(
             backend, cfg, question, pinned, as_json=as_json, chart=chart, scope=scope
@@ -187,6 +207,93 @@ def ask(
     raise typer.Exit(0)
 
 
+def _follow_up(backend: Any, previous: str, fragment: str, scope: Any = None) -> str:
+    """The question a fragment asks after ``previous`` (grammar/followup.py), read with the
+    names ``scope`` may see (None: the backend's default)."""
+    extra = {} if scope is None else {"scope": scope}
+    return str(backend.follow_up(previous[:MAX_QUESTION], fragment[:MAX_QUESTION], **extra))
+
+
+def chat(
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    today: TodayOpt = None,
+    history: Annotated[
+        Path | None, typer.Option("--history", help="Keep the question history in this file.")
+    ] = None,
+) -> None:
+    """Ask questions one after another; a follow-up ("by lead source", "and last quarter?",
+    "上个月呢") is read against the question before. Up/down arrows recall questions; "quit"
+    or Ctrl-D ends."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    pinned = parse_today(today)
+    cfg = load_config(config, db)
+    backend = _backend(cfg)
+    readline = _readline(history)
+    prompt = "kpi> " if sys.stdin.isatty() else ""
+    previous: str | None = None
+    while True:
+        try:
+            line = input(prompt).strip()
+        except EOFError:
+            break
+        if line.lower() in ("quit", "exit", "退出"):
+            break
+        if not line:
+            continue
+        try:
+            question = _follow_up(backend, previous, line) if previous else line
+        except UserError as e:
+            typer.echo(_error_text(e) + "\n")
+            continue
+        text, ok = _answer_one(backend, cfg, question, pinned, as_json=False, chart=None)
+        typer.echo(text + "\n")
+        if ok and backend.parser().intent(question) is None:
+            previous = question
+    if readline is not None and history is not None:
+        readline.write_history_file(str(history))
+
+
+def complete(
+    partial: Annotated[str, typer.Argument(help='The question typed so far, e.g. "conn".')],
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=20)] = 20,
+    history: Annotated[
+        Path | None,
+        typer.Option("--history", help="Your past questions, one a line: offered first."),
+    ] = None,
+    as_user: AsOpt = None,
+) -> None:
+    """Complete a partial question from the grammar and the data, one completion a line."""
+    cfg = load_config(config, db)
+    backend = _backend(cfg)
+    scope = _scope_as(backend, cfg, as_user)
+    past: list[str] = []
+    if history is not None and history.exists():
+        past = history.read_text(encoding="utf-8", errors="replace").splitlines()
+    found = backend.complete(
+        partial[:MAX_QUESTION], limit, past, **({} if scope is None else {"scope": scope})
+    )
+    if as_json:
+        typer.echo(json.dumps({"partial": partial, "completions": found}, ensure_ascii=False))
+    else:
+        for line in found:
+            typer.echo(line)
+
+
+def _readline(history: Path | None) -> Any:
+    """Line editing and history for `kpibot chat` where the platform has readline."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return None
+    if history is not None and history.exists():
+        readline.read_history_file(str(history))
+    return readline
+
+
 def dashboard(
     name: Annotated[
         str,
@@ -204,8 +311,9 @@ def dashboard(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     backend = _backend(cfg)
-    question = name if "dashboard" in name.lower() or "大屏" in name else f"{name} dashboard"
-    reply = backend.ask(question, today=pinned)
+    from grammar.intents import dashboard_question
+
+    reply = backend.ask(dashboard_question(name), today=pinned)
     if reply.error is not None:
         fail(_error_text(reply.error), code=1)
     if reply.dashboard is None or not reply.chart_png:
@@ -227,8 +335,8 @@ def kpis(config: ConfigOpt = None) -> None:
         cat = load_catalog(cfg.catalog_path)
     except ConfigError as e:
         fail(str(e))
-    rows = [[m.name, m.format, ", ".join((*m.synonyms[:4], *m.zh[:3]))] for m in cat.metrics]
-    typer.echo(render_table(["KPI", "shown as", "also"], rows))
+    rows = [[m.name, m.definition, ", ".join((*m.synonyms[:3], *m.zh[:2]))] for m in cat.metrics]
+    typer.echo(render_table(["KPI", "what it counts", "also"], rows))
     typer.echo("")
     dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
     typer.echo(render_table(["dimension", "kind", "also"], dims))

@@ -31,6 +31,8 @@ from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack import typeahead as TY
+from bot.slack.conversations import Conversations
 from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
@@ -159,7 +161,9 @@ class SlackBot:
             style=B.Style(config.currency, config.fiscal_year_start_month),
             today=today,
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
+            conversations=Conversations(self.state),
         )
+        self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
         for var in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
             if os.environ.pop(var, None) is not None:
@@ -207,6 +211,8 @@ class SlackBot:
         on("event", "message", self._question)  # the gate lets through only DMs from people
         on("event", "app_home_opened", self._home)
         on("command", "/kpi", self._command)
+        on("options", TY.ACTION_ID, self._suggest)
+        on("action", TY.ACTION_ID, self._chosen)
         on("action", ASK_BUTTON, self._ask_button)
         on("action", "kpi_previous", self._answer_button(asker.previous_period))
         on("action", "kpi_sql", self._answer_button(asker.show_sql))
@@ -216,7 +222,9 @@ class SlackBot:
 
     def _question(self, call: Call) -> None:
         """A mention or a DM: a question (or a request for help)."""
-        self.submit(self.asker.ask, call.caller.text, call.caller.place(), call.entry)
+        self.submit(
+            self.asker.ask, call.caller.text, call.caller.place(), call.entry, converse=True
+        )
 
     def _home(self, call: Call) -> None:
         self.submit(self._publish_home, call)
@@ -224,6 +232,11 @@ class SlackBot:
     def _command(self, call: Call) -> None:
         """``/kpi``: the sub-commands in COMMANDS by their first word, else a question."""
         text = call.caller.text
+        if not text and call.body.get("trigger_id"):  # `/kpi` alone: the search box
+            call.ack()
+            self.audit.finish(call.entry, outcome="answered", detail="search box")
+            self.submit(self._open_search, str(call.body["trigger_id"]), call.caller.channel)
+            return
         word = text.split(maxsplit=1)[0].lower() if text else ""
         for words, name in COMMANDS:
             if word in words:
@@ -259,6 +272,47 @@ class SlackBot:
             self.delivery.tell(caller.place(), reply or USAGE)
 
         self.submit(work)
+
+    # ---- the /kpi search box (bot/slack/typeahead.py) ----
+
+    def _open_search(self, trigger_id: str, channel: str) -> None:
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel))
+        except SlackApiError as e:
+            log.error("views.open failed: %s", e.response.get("error"))
+        self.typeahead.warm()
+
+    def _suggest(self, call: Call) -> None:
+        """One keystroke: completions within Slack's 3 s (the gate has checked the user)."""
+        call.ack(options=self.typeahead.suggest(call.caller.user, str(call.body.get("value", ""))))
+        self.audit.finish(call.entry, outcome="answered", detail="suggestions")
+
+    def _chosen(self, call: Call) -> None:
+        call.ack()
+        view = call.body.get("view") or {}
+        question = str((call.payload.get("selected_option") or {}).get("value", ""))
+        if not question:
+            self.audit.finish(call.entry, outcome="user_error", detail="no choice")
+            return
+        self.audit.read_as(call.entry, question)
+        self.submit(self._ask_chosen, str(view.get("id", "")), view, question, call)
+
+    def _ask_chosen(self, view_id: str, view: dict[str, Any], question: str, call: Call) -> None:
+        """Ask the chosen question where /kpi was typed, and say so in the modal."""
+        from slack_sdk.errors import SlackApiError
+
+        channel = str(view.get("private_metadata") or "")
+        if self.access.check(call.caller.user, channel) != "ok":  # the answer's channel too
+            self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
+            return
+        try:
+            self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))
+        except SlackApiError as e:  # the answer matters more than the modal's text
+            log.error("views.update failed: %s", e.response.get("error"))
+        user = call.caller.user
+        self.asker.ask(question, Place(channel, user), call.entry, asked_by=user)
 
     def _ask_button(self, call: Call) -> None:
         call.ack()
@@ -311,7 +365,10 @@ class SlackBot:
 
         user = call.caller.user
         try:
-            self.client.views_publish(user_id=user, view=B.home_view(self.asker.backend.catalog))
+            recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
+            popular = self.audit.popular_questions(B.HOME_QUESTIONS)
+            view = B.home_view(self.asker.backend.catalog, recent, popular)
+            self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")
         except SlackApiError as e:
             log.error("views.publish for %s failed: %s", user, e.response.get("error"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -367,17 +368,44 @@ def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
     return "How to ask kpibot", blocks[:MAX_BLOCKS]
 
 
-def home_view(catalog: Catalog) -> dict[str, Any]:
-    """The App Home tab: how to ask, example questions (each a button) and the KPI list."""
-    examples = [
-        button(e, f"kpi_home_ask_{i}", ButtonState(e, None).encode())
-        for i, e in enumerate(M.EXAMPLES)
+def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
+    """One button per question (each asks it in the DM); action ids from ``first`` on."""
+    return [
+        button(q, f"kpi_home_ask_{first + i}", ButtonState(q, None).encode())
+        for i, q in enumerate(questions[:HOME_QUESTIONS])
     ]
+
+
+# Questions per row of the App Home (recent, most asked, examples).
+HOME_QUESTIONS = 6
+
+
+def home_view(
+    catalog: Catalog, recent: Sequence[str] = (), popular: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The App Home tab: how to ask, the user's recent and the team's most asked questions and
+    example questions (each a button), and the KPI list."""
+    asked: list[Block] = []
+    for head, questions, first, block_id in (
+        (M.HOME_RECENT_HEAD, recent, 100, "kpi_home_recent"),
+        (M.HOME_POPULAR_HEAD, popular, 200, "kpi_home_popular"),
+    ):
+        if questions:
+            elements = _question_buttons(questions, first)
+            asked += [
+                section(head),
+                {"type": "actions", "block_id": block_id, "elements": elements},
+            ]
     blocks: list[Block] = [
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),
+        *asked,
         section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
-        {"type": "actions", "block_id": "kpi_home_examples", "elements": examples},
+        {
+            "type": "actions",
+            "block_id": "kpi_home_examples",
+            "elements": _question_buttons(M.EXAMPLES, 0),
+        },
         section(M.HELP_PARTS),
         {"type": "divider"},
         *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),

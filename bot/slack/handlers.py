@@ -19,8 +19,10 @@ from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
 from bot.slack import blocks as B
 from bot.slack import messages as M
+from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
 from metrics.answer import Answer
+from metrics.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,9 @@ class Asker:
         style: B.Style,
         today: date | None = None,
         subscribe: SubscribeHandler | None = None,
+        conversations: Conversations | None = None,
     ):
+        self.conversations = conversations
         self.backend = backend
         self.delivery = delivery
         self.audit = audit
@@ -74,13 +78,24 @@ class Asker:
         *,
         today: date | None = None,
         asked_by: str | None = None,
+        converse: bool = False,
     ) -> None:
+        """Answer ``question`` at ``place``. With ``converse`` (a mention or a DM) a follow-up
+        ("by lead source", "上个月呢") is read against the thread's (DM's) last question."""
         question = " ".join(question.split())
         today = today or self.today
         if question.lower() in HELP_WORDS or not question:
             self.delivery.post(place, *B.help_message(self.backend.catalog))
             self.audit.finish(entry, outcome="answered", detail="help")
             return
+        converse = converse and self.conversations is not None
+        if converse:
+            try:
+                question = self._in_conversation(question, place, entry)
+            except UserError as e:  # a follow-up that cannot be read: said like any error
+                self.audit.finish(entry, outcome="user_error", detail=e.message)
+                self.delivery.post(place, *B.error_message(question, e, today), question=question)
+                return
         try:
             reply = self.backend.ask(question, today=today)
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
@@ -90,6 +105,23 @@ class Asker:
             self.delivery.post(place, *B.notice(text), question=question)
             return
         self.deliver(reply, place, entry, today, asked_by)
+        if converse and reply.error is None and reply.text is None:
+            assert self.conversations is not None
+            self.conversations.remember(place.channel, place.thread_ts, reply.question)
+
+    def _in_conversation(self, question: str, place: Place, entry: AuditEntry) -> str:
+        """The question a follow-up asks in this thread or DM (grammar/followup.py), or the
+        question itself when there was none before or the backend reads no follow-ups. The
+        audit row keeps the question as it was read."""
+        follow_up = getattr(self.backend, "follow_up", None)
+        assert self.conversations is not None
+        previous = self.conversations.last(place.channel, place.thread_ts)
+        if previous is None or follow_up is None:
+            return question
+        merged = str(follow_up(previous, question))
+        if merged != question:
+            self.audit.read_as(entry, merged)
+        return merged
 
     def deliver(
         self,
@@ -103,6 +135,10 @@ class Asker:
         if reply.error is not None:
             self.audit.finish(entry, outcome="user_error", detail=reply.error.message)
             self.delivery.post(place, *B.error_message(q, reply.error, today), question=q)
+            return
+        if reply.text is not None:  # help or a KPI's definition: words only
+            ts = self.delivery.post(place, *B.notice(B.escape(reply.text)), question=q)
+            self.audit.finish(entry, outcome="answered" if ts else "slack_error", detail="words")
             return
         if reply.answer is None:  # a dashboard: one image
             ts = self.delivery.post(place, *B.dashboard_message(reply, asked_by), question=q)
@@ -221,8 +257,6 @@ class Asker:
             return
 
         def work(answer: Answer) -> None:
-            from metrics.errors import UserError
-
             req = SubscribeRequest(
                 state.question, place.user, place.channel, place.thread_ts, state.today, answer
             )

@@ -57,6 +57,7 @@ def build_manifest(
         command["url"] = endpoint
         events = {"request_url": endpoint, **events}
         interactivity["request_url"] = endpoint
+        interactivity["message_menu_options_url"] = endpoint  # the /kpi search box
     return {
         "_metadata": {"major_version": 1, "minor_version": 1},
         "display_information": {

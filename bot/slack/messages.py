@@ -73,3 +73,14 @@ HELP_PARTS = (
     "(`top 5`), a comparison (`vs previous period`, `yoy`), or a chart (`as line`)."
 )
 HOME_TITLE = "kpibot: sales KPIs from Salesforce"
+
+TYPEAHEAD_TITLE = "Ask kpibot"
+TYPEAHEAD_CLOSE = "Done"
+TYPEAHEAD_INTRO = (
+    "Start typing a question, in English or Chinese: suggestions come from the KPIs, your data "
+    "and your past questions. Choosing one asks it."
+)
+TYPEAHEAD_PLACEHOLDER = "e.g. connect rate by weekday last 31 days"
+TYPEAHEAD_ASKED = "Asked _{question}_: the answer is in <#{channel}>."
+HOME_RECENT_HEAD = "*Your recent questions* (a click asks again in a DM)"
+HOME_POPULAR_HEAD = "*Most asked by the team*"
