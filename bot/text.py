@@ -19,6 +19,7 @@ from typing import Any
 
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
+from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
     format_as_of,
     format_bucket,
@@ -119,18 +120,76 @@ def render_table(
     return "\n".join(lines)
 
 
+def base_header(answer: Answer, col: Column, taken: Sequence[str]) -> str:
+    """The column beside a rate or mean saying how many records it stands on: its base noun
+    ("closed deals"), or "n (win rate)" when another column already has that name."""
+    sample = answer.sample(col.metric)
+    assert sample is not None
+    taken = [*taken, *(c.name for c in answer.columns)]
+    return sample.noun if sample.noun not in taken else f"n ({col.name})"
+
+
+def table_cells(
+    answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1
+) -> tuple[list[str], list[list[str]], list[bool]]:
+    """Header, cells and right alignment of the answer as people read it: every rate or mean
+    followed by its base (``min_sample_size``: marked †), provisional values marked ~ and a
+    partial time bucket labelled "(to date)". Text, Slack and digests all use this."""
+    header: list[str] = []
+    right: list[bool] = []
+    for c in answer.columns:
+        header.append(c.shown)
+        right.append(right_aligned(c))
+        if c.role == "metric" and answer.sample(c.metric) is not None:
+            header.append(base_header(answer, c, header))
+            right.append(True)
+    shown = answer_cells(
+        answer, answer.rows, currency=currency, fiscal_start_month=fiscal_start_month
+    )
+    rows: list[list[str]] = []
+    for i in range(len(answer.rows)):
+        cells: list[str] = []
+        for k, c in enumerate(answer.columns):
+            text = shown[i][k]
+            if c.role == "dimension" and c.name in GRAINS:
+                text += partial_label(answer, i)
+            sample = answer.sample(c.metric) if c.role == "metric" else None
+            if c.role == "metric" and answer.provisional(c.metric, i):
+                text = PROVISIONAL_MARK + text
+            if sample is None:
+                cells.append(text)
+                continue
+            cells.append(text + (f" {SMALL_MARK}" if answer.small(c.metric, i) else ""))
+            cells.append(f"{sample.counts[i]:,}")
+        rows.append(cells)
+    return header, rows, right
+
+
+def of_base(answer: Answer, col: Column, row: int = 0) -> str:
+    """' of 4,110 outbound calls' after a rate or mean's value, marked † when that is few;
+    '' for counts and sums. Single values in Slack and digest headlines say it this way."""
+    sample = answer.sample(col.metric)
+    if sample is None:
+        return ""
+    small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
+    return f" of {sample.counts[row]:,} {sample.noun}{small}"
+
+
 def answer_table(
     answer: Answer,
     *,
     currency: str = "USD",
     fiscal_start_month: int = 1,
     max_rows: int | None = None,
+    separator: bool = True,
 ) -> str:
-    """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line)."""
-    cols = answer.columns
+    """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line;
+    ``separator``: a dashed line under the header, as the terminal shows it)."""
+    header, cells, right = table_cells(
+        answer, currency=currency, fiscal_start_month=fiscal_start_month
+    )
     rows = answer.rows if max_rows is None else answer.rows[:max_rows]
-    cells = answer_cells(answer, rows, currency=currency, fiscal_start_month=fiscal_start_month)
-    text = render_table([c.shown for c in cols], cells, [right_aligned(c) for c in cols])
+    text = render_table(header, cells[: len(rows)], right, separator=separator)
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
         text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"
@@ -152,7 +211,7 @@ def answer_text(
 ) -> str:
     """Everything `kpibot ask` prints for an answer."""
     parts = [answer.restated]
-    parts.extend(f"note: {n}" for n in answer.notes)
+    parts.extend(f"note: {n}" for n in (*answer.notes, *answer.caveats))
     as_of = data_as_of_text(answer, tz)
     if as_of:
         parts.append(as_of)

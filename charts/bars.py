@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -10,13 +12,16 @@ from charts.canvas import (
     Ctx,
     Rect,
     axes_in,
+    bar_colours,
     below_legend,
+    caveat_key,
     clean,
     column,
     companion,
     dim_label,
     dimension_columns,
     fmt_value,
+    hollow_rows,
     legend,
     metric_columns,
     rect_inches,
@@ -38,17 +43,17 @@ def _row_font(ctx: Ctx, height_in: float, n: int) -> float:
 
 
 def _hbars(ax: Axes, names: list[str], vals: list[float | None], col: Column, ctx: Ctx,
-           size: float, colour: str = theme.ACCENT, show_names: bool = True) -> None:
+           size: float, colours: list[str], hollow: list[bool]) -> None:
     """Horizontal bars top to bottom, value at each bar's end, no value axis (labels say it)."""
     n = len(vals)
     ys = list(range(n))
     xs = [v or 0.0 for v in vals]
-    ax.barh(ys, xs, height=0.62, color=colour)
+    _outline_hollow(ax.barh(ys, xs, height=0.62, color=colours), hollow)
     top = max([*xs, 0.0]) or 1.0
     low = min([*xs, 0.0])
     ax.set_xlim(low, top * 1.02)
     ax.set_ylim(n - 0.5, -0.5)
-    ax.set_yticks(ys, names if show_names else [""] * n, fontsize=size)
+    ax.set_yticks(ys, names, fontsize=size)
     ax.set_xticks([])
     clean(ax)
     for y, v, x in zip(ys, vals, xs, strict=True):
@@ -81,8 +86,14 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     vals = [column(answer, m)[i] for i in order]
     left = max(labels.text_inches(n, size) for n in names) + _PAD
     right = _value_margin([fmt_value(v, col, ctx) for v in vals], size)
-    ax = axes_in(fig, rect, left=left, right=right, top=0.05, bottom=0.05)
-    _hbars(ax, names, vals, col, ctx, size)
+    key = caveat_key(answer, col, hollow="dashed:")
+    ax = axes_in(fig, rect, left=left, right=right, top=0.22 if key else 0.05, bottom=0.05)
+    hollow = hollow_rows(answer, col)
+    _hbars(ax, names, vals, col, ctx, size, bar_colours(answer, col, order),
+           [hollow[i] for i in order])
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
 
 
 def _xlabels(ax: Axes, names: list[str], width_in: float, size: float) -> None:
@@ -117,8 +128,13 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     left = 0.1 if with_labels else 0.55
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=0.45, top=0.28 if with_labels else 0.1)
     xs = [v or 0.0 for v in vals]
-    ax.bar(range(n), xs, width=0.66, color=theme.ACCENT)
+    bars = ax.bar(range(n), xs, width=0.66, color=bar_colours(answer, col, list(range(n))))
+    _outline_hollow(bars, hollow_rows(answer, col))
     clean(ax, grid=None if with_labels else "y")
+    key = caveat_key(answer, col, hollow="dashed:")
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     _xlabels(ax, names, w - left - 0.1, size)
     ax.set_xlim(-0.6, n - 0.4)
     if with_labels:
@@ -131,6 +147,16 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                         fontsize=ctx.pt(theme.VALUE), color=theme.INK)
     else:
         value_axis(ax.yaxis, col, ctx)
+
+
+def _outline_hollow(bars: Any, hollow: list[bool]) -> None:
+    """A partial period's or a provisional value's column: a dashed outline, not a fill."""
+    for bar, h in zip(bars, hollow, strict=True):
+        if h:
+            bar.set_facecolor("white")
+            bar.set_edgecolor(theme.ACCENT)
+            bar.set_linestyle((0, (3, 2)))
+            bar.set_linewidth(1.2)
 
 
 def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -189,8 +215,13 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w, _ = rect_inches(fig, inner)
     ax = axes_in(fig, inner, left=0.1, right=0.1, bottom=0.45, top=0.3)
     xs = range(n)
-    ax.bar([x - 0.2 for x in xs], [v or 0.0 for v in cur], width=0.38, color=theme.ACCENT)
+    bars = ax.bar([x - 0.2 for x in xs], [v or 0.0 for v in cur], width=0.38, color=theme.ACCENT)
+    _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
     ax.bar([x + 0.2 for x in xs], [v or 0.0 for v in prev], width=0.38, color=theme.PREVIOUS)
+    key = caveat_key(answer, col, hollow="dashed:")
+    if key:
+        fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
+                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     clean(ax)
     ax.set_yticks([])
     ax.set_ylim(0, top * 1.05)
@@ -265,7 +296,12 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     head = 0.52 if any("\n" in x for x in heads) else 0.3
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
-    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.05)
+    said = (caveat_key(answer, answer.columns[j], hollow="dashed:") for j in ms)
+    keys = " · ".join(dict.fromkeys(x for x in said if x))
+    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.24 if keys else 0.05)
+    if keys:
+        ax.text(1.0, -0.02, keys, transform=ax.transAxes, ha="right", va="top",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     slot = pw * fw
     ax.set_xlim(0, slot * len(ms))
     n = len(order)
@@ -284,7 +320,8 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         top = max([*xs, 0.0]) or 1.0
         widths = [x / top * room_in for x in xs]
         left = k * slot + gap
-        ax.barh(ys, widths, left=left, height=0.62, color=theme.ACCENT)
+        bars = ax.barh(ys, widths, left=left, height=0.62, color=bar_colours(answer, col, order))
+        _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
         for y, wd, t in zip(ys, widths, texts, strict=True):
             ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=size * 0.95, color=theme.INK)

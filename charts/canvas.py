@@ -89,6 +89,37 @@ def dim_label(answer: Answer, j: int, v: Any, ctx: Ctx, width: int = 18) -> str:
     return labels.category(v, width)
 
 
+def hollow_rows(answer: Answer, col: Column) -> list[bool]:
+    """Rows drawn hollow and dashed: a time bucket only partly in the window, or a value that
+    is still provisional (its records' outcomes are open)."""
+    return [
+        answer.partial_row(i) is not None or answer.provisional(col.metric, i)
+        for i in range(len(answer.rows))
+    ]
+
+
+def bar_colours(answer: Answer, col: Column, order: list[int],
+                colour: str = theme.ACCENT) -> list[str]:
+    """One colour per bar in ``order``: pale where the value stands on a small sample."""
+    return [theme.FADED if answer.small(col.metric, i) else colour for i in order]
+
+
+def caveat_key(answer: Answer, col: Column, hollow: str = "○") -> str:
+    """The key to what a chart draws differently, said once: "○ partial period", "○ provisional
+    (outcomes still open)", "pale: fewer than 20 closed deals"; "" when nothing is. ``hollow``:
+    how the chart draws a partial or provisional value ("○" on a line, "dashed:" on bars)."""
+    n = range(len(answer.rows))
+    parts = []
+    if any(answer.partial_row(i) is not None for i in n):
+        parts.append(f"{hollow} partial period")
+    if any(answer.provisional(col.metric, i) for i in n):
+        parts.append(f"{hollow} provisional (outcomes still open)")
+    sample = answer.sample(col.metric)
+    if sample is not None and any(answer.small(col.metric, i) for i in n):
+        parts.append(f"pale: fewer than {answer.min_sample} {sample.noun}")
+    return " · ".join(parts)
+
+
 def fmt_value(v: Any, col: Column, ctx: Ctx, short: bool = True) -> str:
     return labels.value(v, col, ctx.currency, short=short)
 

@@ -47,6 +47,17 @@ def _has_comparison(answer: Answer, col: Column) -> bool:
         companion(answer, col, "growth") is not None
 
 
+def _provisional_text(answer: Answer, col: Column) -> str:
+    """The line under a value that is not what it seems: "provisional: 59% open" when its
+    records' outcomes are still open, "only 5 closed deals" on a small sample."""
+    if answer.provisional(col.metric, 0):
+        return f"provisional: {(answer.open_share(col.metric, 0) or 0.0):.0%} open"
+    sample = answer.sample(col.metric)
+    if sample is not None and answer.small(col.metric, 0):
+        return f"only {sample.counts[0]:,} {sample.noun}"
+    return ""
+
+
 def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: int, ctx: Ctx,
           value_pt: float) -> None:
     """One card at ``box`` (x, y, w, h in inches of ``ax``, whose data units are inches)."""
@@ -67,7 +78,8 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     top_pad, bottom_pad = 0.11, 0.11
     label_h = size * 1.3 / 72
     compared = _has_comparison(answer, col)
-    delta_h = small * 1.4 / 72 if compared else 0.0
+    provisional = _provisional_text(answer, col)
+    delta_h = small * 1.4 / 72 * (compared + bool(provisional))
     ax.text(pad_x, y0 + h_in - top_pad, labels.cut(name, cells),
             fontsize=size, color=theme.MUTED, va="top", ha="left")
     # The value gets the height between the label and the delta line, never more.
@@ -81,13 +93,19 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
         big = avail * 72 / (labels.text_inches(text, 72) * _BOLD)
     ax.text(pad_x, y0 + bottom_pad + delta_h + mid_h / 2, text, fontsize=big, fontweight="bold",
             color=theme.INK, va="center_baseline", ha="left")
+    if provisional:
+        ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared, labels.cut(
+            provisional, int(avail * 72 / (small * 0.55))), fontsize=small, va="bottom",
+            ha="left", color=theme.MUTED)
     if not compared:
         return
     prev, growth = _growth(answer, col, j)
     gtext = format_change(growth, cur, prev, col.format)
     sign = change_sign(growth, cur, prev, col.format)
+    # A provisional (or small-sample) value's change is not yet a change: grey, not red/green.
+    colour = theme.MUTED if provisional else theme.change_colour(sign, col.better)
     ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
-            ha="left", color=theme.change_colour(sign, col.better))
+            ha="left", color=colour)
     ax.text(pad_x + labels.text_inches(gtext, small) * _BOLD + 0.08, y0 + bottom_pad,
             f"vs {fmt_value(prev, col, ctx)}", fontsize=small, color=theme.MUTED, va="bottom",
             ha="left")

@@ -11,6 +11,7 @@ passes ``run`` (Query → Answer: the metrics engine); a panel whose query raise
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -352,7 +353,7 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
                 aside = format_range(a.window.start, a.window.end)
-            _panel_title(fig, rect, p.title, aside)
+            _panel_title(fig, rect, panel_title(p, a), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
             message(fig, inner, res.error or "No data.", ctx0)
@@ -365,6 +366,25 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         )
         render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
     return fig
+
+
+_PLACE = re.compile(r"\s*\b(?:of|vs|in)\s+\{(?:window|compare)\}|\{(?:window|compare)\}")
+
+
+def panel_title(panel: Panel, answer: Answer | None) -> str:
+    """The panel's title with {window} / {compare} filled from the windows its answer used
+    ("Top 5 deals of this year" when the user asked for this year); a panel without an answer
+    drops the phrase rather than guess ("Top 5 deals")."""
+    win = answer.window if answer is not None else None
+    cmp = answer.compare_window if answer is not None else None
+    if win is None or ("{compare}" in panel.title and cmp is None):
+        return _PLACE.sub("", panel.title)
+    return panel.title.format(window=_said(win), compare=_said(cmp) if cmp else "")
+
+
+def _said(w: ResolvedWindow) -> str:
+    """A window as a title says it: its label without ", default"."""
+    return w.label.removesuffix(", default")
 
 
 def _has(answer: Answer, column: str) -> bool:

@@ -10,13 +10,16 @@ from charts.canvas import (
     Ctx,
     Rect,
     axes_in,
+    bar_colours,
     below_legend,
+    caveat_key,
     clean,
     column,
     companion,
     dim_label,
     dimension_columns,
     fmt_value,
+    hollow_rows,
     legend,
     metric_columns,
     rect_inches,
@@ -38,7 +41,7 @@ def _time_ticks(ax: Axes, names: list[str], width_in: float, size: float) -> Non
     else:
         step = -(-(n - 1) // (fit - 1))
         idx = list(range(0, n, step))
-        if n - 1 - idx[-1] < step / 2 and idx[-1] != n - 1:
+        if n - 1 - idx[-1] <= step / 2 and idx[-1] != n - 1:
             idx[-1] = n - 1  # the last bucket matters most; drop the one crowding it
         elif idx[-1] != n - 1:
             idx.append(n - 1)
@@ -77,8 +80,13 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         ax.plot(xs, [v if v is not None else float("nan") for v in prev], color=theme.PREVIOUS,
                 linewidth=1.6, linestyle=(0, (4, 3)))
     ys = [v if v is not None else float("nan") for v in cur]
-    ax.plot(xs, ys, color=theme.ACCENT, linewidth=1.8, marker=marker, markersize=3.0)
+    hollow = hollow_rows(answer, col)
+    _honest_line(ax, xs, ys, hollow, bar_colours(answer, col, list(range(len(ys)))), marker)
     ax.fill_between(xs, ys, color=theme.ACCENT, alpha=0.07, linewidth=0)
+    key = caveat_key(answer, col)
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     _padded_limits(ax, [cur] + ([prev] if prev else []))
     ax.set_xlim(-0.5, len(cur) - 0.5)
     clean(ax, grid="y")
@@ -88,8 +96,40 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if last is not None:
         ax.annotate(fmt_value(cur[last], col, ctx), (last, cur[last] or 0.0), xytext=(6, 0),
                     textcoords="offset points", va="center", ha="left",
-                    fontsize=ctx.pt(theme.VALUE), fontweight="bold", color=theme.ACCENT,
-                    annotation_clip=False)
+                    fontsize=ctx.pt(theme.VALUE), fontweight="bold",
+                    color=theme.MUTED if hollow[last] else theme.ACCENT, annotation_clip=False)
+
+
+def _honest_line(ax: Axes, xs: list[int], ys: list[float], hollow: list[bool],
+                 colours: list[str], marker: str | None, line: str = theme.ACCENT) -> None:
+    """The line solid between whole, settled points and dashed into a hollow one (a partial
+    period, a provisional value); pale markers where the value stands on a small sample."""
+    solid = [float("nan") if h else y for y, h in zip(ys, hollow, strict=True)]
+    ax.plot(xs, solid, color=line, linewidth=1.8)
+    run: list[int] = []
+    for k in range(len(xs) - 1):  # segment k → k+1 is dashed when it touches a hollow point
+        if hollow[k] or hollow[k + 1]:
+            run = run + [k, k + 1] if run and run[-1] == k else [k, k + 1]
+            if k + 1 == len(xs) - 1 or not (hollow[k + 1] or hollow[k + 2]):
+                ax.plot([xs[i] for i in run], [ys[i] for i in run], color=line,
+                        linewidth=1.6, linestyle=(0, (3, 2.5)))
+                run = []
+    whole = [i for i, h in enumerate(hollow) if not h]
+    if marker:
+        for colour in dict.fromkeys(colours[i] for i in whole):
+            pts = [i for i in whole if colours[i] == colour]
+            ax.plot([xs[i] for i in pts], [ys[i] for i in pts], linestyle="none", marker="o",
+                    markersize=3.0, color=colour)
+    opened = [i for i, h in enumerate(hollow) if h]
+    if opened:
+        ax.plot([xs[i] for i in opened], [ys[i] for i in opened], linestyle="none",
+                marker="o", markersize=4.6, markerfacecolor="white",
+                markeredgecolor=line, markeredgewidth=1.4, zorder=3)
+        pale = [i for i in opened if colours[i] != line]
+        if pale:  # hollow and on a small sample: a pale ring
+            ax.plot([xs[i] for i in pale], [ys[i] for i in pale], linestyle="none",
+                    marker="o", markersize=4.6, markerfacecolor="white",
+                    markeredgecolor=colours[pale[0]], markeredgewidth=1.4, zorder=4)
 
 
 def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -115,11 +155,17 @@ def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax = axes_in(fig, inner, left=0.62, right=0.2, bottom=0.35, top=0.1)
     xs = list(range(len(buckets)))
     all_vals: list[list[float | None]] = []
+    cut = {r[d1] for i, r in enumerate(answer.rows) if answer.partial_row(i) is not None}
+    hollow = [b in cut for b in buckets]
     for s, c in zip(series, colours, strict=True):
         vals = [cell.get((b, s)) for b in buckets]
         all_vals.append(vals)
-        ax.plot(xs, [v if v is not None else float("nan") for v in vals], color=c,
-                linewidth=2.0, marker="o" if len(xs) <= 31 else None, markersize=2.8)
+        ys = [v if v is not None else float("nan") for v in vals]
+        _honest_line(ax, xs, ys, hollow, [c] * len(xs), "o" if len(xs) <= 31 else None, c)
+    key = caveat_key(answer, col)
+    if key:
+        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     _padded_limits(ax, all_vals)
     clean(ax, grid="y")
     value_axis(ax.yaxis, col, ctx)

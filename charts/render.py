@@ -21,6 +21,7 @@ from charts.lines import draw_line, draw_lines
 from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.table import draw_table
 from metrics.answer import Answer
+from metrics.caveats import MARKS
 
 DRAWERS: dict[Chart, Drawer] = {
     "kpi": draw_kpi,
@@ -91,7 +92,11 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()
     top = header(fig, labels.title_of(answer), labels.window_text(answer))
-    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else None),
+    # The caveats are drawn (hollow, pale, with a key); a single value's open share is not.
+    said = next(
+        (c for c in answer.caveats if len(answer.rows) == 1 and not c.startswith(MARKS)), None
+    )
+    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else said),
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

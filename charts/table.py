@@ -10,10 +10,23 @@ from matplotlib.figure import Figure
 from charts import labels, theme
 from charts.canvas import Ctx, Rect, axes_in, blank, companion, num, rect_inches
 from metrics.answer import Answer, Column
-from metrics.format import format_change, format_date, format_value
+from metrics.catalog import GRAINS
+from metrics.caveats import MARKS, PROVISIONAL_MARK, SMALL_MARK, partial_label
+from metrics.format import format_bucket, format_change, format_date, format_value
 
 _ROW_IN = 0.27  # row height in inches at scale 1
 _NUMERIC = ("count", "percent", "currency", "hours", "days", "minutes", "number")
+
+
+def _marked(answer: Answer, row: int, col: Column, text: str) -> str:
+    """A cell as tables mark it (metrics.caveats): † small sample, ~ provisional, and a time
+    bucket only partly in the window "(to date)"."""
+    if col.role == "dimension" and col.name in GRAINS and answer.partial_row(row) is not None:
+        return text + partial_label(answer, row)
+    if col.role != "metric":
+        return text
+    mark = PROVISIONAL_MARK if answer.provisional(col.metric, row) else ""
+    return mark + text + (f" {SMALL_MARK}" if answer.small(col.metric, row) else "")
 
 
 def _is_number(col: Column) -> bool:
@@ -23,6 +36,8 @@ def _is_number(col: Column) -> bool:
 def _cell(v: Any, col: Column, ctx: Ctx) -> str:
     if col.role == "growth":
         return labels.value(v, col, ctx.currency)
+    if col.role == "dimension" and col.name in GRAINS and isinstance(v, date):
+        return format_bucket(v, col.name, fiscal_start_month=ctx.fiscal_start_month)
     if col.format == "date" and isinstance(v, date):
         return format_date(v)
     if col.format in ("text", "date"):
@@ -106,7 +121,10 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if more:  # keep a line to say so
         rows = rows[: max(limit - 1, 1)]
         more = len(answer.rows) - len(rows)
-    texts = [[_row_cell(answer, r, j, ctx) for j in cols] for r in rows]
+    texts = [
+        [_marked(answer, i, answer.columns[j], _row_cell(answer, r, j, ctx)) for j in cols]
+        for i, r in enumerate(rows)
+    ]
     heads = [_header(answer, answer.columns[j]) for j in cols]
     widths = _widths(answer, cols, heads, texts, (w_in - 0.2) / (size * 0.56 / 72))
     ax = axes_in(fig, rect, left=0.1, right=0.1)
@@ -142,7 +160,8 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         for k, j in enumerate(cols):
             col = answer.columns[j]
             right = _is_number(col)
-            colour = theme.INK
+            colour = theme.FAINT if col.role == "metric" and answer.small(col.metric, i) else \
+                theme.INK
             if col.role == "growth":
                 kpi = next(
                     (
@@ -164,14 +183,12 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                 color=colour,
                 fontweight="bold" if col.role == "growth" else "normal",
             )
-    if more:
-        y = base - step * (len(rows) + 0.5)
-        ax.text(
-            0.005,
-            y,
-            f"+ {more} more rows",
-            ha="left",
-            va="center",
-            fontsize=size * 0.9,
-            color=theme.FAINT,
-        )
+    rules = [c for c in answer.caveats if c.startswith(MARKS) and c[0] in "".join(sum(texts, []))]
+    under = [*([f"+ {more} more rows"] if more else []), *rules]
+    room = int((w_in - 0.25) * 72 / (size * 0.9 * 0.56))
+    for k, line in enumerate(under):  # a line each, as long as the panel has room
+        y = base - step * (len(rows) + 0.5 + k)
+        if y < step / 2 and k:
+            break
+        ax.text(0.005, y, labels.cut(line, room), ha="left", va="center",
+                fontsize=size * 0.9, color=theme.FAINT)

@@ -46,6 +46,7 @@ PANEL = "#FFFFFF"
 CARD = "#F8FAFC"
 ACCENT = "#2F6BD8"
 PREVIOUS = "#C3CBD6"
+FADED = "#B7CAEF"  # the accent, pale: a value on a small sample (fewer than min_sample_size)
 GOOD = "#15965A"
 BAD = "#D9443C"
 TARGET = "#111827"

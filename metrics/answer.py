@@ -57,6 +57,37 @@ class ResolvedWindow:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """How many records a rate or a mean stands on, row by row (counted by the compiled SQL:
+    a ratio's denominator, a mean's averaged records). ``noun`` is the catalog's ``base``."""
+
+    metric: str
+    noun: str  # "closed deals", "outbound calls", "leads"
+    counts: tuple[int, ...]  # one per row
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A rate whose outcome is not known yet for some records (a converted lead's opportunity
+    still open): per row, the share of ``of`` records still open. ``says`` completes
+    "62% of these leads' opportunities are still open" after the share."""
+
+    metric: str
+    says: str
+    shares: tuple[float | None, ...]  # one per row; None when no record can be open
+
+
+@dataclass(frozen=True)
+class PartialBucket:
+    """A time bucket only partly inside the window: the days it covers, and whether it is the
+    period still running (today is in it), which tables say as "to date"."""
+
+    first: date
+    last: date
+    running: bool
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     query: Query
@@ -67,6 +98,9 @@ class Answer:
     rows: tuple[tuple[Any, ...], ...]  # raw values: fractions, numbers, date, str, None
     sql: str
     notes: tuple[str, ...] = ()
+    # What the marks and hollow points mean, said once (metrics.caveats): every text surface
+    # prints them after the notes; a chart draws its own key instead.
+    caveats: tuple[str, ...] = ()
     data_as_of: datetime | None = None
     kind: Literal["table", "records"] = "table"  # "records": a top-N list, one row per record
     # A comparison's two sides as people read them: ("2025", "2026") when the user named both
@@ -83,6 +117,35 @@ class Answer:
             if c.role == role and c.metric == key:
                 return i
         return None
+    # Honesty about each row (docs/kpis-and-catalog.md, "Sample sizes, open outcomes and
+    # partial periods"): every surface reads these instead of guessing from the numbers.
+    samples: tuple[Sample, ...] = ()  # one per rate or mean KPI shown
+    unsettled: tuple[Unsettled, ...] = ()  # KPIs whose outcome can still change
+    partial: tuple[PartialBucket | None, ...] = ()  # per row when grouped by time, else ()
+    min_sample: int = 20  # a group counted on fewer records than this is "small"
+    unsettled_share: float = 0.1  # from this share of open records on, a value is provisional
+    timings: dict[str, float] = field(default_factory=dict, compare=False)
+
+    def sample(self, metric: str | None) -> Sample | None:
+        return next((s for s in self.samples if s.metric == metric), None)
+
+    def small(self, metric: str | None, row: int) -> bool:
+        """The row's value of ``metric`` stands on fewer records than ``min_sample`` (and on
+        some: with none there is no value, shown —, and nothing to mark)."""
+        s = self.sample(metric)
+        return s is not None and 0 < s.counts[row] < self.min_sample
+
+    def open_share(self, metric: str | None, row: int) -> float | None:
+        u = next((u for u in self.unsettled if u.metric == metric), None)
+        return None if u is None else u.shares[row]
+
+    def provisional(self, metric: str | None, row: int) -> bool:
+        """The row's value may still change: enough of its records' outcomes are open."""
+        share = self.open_share(metric, row)
+        return share is not None and share >= self.unsettled_share
+
+    def partial_row(self, row: int) -> PartialBucket | None:
+        return self.partial[row] if self.partial else None
 
     def column_index(self, name: str) -> int:
         for i, c in enumerate(self.columns):

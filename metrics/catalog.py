@@ -46,6 +46,11 @@ class MetricDef:
     sql: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     definition: str = ""  # one line: what is counted (kpibot kpis, "what is win rate")
     popularity: int = 0  # 0–100: how often teams ask for it (orders completions)
+    # A rate's or mean's base: what its denominator (or its averaged records) counts, as a
+    # plural noun ("closed deals"); the compiled SQL counts it per row.
+    base: str | None = None
+    # Records whose outcome is not known yet: {open: SQL, of: SQL, says: text} (see measures).
+    unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -146,6 +151,8 @@ _METRIC_KEYS = {
     "sql",
     "definition",
     "popularity",
+    "base",
+    "unsettled",
 }
 _DIMENSION_KEYS = {
     "name",
@@ -270,6 +277,8 @@ def _parse(
                 sql=dict(m.get("sql") or {}),
                 definition=str(m.get("definition") or ""),
                 popularity=_popularity(m.get("popularity"), where, problems),
+                base=str(m["base"]) if m.get("base") else None,
+                unsettled=dict(m.get("unsettled") or {}),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):

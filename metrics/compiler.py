@@ -24,7 +24,7 @@ from typing import Any
 from metrics.answer import Column
 from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
-from metrics.measures import Atom, Measure, measure_of, record_list_of
+from metrics.measures import Atom, Measure, measure_of, record_list_of, sample_atoms
 from metrics.query import Filter, Query
 
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -43,6 +43,9 @@ class Compiled:
     kind: str  # "table" | "records"
     grouped: bool
     query: Query  # the first query of this shape, as compiled; values come from query_params
+    # Counts selected after the columns, one per (KPI, "base" | "open" | "of"): the sample
+    # behind each rate or mean and its records whose outcome is still open.
+    extras: tuple[tuple[str, str], ...] = ()
 
 
 def effective_query(query: Query, catalog: Catalog) -> Query:
@@ -161,6 +164,7 @@ class _Shape:
     window: tuple[bool, bool]
     compare_window: tuple[bool, bool]
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
+    grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
 
 
@@ -175,10 +179,13 @@ def compile_query(
     window: tuple[bool, bool] = (True, True),
     compare_window: tuple[bool, bool] = (True, True),
     bucket_shift: str | None = None,
+    grid: bool = False,
     scoped: bool = False,
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
     ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days);
+    ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
+    without records is a row, 0 for counts and sums, empty for rates and means).
     ``scoped`` adds the row filter of row-level access to every record set it reads."""
     q = effective_query(query, catalog)
     shape = _Shape(
@@ -200,6 +207,7 @@ def compile_query(
         window=window,
         compare_window=compare_window if q.comparison is not None else (False, False),
         bucket_shift=bucket_shift if q.comparison is not None else None,
+        grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
     )
     key = (id(catalog), shape)
@@ -214,9 +222,16 @@ def compile_query(
     return compiled
 
 
-def _finish(sql: str, columns: list[Column], kind: str, grouped: bool, q: Query) -> Compiled:
+def _finish(
+    sql: str,
+    columns: list[Column],
+    kind: str,
+    grouped: bool,
+    q: Query,
+    extras: tuple[tuple[str, str], ...] = (),
+) -> Compiled:
     names = tuple(dict.fromkeys(_PARAM.findall(sql)))
-    return Compiled(sql, names, tuple(columns), kind, grouped, q)
+    return Compiled(sql, names, tuple(columns), kind, grouped, q, extras)
 
 
 def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
@@ -256,6 +271,19 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
     hidden = list(dict.fromkeys(hidden))
     all_metrics = [*metrics, *(_metric(catalog, n) for n in hidden)]
     measures = [measure_of(m) for m in all_metrics]
+    # (metric index, what, atom index) of each count selected after the columns.
+    extras: list[tuple[int, str, int]] = []
+    core = [len(ms.atoms) for ms in measures]  # extras count within these records: no WHERE
+    for mi, m in enumerate(metrics):
+        ms = measures[mi]
+        atoms = list(ms.atoms)
+        for what, atom in sample_atoms(m, ms):
+            if atom in atoms:
+                extras.append((mi, what, atoms.index(atom)))
+            else:
+                atoms.append(atom)
+                extras.append((mi, what, len(atoms) - 1))
+        measures[mi] = Measure(ms.kind, tuple(atoms), ms.group_by)
     for f in q.filters:
         _dimension(catalog, f.dimension)
 
@@ -292,7 +320,9 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                 where.append(
                     filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi)
                 )
-            conds = list(dict.fromkeys(a.record_condition for _, _, a in atoms))
+            conds = list(
+                dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi])
+            )
             if all(conds):
                 where.append("(" + " OR ".join(str(c) for c in conds) + ")")
             name = f"{letter}{gi}"
@@ -332,18 +362,18 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             f"{_value_sql(ms, [refs[(mi, ai)] for ai in range(len(ms.atoms))])} AS m{mi}"
             for mi, ms in enumerate(measures)
         ]
+        if prefix == "cur":
+            values += [f"coalesce({refs[(mi, ai)]}, 0) AS x{k}" for k, (mi, _, ai) in
+                       enumerate(extras)]
+        grid = shape.grid and prefix == "cur"
         if not grouped:
             combined = f"SELECT {', '.join(values)} FROM {' CROSS JOIN '.join(names)}"
-        elif len(names) == 1:
+        elif len(names) == 1 and not grid:
             keys = ", ".join(f"{names[0]}.{d}" for d in dcols)
             combined = f"SELECT {keys}, {', '.join(values)} FROM {names[0]}"
         else:
             kname = f"{prefix}_keys"
-            ctes.append(
-                f"{kname} AS ("
-                + " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in shown)
-                + ")"
-            )
+            ctes.append(f"{kname} AS ({_keys_sql(dims, dcols, shown, grid)})")
             joins = "".join(
                 f" LEFT JOIN {n} ON "
                 + " AND ".join(f"{kname}.{d} IS NOT DISTINCT FROM {n}.{d}" for d in dcols)
@@ -368,7 +398,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             else "CROSS JOIN prev"
         )
     for mi, m in enumerate(metrics):
-        select.append(f"cur.m{mi}")
+        select.append(f"cur.m{mi}")  # (the extras follow every column, below)
         columns.append(Column(m.name, "metric", m.format, m.name, m.better))
         if q.comparison is not None:
             additive = measures[mi].kind in ("count", "sum")
@@ -382,6 +412,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         f"cur.m{index[mf.metric]} {_OPS[mf.op]} $mf{i}" for i, mf in enumerate(q.metric_filters)
     ]
     order, limit = _order(q, catalog, dims, all_metrics, index)
+    select += [f"cur.x{k}" for k in range(len(extras))]
     sql = (
         "WITH "
         + ",\n".join(ctes)
@@ -390,7 +421,23 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         + (f"\nORDER BY {', '.join(order)}" if order else "")
         + ("\nLIMIT $rank_n" if limit else "")
     )
-    return _finish(sql, columns, "table", grouped, q)
+    named = tuple((metrics[mi].name, what) for mi, what, _ in extras)
+    return _finish(sql, columns, "table", grouped, q, named)
+
+
+def _keys_sql(dims: list[DimensionDef], dcols: list[str], shown: list[str], grid: bool) -> str:
+    """Every group of the answer: the keys any shown KPI has, or with a ``grid`` every time
+    bucket of the window ($grid) times the values the other grouping has."""
+    if not grid:
+        return " UNION ".join(f"SELECT {', '.join(dcols)} FROM {n}" for n in shown)
+    gi = next(i for i, d in enumerate(dims) if d.kind == "grain")
+    parts = [
+        f"(SELECT unnest($grid) AS {d})"
+        if i == gi
+        else "(" + " UNION ".join(f"SELECT {d} FROM {n}" for n in shown) + ")"
+        for i, d in enumerate(dcols)
+    ]
+    return "SELECT * FROM " + " CROSS JOIN ".join(f"{p} AS k{i}" for i, p in enumerate(parts))
 
 
 def _select(

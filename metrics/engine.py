@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import replace
@@ -17,7 +18,8 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from metrics.answer import Answer, Column, ResolvedWindow
+from metrics import buckets, caveats
+from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
@@ -252,6 +254,12 @@ def run(
     if cmp_window is not None:
         _refuse_the_future(query, catalog, cmp_window, today)
     shift = bucket_shift(query, catalog, window, cmp_window)
+    grain = time_grain(query, catalog)
+    grid = (
+        buckets.grid(window, grain, settings.fiscal_year_start_month)
+        if grain is not None and not _time_filtered(query, catalog)
+        else None
+    )
     compiled: Compiled = compile_query(
         query,
         catalog,
@@ -262,6 +270,7 @@ def run(
             else (True, True)
         ),
         bucket_shift=shift[0] if shift else None,
+        grid=grid is not None,
         scoped=scope.restricted,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
@@ -272,6 +281,7 @@ def run(
         **(window_params("prev", cmp_window, settings) if cmp_window else {}),
         **query_params(query, catalog, compiled),
         **({"bucket_shift": shift[1]} if shift else {}),
+        **({"grid": list(grid)} if grid is not None else {}),
         "scope_owners": list(scope.owners or ()),
     }
     params = {name: values[name] for name in compiled.params}
@@ -282,6 +292,8 @@ def run(
     t2 = time.perf_counter()
     # Ungrouped questions always have a row; no rows means no group (or record) to show, or
     # none passing a metric filter.
+    if grid is not None and _all_empty(rows, compiled):
+        rows = []  # every bucket of the window, and not one record in any
     if not rows:
         raise NoData(
             f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
@@ -289,6 +301,8 @@ def run(
         )
     as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
     sides = comparison_sides(asked, window, cmp_window) if cmp_window is not None else None
+    width = len(compiled.columns)
+    extras = [r[width:] for r in rows]
     answer = Answer(
         question=question,
         query=asked,
@@ -297,12 +311,90 @@ def run(
         compare_window=cmp_window,
         columns=labelled(compiled.columns, sides if cmp_window and both_named(asked) else None),
         sides=sides,
-        rows=tuple(tuple(r) for r in rows),
+        rows=tuple(tuple(r[:width]) for r in rows),
         sql=compiled.sql,
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         scope=scope,
         notes=(f"Shown for {scope.label}.",) if scope.restricted else (),
+        **_honesty(compiled, catalog, extras, settings),
+        partial=_partial(compiled, rows, grain, window, today),
     )
-    return answer
+    said = caveats.notes(
+        answer,
+        grain,
+        zero_filled=grid is not None,
+        fiscal_start_month=settings.fiscal_year_start_month,
+    )
+    return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:
+    metrics = [i for i, c in enumerate(compiled.columns) if c.role == "metric"]
+    return all(r[i] in (0, None) for r in rows for i in metrics)
+
+
+def time_grain(query: Query, catalog: Catalog) -> str | None:
+    """The first time grouping (day … year) of the question, if any."""
+    q = effective_query(query, catalog)
+    return next(
+        (g for g in q.groupings if catalog.has_dimension(g)
+         and catalog.dimension(g).kind == "grain"),
+        None,
+    )
+
+
+def _time_filtered(query: Query, catalog: Catalog) -> bool:
+    """A filter on a time part (weekday = Mon): the window's other buckets are not zeros."""
+    return any(
+        catalog.has_dimension(f.dimension)
+        and catalog.dimension(f.dimension).kind in ("grain", "datepart")
+        for f in query.filters
+    )
+
+
+def _honesty(
+    compiled: Compiled,
+    catalog: Catalog,
+    extras: list[tuple[Any, ...]],
+    settings: OrgSettings,
+) -> dict[str, Any]:
+    """The Answer's samples and unsettled shares, from the counts after the columns."""
+    counts: dict[tuple[str, str], tuple[int, ...]] = {
+        key: tuple(int(r[k] or 0) for r in extras) for k, key in enumerate(compiled.extras)
+    }
+    samples, unsettled = [], []
+    for metric, what in compiled.extras:
+        m = catalog.metric(metric)
+        if what == "base":
+            samples.append(Sample(metric, m.base or "records", counts[(metric, what)]))
+        elif what == "open":
+            of = counts[(metric, "of")]
+            shares = tuple(
+                o / n if n else None for o, n in zip(counts[(metric, what)], of, strict=True)
+            )
+            unsettled.append(Unsettled(metric, str(m.unsettled.get("says", "are open")), shares))
+    return {
+        "samples": tuple(samples),
+        "unsettled": tuple(unsettled),
+        "min_sample": settings.min_sample_size,
+        "unsettled_share": settings.open_outcome_share,
+    }
+
+
+def _partial(
+    compiled: Compiled,
+    rows: list[tuple[Any, ...]],
+    grain: str | None,
+    window: ResolvedWindow,
+    today: date,
+) -> tuple[PartialBucket | None, ...]:
+    """Per row, its time bucket when the window covers only part of it (or it is running)."""
+    if grain is None or compiled.kind == "records":
+        return ()
+    j = next(i for i, c in enumerate(compiled.columns) if c.name == grain)
+    return tuple(
+        buckets.partial(r[j], grain, window, today) if isinstance(r[j], date) else None
+        for r in rows
+    )

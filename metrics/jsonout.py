@@ -1,7 +1,13 @@
 """Answers and errors as JSON (``kpibot ask --json``, one object per question).
 
-``{"question","restated","window":{"start","end"}|null,"compare_window","columns","rows","sql","notes"}``
-with ISO dates, ``null`` for no value, and no rounding.
+``{"question","restated","window":{"start","end"}|null,"compare_window","columns","rows","sql","notes",
+"samples","open_shares","partial"}`` with ISO dates, ``null`` for no value, and no rounding.
+
+The last three say what the columns cannot without breaking their contract (query-language.md):
+``samples`` maps each rate or mean to ``{"base": noun, "counts": [n per row]}``; ``open_shares``
+maps a rate whose outcome can still change to the share of open records per row; ``partial`` is
+per row ``null`` or ``{"first","last","to_date"}`` for a time bucket only partly inside the window
+(``null`` as a whole when the answer is not grouped by time).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from metrics.answer import Answer, ResolvedWindow
+from metrics.answer import Answer, PartialBucket, ResolvedWindow
 from metrics.errors import UserError
 
 
@@ -36,6 +42,12 @@ def _window(w: ResolvedWindow | None) -> dict[str, str | None] | None:
     return {"start": json_value(w.start), "end": json_value(w.end)}
 
 
+def _partial(p: PartialBucket | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"first": p.first.isoformat(), "last": p.last.isoformat(), "to_date": p.running}
+
+
 def answer_to_json(answer: Answer) -> dict[str, Any]:
     return {
         "question": answer.question,
@@ -45,7 +57,10 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "columns": [c.name for c in answer.columns],
         "rows": [[json_value(v) for v in row] for row in answer.rows],
         "sql": answer.sql,
-        "notes": list(answer.notes),
+        "notes": [*answer.notes, *answer.caveats],
+        "samples": {s.metric: {"base": s.noun, "counts": list(s.counts)} for s in answer.samples},
+        "open_shares": {u.metric: list(u.shares) for u in answer.unsettled},
+        "partial": [_partial(p) for p in answer.partial] if answer.partial else None,
     }
 
 

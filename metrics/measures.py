@@ -11,6 +11,11 @@ outbound calls ÷ deals won). The catalog form::
     sql: {…, group_by: contact attempt}   # a grouping the metric always has
 
 A records metric (``kind: records``) lists ``fields`` of its ``where`` rows in ``order``.
+
+A rate or a mean also counts its *base* (``sample_atoms``): the denominator of a ratio, the
+records a mean averages; and a rate whose outcome is not settled yet (``unsettled:``) counts
+its base records still ``open`` and those that ``of`` (could be open), so the answer can say
+"62% of these leads' opportunities are still open".
 """
 
 from __future__ import annotations
@@ -96,6 +101,32 @@ def measure_of(m: MetricDef) -> Measure:
     if agg not in ("count", "sum", "avg"):
         raise ValueError(f"sql.agg must be count, sum, avg or ratio (got {agg!r})")
     return Measure(agg, (_atom(m, s, agg),), group_by)
+
+
+Extra = Literal["base", "open", "of"]
+
+
+def _and(*conds: str | None) -> str | None:
+    parts = [c for c in conds if c]
+    return " AND ".join(f"({c})" for c in parts) or None
+
+
+def sample_atoms(m: MetricDef, ms: Measure) -> tuple[tuple[Extra, Atom], ...]:
+    """The counts an answer shows beside a rate or a mean: its base, and for an ``unsettled``
+    rate the base records still open and those that could be. Counts and sums have none."""
+    if ms.kind == "ratio":
+        den = ms.atoms[1]
+        out: list[tuple[Extra, Atom]] = [("base", den)]
+        u = m.unsettled
+        if u.get("open") and u.get("of"):
+            for kind in ("open", "of"):
+                cond = _and(den.where, str(u[kind]))
+                out.append((kind, Atom(den.records, den.anchor, "count", None, cond)))  # type: ignore[arg-type]
+        return tuple(out)
+    if ms.kind == "avg":
+        a = ms.atoms[0]
+        return (("base", Atom(a.records, a.anchor, "count", None, a.record_condition)),)
+    return ()
 
 
 def record_list_of(m: MetricDef) -> RecordList:

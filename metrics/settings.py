@@ -30,6 +30,13 @@ class OrgSettings(BaseModel):
         }
     )
 
+    # A rate or mean on fewer records than this is marked as a small sample (tables: †, charts:
+    # muted), with the rule said once in the footer.
+    min_sample_size: int = Field(20, ge=0)
+    # From this share of a rate's records with an outcome still open (a converted lead's
+    # opportunity not closed yet), its value is provisional: said in words, drawn hollow.
+    open_outcome_share: float = Field(0.1, ge=0.0, le=1.0)
+
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:

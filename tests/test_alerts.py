@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from bot.backend import Reply
 from bot.digests.alerts import alert_message, evaluate, is_armed, volume_question
 from bot.digests.config import AlertConfig
-from tests.test_digest_helpers import ScriptedBackend
+from tests.test_digest_helpers import ScriptedBackend, answer
 
 DAY = date(2024, 6, 28)
 
@@ -57,15 +58,25 @@ def test_min_volume_uses_the_count_column() -> None:
     assert outcome == "error" and "min_volume needs a sample size for win rate" in detail
 
 
-def test_min_volume_asks_for_the_denominator_when_the_answer_lacks_it() -> None:
-    # connect rate = connected ÷ outbound calls (kpis.md): the volume is outbound calls.
+def test_min_volume_reads_the_rates_own_base() -> None:
+    # connect rate = connected ÷ outbound calls (kpis.md): the engine counts the 40 outbound
+    # calls behind it in the same SQL, so no second question is needed.
     a = alert(min_volume=50)
-    b = ScriptedBackend(lambda q, d: 40 if q.startswith("outbound calls") else 0.10)
+    reply = Reply(a.question, answer=answer(a.question, "connect rate", "percent", 0.10, DAY,
+                                            base=("outbound calls", 40)))
+    assert volume_question(a, reply.answer) is None
+    ev = evaluate(a, reply, None, armed=True, currency="USD")
+    assert (ev.outcome, ev.volume) == ("low_volume", 40)
+
+
+def test_min_volume_asks_for_a_named_volume_kpi_the_answer_lacks() -> None:
+    a = alert(min_volume=50, volume="outbound calls")
+    b = ScriptedBackend(lambda q, d: 60 if q.startswith("outbound calls") else 0.10)
     reply = b.ask(a.question, today=DAY)
     vq = volume_question(a, reply.answer)
     assert vq == "outbound calls last 7 days"
     ev = evaluate(a, reply, None, armed=True, currency="USD", volume_reply=b.ask(vq, today=DAY))
-    assert (ev.outcome, ev.volume) == ("low_volume", 40)
+    assert (ev.outcome, ev.volume) == ("fired", 60)
     assert volume_question(alert(), reply.answer) is None  # no min_volume: nothing to ask
 
 

@@ -135,8 +135,12 @@ def test_json_shape_of_an_answer(answers: dict[str, dict[str, Any]]) -> None:
         "rows",
         "sql",
         "notes",
+        "samples",
+        "open_shares",
+        "partial",
     ]
     assert got["columns"] == ["rep", "calls", "calls (previous)", "calls growth"]
+    assert got["samples"] == {} and got["partial"] is None  # calls is a count; reps no time
     assert got["window"] == {"start": "2024-04-01", "end": "2024-06-27"}
     # a period still running: as many days from the start of the previous quarter (88 days)
     assert got["compare_window"] == {"start": "2024-01-01", "end": "2024-03-28"}
@@ -223,8 +227,14 @@ def test_text_output_is_a_readable_table(db: Path) -> None:
     assert p.returncode == 0
     lines = p.stdout.splitlines()
     assert lines[0] == "[win rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)"
-    assert any(ln.startswith("Bob Smith") and ln.endswith("100.0%") for ln in lines)
-    assert any(ln.startswith("Alice Wang") and ln.endswith("50.0%") for ln in lines)
+    # Each rate is followed by its base; Q2 closes Bob's O2 and O11 (won), Alice's O1 (won) and
+    # O4 (lost): 2 closed deals each, fewer than 20, so marked † with the rule said once.
+    assert lines[-5].split() == ["rep", "win", "rate", "closed", "deals"]
+    assert any(ln.startswith("Bob Smith") and ln.split()[-3:] == ["100.0%", "†", "2"]
+               for ln in lines)
+    assert any(ln.startswith("Alice Wang") and ln.split()[-3:] == ["50.0%", "†", "2"]
+               for ln in lines)
+    assert "note: † on fewer than 20 closed deals: too few to compare." in lines
 
 
 def test_lead_activity_kpis_with_open_windows(db: Path) -> None:

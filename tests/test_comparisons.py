@@ -60,8 +60,9 @@ def test_json_keeps_the_spec_columns(db: Path) -> None:
 
 def test_a_rate_changes_in_percentage_points(db: Path) -> None:
     lines = ask(db, "connect rate in Q2 2024 vs Q1 2024").splitlines()
-    assert lines[3].split("  ")[-1] == "connect rate change"
-    assert lines[5].split() == ["66.7%", "50.0%", "+16.7", "pp"]
+    # A note line says the † rule (6 outbound calls < 20), so the table starts a line lower.
+    assert lines[4].split("  ")[-1] == "connect rate change"
+    assert lines[6].split() == ["66.7%", "†", "6", "50.0%", "+16.7", "pp"]
     got = json.loads(ask(db, "connect rate in Q2 2024 vs Q1 2024", "--json"))
     assert got["columns"][2] == "connect rate growth"
     assert got["rows"][0][2] == pytest.approx(1 / 3)  # JSON stays relative
@@ -129,5 +130,7 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
     )
     q = "connect rate in Q2 2024 vs Q1 2024"
     _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
-    assert blocks[1]["fields"][0]["text"].startswith("*connect rate (Q2 2024)*\n*66.7%*  +16.7 pp")
+    assert blocks[1]["fields"][0]["text"].startswith(
+        "*connect rate (Q2 2024)*\n*66.7%* of 6 outbound calls †  +16.7 pp"
+    )
     backend.reader.close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.backend import Reply, answer_csv
-from metrics.answer import Answer, Column, ResolvedWindow
+from metrics.answer import Answer, Column, ResolvedWindow, Sample
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import UnknownWord
 from metrics.query import Query
@@ -28,8 +28,10 @@ def answer(
     *,
     count: float | None = None,
     rows: int = 1,
+    base: tuple[str, int] | None = None,
 ) -> Answer:
-    """A one-KPI answer over the 7 days before ``today``; ``count`` adds a 'calls' column."""
+    """A one-KPI answer over the 7 days before ``today``; ``count`` adds a 'calls' column,
+    ``base`` (noun, n) the sample the engine counts behind a rate."""
     cols = [Column(metric, "metric", fmt, metric=metric, better="higher")]  # type: ignore[arg-type]
     row: list[object] = [value]
     if count is not None:
@@ -46,6 +48,7 @@ def answer(
         columns=tuple(cols),
         rows=data,
         sql="",
+        samples=(Sample(metric, base[0], (base[1],) * len(data)),) if base else (),
     )
 
 

@@ -30,7 +30,8 @@ def test_headline_has_value_and_growth_and_thread_has_charts() -> None:
     # The error has no thread part; the two others are charts.
     assert [p.image is not None for p in msg.thread] == [True, True]
     assert msg.thread[0].text.startswith(
-        "*[connect rate] · last 7 days*\n```\nconnect rate\n30.0%\n```"
+        # the same table as Slack answers: numbers right-aligned under their header
+        "*[connect rate] · last 7 days*\n```\nconnect rate\n       30.0%\n```"
     )
     # The previous period was asked for the 7 days before, with the same scheduled "today".
     assert ("connect rate last 7 days", date(2024, 6, 21)) in b.calls

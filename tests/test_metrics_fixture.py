@@ -116,12 +116,22 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
         "leads by week",
         Q("leads", groupings=("week",)),
         ["week", "leads"],
-        # L5 Mon 1 Apr + L1 Tue 2 Apr; L2 week of 8 Apr; L3 Tue 7 May local; L4 Mon 3 Jun
+        # L5 Mon 1 Apr + L1 Tue 2 Apr; L2 week of 8 Apr; L3 Tue 7 May local; L4 Mon 3 Jun.
+        # Every Monday from 1 Apr to 24 Jun is a row (13 weeks); weeks without leads count 0.
         [
             (date(2024, 4, 1), 2),
             (date(2024, 4, 8), 1),
+            (date(2024, 4, 15), 0),
+            (date(2024, 4, 22), 0),
+            (date(2024, 4, 29), 0),
             (date(2024, 5, 6), 1),
+            (date(2024, 5, 13), 0),
+            (date(2024, 5, 20), 0),
+            (date(2024, 5, 27), 0),
             (date(2024, 6, 3), 1),
+            (date(2024, 6, 10), 0),
+            (date(2024, 6, 17), 0),
+            (date(2024, 6, 24), 0),
         ],
     ),
     (
@@ -551,8 +561,13 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
         Q("revenue won", groupings=("month",), window=Q2, comparison=Comparison("last_year")),
         ["month", "revenue won", "revenue won (previous)", "revenue won growth"],
         # May 2024 O1 + O11 = 100000 against May 2023 O10 25000 → 3.0
-        # Jun 2024 O5 80000 (O2 no amount) against nothing in Jun 2023; Apr 2024 has no won deal
-        [(date(2024, 5, 1), 100000.0, 25000.0, 3.0), (date(2024, 6, 1), 80000.0, 0.0, None)],
+        # Jun 2024 O5 80000 (O2 no amount) against nothing in Jun 2023; Apr 2024 has no won
+        # deal: a row of 0 against Apr 2023's 0 (growth undefined)
+        [
+            (date(2024, 4, 1), 0.0, 0.0, None),
+            (date(2024, 5, 1), 100000.0, 25000.0, 3.0),
+            (date(2024, 6, 1), 80000.0, 0.0, None),
+        ],
     ),
     (
         "leads by month vs previous period",
@@ -736,9 +751,15 @@ def test_answer_metadata_and_json(reader: SnapshotReader, catalog: Catalog) -> N
         "rows",
         "sql",
         "notes",
+        "samples",
+        "open_shares",
+        "partial",
     ]
     # the only call in 27 May – 26 Jun is T08 (Thu 20 Jun), connected
     assert data["rows"] == [["Thu", 1.0]]
+    # ... one outbound call: the base of that 100%; weekdays are not time buckets
+    assert data["samples"] == {"connect rate": {"base": "outbound calls", "counts": [1]}}
+    assert data["open_shares"] == {} and data["partial"] is None
     assert data["window"] == {"start": "2024-05-27", "end": "2024-06-26"}
     assert data["compare_window"] is None
 

@@ -100,12 +100,14 @@ def test_mention_gets_a_threaded_answer_with_hand_worked_numbers_and_a_png(
     assert answer.thread_ts == sent.ts
     assert answer.blocks[0]["text"]["text"] == f"*win rate* by *rep* · {Q2} (this quarter, default)"
     # CASES "win rate by rep": Bob O2, O11 won 2/2; 张伟 O5 1/1; Alice O1 won, O4 lost 1/2.
+    # Each rate with its base, all fewer than 20 closed deals: marked, the rule said once.
     assert table(answer) == [
-        ["rep", "win rate"],
-        ["Bob Smith", "100.0%"],
-        ["张伟", "100.0%"],
-        ["Alice Wang", "50.0%"],
+        ["rep", "win rate", "closed deals"],
+        ["Bob Smith", "100.0% †", "2"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "50.0% †", "2"],
     ]
+    assert all_text(answer).count("† on fewer than 20 closed deals: too few to compare.") == 1
     assert buttons(answer) == ["Show SQL", "Previous period", "Download CSV", "Subscribe"]
     png = last_upload(slack)
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
@@ -141,9 +143,9 @@ def test_slash_command_with_a_typo_says_the_correction_and_answers(
     # CASES "several KPIs by rep": connected / outbound calls — 张伟 T08 1/1, Alice T00 T01 of
     # T00 T01 T03 2/3, Bob T06 of T06 T07 1/2 (T04 is inbound).
     assert table(answer)[1:] == [
-        ["张伟", "100.0%"],
-        ["Alice Wang", "66.7%"],
-        ["Bob Smith", "50.0%"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "66.7% †", "3"],
+        ["Bob Smith", "50.0% †", "2"],
     ]
     assert f"Asked by <@{H.BOB}>" in text
 
@@ -297,8 +299,12 @@ def test_previous_period_of_buckets_that_do_not_line_up(
     drv.mention(H.ALICE, H.SALES, "leads by month last 31 days")
     slack.wait_for("files.completeUploadExternal")
     [answer] = answers(slack, H.SALES)
-    # 27 May – 26 Jun: L4 (3 Jun).
-    assert table(answer)[1:] == [["Jun 2024", "1"]]
+    # 27 May – 26 Jun: L4 (3 Jun). Both months are only partly in the window; June is still
+    # running (today is 27 Jun): every month is a row, May's 0 included.
+    assert table(answer)[1:] == [
+        ["May 2024 (27 – 31 May 2024 only)", "0"],
+        ["Jun 2024 (to date)", "1"],
+    ]
     assert drv.click(answer, "Previous period", user=H.BOB).status == 200
     slack.wait_for("chat.postMessage", 2)
     prev = answers(slack, H.SALES)[-1]
@@ -307,7 +313,10 @@ def test_previous_period_of_buckets_that_do_not_line_up(
         prev.blocks[0]["text"]["text"]
         == "*leads* by *month* · 26 Apr – 26 May 2024 (previous period)"
     )
-    assert table(prev)[1:] == [["May 2024", "1"]]
+    assert table(prev)[1:] == [
+        ["Apr 2024 (26 – 30 Apr 2024 only)", "0"],
+        ["May 2024 (1 – 26 May 2024 only)", "1"],
+    ]
 
 
 def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
@@ -322,3 +331,24 @@ def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
     # Not last year's quarter: the 88 days from 1 Jan, where O7 (Alice, 15 Feb) won 40,000.
     assert prev.blocks[0]["text"]["text"] == "*revenue won* · 1 Jan – 28 Mar 2024 (previous period)"
     assert prev.blocks[1]["fields"][0]["text"] == "*revenue won*\n*$40,000*"
+
+
+def test_a_provisional_rate_by_month_in_slack(slack: SlackEmulator, drv: SlackDriver) -> None:
+    drv.mention(H.ALICE, H.SALES, "lead conversion rate by month")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # Apr: L1, L2 (→ O1 won), L5 → 1/3; May: L3 → 0/1; Jun: L4 → O3, still open → 0/1,
+    # provisional (~). Every month stands on fewer than 20 leads (†); June is running.
+    assert table(answer) == [
+        ["month", "lead conversion rate", "leads"],
+        ["Apr 2024", "33.3% †", "3"],
+        ["May 2024", "0.0% †", "1"],
+        ["Jun 2024 (to date)", "~0.0% †", "1"],
+    ]
+    text = all_text(answer)
+    assert "~ lead conversion rate provisional in 1 of 3 rows: 10%+ of these leads" in text
+    assert "† on fewer than 20 leads: too few to compare." in text
+    assert "Every month of the window is a row" not in text  # no month without leads
+    # the restatement, the table and the caveats (the data-as-of block changes every build)
+    payload = {"text": answer.text, "blocks": answer.blocks[:3]}
+    H.check_snapshot("provisional_rate_by_month", payload)

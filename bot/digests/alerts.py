@@ -25,19 +25,6 @@ from metrics.format import (
 )
 
 Outcome = Literal["fired", "still", "clear", "no_data", "low_volume", "error"]
-# The sample size of a ratio KPI (its denominator's count, kpis.md), for min_volume when the
-# alert's answer has no count column of its own. A KPI not listed needs ``volume:``.
-VOLUME_OF = {
-    "connect rate": "outbound calls",
-    "average call duration": "connected calls",
-    "lead conversion rate": "leads",
-    "lead-to-opportunity ratio": "leads",
-    "follow-up rate": "leads",
-    "lead response time": "leads",
-    "average deal size": "deals won",
-}
-
-
 def is_armed(outcomes: list[str]) -> bool:
     """Armed unless the last ``fired`` has no ``clear`` after it."""
     armed = True
@@ -66,25 +53,16 @@ def _first_metric(answer: Answer) -> tuple[int, Column] | None:
 
 
 def volume_question(alert: AlertConfig, answer: Answer | None) -> str | None:
-    """The question that gives min_volume's sample size when the answer lacks it, e.g.
-    ``outbound calls last 7 days`` for ``connect rate last 7 days``; None when not needed/known."""
+    """The question that gives min_volume's sample size when the answer lacks it: the KPI named
+    by ``volume:`` over the same window (``outbound calls last 7 days``); None when not needed
+    (a rate or mean carries its own base, counted by its SQL) or not known."""
     if alert.min_volume is None or answer is None or answer.window is None or answer.query.filters:
         return None
     found = _first_metric(answer)
     if found is None:
         return None
-    metric = found[1]
-    if alert.volume:
-        name: str | None = alert.volume
-        if any(c.name == name for c in answer.columns):
-            return None
-    elif metric.format == "count" or any(
-        c.role == "metric" and c.format == "count" and c.name != metric.name for c in answer.columns
-    ):
-        return None  # the answer carries its own count
-    else:
-        name = VOLUME_OF.get(metric.name)
-    if name is None:
+    name = alert.volume
+    if not name or any(c.name == name for c in answer.columns):
         return None
     return f"{name} {answer.window.label}"
 
@@ -104,6 +82,9 @@ def _volume(
             if c.name == alert.volume:
                 return None if row[i] is None else float(row[i])
         return None
+    sample = answer.sample(metric.metric or metric.name)
+    if sample is not None:  # the rate's own base: connect rate → its outbound calls
+        return float(sample.counts[0])
     for i, c in enumerate(answer.columns):
         if c.role == "metric" and c.format == "count" and c.name != metric.name:
             return None if row[i] is None else float(row[i])

@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any, Protocol
 
 from bot.digests.sends import Message, Part
-from bot.text import answer_cells
+from bot.text import answer_table, of_base
 from metrics.answer import Answer, Column
+from metrics.caveats import PROVISIONAL_MARK
 from metrics.format import (
     CHANGE_IN_POINTS,
     format_as_of,
@@ -96,7 +97,9 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
         prev_row = previous.answer.rows[0]
     pieces = []
     for i, col in _metric_columns(answer):
-        text = f"*{col.name}* {format_value(row[i], col.format, currency=currency)}"
+        value = format_value(row[i], col.format, currency=currency)
+        mark = PROVISIONAL_MARK if answer.provisional(col.metric, 0) else ""
+        text = f"*{col.name}* {mark}{value}{of_base(answer, col)}"
         g = _growth_of(answer, col.name, row) if _has_growth(answer) else None
         p = answer.companion(col, "previous")
         before = row[p] if p is not None else None
@@ -111,18 +114,12 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
 
 
 def details_text(answer: Answer, *, currency: str) -> str:
-    """The first rows of a table answer as a monospace block (the text beside the chart)."""
-    head = [c.shown for c in answer.columns]
-    body = answer_cells(answer, answer.rows[:THREAD_ROWS], currency=currency)
-    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)).rstrip()
-        for r in [head, *body]
-    ]
-    more = (
-        f"\n… {len(answer.rows) - THREAD_ROWS} more rows" if len(answer.rows) > THREAD_ROWS else ""
-    )
-    return "```\n" + "\n".join(lines) + "\n```" + more
+    """The first rows of a table answer as a monospace block (the text beside the chart), the
+    same table as `kpibot ask` and Slack: bases beside rates, marks, partial buckets; then the
+    answer's notes (the rules those marks follow)."""
+    table = answer_table(answer, currency=currency, max_rows=THREAD_ROWS, separator=False)
+    notes = "".join(f"\n_{n}_" for n in (*answer.notes, *answer.caveats))
+    return "```\n" + table + "\n```" + notes
 
 
 def thread_part(reply: Any, *, currency: str) -> Part | None:

@@ -17,9 +17,10 @@ from typing import Any
 
 from bot.backend import Reply
 from bot.slack import messages as M
-from bot.text import answer_cells, display_width, render_table, right_aligned
+from bot.text import display_width, of_base, render_table, table_cells
 from metrics.answer import Answer
 from metrics.catalog import Catalog
+from metrics.caveats import PROVISIONAL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_as_of, format_change, format_range, format_value
 
@@ -127,13 +128,10 @@ def _cell_clip(text: str) -> str:
 
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
-    cols = answer.columns
-    numeric = [right_aligned(c) for c in cols]
-    header = [c.shown for c in cols]
-    cells = answer_cells(
-        answer, answer.rows, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+    header, cells, numeric = table_cells(
+        answer, currency=style.currency, fiscal_start_month=style.fiscal_start_month
     )
-    body = [[_cell_clip(t) for t in row] for row in cells]
+    body = [[_cell_clip(c) for c in row] for row in cells]
     shown = body[:max_rows]
     while True:
         table = render_table(header, shown, numeric, separator=False)
@@ -162,7 +160,9 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        text = f"*{escape(c.shown)}*\n*{format_value(row[i], c.format, currency=style.currency)}*"
+        value = format_value(row[i], c.format, currency=style.currency)
+        mark = PROVISIONAL_MARK if answer.provisional(c.metric, 0) else ""
+        text = f"*{escape(c.shown)}*\n*{mark}{value}*{escape(of_base(answer, c))}"
         prev = next(
             (
                 j
@@ -228,7 +228,7 @@ def answer_message(
             blocks.append(
                 {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]}
             )
-    notes = [escape(n) for n in (*reply.corrections, *answer.notes)]
+    notes = [escape(n) for n in (*reply.corrections, *answer.notes, *answer.caveats)]
     if notes:
         blocks.append(context(*notes))
     blocks.append(context(*_footer(answer.data_as_of, asked_by)))

@@ -35,12 +35,14 @@ WITH s0 AS (
 ), cur AS (
   SELECT
     s0.d0,
-    CAST(COALESCE(s0.a0_0, 0) AS DOUBLE) / NULLIF(s0.a0_1, 0) AS m0
+    CAST(COALESCE(s0.a0_0, 0) AS DOUBLE) / NULLIF(s0.a0_1, 0) AS m0,
+    COALESCE(s0.a0_1, 0) AS x0
   FROM s0
 )
 SELECT
   cur.d0,
-  cur.m0
+  cur.m0,
+  cur.x0
 FROM cur
 ORDER BY
   LIST_POSITION($order_0, cur.d0),

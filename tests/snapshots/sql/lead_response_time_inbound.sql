@@ -1,7 +1,13 @@
 -- Query(metrics=('lead response time',), groupings=(), window=None, filters=(Filter(dimension='channel', op='in', values=('inbound',)),), metric_filters=(), ranking=None, sort=None, comparison=None, chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
-    CAST(AVG(r.response_seconds / 3600.0) AS DOUBLE) AS a0_0
+    CAST(AVG(r.response_seconds / 3600.0) AS DOUBLE) AS a0_0,
+    COUNT(*) FILTER(WHERE
+      (
+        NOT (
+          r.response_seconds / 3600.0
+        ) IS NULL
+      )) AS a0_1
   FROM "_kpibot_lead_facts" AS r
   WHERE
     r.CreatedDate >= $cur_start_ts
@@ -28,9 +34,11 @@ WITH s0 AS (
     )
 ), cur AS (
   SELECT
-    s0.a0_0 AS m0
+    s0.a0_0 AS m0,
+    COALESCE(s0.a0_1, 0) AS x0
   FROM s0
 )
 SELECT
-  cur.m0
+  cur.m0,
+  cur.x0
 FROM cur

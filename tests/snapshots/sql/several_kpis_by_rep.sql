@@ -106,7 +106,8 @@ WITH s0 AS (
     COALESCE(s0.a0_0, 0) AS m0,
     CAST(COALESCE(s0.a1_0, 0) AS DOUBLE) / NULLIF(s0.a1_1, 0) AS m1,
     COALESCE(s1.a2_0, 0) AS m2,
-    COALESCE(s2.a3_0, 0) AS m3
+    COALESCE(s2.a3_0, 0) AS m3,
+    COALESCE(s0.a1_1, 0) AS x0
   FROM cur_keys
   LEFT JOIN s0
     ON cur_keys.d0 IS NOT DISTINCT FROM s0.d0
@@ -120,7 +121,8 @@ SELECT
   cur.m0,
   cur.m1,
   cur.m2,
-  cur.m3
+  cur.m3,
+  cur.x0
 FROM cur
 ORDER BY
   cur.m0 DESC,

@@ -2,7 +2,13 @@
 WITH s0 AS (
   SELECT
     r.StageName AS d0,
-    CAST(AVG(r.days) AS DOUBLE) AS a0_0
+    CAST(AVG(r.days) AS DOUBLE) AS a0_0,
+    COUNT(*) FILTER(WHERE
+      (
+        NOT (
+          r.days
+        ) IS NULL
+      )) AS a0_1
   FROM (
     SELECT
       o.Id,
@@ -33,12 +39,14 @@ WITH s0 AS (
 ), cur AS (
   SELECT
     s0.d0,
-    s0.a0_0 AS m0
+    s0.a0_0 AS m0,
+    COALESCE(s0.a0_1, 0) AS x0
   FROM s0
 )
 SELECT
   cur.d0,
-  cur.m0
+  cur.m0,
+  cur.x0
 FROM cur
 ORDER BY
   LIST_POSITION($order_0, cur.d0),

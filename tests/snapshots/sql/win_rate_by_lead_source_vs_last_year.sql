@@ -22,7 +22,8 @@ WITH s0 AS (
 ), cur AS (
   SELECT
     s0.d0,
-    CAST(COALESCE(s0.a0_0, 0) AS DOUBLE) / NULLIF(s0.a0_1, 0) AS m0
+    CAST(COALESCE(s0.a0_0, 0) AS DOUBLE) / NULLIF(s0.a0_1, 0) AS m0,
+    COALESCE(s0.a0_1, 0) AS x0
   FROM s0
 ), p0 AS (
   SELECT
@@ -56,7 +57,8 @@ SELECT
   prev.m0 AS m0_prev,
   (
     cur.m0 - prev.m0
-  ) / NULLIF(prev.m0, 0) AS m0_growth
+  ) / NULLIF(prev.m0, 0) AS m0_growth,
+  cur.x0
 FROM cur
 LEFT JOIN prev
   ON cur.d0 IS NOT DISTINCT FROM prev.d0

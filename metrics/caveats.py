@@ -1,0 +1,103 @@
+"""What an answer says about itself so that no number misleads: the sentences every surface
+shows (CLI notes, Slack context, chart footers, digests) and the marks its tables use.
+
+* a rate or mean on fewer than ``min_sample_size`` records (app.yaml) is marked ``†``;
+* a rate whose outcome is still open for ``open_outcome_share`` or more of its records is
+  provisional, marked ``~`` ("62% of these leads' opportunities are still open");
+* a time bucket only partly inside the window says which days it covers ("to date");
+* a time series shows every bucket: 0 for counts and sums, empty for rates on no records.
+"""
+
+from __future__ import annotations
+
+from metrics.answer import Answer, Column
+from metrics.format import format_bucket, format_range, format_value
+
+SMALL_MARK = "†"
+PROVISIONAL_MARK = "~"
+MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a table mark
+
+
+def small_rule(answer: Answer) -> str | None:
+    """The small-sample rule, said once, when some value shown is marked with it."""
+    nouns = [
+        s.noun
+        for s in answer.samples
+        if any(answer.small(s.metric, i) for i in range(len(s.counts)))
+    ]
+    if not nouns:
+        return None
+    return (
+        f"{SMALL_MARK} on fewer than {answer.min_sample} "
+        f"{' or '.join(dict.fromkeys(nouns))}: too few to compare."
+    )
+
+
+def unsettled_notes(answer: Answer) -> list[str]:
+    """One sentence per provisional KPI: the share still open, or how many rows are marked."""
+    out = []
+    for u in answer.unsettled:
+        rows = [i for i in range(len(answer.rows)) if answer.provisional(u.metric, i)]
+        if not rows:
+            continue
+        if len(answer.rows) == 1:
+            share = format_value(u.shares[0], "percent").replace(".0%", "%")
+            out.append(
+                f"{share} {u.says}, so {u.metric} is provisional and will move as they close."
+            )
+        else:
+            share = format_value(answer.unsettled_share, "percent").replace(".0%", "%")
+            out.append(
+                f"{PROVISIONAL_MARK} {u.metric} provisional in {len(rows)} of "
+                f"{len(answer.rows)} rows: {share}+ {u.says}."
+            )
+    return out
+
+
+def partial_notes(answer: Answer, grain: str | None, fiscal_start_month: int = 1) -> list[str]:
+    """Which time buckets are partial, and that empty buckets count 0."""
+    if grain is None or not answer.partial:
+        return []
+    j = answer.column_index(grain)
+    out = []
+    for i, p in enumerate(answer.partial):
+        if p is None:
+            continue
+        name = format_bucket(answer.rows[i][j], grain, fiscal_start_month=fiscal_start_month)
+        days = format_range(p.first, p.last)
+        out.append(f"{name} is partial: {days}" + (" (to date)." if p.running else " only."))
+    return list(dict.fromkeys(out))  # a bucket has a row per value of a second grouping
+
+
+def partial_label(answer: Answer, row: int) -> str:
+    """What a partial bucket's label gets in a table: " (to date)" or " (1 – 5 Nov only)"."""
+    p = answer.partial_row(row)
+    if p is None:
+        return ""
+    return " (to date)" if p.running else f" ({format_range(p.first, p.last)} only)"
+
+
+def _empty(answer: Answer, row: int) -> bool:
+    """A row without records for any KPI (a count of 0, a rate on a base of 0), shown all the
+    same; a rate of 0% on some records is not empty."""
+
+    def none(i: int, c: Column) -> bool:
+        s = answer.sample(c.metric)
+        return s.counts[row] == 0 if s is not None else answer.rows[row][i] in (0, None)
+
+    return all(none(i, c) for i, c in enumerate(answer.columns) if c.role == "metric")
+
+
+def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
+          fiscal_start_month: int = 1) -> tuple[str, ...]:
+    """Every caveat of ``answer`` as a note, in the order people need them."""
+    out = unsettled_notes(answer)
+    out += partial_notes(answer, grain, fiscal_start_month)
+    if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
+        rates = [s.metric for s in answer.samples]
+        text = f"Every {grain} of the window is a row; one without records counts 0"
+        out.append(text + (f" ({', '.join(rates)}: — instead)." if rates else "."))
+    rule = small_rule(answer)
+    if rule:
+        out.append(rule)
+    return tuple(out)
