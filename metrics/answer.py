@@ -106,9 +106,6 @@ class Answer:
     # A comparison's two sides as people read them: ("2025", "2026") when the user named both
     # windows, else ("current", "previous period" / "last year" / "last month").
     sides: tuple[str, str] | None = None
-    timings: dict[str, float] = field(default_factory=dict, compare=False)
-    # Whose records it was computed from (row-level access); follow-ups reuse it.
-    scope: Scope = EVERYONE
 
     def companion(self, col: Column, role: ColumnRole) -> int | None:
         """The index of ``col``'s KPI's column of ``role`` ("metric", "previous", "growth")."""
@@ -125,6 +122,8 @@ class Answer:
     min_sample: int = 20  # a group counted on fewer records than this is "small"
     unsettled_share: float = 0.1  # from this share of open records on, a value is provisional
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # Whose records it was computed from (row-level access); follow-ups reuse it.
+    scope: Scope = EVERYONE
 
     def sample(self, metric: str | None) -> Sample | None:
         return next((s for s in self.samples if s.metric == metric), None)

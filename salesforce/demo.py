@@ -245,7 +245,9 @@ class DemoOrg:
             {
                 "Id": pa.array(roles),
                 "Name": pool([r.name for r in story.ROLES]),
-                "ParentRoleId": pool([role_id.get(r.parent or "") for r in story.ROLES]),
+                "ParentRoleId": pa.array(
+                    [role_id.get(r.parent or "") for r in story.ROLES], pa.string()
+                ),
                 "CreatedDate": stamp,
                 "SystemModstamp": stamp,
             },
@@ -261,7 +263,9 @@ class DemoOrg:
                 "Email": pool([f"{m.email}@demo.kpibot.dev" for m in story.MANAGERS]),
                 "IsActive": np.ones(len(users), bool),
                 "UserRoleId": pool([role_id[m.role] for m in story.MANAGERS]),
-                "ManagerId": pool([user_id.get(m.reports_to or "") for m in story.MANAGERS]),
+                "ManagerId": pa.array(
+                    [user_id.get(m.reports_to or "") for m in story.MANAGERS], pa.string()
+                ),
                 "CreatedDate": stamp,
                 "SystemModstamp": stamp,
             },
