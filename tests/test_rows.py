@@ -13,6 +13,7 @@ hand-worked ones (tests/test_metrics_fixture.py), cut down to the visible owners
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -262,3 +263,23 @@ def test_typeahead_and_follow_ups_offer_only_visible_names(db: Path) -> None:
     )  # fmt: skip
     assert follow.returncode == 0, follow.stderr
     assert json.loads(follow.stdout)["rows"] == [["Alice Wang", 50000.0]]
+
+
+def test_a_user_moved_to_another_role_sees_the_new_scope_after_the_next_load(
+    tmp_path: Path,
+) -> None:
+    db = load_fixture_org(tmp_path / "kpibot.duckdb")
+    _, got, _ = _ask(db, "alice@example.com", ["revenue won by rep"])
+    assert got[0]["rows"] == [["Alice Wang", 50000.0]]
+    # Alice becomes Outbound Manager (R3): the next snapshot has her above Bob and 张伟.
+    org = tmp_path / "org"
+    shutil.copytree(ORG, org)
+    users = (org / "User.csv").read_text(encoding="utf-8")
+    (org / "User.csv").write_text(
+        users.replace("alice@example.com,Inbound,true,R4", "alice@example.com,Inbound,true,R3"),
+        encoding="utf-8",
+    )
+    load_fixture_org(db, org)
+    _, got, _ = _ask(db, "alice@example.com", ["revenue won by rep"])
+    # Her own O1 50000, 张伟's O5 80000, Bob's O11 50000
+    assert _rows(got[0]) == [["张伟", 80000.0], ["Alice Wang", 50000.0], ["Bob Smith", 50000.0]]
