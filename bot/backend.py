@@ -181,7 +181,9 @@ class RealBackend:
 
         threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
-    def _run(self, query: Any, question: str, today: date | None, scope: Scope) -> Answer:
+    def _run(
+        self, query: Any, question: str, today: date | None, scope: Scope = EVERYONE
+    ) -> Answer:
         from metrics import engine
 
         return engine.run(

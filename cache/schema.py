@@ -96,15 +96,6 @@ OBJECTS: tuple[SObject, ...] = (
         doc="Sales reps; Rep = a record's OwnerId shown as User.Name.",
     ),
     SObject(
-        "UserRole",
-        _common(
-            Field("Name", TEXT, required=True),
-            Field("ParentRoleId", ID, doc="the role above; empty at the top"),
-        ),
-        doc="The role hierarchy: who sees whose records under access.rows: hierarchy.",
-        needed_by="access.rows: hierarchy",
-    ),
-    SObject(
         "Account",
         _common(
             Field("Name", TEXT, required=True),
@@ -190,6 +181,15 @@ OBJECTS: tuple[SObject, ...] = (
             Field("EndDateTime", DATETIME),
             Field("ActivityDate", DATE),
         ),
+    ),
+    SObject(
+        "UserRole",
+        _common(
+            Field("Name", TEXT, required=True),
+            Field("ParentRoleId", ID, doc="the role above; empty at the top"),
+        ),
+        doc="The role hierarchy: who sees whose records under access.rows: hierarchy.",
+        needed_by="access.rows: hierarchy",
     ),
 )
 
