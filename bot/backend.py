@@ -28,6 +28,7 @@ from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
+    from charts.dashboards import Dashboard
 
 BACKEND_ENV = "KPIBOT_BACKEND"
 log = logging.getLogger(__name__)
@@ -83,6 +84,11 @@ class Backend(Protocol):
         """The answer's rows as CSV (query-language.md, output conventions)."""
         ...
 
+    def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
+        """A user's dashboard as one image; ``asked`` (a window and filters, "last quarter for
+        温家豪") applies to every panel. A panel that fails shows why in its cell."""
+        ...
+
 
 def _csv_cell(value: Any) -> str:
     if value is None:
@@ -114,12 +120,15 @@ class RealBackend:
         from cache.snapshot import SnapshotReader
 
         self.config = config
-        self._catalog = load_catalog(config.catalog_path)
+        self._base = load_catalog(config.catalog_path)
         # The SQL of every KPI × dimension, checked when the catalog or schema changed.
-        validate_catalog_once(self._catalog, config, stamp_for(config.db_path))
+        validate_catalog_once(self._base, config, stamp_for(config.db_path))
+        # The catalog plus the snapshot's fields (field search), rebuilt per snapshot.
+        self._catalog = self._base
         self.reader = SnapshotReader(config.db_path)
         self._values: Any = None
         self._values_target: object = None
+        self._boards: Any = None
         self._lock = threading.Lock()
 
     @property
@@ -129,23 +138,28 @@ class RealBackend:
     def _current_values(self, scope: Scope = EVERYONE) -> Any:
         """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot;
         under row-level access only the names the asker may see (a name is data)."""
+        from cache.describe import describe_cache
+        from metrics.fields import with_fields
         from metrics.values import load_values
 
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
-        if scope.restricted:  # cached per snapshot and scope by load_values
-            return load_values(cursor, self._catalog, self.config.channels, scope)
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
+                self._catalog = with_fields(self._base, describe_cache(cursor), self.config)
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
-            return self._values
+            if not scope.restricted:
+                return self._values
+        # Cached per snapshot and scope by load_values.
+        return load_values(cursor, self._catalog, self.config.channels, scope)
 
     def parser(self, scope: Scope = EVERYONE) -> Any:
         """The grammar's parser for the current data (for follow-ups: grammar/followup.py),
         knowing only the values ``scope`` may see."""
         import grammar
 
-        return grammar.parser_for(self._catalog, self._current_values(scope))
+        values = self._current_values(scope)  # first: it brings the snapshot's fields in
+        return grammar.parser_for(self._catalog, values)
 
     def follow_up(self, previous: str, fragment: str, scope: Scope = EVERYONE) -> str:
         """The question ``fragment`` asks after ``previous`` (grammar/followup.py): a fragment
@@ -222,8 +236,11 @@ class RealBackend:
         import grammar
         from cache.snapshot import CacheMissing
 
+        user_board = self._user_board(question)
+        if user_board is not None:
+            return self.board(*user_board, today=today)
         try:
-            values = self._current_values(scope)
+            values = self._current_values(scope)  # first: it brings the snapshot's fields in
             said = grammar.reply_text(question, self._catalog, values)
             if said is not None:  # help, or what a KPI means
                 return Reply(question, text=said)
@@ -244,6 +261,68 @@ class RealBackend:
             return Reply(question, error=UserError(NO_DATA_YET))
         chart = self._chart(answer) if with_chart else None
         return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
+
+    def _user_board(self, question: str) -> tuple[Dashboard, str] | None:
+        """``Team East dashboard last quarter``: a user board named at the start (any scope:
+        digests and the CLI; Slack checks who may see it before it gets here)."""
+        from bot.boards.service import Boards, to_dashboard
+        from bot.boards.store import BoardStore
+
+        if not ("dashboard" in question.lower() or "大屏" in question):
+            return None
+        with self._lock:
+            if self._boards is None:
+                self._boards = Boards(BoardStore(self.config.state_path))
+        hit = self._boards.lookup(question, None)
+        return None if hit is None else (to_dashboard(hit[0]), hit[1])
+
+    def panel_queries(self, board: Dashboard) -> Dashboard:
+        """Each pinned question parsed now ("last 7 days" moves with time), or its error."""
+        import dataclasses
+
+        import grammar
+
+        values = self._current_values()
+        panels = []
+        for p in board.panels:
+            try:
+                query = grammar.parse(p.question, self._catalog, values).query
+                if query.dashboard:
+                    raise UserError("A dashboard cannot be a panel of another dashboard.")
+                panels.append(dataclasses.replace(p, query=query))
+            except UserError as e:
+                panels.append(dataclasses.replace(p, error=e.message))  # titled by question
+        return dataclasses.replace(board, panels=tuple(panels))
+
+    def _asked(self, asked: str) -> Any:
+        """The window and filters of ``last quarter for 温家豪``, read as a dashboard's are."""
+        import grammar
+        from metrics.query import Query
+
+        if not asked.strip():
+            return Query()
+        return grammar.parse(f"kpi dashboard {asked}", self._catalog, self._current_values()).query
+
+    def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
+        from cache.snapshot import CacheMissing
+        from charts.dashboards import render_board
+
+        question = f"{board.name} dashboard {asked}".strip()
+        try:
+            query = self._asked(asked)
+            board = self.panel_queries(board)
+            png = render_board(
+                board,
+                query,
+                lambda q: self._run(q, question, today),
+                currency=self.config.currency,
+                fiscal_start_month=self.config.fiscal_year_start_month,
+            )
+        except UserError as e:
+            return Reply(question, error=e)
+        except CacheMissing:
+            return Reply(question, error=UserError(NO_DATA_YET))
+        return Reply(question, chart_png=png, dashboard=board.name)
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec

@@ -54,6 +54,9 @@ def _lead_facts(leads_where: str) -> str:
     """Every column of the leads ``leads_where`` keeps (a predicate on "Lead" AS l), then their
     facts (schema.LEAD_FACT_FIELDS, in that order)."""
     where = leads_where.replace("{key}", "l.Id")
+    # The registry's Lead columns only: a Data Export or sync may add custom ones (Region__c),
+    # which the facts table does not have.
+    cols = ", ".join(f'l."{f.name}"' for f in schema.BY_NAME["Lead"].fields)
     return f"""
     SELECT any_value(COLUMNS(l.* EXCLUDE (who))),
            min(a.created) AS first_response,
@@ -62,7 +65,7 @@ def _lead_facts(leads_where: str) -> str:
            CAST(count(*) FILTER (WHERE a.attempt) AS INTEGER) AS attempts,
            min(a.created) FILTER (WHERE a.attempt) AS first_attempt,
            max(a.created) FILTER (WHERE a.attempt) AS last_attempt
-    FROM (SELECT *, unnest([Id, ConvertedContactId]) AS who
+    FROM (SELECT {cols}, unnest([Id, ConvertedContactId]) AS who
           FROM "Lead" AS l WHERE {where}) AS l
     LEFT JOIN (
         SELECT WhoId, CreatedDate AS created, TaskSubtype IN ('Call', 'Email') AS attempt

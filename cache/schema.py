@@ -24,6 +24,7 @@ DATE = "DATE"
 BOOL = "BOOLEAN"
 MONEY = "DECIMAL(18,2)"
 INT = "INTEGER"
+NUMBER = "DOUBLE"  # a number column the schema does not list (a custom field)
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,7 @@ def owned_by(owner: str) -> tuple[SObject, ...]:
 # they can never collide with a Salesforce object.
 META_OBJECTS = "_kpibot_objects"
 META_SNAPSHOT = "_kpibot_snapshot"
+META_LABELS = "_kpibot_labels"
 META_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {META_OBJECTS} (
   object VARCHAR PRIMARY KEY,
@@ -217,6 +219,13 @@ META_DDL = (
   created_at TIMESTAMPTZ NOT NULL,  -- when this snapshot was published
   source VARCHAR NOT NULL,
   data_as_of TIMESTAMPTZ NOT NULL   -- the oldest refreshed_at of its objects
+)""",
+    f"""CREATE TABLE IF NOT EXISTS {META_LABELS} (
+  object VARCHAR NOT NULL,
+  field VARCHAR NOT NULL,           -- '' for the object's own label
+  label VARCHAR NOT NULL,           -- in the org's language, as its describe gives it
+  reference VARCHAR,                -- a lookup field's target object
+  PRIMARY KEY (object, field)
 )""",
 )
 

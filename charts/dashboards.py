@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from charts import labels, render, theme
+from charts import labels, layout, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from metrics.answer import Answer, ResolvedWindow
@@ -42,27 +42,39 @@ _WORKERS = 4  # panel queries in flight at once (DuckDB parallelises each one as
 
 @dataclass(frozen=True)
 class Panel:
+    """One cell. A built-in panel has a ``query``; a pinned one has the ``question`` as typed
+    (parsed again each time it is drawn, so "last 7 days" moves with time) and, when that no
+    longer parses, the ``error`` its cell shows instead."""
+
     id: str
     title: str
     chart: Chart | str  # "auto": charts.choose decides from the answer
-    at: tuple[int, int, int, int]  # row, col, rowspan, colspan
+    at: tuple[int, int, int, int] | None  # row, col, rowspan, colspan; None: charts.layout
     query: Query
     columns: tuple[str, ...] = ()
     target: str | None = None
     frame: bool = True
     auto_grain: bool = False
+    question: str = ""
+    error: str | None = None
 
 
 @dataclass(frozen=True)
 class Dashboard:
+    """A board. ``rows`` empty: laid out automatically (charts.layout), as user boards are."""
+
     name: str
     title: str
     zh: str
-    window: WindowSpec
+    window: WindowSpec | None
     filters: tuple[Filter, ...]
     rows: tuple[float, ...]
     panels: tuple[Panel, ...]
     reps_panel: str | None = None
+
+    @property
+    def automatic(self) -> bool:
+        return not self.rows
 
 
 @dataclass(frozen=True)
@@ -93,27 +105,36 @@ def _query(d: dict[str, Any]) -> tuple[Query, bool]:
     return q, auto
 
 
+def _panel(i: int, p: dict[str, Any]) -> Panel:
+    q, auto = _query(p["query"]) if "query" in p else (Query(), False)
+    return Panel(
+        id=str(p.get("id") or i + 1), title=str(p.get("title") or ""),
+        chart=p.get("chart", "auto"),
+        at=tuple(p["at"]) if p.get("at") else None,  # type: ignore[arg-type]
+        query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
+        frame=bool(p.get("frame", True)), auto_grain=auto, question=str(p.get("question") or ""),
+    )
+
+
+def board_from_dict(name: str, b: dict[str, Any]) -> Dashboard:
+    """One entry of ``dashboards:`` in the dashboards.yaml format. A panel has a ``query``
+    (built-in boards) or a ``question`` (user boards: the text as typed); a board without
+    ``rows`` is laid out automatically."""
+    return Dashboard(
+        name=name, title=str(b.get("title") or name), zh=str(b.get("zh") or ""),
+        window=_window(b.get("window")), filters=_filters(b.get("filters")),
+        rows=tuple(float(x) for x in b.get("rows") or ()),
+        panels=tuple(_panel(i, p) for i, p in enumerate(b.get("panels") or ())),
+        reps_panel=b.get("reps_panel"),
+    )
+
+
 @lru_cache(maxsize=1)
 def load() -> tuple[dict[str, Dashboard], dict[str, Target]]:
     """dashboards.yaml, parsed once."""
     text = resources.files("charts").joinpath("dashboards.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
-    boards: dict[str, Dashboard] = {}
-    for name, b in data["dashboards"].items():
-        panels = []
-        for p in b["panels"]:
-            q, auto = _query(p["query"])
-            panels.append(Panel(
-                id=p["id"], title=p["title"], chart=p.get("chart", "auto"),
-                at=tuple(p["at"]),  # type: ignore[arg-type]
-                query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
-                frame=bool(p.get("frame", True)), auto_grain=auto,
-            ))
-        boards[name] = Dashboard(
-            name=name, title=b["title"], zh=b.get("zh", ""), window=WindowSpec(**b["window"]),
-            filters=_filters(b.get("filters")), rows=tuple(float(x) for x in b["rows"]),
-            panels=tuple(panels), reps_panel=b.get("reps_panel"),
-        )
+    boards = {name: board_from_dict(name, b) for name, b in data["dashboards"].items()}
     targets = {k: Target(**v) for k, v in (data.get("targets") or {}).items()}
     return boards, targets
 
@@ -153,7 +174,7 @@ def panel_query(board: Dashboard, panel: Panel, asked: Query, grain: str | None)
     return dataclasses.replace(
         q, window=window, filters=board.filters + q.filters + asked.filters,
         comparison=comparison, groupings=groupings,
-        chart=None if panel.chart == "auto" else _asked_kind(panel.chart),
+        chart=q.chart if panel.chart == "auto" else _asked_kind(panel.chart),
     )
 
 
@@ -203,6 +224,9 @@ class Results(Mapping[str, _Result]):
         self._futures: dict[str, Future[_Result]] = {}
         plain = [p for p in board.panels if not p.auto_grain]
         for p in plain:
+            if p.error is not None:  # a pinned question that no longer parses: its sentence
+                self._futures[p.id] = self._pool.submit(_Result, None, p.error)
+                continue
             q = panel_query(board, p, asked, None)
             self._futures[p.id] = self._pool.submit(_answer, run, q)
         # Trend panels take the grain of the first answered window (the board's own).
@@ -311,19 +335,53 @@ def _inset(fig: Figure, rect: Rect, top: float, side: float = 0.12,
 
 
 def _main_window(results: Mapping[str, _Result], board: Dashboard) -> Answer | None:
+    """The answer whose window the subtitle names: the first panel on the board's window (a
+    user board's panels all have their own: the first panel's)."""
     for p in board.panels:
         r = results.get(p.id)
-        if r and r.answer is not None and p.query.window is None:
+        if r and r.answer is not None and (p.query.window is None or p.question):
             return r.answer
     return None
+
+
+def _kind(p: Panel, res: _Result) -> str:
+    if res.answer is None:
+        return "message"
+    return choose(res.answer) if p.chart == "auto" else str(p.chart)
+
+
+def _need(p: Panel, res: _Result) -> layout.Need:
+    a = res.answer
+    return layout.Need(p.id, _kind(p, res), len(a.columns) if a else 0, len(a.rows) if a else 0)
+
+
+def _placed(board: Dashboard, results: Mapping[str, _Result]) -> tuple[Dashboard, layout.Plan]:
+    """The board with every panel at its place (by charts.layout), and the plan."""
+    plan = layout.plan([_need(p, results[p.id]) for p in board.panels])
+    panels = tuple(
+        dataclasses.replace(p, at=plan.at[p.id], frame=_kind(p, results[p.id]) != "kpi")
+        for p in board.panels
+    )
+    return dataclasses.replace(board, rows=plan.rows, panels=panels), plan
 
 
 def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
                          currency: str = "USD", fiscal_start_month: int = 1) -> Figure:
     """The dashboard as a Figure (tests read its texts); ``render_dashboard`` saves it."""
-    board = find(name)
+    return figure_for_board(find(name), query, run, title_suffix=title_suffix,
+                            currency=currency, fiscal_start_month=fiscal_start_month)
+
+
+def figure_for_board(board: Dashboard, query: Query, run: Run, *,
+                     title_suffix: str | None = None, currency: str = "USD",
+                     fiscal_start_month: int = 1) -> Figure:
+    """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn."""
     results = run_panels(board, query, run)
-    fig = theme.new_figure(theme.DASHBOARD_SIZE, facecolor=theme.PAGE)
+    size = theme.DASHBOARD_SIZE
+    if board.automatic:
+        board, plan = _placed(board, results)
+        size = layout.figure_size(plan.rows, plan.natural)
+    fig = theme.new_figure(size, facecolor=theme.PAGE)
     fw, fh = fig.get_size_inches()
     main = _main_window(results, board)
     suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
@@ -338,7 +396,8 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
     ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
-    rects = {p.id: _cell_rect(board, p.at, fig, top_in=0.82) for p in board.panels}
+    rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
+             for p in board.panels}
     backdrop = _backdrop(fig)
     for p in board.panels:  # each as soon as its answer is in; later queries keep running
         rect = rects[p.id]
@@ -353,10 +412,10 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
                 aside = format_range(a.window.start, a.window.end)
-            _panel_title(fig, rect, panel_title(p, a), aside)
+            _panel_title(fig, rect, _title(p, a, query), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
-            message(fig, inner, res.error or "No data.", ctx0)
+            message(fig, inner, _fit(fig, inner, res.error or "No data."), ctx0)
             continue
         chart = choose(a) if p.chart == "auto" else p.chart
         ctx = dataclasses.replace(
@@ -387,8 +446,33 @@ def _said(w: ResolvedWindow) -> str:
     return w.label.removesuffix(", default")
 
 
+def _title(p: Panel, a: Answer | None, asked: Query) -> str:
+    """A panel's own title; a pinned question's is the question, unless the board is asked
+    for another window (then the answer's restatement, which names the window it ran on)."""
+    if p.title or not p.question:
+        return panel_title(p, a)
+    if a is not None and asked.window is not None:
+        restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
+        return restated[:1].upper() + restated[1:]
+    return p.question[:1].upper() + p.question[1:]
+
+
+def _fit(fig: Figure, rect: Rect, text: str) -> str:
+    """A cell's sentence wrapped to the cell (matplotlib wraps to the page, not the cell)."""
+    cells = int(rect[2] * fig.get_size_inches()[0] * 72 / (theme.LABEL * 0.6))
+    return labels.wrap(text, max(cells, 12), 5)
+
+
 def _has(answer: Answer, column: str) -> bool:
     return any(c.name == column for c in answer.columns)
+
+
+def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str | None = None,
+                 currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+    """PNG bytes of any board (a user's is as tall as its panels need)."""
+    fig = figure_for_board(board, query, run, title_suffix=title_suffix, currency=currency,
+                           fiscal_start_month=fiscal_start_month)
+    return theme.to_png(fig)
 
 
 def render_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,

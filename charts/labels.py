@@ -129,6 +129,9 @@ def title_of(answer: Answer) -> str:
         rng = format_range(w.start, w.end)
         parts = [p for p in parts if rng not in p and p != w.label and f"({w.label})" not in p]
     text = " · ".join(parts) if parts else answer.restated
+    # A field measure's date ("of [Opportunity] on [CloseDate]") is the text answer's to state;
+    # the title keeps the object only.
+    text = re.sub(r" on \[[^\]]+\]", "", text)
     return sentence(text.replace("[", "").replace("]", ""))
 
 

@@ -51,6 +51,8 @@ class MetricDef:
     base: str | None = None
     # Records whose outcome is not known yet: {open: SQL, of: SQL, says: text} (see measures).
     unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    # Field search (metrics/fields.py): the object a generated measure is of; None for a KPI.
+    object: str | None = None
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -110,6 +112,9 @@ class Catalog:
     metrics: tuple[MetricDef, ...]
     dimensions: tuple[DimensionDef, ...]
     records: tuple[RecordSetDef, ...] = ()
+    # Field search: (word, catalog entry that kept it, "field <label>" | "object" | "dimension")
+    # for each generated word a catalog entry already had.
+    shadowed: tuple[tuple[str, str, str], ...] = ()
 
     def record_set(self, name: str) -> RecordSetDef:
         for r in self.records:

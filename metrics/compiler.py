@@ -349,7 +349,8 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                     or (not joins_for(rs, [e]) and not _COLUMN.fullmatch(e.strip()))
                 )
             }
-            if bucket or late:
+            # A median is not made of partial aggregates: it reads every record at once.
+            if (bucket or late) and all(a.agg != "median" for _, _, a in atoms):
                 body = _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, atoms)
             else:
                 select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
@@ -491,6 +492,9 @@ def _two_level(
         elif atom.agg == "sum":
             partial.append(f"sum({atom.expr}){flt} AS {col}")
             final.append(f"CAST(sum(r.{col}) AS DOUBLE) AS {col}")
+        elif atom.agg in ("min", "max"):
+            partial.append(f"{atom.agg}({atom.expr}){flt} AS {col}")
+            final.append(f"CAST({atom.agg}(r.{col}) AS DOUBLE) AS {col}")
         else:
             partial.append(f"sum({atom.expr}){flt} AS {col}_s, count({atom.expr}){flt} AS {col}_n")
             final.append(f"CAST(sum(r.{col}_s) AS DOUBLE) / NULLIF(sum(r.{col}_n), 0) AS {col}")
@@ -531,7 +535,7 @@ def _value_sql(ms: Measure, refs: list[str]) -> str:
     """A KPI's value from its atoms: a missing group is 0 for counts and sums, null otherwise."""
     if ms.kind in ("count", "sum"):
         return f"coalesce({refs[0]}, 0)"
-    if ms.kind == "avg":
+    if ms.kind in ("avg", "min", "max", "median"):
         return refs[0]
     return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({refs[1]}, 0)"
 

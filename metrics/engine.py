@@ -23,6 +23,7 @@ from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
+from metrics.fields import subject
 from metrics.format import CHANGE_IN_POINTS, format_range
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
@@ -306,7 +307,13 @@ def run(
     answer = Answer(
         question=question,
         query=asked,
-        restated=restate(asked, window, cmp_window, compiled.kind == "records"),
+        restated=restate(
+            asked,
+            window,
+            cmp_window,
+            compiled.kind == "records",
+            subject(asked.metrics, catalog, question),
+        ),
         window=window,
         compare_window=cmp_window,
         columns=labelled(compiled.columns, sides if cmp_window and both_named(asked) else None),

@@ -25,7 +25,8 @@ from typing import Any, Literal
 
 from metrics.catalog import MetricDef
 
-Agg = Literal["count", "sum", "avg"]
+Agg = Literal["count", "sum", "avg", "min", "max", "median"]
+AGGS = ("count", "sum", "avg", "min", "max", "median")
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,14 @@ class Atom:
     @property
     def record_condition(self) -> str | None:
         """Which rows are this atom's records (what it counts, sums or averages)."""
-        parts = [
-            p
-            for p in (self.where, f"({self.expr}) IS NOT NULL" if self.agg == "avg" else None)
-            if p
-        ]
+        valued = f"({self.expr}) IS NOT NULL" if self.agg not in ("count", "sum") else None
+        parts = [p for p in (self.where, valued) if p]
         return " AND ".join(f"({p})" for p in parts) or None
 
 
 @dataclass(frozen=True)
 class Measure:
-    kind: Literal["count", "sum", "avg", "ratio"]
+    kind: Literal["count", "sum", "avg", "min", "max", "median", "ratio"]
     atoms: tuple[Atom, ...]  # one atom, or (numerator, denominator) for a ratio
     group_by: str | None = None
 
@@ -71,8 +69,8 @@ class RecordList:
 
 def _atom(m: MetricDef, side: dict[str, Any], default_agg: str) -> Atom:
     agg = str(side.get("agg", default_agg))
-    if agg not in ("count", "sum", "avg"):
-        raise ValueError(f"agg must be count, sum or avg (got {agg!r})")
+    if agg not in AGGS:
+        raise ValueError(f"agg must be one of {', '.join(AGGS)} (got {agg!r})")
     expr = side.get("expr")
     if agg != "count" and not expr:
         raise ValueError(f"agg {agg} needs expr")
@@ -98,8 +96,8 @@ def measure_of(m: MetricDef) -> Measure:
         if not isinstance(num, dict) or not isinstance(den, dict):
             raise ValueError("a ratio needs numerator: and denominator: mappings")
         return Measure("ratio", (_atom(m, num, "count"), _atom(m, den, "count")), group_by)
-    if agg not in ("count", "sum", "avg"):
-        raise ValueError(f"sql.agg must be count, sum, avg or ratio (got {agg!r})")
+    if agg not in AGGS:
+        raise ValueError(f"sql.agg must be one of {', '.join(AGGS)} or ratio (got {agg!r})")
     return Measure(agg, (_atom(m, s, agg),), group_by)
 
 

@@ -36,14 +36,21 @@ def window_phrase(w: ResolvedWindow) -> str:
 
 
 def restate(
-    q: Query, window: ResolvedWindow, compare: ResolvedWindow | None, records: bool = False
+    q: Query,
+    window: ResolvedWindow,
+    compare: ResolvedWindow | None,
+    records: bool = False,
+    subject: str = "",
 ) -> str:
-    """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``."""
+    """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``;
+    ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``)."""
     parts = []
     head = f"[{', '.join(q.metrics)}]"
     if records:
         head += f" (first {q.ranking.n})" if q.ranking else ""
     parts.append(head)
+    if subject:
+        parts.append(subject)
     # A KPI named after its grouping ("follow-up rate by attempt") is not said twice.
     said = [
         g for g in q.groupings if not any(m.endswith(f" by {g.split()[-1]}") for m in q.metrics)

@@ -11,6 +11,16 @@ def _norm(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
 
+class FieldSetting(BaseModel):
+    """One cached field as app.yaml shapes it for field search (docs/field-search.md)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    names: list[str] = Field(default_factory=list)  # other English names
+    zh: list[str] = Field(default_factory=list)  # Chinese names
+    hidden: bool | None = None  # None: hidden only when it is personal data
+
+
 class OrgSettings(BaseModel):
     """``timezone``, ``currency``, fiscal calendar and the lists KPIs match against."""
 
@@ -36,6 +46,8 @@ class OrgSettings(BaseModel):
     # From this share of a rate's records with an outcome still open (a converted lead's
     # opportunity not closed yet), its value is provisional: said in words, drawn hollow.
     open_outcome_share: float = Field(0.1, ge=0.0, le=1.0)
+    # "Object.Field" (or "Object" for the object itself) → names and hiding for field search.
+    fields: dict[str, FieldSetting] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod

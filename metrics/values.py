@@ -22,6 +22,8 @@ _cache: dict[
 ] = {}
 _lock = threading.Lock()
 _SCOPED_ID = "r.Id IN (SELECT unnest($scope_owners))"  # a `values: User.Name` table: its users
+# A generated dimension with more distinct values than this offers none for matching.
+MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
 
@@ -77,7 +79,14 @@ def load_values(
                 continue
             sql = " UNION ".join(parts)
         bound = {"scope_owners": list(scope.owners or ())} if "$scope_owners" in sql else None
+        generated = bool(d.sql.get("generated"))
+        if generated and not d.sql.get("match_values", True):
+            continue  # a record's name (field search): grouped by, not a filter word
+        if generated:  # a field's values (field search): only a list a person could pick from
+            sql = f"SELECT v FROM ({sql}) AS x(v) LIMIT {MAX_FIELD_VALUES + 1}"
         rows = cursor.execute(sql, bound).fetchall()
+        if generated and len(rows) > MAX_FIELD_VALUES:
+            rows = []  # names, subjects: grouped by, not matched as filter values
         vals = {str(r[0]).strip() for r in rows if r[0] is not None and str(r[0]).strip()}
         vals |= set(d.order)  # stages, attempts: known even before the data has them
         out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))

@@ -278,10 +278,14 @@ class Api:
         )
         self.sleep(delay)
 
-    def describe_fields(self, obj: str) -> set[str]:
-        """The fields of ``obj`` this user can read (describe omits the others)."""
+    def describe_fields(self, obj: str) -> dict[str, tuple[str, str]]:
+        """The fields of ``obj`` this user can read (describe omits the others): name →
+        (label in the org's language, Salesforce field type)."""
         desc = self.call(lambda sf: getattr(sf, obj).describe(), f"describe {obj}")
-        return {f["name"] for f in desc["fields"]}
+        return {
+            f["name"]: (str(f.get("label") or f["name"]), str(f.get("type") or "string"))
+            for f in desc["fields"]
+        }
 
     def count(self, soql: str) -> int:
         res = self.call(lambda sf: sf.query(soql, include_deleted=True), "a COUNT() query")

@@ -77,7 +77,7 @@ def _convert_sql(ftype: str, col: str) -> str:
         # ISO 8601 form DuckDB knows, such as the REST API's 2024-05-01T13:45:00.000+0000.
         fast = f"try_strptime({v}, '%Y-%m-%dT%H:%M:%S.%gZ')::TIMESTAMPTZ"
         return f"coalesce({fast}, TRY_CAST({v} AS TIMESTAMPTZ))"
-    if ftype in (schema.DATE, schema.MONEY, schema.INT):
+    if ftype in (schema.DATE, schema.MONEY, schema.INT, schema.NUMBER):
         return f"TRY_CAST({v} AS {ftype})"
     return f"NULLIF({col}, '')"
 
@@ -239,6 +239,8 @@ def _load_file(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
+    kept_extra = _add_extra_columns(con, obj, (src, params), extra, keep)
+    select += "".join(f", {_convert_sql(t, _q(h))}" for h, t in kept_extra)
     try:
         with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
             con.execute(
@@ -256,7 +258,61 @@ def _load_file(
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
     if progress:
         progress(f.name, "done", size, size)
-    return int(kept), total - int(kept), extra
+    added = {h for h, _ in kept_extra}
+    return int(kept), total - int(kept), tuple(h for h in extra if h not in added)
+
+
+# A column the schema does not list (a custom field such as Region__c, or a standard field kpibot
+# does not use) is kept, typed by what its values all are: the first type every non-empty value
+# parses as, else text. Field search (docs/field-search.md) makes each one askable.
+_INFERRED = (
+    (schema.BOOL, "lower(trim(v)) IN ('true', 'false')"),
+    (schema.DATE, "regexp_full_match(trim(v), '\\d{4}-\\d{2}-\\d{2}')"),
+    (schema.DATETIME, "regexp_full_match(trim(v), '\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z')"),
+    (schema.NUMBER, "TRY_CAST(trim(v) AS DOUBLE) IS NOT NULL"),
+)
+
+
+def _add_extra_columns(
+    con: duckdb.DuckDBPyConnection,
+    obj: schema.SObject,
+    csv_src: tuple[str, list[str]],
+    extra: tuple[str, ...],
+    keep: str,
+) -> list[tuple[str, str]]:
+    """Add the export's other columns to the object's table; (header, type) of each added.
+    Columns are named as in the header; one whose name differs only in case from a schema field
+    (or from another column) is left out, as DuckDB names are case-insensitive. Their types are
+    read in one streaming pass over the file."""
+    taken = {f.name.lower() for f in obj.fields}
+    names: list[str] = []
+    for h in sorted(extra, key=lambda c: (not c.endswith("__c"), c)):
+        if h.lower() in taken or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", h):
+            continue
+        taken.add(h.lower())
+        names.append(h)
+    if not names:
+        return []
+    probes: list[str] = []
+    for h in names:
+        v = f"NULLIF(trim({_q(h)}), '')"
+        probes.append(f"count({v})")
+        probes += [
+            f"bool_and({t.replace('trim(v)', v)}) FILTER (WHERE {v} IS NOT NULL)"
+            for _, t in _INFERRED
+        ]
+    src, params = csv_src
+    row = con.execute(f"SELECT {', '.join(probes)} FROM {src} WHERE {keep}", params).fetchone()
+    assert row is not None
+    added: list[tuple[str, str]] = []
+    width = 1 + len(_INFERRED)
+    for i, h in enumerate(names):
+        n, *oks = row[i * width : (i + 1) * width]
+        ftype = next((t for (t, _), ok in zip(_INFERRED, oks, strict=True) if ok), schema.TEXT)
+        ftype = ftype if n else schema.TEXT
+        con.execute(f'ALTER TABLE "{obj.table}" ADD COLUMN {_q(h)} {ftype}')
+        added.append((h, ftype))
+    return added
 
 
 @contextmanager

@@ -20,8 +20,8 @@ windows committed so far are still published, with watermarks to match, and the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +38,9 @@ from salesforce.settings import SalesforceSettings, parse_duration
 from salesforce.stage import Columns, Merged, Stage
 
 log = logging.getLogger(__name__)
+
+# A describe: field name → (label, Salesforce type).
+Described = Mapping[str, tuple[str, str]]
 
 MAX_SPLITS = 16  # a window halved 16 times is 1/65536 of the span: give up beyond that
 
@@ -132,7 +135,10 @@ class Syncer:
                 mode = "full"
                 try:
                     fields = described.pop(obj.name, None) or self.api.describe_fields(obj.name)
-                    mode = self._sync_object(writer, obj, fields, started, full, progress)
+                    synced = with_custom_fields(obj, fields)
+                    _add_columns(writer, obj, synced)
+                    mode = self._sync_object(writer, synced, fields, started, full, progress)
+                    _record_labels(writer, synced, fields)
                     results.append(self._result(obj, mode, progress, writer, complete=True))
                 except SyncError as e:
                     results.append(self._result(obj, mode, progress, writer, complete=False))
@@ -167,7 +173,7 @@ class Syncer:
         utc = [v.astimezone(UTC) if v is not None else None for v in row[1:]]
         return row[0], utc[0], utc[1]
 
-    def _columns(self, obj: schema.SObject, fields: set[str]) -> Columns:
+    def _columns(self, obj: schema.SObject, fields: Described) -> Columns:
         source: dict[str, str | None] = {}
         for col in obj.field_names:
             src = self.settings.field_map.get(f"{obj.name}.{col}", col)
@@ -201,7 +207,7 @@ class Syncer:
         self,
         writer: SnapshotWriter,
         obj: schema.SObject,
-        fields: set[str],
+        fields: Described,
         started: datetime,
         full: bool,
         progress: _Progress,
@@ -364,3 +370,44 @@ def sync(
     """Log in (``api_factory``) and run one sync into the cache at ``db_path``."""
     api = api_factory()
     return Syncer(api, settings, observer=observer, warned=warned, **kwargs).run(db_path, full=full)  # type: ignore[arg-type]
+
+
+# Salesforce field type → the cache column type of a custom field (docs/field-search.md).
+_CUSTOM_TYPES = {
+    "boolean": schema.BOOL,
+    "date": schema.DATE,
+    "datetime": schema.DATETIME,
+    "currency": schema.NUMBER,
+    "double": schema.NUMBER,
+    "percent": schema.NUMBER,
+    "int": schema.NUMBER,
+    "long": schema.NUMBER,
+}
+
+
+def with_custom_fields(obj: schema.SObject, fields: Described) -> schema.SObject:
+    """The object with the org's custom fields (``…__c``) after the registry's own: every field
+    of the org is cached, so field search can ask about it."""
+    custom = tuple(
+        schema.Field(name, _CUSTOM_TYPES.get(ftype, schema.TEXT))
+        for name, (_, ftype) in sorted(fields.items())
+        if name.endswith("__c") and name not in obj.field_names
+    )
+    return replace(obj, fields=obj.fields + custom) if custom else obj
+
+
+def _add_columns(writer: SnapshotWriter, obj: schema.SObject, synced: schema.SObject) -> None:
+    """Custom fields new since the last sync get their column before records arrive."""
+    for f in synced.fields[len(obj.fields) :]:
+        column = f'"{f.name}" {f.type}'
+        writer.con.execute(f'ALTER TABLE "{obj.table}" ADD COLUMN IF NOT EXISTS {column}')
+
+
+def _record_labels(writer: SnapshotWriter, obj: schema.SObject, fields: Described) -> None:
+    """Keep the org's labels of the cached fields (field search names fields by them)."""
+    rows = [(obj.name, f, fields[f][0]) for f in obj.field_names if f in fields]
+    writer.con.execute(f"DELETE FROM {schema.META_LABELS} WHERE object = ?", [obj.name])
+    if rows:
+        writer.con.executemany(
+            f"INSERT INTO {schema.META_LABELS} (object, field, label) VALUES (?, ?, ?)", rows
+        )

@@ -258,3 +258,12 @@ class FixedBackend:
 
     def csv(self, answer: Answer) -> bytes:
         return answer_csv(answer)
+
+    def board(self, board: Any, asked: str, *, today: date | None) -> Reply:
+        """A user board: the tiny PNG; each panel's question must be one this backend knows
+        (the real engine draws the real board: tests/test_boards_real.py)."""
+        for p in board.panels:
+            reply = self.ask(p.question, today=today)
+            if reply.error is not None:
+                return Reply(p.question, error=reply.error)
+        return Reply(f"{board.name} dashboard {asked}".strip(), chart_png=PNG, dashboard=board.name)

@@ -81,8 +81,12 @@ class SlackError(Exception):
         self.extra = extra
 
 
-def check_blocks(blocks: Any, limit: int = 50) -> list[str]:
-    """Structural Block Kit checks; the errors Slack would list under invalid_blocks."""
+INPUT_ELEMENTS = ("plain_text_input", "static_select", "multi_static_select", "checkboxes")
+
+
+def check_blocks(blocks: Any, limit: int = 50, *, modal: bool = False) -> list[str]:
+    """Structural Block Kit checks; the errors Slack would list under invalid_blocks.
+    ``input`` blocks are for modals only."""
     errors: list[str] = []
     if not isinstance(blocks, list):
         return ["blocks must be an array"]
@@ -92,6 +96,17 @@ def check_blocks(blocks: Any, limit: int = 50) -> list[str]:
     for i, b in enumerate(blocks):
         where = f"[json-pointer:/blocks/{i}]"
         kind = b.get("type") if isinstance(b, dict) else None
+        if kind == "input" and modal:
+            element = b.get("element") or {}
+            label = (b.get("label") or {}).get("text", "")
+            if element.get("type") not in INPUT_ELEMENTS or not element.get("action_id"):
+                errors.append(f"input needs an input element with an action_id {where}")
+            if not 0 < len(label) <= 2000 or not b.get("block_id"):
+                errors.append(f"input needs a block_id and a label of 1 to 2000 characters {where}")
+            options = element.get("options")
+            if options is not None and not 0 < len(options) <= 100:
+                errors.append(f"a select needs 1 to 100 options {where}/element/options")
+            continue
         if kind not in ("section", "context", "actions", "divider", "header", "image", "rich_text"):
             errors.append(f"unknown block type {kind!r} {where}")
             continue
@@ -670,7 +685,7 @@ class SlackEmulator:
         return {"view": {"id": "V" + str(len(self.views)), **view}}
 
     def _check_modal(self, view: dict[str, Any]) -> None:
-        errors = check_blocks(view.get("blocks") or [], limit=100)
+        errors = check_blocks(view.get("blocks") or [], limit=100, modal=True)
         if view.get("type") != "modal" or not (view.get("title") or {}).get("text"):
             errors.append("a modal needs type modal and a title")
         if len(str(view.get("private_metadata", ""))) > 3000:
@@ -686,7 +701,7 @@ class SlackEmulator:
             view = json.loads(view)
         self._check_modal(view)
         view_id = f"VM{len(self.modals) + 1:04d}"
-        self.modals[view_id] = view
+        self.modals[view_id] = {"id": view_id, **view}
         return {"view": {"id": view_id, **view}}
 
     def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -697,7 +712,7 @@ class SlackEmulator:
         if isinstance(view, str):
             view = json.loads(view)
         self._check_modal(view)
-        self.modals[view_id] = view
+        self.modals[view_id] = {"id": view_id, **view}
         return {"view": {"id": view_id, **view}}
 
     def _m_reactions_add(self, args: dict[str, Any]) -> dict[str, Any]:

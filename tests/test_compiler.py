@@ -96,7 +96,7 @@ def test_catalog_problems_are_reported_all_at_once(tmp_path: Path) -> None:
         """
 metrics:
   - {name: broken one, records: task, format: count, better: higher, dimensions: [rep],
-     sql: {agg: median, expr: r.X}}
+     sql: {agg: mode, expr: r.X}}
   - {name: broken two, records: nowhere, format: count, better: higher, dimensions: []}
   - {name: broken three, records: task, format: count, better: higher, dimensions: [stage],
      sql: {agg: count}}
@@ -106,7 +106,7 @@ metrics:
     with pytest.raises(ConfigError) as e:
         load_catalog(extra)
     text = "\n".join(e.value.problems)
-    assert "broken one" in text and "median" in text
+    assert "broken one" in text and "mode" in text  # median is an aggregate now (field search)
     assert "broken two" in text and "nowhere" in text
     assert "broken three" in text and "stage" in text
 

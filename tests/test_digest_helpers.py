@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from bot.backend import Reply, answer_csv
 from metrics.answer import Answer, Column, ResolvedWindow, Sample
@@ -97,6 +98,10 @@ class ScriptedBackend:
     def previous_period(self, a: Answer, *, today: date | None) -> Reply | None:
         assert today is not None
         return self.ask(a.question, today=today - timedelta(days=7))
+
+    def board(self, board: Any, asked: str, *, today: date | None) -> Reply:
+        """User dashboards are not part of these scripts (tests/test_boards_real.py)."""
+        raise AssertionError("a digest test asked for a user dashboard")
 
 
 class Crash(BaseException):

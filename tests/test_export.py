@@ -55,7 +55,16 @@ def test_edge_cases_load(tmp_path: Path) -> None:
     assert s.deleted_skipped["Lead"] == 1  # IsDeleted = true is kept out
     assert s.missing_objects == ("Account", "Contact", "OpportunityHistory", "Task", "Event")
     assert s.ignored_files == ("Campaign.csv",)
-    assert s.ignored_columns == {"Lead.csv": ("Rating__c",), "Opportunity.csv": ("Probability",)}
+    # Columns the schema does not list are kept, typed by their values (docs/field-search.md).
+    assert s.ignored_columns == {}
+    assert rows(db, "SELECT Rating__c, count(*) FROM Lead GROUP BY 1 ORDER BY 1") == [
+        ("Hot", 1),
+        (None, 2),
+    ]
+    assert rows(db, "SELECT Probability FROM Opportunity ORDER BY Id") == [(100.0,), (10.0,)]
+    assert rows(
+        db, "SELECT data_type FROM information_schema.columns WHERE column_name = 'Probability'"
+    ) == [("DOUBLE",)]
     leads = rows(
         db,
         "SELECT Id, Name, Company, LeadSource, IsConverted, ConvertedDate, CreatedDate, "
@@ -196,7 +205,8 @@ def test_cli_exit_codes_and_clean_messages(tmp_path: Path) -> None:
     db = str(tmp_path / "k.duckdb")
     ok = runner.invoke(app, ["load", str(EDGE), "--db", db])
     assert ok.exit_code == 0, ok.output
-    assert "Lead" in ok.stdout and "Campaign.csv" in ok.stdout and "Rating__c" in ok.stdout
+    assert "Lead" in ok.stdout and "Campaign.csv" in ok.stdout
+    assert "Ignored columns" not in ok.stdout  # Rating__c is kept (docs/field-search.md)
     assert "Warning: no file for Account" in ok.stdout
     bad = write_export(
         tmp_path / "bad", {"Lead.csv": leads_csv(2).replace("Open,false", "Open,maybe")}

@@ -156,6 +156,9 @@ def every_request(
         elif route.kind == "options":  # a keystroke in the /kpi search box
             view = search_view(channel)
             out.append(("options", drv.suggest("VM0001", view, "conn", user=user)))
+        elif route.kind == "view":
+            view = {"id": "V1", "type": "modal", "callback_id": route.key, "private_metadata": ""}
+            out.append((f"view {route.key}", drv.submit_view(view, {}, user=user)))
         else:
             raise AssertionError(f"no request for route {route}: add one here")
     return out
@@ -213,11 +216,14 @@ def test_every_listener_refuses_and_audits(
     assert all(r.status == 200 for _, r in results), [(n, r.status) for n, r in results]
     if case == "channel not listed":
         # The DM, the App Home and the search box's keystrokes are no channel: Alice may use
-        # them (a choice in the box is still refused where it would be answered); the rest is
+        # them (a choice in the box is still refused where it would be answered). A modal is
+        # no channel either: Alice may submit one (the pin checks the channel). The rest is
         # refused.
         personal = ("dm", "home", "kpi_home_ask_0", "options")
-        results = [(n, r) for n, r in results if n not in personal]
-        rows = [r for r in rows if r["source"] not in ("dm", "home", "options")]
+        results = [
+            (n, r) for n, r in results if n not in personal and not n.startswith("view ")
+        ]
+        rows = [r for r in rows if r["source"] not in ("dm", "home", "options", "view")]
         rows = [r for r in rows if not r["question"].startswith("kpi_home_ask_0")]
     # One audit row per attempt, each refused, with the reason.
     assert len(rows) == len(results)

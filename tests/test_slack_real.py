@@ -108,7 +108,13 @@ def test_mention_gets_a_threaded_answer_with_hand_worked_numbers_and_a_png(
         ["Alice Wang", "50.0% †", "2"],
     ]
     assert all_text(answer).count("† on fewer than 20 closed deals: too few to compare.") == 1
-    assert buttons(answer) == ["Show SQL", "Previous period", "Download CSV", "Subscribe"]
+    assert buttons(answer) == [
+        "Show SQL",
+        "Previous period",
+        "Download CSV",
+        "Subscribe",
+        "Add to dashboard",
+    ]
     png = last_upload(slack)
     assert png.startswith(PNG_SIGNATURE) and len(png) > 1000
     assert done.args["channel_id"] == H.SALES and done.args["thread_ts"] == sent.ts

@@ -69,8 +69,8 @@ def test_large_objects_use_bulk_api_2_with_result_locators(
     assert emu.calls["bulk_results"] == 8 and emu.calls["bulk_poll"] == 3
     assert [q for k, q in emu.queries if k == "bulk"] == [
         "SELECT Id, WhoId, WhatId, OwnerId, Subject, TaskSubtype, Type, CallType, CallDisposition, "
-        "CallDurationInSeconds, ActivityDate, Status, CreatedDate, SystemModstamp, IsDeleted "
-        "FROM Task"
+        "CallDurationInSeconds, ActivityDate, Status, CreatedDate, SystemModstamp, "
+        "Call_Result__c, IsDeleted FROM Task"  # the org's custom field is synced too
     ]
 
 
@@ -289,3 +289,27 @@ def test_my_domain_forms_are_normalised() -> None:
         and c.security_token == ""
         and "p" not in repr(c).replace("password", "")
     )
+
+
+def test_custom_fields_and_labels_are_kept(emu: Emulator, tmp_path: Path, monkeypatch) -> None:
+    """Field search asks about every field: the sync caches the org's custom fields and the
+    labels describe gives (docs/field-search.md)."""
+    db = tmp_path / "kpibot.duckdb"
+    first = emu.org.live_ids("Task")[0]
+    emu.org.update("Task", first, {"Call_Result__c": "Left voicemail"})
+    assert run(client(emu, monkeypatch), db).ok
+    expected = sorted(
+        (rid, emu.org.get("Task", rid)["Call_Result__c"]) for rid in emu.org.live_ids("Task")
+    )
+    reader = SnapshotReader(db)
+    try:
+        cur = reader.cursor()
+        got = cur.execute('SELECT Id, Call_Result__c FROM "Task" ORDER BY Id').fetchall()
+        labels = cur.execute(
+            "SELECT field, label FROM _kpibot_labels WHERE object = 'Task' ORDER BY field"
+        ).fetchall()
+    finally:
+        reader.close()
+    assert got == expected and any(v is not None for _, v in got)
+    # The emulator's describe labels every field with its API name.
+    assert ("Call_Result__c", "Call_Result__c") in labels and ("Status", "Status") in labels

@@ -1,4 +1,4 @@
-"""kpibot subcommands: ask (a question, or one per line from stdin) and dashboard."""
+"""kpibot subcommands: ask (a question, or one per line from stdin) and kpis."""
 
 from __future__ import annotations
 
@@ -43,11 +43,10 @@ def register(app: typer.Typer) -> None:
     app.command("ask")(ask)
     app.command("chat")(chat)
     app.command("complete")(complete)
-    app.command("dashboard")(dashboard)
     app.command("kpis")(kpis)
 
 
-def _backend(cfg: AppConfig) -> Any:
+def backend_for(cfg: AppConfig) -> Any:
     from bot.backend import RealBackend
     from cache.snapshot import current_target
 
@@ -59,7 +58,7 @@ def _backend(cfg: AppConfig) -> Any:
         fail(str(e))
 
 
-def _error_text(err: UserError) -> str:
+def error_text(err: UserError) -> str:
     text = err.message
     if err.suggestions:
         text += "\n" + "\n".join(f"  · {s}" for s in err.suggestions)
@@ -103,7 +102,7 @@ def _answer_one(
     if reply.error is not None:
         if as_json:
             return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
-        return _error_text(reply.error), False
+        return error_text(reply.error), False
     if reply.text is not None:  # help, or what a KPI means
         if as_json:
             return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
@@ -177,13 +176,13 @@ def ask(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pinned = parse_today(today)
     cfg = load_config(config, db)
-    backend = _backend(cfg)
+    backend = backend_for(cfg)
     scope = _scope_as(backend, cfg, as_user)
     if after is not None and question != "-":
         try:
             question = _follow_up(backend, after, question, scope)
         except UserError as e:
-            sys.stderr.write(_error_text(e) + "\n")
+            sys.stderr.write(error_text(e) + "\n")
             raise typer.Exit(1) from None
     if question != "-":
         text, ok = _answer_one(
@@ -228,7 +227,7 @@ def chat(
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pinned = parse_today(today)
     cfg = load_config(config, db)
-    backend = _backend(cfg)
+    backend = backend_for(cfg)
     readline = _readline(history)
     prompt = "kpi> " if sys.stdin.isatty() else ""
     previous: str | None = None
@@ -244,7 +243,7 @@ def chat(
         try:
             question = _follow_up(backend, previous, line) if previous else line
         except UserError as e:
-            typer.echo(_error_text(e) + "\n")
+            typer.echo(error_text(e) + "\n")
             continue
         text, ok = _answer_one(backend, cfg, question, pinned, as_json=False, chart=None)
         typer.echo(text + "\n")
@@ -268,7 +267,7 @@ def complete(
 ) -> None:
     """Complete a partial question from the grammar and the data, one completion a line."""
     cfg = load_config(config, db)
-    backend = _backend(cfg)
+    backend = backend_for(cfg)
     scope = _scope_as(backend, cfg, as_user)
     past: list[str] = []
     if history is not None and history.exists():
@@ -294,37 +293,6 @@ def _readline(history: Path | None) -> Any:
     return readline
 
 
-def dashboard(
-    name: Annotated[
-        str,
-        typer.Argument(
-            help='kpi | "outbound calls" | "inbound leads", optionally with a window and filters.'
-        ),
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the PNG.")],
-    config: ConfigOpt = None,
-    db: DbOpt = None,
-    today: TodayOpt = None,
-) -> None:
-    """Render a whole dashboard as one image: `kpibot dashboard "outbound calls" --out o.png`."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    pinned = parse_today(today)
-    cfg = load_config(config, db)
-    backend = _backend(cfg)
-    from grammar.intents import dashboard_question
-
-    reply = backend.ask(dashboard_question(name), today=pinned)
-    if reply.error is not None:
-        fail(_error_text(reply.error), code=1)
-    if reply.dashboard is None or not reply.chart_png:
-        fail(
-            f'"{name}" is not a dashboard; choose kpi, "outbound calls" or "inbound leads".', code=1
-        )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(reply.chart_png)
-    typer.echo(f"{reply.dashboard} dashboard written to {out}")
-
-
 def kpis(config: ConfigOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
@@ -340,3 +308,33 @@ def kpis(config: ConfigOpt = None) -> None:
     typer.echo("")
     dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
     typer.echo(render_table(["dimension", "kind", "also"], dims))
+    _field_lists(cfg, cat)
+
+
+def _field_lists(cfg: AppConfig, cat: Any) -> None:
+    """The cache's fields one can ask about too (docs/field-search.md), when there is a cache."""
+    from bot.text import render_table
+    from cache.describe import describe_cache
+    from cache.snapshot import CacheMissing, SnapshotReader
+    from metrics.fields import with_fields
+
+    try:
+        reader = SnapshotReader(cfg.db_path)
+        full = with_fields(cat, describe_cache(reader.cursor()), cfg)
+    except (CacheMissing, OSError):
+        return  # no data yet: the catalog is all there is
+    rows = [
+        [m.object or "", m.name, ", ".join((*m.synonyms[:3], *m.zh[:2]))]
+        for m in full.metrics
+        if m.object is not None
+    ]
+    typer.echo("")
+    typer.echo(render_table(["object", "field measure", "also"], rows))
+    known = {d.name for d in cat.dimensions}
+    extra = [
+        [d.name, ", ".join((*d.synonyms[:3], *d.zh[:2]))]
+        for d in full.dimensions
+        if d.name not in known
+    ]
+    typer.echo("")
+    typer.echo(render_table(["field dimension", "also"], extra))

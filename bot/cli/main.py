@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot.cli import ask, data, digest, slack, sync, tour
+from bot.cli import ask, boards, data, digest, slack, sync, tour
 from bot.cli.common import internal_error_sentence
 
 app = typer.Typer(
@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (data, ask, slack, digest, tour, sync):
+for module in (data, ask, boards, slack, digest, tour, sync):
     module.register(app)
 
 

@@ -9,7 +9,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +29,13 @@ QUESTIONS: tuple[tuple[str, bool], ...] = (
     ("conect rate by rep last 31 days", False),
 )
 DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
+# A board of the tour's own, built from three searches (docs/dashboards.md).
+BOARD = "Team East"
+BOARD_PINS = (
+    "win rate this quarter vs previous period",
+    "connect rate by rep last 31 days",
+    "connect rate by weekday last 31 days",
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -38,6 +45,34 @@ def register(app: typer.Typer) -> None:
 def _slug(text: str) -> str:
     """A file name from a question; Chinese characters are kept, so it stays readable."""
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-")[:60] or "chart"
+
+
+def _user_board(con: Console, cfg: Any, backend: Any, day: Any, out: Path) -> None:
+    """Three searches pinned to a new board, drawn as one image (what Slack's "Add to
+    dashboard" button and `/kpi pin` do)."""
+    from bot.boards.service import Boards, Viewer
+    from bot.boards.store import BoardStore
+
+    boards = Boards(BoardStore(cfg.state_path))
+    who = Viewer("demo", "")
+    for old in boards.visible(who):
+        if old.name == BOARD:  # a tour run before: start the board afresh
+            boards.store.delete(old.id)
+    con.print(f'[bold cyan]/kpi[/] dashboard new "{BOARD}"')
+    boards.new(BOARD, who)
+    for q in BOARD_PINS:
+        con.print(f'[bold cyan]/kpi[/] pin {q} to "{BOARD}"')
+        boards.pin(BOARD, q, who)
+    started = time.perf_counter()
+    reply = backend.ask(f"{BOARD} dashboard", today=day)
+    took = (time.perf_counter() - started) * 1000
+    boards.store.close()
+    if reply.error is not None or not reply.chart_png:
+        con.print(f"{BOARD}: {reply.error.message if reply.error else 'no image'}")
+        return
+    path = out / f"{_slug(BOARD)}-dashboard.png"
+    path.write_bytes(reply.chart_png)
+    con.print(f'[bold cyan]/kpi[/] dashboard "{BOARD}"  → {path}  ({took:.0f} ms)')
 
 
 def demo_tour(
@@ -117,7 +152,10 @@ def demo_tour(
         path.write_bytes(reply.chart_png)
         con.print(f"{name:<26} → {path}  ({took:.0f} ms)")
 
-    con.rule("[bold]4. Connect your Slack workspace")
+    con.rule("[bold]4. A dashboard built by searching")
+    _user_board(con, cfg, backend, day, out)
+
+    con.rule("[bold]5. Connect your Slack workspace")
     con.print(
         "1. `.venv/bin/kpibot manifest --url https://YOUR-HOST` prints the app manifest;\n"
         "   paste it at api.slack.com/apps → Create New App → From a manifest; install it.\n"

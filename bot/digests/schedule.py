@@ -32,8 +32,12 @@ _WORDS: dict[str, frozenset[int]] = {
     "weekends": frozenset({5, 6}),
     **{name + "s": frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
     **{name: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
+    **{name[:3]: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},  # weekly mon 09:00
 }
-_SIMPLE = re.compile(r"^\s*([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+# "weekly mon 09:00" / "every monday 09:00" read as "mondays 09:00".
+_SIMPLE = re.compile(
+    r"^\s*(?:weekly\s+|every\s+)?([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE
+)
 EXAMPLES = (
     '"weekdays 09:00", "daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"'
 )

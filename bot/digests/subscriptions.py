@@ -31,7 +31,9 @@ _UNSUB = re.compile(r"^\s*(unsubscribe|取消订阅)\b\s*(.*)$", re.IGNORECASE |
 COMMAND_WORDS = frozenset(
     {"subscribe", "订阅", "subscriptions", "订阅列表", "unsubscribe", "取消订阅"}
 )
-_RULE = re.compile(r"^\s*([A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL)
+_RULE = re.compile(
+    r"^\s*((?:weekly\s+|every\s+)?[A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL | re.I
+)
 
 USAGE = (
     "Write `/kpi subscribe daily 09:00 QUESTION` (also weekdays, weekends, mondays…), "

@@ -26,6 +26,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.access import Access
 from bot.audit import AuditLog, open_state_db
 from bot.backend import Backend
+from bot.boards import words as W
+from bot.boards.service import Boards, Done, Viewer
+from bot.boards.store import BoardStore
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
@@ -37,7 +40,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
-from metrics.errors import ConfigError
+from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,9 @@ ANY_OTHER = re.compile(r".*")  # a button this version does not have (an old mes
 COMMANDS: tuple[tuple[frozenset[str], str], ...] = (
     (frozenset({""}) | HELP_WORDS, "_help"),
     (COMMAND_WORDS, "_subscription_command"),
+    (W.FIRST_WORDS, "_board_command"),
 )
+PIN_ANYWHERE = "加到大屏"  # `/kpi 赢单率 本季度 加到大屏 "华东"`: the question comes first
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,7 @@ class SlackBot:
             if digests
             else None
         )
+        self.boards = Boards(BoardStore(config.state_path))
         self.asker = Asker(
             backend,
             self.delivery,
@@ -162,6 +168,7 @@ class SlackBot:
             today=today,
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
             conversations=Conversations(self.state),
+            boards=self.boards,
         )
         self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -192,6 +199,7 @@ class SlackBot:
         if self.digest_loop is not None:
             self.digest_loop.stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
+        self.boards.store.close()
         self.state.close()
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -218,6 +226,8 @@ class SlackBot:
         on("action", "kpi_sql", self._answer_button(asker.show_sql))
         on("action", "kpi_csv", self._answer_button(asker.download_csv))
         on("action", "kpi_subscribe", self._answer_button(asker.subscribe_clicked))
+        on("action", "kpi_pin", self._pin_button)
+        on("view", B.PIN_CALLBACK, self._pin_submitted)
         on("action", ANY_OTHER, self._unknown_button)  # last: bolt tries listeners in order
 
     def _question(self, call: Call) -> None:
@@ -238,6 +248,8 @@ class SlackBot:
             self.submit(self._open_search, str(call.body["trigger_id"]), call.caller.channel)
             return
         word = text.split(maxsplit=1)[0].lower() if text else ""
+        if PIN_ANYWHERE in text:
+            word = PIN_ANYWHERE
         for words, name in COMMANDS:
             if word in words:
                 getattr(self, name)(call, text)
@@ -262,6 +274,11 @@ class SlackBot:
 
         def work() -> None:
             admin = self.access.is_admin(caller.user)
+            hidden = self.boards.hidden(text, self._viewer(caller.user, caller.channel))
+            if hidden is not None:  # someone else's board, or another channel's: not to send
+                self.audit.finish(call.entry, outcome="user_error", detail="board not visible")
+                self.delivery.tell(caller.place(), M.BOARD_NOT_HERE.format(name=hidden))
+                return
             try:
                 reply = subs.handle(text, caller.channel, caller.user, admin=admin)
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")
@@ -313,6 +330,112 @@ class SlackBot:
             log.error("views.update failed: %s", e.response.get("error"))
         user = call.caller.user
         self.asker.ask(question, Place(channel, user), call.entry, asked_by=user)
+
+    # ---- dashboards ----
+
+    def _viewer(self, user: str, channel: str) -> Viewer:
+        """Who is looking, from where: a DM shows personal boards only."""
+        where = "" if channel.startswith("D") else channel
+        return Viewer(user, where, self.access.is_admin(user))
+
+    def _board_command(self, call: Call, text: str) -> None:
+        """``/kpi dashboard …``, ``/kpi pin … to "…"``, ``/kpi dashboards`` (bot/boards/words)."""
+        command = W.read(text)
+        if command is None:  # "pin" alone, or a form we cannot read: say how
+            call.ack(M.BOARD_USAGE)
+            self.audit.finish(call.entry, outcome="user_error", detail="dashboard usage")
+            return
+        call.ack()
+        caller = call.caller
+        self.submit(self._board_work, command, caller, call.entry)
+
+    def _board_work(self, command: W.Command, caller: Any, entry: Any) -> None:
+        place = caller.place()
+        try:
+            if isinstance(command, W.Pin):  # the question is checked before it is pinned
+                reply = self.asker.backend.ask(command.question, today=self.asker.today)
+                if reply.error is not None:
+                    raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
+            done = self.boards.handle(command, self._viewer(caller.user, caller.channel))
+        except UserError as e:
+            self.audit.finish(entry, outcome="user_error", detail=e.message)
+            self.delivery.tell(place, e.message)
+            return
+        self._done(done, place, entry, caller.user)
+
+    def _done(self, done: Done, place: Place, entry: Any, user: str) -> None:
+        """A change is told and audited; a board to show is drawn and posted."""
+        if done.built_in is not None:
+            question = f"{done.built_in} dashboard {done.asked}".strip()
+            self.asker.ask(question, place, entry, asked_by=user)
+            return
+        if done.show is not None:
+            reply = self.asker.backend.board(done.show, done.asked, today=self.asker.today)
+            self.asker.deliver(reply, place, entry, self.asker.today, user)
+            return
+        self.audit.finish(entry, outcome="answered", detail=done.detail)
+        self.delivery.tell(place, done.text)
+
+    def _pin_button(self, call: Call) -> None:
+        """ "Add to dashboard": a modal to pick a board (opened at once: the trigger lasts 3 s)."""
+        call.ack()
+        state = self._state(call)
+        if state is None:
+            return
+        caller = call.caller
+        trigger = str(call.body.get("trigger_id", ""))
+        viewer = self._viewer(caller.user, caller.channel)
+        boards = [
+            (str(b.id), f"{b.name} · " + ("this channel" if b.scope == "channel" else "personal"))
+            for b in self.boards.visible(viewer)
+            if b.owner == caller.user or viewer.admin
+        ]
+        view = B.pin_modal(state, viewer.channel, boards)
+        from slack_sdk.errors import SlackApiError
+
+        try:
+            self.client.views_open(trigger_id=trigger, view=view)
+            self.audit.finish(call.entry, outcome="answered", detail="pin modal opened")
+        except SlackApiError as e:
+            log.warning("views.open failed: %s", e.response.get("error"))
+            self.audit.finish(call.entry, outcome="slack_error", detail=e.response.get("error"))
+            self.delivery.tell(caller.place(), M.PIN_MODAL_FAILED)
+
+    def _pin_submitted(self, call: Call) -> None:
+        """The pin modal's submission: errors go back into the modal, the pin is told after."""
+        user = call.caller.user
+        try:
+            state, channel, board_id, new, title = B.pin_values(call.payload)
+        except ValueError:
+            call.ack()
+            self.audit.finish(call.entry, outcome="user_error", detail="malformed pin modal")
+            return
+        if channel and not self.access.allowed(user, channel):
+            call.ack(response_action="errors", errors={B.PIN_NEW: M.PIN_NOT_ALLOWED_THERE})
+            self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
+            return
+        viewer = self._viewer(user, channel)
+        try:
+            made = ""
+            if new:
+                name = new
+                try:
+                    self.boards.find(new, viewer)
+                except UserError:  # not there yet: made now (the channel's, from a channel)
+                    made = self.boards.new(new, viewer, personal=not channel).detail + "; "
+            elif board_id.isdigit() and (b := self.boards.store.get(int(board_id))):
+                name = b.name
+            else:
+                raise UserError(M.PIN_NEED_BOARD)
+            done = self.boards.pin(name, state.question, viewer, title=title)
+        except UserError as e:
+            field = B.PIN_NEW if new or not board_id else B.PIN_BOARD
+            call.ack(response_action="errors", errors={field: e.message[:150]})
+            self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+            return
+        call.ack()
+        self.audit.finish(call.entry, outcome="answered", detail=made + done.detail)
+        self.submit(self.delivery.tell, Place(channel or user, user), done.text)
 
     def _ask_button(self, call: Call) -> None:
         call.ack()

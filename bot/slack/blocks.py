@@ -214,6 +214,7 @@ def answer_message(
     style: Style = Style(),
     asked_by: str | None = None,
     subscribe: bool = False,
+    pin: bool = False,
 ) -> tuple[str, list[Block]]:
     """The answer: restated question with its dates, headline numbers or a table, notes,
     "data as of", and the buttons. Returns (notification text, blocks)."""
@@ -242,6 +243,8 @@ def answer_message(
         buttons.pop(1)  # all time has no previous period
     if subscribe:
         buttons.append(button(M.BUTTON_SUBSCRIBE, "kpi_subscribe", value))
+    if pin:
+        buttons.append(button(M.BUTTON_PIN, "kpi_pin", value))
     blocks.append({"type": "actions", "block_id": "kpi_answer_actions", "elements": buttons})
     return _clip(_fallback_text(answer, style), 3000), blocks[:MAX_BLOCKS]
 
@@ -253,6 +256,78 @@ def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
     if asked_by:
         parts.append(M.ASKED_BY.format(user=asked_by))
     return parts or [M.DATA_AS_OF.format(when="unknown")]
+
+
+PIN_CALLBACK = "kpi_pin_modal"
+PIN_BOARD, PIN_NEW, PIN_TITLE = "kpi_pin_board", "kpi_pin_new", "kpi_pin_title"
+MAX_OPTIONS = 100  # a static_select's limit
+
+
+def _input(block_id: str, label: str, element: Block, optional: bool = True) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": _clip(label, 2000)},
+        "element": element,
+    }
+
+
+def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -> Block:
+    """The "Add to dashboard" modal: pick one of ``boards`` ((id, label) pairs: the person's
+    and the channel's) or name a new one, and an optional panel title. The question, its
+    pinned today and the channel ride along in ``private_metadata``."""
+    text_input = {"type": "plain_text_input", "max_length": 60}
+    fields: list[Block] = [section(M.PIN_MODAL_INTRO.format(question=escape(state.question)))]
+    if boards:
+        options = [
+            {"text": {"type": "plain_text", "text": _clip(label, 75)}, "value": bid}
+            for bid, label in boards[:MAX_OPTIONS]
+        ]
+        select = {
+            "type": "static_select",
+            "action_id": PIN_BOARD,
+            "placeholder": {"type": "plain_text", "text": M.PIN_PICK_HINT},
+            "options": options,
+        }
+        fields.append(_input(PIN_BOARD, M.PIN_PICK, select))
+    fields.append(_input(PIN_NEW, M.PIN_NEW, {**text_input, "action_id": PIN_NEW}))
+    fields.append(
+        _input(
+            PIN_TITLE,
+            M.PIN_TITLE,
+            {"type": "plain_text_input", "action_id": PIN_TITLE, "max_length": 80},
+        )
+    )
+    meta = json.dumps({"s": state.encode(), "c": channel}, ensure_ascii=False)
+    return {
+        "type": "modal",
+        "callback_id": PIN_CALLBACK,
+        "title": {"type": "plain_text", "text": M.PIN_MODAL_TITLE},
+        "submit": {"type": "plain_text", "text": M.PIN_MODAL_SUBMIT},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": meta[:3000],
+        "blocks": fields,
+    }
+
+
+def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
+    """(question state, channel, chosen board id, new name, title) from a submitted pin modal;
+    ValueError when the view is not one we opened."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+        state = ButtonState.decode(str(meta["s"]))
+        channel = str(meta.get("c") or "")
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"not a kpibot pin modal ({type(e).__name__})") from None
+    values = (view.get("state") or {}).get("values") or {}
+
+    def value(block: str) -> str:
+        v = (values.get(block) or {}).get(block) or {}
+        chosen = v.get("selected_option") or {}
+        return " ".join(str(chosen.get("value") or v.get("value") or "").split())
+
+    return state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE)
 
 
 def dashboard_title(name: str | None) -> str:
@@ -339,6 +414,8 @@ def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
 def _kpi_lines(catalog: Catalog) -> list[str]:
     lines = []
     for m in catalog.metrics:
+        if m.object is not None:
+            continue  # a field's measure (docs/field-search.md): the KPIs are the list
         also = [s for s in (*m.synonyms[:2], *m.zh[:1])]
         lines.append(f"• *{m.name}*" + (f" ({', '.join(also)})" if also else ""))
     return lines
@@ -363,7 +440,7 @@ def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
         section(M.HELP_INTRO),
         section(f"{M.HELP_EXAMPLES_HEAD}\n{examples}"),
         section(M.HELP_PARTS),
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
     ]
     return "How to ask kpibot", blocks[:MAX_BLOCKS]
 
@@ -408,6 +485,6 @@ def home_view(
         },
         section(M.HELP_PARTS),
         {"type": "divider"},
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(catalog.metrics))),
+        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
     ]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
@@ -57,6 +58,7 @@ class Asker:
         today: date | None = None,
         subscribe: SubscribeHandler | None = None,
         conversations: Conversations | None = None,
+        boards: Any = None,
     ):
         self.conversations = conversations
         self.backend = backend
@@ -65,6 +67,7 @@ class Asker:
         self.style = style
         self.today = today
         self.subscribe = subscribe
+        self.boards = boards  # bot.boards.service.Boards: "Team East dashboard …" and pinning
         self._answers: OrderedDict[int, Answer] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -97,7 +100,9 @@ class Asker:
                 self.delivery.post(place, *B.error_message(question, e, today), question=question)
                 return
         try:
-            reply = self.backend.ask(question, today=today)
+            reply = self._board_reply(question, place, today) or self.backend.ask(
+                question, today=today
+            )
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
             log.exception("question #%s failed: %r", entry.id, question)
             self.audit.finish(entry, outcome="internal_error", detail=f"{type(e).__name__}: {e}")
@@ -122,6 +127,21 @@ class Asker:
         if merged != question:
             self.audit.read_as(entry, merged)
         return merged
+
+    def _board_reply(self, question: str, place: Place, today: date | None) -> Reply | None:
+        """``Team East dashboard last quarter for 温家豪``: a user board seen from here, drawn
+        with the window and filters applied to every panel; None when no board is named."""
+        if self.boards is None:
+            return None
+        from bot.boards.service import Viewer, to_dashboard
+
+        where = "" if place.channel.startswith("D") else place.channel
+        who = Viewer(place.user, where)
+        hit = self.boards.lookup(question, who)
+        if hit is None:
+            miss = self.boards.near_miss(question, who)
+            return None if miss is None else Reply(question, error=miss)
+        return self.backend.board(to_dashboard(hit[0]), hit[1], today=today)
 
     def deliver(
         self,
@@ -155,7 +175,12 @@ class Asker:
         self._remember(entry.id, answer)
         state = B.ButtonState(q, today, entry.id)
         text, blocks = B.answer_message(
-            reply, state, style=self.style, asked_by=asked_by, subscribe=self.subscribe is not None
+            reply,
+            state,
+            style=self.style,
+            asked_by=asked_by,
+            subscribe=self.subscribe is not None,
+            pin=self.boards is not None,
         )
         ts = self.delivery.post(place, text, blocks, question=q)
         self.audit.finish(

@@ -59,6 +59,27 @@ BUTTON_SQL = "Show SQL"
 BUTTON_PREVIOUS = "Previous period"
 BUTTON_CSV = "Download CSV"
 BUTTON_SUBSCRIBE = "Subscribe"
+BUTTON_PIN = "Add to dashboard"
+
+PIN_MODAL_TITLE = "Add to dashboard"
+PIN_MODAL_SUBMIT = "Pin"
+PIN_MODAL_INTRO = "Pin *{question}* to a dashboard. Its window moves with time."
+PIN_PICK = "Dashboard"
+PIN_PICK_HINT = "Choose a dashboard"
+PIN_NEW = "…or a new dashboard called"
+PIN_TITLE = "Panel title (optional)"
+PIN_NEED_BOARD = "Choose a dashboard or name a new one."
+PIN_MODAL_FAILED = 'I couldn\'t open the dashboard picker; try `/kpi pin QUESTION to "NAME"`.'
+BOARD_NOT_HERE = (
+    'The dashboard "{name}" is not one you can open here (`/kpi dashboards` lists those you can).'
+)
+PIN_BAD_QUESTION = "I can't pin that: {error}"
+BOARD_USAGE = (
+    'Dashboards: `/kpi dashboards` · `/kpi dashboard new "Team East"` · '
+    '`/kpi pin win rate by rep this quarter to "Team East"` · `/kpi dashboard "Team East"` · '
+    '`/kpi dashboard "Team East" remove 3` · `… move 3 to 1` · `… rename "Team West"`'
+)
+PIN_NOT_ALLOWED_THERE = "You are not allowed to use kpibot in that channel."
 
 HELP_INTRO = (
     "*Ask me about sales KPIs* in a DM, by mentioning me in a channel, or with `/kpi QUESTION`. "

@@ -1,0 +1,100 @@
+"""User dashboards (pinned questions, automatic layout) on the 10M-Task demo org.
+
+    python -m bench.bench_boards [--scale 62] [--runs 6] [--quick] [--no-write] [--db PATH]
+
+Boards of 1, 4, 7 and 12 mixed panels (cards, by-rep bars and tables, weekday columns, trends,
+top deals), each drawn as `/kpi dashboard "NAME"` draws it: RealBackend.board — every pinned
+question parsed again, its query run on the cache, the layout chosen, the page drawn, PNG
+encoded. Target (issue #15): a board of up to 12 panels
+≤ 1.5 s. Writes the section "User dashboards (10M Tasks)" of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from bench.bench_dashboards import TimedBackend, timed
+from bench.demo_db import TODAY, TZ, bench_args, demo_db
+from bench.report import percentile, table, write_section
+from bot.boards.service import to_dashboard
+from bot.boards.store import StoredBoard, StoredPanel
+from bot.config import AppConfig
+
+MIXED = (
+    "win rate this quarter vs previous period",
+    "connect rate by rep last 31 days",
+    "connect rate by weekday last 31 days",
+    "top 5 deals this quarter",
+    "average deal size this quarter",
+    "deals won by month this year",
+    "lead conversion rate by lead source this quarter",
+    "outbound calls last 7 days",
+    "activities by week last 90 days",
+    "meetings booked this month",
+    "revenue won by rep this quarter",
+    "time in stage by stage this quarter",
+)
+SIZES = (1, 4, 7, 12)
+
+
+def board(n: int) -> StoredBoard:
+    panels = tuple(StoredPanel(i + 1, q) for i, q in enumerate(MIXED[:n]))
+    return StoredBoard(n, "channel:CBENCH", f"Bench {n}", "UBENCH", "", panels)
+
+
+def main() -> None:
+    db_arg = None
+    if "--db" in sys.argv:  # an existing demo cache (read only), instead of building one
+        i = sys.argv.index("--db")
+        db_arg = sys.argv[i + 1]
+        del sys.argv[i : i + 2]
+    scale, runs, write = bench_args(__doc__ or "", 6, 2)
+    db = Path(db_arg) if db_arg else demo_db(scale, TODAY)
+    backend = TimedBackend(AppConfig(timezone=TZ, db_override=str(db)))
+    started = time.perf_counter()
+    rows = []
+    for n in SIZES:
+        spec = to_dashboard(board(n))
+        backend.board(spec, "", today=TODAY)  # warm: fonts, the values list, DuckDB caches
+        queries: list[float] = []
+
+        def once(spec=spec, queries=queries) -> None:  # type: ignore[no-untyped-def]
+            backend.query_ms = 0.0
+            reply = backend.board(spec, "", today=TODAY)
+            if reply.chart_png is None:
+                raise SystemExit(f"{spec.name}: no image ({reply.error})")
+            queries.append(backend.query_ms)
+
+        wall, cpu = timed(once, runs)
+        rows.append(
+            (
+                f"{n} panel{'s' * (n > 1)}",
+                f"{percentile(wall, 50):.0f}",
+                f"**{percentile(wall, 95):.0f}**",
+                f"{max(wall):.0f}",
+                f"{percentile(queries, 50):.0f}",
+                f"{percentile(cpu, 50):.0f}",
+            )
+        )
+    load = os.getloadavg()
+    body = (
+        f"Demo org at --scale {scale:g} (today {TODAY}); ms; {runs} runs of each board after "
+        "one warm-up. The panel queries run concurrently (charts/dashboards.py); `queries "
+        "(sum)` adds up each query's own time (they overlap, so it can exceed the wall time). "
+        "Load average after the run: "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores (shared: "
+        f"wall times include waiting for the CPU; CPU p50 is this process's own work); "
+        f"{time.perf_counter() - started:.0f} s in all.\n\n"
+        + table(["board", "p50", "p95", "max", "queries (sum) p50", "CPU p50"], rows)
+        + "\n\nTarget: a board of up to 12 panels ≤ 1,500 ms."
+    )
+    print(body)
+    if write:
+        write_section("User dashboards (10M Tasks)", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,395 @@
+"""Dashboards as people use them: find by name, pin, rename, move, remove, show, export, import.
+
+Every surface (Slack words, the pin modal, the CLI, digests) goes through ``Boards``:
+
+* **Which boards a person sees** where they are: the three built-in boards (charts/
+  dashboards.yaml), their own personal boards, and the boards of the channel they are in.
+* **Who may change one**: its owner and admins (``access.admins``); built-in boards change only
+  in charts/dashboards.yaml.
+* **Every change** returns a ``Done`` whose ``detail`` goes to the audit log.
+
+A user board becomes a ``charts.dashboards.Dashboard`` whose panels carry their question text;
+the backend parses each one again when drawn, so ``last 7 days`` moves with time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bot.boards import words as W
+from bot.boards.store import (
+    MAX_NAME,
+    MAX_PANELS,
+    BoardExists,
+    BoardStore,
+    Scope,
+    StoredBoard,
+    StoredPanel,
+    home_of,
+    name_key,
+)
+from charts.choose import Chart
+from charts.dashboards import Dashboard, Panel, board_from_dict, load
+from metrics.errors import UserError
+from metrics.query import Query
+
+CHARTS = frozenset({"auto", *Chart.__args__})  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Done:
+    """What to tell the person, what the audit log keeps, and the board to draw (``show``)."""
+
+    text: str
+    detail: str
+    show: Dashboard | None = None
+    asked: str = ""  # window and filters for every panel ("last quarter for 温家豪")
+    built_in: str | None = None  # a built-in board's name: asked as a question
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: str
+    channel: str  # "" : a DM or the CLI (personal boards only)
+    admin: bool = False
+
+
+def builtin_names() -> tuple[str, ...]:
+    return tuple(load()[0])
+
+
+def to_dashboard(board: StoredBoard) -> Dashboard:
+    """A stored board as the renderer's Dashboard: panels with their questions, no grid."""
+    panels = tuple(
+        Panel(
+            id=str(p.position),
+            title=p.title,
+            chart=p.chart,
+            at=None,
+            query=Query(),
+            question=p.question,
+        )
+        for p in board.panels
+    )
+    return Dashboard(board.name, board.name, "", None, (), (), panels)
+
+
+def export_yaml(board: StoredBoard) -> str:
+    """The board in the dashboards.yaml format (reviewable in git; ``import_yaml`` reads it)."""
+    panels = []
+    for p in board.panels:
+        entry: dict[str, Any] = {"question": p.question}
+        if p.chart != "auto":
+            entry["chart"] = p.chart
+        if p.title:
+            entry["title"] = p.title
+        panels.append(entry)
+    data = {
+        "dashboards": {
+            board.name: {
+                "title": board.name,
+                "owner": board.owner,
+                "scope": board.scope,
+                **({"channel": board.channel} if board.channel else {}),
+                "panels": panels,
+            }
+        }
+    }
+    head = "# A kpibot dashboard (docs/dashboards.md): `kpibot dashboard import FILE` reads it.\n"
+    return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+class Boards:
+    def __init__(self, store: BoardStore):
+        self.store = store
+
+    # ---- finding ----
+
+    def visible(self, who: Viewer) -> list[StoredBoard]:
+        homes = [home_of("personal", who.user, "")]
+        if who.channel:
+            homes.append(home_of("channel", who.user, who.channel))
+        return self.store.boards(homes)
+
+    def find(self, name: str, who: Viewer) -> StoredBoard | str:
+        """The board called ``name`` that ``who`` sees (a built-in: its key); UserError else."""
+        key = name_key(name).removesuffix(" dashboard").removesuffix("大屏").strip()
+        mine = self.visible(who)
+        hits = [b for b in mine if name_key(b.name) == key]
+        if hits:  # a personal and a channel board of one name: the channel's is the team's
+            return sorted(hits, key=lambda b: b.scope != "channel")[0]
+        for built, d in load()[0].items():
+            if key in (built, d.title.lower()) or name.strip() in (d.zh, d.zh.removesuffix("大屏")):
+                return built
+        names = [b.name for b in mine] + list(builtin_names())
+        close = difflib.get_close_matches(key, [n.lower() for n in names], n=3, cutoff=0.6)
+        suggestions = tuple(n for n in names if n.lower() in close)
+        hint = f' Did you mean "{suggestions[0]}"?' if suggestions else ""
+        raise UserError(
+            f'There is no dashboard called "{name}" here.{hint} `/kpi dashboards` lists them.',
+            suggestions,
+        )
+
+    def match(self, text: str, who: Viewer | None) -> tuple[StoredBoard, str] | None:
+        """``Team East dashboard last quarter for 温家豪`` → (the board, the rest), when the
+        text starts with the name of a user board ``who`` sees (None: any board; digests and
+        the CLI), followed by dashboard/大屏."""
+        low = " ".join(text.split()).casefold()
+        seen = self.store.boards() if who is None else self.visible(who)
+        for b in sorted(seen, key=lambda b: -len(b.name)):
+            for word in (" dashboard", "大屏", " 大屏"):
+                head = name_key(b.name) + word
+                if low.startswith(head) and (len(low) == len(head) or low[len(head)] == " "):
+                    return b, " ".join(text.split())[len(head) :].strip()
+        return None
+
+    def lookup(self, text: str, who: Viewer | None) -> tuple[StoredBoard, str] | None:
+        """A user board named in a question: ``Team East dashboard last quarter`` or
+        ``dashboard "Team East" last quarter`` (what subscriptions store); None otherwise."""
+        hit = self.match(text, who)
+        if hit is not None:
+            return hit
+        command = W.read(text)
+        if isinstance(command, W.Edit) and command.action == "show":
+            seen = self.store.boards() if who is None else self.visible(who)
+            for b in seen:
+                if name_key(b.name) == name_key(command.name):
+                    return b, command.text
+        return None
+
+    def hidden(self, text: str, who: Viewer) -> str | None:
+        """The name of a user board ``text`` names that ``who`` may not open here (a
+        subscription must not send someone else's board), or None."""
+        low = " ".join(text.split()).casefold()
+        named = {
+            name_key(b.name): b.name
+            for b in self.store.boards()
+            if re.search(  # quoted, or followed by dashboard: "win" is not "win rate"
+                rf"[\"“「]{re.escape(name_key(b.name))}[\"”」]"
+                rf"|(?:^|\s){re.escape(name_key(b.name))}\s*(?:dashboard|大屏)",
+                low,
+            )
+        }
+        seen = {name_key(b.name) for b in self.visible(who)}
+        if not named or set(named) & seen:
+            return None
+        return next(iter(named.values()))
+
+    def near_miss(self, text: str, who: Viewer) -> UserError | None:
+        """``Tean East dashboard``: no board by that name, but one close to it that ``who``
+        sees; the did-you-mean to say (None when the words before "dashboard" name nothing
+        close, e.g. a built-in board or a question)."""
+        low = " ".join(text.split()).casefold()
+        for word in (" dashboard", "大屏"):
+            if word in low:
+                cut = len(low.split(word, 1)[0])
+                head = " ".join(text.split())[:cut].strip()
+                names = {name_key(b.name): b.name for b in self.visible(who)}
+                if name_key(head) in builtin_names() or not names:
+                    return None
+                close = difflib.get_close_matches(name_key(head), list(names), n=1, cutoff=0.75)
+                if close:
+                    return UserError(
+                        f'There is no dashboard called "{head}" here. '
+                        f'Did you mean "{names[close[0]]}"?',
+                        (f"{names[close[0]]} dashboard",),
+                    )
+        return None
+
+    def _own(self, name: str, who: Viewer) -> StoredBoard:
+        found = self.find(name, who)
+        if isinstance(found, str):
+            raise UserError(
+                f"The {load()[0][found].title} is built in; pin answers to a board of your own "
+                '(`/kpi dashboard new "NAME"`).'
+            )
+        if found.owner != who.user and not who.admin:
+            raise UserError(
+                f'Only <@{found.owner}> (who made "{found.name}") or an admin can change it.'
+            )
+        return found
+
+    # ---- commands ----
+
+    def handle(self, command: W.Command, who: Viewer) -> Done:
+        if isinstance(command, W.ListBoards):
+            return Done(self.listing(who), "dashboards listed")
+        if isinstance(command, W.NewBoard):
+            return self.new(command.name, who, personal=command.personal)
+        if isinstance(command, W.Pin):
+            return self.pin(command.name, command.question, who)
+        return self.edit(command, who)
+
+    def listing(self, who: Viewer) -> str:
+        lines = ["*Dashboards you can open here:*"]
+        for key, d in load()[0].items():
+            lines.append(f"• *{d.title}* (built in) · `/kpi dashboard {key}`")
+        for b in self.visible(who):
+            where = f"<#{b.channel}>" if b.scope == "channel" else "personal"
+            lines.append(
+                f"• *{b.name}* · {len(b.panels)} panel{'s' * (len(b.panels) != 1)} · {where}"
+                f' · by <@{b.owner}> · `/kpi dashboard "{b.name}"`'
+            )
+        lines.append('Make one: `/kpi dashboard new "Team East"`, then pin answers to it.')
+        return "\n".join(lines)
+
+    def new(self, name: str, who: Viewer, *, personal: bool = False) -> Done:
+        name = " ".join(name.split()).strip('"“”「」')
+        if not name or len(name) > MAX_NAME:
+            raise UserError(f"A dashboard needs a name of 1 to {MAX_NAME} characters.")
+        if name_key(name) in builtin_names():
+            raise UserError(f'"{name}" is a built-in dashboard; choose another name.')
+        scope: Scope = "personal" if personal or not who.channel else "channel"
+        try:
+            self.store.create(home_of(scope, who.user, who.channel), name, who.user)
+        except BoardExists:
+            raise UserError(f'There is already a dashboard called "{name}" here.') from None
+        where = f"for <#{who.channel}>" if scope == "channel" else "just for you"
+        return Done(
+            f'Made the dashboard *{name}* {where}. Pin answers with their "Add to dashboard" '
+            f'button or `/kpi pin QUESTION to "{name}"`.',
+            f"dashboard {name}: created ({scope})",
+        )
+
+    def pin(
+        self, name: str, question: str, who: Viewer, *, title: str = "", chart: str = "auto"
+    ) -> Done:
+        board = self._own(name, who)
+        if chart not in CHARTS:
+            raise UserError(f"{chart} is not a chart kind; use one of {', '.join(sorted(CHARTS))}.")
+        n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
+        if n is None:
+            raise UserError(
+                f'"{board.name}" already has {MAX_PANELS} panels; remove one first '
+                f'(`/kpi dashboard "{board.name}" remove N`).'
+            )
+        return Done(
+            f'Pinned to *{board.name}* as panel {n}: "{question}". '
+            f'See it with `/kpi dashboard "{board.name}"`.',
+            f"dashboard {board.name}: pinned #{n} {question}",
+        )
+
+    def edit(self, e: W.Edit, who: Viewer) -> Done:
+        if e.action == "show":
+            return self.show(e.name, e.text, who)
+        board = self._own(e.name, who)
+        if e.action == "remove":
+            gone = self.store.remove_panel(board.id, e.args[0])
+            if gone is None:
+                raise self._no_panel(board, e.args[0])
+            return Done(
+                f'Removed panel {e.args[0]} ("{gone.question}") from *{board.name}*.',
+                f"dashboard {board.name}: removed #{e.args[0]} {gone.question}",
+            )
+        if e.action == "move":
+            if not self.store.move_panel(board.id, *e.args):
+                raise self._no_panel(board, max(e.args))
+            return Done(
+                f"Moved panel {e.args[0]} to {e.args[1]} on *{board.name}*.",
+                f"dashboard {board.name}: moved #{e.args[0]} to #{e.args[1]}",
+            )
+        if e.action == "rename":
+            new = " ".join(e.text.split())
+            if not new or len(new) > MAX_NAME or name_key(new) in builtin_names():
+                raise UserError(f"A dashboard needs a new name of 1 to {MAX_NAME} characters.")
+            try:
+                self.store.rename(board.id, board.home, new)
+            except BoardExists:
+                raise UserError(f'There is already a dashboard called "{new}" here.') from None
+            return Done(
+                f"Renamed *{board.name}* to *{new}*.", f"dashboard {board.name}: renamed to {new}"
+            )
+        self.store.delete(board.id)  # "delete"
+        return Done(f"Deleted the dashboard *{board.name}*.", f"dashboard {board.name}: deleted")
+
+    def _no_panel(self, board: StoredBoard, n: int) -> UserError:
+        count = len(board.panels)
+        return UserError(
+            f'"{board.name}" has no panel {n}; its panels are 1 to {count}.'
+            if count
+            else f'"{board.name}" has no panels yet.'
+        )
+
+    def show(self, name: str, asked: str, who: Viewer) -> Done:
+        """The board to draw; an unquoted name may carry a window (``Team East last quarter``)."""
+        found = self._find_with_rest(name, asked, who)
+        board, rest = found
+        if isinstance(board, str):
+            return Done("", f"dashboard {board}", built_in=board, asked=rest)
+        if not board.panels:
+            raise UserError(
+                f'"{board.name}" has no panels yet: pin answers with their "Add to dashboard" '
+                f'button or `/kpi pin QUESTION to "{board.name}"`.'
+            )
+        return Done("", f"dashboard {board.name}", show=to_dashboard(board), asked=rest)
+
+    def _find_with_rest(self, name: str, asked: str, who: Viewer) -> tuple[StoredBoard | str, str]:
+        if asked:
+            return self.find(name, who), asked
+        hit = self.match(f"{name} dashboard", who) or self.match(name, who)
+        if hit is not None:
+            return hit
+        words = name.split()
+        for cut in range(len(words), 0, -1):  # the longest leading words that name a board
+            try:
+                return self.find(" ".join(words[:cut]), who), " ".join(words[cut:])
+            except UserError:
+                continue
+        return self.find(name, who), ""
+
+    # ---- files ----
+
+    def export(self, name: str, who: Viewer) -> str:
+        found = self.find(name, who)
+        if isinstance(found, str):
+            from importlib import resources
+
+            text = resources.files("charts").joinpath("dashboards.yaml").read_text("utf-8")
+            data = yaml.safe_load(text)
+            block = {"dashboards": {found: data["dashboards"][found]}}
+            return yaml.safe_dump(block, allow_unicode=True, sort_keys=False, width=100)
+        return export_yaml(found)
+
+    def import_yaml(self, text: str, who: Viewer) -> list[Done]:
+        """Boards from a dashboards.yaml-format file: created, or their panels replaced."""
+        try:
+            data = yaml.safe_load(text) or {}
+            entries = data["dashboards"].items()
+        except (yaml.YAMLError, KeyError, TypeError, AttributeError):
+            raise UserError("That file is not a dashboards file (a `dashboards:` map).") from None
+        done = []
+        for name, spec in entries:
+            d = board_from_dict(str(name), spec or {})
+            if any(not p.question for p in d.panels):
+                raise UserError(f'"{name}": every panel of a user dashboard needs a `question:`.')
+            owner = str((spec or {}).get("owner") or who.user)
+            channel = str((spec or {}).get("channel") or "")
+            scope: Scope = (
+                "channel" if (spec or {}).get("scope") == "channel" and channel else "personal"
+            )
+            home = home_of(scope, owner, channel)
+            panels = [
+                StoredPanel(i + 1, p.question, str(p.chart), p.title if p.title else "")
+                for i, p in enumerate(d.panels)
+            ]
+            existing = [
+                b for b in self.store.boards([home]) if name_key(b.name) == name_key(d.name)
+            ]
+            if existing:
+                self.store.replace_panels(existing[0].id, panels)
+                board_id = existing[0].id
+            else:
+                board_id = self.store.create(home, d.name, owner)
+                self.store.replace_panels(board_id, panels)
+            done.append(
+                Done(
+                    f'Imported "{d.name}" ({len(panels)} panels, {scope}).',
+                    f"dashboard {d.name}: imported #{board_id}",
+                )
+            )
+        return done

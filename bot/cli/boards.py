@@ -1,0 +1,139 @@
+"""kpibot subcommands for dashboards: list them, draw one, export one to YAML, import a file.
+
+``kpibot dashboards`` · ``kpibot dashboard "Team East" --out f.png`` (built-in boards too, with a
+window and filters: ``kpibot dashboard "outbound calls last quarter" --out o.png``) ·
+``kpibot dashboard export "Team East" > team-east.yaml`` · ``kpibot dashboard import FILE``.
+The command line is the operator's: it sees every board, whoever owns it; an import is written
+to the audit log like a change made in Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.boards.service import Boards, builtin_names
+from bot.boards.store import BoardStore
+from bot.cli.ask import backend_for, error_text
+from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from metrics.errors import UserError
+
+CLI_USER = "cli"  # the audit log's user for changes made on the command line
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dashboards")(dashboards)
+    app.command("dashboard")(dashboard)
+
+
+def _boards(config: str | None) -> tuple[Boards, object]:
+    cfg = load_config(config, None)
+    return Boards(BoardStore(cfg.state_path)), cfg
+
+
+def dashboards(config: ConfigOpt = None) -> None:
+    """List every dashboard: the built-in ones, then every user's and channel's."""
+    boards, _ = _boards(config)
+    for name in builtin_names():
+        typer.echo(f"{name}\t(built in)")
+    for b in boards.store.boards():
+        where = f"channel {b.channel}" if b.scope == "channel" else f"personal ({b.owner})"
+        typer.echo(f"{b.name}\t{len(b.panels)} panels\t{where}\tby {b.owner}")
+
+
+def dashboard(
+    words: Annotated[
+        list[str],
+        typer.Argument(
+            help='NAME [window and filters] (with --out), "export NAME" or "import FILE".'
+        ),
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Where to write the PNG.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="import: the owner when the file has none.")
+    ] = None,
+    config: ConfigOpt = None,
+    db: DbOpt = None,
+    today: TodayOpt = None,
+) -> None:
+    """Draw a dashboard as one image, or export / import one (the dashboards.yaml format)."""
+    if words[0] == "export" and len(words) == 2:
+        _export(words[1], config)
+    elif words[0] == "import" and len(words) == 2:
+        _import(Path(words[1]), config, owner)
+    elif out is None:
+        fail('Give --out FILE.png to draw a dashboard (or "export NAME" / "import FILE").')
+    else:
+        _draw(words, out, config, db, today)
+
+
+def _export(name: str, config: str | None) -> None:
+    boards, _ = _boards(config)
+    hit = boards.lookup(f"{name} dashboard", None)
+    if hit is not None:
+        from bot.boards.service import export_yaml
+
+        typer.echo(export_yaml(hit[0]), nl=False)
+        return
+    if name.strip().lower() in builtin_names():
+        from bot.boards.service import Viewer
+
+        typer.echo(boards.export(name, Viewer(CLI_USER, "")), nl=False)
+        return
+    fail(f'There is no dashboard called "{name}"; `kpibot dashboards` lists them.', code=1)
+
+
+def _import(path: Path, config: str | None, owner: str | None) -> None:
+    from bot.audit import AuditLog, open_state_db
+    from bot.boards.service import Viewer
+
+    boards, cfg = _boards(config)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        fail(f"Cannot read {path}: {e.strerror}.", code=1)
+    try:
+        done = boards.import_yaml(text, Viewer(owner or CLI_USER, ""))
+    except UserError as e:
+        fail(e.message, code=1)
+    audit = AuditLog(open_state_db(cfg.state_path))  # type: ignore[attr-defined]
+    for d in done:
+        entry = audit.start(
+            user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"
+        )
+        audit.finish(entry, outcome="answered", detail=d.detail)
+        typer.echo(d.text)
+
+
+def _named(name: str) -> str:
+    """``inbound leads last 90 days`` → ``inbound leads dashboard last 90 days`` (a built-in
+    board's name, then window and filters); any other name is a user board's: ``NAME dashboard``."""
+    from grammar.intents import dashboard_question
+    from grammar.normalize import normalize
+
+    head = dashboard_question(name)
+    return f"{name} dashboard" if head == f"{normalize(name)} dashboard" else head
+
+
+def _draw(
+    words: list[str], out: Path, config: str | None, db: str | None, today: str | None
+) -> None:
+    """``"Team East" last quarter``: the first word is the name, the rest window and filters."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    pinned = parse_today(today)
+    cfg = load_config(config, db)
+    backend = backend_for(cfg)
+    name = words[0]
+    has_word = "dashboard" in name.lower() or "大屏" in name
+    question = " ".join([name if has_word else _named(name), *words[1:]])
+    reply = backend.ask(question, today=pinned)
+    if reply.error is not None:
+        fail(error_text(reply.error), code=1)
+    if reply.dashboard is None or not reply.chart_png:
+        fail(f'"{name}" is not a dashboard; `kpibot dashboards` lists them.', code=1)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(reply.chart_png)
+    typer.echo(f"{reply.dashboard} dashboard written to {out}")

@@ -1,0 +1,360 @@
+"""Field search: every cached field becomes catalog entries, generated from the cache's own
+description (cache.describe) each time a snapshot is opened, never from a hand-written list.
+
+* every object is counted (``accounts``, ``tasks``, ``客户数``);
+* a numeric field is measured: sum, average, min, max, median and count (``average amount``);
+* a text, picklist, boolean or lookup field is a dimension and a filter (``by industry``,
+  ``industry is Banking``, ``by is closed``, ``by account``).
+
+The entries are catalog entries like any other (behaviour as data, fields.yaml names the
+aggregates), so the grammar, the compiler, charts, CSV and digests treat them as KPIs. An
+object's measures count on the anchor of the catalog's record set of that object (kpis.md),
+otherwise on CreatedDate. A catalog word always wins: a generated word that names a KPI or a
+dimension already is left out, and remembered (``Catalog.shadowed``) so the answer can say so.
+
+>>> cat = with_fields(load_catalog(), describe_cache(con), settings)  # doctest: +SKIP
+>>> cat.metric("average amount").object  # doctest: +SKIP
+'Opportunity'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from cache.describe import CachedField, CachedTable
+from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.measures import measure_of
+from metrics.settings import FieldSetting, OrgSettings
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_MONEY = "DECIMAL"
+# A field's name goes into SQL unquoted (the compiler finds r.<column> references by name):
+# only plain API names are vocabulary.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    text = resources.files("metrics").joinpath("fields.yaml").read_text(encoding="utf-8")
+    return dict(yaml.safe_load(text))
+
+
+def readable(api_name: str) -> str:
+    """``ForecastCategoryName`` → "forecast category name", ``Deal_Size__c`` → "deal size"."""
+    base = api_name.removesuffix("__c").replace("_", " ")
+    return " ".join(_CAMEL.sub(" ", base).split()).lower()
+
+
+def _lookup_name(f: CachedField) -> str:
+    """A lookup's dimension: its label or API name without "ID" ("Account ID" → "account")."""
+    text = f.label or readable(f.name)
+    words = text.split()
+    if words and words[-1].lower() == "id":
+        words = words[:-1]
+    return " ".join(words) or text
+
+
+def _is_cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def _is_time(f: CachedField) -> bool:
+    t = f.type.upper()
+    return "DATE" in t or "TIME" in t
+
+
+def _key(word: str) -> str:
+    return " ".join(word.strip().lower().split())
+
+
+@dataclass
+class _Words:
+    """Every word the catalog uses, and which entry owns it: a generated word must be free."""
+
+    owner: dict[str, str] = field(default_factory=dict)
+    metric_words: dict[str, str] = field(default_factory=dict)
+    shadowed: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def free(
+        self, words: list[str], entry: str, what: str, metrics_only: bool = False
+    ) -> tuple[str, ...]:
+        """The words no other entry has. ``metrics_only``: a word may also name a dimension
+        (``accounts``: the count of accounts, and the account grouping); the lexer tells which
+        from the context."""
+        out: list[str] = []
+        for w in words:
+            k = _key(w)
+            if not k:
+                continue
+            held = (self.metric_words if metrics_only else self.owner).get(k)
+            if held is not None and held != entry:
+                self.shadowed.append((k, held, what))
+                continue
+            self.owner[k] = entry
+            if what != "dimension":
+                self.metric_words[k] = entry
+            if w not in out:
+                out.append(w)
+        return tuple(out)
+
+
+def _setting(settings: OrgSettings, key: str) -> FieldSetting:
+    return settings.fields.get(key) or FieldSetting()
+
+
+def _hidden(table: str, f: CachedField, settings: OrgSettings) -> bool:
+    rules = _rules()
+    s = settings.fields.get(f"{table}.{f.name}")
+    if s is not None and s.hidden is not None:
+        return s.hidden
+    if f.name in rules["never"] or not _PLAIN.fullmatch(f.name):
+        return True  # keys, bookkeeping, and a column no API name looks like (never SQL)
+    low = f.name.lower()
+    return any(p in low for p in rules["personal"])
+
+
+def _record_set_of(catalog: Catalog, table: str) -> RecordSetDef | None:
+    """The catalog's record set of exactly this table (lead → "Lead"), if there is one."""
+    for rs in catalog.records:
+        if rs.source.strip() == f'"{table}"':
+            return rs
+    return None
+
+
+def _anchors_of(catalog: Catalog, table: str) -> tuple[Anchor, ...]:
+    """The anchors of the catalog's record set named after the object (lead, which reads a
+    derived table of leads), else CreatedDate."""
+    for rs in catalog.records:
+        if rs.name == table.lower():
+            return rs.anchors
+    return (Anchor("created", "r.CreatedDate", "timestamp"),)
+
+
+def _free_name(catalog: Catalog, table: str) -> str:
+    """A record set name for the object's own table that no catalog record set has."""
+    taken = {rs.name for rs in catalog.records}
+    name = table.lower()
+    return name if name not in taken else f"{name} records"
+
+
+@dataclass
+class _Builder:
+    catalog: Catalog
+    settings: OrgSettings
+    tables: dict[str, CachedTable]
+    words: _Words
+    metrics: list[MetricDef] = field(default_factory=list)
+    dims: dict[str, DimensionDef] = field(default_factory=dict)
+
+    def dimension(self, name: str, en: list[str], zh: list[str], match: bool = True) -> str:
+        """The dimension named ``name``: the catalog's own when a catalog word names it."""
+        held = self.words.owner.get(_key(name))
+        if held is not None and self.catalog.has_dimension(held):
+            return held
+        if name in self.dims:
+            return name
+        words = self.words.free([name, *en, *zh], f"dim:{name}", "dimension")
+        if _key(name) not in {_key(w) for w in words}:
+            return ""
+        d = DimensionDef(
+            name=name,
+            synonyms=tuple(w for w in words if w != name and w not in zh),
+            zh=tuple(w for w in words if w in zh),
+            kind="category",
+            # match: its values are offered for matching (a picklist), not a record's name
+            sql={"generated": True, "match_values": match},
+        )
+        self.dims[name] = d
+        return name
+
+    def table(self, t: CachedTable) -> None:
+        rs = _record_set_of(self.catalog, t.name)
+        dims = dict(rs.dimensions) if rs else {}
+        joins = dict(rs.joins) if rs else {}
+        taken_sql = set(dims.values())
+        for f in t.fields:
+            if _hidden(t.name, f, self.settings) or f.numeric or _is_time(f):
+                continue
+            if f.name.endswith("Id") and not f.reference:
+                continue  # a polymorphic lookup (WhoId, WhatId): no one object to name it by
+            fs = _setting(self.settings, f"{t.name}.{f.name}")
+            if f.reference:
+                target = self.tables.get(f.reference)
+                if target is None or not any(x.name == "Name" for x in target.fields):
+                    continue
+                alias = "owner" if f.name == "OwnerId" and "owner" in joins else f"l_{f.name}"
+                joins.setdefault(
+                    alias,
+                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = r.{f.name}',
+                )
+                expr = f"{alias}.Name"
+                name = "rep" if f.name == "OwnerId" else _lookup_name(f)
+            else:
+                expr = f"r.{f.name}"
+                name = (f.label or readable(f.name)).lower()
+            if expr in taken_sql or f"r.{f.name}" in taken_sql:
+                continue
+            default_zh = list(_rules()["zh"].get(f.name, []))
+            # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
+            # a deal named "Calls Inc" must not take the word "calls".
+            match = not f.reference and f.name not in _rules()["record_names"]
+            dim = self.dimension(name, list(fs.names), [*fs.zh, *default_zh], match)
+            if dim and dim not in dims:
+                dims[dim] = expr
+                taken_sql.add(expr)
+        anchors = rs.anchors if rs else _anchors_of(self.catalog, t.name)
+        record_set = RecordSetDef(
+            name=rs.name if rs else _free_name(self.catalog, t.name),
+            source=rs.source if rs else f'"{t.name}"',
+            anchors=anchors,
+            joins=tuple(joins.items()),
+            dimensions=tuple(dims.items()),
+        )
+        self.records[record_set.name] = record_set
+        self.measures(t, record_set)
+
+    records: dict[str, RecordSetDef] = field(default_factory=dict)
+
+    def measures(self, t: CachedTable, rs: RecordSetDef) -> None:
+        rules = _rules()
+        label = t.label or t.name
+        dims = tuple(n for n, _ in rs.dimensions)
+        obj = _setting(self.settings, t.name)
+        std = rules["objects"].get(t.name, {})
+        plural = readable(t.name) + "s"
+        en = [*std.get("en", [plural]), *obj.names]
+        zh = [*std.get("zh", []), *obj.zh]
+        words = self.words.free(en + zh, f"count:{t.name}", "object", metrics_only=True)
+        if words:
+            self._metric(words[0], words, zh, rs, dims, label, "count", {"agg": "count"})
+        for f in t.fields:
+            if not f.numeric or _hidden(t.name, f, self.settings):
+                continue
+            fs = _setting(self.settings, f"{t.name}.{f.name}")
+            fname = f.label or readable(f.name)
+            # Also by object ("opportunity history amount"): the only name left when another
+            # object has the same field (Opportunity.Amount keeps "average amount").
+            en_names = [fname.lower(), f"{readable(t.name)} {fname.lower()}", *fs.names]
+            zh_names = [*fs.zh, *rules["zh"].get(f.name, [])]
+            if _is_cjk(fname):  # a Chinese org's label reads like the Chinese names
+                zh_names.insert(0, fname)
+            col = f"r.{f.name}"
+            fmt = "currency" if f.type.upper().startswith(_MONEY) else "number"
+            for agg, spec in rules["aggregates"].items():
+                canonical = spec["name"].format(f=fname)
+                agg_en = [p.format(f=n) for p in spec["en"] for n in en_names]
+                agg_zh = [p.format(f=n) for p in spec["zh"] for n in zh_names]
+                entry = f"{agg}:{t.name}.{f.name}"
+                free = self.words.free([canonical, *agg_en, *agg_zh], entry, f"field {fname}")
+                if not free:
+                    continue
+                name = canonical if canonical in free else f"{canonical} ({label})"
+                sql = (
+                    {"agg": "count", "where": f"{col} IS NOT NULL"}
+                    if agg == "count"
+                    else {"agg": agg, "expr": col}
+                )
+                self._metric(
+                    name, free, agg_zh, rs, dims, label, "count" if agg == "count" else fmt, sql
+                )
+
+    def _metric(
+        self,
+        name: str,
+        words: tuple[str, ...],
+        zh: list[str],
+        rs: RecordSetDef,
+        dims: tuple[str, ...],
+        label: str,
+        fmt: str,
+        sql: dict[str, Any],
+    ) -> None:
+        self.metrics.append(
+            MetricDef(
+                name=name,
+                synonyms=tuple(w for w in words if w != name and w not in zh),
+                zh=tuple(w for w in words if w in zh),
+                records=rs.name,
+                format=fmt,  # type: ignore[arg-type]
+                better="higher",
+                dimensions=dims,
+                sql=sql,
+                object=label,
+            )
+        )
+
+
+def _on_one_record_set(m: MetricDef) -> bool:
+    """An aggregate KPI whose records all lie in its own record set (not calls per deal, whose
+    deals are opportunities; not a list of single deals)."""
+    if m.kind != "aggregate":
+        return False
+    return all(a.records == m.records for a in measure_of(m).atoms)
+
+
+def with_fields(
+    catalog: Catalog, tables: tuple[CachedTable, ...], settings: OrgSettings
+) -> Catalog:
+    """The catalog plus an entry for every visible field of ``tables``; its own entries win."""
+    words = _Words()
+    entries: list[MetricDef | DimensionDef] = [*catalog.metrics, *catalog.dimensions]
+    for entry in entries:
+        for w in entry.words:
+            words.owner.setdefault(_key(w), entry.name)
+    for m in catalog.metrics:
+        for w in m.words:
+            words.metric_words.setdefault(_key(w), m.name)
+    b = _Builder(catalog, settings, {t.name: t for t in tables}, words)
+    for t in tables:
+        b.table(t)
+    records = [b.records.get(r.name, r) for r in catalog.records]
+    records += [r for name, r in b.records.items() if name not in {x.name for x in records}]
+    by_rs = {r.name: tuple(n for n, _ in r.dimensions) for r in records}
+    # A KPI can be grouped by the new dimensions of its own record set too (win rate by region).
+    kpis = [
+        replace(
+            m,
+            dimensions=(*m.dimensions, *(d for d in by_rs.get(m.records, ()) if d in b.dims)),
+        )
+        if _on_one_record_set(m)
+        else m
+        for m in catalog.metrics
+    ]
+    return Catalog(
+        metrics=(*kpis, *b.metrics),
+        dimensions=(*catalog.dimensions, *b.dims.values()),
+        records=tuple(records),
+        shadowed=tuple(words.shadowed),
+    )
+
+
+def subject(metrics: tuple[str, ...], catalog: Catalog, question: str) -> str:
+    """What the restatement adds after the measures: the object and the date it counts on
+    (``of [Opportunity] on [CloseDate]``) for field measures; for a KPI asked by a word a field
+    also has, that the KPI was used (``(catalog KPI, not the field Deal Size)``)."""
+    asked = _key(question)
+    parts: list[str] = []
+    for name in metrics:
+        if not catalog.has_metric(name):
+            continue
+        m = catalog.metric(name)
+        if m.object is not None:
+            anchor = catalog.record_set(m.records).anchor(m.anchor).sql.removeprefix("r.")
+            part = f"of [{m.object}] on [{anchor}]"
+        else:
+            lost = sorted(
+                (w, what.removeprefix("field "))
+                for w, kept, what in catalog.shadowed
+                if kept == name and what.startswith("field ")
+            )
+            hit = [f for w, f in lost if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", asked)]
+            part = f"(the catalog KPI, not the field {hit[0]})" if hit else ""
+        if part and part not in parts:
+            parts.append(part)
+    return " ".join(parts)
