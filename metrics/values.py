@@ -37,6 +37,17 @@ def _snapshot_key(cursor: Any) -> str:
         return f"memory:{id(cursor)}"
 
 
+def _has_owner(cursor: Any, part: str, scope: Scope) -> bool:
+    """The record set has an OwnerId to filter on (field-search sets over User may not)."""
+    try:
+        cursor.execute(
+            f"SELECT * FROM ({part}) LIMIT 0", {"scope_owners": list(scope.owners or ())}
+        )
+    except duckdb.BinderException:
+        return False
+    return True
+
+
 def load_values(
     cursor: Any,
     catalog: Catalog,
@@ -71,9 +82,10 @@ def load_values(
                     continue
                 joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
                 where = f" WHERE {SCOPE_FILTER}" if scope.restricted else ""
-                parts.append(
-                    f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
-                )
+                part = f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
+                if scope.restricted and not _has_owner(cursor, part, scope):
+                    continue  # records without an owner (field search): offer none of them
+                parts.append(part)
             if not parts:
                 out[d.name] = d.order
                 continue
