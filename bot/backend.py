@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
+from metrics.scope import EVERYONE, Scope
 from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
@@ -69,12 +70,14 @@ class Backend(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def ask(self, question: str, *, today: date | None) -> Reply:
-        """Answer ``question``. User mistakes come back as ``Reply.error``; bugs raise."""
+    def ask(self, question: str, *, today: date | None, scope: Scope = EVERYONE) -> Reply:
+        """Answer ``question`` from the records ``scope`` may see (row-level access). User
+        mistakes come back as ``Reply.error``; bugs raise."""
         ...
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
-        """The same question over the period before ``answer``'s window; None when there is none."""
+        """The same question over the period before ``answer``'s window, in the answer's scope;
+        None when there is none."""
         ...
 
     def csv(self, answer: Answer) -> bytes:
@@ -132,8 +135,9 @@ class RealBackend:
     def catalog(self) -> Catalog:
         return self._catalog
 
-    def _current_values(self) -> Any:
-        """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot."""
+    def _current_values(self, scope: Scope = EVERYONE) -> Any:
+        """Filter values (rep names, lead sources…) for fuzzy matching, reloaded per snapshot;
+        under row-level access only the names the asker may see (a name is data)."""
         from cache.describe import describe_cache
         from metrics.fields import with_fields
         from metrics.values import load_values
@@ -144,27 +148,34 @@ class RealBackend:
                 self._catalog = with_fields(self._base, describe_cache(cursor), self.config)
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
-            return self._values
+            if not scope.restricted:
+                return self._values
+        # Cached per snapshot and scope by load_values.
+        return load_values(cursor, self._catalog, self.config.channels, scope)
 
-    def parser(self) -> Any:
-        """The grammar's parser for the current data (for follow-ups: grammar/followup.py)."""
+    def parser(self, scope: Scope = EVERYONE) -> Any:
+        """The grammar's parser for the current data (for follow-ups: grammar/followup.py),
+        knowing only the values ``scope`` may see."""
         import grammar
 
-        values = self._current_values()  # first: it brings the snapshot's fields in
+        values = self._current_values(scope)  # first: it brings the snapshot's fields in
         return grammar.parser_for(self._catalog, values)
 
-    def follow_up(self, previous: str, fragment: str) -> str:
+    def follow_up(self, previous: str, fragment: str, scope: Scope = EVERYONE) -> str:
         """The question ``fragment`` asks after ``previous`` (grammar/followup.py): a fragment
         is merged, a full question starts afresh. Raises UserError when it cannot be read."""
         from grammar.followup import merge
 
-        return merge(previous, fragment, self.parser())
+        return merge(previous, fragment, self.parser(scope))
 
-    def complete(self, partial: str, limit: int = 20, history: Any = ()) -> list[str]:
-        """Up to ``limit`` completions of a partial question (grammar/complete.py)."""
+    def complete(
+        self, partial: str, limit: int = 20, history: Any = (), scope: Scope = EVERYONE
+    ) -> list[str]:
+        """Up to ``limit`` completions of a partial question (grammar/complete.py), offering
+        only values ``scope`` may see (a name is data)."""
         from grammar.complete import completer_for
 
-        return completer_for(self.parser()).complete(partial, limit, tuple(history))
+        return completer_for(self.parser(scope)).complete(partial, limit, tuple(history))
 
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
@@ -184,7 +195,9 @@ class RealBackend:
 
         threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+    def _run(
+        self, query: Any, question: str, today: date | None, scope: Scope = EVERYONE
+    ) -> Answer:
         from metrics import engine
 
         return engine.run(
@@ -195,6 +208,7 @@ class RealBackend:
             today=today,
             question=question,
             timeout=self.config.query_timeout,
+            scope=scope,
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
@@ -211,7 +225,14 @@ class RealBackend:
             log.exception("no chart for %r", answer.question)
             return None
 
-    def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
+    def ask(
+        self,
+        question: str,
+        *,
+        today: date | None,
+        with_chart: bool = True,
+        scope: Scope = EVERYONE,
+    ) -> Reply:
         import grammar
         from cache.snapshot import CacheMissing
 
@@ -219,7 +240,7 @@ class RealBackend:
         if user_board is not None:
             return self.board(*user_board, today=today)
         try:
-            values = self._current_values()  # first: it brings the snapshot's fields in
+            values = self._current_values(scope)  # first: it brings the snapshot's fields in
             said = grammar.reply_text(question, self._catalog, values)
             if said is not None:  # help, or what a KPI means
                 return Reply(question, text=said)
@@ -230,10 +251,10 @@ class RealBackend:
                 from charts.dashboards import render_dashboard
 
                 png = render_dashboard(
-                    query.dashboard, query, lambda q: self._run(q, question, today)
+                    query.dashboard, query, lambda q: self._run(q, question, today, scope)
                 )
                 return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
-            answer = self._run(query, question, today)
+            answer = self._run(query, question, today, scope)
         except UserError as e:
             return Reply(question, error=e)
         except CacheMissing:  # serve started before the first sync (or load) finished
@@ -330,7 +351,7 @@ class RealBackend:
             comparison=None,
         )
         try:
-            prev = self._run(query, answer.question, today)
+            prev = self._run(query, answer.question, today, answer.scope)
         except UserError as e:
             return Reply(answer.question, error=e)
         if prev.window is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +23,7 @@ from bot.digests.config import (
 from bot.state_db import is_server_url
 from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
+from metrics.scope import RowPolicy
 from metrics.settings import OrgSettings
 from salesforce.settings import ExportSettings, SalesforceSettings
 from sources.config import SourceConfig, check_unique
@@ -42,6 +43,19 @@ class AccessSettings(BaseModel):
     admins: list[str] = Field(
         default_factory=list
     )  # like users; admins may also ask, and list and stop everyone's subscriptions
+    # Row-level access (docs/access.md): whose records each person's answers are computed from.
+    rows: Literal["all", "hierarchy", "team"] = "all"
+    all_roles: list[str] = Field(default_factory=list)  # hierarchy: role names/ids seeing all
+    manager_reports: bool = False  # hierarchy: also each user's ManagerId reports
+    teams: dict[str, list[str]] = Field(default_factory=dict)  # team: name → members' e-mails
+
+    def row_policy(self) -> RowPolicy:
+        return RowPolicy(
+            rows=self.rows,
+            all_roles=tuple(self.all_roles),
+            manager_reports=self.manager_reports,
+            teams=tuple((k, tuple(v)) for k, v in self.teams.items()),
+        )
 
 
 class AppConfig(OrgSettings):

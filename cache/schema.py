@@ -50,6 +50,9 @@ class SObject:
     watermark: str = "SystemModstamp"
     doc: str = ""
     owner: str = SALESFORCE  # the source that writes this table
+    # Read only by a setting that is off by default (e.g. access.rows: hierarchy reads UserRole):
+    # an export without its file is not warned about unless that setting is on.
+    needed_by: str = ""
 
     @property
     def table(self) -> str:
@@ -90,6 +93,8 @@ OBJECTS: tuple[SObject, ...] = (
             Field("Email", TEXT),
             Field("Department", TEXT, doc="team, e.g. Outbound / Inbound"),
             Field("IsActive", BOOL),
+            Field("UserRoleId", ID, doc="place in the role hierarchy (row-level access)"),
+            Field("ManagerId", ID, doc="the user's manager (row-level access, optional)"),
         ),
         doc="Sales reps; Rep = a record's OwnerId shown as User.Name.",
     ),
@@ -179,6 +184,15 @@ OBJECTS: tuple[SObject, ...] = (
             Field("EndDateTime", DATETIME),
             Field("ActivityDate", DATE),
         ),
+    ),
+    SObject(
+        "UserRole",
+        _common(
+            Field("Name", TEXT, required=True),
+            Field("ParentRoleId", ID, doc="the role above; empty at the top"),
+        ),
+        doc="The role hierarchy: who sees whose records under access.rows: hierarchy.",
+        needed_by="access.rows: hierarchy",
     ),
 )
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from metrics.query import Query
+from metrics.scope import EVERYONE, Scope
 
 ColumnRole = Literal["dimension", "metric", "previous", "growth", "field"]
 # How a value is shown: counts, rates (fractions shown as %), money, durations, dates, text.
@@ -121,6 +122,8 @@ class Answer:
     min_sample: int = 20  # a group counted on fewer records than this is "small"
     unsettled_share: float = 0.1  # from this share of open records on, a value is provisional
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    # Whose records it was computed from (row-level access); follow-ups reuse it.
+    scope: Scope = EVERYONE
 
     def sample(self, metric: str | None) -> Sample | None:
         return next((s for s in self.samples if s.metric == metric), None)

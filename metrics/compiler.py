@@ -132,6 +132,16 @@ def filter_sql(expr: str, f: Filter, i: int) -> str:
     return f"({expr} IS NULL OR NOT list_contains($f{i}, {text}))"
 
 
+# Every record set has its owner as r.OwnerId (catalog records:); row-level access keeps the
+# records whose owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
+SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
+
+
+def scope_sql(shape_scoped: bool) -> list[str]:
+    """The row filter of row-level access, when the query is scoped."""
+    return [SCOPE_FILTER] if shape_scoped else []
+
+
 def joins_for(rs: RecordSetDef, snippets: list[str]) -> list[str]:
     """The record set's joins whose alias the snippets mention, in catalog order."""
     text = "\n".join(snippets)
@@ -154,6 +164,7 @@ class _Shape:
     compare_window: tuple[bool, bool]
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
+    scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -168,11 +179,13 @@ def compile_query(
     compare_window: tuple[bool, bool] = (True, True),
     bucket_shift: str | None = None,
     grid: bool = False,
+    scoped: bool = False,
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
     ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days);
     ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
-    without records is a row, 0 for counts and sums, empty for rates and means)."""
+    without records is a row, 0 for counts and sums, empty for rates and means).
+    ``scoped`` adds the row filter of row-level access to every record set it reads."""
     q = effective_query(query, catalog)
     shape = _Shape(
         metrics=q.metrics,
@@ -194,6 +207,7 @@ def compile_query(
         compare_window=compare_window if q.comparison is not None else (False, False),
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
+        scoped=scoped,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -295,7 +309,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             anchor = rs.anchor(anchor_name)
             metric_name = all_metrics[atoms[0][0]].name
             dim_exprs = [dimension_sql(catalog, metric_name, rs, anchor, d) for d in dims]
-            where = window_sql(anchor, prefix, *win)
+            where = window_sql(anchor, prefix, *win) + scope_sql(shape.scoped)
             for fi, f in enumerate(q.filters):
                 fdim = catalog.dimension(f.dimension)
                 if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
@@ -578,7 +592,7 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
     anchor = rs.anchor(m.anchor)
-    where = window_sql(anchor, "cur", *shape.window)
+    where = window_sql(anchor, "cur", *shape.window) + scope_sql(shape.scoped)
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)
         if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:

@@ -28,6 +28,7 @@ from metrics.format import CHANGE_IN_POINTS, format_range
 from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
+from metrics.scope import EVERYONE, Scope
 from metrics.settings import OrgSettings
 from metrics.windows import compare_window, resolve
 
@@ -237,8 +238,10 @@ def run(
     today: date | None = None,
     question: str = "",
     timeout: float = 10.0,
+    scope: Scope = EVERYONE,
 ) -> Answer:
-    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data."""
+    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data.
+    ``scope``: whose records the asker may see (row-level access, metrics.scope)."""
     t0 = time.perf_counter()
     pinned = today is not None
     today = today or today_in(settings)
@@ -271,6 +274,7 @@ def run(
         ),
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
+        scoped=scope.restricted,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
     values: dict[str, Any] = {
@@ -281,6 +285,7 @@ def run(
         **query_params(query, catalog, compiled),
         **({"bucket_shift": shift[1]} if shift else {}),
         **({"grid": list(grid)} if grid is not None else {}),
+        "scope_owners": list(scope.owners or ()),
     }
     params = {name: values[name] for name in compiled.params}
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
@@ -322,6 +327,8 @@ def run(
         notes=notes,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
+        scope=scope,
+        notes=(f"Shown for {scope.label}.",) if scope.restricted else (),
         **_honesty(compiled, catalog, extras, settings),
         partial=_partial(compiled, rows, grain, window, today),
     )

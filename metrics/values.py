@@ -14,10 +14,14 @@ from typing import Any
 import duckdb
 
 from metrics.catalog import Catalog
-from metrics.compiler import joins_for
+from metrics.compiler import SCOPE_FILTER, joins_for
+from metrics.scope import EVERYONE, Scope
 
-_cache: dict[tuple[str, int, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
+_cache: dict[
+    tuple[str, int, tuple[str, ...], tuple[str, ...] | None], dict[str, tuple[str, ...]]
+] = {}
 _lock = threading.Lock()
+_SCOPED_ID = "r.Id IN (SELECT unnest($scope_owners))"  # a `values: User.Name` table: its users
 # A generated dimension with more distinct values than this offers none for matching.
 MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -33,12 +37,28 @@ def _snapshot_key(cursor: Any) -> str:
         return f"memory:{id(cursor)}"
 
 
+def _has_owner(cursor: Any, part: str, scope: Scope) -> bool:
+    """The record set has an OwnerId to filter on (field-search sets over User may not)."""
+    try:
+        cursor.execute(
+            f"SELECT * FROM ({part}) LIMIT 0", {"scope_owners": list(scope.owners or ())}
+        )
+    except duckdb.BinderException:
+        return False
+    return True
+
+
 def load_values(
-    cursor: Any, catalog: Catalog, channels: dict[str, list[str]] | None = None
+    cursor: Any,
+    catalog: Catalog,
+    channels: dict[str, list[str]] | None = None,
+    scope: Scope = EVERYONE,
 ) -> dict[str, tuple[str, ...]]:
-    """``{"rep": ("Alice Wang", …), "lead source": (…), …}``: distinct non-empty values, sorted."""
+    """``{"rep": ("Alice Wang", …), "lead source": (…), …}``: distinct non-empty values, sorted.
+    Under row-level access only the values of records (and users) ``scope`` may see: a name is
+    data, so suggestions and did-you-mean never offer what the asker may not read."""
     # The channel names are app.yaml's, not the snapshot's: part of the key.
-    key = (_snapshot_key(cursor), id(catalog), tuple(channels or ()))
+    key = (_snapshot_key(cursor), id(catalog), tuple(channels or ()), scope.owners)
     if not key[0].startswith("memory:") and key in _cache:
         return _cache[key]
     out: dict[str, tuple[str, ...]] = {}
@@ -51,7 +71,9 @@ def load_values(
             continue
         m = _TABLE_FIELD.match(d.values or "")
         if m:
-            sql = f'SELECT DISTINCT "{m.group(2)}" FROM "{m.group(1)}"'
+            sql = f'SELECT DISTINCT "{m.group(2)}" FROM "{m.group(1)}" AS r' + (
+                f" WHERE {_SCOPED_ID}" if scope.restricted else ""
+            )
         else:
             parts = []
             for rs in catalog.records:
@@ -59,22 +81,29 @@ def load_values(
                 if expr is None or "$" in expr:
                     continue
                 joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
-                parts.append(f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}")
+                where = f" WHERE {SCOPE_FILTER}" if scope.restricted else ""
+                part = f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
+                if scope.restricted and not _has_owner(cursor, part, scope):
+                    continue  # records without an owner (field search): offer none of them
+                parts.append(part)
             if not parts:
                 out[d.name] = d.order
                 continue
             sql = " UNION ".join(parts)
+        bound = {"scope_owners": list(scope.owners or ())} if "$scope_owners" in sql else None
         generated = bool(d.sql.get("generated"))
         if generated and not d.sql.get("match_values", True):
             continue  # a record's name (field search): grouped by, not a filter word
         if generated:  # a field's values (field search): only a list a person could pick from
             sql = f"SELECT v FROM ({sql}) AS x(v) LIMIT {MAX_FIELD_VALUES + 1}"
-        rows = cursor.execute(sql).fetchall()
+        rows = cursor.execute(sql, bound).fetchall()
         if generated and len(rows) > MAX_FIELD_VALUES:
             rows = []  # names, subjects: grouped by, not matched as filter values
         vals = {str(r[0]).strip() for r in rows if r[0] is not None and str(r[0]).strip()}
         vals |= set(d.order)  # stages, attempts: known even before the data has them
         out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
     with _lock:
+        if len(_cache) > 500:  # one entry per snapshot × scope asked about
+            _cache.clear()
         _cache[key] = out
     return out

@@ -216,6 +216,8 @@ class DemoOrg:
         n = len(names)
         created = (self.first_day - 400 + np.arange(n)) * DAY + 10 * HOUR
         ids = self.ids["User"].take(n)
+        lead = self.add_hierarchy(created[0])
+        inbound = [d == story.INBOUND for d in depts]
         self.append(
             "User",
             {
@@ -224,6 +226,8 @@ class DemoOrg:
                 "Email": pool(emails),
                 "Department": pool(depts),
                 "IsActive": np.ones(n, bool),
+                "UserRoleId": pool([lead[d][0] for d in inbound]),
+                "ManagerId": pool([lead[d][1] for d in inbound]),
                 "CreatedDate": ts(created),
                 "SystemModstamp": ts(created),
             },
@@ -233,6 +237,48 @@ class DemoOrg:
         p.inbound = np.array([d == story.INBOUND for d in depts])
         p.response_hours = np.array(resp)
         p.follow_up = np.array(follow)
+
+    def add_hierarchy(self, created: int) -> dict[bool, tuple[str, str]]:
+        """The role tree VP Sales → Inbound / Outbound Manager → Inbound / Outbound Rep, with one
+        user as VP and one per manager role (they own no records). Returns, for inbound True /
+        False, the reps' role id and manager's user id."""
+        roles = self.ids["UserRole"].take(len(story.ROLES)).to_pylist()
+        role_id = dict(zip((r.name for r in story.ROLES), roles, strict=True))
+        stamp = ts(np.full(len(roles), created))
+        self.append(
+            "UserRole",
+            {
+                "Id": pa.array(roles),
+                "Name": pool([r.name for r in story.ROLES]),
+                "ParentRoleId": pa.array(
+                    [role_id.get(r.parent or "") for r in story.ROLES], pa.string()
+                ),
+                "CreatedDate": stamp,
+                "SystemModstamp": stamp,
+            },
+        )
+        users = self.ids["User"].take(len(story.MANAGERS)).to_pylist()
+        user_id = dict(zip((m.role for m in story.MANAGERS), users, strict=True))
+        stamp = ts(np.full(len(users), created))
+        self.append(
+            "User",
+            {
+                "Id": pa.array(users),
+                "Name": pool([m.name for m in story.MANAGERS]),
+                "Email": pool([f"{m.email}@demo.kpibot.dev" for m in story.MANAGERS]),
+                "IsActive": np.ones(len(users), bool),
+                "UserRoleId": pool([role_id[m.role] for m in story.MANAGERS]),
+                "ManagerId": pa.array(
+                    [user_id.get(m.reports_to or "") for m in story.MANAGERS], pa.string()
+                ),
+                "CreatedDate": stamp,
+                "SystemModstamp": stamp,
+            },
+        )
+        return {
+            True: (role_id["Inbound Rep"], user_id["Inbound Manager"]),
+            False: (role_id["Outbound Rep"], user_id["Outbound Manager"]),
+        }
 
     def add_target_accounts(self) -> None:
         rng, p = self.rng, self.people

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 KEY_PREFIX: dict[str, str] = {
     "User": "005",
+    "UserRole": "00E",
     "Account": "001",
     "Contact": "003",
     "Lead": "00Q",

@@ -35,6 +35,38 @@ REPS: tuple[Rep, ...] = (
     Rep("刘洋", "liu.yang", INBOUND, 1.8, 0.85),
     Rep("Grace Liu", "grace.liu", INBOUND, 2.2, 0.82),
 )
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class Manager:
+    """A user above the reps in the role hierarchy (access.rows: hierarchy); owns no records and
+    is on no team (Department empty), so the teams stay the reps."""
+
+    name: str
+    email: str
+    role: str
+    reports_to: str | None  # the role of their manager
+
+
+# VP → two managers → the reps of their department (every team at --scale > 1 included).
+ROLES: tuple[Role, ...] = (
+    Role("VP Sales", None),
+    Role("Inbound Manager", "VP Sales"),
+    Role("Outbound Manager", "VP Sales"),
+    Role("Inbound Rep", "Inbound Manager"),
+    Role("Outbound Rep", "Outbound Manager"),
+)
+MANAGERS: tuple[Manager, ...] = (
+    Manager("Morgan Hale", "morgan.hale", "VP Sales", None),
+    Manager("Priya Nair", "priya.nair", "Inbound Manager", "VP Sales"),
+    Manager("Tom Becker", "tom.becker", "Outbound Manager", "VP Sales"),
+)
 # Extra teams at --scale > 1 get generated names from these.
 EXTRA_FIRST = ("Alex", "Mia", "Noah", "Ava", "Lucas", "陈", "杨", "赵", "黄", "周")
 EXTRA_LAST = ("Taylor", "Nguyen", "Patel", "Rossi", "Schmidt", "静", "磊", "敏", "军", "丽")

@@ -126,7 +126,7 @@ def load_export(
             # writer's to remove.
             files = unpack(zf, path, found, w.scratch("export"))
         rows, deleted, ignored_cols = _load_all(w, files, source, now, progress)
-    missing = tuple(o.name for o in OBJECTS if o.name not in files)
+    missing = tuple(o.name for o in OBJECTS if o.name not in files and not o.needed_by)
     return LoadSummary(rows, deleted, missing, found.ignored, ignored_cols, now)
 
 

@@ -13,7 +13,7 @@ _CLEARED = ("KPIBOT_CONFIG", "KPIBOT_DB", "KPIBOT_BACKEND", "SLACK_APP_TOKEN")
 
 
 def run_kpibot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     full.update({"PYTHONPATH": str(ROOT), **(env or {})})
@@ -21,6 +21,7 @@ def run_kpibot(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd,
         env=full,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=180,

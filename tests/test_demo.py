@@ -145,10 +145,23 @@ def test_records_are_realistic(con: duckdb.DuckDBPyConnection) -> None:
         "Demo",
         "Other",
     }
-    assert {r[0] for r in con.execute('SELECT DISTINCT Department FROM "User"').fetchall()} == {
-        "Outbound",
-        "Inbound",
-    }
+    # The reps' teams; the VP and the two managers above them are on none (Department NULL).
+    departments = con.execute('SELECT DISTINCT Department FROM "User"').fetchall()
+    assert {r[0] for r in departments} == {"Outbound", "Inbound", None}
+    roles = con.execute(
+        'SELECT r.Name, p.Name FROM "UserRole" AS r '
+        'LEFT JOIN "UserRole" AS p ON p.Id = r.ParentRoleId'
+    ).fetchall()
+    assert sorted(roles, key=str) == sorted(
+        [
+            ("VP Sales", None),
+            ("Inbound Manager", "VP Sales"),
+            ("Outbound Manager", "VP Sales"),
+            ("Inbound Rep", "Inbound Manager"),
+            ("Outbound Rep", "Outbound Manager"),
+        ],
+        key=str,
+    )
     names = {r[0] for r in con.execute('SELECT Name FROM "User"').fetchall()}
     assert "温家豪" in names and "Emily Chen" in names
     assert one(con, "SELECT count(*) FROM Account WHERE Industry IS NULL") == 0

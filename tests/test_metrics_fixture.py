@@ -799,7 +799,16 @@ def test_error_json() -> None:
 
 def test_stored_values_for_fuzzy_matching(reader: SnapshotReader, catalog: Catalog) -> None:
     values = load_values(reader.cursor(), catalog, fixture_settings().channels)
-    assert values["rep"] == ("Alice Wang", "Bob Smith", "Dana Lee", "张伟")
+    # Every User, record owner or not: the four reps and the role hierarchy's two managers and VP.
+    assert values["rep"] == (
+        "Alice Wang",
+        "Bob Smith",
+        "Dana Lee",
+        "Ian Grant",
+        "Olga Petrova",
+        "Vera Stone",
+        "张伟",
+    )
     assert values["lead source"] == (
         "Cold Call",
         "Partner",

@@ -38,8 +38,11 @@ def test_first_run_loads_every_object_through_rest_pages(
 ) -> None:
     db = tmp_path / "kpibot.duckdb"
     res = run(client(emu, monkeypatch), db)
-    assert res.ok and [o.mode for o in res.objects] == ["full"] * 8
+    # Eight objects and the role hierarchy (UserRole, for access.rows: hierarchy).
+    assert res.ok and [o.mode for o in res.objects] == ["full"] * 9
     assert_matches_org(db, emu.org)
+    assert sorted(r[1] for r in cache_rows(db, "UserRole")) == ["Rep", "VP Sales"]
+    assert len({r[5] for r in cache_rows(db, "User")}) == 1  # each rep's UserRoleId: "Rep"
     # 27 live Tasks at 7 per page: the client followed nextRecordsUrl through every page.
     assert emu.calls["query_more"] >= 4
     assert {o.api for o in res.objects} == {"rest"}
@@ -97,7 +100,7 @@ def test_later_runs_read_only_changes_and_apply_updates_and_deletes(
     new = emu.org.insert("Task", task_values(rng))
     emu.queries.clear()
     res = run(api, db, SalesforceSettings(overlap="1m"))
-    assert [o.mode for o in res.objects] == ["incremental"] * 8
+    assert [o.mode for o in res.objects] == ["incremental"] * 9
     assert_matches_org(db, emu.org)
     by = {o.name: o for o in res.objects}
     assert by["Task"].deleted == 1 and by["Lead"].deleted == 1

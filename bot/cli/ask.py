@@ -28,6 +28,14 @@ NO_CACHE = (
     "`kpibot load EXPORT` (a Salesforce Data Export) or `kpibot sync` (your org)."
 )
 INTERNAL = "Sorry, something went wrong on our side answering that question; {where}."
+AsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as",
+        help="As this Salesforce user (e-mail): only the records and names access.rows lets "
+        "them see.",
+    ),
+]
 MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in words anyway
 
 
@@ -65,6 +73,7 @@ def _answer_one(
     *,
     as_json: bool,
     chart: Path | None,
+    scope: Any = None,
 ) -> tuple[str, bool]:
     """(what to print, answered). Never raises for user input."""
     from bot.text import answer_text
@@ -72,7 +81,10 @@ def _answer_one(
 
     question = question[:MAX_QUESTION]
     try:
-        reply = backend.ask(question, today=today, with_chart=chart is not None)
+        # Without --as the backend's default scope (every record): plug-in backends need not
+        # know about row-level access.
+        extra = {} if scope is None else {"scope": scope}
+        reply = backend.ask(question, today=today, with_chart=chart is not None, **extra)
     except Exception:  # noqa: BLE001 - a bug must not show a traceback to the user
         path = log_internal_error(cfg, f"ask {question!r}")
         message = INTERNAL.format(
@@ -123,6 +135,19 @@ def _answer_one(
     return "\n".join([*lines, text, *notes]), True
 
 
+def _scope_as(backend: Any, cfg: AppConfig, email: str | None) -> Any:
+    """The scope of ``--as EMAIL`` (None without it); an unknown user is refused, exit 1."""
+    from bot.rows import scope_for_email
+
+    if email is None:
+        return None
+    try:
+        return scope_for_email(cfg, backend.reader.cursor(), email)
+    except UserError as e:
+        sys.stderr.write(e.message + "\n")
+        raise typer.Exit(1) from None
+
+
 def ask(
     question: Annotated[
         str, typer.Argument(help='The question, or "-" to read one per line from stdin.')
@@ -141,6 +166,7 @@ def ask(
             help='The question before: QUESTION may be a follow-up ("by lead source", "同比").',
         ),
     ] = None,
+    as_user: AsOpt = None,
 ) -> None:
     """Answer a KPI question, e.g. `kpibot ask "connect rate by weekday last 31 days"`.
 
@@ -151,14 +177,17 @@ def ask(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     backend = backend_for(cfg)
+    scope = _scope_as(backend, cfg, as_user)
     if after is not None and question != "-":
         try:
-            question = _follow_up(backend, after, question)
+            question = _follow_up(backend, after, question, scope)
         except UserError as e:
             sys.stderr.write(error_text(e) + "\n")
             raise typer.Exit(1) from None
     if question != "-":
-        text, ok = _answer_one(backend, cfg, question, pinned, as_json=as_json, chart=chart)
+        text, ok = _answer_one(
+            backend, cfg, question, pinned, as_json=as_json, chart=chart, scope=scope
+        )
         if ok or as_json:
             typer.echo(text)
         else:
@@ -171,15 +200,17 @@ def ask(
         lines.pop()
     for line in lines:
         text, _ok = _answer_one(
-            backend, cfg, line.rstrip("\r"), pinned, as_json=as_json, chart=None
+            backend, cfg, line.rstrip("\r"), pinned, as_json=as_json, chart=None, scope=scope
         )
         typer.echo(text if as_json else text + "\n")
     raise typer.Exit(0)
 
 
-def _follow_up(backend: Any, previous: str, fragment: str) -> str:
-    """The question a fragment asks after ``previous`` (grammar/followup.py)."""
-    return str(backend.follow_up(previous[:MAX_QUESTION], fragment[:MAX_QUESTION]))
+def _follow_up(backend: Any, previous: str, fragment: str, scope: Any = None) -> str:
+    """The question a fragment asks after ``previous`` (grammar/followup.py), read with the
+    names ``scope`` may see (None: the backend's default)."""
+    extra = {} if scope is None else {"scope": scope}
+    return str(backend.follow_up(previous[:MAX_QUESTION], fragment[:MAX_QUESTION], **extra))
 
 
 def chat(
@@ -232,14 +263,18 @@ def complete(
         Path | None,
         typer.Option("--history", help="Your past questions, one a line: offered first."),
     ] = None,
+    as_user: AsOpt = None,
 ) -> None:
     """Complete a partial question from the grammar and the data, one completion a line."""
     cfg = load_config(config, db)
     backend = backend_for(cfg)
+    scope = _scope_as(backend, cfg, as_user)
     past: list[str] = []
     if history is not None and history.exists():
         past = history.read_text(encoding="utf-8", errors="replace").splitlines()
-    found = backend.complete(partial[:MAX_QUESTION], limit, past)
+    found = backend.complete(
+        partial[:MAX_QUESTION], limit, past, **({} if scope is None else {"scope": scope})
+    )
     if as_json:
         typer.echo(json.dumps({"partial": partial, "completions": found}, ensure_ascii=False))
     else:

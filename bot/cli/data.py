@@ -125,6 +125,11 @@ def load(
         )
     if summary.missing_objects:
         out.print(f"Warning: no file for {', '.join(summary.missing_objects)}; left empty.")
+    if cfg.access.rows == "hierarchy" and "UserRole" not in summary.rows:
+        out.print(
+            "Warning: no UserRole.csv, but access.rows is hierarchy: everyone sees only their "
+            "own records until an export with UserRole.csv is loaded."
+        )
     if summary.ignored_files:
         out.print(f"Ignored files (not cached objects): {', '.join(summary.ignored_files)}")
     for fname, cols in summary.ignored_columns.items():

@@ -41,8 +41,10 @@ def find_job(config: AppConfig, store: StateStore, name: str) -> Job:
 
 def make_backend(config: AppConfig) -> Any:
     from bot.backend import load_backend  # the question engine; heavy, so only when needed
+    from bot.rows import refuse_unscoped_delivery
 
     try:
+        refuse_unscoped_delivery(config, "sending digests and alerts")
         return load_backend(os.environ.get("KPIBOT_BACKEND"), config)
     except ConfigError as e:  # e.g. the catalog's SQL does not run
         fail(str(e))

@@ -138,6 +138,9 @@ class SlackBot:
         listener_threads: int = 16,
         digests: bool = True,
     ):
+        from bot.rows import refuse_unscoped_delivery
+
+        refuse_unscoped_delivery(config, "the Slack bot")
         self.env = env
         self.config = config
         self.client = web_client(env)

@@ -23,6 +23,8 @@ OLD = datetime(2023, 3, 1, tzinfo=UTC)
 
 def seed(org: Org, rng: random.Random, *, tasks: int = 30, per_object: int = 6) -> None:
     """A small org with every object, some records stamped in the past, some deleted."""
+    top = org.insert("UserRole", {"Name": "VP Sales"})
+    team = org.insert("UserRole", {"Name": "Rep", "ParentRoleId": top})
     users = [
         org.insert(
             "User",
@@ -30,6 +32,7 @@ def seed(org: Org, rng: random.Random, *, tasks: int = 30, per_object: int = 6) 
                 "Name": f"Rep {i}",
                 "Email": f"rep{i}@x.com",
                 "IsActive": True,
+                "UserRoleId": team,
                 "Department": rng.choice(["Inbound", "Outbound"]),
             },
         )

@@ -21,6 +21,7 @@ from cache import schema
 
 PREFIX = {
     "User": "005",
+    "UserRole": "00E",
     "Account": "001",
     "Contact": "003",
     "Lead": "00Q",
@@ -76,7 +77,7 @@ def default_specs(extra: dict[str, dict[str, str]] | None = None) -> dict[str, O
     for obj in schema.OBJECTS:
         types = {f.name: SF_TYPES.get(f.type, "string") for f in obj.fields}
         types["Id"] = "id"
-        if obj.name != "User":
+        if obj.name not in ("User", "UserRole"):  # neither has IsDeleted in Salesforce
             types["IsDeleted"] = "boolean"
         for name, t in (extra or {}).get(obj.name, {}).items():
             types[name] = t

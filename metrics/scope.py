@@ -1,0 +1,158 @@
+"""Row-level access: whose records a person may see, worked out from the cache's people.
+
+``access.rows`` in app.yaml picks the policy (docs/access.md):
+
+* ``all``: everyone sees every record (the default; no filter is added to any query);
+* ``hierarchy``: a Salesforce user sees records owned by themself and by every user whose role
+  lies below theirs in the role hierarchy (``UserRole.ParentRoleId``), and with
+  ``access.manager_reports`` also their direct and indirect ``User.ManagerId`` reports; roles named
+  in ``access.all_roles`` and admins see everything;
+* ``team``: ``access.teams`` names groups of Salesforce users (e-mails); a member sees the records
+  of everyone in their teams.
+
+The result is a ``Scope``: the visible owner ids (or None: all) and the names behind them. The
+compiler filters every record set on it (``r.OwnerId`` in a bound list); the grammar offers only
+the visible names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+POLICIES = ("all", "hierarchy", "team")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A Salesforce User as the cache has it."""
+
+    id: str
+    name: str
+    email: str
+    role_id: str | None
+    manager_id: str | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class People:
+    """The org's users and role tree (role id → parent role id and name)."""
+
+    users: tuple[Person, ...]
+    role_parent: Mapping[str, str | None]
+    role_name: Mapping[str, str]
+
+    def by_email(self, email: str) -> Person | None:
+        """The user with this e-mail (case-insensitive), an active one before an inactive one."""
+        want = email.strip().lower()
+        found = [u for u in self.users if u.email.strip().lower() == want]
+        found.sort(key=lambda u: not u.active)
+        return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class RowPolicy:
+    """``access.rows`` and its settings, as read from app.yaml."""
+
+    rows: str = "all"
+    all_roles: tuple[str, ...] = ()  # role names or ids whose users see every record
+    manager_reports: bool = False  # hierarchy: also User.ManagerId reports (transitively)
+    teams: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (team, members' e-mails)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose records a question may read: ``owners`` None means every record."""
+
+    owners: tuple[str, ...] | None
+    names: tuple[str, ...] = ()  # the visible users' names, for suggestions
+    label: str = "everyone"  # "your team: 3 people", said with answers
+
+    @property
+    def restricted(self) -> bool:
+        return self.owners is not None
+
+
+EVERYONE = Scope(None)
+
+
+def load_people(cursor: Any) -> People:
+    """The User and UserRole tables of the snapshot ``cursor`` reads."""
+    users = tuple(
+        Person(str(i), str(n or ""), str(e or ""), r, m, bool(a) if a is not None else True)
+        for i, n, e, r, m, a in cursor.execute(
+            'SELECT Id, Name, Email, UserRoleId, ManagerId, IsActive FROM "User" ORDER BY Id'
+        ).fetchall()
+    )
+    roles = cursor.execute('SELECT Id, ParentRoleId, Name FROM "UserRole"').fetchall()
+    return People(
+        users,
+        {str(i): (str(p) if p else None) for i, p, _ in roles},
+        {str(i): str(n or "") for i, _, n in roles},
+    )
+
+
+def _below(parent: Mapping[str, str | None], role: str) -> set[str]:
+    """Every role strictly below ``role`` (the tree is walked upwards from each role, so a
+    cycle in bad data cannot loop)."""
+    out = set()
+    for r in parent:
+        seen = {r}
+        p = parent.get(r)
+        while p is not None and p not in seen:
+            if p == role:
+                out.add(r)
+                break
+            seen.add(p)
+            p = parent.get(p)
+    return out
+
+
+def _reports(users: Iterable[Person], me: str) -> set[str]:
+    """Ids of ``me``'s direct and indirect ManagerId reports."""
+    under: dict[str, list[str]] = {}
+    for u in users:
+        if u.manager_id:
+            under.setdefault(u.manager_id, []).append(u.id)
+    out: set[str] = set()
+    todo = [me]
+    while todo:
+        for r in under.get(todo.pop(), []):
+            if r not in out and r != me:
+                out.add(r)
+                todo.append(r)
+    return out
+
+
+def _scope(people: People, ids: set[str]) -> Scope:
+    names = tuple(sorted({u.name for u in people.users if u.id in ids and u.name}))
+    label = f"your team: {len(ids)} people" if len(ids) > 1 else "you only"
+    return Scope(tuple(sorted(ids)), names, label)
+
+
+def scope_of(people: People, user: Person, policy: RowPolicy, *, admin: bool = False) -> Scope:
+    """The records ``user`` may see under ``policy`` (pure: the same people give the same scope)."""
+    if policy.rows == "all" or admin:
+        return EVERYONE
+    if policy.rows == "team":
+        email = user.email.strip().lower()
+        mine = [
+            {e.strip().lower() for e in members}
+            for _, members in policy.teams
+            if email in {e.strip().lower() for e in members}
+        ]
+        emails = set().union(*mine) if mine else {email}
+        ids = {u.id for u in people.users if u.email.strip().lower() in emails} | {user.id}
+        return _scope(people, ids)
+    role = user.role_id
+    if role is not None and (
+        role in policy.all_roles or people.role_name.get(role) in policy.all_roles
+    ):
+        return EVERYONE
+    roles = _below(people.role_parent, role) if role is not None else set()
+    ids = {u.id for u in people.users if u.role_id in roles} | {user.id}
+    if policy.manager_reports:
+        ids |= _reports(people.users, user.id)
+    return _scope(people, ids)
