@@ -324,11 +324,10 @@ def run(
         rows=tuple(tuple(r[:width]) for r in rows),
         sql=compiled.sql,
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
-        notes=notes,
+        notes=(*notes, *((f"Shown for {scope.label}.",) if scope.restricted else ())),
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         scope=scope,
-        notes=(f"Shown for {scope.label}.",) if scope.restricted else (),
         **_honesty(compiled, catalog, extras, settings),
         partial=_partial(compiled, rows, grain, window, today),
     )
