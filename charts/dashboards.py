@@ -22,9 +22,10 @@ import yaml
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from charts import labels, render, theme
+from charts import labels, measure, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
+from charts.simplify import drop_constant_groupings
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
@@ -250,9 +251,9 @@ def _panel_title(fig: Figure, rect: Rect, text: str, aside: str) -> None:
     title = labels.cut(text, room)
     fig.text(x, y, title, fontsize=size, fontweight="bold", color=theme.INK, va="top")
     if aside:
-        x2 = x + (labels.text_inches(title, size) * 1.1 + 0.12) / fw
+        x2 = x + (measure.width(title, size, bold=True) + 0.12) / fw
         left = (rect[2] * fw - 0.3) - (x2 - x) * fw
-        if labels.text_inches(aside, theme.SMALL) < left:  # dates are shown whole or not at all
+        if measure.width(aside, theme.SMALL) < left:  # dates are shown whole or not at all
             fig.text(x2, y - 0.02 / fh, aside, fontsize=theme.SMALL, color=theme.MUTED,
                      va="top")
 
@@ -311,7 +312,11 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         if a is None:
             message(fig, inner, res.error or "No data.", ctx0)
             continue
-        chart = choose(a) if p.chart == "auto" else p.chart
+        grouped = bool(a.query.groupings)
+        a, _said = drop_constant_groupings(a, fiscal_start_month)
+        # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
+        lost_axis = grouped and not a.query.groupings
+        chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
         ctx = dataclasses.replace(
             ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
             target=_target(board, p, results, a) if chart == "gauge" else None,

@@ -27,9 +27,6 @@ from metrics.query import Filter
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Average glyph advance in ems: DejaVu Latin is ~0.6 em wide, CJK glyphs a full em.
-_NARROW_EM = 0.56
-_WIDE_EM = 1.0
 
 
 def _wide(ch: str) -> bool:
@@ -53,12 +50,6 @@ def cut(text: str, width: int) -> str:
         out.append(ch)
         used += w
     return "".join(out).rstrip() + "…"
-
-
-def text_inches(text: str, size_pt: float) -> float:
-    """Estimated drawn width of one line, for laying out margins without a renderer pass."""
-    ems = sum(_WIDE_EM if _wide(ch) else _NARROW_EM for ch in text)
-    return ems * size_pt / 72.0
 
 
 def wrap(text: str, width: int, max_lines: int = 2) -> str:
@@ -104,9 +95,9 @@ def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
     return format_value(v, col.format, currency=currency, short=short)
 
 
-def category(v: Any, width: int = 18) -> str:
-    """A dimension value as a bar/axis label, cut to ``width`` cells."""
-    return cut(format_label(v), width)
+def category(v: Any) -> str:
+    """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement)."""
+    return format_label(v)
 
 
 def tick(v: Any, grain: str, fiscal_start_month: int) -> str:
