@@ -84,7 +84,7 @@ def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column
         rest = [v or 0.0 for v in vals[keep:]]
         return Rows(names[:keep] + [f"{n - keep} other {noun}s"], vals[:keep] + [sum(rest)],
                     [theme.ACCENT] * keep + [theme.SERIES[-1]],
-                    f"Top {keep} of {n} {noun}s; the other {n - keep} summed in one bar")
+                    f"Top {keep} of {n} {noun}s; the other {n - keep} summed in the last row")
     return Rows(names[:cap], vals[:cap], [theme.ACCENT] * cap,
                 f"Top {cap} of {n} {noun}s shown")
 
@@ -100,18 +100,26 @@ def _hbars(ax: Axes, rows: Rows, col: Column, ctx: Ctx, size: float, height_in: 
     n = len(rows.vals)
     ys = list(range(n))
     xs = [v or 0.0 for v in rows.vals]
+    # An "N others" row is a sum of many: written, not drawn, so it does not dwarf the bars.
+    others = rows.colours[-1] != theme.ACCENT
+    drawn = xs[:-1] + [0.0] if others else xs
     thick = rows_frame(ax, n, height_in)
-    ax.barh(ys, xs, height=thick, color=rows.colours)
-    top = max([*xs, 0.0]) or 1.0
-    low = min([*xs, 0.0])
+    ax.barh(ys, drawn, height=thick, color=rows.colours)
+    top = max([*drawn, 0.0]) or 1.0
+    low = min([*drawn, 0.0])
     ax.set_xlim(low, top * 1.02)
     ax.set_yticks(ys, rows.names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
-    for y, v, x in zip(ys, rows.vals, xs, strict=True):
+    vsize = max(size * 0.95, axis.MIN_LABEL_PT)
+    for y, v, x in zip(ys, rows.vals, drawn, strict=True):
         ax.annotate(fmt_value(v, col, ctx), (x if x >= 0 else 0, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=max(size * 0.95, axis.MIN_LABEL_PT),
+                    textcoords="offset points", va="center", ha="left", fontsize=vsize,
                     color=theme.INK)
+    if others:
+        ax.annotate("in all", (0, n - 1), xytext=(10 + measure.width(
+            fmt_value(rows.vals[-1], col, ctx), vsize) * 72, 0), textcoords="offset points",
+            va="center", ha="left", fontsize=vsize, color=theme.MUTED)
 
 
 def _names(answer: Answer, j: int, order: list[int], ctx: Ctx) -> list[str]:
@@ -267,16 +275,17 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, names: list[str],
     thick = rows_frame(ax, n, plot_h)
     half = thick / 2
     top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
+    low = min([v or 0.0 for v in cur + prev] + [0.0])
     ax.barh([y - half / 2 - 0.01 for y in ys], [v or 0.0 for v in cur], height=half,
             color=theme.ACCENT)
     ax.barh([y + half / 2 + 0.01 for y in ys], [v or 0.0 for v in prev], height=half,
             color=theme.PREVIOUS)
-    ax.set_xlim(0, top * 1.02)
+    ax.set_xlim(low, top * 1.02)
     ax.set_yticks(list(ys), names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
     for y, v in zip(ys, cur, strict=True):
-        ax.annotate(fmt_value(v, col, ctx), ((v or 0.0), y - half / 2), xytext=(4, 0),
+        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, 0.0), y - half / 2), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=max(size * 0.95, axis.MIN_LABEL_PT))
     for y, gv, gt in zip(ys, growth, gtexts, strict=True):
         ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
@@ -387,11 +396,11 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     n = len(order)
     # KPI names head their panels, wrapped to two lines when a panel is narrow.
     names_full = _names(answer, d, order, ctx)
-    name_room = min(w_in * _NAME_SHARE, max(measure.width(x, ctx.pt(theme.LABEL)) for x in names_full)
+    share = _NAME_SHARE if len(ms) <= 3 else 0.3  # four panels need their width
+    name_room = min(w_in * share, max(measure.width(x, ctx.pt(theme.LABEL)) for x in names_full)
                     + _PAD)
     pw_in = (w_in - name_room) / len(ms)
-    heads = [measure.wrap(labels.sentence(answer.columns[j].name), pw_in - 0.12, head_pt, 2, True)
-             for j in ms]
+    heads = [_head(answer.columns[j].name, pw_in - 0.12, head_pt) for j in ms]
     head = 0.12 + measure.height(max(x.count("\n") + 1 for x in heads), head_pt)
     plot_h = h - head - 0.05
     size = row_font(ctx, plot_h, n)
@@ -426,3 +435,10 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         fig.text(px + (0.08 if k else 0.02) / fw, y0 + hh - 0.06 / fh, heads[k],
                  fontsize=head_pt, fontweight="bold", color=theme.MUTED, va="top", ha="left",
                  linespacing=1.1)
+
+
+def _head(name: str, room: float, size: float) -> str:
+    """A panel's KPI name on at most two lines; its short form rather than a cut one."""
+    full = measure.wrap(labels.sentence(name), room, size, 2, True)
+    return measure.wrap(labels.short_name(name), room, size, 2, True) \
+        if measure.is_cut(full) else full

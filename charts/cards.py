@@ -74,7 +74,8 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     big = min(value_pt, mid_h * 72 * 0.78)
     cur = answer.rows[0][j]
     text = format_value(cur, col.format, currency=ctx.currency, short=False)
-    if measure.width(text, big, bold=True) > avail:
+    wide = measure.width(text, big, bold=True)
+    if wide > avail / 0.85:  # the exact number, a little smaller, before a rounded one
         text = fmt_value(cur, col, ctx, short=True)
     if measure.width(text, big, bold=True) > avail:
         big = big * avail / measure.width(text, big, bold=True)

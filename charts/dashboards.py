@@ -247,8 +247,7 @@ def _panel_title(fig: Figure, rect: Rect, text: str, aside: str) -> None:
     x = rect[0] + 0.14 / fw
     y = rect[1] + rect[3] - 0.12 / fh
     size = theme.PANEL_TITLE
-    room = int((rect[2] * fw - 0.3) * 72 / (size * 0.58))
-    title = labels.cut(text, room)
+    title = measure.fit(text, rect[2] * fw - 0.3, size, bold=True)
     fig.text(x, y, title, fontsize=size, fontweight="bold", color=theme.INK, va="top")
     if aside:
         x2 = x + (measure.width(title, size, bold=True) + 0.12) / fw
@@ -301,9 +300,14 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
+        grouped = a is not None and bool(a.query.groupings)
+        said = ""
+        if a is not None:
+            a, said = drop_constant_groupings(a, fiscal_start_month)
+            said = "" if _filtered(said, query) else said
         inner = rect
         if p in framed:
-            aside = ""
+            aside = said
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
                 aside = format_range(a.window.start, a.window.end)
@@ -312,8 +316,6 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         if a is None:
             message(fig, inner, res.error or "No data.", ctx0)
             continue
-        grouped = bool(a.query.groupings)
-        a, _said = drop_constant_groupings(a, fiscal_start_month)
         # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
         lost_axis = grouped and not a.query.groupings
         chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
@@ -324,6 +326,11 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
         )
         render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
     return fig
+
+
+def _filtered(said: str, query: Query) -> bool:
+    """Whether the one value a panel's grouping has is the user's filter (said in the title)."""
+    return any(said == f"{f.dimension}: {v}" for f in query.filters for v in f.values)
 
 
 def _has(answer: Answer, column: str) -> bool:

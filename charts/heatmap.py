@@ -78,12 +78,13 @@ def draw_heatmap(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         rest = rows_v[len(grid):]
         grid.append([sum(cell.get((r, c)) or 0.0 for r in rest) for c in cols_v])
     _draw(fig, rect, answer, ctx, kept.names, [dim_label(answer, dc, c, ctx) for c in cols_v],
-          grid, kept.note, countable=answer.columns[dc].name in ("hour", "day", "week"))
+          grid, kept.note, countable=answer.columns[dc].name in ("hour", "day", "week"),
+          summed=summed)
 
 
 def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str],
           col_names: list[str], grid: list[list[float | None]], note: str | None,
-          countable: bool) -> None:
+          countable: bool, summed: bool = False) -> None:
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     w, h = rect_inches(fig, rect)
@@ -99,10 +100,14 @@ def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str
         xl = axis.ColumnLabels(tuple(measure.fit(c, slot - 0.05, size) for c in col_names), 0,
                                measure.height(1, size))
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=xl.height + 0.1 + note_h, top=0.05)
-    present = [v for r in grid for v in r if v is not None]
+    # The colour scale is the rows' own; an "N others" row (a sum of many) is written on grey.
+    scaled = grid[:-1] if summed else grid
+    present = [v for r in scaled for v in r if v is not None]
     lo, hi = min(present + [0.0]), max(present + [0.0])
     span = (hi - lo) or 1.0
-    rgba = [[_EMPTY if v is None else _CMAP((v - lo) / span) for v in r] for r in grid]
+    rgba = [[_EMPTY if v is None else _CMAP((v - lo) / span) for v in r] for r in scaled]
+    if summed:
+        rgba.append([_EMPTY for _v in grid[-1]])
     ax.imshow([[to_rgb(c) if isinstance(c, str) else c[:3] for c in r] for r in rgba],
               aspect="auto", interpolation="nearest")
     clean(ax)
@@ -119,7 +124,7 @@ def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str
     if widest < slot - 0.04 and measure.height(1, vsize) < row_h:
         for i, r in enumerate(grid):
             for j, v in enumerate(r):
-                dark = v is not None and (v - lo) / span > 0.55
+                dark = v is not None and (v - lo) / span > 0.55 and not (summed and i == n - 1)
                 ax.text(j, i, texts[i][j], ha="center", va="center", fontsize=vsize,
                         color="white" if dark else theme.INK)
     if note:

@@ -81,6 +81,21 @@ def wrap(text: str, width: int, max_lines: int = 2) -> str:
     return "\n".join(cut(x, width) for x in lines)
 
 
+# KPI names as table headers and panel heads where the full name would wrap or be cut.
+SHORT_HEADERS = {
+    "sales cycle length": "Cycle",
+    "cycle length (days)": "Cycle",
+    "lead response time": "Response",
+    "average deal size": "Avg deal",
+    "close date": "Closed",
+}
+
+
+def short_name(name: str) -> str:
+    """'lead response time' → 'Response' (SHORT_HEADERS), else the name as a sentence."""
+    return SHORT_HEADERS.get(name, sentence(name))
+
+
 def sentence(name: str) -> str:
     """'connect rate' → 'Connect rate' (catalog names are lower case)."""
     return name[:1].upper() + name[1:] if name else name

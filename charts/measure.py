@@ -25,6 +25,7 @@ ELLIPSIS = "…"
 # A name this short is never cut: "温家…" says less than "温家豪" and saves one glyph.
 MIN_CUT_CHARS = 5
 _LINE = 1.25  # line height in ems for multi-line labels
+_EPS = 0.004  # inches: a text measured into its own width fits it
 
 
 @lru_cache(maxsize=1)
@@ -60,12 +61,12 @@ def height(lines: int, size: float) -> float:
 def fit(text: str, inches: float, size: float, bold: bool = False) -> str:
     """``text`` whole when it fits in ``inches``, else cut with "…" to fit.
     Names of at most MIN_CUT_CHARS characters are never cut (the caller must make room)."""
-    if width(text, size, bold) <= inches or len(text) <= MIN_CUT_CHARS:
+    if width(text, size, bold) <= inches + _EPS or len(text) <= MIN_CUT_CHARS:
         return text
     lo, hi = 1, len(text)  # the longest prefix that fits with its ellipsis
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        if width(text[:mid].rstrip() + ELLIPSIS, size, bold) <= inches:
+        if width(text[:mid].rstrip() + ELLIPSIS, size, bold) <= inches + _EPS:
             lo = mid
         else:
             hi = mid - 1
@@ -87,7 +88,7 @@ def wrap(text: str, inches: float, size: float, max_lines: int = 2,
     >>> wrap("Proposal/Price Quote", 0.9, 10)  # doctest: +SKIP
     'Proposal/\nPrice Quote'
     """
-    if width(text, size, bold) <= inches:
+    if width(text, size, bold) <= inches + _EPS:
         return text
     if max_lines <= 1:
         return fit(text, inches, size, bold)
@@ -96,7 +97,7 @@ def wrap(text: str, inches: float, size: float, max_lines: int = 2,
     tokens = _tokens(text)
     for i, tok in enumerate(tokens):
         candidate = line + tok
-        if not line or width(candidate.rstrip(), size, bold) <= inches:
+        if not line or width(candidate.rstrip(), size, bold) <= inches + _EPS:
             line = candidate
             continue
         lines.append(line.rstrip())
@@ -109,8 +110,9 @@ def wrap(text: str, inches: float, size: float, max_lines: int = 2,
 
 
 def fits(text: str, inches: float, size: float, bold: bool = False) -> bool:
-    return width(text, size, bold) <= inches
+    return width(text, size, bold) <= inches + _EPS
 
 
 def is_cut(text: str) -> bool:
-    return text.endswith(ELLIPSIS)
+    """Whether a (possibly wrapped) label lost some of its text."""
+    return any(line.endswith(ELLIPSIS) for line in text.split("\n"))

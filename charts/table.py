@@ -42,22 +42,12 @@ def _cell(v: Any, col: Column, ctx: Ctx) -> str:
     return format_value(v, col.format, currency=ctx.currency)
 
 
-# Headers that would otherwise wrap over a narrow number column.
-SHORT_HEADERS = {
-    "sales cycle length": "Cycle",
-    "cycle length (days)": "Cycle",
-    "lead response time": "Response",
-    "average deal size": "Avg deal",
-    "close date": "Closed",
-}
-
-
 def _header(col: Column) -> str:
     if col.role == "growth":
         return "growth"
     if col.role == "previous":
         return "previous"
-    return SHORT_HEADERS.get(col.name, labels.sentence(col.name))
+    return labels.short_name(col.name)
 
 
 def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
@@ -140,16 +130,19 @@ def _water_fill(want: list[float], floor: list[float], room: float) -> list[floa
     return [max(g, f) for g, f in zip(got, floor, strict=True)]
 
 
-def _fit_rows(n: int, h_in: float, size: float, ctx: Ctx) -> tuple[float, int]:
-    """The type size and how many rows fit in ``h_in`` (header and caption lines included)."""
-    smallest = min(axis.MIN_LABEL_PT * ctx.scale, size) if ctx.scale < 1 else axis.MIN_LABEL_PT
+def _fit_rows(n: int, h_in: float, size: float) -> tuple[float, int, float]:
+    """The type size, how many rows fit in ``h_in`` (header and caption lines included) and
+    the row pitch: comfortable rows first, then tighter, then smaller type."""
     s = size
     while True:
-        pitch = measure.height(1, s) * (_ROW if s == size else _TIGHT)
-        fit = int((h_in - measure.height(2.2, s)) / pitch)
-        if fit >= n or s <= smallest:
-            return s, max(fit, 1)
-        s = max(s - 0.5, smallest)
+        for spacing in (_ROW, _TIGHT):
+            pitch = measure.height(1, s) * spacing
+            fit = int((h_in - measure.height(2.2, s)) / pitch)
+            if fit >= n:
+                return s, n, pitch
+        if s <= axis.MIN_LABEL_PT:
+            return s, max(fit, 1), pitch
+        s = max(s - 0.5, axis.MIN_LABEL_PT)
 
 
 def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -162,7 +155,7 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if caption:
         caption = "Every row: " + caption
     body_h = h_in - (measure.height(1.3, ctx.pt(theme.SMALL)) if caption else 0.0)
-    size, fit = _fit_rows(len(answer.rows), body_h, ctx.pt(theme.LABEL) * 0.95, ctx)
+    size, fit, pitch = _fit_rows(len(answer.rows), body_h, ctx.pt(theme.LABEL) * 0.95)
     rows = answer.rows[:fit]
     more = len(answer.rows) - len(rows)
     if more:  # keep a line to say so
@@ -171,8 +164,6 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     texts = [[_cell(r[j], answer.columns[j], ctx) for j in cols] for r in rows]
     avail = w_in - 0.2
     lay = _layout(answer, cols, texts, avail, size, 1)
-    line = measure.height(1, size)
-    pitch = line * (_ROW if len(rows) == len(answer.rows) else _TIGHT)
     if any(measure.is_cut(c) for r in lay.cells for c in r):
         # The room a short table leaves: names in full on two lines, a point smaller if need be.
         for s2 in (size, size - 1.0):
@@ -210,6 +201,8 @@ def _draw(ax: Axes, answer: Answer, cols: list[int], lay: _Layout, rows: Any, pi
                 va="center", fontsize=hsize, fontweight="bold", color=theme.MUTED,
                 linespacing=1.1)
     y -= head_h
+    # Never below the cell, whatever the header took: rows close up instead.
+    pitch = min(pitch, y / max(len(lay.cells) + (1 if more else 0), 1))
     ax.plot([0, total], [y, y], color=theme.RULE, linewidth=1.0)
     for i, (r, t) in enumerate(zip(rows, lay.cells, strict=True)):
         mid = y - pitch * (i + 0.5)
