@@ -50,6 +50,11 @@ def row_font(ctx: Ctx, height_in: float, n: int) -> float:
     return min(ctx.pt(theme.LABEL), max(axis.MIN_LABEL_PT, per_row_pt * 0.7))
 
 
+def _value_pt(size: float) -> float:
+    """Values beside bars: a touch smaller than the names, never under the minimum."""
+    return max(size * 0.95, axis.MIN_LABEL_PT)
+
+
 def capacity(height_in: float) -> int:
     """How many rows fit in ``height_in`` at the smallest label size."""
     return max(int(height_in * 72 * 0.7 / axis.MIN_LABEL_PT), 1)
@@ -111,7 +116,7 @@ def _hbars(ax: Axes, rows: Rows, col: Column, ctx: Ctx, size: float, height_in: 
     ax.set_yticks(ys, rows.names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
-    vsize = max(size * 0.95, axis.MIN_LABEL_PT)
+    vsize = _value_pt(size)
     for y, v, x in zip(ys, rows.vals, drawn, strict=True):
         ax.annotate(fmt_value(v, col, ctx), (x if x >= 0 else 0, y), xytext=(4, 0),
                     textcoords="offset points", va="center", ha="left", fontsize=vsize,
@@ -286,11 +291,11 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, names: list[str],
     clean(ax)
     for y, v in zip(ys, cur, strict=True):
         ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, 0.0), y - half / 2), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=max(size * 0.95, axis.MIN_LABEL_PT))
+                    textcoords="offset points", va="center", fontsize=_value_pt(size))
     for y, gv, gt in zip(ys, growth, gtexts, strict=True):
         ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
                     xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
-                    va="center", fontsize=max(size * 0.95, axis.MIN_LABEL_PT), fontweight="bold",
+                    va="center", fontsize=_value_pt(size), fontweight="bold",
                     color=theme.change_colour(gv, col.better))
     if note:
         _note(fig, inner, note, ctx)
@@ -430,7 +435,7 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         ax.barh(ys, widths, left=left, height=thick, color=theme.ACCENT)
         for y, wd, t in zip(ys, widths, texts, strict=True):
             ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
-                        va="center", ha="left", fontsize=max(size * 0.95, axis.MIN_LABEL_PT), color=theme.INK)
+                        va="center", ha="left", fontsize=_value_pt(size), color=theme.INK)
         px = x0 + name_w / fw + k * pw
         fig.text(px + (0.08 if k else 0.02) / fw, y0 + hh - 0.06 / fh, heads[k],
                  fontsize=head_pt, fontweight="bold", color=theme.MUTED, va="top", ha="left",

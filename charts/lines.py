@@ -7,7 +7,7 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from charts import labels, measure, theme
+from charts import measure, theme
 from charts.canvas import (
     Ctx,
     Rect,

@@ -53,7 +53,7 @@ def width(text: str, size: float, bold: bool = False) -> float:
     return max(_line_pt(line, round(size, 2), bold) for line in text.split("\n")) / 72.0
 
 
-def height(lines: int, size: float) -> float:
+def height(lines: float, size: float) -> float:
     """Height in inches of ``lines`` lines of text at ``size`` points."""
     return lines * size * _LINE / 72.0
 

@@ -109,8 +109,8 @@ def draw_stacked(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         x0 = cidx / cols
         yy = 1 - (r + 0.5) / max(rows, 4)
         lax.text(x0, yy, "■", color=c, fontsize=size * 1.4, va="center")
-        lax.text(x0 + 0.1 / w_in * 2, yy, f"{measure.fit(name, 1.25, size)} {format_value(f, 'percent')}",
-                 color=theme.INK, fontsize=size, va="center")
+        label = f"{measure.fit(name, 1.25, size)} {format_value(f, 'percent')}"
+        lax.text(x0 + 0.1 / w_in * 2, yy, label, color=theme.INK, fontsize=size, va="center")
 
 
 def _stages(answer: Answer, ctx: Ctx) -> tuple[list[str], list[float | None], list[str]]:
