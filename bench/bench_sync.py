@@ -24,7 +24,7 @@ from bench.report import p50, percentile, table, write_section
 from tests.sf_emulator import Emulator, Org
 
 ROOT = Path(__file__).resolve().parent.parent
-KPIBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+KPIBOT = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 
 
 def fill(org: Org, n: int) -> None:

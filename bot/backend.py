@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 BACKEND_ENV = "KPIBOT_BACKEND"
 log = logging.getLogger(__name__)
 
+NO_DATA_YET = (
+    "I have no Salesforce data to answer from yet: the first sync has not finished, or none has "
+    "been loaded. Please ask again in a few minutes."
+)
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -153,7 +158,6 @@ class RealBackend:
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
-        from bot.messages import NO_DATA_YET
         from salesforce.snapshot import CacheMissing
 
         try:

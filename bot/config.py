@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.digest_config import (
+from bot.digests.config import (
     AlertConfig,
     DeliverySettings,
     DigestConfig,

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.alerts import alert_message, evaluate, is_armed, volume_question
-from bot.digest_config import AlertConfig
+from bot.digests.alerts import alert_message, evaluate, is_armed, volume_question
+from bot.digests.config import AlertConfig
 from tests.test_digest_helpers import ScriptedBackend
 
 DAY = date(2024, 6, 28)

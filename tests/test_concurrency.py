@@ -77,7 +77,7 @@ def test_load_while_another_process_queries(tmp_path: Path) -> None:
                 [
                     sys.executable,
                     "-c",
-                    "from bot.cli import main; main()",
+                    "from bot.cli.main import main; main()",
                     "load",
                     str(folder),
                     "--db",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.state import StateStore
+from bot.cli.main import app
+from bot.digests.state import StateStore
 
 APP_YAML = """
 timezone: Asia/Shanghai

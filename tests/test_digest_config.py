@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot import config
-from bot.digest_config import parse_condition
+from bot.digests.config import parse_condition
 from metrics.errors import ConfigError
 
 EXAMPLE = """

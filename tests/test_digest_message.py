@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.digests import ask_all, digest_message, is_empty
+from bot.digests.message import ask_all, digest_message, is_empty
 from tests.test_digest_helpers import ScriptedBackend
 
 DAY = date(2024, 6, 28)

@@ -19,12 +19,12 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
-from bot import slack_handlers
 from bot.config import AppConfig
-from bot.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
-from bot.sends import Part, SlackPoster
-from bot.state import StateStore, send_key
-from bot.subscriptions import Subscriptions, register_digest_handlers
+from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
+from bot.digests.sends import Part, SlackPoster
+from bot.digests.state import StateStore, send_key
+from bot.digests.subscriptions import Subscriptions, register_digest_handlers
+from bot.slack import handlers as slack_handlers
 from tests.slack_driver import sign
 from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
@@ -349,7 +349,7 @@ def test_cli_run_sends_once_under_the_schedules_key(
 ) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli import app as cli
+    from bot.cli.main import app as cli
 
     p = tmp_path / "app.yaml"
     p.write_text(json.dumps({**CONFIG, "digest_delivery": {"retry_base_seconds": 0}}))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import LostClaim, StateStore, send_key
+from bot.digests.state import LostClaim, StateStore, send_key
 
 T0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -46,7 +46,7 @@ def test_two_connections_racing_claim_each_send_once(tmp_path: Path) -> None:
 CLAIMER = """
 import sys
 from datetime import UTC, datetime, timedelta
-from bot.state import StateStore, send_key
+from bot.digests.state import StateStore, send_key
 store = StateStore(sys.argv[1])
 t0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 sys.stdin.readline()  # start together

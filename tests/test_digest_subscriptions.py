@@ -8,10 +8,10 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import AppConfig
-from bot.scheduler import Dispatcher, Scheduler, jobs_of
-from bot.sends import SlackPoster
-from bot.state import StateStore
-from bot.subscriptions import Subscriptions
+from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
+from bot.digests.sends import SlackPoster
+from bot.digests.state import StateStore
+from bot.digests.subscriptions import Subscriptions
 from tests.test_digest_helpers import ScriptedBackend
 from tests.test_digest_slack_support import DigestSlack
 

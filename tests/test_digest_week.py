@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 
 from bot.config import AppConfig
-from bot.scheduler import Dispatcher, Scheduler
-from bot.sends import Part, SlackPoster
-from bot.state import StateStore, send_key
+from bot.digests.scheduler import Dispatcher, Scheduler
+from bot.digests.sends import Part, SlackPoster
+from bot.digests.state import StateStore, send_key
 from tests.test_digest_helpers import Crash, ScriptedBackend
 from tests.test_digest_slack_support import DigestSlack
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from salesforce.export import ExportError, load_export
 from salesforce.snapshot import SnapshotReader, current_target
 

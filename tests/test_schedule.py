@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedule import parse_schedule
+from bot.digests.schedule import parse_schedule
 
 NY = ZoneInfo("America/New_York")
 SH = ZoneInfo("Asia/Shanghai")

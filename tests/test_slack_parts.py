@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import blocks as B
 from bot.access import Access
 from bot.audit import AuditLog, open_state_db
 from bot.backend import Reply, answer_csv
 from bot.config import AccessSettings
-from bot.dedupe import SeenEvents
-from bot.manifest import build_manifest, manifest_yaml
-from bot.slack_app import SlackEnv, question_text, web_client
+from bot.slack import blocks as B
+from bot.slack.app import SlackEnv, question_text, web_client
+from bot.slack.dedupe import SeenEvents
+from bot.slack.manifest import build_manifest, manifest_yaml
 from metrics.answer import Column
 from metrics.errors import ConfigError, UnknownWord
 from tests import slack_backend as SB

@@ -19,7 +19,7 @@ from tests.sf_emulator import Emulator, Org
 from tests.sf_emulator.harness import assert_matches_org, cache_rows, client, run, seed, task_values
 
 ROOT = Path(__file__).resolve().parent.parent
-KPIBOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+KPIBOT = [sys.executable, "-c", "from bot.cli.main import main; main()"]
 
 
 @pytest.fixture

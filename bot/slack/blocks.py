@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot import messages as M
 from bot.backend import Reply
+from bot.slack import messages as M
 from bot.text import display_width, format_cell, render_table, right_aligned
 from metrics.answer import Answer, Column
 from metrics.catalog import Catalog

@@ -10,11 +10,11 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
 from bot.config import AppConfig
-from bot.scheduler import Dispatcher, Job, Skip, jobs_of
-from bot.sends import Message, SlackPoster, digest_client
-from bot.state import StateStore, send_key
+from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
+from bot.digests.sends import Message, SlackPoster, digest_client
+from bot.digests.state import StateStore, send_key
 
 digest_app = typer.Typer(help="Scheduled digests and alerts.", no_args_is_help=True)
 

@@ -14,7 +14,7 @@ import yaml
 
 from bot.access import Rules
 from bot.config import AccessSettings
-from bot.slack_app import EVENTS_PATH
+from bot.slack.app import EVENTS_PATH
 
 # scope → why (the comment a workspace admin reads when approving the install)
 BOT_SCOPES = {

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot import blocks as B
-from bot import messages as M
 from bot.access import Access
 from bot.audit import AuditEntry, AuditLog, Source
 from bot.backend import Backend, Reply
-from bot.delivery import Delivery, Place
+from bot.slack import blocks as B
+from bot.slack import messages as M
+from bot.slack.delivery import Delivery, Place
 from metrics.answer import Answer
 
 log = logging.getLogger(__name__)

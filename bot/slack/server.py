@@ -15,7 +15,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.slack_app import EVENTS_PATH, SlackBot
+from bot.slack.app import EVENTS_PATH, SlackBot
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 
 # (question, write its chart?) — English, Chinese and mixed, as reps type them.
 QUESTIONS: tuple[tuple[str, bool], ...] = (

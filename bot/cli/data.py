@@ -22,7 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from salesforce.demo import DemoSpec, build_demo, default_today
 from salesforce.export import ExportError, load_export
 from salesforce.snapshot import WriterBusy

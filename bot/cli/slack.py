@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
 from bot.config import AppConfig
 from metrics.errors import ConfigError
 
@@ -46,7 +46,7 @@ def serve(
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.backend import BACKEND_ENV, load_backend
-    from bot.slack_app import SlackBot, SlackEnv, web_client
+    from bot.slack.app import SlackBot, SlackEnv, web_client
 
     setup_logging(verbose)
     pinned = parse_today(today)
@@ -80,12 +80,12 @@ def serve(
     sync_loop = _start_sync_loop(cfg, config)
     try:
         if env.socket_mode:
-            from bot.server import serve_socket_mode
+            from bot.slack.server import serve_socket_mode
 
             log.info("Socket Mode (SLACK_APP_TOKEN is set)")
             serve_socket_mode(make_bot())
             return
-        from bot.server import serve_http
+        from bot.slack.server import serve_http
 
         log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
         serve_http(
@@ -157,7 +157,7 @@ def manifest(
     name: Annotated[str, typer.Option(help="The app's name in Slack.")] = "kpibot",
 ) -> None:
     """Print the Slack app manifest (YAML) to paste at api.slack.com/apps → Create New App."""
-    from bot.manifest import build_manifest, manifest_yaml
+    from bot.slack.manifest import build_manifest, manifest_yaml
 
     if url is not None and not url.startswith(("https://", "http://")):
         fail(f'--url: "{url}" must start with https://')

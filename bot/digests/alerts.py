@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.digest_config import AlertConfig
-from bot.digests import details_text, growth
-from bot.sends import Message, Part
+from bot.digests.config import AlertConfig
+from bot.digests.message import details_text, growth
+from bot.digests.sends import Message, Part
 from metrics.answer import Answer, Column
 from metrics.format import format_growth, format_range, format_value
 

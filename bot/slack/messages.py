@@ -41,10 +41,6 @@ NOT_IN_CHANNEL = (
     "Invite me with `/invite @kpibot` and ask again, or ask me in a direct message."
 )
 
-NO_DATA_YET = (
-    "I have no Salesforce data to answer from yet: the first sync has not finished, or none has "
-    "been loaded. Please ask again in a few minutes."
-)
 NO_PREVIOUS_PERIOD = "That answer covers all time, so there is no previous period to show."
 SQL_INTRO = "SQL for {restated} (run on the DuckDB cache):"
 SQL_CONTINUED = "(continued)"

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from bot.cli_common import ConfigOpt, DbOpt, fail, load_config, setup_logging
+from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, setup_logging
 from salesforce.errors import LimitExceeded, SyncError
 from salesforce.scheduler import run_sync_from_env
 from salesforce.snapshot import WriterBusy

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli_common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from bot.config import AppConfig
 from metrics.errors import UserError
 

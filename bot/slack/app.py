@@ -2,7 +2,7 @@
 
 Listeners only acknowledge and hand the question to a bounded worker pool, so a listener
 thread is never held by a slow question and every acknowledgement leaves within Slack's 3 s,
-even with many questions in flight. Everything the work does is in ``slack_handlers``.
+even with many questions in flight. Everything the work does is in ``bot.slack.handlers``.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot import blocks as B
-from bot import messages as M
 from bot.access import Access
 from bot.audit import AuditLog, open_state_db
 from bot.backend import Backend
 from bot.config import AppConfig
-from bot.dedupe import SeenEvents
-from bot.delivery import Delivery, Place
-from bot.slack_handlers import Asker, subscribe_handler
+from bot.slack import blocks as B
+from bot.slack import messages as M
+from bot.slack.dedupe import SeenEvents
+from bot.slack.delivery import Delivery, Place
+from bot.slack.handlers import Asker, subscribe_handler
 from metrics.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -160,9 +160,9 @@ class SlackBot:
 
     def _start_digests(self, config: AppConfig, backend: Backend) -> None:
         """`/kpi subscribe…`, the Subscribe button, and the loop that sends digests and alerts."""
-        from bot.scheduler import start_digest_loop
-        from bot.state import StateStore
-        from bot.subscriptions import register_digest_handlers
+        from bot.digests.scheduler import start_digest_loop
+        from bot.digests.state import StateStore
+        from bot.digests.subscriptions import register_digest_handlers
 
         subs = register_digest_handlers(self.app, config, StateStore(config.state_path), backend)
         self.asker.subscribe = subs.subscribe_clicked

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from bot.sends import Message, Part
+from bot.digests.sends import Message, Part
 from metrics.answer import Answer, Column
 from metrics.format import format_date, format_growth, format_label, format_range, format_value
 

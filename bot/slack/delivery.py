@@ -16,8 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from bot import messages as M
-from bot.blocks import Block
+from bot.slack import messages as M
+from bot.slack.blocks import Block
 
 log = logging.getLogger(__name__)
 

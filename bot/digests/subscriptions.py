@@ -1,7 +1,7 @@
 """Subscriptions made in Slack: ``/kpi subscribe daily 09:00 QUESTION``, ``/kpi subscriptions``,
 ``/kpi unsubscribe N`` and the Subscribe button under an answer.
 
-They are kept in the state store (bot/state.py) and become digest jobs beside app.yaml's
+They are kept in the state store (bot/digests/state.py) and become digest jobs beside app.yaml's
 (``sub:<id>``), so they survive restarts and are sent exactly once like the rest.
 """
 
@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.config import AppConfig
-from bot.schedule import EXAMPLES, parse_schedule
-from bot.state import StateStore
+from bot.digests.schedule import EXAMPLES, parse_schedule
+from bot.digests.state import StateStore
 
 log = logging.getLogger(__name__)
 BUTTON_SCHEDULE = "weekdays 09:00"  # what the Subscribe button under an answer sets up
@@ -105,7 +105,7 @@ class Subscriptions:
         return f"There is no subscription #{n} in this channel (see `/kpi subscriptions`)."
 
     def subscribe_clicked(self, req: Any) -> str:
-        """The Subscribe button's handler (``bot.slack_handlers.on_subscribe``)."""
+        """The Subscribe button's handler (``bot.slack.handlers.on_subscribe``)."""
         return self.subscribe(
             req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}", today=req.today
         )
@@ -147,9 +147,9 @@ def register_digest_handlers(
 
     app.middleware(digest_commands)
     try:
-        from bot.slack_handlers import on_subscribe
+        from bot.slack.handlers import on_subscribe
     except ImportError:  # the Slack bot is not installed in this build
-        log.warning("bot.slack_handlers missing: the Subscribe button stays hidden")
+        log.warning("bot.slack.handlers missing: the Subscribe button stays hidden")
     else:
         on_subscribe(subs.subscribe_clicked)
     return subs

@@ -4,7 +4,8 @@ The Scheduler reads the clock it is given, so tests drive a simulated week in mi
 For each job it looks at fire times in ``(now - grace, now]``: the newest one is sent, older
 missed ones are recorded as ``skipped`` (superseded), so a restart catches up one send, not a
 burst. The Dispatcher claims the send's key in the state store before asking any question and
-marks it ``sent`` only after Slack accepted every part; see bot/state.py and docs/digests.md.
+marks it ``sent`` only after Slack accepted every part; see bot/digests/state.py and
+docs/digests.md.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.alerts import alert_message, evaluate, is_armed, volume_question
 from bot.config import AppConfig
-from bot.digest_config import AlertConfig
-from bot.digests import ask_all, dashboard_question, digest_message, is_empty, with_filters
-from bot.schedule import Schedule, parse_schedule
-from bot.sends import Message, SendFailed, SlackPoster, digest_client
-from bot.state import Claim, LostClaim, StateStore, default_owner, send_key
+from bot.digests.alerts import alert_message, evaluate, is_armed, volume_question
+from bot.digests.config import AlertConfig
+from bot.digests.message import ask_all, dashboard_question, digest_message, is_empty, with_filters
+from bot.digests.schedule import Schedule, parse_schedule
+from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
+from bot.digests.state import Claim, LostClaim, StateStore, default_owner, send_key
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

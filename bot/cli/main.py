@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from bot import cli_ask, cli_data, cli_digest, cli_slack, cli_sync, cli_tour
+from bot.cli import ask, data, digest, slack, sync, tour
 
 app = typer.Typer(
     name="kpibot",
@@ -16,7 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for module in (cli_data, cli_ask, cli_slack, cli_digest, cli_tour, cli_sync):
+for module in (data, ask, slack, digest, tour, sync):
     module.register(app)
 
 

@@ -1,0 +1,1 @@
+"""The `kpibot` command: `main` and one module per group of subcommands."""

@@ -1,0 +1,1 @@
+"""Scheduled sends: digests, alerts and Slack-made subscriptions, their schedules and state."""
