@@ -9,6 +9,7 @@ Rows shrink to the smallest label size before any is left out ("+ 4 more rows").
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +27,7 @@ _CELL_PAD = 0.16  # inches between columns
 _MAX_SPARE = 0.5  # at most this much extra room per column when the table is narrower
 _ROW = 1.75  # row pitch in line heights (comfortable); down to _TIGHT when rows are many
 _TIGHT = 1.3
+_HALF_GAP = 0.35  # inches between the two halves of a table drawn side by side
 
 
 def _is_number(col: Column) -> bool:
@@ -155,6 +157,8 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if caption:
         caption = "Every row: " + caption
     body_h = h_in - (measure.height(1.3, ctx.pt(theme.SMALL)) if caption else 0.0)
+    if not caption and _halves(fig, rect, answer, cols, body_h, ctx):
+        return
     size, fit, pitch = _fit_rows(len(answer.rows), body_h, ctx.pt(theme.LABEL) * 0.95)
     rows = answer.rows[:fit]
     more = len(answer.rows) - len(rows)
@@ -179,6 +183,48 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_xlim(0, w_in - 0.2)
     ax.set_ylim(0, h_in)
     _draw(ax, answer, cols, lay, rows, pitch, h_in, caption, more, ctx)
+
+
+def _halves(fig: Figure, rect: Rect, answer: Answer, cols: list[int], body_h: float,
+            ctx: Ctx) -> bool:
+    """A long, narrow table in a wide cell (the outbound dashboard's eleven reps): its rows in
+    two halves side by side at (nearly) the comfortable size, rather than small type and empty
+    space. False when that does not fit (the caller draws one table)."""
+    full = ctx.pt(theme.LABEL) * 0.95
+    n = len(answer.rows)
+    if n <= int((body_h - measure.height(2.2, full)) / (measure.height(1, full) * _ROW)):
+        return False  # one table at full size
+    fw, _fh = fig.get_size_inches()
+    w_in, h_in = rect_inches(fig, rect)
+    half = (w_in - 0.2 - _HALF_GAP) / 2
+    texts = [[_cell(r[j], answer.columns[j], ctx) for j in cols] for r in answer.rows]
+    for size in (full, full - 0.5, full - 1.0):
+        pitches = [measure.height(1, size) * spacing for spacing in (_ROW, _TIGHT)]
+        room = body_h - measure.height(2.2, size)
+        pitch = next((p for p in pitches if 2 * int(room / p) >= n), None)
+        if pitch is None:
+            continue
+        lay = _layout(answer, cols, texts, half, size, 1)
+        if sum(lay.widths) <= half + 0.01 and not any(measure.is_cut(c) for r in lay.cells
+                                                       for c in r):
+            _draw_halves(fig, rect, answer, cols, lay, pitch, (half, h_in, fw), ctx)
+            return True
+    return False
+
+
+def _draw_halves(fig: Figure, rect: Rect, answer: Answer, cols: list[int], lay: _Layout,
+                 pitch: float, dims: tuple[float, float, float], ctx: Ctx) -> None:
+    half, h_in, fw = dims
+    n = len(answer.rows)
+    k = -(-n // 2)
+    for i, part in enumerate((slice(0, k), slice(k, n))):
+        x = rect[0] + (0.1 + i * (half + _HALF_GAP)) / fw
+        ax = fig.add_axes((x, rect[1], half / fw, rect[3]))
+        blank(ax)
+        ax.set_xlim(0, half)
+        ax.set_ylim(0, h_in)
+        _draw(ax, answer, cols, dataclasses.replace(lay, cells=lay.cells[part]),
+              answer.rows[part], pitch, h_in, "", 0, ctx)
 
 
 def _draw(ax: Axes, answer: Answer, cols: list[int], lay: _Layout, rows: Any, pitch: float,
