@@ -318,6 +318,8 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
             continue
         # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
         lost_axis = grouped and not a.query.groupings
+        if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
+            a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))
         chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
         ctx = dataclasses.replace(
             ctx0, columns=tuple(c for c in p.columns if _has(a, c)),

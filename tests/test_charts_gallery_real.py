@@ -109,3 +109,10 @@ def test_kpi_dashboard_has_follow_up_by_attempt(backend: RealBackend) -> None:
     drawn = texts(_dashboard(backend, "kpi dashboard"))
     assert "Follow-up by attempt" in drawn
     assert {"1", "2", "3", "4", "5+"} <= set(drawn)
+
+
+def test_per_rep_table_for_one_rep_becomes_cards(backend: RealBackend) -> None:
+    drawn = texts(_dashboard(backend, "outbound calls dashboard for 温家豪 last quarter"))
+    # The per-rep table's one row is drawn as cards: each KPI named once more, no header row.
+    assert "Rep" not in drawn and "Demos booked" in drawn
+    assert drawn.count("Outbound calls") == 1  # the card (the gauge is "…vs target")
