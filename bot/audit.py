@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from salesforce.private_files import private_dir, private_file
+
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
 Source = Literal["mention", "dm", "command", "button"]
 
@@ -46,7 +48,8 @@ class StateDB:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
+        private_file(self.path)  # every question asked, by whom: owner-only
         self._con = sqlite3.connect(
             str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None
         )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
+from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
     from bot.config import AppConfig
@@ -109,6 +110,8 @@ class RealBackend:
 
         self.config = config
         self._catalog = load_catalog(config.catalog_path)
+        # The SQL of every KPI × dimension, checked when the catalog or schema changed.
+        validate_catalog_once(self._catalog, config, stamp_for(config.db_path))
         self.reader = SnapshotReader(config.db_path)
         self._values: Any = None
         self._values_target: object = None
@@ -189,12 +192,15 @@ class RealBackend:
         # out without running "vs previous period": that comparison can be refused (month
         # buckets of a 31-day window do not line up) where the period itself cannot. Not the
         # answer's compare_window: for "vs last year" that is last year, not the previous period.
-        window = compare_window(
-            Comparison("previous"),
-            answer.window,
-            today or date.today(),
-            self.config.fiscal_year_start_month,
-        )
+        try:
+            window = compare_window(
+                Comparison("previous"),
+                answer.window,
+                today or date.today(),
+                self.config.fiscal_year_start_month,
+            )
+        except UserError as e:  # the period before reaches past the supported dates
+            return Reply(answer.question, error=e)
         if window.start is None or window.end is None:
             return None
         query = replace(

@@ -11,7 +11,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.digests.config import (
@@ -21,9 +20,10 @@ from bot.digests.config import (
     check_channel,
     check_unique_names,
 )
+from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.settings import OrgSettings
-from salesforce.settings import SalesforceSettings
+from salesforce.settings import ExportSettings, SalesforceSettings
 
 
 class AccessSettings(BaseModel):
@@ -49,6 +49,7 @@ class AppConfig(OrgSettings):
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    export: ExportSettings = Field(default_factory=ExportSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
     digests: list[DigestConfig] = Field(default_factory=list)
@@ -144,18 +145,7 @@ def load(config: str | os.PathLike[str] | None = None, db: str | None = None) ->
     path = find_config(config)
     data: Any = {}
     if path is not None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError([f"{path}: no such file"], source=str(path)) from None
-        try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-            raise ConfigError(
-                [f"{where}not valid YAML ({getattr(e, 'problem', e)})"], str(path)
-            ) from None
+        data = read_yaml(path) or {}
         if not isinstance(data, dict):
             raise ConfigError(["(top level): must be a mapping of settings"], str(path))
     for reserved in ("base_dir", "db_override"):

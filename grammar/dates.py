@@ -110,7 +110,8 @@ _FORMS: list[tuple[str, re.Pattern[str], _Builder]] = [
     ("YEAR", re.compile(_Y), lambda m: int(m[1])),
     (
         "NUMBER",
-        re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[km]?|\d+(?:\.\d+)?[km]?"),
+        # ".5" is a number too: dropping its point would read 5.
+        re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?[km]?|\d+(?:\.\d+)?[km]?|\.\d+[km]?"),
         lambda m: _number(m[0]),
     ),
 ]

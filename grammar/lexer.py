@@ -20,6 +20,8 @@ from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.vocabulary import Meaning, Vocabulary
 from metrics.query import Correction
 
+# Signs that are not punctuation: dropping them would change what was asked (_symbol).
+_SYMBOLS = {"%", "-", "−"}
 # Words after which an unknown word is most likely a name in the data ("calls for ali").
 _VALUE_CUES = {"for", "of", "对", "给"}
 # Longest typo span tried, in Latin words or CJK characters.
@@ -122,13 +124,38 @@ class Lexer:
         if lit is not None and lit_end > end:
             toks.append(Tok(lit[1], s[i:lit_end], lit[2], i))
             return lit_end
+        if s[i] in _SYMBOLS and not _dash_between_dates(toks, s, i):
+            return self._symbol(out, s, i)
         if end > i:
             self._emit(out, s, i, end, meanings)
             return end
         c = s[i]
         if not (is_word_char(c) or is_cjk(c)):
-            return i + 1  # punctuation and symbols carry no meaning
+            return i + 1  # punctuation carries no meaning ("calls, by rep; last week?")
         return self._unknown(out, s, i, dim)
+
+    def _symbol(self, out: Lexed, s: str, i: int) -> int:
+        """A sign that would change the question's meaning if dropped: read it, or refuse."""
+        c, toks = s[i], out.tokens
+        prev = toks[-1] if toks else None
+        if c == "%":
+            if (
+                prev is not None
+                and prev.type == "NUMBER"
+                and not s[prev.start + len(prev.text) : i].strip()
+            ):
+                # "win rate > 25%": rates are fractions, so 25% is 0.25.
+                value = float(prev.value) / 100
+                toks[-1] = Tok("NUMBER", prev.text + "%", value, prev.start)
+                out.corrections.append(Correction(f"{prev.text}%", f"{value:g}", "sign"))
+                return i + 1
+            raise messages.stray_symbol(c)
+        # A minus sign or hyphen on its own: before a number it would make it negative.
+        rest = s[i + 1 :].lstrip()
+        if rest[:1].isdigit() or rest[:1] == ".":
+            raise messages.negative_number(c + rest.split(" ", 1)[0])
+        out.corrections.append(Correction(c, "a separator, not a minus sign", "sign"))
+        return i + 1
 
     def _fair_split(
         self, s: str, i: int, end: int, meanings: list[Meaning]
@@ -389,6 +416,18 @@ def _prefer_exact(ms: list[Meaning]) -> list[Meaning]:
     Partner Referral); across dimensions all stay, for the parser to settle or ask."""
     exact_dims = {m.dim for m in ms if not m.alias}
     return [m for m in ms if not m.alias or m.dim not in exact_dims]
+
+
+def _dash_between_dates(toks: list[Tok], s: str, i: int) -> bool:
+    """``2024-05-01 - 2024-05-31``: the dash is "to" (keywords.yaml), not a minus."""
+    if not toks or toks[-1].type != "DATE":
+        return False
+    j = len(s) - len(s[i + 1 :].lstrip())
+    try:
+        lit = read_literal(s, j)
+    except BadDate:
+        return False
+    return lit is not None and lit[1] == "DATE"
 
 
 def _literal_end(s: str, i: int) -> int:

@@ -155,6 +155,22 @@ def contradictory_filter(dimension: str, value: str) -> Invalid:
     return Invalid(f'The question both keeps and excludes {dimension} "{value}"; keep one.', ())
 
 
+def stray_symbol(sign: str) -> Invalid:
+    return Invalid(
+        f'I cannot read "{sign}" there: I take no wildcards or patterns. Name the value '
+        "(calls for rep Alice Wang), or group by it (calls by rep).",
+        ("calls by rep this month", "win rate by rep win rate > 25%"),
+    )
+
+
+def negative_number(text: str) -> Invalid:
+    return Invalid(
+        f'"{text}" is a negative number; a window or a ranking counts from 1 and a filter '
+        "compares with 0 or more. Leave out the minus sign.",
+        ("calls last 5 days", "top 5 reps by deals won last quarter"),
+    )
+
+
 def bad_number(word: str) -> Invalid:
     return Invalid(
         f'"{word}" must be a whole number of at least 1 here, e.g. last 30 days, top 5.', EXAMPLES

@@ -18,8 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
 
 MetricFormat = Literal["count", "percent", "currency", "hours", "days", "minutes", "number"]
@@ -301,12 +300,9 @@ def load_catalog(extra: Path | None = None) -> Catalog:
     """The built-in catalog, merged with ``extra`` (entries with a known name replace it)."""
     problems: list[str] = []
     text = resources.files("metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    metrics, dims, records = _parse(yaml.safe_load(text), "catalog.yaml", problems)
+    metrics, dims, records = _parse(parse_yaml(text, "catalog.yaml"), "catalog.yaml", problems)
     if extra is not None:
-        try:
-            data = yaml.safe_load(Path(extra).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigError([f"{extra}: cannot be read ({e})"], str(extra)) from None
+        data = read_yaml(Path(extra))
         more_m, more_d, more_r = _parse(data, str(extra), problems)
         rnames = {r.name for r in more_r}
         records = [r for r in records if r.name not in rnames] + more_r

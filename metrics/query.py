@@ -127,11 +127,13 @@ class Correction:
 
     typed: str
     meant: str
-    what: str  # "metric", "rep", "lead source", …
+    what: str  # "metric", "rep", "lead source", …, "sign"
 
     def __str__(self) -> str:
         # "(metric)" is jargon to a rep: a catalog word is just quoted back; a value is named
         # with its dimension, which says whose name it is ("as rep "Alice Wang"").
+        if self.what == "sign":  # a sign read for its meaning: "25%" as 0.25
+            return f'Read "{self.typed}" as {self.meant}.'
         if self.what in ("metric", "dimension", "word", "value"):
             return f'Read "{self.typed}" as "{self.meant}".'
         return f'Read "{self.typed}" as {self.what} "{self.meant}".'

@@ -1,12 +1,18 @@
 """Start-up check of the catalog's SQL: an EXPLAIN of every metric, alone and with each of its
 dimensions, on an empty cache (salesforce.schema.create_all on an in-memory DuckDB).
 
-Every problem is collected and reported at once, naming the metric and dimension.
+Every problem is collected and reported at once, naming the metric and dimension. The check takes
+seconds (hundreds of EXPLAINs), so ``validate_catalog_once`` runs it only when something it
+depends on changed: the catalog, the cache schema, the SQL compiler, DuckDB or the org settings,
+all in one fingerprint recorded beside the cache after a clean pass (``stamp_for``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -18,6 +24,7 @@ from metrics.query import Query
 from metrics.settings import OrgSettings
 from metrics.windows import resolve
 from salesforce import schema
+from salesforce.private_files import private_dir, private_file
 
 _TODAY = date(2024, 6, 27)
 
@@ -69,3 +76,47 @@ def validate_catalog(catalog: Catalog, settings: OrgSettings | None = None) -> N
     problems = sql_problems(catalog, settings)
     if problems:
         raise ConfigError(problems, "catalog")
+
+
+def stamp_for(db_path: Path) -> Path:
+    """Where a clean pass is recorded: beside the cache it was checked for
+    (``data/kpibot.duckdb.catalog-checked``)."""
+    return db_path.with_name(db_path.name + ".catalog-checked")
+
+
+def fingerprint(catalog: Catalog, settings: OrgSettings | None = None) -> str:
+    """What the check's outcome depends on, hashed."""
+    settings = settings or OrgSettings.model_validate({})
+    h = hashlib.sha256()
+    for part in (
+        repr(catalog),
+        *(o.ddl() for o in schema.OBJECTS),
+        *schema.META_DDL,
+        duckdb.__version__,
+        repr([(k, getattr(settings, k)) for k in OrgSettings.model_fields]),
+    ):
+        h.update(part.encode() + b"\0")
+    for src in sorted(Path(__file__).parent.glob("*.py")):  # the compiler, windows, measures…
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+def validate_catalog_once(catalog: Catalog, settings: OrgSettings | None, stamp: Path) -> bool:
+    """validate_catalog, unless ``stamp`` records that this very catalog, schema and compiler
+    passed already. True when the check ran. A stamp that cannot be written only costs time."""
+    key = fingerprint(catalog, settings)
+    try:
+        if stamp.read_text(encoding="ascii").strip() == key:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
+    validate_catalog(catalog, settings)
+    tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
+    try:
+        private_dir(stamp.parent)
+        private_file(tmp)
+        tmp.write_text(key + "\n", encoding="ascii")
+        os.replace(tmp, stamp)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+    return True

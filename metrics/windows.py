@@ -9,6 +9,7 @@ Dates are org-zone dates; quarters and years are fiscal; weeks start on Monday.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from metrics.answer import ResolvedWindow
@@ -82,10 +83,42 @@ def _fy_label(fy: int, fiscal_start_month: int) -> str:
     return str(fy) if fiscal_start_month == 1 else f"FY{fy}"
 
 
+# Dates a window may reach: the years a question can name (grammar/dates.py reads 19xx and 20xx).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
+
+
+def _out_of_range() -> Invalid:
+    return Invalid(
+        f"That window reaches past the dates I can answer for, {FIRST_DAY:%-d %b %Y} to "
+        f"{LAST_DAY:%-d %b %Y}; ask for a shorter one, e.g. last 10 years."
+    )
+
+
+def _bounded(window: Callable[[], ResolvedWindow]) -> ResolvedWindow:
+    """``window()``, refused when it reaches outside FIRST_DAY..LAST_DAY or past what dates
+    can hold at all (date arithmetic raises OverflowError or "year … is out of range")."""
+    try:
+        w = window()
+    except (OverflowError, ValueError) as e:
+        if isinstance(e, OverflowError) or "out of range" in str(e):
+            raise _out_of_range() from None
+        raise
+    if any(d is not None and not FIRST_DAY <= d <= LAST_DAY for d in (w.start, w.end)):
+        raise _out_of_range()
+    return w
+
+
 def resolve(
     spec: WindowSpec | None, default: str, today: date, fiscal_start_month: int
 ) -> ResolvedWindow:
-    """Concrete dates for a window; ``spec`` None takes the metric's ``default`` (labelled so)."""
+    """Concrete dates for a window; ``spec`` None takes the metric's ``default`` (labelled so).
+    A window reaching outside FIRST_DAY..LAST_DAY is refused (``last 99999 years``)."""
+    return _bounded(lambda: _resolve(spec, default, today, fiscal_start_month))
+
+
+def _resolve(
+    spec: WindowSpec | None, default: str, today: date, fiscal_start_month: int
+) -> ResolvedWindow:
     if spec is None:
         if default not in DEFAULT_WINDOWS:
             raise Invalid(
@@ -210,7 +243,13 @@ def _shift_year(d: date, years: int) -> date:
 def compare_window(
     cmp: Comparison, current: ResolvedWindow, today: date, fiscal_start_month: int
 ) -> ResolvedWindow:
-    """The window a comparison looks back to (kpis.md, Comparisons)."""
+    """The window a comparison looks back to (kpis.md, Comparisons); within FIRST_DAY..LAST_DAY."""
+    return _bounded(lambda: _compare_window(cmp, current, today, fiscal_start_month))
+
+
+def _compare_window(
+    cmp: Comparison, current: ResolvedWindow, today: date, fiscal_start_month: int
+) -> ResolvedWindow:
     if cmp.kind == "window":
         if cmp.window is None:
             raise Invalid("Compare with which window? e.g. vs last quarter.")

@@ -1,8 +1,8 @@
-"""What can stop a sync, each with a message that says what happened and what to do.
+"""What can stop a sync or a load, each with a message that says what happened and what to do.
 
-``SyncError`` and its subclasses are shown to the user as they are (no traceback); anything else
-escaping a sync is a bug. ``salesforce`` imports no other kpibot package, so this tree is its
-own rather than a branch of ``metrics.errors``.
+``SyncError``, ``ExportError`` and their subclasses are shown to the user as they are (no
+traceback); anything else escaping a sync or a load is a bug. ``salesforce`` imports no other
+kpibot package, so this tree is its own rather than a branch of ``metrics.errors``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 
 class SyncError(Exception):
     """A sync could not finish; ``str(e)`` is the user-facing explanation."""
+
+
+class ExportError(Exception):
+    """A Data Export cannot be loaded; the message says where and how to fix it."""
 
 
 class CredentialsError(SyncError):

@@ -12,12 +12,11 @@ See docs/data-export.md.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import re
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,8 +24,16 @@ from pathlib import Path
 import duckdb
 
 from salesforce import schema
-from salesforce.csvcheck import LINE_NOTE, find_structure_error, record_lines
-from salesforce.snapshot import open_writer
+from salesforce.csvcheck import (
+    LINE_NOTE,
+    MAX_RECORD_BYTES,
+    column_label,
+    find_structure_error,
+    record_lines,
+)
+from salesforce.errors import ExportError
+from salesforce.export_source import ArchiveLimits, find_in_folder, find_in_zip, unpack
+from salesforce.snapshot import SnapshotWriter, open_writer
 
 # (file name, what is happening, bytes of that file done, bytes of that file)
 Progress = Callable[[str, str, int, int], None]
@@ -35,10 +42,7 @@ Progress = Callable[[str, str, int, int], None]
 # DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
 # largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
 MEMORY_LIMIT: str | None = None
-
-
-class ExportError(Exception):
-    """The export cannot be loaded; the message says where and how to fix it."""
+DEFAULT_LIMITS = ArchiveLimits()
 
 
 @dataclass(frozen=True)
@@ -80,46 +84,13 @@ _EXPECTED = {
 }
 
 
-@contextmanager
-def export_folder(path: Path, scratch: Path) -> Iterator[Path]:
-    """The export as a folder: a .zip is unpacked (CSV files only) next to the cache."""
-    if path.is_dir():
-        yield path
-        return
-    if not zipfile.is_zipfile(path):
-        raise ExportError(f"{path}: not a folder or a .zip file of a Salesforce Data Export")
-    scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch, prefix="export-") as tmp:
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                name = Path(info.filename).name
-                if info.is_dir() or not name.lower().endswith(".csv"):
-                    continue
-                with zf.open(info) as src, open(Path(tmp) / name, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-        yield Path(tmp)
-
-
-def find_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
-    """Map cache objects to their CSV files; list the other CSV files."""
-    by_lower = {o.name.lower(): o.name for o in schema.OBJECTS}
-    found: dict[str, Path] = {}
-    ignored: list[str] = []
-    for f in sorted(folder.rglob("*")):
-        if not f.is_file() or f.suffix.lower() != ".csv":
-            continue
-        obj = by_lower.get(f.stem.lower())
-        if obj is None:
-            ignored.append(f.name)
-        elif obj in found:
-            raise ExportError(f"{f}: a second file for {obj} (the first is {found[obj]})")
-        else:
-            found[obj] = f
-    return found, ignored
-
-
 def load_export(
-    path: Path, db_path: Path, *, progress: Progress | None = None, wait: float = 600.0
+    path: Path,
+    db_path: Path,
+    *,
+    progress: Progress | None = None,
+    wait: float = 600.0,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> LoadSummary:
     """Load the export at ``path`` as the cache's new snapshot (all objects replaced)."""
     path = Path(path)
@@ -127,32 +98,65 @@ def load_export(
         raise FileNotFoundError(str(path))
     source = f"export:{path.resolve()}"
     now = datetime.now(UTC)
-    with export_folder(path, Path(db_path).parent) as folder:
-        files, ignored_files = find_files(folder)
-        if not files:
+    with ExitStack() as stack:
+        if path.is_dir():
+            found, zf = find_in_folder(path), None
+        elif zipfile.is_zipfile(path):
+            zf = stack.enter_context(_open_zip(path))
+            found = find_in_zip(zf, path, limits)
+        else:
+            raise ExportError(f"{path}: not a folder or a .zip file of a Salesforce Data Export")
+        if not found.files:
             raise ExportError(
                 f"{path}: no CSV file of a cached object "
                 f"(expected some of {', '.join(o.name + '.csv' for o in schema.OBJECTS)})"
             )
-        rows: dict[str, int] = {}
-        deleted: dict[str, int] = {}
-        ignored_cols: dict[str, tuple[str, ...]] = {}
-        with open_writer(Path(db_path), source=source, fresh=True, wait=wait) as w:
-            w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
-            # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
-            w.con.execute("SET enable_progress_bar_print = false")
-            if MEMORY_LIMIT:
-                w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-            for obj in schema.OBJECTS:
-                f = files.get(obj.name)
-                if f is not None:
-                    loaded = _load_file(w.con, obj, f, progress)
-                    rows[obj.name], deleted[obj.name] = loaded[0], loaded[1]
-                    if loaded[2]:
-                        ignored_cols[f.name] = loaded[2]
-                w.mark_refreshed(obj.name, source=source, refreshed_at=now)
+        w = stack.enter_context(open_writer(Path(db_path), source=source, fresh=True, wait=wait))
+        if zf is None:
+            files = {obj: path.resolve() / rel for obj, rel in found.files.items()}
+        else:
+            # Unpacked only now, holding the writer lock: a killed load's copy is the next
+            # writer's to remove.
+            files = unpack(zf, path, found, w.scratch("export"))
+        rows, deleted, ignored_cols = _load_all(w, files, source, now, progress)
     missing = tuple(o.name for o in schema.OBJECTS if o.name not in files)
-    return LoadSummary(rows, deleted, missing, tuple(ignored_files), ignored_cols, now)
+    return LoadSummary(rows, deleted, missing, found.ignored, ignored_cols, now)
+
+
+@contextmanager
+def _open_zip(path: Path) -> Iterator[zipfile.ZipFile]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise ExportError(f"{path.name}: not a readable .zip file ({e})") from None
+    with zf:
+        yield zf
+
+
+def _load_all(
+    w: SnapshotWriter,
+    files: dict[str, Path],
+    source: str,
+    now: datetime,
+    progress: Progress | None,
+) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[str, ...]]]:
+    rows: dict[str, int] = {}
+    deleted: dict[str, int] = {}
+    ignored_cols: dict[str, tuple[str, ...]] = {}
+    w.con.execute("SET TimeZone = 'UTC'")  # a datetime without offset is UTC, as exported
+    # DuckDB draws its own bar on the terminal otherwise; the CLI draws ours.
+    w.con.execute("SET enable_progress_bar_print = false")
+    if MEMORY_LIMIT:
+        w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+    for obj in schema.OBJECTS:
+        f = files.get(obj.name)
+        if f is not None:
+            loaded = _load_file(w.con, obj, f, progress)
+            rows[obj.name], deleted[obj.name] = loaded[0], loaded[1]
+            if loaded[2]:
+                ignored_cols[f.name] = loaded[2]
+        w.mark_refreshed(obj.name, source=source, refreshed_at=now)
+    return rows, deleted, ignored_cols
 
 
 def _load_file(
@@ -168,14 +172,20 @@ def _load_file(
                 f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
                 "all_varchar = true, "
                 "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                "null_padding = false, encoding = 'utf-8')",
+                f"null_padding = false, encoding = 'utf-8', max_line_size = {MAX_RECORD_BYTES})",
                 [str(f)],
             )
-    except duckdb.Error as e:
+    except duckdb.Error:
+        # DuckDB's message quotes the offending line and counts lines its own way: never shown.
         problem = find_structure_error(f)
         if problem is not None:
-            raise ExportError(f"{f.name}, line {problem[0]}: {problem[1]}") from None
-        raise ExportError(f"{f.name}: cannot be read as CSV ({str(e).splitlines()[0]})") from None
+            line, column, why = problem
+            at = f", column {column}" if column else ""
+            raise ExportError(f"{f.name}, line {line}{at}: {why} ({LINE_NOTE})") from None
+        raise ExportError(
+            f"{f.name}: cannot be read as CSV; save it as comma-separated UTF-8 text, "
+            "as Salesforce exports it"
+        ) from None
     if progress:
         progress(f.name, "checking", size // 2, size)
     header = [r[0] for r in con.execute(f'DESCRIBE "{raw}"').fetchall()]
@@ -203,9 +213,7 @@ def _load_file(
         for fld in obj.fields
     )
     with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
-        con.execute(
-            f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}'
-        )
+        con.execute(f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}')
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
     (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
     con.execute(f'DROP TABLE "{raw}"')
@@ -261,9 +269,10 @@ def _match_columns(obj: schema.SObject, header: list[str], f: Path) -> dict[str,
         elif fld.name.lower() in lower:
             cols[fld.name] = lower[fld.name.lower()]
         elif fld.required:
+            names = [column_label(header, k) for k in range(min(len(header), 12))]
             raise ExportError(
                 f"{f.name}, line 1: required column {fld.name} is missing "
-                f"(the header has {', '.join(header[:12])}{', …' if len(header) > 12 else ''})"
+                f"(the header has {', '.join(names)}{', …' if len(header) > 12 else ''})"
             )
     return cols
 
@@ -297,8 +306,17 @@ def _first_problem(
     ordinal, i = min(found)
     _, col, message = checks[i]
     (value,) = con.execute(f'SELECT {_q(col)} FROM "{raw}" WHERE rowid = ?', [ordinal]).fetchone()  # type: ignore[misc]
-    shown = f'"{value}" {message}' if message.startswith("is not") else message
+    shown = f"{_shown(value)}{message}" if message.startswith("is not") else message
     raise ExportError(f"{_where(f, ordinal)}, column {col}: {shown} ({LINE_NOTE})")
+
+
+_VALUE_SHAPE = re.compile(r"[\w .,:+\-/%$€¥£]{1,40}")
+
+
+def _shown(value: str, quote: str = '"', other: str = "the value ") -> str:
+    """A bad cell is quoted when it looks like a value someone typed (short, one line), so it
+    can be found and fixed; anything else is the file's contents, which errors never echo."""
+    return f"{quote}{value}{quote} " if _VALUE_SHAPE.fullmatch(value) else other
 
 
 def _check_unique_ids(
@@ -320,6 +338,7 @@ def _check_unique_ids(
         first, second = int(row[0]), int(row[1])
         lines = record_lines(f, [first, second])
         raise ExportError(
-            f"{f.name}, line {lines.get(second, second + 2)}, column {col}: duplicate Id {row[2]} "
+            f"{f.name}, line {lines.get(second, second + 2)}, column {col}: duplicate Id "
+            f"{_shown(str(row[2]).strip(), quote='', other='')}"
             f"(first on line {lines.get(first, first + 2)}; {LINE_NOTE})"
         )

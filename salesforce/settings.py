@@ -54,3 +54,14 @@ class SalesforceSettings(BaseModel):
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", target):
                 raise ValueError(f'"{target}" is not a Salesforce field API name')
         return v
+
+
+class ExportSettings(BaseModel):
+    """Limits on a Data Export zip (the ``export:`` key of app.yaml); docs/data-export.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The object files of a zip may unpack to at most this many gigabytes (10⁹ bytes) in all.
+    max_unpacked_gb: float = Field(50.0, gt=0)
+    # …and each to at most this multiple of its packed size (CSV packs 5–20×; bombs 1000×).
+    max_ratio: float = Field(200.0, ge=1)

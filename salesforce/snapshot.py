@@ -13,7 +13,11 @@ process holds it for writing. kpibot therefore never writes the file that reader
   readable for as long as a reader has it open, even after it is removed.
 
 A failed writer leaves only a stray file in the snapshot folder, which the next writer removes;
-the link, and so the data every reader sees, is untouched.
+the link, and so the data every reader sees, is untouched. So does a killed one: its pending
+snapshot, its scratch folder (an unpacked export) and DuckDB's spill folder are all named
+``pending-*`` and removed by the next writer, which holds the lock and so knows they are stale.
+
+Snapshots and the snapshot folder are owner-only (0600 / 0700): they hold every record.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 import duckdb
 
 from salesforce import schema
+from salesforce.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
 PENDING_PREFIX = "pending-"
@@ -63,8 +68,9 @@ def current_target(db_path: Path) -> Path | None:
 @contextlib.contextmanager
 def writer_lock(db_path: Path, *, wait: float = 600.0) -> Iterator[None]:
     """Serialise writers. Waits up to ``wait`` seconds, then raises WriterBusy."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(db_path.parent)
     lock_path = db_path.with_name(db_path.name + ".lock")
+    private_file(lock_path)
     with open(lock_path, "a+") as fh:
         deadline = time.monotonic() + wait
         while True:
@@ -96,6 +102,14 @@ class SnapshotWriter:
         self.path = path
         self.source = source
 
+    def scratch(self, name: str) -> Path:
+        """A fresh owner-only folder for this writer's temporary files (an unpacked export).
+        It is removed with the pending snapshot: when the writer ends, or, if this process is
+        killed, by the next writer."""
+        d = self.path.with_name(f"{self.path.stem}-{name}")
+        private_dir(d, own=True)
+        return d
+
     def mark_refreshed(
         self,
         obj: str,
@@ -123,7 +137,7 @@ def open_writer(
     db_path = Path(db_path)
     with writer_lock(db_path, wait=wait):
         sdir = snapshot_dir(db_path)
-        sdir.mkdir(parents=True, exist_ok=True)
+        private_dir(sdir, own=True)
         _remove_pending(sdir)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         pending = sdir / f"{PENDING_PREFIX}{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
@@ -131,6 +145,7 @@ def open_writer(
         if current is not None and not fresh:
             shutil.copyfile(current, pending)
         con = duckdb.connect(str(pending))
+        os.chmod(pending, FILE_MODE)
         try:
             if current is None or fresh:
                 schema.create_all(con)
@@ -143,8 +158,9 @@ def open_writer(
             con.close()
         except BaseException:
             con.close()
-            pending.unlink(missing_ok=True)
+            _remove_pending(sdir)
             raise
+        _remove_pending(sdir, keep=pending)
         final = sdir / pending.name.removeprefix(PENDING_PREFIX)
         os.replace(pending, final)
         _publish(db_path, final)
@@ -175,9 +191,15 @@ def _publish(db_path: Path, final: Path) -> None:
         os.close(fd)
 
 
-def _remove_pending(sdir: Path) -> None:
+def _remove_pending(sdir: Path, keep: Path | None = None) -> None:
+    """Remove what writers left (call with the writer lock held): files and folders alike."""
     for p in sdir.glob(f"{PENDING_PREFIX}*"):
-        p.unlink(missing_ok=True)
+        if p == keep:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
 
 
 def _collect_garbage(sdir: Path, *, keep: Path) -> None:

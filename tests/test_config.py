@@ -81,3 +81,54 @@ def test_lead_source_in_two_channels(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         config.load(p)
     assert exc.value.problems == ['channels: lead source "web" is in both inbound and partner']
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        pytest.param(
+            lambda d: (d / "app.yaml").write_bytes(b"timezone: UTC\ncurrency: \xa5\n") and None,
+            "app.yaml has 1 problem(s):\nline 2: is not UTF-8 text (save the file as UTF-8)",
+            id="not-utf8",
+        ),
+        pytest.param(
+            lambda d: (d / "app.yaml").mkdir() and None,
+            "app.yaml: is a folder; give the YAML file in it",
+            id="a-folder",
+        ),
+        pytest.param(
+            lambda d: (
+                (d / "app.yaml").write_text(
+                    "timezone: UTC\naccess:\n  users: [U1]\n  channels: []\n  users: []\n"
+                )
+                and None
+            ),
+            "line 5: users is set twice (also on line 3); keep one",
+            id="duplicate-key",
+        ),
+    ],
+)
+def test_unreadable_config_is_a_configuration_error(
+    tmp_path: Path, make: object, expected: str
+) -> None:
+    """Before: a UnicodeDecodeError / IsADirectoryError traceback (exit 1), and a duplicate key
+    silently kept its last value (here: every user allowed)."""
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    make(tmp_path)  # type: ignore[operator]
+    res = CliRunner().invoke(app, ["kpis", "--config", str(tmp_path / "app.yaml")])
+    assert res.exit_code == 2, res.output
+    assert expected in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_duplicate_key_in_an_extra_catalog(tmp_path: Path) -> None:
+    from metrics.catalog import load_catalog
+
+    extra = tmp_path / "more.yaml"
+    extra.write_text("metrics:\n  - name: a\n    name: b\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        load_catalog(extra)
+    assert exc.value.problems == ["line 3: name is set twice (also on line 2); keep one"]

@@ -222,7 +222,7 @@ def test_two_files_for_one_object_is_an_error(tmp_path: Path) -> None:
     shutil.copytree(EDGE, folder)
     (folder / "sub").mkdir()
     shutil.copy(EDGE / "Lead.csv", folder / "sub" / "lead.csv")
-    with pytest.raises(ExportError, match="a second file for Lead"):
+    with pytest.raises(ExportError, match="two files for Lead, Lead.csv and sub/lead.csv"):
         load_export(folder, tmp_path / "k.duckdb")
 
 

@@ -1,16 +1,24 @@
-"""Whatever the text, the parser answers with a Parsed or a UserError, never anything else."""
+"""Whatever the text, the parser answers with a Parsed or a UserError, and the whole question
+path with an answer or a UserError: never anything else (an "internal" error)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import config
+from bot.backend import RealBackend
 from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
 from metrics.query import Parsed
 from tests.corpus.loader import load
+from tests.fixture_org import load_fixture_org
 
 VALUES, CASES = load()
 QUESTIONS = [c.question for c in CASES if c.question.strip()]
@@ -109,3 +117,71 @@ def test_mutated_corpus_questions(text: str) -> None:
 )
 def test_hostile_text(text: str) -> None:
     check(text)
+
+
+# -- the whole question path: grammar → windows → engine, on a real DuckDB cache ---------------
+# A question can only end in an answer or a UserError; anything else would reach the user as
+# kind "internal" (as `calls last 99999 years` did, a ValueError from date arithmetic).
+
+ORG_CONFIG = Path(__file__).parent / "fixtures" / "org" / "app.yaml"
+TODAY = date(2024, 6, 27)
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealBackend]:
+    db = load_fixture_org(tmp_path_factory.mktemp("org") / "k.duckdb")
+    b = RealBackend(config.load(ORG_CONFIG, db=str(db)))
+    yield b
+    b.reader.close()
+
+
+def answered(backend: RealBackend, text: str) -> None:
+    reply = backend.ask(text, today=TODAY, with_chart=False)  # raises on a bug
+    assert (reply.answer is None) != (reply.error is None) or reply.dashboard is not None
+    if reply.error is not None:
+        assert isinstance(reply.error, UserError) and reply.error.message
+
+
+NUMBERS = st.one_of(
+    st.integers(-(10**6), 10**13), st.sampled_from([0, 1, 99, 100, 101, 9999, 99999, 10**9])
+)
+
+
+@st.composite
+def windowed(draw: st.DrawFn) -> str:
+    metric = draw(st.sampled_from(["calls", "revenue won", "win rate", "leads", "top deals"]))
+    kind = draw(st.sampled_from(["last", "next", "past", "top", "过去", "未来"]))
+    unit = draw(st.sampled_from(["days", "weeks", "months", "quarters", "years", "天", "年"]))
+    tail = draw(
+        st.sampled_from(["", " by month", " by year", " vs previous period", " vs last year"])
+    )
+    return f"{metric} {kind} {draw(NUMBERS)} {unit}{tail}"
+
+
+@SETTINGS
+@given(windowed())
+def test_windows_of_any_size_are_answered_or_refused(backend: RealBackend, text: str) -> None:
+    answered(backend, text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(mutated())
+def test_mutated_questions_never_fail_inside(backend: RealBackend, text: str) -> None:
+    answered(backend, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "calls last 99999 years",
+        "calls next 99999 years",
+        "calls since 1900-01-01 vs previous period",
+        "calls by week last 99999 weeks",
+        "calls next 100 years",
+        "calls 1900 vs last year",
+    ],
+)
+def test_windows_past_the_supported_dates_name_the_range(backend: RealBackend, text: str) -> None:
+    reply = backend.ask(text, today=TODAY, with_chart=False)
+    assert reply.error is not None and reply.error.kind == "invalid"
+    assert "1 Jan 1900 to 31 Dec 2099" in reply.error.message

@@ -11,19 +11,23 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from bot.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    TodayOpt,
+    fail,
+    load_config,
+    log_internal_error,
+    parse_today,
+)
 from bot.config import AppConfig
-from metrics.errors import UserError
-
-log = logging.getLogger(__name__)
+from metrics.errors import ConfigError, UserError
 
 NO_CACHE = (
     "There is no KPI cache at {path} yet. Build one with `kpibot demo` (the demo org), "
     "`kpibot load EXPORT` (a Salesforce Data Export) or `kpibot sync` (your org)."
 )
-INTERNAL = (
-    "Sorry, something went wrong on our side answering that question; the details are logged."
-)
+INTERNAL = "Sorry, something went wrong on our side answering that question; {where}."
 MAX_QUESTION = 2000  # characters; longer input is refused by the grammar in words anyway
 
 
@@ -39,7 +43,10 @@ def _backend(cfg: AppConfig) -> Any:
 
     if current_target(cfg.db_path) is None:
         fail(NO_CACHE.format(path=cfg.db_path))
-    return RealBackend(cfg)
+    try:
+        return RealBackend(cfg)
+    except ConfigError as e:  # the catalog's SQL does not run: every problem listed
+        fail(str(e))
 
 
 def _error_text(err: UserError) -> str:
@@ -66,16 +73,19 @@ def _answer_one(
     try:
         reply = backend.ask(question, today=today, with_chart=chart is not None)
     except Exception:  # noqa: BLE001 - a bug must not show a traceback to the user
-        log.exception("internal error answering %r", question)
+        path = log_internal_error(cfg, f"ask {question!r}")
+        message = INTERNAL.format(
+            where=f"the details are in {path}" if path else "the details could not be written"
+        )
         if as_json:
             return json.dumps(
                 {
                     "question": question,
-                    "error": {"kind": "internal", "message": INTERNAL, "suggestions": []},
+                    "error": {"kind": "internal", "message": message, "suggestions": []},
                 },
                 ensure_ascii=False,
             ), False
-        return INTERNAL, False
+        return message, False
     if reply.error is not None:
         if as_json:
             return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
@@ -183,7 +193,6 @@ def kpis(config: ConfigOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
     from metrics.catalog import load_catalog
-    from metrics.errors import ConfigError
 
     cfg = load_config(config, None)
     try:

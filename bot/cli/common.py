@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import date
+import tempfile
+import traceback
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from bot import config as config_mod
 from metrics.errors import ConfigError
+from salesforce.private_files import private_dir, private_file
+
+ERROR_LOG = "kpibot-errors.log"
 
 ConfigOpt = Annotated[
     str | None, typer.Option("--config", envvar="KPIBOT_CONFIG", help="app.yaml to use.")
@@ -50,3 +56,29 @@ def setup_logging(verbose: bool = False) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def log_internal_error(cfg: config_mod.AppConfig | None, context: str) -> Path | None:
+    """Append the exception being handled, with its trace, to the error log beside the state
+    database (or in the temp folder without a configuration); its path, None if unwritable.
+    The user is told one sentence and where this is, never shown the trace itself."""
+    folder = cfg.state_path.parent if cfg is not None else Path(tempfile.gettempdir())
+    path = folder / ERROR_LOG
+    try:
+        private_dir(folder)
+        private_file(path)  # questions and data may be in it
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"--- {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ} {context}\n")
+            fh.write(traceback.format_exc())
+    except OSError:
+        return None
+    return path
+
+
+def internal_error_sentence(cfg: config_mod.AppConfig | None, context: str) -> str:
+    """ "Sorry, … (ValueError); the details are in data/kpibot-errors.log." for the error being
+    handled, logged first."""
+    kind = type(sys.exc_info()[1]).__name__
+    path = log_internal_error(cfg, context)
+    where = f"the details are in {path}" if path else "the details could not be written down"
+    return f"Sorry, kpibot hit an internal error ({kind}) and stopped; {where}."

@@ -24,7 +24,9 @@ from rich.progress import (
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from salesforce.demo import DemoSpec, build_demo, default_today
-from salesforce.export import ExportError, load_export
+from salesforce.errors import ExportError
+from salesforce.export import load_export
+from salesforce.export_source import GB, ArchiveLimits
 from salesforce.snapshot import WriterBusy
 
 BIG_FILE = 20 << 20  # files this large get a progress bar
@@ -98,7 +100,8 @@ def load(
         bar.update(tasks[name], completed=done, description=f"{name}: {step}")
 
     try:
-        summary = load_export(src, cfg.db_path, progress=progress)
+        limits = ArchiveLimits(int(cfg.export.max_unpacked_gb * GB), cfg.export.max_ratio)
+        summary = load_export(src, cfg.db_path, progress=progress, limits=limits)
     except ExportError as e:
         stop()
         fail(f"Nothing was loaded; the cache is unchanged.\n{e}", 1)

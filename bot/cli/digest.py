@@ -15,6 +15,7 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
 from bot.digests.sends import Message, SlackPoster, digest_client
 from bot.digests.state import StateStore, send_key
+from metrics.errors import ConfigError
 
 digest_app = typer.Typer(help="Scheduled digests and alerts.", no_args_is_help=True)
 
@@ -31,7 +32,10 @@ def find_job(config: AppConfig, store: StateStore, name: str) -> Job:
 def make_backend(config: AppConfig) -> Any:
     from bot.backend import load_backend  # the question engine; heavy, so only when needed
 
-    return load_backend(os.environ.get("KPIBOT_BACKEND"), config)
+    try:
+        return load_backend(os.environ.get("KPIBOT_BACKEND"), config)
+    except ConfigError as e:  # e.g. the catalog's SQL does not run
+        fail(str(e))
 
 
 def make_client() -> Any:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from bot.cli import ask, data, digest, slack, sync, tour
+from bot.cli.common import internal_error_sentence
 
 app = typer.Typer(
     name="kpibot",
@@ -26,3 +27,6 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except Exception:  # noqa: BLE001 - a bug: one sentence for the user, the trace in a file
+        sys.stderr.write(internal_error_sentence(None, " ".join(sys.argv)) + "\n")
+        sys.exit(1)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from metrics.errors import ConfigError
 
 # (question, write its chart?) — English, Chinese and mixed, as reps type them.
 QUESTIONS: tuple[tuple[str, bool], ...] = (
@@ -69,7 +70,10 @@ def demo_tour(
     )
     con.print("  " + ", ".join(f"{n:,} {obj}" for obj, n in summary.rows.items()))
 
-    backend = RealBackend(cfg)
+    try:
+        backend = RealBackend(cfg)
+    except ConfigError as e:  # e.g. the catalog's SQL does not run
+        fail(str(e))
     out.mkdir(parents=True, exist_ok=True)
     con.rule("[bold]2. Questions, as a rep types them")
     for question, with_chart in QUESTIONS:

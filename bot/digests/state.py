@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from salesforce.private_files import private_dir, private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digest_sends (
     key           TEXT PRIMARY KEY,
@@ -114,7 +116,8 @@ class StateStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(self.path.parent)
+            private_file(self.path)  # the audit log and subscriptions: owner-only
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a claim takes the write
         # lock before it reads, and two processes cannot both see "no row yet".
         self._db = sqlite3.connect(
