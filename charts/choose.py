@@ -38,7 +38,7 @@ Chart = Literal[
 ]
 
 # How many things a chart can show before it stops being readable.
-MAX_BARS = 20  # compared bars (current and previous) before the top ones only are shown
+MAX_BARS = 20  # rows of KPI panels; more → a table
 MAX_COLUMNS_FOR_TIME = 6  # time buckets shown as columns rather than a line
 MAX_SERIES = 6  # colours in grouped bars / lines
 MAX_GROUPED_CELLS = 40
@@ -180,7 +180,7 @@ RULES: tuple[Rule, ...] = (
     Rule("compare", "one grouping (not over time) with a comparison, one KPI",
          lambda s: len(s.groupings) == 1 and s.comparison and len(s.metrics) == 1
          and s.grouping_kinds[0] != "time",
-         f"current next to previous, growth labelled; past {MAX_BARS} rows the top ones"),
+         "current next to previous, growth labelled; more rows than fit: the top ones, said"),
     Rule("compare", f"over time, ≤ {MAX_COLUMNS_FOR_TIME} buckets, with a comparison",
          lambda s: _one_grouping(s, "time") and s.comparison and s.rows <= MAX_COLUMNS_FOR_TIME,
          "current next to previous per bucket"),
