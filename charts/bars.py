@@ -408,13 +408,22 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     heads = [_head(answer.columns[j].name, pw_in - 0.12, head_pt) for j in ms]
     head = 0.12 + measure.height(max(x.count("\n") + 1 for x in heads), head_pt)
     plot_h = h - head - 0.05
+    cap = capacity(plot_h - _NOTE_IN)
+    note = None
+    if n > cap:  # the top rows by the first KPI; several KPIs do not add up into "others"
+        noun = answer.columns[d].name
+        note = f"Top {cap} of {n} {noun}s by {first.name} shown"
+        order, names_full, n = order[:cap], names_full[:cap], cap
+        plot_h -= _NOTE_IN
     size = row_font(ctx, plot_h, n)
     names = axis.beside_bars(names_full, name_room - _PAD, size, plot_h / n)
     name_w = max(measure.width(x, size) for x in names) + _PAD
     pw = (w - name_w / fw) / len(ms)
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
-    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.05)
+    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.05 + (_NOTE_IN if note else 0.0))
+    if note:
+        _note(fig, rect, note, ctx)
     slot = pw * fw
     ax.set_xlim(0, slot * len(ms))
     ys = list(range(n))

@@ -38,7 +38,6 @@ Chart = Literal[
 ]
 
 # How many things a chart can show before it stops being readable.
-MAX_BARS = 20  # rows of KPI panels; more → a table
 MAX_COLUMNS_FOR_TIME = 6  # time buckets shown as columns rather than a line
 MAX_SERIES = 6  # colours in grouped bars / lines
 MAX_GROUPED_CELLS = 40
@@ -195,9 +194,10 @@ RULES: tuple[Rule, ...] = (
          lambda s: _one_grouping(s, "category"),
          "sorted horizontal bars, best first; more rows than fit: the top ones and "
          "\"N others\" (summed for counts and sums)"),
-    Rule("panels", f"2–{MAX_PANELS} KPIs by one grouping, ≤ {MAX_BARS} rows",
-         lambda s: len(s.groupings) == 1 and 2 <= len(s.metrics) <= MAX_PANELS
-         and s.rows <= MAX_BARS, "one bar panel per KPI, rows aligned across panels"),
+    Rule("panels", f"2–{MAX_PANELS} KPIs by one grouping",
+         lambda s: len(s.groupings) == 1 and 2 <= len(s.metrics) <= MAX_PANELS,
+         "one bar panel per KPI, rows aligned across panels; more rows than fit: the top "
+         "ones by the first KPI, said"),
     Rule("table", "anything else (many rows, many KPIs, several groupings)",
          lambda s: True, "exact numbers when a picture would be crowded"),
 )

@@ -89,7 +89,9 @@ def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str
     col = answer.columns[m]
     w, h = rect_inches(fig, rect)
     n, k = len(row_names), len(col_names)
-    note_h = 0.22 if note else 0.0
+    # Values go in the cells when they fit; otherwise a colour key says what dark means.
+    cell_w = (w - 0.5) / k
+    note_h = 0.22 if note or cell_w < 0.45 else 0.0
     size = min(ctx.pt(theme.LABEL), max(axis.MIN_LABEL_PT, (h - 0.6 - note_h) * 72 / n * 0.7))
     row_h = (h - 0.6 - note_h) / n
     names = axis.beside_bars(row_names, w * 0.45, size, row_h)
@@ -121,7 +123,10 @@ def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str
     vsize = max(min(size * 0.9, row_h * 72 * 0.55), axis.MIN_LABEL_PT)
     texts = [[fmt_value(v, col, ctx) for v in r] for r in grid]
     widest = max(measure.width(t, vsize) for r in texts for t in r)
-    if widest < slot - 0.04 and measure.height(1, vsize) < row_h:
+    written = widest < slot - 0.04 and measure.height(1, vsize) < row_h
+    if not written:
+        _key(fig, rect, fmt_value(lo, col, ctx), fmt_value(hi, col, ctx), ctx)
+    if written:
         for i, r in enumerate(grid):
             for j, v in enumerate(r):
                 dark = v is not None and (v - lo) / span > 0.55 and not (summed and i == n - 1)
@@ -131,3 +136,21 @@ def _draw(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, row_names: list[str
         fw, fh = fig.get_size_inches()
         fig.text(rect[0] + 0.02 / fw, rect[1] + 0.02 / fh, note, fontsize=ctx.pt(theme.SMALL),
                  color=theme.MUTED, va="bottom", ha="left")
+
+
+def _key(fig: Figure, rect: Rect, low: str, high: str, ctx: Ctx) -> None:
+    """'0 ■■■■■ 355' at the bottom right: the colour scale, when cells carry no values."""
+    fw, fh = fig.get_size_inches()
+    size = ctx.pt(theme.SMALL)
+    y = rect[1] + 0.02 / fh
+    right = rect[0] + rect[2] - 0.02 / fw
+    x = right - measure.width(high, size) / fw
+    fig.text(x, y, high, fontsize=size, color=theme.MUTED, va="bottom", ha="left")
+    box = measure.width("■", size * 1.3)
+    x -= 0.05 / fw
+    for i in range(5, 0, -1):
+        x -= (box + 0.01) / fw
+        fig.text(x, y, "■", fontsize=size * 1.3, va="bottom", ha="left",
+                 color=_CMAP((i - 1) / 4))
+    x -= (measure.width(low, size) + 0.06) / fw
+    fig.text(x, y, low, fontsize=size, color=theme.MUTED, va="bottom", ha="left")
