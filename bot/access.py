@@ -3,7 +3,9 @@
 ``users`` entries are Slack user ids (``U…``/``W…``), emails (matched against
 ``users.info`` → ``profile.email``) or user groups (``S…`` ids or ``@handle``, expanded with
 ``usergroups.users.list``). ``channels`` entries are channel ids (``C…``/``G…``) or ``#names``.
-Empty lists mean everyone / everywhere. DMs are always allowed to allowed users.
+Empty lists mean everyone / everywhere. DMs, the App Home and modals (no channel) are always
+allowed to allowed users. ``admins`` are written like ``users``; an admin is an allowed user who
+may also list and stop everyone's subscriptions (no admins when the list is empty).
 
 Look-ups are cached for ``ttl`` seconds so that a busy channel does not cost a Web API call
 per question, while a change in a user group is picked up within minutes.
@@ -29,25 +31,21 @@ Verdict = Literal["ok", "user", "channel"]
 
 
 @dataclass(frozen=True)
-class Rules:
+class People:
+    """A list of people as written in app.yaml: ids, emails, user groups."""
+
     user_ids: frozenset[str]
     emails: frozenset[str]
     groups: tuple[str, ...]  # S… ids or handles without "@"
-    channel_ids: frozenset[str]
-    channel_names: frozenset[str]
 
     @property
-    def everyone(self) -> bool:
+    def nobody(self) -> bool:
         return not (self.user_ids or self.emails or self.groups)
 
-    @property
-    def everywhere(self) -> bool:
-        return not (self.channel_ids or self.channel_names)
-
     @staticmethod
-    def of(settings: AccessSettings) -> Rules:
+    def of(entries: list[str]) -> People:
         ids, emails, groups = set(), set(), []
-        for raw in settings.users:
+        for raw in entries:
             u = raw.strip()
             if "@" in u and not u.startswith("@"):
                 emails.add(u.lower())
@@ -57,6 +55,26 @@ class Rules:
                 groups.append(u)
             else:
                 ids.add(u)
+        return People(frozenset(ids), frozenset(emails), tuple(groups))
+
+
+@dataclass(frozen=True)
+class Rules:
+    users: People
+    admins: People
+    channel_ids: frozenset[str]
+    channel_names: frozenset[str]
+
+    @property
+    def everyone(self) -> bool:
+        return self.users.nobody
+
+    @property
+    def everywhere(self) -> bool:
+        return not (self.channel_ids or self.channel_names)
+
+    @staticmethod
+    def of(settings: AccessSettings) -> Rules:
         cids, cnames = set(), set()
         for raw in settings.channels:
             c = raw.strip()
@@ -65,15 +83,18 @@ class Rules:
             else:
                 cids.add(c)
         return Rules(
-            frozenset(ids), frozenset(emails), tuple(groups), frozenset(cids), frozenset(cnames)
+            People.of(settings.users),
+            People.of(settings.admins),
+            frozenset(cids),
+            frozenset(cnames),
         )
 
     def scopes(self) -> list[str]:
         """The OAuth scopes these rules need beyond the bot's own (for the manifest)."""
         out = []
-        if self.emails:
+        if self.users.emails or self.admins.emails:
             out += ["users:read", "users:read.email"]
-        if self.groups:
+        if self.users.groups or self.admins.groups:
             out.append("usergroups:read")
         if self.channel_names:
             out += ["channels:read", "groups:read"]
@@ -113,24 +134,34 @@ class Access:
         self._cache = _TTLCache(ttl, clock)
 
     def check(self, user: str, channel: str) -> Verdict:
-        """ "ok", or what is not allowed: the "user" or the "channel"."""
+        """ "ok", or what is not allowed: the "user" or the "channel" ("" for no channel)."""
         if not self.user_allowed(user):
             return "user"
         if not self.channel_allowed(channel):
             return "channel"
         return "ok"
 
+    def allowed(self, user: str, channel: str) -> bool:
+        return self.check(user, channel) == "ok"
+
     def user_allowed(self, user: str) -> bool:
-        r = self.rules
-        if r.everyone or user in r.user_ids:
+        if not user:
+            return False
+        return self.rules.everyone or self.is_admin(user) or self._listed(user, self.rules.users)
+
+    def is_admin(self, user: str) -> bool:
+        return bool(user) and self._listed(user, self.rules.admins)
+
+    def _listed(self, user: str, people: People) -> bool:
+        if user in people.user_ids:
             return True
-        if r.emails and self._email(user) in r.emails:
+        if people.emails and self._email(user) in people.emails:
             return True
-        return any(user in self._group_members(g) for g in r.groups)
+        return any(user in self._group_members(g) for g in people.groups)
 
     def channel_allowed(self, channel: str) -> bool:
         r = self.rules
-        if r.everywhere or channel.startswith("D") or channel in r.channel_ids:
+        if r.everywhere or not channel or channel.startswith("D") or channel in r.channel_ids:
             return True
         return bool(r.channel_names) and self._channel_name(channel) in r.channel_names
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from salesforce.private_files import private_dir, private_file
 
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
-Source = Literal["mention", "dm", "command", "button"]
+Source = Literal["mention", "dm", "command", "button", "home", "options", "view", "shortcut"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS audit_log (
     user_id     TEXT NOT NULL,
     channel_id  TEXT NOT NULL,
     thread_ts   TEXT,
-    source      TEXT NOT NULL,      -- mention | dm | command | button
+    source      TEXT NOT NULL,      -- mention | dm | command | button | home | options | …
     question    TEXT NOT NULL,
     sql         TEXT,
     row_count   INTEGER,

@@ -128,7 +128,7 @@ class RealBackend:
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
         with self._lock:
             if self._values is None or self._values_target != self.reader.target:
-                self._values = load_values(cursor, self._catalog)
+                self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
             return self._values
 

@@ -37,6 +37,9 @@ class AccessSettings(BaseModel):
     channels: list[str] = Field(
         default_factory=list
     )  # channel ids (C…) or "#names"; DMs always allowed
+    admins: list[str] = Field(
+        default_factory=list
+    )  # like users; admins may also ask, and list and stop everyone's subscriptions
 
 
 class AppConfig(OrgSettings):
@@ -48,6 +51,8 @@ class AppConfig(OrgSettings):
     state_database: str = "data/kpibot-state.sqlite"  # audit log, digests, subscriptions
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
+    # the largest request body /slack/events reads (Slack sends a few hundred KB at most)
+    max_request_bytes: int = Field(1_048_576, ge=65_536, le=67_108_864)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     export: ExportSettings = Field(default_factory=ExportSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)

@@ -16,7 +16,7 @@ import duckdb
 from metrics.catalog import Catalog
 from metrics.compiler import joins_for
 
-_cache: dict[tuple[str, int], dict[str, tuple[str, ...]]] = {}
+_cache: dict[tuple[str, int, tuple[str, ...]], dict[str, tuple[str, ...]]] = {}
 _lock = threading.Lock()
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -35,7 +35,8 @@ def load_values(
     cursor: Any, catalog: Catalog, channels: dict[str, list[str]] | None = None
 ) -> dict[str, tuple[str, ...]]:
     """``{"rep": ("Alice Wang", …), "lead source": (…), …}``: distinct non-empty values, sorted."""
-    key = (_snapshot_key(cursor), id(catalog))
+    # The channel names are app.yaml's, not the snapshot's: part of the key.
+    key = (_snapshot_key(cursor), id(catalog), tuple(channels or ()))
     if not key[0].startswith("memory:") and key in _cache:
         return _cache[key]
     out: dict[str, tuple[str, ...]] = {}

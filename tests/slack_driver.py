@@ -96,6 +96,17 @@ class SlackDriver:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode(), time.perf_counter() - t0
 
+    def deliver(self, kind: str, payload: dict[str, Any], **post: Any) -> tuple[int, str, float]:
+        """One delivery, encoded as Slack encodes it over HTTP: events as JSON, commands as a
+        form, interactivity as a form with one JSON ``payload`` field."""
+        if kind == "events_api":
+            return self.post(json.dumps(payload).encode(), "application/json", **post)
+        if kind == "slash_commands":
+            body = urlencode(payload).encode()
+        else:
+            body = ("payload=" + quote(json.dumps(payload))).encode()
+        return self.post(body, "application/x-www-form-urlencoded", **post)
+
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._n):06d}"
 
@@ -125,8 +136,7 @@ class SlackDriver:
             "is_ext_shared_channel": False,
             "event_context": "4-opaque",
         }
-        body = json.dumps(envelope).encode()
-        status, text, secs = self.post(body, "application/json", **post)
+        status, text, secs = self.deliver("events_api", envelope, **post)
         return Delivered(status, text, secs, inner.get("ts"), event_id)
 
     def mention(
@@ -222,9 +232,7 @@ class SlackDriver:
             "response_url": response_url,
             "trigger_id": f"{next(self._n)}.trigger",
         }
-        status, body, secs = self.post(
-            urlencode(form).encode(), "application/x-www-form-urlencoded", **post
-        )
+        status, body, secs = self.deliver("slash_commands", form, **post)
         return Delivered(status, body, secs)
 
     def click(
@@ -310,8 +318,7 @@ class SlackDriver:
                 }
             ],
         }
-        body = ("payload=" + quote(json.dumps(payload))).encode()
-        status, text, secs = self.post(body, "application/x-www-form-urlencoded", **post)
+        status, text, secs = self.deliver("interactive", payload, **post)
         return Delivered(status, text, secs)
 
     def click_home(self, view: dict[str, Any], label: str, *, user: str, **post: Any) -> Delivered:
@@ -338,9 +345,53 @@ class SlackDriver:
                             }
                         ],
                     }
-                    body = ("payload=" + quote(json.dumps(payload))).encode()
-                    status, text, secs = self.post(
-                        body, "application/x-www-form-urlencoded", **post
-                    )
+                    status, text, secs = self.deliver("interactive", payload, **post)
                     return Delivered(status, text, secs)
         raise LookupError(f"no button {label!r} on the Home tab")
+
+
+class SocketModeDriver(SlackDriver):
+    """The same deliveries, as Socket Mode envelopes over the emulator's WebSocket server.
+
+    ``Delivered.status`` is 200 when the bot acknowledged within Slack's 3 seconds (0 when
+    not), ``body`` the JSON of the payload it put in its acknowledgement ("" for none), and
+    ``seconds`` the time to the acknowledgement. ``retry_num``/``retry_reason`` become the
+    envelope's ``retry_attempt``/``retry_reason``.
+
+        drv = SocketModeDriver(slack.socket)
+        drv.mention("U1", "C1", "calls this week")
+    """
+
+    def __init__(self, server: Any, **ids: Any):
+        super().__init__("ws://unused", "", **ids)
+        self.server = server
+        self.envelopes: list[Any] = []  # every envelope this driver sent, in order
+
+    def deliver(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        retry_num: int | None = None,
+        retry_reason: str = "timeout",
+        redeliver: bool = True,
+        lost: bool = False,
+        timeout: float | None = None,
+    ) -> tuple[int, str, float]:
+        env = self.server.deliver(
+            kind,
+            payload,
+            retry_attempt=retry_num or 0,
+            retry_reason=retry_reason if retry_num else "",
+            redeliver=redeliver,
+            lost=lost,
+        )
+        self.envelopes.append(env)
+        ack = self.server.wait_ack(env, timeout, check=False)
+        if ack is None:
+            return 0, "", time.time() - env.sent_at
+        body = json.dumps(ack["payload"], ensure_ascii=False) if ack.get("payload") else ""
+        return 200, body, (env.acked_at or time.time()) - env.sent_at
+
+    def post(self, *args: Any, **kwargs: Any) -> tuple[int, str, float]:
+        raise TypeError("Socket Mode has no HTTP requests to sign; use deliver()")

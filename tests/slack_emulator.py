@@ -13,6 +13,10 @@ the real slack_sdk. Every call is recorded (method, parsed arguments, files); a 
         slack.wait_for("files.completeUploadExternal")
         slack.messages(channel="C1")
 
+Socket Mode: ``apps.connections.open`` (with the app-level token ``emulator.app_token``) hands
+out a ``ws://127.0.0.1:…`` URL of ``emulator.socket``, the WebSocket side in
+tests/slack_socket_mode.py, which delivers envelopes and records their acknowledgements.
+
 Limits it enforces, like Slack: 50 blocks a message, 3,000 characters a section text, 75 a
 button label, 2,000 a button value, unique action_ids, text or blocks required.
 """
@@ -29,6 +33,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.slack_socket_mode import SocketModeServer
+
+APP_TOKEN_METHODS = ("apps.connections.open",)
 JSON_FIELDS = ("blocks", "attachments", "files", "view", "metadata")
 DEFAULT_SCOPES = (
     "app_mentions:read,chat:write,commands,files:write,im:history,im:write,channels:read,"
@@ -132,13 +139,17 @@ class SlackEmulator:
         bot_user_id: str = "U0BOT",
         bot_id: str = "B0BOT",
         bot_token: str = "xoxb-test-token",
+        app_token: str = "xapp-1-A0TEST-1-test",
+        app_id: str = "A0TEST",
         scopes: str = DEFAULT_SCOPES,
     ):
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.bot_token = bot_token
+        self.app_token = app_token
         self.scopes = scopes
+        self.socket = SocketModeServer(app_id=app_id)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
@@ -168,9 +179,11 @@ class SlackEmulator:
             target=self._server.serve_forever, args=(0.05,), daemon=True
         )
         self._thread.start()
+        self.socket.start()
         return self
 
     def stop(self) -> None:
+        self.socket.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -203,8 +216,10 @@ class SlackEmulator:
             self.tickets: dict[str, str] = {}
             self.views: dict[str, dict[str, Any]] = {}
             self.responses: list[dict[str, Any]] = []
+            self.metadata: dict[str, Any] = {}  # ts → the metadata posted with that message
             self.faults: dict[str, list[Fault]] = {}
             self._seq = itertools.count(1)
+            self.socket.reset()
             if workspace:
                 self.users: dict[str, dict[str, Any]] = {}
                 self.channels: dict[str, dict[str, Any]] = {}
@@ -456,8 +471,11 @@ class SlackEmulator:
         token = auth.removeprefix("Bearer ").strip() or str(args.get("token", ""))
         if not token:
             return {"ok": False, "error": "not_authed"}
-        if token != self.bot_token:
-            return {"ok": False, "error": "invalid_auth"}
+        # apps.connections.open takes the app-level token and nothing else does.
+        wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if token != wanted:
+            kind = token in (self.bot_token, self.app_token)
+            return {"ok": False, "error": "not_allowed_token_type" if kind else "invalid_auth"}
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
@@ -514,11 +532,16 @@ class SlackEmulator:
             "is_enterprise_install": False,
         }
 
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket.new_url()}
+
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._member(str(args.get("channel")))
         text, blocks = self._message_args(args)
         msg = Message(ch["id"], self._ts(), text, blocks, args.get("thread_ts"), self.bot_user_id)
         self.message_log.append(msg)
+        if args.get("metadata"):
+            self.metadata[msg.ts] = args["metadata"]
         return {
             "channel": ch["id"],
             "ts": msg.ts,
@@ -559,6 +582,40 @@ class SlackEmulator:
         if ch["is_private"] and not ch["is_im"] and self.bot_user_id not in ch["members"]:
             raise SlackError("channel_not_found")
         return {"channel": self._public(ch)}
+
+    def _as_history(self, m: Message) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "message", "ts": m.ts, "text": m.text, "user": m.user}
+        if m.thread_ts:
+            out["thread_ts"] = m.thread_ts
+        if m.files:
+            out["files"] = m.files
+        if m.ts in self.metadata:
+            out["metadata"] = self.metadata[m.ts]
+        return out
+
+    def _m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, with the ``metadata`` they were posted with."""
+        ch = self._member(str(args.get("channel")))
+        top = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.thread_ts is None or m.thread_ts == m.ts)
+        ]
+        return {"messages": [self._as_history(m) for m in reversed(top)], "has_more": False}
+
+    def _m_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        ch = self._member(str(args.get("channel")))
+        ts = str(args.get("ts"))
+        thread = [
+            m
+            for m in self.message_log
+            if m.channel == ch["id"]
+            and m.ephemeral_for is None
+            and (m.ts == ts or m.thread_ts == ts)
+        ]
+        return {"messages": [self._as_history(m) for m in thread], "has_more": False}
 
     def _m_conversations_join(self, args: dict[str, Any]) -> dict[str, Any]:
         ch = self._channel(str(args.get("channel")))

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from tests.slack_driver import SlackDriver
+from tests.slack_driver import SlackDriver, SocketModeDriver
 from tests.slack_emulator import Message, SlackEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,10 +110,12 @@ def running_bot(
     settings: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
     today: str | None = TODAY,
+    socket_mode: bool = False,
 ) -> Iterator[Bot]:
     """``backend=None`` runs the real engine (no KPIBOT_BACKEND); ``settings`` are more app.yaml
     keys (database, org settings, salesforce…); ``env`` more environment (SF_* credentials);
-    ``today=None`` leaves today unpinned."""
+    ``today=None`` leaves today unpinned. ``socket_mode``: the bot connects to the emulator's
+    WebSocket server with the app-level token (and has no signing secret, as in production)."""
     cfg = {
         "timezone": "Asia/Shanghai",
         "currency": "USD",
@@ -126,7 +128,11 @@ def running_bot(
     log_path = workdir / "bot.log"
     extra = {
         "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SECRET,
+        **(
+            {"SLACK_APP_TOKEN": slack.app_token}
+            if socket_mode
+            else {"SLACK_SIGNING_SECRET": SECRET}
+        ),
         "SLACK_API_URL": slack.base_url,
         "KPIBOT_CONFIG": str(workdir / "app.yaml"),
         **(env or {}),
@@ -153,8 +159,12 @@ def running_bot(
         )
     url = f"http://127.0.0.1:{port}"
     bot = Bot(url, proc, workdir / "state.sqlite", log_path)
+    links_before = len(slack.socket.links)
     try:
-        _wait_ready(bot)
+        if socket_mode:
+            _wait_connected(bot, slack, links_before + 1)
+        else:
+            _wait_ready(bot)
         yield bot
     finally:
         proc.terminate()
@@ -180,8 +190,26 @@ def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:
     raise RuntimeError(f"kpibot serve did not come up in {timeout}s:\n{bot.log()}")
 
 
+def _wait_connected(bot: Bot, slack: SlackEmulator, links: int, timeout: float = 40.0) -> None:
+    """Socket Mode is up when the bot has opened its WebSocket to the emulator."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if bot.proc.poll() is not None:
+            raise RuntimeError(f"kpibot serve exited with {bot.proc.returncode}:\n{bot.log()}")
+        try:
+            slack.socket.wait_connections(links, timeout=0.2)
+            return
+        except TimeoutError:
+            continue
+    raise RuntimeError(f"kpibot serve did not connect in {timeout}s:\n{bot.log()}")
+
+
 def driver(bot: Bot) -> SlackDriver:
     return SlackDriver(bot.url, SECRET)
+
+
+def socket_driver(slack: SlackEmulator) -> SocketModeDriver:
+    return SocketModeDriver(slack.socket)
 
 
 def answers(slack: SlackEmulator, channel: str, thread_ts: str | None = None) -> list[Message]:

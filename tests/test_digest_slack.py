@@ -6,29 +6,25 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_bolt import App
-from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
 
+from bot.access import Access
 from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of, start_digest_loop
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
-from bot.digests.subscriptions import Subscriptions, register_digest_handlers
-from bot.slack import handlers as slack_handlers
-from tests.slack_driver import sign
+from bot.digests.subscriptions import Subscriptions
+from bot.slack.handlers import SubscribeRequest
+from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import check_snapshot
 from tests.test_digest_helpers import Crash, ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NINE = datetime(2024, 6, 28, 1, tzinfo=UTC)  # Fri 28 Jun 2024 09:00 in Shanghai
 CONFIG = {
@@ -62,8 +58,8 @@ CONFIG = {
 
 
 @pytest.fixture
-def slack() -> Iterator[DigestSlack]:
-    with DigestSlack() as emu:
+def slack() -> Iterator[SlackEmulator]:
+    with SlackEmulator() as emu:
         for cid, name in (
             ("C0SALES01", "sales"),
             ("C0ADMIN01", "kpibot-admin"),
@@ -74,7 +70,7 @@ def slack() -> Iterator[DigestSlack]:
 
 
 class Env:
-    def __init__(self, tmp_path: Path, slack: DigestSlack, config: dict[str, Any] | None = None):
+    def __init__(self, tmp_path: Path, slack: SlackEmulator, config: dict[str, Any] | None = None):
         self.cfg = AppConfig.model_validate({**(config or CONFIG), "base_dir": tmp_path})
         self.slack = slack
         self.backend = ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25)
@@ -95,11 +91,11 @@ class Env:
         return next(j for j in jobs_of(self.cfg) if j.name == name)
 
 
-def headlines(slack: DigestSlack, channel: str) -> list[str]:
+def headlines(slack: SlackEmulator, channel: str) -> list[str]:
     return [m.text.splitlines()[0] for m in slack.messages(channel) if m.thread_ts is None]
 
 
-def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: DigestSlack) -> None:
+def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     top = [m for m in slack.messages("C0SALES01") if m.thread_ts is None]
@@ -122,7 +118,7 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: DigestS
     )
 
 
-def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: DigestSlack) -> None:
+def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     slack.fail("chat.postMessage", status=500)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
@@ -133,7 +129,7 @@ def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: DigestSla
     assert env.sleeps == [0.01]
 
 
-def test_a_429_waits_for_retry_after(tmp_path: Path, slack: DigestSlack) -> None:
+def test_a_429_waits_for_retry_after(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     slack.fail("files.completeUploadExternal", status=429, retry_after=2)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
@@ -142,7 +138,7 @@ def test_a_429_waits_for_retry_after(tmp_path: Path, slack: DigestSlack) -> None
 
 
 def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     assert env.dispatcher("a").run(env.job("lost"), NINE, NINE) == "failed"
@@ -184,7 +180,7 @@ class CrashingPoster(SlackPoster):
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
 def test_a_restart_mid_digest_sends_nothing_twice(
-    tmp_path: Path, slack: DigestSlack, crash_at: int
+    tmp_path: Path, slack: SlackEmulator, crash_at: int
 ) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
@@ -206,7 +202,7 @@ def test_a_restart_mid_digest_sends_nothing_twice(
 
 
 def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     with pytest.raises(Crash):
@@ -220,7 +216,7 @@ def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
 
 
 def test_two_schedulers_on_separate_connections_send_once(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
@@ -241,7 +237,7 @@ def test_two_schedulers_on_separate_connections_send_once(
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
 
 
-def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: DigestSlack) -> None:
+def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     values = {1: 0.20, 2: 0.21, 3: 0.30, 4: 0.22, 5: 0.19}  # July 2024, checked daily 10:00
     env.backend = ScriptedBackend(lambda q, d: values.get(d.day, 0.5) if d.month == 7 else 0.5)
@@ -257,64 +253,39 @@ def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: DigestSl
     ]
 
 
-def signed_command(text: str, response_url: str, secret: str) -> BoltRequest:
-    body = urlencode(
-        {
-            "command": "/kpi",
-            "text": text,
-            "user_id": "U1",
-            "channel_id": "C0SALES01",
-            "team_id": "T0TEST",
-            "response_url": response_url,
-            "trigger_id": "t",
-        }
-    )
-    ts = str(int(time.time()))
-    return BoltRequest(
-        body=body,
-        headers={
-            "content-type": "application/x-www-form-urlencoded",
-            "x-slack-request-timestamp": ts,
-            "x-slack-signature": sign(secret, body.encode(), ts),
-        },
-    )
+def test_subscriptions_are_sent_only_while_their_maker_is_allowed(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    """Access is checked again at each send: a subscriber taken off the list gets nothing."""
+    slack.add_user("U1", "una", email="una@example.com")
+    slack.add_user("U2", "ugo", email="ugo@example.com")
+    store = StateStore(tmp_path / "state.sqlite")
+    una = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "leads", "U1", NINE)
+    ugo = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "calls", "U2", NINE)
 
+    def run(users: list[str], sub: int, at: datetime) -> tuple[str | None, str | None]:
+        env = Env(tmp_path, slack, {**CONFIG, "access": {"users": users}})
+        allowed = Access(env.cfg.access, env.client()).allowed  # users.info against Slack
+        poster = SlackPoster(env.client(), retries=0, base_delay=0)
+        dispatcher = Dispatcher(env.cfg, env.backend, store, poster, owner="a", allowed=allowed)
+        job = next(j for j in jobs_of(env.cfg, store) if j.id == f"sub:{sub}")
+        status = dispatcher.run(job, at, at)
+        row = store.get(send_key(job.id, at))
+        return status, row.outcome if row else None
 
-def test_kpi_subscribe_over_bolt(tmp_path: Path, slack: DigestSlack) -> None:
+    assert run(["una@example.com"], una, NINE) == ("sent", "digest")
+    assert run(["una@example.com"], ugo, NINE) == ("skipped", "refused")
+    day2 = NINE + timedelta(days=1)
+    assert run(["ugo@example.com"], una, day2) == ("skipped", "refused")  # una removed
+    assert headlines(slack, "C0SALES01") == ["subscription 1 · 28 Jun 2024"]
+    # With no access rules at all the dispatcher still needs them: no rules, no send.
     env = Env(tmp_path, slack)
-    app = App(client=env.client(), signing_secret="s3cret", token_verification_enabled=False)
-    store = StateStore(env.cfg.state_path)
-    seen: list[str] = []
-
-    @app.command("/kpi")  # the bot's own /kpi listener, registered before ours
-    def question(ack: Any, command: dict[str, Any]) -> None:
-        ack()
-        seen.append(command["text"])
-
-    before = slack_handlers.subscribe_handler()
-    try:
-        subs = register_digest_handlers(app, env.cfg, store, env.backend, clock=lambda: NINE)
-        assert slack_handlers.subscribe_handler() == subs.subscribe_clicked
-    finally:
-        slack_handlers.on_subscribe(before)  # a process-wide hook: leave it as found
-    r = app.dispatch(
-        signed_command(
-            "subscribe daily 08:30 connect rate last 7 days", slack.response_url("sub"), "s3cret"
-        )
-    )
-    assert r.status == 200
-    slack.wait_for(lambda: bool(slack.responses))
-    assert slack.responses[0]["text"].startswith("Subscribed (#1): *connect rate last 7 days*")
-    assert (
-        app.dispatch(signed_command("leads today", slack.response_url("q"), "s3cret")).status == 200
-    )
-    assert seen == ["leads today"]  # questions still reach the bot
-    assert [j.id for j in jobs_of(env.cfg, store)][-1] == "sub:1"
-    body = json.dumps(slack.responses[0])
-    assert "unsubscribe 1" in body
+    bare = Dispatcher(env.cfg, env.backend, store, SlackPoster(env.client()), owner="b")
+    job = next(j for j in jobs_of(env.cfg, store) if j.id == f"sub:{una}")
+    assert bare.run(job, day2 + timedelta(days=1), day2 + timedelta(days=1)) == "skipped"
 
 
-def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> None:
+def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: SlackEmulator) -> None:
     cfg = {
         **CONFIG,
         "digests": CONFIG["digests"][:1],
@@ -345,7 +316,7 @@ def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: DigestSlack) -> N
 
 
 def test_cli_run_sends_once_under_the_schedules_key(
-    tmp_path: Path, slack: DigestSlack, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
@@ -375,7 +346,7 @@ def test_cli_run_sends_once_under_the_schedules_key(
     assert failed.exit_code == 1 and "channel_not_found" in failed.stdout
 
 
-def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSlack) -> None:
+def test_local_hours_across_the_november_change(tmp_path: Path, slack: SlackEmulator) -> None:
     """New York falls back on Sun 3 Nov 2024: 09:00 stays 09:00; 01:30 (twice that night) once."""
     ny = ZoneInfo("America/New_York")
     cfg = {
@@ -415,7 +386,7 @@ def test_local_hours_across_the_november_change(tmp_path: Path, slack: DigestSla
 
 
 def test_a_public_channel_the_bot_is_not_in_is_joined_once(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     env = Env(tmp_path, slack)
     slack.add_channel("C0SALES01", "sales", member=False)
@@ -425,7 +396,7 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_once(
 
 
 def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
-    tmp_path: Path, slack: DigestSlack
+    tmp_path: Path, slack: SlackEmulator
 ) -> None:
     """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
     env = Env(tmp_path, slack)
@@ -449,13 +420,11 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
 
 
-def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
+def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator) -> None:
     env = Env(tmp_path, slack)
     store = StateStore(env.cfg.state_path)
     subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
-    req = slack_handlers.SubscribeRequest(
-        "connect rate last 7 days", "U1", "C0SALES01", None, None, None
-    )
+    req = SubscribeRequest("connect rate last 7 days", "U1", "C0SALES01", None, None, None)
     assert subs.subscribe_clicked(req).startswith(
         "Subscribed (#1): *connect rate last 7 days* weekdays 09:00 (Asia/Shanghai)"
     )
@@ -464,7 +433,7 @@ def test_the_subscribe_button(tmp_path: Path, slack: DigestSlack) -> None:
     ]
 
 
-def test_block_kit_snapshots(tmp_path: Path, slack: DigestSlack) -> None:
+def test_block_kit_snapshots(tmp_path: Path, slack: SlackEmulator) -> None:
     """What users read, as reviewed files (tests/snapshots/slack/digest_*.json)."""
     env = Env(tmp_path, slack)
     env.dispatcher("a").run(env.job("morning"), NINE, NINE)
@@ -477,3 +446,75 @@ def test_block_kit_snapshots(tmp_path: Path, slack: DigestSlack) -> None:
     ):
         args = {k: method_calls.args.get(k) for k in ("channel", "text", "blocks", "metadata")}
         check_snapshot(name, args)
+
+
+def admin_texts(slack: SlackEmulator) -> list[str]:
+    return [m.text for m in slack.messages("C0ADMIN01")]
+
+
+def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][:1], "alerts": []}
+    env = Env(tmp_path, slack, cfg)
+    now = [NINE]
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
+    # Slack is down at 09:00: the headline's 500s outlast the poster's own 3 retries.
+    slack.fail("chat.postMessage", status=500, times=4)
+    key = send_key("digest:morning", NINE)
+    assert sched.tick() == {key: "failed"}
+    now[0] = NINE + timedelta(seconds=30)
+    assert sched.tick() == {}  # the first retry waits a minute
+    now[0] = NINE + timedelta(minutes=1)
+    assert sched.tick() == {key: "sent"}
+    assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
+    row = StateStore(env.cfg.state_path).get(key)
+    assert row is not None and (row.status, row.attempts, row.reported) == ("sent", 2, 0)
+    now[0] = NINE + timedelta(minutes=30)
+    assert sched.tick() == {}
+    assert admin_texts(slack) == []  # it went out in the end: nothing to report
+
+
+def test_a_send_failing_all_through_its_grace_is_reported_once(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}  # "lost": C0GONE000
+    env = Env(tmp_path, slack, cfg)
+    now = [NINE]
+    # Two processes tick every minute of the 120-minute grace period, and a while after.
+    scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: now[0]) for n in "ab"]
+    attempts_at: list[int] = []
+    for minute in range(0, 150):
+        now[0] = NINE + timedelta(minutes=minute)
+        for s in scheds:
+            if s.tick():
+                attempts_at.append(minute)
+    # Tried at minute 0, then 1, 2, 5, 10, 20, 30 and 30 minutes after each failure: 1, 3, 8,
+    # 18, 38, 68, 98. The wait after the try at 98 would end at 128, past the grace of 120:
+    # that try was the last, and its failure is reported, once, by one of the two processes.
+    assert attempts_at == [0, 1, 3, 8, 18, 38, 68, 98]
+    assert attempts_at == [sum((0, 1, 2, 5, 10, 20, 30, 30)[: i + 1]) for i in range(8)]
+    assert admin_texts(slack) == [
+        ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
+        "channel_not_found (8 attempts)"
+    ]
+
+
+def test_a_failure_whose_retries_never_came_is_reported_after_its_grace(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}
+    env = Env(tmp_path, slack, cfg)
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: NINE)
+    assert sched.tick() == {send_key("digest:lost", NINE): "failed"}
+    assert admin_texts(slack) == []  # a retry may still succeed
+    # The bot is down until 11:30, past the 120-minute grace: no retry, one report.
+    later = Scheduler(
+        env.cfg, env.dispatcher("b"), clock=lambda: NINE + timedelta(hours=2, minutes=30)
+    )
+    assert later.tick() == {}
+    assert later.tick() == {}
+    assert admin_texts(slack) == [
+        ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
+        "channel_not_found"
+    ]

@@ -113,6 +113,54 @@ def test_subscriptions_survive_reopening(tmp_path: Path) -> None:
     s.close()
     s2 = StateStore(tmp_path / "s.sqlite")
     assert [(x.id, x.question) for x in s2.subscriptions("C1")] == [(n, "leads yesterday")]
-    assert not s2.remove_subscription(n, "C2")  # only from the channel it was made in
-    assert s2.remove_subscription(n, "C1")
+    assert [x.id for x in s2.subscriptions(created_by="U1")] == [n]
+    assert not s2.remove_subscription(n, created_by="U2")  # only by the person who made it
+    assert s2.remove_subscription(n, created_by="U1")
+    assert not s2.remove_subscription(n, created_by=None)  # already stopped
     assert [x.channel for x in s2.subscriptions()] == ["C2"]
+
+
+def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(tmp_path: Path) -> None:
+    a, b = StateStore(tmp_path / "s.sqlite"), StateStore(tmp_path / "s.sqlite")
+    key = send_key("digest:x", T0)
+    lease = timedelta(minutes=10)
+    assert a.claim(key, "digest:x", T0, "C1", owner="a", now=T0, lease=lease) is not None
+    a.finish(key, "a", "failed", now=T0, error="ratelimited")
+    # Without retry_of a failed send stays failed (a manual run does not repeat it blindly).
+    assert b.claim(key, "digest:x", T0, "C1", owner="b", now=T0, lease=lease) is None
+    # Both saw it failed after 1 attempt: one of them gets the retry.
+    won = [
+        s.claim(key, "digest:x", T0, "C1", owner=o, now=T0, lease=lease, retry_of=1)
+        for s, o in ((a, "a"), (b, "b"))
+    ]
+    assert [c is not None for c in won] == [True, False]
+    assert won[0] is not None and (won[0].row.attempts, won[0].recovering) == (2, False)
+    a.finish(key, "a", "failed", now=T0, error="ratelimited")
+    assert [s.mark_reported(key) for s in (a, b, a)] == [True, False, False]
+
+
+def test_a_store_from_before_retries_gets_the_reported_column(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    con = sqlite3.connect(path)
+    con.execute(
+        "CREATE TABLE digest_sends (key TEXT PRIMARY KEY, job TEXT NOT NULL, scheduled_utc TEXT"
+        " NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL, owner TEXT NOT NULL,"
+        " lease_until TEXT NOT NULL, claimed_at TEXT NOT NULL, attempts INTEGER NOT NULL"
+        " DEFAULT 1, channel_id TEXT, message_ts TEXT, thread_done INTEGER NOT NULL DEFAULT 0,"
+        " outcome TEXT, error TEXT, finished_at TEXT)"
+    )
+    con.execute(
+        "INSERT INTO digest_sends (key, job, scheduled_utc, channel, status, owner, lease_until,"
+        " claimed_at, error, finished_at) VALUES ('k', 'digest:x', ?, 'C1', 'failed', 'a', ?, ?,"
+        " 'channel_not_found', ?)",
+        (T0.isoformat(),) * 4,
+    )
+    con.commit()
+    con.close()
+    store = StateStore(path)
+    row = store.get("k")
+    # Failures recorded by the old code were reported when they happened: not again.
+    assert row is not None and row.reported == 1
+    assert store.unreported_failures(T0 + timedelta(days=1)) == []

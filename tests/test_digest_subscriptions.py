@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from slack_sdk import WebClient
@@ -11,9 +11,9 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
 from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
-from bot.digests.subscriptions import Subscriptions
+from bot.digests.subscriptions import Subscriptions, slack_user_zones
+from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
@@ -33,15 +33,24 @@ def test_subscribe_list_unsubscribe(tmp_path: Path) -> None:
         "Subscribed (#1): *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in "
         "this channel. First one Fri 28 Jun 09:00. `/kpi unsubscribe 1` stops it."
     )
-    assert subs.handle("subscriptions", "C1", "U1") == (
-        "Subscriptions in this channel:\n"
-        "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai), by <@U1>"
+    subs.handle("subscribe mondays 08:00 leads this week", "C2", "U2")
+    mine = "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in <#C1>"
+    # Each person lists their own, from any channel; nobody sees another's.
+    assert subs.handle("subscriptions", "C1", "U1") == "Your subscriptions:\n" + mine
+    assert subs.handle("subscriptions", "C2", "U1") == "Your subscriptions:\n" + mine
+    assert subs.handle("subscriptions", "C1", "U3").startswith("You have no subscriptions.")
+    # An admin lists everyone's, with who made each.
+    assert subs.handle("subscriptions", "C9", "U9", admin=True) == (
+        "Every subscription:\n"
+        "1. *connect rate last 7 days* daily 09:00 (Asia/Shanghai) in <#C1>, by <@U1>\n"
+        "2. *leads this week* mondays 08:00 (Asia/Shanghai) in <#C2>, by <@U2>"
     )
-    assert subs.handle("subscriptions", "C2", "U1").startswith("No subscriptions in this channel.")
-    assert subs.handle("unsubscribe 1", "C2", "U1") == (
-        "There is no subscription #1 in this channel (see `/kpi subscriptions`)."
+    # Only its maker (or an admin) stops a subscription, from wherever they are.
+    assert subs.handle("unsubscribe 1", "C1", "U2") == (
+        "You have no subscription #1 (see `/kpi subscriptions`)."
     )
-    assert subs.handle("unsubscribe 1", "C1", "U1") == "Unsubscribed #1: it will not be sent again."
+    assert subs.handle("unsubscribe 1", "C2", "U1") == "Unsubscribed #1: it will not be sent again."
+    assert subs.handle("unsubscribe 2", "C9", "U9", admin=True).startswith("Unsubscribed #2")
     assert store.subscriptions() == []
 
 
@@ -65,12 +74,90 @@ def test_a_subscription_survives_restart_and_is_sent_once(tmp_path: Path) -> Non
     store2 = StateStore(cfg.state_path)  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
-    with DigestSlack() as slack:
+    with SlackEmulator() as slack:
         slack.add_channel("C1", "sales")
         poster = SlackPoster(WebClient(token=slack.bot_token, base_url=slack.base_url))
-        sched = Scheduler(cfg, Dispatcher(cfg, backend, store2, poster), clock=lambda: at_nine)
+        dispatcher = Dispatcher(cfg, backend, store2, poster, allowed=lambda user, channel: True)
+        sched = Scheduler(cfg, dispatcher, clock=lambda: at_nine)
         assert sched.tick() == {"sub:1@2024-06-28T01:00:00Z": "sent"}
         assert sched.tick() == {}
         top = [m.text.splitlines()[0] for m in slack.messages("C1") if m.thread_ts is None]
     assert top == ["subscription 1 · 28 Jun 2024"]
     assert ("connect rate last 7 days", date(2024, 6, 28)) in backend.calls
+
+
+def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path: Path) -> None:
+    """Dave in New York subscribes on Fri 1 Nov 2024; New York leaves daylight time on Sun 3 Nov
+    (02:00 EDT → 01:00 EST). His 09:00 is 13:00 UTC on Saturday, 14:00 UTC from Sunday on.
+    The channel digest of app.yaml keeps the organisation's zone: 09:00 Shanghai = 01:00 UTC."""
+    cfg = AppConfig.model_validate(
+        {
+            "timezone": "Asia/Shanghai",
+            "base_dir": tmp_path,
+            "digests": [
+                {
+                    "name": "morning",
+                    "channel": "C0SALES01",
+                    "schedule": "daily 09:00",
+                    "questions": ["calls last 7 days"],
+                }
+            ],
+        }
+    )
+    store = StateStore(cfg.state_path)
+    backend = ScriptedBackend(lambda q, d: 0.3)
+    friday = datetime(2024, 11, 1, 16, tzinfo=UTC)  # 12:00 EDT
+    with SlackEmulator() as slack:
+        slack.add_user("UDAVE", "dave", tz="America/New_York")
+        slack.add_channel("C0SALES01", "sales")
+        client = WebClient(token=slack.bot_token, base_url=slack.base_url)
+        subs = Subscriptions(
+            cfg, store, backend, clock=lambda: friday, user_zone=slack_user_zones(client)
+        )
+        said = subs.handle("subscribe daily 09:00 connect rate last 7 days", "C0SALES01", "UDAVE")
+        assert said == (
+            "Subscribed (#1): *connect rate last 7 days* daily 09:00 (America/New_York) in "
+            "this channel. First one Sat 02 Nov 09:00. `/kpi unsubscribe 1` stops it."
+        )
+        subs.handle("subscribe weekdays 08:00 calls last 7 days", "C0SALES01", "UDAVE")
+        assert len(slack.calls_to("users.info")) == 1  # the zone is cached
+        assert subs.handle("subscriptions", "C0SALES01", "UDAVE").splitlines()[1:3] == [
+            "1. *connect rate last 7 days* daily 09:00 (America/New_York) in <#C0SALES01>",
+            "2. *calls last 7 days* weekdays 08:00 (America/New_York) in <#C0SALES01>",
+        ]
+        store.remove_subscription(2, created_by=None)
+
+        # Four days of scheduler ticks every 15 minutes.
+        now = [friday]
+        poster = SlackPoster(WebClient(token=slack.bot_token, base_url=slack.base_url))
+        everyone = lambda user, channel: True  # noqa: E731 - access is tested in test_slack_gate
+        dispatcher = Dispatcher(cfg, backend, store, poster, allowed=everyone)
+        sched = Scheduler(cfg, dispatcher, clock=lambda: now[0])
+        sent: list[str] = []
+        while now[0] < datetime(2024, 11, 5, 16, tzinfo=UTC):
+            sent += [f"{k} at {now[0]:%a %H:%M}Z" for k, v in sched.tick().items() if v == "sent"]
+            now[0] += timedelta(minutes=15)
+    assert sent == [
+        "digest:morning@2024-11-02T01:00:00Z at Sat 01:00Z",
+        "sub:1@2024-11-02T13:00:00Z at Sat 13:00Z",  # 09:00 EDT
+        "digest:morning@2024-11-03T01:00:00Z at Sun 01:00Z",
+        "sub:1@2024-11-03T14:00:00Z at Sun 14:00Z",  # 09:00 EST, after the change
+        "digest:morning@2024-11-04T01:00:00Z at Mon 01:00Z",
+        "sub:1@2024-11-04T14:00:00Z at Mon 14:00Z",
+        "digest:morning@2024-11-05T01:00:00Z at Tue 01:00Z",
+        "sub:1@2024-11-05T14:00:00Z at Tue 14:00Z",
+    ]
+    # Each was asked for the subscriber's own local day.
+    assert ("connect rate last 7 days", date(2024, 11, 3)) in backend.calls
+
+
+def test_without_a_zone_from_slack_the_org_zone_is_used(tmp_path: Path) -> None:
+    cfg, store, _, backend = setup(tmp_path)
+    with SlackEmulator() as slack:
+        client = WebClient(token=slack.bot_token, base_url=slack.base_url)
+        subs = Subscriptions(
+            cfg, store, backend, clock=lambda: NOW, user_zone=slack_user_zones(client)
+        )
+        # UNOBODY is not in the workspace: users.info says user_not_found.
+        said = subs.handle("subscribe daily 09:00 connect rate last 7 days", "C0SALES01", "UNOBODY")
+    assert said is not None and "daily 09:00 (Asia/Shanghai)" in said

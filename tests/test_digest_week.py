@@ -19,8 +19,8 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
+from tests.slack_emulator import SlackEmulator
 from tests.test_digest_helpers import Crash, ScriptedBackend
-from tests.test_digest_slack_support import DigestSlack
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2024, 3, 6, 0, 0, tzinfo=NY)  # Wednesday
@@ -91,7 +91,7 @@ class Proc:
 
 
 class Sim:
-    def __init__(self, tmp_path: Path, slack: DigestSlack, crash_after: set[tuple[str, int]]):
+    def __init__(self, tmp_path: Path, slack: SlackEmulator, crash_after: set[tuple[str, int]]):
         self.cfg = AppConfig.model_validate({**CONFIG, "base_dir": tmp_path})
         self.slack = slack
         self.crash_after = crash_after
@@ -157,7 +157,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         datetime(2024, 3, 11, 7, 50, tzinfo=NY),
         datetime(2024, 3, 11, 10, 30, tzinfo=NY),
     )
-    with DigestSlack() as slack:
+    with SlackEmulator() as slack:
         for cid, name in (
             ("C0SALES01", "sales"),
             ("C0MGRS001", "sales-managers"),
@@ -198,17 +198,21 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
         ("Mon 11 10:30", thread, dash),
         (
             "Mon 11 10:30",
-            "C0ADMIN01",
-            ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT"
-            " to C0GONE000: "
-            "channel_not_found",
-        ),
-        (
-            "Mon 11 10:30",
             "C0MGRS001",
             ":rotating_light: *low*: connect rate is 21.0%, < 25.0% · 4 – 10 Mar 2024 (volume 100)",
         ),
         ("Mon 11 10:30", alert_t, chart),
+        # The weekly digest (08:00, grace 180 min: tries until 11:00) failed at 10:30 and is
+        # tried again 1, 2, 5 and 10 minutes after each failure, at the first 5-minute tick:
+        # 10:35, 10:40, 10:45, 10:55. The next wait, 20 minutes, would end past 11:00, so the
+        # 10:55 failure is the last: reported then, once.
+        (
+            "Mon 11 10:55",
+            "C0ADMIN01",
+            ":warning: kpibot could not send digest *weekly* for 2024-03-11 08:00 EDT"
+            " to C0GONE000: "
+            "channel_not_found (5 attempts)",
+        ),
         ("Tue 12 09:00", morning, "morning · 12 Mar 2024"),  # 09:00 EDT now; after one 500
         ("Tue 12 09:00", thread, chart),
         ("Tue 12 09:00", thread, dash),
@@ -224,6 +228,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     assert len(rows) == len(set(rows))
     failed = rows[key("digest:weekly", datetime(2024, 3, 11, 8, tzinfo=NY))]
     assert (failed.status, failed.error) == ("failed", "channel_not_found")
+    assert (failed.attempts, failed.reported) == (5, 1)
     alerts = [(r.scheduled_utc[:10], r.outcome) for r in store.history("alert:low")]
     assert alerts == [
         ("2024-03-06", "clear"),

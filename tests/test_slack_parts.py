@@ -16,9 +16,10 @@ from bot.audit import AuditLog, open_state_db
 from bot.backend import Reply, answer_csv
 from bot.config import AccessSettings
 from bot.slack import blocks as B
-from bot.slack.app import SlackEnv, question_text, web_client
+from bot.slack.app import SlackEnv, web_client
 from bot.slack.dedupe import SeenEvents
 from bot.slack.manifest import build_manifest, manifest_yaml
+from bot.slack.router import question_text
 from metrics.answer import Column
 from metrics.errors import ConfigError, UnknownWord
 from tests import slack_backend as SB
@@ -160,6 +161,7 @@ def test_manifest_has_exactly_what_the_bot_uses() -> None:
         "im:write",
         "channels:read",
         "channels:join",
+        "users:read",
     ]
     assert m["settings"]["event_subscriptions"] == {
         "request_url": "https://kpi.example.com/slack/events",

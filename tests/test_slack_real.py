@@ -265,13 +265,17 @@ def test_subscribe_button_creates_a_listed_subscription(
     confirm = slack.responses[-1]["text"]
     assert re.match(r"Subscribed \(#\d+\): \*win rate by rep\* weekdays 09:00", confirm)
     listed = drv.command(
-        "subscriptions", user=H.BOB, channel=H.SALES, response_url=slack.response_url("list")
+        "subscriptions", user=H.ALICE, channel=H.SALES, response_url=slack.response_url("list")
     )
     assert listed.status == 200
     slack.wait_for("respond", 2)
     listing = slack.responses[-1]["text"]
     assert "*win rate by rep* weekdays 09:00 (Asia/Shanghai)" in listing
-    assert f"by <@{H.ALICE}>" in listing
+    assert listing.startswith("Your subscriptions:")
+    # Bob, in the same channel, does not see Alice's subscription.
+    drv.command("subscriptions", user=H.BOB, channel=H.SALES, response_url=slack.response_url("b"))
+    slack.wait_for("respond", 3)
+    assert slack.responses[-1]["text"].startswith("You have no subscriptions.")
 
 
 def test_dashboard_is_one_png_titled_as_its_image(slack: SlackEmulator, drv: SlackDriver) -> None:

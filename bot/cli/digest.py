@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from bot.access import Access
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, parse_today, setup_logging
 from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Job, Skip, jobs_of
@@ -128,11 +129,20 @@ def run_cmd(
     backend = make_backend(cfg)
     if dry_run:
         assert out is not None
-        dispatcher = Dispatcher(cfg, backend, store, SlackPoster(None))  # type: ignore[arg-type]
+        # Written for the operator at this terminal, not posted: no subscriber sees it.
+        dispatcher = Dispatcher(
+            cfg,
+            backend,
+            store,
+            SlackPoster(None),  # type: ignore[arg-type]
+            allowed=lambda user, channel: True,
+        )
         for p in write_message(dispatcher.compose(job, day), job.channel, out):
             typer.echo(str(p))
         return
-    dispatcher = Dispatcher(cfg, backend, store, SlackPoster(make_client()))
+    client = make_client()
+    allowed = Access(cfg.access, client).allowed  # a subscriber removed since gets nothing
+    dispatcher = Dispatcher(cfg, backend, store, SlackPoster(client), allowed=allowed)
     key = send_key(job.id, scheduled)
     status = dispatcher.run(job, scheduled, datetime.now(UTC), today=day)
     row = store.get(key)

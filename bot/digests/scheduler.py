@@ -25,10 +25,11 @@ from bot.digests.config import AlertConfig
 from bot.digests.message import ask_all, dashboard_question, digest_message, is_empty, with_filters
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
-from bot.digests.state import Claim, LostClaim, StateStore, default_owner, send_key
+from bot.digests.state import Claim, LostClaim, SendRow, StateStore, default_owner, send_key
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+Allowed = Callable[[str, str], bool]  # (user, channel) → may that user see answers there?
 
 
 def system_clock() -> datetime:
@@ -48,6 +49,34 @@ class Job:
     questions: tuple[str, ...] = ()
     skip_if_empty: bool = False
     alert: AlertConfig | None = None
+    owner: str | None = None  # who made a Slack subscription; checked again at every send
+
+
+# A failed send is tried again on later ticks, this long after each failed attempt (then every
+# 30 minutes), while the grace period lasts; Slack outages rarely last longer.
+RETRY_DELAYS_MINUTES = (1, 2, 5, 10, 20, 30)
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after failed attempt number ``attempt`` (1 = the first) the next one comes."""
+    return timedelta(minutes=RETRY_DELAYS_MINUTES[min(attempt, len(RETRY_DELAYS_MINUTES)) - 1])
+
+
+def retry_due(row: SendRow, now: datetime) -> bool:
+    """A failed, unreported send whose wait before the next attempt is over."""
+    if row.status != "failed" or row.reported or row.finished_at is None:
+        return False
+    return now >= datetime.fromisoformat(row.finished_at) + retry_delay(row.attempts)
+
+
+def send_label(job: Job, scheduled: datetime) -> str:
+    """How admins read a send: ``digest *morning* for 2024-06-28 09:00 CST``."""
+    return f"{job.kind} *{job.name}* for {scheduled.astimezone(job.tz):%Y-%m-%d %H:%M %Z}"
+
+
+def failure_text(where: str, channel: str, error: str, attempts: int) -> str:
+    tries = f" ({attempts} attempts)" if attempts > 1 else ""
+    return f"could not send {where} to {channel}: {error}{tries}"
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,7 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
                 schedule,
                 ZoneInfo(s.timezone),
                 (s.question,),
+                owner=s.created_by,
             )
         )
     return jobs
@@ -119,8 +149,10 @@ class Dispatcher:
         *,
         owner: str | None = None,
         clock: Clock | None = None,
+        allowed: Allowed | None = None,
     ):
         self.config = config
+        self.allowed = allowed  # access rules, for subscriptions; None: nobody may subscribe
         self.backend = backend
         self.store = store
         self.poster = poster
@@ -131,6 +163,9 @@ class Dispatcher:
     # -- composing -----------------------------------------------------------------------------
 
     def compose(self, job: Job, today: date) -> Message | Skip:
+        if job.owner is not None and not (self.allowed and self.allowed(job.owner, job.channel)):
+            log.warning("%s: %s may no longer see %s; not sent", job.id, job.owner, job.channel)
+            return Skip("refused", f"{job.owner} is not allowed in {job.channel} any more")
         currency = self.config.currency
         if job.kind == "alert":
             assert job.alert is not None
@@ -169,41 +204,78 @@ class Dispatcher:
     # -- sending -------------------------------------------------------------------------------
 
     def run(
-        self, job: Job, scheduled: datetime, now: datetime, *, today: date | None = None
+        self,
+        job: Job,
+        scheduled: datetime,
+        now: datetime,
+        *,
+        today: date | None = None,
+        final: bool = True,
+        retry_of: int | None = None,
     ) -> str | None:
         """Send ``job``'s message for ``scheduled`` unless another process has. Returns the final
-        status, or None when the send was not ours."""
+        status, or None when the send was not ours. ``final``: no later attempt will follow, so
+        a failure is reported to the admins now (the scheduler passes False while a retry can
+        still come within the grace period). ``retry_of``: try a failed send again, the one
+        seen after that many attempts."""
         key = send_key(job.id, scheduled)
         claim = self.store.claim(
-            key, job.id, scheduled, job.channel, owner=self.owner, now=now, lease=self.lease
+            key,
+            job.id,
+            scheduled,
+            job.channel,
+            owner=self.owner,
+            now=now,
+            lease=self.lease,
+            retry_of=retry_of,
         )
         if claim is None:
             return None
         today = today or scheduled.astimezone(job.tz).date()
-        where = f"{job.kind} *{job.name}* for {scheduled.astimezone(job.tz):%Y-%m-%d %H:%M %Z}"
+        where = send_label(job, scheduled)
         try:
             return self._send(job, claim, today, now)
         except LostClaim:
             log.warning("%s: another process took over the send", key)
             return None
         except SendFailed as e:
-            status = "unknown" if e.uncertain else "failed"
-            self._finish(key, status, now, error=e.error)
-            if e.uncertain:
-                self.report(
-                    f"{where} to {job.channel} may or may not have been posted ({e.error});"
-                    " not re-posted, to avoid a duplicate"
-                )
-            else:
-                self.report(f"could not send {where} to {job.channel}: {e.error}")
-            return status
+            if not e.uncertain:
+                return self._failed(claim, where, job.channel, e.error, e.error, now, final)
+            self._finish(key, "unknown", now, error=e.error)
+            self.report(
+                f"{where} to {job.channel} may or may not have been posted ({e.error});"
+                " not re-posted, to avoid a duplicate"
+            )
+            return "unknown"
         except Exception as e:  # noqa: BLE001 - a bug must not kill the loop or other sends
             log.exception("%s failed", key)
-            self._finish(key, "failed", now, error=f"internal error: {type(e).__name__}: {e}")
-            self.report(
-                f"could not send {where} to {job.channel}: internal error ({type(e).__name__})"
-            )
-            return "failed"
+            stored = f"internal error: {type(e).__name__}: {e}"
+            told = f"internal error ({type(e).__name__})"
+            return self._failed(claim, where, job.channel, stored, told, now, final)
+
+    def _failed(
+        self,
+        claim: Claim,
+        where: str,
+        channel: str,
+        stored: str,
+        told: str,
+        now: datetime,
+        final: bool,
+    ) -> str:
+        """Record a failed attempt; tell the admins once, when it was the last one."""
+        key = claim.row.key
+        self._finish(key, "failed", now, error=stored)
+        if final:
+            self.report_once(key, failure_text(where, channel, told, claim.row.attempts))
+        else:
+            log.warning("%s failed (%s); tried again on a later tick", key, told)
+        return "failed"
+
+    def report_once(self, key: str, text: str) -> None:
+        """Report a send's failure unless another process (or an earlier tick) already has."""
+        if self.store.mark_reported(key):
+            self.report(text)
 
     def _finish(self, key: str, status: str, now: datetime, **kw: Any) -> None:
         try:
@@ -283,8 +355,9 @@ class Scheduler:
             dispatcher.clock = clock
         self.grace = config.digest_delivery.grace
 
-    def due(self, now: datetime) -> list[tuple[Job, datetime]]:
-        out = []
+    def due(self, now: datetime) -> list[tuple[Job, datetime, SendRow | None]]:
+        """The sends to attempt now, each with its state row (None: never attempted)."""
+        out: list[tuple[Job, datetime, SendRow | None]] = []
         for job in jobs_of(self.config, self.store):
             fires = job.schedule.fires_between(now - self.grace, now, job.tz)
             if not fires:
@@ -303,19 +376,45 @@ class Scheduler:
                         owner=self.dispatcher.owner,
                     )
                 elif row.status == "sending":
-                    out.append((job, older))  # interrupted: the claim decides who recovers it
+                    out.append((job, older, row))  # interrupted: the claim decides who recovers
             row = self.store.get(send_key(job.id, newest))
-            if row is None or row.status == "sending":
-                out.append((job, newest))
+            if row is None or row.status == "sending" or retry_due(row, now):
+                out.append((job, newest, row))
         return out
 
     def tick(self) -> dict[str, str | None]:
-        """One pass: send everything due now. Returns key → status for the sends it handled."""
+        """One pass: send everything due now, then report the failures whose grace period ran
+        out. Returns key → status for the sends it handled."""
         now = self.clock()
         done: dict[str, str | None] = {}
-        for job, when in self.due(now):
-            done[send_key(job.id, when)] = self.dispatcher.run(job, when, now)
+        for job, when, row in self.due(now):
+            attempt = row.attempts + 1 if row is not None else 1
+            # The last try: the next one would fall outside the grace period.
+            final = now + retry_delay(attempt) > when + self.grace
+            retry_of = row.attempts if row is not None and row.status == "failed" else None
+            done[send_key(job.id, when)] = self.dispatcher.run(
+                job, when, now, final=final, retry_of=retry_of
+            )
+        self.report_given_up(now)
         return {k: v for k, v in done.items() if v is not None}
+
+    def report_given_up(self, now: datetime) -> None:
+        """Failures not retried any more and not yet reported: superseded by a newer send, or
+        their last retry never came (the process was down)."""
+        failures = self.store.unreported_failures(now - self.grace)
+        if not failures:
+            return
+        jobs = {j.id: j for j in jobs_of(self.config, self.store)}
+        for row in failures:
+            scheduled = datetime.fromisoformat(row.scheduled_utc)
+            job = jobs.get(row.job)
+            where = (
+                send_label(job, scheduled)
+                if job
+                else f"*{row.job}* for {scheduled:%Y-%m-%d %H:%M} UTC"
+            )
+            text = failure_text(where, row.channel, row.error or "unknown error", row.attempts)
+            self.dispatcher.report_once(row.key, text)
 
 
 @dataclass
@@ -330,7 +429,12 @@ class DigestLoop:
 
 
 def start_digest_loop(
-    config: AppConfig, backend: Any, client: Any, clock: Clock = system_clock
+    config: AppConfig,
+    backend: Any,
+    client: Any,
+    clock: Clock = system_clock,
+    *,
+    allowed: Allowed | None = None,
 ) -> DigestLoop:
     """Start the background thread of ``kpibot serve`` that sends digests and alerts."""
     settings = config.digest_delivery
@@ -338,7 +442,8 @@ def start_digest_loop(
     # Same token and URL as the bot's client, without its blind retries (see digest_client).
     own = digest_client(client.token, client.base_url, int(client.timeout or 30))
     poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
-    scheduler = Scheduler(config, Dispatcher(config, backend, store, poster), clock)
+    dispatcher = Dispatcher(config, backend, store, poster, allowed=allowed)
+    scheduler = Scheduler(config, dispatcher, clock)
     stop = threading.Event()
 
     def loop() -> None:

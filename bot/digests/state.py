@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS digest_sends (
     thread_done   INTEGER NOT NULL DEFAULT 0,
     outcome       TEXT,
     error         TEXT,
-    finished_at   TEXT
+    finished_at   TEXT,
+    reported      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS digest_sends_job ON digest_sends (job, scheduled_utc);
 CREATE TABLE IF NOT EXISTS digest_subscriptions (
@@ -88,6 +89,7 @@ class SendRow:
     outcome: str | None
     error: str | None
     finished_at: str | None
+    reported: int = 0  # a failure the admins have been told about (once)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,17 @@ class StateStore:
         self._db.execute("PRAGMA busy_timeout=30000")
         with self._lock:
             self._db.executescript(_SCHEMA)
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Stores made before failed sends were retried: add ``reported``; their failures
+        were reported when they happened."""
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(digest_sends)")}
+        if "reported" not in columns:
+            self._db.execute(
+                "ALTER TABLE digest_sends ADD COLUMN reported INTEGER NOT NULL DEFAULT 0"
+            )
+            self._db.execute("UPDATE digest_sends SET reported = 1 WHERE status = 'failed'")
 
     def close(self) -> None:
         self._db.close()
@@ -161,8 +174,12 @@ class StateStore:
         owner: str,
         now: datetime,
         lease: timedelta,
+        retry_of: int | None = None,
     ) -> Claim | None:
-        """Take the send: a new row, or a ``sending`` row whose lease ran out. None: not ours."""
+        """Take the send: a new row, a ``sending`` row whose lease ran out, or, with
+        ``retry_of``, a ``failed`` one still at that many attempts, to try again (its headline
+        and thread parts already posted stay done; of two processes retrying, one wins).
+        None: not ours."""
         with self._tx() as db:
             r = db.execute("SELECT * FROM digest_sends WHERE key = ?", (key,)).fetchone()
             if r is None:
@@ -179,6 +196,14 @@ class StateStore:
                     (owner, _iso(now + lease), key),
                 )
                 recovering = True
+            elif r["status"] == "failed" and retry_of is not None and r["attempts"] == retry_of:
+                # Nothing of a failed send is uncertain: what was posted is recorded.
+                db.execute(
+                    "UPDATE digest_sends SET status = 'sending', owner = ?, lease_until = ?,"
+                    " attempts = attempts + 1, finished_at = NULL WHERE key = ?",
+                    (owner, _iso(now + lease), key),
+                )
+                recovering = False
             else:
                 return None
             row = db.execute("SELECT * FROM digest_sends WHERE key = ?", (key,)).fetchone()
@@ -252,6 +277,24 @@ class StateStore:
             )
             return cur.rowcount == 1
 
+    def mark_reported(self, key: str) -> bool:
+        """True for exactly one caller: the one that is to tell the admins."""
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE digest_sends SET reported = 1 WHERE key = ? AND reported = 0", (key,)
+            )
+            return cur.rowcount == 1
+
+    def unreported_failures(self, scheduled_before: datetime) -> list[SendRow]:
+        """Failed sends scheduled before the given time that no one has told the admins about."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM digest_sends WHERE status = 'failed' AND reported = 0"
+                " AND scheduled_utc < ? ORDER BY scheduled_utc, key",
+                (_iso(scheduled_before),),
+            ).fetchall()
+        return [SendRow(**dict(r)) for r in rows]
+
     def history(self, job: str | None = None) -> list[SendRow]:
         sql = "SELECT * FROM digest_sends"
         params: tuple[object, ...] = ()
@@ -291,22 +334,26 @@ class StateStore:
             )
             return int(cur.lastrowid or 0)
 
-    def subscriptions(self, channel: str | None = None) -> list[SubscriptionRow]:
+    def subscriptions(
+        self, channel: str | None = None, *, created_by: str | None = None
+    ) -> list[SubscriptionRow]:
         sql = "SELECT * FROM digest_subscriptions WHERE active = 1"
         params: tuple[object, ...] = ()
-        if channel is not None:
-            sql += " AND channel = ?"
-            params = (channel,)
+        for column, value in (("channel", channel), ("created_by", created_by)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                params += (value,)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY id", params).fetchall()
         return [SubscriptionRow(**{**dict(r), "active": bool(r["active"])}) for r in rows]
 
-    def remove_subscription(self, sub_id: int, channel: str) -> bool:
+    def remove_subscription(self, sub_id: int, *, created_by: str | None) -> bool:
+        """Stop subscription ``sub_id``; only if ``created_by`` made it (None: whoever did)."""
         with self._tx() as db:
             cur = db.execute(
                 "UPDATE digest_subscriptions SET active = 0"
-                " WHERE id = ? AND channel = ? AND active = 1",
-                (sub_id, channel),
+                " WHERE id = ? AND active = 1 AND (? IS NULL OR created_by = ?)",
+                (sub_id, created_by, created_by),
             )
             return cur.rowcount == 1
 

@@ -2,7 +2,9 @@
 ``/kpi unsubscribe N`` and the Subscribe button under an answer.
 
 They are kept in the state store (bot/digests/state.py) and become digest jobs beside app.yaml's
-(``sub:<id>``), so they survive restarts and are sent exactly once like the rest.
+(``sub:<id>``), so they survive restarts and are sent exactly once like the rest. People list and
+stop their own subscriptions; admins (``access.admins``) everyone's. The Slack side (the /kpi
+router in bot/slack/app.py) calls in here only after its gate has let the person through.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
 from bot.digests.schedule import EXAMPLES, parse_schedule
@@ -22,6 +27,10 @@ BUTTON_SCHEDULE = "weekdays 09:00"  # what the Subscribe button under an answer 
 _SUB = re.compile(r"^\s*(subscribe|订阅)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _LIST = re.compile(r"^\s*(subscriptions|订阅列表)\s*$", re.IGNORECASE)
 _UNSUB = re.compile(r"^\s*(unsubscribe|取消订阅)\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+# The first words of the three commands, for the /kpi router.
+COMMAND_WORDS = frozenset(
+    {"subscribe", "订阅", "subscriptions", "订阅列表", "unsubscribe", "取消订阅"}
+)
 _RULE = re.compile(r"^\s*([A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL)
 
 USAGE = (
@@ -30,8 +39,45 @@ USAGE = (
 )
 
 
+UserZone = Callable[[str], str | None]  # Slack user id → IANA zone name, None when unknown
+ZONE_TTL_SECONDS = 3600.0
+
+
+def slack_user_zones(client: Any, ttl: float = ZONE_TTL_SECONDS) -> UserZone:
+    """Each user's time zone from Slack (``users.info`` → ``tz``), cached for ``ttl`` seconds.
+
+    A failed look-up is not cached (the next subscription asks again) and gives None, so the
+    caller falls back to the organisation's zone rather than refusing the subscription.
+    """
+    from slack_sdk.errors import SlackClientError
+
+    cache: dict[str, tuple[float, str | None]] = {}
+    lock = threading.Lock()
+
+    def zone_of(user: str) -> str | None:
+        with lock:
+            hit = cache.get(user)
+        if hit is not None and time.monotonic() - hit[0] < ttl:
+            return hit[1]
+        try:
+            name = client.users_info(user=user)["user"].get("tz")
+        except (SlackClientError, OSError) as e:
+            log.warning("users.info for %s failed (%s); using the org time zone", user, e)
+            return None
+        with lock:
+            cache[user] = (time.monotonic(), name or None)
+        return name or None
+
+    return zone_of
+
+
 class Subscriptions:
-    """The subscription commands as plain functions returning the text to show the user."""
+    """The subscription commands as plain functions returning the text to show the user.
+
+    A subscription runs in its subscriber's Slack time zone (``user_zone``), recorded when it
+    is made and shown back: ``daily 09:00 (America/New_York)`` is 09:00 in New York, summer and
+    winter. Without a zone from Slack it runs in the organisation's zone (app.yaml).
+    """
 
     def __init__(
         self,
@@ -39,21 +85,30 @@ class Subscriptions:
         store: StateStore,
         backend: Any = None,
         clock: Any = lambda: datetime.now(UTC),
+        user_zone: UserZone | None = None,
     ):
         self.config = config
         self.store = store
         self.backend = backend
         self.clock = clock
+        self.user_zone = user_zone
 
-    def is_command(self, text: str) -> bool:
-        return bool(_SUB.match(text) or _LIST.match(text) or _UNSUB.match(text))
+    def zone_of(self, user: str) -> ZoneInfo:
+        """The subscriber's zone; the organisation's when Slack does not say or says nonsense."""
+        name = self.user_zone(user) if self.user_zone is not None else None
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("Slack gave %s the unknown time zone %r", user, name)
+        return self.config.tz
 
-    def handle(self, text: str, channel: str, user: str) -> str | None:
+    def handle(self, text: str, channel: str, user: str, *, admin: bool = False) -> str | None:
         """The reply to a subscription command; None when ``text`` is a question, not ours."""
-        if m := _LIST.match(text):
-            return self.listing(channel)
+        if _LIST.match(text):
+            return self.listing(channel, user, admin=admin)
         if m := _UNSUB.match(text):
-            return self.unsubscribe(channel, m.group(2))
+            return self.unsubscribe(m.group(2), user, admin=admin)
         if m := _SUB.match(text):
             return self.subscribe(channel, user, m.group(2))
         return None
@@ -67,92 +122,53 @@ class Subscriptions:
             schedule = parse_schedule(rule)
         except ValueError as e:
             return f"The schedule {e}."
+        zone = self.zone_of(user)
         if self.backend is not None:
-            day = today or self.clock().astimezone(self.config.tz).date()
+            day = today or self.clock().astimezone(zone).date()
             reply = self.backend.ask(question, today=day)
             if reply.error is not None:
                 return f"I can't subscribe to that: {reply.error.message}"
-        tz = self.config.timezone
+        tz = zone.key
         sub_id = self.store.add_subscription(
             channel, schedule.text, tz, question, user, self.clock()
         )
-        nxt = schedule.next_after(self.clock(), self.config.tz).astimezone(self.config.tz)
+        nxt = schedule.next_after(self.clock(), zone).astimezone(zone)
         return (
             f"Subscribed (#{sub_id}): *{question}* {schedule.text} ({tz}) in this channel. "
             f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it."
         )
 
-    def listing(self, channel: str) -> str:
-        subs = self.store.subscriptions(channel)
+    def listing(self, channel: str, user: str, *, admin: bool = False) -> str:
+        """The person's own subscriptions (an admin's: everyone's), and app.yaml's digests here."""
+        subs = self.store.subscriptions(created_by=None if admin else user)
         configured = [d for d in self.config.digests if d.channel == channel]
         if not subs and not configured:
-            return f"No subscriptions in this channel. {USAGE}"
+            return f"You have no subscriptions. {USAGE}"
         lines = [
-            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}), by <@{s.created_by}>"
+            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}) in <#{s.channel}>"
+            + (f", by <@{s.created_by}>" if admin else "")
             for s in subs
         ]
         lines += [
-            f"• digest *{d.name}* {d.schedule} (app.yaml; change it there)" for d in configured
+            f"• digest *{d.name}* {d.schedule} in this channel (app.yaml; change it there)"
+            for d in configured
         ]
-        return "Subscriptions in this channel:\n" + "\n".join(lines)
+        head = "Every subscription:" if admin else "Your subscriptions:"
+        return head + "\n" + "\n".join(lines)
 
-    def unsubscribe(self, channel: str, rest: str) -> str:
+    def unsubscribe(self, rest: str, user: str, *, admin: bool = False) -> str:
         n = rest.strip().lstrip("#")
         if not n.isdigit():
             return f"Which one? Give its number from `/kpi subscriptions`. {USAGE}"
-        if self.store.remove_subscription(int(n), channel):
+        if self.store.remove_subscription(int(n), created_by=None if admin else user):
             return f"Unsubscribed #{n}: it will not be sent again."
-        return f"There is no subscription #{n} in this channel (see `/kpi subscriptions`)."
+        return f"You have no subscription #{n} (see `/kpi subscriptions`)."
 
     def subscribe_clicked(self, req: Any) -> str:
-        """The Subscribe button's handler (``bot.slack.handlers.on_subscribe``)."""
+        """The Subscribe button's handler (a ``bot.slack.handlers.SubscribeRequest``)."""
         return self.subscribe(
             req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}", today=req.today
         )
 
 
-def register_digest_handlers(
-    app: Any,
-    config: AppConfig,
-    store: StateStore,
-    backend: Any = None,
-    clock: Any = lambda: datetime.now(UTC),
-    command: str = "/kpi",
-) -> Subscriptions:
-    """Wire the subscription commands into the bolt app, and the Subscribe button.
-
-    A global middleware (it runs after bolt's signature check and before any listener, so the
-    order of registration does not matter) takes ``/kpi subscribe|subscriptions|unsubscribe``,
-    acknowledges at once and answers through the command's response_url (checking a question
-    can take longer than Slack's 3 seconds). Every other ``/kpi`` goes on to the bot.
-    """
-    from slack_bolt import BoltResponse
-    from slack_sdk.webhook import WebhookClient
-
-    subs = Subscriptions(config, store, backend, clock)
-
-    def work(body: dict[str, Any]) -> None:
-        try:
-            text = subs.handle(str(body.get("text", "")), body["channel_id"], body["user_id"])
-        except Exception:  # noqa: BLE001 - the user gets words, the log gets the trace
-            log.exception("subscription command failed")
-            text = "Sorry, that did not work; the error is logged."
-        WebhookClient(body["response_url"]).send(text=text or USAGE, response_type="ephemeral")
-
-    def digest_commands(body: dict[str, Any], next: Any) -> Any:  # noqa: A002 - bolt's name
-        if body.get("command") != command or not subs.is_command(str(body.get("text", ""))):
-            return next()
-        threading.Thread(target=work, args=(body,), name="kpibot-subscribe", daemon=True).start()
-        return BoltResponse(status=200, body="")
-
-    app.middleware(digest_commands)
-    try:
-        from bot.slack.handlers import on_subscribe
-    except ImportError:  # the Slack bot is not installed in this build
-        log.warning("bot.slack.handlers missing: the Subscribe button stays hidden")
-    else:
-        on_subscribe(subs.subscribe_clicked)
-    return subs
-
-
-__all__ = ["EXAMPLES", "Subscriptions", "register_digest_handlers"]
+__all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions", "slack_user_zones"]

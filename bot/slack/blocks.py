@@ -62,11 +62,17 @@ class ButtonState:
 
     @staticmethod
     def decode(raw: str) -> ButtonState:
-        data = json.loads(raw)
-        t = data.get("t")
-        return ButtonState(
-            str(data.get("q", "")), date.fromisoformat(t) if t else None, data.get("id")
-        )
+        """The state a button carries; ValueError when ``raw`` is not one we wrote."""
+        try:
+            data = json.loads(raw)
+            t, answer_id = data.get("t"), data.get("id")
+            if answer_id is not None and not isinstance(answer_id, int):
+                raise TypeError("id")
+            return ButtonState(
+                str(data.get("q", "")), date.fromisoformat(t) if t else None, answer_id
+            )
+        except (ValueError, TypeError, AttributeError) as e:
+            raise ValueError(f"not a kpibot button value ({type(e).__name__})") from None
 
 
 # ---------- small builders ----------

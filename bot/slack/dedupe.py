@@ -55,7 +55,7 @@ class SeenEvents:
         ) -> BoltResponse | None:
             event_id = body.get("event_id") if isinstance(body, dict) else None
             retry = request.headers.get("x-slack-retry-num", [None])[0]
-            if retry:
+            if retry and retry != "0":  # Socket Mode sends retry_attempt 0 on first deliveries
                 reason = request.headers.get("x-slack-retry-reason", ["?"])[0]
                 log.info("Slack retry %s (%s) of event %s", retry, reason, event_id)
             if event_id and not self.first_time(str(event_id)):

@@ -1,8 +1,9 @@
-"""The work behind every way in: check access, ask the engine, audit, and answer in Slack.
+"""The work behind every way in: ask the engine, finish the audit entry, and answer in Slack.
 
-Runs on the bot's worker pool, after Slack has had its acknowledgement. Every outcome ends as
-words in Slack: an answer, a did-you-mean, a refusal, or an apology with a reference number
-into the audit log (the trace goes to the log, never to the user).
+Runs on the bot's worker pool, after Slack has had its acknowledgement and after the gate
+(bot/slack/router.py) has checked access and started the audit entry each method finishes.
+Every outcome ends as words in Slack: an answer, a did-you-mean, or an apology with a reference
+number into the audit log (the trace goes to the log, never to the user).
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.access import Access
-from bot.audit import AuditEntry, AuditLog, Source
+from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
 from bot.slack import blocks as B
 from bot.slack import messages as M
@@ -24,7 +24,7 @@ from metrics.answer import Answer
 
 log = logging.getLogger(__name__)
 
-HELP_WORDS = {"help", "?", "帮助", "使用说明"}
+HELP_WORDS = frozenset({"help", "?", "帮助", "使用说明"})
 ANSWER_CACHE = 256  # recent answers kept for their buttons; older ones are recomputed
 
 
@@ -43,29 +43,12 @@ class SubscribeRequest:
 SubscribeHandler = Callable[[SubscribeRequest], str]
 """Returns the confirmation to show the user (ephemeral); raise UserError to refuse in words."""
 
-_subscribe_handler: SubscribeHandler | None = None
-
-
-def on_subscribe(handler: SubscribeHandler | None) -> SubscribeHandler | None:
-    """Register the Subscribe button's handler (the digests module does this at import).
-
-    The button is rendered only while a handler is registered. Usable as a decorator.
-    """
-    global _subscribe_handler
-    _subscribe_handler = handler
-    return handler
-
-
-def subscribe_handler() -> SubscribeHandler | None:
-    return _subscribe_handler
-
 
 class Asker:
     def __init__(
         self,
         backend: Backend,
         delivery: Delivery,
-        access: Access,
         audit: AuditLog,
         *,
         style: B.Style,
@@ -74,7 +57,6 @@ class Asker:
     ):
         self.backend = backend
         self.delivery = delivery
-        self.access = access
         self.audit = audit
         self.style = style
         self.today = today
@@ -88,7 +70,7 @@ class Asker:
         self,
         question: str,
         place: Place,
-        source: Source,
+        entry: AuditEntry,
         *,
         today: date | None = None,
         asked_by: str | None = None,
@@ -96,18 +78,9 @@ class Asker:
         question = " ".join(question.split())
         today = today or self.today
         if question.lower() in HELP_WORDS or not question:
-            if self.allowed(place, source, question or "help"):
-                self.delivery.post(place, *B.help_message(self.backend.catalog))
+            self.delivery.post(place, *B.help_message(self.backend.catalog))
+            self.audit.finish(entry, outcome="answered", detail="help")
             return
-        if not self.allowed(place, source, question):
-            return
-        entry = self.audit.start(
-            user=place.user,
-            channel=place.channel,
-            source=source,
-            question=question,
-            thread_ts=place.thread_ts,
-        )
         try:
             reply = self.backend.ask(question, today=today)
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
@@ -161,21 +134,6 @@ class Asker:
                 place, reply.chart_png, filename=_filename(title, "png"), title=title, alt=text
             )
 
-    def allowed(self, place: Place, source: Source, question: str) -> bool:
-        verdict = self.access.check(place.user, place.channel)
-        if verdict == "ok":
-            return True
-        entry = self.audit.start(
-            user=place.user,
-            channel=place.channel,
-            source=source,
-            question=question,
-            thread_ts=place.thread_ts,
-        )
-        self.audit.finish(entry, outcome="refused", detail=f"{verdict} not allowed")
-        self.delivery.tell(place, M.REFUSED_USER if verdict == "user" else M.REFUSED_CHANNEL)
-        return False
-
     # ---- buttons under an answer ----
 
     def _remember(self, key: int, answer: Answer) -> None:
@@ -200,34 +158,37 @@ class Asker:
             self.delivery.tell(place, M.STALE_BUTTON)
         return reply.answer
 
-    def _button(self, place: Place, state: B.ButtonState, work: Callable[[Answer], None]) -> None:
-        if not self.allowed(place, "button", state.question):
-            return
+    def _button(
+        self,
+        place: Place,
+        state: B.ButtonState,
+        entry: AuditEntry,
+        work: Callable[[Answer], None],
+        done: str,
+    ) -> None:
+        """Find the button's answer and do ``work`` on it; finishes ``entry`` unless work does."""
         try:
             answer = self._answer_for(state, place)
-            if answer is not None:
-                work(answer)
+            if answer is None:
+                self.audit.finish(entry, outcome="user_error", detail="stale button")
+                return
+            work(answer)
+            if done:
+                self.audit.finish(entry, outcome="answered", detail=done)
         except Exception:
-            entry = self.audit.start(
-                user=place.user,
-                channel=place.channel,
-                source="button",
-                question=state.question,
-                thread_ts=place.thread_ts,
-            )
             log.exception("button for #%s failed", state.answer_id)
             self.audit.finish(entry, outcome="internal_error")
             self.delivery.tell(
                 place, M.INTERNAL_ERROR.format(question=B.escape(state.question), ref=entry.id)
             )
 
-    def show_sql(self, place: Place, state: B.ButtonState) -> None:
+    def show_sql(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
             self.delivery.post(place, *B.sql_blocks(answer))
 
-        self._button(place, state, work)
+        self._button(place, state, entry, work, "sql")
 
-    def download_csv(self, place: Place, state: B.ButtonState) -> None:
+    def download_csv(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
             restated = answer.restated.replace("[", "").replace("]", "")
             self.delivery.upload(
@@ -239,29 +200,23 @@ class Asker:
                 comment=M.CSV_COMMENT.format(rows=len(answer.rows), restated=restated),
             )
 
-        self._button(place, state, work)
+        self._button(place, state, entry, work, "csv")
 
-    def previous_period(self, place: Place, state: B.ButtonState, asked_by: str) -> None:
+    def previous_period(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
-            entry = self.audit.start(
-                user=place.user,
-                channel=place.channel,
-                source="button",
-                question=f"{state.question} (previous period)",
-                thread_ts=place.thread_ts,
-            )
             reply = self.backend.previous_period(answer, today=state.today or self.today)
             if reply is None:
                 self.audit.finish(entry, outcome="user_error", detail="no previous period")
                 self.delivery.post(place, *B.notice(M.NO_PREVIOUS_PERIOD))
                 return
-            self.deliver(reply, place, entry, state.today or self.today, asked_by)
+            self.deliver(reply, place, entry, state.today or self.today, place.user)
 
-        self._button(place, state, work)
+        self._button(place, state, entry, work, "")
 
-    def subscribe_clicked(self, place: Place, state: B.ButtonState) -> None:
+    def subscribe_clicked(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         handler = self.subscribe
         if handler is None:
+            self.audit.finish(entry, outcome="user_error", detail="no subscriptions here")
             self.delivery.tell(place, M.SUBSCRIBED_UNAVAILABLE)
             return
 
@@ -276,7 +231,7 @@ class Asker:
             except UserError as e:
                 self.delivery.tell(place, e.message)
 
-        self._button(place, state, work)
+        self._button(place, state, entry, work, "subscribe")
 
 
 def _filename(title: str, ext: str) -> str:

@@ -26,6 +26,7 @@ BOT_SCOPES = {
     "im:write": "open a DM to answer App Home clicks and private notes",
     "channels:read": "tell a public channel from a private one after not_in_channel",
     "channels:join": "join a public channel it was asked in, to post the answer there",
+    "users:read": "read a subscriber's time zone: /kpi subscribe runs on their clock",
 }
 BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
 
