@@ -25,8 +25,8 @@ test: venv
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: venv
-	$(BIN)/ruff check bot grammar metrics charts salesforce tests bench
-	$(BIN)/mypy bot grammar metrics charts salesforce
+	$(BIN)/ruff check bot grammar metrics charts cache salesforce tests bench
+	$(BIN)/mypy bot grammar metrics charts cache salesforce
 
 bench: venv
 	$(BIN)/python -m bench.run_all

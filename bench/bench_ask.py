@@ -26,11 +26,11 @@ import grammar
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
 from bench.report import percentile, table, write_section
 from bot.text import answer_text
+from cache.snapshot import SnapshotReader
 from metrics import engine
 from metrics.catalog import cached_catalog
 from metrics.settings import OrgSettings
 from metrics.values import load_values
-from salesforce.snapshot import SnapshotReader
 
 QUESTIONS: tuple[str, ...] = (
     # lead KPIs (record set `lead`, with the per-lead activity aggregate `acts`)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from salesforce.private_files import private_dir, private_file
+from cache.private_files import private_dir, private_file
 
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
 Source = Literal["mention", "dm", "command", "button", "home", "options", "view", "shortcut"]

@@ -106,7 +106,7 @@ class RealBackend:
     """grammar → metrics engine → charts, on the DuckDB snapshot named by app.yaml."""
 
     def __init__(self, config: AppConfig):
-        from salesforce.snapshot import SnapshotReader
+        from cache.snapshot import SnapshotReader
 
         self.config = config
         self._catalog = load_catalog(config.catalog_path)
@@ -161,7 +161,7 @@ class RealBackend:
 
     def ask(self, question: str, *, today: date | None, with_chart: bool = True) -> Reply:
         import grammar
-        from salesforce.snapshot import CacheMissing
+        from cache.snapshot import CacheMissing
 
         try:
             parsed = grammar.parse(question, self._catalog, self._current_values())

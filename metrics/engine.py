@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from cache import schema
+from cache.snapshot import SnapshotReader
 from metrics.answer import Answer, ResolvedWindow
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
@@ -23,8 +25,6 @@ from metrics.query import Query
 from metrics.restate import restate
 from metrics.settings import OrgSettings
 from metrics.windows import compare_window, resolve
-from salesforce import schema
-from salesforce.snapshot import SnapshotReader
 
 Cursor = duckdb.DuckDBPyConnection
 

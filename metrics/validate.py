@@ -1,5 +1,5 @@
 """Start-up check of the catalog's SQL: an EXPLAIN of every metric, alone and with each of its
-dimensions, on an empty cache (salesforce.schema.create_all on an in-memory DuckDB).
+dimensions, on an empty cache (cache.schema.create_all on an in-memory DuckDB).
 
 Every problem is collected and reported at once, naming the metric and dimension. The check takes
 seconds (hundreds of EXPLAINs), so ``validate_catalog_once`` runs it only when something it
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from cache import schema
+from cache.private_files import private_dir, private_file
 from metrics.catalog import Catalog
 from metrics.compiler import compile_query, query_params
 from metrics.engine import settings_params, window_params
@@ -23,8 +25,6 @@ from metrics.errors import ConfigError, UserError
 from metrics.query import Query
 from metrics.settings import OrgSettings
 from metrics.windows import resolve
-from salesforce import schema
-from salesforce.private_files import private_dir, private_file
 
 _TODAY = date(2024, 6, 27)
 

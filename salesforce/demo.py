@@ -22,11 +22,11 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from cache import schema
+from cache.snapshot import open_writer
 from salesforce import demo_story as story
-from salesforce import schema
 from salesforce.demo_clock import DAY, HOUR
 from salesforce.demo_ids import IdSequence
-from salesforce.snapshot import open_writer
 
 Progress = Callable[[str, int], None]
 
@@ -82,11 +82,11 @@ def build_demo(db_path: Path, spec: DemoSpec, progress: Progress | None = None) 
     with open_writer(Path(db_path), source="demo", fresh=True) as w:
         org = DemoOrg(w.con, spec, progress)
         org.build()
-        for obj in schema.OBJECTS:
+        for obj in schema.owned_by(schema.SALESFORCE):
             w.mark_refreshed(obj.name, source="demo", refreshed_at=spec.as_of)
         rows = {
             obj.name: int(w.con.execute(f'SELECT count(*) FROM "{obj.name}"').fetchone()[0])  # type: ignore[index]
-            for obj in schema.OBJECTS
+            for obj in schema.owned_by(schema.SALESFORCE)
         }
     return DemoSummary(Path(db_path), rows, spec.as_of, time.monotonic() - started)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from salesforce import schema
-from salesforce.snapshot import SnapshotReader
+from cache import schema
+from cache.snapshot import SnapshotReader
 
 
 def _column(f: schema.Field) -> str:
@@ -30,7 +30,7 @@ def write_export(db_path: Path, out: Path) -> dict[str, Path]:
     try:
         cur = reader.cursor()
         cur.execute("SET enable_progress_bar_print = false")
-        for obj in schema.OBJECTS:
+        for obj in schema.owned_by(schema.SALESFORCE):
             cols = ", ".join(_column(f) for f in obj.fields)
             path = out / f"{obj.name}.csv"
             cur.execute(

@@ -4,7 +4,7 @@ with API field names as headers) into a fresh cache snapshot.
 DuckDB reads each file as text (``all_varchar``) into a scratch table that keeps file order, SQL
 checks and converts every column, and only then are rows copied into the snapshot. Any problem
 raises ``ExportError`` naming the file, the physical line and the column; the snapshot being
-built is then discarded and the previous cache stays exactly as it was (salesforce/snapshot.py).
+built is then discarded and the previous cache stays exactly as it was (cache/snapshot.py).
 See docs/data-export.md.
 
 >>> load_export(Path("export.zip"), Path("data/kpibot.duckdb"))  # doctest: +SKIP
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from salesforce import schema
+from cache import schema
+from cache.snapshot import SnapshotWriter, open_writer
 from salesforce.csvcheck import (
     LINE_NOTE,
     MAX_RECORD_BYTES,
@@ -33,7 +34,6 @@ from salesforce.csvcheck import (
 )
 from salesforce.errors import ExportError
 from salesforce.export_source import ArchiveLimits, find_in_folder, find_in_zip, unpack
-from salesforce.snapshot import SnapshotWriter, open_writer
 
 # (file name, what is happening, bytes of that file done, bytes of that file)
 Progress = Callable[[str, str, int, int], None]
@@ -42,6 +42,10 @@ Progress = Callable[[str, str, int, int], None]
 # DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
 # largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
 MEMORY_LIMIT: str | None = None
+
+# The tables a Data Export fills: the ones Salesforce owns (other sources' tables are not its).
+OBJECTS = schema.owned_by(schema.SALESFORCE)
+
 DEFAULT_LIMITS = ArchiveLimits()
 
 
@@ -109,7 +113,7 @@ def load_export(
         if not found.files:
             raise ExportError(
                 f"{path}: no CSV file of a cached object "
-                f"(expected some of {', '.join(o.name + '.csv' for o in schema.OBJECTS)})"
+                f"(expected some of {', '.join(o.name + '.csv' for o in OBJECTS)})"
             )
         w = stack.enter_context(open_writer(Path(db_path), source=source, fresh=True, wait=wait))
         if zf is None:
@@ -119,7 +123,7 @@ def load_export(
             # writer's to remove.
             files = unpack(zf, path, found, w.scratch("export"))
         rows, deleted, ignored_cols = _load_all(w, files, source, now, progress)
-    missing = tuple(o.name for o in schema.OBJECTS if o.name not in files)
+    missing = tuple(o.name for o in OBJECTS if o.name not in files)
     return LoadSummary(rows, deleted, missing, found.ignored, ignored_cols, now)
 
 
@@ -148,7 +152,7 @@ def _load_all(
     w.con.execute("SET enable_progress_bar_print = false")
     if MEMORY_LIMIT:
         w.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-    for obj in schema.OBJECTS:
+    for obj in OBJECTS:
         f = files.get(obj.name)
         if f is not None:
             loaded = _load_file(w.con, obj, f, progress)

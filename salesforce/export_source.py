@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from salesforce import schema
+from cache import schema
 from salesforce.errors import ExportError
 
 GB = 1_000_000_000
@@ -59,7 +59,7 @@ def _is_csv(name: str) -> bool:
 
 def _match(names: Iterable[str], where: str) -> Found:
     """Map CSV names to objects; two files for one object, in any folders, are an error."""
-    by_lower = {o.name.lower(): o.name for o in schema.OBJECTS}
+    by_lower = {o.name.lower(): o.name for o in schema.owned_by(schema.SALESFORCE)}
     files: dict[str, str] = {}
     ignored: list[str] = []
     for name in sorted(n for n in names if _is_csv(n)):

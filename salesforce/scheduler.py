@@ -17,11 +17,11 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from cache.snapshot import WriterBusy
 from salesforce.client import Api
 from salesforce.credentials import Credentials
 from salesforce.errors import SyncError
 from salesforce.settings import SalesforceSettings, parse_duration
-from salesforce.snapshot import WriterBusy
 from salesforce.sync import Observer, Syncer, SyncResult
 
 log = logging.getLogger(__name__)

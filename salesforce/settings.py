@@ -43,7 +43,7 @@ class SalesforceSettings(BaseModel):
     @field_validator("field_map")
     @classmethod
     def _field_map(cls, v: dict[str, str]) -> dict[str, str]:
-        from salesforce.schema import BY_NAME
+        from cache.schema import BY_NAME
 
         for key, target in v.items():
             obj, _, fld = key.partition(".")

@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from salesforce import schema
-from salesforce.snapshot import SnapshotWriter
+from cache import schema
+from cache.snapshot import SnapshotWriter
 
 STAGE = "_kpibot_stage"
 

@@ -1,6 +1,6 @@
 """`kpibot sync`: bring every cached object up to date with the org, losing and doubling nothing.
 
-For each object of ``schema.OBJECTS``:
+For each object the cache says Salesforce owns (``schema.owned_by(schema.SALESFORCE)``):
 
 1. describe it; fields this user cannot read are stored as NULL (warned once);
 2. without a watermark from an earlier sync (first run, or ``--full``) load everything,
@@ -28,12 +28,13 @@ from typing import Protocol
 
 from simple_salesforce import Salesforce
 
-from salesforce import schema, soql
+from cache import schema
+from cache.snapshot import SnapshotWriter, open_writer
+from salesforce import soql
 from salesforce.bulk import BulkJobFailed, run_query_job
 from salesforce.client import Api
 from salesforce.errors import InvalidField, QueryTimedOut, SyncError
 from salesforce.settings import SalesforceSettings, parse_duration
-from salesforce.snapshot import SnapshotWriter, open_writer
 from salesforce.stage import Columns, Merged, Stage
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ class Syncer:
         warned: set[str] | None = None,
         bulk_page_size: int = 50_000,
         bulk_poll: float = 2.0,
-        objects: tuple[schema.SObject, ...] = schema.OBJECTS,
+        objects: tuple[schema.SObject, ...] = schema.owned_by(schema.SALESFORCE),
     ):
         self.api = api
         self.settings = settings

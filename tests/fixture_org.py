@@ -10,9 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from cache import schema
+from cache.snapshot import open_writer
 from metrics.settings import OrgSettings
-from salesforce import schema
-from salesforce.snapshot import open_writer
 
 ORG = Path(__file__).parent / "fixtures" / "org"
 

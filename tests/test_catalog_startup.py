@@ -113,7 +113,7 @@ def test_the_check_runs_again_only_when_the_catalog_changed(tmp_path: Path) -> N
 
 
 def test_the_fingerprint_covers_the_cache_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    from salesforce import schema
+    from cache import schema
 
     cat = load_catalog()
     before = fingerprint(cat)

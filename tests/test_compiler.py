@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from cache.snapshot import SnapshotReader
 from metrics.catalog import Catalog, load_catalog
 from metrics.compiler import compile_query
 from metrics.engine import run
 from metrics.errors import ConfigError
 from metrics.query import Comparison, Filter, MetricFilter, Query, Ranking, WindowSpec
 from metrics.validate import sql_problems, validate_catalog
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "sql"

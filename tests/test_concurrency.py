@@ -14,7 +14,7 @@ from salesforce.export import load_export
 READER = r"""
 import json, sys, time
 from pathlib import Path
-from salesforce.snapshot import SnapshotReader
+from cache.snapshot import SnapshotReader
 db, stop = Path(sys.argv[1]), Path(sys.argv[2])
 reader = SnapshotReader(db)
 seen, reads, worst = {}, 0, 0.0

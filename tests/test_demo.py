@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from salesforce import schema
+from cache import schema
+from cache.snapshot import SnapshotReader
 from salesforce.demo import DemoSpec, build_demo
 from salesforce.demo_ids import KEY_PREFIX
-from salesforce.snapshot import SnapshotReader
 
 TODAY = date(2026, 11, 27)
 TZ = "Asia/Shanghai"

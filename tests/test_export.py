@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from cache.snapshot import SnapshotReader, current_target
 from salesforce.export import ExportError, load_export
-from salesforce.snapshot import SnapshotReader, current_target
 
 EDGE = Path(__file__).parent / "fixtures" / "export_edge"
 LEAD_HEADER = (

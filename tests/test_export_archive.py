@@ -15,10 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from cache.snapshot import PENDING_PREFIX, current_target, snapshot_dir
 from salesforce.errors import ExportError
 from salesforce.export import load_export
 from salesforce.export_source import ArchiveLimits
-from salesforce.snapshot import PENDING_PREFIX, current_target, snapshot_dir
 from tests.test_export import EDGE, LEAD_HEADER, LEAD_ROW, rows
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import pytest
 
 from bot.audit import open_state_db
 from bot.digests.state import StateStore
+from cache.snapshot import snapshot_dir
 from salesforce.export import load_export
-from salesforce.snapshot import snapshot_dir
 from tests.test_export import EDGE
 
 

@@ -34,13 +34,13 @@ from typing import Any
 
 import pytest
 
+from cache.snapshot import SnapshotReader
 from metrics.catalog import Catalog, load_catalog
 from metrics.engine import execute, run
 from metrics.errors import Invalid, NoData, QueryTimeout
 from metrics.jsonout import answer_to_json, error_to_json
 from metrics.query import Comparison, Filter, MetricFilter, Query, Ranking, Sort, WindowSpec
 from metrics.values import load_values
-from salesforce.snapshot import SnapshotReader
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 TODAY = date(2024, 6, 27)

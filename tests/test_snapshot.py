@@ -1,4 +1,4 @@
-"""salesforce/snapshot.py on real files: atomic publish, failed writers, garbage, the lock."""
+"""cache/snapshot.py on real files: atomic publish, failed writers, garbage, the lock."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from salesforce import snapshot
-from salesforce.snapshot import (
+from cache import snapshot
+from cache.snapshot import (
     CacheMissing,
     SnapshotReader,
     WriterBusy,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from salesforce import schema
+from cache import schema
 
 DOC = Path(__file__).parent.parent / "docs" / "cache.md"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from simple_salesforce import Salesforce
 
+from cache.snapshot import SnapshotReader, open_writer
 from salesforce.credentials import Credentials
 from salesforce.errors import AuthFailed, CredentialsError, NetworkError
 from salesforce.settings import SalesforceSettings
-from salesforce.snapshot import SnapshotReader, open_writer
 from tests.sf_emulator import Emulator, Org
 from tests.sf_emulator.harness import (
     assert_matches_org,

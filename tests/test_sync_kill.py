@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from salesforce import schema
-from salesforce.snapshot import PENDING_PREFIX, snapshot_dir
+from cache import schema
+from cache.snapshot import PENDING_PREFIX, snapshot_dir
 from tests.sf_emulator import Emulator, Org
 from tests.sf_emulator.harness import assert_matches_org, cache_rows, client, run, seed, task_values
 
@@ -130,7 +130,7 @@ def test_cli_reports_a_stopped_sync_without_a_traceback(emu: Emulator, tmp_path:
 READER = r"""
 import sys, time, hashlib
 from pathlib import Path
-from salesforce.snapshot import SnapshotReader, CacheMissing
+from cache.snapshot import SnapshotReader, CacheMissing
 db, stop = Path(sys.argv[1]), Path(sys.argv[2])
 reader = SnapshotReader(db)
 while not stop.exists():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from salesforce import schema
+from cache import schema
 from salesforce.errors import SyncError
 from salesforce.settings import SalesforceSettings
 from tests.sf_emulator import Emulator, Org

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from cache.snapshot import SnapshotReader
 from salesforce.errors import NetworkError
 from salesforce.scheduler import SyncLoop
 from salesforce.settings import SalesforceSettings
-from salesforce.snapshot import SnapshotReader
 from tests.sf_emulator import Emulator, Org
 from tests.sf_emulator.harness import client, run, seed
 

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
 
 def _backend(cfg: AppConfig) -> Any:
     from bot.backend import RealBackend
-    from salesforce.snapshot import current_target
+    from cache.snapshot import current_target
 
     if current_target(cfg.db_path) is None:
         fail(NO_CACHE.format(path=cfg.db_path))

@@ -13,8 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot import config as config_mod
+from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
-from salesforce.private_files import private_dir, private_file
 
 ERROR_LOG = "kpibot-errors.log"
 

@@ -23,11 +23,11 @@ from rich.progress import (
 )
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from cache.snapshot import WriterBusy
 from salesforce.demo import DemoSpec, build_demo, default_today
 from salesforce.errors import ExportError
 from salesforce.export import load_export
 from salesforce.export_source import GB, ArchiveLimits
-from salesforce.snapshot import WriterBusy
 
 BIG_FILE = 20 << 20  # files this large get a progress bar
 

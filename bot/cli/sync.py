@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, setup_logging
+from cache.snapshot import WriterBusy
 from salesforce.errors import LimitExceeded, SyncError
 from salesforce.scheduler import run_sync_from_env
-from salesforce.snapshot import WriterBusy
 from salesforce.sync import SyncResult
 
 EXIT_STOPPED = 3  # the sync stopped early; what finished is published

@@ -51,8 +51,8 @@ def demo_tour(
     """Build the demo org, answer example questions, draw the three dashboards."""
     from bot.backend import RealBackend
     from bot.text import answer_text
+    from cache.snapshot import WriterBusy
     from salesforce.demo import DemoSpec, build_demo, default_today
-    from salesforce.snapshot import WriterBusy
 
     con = Console(file=sys.stdout, highlight=False, soft_wrap=True)
     cfg = load_config(config, db)

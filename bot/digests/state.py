@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from salesforce.private_files import private_dir, private_file
+from cache.private_files import private_dir, private_file
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS digest_sends (

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from salesforce import schema
+from cache import schema
+from cache.snapshot import SnapshotReader
 from salesforce.client import Api
 from salesforce.credentials import Credentials
 from salesforce.settings import SalesforceSettings
-from salesforce.snapshot import SnapshotReader
 from salesforce.sync import Syncer, SyncResult
 from tests.sf_emulator.org import Org
 from tests.sf_emulator.server import Emulator

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from salesforce import schema
+from cache import schema
 
 PREFIX = {
     "User": "005",

@@ -1,7 +1,10 @@
-"""The cache's tables: one per Salesforce object, fields under their API names.
+"""The cache's tables, each owned by one source: today one per Salesforce object, fields under
+their API names.
 
 This table is the single description of the cache layout. The Data Export loader, the demo org,
 the Salesforce sync and the metrics compiler all read it; docs/cache.md is written from it.
+Every table names the source that owns (writes) it, so a writer can replace its own tables and
+leave the others' as they are: a Data Export replaces the ``salesforce`` tables only.
 
 Types follow Salesforce's: datetimes are ``TIMESTAMPTZ`` (instants, stored in UTC), dates are
 ``DATE``, checkboxes ``BOOLEAN``, currency ``DECIMAL(18,2)``. Deleted records are never stored:
@@ -31,13 +34,20 @@ class Field:
     doc: str = ""
 
 
+# The sources that own cache tables.
+SALESFORCE = "salesforce"
+
+
 @dataclass(frozen=True)
 class SObject:
+    """One cache table: a Salesforce object, or a table another source brings in."""
+
     name: str
     fields: tuple[Field, ...]
     # The field an incremental sync advances on (SystemModstamp, else CreatedDate).
     watermark: str = "SystemModstamp"
     doc: str = ""
+    owner: str = SALESFORCE  # the source that writes this table
 
     @property
     def table(self) -> str:
@@ -170,6 +180,12 @@ OBJECTS: tuple[SObject, ...] = (
 )
 
 BY_NAME: dict[str, SObject] = {o.name: o for o in OBJECTS}
+
+
+def owned_by(owner: str) -> tuple[SObject, ...]:
+    """The tables one source writes, in registry order."""
+    return tuple(o for o in OBJECTS if o.owner == owner)
+
 
 # Bookkeeping tables, one row per object and one per snapshot. Names start with an underscore so
 # they can never collide with a Salesforce object.

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import duckdb
 
-from salesforce import schema
-from salesforce.private_files import FILE_MODE, private_dir, private_file
+from cache import schema
+from cache.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
 PENDING_PREFIX = "pending-"
