@@ -33,7 +33,7 @@ from metrics.settings import OrgSettings
 from metrics.values import load_values
 
 QUESTIONS: tuple[str, ...] = (
-    # lead KPIs (record set `lead`, with the per-lead activity aggregate `acts`)
+    # lead KPIs (record set `lead`: the leads with their activity facts, cache/derived.py)
     "lead response time last 30 days",
     "lead response time by rep last quarter",
     "follow-up rate this quarter",
@@ -201,10 +201,23 @@ def report(results: dict[str, Times], runs: int, scale: float, seconds: float) -
         )
         + f"\n\nAll questions: answer p50 {percentile(every, 50):.1f} ms, p95 "
         f"{percentile(every, 95):.1f} ms; parse p95 {percentile(parse_all, 95):.2f} ms. "
-        "Targets: answer p95 ≤ 30 ms, layers ≤ +30 %, parse ≤ 1 ms.\n\n"
+        "Targets: answer p95 ≤ 30 ms, layers ≤ +30 %, parse ≤ 1 ms. "
+        + _cpu_line(results)
+        + "\n\n"
         + ("Missed:\n" + "\n".join(misses) if misses else "Every question meets the targets.")
     )
     return body
+
+
+def _cpu_line(results: dict[str, Times]) -> str:
+    """The answers' own work, which the other jobs on the cores do not inflate."""
+    cpu = {q: percentile(t.cpu, 50) for q, t in results.items()}
+    within = sum(v <= 30 for v in cpu.values())
+    worst = max(cpu, key=lambda q: cpu[q])
+    return (
+        f"CPU time of an answer (p50) ≤ 30 ms for {within} of {len(cpu)} questions; the most "
+        f"is {cpu[worst]:.0f} ms (`{worst}`)."
+    )
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ dashboard ≤ 800 ms including its panel queries. Writes the section "Charts and
 from __future__ import annotations
 
 import os
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -31,16 +32,28 @@ DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashbo
 
 
 class TimedBackend(RealBackend):
-    """The real backend, adding up how long its panel queries take."""
+    """The real backend, noting when its panel queries start and end (they run concurrently)."""
 
-    query_ms = 0.0
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.spans: list[tuple[float, float]] = []
+        self._spans_lock = threading.Lock()
 
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         t = time.perf_counter()
         try:
             return super()._run(query, question, today)
         finally:
-            self.query_ms += (time.perf_counter() - t) * 1e3
+            with self._spans_lock:
+                self.spans.append((t, time.perf_counter()))
+
+    def query_ms(self) -> tuple[float, float]:
+        """(sum of the panel queries' times, first start to last end), in ms."""
+        if not self.spans:
+            return 0.0, 0.0
+        total = sum(b - a for a, b in self.spans)
+        span = max(b for _, b in self.spans) - min(a for a, _ in self.spans)
+        return total * 1e3, span * 1e3
 
 
 def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
@@ -75,20 +88,22 @@ def dashboards(backend: TimedBackend, runs: int) -> list[tuple[str, ...]]:
     rows = []
     for name in DASHBOARDS:
         backend.ask(name, today=TODAY)  # warm
-        queries: list[float] = []
+        total: list[float] = []
+        span: list[float] = []
 
-        def once(name: str = name, queries: list[float] = queries) -> None:
-            backend.query_ms = 0.0
+        def once(name: str = name, total: list[float] = total, span: list[float] = span) -> None:
+            backend.spans.clear()
             reply = backend.ask(name, today=TODAY)
             if reply.chart_png is None:
                 raise SystemExit(f"{name}: no image ({reply.error})")
-            queries.append(backend.query_ms)
+            t, s = backend.query_ms()
+            total.append(t)
+            span.append(s)
 
         wall, cpu = timed(once, runs)
         rows.append((name, f"{percentile(wall, 50):.0f}", f"**{percentile(wall, 95):.0f}**",
-                     f"{max(wall):.0f}", f"{percentile(queries, 50):.0f}",
-                     f"{percentile(wall, 50) - percentile(queries, 50):.0f}",
-                     f"{percentile(cpu, 50):.0f}"))
+                     f"{max(wall):.0f}", f"{percentile(total, 50):.0f}",
+                     f"{percentile(span, 50):.0f}", f"{percentile(cpu, 50):.0f}"))
     return rows
 
 
@@ -103,14 +118,15 @@ def main() -> None:
     body = (
         f"Demo org at --scale {scale:g} (today {TODAY}); ms. Charts: {runs} renders of each real "
         "answer (PNG bytes included, the query not). Dashboards: "
-        f"{max(runs // 2, 2)} runs of `RealBackend.ask(name)` end to end; `queries` is the "
-        "panel queries' share, `drawing` the rest (p50 − queries p50). Load average after the "
+        f"{max(runs // 2, 2)} runs of `RealBackend.ask(name)` end to end; the panel queries run "
+        "concurrently while finished panels are drawn: `queries Σ` adds up their times, "
+        "`queries span` is first start to last end (p50s). Load average after the "
         f"run: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} on {os.cpu_count()} cores; "
         f"{time.perf_counter() - started:.0f} s in all.\n\n"
         + table(["question", "chart", "p50", "p95", "CPU p50", "CPU p95"], chart_rows)
         + f"\n\nAll charts: p50 {percentile(every, 50):.0f} ms, p95 "
         f"**{percentile(every, 95):.0f} ms** (target ≤ 120 ms).\n\n"
-        + table(["dashboard", "p50", "p95", "max", "queries p50", "drawing", "CPU p50"],
+        + table(["dashboard", "p50", "p95", "max", "queries Σ", "queries span", "CPU p50"],
                 dash_rows)
         + "\n\nTarget: one dashboard ≤ 800 ms including its panel queries."
     )

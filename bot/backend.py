@@ -132,6 +132,25 @@ class RealBackend:
                 self._values_target = self.reader.target
             return self._values
 
+    def warm(self) -> None:
+        """Pay now what a serving process's first question would: the chart code and its fonts
+        (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
+        background thread, the data's values and the parser built on them (seconds on an org
+        with hundreds of thousands of accounts)."""
+        import grammar
+        from cache.snapshot import CacheMissing
+        from charts import theme
+
+        theme.warm_up()
+
+        def parser() -> None:
+            try:
+                grammar.parser_for(self._catalog, self._current_values())
+            except CacheMissing:
+                pass  # no data yet: the parser is built with the first snapshot
+
+        threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
+
     def _run(self, query: Any, question: str, today: date | None) -> Answer:
         from metrics import engine
 

@@ -207,9 +207,39 @@ META_DDL = (
 )
 
 
+# Derived from the objects when a snapshot is published (cache/derived.py): every Lead
+# with its activity facts, so lead KPIs read one table and never join activities at question time.
+LEAD_FACTS = "_kpibot_lead_facts"
+LEAD_FACT_FIELDS: tuple[Field, ...] = (
+    Field("first_response", DATETIME, doc="earliest activity at or after the lead's CreatedDate"),
+    Field("response_seconds", "DOUBLE", doc="first_response − CreatedDate, in seconds"),
+    Field("attempts", INT, doc="contact attempts: Call and Email Tasks"),
+    Field("first_attempt", DATETIME),
+    Field("last_attempt", DATETIME),
+)
+
+
+def lead_facts_ddl() -> str:
+    cols = [*BY_NAME["Lead"].fields, *LEAD_FACT_FIELDS]
+    body = ",\n  ".join(f'"{f.name}" {f.type}' for f in cols)
+    return f'CREATE TABLE IF NOT EXISTS "{LEAD_FACTS}" (\n  {body}\n)'
+
+
+STAGE_VISITS = "_kpibot_stage_visits"
+STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
+  OpportunityId VARCHAR,  -- the opportunity whose OpportunityHistory this visit is read from
+  StageName VARCHAR,      -- the stage visited
+  started TIMESTAMPTZ,    -- CreatedDate of the history row that entered it
+  ended TIMESTAMPTZ,      -- CreatedDate of the next row with another stage (unfinished: no row)
+  days DOUBLE             -- ended - started, in days
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table and the bookkeeping tables on a DuckDB connection."""
     for obj in objects:
         con.execute(obj.ddl())  # type: ignore[attr-defined]
     for ddl in META_DDL:
         con.execute(ddl)  # type: ignore[attr-defined]
+    con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
+    con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from cache import schema
+from cache import derived, schema
 from cache.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
@@ -154,6 +154,7 @@ def open_writer(
                     con.execute(ddl)
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
+            derived.bring_up_to_date(con, fresh=current is None or fresh)
             _finish(con, source)
             con.close()
         except BaseException:

@@ -11,7 +11,8 @@ passes ``run`` (Query → Answer: the metrics engine); a panel whose query raise
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -19,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
@@ -35,6 +37,7 @@ Run = Callable[[Query], Answer]
 GRID_COLS = 12
 _PAD = 0.16  # inches: page margin and gap between panels
 _HEAD = 0.34  # inches: a panel's title band
+_WORKERS = 4  # panel queries in flight at once (DuckDB parallelises each one as well)
 
 
 @dataclass(frozen=True)
@@ -177,32 +180,67 @@ class _Result:
     error: str | None = None
 
 
-def run_panels(board: Dashboard, asked: Query, run: Run) -> dict[str, _Result]:
-    """Every panel's answer (or the sentence its cell shows). Panels without a time grain
-    run first: the first resolved window picks the grain of the trend panels."""
-    results: dict[str, _Result] = {}
-    first_window: ResolvedWindow | None = None
-    ordered = sorted(board.panels, key=lambda p: p.auto_grain)
-    for p in ordered:
-        grain = grain_for(first_window) if p.auto_grain else None
-        try:
-            a = run(panel_query(board, p, asked, grain))
-        except NoData as e:
-            results[p.id] = _Result(error=f"No data. {e.message}")
-            continue
-        except UserError as e:
-            results[p.id] = _Result(error=e.message)
-            continue
-        if not a.rows:
-            results[p.id] = _Result(error="No data in this window.")
-            continue
-        results[p.id] = _Result(answer=a)
-        if first_window is None and a.window is not None and p.query.window is None:
-            first_window = a.window
-    return results
+def _answer(run: Run, query: Query) -> _Result:
+    """A panel's answer, or the sentence its cell shows instead."""
+    try:
+        a = run(query)
+    except NoData as e:
+        return _Result(error=f"No data. {e.message}")
+    except UserError as e:
+        return _Result(error=e.message)
+    if not a.rows:
+        return _Result(error="No data in this window.")
+    return _Result(answer=a)
 
 
-def _target(board: Dashboard, panel: Panel, results: dict[str, _Result],
+class Results(Mapping[str, _Result]):
+    """Each panel's result by id, computed concurrently: the panel queries run on a pool of
+    threads (DuckDB releases the GIL while it works) while the caller draws the panels whose
+    answers are in. Looking a panel up waits for its answer."""
+
+    def __init__(self, board: Dashboard, asked: Query, run: Run):
+        self._pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="kpibot-panel")
+        self._futures: dict[str, Future[_Result]] = {}
+        plain = [p for p in board.panels if not p.auto_grain]
+        for p in plain:
+            q = panel_query(board, p, asked, None)
+            self._futures[p.id] = self._pool.submit(_answer, run, q)
+        # Trend panels take the grain of the first answered window (the board's own).
+        first_window = next(
+            (
+                r.answer.window
+                for p in plain
+                if p.query.window is None
+                and (r := self[p.id]).answer is not None
+                and r.answer.window is not None
+            ),
+            None,
+        )
+        grain = grain_for(first_window)
+        for p in board.panels:
+            if p.auto_grain:
+                q = panel_query(board, p, asked, grain)
+                self._futures[p.id] = self._pool.submit(_answer, run, q)
+        self._pool.shutdown(wait=False)
+
+    def __getitem__(self, key: str) -> _Result:
+        return self._futures[key].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._futures)
+
+    def __len__(self) -> int:
+        return len(self._futures)
+
+
+def run_panels(board: Dashboard, asked: Query, run: Run) -> Results:
+    """Every panel's answer (or the sentence its cell shows), the queries started at once.
+    Panels without a time grain go first: the first resolved window picks the grain of the
+    trend panels."""
+    return Results(board, asked, run)
+
+
+def _target(board: Dashboard, panel: Panel, results: Mapping[str, _Result],
             answer: Answer) -> float | None:
     t = load()[1].get(panel.target or "")
     reps = results.get(board.reps_panel or "")
@@ -228,18 +266,25 @@ def _cell_rect(board: Dashboard, at: tuple[int, int, int, int], fig: Figure,
     return ((x + g) / fw, 1 - (y_top + h - g) / fh, (w - 2 * g) / fw, (h - 2 * g) / fh)
 
 
-def _frames(fig: Figure, rects: list[Rect]) -> None:
-    """White panels with the same corner radius (in inches) whatever their shape."""
+def _backdrop(fig: Figure) -> Axes:
+    """The page-sized axes, behind every panel, that panel frames are drawn on (in inches)."""
     fw, fh = fig.get_size_inches()
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     ax.set_xlim(0, fw)
     ax.set_ylim(0, fh)
     ax.set_zorder(-1)
-    for x, y, w, h in rects:
-        ax.add_artist(FancyBboxPatch((x * fw, y * fh), w * fw, h * fh,
-                                    boxstyle="round,pad=0,rounding_size=0.08",
-                                    facecolor=theme.PANEL, edgecolor=theme.GRID, linewidth=0.8))
+    return ax
+
+
+def _frame(fig: Figure, backdrop: Axes, rect: Rect) -> None:
+    """A white panel with the same corner radius (in inches) whatever its shape."""
+    fw, fh = fig.get_size_inches()
+    x, y, w, h = rect
+    backdrop.add_artist(FancyBboxPatch((x * fw, y * fh), w * fw, h * fh,
+                                       boxstyle="round,pad=0,rounding_size=0.08",
+                                       facecolor=theme.PANEL, edgecolor=theme.GRID,
+                                       linewidth=0.8))
 
 
 def _panel_title(fig: Figure, rect: Rect, text: str, aside: str) -> None:
@@ -264,7 +309,7 @@ def _inset(fig: Figure, rect: Rect, top: float, side: float = 0.12,
             rect[3] - (top + bottom) / fh)
 
 
-def _main_window(results: dict[str, _Result], board: Dashboard) -> Answer | None:
+def _main_window(results: Mapping[str, _Result], board: Dashboard) -> Answer | None:
     for p in board.panels:
         r = results.get(p.id)
         if r and r.answer is not None and p.query.window is None:
@@ -293,10 +338,8 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
     ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
     rects = {p.id: _cell_rect(board, p.at, fig, top_in=0.82) for p in board.panels}
-    # A frameless panel (cards on the page) gets a frame after all when it has only a sentence.
-    framed = [p for p in board.panels if p.frame or results[p.id].answer is None]
-    _frames(fig, [rects[p.id] for p in framed])
-    for p in board.panels:
+    backdrop = _backdrop(fig)
+    for p in board.panels:  # each as soon as its answer is in; later queries keep running
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
@@ -306,7 +349,10 @@ def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str
             a, said = drop_constant_groupings(a, fiscal_start_month)
             said = "" if _filtered(said, query) else said
         inner = rect
-        if p in framed:
+        # A frameless panel (cards on the page) gets a frame after all when it has only a
+        # sentence.
+        if p.frame or a is None:
+            _frame(fig, backdrop, rect)
             aside = said
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:

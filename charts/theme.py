@@ -81,6 +81,9 @@ _RC: dict[str, Any] = {
     "ytick.major.size": 0,
     "axes.unicode_minus": False,  # DejaVu has U+2212, but "-" matches format_value's output
     "savefig.facecolor": "white",
+    # Glyphs unhinted: at 200 DPI hinting is invisible, and FreeType's hinter costs a third of
+    # the text layout time, which is most of a chart's (tables: 58 texts, 153 → 134 ms CPU).
+    "text.hinting": "no_hinting",
 }
 
 
@@ -105,6 +108,15 @@ def new_figure(size: tuple[float, float] = CHART_SIZE, facecolor: str = "white")
     fig = Figure(figsize=size, dpi=DPI, facecolor=facecolor)
     FigureCanvasAgg(fig)
     return fig
+
+
+def warm_up() -> None:
+    """Load the fonts and fill matplotlib's glyph caches (Latin, CJK, arrows) once, so a serving
+    process's first chart costs what every later one does."""
+    fig = new_figure((1.0, 0.5))
+    fig.text(0.1, 0.5, "Warm 0123 ▲▼ … 预热 销售", fontweight="bold")
+    fig.text(0.1, 0.2, "Warm 0123 ▲▼ … 预热 销售")
+    to_png(fig)
 
 
 def to_png(fig: Figure) -> bytes:

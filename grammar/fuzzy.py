@@ -13,6 +13,7 @@ match (``web`` is four edits from ``website``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 
 from rapidfuzz import fuzz, process
@@ -37,14 +38,21 @@ def target(m: Meaning) -> tuple[str, str | None, str | None]:
     return (m.type, m.name, m.dim)
 
 
-def closest(typed: str, pool: Mapping[str, Sequence[Meaning]]) -> tuple[str, list[Meaning]] | None:
+def closest(
+    typed: str, pool: Mapping[str, Sequence[Meaning]], *, lasting: bool = True
+) -> tuple[str, list[Meaning]] | None:
     """The one phrase (and its meanings) a typo clearly stands for, or None when there is no
     close phrase or several close phrases mean different things (values of several dimensions
-    are one answer: the parser asks which)."""
+    are one answer: the parser asks which). ``lasting``: the pool is a parser's own (indexed
+    once), not one made for this question."""
     allow = allowance(typed)
     if allow == 0 or not pool:
         return None
-    hits = process.extract(typed, list(pool), scorer=OSA.distance, score_cutoff=allow, limit=None)
+    by_length = _lengths(pool) if lasting else _by_length(pool)
+    n = len(typed)
+    # An edit changes the length by at most one: only phrases that near in length can match.
+    choices = [p for k in range(n - allow, n + allow + 1) for p in by_length.get(k, ())]
+    hits = process.extract(typed, choices, scorer=OSA.distance, score_cutoff=allow, limit=None)
     if not hits:
         return None
     best = min(h[1] for h in hits)
@@ -56,6 +64,31 @@ def closest(typed: str, pool: Mapping[str, Sequence[Meaning]]) -> tuple[str, lis
     if len(targets) > 1 and not all(m.type == "VALUE" for m in meanings):
         return None
     return phrases[0], meanings
+
+
+_INDEX: dict[int, tuple[Mapping[str, Sequence[Meaning]], dict[int, list[str]]]] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def _lengths(pool: Mapping[str, Sequence[Meaning]]) -> dict[int, list[str]]:
+    """The pool's phrases by length, built once per pool (a parser's pools live as long as its
+    snapshot): a typo among 270,000 account names then reads only the names of its length."""
+    hit = _INDEX.get(id(pool))
+    if hit is not None and hit[0] is pool:
+        return hit[1]
+    index = _by_length(pool)
+    with _INDEX_LOCK:
+        if len(_INDEX) > 64:
+            _INDEX.clear()
+        _INDEX[id(pool)] = (pool, index)  # keeps the pool alive, so its id stays its own
+    return index
+
+
+def _by_length(pool: Mapping[str, Sequence[Meaning]]) -> dict[int, list[str]]:
+    index: dict[int, list[str]] = {}
+    for phrase in pool:
+        index.setdefault(len(phrase), []).append(phrase)
+    return index
 
 
 def suggest(

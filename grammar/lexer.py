@@ -219,7 +219,7 @@ class Lexer:
             for p in pools:
                 for k, v in p.items():
                     merged.setdefault(k, []).extend(v)
-            hit = closest(inner, merged)
+            hit = closest(inner, merged, lasting=False)
             if hit is None:
                 sugg = closest_names(inner, merged)
                 raise messages.unknown_value(inner, dim or "value", sugg)

@@ -30,6 +30,7 @@ from metrics.query import Filter, Query
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "="}
 _NATURAL_KINDS = ("grain", "datepart")
+_COLUMN = re.compile(r"r\.\w+")
 
 
 @dataclass(frozen=True)
@@ -293,19 +294,22 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                 and any(d.kind in _NATURAL_KINDS for d in dims)
             )
             inner_joins = set(joins_for(rs, [*where, *aggs]))
+            # Late: named through a join only they need (rep names), or computed from record
+            # columns (channel): grouped first by the columns, named or computed per group.
             late = {
                 i
                 for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True))
                 if d.kind not in _NATURAL_KINDS
-                and joins_for(rs, [e])
-                and not inner_joins & set(joins_for(rs, [e]))
+                and (
+                    (joins_for(rs, [e]) and not inner_joins & set(joins_for(rs, [e])))
+                    or (not joins_for(rs, [e]) and not _COLUMN.fullmatch(e.strip()))
+                )
             }
             if bucket or late:
                 body = _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, atoms)
             else:
                 select = [f"{e} AS d{i}" for i, e in enumerate(dim_exprs)] + aggs
                 body = _select(rs, select, where, nd, [*dim_exprs, *where, *aggs])
-            body = bind_window(body, prefix, win)
             ctes.append(f"{name} AS (\n  {body}\n)")
             if not is_hidden:
                 shown.append(name)
@@ -373,17 +377,6 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         + ("\nLIMIT $rank_n" if limit else "")
     )
     return _finish(sql, columns, "table", grouped, q)
-
-
-def bind_window(sql: str, prefix: str, win: tuple[bool, bool]) -> str:
-    """Catalog SQL may say ``$window_start_ts`` / ``$window_end_ts``: this CTE's window bounds.
-
-    A join that aggregates per record (a lead's activities) can then read only what the window
-    can reach instead of every row of its tables; an open end reads as ±infinity.
-    """
-    start = f"${prefix}_start_ts" if win[0] else "CAST('-infinity' AS TIMESTAMPTZ)"
-    end = f"${prefix}_end_ts" if win[1] else "CAST('infinity' AS TIMESTAMPTZ)"
-    return sql.replace("$window_start_ts", start).replace("$window_end_ts", end)
 
 
 def _select(

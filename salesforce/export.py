@@ -1,8 +1,10 @@
 """`kpibot load PATH`: load a Salesforce Data Export (a folder or .zip of ``Object.csv`` files
 with API field names as headers) into a fresh cache snapshot.
 
-DuckDB reads each file as text (``all_varchar``) into a scratch table that keeps file order, SQL
-checks and converts every column, and only then are rows copied into the snapshot. Any problem
+DuckDB reads each file as text (``all_varchar``) twice, streaming: a first pass checks every
+value with SQL, a second converts and inserts the rows (so memory stays bounded whatever the file
+size). Only when a check fails is the file read into a table that keeps file order, to find the
+line. Any problem
 raises ``ExportError`` naming the file, the physical line and the column; the snapshot being
 built is then discarded and the previous cache stays exactly as it was (cache/snapshot.py).
 See docs/data-export.md.
@@ -39,9 +41,10 @@ from salesforce.export_source import ArchiveLimits, find_in_folder, find_in_zip,
 Progress = Callable[[str, str, int, int], None]
 
 
-# DuckDB's own default (80% of RAM) unless set. A cap below what the primary-key index of the
-# largest table needs makes the load fail (1 GB is too little for 10M Tasks), so none is set.
-MEMORY_LIMIT: str | None = None
+# DuckDB's buffer pool may otherwise grow to 80% of RAM: it keeps every block it wrote until it
+# runs short. Capped, it writes them out and spills big joins (the derived tables' rebuild) to
+# disk; the load then peaks under 2 GB at 10M Tasks (docs/benchmarks.md).
+MEMORY_LIMIT: str | None = "1536MB"
 
 # The tables a Data Export fills: the ones Salesforce owns (other sources' tables are not its).
 OBJECTS = schema.owned_by(schema.SALESFORCE)
@@ -163,36 +166,45 @@ def _load_all(
     return rows, deleted, ignored_cols
 
 
+def _csv(f: Path) -> tuple[str, list[str]]:
+    """The file as a DuckDB relation of text columns (read as it streams, never held whole)."""
+    return (
+        "read_csv(?, all_varchar = true, header = true, delim = ',', quote = '\"', "
+        "escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
+        f"max_line_size = {MAX_RECORD_BYTES})",
+        [str(f)],
+    )
+
+
+def _unreadable(f: Path) -> ExportError:
+    # DuckDB's message quotes the offending line and counts lines its own way: never shown.
+    problem = find_structure_error(f)
+    if problem is not None:
+        line, column, why = problem
+        at = f", column {column}" if column else ""
+        return ExportError(f"{f.name}, line {line}{at}: {why} ({LINE_NOTE})")
+    return ExportError(
+        f"{f.name}: cannot be read as CSV; save it as comma-separated UTF-8 text, "
+        "as Salesforce exports it"
+    )
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection, obj: schema.SObject, f: Path, progress: Progress | None
 ) -> tuple[int, int, tuple[str, ...]]:
+    """Check every value of ``f`` in one streaming pass, then insert it in a second one.
+
+    Neither pass holds the file: the largest export file (2 GB of Tasks at 10M) would
+    otherwise sit in memory as text while it is checked. Only when a check fails is the file
+    read into a table, in file order, to say on which line."""
     size = f.stat().st_size
     if progress:
         progress(f.name, "reading", 0, size)
-    raw = f"_raw_{obj.name}"
+    src, params = _csv(f)
     try:
-        with _watch(con, f.name, "reading", size, 0.0, 0.5, progress):
-            con.execute(
-                f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM read_csv(?, '
-                "all_varchar = true, "
-                "header = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-                f"null_padding = false, encoding = 'utf-8', max_line_size = {MAX_RECORD_BYTES})",
-                [str(f)],
-            )
+        header = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}", params).fetchall()]
     except duckdb.Error:
-        # DuckDB's message quotes the offending line and counts lines its own way: never shown.
-        problem = find_structure_error(f)
-        if problem is not None:
-            line, column, why = problem
-            at = f", column {column}" if column else ""
-            raise ExportError(f"{f.name}, line {line}{at}: {why} ({LINE_NOTE})") from None
-        raise ExportError(
-            f"{f.name}: cannot be read as CSV; save it as comma-separated UTF-8 text, "
-            "as Salesforce exports it"
-        ) from None
-    if progress:
-        progress(f.name, "checking", size // 2, size)
-    header = [r[0] for r in con.execute(f'DESCRIBE "{raw}"').fetchall()]
+        raise _unreadable(f) from None
     cols = _match_columns(obj, header, f)
     extra = tuple(h for h in header if h not in cols.values() and h.lower() != "isdeleted")
     keep = "true"
@@ -202,28 +214,61 @@ def _load_file(
         checks.append(_bad_value(deleted_col, schema.BOOL, "true"))
         keep = f"NOT coalesce({_bool_sql(_q(deleted_col))}, false)"
     for fld in obj.fields:
-        src = cols.get(fld.name)
-        if src is None:
+        src_col = cols.get(fld.name)
+        if src_col is None:
             continue
         if fld.type != schema.TEXT:
-            checks.append(_bad_value(src, fld.type, keep))
+            checks.append(_bad_value(src_col, fld.type, keep))
         if fld.required:
-            bad = f"({keep}) AND NULLIF(trim({_q(src)}), '') IS NULL"
-            checks.append((bad, src, f"{fld.name} is empty"))
-    _first_problem(con, raw, f, checks)
-    _check_unique_ids(con, raw, f, cols["Id"], keep)
+            bad = f"({keep}) AND NULLIF(trim({_q(src_col)}), '') IS NULL"
+            checks.append((bad, src_col, f"{fld.name} is empty"))
+    flags = "".join(f", bool_or({bad})" for bad, _, _ in checks)
+    try:
+        with _watch(con, f.name, "reading", size, 0.0, 0.5, progress):
+            row = con.execute(f"SELECT count(*){flags} FROM {src}", params).fetchone()
+    except duckdb.Error:
+        raise _unreadable(f) from None
+    assert row is not None
+    total = int(row[0])
+    if progress:
+        progress(f.name, "checking", size // 2, size)
+    if any(row[1:]):
+        with _read_whole(con, obj, f) as raw:
+            _first_problem(con, raw, f, checks)
     select = ", ".join(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
-    with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
-        con.execute(f'INSERT INTO "{obj.table}" SELECT {select} FROM "{raw}" WHERE {keep}')
+    try:
+        with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
+            con.execute(
+                f'INSERT INTO "{obj.table}" SELECT {select} FROM {src} WHERE {keep}', params
+            )
+        # The primary key refuses equal Ids; Ids equal only once trimmed are looked for too.
+        spaced = con.execute(
+            f'SELECT 1 FROM "{obj.table}" WHERE "Id" <> trim("Id") LIMIT 1'
+        ).fetchone()
+    except duckdb.ConstraintException:
+        spaced = (1,)
+    if spaced is not None:
+        with _read_whole(con, obj, f) as raw:
+            _check_unique_ids(con, raw, f, cols["Id"], keep)
     (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
-    (total,) = con.execute(f'SELECT count(*) FROM "{raw}"').fetchone()  # type: ignore[misc]
-    con.execute(f'DROP TABLE "{raw}"')
     if progress:
         progress(f.name, "done", size, size)
-    return int(kept), int(total) - int(kept), extra
+    return int(kept), total - int(kept), extra
+
+
+@contextmanager
+def _read_whole(con: duckdb.DuckDBPyConnection, obj: schema.SObject, f: Path) -> Iterator[str]:
+    """``f`` as a scratch table in file order (rowid = record number), for locating a problem."""
+    raw = f"_raw_{obj.name}"
+    src, params = _csv(f)
+    con.execute(f'CREATE OR REPLACE TEMP TABLE "{raw}" AS SELECT * FROM {src}', params)
+    try:
+        yield raw
+    finally:
+        con.execute(f'DROP TABLE IF EXISTS "{raw}"')
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from cache import schema
+from cache import derived, schema
 from cache.snapshot import SnapshotWriter
 
 STAGE = "_kpibot_stage"
@@ -152,6 +152,14 @@ class Stage:
                     exprs.append(f"CAST(NULL AS {f.type})")
                 else:
                     exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
+            derived.note_changes(
+                con,
+                obj.name,
+                STAGE,
+                self.cols.source.get("Id") or "Id",
+                self.cols.source,
+                replace=replace_table,
+            )
             names = ", ".join(_q(f) for f in obj.field_names)
             verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
             row = con.execute(

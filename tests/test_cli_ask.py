@@ -239,3 +239,24 @@ def test_lead_activity_kpis_with_open_windows(db: Path) -> None:
     assert json.loads(p.stdout)["rows"] == [[13.5, 2, pytest.approx(2 / 3)]]
     p = run_cli("ask", "lead response time before 2024-05-01", *base)
     assert json.loads(p.stdout)["rows"] == [[3.0]]
+
+
+def test_warm_up_builds_the_parser_a_first_question_uses(db: Path, tmp_path: Path) -> None:
+    """`kpibot serve` warms its backend: afterwards the first question finds the parser built on
+    the snapshot's values; with no snapshot yet, warming is harmless."""
+    import threading
+
+    import grammar.parser
+    from bot.backend import RealBackend
+    from bot.config import AppConfig
+
+    RealBackend(AppConfig(db_override=str(tmp_path / "none.duckdb"))).warm()
+    backend = RealBackend(AppConfig(db_override=str(db)))
+    backend.warm()
+    for t in threading.enumerate():
+        if t.name == "kpibot-warm":
+            t.join(timeout=60)
+    values = backend._current_values()
+    hit = grammar.parser._BY_ID.get((id(backend.catalog), id(values)))
+    assert hit is not None and hit[1] is values
+    assert backend.ask("calls this quarter", today=None).error is None

@@ -69,12 +69,12 @@ def serve(
     log.info("connected to %s as %s", who.get("team"), who.get("user"))
 
     def make_bot() -> SlackBot:
+        backend = load_backend(backend_path, cfg)
+        warm = getattr(backend, "warm", None)  # the real engine: fonts, values, parser
+        if warm is not None:
+            warm()
         return SlackBot(
-            env,
-            load_config(config, db),
-            load_backend(backend_path, cfg),
-            today=pinned,
-            work_threads=question_threads,
+            env, load_config(config, db), backend, today=pinned, work_threads=question_threads
         )
 
     sync_loop = _start_sync_loop(cfg, config)

@@ -2,39 +2,27 @@
 WITH s0 AS (
   SELECT
     CASE WHEN r.k >= 5 THEN '5+' ELSE CAST(r.k AS TEXT) END AS d0,
-    COUNT(*) FILTER(WHERE
-      r.attempts >= r.k + 1) AS a0_0,
-    COUNT(*) AS a0_1
+    CAST(SUM(r.a0_0) AS BIGINT) AS a0_0,
+    CAST(SUM(r.a0_1) AS BIGINT) AS a0_1
   FROM (
     SELECT
-      l.*,
-      COALESCE(acts.attempts, 0) AS attempts,
-      k.k
-    FROM "Lead" AS l
-    LEFT JOIN (
+      r.k AS k,
+      COUNT(*) FILTER(WHERE
+        r.attempts >= r.k + 1) AS a0_0,
+      COUNT(*) AS a0_1
+    FROM (
       SELECT
-        l.Id AS lead_id,
-        COUNT(*) AS attempts
-      FROM (
-        SELECT
-          Id,
-          CreatedDate,
-          UNNEST([Id, ConvertedContactId]) AS who
-        FROM "Lead"
-      ) AS l
-      JOIN "Task" AS a
-        ON a.WhoId = l.who
-        AND a.CreatedDate >= l.CreatedDate
-        AND a.TaskSubtype IN ('Call', 'Email')
-      GROUP BY
-        l.Id
-    ) AS acts
-      ON acts.lead_id = l.Id
-    JOIN RANGE(1, 6) AS k(k)
-      ON COALESCE(acts.attempts, 0) >= k.k
+        l.*,
+        k.k
+      FROM "_kpibot_lead_facts" AS l
+      JOIN RANGE(1, 6) AS k(k)
+        ON l.attempts >= k.k
+    ) AS r
+    WHERE
+      r.CreatedDate >= $cur_start_ts AND r.CreatedDate < $cur_end_ts
+    GROUP BY
+      1
   ) AS r
-  WHERE
-    r.CreatedDate >= $cur_start_ts AND r.CreatedDate < $cur_end_ts
   GROUP BY
     1
 ), cur AS (

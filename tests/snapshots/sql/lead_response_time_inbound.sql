@@ -1,45 +1,8 @@
 -- Query(metrics=('lead response time',), groupings=(), window=None, filters=(Filter(dimension='channel', op='in', values=('inbound',)),), metric_filters=(), ranking=None, sort=None, comparison=None, chart=None, dashboard=None)
 WITH s0 AS (
   SELECT
-    CAST(AVG(EPOCH(acts.first_response - r.CreatedDate) / 3600.0) AS DOUBLE) AS a0_0
-  FROM "Lead" AS r
-  LEFT JOIN (
-    SELECT
-      l.Id AS lead_id,
-      MIN(a.created) AS first_response,
-      COUNT(*) FILTER(WHERE
-        a.attempt) AS attempts
-    FROM (
-      SELECT
-        Id,
-        CreatedDate,
-        UNNEST([Id, ConvertedContactId]) AS who
-      FROM "Lead"
-      WHERE
-        CreatedDate >= $cur_start_ts AND CreatedDate < $cur_end_ts
-    ) AS l
-    JOIN (
-      SELECT
-        WhoId,
-        CreatedDate AS created,
-        TaskSubtype IN ('Call', 'Email') AS attempt
-      FROM "Task"
-      WHERE
-        CreatedDate >= $cur_start_ts
-      UNION ALL
-      SELECT
-        WhoId,
-        CreatedDate,
-        FALSE
-      FROM "Event"
-      WHERE
-        CreatedDate >= $cur_start_ts
-    ) AS a
-      ON a.WhoId = l.who AND a.created >= l.CreatedDate
-    GROUP BY
-      l.Id
-  ) AS acts
-    ON acts.lead_id = r.Id
+    CAST(AVG(r.response_seconds / 3600.0) AS DOUBLE) AS a0_0
+  FROM "_kpibot_lead_facts" AS r
   WHERE
     r.CreatedDate >= $cur_start_ts
     AND r.CreatedDate < $cur_end_ts
@@ -59,7 +22,7 @@ WITH s0 AS (
     AND (
       (
         NOT (
-          EPOCH(acts.first_response - r.CreatedDate) / 3600.0
+          r.response_seconds / 3600.0
         ) IS NULL
       )
     )

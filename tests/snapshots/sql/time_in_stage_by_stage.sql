@@ -13,29 +13,10 @@ WITH s0 AS (
       o.Amount,
       v.StageName,
       v.ended,
-      EPOCH(v.ended - v.started) / 86400.0 AS days
-    FROM (
-      SELECT
-        OpportunityId,
-        StageName,
-        CreatedDate AS started,
-        LEAD(CreatedDate) OVER (PARTITION BY OpportunityId ORDER BY CreatedDate, Id) AS ended
-      FROM (
-        SELECT
-          OpportunityId,
-          StageName,
-          CreatedDate,
-          Id,
-          LAG(StageName) OVER (PARTITION BY OpportunityId ORDER BY CreatedDate, Id) AS before
-        FROM "OpportunityHistory"
-      ) AS h
-      WHERE
-        before IS NULL OR before <> StageName
-    ) AS v
+      v.days
+    FROM "_kpibot_stage_visits" AS v
     JOIN "Opportunity" AS o
       ON o.Id = v.OpportunityId
-    WHERE
-      NOT v.ended IS NULL
   ) AS r
   WHERE
     r.ended >= $cur_start_ts

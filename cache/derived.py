@@ -1,0 +1,206 @@
+"""Tables derived from the objects and kept in every snapshot, so no question recomputes them:
+each lead's activity facts, and opportunities' finished stage visits.
+
+``_kpibot_lead_facts`` (schema.LEAD_FACTS) is the Lead table with, for each lead, its first
+response, response time in seconds, number of contact attempts and first and last attempt. The
+definitions are the KPI spec's (docs/kpis-and-catalog.md): a lead's activities are the Tasks and
+Events whose ``WhoId`` is the lead or its ``ConvertedContactId``, at or after the lead's
+``CreatedDate``; a contact attempt is such a Task with ``TaskSubtype`` Call or Email. The
+response time is a difference of epoch microseconds, so no time zone or calendar interval is
+involved.
+
+``_kpibot_stage_visits`` (schema.STAGE_VISITS) has one row per finished stage visit read from
+OpportunityHistory: a visit starts where StageName changes and ends at the next change.
+
+How they are kept current:
+
+* a writer that starts empty (``demo``, ``load``) has them rebuilt whole when the snapshot is
+  published (``snapshot.open_writer``);
+* ``sync`` notes, in the same transaction as each merge (``stage.Stage.commit``), the key of
+  every changed record as stored before and as staged: a Lead's Id or a Task's or Event's WhoId
+  (so an activity re-parented to a converted contact, or deleted, touches its old and new lead),
+  an OpportunityHistory row's OpportunityId. At publication only the rows of those keys are
+  recomputed. A table replaced whole (a first or ``--full`` sync) notes "everything" instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from cache import schema
+
+PENDING = "_kpibot_derived_pending"  # (derived table, changed key); a NULL key: everything
+
+
+class Con(Protocol):
+    def execute(self, query: str, parameters: object = ...) -> Con: ...
+    def fetchone(self) -> tuple[object, ...] | None: ...
+
+
+@dataclass(frozen=True)
+class Derived:
+    table: str
+    ddl: Callable[[], str]
+    keys: dict[str, str]  # object whose changes matter → its column naming the changed key
+    affected: str  # SELECT of the row keys to recompute, from the changed keys {changed}
+    key_column: str  # the derived table's column holding a row key
+    select: Callable[[str], str]  # the rows of the keys a SQL predicate keeps
+    order: str
+
+
+def _lead_facts(leads_where: str) -> str:
+    """Every column of the leads ``leads_where`` keeps (a predicate on "Lead" AS l), then their
+    facts (schema.LEAD_FACT_FIELDS, in that order)."""
+    where = leads_where.replace("{key}", "l.Id")
+    return f"""
+    SELECT any_value(COLUMNS(l.* EXCLUDE (who))),
+           min(a.created) AS first_response,
+           (epoch_us(min(a.created)) - epoch_us(any_value(l.CreatedDate))) / 1000000.0
+             AS response_seconds,
+           CAST(count(*) FILTER (WHERE a.attempt) AS INTEGER) AS attempts,
+           min(a.created) FILTER (WHERE a.attempt) AS first_attempt,
+           max(a.created) FILTER (WHERE a.attempt) AS last_attempt
+    FROM (SELECT *, unnest([Id, ConvertedContactId]) AS who
+          FROM "Lead" AS l WHERE {where}) AS l
+    LEFT JOIN (
+        SELECT WhoId, CreatedDate AS created, TaskSubtype IN ('Call', 'Email') AS attempt
+        FROM "Task" WHERE WhoId IS NOT NULL
+        UNION ALL
+        SELECT WhoId, CreatedDate, false FROM "Event" WHERE WhoId IS NOT NULL
+    ) AS a ON a.WhoId = l.who AND a.created >= l.CreatedDate
+    GROUP BY l.Id
+    """
+
+
+def _stage_visits(where: str) -> str:
+    """Finished stage visits of the opportunities ``where`` keeps (a predicate on {key})."""
+    where = where.replace("{key}", "OpportunityId")
+    return f"""
+    SELECT OpportunityId, StageName, started, ended,
+           (epoch_us(ended) - epoch_us(started)) / 86400000000.0 AS days
+    FROM (
+      SELECT OpportunityId, StageName, CreatedDate AS started,
+             lead(CreatedDate) OVER (PARTITION BY OpportunityId ORDER BY CreatedDate, Id) AS ended
+      FROM (
+        SELECT OpportunityId, StageName, CreatedDate, Id,
+               lag(StageName) OVER (PARTITION BY OpportunityId ORDER BY CreatedDate, Id) AS before
+        FROM "OpportunityHistory" WHERE {where}
+      ) AS h
+      WHERE before IS NULL OR before <> StageName
+    ) AS v
+    WHERE ended IS NOT NULL
+    """
+
+
+DERIVED: tuple[Derived, ...] = (
+    Derived(
+        table=schema.LEAD_FACTS,
+        ddl=schema.lead_facts_ddl,
+        keys={"Lead": "Id", "Task": "WhoId", "Event": "WhoId"},
+        affected='SELECT Id FROM "Lead" WHERE Id IN {changed} OR ConvertedContactId IN {changed}',
+        key_column="Id",
+        select=_lead_facts,
+        order="CreatedDate, Id",
+    ),
+    Derived(
+        table=schema.STAGE_VISITS,
+        ddl=lambda: schema.STAGE_VISITS_DDL,
+        keys={"OpportunityHistory": "OpportunityId"},
+        affected="SELECT * FROM {changed}",
+        key_column="OpportunityId",
+        select=_stage_visits,
+        order="ended, OpportunityId, started",
+    ),
+)
+
+
+def _insert(con: Con, d: Derived, where: str) -> None:
+    con.execute(
+        f'INSERT INTO "{d.table}" BY NAME SELECT * FROM ({d.select(where)}) ORDER BY {d.order}'
+    )
+
+
+def rebuild(con: Con, d: Derived) -> None:
+    """Compute the table from scratch, in its order (so a window reads only its part)."""
+    con.execute(f'DELETE FROM "{d.table}"')
+    _insert(con, d, "true")
+
+
+def note_changes(
+    con: Con, obj: str, stage: str, id_src: str, sources: dict[str, str | None], *, replace: bool
+) -> None:
+    """Before ``stage`` (text columns, Salesforce field names) is merged into ``obj``'s table:
+    remember whose derived rows it changes, by the key each staged record has as stored now and
+    as staged. ``sources``: cache column → staged field (None: not fetched). ``replace``: the
+    table is replaced whole, so every row is recomputed."""
+    for d in DERIVED:
+        col = d.keys.get(obj)
+        if col is None:
+            continue
+        con.execute(f"CREATE TABLE IF NOT EXISTS {PENDING} (tbl VARCHAR, key VARCHAR)")
+        if replace:
+            con.execute(f"INSERT INTO {PENDING} VALUES (?, NULL)", [d.table])
+            continue
+        con.execute(
+            f'INSERT INTO {PENDING} SELECT ?, o."{col}" FROM "{obj}" AS o '
+            f"WHERE o.Id IN (SELECT NULLIF(\"{id_src}\", '') FROM {stage}) "
+            f'AND o."{col}" IS NOT NULL',
+            [d.table],
+        )
+        src = sources.get(col)
+        if src is not None:
+            con.execute(
+                f"INSERT INTO {PENDING} SELECT DISTINCT ?, NULLIF(\"{src}\", '') FROM {stage} "
+                f"WHERE NULLIF(\"{src}\", '') IS NOT NULL",
+                [d.table],
+            )
+
+
+def refresh(con: Con, d: Derived) -> None:
+    """Bring ``d`` up to date with the changes noted since it was last refreshed."""
+    row = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE key IS NULL) FROM {PENDING} WHERE tbl = ?",
+        [d.table],
+    ).fetchone()
+    if not row or not row[0]:
+        return
+    if row[1]:
+        rebuild(con, d)
+        return
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _kpibot_changed AS "
+        f"SELECT DISTINCT key FROM {PENDING} WHERE tbl = ?",
+        [d.table],
+    )
+    changed = "(SELECT key FROM _kpibot_changed)"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _kpibot_affected AS "
+        + d.affected.replace("{changed}", changed)
+    )
+    affected = "(SELECT * FROM _kpibot_affected)"
+    key = f'"{d.key_column}"'
+    con.execute(f'DELETE FROM "{d.table}" WHERE {key} IN {changed} OR {key} IN {affected}')
+    _insert(con, d, f"{{key}} IN {affected}")
+    con.execute("DROP TABLE _kpibot_changed")
+    con.execute("DROP TABLE _kpibot_affected")
+
+
+def bring_up_to_date(con: Con, *, fresh: bool) -> None:
+    """At publication: rebuild every derived table for a snapshot that started empty (or lacks
+    it, e.g. one made by an older kpibot), else apply the noted changes."""
+    for d in DERIVED:
+        if fresh or not _exists(con, d.table):
+            con.execute(d.ddl())
+            rebuild(con, d)
+        elif _exists(con, PENDING):
+            refresh(con, d)
+    con.execute(f"DROP TABLE IF EXISTS {PENDING}")
+
+
+def _exists(con: Con, table: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+    ).fetchone()
+    return bool(row and row[0])

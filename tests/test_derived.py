@@ -1,0 +1,280 @@
+"""Derived tables (cache/derived.py: lead activity facts, stage visits): built whole on
+publish, kept incrementally by the sync's merge, and always equal to what the KPI spec says.
+
+The property: start from a random org, publish it, then apply random changes the way ``sync``
+merges a window (``stage.Stage.commit`` in a copying writer) — new and updated leads, activities
+and opportunity history, conversions, activities re-parented to the converted contact, creation
+times moved, deletions — and publish again. The incrementally kept tables must equal a full
+rebuild, and both must equal what is computed here in plain Python from the records (the spec's
+definitions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cache import derived, schema
+from cache.snapshot import open_writer
+from salesforce.stage import Columns, Stage
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+OWNER = "005000000000001AAA"
+LEADS = [f"00Q00000000000{i:02d}AAA" for i in range(8)]
+CONTACTS = [f"0030000000000{i:02d}AAA" for i in range(4)]
+SUBTYPES = ["Call", "Email", "Task", None]
+OPPS = [f"0060000000000{i:02d}AAA" for i in range(3)]
+STAGES = ["Prospecting", "Qualification", "Closed Won"]
+
+
+@dataclass
+class Org:
+    """The records as plain dicts (the model the expected facts are computed from)."""
+
+    rows: dict[str, dict[str, dict[str, object]]] = field(
+        default_factory=lambda: {"Lead": {}, "Task": {}, "Event": {}, "OpportunityHistory": {}}
+    )
+
+
+def _stamp(minutes: int) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def _lead(i: int, created: int, contact: int | None) -> dict[str, object]:
+    return {
+        "Id": LEADS[i],
+        "OwnerId": OWNER,
+        "IsConverted": contact is not None,
+        "ConvertedContactId": CONTACTS[contact] if contact is not None else None,
+        "CreatedDate": _stamp(created),
+    }
+
+
+def _activity(obj: str, n: int, who: str | None, created: int, subtype: str | None) -> dict:
+    prefix = "00T" if obj == "Task" else "00U"
+    rec: dict[str, object] = {
+        "Id": f"{prefix}0000000000{n:03d}AAA",
+        "WhoId": who,
+        "OwnerId": OWNER,
+        "CreatedDate": _stamp(created),
+    }
+    if obj == "Task":
+        rec["TaskSubtype"] = subtype
+    return rec
+
+
+def _history(n: int, opp: int, stage: str, created: int) -> dict[str, object]:
+    return {
+        "Id": f"0080000000000{n:02d}AAA",
+        "OpportunityId": OPPS[opp],
+        "StageName": stage,
+        "CreatedDate": _stamp(created),
+    }
+
+
+whos = st.one_of(st.none(), st.sampled_from(LEADS), st.sampled_from(CONTACTS))
+minutes = st.integers(min_value=0, max_value=600)
+leads = st.builds(
+    _lead,
+    st.integers(0, len(LEADS) - 1),
+    minutes,
+    st.one_of(st.none(), st.integers(0, len(CONTACTS) - 1)),
+)
+tasks = st.builds(
+    lambda n, w, c, s: _activity("Task", n, w, c, s),
+    st.integers(0, 12),
+    whos,
+    minutes,
+    st.sampled_from(SUBTYPES),
+)
+events = st.builds(
+    lambda n, w, c: _activity("Event", n, w, c, None), st.integers(0, 12), whos, minutes
+)
+histories = st.builds(
+    _history, st.integers(0, 12), st.integers(0, len(OPPS) - 1), st.sampled_from(STAGES), minutes
+)
+upserts = st.one_of(
+    st.tuples(st.just("Lead"), leads),
+    st.tuples(st.just("OpportunityHistory"), histories),
+    st.tuples(st.just("Task"), tasks),
+    st.tuples(st.just("Event"), events),
+)
+# a change: an upsert, or a deletion of the i-th record (of those there are) of an object
+changes = st.one_of(
+    upserts.map(lambda u: ("upsert", *u)),
+    st.tuples(
+        st.just("delete"),
+        st.sampled_from(["Lead", "Task", "Event", "OpportunityHistory"]),
+        st.integers(0, 99),
+    ),
+)
+
+
+def _merge(con: duckdb.DuckDBPyConnection, writer: object, obj: str, recs: list[dict]) -> None:
+    """Merge records (and deletions, as IsDeleted = true) exactly as a sync window is merged."""
+    sobj = schema.BY_NAME[obj]
+    cols = Columns(sobj, {c: c for c in sobj.field_names}, has_is_deleted=True)
+    stage = Stage(con, cols)
+    stage.reset()
+    stage.add_records(recs)  # values as text, the way REST pages are staged
+    stage.commit(
+        writer,
+        replace_table=False,
+        previous_watermark=None,  # type: ignore[arg-type]
+        refreshed_at=datetime.now(UTC),
+        source="salesforce:test",
+    )
+    stage.drop()
+
+
+def _publish_initial(db: Path, org: Org) -> None:
+    with open_writer(db, source="fixture", fresh=True) as w:
+        for obj, recs in org.rows.items():
+            for rec in recs.values():
+                names = list(rec)
+                w.con.execute(
+                    f'INSERT INTO "{obj}" ({", ".join(names)}) VALUES '
+                    f"({', '.join('?' for _ in names)})",
+                    [rec[n] for n in names],
+                )
+
+
+def _apply(db: Path, org: Org, batch: list[tuple]) -> None:
+    """One sync run: each change merged as its own window, then published."""
+    with open_writer(db, source="salesforce:test") as w:
+        for change in batch:
+            if change[0] == "upsert":
+                _, obj, rec = change
+                org.rows[obj][rec["Id"]] = rec
+                _merge(w.con, w, obj, [rec])
+            else:
+                _, obj, i = change
+                live = sorted(org.rows[obj])
+                if not live:
+                    continue
+                rid = live[i % len(live)]
+                del org.rows[obj][rid]
+                _merge(w.con, w, obj, [{"Id": rid, "IsDeleted": True}])
+
+
+def _expected(org: Org) -> set[tuple]:
+    """The spec's facts, from the records in plain Python."""
+    acts = [
+        (r["WhoId"], r["CreatedDate"], r.get("TaskSubtype") in ("Call", "Email"))
+        for obj in ("Task", "Event")
+        for r in org.rows[obj].values()
+        if r["WhoId"]
+    ]
+    out = set()
+    for lead in org.rows["Lead"].values():
+        who = {lead["Id"], lead["ConvertedContactId"]} - {None}
+        mine = [(c, a) for w, c, a in acts if w in who and c >= lead["CreatedDate"]]
+        tries = sorted(c for c, a in mine if a)
+        first = min((c for c, _ in mine), default=None)
+        seconds = (first - lead["CreatedDate"]).total_seconds() if first else None
+        out.add(
+            (
+                lead["Id"],
+                first,
+                seconds,
+                len(tries),
+                tries[0] if tries else None,
+                tries[-1] if tries else None,
+            )
+        )
+    return out
+
+
+def _expected_visits(org: Org) -> set[tuple]:
+    """Finished stage visits: a visit starts where the stage changes and ends at the next
+    change, in (CreatedDate, Id) order per opportunity."""
+    out = set()
+    for opp in OPPS:
+        rows = sorted(
+            (r["CreatedDate"], r["Id"], r["StageName"])
+            for r in org.rows["OpportunityHistory"].values()
+            if r["OpportunityId"] == opp
+        )
+        starts = [(c, s) for i, (c, _, s) in enumerate(rows) if i == 0 or rows[i - 1][2] != s]
+        for (start, stage), (end, _) in zip(starts, starts[1:], strict=False):
+            out.add((opp, stage, start, end, (end - start).total_seconds() / 86400))
+    return out
+
+
+VISITS = "OpportunityId, StageName, started, ended, days"
+FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
+    return {
+        tuple(v.astimezone(UTC) if isinstance(v, datetime) else v for v in row)
+        for row in con.execute(sql).fetchall()
+    }
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    initial=st.lists(upserts, min_size=10, max_size=30),
+    batches=st.lists(st.lists(changes, min_size=1, max_size=8), min_size=1, max_size=3),
+)
+def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -> None:
+    db = tmp_path_factory.mktemp("facts") / "kpibot.duckdb"
+    org = Org()
+    for obj, rec in initial:
+        org.rows[obj][rec["Id"]] = rec
+    _publish_initial(db, org)
+    for batch in batches:
+        _apply(db, org, batch)
+    con = duckdb.connect(str(db), read_only=True)
+    kept = _rows(con, f'SELECT {FACTS} FROM "{schema.LEAD_FACTS}"')
+    facts, visits = derived.DERIVED
+    rebuilt = _rows(con, f"SELECT {FACTS} FROM ({facts.select('true')})")
+    kept_visits = _rows(con, f'SELECT {VISITS} FROM "{schema.STAGE_VISITS}"')
+    rebuilt_visits = _rows(con, f"SELECT {VISITS} FROM ({visits.select('true')})")
+    lead_cols = _rows(con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "Lead"')
+    kept_cols = _rows(
+        con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "{schema.LEAD_FACTS}"'
+    )
+    leftover = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [derived.PENDING]
+    ).fetchone()
+    con.close()
+    assert kept == rebuilt
+    assert kept == _expected(org)
+    assert kept_cols == lead_cols  # every lead once, with its own record as it is now
+    assert leftover == (0,)
+    assert kept_visits == rebuilt_visits == _expected_visits(org)
+
+
+def test_full_sync_window_rebuilds(tmp_path: Path) -> None:
+    """A table replaced whole (first or --full sync) recomputes every lead."""
+    db = tmp_path / "kpibot.duckdb"
+    org = Org()
+    org.rows["Lead"][LEADS[0]] = _lead(0, 0, None)
+    _publish_initial(db, org)
+    task = _activity("Task", 1, LEADS[0], 90, "Call")
+    with open_writer(db, source="salesforce:test") as w:
+        sobj = schema.BY_NAME["Task"]
+        stage = Stage(w.con, Columns(sobj, {c: c for c in sobj.field_names}, False))
+        stage.reset()
+        stage.add_records([task])
+        stage.commit(
+            w,
+            replace_table=True,
+            previous_watermark=None,
+            refreshed_at=datetime.now(UTC),
+            source="salesforce:test",
+        )
+        stage.drop()
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.execute(f'SELECT attempts, response_seconds FROM "{schema.LEAD_FACTS}"').fetchone()
+    con.close()
+    # one Call 90 minutes after the lead: 1 attempt, 90 × 60 = 5400 s
+    assert row == (1, 5400.0)
