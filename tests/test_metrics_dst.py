@@ -53,11 +53,12 @@ CASES: list[tuple[str, Query, list[tuple[Any, ...]]]] = [
         Query(metrics=("lead response time",), groupings=("rep",), window=NOV),
         [("Ben Cole", 2.5), ("Ana Ruiz", 13.5)],
     ),
-    # Local days: D1 2 Nov, D2 3 Nov (23:30 EST), D3 10 Nov
+    # Local days: D1 2 Nov, D2 3 Nov (23:30 EST), D3 10 Nov; every other day of November's 30
+    # is there with 0 (day buckets are zero-filled over the window)
     (
         "leads by day",
         Query(metrics=("leads",), groupings=("day",), window=NOV),
-        [(date(2024, 11, 2), 1), (date(2024, 11, 3), 1), (date(2024, 11, 10), 1)],
+        [(date(2024, 11, d), 1 if d in (2, 3, 10) else 0) for d in range(1, 31)],
     ),
     # Local hours: D3 09, D1 14, D2 23
     (
