@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_DIR := out/demo
 DEMO_TODAY ?=
 
-.PHONY: demo test lint bench clean venv
+.PHONY: demo test lint bench gallery clean venv
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: venv
 
 bench: venv
 	$(BIN)/python -m bench.run_all
+
+# Every chart shape of the gallery test as PNGs with an HTML index (out/gallery/index.html).
+gallery: venv
+	$(BIN)/python -m tests.write_gallery --out out/gallery
 
 clean:
 	rm -rf $(VENV) out data .pytest_cache

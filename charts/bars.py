@@ -1,13 +1,20 @@
-"""Bar charts: sorted bars, columns in natural order, current vs previous, grouped, KPI panels."""
+"""Bar charts: sorted bars, columns in natural order, current vs previous, grouped, KPI panels.
+
+Bars have a maximum thickness and rows a maximum pitch, so one bar is drawn as a bar, not a
+block. Names are laid out by charts.axis from measured widths; columns whose labels cannot be
+laid out turn into horizontal bars in the same order. More rows than fit at the smallest label
+size become the top rows plus one "N others" bar (counts and sums) or a note (rates, averages).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from charts import labels, theme
+from charts import axis, labels, measure, theme
 from charts.canvas import (
     Ctx,
     Rect,
@@ -29,45 +36,120 @@ from charts.canvas import (
     sorted_rows,
     value_axis,
 )
-from charts.choose import grouping_kind
+from charts.choose import grouping_kind, is_additive
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change
 
 _PAD = 0.08  # inches between a label and its bar
+MAX_BAR_IN = 0.3  # the thickest a bar gets
+MAX_PITCH_IN = 0.5  # rows never further apart than this: few bars stay bars, centred
+MAX_COLUMN_IN = 0.7  # the widest a column gets
+_ROW_FILL = 0.62  # a bar's share of its row's pitch
+_NAME_SHARE = 0.45  # names beside bars take at most this share of the width
+_NOTE_IN = 0.22  # room for a "top 12 of 40 shown" line
 
 
-def _row_font(ctx: Ctx, height_in: float, n: int) -> float:
-    """Shrink labels when many rows share little height, so they never overlap."""
+def row_font(ctx: Ctx, height_in: float, n: int) -> float:
+    """Labels shrink when many rows share little height, never below axis.MIN_LABEL_PT."""
     per_row_pt = height_in * 72 / max(n, 1)
-    return min(ctx.pt(theme.LABEL), max(6.0, per_row_pt * 0.62))
+    return min(ctx.pt(theme.LABEL), max(axis.MIN_LABEL_PT, per_row_pt * 0.7))
 
 
-def _hbars(ax: Axes, names: list[str], vals: list[float | None], col: Column, ctx: Ctx,
-           size: float, colours: list[str], hollow: list[bool]) -> None:
+def _value_pt(size: float) -> float:
+    """Values beside bars: a touch smaller than the names, never under the minimum."""
+    return max(size * 0.95, axis.MIN_LABEL_PT)
+
+
+def capacity(height_in: float) -> int:
+    """How many rows fit in ``height_in`` at the smallest label size."""
+    return max(int(height_in * 72 * 0.7 / axis.MIN_LABEL_PT), 1)
+
+
+def rows_frame(ax: Axes, n: int, height_in: float) -> float:
+    """Y limits for ``n`` rows top to bottom (centred when few); returns a bar's thickness."""
+    slots = max(float(n), height_in / MAX_PITCH_IN)
+    extra = (slots - n) / 2
+    ax.set_ylim(n - 0.5 + extra, -0.5 - extra)
+    pitch = height_in / slots
+    return min(_ROW_FILL, MAX_BAR_IN / pitch)
+
+
+@dataclass(frozen=True)
+class Rows:
+    names: list[str]
+    vals: list[float | None]
+    colours: list[str]
+    note: str | None  # said under the bars when rows were left out
+    hollow: list[bool] | None = None  # partial or provisional rows, drawn dashed
+    others: bool = False  # the last row sums the rows left out
+
+
+def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column,
+               noun: str, colours: list[str] | None = None,
+               hollow: list[bool] | None = None) -> Rows:
+    """At most ``cap`` rows: the first ``cap - 1`` and one bar for the others when the KPI adds
+    up, else the first ``cap`` and a note saying how many are not shown. ``colours`` (pale for
+    small samples) and ``hollow`` (partial or provisional) follow the rows they mark."""
+    n = len(names)
+    colours = colours or [theme.ACCENT] * n
+    hollow = hollow or [False] * n
+    if n <= cap:
+        return Rows(names, vals, colours, None, hollow)
+    if is_additive(col.metric or col.name):
+        keep = cap - 1
+        rest = [v or 0.0 for v in vals[keep:]]
+        return Rows(names[:keep] + [f"{n - keep} other {noun}s"], vals[:keep] + [sum(rest)],
+                    colours[:keep] + [theme.SERIES[-1]],
+                    f"Top {keep} of {n} {noun}s; the other {n - keep} summed in the last row",
+                    hollow[:keep] + [False], others=True)
+    return Rows(names[:cap], vals[:cap], colours[:cap],
+                f"Top {cap} of {n} {noun}s shown", hollow[:cap])
+
+
+def _note(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
+    fw, fh = fig.get_size_inches()
+    fig.text(rect[0] + 0.02 / fw, rect[1] + 0.02 / fh, text, fontsize=ctx.pt(theme.SMALL),
+             color=theme.MUTED, va="bottom", ha="left")
+
+
+def _hbars(ax: Axes, rows: Rows, col: Column, ctx: Ctx, size: float, height_in: float) -> None:
     """Horizontal bars top to bottom, value at each bar's end, no value axis (labels say it)."""
-    n = len(vals)
+    n = len(rows.vals)
     ys = list(range(n))
-    xs = [v or 0.0 for v in vals]
-    _outline_hollow(ax.barh(ys, xs, height=0.62, color=colours), hollow)
-    top = max([*xs, 0.0]) or 1.0
-    low = min([*xs, 0.0])
+    xs = [v or 0.0 for v in rows.vals]
+    # An "N others" row is a sum of many: written, not drawn, so it does not dwarf the bars.
+    others = rows.others
+    drawn = xs[:-1] + [0.0] if others else xs
+    thick = rows_frame(ax, n, height_in)
+    bars = ax.barh(ys, drawn, height=thick, color=rows.colours)
+    _outline_hollow(bars, rows.hollow or [False] * n)
+    top = max([*drawn, 0.0]) or 1.0
+    low = min([*drawn, 0.0])
     ax.set_xlim(low, top * 1.02)
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.set_yticks(ys, names, fontsize=size)
+    ax.set_yticks(ys, rows.names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
-    for y, v, x in zip(ys, vals, xs, strict=True):
+    vsize = _value_pt(size)
+    for y, v, x in zip(ys, rows.vals, drawn, strict=True):
         ax.annotate(fmt_value(v, col, ctx), (x if x >= 0 else 0, y), xytext=(4, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=size * 0.95,
+                    textcoords="offset points", va="center", ha="left", fontsize=vsize,
                     color=theme.INK)
+    if others:
+        ax.annotate("in all", (0, n - 1), xytext=(10 + measure.width(
+            fmt_value(rows.vals[-1], col, ctx), vsize) * 72, 0), textcoords="offset points",
+            va="center", ha="left", fontsize=vsize, color=theme.MUTED)
 
 
-def _names(answer: Answer, j: int, order: list[int], ctx: Ctx, width: int) -> list[str]:
-    return [dim_label(answer, j, answer.rows[i][j], ctx, width) for i in order]
+def _names(answer: Answer, j: int, order: list[int], ctx: Ctx) -> list[str]:
+    return [dim_label(answer, j, answer.rows[i][j], ctx) for i in order]
 
 
 def _value_margin(vals: list[str], size: float) -> float:
-    return max([labels.text_inches(v, size) for v in vals] + [0.3]) + 0.12
+    return max([measure.width(v, size) for v in vals] + [0.3]) + 0.12
+
+
+def _noun(answer: Answer, j: int) -> str:
+    return answer.columns[j].name
 
 
 def draw_bars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -80,33 +162,33 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     order = sorted_rows(answer, m, col.better) if sort else list(range(len(answer.rows)))
-    _, h = rect_inches(fig, rect)
-    size = _row_font(ctx, h, len(order))
-    names = _names(answer, d, order, ctx, 20)
+    w, h = rect_inches(fig, rect)
     vals = [column(answer, m)[i] for i in order]
-    left = max(labels.text_inches(n, size) for n in names) + _PAD
-    right = _value_margin([fmt_value(v, col, ctx) for v in vals], size)
-    key = caveat_key(answer, col, hollow="dashed:")
-    ax = axes_in(fig, rect, left=left, right=right, top=0.22 if key else 0.05, bottom=0.05)
     hollow = hollow_rows(answer, col)
-    _hbars(ax, names, vals, col, ctx, size, bar_colours(answer, col, order),
-           [hollow[i] for i in order])
+    key = caveat_key(answer, col, hollow="dashed:")
+    key_in = 0.17 if key else 0.0
+    rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
+                      _noun(answer, d), bar_colours(answer, col, order),
+                      [hollow[i] for i in order])
+    plot_h = h - 0.1 - key_in - (_NOTE_IN if rows.note else 0.0)
+    size = row_font(ctx, plot_h, len(rows.names))
+    names = axis.beside_bars(rows.names, w * _NAME_SHARE, size, plot_h / len(rows.names))
+    rows = Rows(names, rows.vals, rows.colours, rows.note, rows.hollow, rows.others)
+    left = max(measure.width(x, size) for x in names) + _PAD
+    right = _value_margin([fmt_value(v, col, ctx) for v in rows.vals], size)
+    bottom = 0.05 + (_NOTE_IN if rows.note else 0.0)
+    ax = axes_in(fig, rect, left=left, right=right, top=0.05 + key_in, bottom=bottom)
+    _hbars(ax, rows, col, ctx, size, plot_h)
     if key:
         ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
+    if rows.note:
+        _note(fig, rect, rows.note, ctx)
 
 
-def _xlabels(ax: Axes, names: list[str], width_in: float, size: float) -> None:
-    """Category labels under columns: wrapped to two lines, thinned out when they cannot fit."""
-    n = len(names)
-    per_col = width_in / max(n, 1)
-    cells = max(int(per_col * 72 / (size * 0.55)), 3)
-    step = 1
-    if cells < 4:  # e.g. 24 hours: label every k-th column
-        step = -(-4 // cells) if cells else 4
-        cells = 4 * step
-    shown = [labels.wrap(nm, cells, 2) if i % step == 0 else "" for i, nm in enumerate(names)]
-    ax.set_xticks(range(n), shown, fontsize=size)
+def _countable(answer: Answer, d: int) -> bool:
+    """Values a reader can count on from their neighbours (hours, days): every k-th labelled."""
+    return answer.columns[d].name in ("hour", "day", "week", "day of month", "month of year")
 
 
 def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -115,27 +197,32 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     vals = column(answer, m)
-    names = _names(answer, d, list(range(len(vals))), ctx, 40)
+    names = _names(answer, d, list(range(len(vals))), ctx)
     n = len(vals)
-    w, _ = rect_inches(fig, rect)
+    w, h = rect_inches(fig, rect)
     size = ctx.pt(theme.LABEL)
-    cells = int((w - 0.2) / max(n, 1) * 72 / (size * 0.55))
-    if n <= 12 and any("…" in labels.wrap(x, cells, 2) for x in names):
+    with_labels = n <= 12
+    left = 0.1 if with_labels else 0.55
+    slot = (w - left - 0.1) / max(n, 1)
+    room = min(0.9, h * 0.3)
+    xl = axis.under_columns(names, slot, size, room=room, countable=_countable(answer, d))
+    if xl is None:
         # Names too long for columns (stages in a narrow cell): bars, kept in natural order.
         _draw_hbars(fig, rect, answer, ctx, sort=False)
         return
-    with_labels = n <= 12
-    left = 0.1 if with_labels else 0.55
-    ax = axes_in(fig, rect, left=left, right=0.1, bottom=0.45, top=0.28 if with_labels else 0.1)
+    key = caveat_key(answer, col, hollow="dashed:")
+    key_in = measure.height(1.3, ctx.pt(theme.SMALL)) if key else 0.0
+    ax = axes_in(fig, rect, left=left, right=0.1, bottom=xl.height + 0.12,
+                 top=(0.28 if with_labels else 0.2) + key_in)
     xs = [v or 0.0 for v in vals]
-    bars = ax.bar(range(n), xs, width=0.66, color=bar_colours(answer, col, list(range(n))))
+    bars = ax.bar(range(n), xs, width=min(0.66, MAX_COLUMN_IN / slot),
+                  color=bar_colours(answer, col, list(range(n))))
     _outline_hollow(bars, hollow_rows(answer, col))
     clean(ax, grid=None if with_labels else "y")
-    key = caveat_key(answer, col, hollow="dashed:")
-    if key:
-        ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
-    _xlabels(ax, names, w - left - 0.1, size)
+    if key:  # above the values written over the columns
+        fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
+                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
+    _set_xlabels(ax, xl, size)
     ax.set_xlim(-0.6, n - 0.4)
     if with_labels:
         ax.set_yticks([])
@@ -150,7 +237,7 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
 
 
 def _outline_hollow(bars: Any, hollow: list[bool]) -> None:
-    """A partial period's or a provisional value's column: a dashed outline, not a fill."""
+    """A partial period's or a provisional value's bar: a dashed outline, not a fill."""
     for bar, h in zip(bars, hollow, strict=True):
         if h:
             bar.set_facecolor("white")
@@ -159,9 +246,17 @@ def _outline_hollow(bars: Any, hollow: list[bool]) -> None:
             bar.set_linewidth(1.2)
 
 
-def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
-    """Current next to previous per group, with the growth written beside each pair."""
-    d = dimension_columns(answer)[0]
+def _set_xlabels(ax: Axes, xl: axis.ColumnLabels, size: float) -> None:
+    n = len(xl.texts)
+    if xl.rotation:
+        ax.set_xticks(range(n), xl.texts, fontsize=max(size * 0.88, axis.MIN_LABEL_PT),
+                      rotation=xl.rotation, ha="right", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(n), xl.texts, fontsize=size, linespacing=1.1)
+
+
+def _compare_series(answer: Answer) -> tuple[int, Column, list[float | None],
+                                             list[float | None], list[float | None]]:
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     cur = column(answer, m)
@@ -171,70 +266,135 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         (c - p) / p if c is not None and p not in (None, 0) else None
         for c, p in zip(cur, prev, strict=True)
     ]
+    return m, col, cur, prev, growth
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """A comparison's rows in drawing order: the change as read (points for rates) and its
+    signed size for the colour, and which current values are partial or provisional."""
+    names: list[str]
+    cur: list[float | None]
+    prev: list[float | None]
+    changes: list[str]
+    signs: list[float | None]
+    hollow: list[bool]
+
+    def head(self, k: int) -> Pairs:
+        return Pairs(self.names[:k], self.cur[:k], self.prev[:k], self.changes[:k],
+                     self.signs[:k], self.hollow[:k])
+
+
+def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """Current next to previous per group, with the change written beside each pair."""
+    d = dimension_columns(answer)[0]
+    m, col, cur, prev, growth = _compare_series(answer)
     horizontal = grouping_kind(answer.columns[d].name) == "category"
     order = sorted_rows(answer, m, col.better) if horizontal else list(range(len(cur)))
-    names = _names(answer, d, order, ctx, 18 if horizontal else 40)
-    cur = [cur[i] for i in order]
-    prev = [prev[i] for i in order]
-    growth = [growth[i] for i in order]
+    trios = [(growth[i], cur[i], prev[i]) for i in order]
+    hollow = hollow_rows(answer, col)
+    pairs = Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
+                  [prev[i] for i in order], [format_change(*t, col.format) for t in trios],
+                  [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order])
     now_name, then_name = side_names(answer)
     legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)
-    trios = list(zip(growth, cur, prev, strict=True))
-    changes = [format_change(gv, c, p, col.format) for gv, c, p in trios]
-    signs = [change_sign(gv, c, p, col.format) for gv, c, p in trios]
-    inner = below_legend(fig, rect)
-    top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
-    n = len(cur)
-    size = ctx.pt(theme.LABEL)
-    if horizontal:
-        _, h = rect_inches(fig, inner)
-        size = _row_font(ctx, h, n)
-        left = max(labels.text_inches(x, size) for x in names) + _PAD
-        gtexts = changes
-        right = _value_margin([fmt_value(v, col, ctx) for v in cur], size) + \
-            _value_margin(gtexts, size)
-        ax = axes_in(fig, inner, left=left, right=right, top=0.02, bottom=0.05)
-        ys = range(n)
-        ax.barh([y - 0.19 for y in ys], [v or 0.0 for v in cur], height=0.36, color=theme.ACCENT)
-        ax.barh([y + 0.19 for y in ys], [v or 0.0 for v in prev], height=0.36,
-                color=theme.PREVIOUS)
-        ax.set_ylim(n - 0.5, -0.5)
-        ax.set_xlim(0, top * 1.02)
-        ax.set_yticks(list(ys), names, fontsize=size)
-        ax.set_xticks([])
-        clean(ax)
-        for y, v in zip(ys, cur, strict=True):
-            ax.annotate(fmt_value(v, col, ctx), ((v or 0.0), y - 0.19), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=size * 0.95)
-        for y, gv, gt in zip(ys, signs, gtexts, strict=True):
-            ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
-                        xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
-                        va="center", fontsize=size * 0.95, fontweight="bold",
-                        color=theme.change_colour(gv, col.better))
-        return
-    w, _ = rect_inches(fig, inner)
-    ax = axes_in(fig, inner, left=0.1, right=0.1, bottom=0.45, top=0.3)
-    xs = range(n)
-    bars = ax.bar([x - 0.2 for x in xs], [v or 0.0 for v in cur], width=0.38, color=theme.ACCENT)
-    _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
-    ax.bar([x + 0.2 for x in xs], [v or 0.0 for v in prev], width=0.38, color=theme.PREVIOUS)
     key = caveat_key(answer, col, hollow="dashed:")
     if key:
         fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
                  fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
+    inner = below_legend(fig, rect)
+    if not horizontal:
+        w, h = rect_inches(fig, inner)
+        xl = axis.under_columns(pairs.names, (w - 0.2) / max(len(order), 1),
+                                ctx.pt(theme.LABEL), room=min(0.9, h * 0.3),
+                                countable=_countable(answer, d))
+        if xl is not None:
+            _compare_columns(fig, inner, col, pairs, xl, ctx)
+            return
+    _compare_bars(fig, inner, col, pairs, ctx)
+
+
+def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx) -> None:
+    w, h = rect_inches(fig, inner)
+    cap = capacity(h - 0.1)
+    note = None
+    if len(pairs.names) > cap:
+        note = f"Top {cap} of {len(pairs.names)} shown"
+        pairs = pairs.head(cap)
+    cur, prev = pairs.cur, pairs.prev
+    n = len(pairs.names)
+    plot_h = h - 0.07 - (_NOTE_IN if note else 0.0)
+    size = row_font(ctx, plot_h, n)
+    names = axis.beside_bars(pairs.names, w * _NAME_SHARE, size, plot_h / n)
+    left = max(measure.width(x, size) for x in names) + _PAD
+    gtexts = pairs.changes
+    right = _value_margin([fmt_value(v, col, ctx) for v in cur], size) + \
+        max(measure.width(g, size * 0.95, bold=True) for g in gtexts) + 0.15
+    ax = axes_in(fig, inner, left=left, right=right, top=0.02,
+                 bottom=0.05 + (_NOTE_IN if note else 0.0))
+    ys = range(n)
+    thick = rows_frame(ax, n, plot_h)
+    half = thick / 2
+    top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
+    low = min([v or 0.0 for v in cur + prev] + [0.0])
+    bars = ax.barh([y - half / 2 - 0.01 for y in ys], [v or 0.0 for v in cur], height=half,
+                   color=theme.ACCENT)
+    _outline_hollow(bars, pairs.hollow)
+    ax.barh([y + half / 2 + 0.01 for y in ys], [v or 0.0 for v in prev], height=half,
+            color=theme.PREVIOUS)
+    ax.set_xlim(low, top * 1.02)
+    ax.set_yticks(list(ys), names, fontsize=size, linespacing=1.0)
+    ax.set_xticks([])
+    clean(ax)
+    for y, v in zip(ys, cur, strict=True):
+        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, 0.0), y - half / 2), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=_value_pt(size))
+    for y, gv, gt in zip(ys, pairs.signs, gtexts, strict=True):
+        ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
+                    xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
+                    va="center", fontsize=_value_pt(size), fontweight="bold",
+                    color=theme.change_colour(gv, col.better))
+    if note:
+        _note(fig, inner, note, ctx)
+
+
+def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
+                     xl: axis.ColumnLabels, ctx: Ctx) -> None:
+    cur, prev = pairs.cur, pairs.prev
+    n = len(cur)
+    w, _ = rect_inches(fig, inner)
+    size = ctx.pt(theme.LABEL)
+    small = ctx.pt(theme.SMALL)
+    show_values = n <= 8
+    top_in = 0.3 + (small * 1.3 / 72 if show_values else 0.0)
+    ax = axes_in(fig, inner, left=0.1, right=0.1, bottom=xl.height + 0.12, top=top_in)
+    xs = range(n)
+    slot = (w - 0.2) / max(n, 1)
+    bw = min(0.38, MAX_COLUMN_IN / 2 / slot)
+    bars = ax.bar([x - bw / 2 - 0.01 for x in xs], [v or 0.0 for v in cur], width=bw,
+                  color=theme.ACCENT)
+    _outline_hollow(bars, pairs.hollow)
+    ax.bar([x + bw / 2 + 0.01 for x in xs], [v or 0.0 for v in prev], width=bw,
+           color=theme.PREVIOUS)
     clean(ax)
     ax.set_yticks([])
-    ax.set_ylim(0, top * 1.05)
-    _xlabels(ax, names, w - 0.2, size)
-    show_values = n <= 8
-    small = ctx.pt(theme.SMALL)
-    for x, v, gv in zip(xs, cur, signs, strict=True):
-        hi = max(v or 0.0, prev[x] or 0.0)
-        ax.annotate(changes[x], (x, hi), xytext=(0, 3), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=small, fontweight="bold",
-                    color=theme.change_colour(gv, col.better))
-        if show_values:
-            ax.annotate(fmt_value(v, col, ctx), (x, hi), xytext=(0, 5 + small * 1.25),
+    top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
+    low = min([v or 0.0 for v in cur + prev] + [0.0])
+    ax.set_ylim(low, top * 1.05)
+    ax.set_xlim(-0.6, n - 0.4)
+    _set_xlabels(ax, xl, size)
+    # Change labels need their width: with narrow slots only values are written.
+    gtexts = pairs.changes
+    show_growth = max(measure.width(g, small, bold=True) for g in gtexts) < slot * 0.95
+    for x, v, gv, gt in zip(xs, cur, pairs.signs, gtexts, strict=True):
+        hi = max(v or 0.0, prev[x] or 0.0, 0.0)
+        if show_growth:
+            ax.annotate(gt, (x, hi), xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=small, fontweight="bold",
+                        color=theme.change_colour(gv, col.better))
+        text = fmt_value(v, col, ctx)
+        if show_values and measure.width(text, small) < slot * 0.95:
+            ax.annotate(text, (x, hi), xytext=(0, 5 + small * 1.25 * show_growth),
                         textcoords="offset points", ha="center", va="bottom", fontsize=small,
                         color=theme.INK)
 
@@ -258,22 +418,32 @@ def draw_grouped(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         cell[(r[d1], r[d2])] = v
     if grouping_kind(answer.columns[d1].name) == "category":
         firsts.sort(key=lambda k: totals[k], reverse=col.better != "lower")
-    series = sorted(seconds, key=lambda k: seconds[k], reverse=True)
+    series = list(seconds)
+    if grouping_kind(answer.columns[d2].name) == "category":
+        series.sort(key=lambda k: seconds[k], reverse=True)
     colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(series))]
-    legend(fig, rect, [(dim_label(answer, d2, s, ctx, 16), c)
+    legend(fig, rect, [(dim_label(answer, d2, s, ctx), c)
                         for s, c in zip(series, colours, strict=True)], ctx)
     inner = below_legend(fig, rect)
-    w, _ = rect_inches(fig, inner)
-    ax = axes_in(fig, inner, left=0.6, right=0.1, bottom=0.45, top=0.05)
+    w, h = rect_inches(fig, inner)
+    names = [dim_label(answer, d1, f, ctx) for f in firsts]
+    size = ctx.pt(theme.LABEL)
+    slot = (w - 0.7) / max(len(firsts), 1)
+    xl = axis.under_columns(names, slot, size, room=min(0.9, h * 0.3),
+                            countable=_countable(answer, d1))
+    if xl is None:  # names cut rather than the bars turned: groups side by side read better
+        texts = tuple(measure.wrap(x, slot - 0.1, size, 2) for x in names)
+        xl = axis.ColumnLabels(texts, 0, measure.height(2, size))
+    ax = axes_in(fig, inner, left=0.6, right=0.1, bottom=xl.height + 0.12, top=0.05)
     k = len(series)
-    width = 0.8 / k
+    width = min(0.8 / k, MAX_COLUMN_IN / slot / k)
     for si, (s, c) in enumerate(zip(series, colours, strict=True)):
-        xs = [i - 0.4 + width * (si + 0.5) for i in range(len(firsts))]
+        xs = [i - width * k / 2 + width * (si + 0.5) for i in range(len(firsts))]
         ax.bar(xs, [cell.get((f, s)) or 0.0 for f in firsts], width=width * 0.92, color=c)
     clean(ax, grid="y")
     value_axis(ax.yaxis, col, ctx)
-    _xlabels(ax, [dim_label(answer, d1, f, ctx, 40) for f in firsts], w - 0.7,
-             ctx.pt(theme.LABEL))
+    ax.set_xlim(-0.6, len(firsts) - 0.4)
+    _set_xlabels(ax, xl, size)
 
 
 def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -283,31 +453,46 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     first = answer.columns[ms[0]]
     order = sorted_rows(answer, ms[0], first.better)
     fw, fh = fig.get_size_inches()
-    _, h = rect_inches(fig, rect)
+    w_in, h = rect_inches(fig, rect)
     head_pt = ctx.pt(theme.LABEL)
-    size = _row_font(ctx, h - 0.5, len(order))
-    names = _names(answer, d, order, ctx, 16)
-    name_w = max(labels.text_inches(n, size) for n in names) + _PAD
     x0, y0, w, hh = rect
-    pw = (w - name_w / fw) / len(ms)
+    n = len(order)
     # KPI names head their panels, wrapped to two lines when a panel is narrow.
-    room = max(int((pw * fw - 0.1) * 72 / (head_pt * 0.6)), 6)
-    heads = [labels.wrap(labels.sentence(answer.columns[j].name), room, 2) for j in ms]
-    head = 0.52 if any("\n" in x for x in heads) else 0.3
-    # One axes for all panels, measured in inches across: each panel scales its own bars into
-    # its slot (an axes per panel costs ~12 ms each).
+    names_full = _names(answer, d, order, ctx)
+    share = _NAME_SHARE if len(ms) <= 3 else 0.3  # four panels need their width
+    name_room = min(w_in * share, max(measure.width(x, ctx.pt(theme.LABEL)) for x in names_full)
+                    + _PAD)
+    pw_in = (w_in - name_room) / len(ms)
+    heads = [_head(answer.columns[j].name, pw_in - 0.12, head_pt) for j in ms]
+    head = 0.12 + measure.height(max(x.count("\n") + 1 for x in heads), head_pt)
     said = (caveat_key(answer, answer.columns[j], hollow="dashed:") for j in ms)
     keys = " · ".join(dict.fromkeys(x for x in said if x))
-    ax = axes_in(fig, rect, left=name_w, top=head, bottom=0.24 if keys else 0.05)
+    plot_h = h - head - 0.05 - (0.19 if keys else 0.0)
+    cap = capacity(plot_h - _NOTE_IN)
+    note = None
+    if n > cap:  # the top rows by the first KPI; several KPIs do not add up into "others"
+        noun = answer.columns[d].name
+        note = f"Top {cap} of {n} {noun}s by {first.name} shown"
+        order, names_full, n = order[:cap], names_full[:cap], cap
+        plot_h -= _NOTE_IN
+    size = row_font(ctx, plot_h, n)
+    names = axis.beside_bars(names_full, name_room - _PAD, size, plot_h / n)
+    name_w = max(measure.width(x, size) for x in names) + _PAD
+    pw = (w - name_w / fw) / len(ms)
+    # One axes for all panels, measured in inches across: each panel scales its own bars into
+    # its slot (an axes per panel costs ~12 ms each).
+    ax = axes_in(fig, rect, left=name_w, top=head,
+                 bottom=0.05 + (_NOTE_IN if note else 0.0) + (0.19 if keys else 0.0))
+    if note:
+        _note(fig, rect, note, ctx)
     if keys:
         ax.text(1.0, -0.02, keys, transform=ax.transAxes, ha="right", va="top",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     slot = pw * fw
     ax.set_xlim(0, slot * len(ms))
-    n = len(order)
     ys = list(range(n))
-    ax.set_ylim(n - 0.5, -0.5)
-    ax.set_yticks(ys, names, fontsize=size)
+    thick = rows_frame(ax, n, plot_h)
+    ax.set_yticks(ys, names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
     for k, j in enumerate(ms):
@@ -320,12 +505,20 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         top = max([*xs, 0.0]) or 1.0
         widths = [x / top * room_in for x in xs]
         left = k * slot + gap
-        bars = ax.barh(ys, widths, left=left, height=0.62, color=bar_colours(answer, col, order))
+        bars = ax.barh(ys, widths, left=left, height=thick,
+                       color=bar_colours(answer, col, order))
         _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
         for y, wd, t in zip(ys, widths, texts, strict=True):
             ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
-                        va="center", ha="left", fontsize=size * 0.95, color=theme.INK)
+                        va="center", ha="left", fontsize=_value_pt(size), color=theme.INK)
         px = x0 + name_w / fw + k * pw
         fig.text(px + (0.08 if k else 0.02) / fw, y0 + hh - 0.06 / fh, heads[k],
                  fontsize=head_pt, fontweight="bold", color=theme.MUTED, va="top", ha="left",
                  linespacing=1.1)
+
+
+def _head(name: str, room: float, size: float) -> str:
+    """A panel's KPI name on at most two lines; its short form rather than a cut one."""
+    full = measure.wrap(labels.sentence(name), room, size, 2, True)
+    return measure.wrap(labels.short_name(name), room, size, 2, True) \
+        if measure.is_cut(full) else full

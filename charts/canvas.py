@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from charts import labels, theme
+from charts import labels, measure, theme
 from charts.choose import grouping_kind
 from metrics.answer import Answer, Column
 from metrics.format import format_value
@@ -81,12 +81,13 @@ def column(answer: Answer, j: int | None) -> list[float | None]:
     return [num(r[j]) for r in answer.rows]
 
 
-def dim_label(answer: Answer, j: int, v: Any, ctx: Ctx, width: int = 18) -> str:
-    """A grouping value as shown on an axis: time buckets via metrics.format, others cut."""
+def dim_label(answer: Answer, j: int, v: Any, ctx: Ctx) -> str:
+    """A grouping value as shown on an axis, whole: time buckets via metrics.format (the
+    drawers fit names to their room with charts.axis)."""
     name = answer.columns[j].name
     if grouping_kind(name) == "time":
         return labels.tick(v, name, ctx.fiscal_start_month)
-    return labels.category(v, width)
+    return labels.category(v)
 
 
 def hollow_rows(answer: Answer, col: Column) -> list[bool]:
@@ -182,9 +183,9 @@ def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx) -> N
     for text, colour in items:
         fig.text(x, y, "■", color=colour, fontsize=size * 1.15, va="center")
         x += 0.17 / fw
-        label = labels.cut(text, 22)
+        label = measure.fit(text, 1.6, size)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")
-        x += (labels.text_inches(label, size) + 0.25) / fw
+        x += (measure.width(label, size) + 0.25) / fw
 
 
 def below_legend(fig: Figure, rect: Rect) -> Rect:

@@ -8,7 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Wedge
 
-from charts import labels, theme
+from charts import labels, measure, theme
 from charts.canvas import (
     Ctx,
     Rect,
@@ -24,7 +24,6 @@ from metrics.format import change_sign, format_change, format_value
 
 _MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
 _GAP = 0.12
-_BOLD = 1.12  # bold glyphs are wider than text_inches' estimate
 
 
 def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
@@ -87,10 +86,11 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     big = min(value_pt, mid_h * 72 * 0.78)
     cur = answer.rows[0][j]
     text = format_value(cur, col.format, currency=ctx.currency, short=False)
-    if labels.text_inches(text, big) * _BOLD > avail:
+    wide = measure.width(text, big, bold=True)
+    if wide > avail / 0.85:  # the exact number, a little smaller, before a rounded one
         text = fmt_value(cur, col, ctx, short=True)
-    if labels.text_inches(text, big) * _BOLD > avail:
-        big = avail * 72 / (labels.text_inches(text, 72) * _BOLD)
+    if measure.width(text, big, bold=True) > avail:
+        big = big * avail / measure.width(text, big, bold=True)
     ax.text(pad_x, y0 + bottom_pad + delta_h + mid_h / 2, text, fontsize=big, fontweight="bold",
             color=theme.INK, va="center_baseline", ha="left")
     if provisional:
@@ -106,7 +106,7 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     colour = theme.MUTED if provisional else theme.change_colour(sign, col.better)
     ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
             ha="left", color=colour)
-    ax.text(pad_x + labels.text_inches(gtext, small) * _BOLD + 0.08, y0 + bottom_pad,
+    ax.text(pad_x + measure.width(gtext, small, bold=True) + 0.08, y0 + bottom_pad,
             f"vs {fmt_value(prev, col, ctx)}", fontsize=small, color=theme.MUTED, va="bottom",
             ha="left")
 

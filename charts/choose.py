@@ -28,6 +28,7 @@ Chart = Literal[
     "compare",  # current vs previous bars side by side, growth labelled
     "grouped",  # two groupings: bars grouped by the first, coloured by the second
     "lines",  # time × a second grouping: one line per value
+    "heatmap",  # two groupings with many cells: weekday × hour, rep × month
     "panels",  # several KPIs by one grouping: one bar panel per KPI, rows aligned
     "donut",  # share of a total, ≤ 6 slices
     "stacked",  # share of a total as one 100% bar, > 6 parts
@@ -37,10 +38,10 @@ Chart = Literal[
 ]
 
 # How many things a chart can show before it stops being readable.
-MAX_BARS = 20  # sorted bars; more rows → table
 MAX_COLUMNS_FOR_TIME = 6  # time buckets shown as columns rather than a line
 MAX_SERIES = 6  # colours in grouped bars / lines
 MAX_GROUPED_CELLS = 40
+MAX_HEATMAP_COLUMNS = 31  # days of a month, hours of a day
 MAX_PANELS = 4  # KPIs side by side
 MAX_CARDS = 6
 MAX_SLICES = 6
@@ -60,6 +61,7 @@ class Shape:
     share: bool  # a metric column that is a share of the total
     funnel: bool  # the KPIs asked are the lead → won funnel's stages
     target: bool = False  # the caller knows the KPI's target (render_answer(target=…))
+    columns_across: int = 0  # two groupings: values of the one a heatmap puts across
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,17 @@ def _dimension_kinds() -> dict[str, Literal["time", "ordered", "category"]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _additive() -> frozenset[str]:
+    return frozenset(m.name for m in load_catalog().metrics
+                     if m.sql.get("agg") in ("count", "sum"))
+
+
+def is_additive(metric: str) -> bool:
+    """Counts and sums add up across groups (an "others" bar is their sum); rates do not."""
+    return metric in _additive()
+
+
 def grouping_kind(name: str) -> Literal["time", "ordered", "category"]:
     return _dimension_kinds().get(name, "category")
 
@@ -107,10 +120,14 @@ def is_share(name: str) -> bool:
 def shape_of(answer: Answer, target: bool = False) -> Shape:
     dims = tuple(c.name for c in answer.columns if c.role == "dimension")
     metrics = tuple(c.name for c in answer.columns if c.role == "metric")
-    series = 0
+    series = across = 0
     if len(dims) >= 2:
-        j = answer.column_index(dims[1])
-        series = len({r[j] for r in answer.rows})
+        counts = [len({r[answer.column_index(d)] for r in answer.rows}) for d in dims[:2]]
+        series = counts[1]
+        kinds = [grouping_kind(d) for d in dims[:2]]
+        # A heatmap puts the ordered/time grouping across, or the smaller of two categories.
+        across = counts[1] if kinds[1] != "category" or kinds[0] == "category" and \
+            counts[1] <= counts[0] else counts[0]
     return Shape(
         rows=len(answer.rows),
         metrics=metrics,
@@ -122,6 +139,7 @@ def shape_of(answer: Answer, target: bool = False) -> Shape:
         share=any(is_share(m) for m in metrics),
         funnel=not dims and is_funnel(metrics),
         target=target,
+        columns_across=across,
     )
 
 
@@ -153,10 +171,15 @@ RULES: tuple[Rule, ...] = (
          lambda s: len(s.groupings) == 2 and s.series <= MAX_SERIES
          and s.rows <= MAX_GROUPED_CELLS and len(s.metrics) == 1,
          "bars grouped by the first grouping, coloured by the second"),
-    Rule("compare", f"one grouping (not over time, ≤ {MAX_BARS} rows) with a comparison, one KPI",
+    Rule("heatmap", f"two groupings, more values than lines or grouped bars show "
+         f"(≤ {MAX_HEATMAP_COLUMNS} across), one KPI",
+         lambda s: len(s.groupings) == 2 and len(s.metrics) == 1
+         and s.columns_across <= MAX_HEATMAP_COLUMNS,
+         "a cell per pair, darker is more: weekday × hour, rep × month without a line each"),
+    Rule("compare", "one grouping (not over time) with a comparison, one KPI",
          lambda s: len(s.groupings) == 1 and s.comparison and len(s.metrics) == 1
-         and s.grouping_kinds[0] != "time" and s.rows <= MAX_BARS,
-         "current next to previous, growth labelled"),
+         and s.grouping_kinds[0] != "time",
+         "current next to previous, growth labelled; more rows than fit: the top ones, said"),
     Rule("compare", f"over time, ≤ {MAX_COLUMNS_FOR_TIME} buckets, with a comparison",
          lambda s: _one_grouping(s, "time") and s.comparison and s.rows <= MAX_COLUMNS_FOR_TIME,
          "current next to previous per bucket"),
@@ -167,12 +190,14 @@ RULES: tuple[Rule, ...] = (
          "trend; the previous period dashed when compared"),
     Rule("columns", "by weekday, hour, month of year, stage or contact attempt",
          lambda s: _one_grouping(s, "ordered"), "natural order (Mon → Sun), not sorted by value"),
-    Rule("bars", f"by a category (rep, lead source…), ≤ {MAX_BARS} rows",
-         lambda s: _one_grouping(s, "category") and s.rows <= MAX_BARS,
-         "sorted horizontal bars, best first; long names cut with …"),
-    Rule("panels", f"2–{MAX_PANELS} KPIs by one grouping, ≤ {MAX_BARS} rows",
-         lambda s: len(s.groupings) == 1 and 2 <= len(s.metrics) <= MAX_PANELS
-         and s.rows <= MAX_BARS, "one bar panel per KPI, rows aligned across panels"),
+    Rule("bars", "by a category (rep, lead source…)",
+         lambda s: _one_grouping(s, "category"),
+         "sorted horizontal bars, best first; more rows than fit: the top ones and "
+         "\"N others\" (summed for counts and sums)"),
+    Rule("panels", f"2–{MAX_PANELS} KPIs by one grouping",
+         lambda s: len(s.groupings) == 1 and 2 <= len(s.metrics) <= MAX_PANELS,
+         "one bar panel per KPI, rows aligned across panels; more rows than fit: the top "
+         "ones by the first KPI, said"),
     Rule("table", "anything else (many rows, many KPIs, several groupings)",
          lambda s: True, "exact numbers when a picture would be crowded"),
 )
@@ -219,8 +244,9 @@ def _override(kind: str, s: Shape) -> Chart | str:
         if not s.groupings:
             return "bars need a grouping"
         if len(s.groupings) == 2:
-            ok = one_metric and s.series <= MAX_SERIES
-            return "grouped" if ok else "too many bars to draw"
+            if one_metric and s.series <= MAX_SERIES:
+                return "grouped"
+            return "heatmap" if one_metric else "several KPIs by two groupings need a table"
         if not one_metric:
             return "panels" if len(s.metrics) <= MAX_PANELS else "too many KPIs for bars"
         if s.comparison:

@@ -25,9 +25,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from charts import labels, layout, render, theme
+from charts import labels, layout, measure, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
+from charts.simplify import drop_constant_groupings
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
@@ -316,13 +317,12 @@ def _panel_title(fig: Figure, rect: Rect, text: str, aside: str) -> None:
     x = rect[0] + 0.14 / fw
     y = rect[1] + rect[3] - 0.12 / fh
     size = theme.PANEL_TITLE
-    room = int((rect[2] * fw - 0.3) * 72 / (size * 0.58))
-    title = labels.cut(text, room)
+    title = measure.fit(text, rect[2] * fw - 0.3, size, bold=True)
     fig.text(x, y, title, fontsize=size, fontweight="bold", color=theme.INK, va="top")
     if aside:
-        x2 = x + (labels.text_inches(title, size) * 1.1 + 0.12) / fw
+        x2 = x + (measure.width(title, size, bold=True) + 0.12) / fw
         left = (rect[2] * fw - 0.3) - (x2 - x) * fw
-        if labels.text_inches(aside, theme.SMALL) < left:  # dates are shown whole or not at all
+        if measure.width(aside, theme.SMALL) < left:  # dates are shown whole or not at all
             fig.text(x2, y - 0.02 / fh, aside, fontsize=theme.SMALL, color=theme.MUTED,
                      va="top")
 
@@ -403,12 +403,17 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
+        grouped = a is not None and bool(a.query.groupings)
+        said = ""
+        if a is not None:
+            a, said = drop_constant_groupings(a, fiscal_start_month)
+            said = "" if _filtered(said, query) else said
         inner = rect
         # A frameless panel (cards on the page) gets a frame after all when it has only a
         # sentence.
         if p.frame or a is None:
             _frame(fig, backdrop, rect)
-            aside = ""
+            aside = said
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
                 aside = format_range(a.window.start, a.window.end)
@@ -417,7 +422,11 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         if a is None:
             message(fig, inner, _fit(fig, inner, res.error or "No data."), ctx0)
             continue
-        chart = choose(a) if p.chart == "auto" else p.chart
+        # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
+        lost_axis = grouped and not a.query.groupings
+        if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
+            a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))
+        chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
         ctx = dataclasses.replace(
             ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
             target=_target(board, p, results, a) if chart == "gauge" else None,
@@ -461,6 +470,11 @@ def _fit(fig: Figure, rect: Rect, text: str) -> str:
     """A cell's sentence wrapped to the cell (matplotlib wraps to the page, not the cell)."""
     cells = int(rect[2] * fig.get_size_inches()[0] * 72 / (theme.LABEL * 0.6))
     return labels.wrap(text, max(cells, 12), 5)
+
+
+def _filtered(said: str, query: Query) -> bool:
+    """Whether the one value a panel's grouping has is the user's filter (said in the title)."""
+    return any(said == f"{f.dimension}: {v}" for f in query.filters for v in f.values)
 
 
 def _has(answer: Answer, column: str) -> bool:

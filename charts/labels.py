@@ -28,9 +28,6 @@ from metrics.query import Filter
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Average glyph advance in ems: DejaVu Latin is ~0.6 em wide, CJK glyphs a full em.
-_NARROW_EM = 0.56
-_WIDE_EM = 1.0
 
 
 def _wide(ch: str) -> bool:
@@ -54,12 +51,6 @@ def cut(text: str, width: int) -> str:
         out.append(ch)
         used += w
     return "".join(out).rstrip() + "…"
-
-
-def text_inches(text: str, size_pt: float) -> float:
-    """Estimated drawn width of one line, for laying out margins without a renderer pass."""
-    ems = sum(_WIDE_EM if _wide(ch) else _NARROW_EM for ch in text)
-    return ems * size_pt / 72.0
 
 
 def wrap(text: str, width: int, max_lines: int = 2) -> str:
@@ -91,6 +82,21 @@ def wrap(text: str, width: int, max_lines: int = 2) -> str:
     return "\n".join(cut(x, width) for x in lines)
 
 
+# KPI names as table headers and panel heads where the full name would wrap or be cut.
+SHORT_HEADERS = {
+    "sales cycle length": "Cycle",
+    "cycle length (days)": "Cycle",
+    "lead response time": "Response",
+    "average deal size": "Avg deal",
+    "close date": "Closed",
+}
+
+
+def short_name(name: str) -> str:
+    """'lead response time' → 'Response' (SHORT_HEADERS), else the name as a sentence."""
+    return SHORT_HEADERS.get(name, sentence(name))
+
+
 def sentence(name: str) -> str:
     """'connect rate' → 'Connect rate' (catalog names are lower case)."""
     return name[:1].upper() + name[1:] if name else name
@@ -105,9 +111,9 @@ def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
     return format_value(v, col.format, currency=currency, short=short)
 
 
-def category(v: Any, width: int = 18) -> str:
-    """A dimension value as a bar/axis label, cut to ``width`` cells."""
-    return cut(format_label(v), width)
+def category(v: Any) -> str:
+    """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement)."""
+    return format_label(v)
 
 
 def tick(v: Any, grain: str, fiscal_start_month: int) -> str:

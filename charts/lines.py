@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from charts import labels, theme
+from charts import measure, theme
 from charts.canvas import (
     Ctx,
     Rect,
@@ -32,19 +34,17 @@ _MAX_TICKS = 6
 
 
 def _time_ticks(ax: Axes, names: list[str], width_in: float, size: float) -> None:
-    """At most as many bucket labels as fit; always the first and the last."""
+    """As many evenly spaced bucket labels as fit by measured width, the last bucket always
+    among them; no two labels closer than a gap (never "Oct 2026Dec 2026")."""
     n = len(names)
-    widest = max(labels.text_inches(x, size) for x in names) + 0.15
-    fit = max(2, min(_MAX_TICKS, int(width_in / widest)))
-    if n <= fit:
-        idx = list(range(n))
-    else:
-        step = -(-(n - 1) // (fit - 1))
-        idx = list(range(0, n, step))
-        if n - 1 - idx[-1] <= step / 2 and idx[-1] != n - 1:
-            idx[-1] = n - 1  # the last bucket matters most; drop the one crowding it
-        elif idx[-1] != n - 1:
-            idx.append(n - 1)
+    widest = max(measure.width(x, size) for x in names) + 0.15
+    pitch = width_in / max(n, 1)  # inches between neighbouring buckets
+    step = max(1, math.ceil(widest / pitch))
+    step = max(step, math.ceil(n / _MAX_TICKS))
+    # Counted back from the last bucket, so the latest one is always labelled.
+    idx = sorted(range(n - 1, -1, -step))
+    if idx and idx[0] == 0 and len(idx) > 1 and measure.width(names[0], size) / 2 > pitch / 2:
+        idx = idx[1:]  # centred on the first bucket it would reach into the value axis' labels
     ax.set_xticks(idx, [names[i] for i in idx], fontsize=size)
 
 
@@ -73,7 +73,7 @@ def draw_line(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         inner = below_legend(fig, rect)
     w, _ = rect_inches(fig, inner)
     left = 0.62
-    ax = axes_in(fig, inner, left=left, right=0.55, bottom=0.35, top=0.12)
+    ax = axes_in(fig, inner, left=left, right=0.55, bottom=0.35, top=0.2)
     xs = list(range(len(cur)))
     marker = "o" if len(cur) <= 31 else None
     if prev is not None:
@@ -148,11 +148,11 @@ def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     buckets.sort(key=lambda b: str(b))
     series = sorted(totals, key=lambda k: totals[k], reverse=True)
     colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(series))]
-    legend(fig, rect, [(dim_label(answer, d2, s, ctx, 16), c)
+    legend(fig, rect, [(dim_label(answer, d2, s, ctx), c)
                         for s, c in zip(series, colours, strict=True)], ctx)
     inner = below_legend(fig, rect)
     w, _ = rect_inches(fig, inner)
-    ax = axes_in(fig, inner, left=0.62, right=0.2, bottom=0.35, top=0.1)
+    ax = axes_in(fig, inner, left=0.62, right=0.2, bottom=0.35, top=0.2)
     xs = list(range(len(buckets)))
     all_vals: list[list[float | None]] = []
     cut = {r[d1] for i, r in enumerate(answer.rows) if answer.partial_row(i) is not None}

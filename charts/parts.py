@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from charts import labels, theme
+from charts import labels, measure, theme
 from charts.canvas import (
     Ctx,
     Rect,
@@ -31,7 +31,7 @@ def _shares(answer: Answer, ctx: Ctx) -> tuple[list[str], list[float], list[str]
     total = sum(vals) or 1.0
     fractions = vals if is_share(col.name) else [v / total for v in vals]
     order = sorted(range(len(vals)), key=lambda i: fractions[i], reverse=True)
-    names = [dim_label(answer, d, answer.rows[i][d], ctx, 18) for i in order]
+    names = [dim_label(answer, d, answer.rows[i][d], ctx) for i in order]
     own = [fmt_value(vals[i], col, ctx) if not is_share(col.name) else "" for i in order]
     return names, [fractions[i] for i in order], own
 
@@ -59,6 +59,7 @@ def draw_donut(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                 color=theme.MUTED)
     lx = rect[0] + (side + 0.35) / fw
     lax = fig.add_axes((lx, rect[1], rect[0] + rect[2] - lx, rect[3]))
+    lw_in = (rect[0] + rect[2] - lx) * fw
     blank(lax)
     n = len(fr)
     size = ctx.pt(theme.LABEL)
@@ -66,8 +67,10 @@ def draw_donut(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     y = 0.5 + step * (n - 1) / 2
     for name, f, o, c in zip(names, fr, own, colours, strict=True):
         lax.text(0.0, y, "■", color=c, fontsize=size * 1.4, va="center")
-        lax.text(0.09, y, name, color=theme.INK, fontsize=size, va="center")
         pct = format_value(f, "percent")
+        room = ((0.8 if o else 1.0) - 0.09) * lw_in - measure.width(pct, size) - 0.03
+        lax.text(0.09, y, measure.fit(name, room, size), color=theme.INK, fontsize=size,
+                 va="center")
         lax.text(0.8 if o else 1.0, y, pct, color=theme.MUTED, fontsize=size, va="center",
                  ha="right")
         if o:
@@ -106,8 +109,8 @@ def draw_stacked(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         x0 = cidx / cols
         yy = 1 - (r + 0.5) / max(rows, 4)
         lax.text(x0, yy, "■", color=c, fontsize=size * 1.4, va="center")
-        lax.text(x0 + 0.1 / w_in * 2, yy, f"{labels.cut(name, 14)} {format_value(f, 'percent')}",
-                 color=theme.INK, fontsize=size, va="center")
+        label = f"{measure.fit(name, 1.25, size)} {format_value(f, 'percent')}"
+        lax.text(x0 + 0.1 / w_in * 2, yy, label, color=theme.INK, fontsize=size, va="center")
 
 
 def _stages(answer: Answer, ctx: Ctx) -> tuple[list[str], list[float | None], list[str]]:
@@ -123,7 +126,7 @@ def _stages(answer: Answer, ctx: Ctx) -> tuple[list[str], list[float | None], li
     m = ms[0]
     col = answer.columns[m]
     vals = column(answer, m)
-    return ([dim_label(answer, d, r[d], ctx, 20) for r in answer.rows], vals,
+    return ([dim_label(answer, d, r[d], ctx) for r in answer.rows], vals,
             [fmt_value(v, col, ctx, short=False) for v in vals])
 
 
@@ -133,7 +136,8 @@ def draw_funnel(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     n = len(vals)
     w_in, h_in = rect_inches(fig, rect)
     size = min(ctx.pt(theme.LABEL), h_in * 72 / max(n, 1) * 0.35)
-    left = max(labels.text_inches(x, size) for x in names) + 0.15
+    names = [measure.fit(x, w_in * 0.35, size) for x in names]
+    left = max(measure.width(x, size) for x in names) + 0.15
     ax = axes_in(fig, rect, left=left, right=1.1, top=0.05, bottom=0.05)
     blank(ax)
     ax.set_ylim(n, 0)
@@ -144,7 +148,7 @@ def draw_funnel(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         f = max((v or 0.0) / top, 0.03)
         ax.barh(i + 0.5, f, left=-f / 2, height=0.7, color=theme.ACCENT,
                 alpha=1.0 - 0.18 * min(i, 4))
-        inside = labels.text_inches(t, size) * 1.1 + 0.15 < f * aw
+        inside = measure.width(t, size) * 1.1 + 0.15 < f * aw
         ax.text(0 if inside else f / 2 + 0.02, i + 0.5, t, ha="center" if inside else "left",
                 va="center", fontsize=size, fontweight="bold",
                 color="white" if inside else theme.INK)

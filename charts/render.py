@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from charts import labels, theme
+from charts import labels, measure, theme
 from charts.bars import draw_bars, draw_columns, draw_compare, draw_grouped, draw_panels
 from charts.canvas import Ctx, Drawer, Rect
 from charts.cards import draw_gauge, draw_kpi
 from charts.choose import Chart, choose_with_reason
+from charts.heatmap import draw_heatmap
 from charts.lines import draw_line, draw_lines
 from charts.parts import draw_donut, draw_funnel, draw_stacked
+from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
 from metrics.answer import Answer
 from metrics.caveats import MARKS
@@ -31,6 +33,7 @@ DRAWERS: dict[Chart, Drawer] = {
     "compare": draw_compare,
     "grouped": draw_grouped,
     "lines": draw_lines,
+    "heatmap": draw_heatmap,
     "panels": draw_panels,
     "donut": draw_donut,
     "stacked": draw_stacked,
@@ -49,8 +52,7 @@ def draw(fig: Figure, rect: Rect, chart: Chart, answer: Answer, ctx: Ctx) -> Non
 def header(fig: Figure, title: str, subtitle: str, *, size: float = theme.TITLE) -> float:
     """Title (wrapped to two lines) and subtitle at the top left; returns their height (in)."""
     fw, fh = fig.get_size_inches()
-    cells = int((fw - 2 * _MARGIN) * 72 / (size * 0.58))
-    t = labels.wrap(title, cells, 2)
+    t = measure.wrap(title, fw - 2 * _MARGIN, size, 2, bold=True)
     n = t.count("\n") + 1
     y = 1 - _MARGIN * 0.8 / fh
     fig.text(_MARGIN / fw, y, t, fontsize=size, fontweight="bold", color=theme.INK,
@@ -58,8 +60,8 @@ def header(fig: Figure, title: str, subtitle: str, *, size: float = theme.TITLE)
     used = n * size * 1.2 / 72 + 0.06
     if subtitle:
         sub = theme.SUBTITLE
-        sub_cells = int((fw - 2 * _MARGIN) * 72 / (sub * 0.6))
-        fig.text(_MARGIN / fw, y - used / fh, labels.cut(subtitle, sub_cells), fontsize=sub,
+        fig.text(_MARGIN / fw, y - used / fh, measure.fit(subtitle, fw - 2 * _MARGIN, sub),
+                 fontsize=sub,
                  color=theme.MUTED, va="top", ha="left")
         used += sub * 1.3 / 72
     return _MARGIN * 0.8 + used + 0.12
@@ -76,8 +78,8 @@ def footer(fig: Figure, note: str | None, as_of: str) -> float:
         fig.text(1 - _MARGIN / fw, y, as_of, fontsize=size, color=theme.FAINT, va="bottom",
                  ha="right")
     if note:
-        room = fw - 2 * _MARGIN - labels.text_inches(as_of, size) - 0.3
-        fig.text(_MARGIN / fw, y, labels.cut(note, int(room * 72 / (size * 0.6))),
+        room = fw - 2 * _MARGIN - measure.width(as_of, size) - 0.3
+        fig.text(_MARGIN / fw, y, measure.wrap(note, room, size, 1),
                  fontsize=size, color=theme.MUTED, va="bottom", ha="left")
     return 0.3
 
@@ -87,16 +89,18 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     """The chart as a matplotlib Figure (tests read its texts), or None when there are no rows."""
     if not answer.rows:
         return None
+    answer, said = drop_constant_groupings(answer, fiscal_start_month)
     choice = choose_with_reason(answer, target=target is not None)
     ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target)
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()
-    top = header(fig, labels.title_of(answer), labels.window_text(answer))
+    subtitle = " · ".join(x for x in (labels.window_text(answer), said) if x)
+    top = header(fig, labels.title_of(answer), subtitle)
     # The caveats are drawn (hollow, pale, with a key); a single value's open share is not.
-    said = next(
+    caveat = next(
         (c for c in answer.caveats if len(answer.rows) == 1 and not c.startswith(MARKS)), None
     )
-    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else said),
+    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else caveat),
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

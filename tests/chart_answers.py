@@ -43,6 +43,7 @@ FORMATS = {
     "connect rate": ("percent", "higher"), "activities": ("count", "higher"),
     "meetings booked": ("count", "higher"), "demos booked": ("count", "higher"),
     "calls per deal": ("number", "lower"), "lead source share": ("percent", "higher"),
+    "follow-up rate by attempt": ("percent", "higher"),
 }
 _DIM_FORMAT = {"day": "date", "week": "date", "month": "date", "quarter": "date", "year": "date"}
 
@@ -317,6 +318,8 @@ BY_SOURCE = {"average deal size": (28_400, 52_100, 31_900, 24_300, 19_800),
              "deals won": (14, 9, 7, 5, 3)}
 STAGES = (("Prospecting", 6.2), ("Qualification", 9.8), ("Needs Analysis", 12.4),
           ("Proposal/Price Quote", 15.1), ("Negotiation/Review", 8.7))
+# Follow-up success falls off after the 3rd attempt (the source document's panel).
+FOLLOW_UP_BY_ATTEMPT = (("1", 0.81), ("2", 0.66), ("3", 0.31), ("4", 0.18), ("5+", 0.12))
 WEEKDAY_CONNECT = (("Mon", 0.142), ("Tue", 0.211), ("Wed", 0.205), ("Thu", 0.176),
                    ("Fri", 0.131))
 
@@ -359,6 +362,8 @@ def serve(query: Query) -> Answer:
         return make("panel", ms, gs, list(STAGES), **kw)
     if g == "weekday":
         return make("panel", ms, gs, list(WEEKDAY_CONNECT), **kw)
+    if g == "contact attempt":
+        return make("panel", ms, gs, list(FOLLOW_UP_BY_ATTEMPT), **kw)
     # a time grain: a gentle wave around the KPI's total, one row per bucket
     assert window.start is not None and window.end is not None
     step = {"day": 1, "week": 7}.get(g, 30)

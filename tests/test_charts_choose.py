@@ -28,7 +28,7 @@ EXPECTED = {
     "grouped": "grouped",
     "lines": "lines",
     "panels": "panels",
-    "table_many": "table",  # 30 reps → table
+    "table_many": "bars",  # 30 reps → the top ones and "N others" (bars.limit_rows)
     "donut_share": "donut",
     "donut_pie": "donut",  # as pie, 5 slices
     "stacked": "stacked",  # as pie, 8 slices → 100% bar
@@ -101,10 +101,12 @@ def test_funnel_needs_leads_and_deals_won() -> None:
     assert not is_funnel(("new opportunities", "converted leads", "deals won"))
 
 
-def test_bars_limit_and_columns_limit() -> None:
-    rows = [(f"Rep {i}", 100 - i) for i in range(20)]
+def test_many_rows_stay_bars_and_many_kpis_a_table() -> None:
+    rows = [(f"Rep {i}", 100 - i) for i in range(60)]
     assert choose(ca.make("q", ("calls",), ("rep",), rows)) == "bars"
-    assert choose(ca.make("q", ("calls",), ("rep",), rows + [("Rep 99", 1)])) == "table"
+    wide = [(f"Rep {i}", 1, 2, 3, 4, 5) for i in range(3)]
+    five = ("calls", "connect rate", "deals won", "demos booked", "meetings booked")
+    assert choose(ca.make("q", five, ("rep",), wide)) == "table"
 
 
 def test_docs_show_the_rule_table() -> None:

@@ -61,7 +61,8 @@ DRAWN = {
             "data as of 27 Jun 2024 06:00"],
     "kpi_row": ["$1.3M", "▲ 16.5%", "38", "▲ 8.6%", "$33,803", "41.6 d", "▼ 8.0%", "3.4 h",
                 "62.0%"],
-    "bars": ["温家豪", "李静", "Sarah O'Connor", "Miguel Hernández-Ca…", "1,240", "701"],
+    "bars": ["温家豪", "李静", "Sarah O'Connor", "Miguel Hernández-Castellanos", "1,240",
+             "701"],  # every name fits whole beside its bar
     "bars_lower_better": ["1.2 h", "6.1 h", "—"],
     "columns_weekday": ["Mon", "Fri", "21.1%", "13.1%"],
     "columns_stage": ["Prospecting", "15.1 d"],
@@ -92,7 +93,8 @@ def test_numbers_drawn(name: str) -> None:
     assert fig is not None
     drawn = texts(fig)
     for expected in DRAWN[name]:
-        assert any(expected in t for t in drawn), (expected, drawn)
+        # A heading wrapped on two lines still says it.
+        assert any(expected in t.replace("\n", " ") for t in drawn), (expected, drawn)
 
 
 def test_title_is_restated_question_and_subtitle_its_window() -> None:

@@ -144,7 +144,9 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealBackend]:
 
 def answered(backend: RealBackend, text: str) -> None:
     reply = backend.ask(text, today=TODAY, with_chart=False)  # raises on a bug
-    assert (reply.answer is None) != (reply.error is None) or reply.dashboard is not None
+    # an answer or an error, else a dashboard or a text reply (help: "what can I ask")
+    assert (reply.answer is None) != (reply.error is None) or reply.dashboard is not None \
+        or bool(reply.text)
     if reply.error is not None:
         assert isinstance(reply.error, UserError) and reply.error.message
 
