@@ -38,8 +38,8 @@ class Recording(RealBackend):
         super().__init__(cfg)
         self.answers: list[Answer] = []
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
-        answer = super()._run(query, question, today)
+    def _run(self, query: Any, question: str, today: date | None, *scope: Any) -> Answer:
+        answer = super()._run(query, question, today, *scope)
         self.answers.append(answer)
         return answer
 
