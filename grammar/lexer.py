@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from grammar import messages, phrasing
 from grammar.dates import BadDate, read_literal
-from grammar.fuzzy import closest, closest_names, display, suggest
+from grammar.fuzzy import closest, closest_names, display, suggest, words_starting
 from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary
@@ -346,9 +346,8 @@ class Lexer:
         others = list(
             dict.fromkeys(
                 str(m.name)
-                for p, ms in v.all_values.items()
-                if any(part.startswith(w) for part in p.split())
-                for m in ms
+                for p in words_starting(w, v.all_values)
+                for m in v.all_values[p]
                 if m.name not in names
             )
         )
