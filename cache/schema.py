@@ -317,6 +317,20 @@ STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
 )"""
 
 
+# Tasks counted per day (in the org's time zone ``tz``, given by the writer that built it), owner
+# and the columns call KPIs filter on: activity KPIs over weeks and months read ~5× fewer rows.
+TASK_DAYS = "_kpibot_task_days"
+TASK_DAYS_DDL = f"""CREATE TABLE IF NOT EXISTS "{TASK_DAYS}" (
+  day DATE,               -- CreatedDate's date in the time zone tz
+  tz VARCHAR,             -- the time zone the days are in (the same on every row)
+  OwnerId VARCHAR,
+  TaskSubtype VARCHAR,
+  CallType VARCHAR,
+  CallDisposition VARCHAR,
+  n BIGINT                -- Tasks with these values created that day
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
     connection."""
@@ -326,3 +340,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
         con.execute(ddl)  # type: ignore[attr-defined]
     con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
     con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]
+    con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]

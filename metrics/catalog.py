@@ -86,6 +86,16 @@ class Anchor:
 
 
 @dataclass(frozen=True)
+class Rollup:
+    """A record set that pre-counts another one's records per day (catalog ``rollup:``)."""
+
+    of: str  # the record set it stands for
+    rows: str  # SQL: how many records one row stands for
+    zone: str  # SQL: the time zone its days are in
+    columns: tuple[str, ...]  # the record columns it keeps (r.<column>)
+
+
+@dataclass(frozen=True)
 class RecordSetDef:
     """Where a metric's rows live: a relation aliased ``r``, its anchors, joins and dimensions."""
 
@@ -95,6 +105,7 @@ class RecordSetDef:
     joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
     dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
     needs: tuple[str, ...] = ()  # source tables it reads (filled by `kpibot import`)
+    rollup: Rollup | None = None
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:
@@ -197,10 +208,10 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions", "needs"):
+            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup"):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
-                    "(from, anchors, joins, dimensions, needs)"
+                    "(from, anchors, joins, dimensions, needs, rollup)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -224,9 +235,19 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 joins=tuple((str(k), str(v)) for k, v in (r.get("joins") or {}).items()),
                 dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
                 needs=_strs(r.get("needs")),
+                rollup=_parse_rollup(r.get("rollup"), where, problems),
             )
         )
     return out
+
+
+def _parse_rollup(r: Any, where: str, problems: list[str]) -> Rollup | None:
+    if r is None:
+        return None
+    if not isinstance(r, dict) or not all(r.get(k) for k in ("of", "rows", "zone", "columns")):
+        problems.append(f"{where}.rollup: needs of, rows, zone and columns")
+        return None
+    return Rollup(str(r["of"]), str(r["rows"]), str(r["zone"]), _strs(r["columns"]))
 
 
 def _parse(
@@ -340,6 +361,10 @@ def _check(
         for d in m.dimensions:
             if d not in dim_names:
                 problems.append(f"metric {m.name}: dimension {d!r} is not in the catalog")
+    names = {r.name for r in records}
+    for r in records:
+        if r.rollup is not None and r.rollup.of not in names:
+            problems.append(f"records.{r.name}.rollup.of: {r.rollup.of!r} is not a record set")
     from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
 
     check_sql_side(metrics, dims, records, problems)

@@ -165,6 +165,7 @@ class _Shape:
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
+    rollups: frozenset[str] = frozenset()  # rollup record sets this snapshot can answer from
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -180,12 +181,15 @@ def compile_query(
     bucket_shift: str | None = None,
     grid: bool = False,
     scoped: bool = False,
+    rollups: frozenset[str] = frozenset(),
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
     ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days);
     ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
     without records is a row, 0 for counts and sums, empty for rates and means).
-    ``scoped`` adds the row filter of row-level access to every record set it reads."""
+    ``scoped`` adds the row filter of row-level access to every record set it reads.
+    ``rollups``: the rollup record sets (catalog ``rollup:``) the snapshot holds in the org's
+    zone; counts that need only their columns are read from them."""
     q = effective_query(query, catalog)
     shape = _Shape(
         metrics=q.metrics,
@@ -208,6 +212,7 @@ def compile_query(
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
+        rollups=rollups,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -306,6 +311,9 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         letter = "s" if prefix == "cur" else "p"
         for gi, ((rs_name, anchor_name, is_hidden), atoms) in enumerate(groups.items()):
             rs = catalog.record_set(rs_name)
+            rolled = _rollup_for(catalog, shape, rs, anchor_name, atoms, dims, q.filters)
+            if rolled is not None:
+                rs, atoms = rolled
             anchor = rs.anchor(anchor_name)
             metric_name = all_metrics[atoms[0][0]].name
             dim_exprs = [dimension_sql(catalog, metric_name, rs, anchor, d) for d in dims]
@@ -485,8 +493,8 @@ def _two_level(
     for mi, ai, atom in atoms:
         col = f"a{mi}_{ai}"
         flt = f" FILTER (WHERE {atom.where})" if atom.where else ""
-        if atom.agg == "count":
-            partial.append(f"count(*){flt} AS {col}")
+        if atom.agg in ("count", "rows"):
+            partial.append(f"{_agg_sql(atom)} AS {col}")
             final.append(f"CAST(sum(r.{col}) AS BIGINT) AS {col}")
         elif atom.agg == "sum":
             partial.append(f"sum({atom.expr}){flt} AS {col}")
@@ -515,6 +523,41 @@ def _two_level(
     )
 
 
+def _rollup_for(
+    catalog: Catalog,
+    shape: _Shape,
+    rs: RecordSetDef,
+    anchor_name: str,
+    atoms: list[tuple[int, int, Atom]],
+    dims: list[DimensionDef],
+    filters: tuple[Filter, ...],
+) -> tuple[RecordSetDef, list[tuple[int, int, Atom]]] | None:
+    """A rollup of ``rs`` that gives the same counts (catalog ``rollup:``), with the atoms as
+    sums of its rows; None when none is usable: one of them must be in the snapshot in the
+    org's zone, have the anchor, and every count, grouping and filter must need only its columns
+    and whole days (no hour of day)."""
+    if not shape.rollups or any(a.agg != "count" for _, _, a in atoms):
+        return None
+    used = [*dims, *(catalog.dimension(f.dimension) for f in filters)]
+    if any(d.sql.get("needs_time") for d in used if d.kind in _NATURAL_KINDS):
+        return None
+    wheres = " ".join(a.where or "" for _, _, a in atoms)
+    for roll in catalog.records:
+        r = roll.rollup
+        if r is None or r.of != rs.name or roll.name not in shape.rollups:
+            continue
+        if anchor_name not in {a.name for a in roll.anchors}:
+            continue
+        if any(d.kind not in _NATURAL_KINDS and roll.dimension_sql(d.name) is None for d in used):
+            continue
+        needed = set(re.findall(r"\br\.(\w+)", wheres)) | ({"OwnerId"} if shape.scoped else set())
+        if not needed <= set(r.columns):
+            continue
+        return roll, [(mi, ai, replace(a, records=roll.name, agg="rows", expr=r.rows))
+                      for mi, ai, a in atoms]
+    return None
+
+
 def _lookup(d: DimensionDef, i: int, shift: str | None) -> str:
     """How a current group finds its previous value: the same key, or the time bucket that
     lies one comparison shift earlier (May 2024 ← May 2023 for vs last year)."""
@@ -527,6 +570,8 @@ def _agg_sql(atom: Atom) -> str:
     flt = f" FILTER (WHERE {atom.where})" if atom.where else ""
     if atom.agg == "count":
         return f"count(*){flt}"
+    if atom.agg == "rows":  # a count over a rollup: as count(*), 0 when no row matches
+        return f"CAST(coalesce(sum({atom.expr}){flt}, 0) AS BIGINT)"
     return f"CAST({atom.agg}({atom.expr}){flt} AS DOUBLE)"
 
 

@@ -18,7 +18,7 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from metrics import buckets, caveats
+from metrics import buckets, caveats, rollups
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
@@ -263,6 +263,8 @@ def run(
         if grain is not None and not _time_filtered(query, catalog)
         else None
     )
+    cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
+    snapshot = reader.target if isinstance(reader, SnapshotReader) else cur
     compiled: Compiled = compile_query(
         query,
         catalog,
@@ -275,6 +277,7 @@ def run(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
+        rollups=rollups.usable(cur, catalog, settings.timezone, snapshot),
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
     values: dict[str, Any] = {
@@ -290,7 +293,6 @@ def run(
     params = {name: values[name] for name in compiled.params}
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
-    cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
     notes = source_notes(cur, asked, catalog, settings.tz)
     rows = execute(cur, compiled.sql, params, timeout)
     t2 = time.perf_counter()

@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 from metrics.catalog import MetricDef
 
-Agg = Literal["count", "sum", "avg", "min", "max", "median"]
+# "rows": the compiler's count over a rollup (sum of the records each row stands for)
+Agg = Literal["count", "sum", "avg", "min", "max", "median", "rows"]
 AGGS = ("count", "sum", "avg", "min", "max", "median")
 
 
@@ -41,7 +42,7 @@ class Atom:
     @property
     def record_condition(self) -> str | None:
         """Which rows are this atom's records (what it counts, sums or averages)."""
-        valued = f"({self.expr}) IS NOT NULL" if self.agg not in ("count", "sum") else None
+        valued = f"({self.expr}) IS NOT NULL" if self.agg not in ("count", "sum", "rows") else None
         parts = [p for p in (self.where, valued) if p]
         return " AND ".join(f"({p})" for p in parts) or None
 

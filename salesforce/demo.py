@@ -83,7 +83,7 @@ def build_demo(db_path: Path, spec: DemoSpec, progress: Progress | None = None) 
     if spec.scale <= 0:
         raise ValueError("scale must be positive")
     started = time.monotonic()
-    with open_writer(Path(db_path), source="demo", fresh=True) as w:
+    with open_writer(Path(db_path), source="demo", fresh=True, tz=spec.timezone) as w:
         org = DemoOrg(w.con, spec, progress)
         org.build()
         add_demo_sources(w.con, spec.fiscal_year_start_month - 1)

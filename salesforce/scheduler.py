@@ -35,11 +35,13 @@ def run_sync_from_env(
     env: Mapping[str, str] | None = None,
     observer: Observer | None = None,
     warned: set[str] | None = None,
+    tz: str | None = None,
 ) -> SyncResult:
-    """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses."""
+    """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses.
+    ``tz``: the org's time zone (derived tables of days; None keeps the zone they have)."""
     creds = Credentials.from_env(env)
     api = Api(creds, version=settings.api_version)
-    return Syncer(api, settings, observer=observer, warned=warned).run(db_path, full=full)
+    return Syncer(api, settings, observer=observer, warned=warned, tz=tz).run(db_path, full=full)
 
 
 class SyncLoop(threading.Thread):

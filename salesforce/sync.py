@@ -109,8 +109,10 @@ class Syncer:
         bulk_page_size: int = 50_000,
         bulk_poll: float = 2.0,
         objects: tuple[schema.SObject, ...] = schema.owned_by(schema.SALESFORCE),
+        tz: str | None = None,
     ):
         self.api = api
+        self.tz = tz  # the org's time zone, for the derived tables of days (None: keep theirs)
         self.settings = settings
         self.observer: Observer = observer or LogObserver()
         self.warned = warned if warned is not None else set()
@@ -129,7 +131,7 @@ class Syncer:
         # Describe before opening the writer: a bad login fails without touching the cache.
         described = {self.objects[0].name: self.api.describe_fields(self.objects[0].name)}
         started = self.api.server_now()
-        with open_writer(db_path, source=self.source) as writer:
+        with open_writer(db_path, source=self.source, tz=self.tz) as writer:
             for obj in self.objects:
                 progress = _Progress()
                 mode = "full"
