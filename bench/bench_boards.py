@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.bench_dashboards import TimedBackend, timed
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, table, write_section
+from bench.report import percentile, save_results, table, write_section
 from bot.boards.service import to_dashboard
 from bot.boards.store import StoredBoard, StoredPanel
 from bot.config import AppConfig
@@ -56,6 +56,7 @@ def main() -> None:
     backend = TimedBackend(AppConfig(timezone=TZ, db_override=str(db)))
     started = time.perf_counter()
     rows = []
+    kept: dict[str, dict[str, float]] = {}
     for n in SIZES:
         spec = to_dashboard(board(n))
         backend.board(spec, "", today=TODAY)  # warm: fonts, the values list, DuckDB caches
@@ -69,6 +70,8 @@ def main() -> None:
             queries.append(backend.query_ms)
 
         wall, cpu = timed(once, runs)
+        kept[str(n)] = {"p50": percentile(wall, 50), "p95": percentile(wall, 95),
+                        "cpu": percentile(cpu, 50)}
         rows.append(
             (
                 f"{n} panel{'s' * (n > 1)}",
@@ -92,6 +95,7 @@ def main() -> None:
         + "\n\nTarget: a board of up to 12 panels ≤ 1,500 ms."
     )
     print(body)
+    save_results("boards", scale, {"boards": kept})
     if write:
         write_section("User dashboards (10M Tasks)", body)
 

@@ -22,7 +22,8 @@ import tempfile
 from pathlib import Path
 
 from bench.bench_demo import SCALE_10M, machine, publish
-from bench.demo_db import TODAY, demo_db
+from bench.demo_db import TODAY, TZ, demo_db
+from bench.report import save_results
 from salesforce.demo_export import write_export
 
 LOAD = r"""
@@ -36,7 +37,7 @@ def progress(name, step, done, total):
     elif step == "done":
         timings[name] = [time.monotonic() - started[name], total / 2**20]
 t = time.monotonic()
-s = load_export(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress)
+s = load_export(Path(sys.argv[1]), Path(sys.argv[2]), progress=progress, tz=sys.argv[3])
 print(json.dumps({"rows": s.rows, "timings": timings, "total": time.monotonic() - t}))
 """
 
@@ -62,11 +63,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kpibot-bench-load-", dir=export.parent))
     try:
         done = subprocess.run(
-            [sys.executable, "-c", LOAD, str(export), str(tmp / "loaded.duckdb")],
+            [sys.executable, "-c", LOAD, str(export), str(tmp / "loaded.duckdb"), TZ],
             capture_output=True,
             text=True,
             check=True,
         )
+        size_mb = sum(p.stat().st_size for p in tmp.glob("loaded.duckdb.d/*.duckdb")) / 2**20
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -98,7 +100,16 @@ def main() -> None:
             *os.getloadavg(), os.cpu_count()
         ),
     ]
-    publish("bench_load", lines, args.write_docs)
+    save_results(
+        "load",
+        args.scale,
+        {"seconds": total, "peak_mb": peak, "cpu_s": cpu, "csv_mb": csv_mb, "cache_mb": size_mb,
+         "rows": rows},
+    )
+    if args.scale == SCALE_10M:  # other scales go to bench_scale's table, not this section
+        publish("bench_load", lines, args.write_docs)
+    else:
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

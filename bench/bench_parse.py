@@ -18,6 +18,7 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.report import save_results
 from grammar import Parser
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
@@ -119,6 +120,13 @@ def main() -> None:
     ]
     section = "\n".join(lines)
     print(section)
+    save_results(
+        "parse",
+        0,
+        {"build_ms": build_ms, "index_ms": index_ms, "accounts": args.accounts,
+         **{k: {"p50": statistics.median(v), "p95": _pct(v, 95), "max": max(v)}
+            for k, v in rows}},
+    )
     if args.no_write:
         return
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 from datetime import date
 from pathlib import Path
 
+from bench.report import save_results
 from cache import derived
 from cache.connection import connect
 from cache.snapshot import current_target
@@ -35,6 +37,18 @@ def demo_db(scale: float = SCALE_10M, today: date = TODAY) -> Path:
     db.parent.mkdir(parents=True, exist_ok=True)
     stats = build_demo(db, DemoSpec(today, scale, TZ))
     print(f"built {db} ({stats.rows.get('Task', 0):,} Tasks) in {stats.seconds:.0f} s", flush=True)
+    target = current_target(db)
+    save_results(
+        "demo",
+        scale,
+        {
+            "seconds": stats.seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "cache_mb": target.stat().st_size / 2**20 if target else 0.0,
+            "tasks": stats.rows.get("Task", 0),
+            "rows": sum(stats.rows.values()),
+        },
+    )
     marker.write_text(want, encoding="utf-8")
     return db
 
@@ -76,4 +90,6 @@ def bench_args(doc: str, runs: int, quick_runs: int) -> tuple[float, int, bool]:
 
 
 if __name__ == "__main__":
-    print(demo_db())
+    cli = argparse.ArgumentParser(description="Build (or find) the demo org of a benchmark.")
+    cli.add_argument("--scale", type=float, default=SCALE_10M)
+    print(demo_db(cli.parse_args().scale))
