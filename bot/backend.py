@@ -182,6 +182,7 @@ class RealBackend:
         (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
         background thread, the data's values and the parser built on them (seconds on an org
         with hundreds of thousands of accounts)."""
+        import grammar
         from cache.snapshot import CacheMissing
         from charts import theme
 
@@ -189,7 +190,7 @@ class RealBackend:
 
         def parser() -> None:
             try:
-                self.parser()
+                grammar.warm(self.parser())
             except CacheMissing:
                 pass  # no data yet: the parser is built with the first snapshot
 

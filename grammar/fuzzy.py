@@ -102,6 +102,14 @@ def _grams(pool: Pool) -> GramIndex:
     return _prepared(pool, "grams", GramIndex)
 
 
+def index_pools(pools: Sequence[Pool]) -> None:
+    """Build the letter-triple index of every big pool now (a serving process does it in the
+    background, so the first typo of the day does not pay it)."""
+    for pool in pools:
+        if len(pool) > SMALL:
+            _grams(pool)
+
+
 def choices_like(typed: str, pool: Pool) -> list[str]:
     """The phrases of ``pool`` a similarity scorer should see for ``typed``: all of a small
     pool, the closest few thousand by shared letter triples of a big one."""

@@ -22,6 +22,7 @@ from lark.lexer import Lexer as LarkLexer
 from grammar import messages
 from grammar.build import build
 from grammar.explain import definition_text, help_text
+from grammar.fuzzy import index_pools
 from grammar.intents import Define, Help, Intent, read_intent
 from grammar.lexer import Lexer
 from grammar.normalize import normalize
@@ -152,6 +153,12 @@ _CACHE: OrderedDict[Any, Parser] = OrderedDict()  # by the values' content
 _BY_ID: OrderedDict[Any, tuple[Catalog, Mapping[str, Sequence[str]], Parser]] = OrderedDict()
 _CACHE_SIZE = 8
 _LOCK = threading.Lock()
+
+
+def warm(parser: Parser) -> None:
+    """Build now what the parser's first typo or unknown word would build (grammar/ngrams.py)."""
+    v = parser.vocab
+    index_pools([v.pool, v.all_values, *v.value_pools.values()])
 
 
 def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:

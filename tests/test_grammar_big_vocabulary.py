@@ -8,7 +8,7 @@ import random
 import pytest
 from rapidfuzz.distance import OSA
 
-from grammar import Parser
+from grammar import Parser, warm
 from grammar.ngrams import SMALL, GramIndex
 from metrics.catalog import load_catalog
 from metrics.errors import UnknownWord
@@ -18,9 +18,12 @@ N = SMALL + 3_000  # past the size where pools are searched through the index
 ACCOUNTS = [f"Northwind {i:05d} Traders" for i in range(N)] + ["Acme Corp", "Globex"]
 
 
-@pytest.fixture(scope="module")
-def parser() -> Parser:
-    return Parser(load_catalog(), {"account": ACCOUNTS, "rep": ["Alice Chen", "Bob Smith"]})
+@pytest.fixture(scope="module", params=["lazy", "warmed"])
+def parser(request: pytest.FixtureRequest) -> Parser:
+    p = Parser(load_catalog(), {"account": ACCOUNTS, "rep": ["Alice Chen", "Bob Smith"]})
+    if request.param == "warmed":
+        warm(p)  # the index built ahead, as `serve` does in the background
+    return p
 
 
 def test_an_exact_name_among_thousands_is_a_filter(parser: Parser) -> None:
