@@ -27,6 +27,7 @@ from bot.config import AppConfig
 from charts.choose import choose
 from charts.render import render_answer
 from metrics.answer import Answer
+from metrics.scope import EVERYONE
 
 DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
 
@@ -39,10 +40,10 @@ class TimedBackend(RealBackend):
         self.spans: list[tuple[float, float]] = []
         self._spans_lock = threading.Lock()
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+    def _run(self, query: Any, question: str, today: date | None, scope: Any = EVERYONE) -> Answer:
         t = time.perf_counter()
         try:
-            return super()._run(query, question, today)
+            return super()._run(query, question, today, scope)
         finally:
             with self._spans_lock:
                 self.spans.append((t, time.perf_counter()))
