@@ -15,6 +15,7 @@ from bot import config as app_config
 from bot.backend import RealBackend
 from bot.boards.service import Boards, Viewer, to_dashboard
 from bot.boards.store import BoardStore, StoredBoard, StoredPanel
+from bot.state_db import open_state_db
 from charts.dashboards import figure_for_board
 from metrics.answer import Answer
 from metrics.query import Query
@@ -110,12 +111,12 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
         cfg = yaml.safe_load((ROOT / "tests" / "fixtures" / "org" / "app.yaml").read_text())
         cfg.update({"database": str(org), "state_database": str(folder / "state.sqlite")})
         (folder / "app.yaml").write_text(yaml.safe_dump(cfg))
-    boards = Boards(BoardStore(one / "state.sqlite"))
+    boards = Boards(BoardStore(open_state_db(one / "state.sqlite")))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     for q in QUESTIONS:
         boards.pin("Team East", q, who, title="Deals" if q == "top deals" else "")
-    boards.store.close()
+    boards.close()
 
     def kpibot(folder: Path, *args: str) -> str:
         r = run_kpibot(*args, "--config", str(folder / "app.yaml"), cwd=folder)
@@ -158,11 +159,11 @@ def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path
         }
     )
     (tmp_path / "app.yaml").write_text(yaml.safe_dump(cfg))
-    boards = Boards(BoardStore(tmp_path / "state.sqlite"))
+    boards = Boards(BoardStore(open_state_db(tmp_path / "state.sqlite")))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     boards.pin("Team East", "revenue won by rep", who)
-    boards.store.close()
+    boards.close()
     r = run_kpibot(
         "digest",
         "run",

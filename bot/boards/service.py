@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from bot.boards.store import (
     MAX_NAME,
     MAX_PANELS,
     BoardExists,
+    BoardGone,
     BoardStore,
     Scope,
     StoredBoard,
@@ -104,9 +107,24 @@ def export_yaml(board: StoredBoard) -> str:
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
+def open_boards(config: Any) -> Boards:
+    """The boards of this install, on their own connection to the state database (the CLI,
+    the engine's digests); an old per-replica board file is imported first (bot/boards/legacy)."""
+    from bot.boards.legacy import import_old_board_file
+    from bot.state_db import open_state_db
+
+    db = open_state_db(config.state_location)
+    import_old_board_file(db, config.state_location, config.local_dir)
+    return Boards(BoardStore(db))
+
+
 class Boards:
     def __init__(self, store: BoardStore):
         self.store = store
+
+    def close(self) -> None:
+        """Close the state connection (only for boards made by ``open_boards``)."""
+        self.store.db.close()
 
     # ---- finding ----
 
@@ -201,6 +219,17 @@ class Boards:
                     )
         return None
 
+    @staticmethod
+    @contextmanager
+    def _still_there(board: StoredBoard) -> Iterator[None]:
+        """A change to a board someone deleted since it was found (on any replica): said."""
+        try:
+            yield
+        except BoardGone:
+            raise UserError(
+                f'"{board.name}" was deleted a moment ago; nothing was changed.'
+            ) from None
+
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)
         if isinstance(found, str):
@@ -262,7 +291,8 @@ class Boards:
         board = self._own(name, who)
         if chart not in CHARTS:
             raise UserError(f"{chart} is not a chart kind; use one of {', '.join(sorted(CHARTS))}.")
-        n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
+        with self._still_there(board):
+            n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
         if n is None:
             raise UserError(
                 f'"{board.name}" already has {MAX_PANELS} panels; remove one first '
@@ -278,6 +308,10 @@ class Boards:
         if e.action == "show":
             return self.show(e.name, e.text, who)
         board = self._own(e.name, who)
+        with self._still_there(board):
+            return self._change(board, e)
+
+    def _change(self, board: StoredBoard, e: W.Edit) -> Done:
         if e.action == "remove":
             gone = self.store.remove_panel(board.id, e.args[0])
             if gone is None:
@@ -298,7 +332,7 @@ class Boards:
             if not new or len(new) > MAX_NAME or name_key(new) in builtin_names():
                 raise UserError(f"A dashboard needs a new name of 1 to {MAX_NAME} characters.")
             try:
-                self.store.rename(board.id, board.home, new)
+                self.store.rename(board.id, new)
             except BoardExists:
                 raise UserError(f'There is already a dashboard called "{new}" here.') from None
             return Done(

@@ -15,8 +15,7 @@ from typing import Annotated
 
 import typer
 
-from bot.boards.service import Boards, builtin_names
-from bot.boards.store import board_store
+from bot.boards.service import Boards, builtin_names, open_boards
 from bot.cli.ask import backend_for, error_text
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from metrics.errors import UserError
@@ -31,7 +30,7 @@ def register(app: typer.Typer) -> None:
 
 def _boards(config: str | None) -> tuple[Boards, object]:
     cfg = load_config(config, None)
-    return Boards(board_store(cfg)), cfg
+    return open_boards(cfg), cfg
 
 
 def dashboards(config: ConfigOpt = None) -> None:
@@ -89,7 +88,6 @@ def _export(name: str, config: str | None) -> None:
 def _import(path: Path, config: str | None, owner: str | None) -> None:
     from bot.audit import AuditLog
     from bot.boards.service import Viewer
-    from bot.state_db import open_state_db
 
     boards, cfg = _boards(config)
     try:
@@ -100,7 +98,7 @@ def _import(path: Path, config: str | None, owner: str | None) -> None:
         done = boards.import_yaml(text, Viewer(owner or CLI_USER, ""))
     except UserError as e:
         fail(e.message, code=1)
-    audit = AuditLog(open_state_db(cfg.state_location))  # type: ignore[attr-defined]
+    audit = AuditLog(boards.store.db)
     for d in done:
         entry = audit.start(
             user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"

@@ -47,10 +47,10 @@ def serve(
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.backend import BACKEND_ENV, load_backend
+    from bot.boards.service import open_boards
     from bot.digests.questions import check_questions
     from bot.rows import refuse_unscoped_delivery
     from bot.slack.app import SlackBot, SlackEnv, web_client
-    from bot.state_db import open_state_db
 
     setup_logging(verbose)
     pinned = parse_today(today)
@@ -62,7 +62,8 @@ def serve(
         load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
         check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
         # Reach the state database and migrate it once here, before the workers start.
-        open_state_db(cfg.state_location).close()
+        # An old per-replica board file (before boards were in the state store): imported once.
+        open_boards(cfg).close()
     except ConfigError as e:
         fail(str(e))
     try:

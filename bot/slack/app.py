@@ -28,7 +28,7 @@ from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.boards import words as W
 from bot.boards.service import Boards, Done, Viewer
-from bot.boards.store import board_store
+from bot.boards.store import BoardStore
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
@@ -162,7 +162,7 @@ class SlackBot:
             if digests
             else None
         )
-        self.boards = Boards(board_store(config))
+        self.boards = Boards(BoardStore(self.state))
         self.asker = Asker(
             backend,
             self.delivery,
@@ -202,7 +202,6 @@ class SlackBot:
         if self.digest_loop is not None:
             self.digest_loop.stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
-        self.boards.store.close()
         self.state.close()
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
