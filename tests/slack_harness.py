@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,36 @@ def running_bot(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def replicas(
+    slack: SlackEmulator,
+    tmp_path: Path,
+    state_database: str,
+    n: int = 2,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> Iterator[list[Bot]]:
+    """``n`` `kpibot serve` replicas, each in its own folder (as on its own machine), sharing
+    one state database; ``options`` go to each ``running_bot``."""
+    with ExitStack() as stack:
+        bots = []
+        for i in range(n):
+            workdir = tmp_path / f"replica{i}"
+            workdir.mkdir()
+            bots.append(
+                stack.enter_context(
+                    running_bot(
+                        slack,
+                        workdir,
+                        state_database=state_database,
+                        settings=settings,
+                        **options,
+                    )
+                )
+            )
+        yield bots
 
 
 def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:
