@@ -20,6 +20,8 @@ answer each event once and send each digest once. The stores (``bot.audit``, ``b
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -184,6 +186,11 @@ class StateDB:
             self._con.close()
 
 
+def default_owner() -> str:
+    """Who holds a claim (a digest send, a scheduled sync): this host, process and thread."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
 def is_unique_violation(error: BaseException) -> bool:
     """A statement broke a unique constraint (both drivers: SQLite's message, SQLSTATE 23505)."""
     if isinstance(error, sqlite3.IntegrityError):
@@ -236,8 +243,9 @@ def _connect_postgres(url: str) -> StateDB:
         raise ConfigError([f"state_database: cannot connect to {where(url)} ({reason})"]) from None
 
 
-def open_state_db(location: str | Path) -> StateDB:
-    """Connect to the state database and bring its schema up to date (once, under a lock)."""
+def open_state_db(location: str | Path, *, upgrade: bool = True) -> StateDB:
+    """Connect to the state database and bring its schema up to date (once, under a lock);
+    ``upgrade=False``: a process that knows it was migrated at start-up only connects."""
     from bot.state_schema import migrate
 
     db = (
@@ -245,6 +253,8 @@ def open_state_db(location: str | Path) -> StateDB:
         if is_server_url(location)
         else _connect_sqlite(Path(location))
     )
+    if not upgrade:
+        return db
     try:
         migrate(db)
     except BaseException:

@@ -136,6 +136,24 @@ CREATE TABLE IF NOT EXISTS board_panels (
 )
 """,
     ),
+    Migration(
+        4,
+        "scheduled runs (syncs, re-imports) claimed once per period across replicas",
+        """
+CREATE TABLE IF NOT EXISTS scheduled_runs (
+    job         TEXT NOT NULL,          -- sync:salesforce, import:<source>
+    period      TEXT NOT NULL,          -- the period's start, UTC ISO 8601
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    owner       TEXT NOT NULL,          -- host:pid:thread of the replica running it
+    lease_until TEXT NOT NULL,          -- renewed while it runs, taken over once past
+    claimed_at  TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 1,
+    error       TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (job, period)
+)
+""",
+    ),
 )
 
 _VERSION_TABLE = """

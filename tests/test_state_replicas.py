@@ -6,8 +6,6 @@ sent once, and a send whose replica is SIGKILLed half-way is finished once by th
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -105,16 +103,6 @@ def test_a_digest_due_on_both_replicas_is_sent_once(
     assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)]
 
 
-def _kill(bot: H.Bot, owner_pid: int) -> None:
-    """SIGKILL the replica: its gunicorn worker (the claim's owner) and its master."""
-    for pid in (owner_pid, bot.proc.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    bot.proc.wait(timeout=20)
-
-
 def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
     slack: SlackEmulator, tmp_path: Path, state_database: str
 ) -> None:
@@ -130,7 +118,7 @@ def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
         assert [r["status"] for r in rows] == ["sending"], rows
         owner_pid = int(rows[0]["owner"].split(":")[1])  # host:pid:thread:…
         victim = next(b for b in bots if b.proc.pid in (owner_pid, _parent(owner_pid)))
-        _kill(victim, owner_pid)
+        H.kill(victim)  # its gunicorn worker (the claim's owner) and its master
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) >= 2, timeout=60)
         slack.settle()
         done = _when_finished(bots[0])

@@ -122,12 +122,13 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
     Each sync runs as a `kpibot sync` child process: the serving process (gunicorn's master,
     which forks workers) then never holds DuckDB or HTTP state of its own, and a sync's memory
     goes back to the system when it ends. Answers switch to the new snapshot by themselves.
+    Replicas sharing one state database run each period's sync once (bot/scheduled_runs.py).
     """
     import subprocess
     import sys
 
+    from bot.scheduled_runs import claimed_loop
     from salesforce.errors import SyncError
-    from salesforce.scheduler import SyncLoop
     from salesforce.settings import parse_duration
 
     if not cfg.salesforce.sync_every:
@@ -152,7 +153,7 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
         for line in done.stderr.splitlines():
             log.info("sync: %s", line)
 
-    loop = SyncLoop(run_once, parse_duration(cfg.salesforce.sync_every))
+    loop = claimed_loop("sync:salesforce", parse_duration(cfg.salesforce.sync_every), run_once, cfg)
     loop.start()
     log.info("Salesforce sync every %s", cfg.salesforce.sync_every)
     return loop
