@@ -3,13 +3,18 @@ period however many replicas serve: the claim is a row of the state database.
 
 Time is cut into periods of the job's ``every`` (counted from the Unix epoch, so every replica
 cuts it the same way). Each replica checks often (``check_seconds``); the first whose claim row
-for the current period lands runs the job, every other one finds the row and does nothing. While
-it runs, the claimant renews its lease every third of ``lease_seconds``; a replica that died
-mid-run stops renewing, and once its lease has run out the next replica to check takes the
-period over (``attempts`` counts the takers) and runs the job again — a sync is incremental and
-publishes whole snapshots, so a run cut short leaves nothing half-done to repair. A run that
-failed is not repeated within its period (every replica would retry it at once); the next period
-runs as usual.
+for the current period lands runs the job, every other one finds the row and does nothing.
+
+- **Leases**: while it runs, the claimant renews its lease every third of ``lease_seconds``. A
+  replica that died mid-run stops renewing; once its lease has run out, the next replica to
+  check takes the period over (``attempts`` counts the takers) and runs the job again — a sync
+  is incremental and publishes whole snapshots, so a run cut short leaves nothing to repair.
+  If the period ended meanwhile, the dead run is marked failed (abandoned) and the new period
+  runs instead.
+- **No overlap**: while a run is live (a sync longer than its period), no replica starts the
+  next period's; it runs at the first check after, as one process's loop would.
+- **Failures**: a failed run is not repeated within its period (every replica would retry it
+  at once); the next period runs as usual.
 
 Rows: ``scheduled_runs (job, period, status running|done|failed, owner, lease_until,
 attempts, …)``, migration 4 of ``bot/state_schema.py``.
@@ -60,6 +65,22 @@ class RunClaims:
         ours (claimed by a live replica, or finished)."""
         key = (job, _iso(period))
         with self.db.tx() as tx:
+            # An earlier period still running (a sync longer than its period): runs never
+            # overlap, this one waits for the next check. One whose replica died: abandoned.
+            busy = tx.query(
+                "SELECT lease_until FROM scheduled_runs"
+                " WHERE job = ? AND period < ? AND status = 'running'",
+                key,
+            )
+            if any(datetime.fromisoformat(b["lease_until"]) >= now for b in busy):
+                return None
+            if busy:
+                tx.execute(
+                    "UPDATE scheduled_runs SET status = 'failed', finished_at = ?,"
+                    " error = 'abandoned: its replica stopped renewing the lease'"
+                    " WHERE job = ? AND period < ? AND status = 'running'",
+                    (_iso(now), *key),
+                )
             r = tx.one(
                 "SELECT status, lease_until, attempts FROM scheduled_runs"
                 " WHERE job = ? AND period = ?" + tx.dialect.for_update,

@@ -130,7 +130,7 @@ CREATE TABLE IF NOT EXISTS board_panels (
     board_id    INTEGER NOT NULL REFERENCES boards (id),
     position    INTEGER NOT NULL,       -- 1, 2, … in drawing order
     question    TEXT NOT NULL,          -- as typed: the window moves with time
-    chart       TEXT NOT NULL,          -- a chart kind (charts/kinds.py), or auto
+    chart       TEXT NOT NULL,          -- a chart kind (charts.choose.Chart), or auto
     title       TEXT NOT NULL,          -- '' : the question is the title
     PRIMARY KEY (board_id, position)
 )

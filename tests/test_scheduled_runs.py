@@ -146,3 +146,25 @@ def test_the_loop_logs_nothing_for_a_check_that_ran_nothing(
             loop.tick()
     assert [r.message for r in caplog.records] == ["scheduled sync done"]
     assert loop.runs == 1
+
+
+def test_runs_never_overlap_and_a_dead_earlier_run_is_abandoned(state_database: str) -> None:
+    db = open_state_db(state_database)
+    claims, lease = RunClaims(db), timedelta(seconds=60)
+    p1, p2 = period_of(T0, EVERY), period_of(T0 + EVERY, EVERY)
+    assert claims.claim("sync:salesforce", p1, "slow:1:1", T0, lease) == 1
+    # the next period has begun, but the first sync is still running (its lease renewed)
+    assert claims.renew("sync:salesforce", p1, "slow:1:1", T0 + EVERY + lease)
+    assert claims.claim("sync:salesforce", p2, "b:2:2", T0 + EVERY, lease) is None
+    claims.finish("sync:salesforce", p1, "slow:1:1", "done")
+    assert claims.claim("sync:salesforce", p2, "b:2:2", T0 + EVERY + timedelta(seconds=1), lease)
+    # a run whose replica died and whose period is over is marked abandoned by the next one
+    p3 = period_of(T0 + 2 * EVERY, EVERY)
+    late = T0 + 2 * EVERY + lease
+    assert claims.claim("sync:salesforce", p3, "c:3:3", late, lease) == 1
+    rows = db.query("SELECT status, error FROM scheduled_runs ORDER BY period")
+    assert rows == [
+        {"status": "done", "error": None},
+        {"status": "failed", "error": "abandoned: its replica stopped renewing the lease"},
+        {"status": "running", "error": None},
+    ]
