@@ -138,6 +138,18 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
     assert (one / "b.png").read_bytes() == (two / "b.png").read_bytes()
     listed = kpibot(two, "dashboards")
     assert "Team East\t4 panels\tchannel CSALES\tby UALICE" in listed
+    # `kpibot board show NAME`: the panels as text; a misspelt name gets a did-you-mean
+    # (before any query runs), drawing or not.
+    shown = kpibot(two, "board", "show", "team east").splitlines()
+    assert shown[0] == "Team East\tchannel CSALES\tby UALICE"
+    assert shown[4] == "4\ttop deals\tDeals"
+    for args in (("board", "show", "Tean East"), ("dashboard", "Tean East", "--out", "x.png")):
+        r = run_kpibot(*args, "--config", str(two / "app.yaml"), cwd=two)
+        assert r.returncode == 1 and not (two / "x.png").exists()
+        assert r.stderr == (
+            'There is no dashboard called "Tean East". Did you mean "Team East"? '
+            "`kpibot dashboards` lists them.\n"
+        )
 
 
 def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ subprocesses against the loopback Slack emulator; the engine is the fixed test b
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from itertools import count
@@ -84,6 +85,19 @@ def test_a_board_made_on_one_replica_is_pinned_shown_and_edited_on_the_other(
         H.driver(b).mention(H.BOB, H.SALES, "Team East dashboard")
         H.driver(a).mention(H.ALICE, H.SALES, "Team East dashboard last quarter")
         slack.wait_for(lambda: uploads(slack) == before + 2, timeout=30)
+        # Alice's App Home, published by B, lists her board; its button (handled by A) draws
+        # it in her DM. Bob made none: his says how to make one.
+        H.driver(b).home_opened(H.ALICE)
+        H.driver(b).home_opened(H.BOB)
+        slack.wait_for(lambda: H.ALICE in slack.views and H.BOB in slack.views)
+        home = slack.views[H.ALICE]
+        listed = [b for b in home["blocks"] if b.get("block_id") == "kpi_home_boards"]
+        assert [e["text"]["text"] for e in listed[0]["elements"]] == ["Team East"]
+        assert "No dashboards of your own yet" in json.dumps(slack.views[H.BOB])
+        before = uploads(slack)
+        assert H.driver(a).click_home(home, "Team East", user=H.ALICE).status == 200
+        slack.wait_for(lambda: uploads(slack) == before + 1, timeout=30)
+        assert slack.calls_to("files.completeUploadExternal")[-1].args["channel_id"] == H.ALICE_DM
         # Renamed on B: A finds it by its new name only, with a did-you-mean for the old one.
         assert kpi(slack, b, H.ALICE, 'dashboard "Team East" rename "East"') == (
             "Renamed *Team East* to *East*."

@@ -38,6 +38,7 @@ from bot.boards.store import (
 )
 from charts.choose import Chart
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
+from i18n import DEFAULT, t
 from metrics.errors import UserError
 from metrics.query import Query
 
@@ -64,6 +65,14 @@ class Viewer:
 
 def builtin_names() -> tuple[str, ...]:
     return tuple(load()[0])
+
+
+def closest(name: str, names: list[str]) -> tuple[str, ...]:
+    """Up to three of ``names`` close to ``name`` (case-insensitive), closest first: the
+    did-you-mean of every surface (Slack, the command line)."""
+    by_key = {name_key(n): n for n in names}
+    close = difflib.get_close_matches(name_key(name), list(by_key), n=3, cutoff=0.6)
+    return tuple(by_key[c] for c in close)
 
 
 def to_dashboard(board: StoredBoard) -> Dashboard:
@@ -144,9 +153,7 @@ class Boards:
         for built, d in load()[0].items():
             if key in (built, d.title.lower()) or name.strip() in (d.zh, d.zh.removesuffix("大屏")):
                 return built
-        names = [b.name for b in mine] + list(builtin_names())
-        close = difflib.get_close_matches(key, [n.lower() for n in names], n=3, cutoff=0.6)
-        suggestions = tuple(n for n in names if n.lower() in close)
+        suggestions = closest(key, [b.name for b in mine] + list(builtin_names()))
         hint = f' Did you mean "{suggestions[0]}"?' if suggestions else ""
         raise UserError(
             f'There is no dashboard called "{name}" here.{hint} `/kpi dashboards` lists them.',
@@ -226,9 +233,7 @@ class Boards:
         try:
             yield
         except BoardGone:
-            raise UserError(
-                f'"{board.name}" was deleted a moment ago; nothing was changed.'
-            ) from None
+            raise UserError(t(DEFAULT, "boards.deleted_meanwhile", name=board.name)) from None
 
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)

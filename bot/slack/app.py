@@ -27,8 +27,8 @@ from bot.access import Access
 from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.boards import words as W
-from bot.boards.service import Boards, Done, Viewer
-from bot.boards.store import BoardStore
+from bot.boards.service import Boards, Done, Viewer, to_dashboard
+from bot.boards.store import BoardStore, home_of
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
@@ -41,6 +41,7 @@ from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
+from i18n import DEFAULT, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 SLACK_API_DEFAULT = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 ASK_BUTTON = re.compile(r"^kpi_(home_)?ask_\d+$")  # did-you-mean suggestions, App Home examples
+HOME_BOARD = re.compile(r"^kpi_home_board_\d+$")  # the App Home's dashboards (B.HOME_BOARD_BUTTON)
 ANY_OTHER = re.compile(r".*")  # a button this version does not have (an old message's)
 
 # ``/kpi WORD …``: the sub-commands, by their first word (any other text is a question).
@@ -230,6 +232,7 @@ class SlackBot:
         on("action", "kpi_subscribe", self._answer_button(asker.subscribe_clicked))
         on("action", "kpi_pin", self._pin_button)
         on("view", B.PIN_CALLBACK, self._pin_submitted)
+        on("action", HOME_BOARD, self._home_board)
         on("action", ANY_OTHER, self._unknown_button)  # last: bolt tries listeners in order
 
     def _question(self, call: Call) -> None:
@@ -485,6 +488,34 @@ class SlackBot:
         channel = self.client.conversations_open(users=user)["channel"]["id"]
         self.asker.ask(state.question, Place(channel, user), call.entry, today=state.today)
 
+    def _home_board(self, call: Call) -> None:
+        """A dashboard's button on the App Home: the board drawn in the person's DM, if it is
+        still there and still theirs to open (made by them, or personal; admins any)."""
+        call.ack()
+        user, value = call.caller.user, str(call.payload.get("value", ""))
+        board = self.boards.store.get(int(value)) if value.isdigit() else None
+        mine = board is not None and (
+            board.owner == user
+            or board.home == home_of("personal", user, "")
+            or self.access.is_admin(user)
+        )
+        if board is None or not mine or not board.panels:
+            self.audit.finish(call.entry, outcome="user_error", detail="home board not available")
+            self.submit(self._tell_in_dm, user, t(DEFAULT, "boards.gone"))
+            return
+        self.submit(self._board_in_dm, board, call)
+
+    def _tell_in_dm(self, user: str, text: str) -> None:
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        self.delivery.tell(Place(channel, user), text)
+
+    def _board_in_dm(self, board: Any, call: Call) -> None:
+        user = call.caller.user
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        today = self.asker.today
+        reply = self.asker.backend.board(to_dashboard(board), "", today=today)
+        self.asker.deliver(reply, Place(channel, user), call.entry, today, user)
+
     def _publish_home(self, call: Call) -> None:
         from slack_sdk.errors import SlackApiError
 
@@ -492,7 +523,14 @@ class SlackBot:
         try:
             recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
             popular = self.audit.popular_questions(B.HOME_QUESTIONS)
-            view = B.home_view(self.asker.backend.catalog, recent, popular)
+            mine = [
+                (b.id, b.name)
+                for b in sorted(
+                    self.boards.store.boards(), key=lambda b: b.updated_at, reverse=True
+                )
+                if b.owner == user or b.home == home_of("personal", user, "")
+            ]
+            view = B.home_view(self.asker.backend.catalog, recent, popular, mine)
             self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")
         except SlackApiError as e:

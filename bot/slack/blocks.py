@@ -18,6 +18,7 @@ from typing import Any
 from bot.backend import Reply
 from bot.slack import messages as M
 from bot.text import display_width, of_base, render_table, table_cells
+from i18n import DEFAULT, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.caveats import PROVISIONAL_MARK
@@ -457,11 +458,31 @@ def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
 HOME_QUESTIONS = 6
 
 
+HOME_BOARDS = 10  # the user's dashboards listed on the App Home, most recently changed first
+HOME_BOARD_BUTTON = "kpi_home_board_{n}"  # its value is the board's id
+
+
+def _board_buttons(boards: Sequence[tuple[int, str]]) -> list[Block]:
+    """The user's dashboards, one button each (a click draws it in the DM); or how to make one."""
+    if not boards:
+        return [section(t(DEFAULT, "boards.home_none"))]
+    buttons = [
+        button(name, HOME_BOARD_BUTTON.format(n=i), str(board_id))
+        for i, (board_id, name) in enumerate(boards[:HOME_BOARDS])
+    ]
+    head = section(t(DEFAULT, "boards.home_head"))
+    return [head, {"type": "actions", "block_id": "kpi_home_boards", "elements": buttons}]
+
+
 def home_view(
-    catalog: Catalog, recent: Sequence[str] = (), popular: Sequence[str] = ()
+    catalog: Catalog,
+    recent: Sequence[str] = (),
+    popular: Sequence[str] = (),
+    boards: Sequence[tuple[int, str]] = (),
 ) -> dict[str, Any]:
     """The App Home tab: how to ask, the user's recent and the team's most asked questions and
-    example questions (each a button), and the KPI list."""
+    example questions (each a button), the user's dashboards (each a button: id, name), and
+    the KPI list."""
     asked: list[Block] = []
     for head, questions, first, block_id in (
         (M.HOME_RECENT_HEAD, recent, 100, "kpi_home_recent"),
@@ -477,6 +498,7 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),
         *asked,
+        *_board_buttons(boards),
         section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
         {
             "type": "actions",
