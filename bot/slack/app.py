@@ -410,37 +410,64 @@ class SlackBot:
         """The pin modal's submission: errors go back into the modal, the pin is told after."""
         user = call.caller.user
         try:
-            state, channel, board_id, new, title = B.pin_values(call.payload)
+            form = B.pin_values(call.payload)
         except ValueError:
             call.ack()
             self.audit.finish(call.entry, outcome="user_error", detail="malformed pin modal")
             return
-        if channel and not self.access.allowed(user, channel):
+        if form.channel and not self.access.allowed(user, form.channel):
             call.ack(response_action="errors", errors={B.PIN_NEW: M.PIN_NOT_ALLOWED_THERE})
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
-        viewer = self._viewer(user, channel)
+        viewer = self._viewer(user, form.channel)
+        try:
+            chart = self._pin_chart(form)
+        except UserError as e:
+            self._pin_refused(call, B.PIN_CHART, e)
+            return
         try:
             made = ""
-            if new:
-                name = new
+            if form.new:
+                name = form.new
                 try:
-                    self.boards.find(new, viewer)
+                    self.boards.find(form.new, viewer)
                 except UserError:  # not there yet: made now (the channel's, from a channel)
-                    made = self.boards.new(new, viewer, personal=not channel).detail + "; "
-            elif board_id.isdigit() and (b := self.boards.store.get(int(board_id))):
+                    made = self.boards.new(form.new, viewer, personal=not form.channel).detail
+                    made += "; "
+            elif form.board_id.isdigit() and (b := self.boards.store.get(int(form.board_id))):
                 name = b.name
             else:
                 raise UserError(M.PIN_NEED_BOARD)
-            done = self.boards.pin(name, state.question, viewer, title=title)
+            question = form.state.question
+            done = self.boards.pin(name, question, viewer, title=form.title, chart=chart)
         except UserError as e:
-            field = B.PIN_NEW if new or not board_id else B.PIN_BOARD
-            call.ack(response_action="errors", errors={field: e.message[:150]})
-            self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+            self._pin_refused(call, B.PIN_NEW if form.new or not form.board_id else B.PIN_BOARD, e)
             return
         call.ack()
         self.audit.finish(call.entry, outcome="answered", detail=made + done.detail)
-        self.submit(self.delivery.tell, Place(channel or user, user), done.text)
+        self.submit(self.delivery.tell, Place(form.channel or user, user), done.text)
+
+    def _pin_refused(self, call: Call, field: str, e: UserError) -> None:
+        """The reason shown under the modal's field (the modal stays open), and audited."""
+        call.ack(response_action="errors", errors={field: e.message[:150]})
+        self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+
+    def _pin_chart(self, form: B.PinForm) -> str:
+        """The chart the picked kind gives this question's answer (``auto``: as drawn); a
+        UserError saying why when its shape cannot have it (a gauge for a by-rep answer)."""
+        if form.chart == "auto":
+            return "auto"
+        from charts.choose import as_kind, pickable
+
+        if form.chart not in pickable():  # not an option we offered
+            raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+        reply = self.asker.backend.ask(form.state.question, today=form.state.today)
+        if reply.answer is None:
+            raise UserError(t(DEFAULT, "boards.pin_chart_no_answer"))
+        choice = as_kind(reply.answer, form.chart)
+        if choice.note:
+            raise UserError(choice.note)
+        return str(choice.chart)
 
     def _ask_button(self, call: Call) -> None:
         call.ack()

@@ -261,6 +261,40 @@ def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
 
 PIN_CALLBACK = "kpi_pin_modal"
 PIN_BOARD, PIN_NEW, PIN_TITLE = "kpi_pin_board", "kpi_pin_new", "kpi_pin_title"
+PIN_CHART = "kpi_pin_chart"
+
+
+@dataclass(frozen=True)
+class PinForm:
+    """A submitted pin modal: the question's state, the channel it was opened from, the chosen
+    board's id or a new board's name, the panel's title and chart kind (``auto``, or one of
+    charts.choose.pickable())."""
+
+    state: ButtonState
+    channel: str
+    board_id: str
+    new: str
+    title: str
+    chart: str
+
+
+def _chart_picker() -> Block:
+    """Automatic, then every kind a person may ask for (charts.choose.pickable())."""
+    from charts.choose import pickable
+
+    options = [
+        {"text": {"type": "plain_text", "text": t(DEFAULT, f"chart_kind.{kind}")}, "value": kind}
+        for kind in ("auto", *pickable())
+    ]
+    select = {
+        "type": "static_select",
+        "action_id": PIN_CHART,
+        "initial_option": options[0],
+        "options": options,
+    }
+    return _input(PIN_CHART, t(DEFAULT, "boards.pin_chart"), select)
+
+
 MAX_OPTIONS = 100  # a static_select's limit
 
 
@@ -300,6 +334,7 @@ def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -
             {"type": "plain_text_input", "action_id": PIN_TITLE, "max_length": 80},
         )
     )
+    fields.append(_chart_picker())
     meta = json.dumps({"s": state.encode(), "c": channel}, ensure_ascii=False)
     return {
         "type": "modal",
@@ -312,9 +347,8 @@ def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -
     }
 
 
-def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
-    """(question state, channel, chosen board id, new name, title) from a submitted pin modal;
-    ValueError when the view is not one we opened."""
+def pin_values(view: dict[str, Any]) -> PinForm:
+    """The submitted pin modal; ValueError when the view is not one we opened."""
     try:
         meta = json.loads(view.get("private_metadata") or "")
         state = ButtonState.decode(str(meta["s"]))
@@ -328,7 +362,8 @@ def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
         chosen = v.get("selected_option") or {}
         return " ".join(str(chosen.get("value") or v.get("value") or "").split())
 
-    return state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE)
+    chart = value(PIN_CHART) or "auto"
+    return PinForm(state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE), chart)
 
 
 def dashboard_title(name: str | None) -> str:
