@@ -146,6 +146,17 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
             WEEKDAY_Q,
             WEEKDAY_Q,
         ]
+        # A pinned panel's chart, in words: checked against its answer's shape like the picker.
+        assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 1 gauge') == (
+            "Not shown as gauge: a gauge shows one value of one KPI."
+        )
+        assert kpi(slack, drv, H.ALICE, '大屏 "Team East" 图表 1 表格') == (
+            "Panel 1 of *Team East* is drawn as table from now on."
+        )
+        assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 9 table') == (
+            '"Team East" has no panel 9; its panels are 1 to 3.'
+        )
+        assert charts(bot, "Team East") == ["table", "auto", "line"]
         assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" remove 3').startswith(
             "Removed panel 3"
         )
@@ -179,6 +190,7 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         f"dashboard Team East: pinned #2 {WEEKDAY_Q}",
         "dashboard Team East: pinned #3 win rate by rep this quarter",
         "dashboard Team East: moved #3 to #1",
+        "dashboard Team East: panel #1 as table",
         f"dashboard Team East: removed #3 {WEEKDAY_Q}",
         "dashboard Team East: renamed to East",
     ]

@@ -41,6 +41,8 @@ WORDS = {
     '大屏 "华东" 移动 3 到 1': W.Edit("华东", "move", (3, 1)),
     '大屏 "华东" 删除 2': W.Edit("华东", "remove", (2,)),
     '大屏 "华东" 改名 "华南"': W.Edit("华东", "rename", text="华南"),
+    'dashboard "Team East" chart 3 as bars': W.Edit("Team East", "chart", (3,), text="bar"),
+    '大屏 "华东" 图表 2 表格': W.Edit("华东", "chart", (2,), text="table"),
     "pin": None,
     "win rate this quarter": None,
 }

@@ -343,6 +343,15 @@ class Boards:
             return Done(
                 f"Renamed *{board.name}* to *{new}*.", f"dashboard {board.name}: renamed to {new}"
             )
+        if e.action == "chart":  # e.text: the chart the panel's answer gets (bot/slack/app.py)
+            if e.text not in CHARTS:
+                raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+            if self.store.set_chart(board.id, e.args[0], e.text) is None:
+                raise self._no_panel(board, e.args[0])
+            return Done(
+                t(DEFAULT, "boards.chart_set", n=e.args[0], name=board.name, chart=e.text),
+                f"dashboard {board.name}: panel #{e.args[0]} as {e.text}",
+            )
         self.store.delete(board.id)  # "delete"
         return Done(f"Deleted the dashboard *{board.name}*.", f"dashboard {board.name}: deleted")
 

@@ -8,6 +8,7 @@ questions in flight. Everything the work does is in ``bot.slack.handlers``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -357,11 +358,14 @@ class SlackBot:
     def _board_work(self, command: W.Command, caller: Any, entry: Any) -> None:
         place = caller.place()
         try:
+            viewer = self._viewer(caller.user, caller.channel)
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
                 reply = self.asker.backend.ask(command.question, today=self.asker.today)
                 if reply.error is not None:
                     raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
-            done = self.boards.handle(command, self._viewer(caller.user, caller.channel))
+            if isinstance(command, W.Edit) and command.action == "chart":
+                command = self._panel_chart(command, viewer)
+            done = self.boards.handle(command, viewer)
         except UserError as e:
             self.audit.finish(entry, outcome="user_error", detail=e.message)
             self.delivery.tell(place, e.message)
@@ -453,18 +457,32 @@ class SlackBot:
         self.audit.finish(call.entry, outcome="user_error", detail=e.message)
 
     def _pin_chart(self, form: B.PinForm) -> str:
-        """The chart the picked kind gives this question's answer (``auto``: as drawn); a
-        UserError saying why when its shape cannot have it (a gauge for a by-rep answer)."""
-        if form.chart == "auto":
+        """The chart the modal's picked kind gives the question's answer."""
+        return self._chart_as(form.state.question, form.chart, form.state.today)
+
+    def _panel_chart(self, e: W.Edit, viewer: Viewer) -> W.Edit:
+        """``chart 3 table``: the edit with the chart panel 3's answer gets as a table (the
+        service then stores it); a board or panel that is not there is the service's to say."""
+        found = self.boards.find(e.name, viewer)
+        if isinstance(found, str) or not 1 <= e.args[0] <= len(found.panels):
+            return e
+        question = found.panels[e.args[0] - 1].question
+        return dataclasses.replace(e, text=self._chart_as(question, e.text, self.asker.today))
+
+    def _chart_as(self, question: str, kind: str, today: date | None) -> str:
+        """The chart ``kind`` (``auto``, or one of charts.choose.pickable()) gives this
+        question's answer now; a UserError saying why when its shape cannot have it (a gauge
+        for a by-rep answer)."""
+        if kind == "auto":
             return "auto"
         from charts.choose import as_kind, pickable
 
-        if form.chart not in pickable():  # not an option we offered
+        if kind not in pickable():  # not a kind we offer
             raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
-        reply = self.asker.backend.ask(form.state.question, today=form.state.today)
+        reply = self.asker.backend.ask(question, today=today)
         if reply.answer is None:
             raise UserError(t(DEFAULT, "boards.pin_chart_no_answer"))
-        choice = as_kind(reply.answer, form.chart)
+        choice = as_kind(reply.answer, kind)
         if choice.note:
             raise UserError(choice.note)
         return str(choice.chart)
