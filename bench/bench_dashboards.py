@@ -39,10 +39,10 @@ class TimedBackend(RealBackend):
         self.spans: list[tuple[float, float]] = []
         self._spans_lock = threading.Lock()
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+    def _run(self, query: Any, question: str, today: date | None, *scope: Any) -> Answer:
         t = time.perf_counter()
         try:
-            return super()._run(query, question, today)
+            return super()._run(query, question, today, *scope)
         finally:
             with self._spans_lock:
                 self.spans.append((t, time.perf_counter()))
