@@ -266,14 +266,13 @@ class RealBackend:
     def _user_board(self, question: str) -> tuple[Dashboard, str] | None:
         """``Team East dashboard last quarter``: a user board named at the start (any scope:
         digests and the CLI; Slack checks who may see it before it gets here)."""
-        from bot.boards.service import Boards, to_dashboard
-        from bot.boards.store import board_store
+        from bot.boards.service import open_boards, to_dashboard
 
         if not ("dashboard" in question.lower() or "大屏" in question):
             return None
         with self._lock:
             if self._boards is None:
-                self._boards = Boards(board_store(self.config))
+                self._boards = open_boards(self.config)
         hit = self._boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 

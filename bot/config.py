@@ -58,6 +58,15 @@ class AccessSettings(BaseModel):
         )
 
 
+class RunSettings(BaseModel):
+    """``scheduled_runs:``: how replicas share scheduled syncs and re-imports
+    (bot/scheduled_runs.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lease_seconds: float = Field(60, gt=0)  # a claim not renewed for this long is taken over
+    check_seconds: float | None = Field(None, gt=0)  # default: every/4, between 1 s and 30 s
+
+
 class AppConfig(OrgSettings):
     """The whole of app.yaml. The org settings (timezone, currency, …) sit at the top level."""
 
@@ -78,6 +87,7 @@ class AppConfig(OrgSettings):
     alerts: list[AlertConfig] = Field(default_factory=list)
     digest_delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     sources: list[SourceConfig] = Field(default_factory=list)  # data beside Salesforce
+    scheduled_runs: RunSettings = Field(default_factory=RunSettings)
 
     # Filled by load(): where the file was, to resolve relative paths. Not a YAML key.
     base_dir: Path = Field(default=Path("."), exclude=True)

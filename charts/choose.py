@@ -11,13 +11,15 @@ stands and ``Choice.note`` says why. docs/charts.md shows ``RULES`` (``rules_mar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast, get_args
 
 from metrics.answer import Answer
 from metrics.catalog import load_catalog
+from metrics.query import ChartKind
 
 # The charts this package draws (finer than Query.ChartKind, which is what users can ask for).
 Chart = Literal[
@@ -267,6 +269,20 @@ def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
         auto = _auto(s)
         return Choice(auto.chart, auto.rule, f"Not shown as {asked}: {got}.")
     return _auto(s)
+
+
+def pickable() -> tuple[str, ...]:
+    """The kinds a person may ask a chart to be drawn as (``as table``, the pin modal's
+    picker): the query language's kinds, each mapped onto a chart by ``_override``."""
+    return get_args(ChartKind)
+
+
+def as_kind(answer: Answer, kind: str) -> Choice:
+    """``answer`` drawn as ``kind`` (one of ``pickable()``): the chart, or, in ``note``, why
+    its shape cannot be (a gauge for a by-rep answer)."""
+    query = dataclasses.replace(answer.query, chart=cast(ChartKind, kind))
+    asked = dataclasses.replace(answer, query=query)
+    return choose_with_reason(asked)
 
 
 def choose(answer: Answer, *, target: bool = False) -> Chart:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,64 @@ def running_bot(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def replicas(
+    slack: SlackEmulator,
+    tmp_path: Path,
+    state_database: str,
+    n: int = 2,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> Iterator[list[Bot]]:
+    """``n`` `kpibot serve` replicas, each in its own folder (as on its own machine), sharing
+    one state database; ``options`` go to each ``running_bot``."""
+    with ExitStack() as stack:
+        bots = []
+        for i in range(n):
+            workdir = tmp_path / f"replica{i}"
+            workdir.mkdir()
+            bots.append(
+                stack.enter_context(
+                    running_bot(
+                        slack,
+                        workdir,
+                        state_database=state_database,
+                        settings=settings,
+                        **options,
+                    )
+                )
+            )
+        yield bots
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (Linux /proc): gunicorn workers, `kpibot sync` children."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill(bot: Bot) -> None:
+    """SIGKILL the replica and everything it started, as when its machine dies."""
+    for pid in [bot.proc.pid, *_descendants(bot.proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    bot.proc.wait(timeout=20)
 
 
 def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:

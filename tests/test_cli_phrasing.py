@@ -70,7 +70,8 @@ def test_dashboard_by_name_with_window(base: list[str], tmp_path: Path) -> None:
     assert out.read_bytes()[:4] == b"\x89PNG"
     p = run_cli("dashboard", "sales", "--out", str(out), *base)
     assert p.returncode == 1
-    assert 'There is no "sales" dashboard' in p.stderr
+    # no board of any kind is called that, nor close to it (a close one: "Did you mean …?")
+    assert p.stderr == 'There is no dashboard called "sales". `kpibot dashboards` lists them.\n'
 
 
 def test_kpis_lists_one_line_definitions(base: list[str]) -> None:

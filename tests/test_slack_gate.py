@@ -34,7 +34,7 @@ from tests.slack_emulator import SlackEmulator
 
 MALLORY_DM = "DMALLORY"
 # A regex route needs an example id here: the test cannot invent one from a pattern.
-EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0", "kpi_gone")
+EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0", "kpi_home_board_0", "kpi_gone")
 VALUE = ButtonState("connect rate by weekday last 31 days", None, None).encode()
 
 
@@ -215,12 +215,12 @@ def test_every_listener_refuses_and_audits(
         # them (a choice in the box is still refused where it would be answered). A modal is
         # no channel either: Alice may submit one (the pin checks the channel). The rest is
         # refused.
-        personal = ("dm", "home", "kpi_home_ask_0", "options")
-        results = [
-            (n, r) for n, r in results if n not in personal and not n.startswith("view ")
-        ]
+        personal = ("dm", "home", "kpi_home_ask_0", "kpi_home_board_0", "options")
+        results = [(n, r) for n, r in results if n not in personal and not n.startswith("view ")]
         rows = [r for r in rows if r["source"] not in ("dm", "home", "options", "view")]
-        rows = [r for r in rows if not r["question"].startswith("kpi_home_ask_0")]
+        rows = [
+            r for r in rows if not r["question"].startswith(("kpi_home_ask_0", "kpi_home_board_0"))
+        ]
     # One audit row per attempt, each refused, with the reason.
     assert len(rows) == len(results)
     assert {(r["user_id"], r["outcome"], r["detail"]) for r in rows} == {(user, "refused", why)}

@@ -52,10 +52,9 @@ def _slug(text: str) -> str:
 def _user_board(con: Console, cfg: Any, backend: Any, day: Any, out: Path) -> None:
     """Three searches pinned to a new board, drawn as one image (what Slack's "Add to
     dashboard" button and `/kpi pin` do)."""
-    from bot.boards.service import Boards, Viewer
-    from bot.boards.store import board_store
+    from bot.boards.service import Viewer, open_boards
 
-    boards = Boards(board_store(cfg))
+    boards = open_boards(cfg)
     who = Viewer("demo", "")
     for old in boards.visible(who):
         if old.name == BOARD:  # a tour run before: start the board afresh
@@ -68,7 +67,7 @@ def _user_board(con: Console, cfg: Any, backend: Any, day: Any, out: Path) -> No
     started = time.perf_counter()
     reply = backend.ask(f"{BOARD} dashboard", today=day)
     took = (time.perf_counter() - started) * 1000
-    boards.store.close()
+    boards.close()
     if reply.error is not None or not reply.chart_png:
         con.print(f"{BOARD}: {reply.error.message if reply.error else 'no image'}")
         return

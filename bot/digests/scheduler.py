@@ -25,8 +25,8 @@ from bot.digests.config import AlertConfig
 from bot.digests.message import ask_all, dashboard_question, digest_message, is_empty, with_filters
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
-from bot.digests.state import Claim, LostClaim, SendRow, StateStore, default_owner, send_key
-from bot.state_db import open_state_db
+from bot.digests.state import Claim, LostClaim, SendRow, StateStore, send_key
+from bot.state_db import default_owner, open_state_db
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

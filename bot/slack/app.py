@@ -8,6 +8,7 @@ questions in flight. Everything the work does is in ``bot.slack.handlers``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -27,8 +28,8 @@ from bot.access import Access
 from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.boards import words as W
-from bot.boards.service import Boards, Done, Viewer
-from bot.boards.store import board_store
+from bot.boards.service import Boards, Done, Viewer, to_dashboard
+from bot.boards.store import BoardStore, home_of
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
@@ -41,6 +42,7 @@ from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
+from i18n import DEFAULT, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 SLACK_API_DEFAULT = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 ASK_BUTTON = re.compile(r"^kpi_(home_)?ask_\d+$")  # did-you-mean suggestions, App Home examples
+HOME_BOARD = re.compile(r"^kpi_home_board_\d+$")  # the App Home's dashboards (B.HOME_BOARD_BUTTON)
 ANY_OTHER = re.compile(r".*")  # a button this version does not have (an old message's)
 
 # ``/kpi WORD …``: the sub-commands, by their first word (any other text is a question).
@@ -162,7 +165,7 @@ class SlackBot:
             if digests
             else None
         )
-        self.boards = Boards(board_store(config))
+        self.boards = Boards(BoardStore(self.state))
         self.asker = Asker(
             backend,
             self.delivery,
@@ -202,7 +205,6 @@ class SlackBot:
         if self.digest_loop is not None:
             self.digest_loop.stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
-        self.boards.store.close()
         self.state.close()
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -231,6 +233,7 @@ class SlackBot:
         on("action", "kpi_subscribe", self._answer_button(asker.subscribe_clicked))
         on("action", "kpi_pin", self._pin_button)
         on("view", B.PIN_CALLBACK, self._pin_submitted)
+        on("action", HOME_BOARD, self._home_board)
         on("action", ANY_OTHER, self._unknown_button)  # last: bolt tries listeners in order
 
     def _question(self, call: Call) -> None:
@@ -355,11 +358,14 @@ class SlackBot:
     def _board_work(self, command: W.Command, caller: Any, entry: Any) -> None:
         place = caller.place()
         try:
+            viewer = self._viewer(caller.user, caller.channel)
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
                 reply = self.asker.backend.ask(command.question, today=self.asker.today)
                 if reply.error is not None:
                     raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
-            done = self.boards.handle(command, self._viewer(caller.user, caller.channel))
+            if isinstance(command, W.Edit) and command.action == "chart":
+                command = self._panel_chart(command, viewer)
+            done = self.boards.handle(command, viewer)
         except UserError as e:
             self.audit.finish(entry, outcome="user_error", detail=e.message)
             self.delivery.tell(place, e.message)
@@ -408,37 +414,78 @@ class SlackBot:
         """The pin modal's submission: errors go back into the modal, the pin is told after."""
         user = call.caller.user
         try:
-            state, channel, board_id, new, title = B.pin_values(call.payload)
+            form = B.pin_values(call.payload)
         except ValueError:
             call.ack()
             self.audit.finish(call.entry, outcome="user_error", detail="malformed pin modal")
             return
-        if channel and not self.access.allowed(user, channel):
+        if form.channel and not self.access.allowed(user, form.channel):
             call.ack(response_action="errors", errors={B.PIN_NEW: M.PIN_NOT_ALLOWED_THERE})
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
-        viewer = self._viewer(user, channel)
+        viewer = self._viewer(user, form.channel)
+        try:
+            chart = self._pin_chart(form)
+        except UserError as e:
+            self._pin_refused(call, B.PIN_CHART, e)
+            return
         try:
             made = ""
-            if new:
-                name = new
+            if form.new:
+                name = form.new
                 try:
-                    self.boards.find(new, viewer)
+                    self.boards.find(form.new, viewer)
                 except UserError:  # not there yet: made now (the channel's, from a channel)
-                    made = self.boards.new(new, viewer, personal=not channel).detail + "; "
-            elif board_id.isdigit() and (b := self.boards.store.get(int(board_id))):
+                    made = self.boards.new(form.new, viewer, personal=not form.channel).detail
+                    made += "; "
+            elif form.board_id.isdigit() and (b := self.boards.store.get(int(form.board_id))):
                 name = b.name
             else:
                 raise UserError(M.PIN_NEED_BOARD)
-            done = self.boards.pin(name, state.question, viewer, title=title)
+            question = form.state.question
+            done = self.boards.pin(name, question, viewer, title=form.title, chart=chart)
         except UserError as e:
-            field = B.PIN_NEW if new or not board_id else B.PIN_BOARD
-            call.ack(response_action="errors", errors={field: e.message[:150]})
-            self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+            self._pin_refused(call, B.PIN_NEW if form.new or not form.board_id else B.PIN_BOARD, e)
             return
         call.ack()
         self.audit.finish(call.entry, outcome="answered", detail=made + done.detail)
-        self.submit(self.delivery.tell, Place(channel or user, user), done.text)
+        self.submit(self.delivery.tell, Place(form.channel or user, user), done.text)
+
+    def _pin_refused(self, call: Call, field: str, e: UserError) -> None:
+        """The reason shown under the modal's field (the modal stays open), and audited."""
+        call.ack(response_action="errors", errors={field: e.message[:150]})
+        self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+
+    def _pin_chart(self, form: B.PinForm) -> str:
+        """The chart the modal's picked kind gives the question's answer."""
+        return self._chart_as(form.state.question, form.chart, form.state.today)
+
+    def _panel_chart(self, e: W.Edit, viewer: Viewer) -> W.Edit:
+        """``chart 3 table``: the edit with the chart panel 3's answer gets as a table (the
+        service then stores it); a board or panel that is not there is the service's to say."""
+        found = self.boards.find(e.name, viewer)
+        if isinstance(found, str) or not 1 <= e.args[0] <= len(found.panels):
+            return e
+        question = found.panels[e.args[0] - 1].question
+        return dataclasses.replace(e, text=self._chart_as(question, e.text, self.asker.today))
+
+    def _chart_as(self, question: str, kind: str, today: date | None) -> str:
+        """The chart ``kind`` (``auto``, or one of charts.choose.pickable()) gives this
+        question's answer now; a UserError saying why when its shape cannot have it (a gauge
+        for a by-rep answer)."""
+        if kind == "auto":
+            return "auto"
+        from charts.choose import as_kind, pickable
+
+        if kind not in pickable():  # not a kind we offer
+            raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+        reply = self.asker.backend.ask(question, today=today)
+        if reply.answer is None:
+            raise UserError(t(DEFAULT, "boards.pin_chart_no_answer"))
+        choice = as_kind(reply.answer, kind)
+        if choice.note:
+            raise UserError(choice.note)
+        return str(choice.chart)
 
     def _ask_button(self, call: Call) -> None:
         call.ack()
@@ -486,6 +533,34 @@ class SlackBot:
         channel = self.client.conversations_open(users=user)["channel"]["id"]
         self.asker.ask(state.question, Place(channel, user), call.entry, today=state.today)
 
+    def _home_board(self, call: Call) -> None:
+        """A dashboard's button on the App Home: the board drawn in the person's DM, if it is
+        still there and still theirs to open (made by them, or personal; admins any)."""
+        call.ack()
+        user, value = call.caller.user, str(call.payload.get("value", ""))
+        board = self.boards.store.get(int(value)) if value.isdigit() else None
+        mine = board is not None and (
+            board.owner == user
+            or board.home == home_of("personal", user, "")
+            or self.access.is_admin(user)
+        )
+        if board is None or not mine or not board.panels:
+            self.audit.finish(call.entry, outcome="user_error", detail="home board not available")
+            self.submit(self._tell_in_dm, user, t(DEFAULT, "boards.gone"))
+            return
+        self.submit(self._board_in_dm, board, call)
+
+    def _tell_in_dm(self, user: str, text: str) -> None:
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        self.delivery.tell(Place(channel, user), text)
+
+    def _board_in_dm(self, board: Any, call: Call) -> None:
+        user = call.caller.user
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        today = self.asker.today
+        reply = self.asker.backend.board(to_dashboard(board), "", today=today)
+        self.asker.deliver(reply, Place(channel, user), call.entry, today, user)
+
     def _publish_home(self, call: Call) -> None:
         from slack_sdk.errors import SlackApiError
 
@@ -493,7 +568,14 @@ class SlackBot:
         try:
             recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
             popular = self.audit.popular_questions(B.HOME_QUESTIONS)
-            view = B.home_view(self.asker.backend.catalog, recent, popular)
+            mine = [
+                (b.id, b.name)
+                for b in sorted(
+                    self.boards.store.boards(), key=lambda b: b.updated_at, reverse=True
+                )
+                if b.owner == user or b.home == home_of("personal", user, "")
+            ]
+            view = B.home_view(self.asker.backend.catalog, recent, popular, mine)
             self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")
         except SlackApiError as e:

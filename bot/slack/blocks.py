@@ -18,6 +18,7 @@ from typing import Any
 from bot.backend import Reply
 from bot.slack import messages as M
 from bot.text import display_width, of_base, render_table, table_cells
+from i18n import DEFAULT, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.caveats import PROVISIONAL_MARK
@@ -260,6 +261,40 @@ def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
 
 PIN_CALLBACK = "kpi_pin_modal"
 PIN_BOARD, PIN_NEW, PIN_TITLE = "kpi_pin_board", "kpi_pin_new", "kpi_pin_title"
+PIN_CHART = "kpi_pin_chart"
+
+
+@dataclass(frozen=True)
+class PinForm:
+    """A submitted pin modal: the question's state, the channel it was opened from, the chosen
+    board's id or a new board's name, the panel's title and chart kind (``auto``, or one of
+    charts.choose.pickable())."""
+
+    state: ButtonState
+    channel: str
+    board_id: str
+    new: str
+    title: str
+    chart: str
+
+
+def _chart_picker() -> Block:
+    """Automatic, then every kind a person may ask for (charts.choose.pickable())."""
+    from charts.choose import pickable
+
+    options = [
+        {"text": {"type": "plain_text", "text": t(DEFAULT, f"chart_kind.{kind}")}, "value": kind}
+        for kind in ("auto", *pickable())
+    ]
+    select = {
+        "type": "static_select",
+        "action_id": PIN_CHART,
+        "initial_option": options[0],
+        "options": options,
+    }
+    return _input(PIN_CHART, t(DEFAULT, "boards.pin_chart"), select)
+
+
 MAX_OPTIONS = 100  # a static_select's limit
 
 
@@ -299,6 +334,7 @@ def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -
             {"type": "plain_text_input", "action_id": PIN_TITLE, "max_length": 80},
         )
     )
+    fields.append(_chart_picker())
     meta = json.dumps({"s": state.encode(), "c": channel}, ensure_ascii=False)
     return {
         "type": "modal",
@@ -311,9 +347,8 @@ def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -
     }
 
 
-def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
-    """(question state, channel, chosen board id, new name, title) from a submitted pin modal;
-    ValueError when the view is not one we opened."""
+def pin_values(view: dict[str, Any]) -> PinForm:
+    """The submitted pin modal; ValueError when the view is not one we opened."""
     try:
         meta = json.loads(view.get("private_metadata") or "")
         state = ButtonState.decode(str(meta["s"]))
@@ -327,7 +362,8 @@ def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
         chosen = v.get("selected_option") or {}
         return " ".join(str(chosen.get("value") or v.get("value") or "").split())
 
-    return state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE)
+    chart = value(PIN_CHART) or "auto"
+    return PinForm(state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE), chart)
 
 
 def dashboard_title(name: str | None) -> str:
@@ -457,11 +493,31 @@ def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
 HOME_QUESTIONS = 6
 
 
+HOME_BOARDS = 10  # the user's dashboards listed on the App Home, most recently changed first
+HOME_BOARD_BUTTON = "kpi_home_board_{n}"  # its value is the board's id
+
+
+def _board_buttons(boards: Sequence[tuple[int, str]]) -> list[Block]:
+    """The user's dashboards, one button each (a click draws it in the DM); or how to make one."""
+    if not boards:
+        return [section(t(DEFAULT, "boards.home_none"))]
+    buttons = [
+        button(name, HOME_BOARD_BUTTON.format(n=i), str(board_id))
+        for i, (board_id, name) in enumerate(boards[:HOME_BOARDS])
+    ]
+    head = section(t(DEFAULT, "boards.home_head"))
+    return [head, {"type": "actions", "block_id": "kpi_home_boards", "elements": buttons}]
+
+
 def home_view(
-    catalog: Catalog, recent: Sequence[str] = (), popular: Sequence[str] = ()
+    catalog: Catalog,
+    recent: Sequence[str] = (),
+    popular: Sequence[str] = (),
+    boards: Sequence[tuple[int, str]] = (),
 ) -> dict[str, Any]:
     """The App Home tab: how to ask, the user's recent and the team's most asked questions and
-    example questions (each a button), and the KPI list."""
+    example questions (each a button), the user's dashboards (each a button: id, name), and
+    the KPI list."""
     asked: list[Block] = []
     for head, questions, first, block_id in (
         (M.HOME_RECENT_HEAD, recent, 100, "kpi_home_recent"),
@@ -477,6 +533,7 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),
         *asked,
+        *_board_buttons(boards),
         section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
         {
             "type": "actions",
