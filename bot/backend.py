@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from i18n import Language, Msg, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 BACKEND_ENV = "KPIBOT_BACKEND"
 log = logging.getLogger(__name__)
 
-NO_DATA_YET = (
-    "I have no Salesforce data to answer from yet: the first sync has not finished, or none has "
-    "been loaded. Please ask again in a few minutes."
-)
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,8 @@ class Reply:
     dashboard: str | None = None
     corrections: tuple[str, ...] = ()
     text: str | None = None
+    # The language every part of it is said in (the answer carries it too).
+    language: Language = Language.EN
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -196,7 +195,12 @@ class RealBackend:
         threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
     def _run(
-        self, query: Any, question: str, today: date | None, scope: Scope = EVERYONE
+        self,
+        query: Any,
+        question: str,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language = Language.EN,
     ) -> Answer:
         from metrics import engine
 
@@ -209,6 +213,7 @@ class RealBackend:
             question=question,
             timeout=self.config.query_timeout,
             scope=scope,
+            language=language,
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
@@ -232,9 +237,14 @@ class RealBackend:
         today: date | None,
         with_chart: bool = True,
         scope: Scope = EVERYONE,
+        language: Language | None = None,
     ) -> Reply:
+        """``language``: the reply's, chosen by the caller (Slack knows the asker's locale);
+        None: by the question and app.yaml (i18n.choose)."""
         import grammar
         from cache.snapshot import CacheMissing
+
+        lang = language or choose(question, setting=self.config.language)
 
         user_board = self._user_board(question)
         if user_board is not None:
@@ -251,16 +261,22 @@ class RealBackend:
                 from charts.dashboards import render_dashboard
 
                 png = render_dashboard(
-                    query.dashboard, query, lambda q: self._run(q, question, today, scope)
+                    query.dashboard, query, lambda q: self._run(q, question, today, scope, lang)
                 )
-                return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
-            answer = self._run(query, question, today, scope)
+                return Reply(
+                    question,
+                    chart_png=png,
+                    dashboard=query.dashboard,
+                    corrections=fixes,
+                    language=lang,
+                )
+            answer = self._run(query, question, today, scope, lang)
         except UserError as e:
-            return Reply(question, error=e)
+            return Reply(question, error=e, language=lang)
         except CacheMissing:  # serve started before the first sync (or load) finished
-            return Reply(question, error=UserError(NO_DATA_YET))
+            return Reply(question, error=UserError(Msg("error.no_data_yet")), language=lang)
         chart = self._chart(answer) if with_chart else None
-        return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
+        return Reply(question, answer=answer, chart_png=chart, corrections=fixes, language=lang)
 
     def _user_board(self, question: str) -> tuple[Dashboard, str] | None:
         """``Team East dashboard last quarter``: a user board named at the start (any scope:
@@ -321,7 +337,7 @@ class RealBackend:
         except UserError as e:
             return Reply(question, error=e)
         except CacheMissing:
-            return Reply(question, error=UserError(NO_DATA_YET))
+            return Reply(question, error=UserError(Msg("error.no_data_yet")))
         return Reply(question, chart_png=png, dashboard=board.name)
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:

@@ -38,9 +38,9 @@ __all__ = [
     "detect",
     "from_locale",
     "join",
-    "plural",
     "say",
     "t",
+    "Word",
     "words",
 ]
 
@@ -107,12 +107,6 @@ def words(lang: Language, key: str, /) -> tuple[str, ...]:
     return value
 
 
-def plural(lang: Language, key: str, n: int, /, **params: object) -> str:
-    """``key.one`` for 1, else ``key.other`` (``1 day``, ``31 days``; Chinese has one form,
-    written twice): a rule on the number, not on the language."""
-    return t(lang, f"{key}.{'one' if n == 1 else 'other'}", n=n, **params)
-
-
 def join(lang: Language, items: list[str] | tuple[str, ...], conj: str = "or") -> str:
     """``a, b or c`` / ``a、b或c``: a list said as a sentence does (``conj``: or, and)."""
     items = list(items)
@@ -149,6 +143,17 @@ class Joined:
 
     def say(self, lang: Language) -> str:
         return join(lang, [str(_render(lang, i)) for i in self.items], self.conj)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One item of a list message said later: ``Word("months", 4)`` is May / 5月."""
+
+    key: str
+    index: int
+
+    def say(self, lang: Language) -> str:
+        return words(lang, self.key)[self.index]
 
 
 def say(lang: Language, text: str | Sayable) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -18,6 +19,7 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
+from i18n import Language, t
 from metrics import buckets, caveats
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
@@ -63,19 +65,42 @@ def bucket_shift(
     return None
 
 
-def labelled(columns: tuple[Column, ...], sides: tuple[str, str] | None) -> tuple[Column, ...]:
-    """Headers people read: each side by its window when both were named ("revenue won (2025)",
-    "revenue won (2026)"); a rate's change as "<kpi> change" (shown in percentage points)."""
+def labelled(
+    columns: tuple[Column, ...],
+    sides: tuple[str, str] | None,
+    lang: Language = Language.EN,
+    names: Callable[[str], str] = str,
+) -> tuple[Column, ...]:
+    """Headers people read, in the reply's language (``names``: the catalog's names in it):
+    each side by its window when both were named ("revenue won (2025)", "revenue won (2026)");
+    a rate's change as "<kpi> change" (shown in percentage points). A header equal to the
+    canonical name is left to it (``Column.shown``)."""
     formats = {c.metric: c.format for c in columns if c.role == "metric"}
     out = []
     for c in columns:
-        label = ""
-        if sides is not None and c.role in ("metric", "previous") and c.metric:
-            label = f"{c.metric} ({sides[0] if c.role == 'metric' else sides[1]})"
-        elif c.role == "growth" and c.metric and formats.get(c.metric) in CHANGE_IN_POINTS:
-            label = f"{c.metric} change"
-        out.append(replace(c, label=label) if label else c)
+        label = _header(c, sides, formats, lang, names)
+        out.append(replace(c, label=label) if label != c.name else c)
     return tuple(out)
+
+
+def _header(
+    c: Column,
+    sides: tuple[str, str] | None,
+    formats: Mapping[str | None, str],
+    lang: Language,
+    names: Callable[[str], str],
+) -> str:
+    if c.metric is None or c.role in ("dimension", "field"):
+        return names(c.name)
+    kpi = names(c.metric)
+    if sides is not None and c.role in ("metric", "previous"):
+        return t(lang, "column.side", metric=kpi, side=sides[c.role == "previous"])
+    if c.role == "growth":
+        key = "column.change" if formats.get(c.metric) in CHANGE_IN_POINTS else "column.growth"
+        return t(lang, key, metric=kpi)
+    if c.role == "metric":
+        return kpi
+    return t(lang, "column.previous", metric=kpi)
 
 
 def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, today: date) -> None:
@@ -239,9 +264,11 @@ def run(
     question: str = "",
     timeout: float = 10.0,
     scope: Scope = EVERYONE,
+    language: Language = Language.EN,
 ) -> Answer:
     """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data.
-    ``scope``: whose records the asker may see (row-level access, metrics.scope)."""
+    ``scope``: whose records the asker may see (row-level access, metrics.scope); ``language``:
+    the reply's (restatement, headers, notes; the values stay raw)."""
     t0 = time.perf_counter()
     pinned = today is not None
     today = today or today_in(settings)
@@ -304,7 +331,12 @@ def run(
             f" ({window.label})."
         )
     as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
-    sides = comparison_sides(asked, window, cmp_window) if cmp_window is not None else None
+    lang = language
+
+    def names(name: str) -> str:
+        return catalog.said(name, lang)
+
+    sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
     width = len(compiled.columns)
     extras = [r[width:] for r in rows]
     answer = Answer(
@@ -316,19 +348,24 @@ def run(
             cmp_window,
             compiled.kind == "records",
             subject(asked.metrics, catalog, question),
+            lang=lang,
+            names=names,
         ),
         window=window,
         compare_window=cmp_window,
-        columns=labelled(compiled.columns, sides if cmp_window and both_named(asked) else None),
+        columns=labelled(
+            compiled.columns, sides if cmp_window and both_named(asked) else None, lang, names
+        ),
         sides=sides,
         rows=tuple(tuple(r[:width]) for r in rows),
         sql=compiled.sql,
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
-        notes=(*notes, *((f"Shown for {scope.label}.",) if scope.restricted else ())),
+        notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
+        language=lang,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         scope=scope,
-        **_honesty(compiled, catalog, extras, settings),
+        **_honesty(compiled, catalog, extras, settings, lang),
         partial=_partial(compiled, rows, grain, window, today),
     )
     said = caveats.notes(
@@ -336,6 +373,8 @@ def run(
         grain,
         zero_filled=grid is not None,
         fiscal_start_month=settings.fiscal_year_start_month,
+        lang=lang,
+        names=names,
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
 
@@ -369,8 +408,10 @@ def _honesty(
     catalog: Catalog,
     extras: list[tuple[Any, ...]],
     settings: OrgSettings,
+    lang: Language = Language.EN,
 ) -> dict[str, Any]:
-    """The Answer's samples and unsettled shares, from the counts after the columns."""
+    """The Answer's samples and unsettled shares, from the counts after the columns (their
+    nouns in the reply's language)."""
     counts: dict[tuple[str, str], tuple[int, ...]] = {
         key: tuple(int(r[k] or 0) for r in extras) for k, key in enumerate(compiled.extras)
     }
@@ -378,13 +419,13 @@ def _honesty(
     for metric, what in compiled.extras:
         m = catalog.metric(metric)
         if what == "base":
-            samples.append(Sample(metric, m.base or "records", counts[(metric, what)]))
+            samples.append(Sample(metric, m.base_in(lang), counts[(metric, what)]))
         elif what == "open":
             of = counts[(metric, "of")]
             shares = tuple(
                 o / n if n else None for o, n in zip(counts[(metric, what)], of, strict=True)
             )
-            unsettled.append(Unsettled(metric, str(m.unsettled.get("says", "are open")), shares))
+            unsettled.append(Unsettled(metric, m.unsettled_says(lang), shares))
     return {
         "samples": tuple(samples),
         "unsettled": tuple(unsettled),

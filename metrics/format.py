@@ -156,6 +156,13 @@ def format_label(value: Any) -> str:
     return str(value)
 
 
+def format_weekday(value: Any, lang: Language = EN) -> str:
+    """A weekday as stored ("Mon") in ``lang`` ("周一"); anything else as a label."""
+    if value in WEEKDAYS:
+        return words(lang, "weekdays")[WEEKDAYS.index(value)]
+    return format_label(value)
+
+
 def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
     """The fiscal year's name: the calendar year in which it ends."""
     if fiscal_start_month == 1:

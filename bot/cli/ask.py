@@ -21,6 +21,7 @@ from bot.cli.common import (
     parse_today,
 )
 from bot.config import AppConfig
+from i18n import Language, t
 from metrics.errors import ConfigError, UserError
 
 NO_CACHE = (
@@ -58,10 +59,11 @@ def backend_for(cfg: AppConfig) -> Any:
         fail(str(e))
 
 
-def error_text(err: UserError) -> str:
-    text = err.message
-    if err.suggestions:
-        text += "\n" + "\n".join(f"  · {s}" for s in err.suggestions)
+def error_text(err: UserError, lang: Language = Language.EN) -> str:
+    text = err.text(lang)
+    suggestions = err.suggestions_in(lang)
+    if suggestions:
+        text += "\n" + "\n".join(f"  · {s}" for s in suggestions)
     return text
 
 
@@ -99,10 +101,12 @@ def _answer_one(
                 ensure_ascii=False,
             ), False
         return message, False
+    lang = reply.language
     if reply.error is not None:
         if as_json:
-            return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
-        return error_text(reply.error), False
+            obj = error_to_json(question, reply.error, lang)
+            return json.dumps(obj, ensure_ascii=False), False
+        return error_text(reply.error, lang), False
     if reply.text is not None:  # help, or what a KPI means
         if as_json:
             return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
@@ -131,7 +135,7 @@ def _answer_one(
     text = answer_text(
         answer, currency=cfg.currency, fiscal_start_month=cfg.fiscal_year_start_month, tz=cfg.tz
     )
-    lines = [f"note: {c}" for c in reply.corrections]
+    lines = [t(lang, "text.note", note=c) for c in reply.corrections]
     return "\n".join([*lines, text, *notes]), True
 
 
