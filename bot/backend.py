@@ -255,7 +255,9 @@ class RealBackend:
             if said is not None:  # help, or what a KPI means
                 return Reply(question, text=said)
             parsed = grammar.parse(question, self._catalog, values)
-            fixes = tuple(str(c) for c in parsed.corrections)
+            fixes = tuple(
+                c.say(lang, lambda n: self._catalog.said(n, lang)) for c in parsed.corrections
+            )
             query = parsed.query
             if query.dashboard:
                 from charts.dashboards import render_dashboard

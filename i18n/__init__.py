@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import yaml
 
 __all__ = [
+    "Capitalized",
     "Joined",
     "Language",
     "Msg",
@@ -40,6 +41,7 @@ __all__ = [
     "join",
     "say",
     "t",
+    "Term",
     "Word",
     "words",
 ]
@@ -154,6 +156,36 @@ class Word:
 
     def say(self, lang: Language) -> str:
         return words(lang, self.key)[self.index]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A name with its form in each language (a KPI: win rate / 赢单率), said in the reader's;
+    a language without a form gets the first one."""
+
+    forms: tuple[tuple[Language, str], ...]
+
+    @classmethod
+    def same(cls, name: str) -> Term:
+        """A name said alike in every language (a rep's name, a stored value)."""
+        return cls(((DEFAULT, name),))
+
+    def say(self, lang: Language) -> str:
+        return dict(self.forms).get(lang, self.forms[0][1])
+
+    def __str__(self) -> str:
+        return self.forms[0][1]
+
+
+@dataclass(frozen=True)
+class Capitalized:
+    """Another message at the start of a sentence (``str.capitalize``: "Next month"; Chinese
+    has no capitals and is unchanged)."""
+
+    inner: Sayable
+
+    def say(self, lang: Language) -> str:
+        return self.inner.say(lang).capitalize()
 
 
 def say(lang: Language, text: str | Sayable) -> str:

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from i18n import Language
+from i18n import Language, Term
 from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
 
@@ -170,6 +170,10 @@ class Catalog:
             if entry.name == name:
                 return entry.said(lang)
         return name
+
+    def term(self, name: str) -> Term:
+        """The name in every language, said later in the reader's (error messages)."""
+        return Term(tuple((lang, self.said(name, lang)) for lang in Language))
 
     def has_metric(self, name: str) -> bool:
         return any(m.name == name for m in self.metrics)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -19,14 +19,14 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from i18n import Language, t
+from i18n import Capitalized, Joined, Language, Msg, t
 from metrics import buckets, caveats
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.fields import subject
-from metrics.format import CHANGE_IN_POINTS, format_range
+from metrics.format import CHANGE_IN_POINTS, DateRange
 from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
@@ -104,6 +104,7 @@ def _header(
 
 
 def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, today: date) -> None:
+    # A user error: said in the reader's language where it is shown (i18n.Msg).
     """A window that has not begun, for KPIs whose records can only be in the past: say so
     instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
     if window.start is None or window.start <= today:
@@ -111,9 +112,18 @@ def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, t
     past_only = [m for m in query.metrics if not catalog.metric(m).future]
     if past_only:
         raise NoData(
-            f"{window.label.capitalize()} ({format_range(window.start, window.end)}) has not "
-            f"happened yet; I can only count {', '.join(past_only)} up to today."
+            Msg.of(
+                "window.error.not_yet",
+                name=Capitalized(window.said or Msg.of("window.as_is", name=window.label)),
+                range=DateRange(window.start, window.end),
+                metrics=_listed(catalog, past_only),
+            )
         )
+
+
+def _listed(catalog: Catalog, metrics: Sequence[str]) -> Joined:
+    """KPIs as a message lists them ("calls, connect rate" / "电话数、接通率")."""
+    return Joined(tuple(catalog.term(m) for m in metrics), "comma")
 
 
 def settings_params(settings: OrgSettings) -> dict[str, Any]:
@@ -240,14 +250,11 @@ def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> li
     try:
         return cur.execute(sql, params).fetchall()
     except duckdb.InterruptException:
-        raise QueryTimeout(
-            f"That question took longer than {timeout:g} seconds, so I stopped it. "
-            "Try a shorter window or fewer groupings."
-        ) from None
+        raise QueryTimeout(Msg.of("window.error.timeout", seconds=f"{timeout:g}")) from None
     except duckdb.Error as e:
         if fired.is_set():
             raise QueryTimeout(
-                f"That question took longer than {timeout:g} seconds, so I stopped it."
+                Msg.of("window.error.timeout_short", seconds=f"{timeout:g}")
             ) from None
         raise InternalError(f"the query failed: {e}") from e
     finally:
@@ -327,8 +334,12 @@ def run(
         rows = []  # every bucket of the window, and not one record in any
     if not rows:
         raise NoData(
-            f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
-            f" ({window.label})."
+            Msg.of(
+                "window.error.no_data",
+                metrics=_listed(catalog, query.metrics),
+                range=DateRange(window.start, window.end),
+                name=window.said or Msg.of("window.as_is", name=window.label),
+            )
         )
     as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
     lang = language

@@ -15,6 +15,7 @@ Data stays raw (rates as fractions, money as plain numbers); these functions onl
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -221,3 +222,14 @@ def format_range(start: date | None, end: date | None, lang: Language = EN) -> s
         d1=start.day, mon1=_month(start, lang), m1=start.month, y1=start.year,
         d2=end.day, mon2=_month(end, lang), m2=end.month, y2=end.year,
     )
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A window's dates said later, in the reader's language (user errors: i18n.Msg params)."""
+
+    start: date | None
+    end: date | None
+
+    def say(self, lang: Language) -> str:
+        return format_range(self.start, self.end, lang)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from i18n import Language, Msg, Word
+from i18n import Language, Msg, Sayable, Word
 from metrics.answer import ResolvedWindow
 from metrics.errors import Invalid
-from metrics.format import format_range
+from metrics.format import DateRange
 from metrics.query import Comparison, WindowSpec
 
 _UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -107,8 +107,11 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 
 def _out_of_range() -> Invalid:
     return Invalid(
-        f"That window reaches past the dates I can answer for, {FIRST_DAY:%-d %b %Y} to "
-        f"{LAST_DAY:%-d %b %Y}; ask for a shorter one, e.g. last 10 years."
+        Msg.of(
+            "window.error.out_of_range",
+            first=DateRange(FIRST_DAY, FIRST_DAY),
+            last=DateRange(LAST_DAY, LAST_DAY),
+        )
     )
 
 
@@ -202,7 +205,7 @@ def _resolve(
     if k == "quarter":
         q = _required(spec.number, "quarter")
         if not 1 <= q <= 4:
-            raise Invalid(f"There is no quarter {q}; quarters are Q1 to Q4.")
+            raise Invalid(Msg.of("window.error.no_quarter", q=q))
         fy = spec.year if spec.year is not None else _latest_fy_with(q, today, fsm)
         s, e = _period(add_months(fiscal_year_start(fy, fsm), 3 * (q - 1)), "quarter")
         key = "bucket.quarter" if fsm == 1 else "bucket.fiscal_quarter"
@@ -210,7 +213,7 @@ def _resolve(
     if k == "month":
         m = _required(spec.number, "month")
         if not 1 <= m <= 12:
-            raise Invalid(f"There is no month {m}; months are 1 to 12.")
+            raise Invalid(Msg.of("window.error.no_month", m=m))
         # "in May" without a year: the most recent May that has begun (this one, or last year's).
         y = spec.year if spec.year is not None else today.year - (m > today.month)
         s, e = _period(date(y, m, 1), "month")
@@ -269,12 +272,23 @@ def compare_window(
     never the current window itself."""
     prev = _bounded(lambda: _compare_window(cmp, current, today, fiscal_start_month))
     if (prev.start, prev.end) == (current.start, current.end):
-        cur = current.label.removesuffix(", default")
         raise Invalid(
-            f"That compares {cur} ({format_range(current.start, current.end)}) with itself. "
-            "Name another window, e.g. vs the previous period or vs last year."
+            Msg.of(
+                "window.error.with_itself",
+                name=_undefaulted(current),
+                range=DateRange(current.start, current.end),
+            )
         )
     return prev
+
+
+def _undefaulted(w: ResolvedWindow) -> Sayable:
+    """The window's name without ", default" (an error quotes the window, not our choice)."""
+    said = w.said if w.said is not None else w.label
+    if isinstance(said, Msg) and said.key == "window.default":
+        inner = said.params["name"]
+        return inner if isinstance(inner, Msg) else Msg.of("window.as_is", name=inner)
+    return said if not isinstance(said, str) else Msg.of("window.as_is", name=said)
 
 
 def _compare_window(
@@ -282,14 +296,11 @@ def _compare_window(
 ) -> ResolvedWindow:
     if cmp.kind == "window":
         if cmp.window is None:
-            raise Invalid("Compare with which window? e.g. vs last quarter.")
+            raise Invalid(Msg("window.error.which"))
         named = resolve(cmp.window, "this quarter", today, fiscal_start_month)
         return _like_for_like(named, current, cmp.full)
     if current.start is None or current.end is None:
-        raise Invalid(
-            f"I cannot compare {current.label.removesuffix(', default')} with an earlier period: "
-            "it has no start. Name a window, e.g. this quarter vs last year."
-        )
+        raise Invalid(Msg.of("window.error.no_start", name=_undefaulted(current)))
     start, end = current.start, current.end
     if cmp.kind == "last_year":
         return _a_year_earlier(current, start, end)
