@@ -69,9 +69,17 @@ class Backend(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def ask(self, question: str, *, today: date | None, scope: Scope = EVERYONE) -> Reply:
-        """Answer ``question`` from the records ``scope`` may see (row-level access). User
-        mistakes come back as ``Reply.error``; bugs raise."""
+    def ask(
+        self,
+        question: str,
+        *,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language | None = None,
+    ) -> Reply:
+        """Answer ``question`` from the records ``scope`` may see (row-level access), in
+        ``language`` (None: the question's, i18n.choose). User mistakes come back as
+        ``Reply.error``; bugs raise."""
         ...
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
@@ -368,18 +376,21 @@ class RealBackend:
             window=WindowSpec("between", start=window.start, end=window.end),
             comparison=None,
         )
+        lang = answer.language
         try:
-            prev = self._run(query, answer.question, today, answer.scope)
+            prev = self._run(query, answer.question, today, answer.scope, lang)
         except UserError as e:
-            return Reply(answer.question, error=e)
+            return Reply(answer.question, error=e, language=lang)
         if prev.window is not None:
             # Asked as explicit dates, the answer would read "1 Jan – 28 Mar 2024 (2024-01-01 to
             # 2024-03-28)"; say which period it is instead.
             from metrics.restate import window_phrase
 
-            said = window_phrase(prev.window)
-            prev = replace(prev, restated=prev.restated.replace(said, window_phrase(window)))
-        return Reply(answer.question, answer=prev, chart_png=self._chart(prev))
+            said = window_phrase(prev.window, lang)
+            prev = replace(
+                prev, restated=prev.restated.replace(said, window_phrase(window, lang))
+            )
+        return Reply(answer.question, answer=prev, chart_png=self._chart(prev), language=lang)
 
     def csv(self, answer: Answer) -> bytes:
         return answer_csv(answer)
