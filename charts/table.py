@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+import i18n
 from charts import axis, labels, measure, theme
 from charts.canvas import Ctx, Rect, axes_in, blank, companion, num, rect_inches
 from metrics.answer import Answer, Column
@@ -75,11 +76,13 @@ def _texts(answer: Answer, rows: Any, cols: list[int], ctx: Ctx) -> list[list[st
 
 
 def _header(answer: Answer, col: Column) -> str:
+    lang = answer.language
     if col.role == "growth":
-        return "change" if col.label else "growth"
+        points = col.label.endswith(i18n.t(lang, "column.change", metric=""))
+        return i18n.t(lang, "chart.table.change" if points else "chart.table.growth")
     if col.role == "previous":
-        return answer.sides[1] if answer.sides else "previous"
-    return labels.SHORT_HEADERS.get(col.name, labels.sentence(col.shown))
+        return answer.sides[1] if answer.sides else i18n.t(lang, "chart.table.previous")
+    return labels.SHORT_HEADERS.get(col.shown, labels.sentence(col.shown))
 
 
 def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
@@ -182,10 +185,10 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     same = constant_columns(answer, cols)
     cols = [j for j in cols if j not in same]
     w_in, h_in = rect_inches(fig, rect)
-    caption = " · ".join(f"{labels.sentence(answer.columns[j].name)}: "
+    caption = " · ".join(f"{labels.sentence(answer.columns[j].spoken)}: "
                          f"{_cell(answer.rows[0][j], answer.columns[j], ctx)}" for j in same)
     if caption:
-        caption = "Every row: " + caption
+        caption = i18n.t(ctx.lang, "chart.table.every_row", caption=caption)
     body_h = h_in - (measure.height(1.3, ctx.pt(theme.SMALL)) if caption else 0.0)
     if not caption and _halves(fig, rect, answer, cols, body_h, ctx):
         return

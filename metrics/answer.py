@@ -28,10 +28,17 @@ class Column:
     # keep ``name``): "revenue won (2025)" when the user named both windows of a comparison,
     # "connect rate change" where a rate's change is shown in percentage points.
     label: str = ""
+    # The KPI's or dimension's own name in the reply's language (赢单率), when it is not the
+    # canonical one: charts name a card, a panel or an axis by it (never with a side).
+    said: str = ""
 
     @property
     def shown(self) -> str:
         return self.label or self.name
+
+    @property
+    def spoken(self) -> str:
+        return self.said or self.name
 
 
 @dataclass(frozen=True)

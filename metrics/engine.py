@@ -79,7 +79,10 @@ def labelled(
     out = []
     for c in columns:
         label = _header(c, sides, formats, lang, names)
-        out.append(replace(c, label=label) if label != c.name else c)
+        said = names(c.name)
+        if label != c.name:
+            c = replace(c, label=label)
+        out.append(replace(c, said=said) if said != c.name else c)
     return tuple(out)
 
 
