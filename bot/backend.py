@@ -259,9 +259,9 @@ class RealBackend:
             return self.board(*user_board, today=today)
         try:
             values = self._current_values(scope)  # first: it brings the snapshot's fields in
-            said = grammar.reply_text(question, self._catalog, values)
+            said = grammar.reply_text(question, self._catalog, values, lang)
             if said is not None:  # help, or what a KPI means
-                return Reply(question, text=said)
+                return Reply(question, text=said, language=lang)
             parsed = grammar.parse(question, self._catalog, values)
             fixes = tuple(
                 c.say(lang, lambda n: self._catalog.said(n, lang)) for c in parsed.corrections

@@ -27,7 +27,7 @@ from grammar.lexer import Lexer
 from grammar.normalize import normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary, keyword_table
-from i18n import Msg
+from i18n import Language, Msg
 from metrics.catalog import Catalog
 from metrics.errors import UnknownWord
 from metrics.query import Parsed
@@ -63,13 +63,14 @@ class Parser:
         """Help or a KPI's definition, when the whole question asks for one (intents.py)."""
         return read_intent(text, self.vocab)
 
-    def reply_text(self, text: str) -> str | None:
-        """The words that answer a help or definition request, or None for a query."""
+    def reply_text(self, text: str, lang: Language = Language.EN) -> str | None:
+        """The words that answer a help or definition request (in ``lang``), or None for a
+        query."""
         intent = self.intent(text)
         if isinstance(intent, Help):
-            return help_text(self.catalog, self.values)
+            return help_text(self.catalog, self.values, lang)
         if isinstance(intent, Define):
-            return definition_text(self.catalog, self.catalog.metric(intent.metric))
+            return definition_text(self.catalog, self.catalog.metric(intent.metric), lang)
         return None
 
     def parse(self, text: str, context: tuple[str, ...] | None = None) -> Parsed:
@@ -187,9 +188,14 @@ def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
     return p
 
 
-def reply_text(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str | None:
+def reply_text(
+    text: str,
+    catalog: Catalog,
+    values: Mapping[str, Sequence[str]],
+    lang: Language = Language.EN,
+) -> str | None:
     """Help or a KPI's definition when the question asks for one, else None (parse it)."""
-    return parser_for(catalog, values).reply_text(text)
+    return parser_for(catalog, values).reply_text(text, lang)
 
 
 def parse(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parsed:

@@ -57,6 +57,7 @@ class MetricDef:
     # What a Chinese reply calls it when the first ``zh`` name is not the best header.
     zh_label: str = ""
     zh_base: str = ""  # ``base`` in Chinese replies ("已关闭商机")
+    zh_definition: str = ""  # ``definition`` in Chinese replies
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -65,6 +66,10 @@ class MetricDef:
 
     def said(self, lang: Language) -> str:
         return _said(self.name, self.zh_label, self.zh, lang)
+
+    def definition_in(self, lang: Language) -> str:
+        """What is counted, in ``lang`` (English when the catalog has no Chinese line)."""
+        return {Language.ZH: self.zh_definition}.get(lang) or self.definition
 
     def base_in(self, lang: Language) -> str:
         """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机")."""
@@ -201,6 +206,7 @@ _METRIC_KEYS = {
     "unsettled",
     "zh_label",
     "zh_base",
+    "zh_definition",
 }
 _DIMENSION_KEYS = {
     "name",
@@ -332,6 +338,7 @@ def _parse(
                 unsettled=dict(m.get("unsettled") or {}),
                 zh_label=str(m.get("zh_label") or ""),
                 zh_base=str(m.get("zh_base") or ""),
+                zh_definition=str(m.get("zh_definition") or ""),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
