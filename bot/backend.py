@@ -271,7 +271,10 @@ class RealBackend:
                 from charts.dashboards import render_dashboard
 
                 png = render_dashboard(
-                    query.dashboard, query, lambda q: self._run(q, question, today, scope, lang)
+                    query.dashboard,
+                    query,
+                    lambda q: self._run(q, question, today, scope, lang),
+                    lang=lang,
                 )
                 return Reply(
                     question,

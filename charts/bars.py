@@ -297,7 +297,8 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     trios = [(growth[i], cur[i], prev[i]) for i in order]
     hollow = hollow_rows(answer, col)
     pairs = Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
-                  [prev[i] for i in order], [format_change(*t, col.format) for t in trios],
+                  [prev[i] for i in order],
+                  [format_change(*t, col.format, ctx.lang) for t in trios],
                   [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order])
     now_name, then_name = side_names(answer)
     legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)

@@ -88,7 +88,7 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     mid_h = max(h_in - top_pad - label_h - bottom_pad - delta_h, 0.1)
     big = min(value_pt, mid_h * 72 * 0.78)
     cur = answer.rows[0][j]
-    text = format_value(cur, col.format, currency=ctx.currency, short=False)
+    text = format_value(cur, col.format, currency=ctx.currency, short=False, lang=ctx.lang)
     wide = measure.width(text, big, bold=True)
     if wide > avail / 0.85:  # the exact number, a little smaller, before a rounded one
         text = fmt_value(cur, col, ctx, short=True)

@@ -52,12 +52,14 @@ def _cell(v: Any, col: Column, ctx: Ctx) -> str:
     if col.role == "growth":
         return labels.value(v, col, ctx.currency)
     if col.role == "dimension" and col.name in GRAINS and isinstance(v, date):
-        return format_bucket(v, col.name, fiscal_start_month=ctx.fiscal_start_month)
+        return format_bucket(
+            v, col.name, fiscal_start_month=ctx.fiscal_start_month, lang=ctx.lang
+        )
     if col.format == "date" and isinstance(v, date):
-        return format_date(v)
+        return format_date(v, ctx.lang)
     if col.format in ("text", "date"):
-        return labels.category(v)
-    return format_value(v, col.format, currency=ctx.currency)
+        return labels.category(v, col.name, ctx.lang)
+    return format_value(v, col.format, currency=ctx.currency, lang=ctx.lang)
 
 
 def _row_cell(answer: Answer, row: tuple[Any, ...], j: int, ctx: Ctx) -> str:
@@ -65,7 +67,8 @@ def _row_cell(answer: Answer, row: tuple[Any, ...], j: int, ctx: Ctx) -> str:
     col = answer.columns[j]
     cur, prev = answer.companion(col, "metric"), answer.companion(col, "previous")
     if col.role == "growth" and cur is not None and prev is not None:
-        return format_change(row[j], row[cur], row[prev], answer.columns[cur].format)
+        fmt = answer.columns[cur].format
+        return format_change(row[j], row[cur], row[prev], fmt, answer.language)
     return _cell(row[j], col, ctx)
 
 

@@ -76,3 +76,25 @@ def test_the_reply_language_can_be_forced(backend: RealBackend) -> None:
     assert reply.answer is not None and reply.answer.language is Language.ZH
     fig = figure_for_answer(reply.answer)
     assert fig is not None and "赢单率 按 销售" in texts(fig)
+
+
+@pytest.mark.parametrize("name", ["kpi", "outbound calls", "inbound leads"])
+def test_a_chinese_dashboard(backend: RealBackend, name: str) -> None:
+    """Its title is the board's Chinese name, its panels' titles their zh_title, its cards,
+    gauges, tables and axes in Chinese."""
+    from charts import figure_for_dashboard
+    from charts.dashboards import find
+    from metrics.query import Query
+
+    def run(q: Query):  # type: ignore[no-untyped-def]
+        return backend._run(q, f"{name} dashboard", TODAY, language=Language.ZH)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = figure_for_dashboard(name, Query(dashboard=name), run, lang=Language.ZH)
+    said = texts(fig)
+    board = find(name)
+    assert board.zh in said
+    shown = [p.zh_title for p in board.panels if p.frame and "{" not in p.zh_title]
+    assert shown and all(title in said for title in shown)
+    assert not any(re.search(r"\b(data as of|vs|previous period|this quarter)\b", s) for s in said)

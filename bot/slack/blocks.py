@@ -350,9 +350,9 @@ def dashboard_title(name: str | None, lang: Language = EN) -> str:
     Capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard".
     """
     try:
-        from charts.dashboards import find
+        from charts.dashboards import board_title, find
 
-        return find(name or "kpi").title
+        return board_title(find(name or "kpi"), lang)
     except Exception:  # noqa: BLE001 - a name charts does not know still gets a title
         title = words_in(lang).DASHBOARD_TITLE.format(name=name or "KPI")
         return title[:1].upper() + title[1:]
