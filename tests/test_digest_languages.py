@@ -62,3 +62,26 @@ def test_a_chinese_digest_headline(backend: RealBackend) -> None:
     assert lines[2] == f"• *{said}*：3 行，图表见讨论串"
     context = msg.headline.blocks[2]["elements"][0]["text"]
     assert context.startswith("数据截至 ") and context.endswith("。图表和明细见讨论串。")
+
+
+def test_a_chinese_alert(backend: RealBackend) -> None:
+    from bot.digests.alerts import alert_message, evaluate
+    from bot.digests.config import AlertConfig
+
+    alert = AlertConfig.model_validate(
+        {
+            "name": "connect-rate-low",
+            "channel": "C0SALES01",
+            "schedule": "daily 10:00",
+            "question": "本季度 接通率",
+            "condition": "< 0.9",
+        }
+    )
+    reply = backend.ask(alert.question, today=TODAY, with_chart=False, language=Language.ZH)
+    ev = evaluate(alert, reply, None, armed=True, currency="USD", lang=Language.ZH)
+    # connected / outbound calls in Q2 (test_slack_real): 张伟 1/1, Alice 2/3, Bob 1/2 = 4/6
+    assert ev.outcome == "fired" and ev.detail == "接通率为 66.7%，< 90.0%"
+    msg = alert_message(alert, ev, reply, currency="USD", lang=Language.ZH)
+    said = "接通率为 66.7%，< 90.0% · 2024年4月1日 – 6月27日"
+    assert msg.headline.text == f":rotating_light: *connect-rate-low*: {said}"
+    assert "条件解除后才会再次触发" in str(msg.headline.blocks)

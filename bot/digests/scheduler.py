@@ -203,12 +203,13 @@ class Dispatcher:
                 armed=armed,
                 currency=currency,
                 volume_reply=volume_reply,
+                lang=job.language,
             )
             if ev.outcome != "fired":
                 if ev.outcome == "error":
                     self.report(f"alert *{job.name}* could not be checked: {ev.detail}")
                 return Skip(ev.outcome, ev.detail)
-            return alert_message(job.alert, ev, reply, currency=currency)
+            return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
         replies, previous = ask_all(self.backend, job.questions, today, job.language)
         if job.skip_if_empty and is_empty(replies):
             return Skip("empty", "every question came back empty")
