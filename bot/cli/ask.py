@@ -119,15 +119,15 @@ def _answer_one(
                 {"question": question, "dashboard": reply.dashboard, "image": str(out)},
                 ensure_ascii=False,
             ), True
-        return f"{reply.dashboard} dashboard written to {out}", True
+        return t(lang, "cli.dashboard_written", name=reply.dashboard, path=out), True
     answer = reply.answer
     notes: list[str] = []
     if chart is not None:
         if reply.chart_png:
             chart.write_bytes(reply.chart_png)
-            notes.append(f"chart written to {chart}")
+            notes.append(t(lang, "cli.chart_written", path=chart))
         else:
-            notes.append("no chart: there is nothing to draw")
+            notes.append(t(lang, "cli.no_chart"))
     if as_json:
         obj = answer_to_json(answer)
         obj["notes"] = [*reply.corrections, *obj["notes"]]
