@@ -109,7 +109,8 @@ def _answer_one(
         return error_text(reply.error, lang), False
     if reply.text is not None:  # help, or what a KPI means
         if as_json:
-            return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
+            said = {"question": question, "text": reply.text, "language": lang.value}
+            return json.dumps(said, ensure_ascii=False), True
         return reply.text, True
     if reply.dashboard is not None:
         out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
