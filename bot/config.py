@@ -83,6 +83,9 @@ class AppConfig(OrgSettings):
     export: ExportSettings = Field(default_factory=ExportSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
+    # The reply language: auto (the question's, else the asker's Slack locale), or always en or
+    # always zh (docs/languages.md). Digests and subscriptions may set their own.
+    language: Literal["auto", "en", "zh"] = "auto"
     digests: list[DigestConfig] = Field(default_factory=list)
     alerts: list[AlertConfig] = Field(default_factory=list)
     digest_delivery: DeliverySettings = Field(default_factory=DeliverySettings)

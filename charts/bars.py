@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+import i18n
 from charts import axis, labels, measure, theme
 from charts.canvas import (
     Ctx,
@@ -37,6 +38,7 @@ from charts.canvas import (
     value_axis,
 )
 from charts.choose import grouping_kind, is_additive
+from i18n import Language
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change
 
@@ -86,7 +88,7 @@ class Rows:
 
 def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column,
                noun: str, colours: list[str] | None = None,
-               hollow: list[bool] | None = None) -> Rows:
+               hollow: list[bool] | None = None, lang: Language = Language.EN) -> Rows:
     """At most ``cap`` rows: the first ``cap - 1`` and one bar for the others when the KPI adds
     up, else the first ``cap`` and a note saying how many are not shown. ``colours`` (pale for
     small samples) and ``hollow`` (partial or provisional) follow the rows they mark."""
@@ -98,12 +100,13 @@ def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column
     if is_additive(col.metric or col.name):
         keep = cap - 1
         rest = [v or 0.0 for v in vals[keep:]]
-        return Rows(names[:keep] + [f"{n - keep} other {noun}s"], vals[:keep] + [sum(rest)],
-                    colours[:keep] + [theme.SERIES[-1]],
-                    f"Top {keep} of {n} {noun}s; the other {n - keep} summed in the last row",
-                    hollow[:keep] + [False], others=True)
+        said = {"keep": keep, "n": n, "noun": noun, "rest": n - keep}
+        return Rows(names[:keep] + [i18n.t(lang, "chart.bars.others", **said)],
+                    vals[:keep] + [sum(rest)], colours[:keep] + [theme.SERIES[-1]],
+                    i18n.t(lang, "chart.bars.top_summed", **said), hollow[:keep] + [False],
+                    others=True)
     return Rows(names[:cap], vals[:cap], colours[:cap],
-                f"Top {cap} of {n} {noun}s shown", hollow[:cap])
+                i18n.t(lang, "chart.bars.top", cap=cap, n=n, noun=noun), hollow[:cap])
 
 
 def _note(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
@@ -135,7 +138,7 @@ def _hbars(ax: Axes, rows: Rows, col: Column, ctx: Ctx, size: float, height_in: 
                     textcoords="offset points", va="center", ha="left", fontsize=vsize,
                     color=theme.INK)
     if others:
-        ax.annotate("in all", (0, n - 1), xytext=(10 + measure.width(
+        ax.annotate(i18n.t(ctx.lang, "chart.bars.in_all"), (0, n - 1), xytext=(10 + measure.width(
             fmt_value(rows.vals[-1], col, ctx), vsize) * 72, 0), textcoords="offset points",
             va="center", ha="left", fontsize=vsize, color=theme.MUTED)
 
@@ -149,7 +152,7 @@ def _value_margin(vals: list[str], size: float) -> float:
 
 
 def _noun(answer: Answer, j: int) -> str:
-    return answer.columns[j].name
+    return answer.columns[j].spoken
 
 
 def draw_bars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -165,11 +168,11 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     w, h = rect_inches(fig, rect)
     vals = [column(answer, m)[i] for i in order]
     hollow = hollow_rows(answer, col)
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     key_in = 0.17 if key else 0.0
     rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
                       _noun(answer, d), bar_colours(answer, col, order),
-                      [hollow[i] for i in order])
+                      [hollow[i] for i in order], ctx.lang)
     plot_h = h - 0.1 - key_in - (_NOTE_IN if rows.note else 0.0)
     size = row_font(ctx, plot_h, len(rows.names))
     names = axis.beside_bars(rows.names, w * _NAME_SHARE, size, plot_h / len(rows.names))
@@ -210,7 +213,7 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         # Names too long for columns (stages in a narrow cell): bars, kept in natural order.
         _draw_hbars(fig, rect, answer, ctx, sort=False)
         return
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     key_in = measure.height(1.3, ctx.pt(theme.SMALL)) if key else 0.0
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=xl.height + 0.12,
                  top=(0.28 if with_labels else 0.2) + key_in)
@@ -294,11 +297,12 @@ def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     trios = [(growth[i], cur[i], prev[i]) for i in order]
     hollow = hollow_rows(answer, col)
     pairs = Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
-                  [prev[i] for i in order], [format_change(*t, col.format) for t in trios],
+                  [prev[i] for i in order],
+                  [format_change(*t, col.format, ctx.lang) for t in trios],
                   [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order])
     now_name, then_name = side_names(answer)
     legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     if key:
         fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
                  fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
@@ -319,7 +323,7 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
     cap = capacity(h - 0.1)
     note = None
     if len(pairs.names) > cap:
-        note = f"Top {cap} of {len(pairs.names)} shown"
+        note = i18n.t(ctx.lang, "chart.bars.top_bare", cap=cap, n=len(pairs.names))
         pairs = pairs.head(cap)
     cur, prev = pairs.cur, pairs.prev
     n = len(pairs.names)
@@ -463,16 +467,16 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     name_room = min(w_in * share, max(measure.width(x, ctx.pt(theme.LABEL)) for x in names_full)
                     + _PAD)
     pw_in = (w_in - name_room) / len(ms)
-    heads = [_head(answer.columns[j].name, pw_in - 0.12, head_pt) for j in ms]
+    heads = [_head(answer.columns[j].spoken, pw_in - 0.12, head_pt) for j in ms]
     head = 0.12 + measure.height(max(x.count("\n") + 1 for x in heads), head_pt)
-    said = (caveat_key(answer, answer.columns[j], hollow="dashed:") for j in ms)
+    said = (caveat_key(answer, answer.columns[j], hollow="dashed") for j in ms)
     keys = " · ".join(dict.fromkeys(x for x in said if x))
     plot_h = h - head - 0.05 - (0.19 if keys else 0.0)
     cap = capacity(plot_h - _NOTE_IN)
     note = None
     if n > cap:  # the top rows by the first KPI; several KPIs do not add up into "others"
-        noun = answer.columns[d].name
-        note = f"Top {cap} of {n} {noun}s by {first.name} shown"
+        noun = answer.columns[d].spoken
+        note = i18n.t(ctx.lang, "chart.bars.top_by", cap=cap, n=n, noun=noun, metric=first.spoken)
         order, names_full, n = order[:cap], names_full[:cap], cap
         plot_h -= _NOTE_IN
     size = row_font(ctx, plot_h, n)

@@ -29,6 +29,7 @@ from charts import labels, layout, measure, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
+from i18n import Language, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
@@ -58,6 +59,7 @@ class Panel:
     auto_grain: bool = False
     question: str = ""
     error: str | None = None
+    zh_title: str = ""  # the title in Chinese replies (same {window}/{compare} places)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def _panel(i: int, p: dict[str, Any]) -> Panel:
         at=tuple(p["at"]) if p.get("at") else None,  # type: ignore[arg-type]
         query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
         frame=bool(p.get("frame", True)), auto_grain=auto, question=str(p.get("question") or ""),
+        zh_title=str(p.get("zh_title") or ""),
     )
 
 
@@ -366,16 +369,24 @@ def _placed(board: Dashboard, results: Mapping[str, _Result]) -> tuple[Dashboard
 
 
 def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
-                         currency: str = "USD", fiscal_start_month: int = 1) -> Figure:
+                         currency: str = "USD", fiscal_start_month: int = 1,
+                         lang: Language = Language.EN) -> Figure:
     """The dashboard as a Figure (tests read its texts); ``render_dashboard`` saves it."""
     return figure_for_board(find(name), query, run, title_suffix=title_suffix,
-                            currency=currency, fiscal_start_month=fiscal_start_month)
+                            currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
+
+
+def board_title(board: Dashboard, lang: Language) -> str:
+    """What the image is called in ``lang`` (KPI大屏); a board without a Chinese name keeps its
+    own."""
+    return {Language.ZH: board.zh}.get(lang) or board.title
 
 
 def figure_for_board(board: Dashboard, query: Query, run: Run, *,
                      title_suffix: str | None = None, currency: str = "USD",
-                     fiscal_start_month: int = 1) -> Figure:
-    """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn."""
+                     fiscal_start_month: int = 1, lang: Language = Language.EN) -> Figure:
+    """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn, its
+    words in ``lang`` (the panels' answers are asked in it by ``run``)."""
     results = run_panels(board, query, run)
     size = theme.DASHBOARD_SIZE
     if board.automatic:
@@ -385,7 +396,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     fw, fh = fig.get_size_inches()
     main = _main_window(results, board)
     suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
-    title = board.title + (f" · {suffix}" if suffix else "")
+    title = board_title(board, lang) + (f" · {suffix}" if suffix else "")
     sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters)]
     subtitle = " · ".join(b for b in sub_bits if b)
     fig.text(_PAD / fw * 1.5, 1 - 0.16 / fh, labels.cut(title, 70), fontsize=16,
@@ -395,7 +406,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     if main is not None and main.data_as_of is not None:
         fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
-    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
+    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
     rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
              for p in board.panels}
     backdrop = _backdrop(fig)
@@ -416,11 +427,11 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
             aside = said
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
-                aside = format_range(a.window.start, a.window.end)
-            _panel_title(fig, rect, _title(p, a, query), aside)
+                aside = format_range(a.window.start, a.window.end, lang)
+            _panel_title(fig, rect, _title(p, a, query, lang), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
-            message(fig, inner, _fit(fig, inner, res.error or "No data."), ctx0)
+            message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
             continue
         # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
         lost_axis = grouped and not a.query.groupings
@@ -439,27 +450,28 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
 _PLACE = re.compile(r"\s*\b(?:of|vs|in)\s+\{(?:window|compare)\}|\{(?:window|compare)\}")
 
 
-def panel_title(panel: Panel, answer: Answer | None) -> str:
+def panel_title(panel: Panel, answer: Answer | None, lang: Language = Language.EN) -> str:
     """The panel's title with {window} / {compare} filled from the windows its answer used
     ("Top 5 deals of this year" when the user asked for this year); a panel without an answer
     drops the phrase rather than guess ("Top 5 deals")."""
+    title = {Language.ZH: panel.zh_title}.get(lang) or panel.title
     win = answer.window if answer is not None else None
     cmp = answer.compare_window if answer is not None else None
-    if win is None or ("{compare}" in panel.title and cmp is None):
-        return _PLACE.sub("", panel.title)
-    return panel.title.format(window=_said(win), compare=_said(cmp) if cmp else "")
+    if win is None or ("{compare}" in title and cmp is None):
+        return _PLACE.sub("", title)
+    return title.format(window=_said(win, lang), compare=_said(cmp, lang) if cmp else "")
 
 
-def _said(w: ResolvedWindow) -> str:
-    """A window as a title says it: its label without ", default"."""
-    return w.label.removesuffix(", default")
+def _said(w: ResolvedWindow, lang: Language) -> str:
+    """A window as a title says it: its name without ", default"."""
+    return w.name(lang).removesuffix(t(lang, "window.default", name=""))
 
 
-def _title(p: Panel, a: Answer | None, asked: Query) -> str:
+def _title(p: Panel, a: Answer | None, asked: Query, lang: Language = Language.EN) -> str:
     """A panel's own title; a pinned question's is the question, unless the board is asked
     for another window (then the answer's restatement, which names the window it ran on)."""
     if p.title or not p.question:
-        return panel_title(p, a)
+        return panel_title(p, a, lang)
     if a is not None and asked.window is not None:
         restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
         return restated[:1].upper() + restated[1:]
@@ -490,10 +502,11 @@ def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str 
 
 
 def render_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
-                     currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+                     currency: str = "USD", fiscal_start_month: int = 1,
+                     lang: Language = Language.EN) -> bytes:
     """PNG bytes (``theme.dashboard_pixels()`` in size) of the dashboard called ``name``
     (``kpi``, ``outbound calls``, ``inbound leads``, or their titles / Chinese names).
     ``query`` carries the user's window and filters; ``run`` answers each panel's query."""
     fig = figure_for_dashboard(name, query, run, title_suffix=title_suffix, currency=currency,
-                               fiscal_start_month=fiscal_start_month)
+                               fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)

@@ -91,7 +91,8 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
         return None
     answer, said = drop_constant_groupings(answer, fiscal_start_month)
     choice = choose_with_reason(answer, target=target is not None)
-    ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target)
+    ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target,
+              lang=answer.language)
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()
     subtitle = " · ".join(x for x in (labels.window_text(answer), said) if x)

@@ -18,6 +18,7 @@ from grammar import messages
 from grammar.normalize import normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning
+from i18n import Msg
 from metrics.catalog import Catalog
 from metrics.query import (
     Comparison,
@@ -168,7 +169,7 @@ def _filter(d: _Draft, node: Tree) -> None:
         for v in _values(d, values_node):
             ms = [m for m in v.value if m.dim == dim]
             if not ms:
-                raise messages.unknown_value(v.text, dim, [])
+                raise messages.unknown_value(v.text, d.catalog.term(dim), [])
             stored.append(ms[0].name)
         d.filters.append((dim, op, tuple(stored)))
     else:
@@ -323,7 +324,9 @@ def _settle_bare(d: _Draft) -> None:
             ms = [m for m in ms if not m.alias or _names_people(cat, str(m.dim))]
         if len(ms) > 1:
             start, typed = b.tok.start, b.tok.text
-            choices = [f"{m.name} ({m.dim})" for m in ms]
+            choices = [
+                Msg.of("grammar.choice", value=m.name, dimension=cat.term(str(m.dim))) for m in ms
+            ]
             rewritten = [
                 d.text[:start] + f'{m.dim} = "{m.name}"' + d.text[start + len(typed) :] for m in ms
             ]
@@ -358,7 +361,7 @@ def _merge_filters(d: _Draft) -> tuple[Filter, ...]:
         if op == "in":
             for v in kept:
                 if v in merged.get((dim, "not_in"), []):
-                    raise messages.contradictory_filter(dim, str(v))
+                    raise messages.contradictory_filter(d.catalog.term(dim), str(v))
     out: list[Filter] = []
     for (dim, op), vals in merged.items():
         if op in ("in", "not_in"):
@@ -395,7 +398,7 @@ def build(
         for mf in d.metric_filters:
             d.add_metric(mf.metric)
     if not d.metrics and dashboard is None and context is None:
-        raise messages.no_metric(messages.EXAMPLES[0])
+        raise messages.no_metric()
     _implied_groupings(d)
     _settle_bare(d)
     if d.side_by_side:
@@ -424,7 +427,7 @@ def build(
                 desc = catalog.metric(key).better == "higher" if catalog.has_metric(key) else False
             sort = Sort(key, desc)
     if len(d.groupings) > 2:
-        raise messages.too_many_groupings(d.groupings)
+        raise messages.too_many_groupings([catalog.term(g) for g in d.groupings])
     comparison = _one("comparison", d.comparisons)
     chart = _one("chart", d.charts)
     if dashboard is not None and (

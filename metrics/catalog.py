@@ -18,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from i18n import Language, Term
 from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
 
@@ -53,11 +54,31 @@ class MetricDef:
     unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # Field search (metrics/fields.py): the object a generated measure is of; None for a KPI.
     object: str | None = None
+    # What a Chinese reply calls it when the first ``zh`` name is not the best header.
+    zh_label: str = ""
+    zh_base: str = ""  # ``base`` in Chinese replies ("已关闭商机")
+    zh_definition: str = ""  # ``definition`` in Chinese replies
 
     @property
     def words(self) -> tuple[str, ...]:
         """Every way to name it: canonical name, English synonyms, Chinese names."""
         return (self.name, *self.synonyms, *self.zh)
+
+    def said(self, lang: Language) -> str:
+        return _said(self.name, self.zh_label, self.zh, lang)
+
+    def definition_in(self, lang: Language) -> str:
+        """What is counted, in ``lang`` (English when the catalog has no Chinese line)."""
+        return {Language.ZH: self.zh_definition}.get(lang) or self.definition
+
+    def base_in(self, lang: Language) -> str:
+        """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机")."""
+        return {Language.ZH: self.zh_base}.get(lang) or self.base or "records"
+
+    def unsettled_says(self, lang: Language) -> str:
+        """The tail of "62% of these leads' opportunities are still open", in ``lang``."""
+        says = {Language.ZH: self.unsettled.get("says_zh")}.get(lang)
+        return str(says or self.unsettled.get("says", "are open"))
 
 
 @dataclass(frozen=True)
@@ -72,10 +93,21 @@ class DimensionDef:
     # Other names of stored values (入站 → inbound): (phrase, stored value) pairs.
     value_aliases: tuple[tuple[str, str], ...] = ()
     popularity: int = 0  # 0–100: how often teams group or filter by it (orders completions)
+    zh_label: str = ""  # as MetricDef.zh_label
 
     @property
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.synonyms, *self.zh)
+
+    def said(self, lang: Language) -> str:
+        return _said(self.name, self.zh_label, self.zh, lang)
+
+
+def _said(name: str, zh_label: str, zh: tuple[str, ...], lang: Language) -> str:
+    """A catalog entry's name as a reply in ``lang`` shows it: the canonical name in English;
+    in Chinese its ``zh_label``, else its first ``zh`` name (a generated field has none: its
+    own name)."""
+    return {Language.ZH: zh_label or next(iter(zh), name)}.get(lang, name)
 
 
 @dataclass(frozen=True)
@@ -146,6 +178,19 @@ class Catalog:
                 return d
         raise KeyError(name)
 
+    def said(self, name: str, lang: Language) -> str:
+        """A KPI's or dimension's name in ``lang`` ("win rate" → 赢单率); an unknown name
+        (a column the engine made) as it is."""
+        entries: tuple[MetricDef | DimensionDef, ...] = (*self.metrics, *self.dimensions)
+        for entry in entries:
+            if entry.name == name:
+                return entry.said(lang)
+        return name
+
+    def term(self, name: str) -> Term:
+        """The name in every language, said later in the reader's (error messages)."""
+        return Term(tuple((lang, self.said(name, lang)) for lang in Language))
+
     def has_metric(self, name: str) -> bool:
         return any(m.name == name for m in self.metrics)
 
@@ -170,6 +215,9 @@ _METRIC_KEYS = {
     "popularity",
     "base",
     "unsettled",
+    "zh_label",
+    "zh_base",
+    "zh_definition",
 }
 _DIMENSION_KEYS = {
     "name",
@@ -181,6 +229,7 @@ _DIMENSION_KEYS = {
     "sql",
     "value_aliases",
     "popularity",
+    "zh_label",
 }
 
 
@@ -308,6 +357,9 @@ def _parse(
                 popularity=_popularity(m.get("popularity"), where, problems),
                 base=str(m["base"]) if m.get("base") else None,
                 unsettled=dict(m.get("unsettled") or {}),
+                zh_label=str(m.get("zh_label") or ""),
+                zh_base=str(m.get("zh_base") or ""),
+                zh_definition=str(m.get("zh_definition") or ""),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
@@ -336,6 +388,7 @@ def _parse(
                 sql=dict(d.get("sql") or {}),
                 value_aliases=tuple((str(k), str(v)) for k, v in aliases.items()),
                 popularity=_popularity(d.get("popularity"), where, problems),
+                zh_label=str(d.get("zh_label") or ""),
             )
         )
     records = _parse_records(data["records"], source, problems) if "records" in data else []

@@ -16,9 +16,12 @@ ranking=Ranking("top", 5))``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+from i18n import Language, t
 
 Unit = Literal["day", "week", "month", "quarter", "year"]
 
@@ -133,13 +136,19 @@ class Correction:
     what: str  # "metric", "rep", "lead source", …, "sign"
 
     def __str__(self) -> str:
+        return self.say(Language.EN)
+
+    def say(self, lang: Language, names: Callable[[str], str] = str) -> str:
+        """Said back in ``lang``; ``names`` says a dimension in it (the catalog's)."""
         # "(metric)" is jargon to a rep: a catalog word is just quoted back; a value is named
         # with its dimension, which says whose name it is ("as rep "Alice Wang"").
         if self.what == "sign":  # a sign read for its meaning: "25%" as 0.25
-            return f'Read "{self.typed}" as {self.meant}.'
+            return t(lang, "correction.sign", typed=self.typed, meant=self.meant)
         if self.what in ("metric", "dimension", "word", "value"):
-            return f'Read "{self.typed}" as "{self.meant}".'
-        return f'Read "{self.typed}" as {self.what} "{self.meant}".'
+            return t(lang, "correction.word", typed=self.typed, meant=self.meant)
+        return t(
+            lang, "correction.value", typed=self.typed, meant=self.meant, what=names(self.what)
+        )
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,20 @@ def answers(slack: SlackEmulator, channel: str, thread_ts: str | None = None) ->
     return [m for m in slack.messages(channel, thread_ts) if m.blocks and not m.ephemeral_for]
 
 
+def table(m: Message) -> list[list[str]]:
+    """The monospace table of an answer, header first, cells split on runs of spaces."""
+    code = next(
+        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
+    )
+    lines = code.split("```")[1].strip("\n").splitlines()
+    return [re.split(r"\s{2,}", line.strip()) for line in lines]
+
+
+def buttons(m: Message) -> list[str]:
+    """The labels of every button of a message, in order."""
+    return [e["text"]["text"] for b in m.blocks if b["type"] == "actions" for e in b["elements"]]
+
+
 def all_text(m: Message) -> str:
     """Everything a reader sees in a message, as one string to search."""
     return m.text + "\n" + json.dumps(m.blocks, ensure_ascii=False)

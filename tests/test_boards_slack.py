@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
-from bot.slack import messages as M
 from bot.slack.blocks import PIN_BOARD, PIN_CHART, PIN_NEW, PIN_TITLE
+from bot.slack.messages import words_in
+from i18n import Language
 from tests import slack_harness as H
 from tests.slack_emulator import SlackEmulator
+
+M = words_in(Language.EN)  # the emulator's users have no Slack locale: English
 
 WEEKDAY_Q = "connect rate by weekday last 31 days"
 

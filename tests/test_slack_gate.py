@@ -23,14 +23,17 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.backend import load_backend
 from bot.config import AppConfig
-from bot.slack import messages as M
 from bot.slack.app import COMMANDS, SlackBot, SlackEnv
 from bot.slack.blocks import ButtonState
+from bot.slack.messages import words_in
 from bot.slack.router import _BOLT_REGISTRARS, Route
 from bot.slack.typeahead import search_view
+from i18n import Language
 from tests import slack_harness as H
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
+
+M = words_in(Language.EN)  # the emulator's users have no Slack locale: English
 
 MALLORY_DM = "DMALLORY"
 # A regex route needs an example id here: the test cannot invent one from a pattern.

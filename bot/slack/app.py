@@ -34,15 +34,16 @@ from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.slack import blocks as B
-from bot.slack import messages as M
 from bot.slack import typeahead as TY
 from bot.slack.conversations import Conversations
 from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
+from bot.slack.locale import Languages
+from bot.slack.messages import Words, words_in
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
-from i18n import DEFAULT, t
+from i18n import DEFAULT, Language, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -166,6 +167,8 @@ class SlackBot:
             else None
         )
         self.boards = Boards(BoardStore(self.state))
+        # Locale look-ups may run while Slack waits for an acknowledgement: the short client.
+        self.languages = Languages(lookup_client(env), config.language)
         self.asker = Asker(
             backend,
             self.delivery,
@@ -175,6 +178,7 @@ class SlackBot:
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
             conversations=Conversations(self.state),
             boards=self.boards,
+            languages=self.languages,
         )
         self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -251,7 +255,12 @@ class SlackBot:
         if not text and call.body.get("trigger_id"):  # `/kpi` alone: the search box
             call.ack()
             self.audit.finish(call.entry, outcome="answered", detail="search box")
-            self.submit(self._open_search, str(call.body["trigger_id"]), call.caller.channel)
+            self.submit(
+                self._open_search,
+                str(call.body["trigger_id"]),
+                call.caller.channel,
+                self.languages.of(call.caller.user),
+            )
             return
         word = text.split(maxsplit=1)[0].lower() if text else ""
         if PIN_ANYWHERE in text:
@@ -260,18 +269,21 @@ class SlackBot:
             if word in words:
                 getattr(self, name)(call, text)
                 return
-        call.ack(M.WORKING.format(question=B.escape(text)))
+        said = self._words(call.caller.user, text)
+        call.ack(said.WORKING.format(question=B.escape(text)))
         self.submit(
             self.asker.ask, text, call.caller.place(), call.entry, asked_by=call.caller.user
         )
 
     def _help(self, call: Call, text: str) -> None:
-        call.ack(*B.help_message(self.asker.backend.catalog))
+        lang = self.languages.of(call.caller.user, text)
+        call.ack(*B.help_message(self.asker.backend.catalog, lang))
         self.audit.finish(call.entry, outcome="answered", detail="help")
 
     def _subscription_command(self, call: Call, text: str) -> None:
         """Acknowledged at once; the reply goes through response_url (a question is checked)."""
         subs, caller = self.subscriptions, call.caller
+        M = self._words(caller.user, text)
         if subs is None:
             call.ack(M.SUBSCRIBED_UNAVAILABLE)
             self.audit.finish(call.entry, outcome="user_error", detail="no subscriptions here")
@@ -298,11 +310,11 @@ class SlackBot:
 
     # ---- the /kpi search box (bot/slack/typeahead.py) ----
 
-    def _open_search(self, trigger_id: str, channel: str) -> None:
+    def _open_search(self, trigger_id: str, channel: str, lang: Language) -> None:
         from slack_sdk.errors import SlackApiError
 
         try:
-            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel))
+            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel, lang))
         except SlackApiError as e:
             log.error("views.open failed: %s", e.response.get("error"))
         self.typeahead.warm()
@@ -331,7 +343,9 @@ class SlackBot:
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
         try:
-            self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))
+            lang = self.languages.of(call.caller.user, question)
+            view = TY.asked_view(question, channel, lang)
+            self.client.views_update(view_id=view_id, view=view)
         except SlackApiError as e:  # the answer matters more than the modal's text
             log.error("views.update failed: %s", e.response.get("error"))
         user = call.caller.user
@@ -348,7 +362,7 @@ class SlackBot:
         """``/kpi dashboard …``, ``/kpi pin … to "…"``, ``/kpi dashboards`` (bot/boards/words)."""
         command = W.read(text)
         if command is None:  # "pin" alone, or a form we cannot read: say how
-            call.ack(M.BOARD_USAGE)
+            call.ack(self._words(call.caller.user, text).BOARD_USAGE)
             self.audit.finish(call.entry, outcome="user_error", detail="dashboard usage")
             return
         call.ack()
@@ -360,9 +374,13 @@ class SlackBot:
         try:
             viewer = self._viewer(caller.user, caller.channel)
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
-                reply = self.asker.backend.ask(command.question, today=self.asker.today)
+                lang = self.languages.of(caller.user, command.question)
+                reply = self.asker.backend.ask(
+                    command.question, today=self.asker.today, language=lang
+                )
                 if reply.error is not None:
-                    raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
+                    said = words_in(lang).PIN_BAD_QUESTION
+                    raise UserError(said.format(error=reply.error.text(lang)))
             if isinstance(command, W.Edit) and command.action == "chart":
                 command = self._panel_chart(command, viewer)
             done = self.boards.handle(command, viewer)
@@ -399,7 +417,8 @@ class SlackBot:
             for b in self.boards.visible(viewer)
             if b.owner == caller.user or viewer.admin
         ]
-        view = B.pin_modal(state, viewer.channel, boards)
+        lang = self.languages.of(caller.user, state.question)
+        view = B.pin_modal(state, viewer.channel, boards, lang)
         from slack_sdk.errors import SlackApiError
 
         try:
@@ -408,7 +427,7 @@ class SlackBot:
         except SlackApiError as e:
             log.warning("views.open failed: %s", e.response.get("error"))
             self.audit.finish(call.entry, outcome="slack_error", detail=e.response.get("error"))
-            self.delivery.tell(caller.place(), M.PIN_MODAL_FAILED)
+            self.delivery.tell(caller.place(), words_in(lang).PIN_MODAL_FAILED)
 
     def _pin_submitted(self, call: Call) -> None:
         """The pin modal's submission: errors go back into the modal, the pin is told after."""
@@ -420,7 +439,8 @@ class SlackBot:
             self.audit.finish(call.entry, outcome="user_error", detail="malformed pin modal")
             return
         if form.channel and not self.access.allowed(user, form.channel):
-            call.ack(response_action="errors", errors={B.PIN_NEW: M.PIN_NOT_ALLOWED_THERE})
+            said = self._words(user, form.state.question).PIN_NOT_ALLOWED_THERE
+            call.ack(response_action="errors", errors={B.PIN_NEW: said})
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
         viewer = self._viewer(user, form.channel)
@@ -441,7 +461,7 @@ class SlackBot:
             elif form.board_id.isdigit() and (b := self.boards.store.get(int(form.board_id))):
                 name = b.name
             else:
-                raise UserError(M.PIN_NEED_BOARD)
+                raise UserError(self._words(user, form.state.question).PIN_NEED_BOARD)
             question = form.state.question
             done = self.boards.pin(name, question, viewer, title=form.title, chart=chart)
         except UserError as e:
@@ -512,7 +532,12 @@ class SlackBot:
     def _unknown_button(self, call: Call) -> None:
         call.ack()
         self.audit.finish(call.entry, outcome="user_error", detail="unknown button")
-        self.submit(self.delivery.tell, call.caller.place(), M.STALE_BUTTON)
+        said = self._words(call.caller.user).STALE_BUTTON
+        self.submit(self.delivery.tell, call.caller.place(), said)
+
+    def _words(self, user: str, question: str = "") -> Words:
+        """The Slack sentences in the language ``user`` is answered in (bot/slack/locale.py)."""
+        return words_in(self.languages.of(user, question))
 
     def _state(self, call: Call) -> B.ButtonState | None:
         """The button's value, or None (and a polite word) when it is not one of ours."""
@@ -525,7 +550,8 @@ class SlackBot:
                 len(str(call.payload.get("value", ""))),
             )
             self.audit.finish(call.entry, outcome="user_error", detail="malformed button value")
-            self.submit(self.delivery.tell, call.caller.place(), M.STALE_BUTTON)
+            said = self._words(call.caller.user).STALE_BUTTON
+            self.submit(self.delivery.tell, call.caller.place(), said)
             return None
 
     def _ask_in_dm(self, state: B.ButtonState, call: Call) -> None:
@@ -575,7 +601,8 @@ class SlackBot:
                 )
                 if b.owner == user or b.home == home_of("personal", user, "")
             ]
-            view = B.home_view(self.asker.backend.catalog, recent, popular, mine)
+            lang = self.languages.of(user)
+            view = B.home_view(self.asker.backend.catalog, recent, popular, mine, lang)
             self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")
         except SlackApiError as e:
