@@ -104,6 +104,17 @@ def dimension_sql(
     return sql
 
 
+def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str) -> Anchor:
+    """The date a KPI's records count on: the question's date field when it names one (an
+    anchor of that name on the record set, metrics/fields.py), else the KPI's own."""
+    if asked is None:
+        return rs.anchor(own)
+    try:
+        return rs.anchor(asked)
+    except KeyError:
+        raise Invalid(f"{metric} has no {asked}, so it cannot count on it.") from None
+
+
 def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[str]:
     if anchor.type == "timestamp":
         out = [f"{anchor.sql} >= ${prefix}_start_ts"] if has_start else []
@@ -165,6 +176,7 @@ class _Shape:
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
+    anchor: str | None = None  # the question's date field (Query.anchor)
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -208,6 +220,7 @@ def compile_query(
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
+        anchor=q.anchor,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -296,7 +309,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         for mi, ms in enumerate(measures):
             for ai, atom in enumerate(ms.atoms):
                 rs = catalog.record_set(atom.records)
-                anchor = rs.anchor(atom.anchor)
+                anchor = anchor_of(rs, atom.anchor, q.anchor, all_metrics[mi].name)
                 groups.setdefault((rs.name, anchor.name, mi >= len(metrics)), []).append(
                     (mi, ai, atom)
                 )
@@ -591,7 +604,7 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
         )
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
-    anchor = rs.anchor(m.anchor)
+    anchor = anchor_of(rs, m.anchor, q.anchor, m.name)
     where = window_sql(anchor, "cur", *shape.window) + scope_sql(shape.scoped)
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)

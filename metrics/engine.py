@@ -23,7 +23,7 @@ from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
-from metrics.fields import subject
+from metrics.fields import may_lie_ahead, subject
 from metrics.format import CHANGE_IN_POINTS, format_range
 from metrics.provenance import source_notes
 from metrics.query import Query
@@ -83,7 +83,9 @@ def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, t
     instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
     if window.start is None or window.start <= today:
         return
-    past_only = [m for m in query.metrics if not catalog.metric(m).future]
+    past_only = [
+        m for m in query.metrics if not may_lie_ahead(catalog, catalog.metric(m), query.anchor)
+    ]
     if past_only:
         raise NoData(
             f"{window.label.capitalize()} ({format_range(window.start, window.end)}) has not "
@@ -315,7 +317,7 @@ def run(
             window,
             cmp_window,
             compiled.kind == "records",
-            subject(asked.metrics, catalog, question),
+            subject(asked.metrics, catalog, question, asked.anchor),
         ),
         window=window,
         compare_window=cmp_window,

@@ -1,0 +1,157 @@
+"""Field search, second part: date fields anchor the window, future windows, custom Lead fields
+on the lead KPIs. The fixture org is loaded as a real Data Export with tests/test_fields.py's
+custom Opportunity fields plus two custom Lead fields (below). Every expected number is worked
+out by hand from tests/fixtures/org/*.csv; today is Thu 27 Jun 2024 in Asia/Shanghai (UTC+8),
+so "this quarter" is 1 Apr – 27 Jun 2024 and "last month" 1 – 31 May 2024.
+
+Opportunities (CloseDate; CreatedDate in local time; Amount):
+  O1 15 May, 11 Apr, 50000 · O2 10 Jun, 1 Jun, — · O3 15 Jul, 3 Jun, 30000 (open)
+  O4 1 Jun, 20 Apr, 20000 · O5 20 Jun, 5 Jan, 80000 · O6 30 Apr, 1 Feb, 10000 (open)
+  O7 15 Feb 2024 · O9, O10 2023 · O11 20 May, 1 May, 50000 · O8 deleted
+Leads (CreatedDate local): L1 2 Apr · L2 10 Apr · L3 7 May 01:30 (UTC 6 May) · L4 3 Jun
+  · L5 1 Apr 01:00 (UTC 31 Mar) · L7 15 Jan · L6 deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from metrics.errors import NoData, UserError
+from salesforce.export import load_export
+from tests.test_fields import _ask, _export_with_custom_fields
+
+# Lead Id → (Region__c, First_Meeting_Date__c); "" is an empty cell.
+LEAD_CUSTOM = {
+    "L1": ("EMEA", "2024-05-02"),
+    "L2": ("APAC", "2024-04-12"),
+    "L3": ("EMEA", ""),
+    "L4": ("APAC", "2024-06-05"),
+    "L5": ("EMEA", "2024-05-20"),
+    "L6": ("APAC", "2024-05-01"),  # deleted
+    "L7": ("EMEA", "2024-02-01"),
+}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("fields_dates")
+    export = _export_with_custom_fields(tmp / "export")
+    path = export / "Lead.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow([*rows[0], "Region__c", "First_Meeting_Date__c"])
+    for r in rows[1:]:
+        w.writerow([*r, *LEAD_CUSTOM[r[0]]])
+    path.write_text(out.getvalue(), encoding="utf-8")
+    db = tmp / "k.duckdb"
+    load_export(export, db)
+    return db
+
+
+# -- date fields anchor the window -------------------------------------------------------------
+
+
+def test_by_close_date_counts_on_it_and_groups_by_week(db: Path) -> None:
+    a = _ask(db, "opportunities by close date")
+    # "opportunities" is the KPI new opportunities (on CreatedDate), here counted on CloseDate;
+    # the default window is this quarter (13 weeks from Mon 1 Apr), so grouped by week:
+    # O6 30 Apr (week of 29 Apr), O1 15 May (13 May), O11 20 May (20 May), O4 1 Jun (27 May),
+    # O2 10 Jun (10 Jun), O5 20 Jun (17 Jun); O3 15 Jul is next quarter → 6 deals.
+    assert a.restated.startswith("[new opportunities] on [close date] by [week] · 1 Apr – 27 Jun")
+    nonzero = {r[0]: r[1] for r in a.rows if r[1]}
+    assert nonzero == {
+        date(2024, 4, 29): 1,
+        date(2024, 5, 13): 1,
+        date(2024, 5, 20): 1,
+        date(2024, 5, 27): 1,
+        date(2024, 6, 10): 1,
+        date(2024, 6, 17): 1,
+    }
+    assert len(a.rows) == 13  # every week of the quarter, empty ones as 0
+
+
+def test_created_last_month(db: Path) -> None:
+    a = _ask(db, "leads created last month")
+    # Created 1 – 31 May local: only L3 (7 May 01:30 local, 6 May in UTC).
+    assert a.rows == ((1,),)
+    assert a.restated == "[leads] on [created date] · 1 – 31 May 2024 (last month)"
+
+
+def test_sum_of_amount_by_close_date_this_quarter(db: Path) -> None:
+    a = _ask(db, "sum of amount by close date this quarter")
+    assert a.restated.startswith(
+        "[sum of amount] of [Opportunity] on [close date] by [week] · 1 Apr – 27 Jun 2024"
+    )
+    nonzero = {r[0]: r[1] for r in a.rows if r[1]}
+    # O6 10000 (29 Apr), O1 50000 (13 May), O11 50000 (20 May), O4 20000 (27 May),
+    # O5 80000 (17 Jun); O2 (10 Jun) has no amount.
+    assert nonzero == {
+        date(2024, 4, 29): 10000.0,
+        date(2024, 5, 13): 50000.0,
+        date(2024, 5, 20): 50000.0,
+        date(2024, 5, 27): 20000.0,
+        date(2024, 6, 17): 80000.0,
+    }
+
+
+def test_a_kpi_on_another_date_of_its_records(db: Path) -> None:
+    # revenue won counts on CloseDate; on CreatedDate this quarter (local): O1 11 Apr 50000,
+    # O2 1 Jun (no amount), O11 1 May 50000 → 100000 (O5 was created 5 Jan).
+    a = _ask(db, "revenue won by created date this quarter by month")
+    assert a.restated.startswith("[revenue won] on [created date] by [month] · ")
+    assert [r[1] for r in a.rows] == [50000.0, 50000.0, 0.0]  # Apr, May, Jun
+
+
+def test_grain_follows_the_window(db: Path) -> None:
+    # last month is 31 days → by day; this year → by month.
+    assert _ask(db, "sum of amount by close date last month").query.groupings == ("day",)
+    assert _ask(db, "sum of amount by close date this year").query.groupings == ("month",)
+
+
+def test_a_date_the_kpi_has_not(db: Path) -> None:
+    with pytest.raises(UserError, match="calls has no close date"):
+        _ask(db, "calls by close date")
+
+
+# -- future windows ------------------------------------------------------------------------------
+
+
+def test_field_measures_on_close_date_may_look_ahead(db: Path) -> None:
+    # Opportunities can close in the future (the catalog's open pipeline looks ahead on
+    # CloseDate): next quarter 1 Jul – 30 Sep holds O3 15 Jul 30000.
+    assert _ask(db, "sum of amount next quarter").rows == ((30000.0,),)
+
+
+def test_created_dates_have_not_happened_yet(db: Path) -> None:
+    with pytest.raises(NoData, match="has not happened yet"):
+        _ask(db, "accounts next quarter")
+    with pytest.raises(NoData, match="has not happened yet"):
+        _ask(db, "sum of amount by created date next quarter")
+
+
+# -- custom Lead fields on the lead KPIs ---------------------------------------------------------
+
+
+def test_lead_kpis_by_a_custom_lead_field(db: Path) -> None:
+    a = _ask(db, "leads by region")
+    # This quarter: L1 EMEA, L2 APAC, L3 EMEA, L4 APAC, L5 EMEA (L6 deleted, L7 Q1).
+    assert sorted(a.rows) == [("APAC", 2), ("EMEA", 3)]
+    b = _ask(db, "lead response time by region")
+    # Responses (tests/test_metrics_fixture.py): L1 2 h, L2 4 h, L3 24 h, L4 24 h, L5 none.
+    # EMEA (2 + 24) / 2 = 13 h; APAC (4 + 24) / 2 = 14 h.
+    assert sorted(b.rows) == [("APAC", 14.0), ("EMEA", 13.0)]
+    c = _ask(db, "leads region is APAC")
+    assert c.rows == ((2,),)  # L2, L4
+
+
+def test_lead_kpis_on_a_custom_lead_date(db: Path) -> None:
+    a = _ask(db, "leads first meeting date last month")
+    # First meeting in May: L1 2 May, L5 20 May (L6 is deleted).
+    assert a.rows == ((2,),)
+    assert a.restated.startswith("[leads] on [first meeting date] · 1 – 31 May 2024")
