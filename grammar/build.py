@@ -150,6 +150,10 @@ def _grouping(d: _Draft, node: Tree) -> None:
         # A date field is the date records count on; "by" it also groups by a time grain.
         d.dates.append((_text(node), name, len(node.children) > 1))
         return
+    if len(node.children) == 1 and d.catalog.has_dimension(name):
+        if d.catalog.dimension(name).sql.get("checkbox"):
+            d.filters.append((name, "in", ("true",)))  # "opportunities is closed"
+            return
     d.add_grouping(name)
 
 

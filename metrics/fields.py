@@ -71,6 +71,10 @@ def _is_time(f: CachedField) -> bool:
     return "DATE" in t or "TIME" in t
 
 
+def _is_checkbox(f: CachedField) -> bool:
+    return f.type.upper() == "BOOLEAN"
+
+
 def _key(word: str) -> str:
     return " ".join(word.strip().lower().split())
 
@@ -167,6 +171,7 @@ class _Builder:
         match: bool = True,
         kind: DimensionKind = "category",
         sql: dict[str, Any] | None = None,
+        aliases: tuple[tuple[str, str], ...] = (),
     ) -> str:
         """The dimension named ``name``: the catalog's own when a catalog word names it."""
         held = self.words.owner.get(_key(name))
@@ -184,6 +189,7 @@ class _Builder:
             kind=kind,
             # match: its values are offered for matching (a picklist), not a record's name
             sql={"generated": True, "match_values": match and kind == "category", **(sql or {})},
+            value_aliases=aliases,
         )
         self.dims[name] = d
         return name
@@ -256,6 +262,12 @@ class _Builder:
             else:
                 expr = column(f.name)
                 dim_name = (f.label or readable(f.name)).lower()
+            if _is_checkbox(f):
+                dim = self.checkbox(dim_name, fs)
+                if dim and dim not in dims and expr not in taken_sql:
+                    dims[dim] = expr
+                    taken_sql.add(expr)
+                continue
             if expr in taken_sql or f"r.{f.name}" in taken_sql:
                 continue
             default_zh = list(_rules()["zh"].get(f.name, []))
@@ -279,6 +291,25 @@ class _Builder:
             dimensions=tuple(dims.items()),
             needs=base.needs if base else (),
         )
+
+    def checkbox(self, label: str, fs: FieldSetting) -> str:
+        """A checkbox's dimension, ``is closed``: grouped by ("by is closed"), or on its own a
+        filter on true; "not closed", "is not closed" (fields.yaml ``checkbox:``) filter on
+        false."""
+        rules = _rules()["checkbox"]
+        stem = label.removeprefix("is ").strip()
+        name = label if _is_cjk(label) or label.startswith("is ") else f"is {label}"
+        patterns = rules["zh_not"] if _is_cjk(stem) else rules["not"]
+        aliases = tuple((p.format(f=stem), "false") for p in patterns)
+        dim = self.dimension(
+            name,
+            list(fs.names),
+            list(fs.zh),
+            kind="category",
+            sql={"checkbox": True},
+            aliases=aliases,
+        )
+        return dim
 
     def dates(self, t: CachedTable) -> list[tuple[CachedField, str]]:
         """Each visible date or datetime field of ``t`` with the date dimension naming it

@@ -1,12 +1,12 @@
-"""Field search, second part: date fields anchor the window, future windows, custom Lead fields
-on the lead KPIs. The fixture org is loaded as a real Data Export with tests/test_fields.py's
-custom Opportunity fields plus two custom Lead fields (below). Every expected number is worked
-out by hand from tests/fixtures/org/*.csv; today is Thu 27 Jun 2024 in Asia/Shanghai (UTC+8),
-so "this quarter" is 1 Apr – 27 Jun 2024 and "last month" 1 – 31 May 2024.
-
-Opportunities (CloseDate; CreatedDate in local time; Amount):
-  O1 15 May, 11 Apr, 50000 · O2 10 Jun, 1 Jun, — · O3 15 Jul, 3 Jun, 30000 (open)
-  O4 1 Jun, 20 Apr, 20000 · O5 20 Jun, 5 Jan, 80000 · O6 30 Apr, 1 Feb, 10000 (open)
+"""Field search, second part: date fields anchor the window, checkboxes as filters, future
+windows, custom Lead fields on the lead KPIs. The fixture org is loaded as a real Data Export
+with tests/test_fields.py's custom Opportunity fields plus two custom Lead fields (below).
+Every expected number is worked out by hand from tests/fixtures/org/*.csv; today is Thu 27 Jun
+2024 in Asia/Shanghai (UTC+8), so "this quarter" is 1 Apr – 27 Jun 2024 and "last month"
+1 – 31 May 2024.
+Opportunities (CloseDate; CreatedDate in local time; Amount; IsClosed/IsWon):
+  O1 15 May, 11 Apr, 50000, won · O2 10 Jun, 1 Jun, —, won · O3 15 Jul, 3 Jun, 30000, open
+  O4 1 Jun, 20 Apr, 20000, lost · O5 20 Jun, 5 Jan, 80000, won · O6 30 Apr, 1 Feb, 10000, open
   O7 15 Feb 2024 · O9, O10 2023 · O11 20 May, 1 May, 50000 · O8 deleted
 Leads (CreatedDate local): L1 2 Apr · L2 10 Apr · L3 7 May 01:30 (UTC 6 May) · L4 3 Jun
   · L5 1 Apr 01:00 (UTC 31 Mar) · L7 15 Jan · L6 deleted.
@@ -117,6 +117,34 @@ def test_grain_follows_the_window(db: Path) -> None:
 def test_a_date_the_kpi_has_not(db: Path) -> None:
     with pytest.raises(UserError, match="calls has no close date"):
         _ask(db, "calls by close date")
+
+
+# -- checkboxes ----------------------------------------------------------------------------------
+
+
+def test_a_checkbox_named_alone_filters_on_true(db: Path) -> None:
+    a = _ask(db, "opportunities is closed")
+    # Created this quarter: O1, O2, O3, O4, O11; closed O1, O2, O4, O11 → 4.
+    assert a.rows == ((4,),)
+    assert a.restated.startswith("[new opportunities] for [is closed = true] · ")
+    # Won and closing this quarter: O1 50000, O5 80000, O11 50000 (O2 has no amount).
+    assert _ask(db, "sum of amount is closed is won").rows == ((180000.0,),)
+
+
+def test_not_a_checkbox_filters_on_false(db: Path) -> None:
+    a = _ask(db, "opportunities not closed")
+    assert a.rows == ((1,),)  # of the five above only O3 is open
+    assert a.restated.startswith("[new opportunities] for [is closed = false] · ")
+    # Closing this quarter and still open: O6 10000 (O3 closes in July).
+    assert _ask(db, "sum of amount is not closed").rows == ((10000.0,),)
+    # Leads created this quarter L1–L5; converted L2, L4 → not converted L1, L3, L5.
+    assert _ask(db, "leads not converted").rows == ((3,),)
+    assert _ask(db, "leads is converted").rows == ((2,),)
+
+
+def test_by_a_checkbox_still_groups(db: Path) -> None:
+    a = _ask(db, "opportunities by is closed")
+    assert sorted(a.rows, key=str) == [(False, 1), (True, 4)]
 
 
 # -- future windows ------------------------------------------------------------------------------
