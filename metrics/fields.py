@@ -162,6 +162,8 @@ class _Builder:
     words: _Words
     metrics: list[MetricDef] = field(default_factory=list)
     dims: dict[str, DimensionDef] = field(default_factory=dict)
+    # Picklist labels of the catalog's own dimensions (stage): (label, stored value) pairs.
+    aliases: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
     def dimension(
         self,
@@ -269,6 +271,8 @@ class _Builder:
                     taken_sql.add(expr)
                 continue
             if expr in taken_sql or f"r.{f.name}" in taken_sql:
+                held = next((d for d, e in dims.items() if e in (expr, f"r.{f.name}")), "")
+                self.alias_values(held, f)  # the catalog's own (stage): its values' labels
                 continue
             default_zh = list(_rules()["zh"].get(f.name, []))
             # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
@@ -278,6 +282,7 @@ class _Builder:
             if dim and dim not in dims:
                 dims[dim] = expr
                 taken_sql.add(expr)
+            self.alias_values(next((d for d, e in dims.items() if e == expr), ""), f)
         anchors = list(base.anchors if base else _anchors_of(self.catalog, t.name))
         for f, date_dim in self.dates(t):
             if all(a.name != date_dim for a in anchors):
@@ -291,6 +296,19 @@ class _Builder:
             dimensions=tuple(dims.items()),
             needs=base.needs if base else (),
         )
+
+    def alias_values(self, dim: str, f: CachedField) -> None:
+        """A picklist's labels (a Chinese org's 已赢单 for Closed Won) name its stored values,
+        on the generated dimension or on the catalog's own (``aliases``)."""
+        if not dim or not f.values:
+            return
+        pairs = tuple((label, value) for value, label in f.values)
+        if dim in self.dims:
+            d = self.dims[dim]
+            merged = tuple(dict.fromkeys((*d.value_aliases, *pairs)))
+            self.dims[dim] = replace(d, value_aliases=merged)
+        else:
+            self.aliases[dim] = tuple(dict.fromkeys((*self.aliases.get(dim, ()), *pairs)))
 
     def checkbox(self, label: str, fs: FieldSetting) -> str:
         """A checkbox's dimension, ``is closed``: grouped by ("by is closed"), or on its own a
@@ -339,6 +357,8 @@ class _Builder:
         plural = readable(t.name) + "s"
         en = [*std.get("en", [plural]), *obj.names]
         zh = [*std.get("zh", []), *obj.zh]
+        if t.label and _is_cjk(t.label):  # a Chinese org's label: 业务机会 → 业务机会数
+            zh += [p.format(o=t.label) for p in rules["zh_object"]]
         words = self.words.free(en + zh, f"count:{t.name}", "object", metrics_only=True)
         if words:
             self._metric(words[0], words, zh, rs, dims, label, "count", {"agg": "count"})
@@ -435,9 +455,15 @@ def with_fields(
         else m
         for m in catalog.metrics
     ]
+    own_dims = [
+        replace(d, value_aliases=tuple(dict.fromkeys((*d.value_aliases, *b.aliases[d.name]))))
+        if d.name in b.aliases
+        else d
+        for d in catalog.dimensions
+    ]
     return Catalog(
         metrics=(*kpis, *b.metrics),
-        dimensions=(*catalog.dimensions, *b.dims.values()),
+        dimensions=(*own_dims, *b.dims.values()),
         records=tuple(records),
         shadowed=tuple(words.shadowed),
     )

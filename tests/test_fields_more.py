@@ -4,6 +4,7 @@ with tests/test_fields.py's custom Opportunity fields plus two custom Lead field
 Every expected number is worked out by hand from tests/fixtures/org/*.csv; today is Thu 27 Jun
 2024 in Asia/Shanghai (UTC+8), so "this quarter" is 1 Apr – 27 Jun 2024 and "last month"
 1 – 31 May 2024.
+
 Opportunities (CloseDate; CreatedDate in local time; Amount; IsClosed/IsWon):
   O1 15 May, 11 Apr, 50000, won · O2 10 Jun, 1 Jun, —, won · O3 15 Jul, 3 Jun, 30000, open
   O4 1 Jun, 20 Apr, 20000, lost · O5 20 Jun, 5 Jan, 80000, won · O6 30 Apr, 1 Feb, 10000, open
