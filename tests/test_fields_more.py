@@ -37,6 +37,9 @@ LEAD_CUSTOM = {
     "L7": ("EMEA", "2024-02-01"),
 }
 
+# Tasks logged on an account or an opportunity (WhatId; the fixture's T05 is on O1 already).
+TASK_WHAT = {"T07": "A2", "T10": "O6"}
+
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -50,6 +53,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for r in rows[1:]:
         w.writerow([*r, *LEAD_CUSTOM[r[0]]])
     path.write_text(out.getvalue(), encoding="utf-8")
+    tasks = export / "Task.csv"
+    text = tasks.read_text(encoding="utf-8")
+    for tid, what in TASK_WHAT.items():
+        text = text.replace(f"\n{tid},,,", f"\n{tid},,{what},")
+    tasks.write_text(text, encoding="utf-8")
     db = tmp / "k.duckdb"
     load_export(export, db)
     return db
@@ -146,6 +154,29 @@ def test_not_a_checkbox_filters_on_false(db: Path) -> None:
 def test_by_a_checkbox_still_groups(db: Path) -> None:
     a = _ask(db, "opportunities by is closed")
     assert sorted(a.rows, key=str) == [(False, 1), (True, 4)]
+
+
+# -- by account -------------------------------------------------------------------------------
+
+
+def test_activities_by_account(db: Path) -> None:
+    # Salesforce's Task.AccountId rule: WhatId's account (an account, or an opportunity's), else
+    # the account of the WhoId contact. Tasks created this quarter (local): T00–T08 but T09
+    # (deleted), T10, T13 = 11. T05 on O1 → Acme; T10 on O6 → Acme; T07 on A2 → Globex; the
+    # other 8 have neither (leads or nothing).
+    a = _ask(db, "tasks by account")
+    assert dict(a.rows) == {"Acme": 2, "Globex": 1, None: 8}
+    # Calls this quarter: T00, T01, T03, T04, T06, T07, T08 → Globex T07, 6 with none.
+    assert dict(_ask(db, "calls by account").rows) == {"Globex": 1, None: 6}
+    # Events all time: E3 with contact C2 → Initech (A3); E1, E2, E4, E5 have none.
+    assert dict(_ask(db, "events by account all time").rows) == {"Initech": 1, None: 4}
+
+
+def test_opportunity_measures_by_account(db: Path) -> None:
+    # Closing this quarter: Acme O1 50000 + O5 80000 + O6 10000; Globex O4 20000 (O2 none);
+    # Initech O11 50000.
+    a = _ask(db, "sum of amount by account")
+    assert a.rows == (("Acme", 140000.0), ("Initech", 50000.0), ("Globex", 20000.0))
 
 
 # -- future windows ------------------------------------------------------------------------------
