@@ -54,6 +54,29 @@ def unsettled_notes(answer: Answer) -> list[str]:
     return out
 
 
+def unrecorded_notes(answer: Answer, says: dict[str, str]) -> list[str]:
+    """A ratio without a value where its base has records: the numerator's rows were never
+    brought in (``says``: "no spend recorded"), so it is n/a rather than 0."""
+    out = []
+    dims = [k for k, c in enumerate(answer.columns) if c.role == "dimension"]
+    for metric, text in says.items():
+        s = answer.sample(metric)
+        j = next(
+            (k for k, c in enumerate(answer.columns) if c.role == "metric" and c.metric == metric),
+            None,
+        )
+        if s is None or j is None:
+            continue
+        rows = [i for i, n in enumerate(s.counts) if n > 0 and answer.rows[i][j] is None]
+        if not rows:
+            continue
+        won = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
+        where = ", ".join(" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows)
+        subject = f"{metric} for {where}" if dims else metric
+        out.append(f"{subject}: {text} against {won}, so n/a rather than 0.")
+    return out
+
+
 def partial_notes(answer: Answer, grain: str | None, fiscal_start_month: int = 1) -> list[str]:
     """Which time buckets are partial, and that empty buckets count 0."""
     if grain is None or not answer.partial:
@@ -88,10 +111,17 @@ def _empty(answer: Answer, row: int) -> bool:
     return all(none(i, c) for i, c in enumerate(answer.columns) if c.role == "metric")
 
 
-def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
-          fiscal_start_month: int = 1) -> tuple[str, ...]:
+def notes(
+    answer: Answer,
+    grain: str | None,
+    *,
+    zero_filled: bool,
+    fiscal_start_month: int = 1,
+    unrecorded: dict[str, str] | None = None,
+) -> tuple[str, ...]:
     """Every caveat of ``answer`` as a note, in the order people need them."""
     out = unsettled_notes(answer)
+    out += unrecorded_notes(answer, unrecorded or {})
     out += partial_notes(answer, grain, fiscal_start_month)
     if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
         rates = [s.metric for s in answer.samples]

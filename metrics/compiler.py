@@ -550,7 +550,8 @@ def _value_sql(ms: Measure, refs: list[str]) -> str:
     if ms.kind in ("avg", "min", "max", "median"):
         return refs[0]
     den = f"CASE WHEN {refs[1]} > 0 THEN {refs[1]} END" if ms.positive_only else refs[1]
-    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({den}, 0)"
+    num = refs[0] if ms.unrecorded else f"coalesce({refs[0]}, 0)"  # unrecorded: no value
+    return f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)"
 
 
 def _dim_column(d: DimensionDef) -> Column:

@@ -25,6 +25,7 @@ from metrics.compiler import Compiled, compile_query, effective_query, query_par
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.fields import may_lie_ahead, subject
 from metrics.format import CHANGE_IN_POINTS, format_range
+from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
@@ -338,8 +339,20 @@ def run(
         grain,
         zero_filled=grid is not None,
         fiscal_start_month=settings.fiscal_year_start_month,
+        unrecorded=_unrecorded(asked, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
+    """What a ratio without its numerator's rows says (CAC: "no spend recorded")."""
+    out = {}
+    for name in query.metrics:
+        m = catalog.metric(name)
+        says = measure_of(m).unrecorded if m.kind == "aggregate" else None
+        if says:
+            out[name] = says
+    return out
 
 
 def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:
