@@ -10,6 +10,7 @@ shows (CLI notes, Slack context, chart footers, digests) and the marks its table
 
 from __future__ import annotations
 
+from i18n import DEFAULT, Language, join, t
 from metrics.answer import Answer, Column
 from metrics.format import format_bucket, format_range, format_value
 
@@ -54,12 +55,13 @@ def unsettled_notes(answer: Answer) -> list[str]:
     return out
 
 
-def unrecorded_notes(answer: Answer, says: dict[str, str]) -> list[str]:
+def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = DEFAULT) -> list[str]:
     """A ratio without a value where its base has records: the numerator's rows were never
-    brought in (``says``: "no spend recorded"), so it is n/a rather than 0."""
+    brought in (``says``: metric → i18n ``unrecorded.<key>``, "no spend recorded"), so it is
+    n/a rather than 0."""
     out = []
     dims = [k for k, c in enumerate(answer.columns) if c.role == "dimension"]
-    for metric, text in says.items():
+    for metric, key in says.items():
         s = answer.sample(metric)
         j = next(
             (k for k, c in enumerate(answer.columns) if c.role == "metric" and c.metric == metric),
@@ -70,10 +72,11 @@ def unrecorded_notes(answer: Answer, says: dict[str, str]) -> list[str]:
         rows = [i for i, n in enumerate(s.counts) if n > 0 and answer.rows[i][j] is None]
         if not rows:
             continue
-        won = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
-        where = ", ".join(" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows)
-        subject = f"{metric} for {where}" if dims else metric
-        out.append(f"{subject}: {text} against {won}, so n/a rather than 0.")
+        groups = join(lang, [" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows], "and")
+        subject = t(lang, "caveat.unrecorded_for", metric=metric, groups=groups) if dims else metric
+        base = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
+        why = t(lang, f"unrecorded.{key}")
+        out.append(t(lang, "caveat.unrecorded", subject=subject, why=why, base=base))
     return out
 
 

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n import Language, t
 from metrics.answer import Column
 from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
@@ -112,7 +113,7 @@ def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str)
     try:
         return rs.anchor(asked)
     except KeyError:
-        raise Invalid(f"{metric} has no {asked}, so it cannot count on it.") from None
+        raise Invalid(t(Language.EN, "field.no_date", metric=metric, date=asked)) from None
 
 
 def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[str]:

@@ -10,7 +10,7 @@ outbound calls ÷ deals won). The catalog form::
     sql: {agg: ratio, numerator: {where: …}, denominator: {records: opportunity, where: …}}
     sql: {…, group_by: contact attempt}   # a grouping the metric always has
     sql: {agg: ratio, …, positive_only: true}  # empty where the denominator is 0 or below
-    sql: {agg: ratio, …, unrecorded: no spend recorded}  # no numerator rows: no value, said so
+    sql: {agg: ratio, …, unrecorded: no_spend}  # no numerator rows: no value, i18n says why
 
 A records metric (``kind: records``) lists ``fields`` of its ``where`` rows in ``order``.
 
@@ -57,7 +57,7 @@ class Measure:
     positive_only: bool = False
     # A ratio whose numerator has no rows in a group (CAC of a channel with wins but no spend
     # imported) has no value rather than 0: the rows were never brought in, which is not a
-    # cost of nothing. The text says why (``no spend recorded``) in the answer's notes.
+    # cost of nothing. The i18n key ``unrecorded.<it>`` says why in the answer's notes.
     unrecorded: str | None = None
 
 
