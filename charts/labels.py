@@ -135,9 +135,11 @@ def title_of(answer: Answer) -> str:
         rng = format_range(w.start, w.end)
         parts = [p for p in parts if rng not in p and p != w.label and f"({w.label})" not in p]
     text = " · ".join(parts) if parts else answer.restated
-    # A field measure's date ("of [Opportunity] on [CloseDate]") is the text answer's to state;
-    # the title keeps the object only.
-    text = re.sub(r" on \[[^\]]+\]", "", text)
+    # A field measure's own date ("of [Opportunity] on [CloseDate]") is the text answer's to
+    # state; the title keeps the object only. A date the question chose ("by close date") is
+    # the title's: new opportunities by week on close date are not those created each week.
+    if answer.query.anchor is None:
+        text = re.sub(r" on \[[^\]]+\]", "", text)
     return sentence(text.replace("[", "").replace("]", ""))
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from charts.labels import title_of
 from metrics.errors import NoData, UserError
 from salesforce.export import load_export
 from tests.test_fields import _ask, _export_with_custom_fields
@@ -83,6 +84,8 @@ def test_by_close_date_counts_on_it_and_groups_by_week(db: Path) -> None:
         date(2024, 6, 17): 1,
     }
     assert len(a.rows) == 13  # every week of the quarter, empty ones as 0
+    # The chart's title keeps the chosen date: these are not the opportunities created each week.
+    assert title_of(a) == "New opportunities on close date by week"
 
 
 def test_created_last_month(db: Path) -> None:
