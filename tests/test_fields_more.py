@@ -22,9 +22,18 @@ from pathlib import Path
 
 import pytest
 
+import grammar
+from cache.describe import describe_cache
+from cache.snapshot import SnapshotReader
 from charts.labels import title_of
+from grammar.followup import merge
+from metrics.catalog import load_catalog
 from metrics.errors import NoData, UserError
+from metrics.fields import with_fields
+from metrics.query import WindowSpec
+from metrics.values import load_values
 from salesforce.export import load_export
+from tests.fixture_org import fixture_settings
 from tests.test_fields import _ask, _export_with_custom_fields
 
 # Lead Id → (Region__c, First_Meeting_Date__c); "" is an empty cell.
@@ -118,6 +127,23 @@ def test_a_kpi_on_another_date_of_its_records(db: Path) -> None:
     a = _ask(db, "revenue won by created date this quarter by month")
     assert a.restated.startswith("[revenue won] on [created date] by [month] · ")
     assert [r[1] for r in a.rows] == [50000.0, 50000.0, 0.0]  # Apr, May, Jun
+
+
+def test_a_follow_up_keeps_the_chosen_date(db: Path) -> None:
+    reader = SnapshotReader(db)
+    cur = reader.cursor()
+    catalog = with_fields(load_catalog(), describe_cache(cur), fixture_settings())
+    parser = grammar.parser_for(catalog, load_values(cur, catalog, fixture_settings().channels))
+    text = merge("opportunities by close date", "last month", parser)
+    q = parser.parse(text).query
+    assert (q.anchor, q.groupings, q.window) == (
+        "close date",
+        ("week",),
+        WindowSpec("previous", unit="month"),
+    )
+    # Closing in May: O1 15 May, O11 20 May, hand-worked above.
+    a = _ask(db, text)
+    assert sum(r[1] for r in a.rows) == 2
 
 
 def test_grain_follows_the_window(db: Path) -> None:
