@@ -16,7 +16,10 @@ from metrics.format import format_bucket, format_range, format_value
 
 SMALL_MARK = "†"
 PROVISIONAL_MARK = "~"
-MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a table mark
+EMPTY_MARK = "—"  # a value there is none of (tables and bars show it so)
+# A caveat starting with one explains a table mark; one starting with EMPTY_MARK says why a
+# value is missing where records exist (CAC with no spend recorded).
+MARKS = (SMALL_MARK, PROVISIONAL_MARK, EMPTY_MARK)
 
 
 def small_rule(answer: Answer) -> str | None:
@@ -76,7 +79,8 @@ def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = DEFA
         subject = t(lang, "caveat.unrecorded_for", metric=metric, groups=groups) if dims else metric
         base = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
         why = t(lang, f"unrecorded.{key}")
-        out.append(t(lang, "caveat.unrecorded", subject=subject, why=why, base=base))
+        said = t(lang, "caveat.unrecorded", subject=subject, why=why, base=base)
+        out.append(f"{EMPTY_MARK} {said}")
     return out
 
 

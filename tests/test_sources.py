@@ -111,7 +111,7 @@ def test_cac_of_a_channel_with_wins_but_no_spend_is_not_zero(tmp_path: Path) -> 
         [["inbound", 15000.0], ["outbound", None], ["partner", None]], key=str
     )
     assert (
-        "CAC for partner: no spend recorded against 1 new customers, so n/a rather than 0."
+        "— CAC for partner: no spend recorded, so n/a, not 0 (1 new customers)."
         in by_channel["notes"]
     )
     # The whole window has spend: (30000 + 5000) / 3 wins.
