@@ -341,8 +341,10 @@ class _Builder:
             name = (f.label or readable(f.name)).lower()
             en = [*words.get("en", []), *fs.names]
             zh = [*words.get("zh", []), *fs.zh]
-            dim = self.dimension(name, en, zh, kind="date", sql={"column": f.name})
-            if dim and self.dims.get(dim) is not None and self.dims[dim].kind == "date":
+            # Shared by name across objects (created date); each record set's anchor of that
+            # name says which column it is there.
+            dim = self.dimension(name, en, zh, kind="date")
+            if dim in self.dims and self.dims[dim].kind == "date":
                 out.append((f, dim))
         return out
 
