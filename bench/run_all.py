@@ -41,6 +41,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("bench_demo", ("--write-docs",), ("--scale", "1")),
     Bench("bench_load", ("--write-docs",), ("--scale", "1")),
     Bench("bench_ask", (), ("--quick",)),
+    Bench("bench_fields", (), ("--quick",)),
     Bench("bench_dashboards", (), ("--quick",)),
     Bench("bench_boards", (), ("--quick",)),
     # 1M → 10M → 50M takes hours: measured by its own command (docs/benchmarks.md says which);

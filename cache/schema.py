@@ -266,6 +266,14 @@ def owned_by(owner: str) -> tuple[SObject, ...]:
 META_OBJECTS = "_kpibot_objects"
 META_SNAPSHOT = "_kpibot_snapshot"
 META_LABELS = "_kpibot_labels"
+META_PICKLISTS = "_kpibot_picklist_labels"
+PICKLIST_LABELS_DDL = f"""CREATE TABLE IF NOT EXISTS {META_PICKLISTS} (
+  object VARCHAR NOT NULL,
+  field VARCHAR NOT NULL,
+  value VARCHAR NOT NULL,           -- as stored in the records
+  label VARCHAR NOT NULL,           -- as the org shows it, in its language (已赢单)
+  PRIMARY KEY (object, field, value)
+)"""
 META_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {META_OBJECTS} (
   object VARCHAR PRIMARY KEY,
@@ -286,6 +294,7 @@ META_DDL = (
   reference VARCHAR,                -- a lookup field's target object
   PRIMARY KEY (object, field)
 )""",
+    PICKLIST_LABELS_DDL,
 )
 
 

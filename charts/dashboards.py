@@ -33,6 +33,7 @@ from i18n import Language, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
+from metrics.provenance import SourceMissing
 from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
 
 Run = Callable[[Query], Answer]
@@ -60,6 +61,9 @@ class Panel:
     question: str = ""
     error: str | None = None
     zh_title: str = ""  # the title in Chinese replies (same {window}/{compare} places)
+    # Drawn only when its KPIs' source tables were imported (CAC, quota attainment): without
+    # them the panel, and a row left empty, is left out rather than shown as a how-to sentence.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,12 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Target:
+    """A gauge's target: each rep's rate per working day, ``per_rep_per_workday``, or where a
+    KPI by rep names one (``per_rep_from``: daily call target, from a call_target source) that
+    rep's own rate."""
+
     per_rep_per_workday: float
+    per_rep_from: str | None = None
 
 
 def _window(d: dict[str, Any] | None) -> WindowSpec | None:
@@ -117,6 +126,7 @@ def _panel(i: int, p: dict[str, Any]) -> Panel:
         query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
         frame=bool(p.get("frame", True)), auto_grain=auto, question=str(p.get("question") or ""),
         zh_title=str(p.get("zh_title") or ""),
+        optional=bool(p.get("optional", False)),
     )
 
 
@@ -203,12 +213,15 @@ def workdays(start: date | None, end: date | None) -> int:
 class _Result:
     answer: Answer | None = None
     error: str | None = None
+    missing: bool = False  # its KPIs read a source table not imported yet
 
 
 def _answer(run: Run, query: Query) -> _Result:
     """A panel's answer, or the sentence its cell shows instead."""
     try:
         a = run(query)
+    except SourceMissing as e:
+        return _Result(error=e.message, missing=True)
     except NoData as e:
         return _Result(error=f"No data. {e.message}")
     except UserError as e:
@@ -269,13 +282,58 @@ def run_panels(board: Dashboard, asked: Query, run: Run) -> Results:
 
 
 def _target(board: Dashboard, panel: Panel, results: Mapping[str, _Result],
-            answer: Answer) -> float | None:
+            answer: Answer, run: Run) -> float | None:
+    """The gauge's target over the answer's window: each rep of the reps panel's rate per
+    working day (their own from ``per_rep_from`` when it names them, else the fixed rate)
+    times the working days."""
     t = load()[1].get(panel.target or "")
     reps = results.get(board.reps_panel or "")
     if t is None or reps is None or reps.answer is None or answer.window is None:
         return None
     days = workdays(answer.window.start, answer.window.end)
-    return t.per_rep_per_workday * len(reps.answer.rows) * days or None
+    own = _rates(run, t.per_rep_from) if t.per_rep_from else {}
+    per_day = sum(own.get(str(row[0]), t.per_rep_per_workday) for row in reps.answer.rows)
+    return per_day * days or None
+
+
+def _rates(run: Run, metric: str) -> dict[str, float]:
+    """Each rep's rate from a KPI by rep (daily call target); none before its source is
+    imported, so the fixed rate of dashboards.yaml holds."""
+    res = _answer(run, Query(metrics=(metric,), groupings=("rep",), window=WindowSpec("all")))
+    if res.answer is None:
+        return {}
+    return {str(r[0]): float(r[1]) for r in res.answer.rows if r[0] is not None and r[1]}
+
+
+def _without_missing(board: Dashboard, results: Mapping[str, _Result]) -> Dashboard:
+    """The board without its optional panels whose source is not imported, and without the
+    rows that leaves empty (the rows below move up)."""
+    gone = {p.id for p in board.panels if p.optional and results[p.id].missing}
+    if not gone or board.automatic:
+        return board
+    panels = [p for p in board.panels if p.id not in gone]
+    used = {r for p in panels if p.at for r in range(p.at[0], p.at[0] + p.at[2])}
+    empty = [r for r in range(len(board.rows)) if r not in used]
+
+    def moved(p: Panel) -> Panel:
+        if p.at is None:
+            return p
+        row, col, rs, cs = p.at
+        return dataclasses.replace(p, at=(row - sum(1 for r in empty if r < row), col, rs, cs))
+
+    rows = tuple(h for r, h in enumerate(board.rows) if r not in empty)
+    return dataclasses.replace(board, rows=rows, panels=tuple(moved(p) for p in panels))
+
+
+def _height(board: Dashboard, drawn: Dashboard) -> float:
+    """The page's height: the standard one for the board without its optional rows, taller
+    by the optional rows that are drawn (each keeps the height it has beside the others)."""
+    base = tuple(
+        h
+        for r, h in enumerate(board.rows)
+        if any(not p.optional for p in board.panels if p.at and p.at[0] <= r < p.at[0] + p.at[2])
+    )
+    return theme.DASHBOARD_SIZE[1] * sum(drawn.rows) / (sum(base) or 1)
 
 
 def _cell_rect(board: Dashboard, at: tuple[int, int, int, int], fig: Figure,
@@ -389,6 +447,10 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     words in ``lang`` (the panels' answers are asked in it by ``run``)."""
     results = run_panels(board, query, run)
     size = theme.DASHBOARD_SIZE
+    if not board.automatic:
+        drawn = _without_missing(board, results)
+        size = (size[0], _height(board, drawn))
+        board = drawn
     if board.automatic:
         board, plan = _placed(board, results)
         size = layout.figure_size(plan.rows, plan.natural)
@@ -440,7 +502,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
         ctx = dataclasses.replace(
             ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
-            target=_target(board, p, results, a) if chart == "gauge" else None,
+            target=_target(board, p, results, a, run) if chart == "gauge" else None,
             card=theme.PANEL,
         )
         render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]

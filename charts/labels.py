@@ -146,9 +146,11 @@ def title_of(answer: Answer) -> str:
         said = (f"({name})", f"（{name}）")  # the window phrase's parentheses, either language
         parts = [p for p in parts if rng not in p and p != name and not any(x in p for x in said)]
     text = " · ".join(parts) if parts else answer.restated
-    # A field measure's date ("of [Opportunity] on [CloseDate]") is the text answer's to state;
-    # the title keeps the object only.
-    text = re.sub(r" on \[[^\]]+\]", "", text)
+    # A field measure's own date ("of [Opportunity] on [CloseDate]") is the text answer's to
+    # state; the title keeps the object only. A date the question chose ("by close date") is
+    # the title's: new opportunities by week on close date are not those created each week.
+    if answer.query.anchor is None:
+        text = re.sub(r" on \[[^\]]+\]", "", text)
     return sentence(text.replace("[", "").replace("]", ""))
 
 

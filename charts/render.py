@@ -23,7 +23,7 @@ from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
 from metrics.answer import Answer
-from metrics.caveats import MARKS
+from metrics.caveats import EMPTY_MARK, MARKS
 
 DRAWERS: dict[Chart, Drawer] = {
     "kpi": draw_kpi,
@@ -97,11 +97,13 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     fw, fh = fig.get_size_inches()
     subtitle = " · ".join(x for x in (labels.window_text(answer), said) if x)
     top = header(fig, labels.title_of(answer), subtitle)
-    # The caveats are drawn (hollow, pale, with a key); a single value's open share is not.
+    # The caveats are drawn (hollow, pale, with a key); a single value's open share is not,
+    # nor why a bar is "—" where records exist (CAC without spend): that comes first.
     caveat = next(
         (c for c in answer.caveats if len(answer.rows) == 1 and not c.startswith(MARKS)), None
     )
-    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else caveat),
+    empty = next((c for c in answer.caveats if c.startswith(EMPTY_MARK)), None)
+    foot = footer(fig, choice.note or empty or (answer.notes[0] if answer.notes else caveat),
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

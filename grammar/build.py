@@ -55,6 +55,8 @@ class _Draft:
     comparisons: list[tuple[str, Comparison]] = field(default_factory=list)
     charts: list[tuple[str, str]] = field(default_factory=list)
     dashboards: list[tuple[str, str]] = field(default_factory=list)
+    # Date fields named ("by close date", "created"): (text, date dimension, grouped by it).
+    dates: list[tuple[str, str, bool]] = field(default_factory=list)
     side_by_side: bool = False
     context: tuple[str, ...] | None = None  # a follow-up's previous KPIs
 
@@ -144,7 +146,54 @@ def _metric_filter(d: _Draft, node: Tree) -> None:
 
 
 def _grouping(d: _Draft, node: Tree) -> None:
-    d.add_grouping(str(d.tok(node.children[-1]).value))
+    name = str(d.tok(node.children[-1]).value)
+    if d.catalog.has_dimension(name) and d.catalog.dimension(name).kind == "date":
+        # A date field is the date records count on; "by" it also groups by a time grain.
+        d.dates.append((_text(node), name, len(node.children) > 1))
+        return
+    if len(node.children) == 1 and d.catalog.has_dimension(name):
+        if d.catalog.dimension(name).sql.get("checkbox"):
+            d.filters.append((name, "in", ("true",)))  # "opportunities is closed"
+            return
+    d.add_grouping(name)
+
+
+# "by close date": grouped by the grain that fits the window's length in days (longer windows,
+# coarser buckets); a window of no fixed length (all time, since a date) is grouped by month.
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+_GRAIN_UP_TO_DAYS = ((31, "day"), (183, "week"), (1100, "month"))
+
+
+def _date_grain(window: WindowSpec | None, default_window: str) -> str:
+    if window is None:
+        unit = default_window.split()[-1]
+        days = _UNIT_DAYS.get(unit)
+    elif window.kind in ("today", "yesterday"):
+        days = 1
+    elif window.kind == "between" and window.start and window.end:
+        days = (window.end - window.start).days + 1
+    elif window.kind in ("year", "quarter", "month"):
+        days = _UNIT_DAYS[window.kind]
+    elif window.unit is not None:
+        days = _UNIT_DAYS[window.unit] * (window.n or 1)
+    else:
+        days = None
+    if days is None:
+        return "month"
+    return next((g for limit, g in _GRAIN_UP_TO_DAYS if days <= limit), "quarter")
+
+
+def _date_field(d: _Draft, window: WindowSpec | None) -> str | None:
+    """The date field the records count on, and its grain grouping when grouped "by" it."""
+    anchor = _one("date field", [(t, name) for t, name, _ in d.dates])
+    if anchor is None or not any(by for _, _, by in d.dates):
+        return anchor
+    cat = d.catalog
+    if not any(cat.has_dimension(g) and cat.dimension(g).kind == "grain" for g in d.groupings):
+        first = d.metrics[0] if d.metrics and cat.has_metric(d.metrics[0]) else None
+        default = cat.metric(first).default_window if first else "this quarter"
+        d.groupings.insert(0, _date_grain(window, default))
+    return anchor
 
 
 def _values(d: _Draft, node: Tree) -> list[Tok]:
@@ -404,6 +453,7 @@ def build(
     if d.side_by_side:
         _group_compared_values(d)
     window = _one("window", d.windows)
+    anchor = _date_field(d, window)
     kinds = {r.direction for _, r in d.rankings}
     if len(kinds) > 1:
         raise messages.top_and_bottom()
@@ -445,4 +495,5 @@ def build(
         comparison=comparison,
         chart=chart,
         dashboard=dashboard,
+        anchor=anchor,
     )

@@ -23,7 +23,9 @@ from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
 
 MetricFormat = Literal["count", "percent", "currency", "hours", "days", "minutes", "number"]
-DimensionKind = Literal["category", "grain", "datepart", "number"]
+# "date": a date field of the org (field search), which a question counts its records on
+# ("by close date") instead of its KPIs' own anchor; generated from the cache, never in YAML.
+DimensionKind = Literal["category", "grain", "datepart", "number", "date"]
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 DATEPARTS = ("weekday", "hour", "month of year")

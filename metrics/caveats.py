@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from i18n import Language, t
+from i18n import Language, join, t
 from metrics.answer import Answer, Column
 from metrics.format import format_bucket, format_range, format_value
 
@@ -21,7 +21,10 @@ Names = Callable[[str], str]
 
 SMALL_MARK = "†"
 PROVISIONAL_MARK = "~"
-MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a table mark
+EMPTY_MARK = "—"  # a value there is none of (tables and bars show it so)
+# A caveat starting with one explains a table mark; one starting with EMPTY_MARK says why a
+# value is missing where records exist (CAC with no spend recorded).
+MARKS = (SMALL_MARK, PROVISIONAL_MARK, EMPTY_MARK)
 
 
 def small_rule(answer: Answer, lang: Language = EN) -> str | None:
@@ -62,6 +65,32 @@ def unsettled_notes(answer: Answer, lang: Language = EN, names: Names = str) -> 
                     says=u.says,
                 )
             )
+    return out
+
+
+def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = EN) -> list[str]:
+    """A ratio without a value where its base has records: the numerator's rows were never
+    brought in (``says``: metric → i18n ``unrecorded.<key>``, "no spend recorded"), so it is
+    n/a rather than 0."""
+    out = []
+    dims = [k for k, c in enumerate(answer.columns) if c.role == "dimension"]
+    for metric, key in says.items():
+        s = answer.sample(metric)
+        j = next(
+            (k for k, c in enumerate(answer.columns) if c.role == "metric" and c.metric == metric),
+            None,
+        )
+        if s is None or j is None:
+            continue
+        rows = [i for i, n in enumerate(s.counts) if n > 0 and answer.rows[i][j] is None]
+        if not rows:
+            continue
+        groups = join(lang, [" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows], "and")
+        subject = t(lang, "caveat.unrecorded_for", metric=metric, groups=groups) if dims else metric
+        base = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
+        why = t(lang, f"unrecorded.{key}")
+        said = t(lang, "caveat.unrecorded", subject=subject, why=why, base=base)
+        out.append(f"{EMPTY_MARK} {said}")
     return out
 
 
@@ -111,10 +140,11 @@ def _empty(answer: Answer, row: int) -> bool:
 
 def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
           fiscal_start_month: int = 1, lang: Language = EN,
-          names: Names = str) -> tuple[str, ...]:
+          names: Names = str, unrecorded: dict[str, str] | None = None) -> tuple[str, ...]:
     """Every caveat of ``answer`` as a note, in the order people need them (``names``: KPI and
     dimension names in ``lang``, from the catalog)."""
     out = unsettled_notes(answer, lang, names)
+    out += unrecorded_notes(answer, unrecorded or {}, lang)
     out += partial_notes(answer, grain, fiscal_start_month, lang)
     if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
         rates = [names(s.metric) for s in answer.samples]

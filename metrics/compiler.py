@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n import Language, t
 from metrics.answer import Column
 from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
@@ -104,6 +105,17 @@ def dimension_sql(
     return sql
 
 
+def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str) -> Anchor:
+    """The date a KPI's records count on: the question's date field when it names one (an
+    anchor of that name on the record set, metrics/fields.py), else the KPI's own."""
+    if asked is None:
+        return rs.anchor(own)
+    try:
+        return rs.anchor(asked)
+    except KeyError:
+        raise Invalid(t(Language.EN, "field.no_date", metric=metric, date=asked)) from None
+
+
 def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[str]:
     if anchor.type == "timestamp":
         out = [f"{anchor.sql} >= ${prefix}_start_ts"] if has_start else []
@@ -112,24 +124,27 @@ def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> l
     return out + ([f"{anchor.sql} <= ${prefix}_end"] if has_end else [])
 
 
-def filter_sql(expr: str, f: Filter, i: int) -> str:
-    """A record filter; values are bound as $f<i> (lower-cased, trimmed texts or a number)."""
+def filter_sql(expr: str, f: Filter, i: int, checkbox: bool = False) -> str:
+    """A record filter; values are bound as $f<i> (lower-cased, trimmed texts or a number).
+    A ``checkbox`` (a boolean field, values "true" / "false") is tested as a boolean: a text
+    cast of every record costs several times the filter itself on millions of them."""
     if f.op in _OPS:
         return f"{expr} {_OPS[f.op]} $f{i}"
     has_none = any(v is None for v in f.values)
     has_values = any(v is not None for v in f.values)
-    text = f"lower(trim(CAST({expr} AS VARCHAR)))"
+    matches = (
+        f"(({expr} AND list_contains($f{i}, 'true')) OR (NOT {expr} AND list_contains($f{i}, "
+        "'false')))"
+        if checkbox
+        else f"list_contains($f{i}, lower(trim(CAST({expr} AS VARCHAR))))"
+    )
     if f.op == "in":
-        parts = ([f"list_contains($f{i}, {text})"] if has_values else []) + (
-            [f"{expr} IS NULL"] if has_none else []
-        )
+        parts = ([matches] if has_values else []) + ([f"{expr} IS NULL"] if has_none else [])
         return "(" + " OR ".join(parts) + ")"
     # not in: records whose field is empty are kept, unless "(none)" itself is excluded
     if has_none:
-        return f"({expr} IS NOT NULL" + (
-            f" AND NOT list_contains($f{i}, {text}))" if has_values else ")"
-        )
-    return f"({expr} IS NULL OR NOT list_contains($f{i}, {text}))"
+        return f"({expr} IS NOT NULL" + (f" AND NOT {matches})" if has_values else ")")
+    return f"({expr} IS NULL OR NOT {matches})"
 
 
 # Every record set has its owner as r.OwnerId (catalog records:); row-level access keeps the
@@ -166,6 +181,7 @@ class _Shape:
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
     rollups: frozenset[str] = frozenset()  # rollup record sets this snapshot can answer from
+    anchor: str | None = None  # the question's date field (Query.anchor)
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -213,6 +229,7 @@ def compile_query(
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
         rollups=rollups,
+        anchor=q.anchor,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -301,7 +318,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
         for mi, ms in enumerate(measures):
             for ai, atom in enumerate(ms.atoms):
                 rs = catalog.record_set(atom.records)
-                anchor = rs.anchor(atom.anchor)
+                anchor = anchor_of(rs, atom.anchor, q.anchor, all_metrics[mi].name)
                 groups.setdefault((rs.name, anchor.name, mi >= len(metrics)), []).append(
                     (mi, ai, atom)
                 )
@@ -325,7 +342,12 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                         f"{metric_name} has no {f.dimension}, so it cannot be filtered by it."
                     )
                 where.append(
-                    filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi)
+                    filter_sql(
+                        dimension_sql(catalog, metric_name, rs, anchor, fdim),
+                        f,
+                        fi,
+                        bool(fdim.sql.get("checkbox")),
+                    )
                 )
             conds = list(
                 dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi])
@@ -582,7 +604,8 @@ def _value_sql(ms: Measure, refs: list[str]) -> str:
     if ms.kind in ("avg", "min", "max", "median"):
         return refs[0]
     den = f"CASE WHEN {refs[1]} > 0 THEN {refs[1]} END" if ms.positive_only else refs[1]
-    return f"CAST(coalesce({refs[0]}, 0) AS DOUBLE) / NULLIF({den}, 0)"
+    num = refs[0] if ms.unrecorded else f"coalesce({refs[0]}, 0)"  # unrecorded: no value
+    return f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)"
 
 
 def _dim_column(d: DimensionDef) -> Column:
@@ -636,13 +659,14 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
         )
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
-    anchor = rs.anchor(m.anchor)
+    anchor = anchor_of(rs, m.anchor, q.anchor, m.name)
     where = window_sql(anchor, "cur", *shape.window) + scope_sql(shape.scoped)
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)
         if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
             raise Invalid(f"{m.name} has no {f.dimension}, so it cannot be filtered by it.")
-        where.append(filter_sql(dimension_sql(catalog, m.name, rs, anchor, fdim), f, fi))
+        expr = dimension_sql(catalog, m.name, rs, anchor, fdim)
+        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
     if spec.where:
         where.append(f"({spec.where})")
     select = [f"{fld.sql} AS c{i}" for i, fld in enumerate(spec.fields)]

@@ -25,8 +25,9 @@ from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.errors import InternalError, NoData, QueryTimeout
-from metrics.fields import subject
+from metrics.fields import may_lie_ahead, subject
 from metrics.format import CHANGE_IN_POINTS, DateRange
+from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
@@ -112,7 +113,9 @@ def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, t
     instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
     if window.start is None or window.start <= today:
         return
-    past_only = [m for m in query.metrics if not catalog.metric(m).future]
+    past_only = [
+        m for m in query.metrics if not may_lie_ahead(catalog, catalog.metric(m), query.anchor)
+    ]
     if past_only:
         raise NoData(
             Msg.of(
@@ -363,7 +366,7 @@ def run(
             window,
             cmp_window,
             compiled.kind == "records",
-            subject(asked.metrics, catalog, question),
+            subject(asked.metrics, catalog, question, asked.anchor),
             lang=lang,
             names=names,
         ),
@@ -391,8 +394,20 @@ def run(
         fiscal_start_month=settings.fiscal_year_start_month,
         lang=lang,
         names=names,
+        unrecorded=_unrecorded(asked, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
+    """What a ratio without its numerator's rows says (CAC: "no spend recorded")."""
+    out = {}
+    for name in query.metrics:
+        m = catalog.metric(name)
+        says = measure_of(m).unrecorded if m.kind == "aggregate" else None
+        if says:
+            out[name] = says
+    return out
 
 
 def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:

@@ -125,6 +125,9 @@ class Query:
     comparison: Comparison | None = None
     chart: ChartKind | None = None
     dashboard: str | None = None  # "kpi", "outbound calls", "inbound leads"
+    # A date field the records count on instead of each KPI's own anchor ("by close date",
+    # "created last month"): a date dimension's canonical name (metrics/fields.py).
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)

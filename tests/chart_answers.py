@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from metrics.answer import Answer, Column, ResolvedWindow
+from metrics.provenance import SourceMissing
 from metrics.query import (
     ChartKind,
     Comparison,
@@ -335,11 +336,16 @@ def resolve(spec: WindowSpec | None) -> tuple[ResolvedWindow, ResolvedWindow]:
     return LAST31, PREV31
 
 
+NOT_IMPORTED = {"CAC", "quota attainment", "daily call target"}
+
+
 def serve(query: Query) -> Answer:
     """What the engine would answer for a dashboard panel's query (hand-made numbers)."""
     window, prev = resolve(query.window)
     compare = prev if query.comparison else None
     ms, gs = query.metrics, query.groupings
+    if set(ms) & NOT_IMPORTED:  # KPIs of sources beside Salesforce: none imported here
+        raise SourceMissing(f"{', '.join(ms)} needs a source no import has filled yet.")
     if ms == ("top deals",):
         return top_deals()
     kw: dict[str, Any] = {"window": window, "compare": compare, "filters": query.filters}
