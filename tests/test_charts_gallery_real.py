@@ -48,6 +48,7 @@ DASHBOARDS = (
     "kpi dashboard for Olivia Brown this year",
     "outbound calls dashboard",
     "outbound calls dashboard for 温家豪 last quarter",
+    "outbound calls dashboard for team outbound",
     "inbound leads dashboard",
     "inbound leads dashboard this year",
 )
@@ -116,3 +117,14 @@ def test_per_rep_table_for_one_rep_becomes_cards(backend: RealBackend) -> None:
     # The per-rep table's one row is drawn as cards: each KPI named once more, no header row.
     assert "Rep" not in drawn and "Demos booked" in drawn
     assert drawn.count("Outbound calls") == 1  # the card (the gauge is "…vs target")
+
+
+def test_outbound_dashboard_for_the_outbound_team(backend: RealBackend) -> None:
+    """The source document's 外拨电话大屏 is about a team of five: the demo's Outbound Team."""
+    drawn = texts(_dashboard(backend, "outbound calls dashboard for team outbound"))
+    assert "Outbound calls dashboard · team = Outbound Team" in drawn
+    outbound = {"Emily Chen", "李明", "James Walker", "张伟", "Sophia Martinez"}
+    assert outbound <= set(drawn)
+    assert not {"温家豪", "Olivia Brown", "王芳", "Daniel Kim", "刘洋", "Grace Liu"} & set(drawn)
+    # Target: 40 calls × 5 reps × 23 working days (Tue 3 Nov – Thu 3 Dec 2026: 4 + 5 + 5 + 5 + 4)
+    assert "target 4,600" in drawn
