@@ -346,9 +346,12 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
     ax.set_yticks(list(ys), names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
-    for y, v in zip(ys, cur, strict=True):
-        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, 0.0), y - half / 2), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=_value_pt(size))
+    # The value is taller than its half of the pair: written past the longer of the two bars,
+    # never over the previous period's bar under it.
+    for y, v, p in zip(ys, cur, prev, strict=True):
+        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, p or 0.0, 0.0), y - half / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center",
+                    fontsize=_value_pt(size))
     for y, gv, gt in zip(ys, pairs.signs, gtexts, strict=True):
         ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
                     xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
