@@ -174,14 +174,15 @@ def message(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
             fontsize=ctx.pt(theme.LABEL), wrap=True)
 
 
-def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx) -> None:
-    """A one-line legend of ■ swatches above the plot, left aligned."""
+def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx,
+           mark: str = "■") -> None:
+    """A one-line legend of ■ swatches (or ``mark``: ● for dots) above the plot, left aligned."""
     fw, fh = fig.get_size_inches()
     x = rect[0] + 0.05 / fw
     y = rect[1] + rect[3] - 0.14 / fh
     size = ctx.pt(theme.SMALL)
     for text, colour in items:
-        fig.text(x, y, "■", color=colour, fontsize=size * 1.15, va="center")
+        fig.text(x, y, mark, color=colour, fontsize=size * 1.15, va="center")
         x += 0.17 / fw
         label = measure.fit(text, 1.6, size)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")

@@ -26,6 +26,7 @@ Chart = Literal[
     "columns",  # vertical bars in the rows' natural order (weekday, hour, stage, few time buckets)
     "line",  # a line over time (the previous period dashed when compared)
     "compare",  # current vs previous bars side by side, growth labelled
+    "dumbbell",  # current vs previous as two dots on one row per group, many groups
     "grouped",  # two groupings: bars grouped by the first, coloured by the second
     "lines",  # time × a second grouping: one line per value
     "heatmap",  # two groupings with many cells: weekday × hour, rep × month
@@ -45,6 +46,7 @@ MAX_HEATMAP_COLUMNS = 31  # days of a month, hours of a day
 MAX_PANELS = 4  # KPIs side by side
 MAX_CARDS = 6
 MAX_SLICES = 6
+MAX_SIDE_BY_SIDE = 7  # groups compared as pairs of bars; more get a dumbbell row each
 # The lead → won funnel, in order; a stage may be named by either KPI.
 FUNNEL = (("leads",), ("converted leads", "new opportunities"), ("deals won",))
 
@@ -176,6 +178,11 @@ RULES: tuple[Rule, ...] = (
          lambda s: len(s.groupings) == 2 and len(s.metrics) == 1
          and s.columns_across <= MAX_HEATMAP_COLUMNS,
          "a cell per pair, darker is more: weekday × hour, rep × month without a line each"),
+    Rule("dumbbell", f"one category with a comparison, more than {MAX_SIDE_BY_SIDE} groups, "
+         "one KPI", lambda s: _one_grouping(s, "category") and s.comparison
+         and s.rows > MAX_SIDE_BY_SIDE,
+         "a row per group, a grey dot (previous) to a blue one (current): pairs of bars need twice "
+         "the rows; more rows than fit: the top ones, said"),
     Rule("compare", "one grouping (not over time) with a comparison, one KPI",
          lambda s: len(s.groupings) == 1 and s.comparison and len(s.metrics) == 1
          and s.grouping_kinds[0] != "time",

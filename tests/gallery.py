@@ -166,11 +166,22 @@ def _shape_entries() -> dict[str, Callable[[], Answer]]:
         "stacked_8": ca.leads_by_status_many_as_pie,
         "records_top5": ca.top_deals,
         "records_one_rep": _records_one_rep,
+        # Side-by-side bars asked for (`as bar`) where a dumbbell would be chosen: the current
+        # value must sit past the longer bar of its pair, not over the previous one.
+        "compare_bars_12_latin_zeros": lambda: _as_bar(_category("compare", 12, LATIN, "zeros")),
+        "compare_bars_11_cjk_negatives": lambda: _as_bar(
+            _category("compare", 11, CJK, "negatives")),
         "bars_this_month_partial": lambda: ca.make(
             "calls by rep this month", ("calls",), ("rep",),
             [(n, 40 + i) for i, n in enumerate(MIXED[:5])], window=THIS_MONTH),
     }
     return out
+
+
+def _as_bar(a: Answer) -> Answer:
+    import dataclasses
+
+    return dataclasses.replace(a, query=dataclasses.replace(a.query, chart="bar"))
 
 
 def _records_one_rep() -> Answer:
