@@ -101,8 +101,10 @@ def hollow_rows(answer: Answer, col: Column) -> list[bool]:
 
 def bar_colours(answer: Answer, col: Column, order: list[int],
                 colour: str = theme.ACCENT) -> list[str]:
-    """One colour per bar in ``order``: pale where the value stands on a small sample."""
-    return [theme.FADED if answer.small(col.metric, i) else colour for i in order]
+    """One colour per bar in ``order``: pale where the value stands on a small sample, grey
+    for a yardstick row (a team median)."""
+    return [theme.PREVIOUS if i in answer.reference_rows
+            else theme.FADED if answer.small(col.metric, i) else colour for i in order]
 
 
 def caveat_key(answer: Answer, col: Column, hollow: str = "○") -> str:

@@ -124,6 +124,9 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     # Whose records it was computed from (row-level access); follow-ups reuse it.
     scope: Scope = EVERYONE
+    # Rows that are a yardstick, not a group of records (a team's median beside one rep's row,
+    # charts/median.py): drawn in the previous period's grey.
+    reference_rows: tuple[int, ...] = ()
 
     def sample(self, metric: str | None) -> Sample | None:
         return next((s for s in self.samples if s.metric == metric), None)

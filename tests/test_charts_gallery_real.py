@@ -92,10 +92,13 @@ def test_demo_dashboard_has_a_sound_layout(question: str, backend: RealBackend) 
     assert layout_facts.check(fig) == []
 
 
-def test_dashboard_for_one_rep_has_no_rep_axis_and_no_repeated_rep(backend: RealBackend) -> None:
-    drawn = texts(_dashboard(backend, "kpi dashboard for Olivia Brown this year"))
-    # Her name is said in the title and once above the top deals, not on an axis or per row.
-    assert drawn.count("Olivia Brown") == 0
+def test_dashboard_for_one_rep_shows_her_against_her_team(backend: RealBackend) -> None:
+    fig = _dashboard(backend, "kpi dashboard for Olivia Brown this year")
+    drawn = [t.text for t in layout_facts.drawn_texts(fig)]
+    # The by-rep panel: her row and her team's median (Olivia is on the Inbound Team); the top
+    # deals say her name once above the table, not per row.
+    assert drawn.count("Olivia Brown") == 1
+    assert "Inbound Team\nmedian" in drawn or "Inbound Team median" in drawn
     assert "Every row: Rep: Olivia Brown" in drawn
 
 
@@ -112,11 +115,11 @@ def test_kpi_dashboard_has_follow_up_by_attempt(backend: RealBackend) -> None:
     assert {"1", "2", "3", "4", "5+"} <= set(drawn)
 
 
-def test_per_rep_table_for_one_rep_becomes_cards(backend: RealBackend) -> None:
+def test_per_rep_table_for_one_rep_has_the_team_median_row(backend: RealBackend) -> None:
     drawn = texts(_dashboard(backend, "outbound calls dashboard for 温家豪 last quarter"))
-    # The per-rep table's one row is drawn as cards: each KPI named once more, no header row.
-    assert "Rep" not in drawn and "Demos booked" in drawn
-    assert drawn.count("Outbound calls") == 1  # the card (the gauge is "…vs target")
+    # The per-rep table: 温家豪's row, then the Inbound Team's median row.
+    assert "Rep" in drawn and "Demos booked" in drawn
+    assert drawn.index("温家豪") < drawn.index("Inbound Team median")
 
 
 def test_outbound_dashboard_for_the_outbound_team(backend: RealBackend) -> None:

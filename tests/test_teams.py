@@ -187,3 +187,58 @@ def test_team_questions_parse(
         expected.filters,
         expected.dashboard,
     )
+
+
+# -- a dashboard for one rep: that rep against the team's median -------------------------------
+
+
+def test_one_rep_against_the_team_median(reader: SnapshotReader, catalog: Catalog) -> None:
+    from charts.median import against_team_median
+
+    def ask(q: Query) -> Any:
+        return _run(reader, catalog, q)
+
+    q = Query(
+        metrics=("outbound calls", "connect rate", "deals won", "demos booked"),
+        groupings=("rep",),
+        comparison=Comparison("previous"),
+        filters=(Filter("rep", "in", ("Bob Smith",)),),
+    )
+    a = ask(q)
+    out = against_team_median(a, a.query, ask, "Bob Smith")
+    names = [c.name for c in out.columns]
+    pick = ("rep", "outbound calls", "connect rate", "deals won", "demos booked")
+    got = [tuple(r[names.index(n)] for n in pick) for r in out.rows]
+    # Bob (Outbound Rep, with 张伟), Q2: outbound calls T06, T07 = 2 (T04 is inbound);
+    #   connected T06 → 1/2 = 0.5; deals won O2, O11 = 2; demos booked E2 (15 May) = 1.
+    # 张伟: T08 = 1, connected → 1/1 = 1.0; O5 = 1; demos 0.
+    # Median of two = their mean: calls 1.5, connect rate 0.75, deals won 1.5, demos 0.5.
+    assert got == [
+        ("Bob Smith", 2, 0.5, 2, 1),
+        ("Outbound Rep median", 1.5, 0.75, 1.5, 0.5),
+    ]
+    assert out.reference_rows == (1,)
+
+
+def test_outbound_dashboard_for_one_rep_shows_the_team_median(
+    reader: SnapshotReader, catalog: Catalog
+) -> None:
+    from charts import figure_for_dashboard, texts
+
+    def ask(q: Query) -> Any:
+        return _run(reader, catalog, q)
+
+    asked = Query(
+        dashboard="outbound calls",
+        window=WindowSpec("this", unit="quarter"),
+        filters=(Filter("rep", "in", ("Alice Wang",)),),
+    )
+    drawn = texts(figure_for_dashboard("outbound calls", asked, ask))
+    # Alice is the only Inbound Rep with records: her team's median is her own row.
+    # Outbound calls T00, T01, T03 = 3; connected T00 ('connected '), T01 → 2/3 = 66.7%, on
+    # fewer than 20 calls (†) in both rows.
+    at = drawn.index("Inbound Rep median")
+    assert drawn[at - 6 : at + 6] == [
+        "Alice Wang", "3", "▲ 50.0%", "66.7% †", "1", "0",
+        "Inbound Rep median", "3", "▲ 50.0%", "66.7% †", "1", "0",
+    ]
