@@ -103,19 +103,43 @@ def _rows(ax: Axes, pairs: Pairs, n: int, plot_h: float) -> None:
     ax.set_xlim(lo - pad, hi + pad)
     if lo < 0 < hi:  # gains and losses: zero is the line to read them against
         ax.axvline(0.0, color=theme.RULE, linewidth=1.0, zorder=1)
-    dot = _DOT_PT**2
-    for y, c, p, hollow in zip(range(n), pairs.cur, pairs.prev, pairs.hollow, strict=True):
-        if c is not None and p is not None:
-            ax.plot(
-                [p, c], [y, y], color=theme.PREVIOUS, linewidth=2.2, zorder=2, solid_capstyle="butt"
-            )
-        if p is not None:
-            ax.scatter([p], [y], s=dot, color=theme.PREVIOUS, zorder=3, linewidths=0)
-        if c is not None:
-            face = "white" if hollow else theme.ACCENT
-            ax.scatter(
-                [c], [y], s=dot, facecolors=face, edgecolors=theme.ACCENT, zorder=4, linewidths=1.2
-            )
+    # One artist per kind (not per row): a chart stays fast with dozens of rows.
+    both = [
+        (y, c, p)
+        for y, (c, p) in enumerate(zip(pairs.cur, pairs.prev, strict=True))
+        if c is not None and p is not None
+    ]
+    ax.hlines(
+        [y for y, _, _ in both],
+        [p for _, _, p in both],
+        [c for _, c, _ in both],
+        colors=theme.PREVIOUS,
+        linewidth=2.2,
+        zorder=2,
+    )
+    prev = [(y, p) for y, p in enumerate(pairs.prev) if p is not None]
+    ax.scatter(
+        [p for _, p in prev],
+        [y for y, _ in prev],
+        s=_DOT_PT**2,
+        color=theme.PREVIOUS,
+        zorder=3,
+        linewidths=0,
+    )
+    cur = [
+        (y, c, h)
+        for y, (c, h) in enumerate(zip(pairs.cur, pairs.hollow, strict=True))
+        if c is not None
+    ]
+    ax.scatter(
+        [c for _, c, _ in cur],
+        [y for y, _, _ in cur],
+        s=_DOT_PT**2,
+        facecolors=["white" if h else theme.ACCENT for _, _, h in cur],
+        edgecolors=theme.ACCENT,
+        zorder=4,
+        linewidths=1.2,
+    )
 
 
 def _columns(
