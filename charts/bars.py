@@ -162,14 +162,24 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     order = sorted_rows(answer, m, col.better) if sort else list(range(len(answer.rows)))
+    hollow = hollow_rows(answer, col)
+    hbar_chart(fig, rect, answer, ctx, order, d, bar_colours(answer, col, order),
+               [hollow[i] for i in order])
+
+
+def hbar_chart(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, order: list[int], d: int,
+               colours: list[str], hollow: list[bool]) -> int:
+    """Horizontal bars of the answer's first KPI for the rows in ``order``, named by grouping
+    ``d``, each in its colour: names measured, the rows that fit, a caveat key, a note.
+    Returns how many of ``order`` are drawn as bars of their own."""
+    m = metric_columns(answer)[0]
+    col = answer.columns[m]
     w, h = rect_inches(fig, rect)
     vals = [column(answer, m)[i] for i in order]
-    hollow = hollow_rows(answer, col)
     key = caveat_key(answer, col, hollow="dashed:")
     key_in = 0.17 if key else 0.0
     rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
-                      _noun(answer, d), bar_colours(answer, col, order),
-                      [hollow[i] for i in order])
+                      _noun(answer, d), colours, hollow)
     plot_h = h - 0.1 - key_in - (NOTE_IN if rows.note else 0.0)
     size = row_font(ctx, plot_h, len(rows.names))
     names = axis.beside_bars(rows.names, w * NAME_SHARE, size, plot_h / len(rows.names))
@@ -184,6 +194,7 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     if rows.note:
         note_under(fig, rect, rows.note, ctx)
+    return len(rows.names) - rows.others
 
 
 def _countable(answer: Answer, d: int) -> bool:

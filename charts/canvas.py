@@ -178,17 +178,30 @@ def message(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
 
 def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx,
            mark: str = "■") -> None:
-    """A one-line legend of ■ swatches (or ``mark``: ● for dots) above the plot, left aligned."""
+    """A one-line legend of ■ swatches (or ``mark``: ● for dots) above the plot, left aligned;
+    labels share the width (each at most 2.6 in), cut with "…" only when they must be."""
     fw, fh = fig.get_size_inches()
     x = rect[0] + 0.05 / fw
     y = rect[1] + rect[3] - 0.14 / fh
     size = ctx.pt(theme.SMALL)
+    room = _legend_room([measure.width(t, size) for t, _ in items], rect[2] * fw - 0.05)
     for text, colour in items:
         fig.text(x, y, mark, color=colour, fontsize=size * 1.15, va="center")
         x += 0.17 / fw
-        label = measure.fit(text, 1.6, size)
+        label = measure.fit(text, room, size)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")
         x += (measure.width(label, size) + 0.25) / fw
+
+
+def _legend_room(widths: list[float], avail: float, cap: float = 2.6, gap: float = 0.42) -> float:
+    """The widest a legend label may be so that all fit in ``avail`` inches: short labels keep
+    their width, the longest share what is left."""
+    left, rest = avail - gap * len(widths), sorted(min(w, cap) for w in widths)
+    for k, w in enumerate(rest):
+        if w * (len(rest) - k) > left:
+            return max(left / (len(rest) - k), 0.3)
+        left -= w
+    return cap
 
 
 def below_legend(fig: Figure, rect: Rect) -> Rect:

@@ -20,6 +20,7 @@ from charts.choose import Chart, choose_with_reason
 from charts.dumbbell import draw_dumbbell
 from charts.heatmap import draw_heatmap
 from charts.lines import draw_line, draw_lines
+from charts.nested import draw_nested
 from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
@@ -34,6 +35,7 @@ DRAWERS: dict[Chart, Drawer] = {
     "compare": draw_compare,
     "dumbbell": draw_dumbbell,
     "grouped": draw_grouped,
+    "nested": draw_nested,
     "lines": draw_lines,
     "heatmap": draw_heatmap,
     "panels": draw_panels,

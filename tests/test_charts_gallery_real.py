@@ -42,6 +42,9 @@ QUESTIONS = (
     "time in stage by stage",
     "deals won for Olivia Brown by month this year",
     "connect rate, meetings booked and deals won by rep last 31 days",
+    "win rate by team vs previous period",
+    "calls by team by rep last 31 days",
+    "按团队统计赢单率 今年",
 )
 DASHBOARDS = (
     "kpi dashboard",
