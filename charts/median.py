@@ -6,7 +6,8 @@ rep filter, grouped by rep and team (`team` is the owner's Salesforce role, metr
 the panel then has two rows: 温家豪, and "Inbound Team median" — per column (each KPI, its
 previous value and its growth) the median over the reps of her team who have a row in the
 window, her included. A KPI that cannot be grouped by team, or an org without roles, compares
-with the median of all reps instead ("median of all reps").
+with the median of all reps instead ("median of all reps"). With no other rep to compare (a
+team of one; row-level access that shows only her own records) the panel stays her cards.
 
 >>> against_team_median(answer, panel_query, run, "温家豪")  # doctest: +SKIP
 Answer(rows=(("温家豪", 412, …), ("Inbound Team median", 388.5, …)), …)
@@ -92,7 +93,9 @@ def against_team_median(answer: Answer, query: Query, run: Run, rep: str) -> Ans
     """``answer`` (one rep's row of a by-rep panel) with a second row: the team's median.
     ``query`` is the panel's query as run. Unchanged when the peers cannot be asked."""
     peers = _peers(query, rep, run)
-    if peers is None or not peers[0].rows:
+    # A median of one rep is that rep (a team of one, or a person who may see only their own
+    # records under row-level access): nothing to set her against.
+    if peers is None or len(peers[0].rows) < 2:
         return answer
     team_answer, team = peers
     label = t(_LANG, "chart.team_median", team=team) if team else t(_LANG, "chart.all_median")

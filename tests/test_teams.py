@@ -223,22 +223,29 @@ def test_one_rep_against_the_team_median(reader: SnapshotReader, catalog: Catalo
 def test_outbound_dashboard_for_one_rep_shows_the_team_median(
     reader: SnapshotReader, catalog: Catalog
 ) -> None:
-    from charts import figure_for_dashboard, texts
+    from charts import figure_for_dashboard
+    from tests.layout_facts import drawn_texts
 
     def ask(q: Query) -> Any:
         return _run(reader, catalog, q)
 
-    asked = Query(
-        dashboard="outbound calls",
-        window=WindowSpec("this", unit="quarter"),
-        filters=(Filter("rep", "in", ("Alice Wang",)),),
-    )
-    drawn = texts(figure_for_dashboard("outbound calls", asked, ask))
-    # Alice is the only Inbound Rep with records: her team's median is her own row.
-    # Outbound calls T00, T01, T03 = 3; connected T00 ('connected '), T01 → 2/3 = 66.7%, on
-    # fewer than 20 calls (†) in both rows.
-    at = drawn.index("Inbound Rep median")
+    def per_rep(rep: str) -> list[str]:
+        asked = Query(
+            dashboard="outbound calls",
+            window=WindowSpec("this", unit="quarter"),
+            filters=(Filter("rep", "in", (rep,)),),
+        )
+        return [t.text for t in drawn_texts(figure_for_dashboard("outbound calls", asked, ask))]
+
+    # Bob and 张伟 (Outbound Rep), Q2 (the numbers of the test above; no outbound calls in Q1,
+    # so no growth): the median of two is their mean, 1.5 calls and deals is not rounded.
+    drawn = per_rep("Bob Smith")
+    at = drawn.index("Outbound Rep median")
     assert drawn[at - 6 : at + 6] == [
-        "Alice Wang", "3", "▲ 50.0%", "66.7% †", "1", "0",
-        "Inbound Rep median", "3", "▲ 50.0%", "66.7% †", "1", "0",
-    ]
+        "Bob Smith", "2", "—", "50.0% †", "2", "1",
+        "Outbound Rep median", "1.5", "—", "75.0% †", "1.5", "0.5",
+    ]  # fmt: skip
+    # Alice is the only Inbound Rep with records: a median of one is herself, so her per-rep
+    # panel stays her cards (no table header, no second row).
+    drawn = per_rep("Alice Wang")
+    assert "Inbound Rep median" not in drawn and "Rep" not in drawn
