@@ -283,17 +283,27 @@ def _compare_series(answer: Answer) -> tuple[int, Column, list[float | None],
 @dataclass(frozen=True)
 class Pairs:
     """A comparison's rows in drawing order: the change as read (points for rates) and its
-    signed size for the colour, and which current values are partial or provisional."""
+    signed size for the colour, which current values are partial or provisional, and which
+    stand on a small sample (drawn pale, their change grey: too few to compare)."""
     names: list[str]
     cur: list[float | None]
     prev: list[float | None]
     changes: list[str]
     signs: list[float | None]
     hollow: list[bool]
+    small: list[bool]
 
     def head(self, k: int) -> Pairs:
         return Pairs(self.names[:k], self.cur[:k], self.prev[:k], self.changes[:k],
-                     self.signs[:k], self.hollow[:k])
+                     self.signs[:k], self.hollow[:k], self.small[:k])
+
+    @property
+    def colours(self) -> list[str]:
+        """The current value's colour, row by row."""
+        return [theme.FADED if s else theme.ACCENT for s in self.small]
+
+    def change_colour(self, k: int, better: str | None) -> str:
+        return theme.MUTED if self.small[k] else theme.change_colour(self.signs[k], better)
 
 
 def compare_pairs(answer: Answer, ctx: Ctx) -> tuple[Column, Pairs]:
@@ -306,7 +316,8 @@ def compare_pairs(answer: Answer, ctx: Ctx) -> tuple[Column, Pairs]:
     hollow = hollow_rows(answer, col)
     return col, Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
                       [prev[i] for i in order], [format_change(*t, col.format) for t in trios],
-                      [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order])
+                      [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order],
+                      [answer.small(col.metric, i) for i in order])
 
 
 def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -356,7 +367,7 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
     top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
     low = min([v or 0.0 for v in cur + prev] + [0.0])
     bars = ax.barh([y - half / 2 - 0.01 for y in ys], [v or 0.0 for v in cur], height=half,
-                   color=theme.ACCENT)
+                   color=pairs.colours)
     _outline_hollow(bars, pairs.hollow)
     ax.barh([y + half / 2 + 0.01 for y in ys], [v or 0.0 for v in prev], height=half,
             color=theme.PREVIOUS)
@@ -370,11 +381,11 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
         ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, p or 0.0, 0.0), y - half / 2),
                     xytext=(4, 0), textcoords="offset points", va="center",
                     fontsize=_value_pt(size))
-    for y, gv, gt in zip(ys, pairs.signs, gtexts, strict=True):
+    for y, gt in zip(ys, gtexts, strict=True):
         ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
                     xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
                     va="center", fontsize=_value_pt(size), fontweight="bold",
-                    color=theme.change_colour(gv, col.better))
+                    color=pairs.change_colour(y, col.better))
     if note:
         note_under(fig, inner, note, ctx)
 
@@ -393,7 +404,7 @@ def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
     slot = (w - 0.2) / max(n, 1)
     bw = min(0.38, MAX_COLUMN_IN / 2 / slot)
     bars = ax.bar([x - bw / 2 - 0.01 for x in xs], [v or 0.0 for v in cur], width=bw,
-                  color=theme.ACCENT)
+                  color=pairs.colours)
     _outline_hollow(bars, pairs.hollow)
     ax.bar([x + bw / 2 + 0.01 for x in xs], [v or 0.0 for v in prev], width=bw,
            color=theme.PREVIOUS)
@@ -407,12 +418,12 @@ def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
     # Change labels need their width: with narrow slots only values are written.
     gtexts = pairs.changes
     show_growth = max(measure.width(g, small, bold=True) for g in gtexts) < slot * 0.95
-    for x, v, gv, gt in zip(xs, cur, pairs.signs, gtexts, strict=True):
+    for x, v, gt in zip(xs, cur, gtexts, strict=True):
         hi = max(v or 0.0, prev[x] or 0.0, 0.0)
         if show_growth:
             ax.annotate(gt, (x, hi), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=small, fontweight="bold",
-                        color=theme.change_colour(gv, col.better))
+                        color=pairs.change_colour(x, col.better))
         text = fmt_value(v, col, ctx)
         if show_values and measure.width(text, small) < slot * 0.95:
             ax.annotate(text, (x, hi), xytext=(0, 5 + small * 1.25 * show_growth),

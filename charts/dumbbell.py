@@ -126,17 +126,18 @@ def _rows(ax: Axes, pairs: Pairs, n: int, plot_h: float) -> None:
         zorder=3,
         linewidths=0,
     )
+    # Partial or provisional: hollow; on a small sample: pale (the key above says which).
     cur = [
-        (y, c, h)
-        for y, (c, h) in enumerate(zip(pairs.cur, pairs.hollow, strict=True))
+        (y, c, h, colour)
+        for y, (c, h, colour) in enumerate(zip(pairs.cur, pairs.hollow, pairs.colours, strict=True))
         if c is not None
     ]
     ax.scatter(
-        [c for _, c, _ in cur],
-        [y for y, _, _ in cur],
+        [c for _, c, _, _ in cur],
+        [y for y, _, _, _ in cur],
         s=_DOT_PT**2,
-        facecolors=["white" if h else theme.ACCENT for _, _, h in cur],
-        edgecolors=theme.ACCENT,
+        facecolors=["white" if h else colour for _, _, h, colour in cur],
+        edgecolors=[colour for _, _, _, colour in cur],
         zorder=4,
         linewidths=1.2,
     )
@@ -153,9 +154,7 @@ def _columns(
 ) -> None:
     """The current value (right-aligned in its column) and the change, beside the plot."""
     value_end = (0.1 + value_w) * 72
-    for y, text, sign, change in zip(
-        range(len(values)), values, pairs.signs, pairs.changes, strict=True
-    ):
+    for y, text, change in zip(range(len(values)), values, pairs.changes, strict=True):
         ax.annotate(
             text,
             (1.0, y),
@@ -177,5 +176,5 @@ def _columns(
             va="center",
             fontsize=vsize,
             fontweight="bold",
-            color=theme.change_colour(sign, col.better),
+            color=pairs.change_colour(y, col.better),
         )

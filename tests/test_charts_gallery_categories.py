@@ -84,3 +84,36 @@ def test_a_dumbbell_keeps_one_row_per_group_and_writes_values_beside_the_plot() 
     # rows are as tall as a label needs: the pitch is at least the label's height
     boxes = sorted((t.box for t in drawn_texts(fig) if t.text in names), key=lambda b: b.y0)
     assert all(b.y0 >= a.y1 - 1 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+@pytest.mark.parametrize("name", ["compare_5_cjk_plain", "compare_12_mixed_plain"])
+def test_a_compared_value_on_a_small_sample_is_pale_and_its_change_grey(name: str) -> None:
+    import dataclasses
+
+    from matplotlib.colors import to_hex
+
+    from charts import theme
+    from metrics.answer import Sample
+
+    a = gallery.CATEGORY[name]()
+    # every row on 50 records except the first row's, on 5 (fewer than min_sample = 20)
+    counts = (5,) + (50,) * (len(a.rows) - 1)
+    a = dataclasses.replace(a, samples=(Sample("deals won", "closed deals", counts),))
+    fig = figure_for_answer(a)
+    assert fig is not None
+    first = a.rows[0][0]
+    drawn = {t.get_text(): t for t in fig.findobj(lambda o: hasattr(o, "get_text"))}
+    assert "pale: fewer than 20 closed deals" in drawn
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    row = names.index(first)
+    # the change written on that row is grey, not red or green
+    changes = [t for t in ax.texts if t.get_fontweight() == "bold"]
+    mine = min(changes, key=lambda t: abs(t.xy[1] - row))
+    assert to_hex(mine.get_color()) == to_hex(theme.MUTED)
+    # and its current value is drawn pale
+    faded = to_hex(theme.FADED)
+    shapes = [*ax.patches, *ax.collections]
+    colours = {to_hex(c) for s in shapes for c in (
+        [s.get_facecolor()] if hasattr(s, "get_width") else list(s.get_facecolors()))}
+    assert faded in colours
