@@ -104,8 +104,10 @@ def hollow_rows(answer: Answer, col: Column) -> list[bool]:
 
 def bar_colours(answer: Answer, col: Column, order: list[int],
                 colour: str = theme.ACCENT) -> list[str]:
-    """One colour per bar in ``order``: pale where the value stands on a small sample."""
-    return [theme.FADED if answer.small(col.metric, i) else colour for i in order]
+    """One colour per bar in ``order``: pale where the value stands on a small sample, grey
+    for a yardstick row (a team median)."""
+    return [theme.PREVIOUS if i in answer.reference_rows
+            else theme.FADED if answer.small(col.metric, i) else colour for i in order]
 
 
 def caveat_key(answer: Answer, col: Column, hollow: str = "circle") -> str:
@@ -180,18 +182,32 @@ def message(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
             fontsize=ctx.pt(theme.LABEL), wrap=True)
 
 
-def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx) -> None:
-    """A one-line legend of ■ swatches above the plot, left aligned."""
+def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx,
+           mark: str = "■") -> None:
+    """A one-line legend of ■ swatches (or ``mark``: ● for dots) above the plot, left aligned;
+    labels share the width (each at most 2.6 in), cut with "…" only when they must be."""
     fw, fh = fig.get_size_inches()
     x = rect[0] + 0.05 / fw
     y = rect[1] + rect[3] - 0.14 / fh
     size = ctx.pt(theme.SMALL)
+    room = _legend_room([measure.width(t, size) for t, _ in items], rect[2] * fw - 0.05)
     for text, colour in items:
-        fig.text(x, y, "■", color=colour, fontsize=size * 1.15, va="center")
+        fig.text(x, y, mark, color=colour, fontsize=size * 1.15, va="center")
         x += 0.17 / fw
-        label = measure.fit(text, 1.6, size)
+        label = measure.fit(text, room, size)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")
         x += (measure.width(label, size) + 0.25) / fw
+
+
+def _legend_room(widths: list[float], avail: float, cap: float = 2.6, gap: float = 0.42) -> float:
+    """The widest a legend label may be so that all fit in ``avail`` inches: short labels keep
+    their width, the longest share what is left."""
+    left, rest = avail - gap * len(widths), sorted(min(w, cap) for w in widths)
+    for k, w in enumerate(rest):
+        if w * (len(rest) - k) > left:
+            return max(left / (len(rest) - k), 0.3)
+        left -= w
+    return cap
 
 
 def below_legend(fig: Figure, rect: Rect) -> Rect:

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from charts import labels, layout, measure, render, theme
+from charts import labels, layout, measure, median, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
@@ -472,10 +472,13 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
              for p in board.panels}
     backdrop = _backdrop(fig)
+    rep = median.one_rep(query)
     for p in board.panels:  # each as soon as its answer is in; later queries keep running
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
+        if a is not None and rep is not None and median.applies(a, a.query, rep):
+            a = median.against_team_median(a, a.query, run, rep)  # her row, her team's median
         grouped = a is not None and bool(a.query.groupings)
         said = ""
         if a is not None:
@@ -495,7 +498,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         if a is None:
             message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
             continue
-        # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
+        # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
         lost_axis = grouped and not a.query.groupings
         if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
             a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))

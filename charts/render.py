@@ -17,8 +17,10 @@ from charts.bars import draw_bars, draw_columns, draw_compare, draw_grouped, dra
 from charts.canvas import Ctx, Drawer, Rect
 from charts.cards import draw_gauge, draw_kpi
 from charts.choose import Chart, choose_with_reason
+from charts.dumbbell import draw_dumbbell
 from charts.heatmap import draw_heatmap
 from charts.lines import draw_line, draw_lines
+from charts.nested import draw_nested
 from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
@@ -31,7 +33,9 @@ DRAWERS: dict[Chart, Drawer] = {
     "columns": draw_columns,
     "line": draw_line,
     "compare": draw_compare,
+    "dumbbell": draw_dumbbell,
     "grouped": draw_grouped,
+    "nested": draw_nested,
     "lines": draw_lines,
     "heatmap": draw_heatmap,
     "panels": draw_panels,

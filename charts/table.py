@@ -320,7 +320,10 @@ def _rules(answer: Answer, cells: list[list[str]]) -> list[str]:
 
 
 def _colour(answer: Answer, col: Column, j: int, row: Any, i: int) -> str:
-    """Changes red/green by the KPI's better direction; a small sample's value faint."""
+    """Changes red/green by the KPI's better direction; a small sample's value faint; a
+    yardstick row (a team median) grey throughout."""
+    if i in answer.reference_rows:
+        return theme.MUTED
     if col.role == "metric":
         return theme.FAINT if answer.small(col.metric, i) else theme.INK
     if col.role != "growth":

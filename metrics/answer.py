@@ -140,6 +140,9 @@ class Answer:
     # The reply's language: the restatement, headers, notes and caveats are already in it;
     # every surface says the rest (dates, buckets, changes, marks) in it too.
     language: Language = Language.EN
+    # Rows that are a yardstick, not a group of records (a team's median beside one rep's row,
+    # charts/median.py): drawn in the previous period's grey.
+    reference_rows: tuple[int, ...] = ()
 
     def sample(self, metric: str | None) -> Sample | None:
         return next((s for s in self.samples if s.metric == metric), None)

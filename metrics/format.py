@@ -84,7 +84,9 @@ def format_value(
     if fmt in _DURATIONS:
         return t(lang, f"number.{fmt}", x=f"{x:.1f}")
     if fmt == "count":
-        return compact(x, lang=lang) if short else f"{x:,.0f}"
+        # Counts are whole; a median of two counts may not be (1.5 calls), and is not rounded.
+        whole = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+        return compact(x, lang=lang) if short else whole
     # "number": ratios such as calls per deal
     return compact(x, lang=lang) if short and abs(x) >= 1000 else f"{x:,.1f}"
 

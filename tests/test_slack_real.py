@@ -347,3 +347,27 @@ def test_a_provisional_rate_by_month_in_slack(slack: SlackEmulator, drv: SlackDr
     # the restatement, the table and the caveats (the data-as-of block changes every build)
     payload = {"text": answer.text, "blocks": answer.blocks[:3]}
     H.check_snapshot("provisional_rate_by_month", payload)
+
+
+def test_win_rate_by_team_and_a_dashboard_for_a_team(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    """Teams are Salesforce roles (tests/test_teams.py): Alice is the Inbound Rep team, Bob and
+    张伟 the Outbound Rep team."""
+    drv.mention(H.ALICE, H.SALES, "按团队统计赢单率")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # Outbound: O2, O11 (Bob), O5 (张伟) won of 3 closed; Inbound: O1 won, O4 lost (Alice).
+    assert table(answer) == [
+        ["team", "win rate", "closed deals"],
+        ["Outbound Rep", "100.0% †", "3"],
+        ["Inbound Rep", "50.0% †", "2"],
+    ]
+    sent = drv.mention(H.ALICE, H.SALES, "outbound calls dashboard for team outbound rep")
+    done = slack.wait_for("files.completeUploadExternal", 2, timeout=30)[-1]
+    msg = answers(slack, H.SALES)[-1]
+    assert msg.thread_ts == sent.ts
+    # The image's own title says the team (tests/test_charts_gallery_real.py reads it); the
+    # Slack message and file keep the dashboard's name.
+    assert done.args["files"][0]["title"] == "Outbound calls dashboard"
+    assert last_upload(slack).startswith(PNG_SIGNATURE)
