@@ -85,6 +85,11 @@ class Anchor:
     type: Literal["date", "timestamp"]
 
 
+# A catalog record set has its owner as r.OwnerId; row-level access keeps the records whose
+# owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
+SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
+
+
 @dataclass(frozen=True)
 class RecordSetDef:
     """Where a metric's rows live: a relation aliased ``r``, its anchors, joins and dimensions."""
@@ -95,6 +100,9 @@ class RecordSetDef:
     joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
     dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
     needs: tuple[str, ...] = ()  # source tables it reads (filled by `kpibot import`)
+    # Row-level access: the predicate keeping the records whose owner is in $scope_owners, or
+    # None when the records have no owner (hidden from restricted askers; docs/access.md).
+    scope: str | None = SCOPE_FILTER
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:

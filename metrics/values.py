@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from metrics.catalog import Catalog
-from metrics.compiler import SCOPE_FILTER, joins_for
+from metrics.compiler import joins_for
 from metrics.scope import EVERYONE, Scope
 
 _cache: dict[
@@ -35,17 +35,6 @@ def _snapshot_key(cursor: Any) -> str:
         return str(row[0]) if row and row[0] else f"memory:{id(cursor)}"
     except duckdb.Error:
         return f"memory:{id(cursor)}"
-
-
-def _has_owner(cursor: Any, part: str, scope: Scope) -> bool:
-    """The record set has an OwnerId to filter on (field-search sets over User may not)."""
-    try:
-        cursor.execute(
-            f"SELECT * FROM ({part}) LIMIT 0", {"scope_owners": list(scope.owners or ())}
-        )
-    except duckdb.BinderException:
-        return False
-    return True
 
 
 def load_values(
@@ -81,11 +70,11 @@ def load_values(
                 if expr is None or "$" in expr:
                     continue
                 joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
-                where = f" WHERE {SCOPE_FILTER}" if scope.restricted else ""
-                part = f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
-                if scope.restricted and not _has_owner(cursor, part, scope):
-                    continue  # records without an owner (field search): offer none of them
-                parts.append(part)
+                if scope.restricted and rs.scope is None:
+                    continue  # records without an owner (docs/access.md): offer none of them
+                where = f" WHERE {rs.scope}" if scope.restricted else ""
+                source = f"{rs.source.strip()} AS r{joins}{where}"
+                parts.append(f"SELECT DISTINCT {expr} AS v FROM {source}")
             if not parts:
                 out[d.name] = d.order
                 continue

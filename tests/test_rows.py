@@ -240,16 +240,6 @@ def test_previous_period_and_csv_keep_the_scope(db: Path, people: Any) -> None:
     assert everyone.answer is not None and everyone.answer.scope == EVERYONE
 
 
-# -- where row-level access does not reach yet, nothing starts ------------------------------------
-
-
-def test_slack_and_digests_refuse_to_start_with_a_restricted_policy(db: Path) -> None:
-    serve = run_kpibot("serve", "--config", str(CONFIG), "--db", str(db), cwd=ROOT)
-    assert serve.returncode == 2, serve.stderr
-    assert "access.rows: hierarchy is applied by `kpibot ask --as` only so far" in serve.stderr
-    assert "Traceback" not in serve.stderr
-
-
 def test_typeahead_and_follow_ups_offer_only_visible_names(db: Path) -> None:
     args = ("complete", "calls for b", "--json", "--config", str(CONFIG), "--db", str(db))
     everyone = json.loads(run_kpibot(*args, cwd=ROOT).stdout)["completions"]

@@ -48,7 +48,6 @@ def serve(
 
     from bot.backend import BACKEND_ENV, load_backend
     from bot.digests.questions import check_questions
-    from bot.rows import refuse_unscoped_delivery
     from bot.slack.app import SlackBot, SlackEnv, web_client
     from bot.state_db import open_state_db
 
@@ -56,7 +55,6 @@ def serve(
     pinned = parse_today(today)
     cfg = load_config(config, db)
     try:
-        refuse_unscoped_delivery(cfg, "the Slack bot")  # before any token is needed
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
         load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker

@@ -176,12 +176,13 @@ def digest_message(
 
 
 def ask_all(
-    backend: BackendLike, questions: Sequence[str], today: date
+    backend: BackendLike, questions: Sequence[str], today: date, scope: dict[str, Any] | None = None
 ) -> tuple[list[Any], list[Any]]:
-    """Each question's reply and, for one-row answers without a comparison, the previous period."""
+    """Each question's reply and, for one-row answers without a comparison, the previous period
+    (in the answer's scope). ``scope``: the row-level scope keyword (bot/rows.py, ``scoped``)."""
     replies, previous = [], []
     for q in questions:
-        reply = backend.ask(q, today=today)
+        reply = backend.ask(q, today=today, **(scope or {}))
         replies.append(reply)
         prev = None
         a = reply.answer if reply.error is None else None

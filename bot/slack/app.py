@@ -32,6 +32,8 @@ from bot.boards.store import board_store
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
+from bot.identity import slack_scopes
+from bot.rows import scoped
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack import typeahead as TY
@@ -138,9 +140,6 @@ class SlackBot:
         listener_threads: int = 16,
         digests: bool = True,
     ):
-        from bot.rows import refuse_unscoped_delivery
-
-        refuse_unscoped_delivery(config, "the Slack bot")
         self.env = env
         self.config = config
         self.client = web_client(env)
@@ -151,6 +150,7 @@ class SlackBot:
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
         self.access = Access(config.access, lookup_client(env))
+        self.scopes = slack_scopes(config, backend, self.state, lookup_client(env), self.access)
         self.audit = AuditLog(self.state)
         self.subscriptions = (
             Subscriptions(
@@ -172,6 +172,7 @@ class SlackBot:
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
             conversations=Conversations(self.state),
             boards=self.boards,
+            restricted=self.scopes.restricted,
         )
         self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -187,7 +188,8 @@ class SlackBot:
             ),
             name="kpibot",
         )
-        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit)
+        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit, self.scopes)
+        self.gate = gate
         self.router = Router(self.app, gate, self.seen.middleware())
         self._register()
         self.digest_loop: Any = None
@@ -195,7 +197,12 @@ class SlackBot:
             from bot.digests.scheduler import start_digest_loop
 
             self.digest_loop = start_digest_loop(
-                config, backend, self.client, allowed=self.access.allowed, store=self.store
+                config,
+                backend,
+                self.client,
+                allowed=self.access.allowed,
+                store=self.store,
+                scopes=self.scopes,
             )
 
     def close(self) -> None:
@@ -283,7 +290,9 @@ class SlackBot:
                 self.delivery.tell(caller.place(), M.BOARD_NOT_HERE.format(name=hidden))
                 return
             try:
-                reply = subs.handle(text, caller.channel, caller.user, admin=admin)
+                reply = subs.handle(
+                    text, caller.channel, caller.user, admin=admin, scope=caller.scope
+                )
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")
             except Exception as e:  # the user gets words, the log gets the trace
                 log.exception("subscription command failed")
@@ -306,7 +315,8 @@ class SlackBot:
 
     def _suggest(self, call: Call) -> None:
         """One keystroke: completions within Slack's 3 s (the gate has checked the user)."""
-        call.ack(options=self.typeahead.suggest(call.caller.user, str(call.body.get("value", ""))))
+        typed = str(call.body.get("value", ""))
+        call.ack(options=self.typeahead.suggest(call.caller.user, typed, call.caller.scope))
         self.audit.finish(call.entry, outcome="answered", detail="suggestions")
 
     def _chosen(self, call: Call) -> None:
@@ -324,15 +334,21 @@ class SlackBot:
         from slack_sdk.errors import SlackApiError
 
         channel = str(view.get("private_metadata") or "")
-        if self.access.check(call.caller.user, channel) != "ok":  # the answer's channel too
+        user = call.caller.user
+        if self.access.check(user, channel) != "ok":  # the answer's channel too
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
+            return
+        try:  # and its scope: the answer is seen there, not in the modal
+            scope = self.gate.scope_at(user, channel)
+        except UserError as e:
+            self.audit.finish(call.entry, outcome="refused", detail=f"no scope: {e.message}")
+            self.delivery.tell(Place(channel, user), e.message)
             return
         try:
             self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))
         except SlackApiError as e:  # the answer matters more than the modal's text
             log.error("views.update failed: %s", e.response.get("error"))
-        user = call.caller.user
-        self.asker.ask(question, Place(channel, user), call.entry, asked_by=user)
+        self.asker.ask(question, Place(channel, user, scope=scope), call.entry, asked_by=user)
 
     # ---- dashboards ----
 
@@ -356,7 +372,9 @@ class SlackBot:
         place = caller.place()
         try:
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
-                reply = self.asker.backend.ask(command.question, today=self.asker.today)
+                reply = self.asker.backend.ask(
+                    command.question, today=self.asker.today, **scoped(self.asker.scope(place))
+                )
                 if reply.error is not None:
                     raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
             done = self.boards.handle(command, self._viewer(caller.user, caller.channel))
@@ -373,7 +391,10 @@ class SlackBot:
             self.asker.ask(question, place, entry, asked_by=user)
             return
         if done.show is not None:
-            reply = self.asker.backend.board(done.show, done.asked, today=self.asker.today)
+            scope = self.asker.scope(place)
+            reply = self.asker.backend.board(
+                done.show, done.asked, today=self.asker.today, **scoped(scope)
+            )
             self.asker.deliver(reply, place, entry, self.asker.today, user)
             return
         self.audit.finish(entry, outcome="answered", detail=done.detail)
@@ -484,7 +505,8 @@ class SlackBot:
     def _ask_in_dm(self, state: B.ButtonState, call: Call) -> None:
         user = call.caller.user
         channel = self.client.conversations_open(users=user)["channel"]["id"]
-        self.asker.ask(state.question, Place(channel, user), call.entry, today=state.today)
+        place = Place(channel, user, scope=call.caller.scope)  # App Home and DM: the user's
+        self.asker.ask(state.question, place, call.entry, today=state.today)
 
     def _publish_home(self, call: Call) -> None:
         from slack_sdk.errors import SlackApiError
@@ -492,7 +514,10 @@ class SlackBot:
         user = call.caller.user
         try:
             recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
-            popular = self.audit.popular_questions(B.HOME_QUESTIONS)
+            # Others' questions can name people (a name is data): not under row-level access.
+            popular = (
+                [] if self.scopes.restricted else self.audit.popular_questions(B.HOME_QUESTIONS)
+            )
             view = B.home_view(self.asker.backend.catalog, recent, popular)
             self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")

@@ -18,6 +18,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack import messages as M
 from bot.slack.blocks import Block
+from metrics.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ class Place:
     user: str
     thread_ts: str | None = None
     response_url: str | None = None
+    # Whose records an answer here may show (row-level access), set by the gate
+    # (bot/slack/router.py); None: not worked out, which the Asker refuses under a restricted
+    # ``access.rows``.
+    scope: Scope | None = None
 
     def in_thread(self, ts: str | None) -> Place:
         return replace(self, thread_ts=ts)
