@@ -13,33 +13,20 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import AppConfig
+from i18n import Language, Msg
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, People, Scope, group_scope, load_people, narrower, scope_of
 
-# What a person is told when no scope can be worked out (one sentence each, how to fix it).
-NO_SLACK_EMAIL = (
-    "I can't see an e-mail address on your Slack profile, so I can't tell whose numbers you may "
-    "see; ask your kpibot admin to map your Slack user to your Salesforce e-mail "
-    "(access.identities in app.yaml)."
-)
-NO_MATCH = (
-    "Your Slack e-mail {email} matches no active Salesforce user in kpibot's data, so I can't "
-    "tell whose numbers you may see; ask your Salesforce admin to give your Salesforce user this "
-    "e-mail (it counts after the next sync), or your kpibot admin to map you in app.yaml "
-    "(access.identities)."
-)
-NO_CHANNEL_SCOPE = (
-    "Everyone in this channel would see my answers, and it has no row-level scope yet; ask me in "
-    "a DM, or ask your kpibot admin to give this channel one (access.channels in app.yaml)."
-)
-BAD_CHANNEL_SCOPE = (
-    'This channel\'s scope "{group}" (access.channels in app.yaml) names no role or team in '
-    "kpibot's data, so I don't answer here; ask me in a DM, or ask your kpibot admin to fix it."
-)
-NO_OVERLAP = (
-    "None of the records you may see are visible to everyone in this channel, so I can't answer "
-    "here; ask me in a DM."
-)
+
+class NoScope(UserError):
+    """No row-level scope for a person in a place: said in the reader's language (the
+    catalogue's ``access.*`` messages); ``message`` is the English, for logs and the audit."""
+
+    def __init__(self, key: str, **params: object):
+        self.msg = Msg.of(f"access.{key}", **params)
+        super().__init__(self.msg.say(Language.EN))
+
+
 NO_USER = (
     "{email} is not an active Salesforce user in kpibot's data, so it cannot tell whose numbers "
     "you may see; ask your Salesforce admin to give your Salesforce user this e-mail address "
@@ -98,11 +85,11 @@ class Scopes:
             return EVERYONE
         email = self.email_of(user)
         if not email:
-            raise UserError(NO_SLACK_EMAIL)
+            raise NoScope("no_slack_email")
         people = self.people()
         person = people.by_email(email)
         if person is None or not person.active:
-            raise UserError(NO_MATCH.format(email=email))
+            raise NoScope("no_match", email=email)
         return scope_of(people, person, self.policy, admin=email.lower() in self.admins)
 
     def of_channel(self, channel: str) -> Scope:
@@ -113,10 +100,10 @@ class Scopes:
             name = self.channel_name(channel)
             group = self.channels.get(f"#{name}") if name else None
         if group is None:
-            raise UserError(NO_CHANNEL_SCOPE)
+            raise NoScope("no_channel_scope")
         scope = group_scope(self.people(), self.policy, group)
         if scope is None:
-            raise UserError(BAD_CHANNEL_SCOPE.format(group=group))
+            raise NoScope("bad_channel_scope", group=group)
         return scope
 
     def at(self, user: str | None, channel: str) -> Scope:
@@ -126,12 +113,12 @@ class Scopes:
             return EVERYONE
         if not channel or channel.startswith("D"):
             if user is None:
-                raise UserError(NO_CHANNEL_SCOPE)
+                raise NoScope("no_channel_scope")
             return self.of_user(user)
         place = self.of_channel(channel)
         if user is None:
             return place
         scope = narrower(self.people(), self.of_user(user), place)
         if scope.owners == ():
-            raise UserError(NO_OVERLAP)
+            raise NoScope("no_overlap")
         return scope

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any
 
+from i18n import Language, t
 from metrics.answer import Column
 from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
@@ -134,10 +135,6 @@ def filter_sql(expr: str, f: Filter, i: int) -> str:
 
 # Row-level access: each record set's predicate on $scope_owners (RecordSetDef.scope; field
 # search's own record sets say theirs, metrics/fields.py).
-NO_OWNER = (
-    "{what} counts records that have no owner, so under row-level access only people who see "
-    "every record can ask about it."
-)
 
 
 def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[str]:
@@ -146,7 +143,7 @@ def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[str]:
     if not shape_scoped:
         return []
     if rs.scope is None:
-        raise Invalid(NO_OWNER.format(what=what))
+        raise Invalid(t(Language.EN, "access.no_owner", what=what))
     return [rs.scope]
 
 
@@ -327,9 +324,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                 where.append(
                     filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi)
                 )
-            conds = list(
-                dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi])
-            )
+            conds = list(dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi]))
             if all(conds):
                 where.append("(" + " OR ".join(str(c) for c in conds) + ")")
             name = f"{letter}{gi}"
@@ -371,8 +366,9 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             for mi, ms in enumerate(measures)
         ]
         if prefix == "cur":
-            values += [f"coalesce({refs[(mi, ai)]}, 0) AS x{k}" for k, (mi, _, ai) in
-                       enumerate(extras)]
+            values += [
+                f"coalesce({refs[(mi, ai)]}, 0) AS x{k}" for k, (mi, _, ai) in enumerate(extras)
+            ]
         grid = shape.grid and prefix == "cur"
         if not grouped:
             combined = f"SELECT {', '.join(values)} FROM {' CROSS JOIN '.join(names)}"

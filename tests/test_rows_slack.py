@@ -183,7 +183,7 @@ def test_unmatched_people_are_refused_in_one_sentence_saying_how_to_get_access(
     slack: SlackEmulator, drv: SlackDriver, bot: H.Bot
 ) -> None:
     drv.dm(MALLORY, DM[MALLORY], "revenue won by rep")
-    drv.dm(NOMAIL, DM[NOMAIL], "revenue won by rep")
+    drv.dm(NOMAIL, DM[NOMAIL], "按销售统计 赢单数")  # asked in Chinese: refused in Chinese
     slack.wait_for(lambda: bool(said(slack, DM[MALLORY])) and bool(said(slack, DM[NOMAIL])))
     slack.settle()
     mallory = said(slack, DM[MALLORY])
@@ -193,7 +193,7 @@ def test_unmatched_people_are_refused_in_one_sentence_saying_how_to_get_access(
         "Salesforce user this e-mail (it counts after the next sync), or your kpibot admin to "
         "map you in app.yaml (access.identities)."
     )
-    assert said(slack, DM[NOMAIL]).startswith("I can't see an e-mail address on your Slack")
+    assert said(slack, DM[NOMAIL]).startswith("你的 Slack 资料里没有邮箱，我无法判断你能看哪些人的数据")
     assert slack.calls_to("files.completeUploadExternal") == []
     refused = [r for r in bot.audit() if r["user_id"] in (MALLORY, NOMAIL)]
     assert {r["outcome"] for r in refused} == {"refused"}

@@ -26,7 +26,7 @@ from bot.digests.message import ask_all, dashboard_question, digest_message, is_
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
 from bot.digests.state import Claim, LostClaim, SendRow, StateStore, default_owner, send_key
-from bot.rows import NO_CHANNEL_SCOPE, Scopes, scoped
+from bot.rows import NoScope, Scopes, scoped
 from bot.state_db import open_state_db
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, Scope
@@ -174,7 +174,7 @@ class Dispatcher:
         if self.scopes is not None:
             return self.scopes.at(job.owner, job.channel)
         if self.config.access.rows != "all":  # nobody to ask who reads it: send nothing
-            raise UserError(NO_CHANNEL_SCOPE)
+            raise NoScope("no_channel_scope")
         return EVERYONE
 
     def compose(self, job: Job, today: date) -> Message | Skip:

@@ -33,7 +33,7 @@ from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.identity import slack_scopes
-from bot.rows import scoped
+from bot.rows import NoScope, scoped
 from bot.slack import blocks as B
 from bot.slack import messages as M
 from bot.slack import typeahead as TY
@@ -43,6 +43,7 @@ from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
+from i18n import choose
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -340,9 +341,9 @@ class SlackBot:
             return
         try:  # and its scope: the answer is seen there, not in the modal
             scope = self.gate.scope_at(user, channel)
-        except UserError as e:
+        except NoScope as e:
             self.audit.finish(call.entry, outcome="refused", detail=f"no scope: {e.message}")
-            self.delivery.tell(Place(channel, user), e.message)
+            self.delivery.tell(Place(channel, user), e.msg.say(choose(question)))
             return
         try:
             self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))

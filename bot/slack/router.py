@@ -30,10 +30,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
 from bot.audit import AuditEntry, AuditLog, Source
-from bot.rows import Scopes
+from bot.rows import NoScope, Scopes
 from bot.slack import messages as M
 from bot.slack.delivery import Delivery, Place
-from metrics.errors import UserError
+from i18n import choose
 from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
@@ -227,10 +227,10 @@ class Gate:
         if verdict == "ok":
             try:
                 caller = replace(caller, scope=self.scope_at(caller.user, caller.channel))
-            except UserError as e:  # no Salesforce user, a channel without a scope: one sentence
+            except NoScope as e:  # no Salesforce user, a channel without a scope: one sentence
                 self.audit.finish(entry, outcome="refused", detail=f"no scope: {e.message}")
                 log.info("refused %s in %s: no row-level scope", caller.user, caller.channel)
-                return self.refuse(caller, e.message)
+                return self.refuse(caller, e.msg.say(choose(caller.text)))
             context["kpi_caller"] = caller
             context["kpi_entry"] = entry
             return next()
@@ -248,7 +248,7 @@ class Gate:
     def scope_at(self, user: str, channel: str) -> Scope:
         """Whose records an answer to ``user`` in ``channel`` may show (row-level access,
         bot/rows.py): every request gets it here, and a handler that answers somewhere else
-        (the search box's channel) asks here again. UserError: say it, answer nothing."""
+        (the search box's channel) asks here again. NoScope: say it, answer nothing."""
         return EVERYONE if self.scopes is None else self.scopes.at(user, channel)
 
     def refuse(self, caller: Caller, text: str) -> BoltResponse:
