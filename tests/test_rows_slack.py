@@ -193,7 +193,7 @@ def test_unmatched_people_are_refused_in_one_sentence_saying_how_to_get_access(
         "Salesforce user this e-mail (it counts after the next sync), or your kpibot admin to "
         "map you in app.yaml (access.identities)."
     )
-    assert said(slack, DM[NOMAIL]).startswith("你的 Slack 资料里没有邮箱，我无法判断你能看哪些人的数据")
+    assert said(slack, DM[NOMAIL]).startswith("你的 Slack 资料里没有邮箱，我无法判断")
     assert slack.calls_to("files.completeUploadExternal") == []
     refused = [r for r in bot.audit() if r["user_id"] in (MALLORY, NOMAIL)]
     assert {r["outcome"] for r in refused} == {"refused"}
