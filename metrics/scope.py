@@ -176,7 +176,8 @@ def narrower(people: People, mine: Scope, place: Scope) -> Scope:
     if b <= a:
         return place
     both = a & b
-    return _scope(people, both, f"the people both you and this channel may see: {len(both)}")
+    who = "1 person" if len(both) == 1 else f"{len(both)} people"
+    return _scope(people, both, f"what both you and this channel may see: {who}")
 
 
 def scope_of(people: People, user: Person, policy: RowPolicy, *, admin: bool = False) -> Scope:

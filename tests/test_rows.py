@@ -306,3 +306,36 @@ def test_a_user_dashboard_is_drawn_from_the_viewers_records(db: Path, tmp_path: 
     names = {str(v) for a in backend.answers for row in a.rows for v in row}
     # Revenue won: O1 50,000; top deals: O1; calls this quarter: T00, T01, T03 — all Alice's.
     assert "Alice Wang" in names and not names & {"Bob Smith", "张伟", "Dana Lee"}
+
+
+def test_a_channel_scope_is_a_role_subtree_or_a_team_and_answers_take_the_narrower(
+    people: Any,
+) -> None:
+    from metrics.scope import group_scope, narrower
+
+    h = RowPolicy(rows="hierarchy")
+    inbound = group_scope(people, h, "inbound manager")  # by name, any case: R2 and R4 below
+    assert inbound is not None and inbound.owners == ("U1", "U4", "U5")
+    assert inbound.label == "the Inbound Manager team: 3 people"
+    outbound = group_scope(people, h, "R3")  # by id
+    assert outbound is not None and outbound.owners == ("U2", "U3", "U6")
+    assert group_scope(people, h, "all") == EVERYONE
+    assert group_scope(people, h, "Nobody's Role") is None
+    teams = RowPolicy(rows="team", teams=(("East", ("alice@example.com", "bob@example.com")),))
+    east = group_scope(people, teams, "East")
+    assert east is not None and east.owners == ("U1", "U2")
+    assert group_scope(people, teams, "West") is None
+
+    def mine(email: str) -> Any:
+        return scope_of(people, people.by_email(email), h)
+
+    # Alice in the inbound channel: hers (narrower); Vera there: the channel's; Olga there:
+    # nobody in common; anyone in an `all` channel: their own.
+    assert narrower(people, mine("alice@example.com"), inbound).label == "you only"
+    assert narrower(people, mine("vera@example.com"), inbound) == inbound
+    assert narrower(people, mine("olga@example.com"), inbound).owners == ()
+    assert narrower(people, mine("olga@example.com"), EVERYONE).owners == ("U2", "U3", "U6")
+    # Ian {U1, U4, U5} in team East {U1, U2}: only what both allow, said as such.
+    both = narrower(people, mine("ian@example.com"), east)
+    assert both.owners == ("U1",)
+    assert both.label == "what both you and this channel may see: 1 person"
