@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import Language, plural
+
 POLICIES = ("all", "hierarchy", "team")
 
 
@@ -126,10 +128,16 @@ def _reports(users: Iterable[Person], me: str) -> set[str]:
     return out
 
 
+def _label(key: str, n: int, **params: object) -> str:
+    """Whose numbers these are, from the catalogue (``access.shown.*``); said in English until
+    answer notes are said in the reader's language."""
+    return plural(Language.EN, f"access.shown.{key}", n, **params)
+
+
 def _scope(people: People, ids: set[str], label: str | None = None) -> Scope:
     names = tuple(sorted({u.name for u in people.users if u.id in ids and u.name}))
     if label is None:
-        label = f"your team: {len(ids)} people" if len(ids) > 1 else "you only"
+        label = _label("yours", len(ids))
     return Scope(tuple(sorted(ids)), names, label)
 
 
@@ -153,13 +161,13 @@ def group_scope(people: People, policy: RowPolicy, group: str) -> Scope | None:
             return None
         emails = {e.strip().lower() for e in members}
         ids = {u.id for u in people.users if u.email.strip().lower() in emails}
-        return _scope(people, ids, f"team {group}: {len(ids)} people")
+        return _scope(people, ids, _label("team", len(ids), team=group))
     role = _role_id(people, group)
     if role is None:
         return None
     roles = _below(people.role_parent, role) | {role}
     ids = {u.id for u in people.users if u.role_id in roles}
-    return _scope(people, ids, f"the {people.role_name.get(role, group)} team: {len(ids)} people")
+    return _scope(people, ids, _label("role", len(ids), role=people.role_name.get(role, group)))
 
 
 def narrower(people: People, mine: Scope, place: Scope) -> Scope:
@@ -176,8 +184,7 @@ def narrower(people: People, mine: Scope, place: Scope) -> Scope:
     if b <= a:
         return place
     both = a & b
-    who = "1 person" if len(both) == 1 else f"{len(both)} people"
-    return _scope(people, both, f"what both you and this channel may see: {who}")
+    return _scope(people, both, _label("both", len(both)))
 
 
 def scope_of(people: People, user: Person, policy: RowPolicy, *, admin: bool = False) -> Scope:
