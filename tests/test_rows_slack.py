@@ -39,7 +39,7 @@ from tests.slack_harness import all_text, answers
 ALICE, IAN, OLGA, VERA, MALLORY, NOMAIL, ZHANG = (
     "UALICE", "UIAN", "UOLGA", "UVERA", "UMALLORY", "UNOMAIL", "UZHANG",
 )  # fmt: skip
-INBOUND, LEADERSHIP, RANDOM = "CINBOUND", "CLEADERS", "CRANDOM"
+INBOUND, LEADERSHIP, RANDOM, ADMIN = "CINBOUND", "CLEADERS", "CRANDOM", "C0ADMIN01"
 DM = {u: "D" + u[1:] for u in (ALICE, IAN, OLGA, VERA, MALLORY, NOMAIL, ZHANG)}
 NEVER = "thursdays 09:00"  # 27 Jun 2024 was one; the real clock (a Saturday) is not
 
@@ -60,6 +60,7 @@ def seed(slack: SlackEmulator) -> None:
     slack.add_channel(INBOUND, "inbound")
     slack.add_channel(LEADERSHIP, "leadership")
     slack.add_channel(RANDOM, "random")
+    slack.add_channel(ADMIN, "kpibot-admin")
 
 
 def settings(db: Path) -> dict[str, object]:
@@ -70,13 +71,10 @@ def settings(db: Path) -> dict[str, object]:
         "channels": {INBOUND: "Inbound Manager", "#leadership": "all"},
         "identities": {ZHANG: "zhangwei@example.com"},
     }
+    base["admin_channel"] = ADMIN
     base["digests"] = [
-        {
-            "name": "inbound",
-            "channel": INBOUND,
-            "schedule": NEVER,
-            "questions": ["revenue won by rep"],
-        }
+        {"name": name, "channel": channel, "schedule": NEVER, "questions": ["revenue won by rep"]}
+        for name, channel in (("inbound", INBOUND), ("random", RANDOM))
     ]
     base["alerts"] = [
         {
@@ -194,6 +192,11 @@ def test_unmatched_people_are_refused_in_one_sentence_saying_how_to_get_access(
         "map you in app.yaml (access.identities)."
     )
     assert said(slack, DM[NOMAIL]).startswith("你的 Slack 资料里没有邮箱，我无法判断")
+    # App Home says the same, in place of the home tab.
+    drv.home_opened(MALLORY)
+    slack.wait_for("views.publish")
+    home = json.dumps(slack.calls_to("views.publish")[-1].args["view"])
+    assert "matches no active Salesforce user" in home
     assert slack.calls_to("files.completeUploadExternal") == []
     refused = [r for r in bot.audit() if r["user_id"] in (MALLORY, NOMAIL)]
     assert {r["outcome"] for r in refused} == {"refused"}
@@ -351,6 +354,15 @@ def test_digests_alerts_and_subscriptions_use_the_scope_of_where_they_post(
     assert "*[revenue won] by [rep] · 1 Apr – 30 Jun 2024 (Q2 2024)*: 2 rows" in sub
     assert posted_tables(slack) == ["张伟 $80,000", "Bob Smith $50,000"]
     assert "Shown for your team: 3 people." in sent(slack)
+    # A digest to a channel without a scope is not sent; the admin channel is told why.
+    slack.reset()
+    assert "skipped" in digest_run(bot, slack, org_dir, "random")
+    assert slack.messages(RANDOM) == []
+    assert said(slack, ADMIN) == (
+        ":warning: kpibot digest *random* was not sent to CRANDOM: Everyone in this channel would "
+        "see my answers, and it has no row-level scope yet; ask me in a DM, or ask your kpibot "
+        "admin to give this channel one (access.channels in app.yaml)."
+    )
 
 
 # -- last: it changes the org ---------------------------------------------------------------------
