@@ -22,8 +22,9 @@ from bot.access import Access
 from bot.config import AppConfig
 from bot.rows import Scopes
 from bot.state_db import StateDB
+from cache.snapshot import CacheMissing
 from metrics.errors import ConfigError
-from metrics.scope import People
+from metrics.scope import People, group_scope
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +75,41 @@ def _email(value: Any) -> str | None:
     return str(value).strip().lower() if value and str(value).strip() else None
 
 
+def check_row_access(config: AppConfig, backend: Any) -> Callable[[], People] | None:
+    """The backend's reader of the org's users, which a restricted ``access.rows`` needs
+    (ConfigError without one: a plug-in backend); channel scopes that name no role or team in
+    the current data are logged (the data may change before anyone asks there)."""
+    people = getattr(backend, "people", None)
+    if config.access.rows == "all":
+        return people
+    if people is None:
+        raise ConfigError(
+            [f"access.rows: {config.access.rows} needs the real engine (it reads the org's users)"],
+            "KPIBOT_BACKEND",
+        )
+    try:
+        found = people()
+    except CacheMissing:
+        return people  # no data yet: the first question after the first sync tells
+    policy = config.access.row_policy()
+    for channel, group in config.access.channel_scopes().items():
+        if group_scope(found, policy, group) is None:
+            log.warning(
+                'access.channels: %s has the scope "%s", which names no role or team in the '
+                "data; nobody is answered there until it does",
+                channel,
+                group,
+            )
+    return people
+
+
 def slack_scopes(
     config: AppConfig, backend: Any, state: StateDB, client: Any, access: Access | None = None
 ) -> Scopes:
     """Row-level access for Slack: a Slack user's e-mail → their Salesforce user's records,
     narrowed to the channel's (bot/rows.py). ``access`` tells admins and channel names (the
     bot's gate has one; ``kpibot digest run`` makes one on ``client``)."""
-    people = getattr(backend, "people", None)
-    if config.access.rows != "all" and people is None:
-        raise ConfigError(
-            [f"access.rows: {config.access.rows} needs the real engine (it reads the org's users)"],
-            "KPIBOT_BACKEND",
-        )
+    people = check_row_access(config, backend)
     access = access or Access(config.access, client)
     identities = SlackIdentities(
         state, client, overrides=config.access.identities, ttl=config.access.identity_ttl

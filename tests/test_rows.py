@@ -339,3 +339,25 @@ def test_a_channel_scope_is_a_role_subtree_or_a_team_and_answers_take_the_narrow
     both = narrower(people, mine("ian@example.com"), east)
     assert both.owners == ("U1",)
     assert both.label == "what both you and this channel may see: 1 person"
+
+
+def test_serve_checks_row_access_at_start(
+    db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.identity import check_row_access
+    from metrics.errors import ConfigError
+
+    cfg = load_config(CONFIG, str(db))
+    access = cfg.access.model_copy(
+        update={"channels": {"#inbound": "Inbound Manager", "#typo": "Inbond Manager"}}
+    )
+    cfg = cfg.model_copy(update={"access": access, "state_database": str(tmp_path / "s.db")})
+    with caplog.at_level("WARNING"):
+        assert check_row_access(cfg, RealBackend(cfg)) is not None
+    warned = [r.getMessage() for r in caplog.records if "access.channels" in r.getMessage()]
+    assert warned == [
+        'access.channels: #typo has the scope "Inbond Manager", which names no role or team in '
+        "the data; nobody is answered there until it does"
+    ]
+    with pytest.raises(ConfigError, match="needs the real engine"):
+        check_row_access(cfg, object())  # a plug-in backend that cannot read the org's users

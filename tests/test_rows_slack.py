@@ -243,12 +243,12 @@ def test_buttons_recompute_for_whoever_clicks_them(slack: SlackEmulator, drv: Sl
     ]
     # Show SQL, clicked by Olga: the SQL that ran for her, with the owner filter.
     drv.click(vera, "Show SQL", user=OLGA)
-    slack.wait_for(
-        lambda: (
-            "scope_owners"
-            in said(slack, LEADERSHIP) + json.dumps([m.blocks for m in slack.messages(LEADERSHIP)])
-        )
-    )
+
+    def shown_sql() -> str:
+        return json.dumps([m.blocks for m in slack.messages(LEADERSHIP)])
+
+    slack.wait_for(lambda: "scope_owners" in shown_sql())
+    assert "r.OwnerId IN (SELECT unnest($scope_owners))" in shown_sql()
     # Previous period, clicked by Olga: 1 Jan – 28 Mar has only Alice's T11, T12: none of hers.
     before = len(answers(slack, LEADERSHIP))
     drv.click(vera, "Previous period", user=OLGA)

@@ -48,6 +48,7 @@ def serve(
 
     from bot.backend import BACKEND_ENV, load_backend
     from bot.digests.questions import check_questions
+    from bot.identity import check_row_access
     from bot.slack.app import SlackBot, SlackEnv, web_client
     from bot.state_db import open_state_db
 
@@ -57,7 +58,8 @@ def serve(
     try:
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
-        load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
+        # fail here, with words, rather than in a worker
+        check_row_access(cfg, load_backend(backend_path, cfg))
         check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
         # Reach the state database and migrate it once here, before the workers start.
         open_state_db(cfg.state_location).close()
