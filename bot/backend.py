@@ -55,6 +55,7 @@ class Reply:
     dashboard: str | None = None
     corrections: tuple[str, ...] = ()
     text: str | None = None
+    shown_for: str | None = None  # a dashboard image's row-level scope, when restricted
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -91,6 +92,11 @@ class Backend(Protocol):
         window and filters, "last quarter for 温家豪") applies to every panel. A panel that
         fails shows why in its cell."""
         ...
+
+
+def _shown_for(scope: Scope) -> str | None:
+    """Whose records a dashboard image shows, said under it like an answer's note."""
+    return scope.label if scope.restricted else None
 
 
 def _csv_cell(value: Any) -> str:
@@ -266,7 +272,13 @@ class RealBackend:
                 png = render_dashboard(
                     query.dashboard, query, lambda q: self._run(q, question, today, scope)
                 )
-                return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
+                return Reply(
+                    question,
+                    chart_png=png,
+                    dashboard=query.dashboard,
+                    corrections=fixes,
+                    shown_for=_shown_for(scope),
+                )
             answer = self._run(query, question, today, scope)
         except UserError as e:
             return Reply(question, error=e)
@@ -338,7 +350,7 @@ class RealBackend:
             return Reply(question, error=e)
         except CacheMissing:
             return Reply(question, error=UserError(NO_DATA_YET))
-        return Reply(question, chart_png=png, dashboard=board.name)
+        return Reply(question, chart_png=png, dashboard=board.name, shown_for=_shown_for(scope))
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec

@@ -290,6 +290,28 @@ def test_typeahead_offers_only_visible_names(
     assert not any("Bob Smith" in o for o in options(ALICE))
 
 
+def test_dashboards_and_user_boards_are_drawn_with_the_scope_of_where_they_are_seen(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    # Vera (all) in #inbound: the built-in board and a board of this channel's, both drawn from
+    # the Inbound Manager team's records (the image has no note; the message says it).
+    drv.mention(VERA, INBOUND, "kpi dashboard")
+    slack.wait_for("files.completeUploadExternal", timeout=60)
+    [built_in] = answers(slack, INBOUND)
+    assert "Shown for the Inbound Manager team: 3 people." in all_text(built_in)
+    slack.reset()
+    for command in ('dashboard new "Inbound"', 'pin revenue won by rep to "Inbound"'):
+        drv.command(command, user=VERA, channel=INBOUND, response_url=slack.response_url())
+        slack.wait_for(lambda: bool(said(slack, INBOUND)) or bool(slack.responses))
+        slack.settle()
+        slack.reset()
+    drv.mention(VERA, INBOUND, "Inbound dashboard")
+    slack.wait_for("files.completeUploadExternal", timeout=60)
+    [board] = answers(slack, INBOUND)
+    assert "Inbound" in board.text
+    assert "Shown for the Inbound Manager team: 3 people." in all_text(board)
+
+
 # -- digests, alerts and subscriptions: the scope of where they are posted, at send time -----
 
 

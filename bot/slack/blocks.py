@@ -18,6 +18,7 @@ from typing import Any
 from bot.backend import Reply
 from bot.slack import messages as M
 from bot.text import display_width, of_base, render_table, table_cells
+from i18n import Language, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.caveats import PROVISIONAL_MARK
@@ -347,6 +348,8 @@ def dashboard_title(name: str | None) -> str:
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
     name = dashboard_title(reply.dashboard)
     blocks = [section(f"*{escape(name)}*, as one image below.")]
+    if reply.shown_for:
+        blocks.append(context(escape(t(Language.EN, "access.shown_for", who=reply.shown_for))))
     if reply.corrections:
         blocks.append(context(*(escape(c) for c in reply.corrections)))
     if asked_by:
