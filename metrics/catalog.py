@@ -88,6 +88,7 @@ class Anchor:
 # A catalog record set has its owner as r.OwnerId; row-level access keeps the records whose
 # owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
 SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
+USER_SCOPE = "r.Id IN (SELECT unnest($scope_owners))"  # User records: the visible users
 
 
 @dataclass(frozen=True)

@@ -133,13 +133,10 @@ def filter_sql(expr: str, f: Filter, i: int) -> str:
     return f"({expr} IS NULL OR NOT list_contains($f{i}, {text}))"
 
 
-# Row-level access: each record set's predicate on $scope_owners (RecordSetDef.scope; field
-# search's own record sets say theirs, metrics/fields.py).
-
-
 def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[str]:
-    """The row filter of row-level access, when the query is scoped; records without an owner
-    are refused rather than shown (docs/access.md)."""
+    """The row filter of row-level access, when the query is scoped: the record set's predicate
+    on the bound owner list $scope_owners (RecordSetDef.scope, never interpolated ids); records
+    without an owner are refused rather than shown (docs/access.md)."""
     if not shape_scoped:
         return []
     if rs.scope is None:
@@ -324,7 +321,9 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
                 where.append(
                     filter_sql(dimension_sql(catalog, metric_name, rs, anchor, fdim), f, fi)
                 )
-            conds = list(dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi]))
+            conds = list(
+                dict.fromkeys(a.record_condition for mi, ai, a in atoms if ai < core[mi])
+            )
             if all(conds):
                 where.append("(" + " OR ".join(str(c) for c in conds) + ")")
             name = f"{letter}{gi}"
@@ -366,9 +365,8 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             for mi, ms in enumerate(measures)
         ]
         if prefix == "cur":
-            values += [
-                f"coalesce({refs[(mi, ai)]}, 0) AS x{k}" for k, (mi, _, ai) in enumerate(extras)
-            ]
+            values += [f"coalesce({refs[(mi, ai)]}, 0) AS x{k}" for k, (mi, _, ai) in
+                       enumerate(extras)]
         grid = shape.grid and prefix == "cur"
         if not grouped:
             combined = f"SELECT {', '.join(values)} FROM {' CROSS JOIN '.join(names)}"

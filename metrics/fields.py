@@ -28,7 +28,15 @@ from typing import Any
 import yaml
 
 from cache.describe import CachedField, CachedTable
-from metrics.catalog import SCOPE_FILTER, Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import (
+    SCOPE_FILTER,
+    USER_SCOPE,
+    Anchor,
+    Catalog,
+    DimensionDef,
+    MetricDef,
+    RecordSetDef,
+)
 from metrics.measures import measure_of
 from metrics.settings import FieldSetting, OrgSettings
 
@@ -231,7 +239,7 @@ class _Builder:
         if "OwnerId" in names:
             return SCOPE_FILTER
         if t.name == "User":
-            return "r.Id IN (SELECT unnest($scope_owners))"
+            return USER_SCOPE
         for f in t.fields:
             parent = self.tables.get(f.reference) if f.reference else None
             if parent is not None and any(x.name == "OwnerId" for x in parent.fields):

@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from metrics.catalog import Catalog
+from metrics.catalog import USER_SCOPE, Catalog
 from metrics.compiler import joins_for
 from metrics.scope import EVERYONE, Scope
 
@@ -21,7 +21,6 @@ _cache: dict[
     tuple[str, int, tuple[str, ...], tuple[str, ...] | None], dict[str, tuple[str, ...]]
 ] = {}
 _lock = threading.Lock()
-_SCOPED_ID = "r.Id IN (SELECT unnest($scope_owners))"  # a `values: User.Name` table: its users
 # A generated dimension with more distinct values than this offers none for matching.
 MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -61,7 +60,7 @@ def load_values(
         m = _TABLE_FIELD.match(d.values or "")
         if m:
             sql = f'SELECT DISTINCT "{m.group(2)}" FROM "{m.group(1)}" AS r' + (
-                f" WHERE {_SCOPED_ID}" if scope.restricted else ""
+                f" WHERE {USER_SCOPE}" if scope.restricted else ""
             )
         else:
             parts = []
