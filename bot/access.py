@@ -64,6 +64,7 @@ class Rules:
     admins: People
     channel_ids: frozenset[str]
     channel_names: frozenset[str]
+    rows_restricted: bool = False  # row-level access: every asker is matched by e-mail
 
     @property
     def everyone(self) -> bool:
@@ -87,12 +88,13 @@ class Rules:
             People.of(settings.admins),
             frozenset(cids),
             frozenset(cnames),
+            settings.rows != "all",
         )
 
     def scopes(self) -> list[str]:
         """The OAuth scopes these rules need beyond the bot's own (for the manifest)."""
         out = []
-        if self.users.emails or self.admins.emails:
+        if self.users.emails or self.admins.emails or self.rows_restricted:
             out += ["users:read", "users:read.email"]
         if self.users.groups or self.admins.groups:
             out.append("usergroups:read")
@@ -158,6 +160,10 @@ class Access:
         if people.emails and self._email(user) in people.emails:
             return True
         return any(user in self._group_members(g) for g in people.groups)
+
+    def channel_name(self, channel: str) -> str | None:
+        """The channel's name without "#" (looked up, cached; None when Slack cannot tell)."""
+        return self._channel_name(channel)
 
     def channel_allowed(self, channel: str) -> bool:
         r = self.rules

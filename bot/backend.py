@@ -24,7 +24,7 @@ from i18n import Language, Msg, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
-from metrics.scope import EVERYONE, Scope
+from metrics.scope import EVERYONE, People, Scope, load_people
 from metrics.validate import stamp_for, validate_catalog_once
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class Reply:
     text: str | None = None
     # The language every part of it is said in (the answer carries it too).
     language: Language = Language.EN
+    shown_for: str | None = None  # a dashboard image's row-level scope, when restricted
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -91,10 +92,18 @@ class Backend(Protocol):
         """The answer's rows as CSV (query-language.md, output conventions)."""
         ...
 
-    def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
-        """A user's dashboard as one image; ``asked`` (a window and filters, "last quarter for
-        温家豪") applies to every panel. A panel that fails shows why in its cell."""
+    def board(
+        self, board: Dashboard, asked: str, *, today: date | None, scope: Scope = EVERYONE
+    ) -> Reply:
+        """A user's dashboard as one image, from the records ``scope`` may see; ``asked`` (a
+        window and filters, "last quarter for 温家豪") applies to every panel. A panel that
+        fails shows why in its cell."""
         ...
+
+
+def _shown_for(scope: Scope) -> str | None:
+    """Whose records a dashboard image shows, said under it like an answer's note."""
+    return scope.label if scope.restricted else None
 
 
 def _csv_cell(value: Any) -> str:
@@ -136,6 +145,7 @@ class RealBackend:
         self._values: Any = None
         self._values_target: object = None
         self._boards: Any = None
+        self._people: tuple[object, People] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -159,6 +169,15 @@ class RealBackend:
                 return self._values
         # Cached per snapshot and scope by load_values.
         return load_values(cursor, self._catalog, self.config.channels, scope)
+
+    def people(self) -> People:
+        """The org's users and roles in the current snapshot (row-level access), read once per
+        snapshot: a user moved to another role counts from the next sync on."""
+        cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
+        with self._lock:
+            if self._people is None or self._people[0] != self.reader.target:
+                self._people = (self.reader.target, load_people(cursor))
+            return self._people[1]
 
     def parser(self, scope: Scope = EVERYONE) -> Any:
         """The grammar's parser for the current data (for follow-ups: grammar/followup.py),
@@ -257,7 +276,7 @@ class RealBackend:
 
         user_board = self._user_board(question)
         if user_board is not None:
-            return self.board(*user_board, today=today)
+            return self.board(*user_board, today=today, scope=scope)
         try:
             values = self._current_values(scope)  # first: it brings the snapshot's fields in
             said = grammar.reply_text(question, self._catalog, values, lang)
@@ -283,6 +302,7 @@ class RealBackend:
                     dashboard=query.dashboard,
                     corrections=fixes,
                     language=lang,
+                    shown_for=_shown_for(scope),
                 )
             answer = self._run(query, question, today, scope, lang)
         except UserError as e:
@@ -305,13 +325,13 @@ class RealBackend:
         hit = self._boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 
-    def panel_queries(self, board: Dashboard) -> Dashboard:
+    def panel_queries(self, board: Dashboard, scope: Scope = EVERYONE) -> Dashboard:
         """Each pinned question parsed now ("last 7 days" moves with time), or its error."""
         import dataclasses
 
         import grammar
 
-        values = self._current_values()
+        values = self._current_values(scope)
         panels = []
         for p in board.panels:
             try:
@@ -323,27 +343,30 @@ class RealBackend:
                 panels.append(dataclasses.replace(p, error=e.message))  # titled by question
         return dataclasses.replace(board, panels=tuple(panels))
 
-    def _asked(self, asked: str) -> Any:
+    def _asked(self, asked: str, scope: Scope = EVERYONE) -> Any:
         """The window and filters of ``last quarter for 温家豪``, read as a dashboard's are."""
         import grammar
         from metrics.query import Query
 
         if not asked.strip():
             return Query()
-        return grammar.parse(f"kpi dashboard {asked}", self._catalog, self._current_values()).query
+        values = self._current_values(scope)
+        return grammar.parse(f"kpi dashboard {asked}", self._catalog, values).query
 
-    def board(self, board: Dashboard, asked: str, *, today: date | None) -> Reply:
+    def board(
+        self, board: Dashboard, asked: str, *, today: date | None, scope: Scope = EVERYONE
+    ) -> Reply:
         from cache.snapshot import CacheMissing
         from charts.dashboards import render_board
 
         question = f"{board.name} dashboard {asked}".strip()
         try:
-            query = self._asked(asked)
-            board = self.panel_queries(board)
+            query = self._asked(asked, scope)
+            board = self.panel_queries(board, scope)
             png = render_board(
                 board,
                 query,
-                lambda q: self._run(q, question, today),
+                lambda q: self._run(q, question, today, scope),
                 currency=self.config.currency,
                 fiscal_start_month=self.config.fiscal_year_start_month,
             )
@@ -351,7 +374,7 @@ class RealBackend:
             return Reply(question, error=e)
         except CacheMissing:
             return Reply(question, error=UserError(Msg("error.no_data_yet")))
-        return Reply(question, chart_png=png, dashboard=board.name)
+        return Reply(question, chart_png=png, dashboard=board.name, shown_for=_shown_for(scope))
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec

@@ -37,9 +37,9 @@ class AccessSettings(BaseModel):
     users: list[str] = Field(
         default_factory=list
     )  # Slack user ids (U…), emails, or @usergroup / S… ids
-    channels: list[str] = Field(
-        default_factory=list
-    )  # channel ids (C…) or "#names"; DMs always allowed
+    # channel ids (C…) or "#names"; DMs always allowed. As a mapping, each channel with its
+    # row-level scope (docs/access.md): "all", a role (hierarchy) or a team (team).
+    channels: list[str] | dict[str, str] = Field(default_factory=list)
     admins: list[str] = Field(
         default_factory=list
     )  # like users; admins may also ask, and list and stop everyone's subscriptions
@@ -48,6 +48,13 @@ class AccessSettings(BaseModel):
     all_roles: list[str] = Field(default_factory=list)  # hierarchy: role names/ids seeing all
     manager_reports: bool = False  # hierarchy: also each user's ManagerId reports
     teams: dict[str, list[str]] = Field(default_factory=dict)  # team: name → members' e-mails
+    # Slack user id → the Salesforce user's e-mail, for people whose Slack e-mail differs.
+    identities: dict[str, str] = Field(default_factory=dict)
+    identity_ttl: float = Field(3600.0, ge=0, le=7 * 86400)  # seconds a Slack e-mail is kept
+
+    def channel_scopes(self) -> dict[str, str]:
+        """Each channel (id or "#name") given a row-level scope; none in the list form."""
+        return dict(self.channels) if isinstance(self.channels, dict) else {}
 
     def row_policy(self) -> RowPolicy:
         return RowPolicy(

@@ -154,6 +154,17 @@ CREATE TABLE IF NOT EXISTS scheduled_runs (
 )
 """,
     ),
+    Migration(
+        5,
+        "Slack users' e-mails, for row-level access",
+        """
+CREATE TABLE IF NOT EXISTS slack_identities (
+    user_id     TEXT PRIMARY KEY,
+    email       TEXT,               -- NULL: Slack gave no e-mail (no users:read.email, a bot)
+    fetched_at  DOUBLE PRECISION NOT NULL
+)
+""",
+    ),
 )
 
 _VERSION_TABLE = """

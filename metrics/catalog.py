@@ -119,6 +119,12 @@ class Anchor:
     type: Literal["date", "timestamp"]
 
 
+# A catalog record set has its owner as r.OwnerId; row-level access keeps the records whose
+# owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
+SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
+USER_SCOPE = "r.Id IN (SELECT unnest($scope_owners))"  # User records: the visible users
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A record set that pre-counts another one's records per day (catalog ``rollup:``)."""
@@ -140,6 +146,9 @@ class RecordSetDef:
     dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
     needs: tuple[str, ...] = ()  # source tables it reads (filled by `kpibot import`)
     rollup: Rollup | None = None
+    # Row-level access: the predicate keeping the records whose owner is in $scope_owners, or
+    # None when the records have no owner (hidden from restricted askers; docs/access.md).
+    scope: str | None = SCOPE_FILTER
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:

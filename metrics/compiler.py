@@ -147,14 +147,15 @@ def filter_sql(expr: str, f: Filter, i: int, checkbox: bool = False) -> str:
     return f"({expr} IS NULL OR NOT {matches})"
 
 
-# Every record set has its owner as r.OwnerId (catalog records:); row-level access keeps the
-# records whose owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
-SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
-
-
-def scope_sql(shape_scoped: bool) -> list[str]:
-    """The row filter of row-level access, when the query is scoped."""
-    return [SCOPE_FILTER] if shape_scoped else []
+def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[str]:
+    """The row filter of row-level access, when the query is scoped: the record set's predicate
+    on the bound owner list $scope_owners (RecordSetDef.scope, never interpolated ids); records
+    without an owner are refused rather than shown (docs/access.md)."""
+    if not shape_scoped:
+        return []
+    if rs.scope is None:
+        raise Invalid(t(Language.EN, "access.no_owner", what=what))
+    return [rs.scope]
 
 
 def joins_for(rs: RecordSetDef, snippets: list[str]) -> list[str]:
@@ -334,7 +335,7 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
             anchor = rs.anchor(anchor_name)
             metric_name = all_metrics[atoms[0][0]].name
             dim_exprs = [dimension_sql(catalog, metric_name, rs, anchor, d) for d in dims]
-            where = window_sql(anchor, prefix, *win) + scope_sql(shape.scoped)
+            where = window_sql(anchor, prefix, *win) + scope_sql(rs, shape.scoped, metric_name)
             for fi, f in enumerate(q.filters):
                 fdim = catalog.dimension(f.dimension)
                 if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
@@ -660,7 +661,7 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
     anchor = anchor_of(rs, m.anchor, q.anchor, m.name)
-    where = window_sql(anchor, "cur", *shape.window) + scope_sql(shape.scoped)
+    where = window_sql(anchor, "cur", *shape.window) + scope_sql(rs, shape.scoped, m.name)
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)
         if fdim.kind not in _NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:

@@ -30,7 +30,16 @@ import yaml
 
 from cache import schema
 from cache.describe import CachedField, CachedTable
-from metrics.catalog import Anchor, Catalog, DimensionDef, DimensionKind, MetricDef, RecordSetDef
+from metrics.catalog import (
+    SCOPE_FILTER,
+    USER_SCOPE,
+    Anchor,
+    Catalog,
+    DimensionDef,
+    DimensionKind,
+    MetricDef,
+    RecordSetDef,
+)
 from metrics.measures import measure_of
 from metrics.settings import FieldSetting, OrgSettings
 
@@ -295,6 +304,7 @@ class _Builder:
             joins=tuple(joins.items()),
             dimensions=tuple(dims.items()),
             needs=base.needs if base else (),
+            scope=base.scope if base else self.owner_scope(t),
         )
 
     def alias_values(self, dim: str, f: CachedField) -> None:
@@ -349,6 +359,25 @@ class _Builder:
         return out
 
     records: dict[str, RecordSetDef] = field(default_factory=dict)
+
+    def owner_scope(self, t: CachedTable) -> str | None:
+        """Whose records these are under row-level access (docs/access.md, field search): the
+        owner's; a user is visible to whoever sees their records; a record without an owner
+        (OpportunityHistory) follows its parent's owner, as Salesforce's "controlled by parent"
+        sharing does; None when there is neither (hidden from restricted askers)."""
+        names = {f.name for f in t.fields}
+        if "OwnerId" in names:
+            return SCOPE_FILTER
+        if t.name == "User":
+            return USER_SCOPE
+        for f in t.fields:
+            parent = self.tables.get(f.reference) if f.reference else None
+            if parent is not None and any(x.name == "OwnerId" for x in parent.fields):
+                return (
+                    f'r.{f.name} IN (SELECT Id FROM "{parent.name}" '
+                    "WHERE OwnerId IN (SELECT unnest($scope_owners)))"
+                )
+        return None
 
     def measures(self, t: CachedTable, rs: RecordSetDef) -> None:
         rules = _rules()

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import Language, t
+
 POLICIES = ("all", "hierarchy", "team")
 
 
@@ -126,10 +128,63 @@ def _reports(users: Iterable[Person], me: str) -> set[str]:
     return out
 
 
-def _scope(people: People, ids: set[str]) -> Scope:
+def _label(key: str, n: int, **params: object) -> str:
+    """Whose numbers these are, from the catalogue (``access.shown.*``); said in English until
+    answer notes are said in the reader's language."""
+    return t(Language.EN, f"access.shown.{key}.{'one' if n == 1 else 'other'}", n=n, **params)
+
+
+def _scope(people: People, ids: set[str], label: str | None = None) -> Scope:
     names = tuple(sorted({u.name for u in people.users if u.id in ids and u.name}))
-    label = f"your team: {len(ids)} people" if len(ids) > 1 else "you only"
+    if label is None:
+        label = _label("yours", len(ids))
     return Scope(tuple(sorted(ids)), names, label)
+
+
+def _role_id(people: People, role: str) -> str | None:
+    """A role named by its id or its name (case-insensitive)."""
+    if role in people.role_parent:
+        return role
+    want = role.strip().lower()
+    return next((i for i, n in people.role_name.items() if n.strip().lower() == want), None)
+
+
+def group_scope(people: People, policy: RowPolicy, group: str) -> Scope | None:
+    """A channel's scope (``access.channels``): ``all``; under ``hierarchy`` a role and every
+    role below it (by name or id); under ``team`` a team's members. None when ``group`` names
+    nothing in the data."""
+    if group.strip().lower() == "all" or policy.rows == "all":
+        return EVERYONE
+    if policy.rows == "team":
+        members = dict(policy.teams).get(group)
+        if members is None:
+            return None
+        emails = {e.strip().lower() for e in members}
+        ids = {u.id for u in people.users if u.email.strip().lower() in emails}
+        return _scope(people, ids, _label("team", len(ids), team=group))
+    role = _role_id(people, group)
+    if role is None:
+        return None
+    roles = _below(people.role_parent, role) | {role}
+    ids = {u.id for u in people.users if u.role_id in roles}
+    return _scope(people, ids, _label("role", len(ids), role=people.role_name.get(role, group)))
+
+
+def narrower(people: People, mine: Scope, place: Scope) -> Scope:
+    """What someone sees where others see it too: the records both scopes allow, said as the
+    narrower one's ("your team" inside a wider channel, the channel's team inside a wider
+    person's); an overlap of neither is said as such."""
+    if mine.owners is None:
+        return place
+    if place.owners is None:
+        return mine
+    a, b = set(mine.owners), set(place.owners)
+    if a <= b:
+        return mine
+    if b <= a:
+        return place
+    both = a & b
+    return _scope(people, both, _label("both", len(both)))
 
 
 def scope_of(people: People, user: Person, policy: RowPolicy, *, admin: bool = False) -> Scope:

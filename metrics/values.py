@@ -13,15 +13,14 @@ from typing import Any
 
 import duckdb
 
-from metrics.catalog import Catalog
-from metrics.compiler import SCOPE_FILTER, joins_for
+from metrics.catalog import USER_SCOPE, Catalog
+from metrics.compiler import joins_for
 from metrics.scope import EVERYONE, Scope
 
 _cache: dict[
     tuple[str, int, tuple[str, ...], tuple[str, ...] | None], dict[str, tuple[str, ...]]
 ] = {}
 _lock = threading.Lock()
-_SCOPED_ID = "r.Id IN (SELECT unnest($scope_owners))"  # a `values: User.Name` table: its users
 # A generated dimension with more distinct values than this offers none for matching.
 MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
@@ -35,17 +34,6 @@ def _snapshot_key(cursor: Any) -> str:
         return str(row[0]) if row and row[0] else f"memory:{id(cursor)}"
     except duckdb.Error:
         return f"memory:{id(cursor)}"
-
-
-def _has_owner(cursor: Any, part: str, scope: Scope) -> bool:
-    """The record set has an OwnerId to filter on (field-search sets over User may not)."""
-    try:
-        cursor.execute(
-            f"SELECT * FROM ({part}) LIMIT 0", {"scope_owners": list(scope.owners or ())}
-        )
-    except duckdb.BinderException:
-        return False
-    return True
 
 
 def _text(v: object) -> str:
@@ -77,7 +65,7 @@ def load_values(
         m = _TABLE_FIELD.match(d.values or "")
         if m:
             sql = f'SELECT DISTINCT "{m.group(2)}" FROM "{m.group(1)}" AS r' + (
-                f" WHERE {_SCOPED_ID}" if scope.restricted else ""
+                f" WHERE {USER_SCOPE}" if scope.restricted else ""
             )
         else:
             parts = []
@@ -86,11 +74,11 @@ def load_values(
                 if expr is None or "$" in expr:
                     continue
                 joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
-                where = f" WHERE {SCOPE_FILTER}" if scope.restricted else ""
-                part = f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
-                if scope.restricted and not _has_owner(cursor, part, scope):
-                    continue  # records without an owner (field search): offer none of them
-                parts.append(part)
+                if scope.restricted and rs.scope is None:
+                    continue  # records without an owner (docs/access.md): offer none of them
+                where = f" WHERE {rs.scope}" if scope.restricted else ""
+                source = f"{rs.source.strip()} AS r{joins}{where}"
+                parts.append(f"SELECT DISTINCT {expr} AS v FROM {source}")
             if not parts:
                 out[d.name] = d.order
                 continue

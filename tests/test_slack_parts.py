@@ -199,3 +199,14 @@ def test_env_names_every_missing_variable() -> None:
         }
     )
     assert env.api_url == "http://127.0.0.1:9/api/" and not env.socket_mode
+
+
+def test_row_level_access_puts_users_read_email_in_the_manifest() -> None:
+    from bot.config import AccessSettings
+    from bot.slack.manifest import build_manifest, manifest_yaml
+
+    plain = build_manifest(AccessSettings())["oauth_config"]["scopes"]["bot"]
+    assert "users:read.email" not in plain
+    rows = build_manifest(AccessSettings(rows="hierarchy", channels={"#inbound": "all"}))
+    assert "users:read.email" in rows["oauth_config"]["scopes"]["bot"]
+    assert "- users:read.email  # match each asker to their Salesforce user" in manifest_yaml(rows)

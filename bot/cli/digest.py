@@ -41,13 +41,27 @@ def find_job(config: AppConfig, store: StateStore, name: str) -> Job:
 
 def make_backend(config: AppConfig) -> Any:
     from bot.backend import load_backend  # the question engine; heavy, so only when needed
-    from bot.rows import refuse_unscoped_delivery
 
     try:
-        refuse_unscoped_delivery(config, "sending digests and alerts")
         return load_backend(os.environ.get("KPIBOT_BACKEND"), config)
     except ConfigError as e:  # e.g. the catalog's SQL does not run
         fail(str(e))
+
+
+def make_scopes(config: AppConfig, backend: Any, store: StateStore, client: Any) -> Any:
+    """Row-level access for a send (bot/rows.py): the channel's scope, a subscriber's through
+    Slack (``client``; None in a dry run without SLACK_BOT_TOKEN: subscriptions are refused)."""
+    from bot.identity import slack_scopes
+    from bot.rows import Scopes
+
+    if config.access.rows == "all":
+        return None
+    try:
+        if client is None:
+            return Scopes(config, backend.people, lambda user: None)
+        return slack_scopes(config, backend, store.db, client)
+    except (ConfigError, AttributeError) as e:
+        fail(f"access.rows: {config.access.rows} needs the real engine ({e})")
 
 
 def make_client() -> Any:
@@ -151,13 +165,19 @@ def run_cmd(
             store,
             SlackPoster(None),  # type: ignore[arg-type]
             allowed=lambda user, channel: True,
+            scopes=make_scopes(
+                cfg, backend, store, make_client() if os.environ.get("SLACK_BOT_TOKEN") else None
+            ),
         )
         for p in write_message(dispatcher.compose(job, day), job.channel, out):
             typer.echo(str(p))
         return
     client = make_client()
     allowed = Access(cfg.access, client).allowed  # a subscriber removed since gets nothing
-    dispatcher = Dispatcher(cfg, backend, store, SlackPoster(client), allowed=allowed)
+    scopes = make_scopes(cfg, backend, store, client)
+    dispatcher = Dispatcher(
+        cfg, backend, store, SlackPoster(client), allowed=allowed, scopes=scopes
+    )
     key = send_key(job.id, scheduled)
     status = dispatcher.run(job, scheduled, datetime.now(UTC), today=day)
     row = store.get(key)

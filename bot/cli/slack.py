@@ -49,17 +49,17 @@ def serve(
     from bot.backend import BACKEND_ENV, load_backend
     from bot.boards.service import open_boards
     from bot.digests.questions import check_questions
-    from bot.rows import refuse_unscoped_delivery
+    from bot.identity import check_row_access
     from bot.slack.app import SlackBot, SlackEnv, web_client
 
     setup_logging(verbose)
     pinned = parse_today(today)
     cfg = load_config(config, db)
     try:
-        refuse_unscoped_delivery(cfg, "the Slack bot")  # before any token is needed
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
-        load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
+        # fail here, with words, rather than in a worker
+        check_row_access(cfg, load_backend(backend_path, cfg))
         check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
         # Reach the state database and migrate it once here, before the workers start.
         # An old per-replica board file (before boards were in the state store): imported once.

@@ -190,12 +190,14 @@ def ask_all(
     questions: Sequence[str],
     today: date,
     language: Language | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> tuple[list[Any], list[Any]]:
     """Each question's reply (in ``language``; None: each question's own) and, for one-row
-    answers without a comparison, the previous period."""
+    answers without a comparison, the previous period (in the answer's scope). ``scope``: the
+    row-level scope keyword (bot/rows.py, ``scoped``)."""
     replies, previous = [], []
     for q in questions:
-        reply = backend.ask(q, today=today, language=language)
+        reply = backend.ask(q, today=today, language=language, **(scope or {}))
         replies.append(reply)
         prev = None
         a = reply.answer if reply.error is None else None

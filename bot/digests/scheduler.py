@@ -26,8 +26,11 @@ from bot.digests.message import ask_all, dashboard_question, digest_message, is_
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
 from bot.digests.state import Claim, LostClaim, SendRow, StateStore, send_key
+from bot.rows import NoScope, Scopes, scoped
 from bot.state_db import default_owner, open_state_db
 from i18n import Language, choose
+from metrics.errors import UserError
+from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -163,8 +166,10 @@ class Dispatcher:
         owner: str | None = None,
         clock: Clock | None = None,
         allowed: Allowed | None = None,
+        scopes: Scopes | None = None,
     ):
         self.config = config
+        self.scopes = scopes  # row-level access, worked out at each send (bot/rows.py)
         self.allowed = allowed  # access rules, for subscriptions; None: nobody may subscribe
         self.backend = backend
         self.store = store
@@ -175,14 +180,31 @@ class Dispatcher:
 
     # -- composing -----------------------------------------------------------------------------
 
+    def scope_of(self, job: Job) -> Scope:
+        """Whose records a send may show, worked out now (a role moved since the last send
+        counts): the channel's scope, narrowed to the subscriber's (in a DM: theirs)."""
+        if self.scopes is not None:
+            return self.scopes.at(job.owner, job.channel)
+        if self.config.access.rows != "all":  # nobody to ask who reads it: send nothing
+            raise NoScope("no_channel_scope")
+        return EVERYONE
+
     def compose(self, job: Job, today: date) -> Message | Skip:
         if job.owner is not None and not (self.allowed and self.allowed(job.owner, job.channel)):
             log.warning("%s: %s may no longer see %s; not sent", job.id, job.owner, job.channel)
             return Skip("refused", f"{job.owner} is not allowed in {job.channel} any more")
+        try:
+            scope = scoped(self.scope_of(job))
+        except UserError as e:
+            log.warning("%s: no row-level scope in %s; not sent", job.id, job.channel)
+            self.report(f"{job.kind} *{job.name}* was not sent to {job.channel}: {e.message}")
+            return Skip("refused", e.message)
         currency = self.config.currency
         if job.kind == "alert":
             assert job.alert is not None
-            reply = self.backend.ask(job.alert.question, today=today, language=job.language)
+            reply = self.backend.ask(
+                job.alert.question, today=today, language=job.language, **scope
+            )
             previous = None
             cond = job.alert.parsed_condition
             if (
@@ -195,7 +217,7 @@ class Dispatcher:
                 previous = self.backend.previous_period(reply.answer, today=today)
             armed = is_armed(self.store.last_outcomes(job.id))
             vq = volume_question(job.alert, reply.answer) if reply.error is None else None
-            volume_reply = self.backend.ask(vq, today=today) if vq else None
+            volume_reply = self.backend.ask(vq, today=today, **scope) if vq else None
             ev = evaluate(
                 job.alert,
                 reply,
@@ -210,7 +232,7 @@ class Dispatcher:
                     self.report(f"alert *{job.name}* could not be checked: {ev.detail}")
                 return Skip(ev.outcome, ev.detail)
             return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
-        replies, previous = ask_all(self.backend, job.questions, today, job.language)
+        replies, previous = ask_all(self.backend, job.questions, today, job.language, scope)
         if job.skip_if_empty and is_empty(replies):
             return Skip("empty", "every question came back empty")
         return digest_message(
@@ -457,6 +479,7 @@ def start_digest_loop(
     *,
     allowed: Allowed | None = None,
     store: StateStore | None = None,
+    scopes: Scopes | None = None,
 ) -> DigestLoop:
     """Start the background thread of ``kpibot serve`` that sends digests and alerts (on the
     bot's state connection ``store``, else one of its own)."""
@@ -465,7 +488,7 @@ def start_digest_loop(
     # Same token and URL as the bot's client, without its blind retries (see digest_client).
     own = digest_client(client.token, client.base_url, int(client.timeout or 30))
     poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
-    dispatcher = Dispatcher(config, backend, store, poster, allowed=allowed)
+    dispatcher = Dispatcher(config, backend, store, poster, allowed=allowed, scopes=scopes)
     scheduler = Scheduler(config, dispatcher, clock)
     stop = threading.Event()
 

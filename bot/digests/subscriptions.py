@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import AppConfig
 from bot.digests.schedule import EXAMPLES, parse_schedule
 from bot.digests.state import StateStore
+from bot.rows import scoped
+from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
 BUTTON_SCHEDULE = "weekdays 09:00"  # what the Subscribe button under an answer sets up
@@ -105,17 +107,35 @@ class Subscriptions:
                 log.warning("Slack gave %s the unknown time zone %r", user, name)
         return self.config.tz
 
-    def handle(self, text: str, channel: str, user: str, *, admin: bool = False) -> str | None:
-        """The reply to a subscription command; None when ``text`` is a question, not ours."""
+    def handle(
+        self,
+        text: str,
+        channel: str,
+        user: str,
+        *,
+        admin: bool = False,
+        scope: Scope | None = None,
+    ) -> str | None:
+        """The reply to a subscription command; None when ``text`` is a question, not ours.
+        ``scope``: whose records the asker may see here (the question is checked with it; each
+        send works its own out again, bot/digests/scheduler.py)."""
         if _LIST.match(text):
             return self.listing(channel, user, admin=admin)
         if m := _UNSUB.match(text):
             return self.unsubscribe(m.group(2), user, admin=admin)
         if m := _SUB.match(text):
-            return self.subscribe(channel, user, m.group(2))
+            return self.subscribe(channel, user, m.group(2), scope=scope)
         return None
 
-    def subscribe(self, channel: str, user: str, rest: str, *, today: date | None = None) -> str:
+    def subscribe(
+        self,
+        channel: str,
+        user: str,
+        rest: str,
+        *,
+        today: date | None = None,
+        scope: Scope | None = None,
+    ) -> str:
         m = _RULE.match(rest)
         if not m:
             return f"I need a schedule and a question. {USAGE}"
@@ -127,7 +147,7 @@ class Subscriptions:
         zone = self.zone_of(user)
         if self.backend is not None:
             day = today or self.clock().astimezone(zone).date()
-            reply = self.backend.ask(question, today=day)
+            reply = self.backend.ask(question, today=day, **scoped(scope or EVERYONE))
             if reply.error is not None:
                 return f"I can't subscribe to that: {reply.error.message}"
         tz = zone.key
@@ -169,7 +189,11 @@ class Subscriptions:
     def subscribe_clicked(self, req: Any) -> str:
         """The Subscribe button's handler (a ``bot.slack.handlers.SubscribeRequest``)."""
         return self.subscribe(
-            req.channel, req.user, f"{BUTTON_SCHEDULE} {req.question}", today=req.today
+            req.channel,
+            req.user,
+            f"{BUTTON_SCHEDULE} {req.question}",
+            today=req.today,
+            scope=req.scope,
         )
 
 

@@ -33,6 +33,8 @@ from bot.boards.store import BoardStore, home_of
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
+from bot.identity import slack_scopes
+from bot.rows import NoScope, scoped
 from bot.slack import blocks as B
 from bot.slack import typeahead as TY
 from bot.slack.conversations import Conversations
@@ -43,7 +45,7 @@ from bot.slack.locale import Languages
 from bot.slack.messages import Words, words_in
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
-from i18n import DEFAULT, Language, t
+from i18n import DEFAULT, Language, choose, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -142,9 +144,6 @@ class SlackBot:
         listener_threads: int = 16,
         digests: bool = True,
     ):
-        from bot.rows import refuse_unscoped_delivery
-
-        refuse_unscoped_delivery(config, "the Slack bot")
         self.env = env
         self.config = config
         self.client = web_client(env)
@@ -155,6 +154,7 @@ class SlackBot:
         self.pool = ThreadPoolExecutor(max_workers=work_threads, thread_name_prefix="kpi-work")
         self.delivery = Delivery(self.client)
         self.access = Access(config.access, lookup_client(env))
+        self.scopes = slack_scopes(config, backend, self.state, lookup_client(env), self.access)
         self.audit = AuditLog(self.state)
         self.subscriptions = (
             Subscriptions(
@@ -179,6 +179,7 @@ class SlackBot:
             conversations=Conversations(self.state),
             boards=self.boards,
             languages=self.languages,
+            restricted=self.scopes.restricted,
         )
         self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -194,7 +195,8 @@ class SlackBot:
             ),
             name="kpibot",
         )
-        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit)
+        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit, self.scopes)
+        self.gate = gate
         self.router = Router(self.app, gate, self.seen.middleware())
         self._register()
         self.digest_loop: Any = None
@@ -202,7 +204,12 @@ class SlackBot:
             from bot.digests.scheduler import start_digest_loop
 
             self.digest_loop = start_digest_loop(
-                config, backend, self.client, allowed=self.access.allowed, store=self.store
+                config,
+                backend,
+                self.client,
+                allowed=self.access.allowed,
+                store=self.store,
+                scopes=self.scopes,
             )
 
     def close(self) -> None:
@@ -298,7 +305,9 @@ class SlackBot:
                 self.delivery.tell(caller.place(), M.BOARD_NOT_HERE.format(name=hidden))
                 return
             try:
-                reply = subs.handle(text, caller.channel, caller.user, admin=admin)
+                reply = subs.handle(
+                    text, caller.channel, caller.user, admin=admin, scope=caller.scope
+                )
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")
             except Exception as e:  # the user gets words, the log gets the trace
                 log.exception("subscription command failed")
@@ -321,7 +330,8 @@ class SlackBot:
 
     def _suggest(self, call: Call) -> None:
         """One keystroke: completions within Slack's 3 s (the gate has checked the user)."""
-        call.ack(options=self.typeahead.suggest(call.caller.user, str(call.body.get("value", ""))))
+        typed = str(call.body.get("value", ""))
+        call.ack(options=self.typeahead.suggest(call.caller.user, typed, call.caller.scope))
         self.audit.finish(call.entry, outcome="answered", detail="suggestions")
 
     def _chosen(self, call: Call) -> None:
@@ -339,8 +349,15 @@ class SlackBot:
         from slack_sdk.errors import SlackApiError
 
         channel = str(view.get("private_metadata") or "")
-        if self.access.check(call.caller.user, channel) != "ok":  # the answer's channel too
+        user = call.caller.user
+        if self.access.check(user, channel) != "ok":  # the answer's channel too
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
+            return
+        try:  # and its scope: the answer is seen there, not in the modal
+            scope = self.gate.scope_at(user, channel)
+        except NoScope as e:
+            self.audit.finish(call.entry, outcome="refused", detail=f"no scope: {e.message}")
+            self.delivery.tell(Place(channel, user), e.msg.say(choose(question)))
             return
         try:
             lang = self.languages.of(call.caller.user, question)
@@ -348,8 +365,7 @@ class SlackBot:
             self.client.views_update(view_id=view_id, view=view)
         except SlackApiError as e:  # the answer matters more than the modal's text
             log.error("views.update failed: %s", e.response.get("error"))
-        user = call.caller.user
-        self.asker.ask(question, Place(channel, user), call.entry, asked_by=user)
+        self.asker.ask(question, Place(channel, user, scope=scope), call.entry, asked_by=user)
 
     # ---- dashboards ----
 
@@ -376,7 +392,10 @@ class SlackBot:
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
                 lang = self.languages.of(caller.user, command.question)
                 reply = self.asker.backend.ask(
-                    command.question, today=self.asker.today, language=lang
+                    command.question,
+                    today=self.asker.today,
+                    language=lang,
+                    **scoped(self.asker.scope(place)),
                 )
                 if reply.error is not None:
                     said = words_in(lang).PIN_BAD_QUESTION
@@ -397,7 +416,10 @@ class SlackBot:
             self.asker.ask(question, place, entry, asked_by=user)
             return
         if done.show is not None:
-            reply = self.asker.backend.board(done.show, done.asked, today=self.asker.today)
+            scope = self.asker.scope(place)
+            reply = self.asker.backend.board(
+                done.show, done.asked, today=self.asker.today, **scoped(scope)
+            )
             self.asker.deliver(reply, place, entry, self.asker.today, user)
             return
         self.audit.finish(entry, outcome="answered", detail=done.detail)
@@ -557,7 +579,8 @@ class SlackBot:
     def _ask_in_dm(self, state: B.ButtonState, call: Call) -> None:
         user = call.caller.user
         channel = self.client.conversations_open(users=user)["channel"]["id"]
-        self.asker.ask(state.question, Place(channel, user), call.entry, today=state.today)
+        place = Place(channel, user, scope=call.caller.scope)  # App Home and DM: the user's
+        self.asker.ask(state.question, place, call.entry, today=state.today)
 
     def _home_board(self, call: Call) -> None:
         """A dashboard's button on the App Home: the board drawn in the person's DM, if it is
@@ -593,7 +616,10 @@ class SlackBot:
         user = call.caller.user
         try:
             recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
-            popular = self.audit.popular_questions(B.HOME_QUESTIONS)
+            # Others' questions can name people (a name is data): not under row-level access.
+            popular = (
+                [] if self.scopes.restricted else self.audit.popular_questions(B.HOME_QUESTIONS)
+            )
             mine = [
                 (b.id, b.name)
                 for b in sorted(

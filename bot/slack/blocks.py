@@ -397,6 +397,9 @@ def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, l
     M = words_in(reply.language)
     name = dashboard_title(reply.dashboard, reply.language)
     blocks = [section(M.DASHBOARD_BELOW.format(name=escape(name)))]
+    if reply.shown_for:
+        said = t(reply.language, "access.shown_for", who=reply.shown_for)
+        blocks.append(context(escape(said)))
     if reply.corrections:
         blocks.append(context(*(escape(c) for c in reply.corrections)))
     if asked_by:

@@ -19,6 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.slack.blocks import Block
 from bot.slack.messages import words_in
 from i18n import Language
+from metrics.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ class Place:
     user: str
     thread_ts: str | None = None
     response_url: str | None = None
+    # Whose records an answer here may show (row-level access), set by the gate
+    # (bot/slack/router.py); None: not worked out, which the Asker refuses under a restricted
+    # ``access.rows``.
+    scope: Scope | None = None
     # What the user reads here is said in (bot/slack/locale.py chooses it per question).
     language: Language = Language.EN
 

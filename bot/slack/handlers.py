@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
+from bot.rows import scoped
 from bot.slack import blocks as B
 from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
@@ -25,6 +26,7 @@ from bot.slack.locale import Languages
 from bot.slack.messages import words_in
 from metrics.answer import Answer
 from metrics.errors import UserError
+from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class SubscribeRequest:
     thread_ts: str | None
     today: date | None
     answer: Answer | None
+    scope: Scope = EVERYONE  # whose records the question may read where it is posted
 
 
 SubscribeHandler = Callable[[SubscribeRequest], str]
@@ -61,7 +64,9 @@ class Asker:
         conversations: Conversations | None = None,
         boards: Any = None,
         languages: Languages | None = None,
+        restricted: bool = False,
     ):
+        self.restricted = restricted  # access.rows is not "all": every place needs its scope
         self.conversations = conversations
         # Who is answered in which language (locale look-ups; app.yaml ``language``).
         self.languages = languages or Languages()
@@ -76,6 +81,16 @@ class Asker:
         self._lock = threading.Lock()
 
     # ---- questions ----
+
+    def scope(self, place: Place) -> Scope:
+        """Whose records an answer at ``place`` may show: the gate's (bot/slack/router.py). A
+        place nobody worked a scope out for is refused under row-level access (a bug, said as
+        one), never answered from every record."""
+        if place.scope is not None:
+            return place.scope
+        if self.restricted:
+            raise RuntimeError(f"no row-level scope for {place.channel or place.user}")
+        return EVERYONE
 
     def ask(
         self,
@@ -107,8 +122,9 @@ class Asker:
                 self.delivery.post(place, *told, question=question)
                 return
         try:
-            reply = self._board_reply(question, place, today) or self.backend.ask(
-                question, today=today, language=lang
+            scope = self.scope(place)
+            reply = self._board_reply(question, place, today, scope) or self.backend.ask(
+                question, today=today, language=lang, **scoped(scope)
             )
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
             log.exception("question #%s failed: %r", entry.id, question)
@@ -131,12 +147,14 @@ class Asker:
         previous = self.conversations.last(place.channel, place.thread_ts)
         if previous is None or follow_up is None:
             return question
-        merged = str(follow_up(previous, question))
+        merged = str(follow_up(previous, question, **scoped(self.scope(place))))
         if merged != question:
             self.audit.read_as(entry, merged)
         return merged
 
-    def _board_reply(self, question: str, place: Place, today: date | None) -> Reply | None:
+    def _board_reply(
+        self, question: str, place: Place, today: date | None, scope: Scope
+    ) -> Reply | None:
         """``Team East dashboard last quarter for 温家豪``: a user board seen from here, drawn
         with the window and filters applied to every panel; None when no board is named."""
         if self.boards is None:
@@ -149,7 +167,7 @@ class Asker:
         if hit is None:
             miss = self.boards.near_miss(question, who)
             return None if miss is None else Reply(question, error=miss)
-        return self.backend.board(to_dashboard(hit[0]), hit[1], today=today)
+        return self.backend.board(to_dashboard(hit[0]), hit[1], today=today, **scoped(scope))
 
     def deliver(
         self,
@@ -217,18 +235,24 @@ class Asker:
                 self._answers.popitem(last=False)
 
     def _answer_for(self, state: B.ButtonState, place: Place) -> Answer | None:
-        """The answer a button belongs to: from memory, else asked again with the same today."""
+        """The answer a button belongs to: from memory when it was computed with the clicker's
+        scope here, else asked again with that scope and the same today (someone else's click
+        on a channel answer never gets records beyond their own scope)."""
+        scope = self.scope(place)
         if state.answer_id is not None:
             with self._lock:
                 hit = self._answers.get(state.answer_id)
-            if hit is not None:
+            if hit is not None and hit.scope.owners == scope.owners:
                 return hit
         stale = words_in(place.language).STALE_BUTTON
         if not state.question:
             self.delivery.tell(place, stale)
             return None
         reply = self.backend.ask(
-            state.question, today=state.today or self.today, language=place.language
+            state.question,
+            today=state.today or self.today,
+            language=place.language,
+            **scoped(scope),
         )
         if reply.answer is None:
             self.delivery.tell(place, stale)
@@ -303,7 +327,13 @@ class Asker:
 
         def work(answer: Answer) -> None:
             req = SubscribeRequest(
-                state.question, place.user, place.channel, place.thread_ts, state.today, answer
+                state.question,
+                place.user,
+                place.channel,
+                place.thread_ts,
+                state.today,
+                answer,
+                self.scope(place),
             )
             try:
                 self.delivery.tell(place, handler(req))

@@ -28,6 +28,13 @@ BOT_SCOPES = {
     "channels:join": "join a public channel it was asked in, to post the answer there",
     "users:read": "read a subscriber's time zone: /kpi subscribe runs on their clock",
 }
+# Scopes added by app.yaml's access rules (bot/access.py, Rules.scopes), with their reasons.
+ACCESS_SCOPES = {
+    "users:read.email": "match each asker to their Salesforce user by e-mail (access.rows, "
+    "docs/access.md) and to e-mails in access.users",
+    "usergroups:read": "expand @user-groups named in access.users",
+    "groups:read": "read private channel names named in access.channels",
+}
 BOT_EVENTS = ("app_mention", "message.im", "app_home_opened")
 
 
@@ -92,6 +99,7 @@ def manifest_yaml(manifest: dict[str, Any]) -> str:
     lines = []
     for line in text.splitlines():
         stripped = line.strip()
-        reason = BOT_SCOPES.get(stripped.removeprefix("- "))
+        scope = stripped.removeprefix("- ")
+        reason = BOT_SCOPES.get(scope) or ACCESS_SCOPES.get(scope)
         lines.append(f"{line}  # {reason}" if stripped.startswith("- ") and reason else line)
     return "# Slack app manifest for kpibot (see docs/slack.md)\n" + "\n".join(lines) + "\n"

@@ -4,8 +4,11 @@ Every request bolt accepts (signature checked, repeats dropped) passes the gate,
 middleware: it reads who and where from the request (``caller_of``), writes the attempt to the
 audit log and checks the ``access`` rules. A refused caller gets one polite sentence and no
 listener runs; an allowed one reaches the listener with the audit entry in hand, which the work
-finishes with its outcome. A request the gate cannot attribute to a person in a place is
-acknowledged and dropped (bot messages, edits, other tabs): nobody asked anything.
+finishes with its outcome, and with the row-level scope of answers in that place (bot/rows.py:
+the asker's in a DM, the narrower of theirs and the channel's in a channel). Someone whose Slack
+e-mail matches no Salesforce user, or a channel without a scope, is refused here in one sentence.
+A request the gate cannot attribute to a person in a place is acknowledged and dropped (bot
+messages, edits, other tabs): nobody asked anything.
 
 Listeners get onto the bolt App only through ``Router.on``: ``GatedApp`` refuses bolt's own
 decorators (``app.action(…)`` raises), so a new way in cannot skip the gate by accident.
@@ -18,7 +21,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -27,9 +30,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
 from bot.audit import AuditEntry, AuditLog, Source
+from bot.rows import NoScope, Scopes
 from bot.slack.delivery import Delivery, Place
 from bot.slack.messages import words_in
 from i18n import choose
+from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +52,10 @@ class Caller:
     text: str
     thread_ts: str | None = None
     response_url: str | None = None
+    scope: Scope | None = None  # whose records answers here may show: set by the gate
 
     def place(self) -> Place:
-        return Place(self.channel, self.user, self.thread_ts, self.response_url)
+        return Place(self.channel, self.user, self.thread_ts, self.response_url, self.scope)
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,9 @@ class Gate:
         delivery: Delivery,
         client: WebClient,
         submit: Callable[..., None],
+        scopes: Scopes | None = None,
     ):
+        self.scopes = scopes  # row-level access (bot/rows.py); None: every record for all
         self.access = access
         self.audit = audit
         self.delivery = delivery
@@ -217,6 +225,12 @@ class Gate:
         )
         verdict = self.access.check(caller.user, caller.channel) if caller.user else "user"
         if verdict == "ok":
+            try:
+                caller = replace(caller, scope=self.scope_at(caller.user, caller.channel))
+            except NoScope as e:  # no Salesforce user, a channel without a scope: one sentence
+                self.audit.finish(entry, outcome="refused", detail=f"no scope: {e.message}")
+                log.info("refused %s in %s: no row-level scope", caller.user, caller.channel)
+                return self.refuse(caller, e.msg.say(choose(caller.text)))
             context["kpi_caller"] = caller
             context["kpi_entry"] = entry
             return next()
@@ -232,6 +246,12 @@ class Gate:
             verdict,
         )
         return self.refuse(caller, text)
+
+    def scope_at(self, user: str, channel: str) -> Scope:
+        """Whose records an answer to ``user`` in ``channel`` may show (row-level access,
+        bot/rows.py): every request gets it here, and a handler that answers somewhere else
+        (the search box's channel) asks here again. NoScope: say it, answer nothing."""
+        return EVERYONE if self.scopes is None else self.scopes.at(user, channel)
 
     def refuse(self, caller: Caller, text: str) -> BoltResponse:
         """One sentence to the refused person, where they will see it; no listener runs."""

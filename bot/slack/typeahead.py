@@ -16,9 +16,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from bot.audit import AuditLog
+from bot.rows import scoped
+from bot.slack.delivery import Place
 from bot.slack.handlers import Asker
 from bot.slack.messages import words_in
 from i18n import Language
+from metrics.scope import Scope
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +91,15 @@ class Typeahead:
         if complete is not None:
             self._pool.submit(complete, "", 1, ())
 
-    def suggest(self, user: str, typed: str) -> list[dict[str, Any]]:
-        """Options for one keystroke (none when the backend completes nothing: a test one)."""
+    def suggest(self, user: str, typed: str, scope: Scope | None = None) -> list[dict[str, Any]]:
+        """Options for one keystroke (none when the backend completes nothing: a test one),
+        naming only what ``scope`` (the gate's, for this user) may see."""
         complete = getattr(self.asker.backend, "complete", None)
         if complete is None:
             return []
         history = self.audit.recent_questions(user)
-        future = self._pool.submit(complete, typed, 20, history)
+        extra = scoped(scope or self.asker.scope(Place("", user)))
+        future = self._pool.submit(complete, typed, 20, history, **extra)
         try:
             return options(list(future.result(timeout=BUDGET_S)))
         except FutureTimeout:
