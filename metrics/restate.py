@@ -40,7 +40,7 @@ def _filter(f: Filter, lang: Language, names: Names) -> str:
     vals = t(lang, "list.sep").join(_value(v, lang) for v in f.values)
     if f.op == "in" and len(f.values) == 1:
         return f"[{dim} = {vals}]"
-    return t(lang, f"restate.{f.op}", dimension=dim, values=vals)
+    return t(lang, f"restate.{f.op.replace(' ', '_')}", dimension=dim, values=vals)
 
 
 def window_phrase(w: ResolvedWindow, lang: Language = EN) -> str:

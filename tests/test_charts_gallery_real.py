@@ -98,9 +98,11 @@ def test_demo_dashboard_has_a_sound_layout(question: str, backend: RealBackend) 
 def test_dashboard_for_one_rep_shows_her_against_her_team(backend: RealBackend) -> None:
     fig = _dashboard(backend, "kpi dashboard for Olivia Brown this year")
     drawn = [t.text for t in layout_facts.drawn_texts(fig)]
-    # The by-rep panel: her row and her team's median (Olivia is on the Inbound Team); the top
+    # The two by-rep panels (response and follow-up; quota attainment, the demo org imports
+    # quotas): her row and her team's median each (Olivia is on the Inbound Team); the top
     # deals say her name once above the table, not per row.
-    assert drawn.count("Olivia Brown") == 1
+    assert drawn.count("Olivia Brown") == 2
+    assert drawn.count("Inbound Team median") + drawn.count("Inbound Team\nmedian") == 2
     assert "Inbound Team\nmedian" in drawn or "Inbound Team median" in drawn
     assert "Every row: Rep: Olivia Brown" in drawn
 

@@ -105,7 +105,7 @@ def test_syncs_bring_changes_in_while_answers_keep_flowing(
     emu.clear_faults()  # the next scheduled sync (within 2 s) loads the org
     before = org_calls(emu.org)
     said: list[int] = []
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a sync on a loaded 2-core machine can take its time
     while not said or said[-1] != before:
         assert time.monotonic() < deadline, f"no answer with {before} calls: {said}"
         msg = ask(slack, drv)
