@@ -341,8 +341,10 @@ def _check(
             if d not in dim_names:
                 problems.append(f"metric {m.name}: dimension {d!r} is not in the catalog")
     from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
+    from metrics.fragments import check_catalog  # every SQL fragment parses (DuckDB dialect)
 
     check_sql_side(metrics, dims, records, problems)
+    check_catalog(metrics, dims, records, problems)
 
 
 def load_catalog(extra: Path | None = None) -> Catalog:

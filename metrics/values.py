@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from metrics.catalog import Catalog
-from metrics.compiler import SCOPE_FILTER, joins_for
+from metrics.record_sql import SCOPE_FILTER, join_texts
 from metrics.scope import EVERYONE, Scope
 
 _cache: dict[
@@ -80,7 +80,7 @@ def load_values(
                 expr = rs.dimension_sql(d.name)
                 if expr is None or "$" in expr:
                     continue
-                joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
+                joins = "".join(" " + j.strip() for j in join_texts(rs, [expr]))
                 where = f" WHERE {SCOPE_FILTER}" if scope.restricted else ""
                 part = f"SELECT DISTINCT {expr} AS v FROM {rs.source.strip()} AS r{joins}{where}"
                 if scope.restricted and not _has_owner(cursor, part, scope):
