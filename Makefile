@@ -25,8 +25,8 @@ test: venv
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: venv
-	$(BIN)/ruff check bot grammar metrics charts cache salesforce sources tests bench
-	$(BIN)/mypy bot grammar metrics charts cache salesforce sources
+	$(BIN)/ruff check i18n bot grammar metrics charts cache salesforce sources tests bench
+	$(BIN)/mypy i18n bot grammar metrics charts cache salesforce sources
 
 bench: venv
 	$(BIN)/python -m bench.run_all

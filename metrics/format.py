@@ -19,12 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from i18n import Language, t, words
+
+EN = Language.EN
 NONE = "—"  # no value (an empty denominator)
 EMPTY_DIMENSION = "(none)"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹", "KRW": "₩"}
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+WEEKDAYS = words(EN, "weekdays")  # as the weekday dimension's values are stored
 
 
 def _num(value: Any) -> float | None:
@@ -41,10 +43,19 @@ def currency_symbol(currency: str) -> str:
     return _SYMBOLS.get(currency, currency + " ")
 
 
-def compact(x: float, digits: int = 1) -> str:
-    """1234 → '1.2k', 3_400_000 → '3.4M'; small numbers as they are."""
+def _divisors(lang: Language) -> list[tuple[float, str]]:
+    """The catalogue's ``number.compact`` ("1e6 M"; Chinese: 亿 and 万), largest first."""
+    out = []
+    for entry in words(lang, "number.compact"):
+        div, suffix = entry.split(" ", 1)
+        out.append((float(div), suffix))
+    return out
+
+
+def compact(x: float, digits: int = 1, lang: Language = EN) -> str:
+    """1234 → '1.2k', 3_400_000 → '3.4M' (Chinese: 1.2万, 340万); small numbers as they are."""
     a = abs(x)
-    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+    for div, suffix in _divisors(lang):
         if a >= div:
             s = f"{x / div:.{digits}f}".rstrip("0").rstrip(".")
             return s + suffix
@@ -53,7 +64,9 @@ def compact(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
-def format_value(value: Any, fmt: str, *, currency: str = "USD", short: bool = False) -> str:
+def format_value(
+    value: Any, fmt: str, *, currency: str = "USD", short: bool = False, lang: Language = EN
+) -> str:
     """A KPI value for people. ``short`` uses 1.2k / 3.4M for counts and money (axes, cards)."""
     if fmt in ("text", "date"):
         return format_label(value)
@@ -65,18 +78,17 @@ def format_value(value: Any, fmt: str, *, currency: str = "USD", short: bool = F
     if fmt == "currency":
         sym = currency_symbol(currency)
         sign = "-" if x < 0 else ""
-        body = compact(abs(x)) if short else f"{abs(x):,.0f}"
+        body = compact(abs(x), lang=lang) if short else f"{abs(x):,.0f}"
         return f"{sign}{sym}{body}"
-    if fmt == "hours":
-        return f"{x:.1f} h"
-    if fmt == "days":
-        return f"{x:.1f} d"
-    if fmt == "minutes":
-        return f"{x:.1f} min"
+    if fmt in _DURATIONS:
+        return t(lang, f"number.{fmt}", x=f"{x:.1f}")
     if fmt == "count":
-        return compact(x) if short else f"{x:,.0f}"
+        return compact(x, lang=lang) if short else f"{x:,.0f}"
     # "number": ratios such as calls per deal
-    return compact(x) if short and abs(x) >= 1000 else f"{x:,.1f}"
+    return compact(x, lang=lang) if short and abs(x) >= 1000 else f"{x:,.1f}"
+
+
+_DURATIONS = frozenset({"hours", "days", "minutes"})
 
 
 def format_growth(value: Any) -> str:
@@ -97,22 +109,23 @@ def format_growth(value: Any) -> str:
 CHANGE_IN_POINTS = frozenset({"percent"})
 
 
-def format_points(current: Any, previous: Any) -> str:
-    """A rate's change in percentage points: '+0.4 pp', '−0.7 pp', '0.0 pp', '—'."""
+def format_points(current: Any, previous: Any, lang: Language = EN) -> str:
+    """A rate's change in percentage points: '+0.4 pp', '−0.7 pp', '0.0 pp', '—'
+    (Chinese: '▲ 0.4个百分点')."""
     cur, prev = _num(current), _num(previous)
     if cur is None or prev is None:
         return NONE
     # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen.
     pp = round(round(cur * 100, 1) - round(prev * 100, 1), 1)
     if pp == 0:
-        return "0.0 pp"
-    return f"{'+' if pp > 0 else '−'}{abs(pp):.1f} pp"
+        return t(lang, "change.zero")
+    return t(lang, "change.up" if pp > 0 else "change.down", pp=f"{abs(pp):.1f}")
 
 
-def format_change(growth: Any, current: Any, previous: Any, fmt: str) -> str:
+def format_change(growth: Any, current: Any, previous: Any, fmt: str, lang: Language = EN) -> str:
     """The change people read: points for rates, else the relative growth ('▲ 12.5%')."""
     if fmt in CHANGE_IN_POINTS:
-        return format_points(current, previous)
+        return format_points(current, previous, lang)
     return format_growth(growth)
 
 
@@ -124,12 +137,12 @@ def change_sign(growth: Any, current: Any, previous: Any, fmt: str) -> float | N
     return _num(growth)
 
 
-def format_as_of(when: datetime) -> str:
+def format_as_of(when: datetime, lang: Language = EN) -> str:
     """The one "data as of" text of every surface (CLI, Slack, charts, dashboards, digests), in
     the zone ``when`` carries (the engine gives the org zone), named: 'data as of 5 Dec 2026
     18:00 CST'."""
     zone = when.tzname() or "UTC"
-    return f"data as of {format_date(when.date())} {when:%H:%M} {zone}"
+    return t(lang, "as_of", date=format_date(when.date(), lang), time=f"{when:%H:%M}", zone=zone)
 
 
 def format_label(value: Any) -> str:
@@ -150,41 +163,54 @@ def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
     return d.year + 1 if d.month >= fiscal_start_month else d.year
 
 
-def format_bucket(d: date, grain: str, *, fiscal_start_month: int = 1) -> str:
+def format_bucket(
+    d: date, grain: str, *, fiscal_start_month: int = 1, lang: Language = EN
+) -> str:
     """A time bucket (its first day) as people read it: 'Apr 2024', 'FY2025 Q1', 'week of 3 Mar'."""
     if grain == "day":
-        return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+        return format_date(d, lang)
     if grain == "week":
-        return f"week of {d.day} {_MONTHS[d.month - 1]} {d.year}"
+        return t(lang, "bucket.week", date=format_date(d, lang))
     if grain == "month":
-        return f"{_MONTHS[d.month - 1]} {d.year}"
+        return t(lang, "bucket.month", month=_month(d, lang), m=d.month, year=d.year)
+    fiscal = fiscal_start_month != 1
+    fy = fiscal_year_of(d, fiscal_start_month)
     if grain == "quarter":
-        fy = fiscal_year_of(d, fiscal_start_month)
         q = ((d.month - fiscal_start_month) % 12) // 3 + 1
-        return f"FY{fy} Q{q}" if fiscal_start_month != 1 else f"Q{q} {fy}"
+        return t(lang, "bucket.fiscal_quarter" if fiscal else "bucket.quarter", fy=fy, year=fy, q=q)
     if grain == "year":
-        fy = fiscal_year_of(d, fiscal_start_month)
-        return f"FY{fy}" if fiscal_start_month != 1 else str(fy)
+        return t(lang, "bucket.fiscal_year" if fiscal else "bucket.year", fy=fy, year=fy)
     return format_label(d)
 
 
-def format_date(d: date) -> str:
-    """'27 May 2024'."""
-    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+def _month(d: date, lang: Language) -> str:
+    return words(lang, "months")[d.month - 1]
 
 
-def format_range(start: date | None, end: date | None) -> str:
-    """'27 May – 26 Jun 2024', '1 – 30 Apr 2024', '28 Dec 2023 – 3 Jan 2024', 'all time'."""
+def format_date(d: date, lang: Language = EN) -> str:
+    """'27 May 2024' (Chinese: '2024年5月27日')."""
+    return t(lang, "date.day", day=d.day, month=_month(d, lang), m=d.month, year=d.year)
+
+
+def format_range(start: date | None, end: date | None, lang: Language = EN) -> str:
+    """'27 May – 26 Jun 2024', '1 – 30 Apr 2024', '28 Dec 2023 – 3 Jan 2024', 'all time'
+    (Chinese: '2024年10月1日 – 12月31日')."""
     if start is None and end is None:
-        return "all time"
+        return t(lang, "date.range.all_time")
     if start is None:
-        return f"up to {format_date(end)}"  # type: ignore[arg-type]
+        return t(lang, "date.range.up_to", date=format_date(end, lang))  # type: ignore[arg-type]
     if end is None:
-        return f"since {format_date(start)}"
+        return t(lang, "date.range.since", date=format_date(start, lang))
     if start == end:
-        return format_date(start)
-    if start.year != end.year:
-        return f"{format_date(start)} – {format_date(end)}"
-    if start.month != end.month:
-        return f"{start.day} {_MONTHS[start.month - 1]} – {format_date(end)}"
-    return f"{start.day} – {format_date(end)}"
+        return format_date(start, lang)
+    shape = (
+        "years"
+        if start.year != end.year
+        else "same_year" if start.month != end.month else "same_month"
+    )
+    return t(
+        lang,
+        f"date.range.{shape}",
+        d1=start.day, mon1=_month(start, lang), m1=start.month, y1=start.year,
+        d2=end.day, mon2=_month(end, lang), m2=end.month, y2=end.year,
+    )

@@ -27,3 +27,23 @@ def run_kpibot(
         timeout=180,
         check=False,
     )
+
+
+def ask_json(
+    db: Path, questions: list[str], *, config: Path, today: str, extra: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Ask every question in one `kpibot ask - --json` run (one JSON answer a line on stdout)."""
+    return run_kpibot(
+        "ask",
+        "-",
+        "--json",
+        "--today",
+        today,
+        "--config",
+        str(config),
+        "--db",
+        str(db),
+        *extra,
+        cwd=db.parent,
+        stdin="\n".join(questions) + "\n",
+    )

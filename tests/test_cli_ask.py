@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.cli_run import ask_json
 from tests.fixture_org import load_fixture_org
 from tests.test_metrics_fixture import CASES
 
@@ -84,27 +85,7 @@ def _expected(case_id: str) -> list[list[Any]]:
 def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     db = load_fixture_org(tmp_path_factory.mktemp("org") / "kpibot.duckdb")
     questions = list(QUESTIONS)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "ask",
-            "-",
-            "--json",
-            "--today",
-            TODAY,
-            "--config",
-            str(CONFIG),
-            "--db",
-            str(db),
-        ],
-        input="\n".join(questions) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = ask_json(db, questions, config=CONFIG, today=TODAY)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(questions)
@@ -230,10 +211,12 @@ def test_text_output_is_a_readable_table(db: Path) -> None:
     # Each rate is followed by its base; Q2 closes Bob's O2 and O11 (won), Alice's O1 (won) and
     # O4 (lost): 2 closed deals each, fewer than 20, so marked † with the rule said once.
     assert lines[-5].split() == ["rep", "win", "rate", "closed", "deals"]
-    assert any(ln.startswith("Bob Smith") and ln.split()[-3:] == ["100.0%", "†", "2"]
-               for ln in lines)
-    assert any(ln.startswith("Alice Wang") and ln.split()[-3:] == ["50.0%", "†", "2"]
-               for ln in lines)
+    assert any(
+        ln.startswith("Bob Smith") and ln.split()[-3:] == ["100.0%", "†", "2"] for ln in lines
+    )
+    assert any(
+        ln.startswith("Alice Wang") and ln.split()[-3:] == ["50.0%", "†", "2"] for ln in lines
+    )
     assert "note: † on fewer than 20 closed deals: too few to compare." in lines
 
 

@@ -27,7 +27,7 @@ from metrics import engine
 from metrics.catalog import load_catalog
 from metrics.query import Filter, Query
 from metrics.scope import EVERYONE, RowPolicy, load_people, scope_of
-from tests.cli_run import run_kpibot
+from tests.cli_run import ask_json, run_kpibot
 from tests.fixture_org import ORG, fixture_settings, load_fixture_org
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,21 +139,7 @@ QUESTIONS = [
 
 
 def _ask(db: Path, email: str, questions: list[str]) -> tuple[int, list[dict[str, Any]], str]:
-    proc = run_kpibot(
-        "ask",
-        "-",
-        "--json",
-        "--today",
-        TODAY,
-        "--config",
-        str(CONFIG),
-        "--db",
-        str(db),
-        "--as",
-        email,
-        cwd=ROOT,
-        stdin="\n".join(questions) + "\n",
-    )
+    proc = ask_json(db, questions, config=CONFIG, today=TODAY, extra=("--as", email))
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
     return proc.returncode, lines, proc.stderr
 

@@ -19,10 +19,7 @@ Open pipeline closing in Q2: O6 Bob 10000 (O3 closes 15 Jul).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +27,7 @@ import duckdb
 import pytest
 
 from cache.snapshot import current_target
-from tests.cli_run import ROOT, run_kpibot
+from tests.cli_run import ask_json, run_kpibot
 from tests.fixture_org import ORG, load_fixture_org
 
 TODAY = "2024-06-27"
@@ -62,30 +59,7 @@ HAND_WORKED: dict[str, list[list[Any]]] = {
 
 def _ask(db: Path, questions: list[str], config: Path = ORG / "app.yaml") -> list[dict[str, Any]]:
     """Ask every question in one `kpibot ask -` run; one JSON answer a line."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KPIBOT_")}
-    env["PYTHONPATH"] = str(ROOT)
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "ask",
-            "-",
-            "--json",
-            "--today",
-            TODAY,
-            "--config",
-            str(config),
-            "--db",
-            str(db),
-        ],
-        input="\n".join(questions) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-        env=env,
-    )
+    proc = ask_json(db, questions, config=config, today=TODAY)
     lines = proc.stdout.splitlines()
     assert len(lines) == len(questions), proc.stderr
     return [json.loads(line) for line in lines]
