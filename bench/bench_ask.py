@@ -24,7 +24,7 @@ import duckdb
 
 import grammar
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, table, write_section
+from bench.report import percentile, save_results, table, write_section
 from bot.text import answer_text
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader
@@ -65,6 +65,8 @@ QUESTIONS: tuple[str, ...] = (
     "max call duration in seconds by status last 30 days",
     "sum of amount by stage all time",
 )
+# The question class of each of the 20 benchmark questions (the four field-search ones after).
+CLASSES = ("lead",) * 9 + ("opportunity",) * 7 + ("activity",) * 4 + ("field search",) * 4
 BUDGET_S = 20.0  # per question; past it, stop once MIN_RUNS runs are in
 MIN_RUNS = 5
 STAGES = ("parse", "compile", "sql", "format", "answer", "bare")
@@ -242,6 +244,24 @@ def _cpu_line(results: dict[str, Times]) -> str:
     )
 
 
+def summary(results: dict[str, Times]) -> dict[str, Any]:
+    """Per question: its class, answer p50/p95, CPU p50, bare SQL p50/p95 (ms)."""
+    return {
+        "questions": {
+            q: {
+                "class": CLASSES[i] if i < len(CLASSES) else "other",
+                "p50": percentile(t.ms["answer"], 50),
+                "p95": percentile(t.ms["answer"], 95),
+                "cpu": percentile(t.cpu, 50),
+                "bare50": percentile(t.ms["bare"], 50),
+                "bare95": percentile(t.ms["bare"], 95),
+                "parse95": percentile(t.ms["parse"], 95),
+            }
+            for i, (q, t) in enumerate(results.items())
+        }
+    }
+
+
 def main() -> None:
     scale, runs, write = bench_args(__doc__ or "", 20, 3)
     db = demo_db(scale, TODAY)
@@ -249,6 +269,7 @@ def main() -> None:
     results = measure(db, runs, TODAY)
     body = report(results, runs, scale, time.perf_counter() - started)
     print(body)
+    save_results("ask", scale, summary(results))
     if write:
         write_section("Asking questions (10M Tasks)", body)
 

@@ -21,12 +21,13 @@ from typing import Any
 
 from bench.bench_ask import QUESTIONS
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, table, write_section
+from bench.report import percentile, save_results, table, write_section
 from bot.backend import RealBackend
 from bot.config import AppConfig
 from charts.choose import choose
 from charts.render import render_answer
 from metrics.answer import Answer
+from metrics.scope import EVERYONE
 
 DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
 
@@ -39,10 +40,10 @@ class TimedBackend(RealBackend):
         self.spans: list[tuple[float, float]] = []
         self._spans_lock = threading.Lock()
 
-    def _run(self, query: Any, question: str, today: date | None) -> Answer:
+    def _run(self, query: Any, question: str, today: date | None, scope: Any = EVERYONE) -> Answer:
         t = time.perf_counter()
         try:
-            return super()._run(query, question, today)
+            return super()._run(query, question, today, scope)
         finally:
             with self._spans_lock:
                 self.spans.append((t, time.perf_counter()))
@@ -67,7 +68,9 @@ def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
     return wall, cpu
 
 
-def charts(backend: RealBackend, runs: int) -> tuple[list[tuple[str, ...]], list[float]]:
+def charts(
+    backend: RealBackend, runs: int, keep: dict[str, Any]
+) -> tuple[list[tuple[str, ...]], list[float]]:
     rows, every = [], []
     for q in QUESTIONS:
         reply = backend.ask(q, today=TODAY, with_chart=False)
@@ -78,13 +81,17 @@ def charts(backend: RealBackend, runs: int) -> tuple[list[tuple[str, ...]], list
         render_answer(a, currency=backend.config.currency)  # warm: fonts, caches
         wall, cpu = timed(lambda a=a: render_answer(a, currency=backend.config.currency), runs)
         every += wall
+        keep[q] = {"p50": percentile(wall, 50), "p95": percentile(wall, 95),
+                   "cpu": percentile(cpu, 50)}
         rows.append((q, str(choose(a)), f"{percentile(wall, 50):.0f}",
                      f"**{percentile(wall, 95):.0f}**", f"{percentile(cpu, 50):.0f}",
                      f"{percentile(cpu, 95):.0f}"))
     return rows, every
 
 
-def dashboards(backend: TimedBackend, runs: int) -> list[tuple[str, ...]]:
+def dashboards(
+    backend: TimedBackend, runs: int, keep: dict[str, Any]
+) -> list[tuple[str, ...]]:
     rows = []
     for name in DASHBOARDS:
         backend.ask(name, today=TODAY)  # warm
@@ -101,6 +108,8 @@ def dashboards(backend: TimedBackend, runs: int) -> list[tuple[str, ...]]:
             span.append(s)
 
         wall, cpu = timed(once, runs)
+        keep[name] = {"p50": percentile(wall, 50), "p95": percentile(wall, 95),
+                      "cpu": percentile(cpu, 50), "queries": percentile(total, 50)}
         rows.append((name, f"{percentile(wall, 50):.0f}", f"**{percentile(wall, 95):.0f}**",
                      f"{max(wall):.0f}", f"{percentile(total, 50):.0f}",
                      f"{percentile(span, 50):.0f}", f"{percentile(cpu, 50):.0f}"))
@@ -112,8 +121,11 @@ def main() -> None:
     db: Path = demo_db(scale, TODAY)
     backend = TimedBackend(AppConfig(timezone=TZ, db_override=str(db)))
     started = time.perf_counter()
-    chart_rows, every = charts(backend, runs)
-    dash_rows = dashboards(backend, max(runs // 2, 2))
+    kept: dict[str, Any] = {"charts": {}, "dashboards": {}}
+    chart_rows, every = charts(backend, runs, kept["charts"])
+    dash_rows = dashboards(backend, max(runs // 2, 2), kept["dashboards"])
+    kept["all_charts_p95"] = percentile(every, 95)
+    save_results("dashboards", scale, kept)
     load = os.getloadavg()
     body = (
         f"Demo org at --scale {scale:g} (today {TODAY}); ms. Charts: {runs} renders of each real "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from bench.report import save_results
 from salesforce.demo import DemoSpec, build_demo, tasks_per_scale
 
 DOCS = Path(__file__).parent.parent / "docs" / "benchmarks.md"
@@ -69,6 +70,12 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
     rows = sum(s.rows.values())
     peak = peak_rss_mb()
+    save_results(
+        "demo",
+        args.scale,
+        {"seconds": s.seconds, "peak_mb": peak, "cache_mb": size / 2**20, "tasks": s.rows["Task"],
+         "rows": rows},
+    )
     lines = [
         "## Demo org build (`kpibot demo --scale N`)",
         "",

@@ -11,13 +11,15 @@ bench_parse markers. Goal: p95 ≤ 1 ms for typical questions.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import re
 import statistics
 import time
 from pathlib import Path
 
-from grammar import Parser
+from bench.report import save_results
+from grammar import Parser, warm
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
 from tests.corpus.loader import load
@@ -53,6 +55,10 @@ def main() -> None:
     t0 = time.perf_counter()
     parser = Parser(catalog, values)
     build_ms = (time.perf_counter() - t0) * 1000
+    # The letter-triple index of the big pools: built once (serve does it in the background).
+    t0 = time.perf_counter()
+    warm(parser)
+    index_ms = (time.perf_counter() - t0) * 1000
 
     timings: dict[str, list[float]] = {
         "English": [],
@@ -82,8 +88,10 @@ def main() -> None:
         "## Question parser (bench/bench_parse.py)",
         "",
         f"Corpus questions × {args.rounds} rounds, values with {args.accounts:,} extra accounts; "
-        f"parser built once in {build_ms:.0f} ms. CPython {platform.python_version()}, "
-        "2 CPUs shared with other jobs. Milliseconds per question.",
+        f"parser built once in {build_ms:.0f} ms, the letter-triple index of its big value "
+        f"pools (built by the first typo, or by `serve` in the background) in {index_ms:.0f} ms. "
+        f"CPython {platform.python_version()}, 2 CPUs, load average {os.getloadavg()[0]:.1f} "
+        "(shared with other jobs). Milliseconds per question.",
         "",
         "| questions | n | p50 | p95 | max | goal |",
         "|---|---|---|---|---|---|",
@@ -99,11 +107,22 @@ def main() -> None:
     lines += [
         "",
         "Typos and errors cost more: they search the vocabulary and the data for close phrases "
-        "(rapidfuzz), which only happens on that path.",
+        "(rapidfuzz), which only happens on that path. Values live in a hash index (one "
+        "entry per name, not a character trie) and big pools (over 5,000 phrases) are searched "
+        "through a letter-triple index (grammar/ngrams.py): a typo is compared with the names "
+        "sharing its rarest triples, not with all 270,000. Before (same corpus, 270k names): "
+        "build 15 s on a quiet machine (166 s at load 20), typo p95 2.1 s, error p95 9.1 s.",
         END,
     ]
     section = "\n".join(lines)
     print(section)
+    save_results(
+        "parse",
+        0,
+        {"build_ms": build_ms, "index_ms": index_ms, "accounts": args.accounts,
+         **{k: {"p50": statistics.median(v), "p95": _pct(v, 95), "max": max(v)}
+            for k, v in rows}},
+    )
     if args.no_write:
         return
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"

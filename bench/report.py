@@ -1,7 +1,14 @@
-"""Benchmarks write their table into one section of docs/benchmarks.md, leaving the others."""
+"""Benchmarks write their table into one section of docs/benchmarks.md, leaving the others, and
+their key numbers into bench/out/results/ (JSON) for the summaries run_all and bench_scale write.
+
+A section is owned by one script and lies between ``<!-- BEGIN key -->`` and ``<!-- END key -->``
+markers: a rewrite replaces only that block, so hand-written notes and other scripts' (or other
+developers') sections stay as they are.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -9,8 +16,10 @@ import statistics
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+RESULTS = Path(__file__).resolve().parent / "out" / "results"
 HEADER = """# Benchmarks
 
 Measured by the scripts in `bench/` (`make bench` runs them all), never in timed unit tests.
@@ -34,18 +43,50 @@ def machine() -> str:
     return f"{py}, {os.cpu_count()} cores, {platform.machine()}"
 
 
-def write_section(title: str, body: str) -> None:
-    """Replace (or add) the section `## title` of docs/benchmarks.md."""
+def section_key(title: str) -> str:
+    """The marker key of a section title: "Asking questions (10M Tasks)" → asking-questions."""
+    return re.sub(r"[^a-z0-9]+", "-", title.split("(")[0].lower()).strip("-")
+
+
+def write_section(title: str, body: str, key: str | None = None) -> None:
+    """Replace (or add at the end) this section's marked block of docs/benchmarks.md. A section
+    written before markers existed (``## title`` up to the next heading) is replaced once."""
+    key = key or section_key(title)
+    begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
     stamp = f"_{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {machine()}_"
-    section = f"## {title}\n\n{stamp}\n\n{body.strip()}\n"
-    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
+    block = f"{begin}\n## {title}\n\n{stamp}\n\n{body.strip()}\n{end}"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
-        text = text.rstrip() + "\n\n" + section
+        old = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |^<!-- |\Z)", re.S | re.M)
+        if old.search(text):
+            text = old.sub(lambda _: block + "\n\n", text, count=1)
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(text.rstrip() + "\n", encoding="utf-8")
+
+
+def load_line() -> str:
+    """The machine's load average now, which wall times grow with (cores are shared)."""
+    a = os.getloadavg()
+    return f"load average {a[0]:.1f} / {a[1]:.1f} / {a[2]:.1f} on {os.cpu_count()} cores"
+
+
+def save_results(name: str, scale: float, data: dict[str, Any]) -> None:
+    """Keep a benchmark's key numbers (bench/out/results/<name>-<scale>.json) for summaries."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {**data, "at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "load": os.getloadavg()}
+    (RESULTS / f"{name}-{scale:g}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+
+
+def results(name: str) -> dict[float, dict[str, Any]]:
+    """Every saved run of a benchmark, by scale."""
+    out: dict[float, dict[str, Any]] = {}
+    for p in sorted(RESULTS.glob(f"{name}-*.json")):
+        out[float(p.stem.removeprefix(f"{name}-"))] = json.loads(p.read_text(encoding="utf-8"))
+    return out
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

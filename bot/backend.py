@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from i18n import Language, Msg, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 BACKEND_ENV = "KPIBOT_BACKEND"
 log = logging.getLogger(__name__)
 
-NO_DATA_YET = (
-    "I have no Salesforce data to answer from yet: the first sync has not finished, or none has "
-    "been loaded. Please ask again in a few minutes."
-)
 
 
 @dataclass(frozen=True)
@@ -55,6 +52,8 @@ class Reply:
     dashboard: str | None = None
     corrections: tuple[str, ...] = ()
     text: str | None = None
+    # The language every part of it is said in (the answer carries it too).
+    language: Language = Language.EN
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -70,9 +69,17 @@ class Backend(Protocol):
     @property
     def catalog(self) -> Catalog: ...
 
-    def ask(self, question: str, *, today: date | None, scope: Scope = EVERYONE) -> Reply:
-        """Answer ``question`` from the records ``scope`` may see (row-level access). User
-        mistakes come back as ``Reply.error``; bugs raise."""
+    def ask(
+        self,
+        question: str,
+        *,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language | None = None,
+    ) -> Reply:
+        """Answer ``question`` from the records ``scope`` may see (row-level access), in
+        ``language`` (None: the question's, i18n.choose). User mistakes come back as
+        ``Reply.error``; bugs raise."""
         ...
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
@@ -182,6 +189,7 @@ class RealBackend:
         (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
         background thread, the data's values and the parser built on them (seconds on an org
         with hundreds of thousands of accounts)."""
+        import grammar
         from cache.snapshot import CacheMissing
         from charts import theme
 
@@ -189,14 +197,19 @@ class RealBackend:
 
         def parser() -> None:
             try:
-                self.parser()
+                grammar.warm(self.parser())
             except CacheMissing:
                 pass  # no data yet: the parser is built with the first snapshot
 
         threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
 
     def _run(
-        self, query: Any, question: str, today: date | None, scope: Scope = EVERYONE
+        self,
+        query: Any,
+        question: str,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language = Language.EN,
     ) -> Answer:
         from metrics import engine
 
@@ -209,6 +222,7 @@ class RealBackend:
             question=question,
             timeout=self.config.query_timeout,
             scope=scope,
+            language=language,
         )
 
     def _chart(self, answer: Answer) -> bytes | None:
@@ -232,47 +246,62 @@ class RealBackend:
         today: date | None,
         with_chart: bool = True,
         scope: Scope = EVERYONE,
+        language: Language | None = None,
     ) -> Reply:
+        """``language``: the reply's, chosen by the caller (Slack knows the asker's locale);
+        None: by the question and app.yaml (i18n.choose)."""
         import grammar
         from cache.snapshot import CacheMissing
+
+        lang = language or choose(question, setting=self.config.language)
 
         user_board = self._user_board(question)
         if user_board is not None:
             return self.board(*user_board, today=today)
         try:
             values = self._current_values(scope)  # first: it brings the snapshot's fields in
-            said = grammar.reply_text(question, self._catalog, values)
+            said = grammar.reply_text(question, self._catalog, values, lang)
             if said is not None:  # help, or what a KPI means
-                return Reply(question, text=said)
+                return Reply(question, text=said, language=lang)
             parsed = grammar.parse(question, self._catalog, values)
-            fixes = tuple(str(c) for c in parsed.corrections)
+            fixes = tuple(
+                c.say(lang, lambda n: self._catalog.said(n, lang)) for c in parsed.corrections
+            )
             query = parsed.query
             if query.dashboard:
                 from charts.dashboards import render_dashboard
 
                 png = render_dashboard(
-                    query.dashboard, query, lambda q: self._run(q, question, today, scope)
+                    query.dashboard,
+                    query,
+                    lambda q: self._run(q, question, today, scope, lang),
+                    lang=lang,
                 )
-                return Reply(question, chart_png=png, dashboard=query.dashboard, corrections=fixes)
-            answer = self._run(query, question, today, scope)
+                return Reply(
+                    question,
+                    chart_png=png,
+                    dashboard=query.dashboard,
+                    corrections=fixes,
+                    language=lang,
+                )
+            answer = self._run(query, question, today, scope, lang)
         except UserError as e:
-            return Reply(question, error=e)
+            return Reply(question, error=e, language=lang)
         except CacheMissing:  # serve started before the first sync (or load) finished
-            return Reply(question, error=UserError(NO_DATA_YET))
+            return Reply(question, error=UserError(Msg("error.no_data_yet")), language=lang)
         chart = self._chart(answer) if with_chart else None
-        return Reply(question, answer=answer, chart_png=chart, corrections=fixes)
+        return Reply(question, answer=answer, chart_png=chart, corrections=fixes, language=lang)
 
     def _user_board(self, question: str) -> tuple[Dashboard, str] | None:
         """``Team East dashboard last quarter``: a user board named at the start (any scope:
         digests and the CLI; Slack checks who may see it before it gets here)."""
-        from bot.boards.service import Boards, to_dashboard
-        from bot.boards.store import board_store
+        from bot.boards.service import open_boards, to_dashboard
 
         if not ("dashboard" in question.lower() or "大屏" in question):
             return None
         with self._lock:
             if self._boards is None:
-                self._boards = Boards(board_store(self.config))
+                self._boards = open_boards(self.config)
         hit = self._boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 
@@ -321,7 +350,7 @@ class RealBackend:
         except UserError as e:
             return Reply(question, error=e)
         except CacheMissing:
-            return Reply(question, error=UserError(NO_DATA_YET))
+            return Reply(question, error=UserError(Msg("error.no_data_yet")))
         return Reply(question, chart_png=png, dashboard=board.name)
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
@@ -350,18 +379,21 @@ class RealBackend:
             window=WindowSpec("between", start=window.start, end=window.end),
             comparison=None,
         )
+        lang = answer.language
         try:
-            prev = self._run(query, answer.question, today, answer.scope)
+            prev = self._run(query, answer.question, today, answer.scope, lang)
         except UserError as e:
-            return Reply(answer.question, error=e)
+            return Reply(answer.question, error=e, language=lang)
         if prev.window is not None:
             # Asked as explicit dates, the answer would read "1 Jan – 28 Mar 2024 (2024-01-01 to
             # 2024-03-28)"; say which period it is instead.
             from metrics.restate import window_phrase
 
-            said = window_phrase(prev.window)
-            prev = replace(prev, restated=prev.restated.replace(said, window_phrase(window)))
-        return Reply(answer.question, answer=prev, chart_png=self._chart(prev))
+            said = window_phrase(prev.window, lang)
+            prev = replace(
+                prev, restated=prev.restated.replace(said, window_phrase(window, lang))
+            )
+        return Reply(answer.question, answer=prev, chart_png=self._chart(prev), language=lang)
 
     def csv(self, answer: Answer) -> bytes:
         return answer_csv(answer)

@@ -59,6 +59,15 @@ class AccessSettings(BaseModel):
         )
 
 
+class RunSettings(BaseModel):
+    """``scheduled_runs:``: how replicas share scheduled syncs and re-imports
+    (bot/scheduled_runs.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lease_seconds: float = Field(60, gt=0)  # a claim not renewed for this long is taken over
+    check_seconds: float | None = Field(None, gt=0)  # default: every/4, between 1 s and 30 s
+
+
 class AppConfig(OrgSettings):
     """The whole of app.yaml. The org settings (timezone, currency, …) sit at the top level."""
 
@@ -78,10 +87,14 @@ class AppConfig(OrgSettings):
     export: ExportSettings = Field(default_factory=ExportSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
     admin_channel: str | None = None  # failed digests and alerts are reported here
+    # The reply language: auto (the question's, else the asker's Slack locale), or always en or
+    # always zh (docs/languages.md). Digests and subscriptions may set their own.
+    language: Literal["auto", "en", "zh"] = "auto"
     digests: list[DigestConfig] = Field(default_factory=list)
     alerts: list[AlertConfig] = Field(default_factory=list)
     digest_delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     sources: list[SourceConfig] = Field(default_factory=list)  # data beside Salesforce
+    scheduled_runs: RunSettings = Field(default_factory=RunSettings)
 
     # Filled by load(): where the file was, to resolve relative paths. Not a YAML key.
     base_dir: Path = Field(default=Path("."), exclude=True)

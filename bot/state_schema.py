@@ -110,6 +110,50 @@ CREATE TABLE IF NOT EXISTS slack_conversations (
 )
 """,
     ),
+    Migration(
+        3,
+        "user dashboards and their panels",
+        # IF NOT EXISTS: a SQLite state file of an earlier kpibot already holds these tables
+        # (boards kept their own connection to it then), with the same columns.
+        """
+CREATE TABLE IF NOT EXISTS boards (
+    id          {serial_pk},
+    home        TEXT NOT NULL,          -- user:U… (personal) or channel:C… (the channel's)
+    name        TEXT NOT NULL,
+    name_key    TEXT NOT NULL,          -- the name, case-folded: unique in its home
+    owner       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    UNIQUE (home, name_key)
+);
+CREATE TABLE IF NOT EXISTS board_panels (
+    board_id    INTEGER NOT NULL REFERENCES boards (id),
+    position    INTEGER NOT NULL,       -- 1, 2, … in drawing order
+    question    TEXT NOT NULL,          -- as typed: the window moves with time
+    chart       TEXT NOT NULL,          -- a chart kind (charts.choose.Chart), or auto
+    title       TEXT NOT NULL,          -- '' : the question is the title
+    PRIMARY KEY (board_id, position)
+)
+""",
+    ),
+    Migration(
+        4,
+        "scheduled runs (syncs, re-imports) claimed once per period across replicas",
+        """
+CREATE TABLE IF NOT EXISTS scheduled_runs (
+    job         TEXT NOT NULL,          -- sync:salesforce, import:<source>
+    period      TEXT NOT NULL,          -- the period's start, UTC ISO 8601
+    status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+    owner       TEXT NOT NULL,          -- host:pid:thread of the replica running it
+    lease_until TEXT NOT NULL,          -- renewed while it runs, taken over once past
+    claimed_at  TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 1,
+    error       TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (job, period)
+)
+""",
+    ),
 )
 
 _VERSION_TABLE = """

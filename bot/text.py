@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
@@ -27,7 +28,10 @@ from metrics.format import (
     format_growth,
     format_label,
     format_value,
+    format_weekday,
 )
+
+EN = Language.EN
 
 # The first code point this Python's Unicode table calls wide or full-width: characters below
 # it (Latin, digits, punctuation) skip the lookup and count one column.
@@ -51,17 +55,24 @@ def _pad(text: str, width: int, right: bool, used: int | None = None) -> str:
 
 
 def format_cell(
-    value: Any, col: Column, *, currency: str = "USD", fiscal_start_month: int = 1
+    value: Any,
+    col: Column,
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+    lang: Language = EN,
 ) -> str:
     if col.role == "growth":
         return format_growth(value)
     if col.role == "dimension":
         if col.name in GRAINS and isinstance(value, date):
-            return format_bucket(value, col.name, fiscal_start_month=fiscal_start_month)
+            return format_bucket(value, col.name, fiscal_start_month=fiscal_start_month, lang=lang)
+        if col.name == "weekday":
+            return format_weekday(value, lang)
         return format_label(value)
     if col.format == "date" and isinstance(value, (date, datetime)):
         return value.isoformat()[:10]
-    return format_value(value, col.format, currency=currency)
+    return format_value(value, col.format, currency=currency, lang=lang)
 
 
 def change_parts(answer: Answer, growth: Column) -> tuple[int, int, str]:
@@ -82,12 +93,15 @@ def answer_cells(
 ) -> list[list[str]]:
     """Every cell as people read it; a rate's change in percentage points from its row."""
     cols = answer.columns
+    lang = answer.language
     changes = {i: change_parts(answer, c) for i, c in enumerate(cols) if c.role == "growth"}
     return [
         [
-            format_change(v, row[changes[i][0]], row[changes[i][1]], changes[i][2])
+            format_change(v, row[changes[i][0]], row[changes[i][1]], changes[i][2], lang)
             if i in changes and changes[i][0] >= 0
-            else format_cell(v, c, currency=currency, fiscal_start_month=fiscal_start_month)
+            else format_cell(
+                v, c, currency=currency, fiscal_start_month=fiscal_start_month, lang=lang
+            )
             for i, (v, c) in enumerate(zip(row, cols, strict=True))
         ]
         for row in rows
@@ -125,8 +139,9 @@ def base_header(answer: Answer, col: Column, taken: Sequence[str]) -> str:
     ("closed deals"), or "n (win rate)" when another column already has that name."""
     sample = answer.sample(col.metric)
     assert sample is not None
-    taken = [*taken, *(c.name for c in answer.columns)]
-    return sample.noun if sample.noun not in taken else f"n ({col.name})"
+    taken = [*taken, *(c.shown for c in answer.columns)]
+    header = t(answer.language, "text.base_header", noun=sample.noun)
+    return header if header not in taken else t(answer.language, "text.n_of", metric=col.shown)
 
 
 def table_cells(
@@ -172,7 +187,9 @@ def of_base(answer: Answer, col: Column, row: int = 0) -> str:
     if sample is None:
         return ""
     small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
-    return f" of {sample.counts[row]:,} {sample.noun}{small}"
+    return t(
+        answer.language, "text.of_base", n=f"{sample.counts[row]:,}", noun=sample.noun, small=small
+    )
 
 
 def answer_table(
@@ -192,7 +209,8 @@ def answer_table(
     text = render_table(header, cells[: len(rows)], right, separator=separator)
     hidden = len(answer.rows) - len(rows)
     if hidden > 0:
-        text += f"\n… {hidden} more row{'s' if hidden != 1 else ''}"
+        text += "\n" + t(answer.language, f"text.more_rows.{'one' if hidden == 1 else 'other'}",
+                         n=hidden)
     return text
 
 
@@ -203,7 +221,7 @@ def data_as_of_text(answer: Answer, tz: tzinfo | None = None) -> str | None:
     when = answer.data_as_of
     if tz is not None and when.tzinfo is not None:
         when = when.astimezone(tz)
-    return format_as_of(when)
+    return format_as_of(when, answer.language)
 
 
 def answer_text(
@@ -211,7 +229,7 @@ def answer_text(
 ) -> str:
     """Everything `kpibot ask` prints for an answer."""
     parts = [answer.restated]
-    parts.extend(f"note: {n}" for n in (*answer.notes, *answer.caveats))
+    parts.extend(t(answer.language, "text.note", note=n) for n in (*answer.notes, *answer.caveats))
     as_of = data_as_of_text(answer, tz)
     if as_of:
         parts.append(as_of)

@@ -12,6 +12,11 @@ involved.
 ``_kpibot_stage_visits`` (schema.STAGE_VISITS) has one row per finished stage visit read from
 OpportunityHistory: a visit starts where StageName changes and ends at the next change.
 
+``_kpibot_task_days`` (schema.TASK_DAYS) counts Tasks per day, owner, subtype, call type and
+disposition. Its days are in the time zone the writer was given (the org's, ``timezone:`` in
+app.yaml; a writer given none keeps the zone the table already has, else UTC), written on every
+row, so a reader in another zone knows not to use it (metrics/engine.py).
+
 How they are kept current:
 
 * a writer that starts empty (``demo``, ``load``) has them rebuilt whole when the snapshot is
@@ -19,8 +24,9 @@ How they are kept current:
 * ``sync`` notes, in the same transaction as each merge (``stage.Stage.commit``), the key of
   every changed record as stored before and as staged: a Lead's Id or a Task's or Event's WhoId
   (so an activity re-parented to a converted contact, or deleted, touches its old and new lead),
-  an OpportunityHistory row's OpportunityId. At publication only the rows of those keys are
-  recomputed. A table replaced whole (a first or ``--full`` sync) notes "everything" instead.
+  an OpportunityHistory row's OpportunityId, a Task's CreatedDate (its day). At publication only
+  the rows of those keys are recomputed. A table replaced whole (a first or ``--full`` sync)
+  notes "everything" instead.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ class Derived:
     keys: dict[str, str]  # object whose changes matter → its column naming the changed key
     affected: str  # SELECT of the row keys to recompute, from the changed keys {changed}
     key_column: str  # the derived table's column holding a row key
-    select: Callable[[str], str]  # the rows of the keys a SQL predicate keeps
+    select: Callable[[str], str]  # the rows of the keys a SQL predicate keeps ({tz}: the zone)
     order: str
 
 
@@ -97,6 +103,21 @@ def _stage_visits(where: str) -> str:
     """
 
 
+_DAY = "CAST(timezone({tz}, CreatedDate) AS DATE)"
+
+
+def _task_days(where: str) -> str:
+    """Tasks counted per day in the zone {tz}, owner and call columns, of the days ``where``
+    keeps (a predicate on {key}, the day)."""
+    where = where.replace("{key}", _DAY)
+    return f"""
+    SELECT {_DAY} AS day, {{tz}} AS tz, OwnerId, TaskSubtype, CallType, CallDisposition,
+           count(*) AS n
+    FROM "Task" WHERE CreatedDate IS NOT NULL AND {where}
+    GROUP BY ALL
+    """
+
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         table=schema.LEAD_FACTS,
@@ -116,19 +137,42 @@ DERIVED: tuple[Derived, ...] = (
         select=_stage_visits,
         order="ended, OpportunityId, started",
     ),
+    Derived(
+        table=schema.TASK_DAYS,
+        ddl=lambda: schema.TASK_DAYS_DDL,
+        # the stored and the staged CreatedDate: a Task moved to another day touches both
+        keys={"Task": "CreatedDate"},
+        affected="SELECT DISTINCT CAST(timezone({tz}, TRY_CAST(key AS TIMESTAMPTZ)) AS DATE) "
+        "FROM {changed} WHERE key IS NOT NULL",
+        key_column="day",
+        select=_task_days,
+        order="day, OwnerId",
+    ),
 )
 
 
-def _insert(con: Con, d: Derived, where: str) -> None:
-    con.execute(
-        f'INSERT INTO "{d.table}" BY NAME SELECT * FROM ({d.select(where)}) ORDER BY {d.order}'
-    )
+def _zoned(sql: str, tz: str) -> str:
+    """``sql`` with {tz} as a string literal (a zone name from app.yaml, quotes doubled)."""
+    return sql.replace("{tz}", "'" + tz.replace("'", "''") + "'")
 
 
-def rebuild(con: Con, d: Derived) -> None:
+def _insert(con: Con, d: Derived, where: str, tz: str) -> None:
+    select = _zoned(d.select(where), tz)
+    con.execute(f'INSERT INTO "{d.table}" BY NAME SELECT * FROM ({select}) ORDER BY {d.order}')
+
+
+def rebuild(con: Con, d: Derived, tz: str = "UTC") -> None:
     """Compute the table from scratch, in its order (so a window reads only its part)."""
     con.execute(f'DELETE FROM "{d.table}"')
-    _insert(con, d, "true")
+    _insert(con, d, "true", tz)
+
+
+def zone_of(con: Con, d: Derived) -> str | None:
+    """The time zone a derived table's days are in (None: it has none, or no rows)."""
+    if not _has_column(con, d.table, "tz"):
+        return None
+    row = con.execute(f'SELECT tz FROM "{d.table}" LIMIT 1').fetchone()
+    return str(row[0]) if row and row[0] is not None else None
 
 
 def note_changes(
@@ -161,7 +205,7 @@ def note_changes(
             )
 
 
-def refresh(con: Con, d: Derived) -> None:
+def refresh(con: Con, d: Derived, tz: str = "UTC") -> None:
     """Bring ``d`` up to date with the changes noted since it was last refreshed."""
     row = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE key IS NULL) FROM {PENDING} WHERE tbl = ?",
@@ -170,7 +214,7 @@ def refresh(con: Con, d: Derived) -> None:
     if not row or not row[0]:
         return
     if row[1]:
-        rebuild(con, d)
+        rebuild(con, d, tz)
         return
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _kpibot_changed AS "
@@ -180,30 +224,46 @@ def refresh(con: Con, d: Derived) -> None:
     changed = "(SELECT key FROM _kpibot_changed)"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _kpibot_affected AS "
-        + d.affected.replace("{changed}", changed)
+        + _zoned(d.affected.replace("{changed}", changed), tz)
     )
     affected = "(SELECT * FROM _kpibot_affected)"
     key = f'"{d.key_column}"'
-    con.execute(f'DELETE FROM "{d.table}" WHERE {key} IN {changed} OR {key} IN {affected}')
-    _insert(con, d, f"{{key}} IN {affected}")
+    # A key that is gone (a deleted lead) is only among the changed ones, as text.
+    con.execute(
+        f'DELETE FROM "{d.table}" WHERE CAST({key} AS VARCHAR) IN {changed} OR {key} IN {affected}'
+    )
+    _insert(con, d, f"{{key}} IN {affected}", tz)
     con.execute("DROP TABLE _kpibot_changed")
     con.execute("DROP TABLE _kpibot_affected")
 
 
-def bring_up_to_date(con: Con, *, fresh: bool) -> None:
+def bring_up_to_date(con: Con, *, fresh: bool, tz: str | None = None) -> None:
     """At publication: rebuild every derived table for a snapshot that started empty (or lacks
-    it, e.g. one made by an older kpibot), else apply the noted changes."""
+    it, e.g. one made by an older kpibot), else apply the noted changes. ``tz``: the org's time
+    zone for tables of days (None: the zone such a table has, else UTC); a table of days in
+    another zone than ``tz`` is rebuilt."""
     for d in DERIVED:
-        if fresh or not _exists(con, d.table):
+        had = None if fresh or not _exists(con, d.table) else zone_of(con, d)
+        zone = tz or had or "UTC"
+        if fresh or not _exists(con, d.table) or (had is not None and had != zone):
             con.execute(d.ddl())
-            rebuild(con, d)
+            rebuild(con, d, zone)
         elif _exists(con, PENDING):
-            refresh(con, d)
+            refresh(con, d, zone)
     con.execute(f"DROP TABLE IF EXISTS {PENDING}")
 
 
 def _exists(con: Con, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _has_column(con: Con, table: str, column: str) -> bool:
+    row = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ? "
+        "AND NOT internal",
+        [table, column],
     ).fetchone()
     return bool(row and row[0])

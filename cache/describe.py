@@ -27,6 +27,8 @@ class CachedField:
     type: str  # the DuckDB column type
     label: str | None = None  # the org's label for it, when a writer recorded one
     reference: str | None = None  # the table a lookup field points to
+    # A picklist's (stored value, label) pairs whose label differs, in the org's language.
+    values: tuple[tuple[str, str], ...] = ()
 
     @property
     def numeric(self) -> bool:
@@ -62,6 +64,20 @@ def _labels(con: Any) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     return {(str(o), str(f or "")): (lbl, ref) for o, f, lbl, ref in rows}
 
 
+def _picklists(con: Any) -> dict[tuple[str, str], tuple[tuple[str, str], ...]]:
+    try:
+        rows = con.execute(
+            f"SELECT object, field, value, label FROM {schema.META_PICKLISTS} "
+            "ORDER BY object, field, value"
+        ).fetchall()
+    except duckdb.Error:
+        return {}  # a snapshot written before picklist labels were kept
+    out: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+    for o, f, v, lbl in rows:
+        out[(str(o), str(f))] = (*out.get((str(o), str(f)), ()), (str(v), str(lbl)))
+    return out
+
+
 def describe_cache(con: Any) -> tuple[CachedTable, ...]:
     """Every registry table present in the snapshot, with all its columns, in registry order."""
     rows = con.execute(
@@ -72,6 +88,7 @@ def describe_cache(con: Any) -> tuple[CachedTable, ...]:
     for table, column, dtype in rows:
         columns.setdefault(str(table), []).append((str(column), str(dtype)))
     labels = _labels(con)
+    picklists = _picklists(con)
     names = {o.name for o in schema.OBJECTS}
     out: list[CachedTable] = []
     for obj in schema.OBJECTS:
@@ -82,7 +99,9 @@ def describe_cache(con: Any) -> tuple[CachedTable, ...]:
             label, ref = labels.get((obj.name, column), (None, None))
             label = None if label == column else label  # an API name is no label
             ref = ref or _reference(obj.name, column, names)
-            fields.append(CachedField(column, dtype, label, ref))
+            values = picklists.get((obj.name, column), ())
+            fields.append(CachedField(column, dtype, label, ref, values))
         table_label = labels.get((obj.name, ""), (None, None))[0]
+        table_label = None if table_label == obj.name else table_label
         out.append(CachedTable(obj.name, obj.owner, tuple(fields), table_label))
     return tuple(out)

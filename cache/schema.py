@@ -266,6 +266,14 @@ def owned_by(owner: str) -> tuple[SObject, ...]:
 META_OBJECTS = "_kpibot_objects"
 META_SNAPSHOT = "_kpibot_snapshot"
 META_LABELS = "_kpibot_labels"
+META_PICKLISTS = "_kpibot_picklist_labels"
+PICKLIST_LABELS_DDL = f"""CREATE TABLE IF NOT EXISTS {META_PICKLISTS} (
+  object VARCHAR NOT NULL,
+  field VARCHAR NOT NULL,
+  value VARCHAR NOT NULL,           -- as stored in the records
+  label VARCHAR NOT NULL,           -- as the org shows it, in its language (已赢单)
+  PRIMARY KEY (object, field, value)
+)"""
 META_DDL = (
     f"""CREATE TABLE IF NOT EXISTS {META_OBJECTS} (
   object VARCHAR PRIMARY KEY,
@@ -286,6 +294,7 @@ META_DDL = (
   reference VARCHAR,                -- a lookup field's target object
   PRIMARY KEY (object, field)
 )""",
+    PICKLIST_LABELS_DDL,
 )
 
 
@@ -317,6 +326,20 @@ STAGE_VISITS_DDL = f"""CREATE TABLE IF NOT EXISTS "{STAGE_VISITS}" (
 )"""
 
 
+# Tasks counted per day (in the org's time zone ``tz``, given by the writer that built it), owner
+# and the columns call KPIs filter on: activity KPIs over weeks and months read ~5× fewer rows.
+TASK_DAYS = "_kpibot_task_days"
+TASK_DAYS_DDL = f"""CREATE TABLE IF NOT EXISTS "{TASK_DAYS}" (
+  day DATE,               -- CreatedDate's date in the time zone tz
+  tz VARCHAR,             -- the time zone the days are in (the same on every row)
+  OwnerId VARCHAR,
+  TaskSubtype VARCHAR,
+  CallType VARCHAR,
+  CallDisposition VARCHAR,
+  n BIGINT                -- Tasks with these values created that day
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
     connection."""
@@ -326,3 +349,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
         con.execute(ddl)  # type: ignore[attr-defined]
     con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
     con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]
+    con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]

@@ -129,9 +129,15 @@ class SnapshotWriter:
 
 @contextlib.contextmanager
 def open_writer(
-    db_path: Path, *, source: str, fresh: bool = False, wait: float = 600.0
+    db_path: Path,
+    *,
+    source: str,
+    fresh: bool = False,
+    wait: float = 600.0,
+    tz: str | None = None,
 ) -> Iterator[SnapshotWriter]:
     """Open the next snapshot for writing: a copy of the current one, or empty when ``fresh``.
+    ``tz``: the org's time zone, for the derived tables of days (cache/derived.py).
 
     An empty snapshot has every table of ``schema.OBJECTS`` created. "Empty" is about the
     Salesforce tables only: a fresh snapshot carries over, from the current one, the tables other
@@ -162,7 +168,7 @@ def open_writer(
                     con.execute(table.ddl(if_not_exists=True))
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
-            derived.bring_up_to_date(con, fresh=current is None or fresh)
+            derived.bring_up_to_date(con, fresh=current is None or fresh, tz=tz)
             _finish(con, source)
             con.close()
         except BaseException:

@@ -14,6 +14,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+import i18n
 from charts import axis, labels, measure, theme
 from charts.canvas import (
     Ctx,
@@ -37,16 +38,17 @@ from charts.canvas import (
     value_axis,
 )
 from charts.choose import grouping_kind, is_additive
+from i18n import Language
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change
 
-_PAD = 0.08  # inches between a label and its bar
+LABEL_PAD = 0.08  # inches between a label and its bar
 MAX_BAR_IN = 0.3  # the thickest a bar gets
 MAX_PITCH_IN = 0.5  # rows never further apart than this: few bars stay bars, centred
 MAX_COLUMN_IN = 0.7  # the widest a column gets
 _ROW_FILL = 0.62  # a bar's share of its row's pitch
-_NAME_SHARE = 0.45  # names beside bars take at most this share of the width
-_NOTE_IN = 0.22  # room for a "top 12 of 40 shown" line
+NAME_SHARE = 0.45  # names beside bars take at most this share of the width
+NOTE_IN = 0.22  # room for a "top 12 of 40 shown" line
 
 
 def row_font(ctx: Ctx, height_in: float, n: int) -> float:
@@ -86,7 +88,7 @@ class Rows:
 
 def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column,
                noun: str, colours: list[str] | None = None,
-               hollow: list[bool] | None = None) -> Rows:
+               hollow: list[bool] | None = None, lang: Language = Language.EN) -> Rows:
     """At most ``cap`` rows: the first ``cap - 1`` and one bar for the others when the KPI adds
     up, else the first ``cap`` and a note saying how many are not shown. ``colours`` (pale for
     small samples) and ``hollow`` (partial or provisional) follow the rows they mark."""
@@ -98,15 +100,16 @@ def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column
     if is_additive(col.metric or col.name):
         keep = cap - 1
         rest = [v or 0.0 for v in vals[keep:]]
-        return Rows(names[:keep] + [f"{n - keep} other {noun}s"], vals[:keep] + [sum(rest)],
-                    colours[:keep] + [theme.SERIES[-1]],
-                    f"Top {keep} of {n} {noun}s; the other {n - keep} summed in the last row",
-                    hollow[:keep] + [False], others=True)
+        said = {"keep": keep, "n": n, "noun": noun, "rest": n - keep}
+        return Rows(names[:keep] + [i18n.t(lang, "chart.bars.others", **said)],
+                    vals[:keep] + [sum(rest)], colours[:keep] + [theme.SERIES[-1]],
+                    i18n.t(lang, "chart.bars.top_summed", **said), hollow[:keep] + [False],
+                    others=True)
     return Rows(names[:cap], vals[:cap], colours[:cap],
-                f"Top {cap} of {n} {noun}s shown", hollow[:cap])
+                i18n.t(lang, "chart.bars.top", cap=cap, n=n, noun=noun), hollow[:cap])
 
 
-def _note(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
+def note_under(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
     fw, fh = fig.get_size_inches()
     fig.text(rect[0] + 0.02 / fw, rect[1] + 0.02 / fh, text, fontsize=ctx.pt(theme.SMALL),
              color=theme.MUTED, va="bottom", ha="left")
@@ -135,7 +138,7 @@ def _hbars(ax: Axes, rows: Rows, col: Column, ctx: Ctx, size: float, height_in: 
                     textcoords="offset points", va="center", ha="left", fontsize=vsize,
                     color=theme.INK)
     if others:
-        ax.annotate("in all", (0, n - 1), xytext=(10 + measure.width(
+        ax.annotate(i18n.t(ctx.lang, "chart.bars.in_all"), (0, n - 1), xytext=(10 + measure.width(
             fmt_value(rows.vals[-1], col, ctx), vsize) * 72, 0), textcoords="offset points",
             va="center", ha="left", fontsize=vsize, color=theme.MUTED)
 
@@ -149,7 +152,7 @@ def _value_margin(vals: list[str], size: float) -> float:
 
 
 def _noun(answer: Answer, j: int) -> str:
-    return answer.columns[j].name
+    return answer.columns[j].spoken
 
 
 def draw_bars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -162,28 +165,39 @@ def _draw_hbars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, sort: bool) -
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     order = sorted_rows(answer, m, col.better) if sort else list(range(len(answer.rows)))
+    hollow = hollow_rows(answer, col)
+    hbar_chart(fig, rect, answer, ctx, order, d, bar_colours(answer, col, order),
+               [hollow[i] for i in order])
+
+
+def hbar_chart(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, order: list[int], d: int,
+               colours: list[str], hollow: list[bool]) -> int:
+    """Horizontal bars of the answer's first KPI for the rows in ``order``, named by grouping
+    ``d``, each in its colour: names measured, the rows that fit, a caveat key, a note.
+    Returns how many of ``order`` are drawn as bars of their own."""
+    m = metric_columns(answer)[0]
+    col = answer.columns[m]
     w, h = rect_inches(fig, rect)
     vals = [column(answer, m)[i] for i in order]
-    hollow = hollow_rows(answer, col)
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     key_in = 0.17 if key else 0.0
     rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
-                      _noun(answer, d), bar_colours(answer, col, order),
-                      [hollow[i] for i in order])
-    plot_h = h - 0.1 - key_in - (_NOTE_IN if rows.note else 0.0)
+                      _noun(answer, d), colours, hollow, ctx.lang)
+    plot_h = h - 0.1 - key_in - (NOTE_IN if rows.note else 0.0)
     size = row_font(ctx, plot_h, len(rows.names))
-    names = axis.beside_bars(rows.names, w * _NAME_SHARE, size, plot_h / len(rows.names))
+    names = axis.beside_bars(rows.names, w * NAME_SHARE, size, plot_h / len(rows.names))
     rows = Rows(names, rows.vals, rows.colours, rows.note, rows.hollow, rows.others)
-    left = max(measure.width(x, size) for x in names) + _PAD
+    left = max(measure.width(x, size) for x in names) + LABEL_PAD
     right = _value_margin([fmt_value(v, col, ctx) for v in rows.vals], size)
-    bottom = 0.05 + (_NOTE_IN if rows.note else 0.0)
+    bottom = 0.05 + (NOTE_IN if rows.note else 0.0)
     ax = axes_in(fig, rect, left=left, right=right, top=0.05 + key_in, bottom=bottom)
     _hbars(ax, rows, col, ctx, size, plot_h)
     if key:
         ax.text(1.0, 1.0, key, transform=ax.transAxes, ha="right", va="bottom",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     if rows.note:
-        _note(fig, rect, rows.note, ctx)
+        note_under(fig, rect, rows.note, ctx)
+    return len(rows.names) - rows.others
 
 
 def _countable(answer: Answer, d: int) -> bool:
@@ -210,7 +224,7 @@ def draw_columns(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         # Names too long for columns (stages in a narrow cell): bars, kept in natural order.
         _draw_hbars(fig, rect, answer, ctx, sort=False)
         return
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     key_in = measure.height(1.3, ctx.pt(theme.SMALL)) if key else 0.0
     ax = axes_in(fig, rect, left=left, right=0.1, bottom=xl.height + 0.12,
                  top=(0.28 if with_labels else 0.2) + key_in)
@@ -272,40 +286,59 @@ def _compare_series(answer: Answer) -> tuple[int, Column, list[float | None],
 @dataclass(frozen=True)
 class Pairs:
     """A comparison's rows in drawing order: the change as read (points for rates) and its
-    signed size for the colour, and which current values are partial or provisional."""
+    signed size for the colour, which current values are partial or provisional, and which
+    stand on a small sample (drawn pale, their change grey: too few to compare)."""
     names: list[str]
     cur: list[float | None]
     prev: list[float | None]
     changes: list[str]
     signs: list[float | None]
     hollow: list[bool]
+    small: list[bool]
 
     def head(self, k: int) -> Pairs:
         return Pairs(self.names[:k], self.cur[:k], self.prev[:k], self.changes[:k],
-                     self.signs[:k], self.hollow[:k])
+                     self.signs[:k], self.hollow[:k], self.small[:k])
+
+    @property
+    def colours(self) -> list[str]:
+        """The current value's colour, row by row."""
+        return [theme.FADED if s else theme.ACCENT for s in self.small]
+
+    def change_colour(self, k: int, better: str | None) -> str:
+        return theme.MUTED if self.small[k] else theme.change_colour(self.signs[k], better)
 
 
-def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
-    """Current next to previous per group, with the change written beside each pair."""
+def compare_pairs(answer: Answer, ctx: Ctx) -> tuple[Column, Pairs]:
+    """The compared KPI and its pairs, categories best first, ordered groupings as they come."""
     d = dimension_columns(answer)[0]
     m, col, cur, prev, growth = _compare_series(answer)
     horizontal = grouping_kind(answer.columns[d].name) == "category"
     order = sorted_rows(answer, m, col.better) if horizontal else list(range(len(cur)))
     trios = [(growth[i], cur[i], prev[i]) for i in order]
     hollow = hollow_rows(answer, col)
-    pairs = Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
-                  [prev[i] for i in order], [format_change(*t, col.format) for t in trios],
-                  [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order])
+    return col, Pairs(_names(answer, d, order, ctx), [cur[i] for i in order],
+                      [prev[i] for i in order],
+                      [format_change(*t, col.format, ctx.lang) for t in trios],
+                      [change_sign(*t, col.format) for t in trios], [hollow[i] for i in order],
+                      [answer.small(col.metric, i) for i in order])
+
+
+def draw_compare(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
+    """Current next to previous per group, with the change written beside each pair."""
+    d = dimension_columns(answer)[0]
+    horizontal = grouping_kind(answer.columns[d].name) == "category"
+    col, pairs = compare_pairs(answer, ctx)
     now_name, then_name = side_names(answer)
     legend(fig, rect, [(now_name, theme.ACCENT), (then_name, theme.PREVIOUS)], ctx)
-    key = caveat_key(answer, col, hollow="dashed:")
+    key = caveat_key(answer, col, hollow="dashed")
     if key:
         fig.text(rect[0] + rect[2], rect[1] + rect[3], key, ha="right", va="top",
                  fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     inner = below_legend(fig, rect)
     if not horizontal:
         w, h = rect_inches(fig, inner)
-        xl = axis.under_columns(pairs.names, (w - 0.2) / max(len(order), 1),
+        xl = axis.under_columns(pairs.names, (w - 0.2) / max(len(pairs.names), 1),
                                 ctx.pt(theme.LABEL), room=min(0.9, h * 0.3),
                                 countable=_countable(answer, d))
         if xl is not None:
@@ -319,26 +352,26 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
     cap = capacity(h - 0.1)
     note = None
     if len(pairs.names) > cap:
-        note = f"Top {cap} of {len(pairs.names)} shown"
+        note = i18n.t(ctx.lang, "chart.bars.top_bare", cap=cap, n=len(pairs.names))
         pairs = pairs.head(cap)
     cur, prev = pairs.cur, pairs.prev
     n = len(pairs.names)
-    plot_h = h - 0.07 - (_NOTE_IN if note else 0.0)
+    plot_h = h - 0.07 - (NOTE_IN if note else 0.0)
     size = row_font(ctx, plot_h, n)
-    names = axis.beside_bars(pairs.names, w * _NAME_SHARE, size, plot_h / n)
-    left = max(measure.width(x, size) for x in names) + _PAD
+    names = axis.beside_bars(pairs.names, w * NAME_SHARE, size, plot_h / n)
+    left = max(measure.width(x, size) for x in names) + LABEL_PAD
     gtexts = pairs.changes
     right = _value_margin([fmt_value(v, col, ctx) for v in cur], size) + \
         max(measure.width(g, size * 0.95, bold=True) for g in gtexts) + 0.15
     ax = axes_in(fig, inner, left=left, right=right, top=0.02,
-                 bottom=0.05 + (_NOTE_IN if note else 0.0))
+                 bottom=0.05 + (NOTE_IN if note else 0.0))
     ys = range(n)
     thick = rows_frame(ax, n, plot_h)
     half = thick / 2
     top = max([v or 0.0 for v in cur + prev] + [0.0]) or 1.0
     low = min([v or 0.0 for v in cur + prev] + [0.0])
     bars = ax.barh([y - half / 2 - 0.01 for y in ys], [v or 0.0 for v in cur], height=half,
-                   color=theme.ACCENT)
+                   color=pairs.colours)
     _outline_hollow(bars, pairs.hollow)
     ax.barh([y + half / 2 + 0.01 for y in ys], [v or 0.0 for v in prev], height=half,
             color=theme.PREVIOUS)
@@ -346,16 +379,19 @@ def _compare_bars(fig: Figure, inner: Rect, col: Column, pairs: Pairs, ctx: Ctx)
     ax.set_yticks(list(ys), names, fontsize=size, linespacing=1.0)
     ax.set_xticks([])
     clean(ax)
-    for y, v in zip(ys, cur, strict=True):
-        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, 0.0), y - half / 2), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=_value_pt(size))
-    for y, gv, gt in zip(ys, pairs.signs, gtexts, strict=True):
+    # The value is taller than its half of the pair: written past the longer of the two bars,
+    # never over the previous period's bar under it.
+    for y, v, p in zip(ys, cur, prev, strict=True):
+        ax.annotate(fmt_value(v, col, ctx), (max(v or 0.0, p or 0.0, 0.0), y - half / 2),
+                    xytext=(4, 0), textcoords="offset points", va="center",
+                    fontsize=_value_pt(size))
+    for y, gt in zip(ys, gtexts, strict=True):
         ax.annotate(gt, (1.0, y), xycoords=("axes fraction", "data"),
                     xytext=(right * 72 - 4, 0), textcoords="offset points", ha="right",
                     va="center", fontsize=_value_pt(size), fontweight="bold",
-                    color=theme.change_colour(gv, col.better))
+                    color=pairs.change_colour(y, col.better))
     if note:
-        _note(fig, inner, note, ctx)
+        note_under(fig, inner, note, ctx)
 
 
 def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
@@ -372,7 +408,7 @@ def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
     slot = (w - 0.2) / max(n, 1)
     bw = min(0.38, MAX_COLUMN_IN / 2 / slot)
     bars = ax.bar([x - bw / 2 - 0.01 for x in xs], [v or 0.0 for v in cur], width=bw,
-                  color=theme.ACCENT)
+                  color=pairs.colours)
     _outline_hollow(bars, pairs.hollow)
     ax.bar([x + bw / 2 + 0.01 for x in xs], [v or 0.0 for v in prev], width=bw,
            color=theme.PREVIOUS)
@@ -386,12 +422,12 @@ def _compare_columns(fig: Figure, inner: Rect, col: Column, pairs: Pairs,
     # Change labels need their width: with narrow slots only values are written.
     gtexts = pairs.changes
     show_growth = max(measure.width(g, small, bold=True) for g in gtexts) < slot * 0.95
-    for x, v, gv, gt in zip(xs, cur, pairs.signs, gtexts, strict=True):
+    for x, v, gt in zip(xs, cur, gtexts, strict=True):
         hi = max(v or 0.0, prev[x] or 0.0, 0.0)
         if show_growth:
             ax.annotate(gt, (x, hi), xytext=(0, 3), textcoords="offset points",
                         ha="center", va="bottom", fontsize=small, fontweight="bold",
-                        color=theme.change_colour(gv, col.better))
+                        color=pairs.change_colour(x, col.better))
         text = fmt_value(v, col, ctx)
         if show_values and measure.width(text, small) < slot * 0.95:
             ax.annotate(text, (x, hi), xytext=(0, 5 + small * 1.25 * show_growth),
@@ -459,32 +495,32 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     n = len(order)
     # KPI names head their panels, wrapped to two lines when a panel is narrow.
     names_full = _names(answer, d, order, ctx)
-    share = _NAME_SHARE if len(ms) <= 3 else 0.3  # four panels need their width
+    share = NAME_SHARE if len(ms) <= 3 else 0.3  # four panels need their width
     name_room = min(w_in * share, max(measure.width(x, ctx.pt(theme.LABEL)) for x in names_full)
-                    + _PAD)
+                    + LABEL_PAD)
     pw_in = (w_in - name_room) / len(ms)
-    heads = [_head(answer.columns[j].name, pw_in - 0.12, head_pt) for j in ms]
+    heads = [_head(answer.columns[j].spoken, pw_in - 0.12, head_pt) for j in ms]
     head = 0.12 + measure.height(max(x.count("\n") + 1 for x in heads), head_pt)
-    said = (caveat_key(answer, answer.columns[j], hollow="dashed:") for j in ms)
+    said = (caveat_key(answer, answer.columns[j], hollow="dashed") for j in ms)
     keys = " · ".join(dict.fromkeys(x for x in said if x))
     plot_h = h - head - 0.05 - (0.19 if keys else 0.0)
-    cap = capacity(plot_h - _NOTE_IN)
+    cap = capacity(plot_h - NOTE_IN)
     note = None
     if n > cap:  # the top rows by the first KPI; several KPIs do not add up into "others"
-        noun = answer.columns[d].name
-        note = f"Top {cap} of {n} {noun}s by {first.name} shown"
+        noun = answer.columns[d].spoken
+        note = i18n.t(ctx.lang, "chart.bars.top_by", cap=cap, n=n, noun=noun, metric=first.spoken)
         order, names_full, n = order[:cap], names_full[:cap], cap
-        plot_h -= _NOTE_IN
+        plot_h -= NOTE_IN
     size = row_font(ctx, plot_h, n)
-    names = axis.beside_bars(names_full, name_room - _PAD, size, plot_h / n)
-    name_w = max(measure.width(x, size) for x in names) + _PAD
+    names = axis.beside_bars(names_full, name_room - LABEL_PAD, size, plot_h / n)
+    name_w = max(measure.width(x, size) for x in names) + LABEL_PAD
     pw = (w - name_w / fw) / len(ms)
     # One axes for all panels, measured in inches across: each panel scales its own bars into
     # its slot (an axes per panel costs ~12 ms each).
     ax = axes_in(fig, rect, left=name_w, top=head,
-                 bottom=0.05 + (_NOTE_IN if note else 0.0) + (0.19 if keys else 0.0))
+                 bottom=0.05 + (NOTE_IN if note else 0.0) + (0.19 if keys else 0.0))
     if note:
-        _note(fig, rect, note, ctx)
+        note_under(fig, rect, note, ctx)
     if keys:
         ax.text(1.0, -0.02, keys, transform=ax.transAxes, ha="right", va="top",
                 fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)

@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from charts import labels, measure, theme
 from charts.choose import grouping_kind
+from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.format import format_value
 
@@ -31,6 +32,7 @@ class Ctx:
     max_rows: int | None = None  # tables: at most this many rows
     scale: float = 1.0  # type scale
     card: str = theme.CARD  # KPI card fill (white on a dashboard's grey page)
+    lang: Language = Language.EN  # the answer's: every word and number drawn is said in it
 
     def pt(self, size: float) -> float:
         return size * self.scale
@@ -49,7 +51,8 @@ def dimension_columns(answer: Answer) -> list[int]:
 
 def side_names(answer: Answer) -> tuple[str, str]:
     """The legend names of a comparison's two sides ("2025", "2026" when both were named)."""
-    return answer.sides or ("current", "previous period")
+    lang = answer.language
+    return answer.sides or (t(lang, "restate.current"), t(lang, "window.previous_period"))
 
 
 def companion(answer: Answer, metric: Column, role: str) -> int | None:
@@ -86,8 +89,8 @@ def dim_label(answer: Answer, j: int, v: Any, ctx: Ctx) -> str:
     drawers fit names to their room with charts.axis)."""
     name = answer.columns[j].name
     if grouping_kind(name) == "time":
-        return labels.tick(v, name, ctx.fiscal_start_month)
-    return labels.category(v)
+        return labels.tick(v, name, ctx.fiscal_start_month, ctx.lang)
+    return labels.category(v, name, ctx.lang)
 
 
 def hollow_rows(answer: Answer, col: Column) -> list[bool]:
@@ -101,28 +104,33 @@ def hollow_rows(answer: Answer, col: Column) -> list[bool]:
 
 def bar_colours(answer: Answer, col: Column, order: list[int],
                 colour: str = theme.ACCENT) -> list[str]:
-    """One colour per bar in ``order``: pale where the value stands on a small sample."""
-    return [theme.FADED if answer.small(col.metric, i) else colour for i in order]
+    """One colour per bar in ``order``: pale where the value stands on a small sample, grey
+    for a yardstick row (a team median)."""
+    return [theme.PREVIOUS if i in answer.reference_rows
+            else theme.FADED if answer.small(col.metric, i) else colour for i in order]
 
 
-def caveat_key(answer: Answer, col: Column, hollow: str = "○") -> str:
+def caveat_key(answer: Answer, col: Column, hollow: str = "circle") -> str:
     """The key to what a chart draws differently, said once: "○ partial period", "○ provisional
     (outcomes still open)", "pale: fewer than 20 closed deals"; "" when nothing is. ``hollow``:
-    how the chart draws a partial or provisional value ("○" on a line, "dashed:" on bars)."""
+    how the chart draws a partial or provisional value ("circle", "○", on a line; "dashed",
+    "dashed:", on bars)."""
     n = range(len(answer.rows))
+    lang = answer.language
+    hollow = t(lang, f"chart.hollow.{hollow}")
     parts = []
     if any(answer.partial_row(i) is not None for i in n):
-        parts.append(f"{hollow} partial period")
+        parts.append(t(lang, "chart.key.partial", hollow=hollow))
     if any(answer.provisional(col.metric, i) for i in n):
-        parts.append(f"{hollow} provisional (outcomes still open)")
+        parts.append(t(lang, "chart.key.provisional", hollow=hollow))
     sample = answer.sample(col.metric)
     if sample is not None and any(answer.small(col.metric, i) for i in n):
-        parts.append(f"pale: fewer than {answer.min_sample} {sample.noun}")
+        parts.append(t(lang, "chart.key.small", n=answer.min_sample, noun=sample.noun))
     return " · ".join(parts)
 
 
 def fmt_value(v: Any, col: Column, ctx: Ctx, short: bool = True) -> str:
-    return labels.value(v, col, ctx.currency, short=short)
+    return labels.value(v, col, ctx.currency, short=short, lang=ctx.lang)
 
 
 def value_axis(axis: Any, col: Column, ctx: Ctx, nbins: int = 4) -> None:
@@ -130,7 +138,7 @@ def value_axis(axis: Any, col: Column, ctx: Ctx, nbins: int = 4) -> None:
     axis.set_major_locator(MaxNLocator(nbins=nbins, min_n_ticks=3))
     axis.set_major_formatter(
         FuncFormatter(lambda x, _pos: format_value(x, col.format, currency=ctx.currency,
-                                                   short=True))
+                                                   short=True, lang=ctx.lang))
     )
 
 
@@ -174,18 +182,32 @@ def message(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
             fontsize=ctx.pt(theme.LABEL), wrap=True)
 
 
-def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx) -> None:
-    """A one-line legend of ■ swatches above the plot, left aligned."""
+def legend(fig: Figure, rect: Rect, items: list[tuple[str, str]], ctx: Ctx,
+           mark: str = "■") -> None:
+    """A one-line legend of ■ swatches (or ``mark``: ● for dots) above the plot, left aligned;
+    labels share the width (each at most 2.6 in), cut with "…" only when they must be."""
     fw, fh = fig.get_size_inches()
     x = rect[0] + 0.05 / fw
     y = rect[1] + rect[3] - 0.14 / fh
     size = ctx.pt(theme.SMALL)
+    room = _legend_room([measure.width(t, size) for t, _ in items], rect[2] * fw - 0.05)
     for text, colour in items:
-        fig.text(x, y, "■", color=colour, fontsize=size * 1.15, va="center")
+        fig.text(x, y, mark, color=colour, fontsize=size * 1.15, va="center")
         x += 0.17 / fw
-        label = measure.fit(text, 1.6, size)
+        label = measure.fit(text, room, size)
         fig.text(x, y, label, color=theme.MUTED, fontsize=size, va="center")
         x += (measure.width(label, size) + 0.25) / fw
+
+
+def _legend_room(widths: list[float], avail: float, cap: float = 2.6, gap: float = 0.42) -> float:
+    """The widest a legend label may be so that all fit in ``avail`` inches: short labels keep
+    their width, the longest share what is left."""
+    left, rest = avail - gap * len(widths), sorted(min(w, cap) for w in widths)
+    for k, w in enumerate(rest):
+        if w * (len(rest) - k) > left:
+            return max(left / (len(rest) - k), 0.3)
+        left -= w
+    return cap
 
 
 def below_legend(fig: Figure, rect: Rect) -> Rect:

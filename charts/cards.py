@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Wedge
 
+import i18n
 from charts import labels, measure, theme
 from charts.canvas import (
     Ctx,
@@ -50,10 +51,12 @@ def _provisional_text(answer: Answer, col: Column) -> str:
     """The line under a value that is not what it seems: "provisional: 59% open" when its
     records' outcomes are still open, "only 5 closed deals" on a small sample."""
     if answer.provisional(col.metric, 0):
-        return f"provisional: {(answer.open_share(col.metric, 0) or 0.0):.0%} open"
+        share = f"{(answer.open_share(col.metric, 0) or 0.0):.0%}"
+        return i18n.t(answer.language, "chart.card.provisional", share=share)
     sample = answer.sample(col.metric)
     if sample is not None and answer.small(col.metric, 0):
-        return f"only {sample.counts[0]:,} {sample.noun}"
+        n = f"{sample.counts[0]:,}"
+        return i18n.t(answer.language, "chart.card.only", n=n, noun=sample.noun)
     return ""
 
 
@@ -69,7 +72,7 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     size = ctx.pt(theme.LABEL)
     small = max(ctx.pt(theme.SMALL) * 1.05, value_pt * 0.4)  # a lone card has room
     avail = w_in - 0.28
-    name = labels.sentence(col.name)
+    name = labels.sentence(col.spoken)
     # A long KPI name gets smaller type before it gets cut.
     size = max(min(size, avail * 72 / max(labels.display_width(name) * 0.55, 1)),
                ctx.pt(theme.SMALL))
@@ -85,7 +88,7 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     mid_h = max(h_in - top_pad - label_h - bottom_pad - delta_h, 0.1)
     big = min(value_pt, mid_h * 72 * 0.78)
     cur = answer.rows[0][j]
-    text = format_value(cur, col.format, currency=ctx.currency, short=False)
+    text = format_value(cur, col.format, currency=ctx.currency, short=False, lang=ctx.lang)
     wide = measure.width(text, big, bold=True)
     if wide > avail / 0.85:  # the exact number, a little smaller, before a rounded one
         text = fmt_value(cur, col, ctx, short=True)
@@ -100,14 +103,15 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     if not compared:
         return
     prev, growth = _growth(answer, col, j)
-    gtext = format_change(growth, cur, prev, col.format)
+    gtext = format_change(growth, cur, prev, col.format, ctx.lang)
     sign = change_sign(growth, cur, prev, col.format)
     # A provisional (or small-sample) value's change is not yet a change: grey, not red/green.
     colour = theme.MUTED if provisional else theme.change_colour(sign, col.better)
     ax.text(pad_x, y0 + bottom_pad, gtext, fontsize=small, fontweight="bold", va="bottom",
             ha="left", color=colour)
     ax.text(pad_x + measure.width(gtext, small, bold=True) + 0.08, y0 + bottom_pad,
-            f"vs {fmt_value(prev, col, ctx)}", fontsize=small, color=theme.MUTED, va="bottom",
+            i18n.t(ctx.lang, "chart.card.vs", value=fmt_value(prev, col, ctx)), fontsize=small,
+            color=theme.MUTED, va="bottom",
             ha="left")
 
 
@@ -185,7 +189,8 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
                 [math.sin(a) * (r - width - 0.04), math.sin(a) * (r + 0.04)],
                 color=theme.TARGET, linewidth=2.0, solid_capstyle="butt")
         lx, ly = math.cos(a) * (r + 0.08), math.sin(a) * (r + 0.08)
-        ax.text(lx, ly, f"target {fmt_value(target, col, ctx)}", fontsize=ctx.pt(theme.SMALL),
+        ax.text(lx, ly, i18n.t(ctx.lang, "chart.card.target", value=fmt_value(target, col, ctx)),
+                fontsize=ctx.pt(theme.SMALL),
                 color=theme.MUTED, ha="left" if lx >= 0 else "right", va="bottom")
     small = ctx.pt(theme.SMALL)
     ax.text(-r + width / 2, -0.04, fmt_value(0, col, ctx), ha="center", va="top", fontsize=small,
@@ -197,11 +202,14 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
             va="bottom", fontsize=big, fontweight="bold", color=theme.INK)
     lines: list[tuple[str, str]] = []
     if target:
-        lines.append((f"{value / target * 100:.0f}% of target", theme.MUTED))
+        share = f"{value / target * 100:.0f}%"
+        lines.append((i18n.t(ctx.lang, "chart.card.of_target", share=share),
+                      theme.MUTED))
     if _has_comparison(answer, col):
         sign = change_sign(growth, raw, prev, col.format)
-        change = format_change(growth, raw, prev, col.format)
-        lines.append((f"{change} vs {fmt_value(prev, col, ctx)}",
+        change = format_change(growth, raw, prev, col.format, ctx.lang)
+        versus = i18n.t(ctx.lang, "chart.card.vs", value=fmt_value(prev, col, ctx))
+        lines.append((f"{change} {versus}",
                       theme.change_colour(sign, col.better)))
     if lines:
         ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])

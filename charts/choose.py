@@ -11,13 +11,15 @@ stands and ``Choice.note`` says why. docs/charts.md shows ``RULES`` (``rules_mar
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, cast, get_args
 
 from metrics.answer import Answer
 from metrics.catalog import load_catalog
+from metrics.query import ChartKind
 
 # The charts this package draws (finer than Query.ChartKind, which is what users can ask for).
 Chart = Literal[
@@ -26,7 +28,9 @@ Chart = Literal[
     "columns",  # vertical bars in the rows' natural order (weekday, hour, stage, few time buckets)
     "line",  # a line over time (the previous period dashed when compared)
     "compare",  # current vs previous bars side by side, growth labelled
+    "dumbbell",  # current vs previous as two dots on one row per group, many groups
     "grouped",  # two groupings: bars grouped by the first, coloured by the second
+    "nested",  # two groupings, one within the other (reps in teams): bars coloured by group
     "lines",  # time × a second grouping: one line per value
     "heatmap",  # two groupings with many cells: weekday × hour, rep × month
     "panels",  # several KPIs by one grouping: one bar panel per KPI, rows aligned
@@ -45,6 +49,7 @@ MAX_HEATMAP_COLUMNS = 31  # days of a month, hours of a day
 MAX_PANELS = 4  # KPIs side by side
 MAX_CARDS = 6
 MAX_SLICES = 6
+MAX_SIDE_BY_SIDE = 7  # groups compared as pairs of bars; more get a dumbbell row each
 # The lead → won funnel, in order; a stage may be named by either KPI.
 FUNNEL = (("leads",), ("converted leads", "new opportunities"), ("deals won",))
 
@@ -62,6 +67,7 @@ class Shape:
     funnel: bool  # the KPIs asked are the lead → won funnel's stages
     target: bool = False  # the caller knows the KPI's target (render_answer(target=…))
     columns_across: int = 0  # two groupings: values of the one a heatmap puts across
+    nested: bool = False  # two categories, one within the other, ≤ MAX_SERIES outer values
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,22 @@ def is_share(name: str) -> bool:
     return n.startswith("share of ") or n.endswith(" share") or "% of total" in n
 
 
+def nesting(answer: Answer) -> tuple[int, int] | None:
+    """(outer, inner) column indexes when two category groupings nest — every value of the
+    inner one (rep) appears with one value of the outer one (team) and the outer has fewer
+    values — else None. Read from the rows: reps in teams, lead sources in channels."""
+    dims = [j for j, c in enumerate(answer.columns) if c.role == "dimension"]
+    if len(dims) != 2 or any(grouping_kind(answer.columns[j].name) != "category" for j in dims):
+        return None
+    for outer, inner in (dims, dims[::-1]):
+        seen: dict[Any, Any] = {}
+        if all(seen.setdefault(r[inner], r[outer]) == r[outer] for r in answer.rows):
+            n_outer = len({r[outer] for r in answer.rows})
+            if 1 < n_outer < len(seen):
+                return outer, inner
+    return None
+
+
 def shape_of(answer: Answer, target: bool = False) -> Shape:
     dims = tuple(c.name for c in answer.columns if c.role == "dimension")
     metrics = tuple(c.name for c in answer.columns if c.role == "metric")
@@ -140,7 +162,14 @@ def shape_of(answer: Answer, target: bool = False) -> Shape:
         funnel=not dims and is_funnel(metrics),
         target=target,
         columns_across=across,
+        nested=_few_outer(answer),
     )
+
+
+def _few_outer(answer: Answer) -> bool:
+    """Nested groupings whose outer values fit a legend's colours."""
+    n = nesting(answer)
+    return n is not None and len({r[n[0]] for r in answer.rows}) <= MAX_SERIES
 
 
 def _one_grouping(s: Shape, kind: str) -> bool:
@@ -163,6 +192,11 @@ RULES: tuple[Rule, ...] = (
          "parts of a whole; more slices are unreadable"),
     Rule("stacked", f"a share of the total by one grouping, > {MAX_SLICES} parts",
          lambda s: s.share and len(s.groupings) == 1, "a 100% bar keeps small parts visible"),
+    Rule("nested", f"two categories, one within the other (reps in teams, from the rows), "
+         f"≤ {MAX_SERIES} outer values, one KPI",
+         lambda s: s.nested and len(s.metrics) == 1,
+         "the inner grouping's bars, grouped and coloured by the outer one: a heatmap of reps × "
+         "teams would be mostly empty cells"),
     Rule("lines", f"time × a second grouping with ≤ {MAX_SERIES} values, one KPI",
          lambda s: len(s.groupings) == 2 and s.grouping_kinds[0] == "time"
          and s.series <= MAX_SERIES and len(s.metrics) == 1, "one line per value"),
@@ -176,6 +210,11 @@ RULES: tuple[Rule, ...] = (
          lambda s: len(s.groupings) == 2 and len(s.metrics) == 1
          and s.columns_across <= MAX_HEATMAP_COLUMNS,
          "a cell per pair, darker is more: weekday × hour, rep × month without a line each"),
+    Rule("dumbbell", f"one category with a comparison, more than {MAX_SIDE_BY_SIDE} groups, "
+         "one KPI", lambda s: _one_grouping(s, "category") and s.comparison
+         and s.rows > MAX_SIDE_BY_SIDE,
+         "a row per group, a grey dot (previous) to a blue one (current): pairs of bars need twice "
+         "the rows; more rows than fit: the top ones, said"),
     Rule("compare", "one grouping (not over time) with a comparison, one KPI",
          lambda s: len(s.groupings) == 1 and s.comparison and len(s.metrics) == 1
          and s.grouping_kinds[0] != "time",
@@ -267,6 +306,20 @@ def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
         auto = _auto(s)
         return Choice(auto.chart, auto.rule, f"Not shown as {asked}: {got}.")
     return _auto(s)
+
+
+def pickable() -> tuple[str, ...]:
+    """The kinds a person may ask a chart to be drawn as (``as table``, the pin modal's
+    picker): the query language's kinds, each mapped onto a chart by ``_override``."""
+    return get_args(ChartKind)
+
+
+def as_kind(answer: Answer, kind: str) -> Choice:
+    """``answer`` drawn as ``kind`` (one of ``pickable()``): the chart, or, in ``note``, why
+    its shape cannot be (a gauge for a by-rep answer)."""
+    query = dataclasses.replace(answer.query, chart=cast(ChartKind, kind))
+    asked = dataclasses.replace(answer, query=query)
+    return choose_with_reason(asked)
 
 
 def choose(answer: Answer, *, target: bool = False) -> Chart:

@@ -25,13 +25,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from charts import labels, layout, measure, render, theme
+from charts import labels, layout, measure, median, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
+from i18n import Language, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
+from metrics.provenance import SourceMissing
 from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
 
 Run = Callable[[Query], Answer]
@@ -58,6 +60,10 @@ class Panel:
     auto_grain: bool = False
     question: str = ""
     error: str | None = None
+    zh_title: str = ""  # the title in Chinese replies (same {window}/{compare} places)
+    # Drawn only when its KPIs' source tables were imported (CAC, quota attainment): without
+    # them the panel, and a row left empty, is left out rather than shown as a how-to sentence.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,7 +86,12 @@ class Dashboard:
 
 @dataclass(frozen=True)
 class Target:
+    """A gauge's target: each rep's rate per working day, ``per_rep_per_workday``, or where a
+    KPI by rep names one (``per_rep_from``: daily call target, from a call_target source) that
+    rep's own rate."""
+
     per_rep_per_workday: float
+    per_rep_from: str | None = None
 
 
 def _window(d: dict[str, Any] | None) -> WindowSpec | None:
@@ -114,6 +125,8 @@ def _panel(i: int, p: dict[str, Any]) -> Panel:
         at=tuple(p["at"]) if p.get("at") else None,  # type: ignore[arg-type]
         query=q, columns=tuple(p.get("columns") or ()), target=p.get("target"),
         frame=bool(p.get("frame", True)), auto_grain=auto, question=str(p.get("question") or ""),
+        zh_title=str(p.get("zh_title") or ""),
+        optional=bool(p.get("optional", False)),
     )
 
 
@@ -200,12 +213,15 @@ def workdays(start: date | None, end: date | None) -> int:
 class _Result:
     answer: Answer | None = None
     error: str | None = None
+    missing: bool = False  # its KPIs read a source table not imported yet
 
 
 def _answer(run: Run, query: Query) -> _Result:
     """A panel's answer, or the sentence its cell shows instead."""
     try:
         a = run(query)
+    except SourceMissing as e:
+        return _Result(error=e.message, missing=True)
     except NoData as e:
         return _Result(error=f"No data. {e.message}")
     except UserError as e:
@@ -266,13 +282,58 @@ def run_panels(board: Dashboard, asked: Query, run: Run) -> Results:
 
 
 def _target(board: Dashboard, panel: Panel, results: Mapping[str, _Result],
-            answer: Answer) -> float | None:
+            answer: Answer, run: Run) -> float | None:
+    """The gauge's target over the answer's window: each rep of the reps panel's rate per
+    working day (their own from ``per_rep_from`` when it names them, else the fixed rate)
+    times the working days."""
     t = load()[1].get(panel.target or "")
     reps = results.get(board.reps_panel or "")
     if t is None or reps is None or reps.answer is None or answer.window is None:
         return None
     days = workdays(answer.window.start, answer.window.end)
-    return t.per_rep_per_workday * len(reps.answer.rows) * days or None
+    own = _rates(run, t.per_rep_from) if t.per_rep_from else {}
+    per_day = sum(own.get(str(row[0]), t.per_rep_per_workday) for row in reps.answer.rows)
+    return per_day * days or None
+
+
+def _rates(run: Run, metric: str) -> dict[str, float]:
+    """Each rep's rate from a KPI by rep (daily call target); none before its source is
+    imported, so the fixed rate of dashboards.yaml holds."""
+    res = _answer(run, Query(metrics=(metric,), groupings=("rep",), window=WindowSpec("all")))
+    if res.answer is None:
+        return {}
+    return {str(r[0]): float(r[1]) for r in res.answer.rows if r[0] is not None and r[1]}
+
+
+def _without_missing(board: Dashboard, results: Mapping[str, _Result]) -> Dashboard:
+    """The board without its optional panels whose source is not imported, and without the
+    rows that leaves empty (the rows below move up)."""
+    gone = {p.id for p in board.panels if p.optional and results[p.id].missing}
+    if not gone or board.automatic:
+        return board
+    panels = [p for p in board.panels if p.id not in gone]
+    used = {r for p in panels if p.at for r in range(p.at[0], p.at[0] + p.at[2])}
+    empty = [r for r in range(len(board.rows)) if r not in used]
+
+    def moved(p: Panel) -> Panel:
+        if p.at is None:
+            return p
+        row, col, rs, cs = p.at
+        return dataclasses.replace(p, at=(row - sum(1 for r in empty if r < row), col, rs, cs))
+
+    rows = tuple(h for r, h in enumerate(board.rows) if r not in empty)
+    return dataclasses.replace(board, rows=rows, panels=tuple(moved(p) for p in panels))
+
+
+def _height(board: Dashboard, drawn: Dashboard) -> float:
+    """The page's height: the standard one for the board without its optional rows, taller
+    by the optional rows that are drawn (each keeps the height it has beside the others)."""
+    base = tuple(
+        h
+        for r, h in enumerate(board.rows)
+        if any(not p.optional for p in board.panels if p.at and p.at[0] <= r < p.at[0] + p.at[2])
+    )
+    return theme.DASHBOARD_SIZE[1] * sum(drawn.rows) / (sum(base) or 1)
 
 
 def _cell_rect(board: Dashboard, at: tuple[int, int, int, int], fig: Figure,
@@ -366,18 +427,30 @@ def _placed(board: Dashboard, results: Mapping[str, _Result]) -> tuple[Dashboard
 
 
 def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
-                         currency: str = "USD", fiscal_start_month: int = 1) -> Figure:
+                         currency: str = "USD", fiscal_start_month: int = 1,
+                         lang: Language = Language.EN) -> Figure:
     """The dashboard as a Figure (tests read its texts); ``render_dashboard`` saves it."""
     return figure_for_board(find(name), query, run, title_suffix=title_suffix,
-                            currency=currency, fiscal_start_month=fiscal_start_month)
+                            currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
+
+
+def board_title(board: Dashboard, lang: Language) -> str:
+    """What the image is called in ``lang`` (KPI大屏); a board without a Chinese name keeps its
+    own."""
+    return {Language.ZH: board.zh}.get(lang) or board.title
 
 
 def figure_for_board(board: Dashboard, query: Query, run: Run, *,
                      title_suffix: str | None = None, currency: str = "USD",
-                     fiscal_start_month: int = 1) -> Figure:
-    """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn."""
+                     fiscal_start_month: int = 1, lang: Language = Language.EN) -> Figure:
+    """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn, its
+    words in ``lang`` (the panels' answers are asked in it by ``run``)."""
     results = run_panels(board, query, run)
     size = theme.DASHBOARD_SIZE
+    if not board.automatic:
+        drawn = _without_missing(board, results)
+        size = (size[0], _height(board, drawn))
+        board = drawn
     if board.automatic:
         board, plan = _placed(board, results)
         size = layout.figure_size(plan.rows, plan.natural)
@@ -385,7 +458,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     fw, fh = fig.get_size_inches()
     main = _main_window(results, board)
     suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
-    title = board.title + (f" · {suffix}" if suffix else "")
+    title = board_title(board, lang) + (f" · {suffix}" if suffix else "")
     sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters)]
     subtitle = " · ".join(b for b in sub_bits if b)
     fig.text(_PAD / fw * 1.5, 1 - 0.16 / fh, labels.cut(title, 70), fontsize=16,
@@ -395,14 +468,17 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     if main is not None and main.data_as_of is not None:
         fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
-    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month)
+    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
     rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
              for p in board.panels}
     backdrop = _backdrop(fig)
+    rep = median.one_rep(query)
     for p in board.panels:  # each as soon as its answer is in; later queries keep running
         rect = rects[p.id]
         res = results[p.id]
         a = res.answer
+        if a is not None and rep is not None and median.applies(a, a.query, rep):
+            a = median.against_team_median(a, a.query, run, rep)  # her row, her team's median
         grouped = a is not None and bool(a.query.groupings)
         said = ""
         if a is not None:
@@ -416,20 +492,20 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
             aside = said
             if a is not None and a.window is not None and main is not None \
                     and a.window != main.window:
-                aside = format_range(a.window.start, a.window.end)
-            _panel_title(fig, rect, _title(p, a, query), aside)
+                aside = format_range(a.window.start, a.window.end, lang)
+            _panel_title(fig, rect, _title(p, a, query, lang), aside)
             inner = _inset(fig, rect, top=_HEAD + 0.06)
         if a is None:
-            message(fig, inner, _fit(fig, inner, res.error or "No data."), ctx0)
+            message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
             continue
-        # A by-rep panel of a dashboard filtered to one rep: her numbers as cards, no rep axis.
+        # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
         lost_axis = grouped and not a.query.groupings
         if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
             a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))
         chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
         ctx = dataclasses.replace(
             ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
-            target=_target(board, p, results, a) if chart == "gauge" else None,
+            target=_target(board, p, results, a, run) if chart == "gauge" else None,
             card=theme.PANEL,
         )
         render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
@@ -439,27 +515,28 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
 _PLACE = re.compile(r"\s*\b(?:of|vs|in)\s+\{(?:window|compare)\}|\{(?:window|compare)\}")
 
 
-def panel_title(panel: Panel, answer: Answer | None) -> str:
+def panel_title(panel: Panel, answer: Answer | None, lang: Language = Language.EN) -> str:
     """The panel's title with {window} / {compare} filled from the windows its answer used
     ("Top 5 deals of this year" when the user asked for this year); a panel without an answer
     drops the phrase rather than guess ("Top 5 deals")."""
+    title = {Language.ZH: panel.zh_title}.get(lang) or panel.title
     win = answer.window if answer is not None else None
     cmp = answer.compare_window if answer is not None else None
-    if win is None or ("{compare}" in panel.title and cmp is None):
-        return _PLACE.sub("", panel.title)
-    return panel.title.format(window=_said(win), compare=_said(cmp) if cmp else "")
+    if win is None or ("{compare}" in title and cmp is None):
+        return _PLACE.sub("", title)
+    return title.format(window=_said(win, lang), compare=_said(cmp, lang) if cmp else "")
 
 
-def _said(w: ResolvedWindow) -> str:
-    """A window as a title says it: its label without ", default"."""
-    return w.label.removesuffix(", default")
+def _said(w: ResolvedWindow, lang: Language) -> str:
+    """A window as a title says it: its name without ", default"."""
+    return w.name(lang).removesuffix(t(lang, "window.default", name=""))
 
 
-def _title(p: Panel, a: Answer | None, asked: Query) -> str:
+def _title(p: Panel, a: Answer | None, asked: Query, lang: Language = Language.EN) -> str:
     """A panel's own title; a pinned question's is the question, unless the board is asked
     for another window (then the answer's restatement, which names the window it ran on)."""
     if p.title or not p.question:
-        return panel_title(p, a)
+        return panel_title(p, a, lang)
     if a is not None and asked.window is not None:
         restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
         return restated[:1].upper() + restated[1:]
@@ -490,10 +567,11 @@ def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str 
 
 
 def render_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
-                     currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+                     currency: str = "USD", fiscal_start_month: int = 1,
+                     lang: Language = Language.EN) -> bytes:
     """PNG bytes (``theme.dashboard_pixels()`` in size) of the dashboard called ``name``
     (``kpi``, ``outbound calls``, ``inbound leads``, or their titles / Chinese names).
     ``query`` carries the user's window and filters; ``run`` answers each panel's query."""
     fig = figure_for_dashboard(name, query, run, title_suffix=title_suffix, currency=currency,
-                               fiscal_start_month=fiscal_start_month)
+                               fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)

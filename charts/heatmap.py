@@ -70,7 +70,7 @@ def draw_heatmap(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w, h = rect_inches(fig, rect)
     names = [dim_label(answer, dr, v, ctx) for v in rows_v]
     kept = limit_rows(names, [total[k] for k in rows_v], capacity(h - 0.6), col,
-                      answer.columns[dr].name)
+                      answer.columns[dr].spoken, lang=ctx.lang)
     summed = kept.others
     grid = [[cell.get((rows_v[i], c)) for c in cols_v]
             for i in range(len(kept.names) - summed)]

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import i18n
+from i18n import Language, words
 from metrics.answer import Answer, Column
 from metrics.format import (
     NONE,
@@ -23,11 +25,12 @@ from metrics.format import (
     format_label,
     format_range,
     format_value,
+    format_weekday,
 )
 from metrics.query import Filter
 
 GRAINS = ("day", "week", "month", "quarter", "year")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+EN = Language.EN
 
 
 def _wide(ch: str) -> bool:
@@ -102,42 +105,52 @@ def sentence(name: str) -> str:
     return name[:1].upper() + name[1:] if name else name
 
 
-def value(v: Any, col: Column, currency: str, short: bool = True) -> str:
+def value(
+    v: Any, col: Column, currency: str, short: bool = True, lang: Language = EN
+) -> str:
     """A value label; ``short`` (1.2k, $3.4M) only from 10,000 up, where digits start to crowd."""
     if col.role == "growth":
         return format_growth(v)
     if short and isinstance(v, (int, float, Decimal)) and abs(float(v)) < 10_000:
         short = False
-    return format_value(v, col.format, currency=currency, short=short)
+    return format_value(v, col.format, currency=currency, short=short, lang=lang)
 
 
-def category(v: Any) -> str:
-    """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement)."""
-    return format_label(v)
+def category(v: Any, dimension: str = "", lang: Language = EN) -> str:
+    """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement);
+    weekdays in ``lang`` (周一)."""
+    return format_weekday(v, lang) if dimension == "weekday" else format_label(v)
 
 
-def tick(v: Any, grain: str, fiscal_start_month: int) -> str:
-    """A time bucket on an axis: days and weeks as '3 Mar', longer buckets as metrics.format."""
+def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> str:
+    """A time bucket on an axis: days and weeks as '3 Mar' (3月3日), longer buckets as
+    metrics.format."""
     if isinstance(v, datetime):
         v = v.date()
     if not isinstance(v, date):
         return format_label(v)
     if grain in ("day", "week"):
-        return f"{v.day} {_MONTHS[v.month - 1]}"
-    return format_bucket(v, grain, fiscal_start_month=fiscal_start_month)
+        month = words(lang, "months")[v.month - 1]
+        return i18n.t(lang, "date.day_month", day=v.day, month=month, m=v.month)
+    return format_bucket(v, grain, fiscal_start_month=fiscal_start_month, lang=lang)
 
 
 def title_of(answer: Answer) -> str:
     """The restated question without its window part (the subtitle states dates) or brackets."""
     parts = [p.strip() for p in answer.restated.split(" · ")]
     w = answer.window
+    lang = answer.language
     if w is not None and len(parts) > 1:
-        rng = format_range(w.start, w.end)
-        parts = [p for p in parts if rng not in p and p != w.label and f"({w.label})" not in p]
+        rng = format_range(w.start, w.end, lang)
+        name = w.name(lang)
+        said = (f"({name})", f"（{name}）")  # the window phrase's parentheses, either language
+        parts = [p for p in parts if rng not in p and p != name and not any(x in p for x in said)]
     text = " · ".join(parts) if parts else answer.restated
-    # A field measure's date ("of [Opportunity] on [CloseDate]") is the text answer's to state;
-    # the title keeps the object only.
-    text = re.sub(r" on \[[^\]]+\]", "", text)
+    # A field measure's own date ("of [Opportunity] on [CloseDate]") is the text answer's to
+    # state; the title keeps the object only. A date the question chose ("by close date") is
+    # the title's: new opportunities by week on close date are not those created each week.
+    if answer.query.anchor is None:
+        text = re.sub(r" on \[[^\]]+\]", "", text)
     return sentence(text.replace("[", "").replace("]", ""))
 
 
@@ -145,20 +158,24 @@ def window_text(answer: Answer) -> str:
     """'27 May – 26 Jun 2024 (last 31 days) · vs 26 Apr – 26 May 2024'."""
     bits: list[str] = []
     w = answer.window
+    lang = answer.language
     if w is not None:
-        rng = format_range(w.start, w.end)
-        bits.append(rng if w.label in ("", rng) else f"{rng} ({w.label})")
+        rng = format_range(w.start, w.end, lang)
+        name = w.name(lang)
+        said = i18n.t(lang, "chart.window", range=rng, name=name)
+        bits.append(rng if name in ("", rng) else said)
     c = answer.compare_window
     if c is not None:
-        extent = {"like for like": " (like for like)", "in full": " (in full)"}.get(c.extent, "")
-        bits.append(f"vs {format_range(c.start, c.end)}{extent}")
+        extent = i18n.t(lang, f"chart.extent.{c.extent.replace(' ', '_')}") if c.extent else ""
+        rng = format_range(c.start, c.end, lang)
+        bits.append(i18n.t(lang, "chart.vs", range=rng, extent=extent))
     return " · ".join(bits)
 
 
 def as_of_text(answer: Answer) -> str:
     """'data as of 27 Jun 2024 06:00' ('' when unknown)."""
     d = answer.data_as_of
-    return "" if d is None else format_as_of(d)
+    return "" if d is None else format_as_of(d, answer.language)
 
 
 def filter_text(filters: tuple[Filter, ...]) -> str:

@@ -120,7 +120,7 @@ def _stages(answer: Answer, ctx: Ctx) -> tuple[list[str], list[float | None], li
             (k for k, names in enumerate(FUNNEL) if answer.columns[j].name in names), 99))
         row = answer.rows[0]
         vals = [column(answer, j)[0] for j in order]
-        return ([labels.sentence(answer.columns[j].name) for j in order], vals,
+        return ([labels.sentence(answer.columns[j].spoken) for j in order], vals,
                 [fmt_value(row[j], answer.columns[j], ctx, short=False) for j in order])
     d = dimension_columns(answer)[0]
     m = ms[0]

@@ -17,13 +17,15 @@ from charts.bars import draw_bars, draw_columns, draw_compare, draw_grouped, dra
 from charts.canvas import Ctx, Drawer, Rect
 from charts.cards import draw_gauge, draw_kpi
 from charts.choose import Chart, choose_with_reason
+from charts.dumbbell import draw_dumbbell
 from charts.heatmap import draw_heatmap
 from charts.lines import draw_line, draw_lines
+from charts.nested import draw_nested
 from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
 from metrics.answer import Answer
-from metrics.caveats import MARKS
+from metrics.caveats import EMPTY_MARK, MARKS
 
 DRAWERS: dict[Chart, Drawer] = {
     "kpi": draw_kpi,
@@ -31,7 +33,9 @@ DRAWERS: dict[Chart, Drawer] = {
     "columns": draw_columns,
     "line": draw_line,
     "compare": draw_compare,
+    "dumbbell": draw_dumbbell,
     "grouped": draw_grouped,
+    "nested": draw_nested,
     "lines": draw_lines,
     "heatmap": draw_heatmap,
     "panels": draw_panels,
@@ -91,16 +95,19 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
         return None
     answer, said = drop_constant_groupings(answer, fiscal_start_month)
     choice = choose_with_reason(answer, target=target is not None)
-    ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target)
+    ctx = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, target=target,
+              lang=answer.language)
     fig = theme.new_figure(theme.CHART_SIZE)
     fw, fh = fig.get_size_inches()
     subtitle = " · ".join(x for x in (labels.window_text(answer), said) if x)
     top = header(fig, labels.title_of(answer), subtitle)
-    # The caveats are drawn (hollow, pale, with a key); a single value's open share is not.
+    # The caveats are drawn (hollow, pale, with a key); a single value's open share is not,
+    # nor why a bar is "—" where records exist (CAC without spend): that comes first.
     caveat = next(
         (c for c in answer.caveats if len(answer.rows) == 1 and not c.startswith(MARKS)), None
     )
-    foot = footer(fig, choice.note or (answer.notes[0] if answer.notes else caveat),
+    empty = next((c for c in answer.caveats if c.startswith(EMPTY_MARK)), None)
+    foot = footer(fig, choice.note or empty or (answer.notes[0] if answer.notes else caveat),
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

@@ -23,9 +23,10 @@ from metrics.answer import Answer
 def _said(answer: Answer, j: int, fiscal_start_month: int) -> str:
     col = answer.columns[j]
     v = answer.rows[0][j]
+    lang = answer.language
     if grouping_kind(col.name) == "time":
-        return labels.tick(v, col.name, fiscal_start_month)
-    return f"{col.name}: {labels.category(v)}"
+        return labels.tick(v, col.name, fiscal_start_month, lang)
+    return f"{col.spoken}: {labels.category(v, col.name, lang)}"
 
 
 def _restated_without(restated: str, name: str) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+import i18n
 from charts import axis, labels, measure, theme
 from charts.canvas import Ctx, Rect, axes_in, blank, companion, num, rect_inches
 from metrics.answer import Answer, Column
@@ -51,12 +52,14 @@ def _cell(v: Any, col: Column, ctx: Ctx) -> str:
     if col.role == "growth":
         return labels.value(v, col, ctx.currency)
     if col.role == "dimension" and col.name in GRAINS and isinstance(v, date):
-        return format_bucket(v, col.name, fiscal_start_month=ctx.fiscal_start_month)
+        return format_bucket(
+            v, col.name, fiscal_start_month=ctx.fiscal_start_month, lang=ctx.lang
+        )
     if col.format == "date" and isinstance(v, date):
-        return format_date(v)
+        return format_date(v, ctx.lang)
     if col.format in ("text", "date"):
-        return labels.category(v)
-    return format_value(v, col.format, currency=ctx.currency)
+        return labels.category(v, col.name, ctx.lang)
+    return format_value(v, col.format, currency=ctx.currency, lang=ctx.lang)
 
 
 def _row_cell(answer: Answer, row: tuple[Any, ...], j: int, ctx: Ctx) -> str:
@@ -64,7 +67,8 @@ def _row_cell(answer: Answer, row: tuple[Any, ...], j: int, ctx: Ctx) -> str:
     col = answer.columns[j]
     cur, prev = answer.companion(col, "metric"), answer.companion(col, "previous")
     if col.role == "growth" and cur is not None and prev is not None:
-        return format_change(row[j], row[cur], row[prev], answer.columns[cur].format)
+        fmt = answer.columns[cur].format
+        return format_change(row[j], row[cur], row[prev], fmt, answer.language)
     return _cell(row[j], col, ctx)
 
 
@@ -75,11 +79,13 @@ def _texts(answer: Answer, rows: Any, cols: list[int], ctx: Ctx) -> list[list[st
 
 
 def _header(answer: Answer, col: Column) -> str:
+    lang = answer.language
     if col.role == "growth":
-        return "change" if col.label else "growth"
+        points = col.label.endswith(i18n.t(lang, "column.change", metric=""))
+        return i18n.t(lang, "chart.table.change" if points else "chart.table.growth")
     if col.role == "previous":
-        return answer.sides[1] if answer.sides else "previous"
-    return labels.SHORT_HEADERS.get(col.name, labels.sentence(col.shown))
+        return answer.sides[1] if answer.sides else i18n.t(lang, "chart.table.previous")
+    return labels.SHORT_HEADERS.get(col.shown, labels.sentence(col.shown))
 
 
 def _chosen(answer: Answer, ctx: Ctx) -> list[int]:
@@ -182,10 +188,10 @@ def draw_table(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     same = constant_columns(answer, cols)
     cols = [j for j in cols if j not in same]
     w_in, h_in = rect_inches(fig, rect)
-    caption = " · ".join(f"{labels.sentence(answer.columns[j].name)}: "
+    caption = " · ".join(f"{labels.sentence(answer.columns[j].spoken)}: "
                          f"{_cell(answer.rows[0][j], answer.columns[j], ctx)}" for j in same)
     if caption:
-        caption = "Every row: " + caption
+        caption = i18n.t(ctx.lang, "chart.table.every_row", caption=caption)
     body_h = h_in - (measure.height(1.3, ctx.pt(theme.SMALL)) if caption else 0.0)
     if not caption and _halves(fig, rect, answer, cols, body_h, ctx):
         return
@@ -314,7 +320,10 @@ def _rules(answer: Answer, cells: list[list[str]]) -> list[str]:
 
 
 def _colour(answer: Answer, col: Column, j: int, row: Any, i: int) -> str:
-    """Changes red/green by the KPI's better direction; a small sample's value faint."""
+    """Changes red/green by the KPI's better direction; a small sample's value faint; a
+    yardstick row (a team median) grey throughout."""
+    if i in answer.reference_rows:
+        return theme.MUTED
     if col.role == "metric":
         return theme.FAINT if answer.small(col.metric, i) else theme.INK
     if col.role != "growth":

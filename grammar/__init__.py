@@ -5,6 +5,6 @@
 Ranking(direction='top', n=5, metric=None)
 """
 
-from grammar.parser import Parser, parse, parser_for, reply_text
+from grammar.parser import Parser, parse, parser_for, reply_text, warm
 
-__all__ = ["Parser", "parse", "parser_for", "reply_text"]
+__all__ = ["Parser", "parse", "parser_for", "reply_text", "warm"]

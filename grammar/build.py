@@ -18,6 +18,7 @@ from grammar import messages
 from grammar.normalize import normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning
+from i18n import Msg
 from metrics.catalog import Catalog
 from metrics.query import (
     Comparison,
@@ -54,6 +55,8 @@ class _Draft:
     comparisons: list[tuple[str, Comparison]] = field(default_factory=list)
     charts: list[tuple[str, str]] = field(default_factory=list)
     dashboards: list[tuple[str, str]] = field(default_factory=list)
+    # Date fields named ("by close date", "created"): (text, date dimension, grouped by it).
+    dates: list[tuple[str, str, bool]] = field(default_factory=list)
     side_by_side: bool = False
     context: tuple[str, ...] | None = None  # a follow-up's previous KPIs
 
@@ -143,7 +146,54 @@ def _metric_filter(d: _Draft, node: Tree) -> None:
 
 
 def _grouping(d: _Draft, node: Tree) -> None:
-    d.add_grouping(str(d.tok(node.children[-1]).value))
+    name = str(d.tok(node.children[-1]).value)
+    if d.catalog.has_dimension(name) and d.catalog.dimension(name).kind == "date":
+        # A date field is the date records count on; "by" it also groups by a time grain.
+        d.dates.append((_text(node), name, len(node.children) > 1))
+        return
+    if len(node.children) == 1 and d.catalog.has_dimension(name):
+        if d.catalog.dimension(name).sql.get("checkbox"):
+            d.filters.append((name, "in", ("true",)))  # "opportunities is closed"
+            return
+    d.add_grouping(name)
+
+
+# "by close date": grouped by the grain that fits the window's length in days (longer windows,
+# coarser buckets); a window of no fixed length (all time, since a date) is grouped by month.
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 91, "year": 365}
+_GRAIN_UP_TO_DAYS = ((31, "day"), (183, "week"), (1100, "month"))
+
+
+def _date_grain(window: WindowSpec | None, default_window: str) -> str:
+    if window is None:
+        unit = default_window.split()[-1]
+        days = _UNIT_DAYS.get(unit)
+    elif window.kind in ("today", "yesterday"):
+        days = 1
+    elif window.kind == "between" and window.start and window.end:
+        days = (window.end - window.start).days + 1
+    elif window.kind in ("year", "quarter", "month"):
+        days = _UNIT_DAYS[window.kind]
+    elif window.unit is not None:
+        days = _UNIT_DAYS[window.unit] * (window.n or 1)
+    else:
+        days = None
+    if days is None:
+        return "month"
+    return next((g for limit, g in _GRAIN_UP_TO_DAYS if days <= limit), "quarter")
+
+
+def _date_field(d: _Draft, window: WindowSpec | None) -> str | None:
+    """The date field the records count on, and its grain grouping when grouped "by" it."""
+    anchor = _one("date field", [(t, name) for t, name, _ in d.dates])
+    if anchor is None or not any(by for _, _, by in d.dates):
+        return anchor
+    cat = d.catalog
+    if not any(cat.has_dimension(g) and cat.dimension(g).kind == "grain" for g in d.groupings):
+        first = d.metrics[0] if d.metrics and cat.has_metric(d.metrics[0]) else None
+        default = cat.metric(first).default_window if first else "this quarter"
+        d.groupings.insert(0, _date_grain(window, default))
+    return anchor
 
 
 def _values(d: _Draft, node: Tree) -> list[Tok]:
@@ -168,7 +218,7 @@ def _filter(d: _Draft, node: Tree) -> None:
         for v in _values(d, values_node):
             ms = [m for m in v.value if m.dim == dim]
             if not ms:
-                raise messages.unknown_value(v.text, dim, [])
+                raise messages.unknown_value(v.text, d.catalog.term(dim), [])
             stored.append(ms[0].name)
         d.filters.append((dim, op, tuple(stored)))
     else:
@@ -323,7 +373,9 @@ def _settle_bare(d: _Draft) -> None:
             ms = [m for m in ms if not m.alias or _names_people(cat, str(m.dim))]
         if len(ms) > 1:
             start, typed = b.tok.start, b.tok.text
-            choices = [f"{m.name} ({m.dim})" for m in ms]
+            choices = [
+                Msg.of("grammar.choice", value=m.name, dimension=cat.term(str(m.dim))) for m in ms
+            ]
             rewritten = [
                 d.text[:start] + f'{m.dim} = "{m.name}"' + d.text[start + len(typed) :] for m in ms
             ]
@@ -358,7 +410,7 @@ def _merge_filters(d: _Draft) -> tuple[Filter, ...]:
         if op == "in":
             for v in kept:
                 if v in merged.get((dim, "not_in"), []):
-                    raise messages.contradictory_filter(dim, str(v))
+                    raise messages.contradictory_filter(d.catalog.term(dim), str(v))
     out: list[Filter] = []
     for (dim, op), vals in merged.items():
         if op in ("in", "not_in"):
@@ -395,12 +447,13 @@ def build(
         for mf in d.metric_filters:
             d.add_metric(mf.metric)
     if not d.metrics and dashboard is None and context is None:
-        raise messages.no_metric(messages.EXAMPLES[0])
+        raise messages.no_metric()
     _implied_groupings(d)
     _settle_bare(d)
     if d.side_by_side:
         _group_compared_values(d)
     window = _one("window", d.windows)
+    anchor = _date_field(d, window)
     kinds = {r.direction for _, r in d.rankings}
     if len(kinds) > 1:
         raise messages.top_and_bottom()
@@ -424,7 +477,7 @@ def build(
                 desc = catalog.metric(key).better == "higher" if catalog.has_metric(key) else False
             sort = Sort(key, desc)
     if len(d.groupings) > 2:
-        raise messages.too_many_groupings(d.groupings)
+        raise messages.too_many_groupings([catalog.term(g) for g in d.groupings])
     comparison = _one("comparison", d.comparisons)
     chart = _one("chart", d.charts)
     if dashboard is not None and (
@@ -442,4 +495,5 @@ def build(
         comparison=comparison,
         chart=chart,
         dashboard=dashboard,
+        anchor=anchor,
     )

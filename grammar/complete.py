@@ -60,11 +60,18 @@ class Completer:
             for lang, phrases in self._next.items()
         }
         self._parsed: dict[str, Query | None] = {}
-        # Words after which a dimension (by …) or a value (for …) is what comes next.
+        # Words after which a dimension (by …) or a value (for …) is what comes next; after a
+        # dimension's own name ("team", "lead source =", "销售为") one of its values.
         self._cues = {
             "dim:": tuple(normalize(str(w)) for w in keyword_section("by")),
             "value:": ("for", "of", "对", "给", "only", "just", "只看"),
         }
+        for d in cat.dimensions:
+            if d.kind == "category":
+                names = tuple(normalize(w) for w in d.words)
+                forms = {f"{n}{op}" for n in names for op in ("", " =", " is", "=", "为", "是")}
+                # longest first: "lead source" is read whole, not as its synonym "source"
+                self._cues[f"value:{d.name}:"] = tuple(sorted(forms, key=len, reverse=True))
 
     def complete(self, partial: str, limit: int = LIMIT, history: Sequence[str] = ()) -> list[str]:
         """Up to ``limit`` completions of ``partial``, best first."""
@@ -128,6 +135,9 @@ class Completer:
                 if h.endswith(w) and (
                     len(h) == len(w) or is_cjk(w[0]) or not h[-len(w) - 1].isalnum()
                 ):
+                    # "by team" groups: what follows is not one of the team's values
+                    if kind.count(":") == 2 and self._cue(h[: -len(w)]) == "dim:":
+                        break
                     return kind
         return None
 

@@ -8,82 +8,68 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from i18n import Language, t, words
 from metrics.catalog import Catalog, MetricDef
 
-_UNITS = {
-    "count": "a count",
-    "percent": "a percentage",
-    "currency": "an amount of money",
-    "hours": "hours",
-    "days": "days",
-    "minutes": "minutes",
-    "number": "a number",
-}
-# How an anchor is said to people (kpis.md, "Which date a record counts on").
-_ANCHORS = {
-    "created": "the date it was created",
-    "close": "its close date",
-    "start": "its start time",
-    "ended": "the moment the stage visit ended",
-}
+EN = Language.EN
 
 
 def _first(values: Mapping[str, Sequence[str]], dim: str) -> list[str]:
     return [str(v) for v in values.get(dim, ()) if str(v).strip()]
 
 
-def help_examples(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> list[str]:
-    """Six questions that work on this data: plain, grouped, a person, values side by side, a
-    definition, a dashboard."""
+def help_examples(
+    catalog: Catalog, values: Mapping[str, Sequence[str]], lang: Language = EN
+) -> list[str]:
+    """Six questions that work on this data, in ``lang``: plain, grouped, a person, values side
+    by side, a definition, a dashboard (i18n ``help.examples``)."""
     reps = _first(values, "rep")
     sources = _first(values, "lead source")
-    out = [
-        "calls by rep last 30 days",
-        "how many deals did we close this quarter",
-        "average days in each stage this year",
-    ]
+    out = list(words(lang, "help.examples.first"))
     if reps:
-        out.append(f"win rate for {reps[0]} this year")
+        out.append(t(lang, "help.examples.person", rep=reps[0]))
     if len(sources) >= 2:
-        out.append(f"leads {sources[0]} vs {sources[1]} last quarter")
-    out += [
-        "what is follow-up rate",
-        "本季度 各销售 赢单金额",
-        "inbound leads dashboard last 90 days",
-    ]
+        out.append(t(lang, "help.examples.side_by_side", a=sources[0], b=sources[1]))
+    out += words(lang, "help.examples.last")
     return out
 
 
-def help_text(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str:
-    examples = "\n".join(f"  · {e}" for e in help_examples(catalog, values))
+def help_text(
+    catalog: Catalog, values: Mapping[str, Sequence[str]], lang: Language = EN
+) -> str:
+    examples = "\n".join(f"  · {e}" for e in help_examples(catalog, values, lang))
     most_asked = sorted(catalog.metrics, key=lambda m: -m.popularity)[:6]
-    return (
-        "Ask about a sales KPI in plain words, English or Chinese: a KPI, then optionally who or "
-        "what (for a rep, a lead source), how to split it (by rep, per week, 按渠道), when (last "
-        "30 days, so far this quarter, in March) and a comparison (vs last year, one rep vs "
-        f"another).\nFor example:\n{examples}\n"
-        f"{len(catalog.metrics)} KPIs, most asked: {', '.join(m.name for m in most_asked)}. "
-        '"what is <KPI>" says how one is computed; `kpibot kpis` (or /kpi help) lists them all.'
+    return t(
+        lang,
+        "help.text",
+        examples=examples,
+        count=len(catalog.metrics),
+        most_asked=t(lang, "list.sep").join(m.said(lang) for m in most_asked),
     )
 
 
-def definition_text(catalog: Catalog, metric: MetricDef) -> str:
+def definition_text(catalog: Catalog, metric: MetricDef, lang: Language = EN) -> str:
     anchor = metric.anchor
     if anchor is None:
         try:
             anchor = catalog.record_set(metric.records).anchor().name
         except KeyError:
             anchor = None
-    counted_on = _ANCHORS.get(str(anchor), str(anchor)) if anchor else "—"
-    others = ", ".join((*metric.synonyms, *metric.zh)) or "—"
-    window = metric.default_window
-    return "\n".join(
-        [
-            f"{metric.name}: {metric.definition or '(no definition in the catalog)'}.",
-            f"  counted on: {counted_on} (a window keeps a record when this date falls in it)",
-            f"  default window: {window}",
-            f"  shown as: {_UNITS.get(metric.format, metric.format)}",
-            f"  other names: {others}",
-            f'Ask "{metric.name} {window}" for the number.',
-        ]
+    counted_on = t(lang, f"help.anchor.{anchor}") if anchor in _ANCHORS else str(anchor or "—")
+    name = metric.said(lang)
+    others = ", ".join(w for w in (metric.name, *metric.synonyms, *metric.zh) if w != name) or "—"
+    window = t(lang, f"help.window.{metric.default_window.replace(' ', '_')}")
+    return t(
+        lang,
+        "help.definition",
+        name=name,
+        definition=metric.definition_in(lang) or t(lang, "help.no_definition"),
+        counted_on=counted_on,
+        window=window,
+        shown_as=t(lang, f"help.unit.{metric.format}"),
+        others=others,
     )
+
+
+# How an anchor is said to people (kpis.md, "Which date a record counts on"): help.anchor.*
+_ANCHORS = frozenset({"created", "close", "start", "ended"})

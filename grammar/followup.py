@@ -35,8 +35,8 @@ def merge(previous: str, fragment: str, parser: Parser) -> str:
 
 def combine(before: Query, frag: Query) -> Query:
     """What the fragment says replaces what the question before said about the same thing:
-    the window, the comparison, the chart, the ranking, the sort, the groupings, and the
-    filters on the dimensions it names; the rest is kept."""
+    the window, the comparison, the chart, the ranking, the sort, the groupings, the date
+    field counted on, and the filters on the dimensions it names; the rest is kept."""
     named = {f.dimension for f in frag.filters}
     return replace(
         before,
@@ -48,6 +48,7 @@ def combine(before: Query, frag: Query) -> Query:
         sort=frag.sort or before.sort,
         comparison=frag.comparison or before.comparison,
         chart=frag.chart or before.chart,
+        anchor=frag.anchor or before.anchor,
     )
 
 
@@ -116,6 +117,7 @@ def keyword_text(q: Query) -> str:
     if q.ranking is not None and q.ranking.metric is not None:
         parts.append(f"ranked by {q.ranking.metric}")
     parts += [f"by {g}" for g in q.groupings]
+    parts += [q.anchor] if q.anchor else []  # a date field named bare: counted on, not grouped
     parts += [_filter_text(f) for f in q.filters]
     parts += [f"{m.metric} {_OPS[m.op]} {_quoted(m.value)}" for m in q.metric_filters]
     if q.window is not None:

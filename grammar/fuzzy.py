@@ -14,13 +14,17 @@ match (``web`` is four edits from ``website``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from grammar.ngrams import SMALL, GramIndex
 from grammar.normalize import is_cjk
 from grammar.vocabulary import Meaning
+
+T = TypeVar("T")
 
 
 def allowance(phrase: str) -> int:
@@ -48,10 +52,14 @@ def closest(
     allow = allowance(typed)
     if allow == 0 or not pool:
         return None
-    by_length = _lengths(pool) if lasting else _by_length(pool)
     n = len(typed)
-    # An edit changes the length by at most one: only phrases that near in length can match.
-    choices = [p for k in range(n - allow, n + allow + 1) for p in by_length.get(k, ())]
+    near = _grams(pool).within(typed, allow) if lasting and len(pool) > SMALL else None
+    if near is not None:
+        choices = near
+    else:
+        by_length = _lengths(pool) if lasting else _by_length(pool)
+        # An edit changes the length by at most one: only phrases that near in length can match.
+        choices = [p for k in range(n - allow, n + allow + 1) for p in by_length.get(k, ())]
     hits = process.extract(typed, choices, scorer=OSA.distance, score_cutoff=allow, limit=None)
     if not hits:
         return None
@@ -66,22 +74,53 @@ def closest(
     return phrases[0], meanings
 
 
-_INDEX: dict[int, tuple[Mapping[str, Sequence[Meaning]], dict[int, list[str]]]] = {}
+Pool = Mapping[str, Sequence[Meaning]]
+_INDEX: dict[tuple[int, str], tuple[Pool, object]] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def _lengths(pool: Mapping[str, Sequence[Meaning]]) -> dict[int, list[str]]:
-    """The pool's phrases by length, built once per pool (a parser's pools live as long as its
-    snapshot): a typo among 270,000 account names then reads only the names of its length."""
-    hit = _INDEX.get(id(pool))
+def _prepared(pool: Pool, kind: str, build: Callable[[Pool], T]) -> T:
+    """An index of a parser's pool, built once (its pools live as long as its snapshot)."""
+    hit = _INDEX.get((id(pool), kind))
     if hit is not None and hit[0] is pool:
-        return hit[1]
-    index = _by_length(pool)
+        return hit[1]  # type: ignore[return-value]
+    index = build(pool)
     with _INDEX_LOCK:
         if len(_INDEX) > 64:
             _INDEX.clear()
-        _INDEX[id(pool)] = (pool, index)  # keeps the pool alive, so its id stays its own
+        _INDEX[(id(pool), kind)] = (pool, index)  # keeps the pool alive: its id stays its own
     return index
+
+
+def _lengths(pool: Pool) -> dict[int, list[str]]:
+    """The pool's phrases by length: a typo then reads only the phrases near its length."""
+    return _prepared(pool, "length", _by_length)
+
+
+def _grams(pool: Pool) -> GramIndex:
+    """The pool's letter-triple index (grammar/ngrams.py), for pools of thousands of names."""
+    return _prepared(pool, "grams", GramIndex)
+
+
+def index_pools(pools: Sequence[Pool]) -> None:
+    """Build the letter-triple index of every big pool now (a serving process does it in the
+    background, so the first typo of the day does not pay it)."""
+    for pool in pools:
+        if len(pool) > SMALL:
+            _grams(pool)
+
+
+def choices_like(typed: str, pool: Pool) -> list[str]:
+    """The phrases of ``pool`` a similarity scorer should see for ``typed``: all of a small
+    pool, the closest few thousand by shared letter triples of a big one."""
+    return _grams(pool).like(typed) if len(pool) > SMALL else list(pool)
+
+
+def words_starting(prefix: str, pool: Pool) -> list[str]:
+    """The phrases of ``pool`` with a word that starts with ``prefix``."""
+    if len(pool) > SMALL:
+        return _grams(pool).starting(prefix)
+    return [p for p in pool if any(part.startswith(prefix) for part in p.split())]
 
 
 def _by_length(pool: Mapping[str, Sequence[Meaning]]) -> dict[int, list[str]]:
@@ -105,7 +144,7 @@ def suggest(
         if not pool:
             continue
         for phrase, _score, _ in process.extract(
-            typed, list(pool), scorer=scorer, score_cutoff=cutoff, limit=limit * 4
+            typed, choices_like(typed, pool), scorer=scorer, score_cutoff=cutoff, limit=limit * 4
         ):
             for m in pool[phrase]:
                 name = display(m, phrase)
@@ -126,7 +165,8 @@ def display(m: Meaning, phrase: str) -> str:
 def closest_names(typed: str, pool: Mapping[str, Sequence[Meaning]], limit: int = 3) -> list[str]:
     """The ``limit`` names of ``pool`` closest to ``typed``, however far (the closest KPIs)."""
     out: list[str] = []
-    for phrase, _, _ in process.extract(typed, list(pool), scorer=fuzz.WRatio, limit=limit * 6):
+    choices = choices_like(typed, pool)
+    for phrase, _, _ in process.extract(typed, choices, scorer=fuzz.WRatio, limit=limit * 6):
         for m in pool[phrase]:
             name = display(m, phrase)
             if name not in out:

@@ -10,14 +10,16 @@ Unknown words are typo-corrected (fuzzy.py) or reported with suggestions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from grammar import messages, phrasing
 from grammar.dates import BadDate, read_literal
-from grammar.fuzzy import closest, closest_names, display, suggest
+from grammar.fuzzy import closest, closest_names, display, suggest, words_starting
 from grammar.normalize import MAX_LENGTH, is_cjk, is_word_char, normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary
+from i18n import Term
 from metrics.query import Correction
 
 # Signs that are not punctuation: dropping them would change what was asked (_symbol).
@@ -232,7 +234,9 @@ class Lexer:
             hit = closest(inner, merged, lasting=False)
             if hit is None:
                 sugg = closest_names(inner, merged)
-                raise messages.unknown_value(inner, dim or "value", sugg)
+                raise messages.unknown_value(
+                    inner, self._term(dim) if dim else messages.VALUE, sugg
+                )
             found = hit[1]
             out.corrections.append(Correction(inner, found[0].name or inner, _what(found[0])))
         if implied:
@@ -346,13 +350,13 @@ class Lexer:
         others = list(
             dict.fromkeys(
                 str(m.name)
-                for p, ms in v.all_values.items()
-                if any(part.startswith(w) for part in p.split())
-                for m in ms
+                for p in words_starting(w, v.all_values)
+                for m in v.all_values[p]
                 if m.name not in names
             )
         )
-        return messages.unknown_value(word, person or "value", [*names, *others][:4])
+        said = self._term(person) if person else messages.VALUE
+        return messages.unknown_value(word, said, [*names, *others][:4])
 
     def _corrected(
         self,
@@ -379,12 +383,21 @@ class Lexer:
     def _raise_unknown(self, s: str, word: str, dim: str | None, after_by: bool) -> None:
         v = self.vocab
         if dim is not None and dim in v.value_pools:
-            raise messages.unknown_value(word, dim, closest_names(word, v.value_pools[dim]))
+            raise messages.unknown_value(
+                word, self._term(dim), closest_names(word, v.value_pools[dim])
+            )
         if after_by:
-            raise messages.unknown_word(word, closest_names(word, v.dimension_pool))
+            raise messages.unknown_word(word, self._terms(closest_names(word, v.dimension_pool)))
         if not any(m.type == "METRIC" for m in self.scan(s)):
-            raise messages.unknown_kpi(word, closest_names(word, v.metric_pool))
-        raise messages.unknown_word(word, suggest(word, [v.pool]))
+            raise messages.unknown_kpi(word, self._terms(closest_names(word, v.metric_pool)))
+        raise messages.unknown_word(word, self._terms(suggest(word, [v.pool])))
+
+    def _term(self, name: str) -> Term:
+        """A KPI or dimension said in the reader's language (a value: as it is)."""
+        return self.vocab.catalog.term(name)
+
+    def _terms(self, names: Sequence[str]) -> list[Term]:
+        return [self._term(n) for n in names]
 
     def scan(self, s: str) -> list[Meaning]:
         """Every non-value meaning of a phrase anywhere in ``s`` (for error messages only: the

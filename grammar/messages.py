@@ -1,186 +1,167 @@
 """Every message the question parser can say, in one place: what went wrong, where, how to fix.
 
-Each function returns the error to raise; suggestions are runnable questions or words.
+Each function returns the error to raise; suggestions are runnable questions or words. The
+words are the message catalogue's (i18n/, ``grammar.*``), said in the reader's language where
+the error is shown; example questions are runnable in each language (tests/test_i18n.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from i18n import Joined, Language, Msg, Sayable, Word, words
 from metrics.errors import Ambiguous, Invalid, UnknownWord, Unsupported
 
-EXAMPLES = (
-    "connect rate by weekday last 31 days",
-    "revenue won by rep this quarter",
-    "top 5 reps by deals won last quarter",
-)
+VALUE = Msg("grammar.value")  # what an unknown value is, when no dimension is known
+
+Name = str | Sayable  # a KPI or dimension: a catalog Term says it in the reader's language
+
+# The first example questions, in every language (i18n ``grammar.examples``).
+EXAMPLES = words(Language.EN, "grammar.examples")
+_EXAMPLES = tuple(Word("grammar.examples", i) for i in range(len(EXAMPLES)))
 
 
-def _quote(words: Sequence[str], conj: str = "or") -> str:
-    if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + f" {conj} " + words[-1]
+def _quote(names: Sequence[Name], conj: str = "or") -> Joined:
+    return Joined(tuple(names), conj)
 
 
 # What a grammar token type is called in a message ("it needs a date next").
-_EXPECTED = {
-    "DIMENSION": "a dimension (rep, lead source, weekday…)",
-    "UNIT": "a time unit (days, weeks, months…)",
-    "NUMBER": "a number",
-    "DATE": "a date (2024-05-01)",
-    "VALUE": "a value from the data",
-    "RPAR": 'a closing ")"',
-    "METRIC": "a KPI",
-    "DIRECTION": "asc or desc",
-}
+_EXPECTED = ("DIMENSION", "UNIT", "NUMBER", "DATE", "VALUE", "RPAR", "METRIC", "DIRECTION")
 
 
-def _needs(expected: Sequence[str]) -> str:
-    words = [text for e, text in _EXPECTED.items() if e in expected]
-    return _quote(words) if 0 < len(words) <= 3 else "more words"
+def _needs(expected: Sequence[str]) -> Joined | None:
+    said = [Msg(f"grammar.expected.{e}") for e in _EXPECTED if e in expected]
+    return _quote(said) if 0 < len(said) <= 3 else None
 
 
 def empty() -> Invalid:
-    return Invalid(
-        "The question is empty. Ask for a KPI, for example: " + EXAMPLES[0] + ".", EXAMPLES
-    )
+    return Invalid(Msg.of("grammar.empty", example=_EXAMPLES[0]), _EXAMPLES)
 
 
 def too_long(length: int, limit: int) -> Invalid:
-    return Invalid(
-        f"The question is {length} characters long; I read questions of up to {limit} "
-        "characters. Ask for fewer things at once.",
-        EXAMPLES,
-    )
+    return Invalid(Msg.of("grammar.too_long", length=length, limit=limit), _EXAMPLES)
 
 
 def bad_date(text: str) -> Invalid:
     return Invalid(
-        f'"{text}" is not a date on the calendar. Write dates as 2024-05-01 or May 1 2024.',
-        ("calls since 2024-05-01", "revenue won between 2024-04-01 and 2024-06-30"),
+        Msg.of("grammar.bad_date", text=text),
+        (Msg("grammar.try.since_date"), Msg("grammar.try.between_dates")),
     )
 
 
-def unknown_word(word: str, suggestions: Sequence[str]) -> UnknownWord:
+def unknown_word(word: str, suggestions: Sequence[Name]) -> UnknownWord:
     if suggestions:
-        text = f'I don\'t know "{word}". Did you mean {_quote(list(suggestions))}?'
+        text = Msg.of("grammar.unknown_word", word=word, choices=_quote(list(suggestions)))
     else:
-        text = (
-            f'I don\'t know "{word}". Ask with a KPI, a dimension or a value from the data, '
-            f"for example: {EXAMPLES[0]}."
-        )
+        text = Msg.of("grammar.unknown_word_bare", word=word, example=_EXAMPLES[0])
     return UnknownWord(text, tuple(suggestions), word=word)
 
 
-def unknown_kpi(word: str, suggestions: Sequence[str]) -> UnknownWord:
-    closest = f" The closest KPIs are {_quote(list(suggestions))}." if suggestions else ""
+def unknown_kpi(word: str, suggestions: Sequence[Name]) -> UnknownWord:
+    closest = (
+        Msg.of("grammar.closest_kpis", choices=_quote(list(suggestions))) if suggestions else ""
+    )
     return UnknownWord(
-        f'I don\'t know the KPI "{word}".{closest} `kpibot kpis` lists every KPI.',
+        Msg.of("grammar.unknown_kpi", word=word, closest=closest), tuple(suggestions), word=word
+    )
+
+
+def unknown_value(word: str, dimension: Name, suggestions: Sequence[str]) -> UnknownWord:
+    hint = Msg.of("grammar.closest", choices=_quote(list(suggestions))) if suggestions else ""
+    return UnknownWord(
+        Msg.of("grammar.unknown_value", word=word, dimension=dimension, hint=hint),
         tuple(suggestions),
         word=word,
     )
 
 
-def unknown_value(word: str, dimension: str, suggestions: Sequence[str]) -> UnknownWord:
-    hint = f" The closest are {_quote(list(suggestions))}." if suggestions else ""
-    return UnknownWord(
-        f'No {dimension} is called "{word}" in the data.{hint}', tuple(suggestions), word=word
-    )
-
-
-def ambiguous(word: str, choices: Sequence[str], rewritten: Sequence[str]) -> Ambiguous:
+def ambiguous(word: str, choices: Sequence[Name], rewritten: Sequence[str]) -> Ambiguous:
     return Ambiguous(
-        f'"{word}" could be {_quote(list(choices))}. Which one do you mean?', tuple(rewritten)
+        Msg.of("grammar.ambiguous", word=word, choices=_quote(list(choices))), tuple(rewritten)
     )
 
 
-def unsupported(kind: str, word: str, suggestions: Sequence[str]) -> Unsupported:
-    why = {
-        "forecast": f'I report what happened; I cannot forecast ("{word}").',
-        "why": f'I show numbers but cannot tell causes ("{word}"); '
-        "break the KPI down to look for one.",
-        "edit": f'I only read Salesforce data; I cannot change records ("{word}").',
-    }[kind]
-    return Unsupported(why + " You could ask:", tuple(suggestions))
+def unsupported(kind: str, word: str, suggestions: Sequence[Name]) -> Unsupported:
+    return Unsupported(Msg.of(f"grammar.unsupported.{kind}", word=word), tuple(suggestions))
 
 
 def cannot_read(word: str, before: str, expected: Sequence[str] = ()) -> Invalid:
-    where = f' after "{before}"' if before else " at the start"
+    where = Msg.of("grammar.after", before=before) if before else Msg("grammar.at_start")
     need = _needs(expected)
-    need = f" Expected {need} there." if need != "more words" else ""
     return Invalid(
-        f'I cannot read "{word}"{where}.{need} Write the question as KPIs, then "by" a '
-        f"dimension, then a window, for example: {EXAMPLES[0]}.",
-        EXAMPLES,
+        Msg.of(
+            "grammar.cannot_read",
+            word=word,
+            where=where,
+            need=Msg.of("grammar.expected_there", need=need) if need else "",
+            example=_EXAMPLES[0],
+        ),
+        _EXAMPLES,
     )
 
 
 def incomplete(before: str, expected: Sequence[str]) -> Invalid:
-    return Invalid(
-        f'The question stops after "{before}": it needs {_needs(expected)} next.', EXAMPLES
-    )
+    need = _needs(expected) or Msg("grammar.more_words")
+    return Invalid(Msg.of("grammar.incomplete", before=before, need=need), _EXAMPLES)
 
 
 def two_of(what: str, first: str, second: str) -> Invalid:
-    return Invalid(f'The question names two {what}s ("{first}" and "{second}"); keep one.', ())
-
-
-def top_and_bottom() -> Invalid:
-    return Invalid('The question asks for both top and bottom; keep one, e.g. "top 5".', ())
-
-
-def too_many_groupings(names: Sequence[str]) -> Invalid:
     return Invalid(
-        f"The question groups by {_quote(list(names), 'and')}; I group by at most two things. "
-        "Drop one.",
+        Msg.of(
+            "grammar.two_of",
+            what=Msg(f"grammar.things.{what.replace(' ', '_')}"),
+            first=first,
+            second=second,
+        ),
         (),
     )
 
 
-def no_metric(example: str) -> Invalid:
-    return Invalid(
-        "The question names no KPI. Say which one, for example: " + example + ".", EXAMPLES
-    )
+def top_and_bottom() -> Invalid:
+    return Invalid(Msg("grammar.top_and_bottom"), ())
+
+
+def too_many_groupings(names: Sequence[Name]) -> Invalid:
+    return Invalid(Msg.of("grammar.too_many_groupings", names=_quote(list(names), "and")), ())
+
+
+def no_metric(example: str | Sayable = _EXAMPLES[0]) -> Invalid:
+    return Invalid(Msg.of("grammar.no_metric", example=example), _EXAMPLES)
 
 
 def dashboard_with_metrics(dashboard: str) -> Invalid:
     return Invalid(
-        f'A dashboard ("{dashboard} dashboard") takes only a window and filters; ask for KPIs '
-        "in a separate question.",
-        (f"{dashboard} dashboard last month",),
+        Msg.of("grammar.dashboard_with_metrics", dashboard=dashboard),
+        (Msg.of("grammar.try.dashboard_last_month", dashboard=dashboard),),
     )
 
 
-def contradictory_filter(dimension: str, value: str) -> Invalid:
-    return Invalid(f'The question both keeps and excludes {dimension} "{value}"; keep one.', ())
+def contradictory_filter(dimension: Name, value: str) -> Invalid:
+    return Invalid(Msg.of("grammar.contradictory_filter", dimension=dimension, value=value), ())
 
 
 def stray_symbol(sign: str) -> Invalid:
     return Invalid(
-        f'I cannot read "{sign}" there: I take no wildcards or patterns. Name the value '
-        "(calls for rep Alice Wang), or group by it (calls by rep).",
-        ("calls by rep this month", "win rate by rep win rate > 25%"),
+        Msg.of("grammar.stray_symbol", sign=sign),
+        (Msg("grammar.try.calls_by_rep"), Msg("grammar.try.win_rate_filter")),
     )
 
 
 def negative_number(text: str) -> Invalid:
     return Invalid(
-        f'"{text}" is a negative number; a window or a ranking counts from 1 and a filter '
-        "compares with 0 or more. Leave out the minus sign.",
-        ("calls last 5 days", "top 5 reps by deals won last quarter"),
+        Msg.of("grammar.negative_number", text=text),
+        (Msg("grammar.try.last_5_days"), Msg("grammar.try.top_5")),
     )
 
 
 def bad_number(word: str) -> Invalid:
-    return Invalid(
-        f'"{word}" must be a whole number of at least 1 here, e.g. last 30 days, top 5.', EXAMPLES
-    )
+    return Invalid(Msg.of("grammar.bad_number", word=word), _EXAMPLES)
 
 
 def range_reversed(start: str, end: str) -> Invalid:
     return Invalid(
-        f"The window ends ({end}) before it starts ({start}); swap the dates.",
-        (f"between {end} and {start}",),
+        Msg.of("grammar.range_reversed", start=start, end=end),
+        (Msg.of("grammar.try.between", start=end, end=start),),
     )
 
 
@@ -188,17 +169,19 @@ def unknown_dashboard(named: str, dashboards: Sequence[str]) -> UnknownWord:
     from grammar.fuzzy import rank_names
 
     ordered = rank_names(named, dashboards) if named else list(dashboards)
-    what = f'There is no "{named}" dashboard.' if named else "Which dashboard?"
+    what = Msg.of("grammar.no_dashboard", named=named) if named else Msg("grammar.which_dashboard")
     return UnknownWord(
-        f"{what} The dashboards are {_quote(list(dashboards), 'and')}.",
-        tuple(f"{d} dashboard" for d in ordered),
+        Msg.of("grammar.dashboards", what=what, dashboards=_quote(list(dashboards), "and")),
+        tuple(Msg.of("grammar.try.dashboard", dashboard=d) for d in ordered),
         word=named,
     )
 
 
-def average_of_total(word: str, metric: str) -> Invalid:
+def average_of_total(word: str, metric: Name) -> Invalid:
     return Invalid(
-        f'"{word}" needs a KPI that is an average or a rate; {metric} is a total. Break it down '
-        "to compare, for example:",
-        (f"{metric} by rep", f"{metric} by week"),
+        Msg.of("grammar.average_of_total", word=word, metric=metric),
+        (
+            Msg.of("grammar.try.metric_by_rep", metric=metric),
+            Msg.of("grammar.try.metric_by_week", metric=metric),
+        ),
     )

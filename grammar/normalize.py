@@ -91,6 +91,10 @@ def _cn_to_int(s: str) -> int:
 def normalize(text: str) -> str:
     """Lower-cased NFKC text, control characters as spaces, one space between Latin words and
     none next to CJK characters (Chinese has no spaces, and 按 rep 统计 = 按rep统计)."""
+    if text.isascii() and text.isprintable():
+        # The common case (every account name of an English org): NFKC, the quote table, the
+        # numerals and the CJK rules change nothing in printable ASCII.
+        return " ".join(text.lower().split())
     s = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
     s = "".join(" " if unicodedata.category(c)[0] in "CZ" else c for c in s)
     s = _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group())), s)

@@ -22,11 +22,13 @@ from lark.lexer import Lexer as LarkLexer
 from grammar import messages
 from grammar.build import build
 from grammar.explain import definition_text, help_text
+from grammar.fuzzy import index_pools
 from grammar.intents import Define, Help, Intent, read_intent
 from grammar.lexer import Lexer
 from grammar.normalize import normalize
 from grammar.tokens import Tok
 from grammar.vocabulary import Meaning, Vocabulary, keyword_table
+from i18n import Language, Msg
 from metrics.catalog import Catalog
 from metrics.errors import UnknownWord
 from metrics.query import Parsed
@@ -62,13 +64,14 @@ class Parser:
         """Help or a KPI's definition, when the whole question asks for one (intents.py)."""
         return read_intent(text, self.vocab)
 
-    def reply_text(self, text: str) -> str | None:
-        """The words that answer a help or definition request, or None for a query."""
+    def reply_text(self, text: str, lang: Language = Language.EN) -> str | None:
+        """The words that answer a help or definition request (in ``lang``), or None for a
+        query."""
         intent = self.intent(text)
         if isinstance(intent, Help):
-            return help_text(self.catalog, self.values)
+            return help_text(self.catalog, self.values, lang)
         if isinstance(intent, Define):
-            return definition_text(self.catalog, self.catalog.metric(intent.metric))
+            return definition_text(self.catalog, self.catalog.metric(intent.metric), lang)
         return None
 
     def parse(self, text: str, context: tuple[str, ...] | None = None) -> Parsed:
@@ -100,7 +103,7 @@ class Parser:
                     str(t.value), t.text, self._alternatives(str(t.value), toks)
                 )
         if not toks:
-            raise messages.no_metric(messages.EXAMPLES[0])
+            raise messages.no_metric()
         stream = [Token(t.type, t.text or t.type.lower(), start_pos=k) for k, t in enumerate(toks)]
         try:
             tree = self.lark.parse(stream)
@@ -119,7 +122,7 @@ class Parser:
         before = _typed(toks[k - 1]) if k >= 1 else ""
         return messages.cannot_read(_typed(toks[k]), before, sorted(e.expected))
 
-    def _alternatives(self, kind: str, toks: list[Tok]) -> list[str]:
+    def _alternatives(self, kind: str, toks: list[Tok]) -> list[Msg]:
         """One to three runnable questions near an unsupported one."""
         cat = self.catalog
         names = [t.value for t in toks if t.type == "METRIC"]
@@ -127,16 +130,22 @@ class Parser:
         if metric is None:
             metric = "revenue won" if cat.has_metric("revenue won") else cat.metrics[0].name
         dims = [d for d in cat.metric(metric).dimensions if cat.has_dimension(d)][:2]
+        kpi = cat.term(metric)
+
+        def ask(key: str, **params: object) -> Msg:
+            return Msg.of(f"grammar.try.{key}", metric=kpi, **params)
+
         if kind == "forecast":
-            out = [f"{metric} by month last 12 months", f"{metric} this quarter vs last year"]
+            out = [ask("by_month_last_12_months"), ask("vs_last_year")]
             if cat.has_metric("open pipeline"):
-                out.append("open pipeline next 90 days")
+                out.append(Msg.of("grammar.try.next_90_days", metric=cat.term("open pipeline")))
         elif kind == "why":
-            out = [f"{metric} by {d} last month vs previous period" for d in dims] or [
-                f"{metric} last month vs previous period"
+            out = [ask("by_last_month_vs_previous", dimension=cat.term(d)) for d in dims] or [
+                ask("last_month_vs_previous")
             ]
         else:
-            out = [f"{metric} by {d} this quarter" for d in dims[:1]] + [f"{metric} last month"]
+            out = [ask("by_this_quarter", dimension=cat.term(d)) for d in dims[:1]]
+            out.append(ask("last_month"))
         return out[:3]
 
 
@@ -152,6 +161,12 @@ _CACHE: OrderedDict[Any, Parser] = OrderedDict()  # by the values' content
 _BY_ID: OrderedDict[Any, tuple[Catalog, Mapping[str, Sequence[str]], Parser]] = OrderedDict()
 _CACHE_SIZE = 8
 _LOCK = threading.Lock()
+
+
+def warm(parser: Parser) -> None:
+    """Build now what the parser's first typo or unknown word would build (grammar/ngrams.py)."""
+    v = parser.vocab
+    index_pools([v.pool, v.all_values, *v.value_pools.values()])
 
 
 def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
@@ -180,9 +195,14 @@ def parser_for(catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parser:
     return p
 
 
-def reply_text(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> str | None:
+def reply_text(
+    text: str,
+    catalog: Catalog,
+    values: Mapping[str, Sequence[str]],
+    lang: Language = Language.EN,
+) -> str | None:
     """Help or a KPI's definition when the question asks for one, else None (parse it)."""
-    return parser_for(catalog, values).reply_text(text)
+    return parser_for(catalog, values).reply_text(text, lang)
 
 
 def parse(text: str, catalog: Catalog, values: Mapping[str, Sequence[str]]) -> Parsed:

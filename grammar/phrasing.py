@@ -139,7 +139,7 @@ def _averages(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correct
             continue
         metric = cat.metric(str(m.value))
         if metric.sql.get("agg") not in _MEAN_LIKE:
-            raise messages.average_of_total(t.text, metric.name)
+            raise messages.average_of_total(t.text, cat.term(metric.name))
         lo, hi = sorted((t.start, m.start))
         end = max(t.start + len(t.text), m.start + len(m.text))
         typed = text[lo:end]

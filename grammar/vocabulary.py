@@ -1,13 +1,15 @@
 """Every phrase the parser knows, with what it means: built from the catalog, the data and
 keywords.yaml, once per (catalog, values).
 
-Phrases live in a character trie so that the lexer finds the longest phrase at any position,
-with or without spaces (Chinese). A phrase may mean several things (``jordan``: a rep and an
-account); the lexer decides with the context.
+The lexer finds the longest phrase at any position, with or without spaces (Chinese): the
+language's phrases live in a character trie, the data's values (which can be hundreds of
+thousands of account names) in a hash index by first character and length. A phrase may mean
+several things (``jordan``: a rep and an account); the lexer decides with the context.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -38,6 +40,9 @@ _END = ""  # trie key of the meanings of the phrase ending here
 
 
 class Trie:
+    """The language's own phrases (keywords, KPI and dimension names: a few thousand), walked
+    character by character."""
+
     def __init__(self) -> None:
         self.root: dict[str, Any] = {}
 
@@ -60,9 +65,73 @@ class Trie:
             if node is None:
                 break
             j += 1
-            if _END in node and (j == n or not (is_word_char(s[j - 1]) and is_word_char(s[j]))):
+            if _END in node and _boundary(s, j):
                 best_end, best = j, node[_END]
         return best_end, best
+
+
+def _boundary(s: str, j: int) -> bool:
+    return j == len(s) or not (is_word_char(s[j - 1]) and is_word_char(s[j]))
+
+
+class PhraseIndex:
+    """The data's values (270,000 account names in a big org): one hash entry per phrase and,
+    per first character, the lengths phrases have. The longest match at ``i`` tries those
+    lengths, longest first: a few dictionary lookups, where a character trie of every name would
+    cost millions of nodes to build."""
+
+    def __init__(self) -> None:
+        self.meanings: dict[str, list[Meaning]] = {}
+        self._lengths: dict[str, set[int]] = {}
+        self._ordered: dict[str, tuple[int, ...]] = {}
+
+    def add(self, phrase: str, meaning: Meaning) -> None:
+        bucket = self.meanings.setdefault(phrase, [])
+        if meaning not in bucket:
+            bucket.append(meaning)
+        lengths = self._lengths.setdefault(phrase[0], set())
+        if len(phrase) not in lengths:
+            lengths.add(len(phrase))
+            self._ordered.pop(phrase[0], None)
+
+    def longest(self, s: str, i: int) -> tuple[int, list[Meaning]]:
+        """As Trie.longest."""
+        if i >= len(s):
+            return i, []
+        first = s[i]
+        ordered = self._ordered.get(first)
+        if ordered is None:
+            ordered = tuple(sorted(self._lengths.get(first, ()), reverse=True))
+            self._ordered[first] = ordered
+        n = len(s)
+        for k in ordered:
+            j = i + k
+            if j <= n and _boundary(s, j):
+                hit = self.meanings.get(s[i:j])
+                if hit is not None:
+                    return j, hit
+        return i, []
+
+
+class Phrases:
+    """Every phrase of the parser: the language's in a trie, the data's values in a
+    PhraseIndex; the longest match of the two wins (both: the language's meanings first)."""
+
+    def __init__(self) -> None:
+        self.words = Trie()
+        self.values = PhraseIndex()
+
+    def add(self, phrase: str, meaning: Meaning) -> None:
+        (self.values if meaning.kind == "value" else self.words).add(phrase, meaning)
+
+    def longest(self, s: str, i: int) -> tuple[int, list[Meaning]]:
+        end, ms = self.words.longest(s, i)
+        vend, vms = self.values.longest(s, i)
+        if vend > end:
+            return vend, vms
+        if vend == end and vms:
+            return end, [*ms, *(m for m in vms if m not in ms)]
+        return end, ms
 
 
 # A first word shared by more values than this is too common to name a value by.
@@ -140,7 +209,12 @@ def pinyin_forms(name: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def _has_letter(s: str) -> bool:
+    if s.isascii():
+        return _ASCII_LETTER.search(s) is not None
     return any(c.isalpha() or is_cjk(c) for c in s)
 
 
@@ -149,8 +223,8 @@ class Vocabulary:
 
     def __init__(self, catalog: Catalog, values: Mapping[str, Sequence[str]]):
         self.catalog = catalog
-        self.trie = Trie()
-        self.value_tries: dict[str, Trie] = {}
+        self.trie = Phrases()
+        self.value_tries: dict[str, PhraseIndex] = {}
         # Fuzzy pools: normalized phrase → meanings, for typo correction and suggestions.
         self.pool: dict[str, list[Meaning]] = {}
         self.metric_pool: dict[str, list[Meaning]] = {}
@@ -204,7 +278,7 @@ class Vocabulary:
             self.pool.setdefault(phrase, []).append(m)
 
     def _add_values(self, dim: str, stored_values: Iterable[str]) -> None:
-        trie = self.value_tries.setdefault(dim, Trie())
+        trie = self.value_tries.setdefault(dim, PhraseIndex())
         pool = self.value_pools.setdefault(dim, {})
         stored = self.stored.setdefault(dim, {})
         exact: dict[str, str] = {}

@@ -29,6 +29,7 @@ from typing import Any, Protocol
 import yaml
 
 __all__ = [
+    "Capitalized",
     "Joined",
     "Language",
     "Msg",
@@ -38,9 +39,10 @@ __all__ = [
     "detect",
     "from_locale",
     "join",
-    "plural",
     "say",
     "t",
+    "Term",
+    "Word",
     "words",
 ]
 
@@ -107,12 +109,6 @@ def words(lang: Language, key: str, /) -> tuple[str, ...]:
     return value
 
 
-def plural(lang: Language, key: str, n: int, /, **params: object) -> str:
-    """``key.one`` for 1, else ``key.other`` (``1 day``, ``31 days``; Chinese has one form,
-    written twice): a rule on the number, not on the language."""
-    return t(lang, f"{key}.{'one' if n == 1 else 'other'}", n=n, **params)
-
-
 def join(lang: Language, items: list[str] | tuple[str, ...], conj: str = "or") -> str:
     """``a, b or c`` / ``a、b或c``: a list said as a sentence does (``conj``: or, and)."""
     items = list(items)
@@ -149,6 +145,47 @@ class Joined:
 
     def say(self, lang: Language) -> str:
         return join(lang, [str(_render(lang, i)) for i in self.items], self.conj)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One item of a list message said later: ``Word("months", 4)`` is May / 5月."""
+
+    key: str
+    index: int
+
+    def say(self, lang: Language) -> str:
+        return words(lang, self.key)[self.index]
+
+
+@dataclass(frozen=True)
+class Term:
+    """A name with its form in each language (a KPI: win rate / 赢单率), said in the reader's;
+    a language without a form gets the first one."""
+
+    forms: tuple[tuple[Language, str], ...]
+
+    @classmethod
+    def same(cls, name: str) -> Term:
+        """A name said alike in every language (a rep's name, a stored value)."""
+        return cls(((DEFAULT, name),))
+
+    def say(self, lang: Language) -> str:
+        return dict(self.forms).get(lang, self.forms[0][1])
+
+    def __str__(self) -> str:
+        return self.forms[0][1]
+
+
+@dataclass(frozen=True)
+class Capitalized:
+    """Another message at the start of a sentence (``str.capitalize``: "Next month"; Chinese
+    has no capitals and is unchanged)."""
+
+    inner: Sayable
+
+    def say(self, lang: Language) -> str:
+        return self.inner.say(lang).capitalize()
 
 
 def say(lang: Language, text: str | Sayable) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+from i18n import Language, Sayable
 from metrics.query import Query
 from metrics.scope import EVERYONE, Scope
 
@@ -27,10 +28,17 @@ class Column:
     # keep ``name``): "revenue won (2025)" when the user named both windows of a comparison,
     # "connect rate change" where a rate's change is shown in percentage points.
     label: str = ""
+    # The KPI's or dimension's own name in the reply's language (赢单率), when it is not the
+    # canonical one: charts name a card, a panel or an axis by it (never with a side).
+    said: str = ""
 
     @property
     def shown(self) -> str:
         return self.label or self.name
+
+    @property
+    def spoken(self) -> str:
+        return self.said or self.name
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,11 @@ class ResolvedWindow:
     # A comparison window named by the user, against a current window still running: cut to as
     # many days from its start ("like for like"), or taken whole ("in full"), as said back.
     extent: Literal["", "like for like", "in full"] = ""
+    # ``label`` in any reply language (an i18n.Msg: "上季度"); ``label`` is its English.
+    said: Sayable | None = field(default=None, compare=False)
+
+    def name(self, lang: Language) -> str:
+        return self.label if self.said is None else self.said.say(lang)
 
     @property
     def days(self) -> int | None:
@@ -124,6 +137,12 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     # Whose records it was computed from (row-level access); follow-ups reuse it.
     scope: Scope = EVERYONE
+    # The reply's language: the restatement, headers, notes and caveats are already in it;
+    # every surface says the rest (dates, buckets, changes, marks) in it too.
+    language: Language = Language.EN
+    # Rows that are a yardstick, not a group of records (a team's median beside one rep's row,
+    # charts/median.py): drawn in the previous period's grey.
+    reference_rows: tuple[int, ...] = ()
 
     def sample(self, metric: str | None) -> Sample | None:
         return next((s for s in self.samples if s.metric == metric), None)

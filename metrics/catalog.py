@@ -18,11 +18,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from i18n import Language, Term
 from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
 
 MetricFormat = Literal["count", "percent", "currency", "hours", "days", "minutes", "number"]
-DimensionKind = Literal["category", "grain", "datepart", "number"]
+# "date": a date field of the org (field search), which a question counts its records on
+# ("by close date") instead of its KPIs' own anchor; generated from the cache, never in YAML.
+DimensionKind = Literal["category", "grain", "datepart", "number", "date"]
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 DATEPARTS = ("weekday", "hour", "month of year")
@@ -53,11 +56,31 @@ class MetricDef:
     unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # Field search (metrics/fields.py): the object a generated measure is of; None for a KPI.
     object: str | None = None
+    # What a Chinese reply calls it when the first ``zh`` name is not the best header.
+    zh_label: str = ""
+    zh_base: str = ""  # ``base`` in Chinese replies ("已关闭商机")
+    zh_definition: str = ""  # ``definition`` in Chinese replies
 
     @property
     def words(self) -> tuple[str, ...]:
         """Every way to name it: canonical name, English synonyms, Chinese names."""
         return (self.name, *self.synonyms, *self.zh)
+
+    def said(self, lang: Language) -> str:
+        return _said(self.name, self.zh_label, self.zh, lang)
+
+    def definition_in(self, lang: Language) -> str:
+        """What is counted, in ``lang`` (English when the catalog has no Chinese line)."""
+        return {Language.ZH: self.zh_definition}.get(lang) or self.definition
+
+    def base_in(self, lang: Language) -> str:
+        """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机")."""
+        return {Language.ZH: self.zh_base}.get(lang) or self.base or "records"
+
+    def unsettled_says(self, lang: Language) -> str:
+        """The tail of "62% of these leads' opportunities are still open", in ``lang``."""
+        says = {Language.ZH: self.unsettled.get("says_zh")}.get(lang)
+        return str(says or self.unsettled.get("says", "are open"))
 
 
 @dataclass(frozen=True)
@@ -72,10 +95,21 @@ class DimensionDef:
     # Other names of stored values (入站 → inbound): (phrase, stored value) pairs.
     value_aliases: tuple[tuple[str, str], ...] = ()
     popularity: int = 0  # 0–100: how often teams group or filter by it (orders completions)
+    zh_label: str = ""  # as MetricDef.zh_label
 
     @property
     def words(self) -> tuple[str, ...]:
         return (self.name, *self.synonyms, *self.zh)
+
+    def said(self, lang: Language) -> str:
+        return _said(self.name, self.zh_label, self.zh, lang)
+
+
+def _said(name: str, zh_label: str, zh: tuple[str, ...], lang: Language) -> str:
+    """A catalog entry's name as a reply in ``lang`` shows it: the canonical name in English;
+    in Chinese its ``zh_label``, else its first ``zh`` name (a generated field has none: its
+    own name)."""
+    return {Language.ZH: zh_label or next(iter(zh), name)}.get(lang, name)
 
 
 @dataclass(frozen=True)
@@ -83,6 +117,16 @@ class Anchor:
     name: str
     sql: str
     type: Literal["date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A record set that pre-counts another one's records per day (catalog ``rollup:``)."""
+
+    of: str  # the record set it stands for
+    rows: str  # SQL: how many records one row stands for
+    zone: str  # SQL: the time zone its days are in
+    columns: tuple[str, ...]  # the record columns it keeps (r.<column>)
 
 
 @dataclass(frozen=True)
@@ -95,6 +139,7 @@ class RecordSetDef:
     joins: tuple[tuple[str, str], ...]  # (alias, JOIN clause), added only when the alias is used
     dimensions: tuple[tuple[str, str], ...]  # (dimension name, SQL over r and the joins)
     needs: tuple[str, ...] = ()  # source tables it reads (filled by `kpibot import`)
+    rollup: Rollup | None = None
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:
@@ -135,6 +180,19 @@ class Catalog:
                 return d
         raise KeyError(name)
 
+    def said(self, name: str, lang: Language) -> str:
+        """A KPI's or dimension's name in ``lang`` ("win rate" → 赢单率); an unknown name
+        (a column the engine made) as it is."""
+        entries: tuple[MetricDef | DimensionDef, ...] = (*self.metrics, *self.dimensions)
+        for entry in entries:
+            if entry.name == name:
+                return entry.said(lang)
+        return name
+
+    def term(self, name: str) -> Term:
+        """The name in every language, said later in the reader's (error messages)."""
+        return Term(tuple((lang, self.said(name, lang)) for lang in Language))
+
     def has_metric(self, name: str) -> bool:
         return any(m.name == name for m in self.metrics)
 
@@ -159,6 +217,9 @@ _METRIC_KEYS = {
     "popularity",
     "base",
     "unsettled",
+    "zh_label",
+    "zh_base",
+    "zh_definition",
 }
 _DIMENSION_KEYS = {
     "name",
@@ -170,6 +231,7 @@ _DIMENSION_KEYS = {
     "sql",
     "value_aliases",
     "popularity",
+    "zh_label",
 }
 
 
@@ -197,10 +259,10 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions", "needs"):
+            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup"):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
-                    "(from, anchors, joins, dimensions, needs)"
+                    "(from, anchors, joins, dimensions, needs, rollup)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -224,9 +286,19 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 joins=tuple((str(k), str(v)) for k, v in (r.get("joins") or {}).items()),
                 dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
                 needs=_strs(r.get("needs")),
+                rollup=_parse_rollup(r.get("rollup"), where, problems),
             )
         )
     return out
+
+
+def _parse_rollup(r: Any, where: str, problems: list[str]) -> Rollup | None:
+    if r is None:
+        return None
+    if not isinstance(r, dict) or not all(r.get(k) for k in ("of", "rows", "zone", "columns")):
+        problems.append(f"{where}.rollup: needs of, rows, zone and columns")
+        return None
+    return Rollup(str(r["of"]), str(r["rows"]), str(r["zone"]), _strs(r["columns"]))
 
 
 def _parse(
@@ -287,6 +359,9 @@ def _parse(
                 popularity=_popularity(m.get("popularity"), where, problems),
                 base=str(m["base"]) if m.get("base") else None,
                 unsettled=dict(m.get("unsettled") or {}),
+                zh_label=str(m.get("zh_label") or ""),
+                zh_base=str(m.get("zh_base") or ""),
+                zh_definition=str(m.get("zh_definition") or ""),
             )
         )
     for i, d in enumerate(data.get("dimensions") or []):
@@ -315,6 +390,7 @@ def _parse(
                 sql=dict(d.get("sql") or {}),
                 value_aliases=tuple((str(k), str(v)) for k, v in aliases.items()),
                 popularity=_popularity(d.get("popularity"), where, problems),
+                zh_label=str(d.get("zh_label") or ""),
             )
         )
     records = _parse_records(data["records"], source, problems) if "records" in data else []
@@ -340,6 +416,10 @@ def _check(
         for d in m.dimensions:
             if d not in dim_names:
                 problems.append(f"metric {m.name}: dimension {d!r} is not in the catalog")
+    names = {r.name for r in records}
+    for r in records:
+        if r.rollup is not None and r.rollup.of not in names:
+            problems.append(f"records.{r.name}.rollup.of: {r.rollup.of!r} is not a record set")
     from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
     from metrics.fragments import check_catalog  # every SQL fragment parses (DuckDB dialect)
 

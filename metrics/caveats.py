@@ -10,15 +10,24 @@ shows (CLI notes, Slack context, chart footers, digests) and the marks its table
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from i18n import Language, join, t
 from metrics.answer import Answer, Column
 from metrics.format import format_bucket, format_range, format_value
 
+EN = Language.EN
+Names = Callable[[str], str]
+
 SMALL_MARK = "†"
 PROVISIONAL_MARK = "~"
-MARKS = (SMALL_MARK, PROVISIONAL_MARK)  # a caveat starting with one explains a table mark
+EMPTY_MARK = "—"  # a value there is none of (tables and bars show it so)
+# A caveat starting with one explains a table mark; one starting with EMPTY_MARK says why a
+# value is missing where records exist (CAC with no spend recorded).
+MARKS = (SMALL_MARK, PROVISIONAL_MARK, EMPTY_MARK)
 
 
-def small_rule(answer: Answer) -> str | None:
+def small_rule(answer: Answer, lang: Language = EN) -> str | None:
     """The small-sample rule, said once, when some value shown is marked with it."""
     nouns = [
         s.noun
@@ -27,34 +36,67 @@ def small_rule(answer: Answer) -> str | None:
     ]
     if not nouns:
         return None
-    return (
-        f"{SMALL_MARK} on fewer than {answer.min_sample} "
-        f"{' or '.join(dict.fromkeys(nouns))}: too few to compare."
-    )
+    either = t(lang, "caveat.either").join(dict.fromkeys(nouns))
+    return t(lang, "caveat.small", mark=SMALL_MARK, n=answer.min_sample, nouns=either)
 
 
-def unsettled_notes(answer: Answer) -> list[str]:
+def unsettled_notes(answer: Answer, lang: Language = EN, names: Names = str) -> list[str]:
     """One sentence per provisional KPI: the share still open, or how many rows are marked."""
     out = []
     for u in answer.unsettled:
         rows = [i for i in range(len(answer.rows)) if answer.provisional(u.metric, i)]
         if not rows:
             continue
+        kpi = names(u.metric)
         if len(answer.rows) == 1:
             share = format_value(u.shares[0], "percent").replace(".0%", "%")
-            out.append(
-                f"{share} {u.says}, so {u.metric} is provisional and will move as they close."
-            )
+            out.append(t(lang, "caveat.provisional", share=share, says=u.says, metric=kpi))
         else:
             share = format_value(answer.unsettled_share, "percent").replace(".0%", "%")
             out.append(
-                f"{PROVISIONAL_MARK} {u.metric} provisional in {len(rows)} of "
-                f"{len(answer.rows)} rows: {share}+ {u.says}."
+                t(
+                    lang,
+                    "caveat.provisional_rows",
+                    mark=PROVISIONAL_MARK,
+                    metric=kpi,
+                    n=len(rows),
+                    rows=len(answer.rows),
+                    share=share,
+                    says=u.says,
+                )
             )
     return out
 
 
-def partial_notes(answer: Answer, grain: str | None, fiscal_start_month: int = 1) -> list[str]:
+def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = EN) -> list[str]:
+    """A ratio without a value where its base has records: the numerator's rows were never
+    brought in (``says``: metric → i18n ``unrecorded.<key>``, "no spend recorded"), so it is
+    n/a rather than 0."""
+    out = []
+    dims = [k for k, c in enumerate(answer.columns) if c.role == "dimension"]
+    for metric, key in says.items():
+        s = answer.sample(metric)
+        j = next(
+            (k for k, c in enumerate(answer.columns) if c.role == "metric" and c.metric == metric),
+            None,
+        )
+        if s is None or j is None:
+            continue
+        rows = [i for i, n in enumerate(s.counts) if n > 0 and answer.rows[i][j] is None]
+        if not rows:
+            continue
+        groups = join(lang, [" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows], "and")
+        subject = t(lang, "caveat.unrecorded_for", metric=metric, groups=groups) if dims else metric
+        base = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
+        why = t(lang, f"unrecorded.{key}")
+        said = t(lang, "caveat.unrecorded", subject=subject, why=why, base=base)
+        out.append(f"{EMPTY_MARK} {said}")
+    return out
+
+
+def partial_notes(
+    answer: Answer, grain: str | None, fiscal_start_month: int = 1, lang: Language = EN
+) -> list[str]:
     """Which time buckets are partial, and that empty buckets count 0."""
     if grain is None or not answer.partial:
         return []
@@ -63,18 +105,26 @@ def partial_notes(answer: Answer, grain: str | None, fiscal_start_month: int = 1
     for i, p in enumerate(answer.partial):
         if p is None:
             continue
-        name = format_bucket(answer.rows[i][j], grain, fiscal_start_month=fiscal_start_month)
-        days = format_range(p.first, p.last)
-        out.append(f"{name} is partial: {days}" + (" (to date)." if p.running else " only."))
+        name = format_bucket(
+            answer.rows[i][j], grain, fiscal_start_month=fiscal_start_month, lang=lang
+        )
+        days = format_range(p.first, p.last, lang)
+        key = "caveat.partial_to_date" if p.running else "caveat.partial_only"
+        out.append(t(lang, key, bucket=name, days=days))
     return list(dict.fromkeys(out))  # a bucket has a row per value of a second grouping
 
 
 def partial_label(answer: Answer, row: int) -> str:
-    """What a partial bucket's label gets in a table: " (to date)" or " (1 – 5 Nov only)"."""
+    """What a partial bucket's label gets in a table: " (to date)" or " (1 – 5 Nov only)"
+    (in the answer's language)."""
     p = answer.partial_row(row)
     if p is None:
         return ""
-    return " (to date)" if p.running else f" ({format_range(p.first, p.last)} only)"
+    lang = answer.language
+    if p.running:
+        return t(lang, "caveat.label_to_date")
+    return t(lang, "caveat.label_only", days=format_range(p.first, p.last, lang))
+
 
 
 def _empty(answer: Answer, row: int) -> bool:
@@ -89,15 +139,19 @@ def _empty(answer: Answer, row: int) -> bool:
 
 
 def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
-          fiscal_start_month: int = 1) -> tuple[str, ...]:
-    """Every caveat of ``answer`` as a note, in the order people need them."""
-    out = unsettled_notes(answer)
-    out += partial_notes(answer, grain, fiscal_start_month)
+          fiscal_start_month: int = 1, lang: Language = EN,
+          names: Names = str, unrecorded: dict[str, str] | None = None) -> tuple[str, ...]:
+    """Every caveat of ``answer`` as a note, in the order people need them (``names``: KPI and
+    dimension names in ``lang``, from the catalog)."""
+    out = unsettled_notes(answer, lang, names)
+    out += unrecorded_notes(answer, unrecorded or {}, lang)
+    out += partial_notes(answer, grain, fiscal_start_month, lang)
     if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
-        rates = [s.metric for s in answer.samples]
-        text = f"Every {grain} of the window is a row; one without records counts 0"
-        out.append(text + (f" ({', '.join(rates)}: — instead)." if rates else "."))
-    rule = small_rule(answer)
+        rates = [names(s.metric) for s in answer.samples]
+        unit = names(grain) if grain else ""
+        key = "caveat.zero_filled_rates" if rates else "caveat.zero_filled"
+        out.append(t(lang, key, grain=unit, rates=t(lang, "list.sep").join(rates)))
+    rule = small_rule(answer, lang)
     if rule:
         out.append(rule)
     return tuple(out)

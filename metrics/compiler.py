@@ -16,13 +16,16 @@ Shape of the SQL (one ``s`` subquery per record set and anchor, a ``p`` twin for
     SELECT … FROM cur [LEFT JOIN prev ON …] WHERE <metric filters> ORDER BY … LIMIT $rank_n
 
 The steps, in order: ``_check`` (what can be asked), ``_plan`` (the KPIs' atoms and the counts
-shown beside rates), ``_window_ctes`` (per window: one subquery per record set and anchor,
-built by metrics.record_sql, then ``_combine`` them on the grouping keys), ``_final`` (the
-comparison, metric filters, order and limit).
+shown beside rates), ``_record_groups`` (the atoms per record set and anchor — the question's
+date field when it names one — read from a per-day rollup when it gives the same counts),
+``_window_ctes`` (per window: one subquery per group, built by metrics.record_sql, then
+``_combine`` them on the grouping keys), ``_final`` (the comparison, metric filters, order and
+limit).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -32,16 +35,17 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from metrics.answer import Column
-from metrics.catalog import Catalog, DimensionDef, MetricDef
+from metrics.catalog import Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
 from metrics.fragments import fragment, order_fragment
 from metrics.measures import Atom, Measure, measure_of, record_list_of, sample_atoms
-from metrics.query import Query
+from metrics.query import Filter, Query
 from metrics.record_sql import (
     NATURAL_KINDS,
     OPS,
     SCOPE_FILTER,
     RecordGroup,
+    anchor_of,
     dimension_sql,
     filter_sql,
     group_subquery,
@@ -138,6 +142,8 @@ class _Shape:
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
+    rollups: frozenset[str] = frozenset()  # rollup record sets this snapshot can answer from
+    anchor: str | None = None  # the question's date field (Query.anchor)
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -153,12 +159,15 @@ def compile_query(
     bucket_shift: str | None = None,
     grid: bool = False,
     scoped: bool = False,
+    rollups: frozenset[str] = frozenset(),
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
     ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days);
     ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
     without records is a row, 0 for counts and sums, empty for rates and means).
-    ``scoped`` adds the row filter of row-level access to every record set it reads."""
+    ``scoped`` adds the row filter of row-level access to every record set it reads.
+    ``rollups``: the rollup record sets (catalog ``rollup:``) the snapshot holds in the org's
+    zone; counts that need only their columns are read from them."""
     q = effective_query(query, catalog)
     shape = _Shape(
         metrics=q.metrics,
@@ -181,6 +190,8 @@ def compile_query(
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
+        rollups=rollups,
+        anchor=q.anchor,
     )
     key = (id(catalog), shape)
     hit = _cache.get(key)
@@ -310,24 +321,68 @@ def _plan(
 
 
 def _record_groups(plan: _Plan, catalog: Catalog) -> list[RecordGroup]:
-    """The atoms grouped by record set, anchor and hidden-ness: one subquery each."""
+    """The atoms grouped by record set, anchor (the question's date field when it names one)
+    and hidden-ness: one subquery each, read from a rollup of its record set when one gives
+    the same counts."""
     groups: dict[tuple[str, str, bool], list[tuple[int, int, Atom]]] = {}
     for mi, ms in enumerate(plan.measures):
         for ai, atom in enumerate(ms.atoms):
             rs = catalog.record_set(atom.records)
-            anchor = rs.anchor(atom.anchor)
+            anchor = anchor_of(rs, atom.anchor, plan.q.anchor, plan.all_metrics[mi].name)
             key = (rs.name, anchor.name, mi >= len(plan.metrics))
             groups.setdefault(key, []).append((mi, ai, atom))
-    return [
-        RecordGroup(
-            catalog.record_set(rs_name),
-            catalog.record_set(rs_name).anchor(anchor_name),
-            is_hidden,
-            tuple(atoms),
-            plan.all_metrics[atoms[0][0]].name,
+    out = []
+    for (rs_name, anchor_name, is_hidden), atoms in groups.items():
+        rs = catalog.record_set(rs_name)
+        rolled = _rollup_for(catalog, plan.shape, rs, anchor_name, atoms, plan.dims, plan.q.filters)
+        if rolled is not None:
+            rs, atoms = rolled
+        out.append(
+            RecordGroup(
+                rs,
+                rs.anchor(anchor_name),
+                is_hidden,
+                tuple(atoms),
+                plan.all_metrics[atoms[0][0]].name,
+            )
         )
-        for (rs_name, anchor_name, is_hidden), atoms in groups.items()
-    ]
+    return out
+
+
+def _rollup_for(
+    catalog: Catalog,
+    shape: _Shape,
+    rs: RecordSetDef,
+    anchor_name: str,
+    atoms: list[tuple[int, int, Atom]],
+    dims: list[DimensionDef],
+    filters: tuple[Filter, ...],
+) -> tuple[RecordSetDef, list[tuple[int, int, Atom]]] | None:
+    """A rollup of ``rs`` that gives the same counts (catalog ``rollup:``), with the atoms as
+    sums of its rows; None when none is usable: one of them must be in the snapshot in the
+    org's zone, have the anchor, and every count, grouping and filter must need only its columns
+    and whole days (no hour of day)."""
+    if not shape.rollups or any(a.agg != "count" for _, _, a in atoms):
+        return None
+    used = [*dims, *(catalog.dimension(f.dimension) for f in filters)]
+    if any(d.sql.get("needs_time") for d in used if d.kind in NATURAL_KINDS):
+        return None
+    wheres = " ".join(a.where or "" for _, _, a in atoms)
+    for roll in catalog.records:
+        r = roll.rollup
+        if r is None or r.of != rs.name or roll.name not in shape.rollups:
+            continue
+        if anchor_name not in {a.name for a in roll.anchors}:
+            continue
+        if any(d.kind not in NATURAL_KINDS and roll.dimension_sql(d.name) is None for d in used):
+            continue
+        needed = set(re.findall(r"\br\.(\w+)", wheres)) | ({"OwnerId"} if shape.scoped else set())
+        if not needed <= set(r.columns):
+            continue
+        return roll, [
+            (mi, ai, replace(a, records=roll.name, agg="rows", expr=r.rows)) for mi, ai, a in atoms
+        ]
+    return None
 
 
 def _window_ctes(
@@ -477,7 +532,9 @@ def _value_sql(ms: Measure, refs: list[exp.Column]) -> exp.Expression:
         if ms.positive_only
         else refs[1].copy()
     )
-    return tmpl("CAST(coalesce(_a, 0) AS DOUBLE) / NULLIF(_d, 0)", a=refs[0].copy(), d=den)
+    # unrecorded (CAC of a channel with no spend imported): no numerator rows is no value
+    num = refs[0].copy() if ms.unrecorded else tmpl("coalesce(_a, 0)", a=refs[0].copy())
+    return tmpl("CAST(_a AS DOUBLE) / NULLIF(_d, 0)", a=num, d=den)
 
 
 def _dim_column(d: DimensionDef) -> Column:
@@ -528,13 +585,14 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
         )
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
-    anchor = rs.anchor(m.anchor)
+    anchor = anchor_of(rs, m.anchor, q.anchor, m.name)
     where = window_sql(anchor, "cur", *shape.window) + scope_sql(shape.scoped)
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)
         if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
             raise Invalid(f"{m.name} has no {f.dimension}, so it cannot be filtered by it.")
-        where.append(filter_sql(dimension_sql(catalog, m.name, rs, anchor, fdim), f, fi))
+        expr = dimension_sql(catalog, m.name, rs, anchor, fdim)
+        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
     if spec.where:
         where.append(paren(fragment(spec.where)))
     select_list = [alias(fragment(fld.sql), f"c{i}") for i, fld in enumerate(spec.fields)]

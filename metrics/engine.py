@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -18,14 +19,16 @@ import duckdb
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from metrics import buckets, caveats
+from i18n import Capitalized, Joined, Language, Msg, t
+from metrics import buckets, caveats, rollups
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.dialects import render
 from metrics.errors import InternalError, NoData, QueryTimeout
-from metrics.fields import subject
-from metrics.format import CHANGE_IN_POINTS, format_range
+from metrics.fields import may_lie_ahead, subject
+from metrics.format import CHANGE_IN_POINTS, DateRange
+from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
@@ -65,32 +68,70 @@ def bucket_shift(
     return None
 
 
-def labelled(columns: tuple[Column, ...], sides: tuple[str, str] | None) -> tuple[Column, ...]:
-    """Headers people read: each side by its window when both were named ("revenue won (2025)",
-    "revenue won (2026)"); a rate's change as "<kpi> change" (shown in percentage points)."""
+def labelled(
+    columns: tuple[Column, ...],
+    sides: tuple[str, str] | None,
+    lang: Language = Language.EN,
+    names: Callable[[str], str] = str,
+) -> tuple[Column, ...]:
+    """Headers people read, in the reply's language (``names``: the catalog's names in it):
+    each side by its window when both were named ("revenue won (2025)", "revenue won (2026)");
+    a rate's change as "<kpi> change" (shown in percentage points). A header equal to the
+    canonical name is left to it (``Column.shown``)."""
     formats = {c.metric: c.format for c in columns if c.role == "metric"}
     out = []
     for c in columns:
-        label = ""
-        if sides is not None and c.role in ("metric", "previous") and c.metric:
-            label = f"{c.metric} ({sides[0] if c.role == 'metric' else sides[1]})"
-        elif c.role == "growth" and c.metric and formats.get(c.metric) in CHANGE_IN_POINTS:
-            label = f"{c.metric} change"
-        out.append(replace(c, label=label) if label else c)
+        label = _header(c, sides, formats, lang, names)
+        said = names(c.name)
+        if label != c.name:
+            c = replace(c, label=label)
+        out.append(replace(c, said=said) if said != c.name else c)
     return tuple(out)
 
 
+def _header(
+    c: Column,
+    sides: tuple[str, str] | None,
+    formats: Mapping[str | None, str],
+    lang: Language,
+    names: Callable[[str], str],
+) -> str:
+    if c.metric is None or c.role in ("dimension", "field"):
+        return names(c.name)
+    kpi = names(c.metric)
+    if sides is not None and c.role in ("metric", "previous"):
+        return t(lang, "column.side", metric=kpi, side=sides[c.role == "previous"])
+    if c.role == "growth":
+        key = "column.change" if formats.get(c.metric) in CHANGE_IN_POINTS else "column.growth"
+        return t(lang, key, metric=kpi)
+    if c.role == "metric":
+        return kpi
+    return t(lang, "column.previous", metric=kpi)
+
+
 def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, today: date) -> None:
+    # A user error: said in the reader's language where it is shown (i18n.Msg).
     """A window that has not begun, for KPIs whose records can only be in the past: say so
     instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
     if window.start is None or window.start <= today:
         return
-    past_only = [m for m in query.metrics if not catalog.metric(m).future]
+    past_only = [
+        m for m in query.metrics if not may_lie_ahead(catalog, catalog.metric(m), query.anchor)
+    ]
     if past_only:
         raise NoData(
-            f"{window.label.capitalize()} ({format_range(window.start, window.end)}) has not "
-            f"happened yet; I can only count {', '.join(past_only)} up to today."
+            Msg.of(
+                "window.error.not_yet",
+                name=Capitalized(window.said or Msg.of("window.as_is", name=window.label)),
+                range=DateRange(window.start, window.end),
+                metrics=_listed(catalog, past_only),
+            )
         )
+
+
+def _listed(catalog: Catalog, metrics: Sequence[str]) -> Joined:
+    """KPIs as a message lists them ("calls, connect rate" / "电话数、接通率")."""
+    return Joined(tuple(catalog.term(m) for m in metrics), "comma")
 
 
 def settings_params(settings: OrgSettings) -> dict[str, Any]:
@@ -217,14 +258,11 @@ def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> li
     try:
         return cur.execute(sql, params).fetchall()
     except duckdb.InterruptException:
-        raise QueryTimeout(
-            f"That question took longer than {timeout:g} seconds, so I stopped it. "
-            "Try a shorter window or fewer groupings."
-        ) from None
+        raise QueryTimeout(Msg.of("window.error.timeout", seconds=f"{timeout:g}")) from None
     except duckdb.Error as e:
         if fired.is_set():
             raise QueryTimeout(
-                f"That question took longer than {timeout:g} seconds, so I stopped it."
+                Msg.of("window.error.timeout_short", seconds=f"{timeout:g}")
             ) from None
         raise InternalError(f"the query failed: {e}") from e
     finally:
@@ -251,8 +289,10 @@ def prepare(
     today: date,
     pinned: bool = True,
     scope: Scope = EVERYONE,
+    rollups: frozenset[str] = frozenset(),
 ) -> Prepared:
-    """Resolve the windows, compile (cached by shape) and bind this question's values."""
+    """Resolve the windows, compile (cached by shape) and bind this question's values.
+    ``rollups``: the catalog's rollups the snapshot can answer from (metrics.rollups.usable)."""
     window = resolve(
         query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
     )
@@ -283,6 +323,7 @@ def prepare(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
+        rollups=rollups,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
     values: dict[str, Any] = {
@@ -311,13 +352,27 @@ def run(
     question: str = "",
     timeout: float = 10.0,
     scope: Scope = EVERYONE,
+    language: Language = Language.EN,
 ) -> Answer:
     """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data.
-    ``scope``: whose records the asker may see (row-level access, metrics.scope)."""
+    ``scope``: whose records the asker may see (row-level access, metrics.scope); ``language``:
+    the reply's (restatement, headers, notes; the values stay raw)."""
     t0 = time.perf_counter()
     pinned = today is not None
     today = today or today_in(settings)
-    p = prepare(query, catalog=catalog, settings=settings, today=today, pinned=pinned, scope=scope)
+    spark = reader if isinstance(reader, SparkReader) else None
+    duck = reader.duck if isinstance(reader, SparkReader) else reader
+    cur = duck.cursor() if isinstance(duck, SnapshotReader) else duck
+    snapshot = duck.target if isinstance(duck, SnapshotReader) else cur
+    p = prepare(
+        query,
+        catalog=catalog,
+        settings=settings,
+        today=today,
+        pinned=pinned,
+        scope=scope,
+        rollups=rollups.usable(cur, catalog, settings.timezone, snapshot),
+    )
     compiled, params, window, cmp_window, grain, grid = (
         p.compiled,
         p.params,
@@ -328,9 +383,6 @@ def run(
     )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
-    spark = reader if isinstance(reader, SparkReader) else None
-    duck = reader.duck if isinstance(reader, SparkReader) else reader
-    cur = duck.cursor() if isinstance(duck, SnapshotReader) else duck
     notes = source_notes(cur, asked, catalog, settings.tz)
     if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
         rows = spark.execute(compiled.tree, params)
@@ -343,11 +395,20 @@ def run(
         rows = []  # every bucket of the window, and not one record in any
     if not rows:
         raise NoData(
-            f"No data for {', '.join(query.metrics)} in {format_range(window.start, window.end)}"
-            f" ({window.label})."
+            Msg.of(
+                "window.error.no_data",
+                metrics=_listed(catalog, query.metrics),
+                range=DateRange(window.start, window.end),
+                name=window.said or Msg.of("window.as_is", name=window.label),
+            )
         )
     as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(cur)
-    sides = comparison_sides(asked, window, cmp_window) if cmp_window is not None else None
+    lang = language
+
+    def names(name: str) -> str:
+        return catalog.said(name, lang)
+
+    sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
     width = len(compiled.columns)
     extras = [r[width:] for r in rows]
     answer = Answer(
@@ -358,20 +419,25 @@ def run(
             window,
             cmp_window,
             compiled.kind == "records",
-            subject(asked.metrics, catalog, question),
+            subject(asked.metrics, catalog, question, asked.anchor),
+            lang=lang,
+            names=names,
         ),
         window=window,
         compare_window=cmp_window,
-        columns=labelled(compiled.columns, sides if cmp_window and both_named(asked) else None),
+        columns=labelled(
+            compiled.columns, sides if cmp_window and both_named(asked) else None, lang, names
+        ),
         sides=sides,
         rows=tuple(tuple(r[:width]) for r in rows),
         sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
-        notes=(*notes, *((f"Shown for {scope.label}.",) if scope.restricted else ())),
+        notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
+        language=lang,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         scope=scope,
-        **_honesty(compiled, catalog, extras, settings),
+        **_honesty(compiled, catalog, extras, settings, lang),
         partial=_partial(compiled, rows, grain, window, today),
     )
     said = caveats.notes(
@@ -379,8 +445,22 @@ def run(
         grain,
         zero_filled=grid is not None,
         fiscal_start_month=settings.fiscal_year_start_month,
+        lang=lang,
+        names=names,
+        unrecorded=_unrecorded(asked, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
+    """What a ratio without its numerator's rows says (CAC: "no spend recorded")."""
+    out = {}
+    for name in query.metrics:
+        m = catalog.metric(name)
+        says = measure_of(m).unrecorded if m.kind == "aggregate" else None
+        if says:
+            out[name] = says
+    return out
 
 
 def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:
@@ -415,8 +495,10 @@ def _honesty(
     catalog: Catalog,
     extras: list[tuple[Any, ...]],
     settings: OrgSettings,
+    lang: Language = Language.EN,
 ) -> dict[str, Any]:
-    """The Answer's samples and unsettled shares, from the counts after the columns."""
+    """The Answer's samples and unsettled shares, from the counts after the columns (their
+    nouns in the reply's language)."""
     counts: dict[tuple[str, str], tuple[int, ...]] = {
         key: tuple(int(r[k] or 0) for r in extras) for k, key in enumerate(compiled.extras)
     }
@@ -424,13 +506,13 @@ def _honesty(
     for metric, what in compiled.extras:
         m = catalog.metric(metric)
         if what == "base":
-            samples.append(Sample(metric, m.base or "records", counts[(metric, what)]))
+            samples.append(Sample(metric, m.base_in(lang), counts[(metric, what)]))
         elif what == "open":
             of = counts[(metric, "of")]
             shares = tuple(
                 o / n if n else None for o, n in zip(counts[(metric, what)], of, strict=True)
             )
-            unsettled.append(Unsettled(metric, str(m.unsettled.get("says", "are open")), shares))
+            unsettled.append(Unsettled(metric, m.unsettled_says(lang), shares))
     return {
         "samples": tuple(samples),
         "unsettled": tuple(unsettled),

@@ -7,7 +7,10 @@ and the trace goes to the log. Message texts live in ``metrics/messages.py``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, Literal
+
+from i18n import Language, Sayable, say
 
 ErrorKind = Literal["unknown_word", "ambiguous", "unsupported", "no_data", "invalid"]
 
@@ -16,24 +19,43 @@ class KpibotError(Exception):
     """Root of every error kpibot raises on purpose."""
 
 
+Said = str | Sayable  # a message in one language, or one the catalogue says in any (i18n.Msg)
+
+
 class UserError(KpibotError):
-    """A question or setting the user can fix. ``suggestions`` are runnable questions or words."""
+    """A question or setting the user can fix. ``suggestions`` are runnable questions or words.
+
+    The message and suggestions may be ``i18n.Msg``: said in the reader's language where the
+    error is shown (``text(lang)``, ``suggestions_in(lang)``); ``message`` is the English."""
 
     kind: ClassVar[ErrorKind] = "invalid"
 
-    def __init__(self, message: str, suggestions: tuple[str, ...] | list[str] = ()):
-        super().__init__(message)
-        self.message = message
-        self.suggestions = tuple(suggestions)
+    def __init__(self, message: Said, suggestions: Sequence[Said] = ()):
+        english = say(Language.EN, message)
+        super().__init__(english)
+        self.message = english
+        self.said = message
+        self.said_suggestions = tuple(suggestions)
+        self.suggestions = tuple(say(Language.EN, s) for s in suggestions)
 
-    def to_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "message": self.message, "suggestions": list(self.suggestions)}
+    def text(self, lang: Language) -> str:
+        return say(lang, self.said)
+
+    def suggestions_in(self, lang: Language) -> tuple[str, ...]:
+        return tuple(say(lang, s) for s in self.said_suggestions)
+
+    def to_json(self, lang: Language = Language.EN) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "message": self.text(lang),
+            "suggestions": list(self.suggestions_in(lang)),
+        }
 
 
 class UnknownWord(UserError):
     kind = "unknown_word"
 
-    def __init__(self, message: str, suggestions: tuple[str, ...] | list[str] = (), word: str = ""):
+    def __init__(self, message: Said, suggestions: Sequence[Said] = (), word: str = ""):
         super().__init__(message, suggestions)
         self.word = word
 

@@ -20,6 +20,7 @@ dimension already is left out, and remembered (``Catalog.shadowed``) so the answ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -27,8 +28,9 @@ from typing import Any
 
 import yaml
 
+from cache import schema
 from cache.describe import CachedField, CachedTable
-from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import Anchor, Catalog, DimensionDef, DimensionKind, MetricDef, RecordSetDef
 from metrics.measures import measure_of
 from metrics.settings import FieldSetting, OrgSettings
 
@@ -67,6 +69,10 @@ def _is_cjk(text: str) -> bool:
 def _is_time(f: CachedField) -> bool:
     t = f.type.upper()
     return "DATE" in t or "TIME" in t
+
+
+def _is_checkbox(f: CachedField) -> bool:
+    return f.type.upper() == "BOOLEAN"
 
 
 def _key(word: str) -> str:
@@ -127,6 +133,11 @@ def _record_set_of(catalog: Catalog, table: str) -> RecordSetDef | None:
     return None
 
 
+def _kin_of(catalog: Catalog, table: str) -> RecordSetDef | None:
+    """The catalog's record set named after the object (lead), whatever table it reads."""
+    return next((rs for rs in catalog.records if rs.name == table.lower()), None)
+
+
 def _anchors_of(catalog: Catalog, table: str) -> tuple[Anchor, ...]:
     """The anchors of the catalog's record set named after the object (lead, which reads a
     derived table of leads), else CreatedDate."""
@@ -151,8 +162,19 @@ class _Builder:
     words: _Words
     metrics: list[MetricDef] = field(default_factory=list)
     dims: dict[str, DimensionDef] = field(default_factory=dict)
+    # Picklist labels of the catalog's own dimensions (stage): (label, stored value) pairs.
+    aliases: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
-    def dimension(self, name: str, en: list[str], zh: list[str], match: bool = True) -> str:
+    def dimension(
+        self,
+        name: str,
+        en: list[str],
+        zh: list[str],
+        match: bool = True,
+        kind: DimensionKind = "category",
+        sql: dict[str, Any] | None = None,
+        aliases: tuple[tuple[str, str], ...] = (),
+    ) -> str:
         """The dimension named ``name``: the catalog's own when a catalog word names it."""
         held = self.words.owner.get(_key(name))
         if held is not None and self.catalog.has_dimension(held):
@@ -166,17 +188,61 @@ class _Builder:
             name=name,
             synonyms=tuple(w for w in words if w != name and w not in zh),
             zh=tuple(w for w in words if w in zh),
-            kind="category",
+            kind=kind,
             # match: its values are offered for matching (a picklist), not a record's name
-            sql={"generated": True, "match_values": match},
+            sql={"generated": True, "match_values": match and kind == "category", **(sql or {})},
+            value_aliases=aliases,
         )
         self.dims[name] = d
         return name
 
     def table(self, t: CachedTable) -> None:
         rs = _record_set_of(self.catalog, t.name)
-        dims = dict(rs.dimensions) if rs else {}
-        joins = dict(rs.joins) if rs else {}
+        own = self._extend(
+            t,
+            name=rs.name if rs else _free_name(self.catalog, t.name),
+            source=rs.source if rs else f'"{t.name}"',
+            base=rs,
+            column=lambda c: f"r.{c}",
+        )
+        self.records[own.name] = own
+        self.measures(t, own)
+        kin = _kin_of(self.catalog, t.name)
+        if kin is not None and kin is not rs:
+            # The catalog's records of this object on a table derived from it (lead: leads
+            # with their activity facts) hold the registry's columns; any other field (a custom
+            # Lead field) is read through the object's own row, one per record (no fan-out).
+            stored = (
+                {f.name for f in schema.BY_NAME[t.name].fields}
+                if t.name in schema.BY_NAME
+                else set()
+            )
+            self.records[kin.name] = self._extend(
+                t,
+                name=kin.name,
+                source=kin.source,
+                base=kin,
+                column=lambda c: f"r.{c}" if c in stored else f"obj.{c}",
+                extra_join=("obj", f'LEFT JOIN "{t.name}" AS obj ON obj.Id = r.Id'),
+            )
+
+    def _extend(
+        self,
+        t: CachedTable,
+        *,
+        name: str,
+        source: str,
+        base: RecordSetDef | None,
+        column: Callable[[str], str],
+        extra_join: tuple[str, str] | None = None,
+    ) -> RecordSetDef:
+        """``base`` (or a new record set of ``t``) with a dimension for each visible text,
+        picklist, checkbox and lookup field of ``t`` and an anchor for each date field; a
+        field's column is ``column(api name)``."""
+        dims = dict(base.dimensions) if base else {}
+        joins = dict(base.joins) if base else {}
+        if extra_join is not None:
+            joins.setdefault(*extra_join)
         taken_sql = set(dims.values())
         for f in t.fields:
             if _hidden(t.name, f, self.settings) or f.numeric or _is_time(f):
@@ -191,33 +257,96 @@ class _Builder:
                 alias = "owner" if f.name == "OwnerId" and "owner" in joins else f"l_{f.name}"
                 joins.setdefault(
                     alias,
-                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = r.{f.name}',
+                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = {column(f.name)}',
                 )
                 expr = f"{alias}.Name"
-                name = "rep" if f.name == "OwnerId" else _lookup_name(f)
+                dim_name = "rep" if f.name == "OwnerId" else _lookup_name(f)
             else:
-                expr = f"r.{f.name}"
-                name = (f.label or readable(f.name)).lower()
+                expr = column(f.name)
+                dim_name = (f.label or readable(f.name)).lower()
+            if _is_checkbox(f):
+                dim = self.checkbox(dim_name, fs)
+                if dim and dim not in dims and expr not in taken_sql:
+                    dims[dim] = expr
+                    taken_sql.add(expr)
+                continue
             if expr in taken_sql or f"r.{f.name}" in taken_sql:
+                held = next((d for d, e in dims.items() if e in (expr, f"r.{f.name}")), "")
+                self.alias_values(held, f)  # the catalog's own (stage): its values' labels
                 continue
             default_zh = list(_rules()["zh"].get(f.name, []))
             # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
             # a deal named "Calls Inc" must not take the word "calls".
             match = not f.reference and f.name not in _rules()["record_names"]
-            dim = self.dimension(name, list(fs.names), [*fs.zh, *default_zh], match)
+            dim = self.dimension(dim_name, list(fs.names), [*fs.zh, *default_zh], match)
             if dim and dim not in dims:
                 dims[dim] = expr
                 taken_sql.add(expr)
-        anchors = rs.anchors if rs else _anchors_of(self.catalog, t.name)
-        record_set = RecordSetDef(
-            name=rs.name if rs else _free_name(self.catalog, t.name),
-            source=rs.source if rs else f'"{t.name}"',
-            anchors=anchors,
+            self.alias_values(next((d for d, e in dims.items() if e == expr), ""), f)
+        anchors = list(base.anchors if base else _anchors_of(self.catalog, t.name))
+        for f, date_dim in self.dates(t):
+            if all(a.name != date_dim for a in anchors):
+                kind = "date" if f.type.upper() == "DATE" else "timestamp"
+                anchors.append(Anchor(date_dim, column(f.name), kind))  # type: ignore[arg-type]
+        return RecordSetDef(
+            name=name,
+            source=source,
+            anchors=tuple(anchors),
             joins=tuple(joins.items()),
             dimensions=tuple(dims.items()),
+            needs=base.needs if base else (),
         )
-        self.records[record_set.name] = record_set
-        self.measures(t, record_set)
+
+    def alias_values(self, dim: str, f: CachedField) -> None:
+        """A picklist's labels (a Chinese org's 已赢单 for Closed Won) name its stored values,
+        on the generated dimension or on the catalog's own (``aliases``)."""
+        if not dim or not f.values:
+            return
+        pairs = tuple((label, value) for value, label in f.values)
+        if dim in self.dims:
+            d = self.dims[dim]
+            merged = tuple(dict.fromkeys((*d.value_aliases, *pairs)))
+            self.dims[dim] = replace(d, value_aliases=merged)
+        else:
+            self.aliases[dim] = tuple(dict.fromkeys((*self.aliases.get(dim, ()), *pairs)))
+
+    def checkbox(self, label: str, fs: FieldSetting) -> str:
+        """A checkbox's dimension, ``is closed``: grouped by ("by is closed"), or on its own a
+        filter on true; "not closed", "is not closed" (fields.yaml ``checkbox:``) filter on
+        false."""
+        rules = _rules()["checkbox"]
+        stem = label.removeprefix("is ").strip()
+        name = label if _is_cjk(label) or label.startswith("is ") else f"is {label}"
+        patterns = rules["zh_not"] if _is_cjk(stem) else rules["not"]
+        aliases = tuple((p.format(f=stem), "false") for p in patterns)
+        dim = self.dimension(
+            name,
+            list(fs.names),
+            list(fs.zh),
+            kind="category",
+            sql={"checkbox": True},
+            aliases=aliases,
+        )
+        return dim
+
+    def dates(self, t: CachedTable) -> list[tuple[CachedField, str]]:
+        """Each visible date or datetime field of ``t`` with the date dimension naming it
+        (``close date``, ``created``): a question's date to count records on."""
+        out: list[tuple[CachedField, str]] = []
+        for f in t.fields:
+            if not _is_time(f) or _hidden(t.name, f, self.settings):
+                continue
+            fs = _setting(self.settings, f"{t.name}.{f.name}")
+            words = _rules()["dates"].get(f.name, {})
+            name = (f.label or readable(f.name)).lower()
+            en = [*words.get("en", []), *fs.names]
+            zh = [*words.get("zh", []), *fs.zh]
+            # Shared by name across objects (created date); each record set's anchor of that
+            # name says which column it is there.
+            dim = self.dimension(name, en, zh, kind="date")
+            if dim in self.dims and self.dims[dim].kind == "date":
+                out.append((f, dim))
+        return out
 
     records: dict[str, RecordSetDef] = field(default_factory=dict)
 
@@ -230,6 +359,8 @@ class _Builder:
         plural = readable(t.name) + "s"
         en = [*std.get("en", [plural]), *obj.names]
         zh = [*std.get("zh", []), *obj.zh]
+        if t.label and _is_cjk(t.label):  # a Chinese org's label: 业务机会 → 业务机会数
+            zh += [p.format(o=t.label) for p in rules["zh_object"]]
         words = self.words.free(en + zh, f"count:{t.name}", "object", metrics_only=True)
         if words:
             self._metric(words[0], words, zh, rs, dims, label, "count", {"agg": "count"})
@@ -326,27 +457,39 @@ def with_fields(
         else m
         for m in catalog.metrics
     ]
+    own_dims = [
+        replace(d, value_aliases=tuple(dict.fromkeys((*d.value_aliases, *b.aliases[d.name]))))
+        if d.name in b.aliases
+        else d
+        for d in catalog.dimensions
+    ]
     return Catalog(
         metrics=(*kpis, *b.metrics),
-        dimensions=(*catalog.dimensions, *b.dims.values()),
+        dimensions=(*own_dims, *b.dims.values()),
         records=tuple(records),
         shadowed=tuple(words.shadowed),
     )
 
 
-def subject(metrics: tuple[str, ...], catalog: Catalog, question: str) -> str:
+def subject(
+    metrics: tuple[str, ...], catalog: Catalog, question: str, anchor: str | None = None
+) -> str:
     """What the restatement adds after the measures: the object and the date it counts on
-    (``of [Opportunity] on [CloseDate]``) for field measures; for a KPI asked by a word a field
-    also has, that the KPI was used (``(catalog KPI, not the field Deal Size)``)."""
+    (``of [Opportunity] on [CloseDate]``) for field measures; the question's date field when it
+    names one (``on [close date]``); for a KPI asked by a word a field also has, that the KPI
+    was used (``(catalog KPI, not the field Deal Size)``)."""
     asked = _key(question)
     parts: list[str] = []
     for name in metrics:
         if not catalog.has_metric(name):
             continue
         m = catalog.metric(name)
+        on = f"on [{anchor}]" if anchor is not None else ""
         if m.object is not None:
-            anchor = catalog.record_set(m.records).anchor(m.anchor).sql.removeprefix("r.")
-            part = f"of [{m.object}] on [{anchor}]"
+            if not on:
+                sql = catalog.record_set(m.records).anchor(m.anchor).sql
+                on = f"on [{sql.split('.', 1)[-1]}]"
+            part = f"of [{m.object}] {on}"
         else:
             lost = sorted(
                 (w, what.removeprefix("field "))
@@ -355,6 +498,34 @@ def subject(metrics: tuple[str, ...], catalog: Catalog, question: str) -> str:
             )
             hit = [f for w, f in lost if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", asked)]
             part = f"(the catalog KPI, not the field {hit[0]})" if hit else ""
+            part = " ".join(p for p in (part, on) if p)
         if part and part not in parts:
             parts.append(part)
     return " ".join(parts)
+
+
+def may_lie_ahead(catalog: Catalog, metric: MetricDef, anchor: str | None = None) -> bool:
+    """Whether ``metric``'s records counted on ``anchor`` (a date field; default its own) can
+    lie in the future: when a catalog KPI that looks ahead (``future: true``, open pipeline on
+    CloseDate) counts on the same date of the same records. Created dates never lie ahead."""
+    if anchor is None and metric.object is None:
+        return metric.future
+    ahead = {
+        (catalog.record_set(a.records).source, _anchor_sql(catalog, a.records, a.anchor))
+        for m in catalog.metrics
+        if m.future and m.kind == "aggregate"
+        for a in measure_of(m).atoms
+    }
+    atoms = measure_of(metric).atoms if metric.kind == "aggregate" else ()
+    return bool(atoms) and all(
+        (catalog.record_set(a.records).source, _anchor_sql(catalog, a.records, anchor or a.anchor))
+        in ahead
+        for a in atoms
+    )
+
+
+def _anchor_sql(catalog: Catalog, records: str, anchor: str | None) -> str | None:
+    try:
+        return catalog.record_set(records).anchor(anchor).sql
+    except KeyError:
+        return None

@@ -15,6 +15,7 @@ Data stays raw (rates as fractions, money as plain numbers); these functions onl
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -83,7 +84,9 @@ def format_value(
     if fmt in _DURATIONS:
         return t(lang, f"number.{fmt}", x=f"{x:.1f}")
     if fmt == "count":
-        return compact(x, lang=lang) if short else f"{x:,.0f}"
+        # Counts are whole; a median of two counts may not be (1.5 calls), and is not rounded.
+        whole = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+        return compact(x, lang=lang) if short else whole
     # "number": ratios such as calls per deal
     return compact(x, lang=lang) if short and abs(x) >= 1000 else f"{x:,.1f}"
 
@@ -156,6 +159,13 @@ def format_label(value: Any) -> str:
     return str(value)
 
 
+def format_weekday(value: Any, lang: Language = EN) -> str:
+    """A weekday as stored ("Mon") in ``lang`` ("周一"); anything else as a label."""
+    if value in WEEKDAYS:
+        return words(lang, "weekdays")[WEEKDAYS.index(value)]
+    return format_label(value)
+
+
 def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
     """The fiscal year's name: the calendar year in which it ends."""
     if fiscal_start_month == 1:
@@ -214,3 +224,14 @@ def format_range(start: date | None, end: date | None, lang: Language = EN) -> s
         d1=start.day, mon1=_month(start, lang), m1=start.month, y1=start.year,
         d2=end.day, mon2=_month(end, lang), m2=end.month, y2=end.year,
     )
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A window's dates said later, in the reader's language (user errors: i18n.Msg params)."""
+
+    start: date | None
+    end: date | None
+
+    def say(self, lang: Language) -> str:
+        return format_range(self.start, self.end, lang)

@@ -146,3 +146,5 @@ def check_catalog(
             _try(clause, "join", f"{where}.joins.{alias}", problems)
         for name, text in r.dimensions:
             _try(text, "expr", f"{where}.dimensions.{name}", problems)
+        if r.rollup is not None:
+            _try(r.rollup.rows, "expr", f"{where}.rollup.rows", problems)

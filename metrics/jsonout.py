@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from i18n import Language
 from metrics.answer import Answer, PartialBucket, ResolvedWindow
 from metrics.errors import UserError
 
@@ -61,9 +62,14 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "samples": {s.metric: {"base": s.noun, "counts": list(s.counts)} for s in answer.samples},
         "open_shares": {u.metric: list(u.shares) for u in answer.unsettled},
         "partial": [_partial(p) for p in answer.partial] if answer.partial else None,
+        # The language of "restated" and "notes"; columns and values are always canonical.
+        "language": answer.language.value,
     }
 
 
-def error_to_json(question: str, err: UserError) -> dict[str, Any]:
-    """``{"question", "error": {"kind", "message", "suggestions"}}``."""
-    return {"question": question, "error": err.to_json()}
+def error_to_json(
+    question: str, err: UserError, lang: Language = Language.EN
+) -> dict[str, Any]:
+    """``{"question", "error": {"kind", "message", "suggestions"}, "language"}``: the message
+    and suggestions in ``lang``."""
+    return {"question": question, "error": err.to_json(lang), "language": lang.value}

@@ -10,6 +10,7 @@ outbound calls ÷ deals won). The catalog form::
     sql: {agg: ratio, numerator: {where: …}, denominator: {records: opportunity, where: …}}
     sql: {…, group_by: contact attempt}   # a grouping the metric always has
     sql: {agg: ratio, …, positive_only: true}  # empty where the denominator is 0 or below
+    sql: {agg: ratio, …, unrecorded: no_spend}  # no numerator rows: no value, i18n says why
 
 A records metric (``kind: records``) lists ``fields`` of its ``where`` rows in ``order``.
 
@@ -26,7 +27,8 @@ from typing import Any, Literal
 
 from metrics.catalog import MetricDef
 
-Agg = Literal["count", "sum", "avg", "min", "max", "median"]
+# "rows": the compiler's count over a rollup (sum of the records each row stands for)
+Agg = Literal["count", "sum", "avg", "min", "max", "median", "rows"]
 AGGS = ("count", "sum", "avg", "min", "max", "median")
 
 
@@ -41,7 +43,7 @@ class Atom:
     @property
     def record_condition(self) -> str | None:
         """Which rows are this atom's records (what it counts, sums or averages)."""
-        valued = f"({self.expr}) IS NOT NULL" if self.agg not in ("count", "sum") else None
+        valued = f"({self.expr}) IS NOT NULL" if self.agg not in ("count", "sum", "rows") else None
         parts = [p for p in (self.where, valued) if p]
         return " AND ".join(f"({p})" for p in parts) or None
 
@@ -54,6 +56,10 @@ class Measure:
     # A ratio over a gap (pipeline coverage: pipeline ÷ (quota − won)) means nothing once the
     # gap is closed: its value is empty where the denominator is not above zero.
     positive_only: bool = False
+    # A ratio whose numerator has no rows in a group (CAC of a channel with wins but no spend
+    # imported) has no value rather than 0: the rows were never brought in, which is not a
+    # cost of nothing. The i18n key ``unrecorded.<it>`` says why in the answer's notes.
+    unrecorded: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,7 @@ def measure_of(m: MetricDef) -> Measure:
             (_atom(m, num, "count"), _atom(m, den, "count")),
             group_by,
             bool(s.get("positive_only", False)),
+            str(s["unrecorded"]) if s.get("unrecorded") else None,
         )
     if agg not in AGGS:
         raise ValueError(f"sql.agg must be one of {', '.join(AGGS)} or ratio (got {agg!r})")

@@ -16,9 +16,12 @@ ranking=Ranking("top", 5))``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+from i18n import Language, t
 
 Unit = Literal["day", "week", "month", "quarter", "year"]
 
@@ -122,6 +125,9 @@ class Query:
     comparison: Comparison | None = None
     chart: ChartKind | None = None
     dashboard: str | None = None  # "kpi", "outbound calls", "inbound leads"
+    # A date field the records count on instead of each KPI's own anchor ("by close date",
+    # "created last month"): a date dimension's canonical name (metrics/fields.py).
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,13 +139,19 @@ class Correction:
     what: str  # "metric", "rep", "lead source", …, "sign"
 
     def __str__(self) -> str:
+        return self.say(Language.EN)
+
+    def say(self, lang: Language, names: Callable[[str], str] = str) -> str:
+        """Said back in ``lang``; ``names`` says a dimension in it (the catalog's)."""
         # "(metric)" is jargon to a rep: a catalog word is just quoted back; a value is named
         # with its dimension, which says whose name it is ("as rep "Alice Wang"").
         if self.what == "sign":  # a sign read for its meaning: "25%" as 0.25
-            return f'Read "{self.typed}" as {self.meant}.'
+            return t(lang, "correction.sign", typed=self.typed, meant=self.meant)
         if self.what in ("metric", "dimension", "word", "value"):
-            return f'Read "{self.typed}" as "{self.meant}".'
-        return f'Read "{self.typed}" as {self.what} "{self.meant}".'
+            return t(lang, "correction.word", typed=self.typed, meant=self.meant)
+        return t(
+            lang, "correction.value", typed=self.typed, meant=self.meant, what=names(self.what)
+        )
 
 
 @dataclass(frozen=True)

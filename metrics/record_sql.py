@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from i18n import Language, t
 from metrics.catalog import Anchor, Catalog, DimensionDef, RecordSetDef
 from metrics.errors import Invalid
 from metrics.fragments import T_COLUMN, columns_of, fragment
@@ -70,6 +71,17 @@ def dimension_sql(
     return fragment(sql)
 
 
+def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str) -> Anchor:
+    """The date a KPI's records count on: the question's date field when it names one (an
+    anchor of that name on the record set, metrics/fields.py), else the KPI's own."""
+    if asked is None:
+        return rs.anchor(own)
+    try:
+        return rs.anchor(asked)
+    except KeyError:
+        raise Invalid(t(Language.EN, "field.no_date", metric=metric, date=asked)) from None
+
+
 def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[exp.Expression]:
     def a() -> exp.Expression:
         return fragment(anchor.sql)
@@ -81,13 +93,23 @@ def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> l
     return out + ([tmpl(f"_a <= ${prefix}_end", a=a())] if has_end else [])
 
 
-def filter_sql(expr: exp.Expression, f: Filter, i: int) -> exp.Expression:
-    """A record filter; values are bound as $f<i> (lower-cased, trimmed texts or a number)."""
+def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) -> exp.Expression:
+    """A record filter; values are bound as $f<i> (lower-cased, trimmed texts or a number).
+    A ``checkbox`` (a boolean field, values "true" / "false") is tested as a boolean: a text
+    cast of every record costs several times the filter itself on millions of them."""
     if f.op in OPS:
         return tmpl(f"_e {OPS[f.op]} $f{i}", e=expr.copy())
     has_none = any(v is None for v in f.values)
     has_values = any(v is not None for v in f.values)
-    contains = tmpl(f"list_contains($f{i}, lower(trim(CAST(_e AS VARCHAR))))", e=expr.copy())
+    contains = (
+        tmpl(
+            f"((_e AND list_contains($f{i}, 'true')) "
+            f"OR (NOT _e AND list_contains($f{i}, 'false')))",
+            e=expr.copy(),
+        )
+        if checkbox
+        else tmpl(f"list_contains($f{i}, lower(trim(CAST(_e AS VARCHAR))))", e=expr.copy())
+    )
     if f.op == "in":
         parts = ([contains] if has_values else []) + (
             [tmpl("_e IS NULL", e=expr.copy())] if has_none else []
@@ -109,20 +131,20 @@ def scope_sql(shape_scoped: bool) -> list[exp.Expression]:
 
 def joins_for(rs: RecordSetDef, snippets: list[exp.Expression]) -> list[exp.Expression]:
     """The record set's joins whose alias the snippets mention, in catalog order."""
-    aliases = {t for t, _ in columns_of(snippets)}
+    aliases = {a for a, _ in columns_of(snippets)}
     return [fragment(clause, "join") for a, clause in rs.joins if a in aliases]
 
 
 def join_texts(rs: RecordSetDef, snippets: list[str]) -> list[str]:
     """joins_for over catalog texts: the JOIN clauses as the catalog writes them."""
-    aliases = {t for t, _ in columns_of([fragment(s) for s in snippets])}
+    aliases = {a for a, _ in columns_of([fragment(s) for s in snippets])}
     return [clause for a, clause in rs.joins if a in aliases]
 
 
 def _record_condition(atom: Atom) -> exp.Expression | None:
     """Which rows are this atom's records (what it counts, sums or averages)."""
     parts = [paren(fragment(atom.where))] if atom.where else []
-    if atom.agg not in ("count", "sum"):
+    if atom.agg not in ("count", "sum", "rows"):
         parts.append(paren(tmpl("(_e) IS NOT NULL", e=fragment(atom.expr or ""))))
     return all_of(parts)
 
@@ -137,6 +159,9 @@ def _filter(atom: Atom, agg: exp.Expression) -> exp.Expression:
 def _agg_sql(atom: Atom) -> exp.Expression:
     if atom.agg == "count":
         return _filter(atom, tmpl("count(*)"))
+    if atom.agg == "rows":  # a count over a rollup: as count(*), 0 when no row matches
+        rows = _filter(atom, tmpl("sum(_e)", e=fragment(atom.expr or "")))
+        return tmpl("CAST(coalesce(_a, 0) AS BIGINT)", a=rows)
     inner = _filter(atom, tmpl(f"{atom.agg}(_e)", e=fragment(atom.expr or "")))
     return tmpl("CAST(_a AS DOUBLE)", a=inner)
 
@@ -163,7 +188,8 @@ def group_subquery(
         fdim = catalog.dimension(f.dimension)
         if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
             raise Invalid(f"{name} has no {f.dimension}, so it cannot be filtered by it.")
-        where.append(filter_sql(dimension_sql(catalog, name, rs, anchor, fdim), f, fi))
+        expr = dimension_sql(catalog, name, rs, anchor, fdim)
+        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
     # The rows any of its own atoms counts (sample counts add none): one condition each.
     counted = {a.record_condition: a for mi, ai, a in group.atoms if ai < core[mi]}
     if all(counted):
@@ -175,14 +201,14 @@ def group_subquery(
         and not time_filter
         and any(d.kind in NATURAL_KINDS for d in dims)
     )
-    inner_aliases = {t for t, _ in columns_of([*where, *aggs])} & {a for a, _ in rs.joins}
+    inner_aliases = {a for a, _ in columns_of([*where, *aggs])} & {a for a, _ in rs.joins}
     # Late: named through a join only they need (rep names), or computed from record
     # columns (channel): grouped first by the columns, named or computed per group.
     late = set()
     for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True)):
         if d.kind in NATURAL_KINDS:
             continue
-        own = {t for t, _ in columns_of([e])} & {a for a, _ in rs.joins}
+        own = {a for a, _ in columns_of([e])} & {a for a, _ in rs.joins}
         if (own and not inner_aliases & own) or (not own and not _is_record_column(e)):
             late.add(i)
     # A median is not made of partial aggregates: it reads every record at once.
@@ -216,8 +242,8 @@ def _partial_and_final(
     for mi, ai, atom in atoms:
         c = f"a{mi}_{ai}"
         e = fragment(atom.expr) if atom.expr else exp.Null()
-        if atom.agg == "count":
-            partial.append(alias(_filter(atom, tmpl("count(*)")), c))
+        if atom.agg in ("count", "rows"):
+            partial.append(alias(_agg_sql(atom), c))
             final.append(alias(tmpl("CAST(sum(_a) AS BIGINT)", a=col(c, "r")), c))
         elif atom.agg == "sum":
             partial.append(alias(_filter(atom, tmpl("sum(_e)", e=e.copy())), c))
@@ -254,7 +280,7 @@ def _two_level(
     ]
     late_exprs = [dim_exprs[i] for i in sorted(late)]
     late_joins = joins_for(rs, late_exprs)
-    for c in sorted({name for t, name in columns_of([*late_exprs, *late_joins]) if t == "r"}):
+    for c in sorted({name for a, name in columns_of([*late_exprs, *late_joins]) if a == "r"}):
         keys.append(alias(col(c, "r"), c))
     if bucket:
         step = exp.Literal.number(_BUCKET_SECONDS * 1_000_000)

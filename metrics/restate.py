@@ -1,38 +1,60 @@
 """The canonical restatement of a question, every default made explicit.
 
 ``[connect rate] by [weekday] · 27 May – 26 Jun 2024 (last 31 days)``
+``[赢单率] 按 [销售] · 2024年10月1日 – 12月31日（上季度）``
+
+The words are the message catalogue's (i18n/, ``restate.*``); KPI and dimension names are said
+through ``names`` (the catalog's Chinese names for a Chinese reply).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from i18n import Language, t
 from metrics.answer import ResolvedWindow
 from metrics.format import format_range
 from metrics.query import Filter, Query
 
+EN = Language.EN
 _OPS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "eq": "="}
+Names = Callable[[str], str]
 
 
-def _value(v: object) -> str:
+def _same(name: str) -> str:
+    return name
+
+
+def _value(v: object, lang: Language) -> str:
     if v is None:
-        return "(none)"
+        return t(lang, "restate.none")
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
 
 
-def _filter(f: Filter) -> str:
+def _filter(f: Filter, lang: Language, names: Names) -> str:
+    dim = names(f.dimension)
     if f.op in _OPS:
-        return f"[{f.dimension} {_OPS[f.op]} {_value(f.values[0])}]"
-    vals = ", ".join(_value(v) for v in f.values)
-    if f.op == "in":
-        return f"[{f.dimension} = {vals}]" if len(f.values) == 1 else f"[{f.dimension} in ({vals})]"
-    return f"[{f.dimension} not in ({vals})]"
+        return f"[{dim} {_OPS[f.op]} {_value(f.values[0], lang)}]"
+    vals = t(lang, "list.sep").join(_value(v, lang) for v in f.values)
+    if f.op == "in" and len(f.values) == 1:
+        return f"[{dim} = {vals}]"
+    return t(lang, f"restate.{f.op}", dimension=dim, values=vals)
 
 
-def window_phrase(w: ResolvedWindow) -> str:
+def window_phrase(w: ResolvedWindow, lang: Language = EN) -> str:
     if w.start is None and w.end is None:
-        return "all time" + (" (default)" if w.label.endswith("default") else "")
-    return f"{format_range(w.start, w.end)} ({w.label}{_extent(w)})"
+        if w.label.endswith("default"):
+            return t(lang, "restate.all_time_default")
+        return t(lang, "date.range.all_time")
+    return t(
+        lang,
+        "restate.window",
+        range=format_range(w.start, w.end, lang),
+        name=w.name(lang),
+        extent=_extent(w, lang),
+    )
 
 
 def restate(
@@ -41,13 +63,16 @@ def restate(
     compare: ResolvedWindow | None,
     records: bool = False,
     subject: str = "",
+    *,
+    lang: Language = EN,
+    names: Names = _same,
 ) -> str:
     """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``;
     ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``)."""
     parts = []
-    head = f"[{', '.join(q.metrics)}]"
+    head = f"[{t(lang, 'list.sep').join(names(m) for m in q.metrics)}]"
     if records:
-        head += f" (first {q.ranking.n})" if q.ranking else ""
+        head += t(lang, "restate.first", n=q.ranking.n) if q.ranking else ""
     parts.append(head)
     if subject:
         parts.append(subject)
@@ -55,19 +80,22 @@ def restate(
     said = [
         g for g in q.groupings if not any(m.endswith(f" by {g.split()[-1]}") for m in q.metrics)
     ]
+    also = t(lang, "restate.also")
     if said:
-        parts.append("by " + " and ".join(f"[{g}]" for g in said))
+        parts.append(t(lang, "restate.by", names=also.join(f"[{names(g)}]" for g in said)))
     if q.filters:
-        parts.append("for " + " and ".join(_filter(f) for f in q.filters))
-    if q.metric_filters:
         parts.append(
-            "where "
-            + " and ".join(
-                f"[{mf.metric} {_OPS[mf.op]} {_value(mf.value)}]" for mf in q.metric_filters
-            )
+            t(lang, "restate.for", filters=also.join(_filter(f, lang, names) for f in q.filters))
         )
+    if q.metric_filters:
+        conditions = also.join(
+            f"[{names(mf.metric)} {_OPS[mf.op]} {_value(mf.value, lang)}]"
+            for mf in q.metric_filters
+        )
+        parts.append(t(lang, "restate.where", conditions=conditions))
     if q.sort is not None:
-        parts.append(f"sorted by [{q.sort.key}] {'desc' if q.sort.descending else 'asc'}")
+        order = t(lang, "restate.desc" if q.sort.descending else "restate.asc")
+        parts.append(t(lang, "restate.sorted", key=names(q.sort.key), order=order))
     text = " ".join(parts)
     if q.ranking is not None and not records:
         # After what is ranked, like the window: "[revenue won] by [rep] · top 5", not
@@ -75,17 +103,23 @@ def restate(
         # named only when it is not the only one asked.
         r = q.ranking
         by = r.metric if r.metric and q.metrics != (r.metric,) else None
-        text += f" · {r.direction} {r.n}" + (f" by [{by}]" if by else "")
+        text += " · " + t(lang, f"restate.{r.direction}", n=r.n)
+        text += t(lang, "restate.ranked_by", metric=names(by)) if by else ""
     if compare is not None and both_named(q):
         # "2025 vs 2026 (1 Jan – 31 Dec 2025 vs 1 Jan – 31 Dec 2026)"
-        cur, prev = comparison_sides(q, window, compare)
-        ranges = f"{format_range(window.start, window.end)} vs "
-        ranges += format_range(compare.start, compare.end)
-        like = ", like for like" if compare.extent == "like for like" else ""
-        return f"{text} · {cur} vs {prev}{like} ({ranges})"
-    text += " · " + window_phrase(window)
+        cur, prev = comparison_sides(q, window, compare, lang)
+        return text + t(
+            lang,
+            "restate.both_named",
+            current=cur,
+            other=prev,
+            extent=_extent(compare, lang) if compare.extent == "like for like" else "",
+            range=format_range(window.start, window.end, lang),
+            other_range=format_range(compare.start, compare.end, lang),
+        )
+    text += " · " + window_phrase(window, lang)
     if compare is not None:
-        text += f" vs {window_phrase(compare)}"
+        text += t(lang, "restate.vs", other=window_phrase(compare, lang))
     return text
 
 
@@ -94,15 +128,19 @@ def both_named(q: Query) -> bool:
     return q.window is not None and q.comparison is not None and q.comparison.kind == "window"
 
 
-def comparison_sides(q: Query, window: ResolvedWindow, compare: ResolvedWindow) -> tuple[str, str]:
+def comparison_sides(
+    q: Query, window: ResolvedWindow, compare: ResolvedWindow, lang: Language = EN
+) -> tuple[str, str]:
     """The two sides as people read them: by their names when the user named both windows
     ("2025", "2026"), else "current" against the other window's name ("previous period")."""
-    other = f"all of {compare.label}" if compare.extent == "in full" else compare.label
+    other = compare.name(lang)
+    if compare.extent == "in full":
+        other = t(lang, "restate.all_of", name=other)
     if both_named(q):
-        return window.label, other
-    return "current", other
+        return window.name(lang), other
+    return t(lang, "restate.current"), other
 
 
-def _extent(w: ResolvedWindow) -> str:
+def _extent(w: ResolvedWindow, lang: Language) -> str:
     """The choice made for a named period against a running window, said back."""
-    return {"like for like": ", like for like", "in full": ", in full"}.get(w.extent, "")
+    return t(lang, f"restate.extent.{w.extent.replace(' ', '_')}") if w.extent else ""

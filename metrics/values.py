@@ -48,6 +48,11 @@ def _has_owner(cursor: Any, part: str, scope: Scope) -> bool:
     return True
 
 
+def _text(v: object) -> str:
+    """A stored value as matched: a checkbox's as "true" / "false" (SQL's own spelling)."""
+    return ("true" if v else "false") if isinstance(v, bool) else str(v).strip()
+
+
 def load_values(
     cursor: Any,
     catalog: Catalog,
@@ -99,7 +104,7 @@ def load_values(
         rows = cursor.execute(sql, bound).fetchall()
         if generated and len(rows) > MAX_FIELD_VALUES:
             rows = []  # names, subjects: grouped by, not matched as filter values
-        vals = {str(r[0]).strip() for r in rows if r[0] is not None and str(r[0]).strip()}
+        vals = {_text(r[0]) for r in rows if r[0] is not None and _text(r[0])}
         vals |= set(d.order)  # stages, attempts: known even before the data has them
         out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
     with _lock:

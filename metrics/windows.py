@@ -13,12 +13,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from i18n import Language, Msg, Sayable, Word
 from metrics.answer import ResolvedWindow
 from metrics.errors import Invalid
-from metrics.format import format_range
+from metrics.format import DateRange
 from metrics.query import Comparison, WindowSpec
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 # The default windows a catalog entry may name (``default_window``), as specs.
@@ -77,12 +77,28 @@ def fiscal_year_start(fy: int, fiscal_start_month: int) -> date:
     return date(fy if fiscal_start_month == 1 else fy - 1, fiscal_start_month, 1)
 
 
-def _plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
+def _named(
+    start: date | None,
+    end: date | None,
+    said: Msg,
+    shape: str,
+    unit: str | None = None,
+    n: int = 1,
+) -> ResolvedWindow:
+    """A window with its name in every language (``said``); ``label`` is the English one."""
+    return ResolvedWindow(
+        start, end, said.say(Language.EN), shape, unit, n, said=said  # type: ignore[arg-type]
+    )
 
 
-def _fy_label(fy: int, fiscal_start_month: int) -> str:
-    return str(fy) if fiscal_start_month == 1 else f"FY{fy}"
+def _count(n: int, unit: str) -> Msg:
+    """"31 days" / "31天" (i18n.plural's one/other forms)."""
+    return Msg.of(f"units.{unit}.{'one' if n == 1 else 'other'}", n=n)
+
+
+def _fy_label(fy: int, fiscal_start_month: int) -> Msg:
+    key = "bucket.year" if fiscal_start_month == 1 else "bucket.fiscal_year"
+    return Msg.of(key, year=fy, fy=fy)
 
 
 # Dates a window may reach: the years a question can name (grammar/dates.py reads 19xx and 20xx).
@@ -91,8 +107,11 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2099, 12, 31)
 
 def _out_of_range() -> Invalid:
     return Invalid(
-        f"That window reaches past the dates I can answer for, {FIRST_DAY:%-d %b %Y} to "
-        f"{LAST_DAY:%-d %b %Y}; ask for a shorter one, e.g. last 10 years."
+        Msg.of(
+            "window.error.out_of_range",
+            first=DateRange(FIRST_DAY, FIRST_DAY),
+            last=DateRange(LAST_DAY, LAST_DAY),
+        )
     )
 
 
@@ -127,90 +146,94 @@ def _resolve(
                 f'The default window "{default}" is not one of {", ".join(DEFAULT_WINDOWS)}.'
             )
         w = resolve(DEFAULT_WINDOWS[default], default, today, fiscal_start_month)
-        return ResolvedWindow(w.start, w.end, f"{w.label}, default", w.shape, w.unit, w.n)
+        return _named(w.start, w.end, Msg.of("window.default", name=w.said), w.shape, w.unit, w.n)
     fsm = fiscal_start_month
     k = spec.kind
     one = timedelta(days=1)
     if k == "today":
-        return ResolvedWindow(today, today, "today", "full", "day")
+        return _named(today, today, Msg("window.today"), "full", "day")
     if k == "yesterday":
-        return ResolvedWindow(today - one, today - one, "yesterday", "full", "day")
+        return _named(today - one, today - one, Msg("window.previous.day"), "full", "day")
     if k == "all":
-        return ResolvedWindow(None, None, "all time", "open")
+        return _named(None, None, Msg("date.range.all_time"), "open")
     unit = spec.unit or "day"
     if k == "last":
         n = _positive(spec.n, "last")
         if unit == "day":
-            return ResolvedWindow(
+            return _named(
                 today - timedelta(days=n),
                 today - one,
-                f"last {_plural(n, 'day')}",
+                Msg.of("window.last", count=_count(n, "day")),
                 "rolling",
                 "day",
                 n,
             )
         cur = period_start(today, unit, fsm)
         start = shift_periods(cur, unit, -n)
-        return ResolvedWindow(start, cur - one, f"last {_plural(n, unit)}", "periods", unit, n)
+        said = Msg.of("window.last", count=_count(n, unit))
+        return _named(start, cur - one, said, "periods", unit, n)
     if k == "this":
-        return ResolvedWindow(
-            period_start(today, unit, fsm), today, f"this {unit}", "to_date", unit
+        return _named(
+            period_start(today, unit, fsm), today, Msg(f"window.this.{unit}"), "to_date", unit
         )
     if k == "previous":
         start = shift_periods(period_start(today, unit, fsm), unit, -1)
         s, e = _period(start, unit)
-        return ResolvedWindow(s, e, "yesterday" if unit == "day" else f"last {unit}", "full", unit)
+        return _named(s, e, Msg(f"window.previous.{unit}"), "full", unit)
     if k == "next":
         if spec.n is not None:
             n = _positive(spec.n, "next")
             if unit == "day":
-                return ResolvedWindow(
+                return _named(
                     today + one,
                     today + timedelta(days=n),
-                    f"next {_plural(n, 'day')}",
+                    Msg.of("window.next", count=_count(n, "day")),
                     "rolling",
                     "day",
                     n,
                 )
             start = shift_periods(period_start(today, unit, fsm), unit, 1)
             end = shift_periods(start, unit, n) - one
-            return ResolvedWindow(start, end, f"next {_plural(n, unit)}", "periods", unit, n)
+            said = Msg.of("window.next", count=_count(n, unit))
+            return _named(start, end, said, "periods", unit, n)
         s, e = _period(shift_periods(period_start(today, unit, fsm), unit, 1), unit)
-        return ResolvedWindow(s, e, "tomorrow" if unit == "day" else f"next {unit}", "full", unit)
+        return _named(s, e, Msg(f"window.following.{unit}"), "full", unit)
     if k == "year":
         fy = _required(spec.year, "year")
         s, e = _period(fiscal_year_start(fy, fsm), "year")
-        return ResolvedWindow(s, e, _fy_label(fy, fsm), "full", "year")
+        return _named(s, e, _fy_label(fy, fsm), "full", "year")
     if k == "quarter":
         q = _required(spec.number, "quarter")
         if not 1 <= q <= 4:
-            raise Invalid(f"There is no quarter {q}; quarters are Q1 to Q4.")
+            raise Invalid(Msg.of("window.error.no_quarter", q=q))
         fy = spec.year if spec.year is not None else _latest_fy_with(q, today, fsm)
         s, e = _period(add_months(fiscal_year_start(fy, fsm), 3 * (q - 1)), "quarter")
-        label = f"Q{q} {fy}" if fsm == 1 else f"FY{fy} Q{q}"
-        return ResolvedWindow(s, e, label, "full", "quarter")
+        key = "bucket.quarter" if fsm == 1 else "bucket.fiscal_quarter"
+        return _named(s, e, Msg.of(key, q=q, year=fy, fy=fy), "full", "quarter")
     if k == "month":
         m = _required(spec.number, "month")
         if not 1 <= m <= 12:
-            raise Invalid(f"There is no month {m}; months are 1 to 12.")
+            raise Invalid(Msg.of("window.error.no_month", m=m))
         # "in May" without a year: the most recent May that has begun (this one, or last year's).
         y = spec.year if spec.year is not None else today.year - (m > today.month)
         s, e = _period(date(y, m, 1), "month")
-        return ResolvedWindow(s, e, f"{_MONTHS[m - 1]} {y}", "full", "month")
+        said = Msg.of("bucket.month", month=Word("months", m - 1), m=m, year=y)
+        return _named(s, e, said, "full", "month")
     if k == "since":
         d = _required(spec.start, "date")
-        return ResolvedWindow(d, today, f"since {d.isoformat()}", "rolling", "day")
+        return _named(d, today, Msg.of("window.since", date=d.isoformat()), "rolling", "day")
     if k == "after":
         d = _required(spec.start, "date")
-        return ResolvedWindow(d + one, today, f"after {d.isoformat()}", "rolling", "day")
+        return _named(d + one, today, Msg.of("window.after", date=d.isoformat()), "rolling", "day")
     if k == "before":
         d = _required(spec.end or spec.start, "date")
-        return ResolvedWindow(None, d - one, f"before {d.isoformat()}", "open")
+        return _named(None, d - one, Msg.of("window.before", date=d.isoformat()), "open")
     if k == "between":
         a, b = _required(spec.start, "date"), _required(spec.end, "date")
         if b < a:
             raise Invalid(f"The window ends ({b.isoformat()}) before it starts ({a.isoformat()}).")
-        return ResolvedWindow(a, b, f"{a.isoformat()} to {b.isoformat()}", "rolling", "day")
+        said = Msg.of("window.between", start=a.isoformat(), end=b.isoformat())
+        return _named(a, b, said, "rolling", "day")
     raise Invalid(f"I do not know the window kind {k!r}.")
 
 
@@ -249,12 +272,23 @@ def compare_window(
     never the current window itself."""
     prev = _bounded(lambda: _compare_window(cmp, current, today, fiscal_start_month))
     if (prev.start, prev.end) == (current.start, current.end):
-        cur = current.label.removesuffix(", default")
         raise Invalid(
-            f"That compares {cur} ({format_range(current.start, current.end)}) with itself. "
-            "Name another window, e.g. vs the previous period or vs last year."
+            Msg.of(
+                "window.error.with_itself",
+                name=_undefaulted(current),
+                range=DateRange(current.start, current.end),
+            )
         )
     return prev
+
+
+def _undefaulted(w: ResolvedWindow) -> Sayable:
+    """The window's name without ", default" (an error quotes the window, not our choice)."""
+    said = w.said if w.said is not None else w.label
+    if isinstance(said, Msg) and said.key == "window.default":
+        inner = said.params["name"]
+        return inner if isinstance(inner, Msg) else Msg.of("window.as_is", name=inner)
+    return said if not isinstance(said, str) else Msg.of("window.as_is", name=said)
 
 
 def _compare_window(
@@ -262,14 +296,11 @@ def _compare_window(
 ) -> ResolvedWindow:
     if cmp.kind == "window":
         if cmp.window is None:
-            raise Invalid("Compare with which window? e.g. vs last quarter.")
+            raise Invalid(Msg("window.error.which"))
         named = resolve(cmp.window, "this quarter", today, fiscal_start_month)
         return _like_for_like(named, current, cmp.full)
     if current.start is None or current.end is None:
-        raise Invalid(
-            f"I cannot compare {current.label.removesuffix(', default')} with an earlier period: "
-            "it has no start. Name a window, e.g. this quarter vs last year."
-        )
+        raise Invalid(Msg.of("window.error.no_start", name=_undefaulted(current)))
     start, end = current.start, current.end
     if cmp.kind == "last_year":
         return _a_year_earlier(current, start, end)
@@ -285,7 +316,7 @@ def _compare_window(
         e = s + timedelta(days=days - 1)
     else:  # rolling or explicit range: the same number of days just before
         s, e = start - timedelta(days=days), start - timedelta(days=1)
-    return ResolvedWindow(s, e, "previous period", "rolling", "day")
+    return _named(s, e, Msg("window.previous_period"), "rolling", "day")
 
 
 def _like_for_like(named: ResolvedWindow, current: ResolvedWindow, full: bool) -> ResolvedWindow:
@@ -313,4 +344,4 @@ def _a_year_earlier(current: ResolvedWindow, start: date, end: date) -> Resolved
         s, e = start - timedelta(weeks=52), end - timedelta(weeks=52)
     else:
         s, e = _shift_year(start, -1), _shift_year(end, -1)
-    return ResolvedWindow(s, e, "last year", "rolling", "day")
+    return _named(s, e, Msg("window.year_earlier"), "rolling", "day")

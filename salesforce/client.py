@@ -20,7 +20,8 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -47,6 +48,27 @@ from salesforce.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Description(Mapping[str, tuple[str, str]]):
+    """An object's describe: field name → (label, Salesforce type), in the org's language;
+    also the object's label and each picklist's (value, label) pairs."""
+
+    fields: dict[str, tuple[str, str]]
+    label: str = ""
+    picklists: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> tuple[str, str]:
+        return self.fields[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fields)
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+
 T = TypeVar("T")
 
 RETRYABLE_STATUS = {406, 420, 429, 500, 502, 503, 504}
@@ -278,14 +300,27 @@ class Api:
         )
         self.sleep(delay)
 
-    def describe_fields(self, obj: str) -> dict[str, tuple[str, str]]:
+    def describe_fields(self, obj: str) -> Description:
         """The fields of ``obj`` this user can read (describe omits the others): name →
-        (label in the org's language, Salesforce field type)."""
+        (label in the org's language, Salesforce field type); with the object's label and its
+        picklists' value labels."""
         desc = self.call(lambda sf: getattr(sf, obj).describe(), f"describe {obj}")
-        return {
-            f["name"]: (str(f.get("label") or f["name"]), str(f.get("type") or "string"))
-            for f in desc["fields"]
-        }
+        return Description(
+            fields={
+                f["name"]: (str(f.get("label") or f["name"]), str(f.get("type") or "string"))
+                for f in desc["fields"]
+            },
+            label=str(desc.get("label") or obj),
+            picklists={
+                f["name"]: tuple(
+                    (str(v["value"]), str(v.get("label") or v["value"]))
+                    for v in f.get("picklistValues") or ()
+                    if v.get("value") is not None
+                )
+                for f in desc["fields"]
+                if f.get("picklistValues")
+            },
+        )
 
     def count(self, soql: str) -> int:
         res = self.call(lambda sf: sf.query(soql, include_deleted=True), "a COUNT() query")

@@ -83,7 +83,7 @@ def build_demo(db_path: Path, spec: DemoSpec, progress: Progress | None = None) 
     if spec.scale <= 0:
         raise ValueError("scale must be positive")
     started = time.monotonic()
-    with open_writer(Path(db_path), source="demo", fresh=True) as w:
+    with open_writer(Path(db_path), source="demo", fresh=True, tz=spec.timezone) as w:
         org = DemoOrg(w.con, spec, progress)
         org.build()
         add_demo_sources(w.con, spec.fiscal_year_start_month - 1)
@@ -117,6 +117,12 @@ def masked(values: pa.Array | np.ndarray, null: np.ndarray) -> pa.Array:
     """``values`` with nulls where ``null`` is true."""
     arr = values if isinstance(values, pa.Array) else pa.array(values)
     return pa.compute.if_else(pa.array(null), pa.nulls(len(arr), arr.type), arr)
+
+
+@dataclass(frozen=True)
+class _Hierarchy:
+    roles: dict[str, str]  # role name → UserRole.Id
+    managers: dict[bool, str]  # inbound? → the manager's User.Id
 
 
 @dataclass
@@ -216,8 +222,9 @@ class DemoOrg:
         n = len(names)
         created = (self.first_day - 400 + np.arange(n)) * DAY + 10 * HOUR
         ids = self.ids["User"].take(n)
-        lead = self.add_hierarchy(created[0])
+        lead = self.add_hierarchy(created[0], teams)
         inbound = [d == story.INBOUND for d in depts]
+        team_of = [story.team_role(d, i // len(story.REPS)).name for i, d in enumerate(depts)]
         self.append(
             "User",
             {
@@ -226,8 +233,8 @@ class DemoOrg:
                 "Email": pool(emails),
                 "Department": pool(depts),
                 "IsActive": np.ones(n, bool),
-                "UserRoleId": pool([lead[d][0] for d in inbound]),
-                "ManagerId": pool([lead[d][1] for d in inbound]),
+                "UserRoleId": pool([lead.roles[t] for t in team_of]),
+                "ManagerId": pool([lead.managers[d] for d in inbound]),
                 "CreatedDate": ts(created),
                 "SystemModstamp": ts(created),
             },
@@ -238,20 +245,26 @@ class DemoOrg:
         p.response_hours = np.array(resp)
         p.follow_up = np.array(follow)
 
-    def add_hierarchy(self, created: int) -> dict[bool, tuple[str, str]]:
-        """The role tree VP Sales → Inbound / Outbound Manager → Inbound / Outbound Rep, with one
-        user as VP and one per manager role (they own no records). Returns, for inbound True /
-        False, the reps' role id and manager's user id."""
-        roles = self.ids["UserRole"].take(len(story.ROLES)).to_pylist()
-        role_id = dict(zip((r.name for r in story.ROLES), roles, strict=True))
+    def add_hierarchy(self, created: int, teams: int) -> _Hierarchy:
+        """The role tree VP Sales → Inbound / Outbound Manager → one role per team ("Outbound
+        Team", "Outbound Team 2" …), with one user as VP and one per manager role (they own no
+        records). Returns the role ids by name and, for inbound True / False, the manager."""
+        team_roles = [
+            story.team_role(dept, t)
+            for t in range(teams)
+            for dept in (story.INBOUND, story.OUTBOUND)
+        ]
+        all_roles = [*story.ROLES, *team_roles]
+        roles = self.ids["UserRole"].take(len(all_roles)).to_pylist()
+        role_id = dict(zip((r.name for r in all_roles), roles, strict=True))
         stamp = ts(np.full(len(roles), created))
         self.append(
             "UserRole",
             {
                 "Id": pa.array(roles),
-                "Name": pool([r.name for r in story.ROLES]),
+                "Name": pool([r.name for r in all_roles]),
                 "ParentRoleId": pa.array(
-                    [role_id.get(r.parent or "") for r in story.ROLES], pa.string()
+                    [role_id.get(r.parent or "") for r in all_roles], pa.string()
                 ),
                 "CreatedDate": stamp,
                 "SystemModstamp": stamp,
@@ -275,10 +288,10 @@ class DemoOrg:
                 "SystemModstamp": stamp,
             },
         )
-        return {
-            True: (role_id["Inbound Rep"], user_id["Inbound Manager"]),
-            False: (role_id["Outbound Rep"], user_id["Outbound Manager"]),
-        }
+        return _Hierarchy(
+            roles=role_id,
+            managers={True: user_id["Inbound Manager"], False: user_id["Outbound Manager"]},
+        )
 
     def add_target_accounts(self) -> None:
         rng, p = self.rng, self.people

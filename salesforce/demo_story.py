@@ -54,14 +54,27 @@ class Manager:
     reports_to: str | None  # the role of their manager
 
 
-# VP → two managers → the reps of their department (every team at --scale > 1 included).
+# VP → two managers → one role per team of reps. A role is a team (the `team` dimension is the
+# owner's role): the outbound team of five is the source document's 外拨电话大屏 team. At
+# --scale N the extra teams get roles of their own ("Outbound Team 2") under the same manager.
 ROLES: tuple[Role, ...] = (
     Role("VP Sales", None),
     Role("Inbound Manager", "VP Sales"),
     Role("Outbound Manager", "VP Sales"),
-    Role("Inbound Rep", "Inbound Manager"),
-    Role("Outbound Rep", "Outbound Manager"),
 )
+TEAM_ROLES: dict[str, Role] = {
+    INBOUND: Role("Inbound Team", "Inbound Manager"),
+    OUTBOUND: Role("Outbound Team", "Outbound Manager"),
+}
+
+
+def team_role(department: str, team: int) -> Role:
+    """The role of team number ``team`` (0-based) of a department: "Outbound Team", then
+    "Outbound Team 2", …"""
+    base = TEAM_ROLES[department]
+    return base if team == 0 else Role(f"{base.name} {team + 1}", base.parent)
+
+
 MANAGERS: tuple[Manager, ...] = (
     Manager("Morgan Hale", "morgan.hale", "VP Sales", None),
     Manager("Priya Nair", "priya.nair", "Inbound Manager", "VP Sales"),

@@ -98,8 +98,10 @@ def load_export(
     progress: Progress | None = None,
     wait: float = 600.0,
     limits: ArchiveLimits = DEFAULT_LIMITS,
+    tz: str | None = None,
 ) -> LoadSummary:
-    """Load the export at ``path`` as the cache's new snapshot (all objects replaced)."""
+    """Load the export at ``path`` as the cache's new snapshot (all objects replaced).
+    ``tz``: the org's time zone (the days of cache/derived.py's tables)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(str(path))
@@ -118,7 +120,9 @@ def load_export(
                 f"{path}: no CSV file of a cached object "
                 f"(expected some of {', '.join(o.name + '.csv' for o in OBJECTS)})"
             )
-        w = stack.enter_context(open_writer(Path(db_path), source=source, fresh=True, wait=wait))
+        w = stack.enter_context(
+            open_writer(Path(db_path), source=source, fresh=True, wait=wait, tz=tz)
+        )
         if zf is None:
             files = {obj: path.resolve() / rel for obj, rel in found.files.items()}
         else:

@@ -35,11 +35,24 @@ def run_sync_from_env(
     env: Mapping[str, str] | None = None,
     observer: Observer | None = None,
     warned: set[str] | None = None,
+    tz: str | None = None,
 ) -> SyncResult:
-    """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses."""
+    """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses.
+    ``tz``: the org's time zone (derived tables of days; None keeps the zone they have)."""
     creds = Credentials.from_env(env)
     api = Api(creds, version=settings.api_version)
-    return Syncer(api, settings, observer=observer, warned=warned).run(db_path, full=full)
+    return Syncer(api, settings, observer=observer, warned=warned, tz=tz).run(db_path, full=full)
+
+
+class NotDue:
+    """What a ``run_once`` returns when it checked and nothing was due (with several replicas,
+    another one runs this period's sync: bot/scheduled_runs.py). Nothing is logged."""
+
+    def __repr__(self) -> str:
+        return "NOT_DUE"
+
+
+NOT_DUE = NotDue()
 
 
 class SyncLoop(threading.Thread):
@@ -98,25 +111,34 @@ class SyncLoop(threading.Thread):
             self.sleep(max(0.0, self.every - (self.clock() - began)))
 
     def tick(self) -> None:
-        """One scheduled sync, whatever happens in it."""
-        self.runs += 1
+        """One scheduled sync (or a check that found none due), whatever happens in it."""
         try:
             result = self.run_once()
-            error = getattr(result, "error", None)
-            if error is not None:
-                self.failures += 1
-                self.last_error = error
-                self.logger.warning("scheduled sync stopped early: %s", error)
-            else:
-                self.last_error = None
-                self.logger.info("scheduled sync done")
         except WriterBusy as e:
+            self.runs += 1
             self.logger.info("scheduled sync skipped: %s", e)
+            return
         except SyncError as e:
-            self.failures += 1
-            self.last_error = e
-            self.logger.warning("scheduled sync failed: %s", e)
+            self._failed(e, "scheduled sync failed: %s")
+            return
         except Exception as e:  # a bug must not stop future syncs; the trace goes to the log
-            self.failures += 1
-            self.last_error = e
+            self._failed(e, None)
+            return
+        if result is NOT_DUE:
+            return
+        error = getattr(result, "error", None)
+        if error is not None:
+            self._failed(error, "scheduled sync stopped early: %s")
+            return
+        self.runs += 1
+        self.last_error = None
+        self.logger.info("scheduled sync done")
+
+    def _failed(self, error: BaseException, message: str | None) -> None:
+        self.runs += 1
+        self.failures += 1
+        self.last_error = error
+        if message is None:
             self.logger.exception("scheduled sync crashed")
+        else:
+            self.logger.warning(message, error)

@@ -20,7 +20,7 @@ windows committed so far are still published, with watermarks to match, and the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,15 +32,15 @@ from cache import schema
 from cache.snapshot import SnapshotWriter, open_writer
 from salesforce import soql
 from salesforce.bulk import BulkJobFailed, run_query_job
-from salesforce.client import Api
+from salesforce.client import Api, Description
 from salesforce.errors import InvalidField, QueryTimedOut, SyncError
 from salesforce.settings import SalesforceSettings, parse_duration
 from salesforce.stage import Columns, Merged, Stage
 
 log = logging.getLogger(__name__)
 
-# A describe: field name → (label, Salesforce type).
-Described = Mapping[str, tuple[str, str]]
+# A describe: field name → (label, Salesforce type), with the object's and picklists' labels.
+Described = Description
 
 MAX_SPLITS = 16  # a window halved 16 times is 1/65536 of the span: give up beyond that
 
@@ -109,8 +109,10 @@ class Syncer:
         bulk_page_size: int = 50_000,
         bulk_poll: float = 2.0,
         objects: tuple[schema.SObject, ...] = schema.owned_by(schema.SALESFORCE),
+        tz: str | None = None,
     ):
         self.api = api
+        self.tz = tz  # the org's time zone, for the derived tables of days (None: keep theirs)
         self.settings = settings
         self.observer: Observer = observer or LogObserver()
         self.warned = warned if warned is not None else set()
@@ -129,7 +131,7 @@ class Syncer:
         # Describe before opening the writer: a bad login fails without touching the cache.
         described = {self.objects[0].name: self.api.describe_fields(self.objects[0].name)}
         started = self.api.server_now()
-        with open_writer(db_path, source=self.source) as writer:
+        with open_writer(db_path, source=self.source, tz=self.tz) as writer:
             for obj in self.objects:
                 progress = _Progress()
                 mode = "full"
@@ -404,10 +406,24 @@ def _add_columns(writer: SnapshotWriter, obj: schema.SObject, synced: schema.SOb
 
 
 def _record_labels(writer: SnapshotWriter, obj: schema.SObject, fields: Described) -> None:
-    """Keep the org's labels of the cached fields (field search names fields by them)."""
+    """Keep the org's labels of the object, its cached fields and their picklist values (field
+    search names fields and matches values by them, in the org's language)."""
     rows = [(obj.name, f, fields[f][0]) for f in obj.field_names if f in fields]
+    if fields.label:
+        rows.append((obj.name, "", fields.label))
     writer.con.execute(f"DELETE FROM {schema.META_LABELS} WHERE object = ?", [obj.name])
     if rows:
         writer.con.executemany(
             f"INSERT INTO {schema.META_LABELS} (object, field, label) VALUES (?, ?, ?)", rows
         )
+    writer.con.execute(schema.PICKLIST_LABELS_DDL)  # a snapshot older than the table
+    writer.con.execute(f"DELETE FROM {schema.META_PICKLISTS} WHERE object = ?", [obj.name])
+    values = [
+        (obj.name, f, value, label)
+        for f, pairs in fields.picklists.items()
+        if f in obj.field_names
+        for value, label in pairs
+        if label != value
+    ]
+    if values:
+        writer.con.executemany(f"INSERT INTO {schema.META_PICKLISTS} VALUES (?, ?, ?, ?)", values)

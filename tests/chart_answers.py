@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from metrics.answer import Answer, Column, ResolvedWindow
+from metrics.provenance import SourceMissing
 from metrics.query import (
     ChartKind,
     Comparison,
@@ -183,6 +184,14 @@ def deals_by_source_compared() -> Answer:
                  ("Trade Show", 5, 5), ("Inbound Call", 3, 6)], window=THIS_Q, compare=PREV_Q)
 
 
+def deals_by_rep_compared() -> Answer:
+    """Eleven reps compared: more groups than pairs of bars read well (a dumbbell)."""
+    names = (*REPS, "Olivia Brown", "王芳", "Daniel Kim", "刘洋", "Grace Liu", "James Walker")
+    return make("deals won by rep this quarter vs previous", ("deals won",), ("rep",),
+                [(n, 6 + (i * 5) % 11, 5 + (i * 7) % 9) for i, n in enumerate(names)],
+                window=THIS_Q, compare=PREV_Q)
+
+
 def calls_by_weekday_compared() -> Answer:
     return make("calls by weekday vs previous period", ("calls",), ("weekday",),
                 [("Mon", 980, 1010), ("Tue", 1105, 1002), ("Wed", 1088, 1120),
@@ -286,6 +295,7 @@ ALL = {
     "columns_hour": calls_by_hour, "columns_stage": time_in_stage, "line_day": calls_by_day,
     "columns_month": revenue_by_month, "line_month": revenue_by_month_long,
     "line_compare": win_rate_by_week_compared, "compare_category": deals_by_source_compared,
+    "dumbbell": deals_by_rep_compared,
     "compare_weekday": calls_by_weekday_compared, "grouped": calls_by_rep_and_disposition,
     "lines": calls_by_month_and_source, "panels": rep_scorecard, "table_many": many_reps,
     "donut_share": source_share, "donut_pie": leads_by_source_pie,
@@ -335,11 +345,16 @@ def resolve(spec: WindowSpec | None) -> tuple[ResolvedWindow, ResolvedWindow]:
     return LAST31, PREV31
 
 
+NOT_IMPORTED = {"CAC", "quota attainment", "daily call target"}
+
+
 def serve(query: Query) -> Answer:
     """What the engine would answer for a dashboard panel's query (hand-made numbers)."""
     window, prev = resolve(query.window)
     compare = prev if query.comparison else None
     ms, gs = query.metrics, query.groupings
+    if set(ms) & NOT_IMPORTED:  # KPIs of sources beside Salesforce: none imported here
+        raise SourceMissing(f"{', '.join(ms)} needs a source no import has filled yet.")
     if ms == ("top deals",):
         return top_deals()
     kw: dict[str, Any] = {"window": window, "compare": compare, "filters": query.filters}

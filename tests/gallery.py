@@ -119,6 +119,17 @@ def _two(d1: str, v1: tuple[object, ...], d2: str, v2: tuple[object, ...], odd: 
     return ca.make(f"calls by {d1} by {d2}", ("calls",), (d1, d2), rows)
 
 
+def _nested(metric: str, n: int, names: tuple[str, ...], teams: tuple[str, ...],
+            odd: str) -> Answer:
+    """Reps within teams (each rep in one team): ``metric`` by team and rep."""
+    base = 0.2 if metric == "win rate" else 400.0
+    vals = _values(n, odd, base)
+    rows = [(teams[i % len(teams)], names[i], vals[i]) for i in range(n)]
+    return ca.make(f"{metric} by team by rep", (metric,), ("team", "rep"), rows)
+
+
+TEAMS = ("Outbound Team", "Inbound Team", "Partner Sales Team - Asia Pacific",
+         "华东区销售团队", "Enterprise Accounts (EMEA)", "SMB")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Value Proposition",
           "Id. Decision Makers", "Perception Analysis", "Proposal/Price Quote",
@@ -153,6 +164,9 @@ def _shape_entries() -> dict[str, Callable[[], Answer]]:
         "heatmap_weekday_hour": lambda: _two("weekday", WEEKDAYS, "hour", tuple(range(24)),
                                              "zeros"),
         "heatmap_month_rep12": lambda: _two("month", MONTHS, "rep", CJK[:12], "plain"),
+        "nested_team3_rep12": lambda: _nested("calls", 12, MIXED, TEAMS[:3], "plain"),
+        "nested_team6_rep40_cjk": lambda: _nested("calls", 40, CJK, TEAMS, "zeros"),
+        "nested_team2_rep11_rate": lambda: _nested("win rate", 11, LATIN, TEAMS[:2], "nulls"),
         "lines_month_source3": lambda: _two("month", MONTHS[:6], "lead source",
                                             ("Web", "Partner Referral", "Cold Call"), "plain"),
         "kpi_one": ca.connect_rate_kpi,
@@ -166,11 +180,22 @@ def _shape_entries() -> dict[str, Callable[[], Answer]]:
         "stacked_8": ca.leads_by_status_many_as_pie,
         "records_top5": ca.top_deals,
         "records_one_rep": _records_one_rep,
+        # Side-by-side bars asked for (`as bar`) where a dumbbell would be chosen: the current
+        # value must sit past the longer bar of its pair, not over the previous one.
+        "compare_bars_12_latin_zeros": lambda: _as_bar(_category("compare", 12, LATIN, "zeros")),
+        "compare_bars_11_cjk_negatives": lambda: _as_bar(
+            _category("compare", 11, CJK, "negatives")),
         "bars_this_month_partial": lambda: ca.make(
             "calls by rep this month", ("calls",), ("rep",),
             [(n, 40 + i) for i, n in enumerate(MIXED[:5])], window=THIS_MONTH),
     }
     return out
+
+
+def _as_bar(a: Answer) -> Answer:
+    import dataclasses
+
+    return dataclasses.replace(a, query=dataclasses.replace(a.query, chart="bar"))
 
 
 def _records_one_rep() -> Answer:

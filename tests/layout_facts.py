@@ -6,7 +6,10 @@
 - a label cut with "…" could not have been drawn whole: its full text, anchored where the cut
   one is, would overlap another text or leave the canvas, or take more than MAX_NAME_SHARE of
   the image's width (names beside bars never take more, so the bars keep their room);
-- no name of five characters or fewer is cut.
+- no name of five characters or fewer is cut;
+- no text sits partly over a bar: a label is either clear of every bar or wholly inside one
+  (a value written on its own bar), never half over a neighbour's (the previous period's longer
+  bar under a current value).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -123,6 +127,33 @@ def needless_cuts(fig: Figure, texts: list[Drawn], names: list[str]) -> list[str
     return bad
 
 
+def _bars(fig: Figure) -> list[Bbox]:
+    """Every drawn bar (a visible, non-empty Rectangle of an axes) as a window box."""
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    out = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for p in ax.patches:
+            if type(p) is Rectangle and p.get_visible() and p.get_width() and p.get_height():
+                box = p.get_window_extent(renderer)
+                if box.width > _TOL and box.height > _TOL:
+                    out.append(box)
+    return out
+
+
+def _inside(a: Bbox, b: Bbox) -> bool:
+    return (a.x0 >= b.x0 - _TOL and a.x1 <= b.x1 + _TOL and a.y0 >= b.y0 - _TOL
+            and a.y1 <= b.y1 + _TOL)
+
+
+def texts_over_bars(fig: Figure, texts: list[Drawn]) -> list[str]:
+    """Texts partly over a bar (neither clear of it nor wholly inside it)."""
+    bars = _bars(fig)
+    return [t.text for t in texts
+            if any(_overlap(t.box, b) and not _inside(t.box, b) for b in bars)]
+
+
 def check(fig: Figure, names: list[str] = (), minimum: float = MIN_PT) -> list[str]:  # type: ignore[assignment]
     """Every broken layout fact of ``fig``, as sentences (empty when the layout is sound)."""
     texts = drawn_texts(fig)
@@ -130,4 +161,5 @@ def check(fig: Figure, names: list[str] = (), minimum: float = MIN_PT) -> list[s
     problems += [f"outside the canvas: {t!r}" for t in outside(fig, texts)]
     problems += [f"{t!r} at {s:.1f} pt" for t, s in too_small(texts, minimum)]
     problems += needless_cuts(fig, texts, list(names))
+    problems += [f"{t!r} sits partly over a bar" for t in texts_over_bars(fig, texts)]
     return problems

@@ -183,7 +183,9 @@ class FixedBackend:
     def catalog(self) -> Catalog:
         return self._catalog
 
-    def ask(self, question: str, *, today: date | None) -> Reply:
+    def ask(self, question: str, *, today: date | None, language: Any = None) -> Reply:
+        """Canned English answers whatever ``language`` (the real engine's are tested in
+        tests/test_slack_languages.py)."""
         key = " ".join(question.lower().split())
         if key.startswith("slow "):
             time.sleep(0.3)

@@ -243,7 +243,13 @@ class SlackEmulator:
             self._changed.notify_all()
 
     def add_user(
-        self, user_id: str, name: str, *, email: str | None = None, tz: str = "Asia/Shanghai"
+        self,
+        user_id: str,
+        name: str,
+        *,
+        email: str | None = None,
+        tz: str = "Asia/Shanghai",
+        locale: str = "en-US",
     ) -> None:
         profile: dict[str, Any] = {"display_name": name, "real_name": name.title()}
         if email:
@@ -256,6 +262,7 @@ class SlackEmulator:
             "deleted": False,
             "is_bot": False,
             "tz": tz,
+            "locale": locale,  # sent only when asked (include_locale), as Slack does
             "profile": profile,
         }
 
@@ -661,6 +668,8 @@ class SlackEmulator:
         user = self.users.get(str(args.get("user")))
         if user is None:
             raise SlackError("user_not_found")
+        if str(args.get("include_locale", "")).lower() not in ("true", "1"):
+            user = {k: v for k, v in user.items() if k != "locale"}
         return {"user": user}
 
     def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:

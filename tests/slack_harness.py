@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,6 +178,64 @@ def running_bot(
             proc.wait()
 
 
+@contextmanager
+def replicas(
+    slack: SlackEmulator,
+    tmp_path: Path,
+    state_database: str,
+    n: int = 2,
+    settings: dict[str, Any] | None = None,
+    **options: Any,
+) -> Iterator[list[Bot]]:
+    """``n`` `kpibot serve` replicas, each in its own folder (as on its own machine), sharing
+    one state database; ``options`` go to each ``running_bot``."""
+    with ExitStack() as stack:
+        bots = []
+        for i in range(n):
+            workdir = tmp_path / f"replica{i}"
+            workdir.mkdir()
+            bots.append(
+                stack.enter_context(
+                    running_bot(
+                        slack,
+                        workdir,
+                        state_database=state_database,
+                        settings=settings,
+                        **options,
+                    )
+                )
+            )
+        yield bots
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process under ``pid`` (Linux /proc): gunicorn workers, `kpibot sync` children."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def kill(bot: Bot) -> None:
+    """SIGKILL the replica and everything it started, as when its machine dies."""
+    for pid in [bot.proc.pid, *_descendants(bot.proc.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    bot.proc.wait(timeout=20)
+
+
 def _wait_ready(bot: Bot, timeout: float = 40.0) -> None:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     deadline = time.monotonic() + timeout
@@ -217,6 +276,20 @@ def socket_driver(slack: SlackEmulator) -> SocketModeDriver:
 def answers(slack: SlackEmulator, channel: str, thread_ts: str | None = None) -> list[Message]:
     """The bot's messages with blocks (file shares and ephemerals excluded), in order."""
     return [m for m in slack.messages(channel, thread_ts) if m.blocks and not m.ephemeral_for]
+
+
+def table(m: Message) -> list[list[str]]:
+    """The monospace table of an answer, header first, cells split on runs of spaces."""
+    code = next(
+        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
+    )
+    lines = code.split("```")[1].strip("\n").splitlines()
+    return [re.split(r"\s{2,}", line.strip()) for line in lines]
+
+
+def buttons(m: Message) -> list[str]:
+    """The labels of every button of a message, in order."""
+    return [e["text"]["text"] for b in m.blocks if b["type"] == "actions" for e in b["elements"]]
 
 
 def all_text(m: Message) -> str:

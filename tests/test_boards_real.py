@@ -15,6 +15,7 @@ from bot import config as app_config
 from bot.backend import RealBackend
 from bot.boards.service import Boards, Viewer, to_dashboard
 from bot.boards.store import BoardStore, StoredBoard, StoredPanel
+from bot.state_db import open_state_db
 from charts.dashboards import figure_for_board
 from metrics.answer import Answer
 from metrics.query import Query
@@ -110,12 +111,12 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
         cfg = yaml.safe_load((ROOT / "tests" / "fixtures" / "org" / "app.yaml").read_text())
         cfg.update({"database": str(org), "state_database": str(folder / "state.sqlite")})
         (folder / "app.yaml").write_text(yaml.safe_dump(cfg))
-    boards = Boards(BoardStore(one / "state.sqlite"))
+    boards = Boards(BoardStore(open_state_db(one / "state.sqlite")))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     for q in QUESTIONS:
         boards.pin("Team East", q, who, title="Deals" if q == "top deals" else "")
-    boards.store.close()
+    boards.close()
 
     def kpibot(folder: Path, *args: str) -> str:
         r = run_kpibot(*args, "--config", str(folder / "app.yaml"), cwd=folder)
@@ -137,6 +138,18 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
     assert (one / "b.png").read_bytes() == (two / "b.png").read_bytes()
     listed = kpibot(two, "dashboards")
     assert "Team East\t4 panels\tchannel CSALES\tby UALICE" in listed
+    # `kpibot board show NAME`: the panels as text; a misspelt name gets a did-you-mean
+    # (before any query runs), drawing or not.
+    shown = kpibot(two, "board", "show", "team east").splitlines()
+    assert shown[0] == "Team East\tchannel CSALES\tby UALICE"
+    assert shown[4] == "4\ttop deals\tDeals"
+    for args in (("board", "show", "Tean East"), ("dashboard", "Tean East", "--out", "x.png")):
+        r = run_kpibot(*args, "--config", str(two / "app.yaml"), cwd=two)
+        assert r.returncode == 1 and not (two / "x.png").exists()
+        assert r.stderr == (
+            'There is no dashboard called "Tean East". Did you mean "Team East"? '
+            "`kpibot dashboards` lists them.\n"
+        )
 
 
 def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path) -> None:
@@ -158,11 +171,11 @@ def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path
         }
     )
     (tmp_path / "app.yaml").write_text(yaml.safe_dump(cfg))
-    boards = Boards(BoardStore(tmp_path / "state.sqlite"))
+    boards = Boards(BoardStore(open_state_db(tmp_path / "state.sqlite")))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     boards.pin("Team East", "revenue won by rep", who)
-    boards.store.close()
+    boards.close()
     r = run_kpibot(
         "digest",
         "run",

@@ -13,10 +13,13 @@ from typing import Any
 
 import pytest
 
-from bot.slack import messages as M
-from bot.slack.blocks import PIN_BOARD, PIN_NEW, PIN_TITLE
+from bot.slack.blocks import PIN_BOARD, PIN_CHART, PIN_NEW, PIN_TITLE
+from bot.slack.messages import words_in
+from i18n import Language
 from tests import slack_harness as H
 from tests.slack_emulator import SlackEmulator
+
+M = words_in(Language.EN)  # the emulator's users have no Slack locale: English
 
 WEEKDAY_Q = "connect rate by weekday last 31 days"
 
@@ -37,6 +40,14 @@ def panels(bot: H.Bot, name: str) -> list[tuple[int, str, str]]:
         ).fetchall()
     finally:
         con.close()
+
+
+def charts(bot: H.Bot, name: str) -> list[str]:
+    rows = bot.state_rows(
+        "SELECT p.chart FROM board_panels p JOIN boards b ON b.id = p.board_id"
+        f" WHERE b.name = '{name}' ORDER BY p.position"
+    )
+    return [r["chart"] for r in rows]
 
 
 def kpi(slack: SlackEmulator, drv: Any, user: str, text: str, channel: str = H.SALES) -> str:
@@ -70,7 +81,20 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         slack.wait_for(lambda: len(slack.modals) == 1)
         modal = list(slack.modals.values())[0]
         assert modal["callback_id"] == "kpi_pin_modal"
-        assert [b.get("block_id") for b in modal["blocks"][1:]] == [PIN_NEW, PIN_TITLE]
+        assert [b.get("block_id") for b in modal["blocks"][1:]] == [PIN_NEW, PIN_TITLE, PIN_CHART]
+        # The chart picker: automatic first (chosen), then every kind a person may ask for.
+        kinds = modal["blocks"][-1]["element"]
+        assert [o["value"] for o in kinds["options"]] == [
+            "auto",
+            "bar",
+            "line",
+            "table",
+            "pie",
+            "kpi",
+            "gauge",
+            "funnel",
+        ]
+        assert kinds["initial_option"]["text"]["text"] == "Automatic (as the answer was drawn)"
         # Submitting with neither a board nor a name: the modal says so (it stays open).
         r = drv.submit_view(modal, {}, user=H.ALICE)
         assert r.json() == {"response_action": "errors", "errors": {PIN_NEW: M.PIN_NEED_BOARD}}
@@ -92,8 +116,24 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         assert [o["text"]["text"] for o in select["options"]] == ["Team East · this channel"]
         pick = {"type": "static_select", "selected_option": select["options"][0]}
         second = list(slack.modals.values())[1]
-        r = drv.submit_view(second, {PIN_BOARD: {PIN_BOARD: pick}}, user=H.ALICE)
+        kinds = {o["value"]: o for o in second["blocks"][-1]["element"]["options"]}
+
+        def drawn_as(kind: str) -> dict[str, Any]:
+            return {PIN_CHART: {"type": "static_select", "selected_option": kinds[kind]}}
+
+        # A gauge cannot show a KPI by weekday: said under the picker, nothing pinned.
+        values = {PIN_BOARD: {PIN_BOARD: pick}, PIN_CHART: drawn_as("gauge")}
+        r = drv.submit_view(second, values, user=H.ALICE)
+        assert r.json() == {
+            "response_action": "errors",
+            "errors": {PIN_CHART: "Not shown as gauge: a gauge shows one value of one KPI."},
+        }
+        # A line can (weekdays are in a natural order): stored as the chart it draws.
+        values = {PIN_BOARD: {PIN_BOARD: pick}, PIN_CHART: drawn_as("line")}
+        r = drv.submit_view(second, values, user=H.ALICE)
         assert r.body == ""
+        slack.wait_for(lambda: len(panels(bot, "Team East")) == 2)
+        assert charts(bot, "Team East") == ["auto", "line"]
 
         # Words: pin, move, rename, remove, list.
         said = kpi(slack, drv, H.ALICE, 'pin win rate by rep this quarter to "Team East"')
@@ -109,6 +149,17 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
             WEEKDAY_Q,
             WEEKDAY_Q,
         ]
+        # A pinned panel's chart, in words: checked against its answer's shape like the picker.
+        assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 1 gauge') == (
+            "Not shown as gauge: a gauge shows one value of one KPI."
+        )
+        assert kpi(slack, drv, H.ALICE, '大屏 "Team East" 图表 1 表格') == (
+            "Panel 1 of *Team East* is drawn as table from now on."
+        )
+        assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 9 table') == (
+            '"Team East" has no panel 9; its panels are 1 to 3.'
+        )
+        assert charts(bot, "Team East") == ["table", "auto", "line"]
         assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" remove 3').startswith(
             "Removed panel 3"
         )
@@ -142,6 +193,7 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         f"dashboard Team East: pinned #2 {WEEKDAY_Q}",
         "dashboard Team East: pinned #3 win rate by rep this quarter",
         "dashboard Team East: moved #3 to #1",
+        "dashboard Team East: panel #1 as table",
         f"dashboard Team East: removed #3 {WEEKDAY_Q}",
         "dashboard Team East: renamed to East",
     ]

@@ -12,6 +12,7 @@ import pytest
 from bot.boards import words as W
 from bot.boards.service import Boards, Viewer
 from bot.boards.store import MAX_PANELS, BoardStore
+from bot.state_db import open_state_db
 from charts.layout import GRID, Need, plan
 from metrics.errors import UserError
 
@@ -40,6 +41,8 @@ WORDS = {
     '大屏 "华东" 移动 3 到 1': W.Edit("华东", "move", (3, 1)),
     '大屏 "华东" 删除 2': W.Edit("华东", "remove", (2,)),
     '大屏 "华东" 改名 "华南"': W.Edit("华东", "rename", text="华南"),
+    'dashboard "Team East" chart 3 as bars': W.Edit("Team East", "chart", (3,), text="bar"),
+    '大屏 "华东" 图表 2 表格': W.Edit("华东", "chart", (2,), text="table"),
     "pin": None,
     "win rate this quarter": None,
 }
@@ -54,9 +57,10 @@ EDITOR = """
 import sys
 from bot.boards.service import Boards, Viewer
 from bot.boards.store import BoardStore
+from bot.state_db import open_state_db
 from bot.boards.words import Edit
 from metrics.errors import UserError
-boards = Boards(BoardStore(sys.argv[1]))
+boards = Boards(BoardStore(open_state_db(sys.argv[1])))
 who = Viewer("UALICE", "CSALES")
 for i in range(6):
     boards.pin("Team East", f"calls this week {sys.argv[2]}{i}", who)
@@ -67,11 +71,12 @@ for i in range(6):
 """
 
 
-def test_two_processes_editing_one_board(tmp_path: Path) -> None:
+def test_two_processes_editing_one_board(state_database: str) -> None:
     """Each process pins 6 panels and moves one after every pin, at the same time: all 12
-    pins are there, numbered 1–12 without a gap or a duplicate, and a 13th is refused."""
-    db = tmp_path / "state.sqlite"
-    boards = Boards(BoardStore(db))
+    pins are there, numbered 1–12 without a gap or a duplicate, and a 13th is refused (one
+    SQLite state file, or one PostgreSQL database as replicas share it)."""
+    db = state_database
+    boards = Boards(BoardStore(open_state_db(db)))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     procs = [
@@ -89,7 +94,7 @@ def test_two_processes_editing_one_board(tmp_path: Path) -> None:
 
 
 def test_only_the_owner_or_an_admin_changes_a_board(tmp_path: Path) -> None:
-    boards = Boards(BoardStore(tmp_path / "s.sqlite"))
+    boards = Boards(BoardStore(open_state_db(tmp_path / "s.sqlite")))
     alice, bob = Viewer("UALICE", "CSALES"), Viewer("UBOB", "CSALES")
     boards.new("Team East", alice)
     boards.new("Mine", Viewer("UALICE", ""))
@@ -139,7 +144,7 @@ def test_layout_rows_span_the_page_and_cards_come_first(n: int) -> None:
 
 
 def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(tmp_path: Path) -> None:
-    boards = Boards(BoardStore(tmp_path / "s.sqlite"))
+    boards = Boards(BoardStore(open_state_db(tmp_path / "s.sqlite")))
     boards.new("Team East", Viewer("UALICE", "CSALES"))
     boards.new("Private", Viewer("UALICE", ""))
     text = 'subscribe weekly mon 09:00 dashboard "Team East"'
@@ -151,3 +156,69 @@ def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(tmp_path: Pat
     assert boards.hidden("subscribe daily 09:00 calls this week", Viewer("UBOB", "")) is None
     boards.new("win", Viewer("UALICE", ""))  # a board named like a KPI's first word
     assert boards.hidden("subscribe daily 09:00 win rate this quarter", Viewer("UBOB", "")) is None
+
+
+def test_an_edit_of_a_board_deleted_meanwhile_is_refused_in_words(state_database: str) -> None:
+    """Two connections, as two replicas: Bob (an admin) deletes the board Alice is editing."""
+    mine = Boards(BoardStore(open_state_db(state_database)))
+    theirs = Boards(BoardStore(open_state_db(state_database)))
+    alice, admin = Viewer("UALICE", "CSALES"), Viewer("UBOB", "CSALES", admin=True)
+    mine.new("Team East", alice)
+    mine.pin("Team East", "calls this week", alice)
+    board = mine.store.boards()[0]
+    theirs.edit(W.Edit("Team East", "delete"), admin)
+    with pytest.raises(UserError, match='"Team East" was deleted a moment ago'):
+        with mine._still_there(board):
+            mine.store.add_panel(board.id, board.panels[0])
+    # nothing was written into the void: no panel rows without their board
+    assert mine.store.db.query("SELECT * FROM board_panels") == []
+    # the same name made on both at once: one board, the other told it exists
+    mine.new("Team West", alice)
+    with pytest.raises(UserError, match='already a dashboard called "team west"'):
+        theirs.new("team west", alice)
+    mine.close()
+    theirs.close()
+
+
+def test_an_old_per_replica_board_file_is_imported_once(
+    tmp_path: Path, state_database: str
+) -> None:
+    """Before boards were in the state store, a PostgreSQL-state bot kept them in
+    kpibot-boards.sqlite in its folder; it is imported once and renamed (SQLite: nothing to do,
+    the boards were in the state file already)."""
+    import sqlite3
+
+    from bot.boards.legacy import OLD_FILE, import_old_board_file
+
+    old = tmp_path / OLD_FILE
+    con = sqlite3.connect(old)
+    con.executescript(
+        "CREATE TABLE boards (id INTEGER PRIMARY KEY, home TEXT, name TEXT, name_key TEXT,"
+        " owner TEXT, created_at TEXT, updated_at TEXT);"
+        "CREATE TABLE board_panels (board_id INTEGER, position INTEGER, question TEXT,"
+        " chart TEXT, title TEXT);"
+        "INSERT INTO boards VALUES (7, 'channel:CSALES', 'Team East', 'team east', 'UALICE',"
+        " '2026-01-05T09:00:00+00:00', '2026-01-05T09:00:00+00:00');"
+        "INSERT INTO board_panels VALUES (7, 1, 'calls this week', 'auto', '');"
+        "INSERT INTO board_panels VALUES (7, 2, 'win rate by rep', 'bars', 'Win rate');"
+    )
+    con.commit()
+    con.close()
+    db = open_state_db(state_database)
+    said = import_old_board_file(db, state_database, tmp_path)
+    boards = BoardStore(db).boards()
+    if not state_database.startswith("postgresql"):
+        assert said == [] and boards == [] and old.exists()
+        return
+    assert said == [
+        'board "Team East" (channel:CSALES, 2 panels) imported from kpibot-boards.sqlite'
+    ]
+    [board] = boards
+    assert (board.home, board.name, board.owner) == ("channel:CSALES", "Team East", "UALICE")
+    assert [(p.position, p.question, p.chart, p.title) for p in board.panels] == [
+        (1, "calls this week", "auto", ""),
+        (2, "win rate by rep", "bars", "Win rate"),
+    ]
+    assert not old.exists() and (tmp_path / (OLD_FILE + ".imported")).exists()
+    assert import_old_board_file(db, state_database, tmp_path) == []  # once
+    db.close()

@@ -24,6 +24,7 @@ EXPECTED = {
     "line_month": "line",  # 18 months → line
     "line_compare": "line",
     "compare_category": "compare",
+    "dumbbell": "dumbbell",  # 11 reps compared: one row each, not 22 bars
     "compare_weekday": "compare",
     "grouped": "grouped",
     "lines": "lines",

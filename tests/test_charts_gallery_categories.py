@@ -48,3 +48,72 @@ def test_three_character_names_are_never_cut() -> None:
         fig = figure_for_answer(gallery.CATEGORY[name]())
         assert fig is not None
         assert not any(t.endswith("…") and len(t) <= 4 for t in texts(fig)), name
+
+
+def test_many_groups_compared_are_dumbbells_few_are_pairs_of_bars() -> None:
+    from charts import choose
+
+    # 1 and 5 groups: side-by-side pairs; 12 and 40 (more than MAX_SIDE_BY_SIDE = 7): dumbbells
+    for name, kind in (("compare_1_latin_plain", "compare"), ("compare_5_cjk_plain", "compare"),
+                       ("compare_12_mixed_plain", "dumbbell"),
+                       ("compare_40_cjk_zeros", "dumbbell")):
+        assert choose(gallery.CATEGORY[name]()) == kind, name
+    # asked as bars, the pairs of bars stay
+    assert choose(gallery.SHAPES["compare_bars_12_latin_zeros"]()) == "compare"
+
+
+def test_a_dumbbell_keeps_one_row_per_group_and_writes_values_beside_the_plot() -> None:
+    from matplotlib.collections import PathCollection
+
+    from tests.layout_facts import drawn_texts
+
+    answer = gallery.CATEGORY["compare_12_latin_zeros"]()
+    fig = figure_for_answer(answer)
+    assert fig is not None
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(names) == 12  # one row per rep, not 24 bars
+    # two dots a row (current and previous): every value of the gallery answer is present
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sorted(len(d.get_offsets()) for d in dots) == [12, 12]
+    # the current value and its change are in columns right of the plot, clear of every dot
+    plot = ax.get_window_extent()
+    texts = {t.text: t.box for t in drawn_texts(fig)}
+    for value in ("3,000", "▲ 177.8%", "▼ 100.0%"):
+        assert texts[value].x0 > plot.x1, value
+    # rows are as tall as a label needs: the pitch is at least the label's height
+    boxes = sorted((t.box for t in drawn_texts(fig) if t.text in names), key=lambda b: b.y0)
+    assert all(b.y0 >= a.y1 - 1 for a, b in zip(boxes, boxes[1:], strict=False))
+
+
+@pytest.mark.parametrize("name", ["compare_5_cjk_plain", "compare_12_mixed_plain"])
+def test_a_compared_value_on_a_small_sample_is_pale_and_its_change_grey(name: str) -> None:
+    import dataclasses
+
+    from matplotlib.colors import to_hex
+
+    from charts import theme
+    from metrics.answer import Sample
+
+    a = gallery.CATEGORY[name]()
+    # every row on 50 records except the first row's, on 5 (fewer than min_sample = 20)
+    counts = (5,) + (50,) * (len(a.rows) - 1)
+    a = dataclasses.replace(a, samples=(Sample("deals won", "closed deals", counts),))
+    fig = figure_for_answer(a)
+    assert fig is not None
+    first = a.rows[0][0]
+    drawn = {t.get_text(): t for t in fig.findobj(lambda o: hasattr(o, "get_text"))}
+    assert "pale: fewer than 20 closed deals" in drawn
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    row = names.index(first)
+    # the change written on that row is grey, not red or green
+    changes = [t for t in ax.texts if t.get_fontweight() == "bold"]
+    mine = min(changes, key=lambda t: abs(t.xy[1] - row))
+    assert to_hex(mine.get_color()) == to_hex(theme.MUTED)
+    # and its current value is drawn pale
+    faded = to_hex(theme.FADED)
+    shapes = [*ax.patches, *ax.collections]
+    colours = {to_hex(c) for s in shapes for c in (
+        [s.get_facecolor()] if hasattr(s, "get_width") else list(s.get_facecolors()))}
+    assert faded in colours

@@ -30,6 +30,8 @@ def test_answer_has_a_sound_layout(name: str) -> None:
     ("grouped_rep5_disposition3", "grouped"), ("heatmap_rep12_disposition5", "heatmap"),
     ("heatmap_rep40_weekday5", "heatmap"), ("heatmap_weekday_hour", "heatmap"),
     ("heatmap_month_rep12", "heatmap"), ("lines_month_source3", "lines"),
+    ("nested_team3_rep12", "nested"), ("nested_team6_rep40_cjk", "nested"),
+    ("nested_team2_rep11_rate", "nested"),
 ])
 def test_two_groupings_are_drawn(name: str, kind: str) -> None:
     assert choose(gallery.SHAPES[name]()) == kind
@@ -67,3 +69,21 @@ def test_time_axis_labels_never_touch() -> None:
     assert len(ticks) >= 3
     for a, b in zip(ticks, ticks[1:], strict=False):
         assert b.box.x0 - a.box.x1 > 10, (a.text, b.text)  # pixels between "Oct 2026" "Dec 2026"
+
+
+def test_reps_within_teams_are_bars_grouped_by_team() -> None:
+    from tests.layout_facts import drawn_texts
+
+    fig = figure_for_answer(gallery.SHAPES["nested_team3_rep12"]())
+    assert fig is not None
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    # Reps i = 0, 3, 6, 9 are on the Outbound Team (i % 3 == 0) and sit together, one colour.
+    outbound = [gallery.MIXED[i] for i in (0, 3, 6, 9)]
+    at = sorted(names.index(n) for n in outbound)
+    assert at == list(range(at[0], at[0] + 4))
+    colours = {tuple(ax.patches[i].get_facecolor()) for i in at}
+    assert len(colours) == 1
+    # the legend names the three teams, each whole
+    drawn = {t.text for t in drawn_texts(fig)}
+    assert {"Outbound Team", "Inbound Team", "Partner Sales Team - Asia Pacific"} <= drawn

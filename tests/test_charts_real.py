@@ -48,6 +48,8 @@ KINDS = {
     "new opportunities by month": "columns",
     "calls by rep vs previous period": "compare",
     "deals won by rep by lead source": "grouped",
+    # Alice in Inbound Rep; Bob and 张伟 in Outbound Rep: reps within teams
+    "calls by team by rep": "nested",
     "leads, new opportunities and deals won": "funnel",
     "calls, connect rate and deals won by rep": "panels",
     "top deals": "table",

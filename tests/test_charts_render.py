@@ -71,6 +71,8 @@ DRAWN = {
     "line_compare": ["current", "previous period", "14.0%"],
     "compare_category": ["Web", "14", "▲ 27.3%", "▼ 50.0%", "0.0%"],
     "compare_weekday": ["▲ 10.3%", "1,105", "▼ 11.6%"],
+    # 温家豪 6 vs 5 → +20.0%; Sarah O'Connor 11 vs 12 → −8.3%
+    "dumbbell": ["温家豪", "▲ 20.0%", "11", "▼ 8.3%", "current", "previous period"],
     "grouped": ["Connected", "No Answer", "温家豪"],
     "lines": ["Web", "Cold Call", "Partner"],
     "panels": ["Calls", "Deals won", "1,240", "21.0%", "14"],

@@ -119,7 +119,10 @@ def test_json_shape_of_an_answer(answers: dict[str, dict[str, Any]]) -> None:
         "samples",
         "open_shares",
         "partial",
+        "language",
     ]
+    # mostly English ("环比" is 2 characters against 10 letters): restated in English
+    assert got["language"] == "en"
     assert got["columns"] == ["rep", "calls", "calls (previous)", "calls growth"]
     assert got["samples"] == {} and got["partial"] is None  # calls is a count; reps no time
     assert got["window"] == {"start": "2024-04-01", "end": "2024-06-27"}

@@ -58,9 +58,15 @@ def test_help_and_definitions(base: list[str]) -> None:
     assert p.returncode == 0 and "For example:" in p.stdout
     # the examples name this org's people
     assert "Alice Wang" in p.stdout
-    p = run_cli("ask", "跟进率是什么", "--json", *base)
+    p = run_cli("ask", "what is follow-up rate", "--json", *base)
     got = json.loads(p.stdout)
     assert got["text"].startswith("follow-up rate: leads with 2 or more contact attempts")
+    assert got["language"] == "en"
+    # asked in Chinese, defined in Chinese (the catalog's zh_definition)
+    got = json.loads(run_cli("ask", "跟进率是什么", "--json", *base).stdout)
+    said = "跟进率：联系 2 次及以上（电话或邮件）的线索 ÷ 至少联系 1 次的线索。"
+    assert got["text"].startswith(said)
+    assert got["language"] == "zh"
 
 
 def test_dashboard_by_name_with_window(base: list[str], tmp_path: Path) -> None:
@@ -70,7 +76,8 @@ def test_dashboard_by_name_with_window(base: list[str], tmp_path: Path) -> None:
     assert out.read_bytes()[:4] == b"\x89PNG"
     p = run_cli("dashboard", "sales", "--out", str(out), *base)
     assert p.returncode == 1
-    assert 'There is no "sales" dashboard' in p.stderr
+    # no board of any kind is called that, nor close to it (a close one: "Did you mean …?")
+    assert p.stderr == 'There is no dashboard called "sales". `kpibot dashboards` lists them.\n'
 
 
 def test_kpis_lists_one_line_definitions(base: list[str]) -> None:

@@ -157,13 +157,19 @@ def test_records_are_realistic(con: duckdb.DuckDBPyConnection) -> None:
             ("VP Sales", None),
             ("Inbound Manager", "VP Sales"),
             ("Outbound Manager", "VP Sales"),
-            ("Inbound Rep", "Inbound Manager"),
-            ("Outbound Rep", "Outbound Manager"),
+            ("Inbound Team", "Inbound Manager"),
+            ("Outbound Team", "Outbound Manager"),
         ],
         key=str,
     )
     names = {r[0] for r in con.execute('SELECT Name FROM "User"').fetchall()}
     assert "温家豪" in names and "Emily Chen" in names
+    # A role is a team (the `team` dimension): the outbound team of five of the source document.
+    team = con.execute(
+        'SELECT u.Name FROM "User" AS u JOIN "UserRole" AS r ON r.Id = u.UserRoleId '
+        "WHERE r.Name = 'Outbound Team'"
+    ).fetchall()
+    assert {r[0] for r in team} == {"Emily Chen", "李明", "James Walker", "张伟", "Sophia Martinez"}
     assert one(con, "SELECT count(*) FROM Account WHERE Industry IS NULL") == 0
     nulls = one(con, "SELECT count(*) FROM Opportunity WHERE Amount IS NULL")
     assert 0 < nulls < one(con, "SELECT count(*) / 20 FROM Opportunity")  # type: ignore[operator]

@@ -1,5 +1,6 @@
-"""Derived tables (cache/derived.py: lead activity facts, stage visits): built whole on
-publish, kept incrementally by the sync's merge, and always equal to what the KPI spec says.
+"""Derived tables (cache/derived.py: lead activity facts, stage visits, Tasks per day): built
+whole on publish, kept incrementally by the sync's merge, and always equal to what the KPI
+spec says.
 
 The property: start from a random org, publish it, then apply random changes the way ``sync``
 merges a window (``stage.Stage.commit`` in a copying writer) — new and updated leads, activities
@@ -11,9 +12,11 @@ definitions).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +28,14 @@ from salesforce.stage import Columns, Stage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OWNER = "005000000000001AAA"
+OWNERS = [OWNER, "005000000000002AAA"]
+TZ = "Asia/Shanghai"  # UTC+8: local midnight is 16:00 UTC, inside the minutes the tests use
+DISPOSITIONS = [
+    ("Outbound", "Connected"),
+    ("Outbound", "No Answer"),
+    ("Inbound", None),
+    (None, None),
+]
 LEADS = [f"00Q00000000000{i:02d}AAA" for i in range(8)]
 CONTACTS = [f"0030000000000{i:02d}AAA" for i in range(4)]
 SUBTYPES = ["Call", "Email", "Task", None]
@@ -55,16 +66,25 @@ def _lead(i: int, created: int, contact: int | None) -> dict[str, object]:
     }
 
 
-def _activity(obj: str, n: int, who: str | None, created: int, subtype: str | None) -> dict:
+def _activity(
+    obj: str,
+    n: int,
+    who: str | None,
+    created: int,
+    subtype: str | None,
+    owner: str = OWNER,
+    call: tuple[str | None, str | None] = (None, None),
+) -> dict:
     prefix = "00T" if obj == "Task" else "00U"
     rec: dict[str, object] = {
         "Id": f"{prefix}0000000000{n:03d}AAA",
         "WhoId": who,
-        "OwnerId": OWNER,
+        "OwnerId": owner,
         "CreatedDate": _stamp(created),
     }
     if obj == "Task":
         rec["TaskSubtype"] = subtype
+        rec["CallType"], rec["CallDisposition"] = call
     return rec
 
 
@@ -78,7 +98,7 @@ def _history(n: int, opp: int, stage: str, created: int) -> dict[str, object]:
 
 
 whos = st.one_of(st.none(), st.sampled_from(LEADS), st.sampled_from(CONTACTS))
-minutes = st.integers(min_value=0, max_value=600)
+minutes = st.integers(min_value=0, max_value=1800)  # 09:00 UTC + up to 30 h: three local days
 leads = st.builds(
     _lead,
     st.integers(0, len(LEADS) - 1),
@@ -86,11 +106,13 @@ leads = st.builds(
     st.one_of(st.none(), st.integers(0, len(CONTACTS) - 1)),
 )
 tasks = st.builds(
-    lambda n, w, c, s: _activity("Task", n, w, c, s),
+    lambda n, w, c, s, o, d: _activity("Task", n, w, c, s, o, d),
     st.integers(0, 12),
     whos,
     minutes,
     st.sampled_from(SUBTYPES),
+    st.sampled_from(OWNERS),
+    st.sampled_from(DISPOSITIONS),
 )
 events = st.builds(
     lambda n, w, c: _activity("Event", n, w, c, None), st.integers(0, 12), whos, minutes
@@ -133,7 +155,7 @@ def _merge(con: duckdb.DuckDBPyConnection, writer: object, obj: str, recs: list[
 
 
 def _publish_initial(db: Path, org: Org) -> None:
-    with open_writer(db, source="fixture", fresh=True) as w:
+    with open_writer(db, source="fixture", fresh=True, tz=TZ) as w:
         for obj, recs in org.rows.items():
             for rec in recs.values():
                 names = list(rec)
@@ -146,7 +168,7 @@ def _publish_initial(db: Path, org: Org) -> None:
 
 def _apply(db: Path, org: Org, batch: list[tuple]) -> None:
     """One sync run: each change merged as its own window, then published."""
-    with open_writer(db, source="salesforce:test") as w:
+    with open_writer(db, source="salesforce:test", tz=TZ) as w:
         for change in batch:
             if change[0] == "upsert":
                 _, obj, rec = change
@@ -206,7 +228,25 @@ def _expected_visits(org: Org) -> set[tuple]:
     return out
 
 
+def _expected_days(org: Org) -> set[tuple]:
+    """Tasks counted per local day (TZ), owner, subtype, call type and disposition."""
+    zone = ZoneInfo(TZ)
+    counts = Counter(
+        (
+            r["CreatedDate"].astimezone(zone).date(),  # type: ignore[union-attr]
+            TZ,
+            r["OwnerId"],
+            r.get("TaskSubtype"),
+            r.get("CallType"),
+            r.get("CallDisposition"),
+        )
+        for r in org.rows["Task"].values()
+    )
+    return {(*k, n) for k, n in counts.items()}
+
+
 VISITS = "OpportunityId, StageName, started, ended, days"
+DAYS = "day, tz, OwnerId, TaskSubtype, CallType, CallDisposition, n"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
 
 
@@ -234,8 +274,10 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
         _apply(db, org, batch)
     con = duckdb.connect(str(db), read_only=True)
     kept = _rows(con, f'SELECT {FACTS} FROM "{schema.LEAD_FACTS}"')
-    facts, visits = derived.DERIVED
+    facts, visits, days = derived.DERIVED
     rebuilt = _rows(con, f"SELECT {FACTS} FROM ({facts.select('true')})")
+    kept_days = _rows(con, f'SELECT {DAYS} FROM "{schema.TASK_DAYS}"')
+    rebuilt_days = _rows(con, f"SELECT {DAYS} FROM ({derived._zoned(days.select('true'), TZ)})")
     kept_visits = _rows(con, f'SELECT {VISITS} FROM "{schema.STAGE_VISITS}"')
     rebuilt_visits = _rows(con, f"SELECT {VISITS} FROM ({visits.select('true')})")
     lead_cols = _rows(con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "Lead"')
@@ -251,6 +293,7 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
     assert kept_cols == lead_cols  # every lead once, with its own record as it is now
     assert leftover == (0,)
     assert kept_visits == rebuilt_visits == _expected_visits(org)
+    assert kept_days == rebuilt_days == _expected_days(org)
 
 
 def test_full_sync_window_rebuilds(tmp_path: Path) -> None:
@@ -278,3 +321,27 @@ def test_full_sync_window_rebuilds(tmp_path: Path) -> None:
     con.close()
     # one Call 90 minutes after the lead: 1 attempt, 90 × 60 = 5400 s
     assert row == (1, 5400.0)
+
+
+def test_days_follow_the_org_time_zone(tmp_path: Path) -> None:
+    """A writer given another zone than the table's rebuilds the days in it; one given none
+    keeps the table's."""
+    db = tmp_path / "kpibot.duckdb"
+    org = Org()
+    org.rows["Task"]["t"] = _activity("Task", 1, None, 7 * 60 + 30, "Call")  # 16:30 UTC
+    _publish_initial(db, org)  # in TZ: 00:30 on March 2
+
+    def days() -> list[tuple]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute(f'SELECT day, tz, n FROM "{schema.TASK_DAYS}"').fetchall()
+        finally:
+            con.close()
+
+    assert days() == [(datetime(2026, 3, 2).date(), TZ, 1)]
+    with open_writer(db, source="salesforce:test"):
+        pass
+    assert days() == [(datetime(2026, 3, 2).date(), TZ, 1)]
+    with open_writer(db, source="salesforce:test", tz="UTC"):
+        pass
+    assert days() == [(datetime(2026, 3, 1).date(), "UTC", 1)]

@@ -63,7 +63,7 @@ class ScriptedBackend:
     calls: list[tuple[str, date]] = field(default_factory=list)
     unknown: tuple[str, ...] = ("conect rate",)
 
-    def ask(self, question: str, *, today: date | None) -> Reply:
+    def ask(self, question: str, *, today: date | None, language: Any = None) -> Reply:
         assert today is not None
         self.calls.append((question, today))
         if any(u in question for u in self.unknown):

@@ -418,7 +418,7 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     inner = env.backend.ask
     b_result: list[str | None] = []
 
-    def slow_ask(question: str, *, today: Any) -> Any:
+    def slow_ask(question: str, *, today: Any, language: Any = None) -> Any:
         if now[0] == NINE:  # A's first question: meanwhile 11 minutes pass and B steps in
             now[0] = NINE + timedelta(minutes=11)
             b_result.append(b.run(env.job("morning"), NINE, now[0]))

@@ -29,6 +29,9 @@ COMPLETER = Completer(PARSER)
         ("top 5 reps by rev", ["top 5 reps by revenue won"]),
         ("calls ", ["calls by rep", "calls this quarter"]),
         ("上个月电话", ["上个月电话"]),
+        # after a dimension's name (or "dim ="), one of its values first; after "by dim" not
+        ("leads lead source w", ["leads lead source Web", "leads lead source Website"]),
+        ("leads lead source = p", ["leads lead source = Partner"]),
     ],
 )
 def test_completions(partial: str, first: list[str]) -> None:
@@ -66,3 +69,8 @@ def test_what_follows_a_question_reads_and_fits_it() -> None:
 def test_never_raises_and_at_most_twenty(text: str) -> None:
     got = COMPLETER.complete(text)
     assert len(got) <= LIMIT and all(isinstance(x, str) and x for x in got)
+
+
+def test_after_by_a_dimension_its_values_are_not_pushed_first() -> None:
+    got = COMPLETER.complete("leads by lead source w")
+    assert got[0] != "leads by lead source Web"

@@ -8,6 +8,7 @@ import pytest
 from grammar import Parser
 from grammar.intents import Define, Help, dashboard_question
 from grammar.vocabulary import pinyin_forms
+from i18n import Language
 from metrics.catalog import load_catalog
 from metrics.errors import UserError
 from metrics.query import Comparison, Correction, Filter, Query, WindowSpec
@@ -98,12 +99,21 @@ def test_help_words(parser: Parser) -> None:
     assert text is not None and "For example:" in text
 
 
-def test_help_examples_all_parse(parser: Parser) -> None:
+@pytest.mark.parametrize("lang", list(Language))
+def test_help_examples_all_parse(parser: Parser, lang: Language) -> None:
     from grammar.explain import help_examples
 
-    for e in help_examples(parser.catalog, VALUES):
+    for e in help_examples(parser.catalog, VALUES, lang):
         if parser.intent(e) is None:
             parser.parse(e)
+
+
+def test_help_and_definitions_in_chinese(parser: Parser) -> None:
+    text = parser.reply_text("帮助", Language.ZH) or ""
+    assert text.startswith("用简单的话问销售指标") and "例如：" in text
+    said = parser.reply_text("什么是赢单率", Language.ZH) or ""
+    assert said.startswith("赢单率：赢单数 ÷（赢单数 + 输单数）。")
+    assert "计入日期：关闭日期" in said and "问“赢单率 本季度”即可得到数字。" in said
 
 
 @pytest.mark.parametrize(

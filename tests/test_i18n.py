@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import string
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from bot.slack.messages import Words, words_in
 from i18n import Language, Msg, catalogue, choose, detect, join, t, words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,18 +60,32 @@ def _source() -> str:
 
 
 def test_every_key_is_used() -> None:
-    """A key is used when the code names it ("date.range.since") or names its family with a
-    part filled in (f"window.this.{unit}")."""
+    """A key is used when the code names it ("date.range.since"), names its family with a
+    part filled in (f"window.this.{unit}"), or is a Slack sentence (``slack.working``: the
+    field WORKING of bot/slack/messages.Words) the bot reads (``M.WORKING``)."""
     code = _source()
     families = set(re.findall(r"""f["']([a-z_][a-z0-9_.]*)\.\{""", code))
-    unused = [
-        key
-        for key in catalogue(Language.EN)
-        if f'"{key}"' not in code
-        and f"'{key}'" not in code
-        and not any(key.startswith(f + ".") for f in families)
-    ]
-    assert unused == []
+    slack = {f.name for f in fields(Words)}
+
+    def used(key: str) -> bool:
+        if key.startswith("slack."):
+            name = key.removeprefix("slack.").upper()
+            return name in slack and f".{name}" in code
+        return (
+            f'"{key}"' in code
+            or f"'{key}'" in code
+            or any(key.startswith(f + ".") for f in families)
+        )
+
+    assert [key for key in catalogue(Language.EN) if not used(key)] == []
+
+
+def test_the_slack_sentences_are_the_catalogues() -> None:
+    assert {f"slack.{f.name.lower()}" for f in fields(Words)} == {
+        k for k in catalogue(Language.EN) if k.startswith("slack.")
+    }
+    for lang in Language:
+        assert words_in(lang).BUTTON_SQL  # every field loads in every language
 
 
 @pytest.mark.parametrize(

@@ -754,6 +754,7 @@ def test_answer_metadata_and_json(reader: SnapshotReader, catalog: Catalog) -> N
         "samples",
         "open_shares",
         "partial",
+        "language",
     ]
     # the only call in 27 May – 26 Jun is T08 (Thu 20 Jun), connected
     assert data["rows"] == [["Thu", 1.0]]
@@ -794,6 +795,7 @@ def test_error_json() -> None:
             "message": "No data for calls in 1 – 31 Mar 2023 (Mar 2023).",
             "suggestions": [],
         },
+        "language": "en",
     }
 
 

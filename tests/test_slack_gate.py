@@ -23,18 +23,21 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.backend import load_backend
 from bot.config import AppConfig
-from bot.slack import messages as M
 from bot.slack.app import COMMANDS, SlackBot, SlackEnv
 from bot.slack.blocks import ButtonState
+from bot.slack.messages import words_in
 from bot.slack.router import _BOLT_REGISTRARS, Route
 from bot.slack.typeahead import search_view
+from i18n import Language
 from tests import slack_harness as H
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
 
+M = words_in(Language.EN)  # the emulator's users have no Slack locale: English
+
 MALLORY_DM = "DMALLORY"
 # A regex route needs an example id here: the test cannot invent one from a pattern.
-EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0", "kpi_gone")
+EXAMPLE_ACTION_IDS = ("kpi_ask_0", "kpi_home_ask_0", "kpi_home_board_0", "kpi_gone")
 VALUE = ButtonState("connect rate by weekday last 31 days", None, None).encode()
 
 
@@ -215,12 +218,12 @@ def test_every_listener_refuses_and_audits(
         # them (a choice in the box is still refused where it would be answered). A modal is
         # no channel either: Alice may submit one (the pin checks the channel). The rest is
         # refused.
-        personal = ("dm", "home", "kpi_home_ask_0", "options")
-        results = [
-            (n, r) for n, r in results if n not in personal and not n.startswith("view ")
-        ]
+        personal = ("dm", "home", "kpi_home_ask_0", "kpi_home_board_0", "options")
+        results = [(n, r) for n, r in results if n not in personal and not n.startswith("view ")]
         rows = [r for r in rows if r["source"] not in ("dm", "home", "options", "view")]
-        rows = [r for r in rows if not r["question"].startswith("kpi_home_ask_0")]
+        rows = [
+            r for r in rows if not r["question"].startswith(("kpi_home_ask_0", "kpi_home_board_0"))
+        ]
     # One audit row per attempt, each refused, with the reason.
     assert len(rows) == len(results)
     assert {(r["user_id"], r["outcome"], r["detail"]) for r in rows} == {(user, "refused", why)}

@@ -24,8 +24,8 @@ import yaml
 from tests import slack_harness as H
 from tests.fixture_org import ORG, load_fixture_org
 from tests.slack_driver import SlackDriver
-from tests.slack_emulator import Message, SlackEmulator
-from tests.slack_harness import all_text, answers
+from tests.slack_emulator import SlackEmulator
+from tests.slack_harness import all_text, answers, buttons, table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 Q2 = "1 Apr – 27 Jun 2024"
@@ -57,19 +57,6 @@ def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
     slack.settle()  # the previous test's late uploads must not land in this one's log
     H.seed(slack)
     return H.driver(bot)
-
-
-def table(m: Message) -> list[list[str]]:
-    """The monospace table of an answer, header first, cells split on runs of spaces."""
-    code = next(
-        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
-    )
-    lines = code.split("```")[1].strip("\n").splitlines()
-    return [re.split(r"\s{2,}", line.strip()) for line in lines]
-
-
-def buttons(m: Message) -> list[str]:
-    return [e["text"]["text"] for b in m.blocks if b["type"] == "actions" for e in b["elements"]]
 
 
 def last_upload(slack: SlackEmulator) -> bytes:
@@ -129,7 +116,9 @@ def test_chinese_dm_answered_with_hand_worked_numbers(
     slack.wait_for("files.completeUploadExternal")
     [answer] = answers(slack, H.ALICE_DM)
     assert answer.thread_ts is None
-    assert answer.blocks[0]["text"]["text"].startswith(f"*deals won* by *rep* · {Q2}")
+    # Asked in Chinese, answered in Chinese (tests/test_slack_languages.py has the rest).
+    said = answer.blocks[0]["text"]["text"]
+    assert said.startswith("*赢单数* 按 *销售* · 2024年4月1日 – 6月27日")
     # Won, closing in Q2: Bob O2 (10 Jun), O11 (20 May); Alice O1 (15 May); 张伟 O5 (20 Jun).
     # (O7, Alice, closed 15 Feb: Q1; O10, Bob, 2023.) Ties in name order.
     assert table(answer)[1:] == [["Bob Smith", "2"], ["Alice Wang", "1"], ["张伟", "1"]]
@@ -358,3 +347,27 @@ def test_a_provisional_rate_by_month_in_slack(slack: SlackEmulator, drv: SlackDr
     # the restatement, the table and the caveats (the data-as-of block changes every build)
     payload = {"text": answer.text, "blocks": answer.blocks[:3]}
     H.check_snapshot("provisional_rate_by_month", payload)
+
+
+def test_win_rate_by_team_and_a_dashboard_for_a_team(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    """Teams are Salesforce roles (tests/test_teams.py): Alice is the Inbound Rep team, Bob and
+    张伟 the Outbound Rep team."""
+    drv.mention(H.ALICE, H.SALES, "按团队统计赢单率")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.SALES)
+    # Outbound: O2, O11 (Bob), O5 (张伟) won of 3 closed; Inbound: O1 won, O4 lost (Alice).
+    assert table(answer) == [
+        ["team", "win rate", "closed deals"],
+        ["Outbound Rep", "100.0% †", "3"],
+        ["Inbound Rep", "50.0% †", "2"],
+    ]
+    sent = drv.mention(H.ALICE, H.SALES, "outbound calls dashboard for team outbound rep")
+    done = slack.wait_for("files.completeUploadExternal", 2, timeout=30)[-1]
+    msg = answers(slack, H.SALES)[-1]
+    assert msg.thread_ts == sent.ts
+    # The image's own title says the team (tests/test_charts_gallery_real.py reads it); the
+    # Slack message and file keep the dashboard's name.
+    assert done.args["files"][0]["title"] == "Outbound calls dashboard"
+    assert last_upload(slack).startswith(PNG_SIGNATURE)

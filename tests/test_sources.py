@@ -92,6 +92,33 @@ def test_source_kpis_match_the_hand_worked_numbers(imported: Path) -> None:
         ], question
 
 
+def test_cac_of_a_channel_with_wins_but_no_spend_is_not_zero(tmp_path: Path) -> None:
+    """Spend imported for inbound and outbound only: partner's win has no spend against it, and
+    'no spend recorded' is not a cost of $0 (which would make partner look free)."""
+    org = tmp_path / "org"
+    shutil.copytree(ORG, org)
+    spend = org / "sources" / "marketing_spend.csv"
+    lines = spend.read_text(encoding="utf-8").splitlines()
+    spend.write_text("\n".join(x for x in lines if "Partner" not in x) + "\n", encoding="utf-8")
+    db = load_fixture_org(tmp_path / "kpibot.duckdb", org)
+    p = _import(db, "spend", config=org / "app.yaml")
+    assert p.returncode == 0, p.stderr
+    by_channel, total = _ask(db, ["CAC by channel", "CAC"], config=org / "app.yaml")
+    # Q2 wins: partner O1 (1) · inbound O11, O5 (2); spend inbound 30000, outbound 5000.
+    # inbound 30000 / 2 = 15000 · outbound 5000 / 0 wins: empty · partner no spend / 1: n/a.
+    rows = [[v for v in r if not isinstance(v, dict)] for r in by_channel["rows"]]
+    assert sorted(rows, key=str) == sorted(
+        [["inbound", 15000.0], ["outbound", None], ["partner", None]], key=str
+    )
+    assert (
+        "— CAC for partner: no spend recorded, so n/a, not 0 (1 new customers)."
+        in by_channel["notes"]
+    )
+    # The whole window has spend: (30000 + 5000) / 3 wins.
+    assert total["rows"][0][0] == pytest.approx(35000 / 3)
+    assert not any("no spend recorded" in n for n in total["notes"])
+
+
 def test_an_answer_from_a_source_states_its_date(imported: Path) -> None:
     (answer,) = _ask(imported, ["CAC by channel"])
     # the source's date comes first (other notes, e.g. small samples, may follow)

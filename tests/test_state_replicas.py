@@ -6,11 +6,8 @@ sent once, and a send whose replica is SIGKILLed half-way is finished once by th
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,32 +29,10 @@ def slack() -> Iterator[SlackEmulator]:
         yield emulator
 
 
-@contextmanager
-def replicas(
-    slack: SlackEmulator,
-    tmp_path: Path,
-    state_database: str,
-    n: int = 2,
-    settings: dict[str, Any] | None = None,
-) -> Iterator[list[H.Bot]]:
-    """``n`` replicas, each in its own folder (as on its own machine), one state database."""
-    with ExitStack() as stack:
-        bots = []
-        for i in range(n):
-            workdir = tmp_path / f"replica{i}"
-            workdir.mkdir()
-            bots.append(
-                stack.enter_context(
-                    H.running_bot(slack, workdir, state_database=state_database, settings=settings)
-                )
-            )
-        yield bots
-
-
 def test_the_same_events_and_retries_on_two_replicas_are_answered_once(
     slack: SlackEmulator, tmp_path: Path, state_database: str
 ) -> None:
-    with replicas(slack, tmp_path, state_database) as (a, b):
+    with H.replicas(slack, tmp_path, state_database) as (a, b):
         da, db = H.driver(a), H.driver(b)
         # The load balancer sends the first delivery to A and Slack's retries to B, and back.
         first = da.mention(H.ALICE, H.SALES, "calls this week", event_id="EvREPLICA1")
@@ -115,7 +90,7 @@ def headlines(slack: SlackEmulator) -> list[Any]:
 def test_a_digest_due_on_both_replicas_is_sent_once(
     slack: SlackEmulator, tmp_path: Path, state_database: str
 ) -> None:
-    with replicas(slack, tmp_path, state_database, settings=_due_digest(2)) as (a, b):
+    with H.replicas(slack, tmp_path, state_database, settings=_due_digest(2)) as (a, b):
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) >= 2, timeout=60)
         time.sleep(2.0)  # ten more ticks on each replica: nothing more may be posted
         slack.settle()
@@ -128,16 +103,6 @@ def test_a_digest_due_on_both_replicas_is_sent_once(
     assert [(r["status"], r["attempts"]) for r in rows] == [("sent", 1)]
 
 
-def _kill(bot: H.Bot, owner_pid: int) -> None:
-    """SIGKILL the replica: its gunicorn worker (the claim's owner) and its master."""
-    for pid in (owner_pid, bot.proc.pid):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    bot.proc.wait(timeout=20)
-
-
 def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
     slack: SlackEmulator, tmp_path: Path, state_database: str
 ) -> None:
@@ -145,7 +110,7 @@ def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
     # then waits on Slack until it is killed. An 8 s lease lets the survivor take over soon
     # (and is long enough that, on a loaded machine, nobody takes over before the kill).
     slack.fail("upload", delay=60)
-    with replicas(
+    with H.replicas(
         slack, tmp_path, state_database, settings=_due_digest(2, lease_seconds=8)
     ) as bots:
         slack.wait_for(lambda: len(headlines(slack)) == 1, timeout=60)
@@ -153,7 +118,7 @@ def test_a_replica_killed_mid_send_is_recovered_once_by_the_other(
         assert [r["status"] for r in rows] == ["sending"], rows
         owner_pid = int(rows[0]["owner"].split(":")[1])  # host:pid:thread:…
         victim = next(b for b in bots if b.proc.pid in (owner_pid, _parent(owner_pid)))
-        _kill(victim, owner_pid)
+        H.kill(victim)  # its gunicorn worker (the claim's owner) and its master
         slack.wait_for(lambda: len(slack.calls_to("files.completeUploadExternal")) >= 2, timeout=60)
         slack.settle()
         done = _when_finished(bots[0])

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from bot.boards.store import (
     MAX_NAME,
     MAX_PANELS,
     BoardExists,
+    BoardGone,
     BoardStore,
     Scope,
     StoredBoard,
@@ -35,6 +38,7 @@ from bot.boards.store import (
 )
 from charts.choose import Chart
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
+from i18n import DEFAULT, t
 from metrics.errors import UserError
 from metrics.query import Query
 
@@ -61,6 +65,14 @@ class Viewer:
 
 def builtin_names() -> tuple[str, ...]:
     return tuple(load()[0])
+
+
+def closest(name: str, names: list[str]) -> tuple[str, ...]:
+    """Up to three of ``names`` close to ``name`` (case-insensitive), closest first: the
+    did-you-mean of every surface (Slack, the command line)."""
+    by_key = {name_key(n): n for n in names}
+    close = difflib.get_close_matches(name_key(name), list(by_key), n=3, cutoff=0.6)
+    return tuple(by_key[c] for c in close)
 
 
 def to_dashboard(board: StoredBoard) -> Dashboard:
@@ -104,9 +116,24 @@ def export_yaml(board: StoredBoard) -> str:
     return head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
 
+def open_boards(config: Any) -> Boards:
+    """The boards of this install, on their own connection to the state database (the CLI,
+    the engine's digests); an old per-replica board file is imported first (bot/boards/legacy)."""
+    from bot.boards.legacy import import_old_board_file
+    from bot.state_db import open_state_db
+
+    db = open_state_db(config.state_location)
+    import_old_board_file(db, config.state_location, config.local_dir)
+    return Boards(BoardStore(db))
+
+
 class Boards:
     def __init__(self, store: BoardStore):
         self.store = store
+
+    def close(self) -> None:
+        """Close the state connection (only for boards made by ``open_boards``)."""
+        self.store.db.close()
 
     # ---- finding ----
 
@@ -126,9 +153,7 @@ class Boards:
         for built, d in load()[0].items():
             if key in (built, d.title.lower()) or name.strip() in (d.zh, d.zh.removesuffix("大屏")):
                 return built
-        names = [b.name for b in mine] + list(builtin_names())
-        close = difflib.get_close_matches(key, [n.lower() for n in names], n=3, cutoff=0.6)
-        suggestions = tuple(n for n in names if n.lower() in close)
+        suggestions = closest(key, [b.name for b in mine] + list(builtin_names()))
         hint = f' Did you mean "{suggestions[0]}"?' if suggestions else ""
         raise UserError(
             f'There is no dashboard called "{name}" here.{hint} `/kpi dashboards` lists them.',
@@ -201,6 +226,15 @@ class Boards:
                     )
         return None
 
+    @staticmethod
+    @contextmanager
+    def _still_there(board: StoredBoard) -> Iterator[None]:
+        """A change to a board someone deleted since it was found (on any replica): said."""
+        try:
+            yield
+        except BoardGone:
+            raise UserError(t(DEFAULT, "boards.deleted_meanwhile", name=board.name)) from None
+
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)
         if isinstance(found, str):
@@ -262,7 +296,8 @@ class Boards:
         board = self._own(name, who)
         if chart not in CHARTS:
             raise UserError(f"{chart} is not a chart kind; use one of {', '.join(sorted(CHARTS))}.")
-        n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
+        with self._still_there(board):
+            n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
         if n is None:
             raise UserError(
                 f'"{board.name}" already has {MAX_PANELS} panels; remove one first '
@@ -278,6 +313,10 @@ class Boards:
         if e.action == "show":
             return self.show(e.name, e.text, who)
         board = self._own(e.name, who)
+        with self._still_there(board):
+            return self._change(board, e)
+
+    def _change(self, board: StoredBoard, e: W.Edit) -> Done:
         if e.action == "remove":
             gone = self.store.remove_panel(board.id, e.args[0])
             if gone is None:
@@ -298,11 +337,20 @@ class Boards:
             if not new or len(new) > MAX_NAME or name_key(new) in builtin_names():
                 raise UserError(f"A dashboard needs a new name of 1 to {MAX_NAME} characters.")
             try:
-                self.store.rename(board.id, board.home, new)
+                self.store.rename(board.id, new)
             except BoardExists:
                 raise UserError(f'There is already a dashboard called "{new}" here.') from None
             return Done(
                 f"Renamed *{board.name}* to *{new}*.", f"dashboard {board.name}: renamed to {new}"
+            )
+        if e.action == "chart":  # e.text: the chart the panel's answer gets (bot/slack/app.py)
+            if e.text not in CHARTS:
+                raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+            if self.store.set_chart(board.id, e.args[0], e.text) is None:
+                raise self._no_panel(board, e.args[0])
+            return Done(
+                t(DEFAULT, "boards.chart_set", n=e.args[0], name=board.name, chart=e.text),
+                f"dashboard {board.name}: panel #{e.args[0]} as {e.text}",
             )
         self.store.delete(board.id)  # "delete"
         return Done(f"Deleted the dashboard *{board.name}*.", f"dashboard {board.name}: deleted")

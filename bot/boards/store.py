@@ -1,52 +1,29 @@
 """User dashboards in the state database: boards and their pinned panels.
 
-Plain portable SQL (no AUTOINCREMENT, no UPSERT, no SQLite functions): the only SQLite-specific
-statement is ``BEGIN IMMEDIATE`` in ``_tx``, which takes the write lock before a change reads,
-so two ``kpibot serve`` processes editing the same board see each other's edits in order
-(PostgreSQL: ``BEGIN`` + ``SELECT … FOR UPDATE`` on the board row).
+The tables are the state store's (migration 3 in ``bot/state_schema.py``), so boards live with
+everything else the bot remembers — a SQLite file on one machine, one PostgreSQL database shared
+by replicas — and every replica sees every board at once.
 
 A board lives in a *home*: ``user:U123`` (personal) or ``channel:C123`` (the channel's). Its
-name is unique in its home, compared case-insensitively. Panels are numbered from 1 in the
-order they are drawn; every change renumbers them in the same transaction.
+name is unique in its home, compared case-insensitively (a unique index). Panels are numbered
+from 1 in the order they are drawn. Every change is one write transaction that first locks the
+board's row (``BEGIN IMMEDIATE`` on SQLite, ``SELECT … FOR UPDATE`` on PostgreSQL), reads the
+panels as they are *now*, changes them and renumbers them: two replicas editing one board apply
+their edits one after the other, never losing one or leaving a gap. An edit of a board deleted
+meanwhile is refused (``BoardGone``), never written into nothing.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from cache.private_files import private_dir, private_file
+from bot.state_db import StateDB, Tx, is_unique_violation
 
 Scope = Literal["personal", "channel"]
 MAX_PANELS = 12
 MAX_NAME = 60
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS boards (
-    id          INTEGER PRIMARY KEY,
-    home        TEXT NOT NULL,          -- user:U… (personal) or channel:C… (the channel's)
-    name        TEXT NOT NULL,
-    name_key    TEXT NOT NULL,          -- the name, case-folded: unique in its home
-    owner       TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL,
-    UNIQUE (home, name_key)
-);
-CREATE TABLE IF NOT EXISTS board_panels (
-    board_id    INTEGER NOT NULL REFERENCES boards (id),
-    position    INTEGER NOT NULL,       -- 1, 2, … in drawing order
-    question    TEXT NOT NULL,          -- as typed: the window moves with time
-    chart       TEXT NOT NULL,          -- a charts.choose.Chart, or auto
-    title       TEXT NOT NULL,          -- '' : the question is the title
-    PRIMARY KEY (board_id, position)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -87,169 +64,156 @@ class BoardExists(Exception):
     """A board of that name is already in that home."""
 
 
+class BoardGone(Exception):
+    """The board was deleted (by someone else, perhaps on another replica) before this change."""
+
+
+_BOARD = "SELECT id, home, name, owner, updated_at FROM boards"
+_PANELS = (
+    "SELECT position, question, chart, title FROM board_panels WHERE board_id = ? ORDER BY position"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class BoardStore:
-    """One connection, serialised by a lock; open one per process."""
+    """Boards on a state database connection (``open_state_db``); the caller closes it."""
 
-    def __init__(self, path: Path | str):
-        if str(path) != ":memory:":
-            private_dir(Path(path).parent)
-            private_file(Path(path))
-        self._db = sqlite3.connect(
-            str(path), timeout=30, isolation_level=None, check_same_thread=False
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=30000")
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+    def __init__(self, db: StateDB):
+        self.db = db
 
     # ---- reading ----
 
-    def _board(self, db: sqlite3.Connection, row: tuple[object, ...]) -> StoredBoard:
-        bid, home, name, owner, updated = row
-        panels = db.execute(
-            "SELECT position, question, chart, title FROM board_panels WHERE board_id = ?"
-            " ORDER BY position",
-            (bid,),
-        ).fetchall()
+    @staticmethod
+    def _panels(tx: Tx, board_id: int) -> list[StoredPanel]:
+        return [
+            StoredPanel(int(r["position"]), str(r["question"]), str(r["chart"]), str(r["title"]))
+            for r in tx.query(_PANELS, (board_id,))
+        ]
+
+    def _board(self, tx: Tx, r: dict[str, object]) -> StoredBoard:
+        bid = int(r["id"])  # type: ignore[call-overload]
         return StoredBoard(
-            int(bid),  # type: ignore[call-overload]
-            str(home),
-            str(name),
-            str(owner),
-            str(updated),
-            tuple(StoredPanel(int(p[0]), str(p[1]), str(p[2]), str(p[3])) for p in panels),
+            bid,
+            str(r["home"]),
+            str(r["name"]),
+            str(r["owner"]),
+            str(r["updated_at"]),
+            tuple(self._panels(tx, bid)),
         )
 
     def boards(self, homes: list[str] | None = None) -> list[StoredBoard]:
-        """Boards in ``homes`` (None: every board), by name."""
-        sql = "SELECT id, home, name, owner, updated_at FROM boards"
+        """Boards in ``homes`` (None: every board), by name; read in one transaction, so a
+        board and its panels are as one moment left them."""
+        sql = _BOARD
         params: tuple[str, ...] = ()
         if homes is not None:
             if not homes:
                 return []
             sql += f" WHERE home IN ({', '.join('?' for _ in homes)})"
             params = tuple(homes)
-        with self._lock:
-            rows = self._db.execute(sql + " ORDER BY name_key, id", params).fetchall()
-            return [self._board(self._db, r) for r in rows]
+        with self.db.read() as tx:
+            return [self._board(tx, r) for r in tx.query(sql + " ORDER BY name_key, id", params)]
 
     def get(self, board_id: int) -> StoredBoard | None:
-        with self._lock:
-            r = self._db.execute(
-                "SELECT id, home, name, owner, updated_at FROM boards WHERE id = ?", (board_id,)
-            ).fetchone()
-            return self._board(self._db, r) if r else None
+        with self.db.read() as tx:
+            r = tx.one(_BOARD + " WHERE id = ?", (board_id,))
+            return self._board(tx, r) if r else None
 
-    # ---- changing (each one transaction) ----
+    # ---- changing (each one transaction, the board's row locked first) ----
+
+    def _locked(self, tx: Tx, board_id: int) -> list[StoredPanel]:
+        """Lock the board's row for this transaction; its panels as they are now."""
+        lock = "SELECT id FROM boards WHERE id = ?" + tx.dialect.for_update
+        if tx.one(lock, (board_id,)) is None:
+            raise BoardGone(board_id)
+        return self._panels(tx, board_id)
 
     def create(self, home: str, name: str, owner: str, now: datetime | None = None) -> int:
         stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-        with self._tx() as db:
-            if db.execute(
-                "SELECT 1 FROM boards WHERE home = ? AND name_key = ?", (home, name_key(name))
-            ).fetchone():
-                raise BoardExists(name)
-            (next_id,) = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM boards").fetchone()
-            db.execute(
-                "INSERT INTO boards (id, home, name, name_key, owner, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (next_id, home, name, name_key(name), owner, stamp, stamp),
+        with self.db.tx() as tx:
+            row = tx.one(
+                "INSERT INTO boards (home, name, name_key, owner, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                (home, name, name_key(name), owner, stamp, stamp),
             )
-            return int(next_id)
+            if row is None:  # the unique (home, name_key): there already, or made just now
+                raise BoardExists(name)
+            return int(row["id"])
 
-    def _rewrite(self, db: sqlite3.Connection, board_id: int, panels: list[StoredPanel]) -> None:
-        db.execute("DELETE FROM board_panels WHERE board_id = ?", (board_id,))
+    @staticmethod
+    def _rewrite(tx: Tx, board_id: int, panels: list[StoredPanel]) -> None:
+        tx.execute("DELETE FROM board_panels WHERE board_id = ?", (board_id,))
         for i, p in enumerate(panels, start=1):
-            db.execute(
+            tx.execute(
                 "INSERT INTO board_panels (board_id, position, question, chart, title)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (board_id, i, p.question, p.chart, p.title),
             )
-        db.execute(
-            "UPDATE boards SET updated_at = ? WHERE id = ?",
-            (datetime.now(UTC).isoformat(timespec="seconds"), board_id),
-        )
-
-    def _panels(self, db: sqlite3.Connection, board_id: int) -> list[StoredPanel]:
-        rows = db.execute(
-            "SELECT position, question, chart, title FROM board_panels WHERE board_id = ?"
-            " ORDER BY position",
-            (board_id,),
-        ).fetchall()
-        return [StoredPanel(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+        tx.execute("UPDATE boards SET updated_at = ? WHERE id = ?", (_now(), board_id))
 
     def add_panel(self, board_id: int, panel: StoredPanel) -> int | None:
         """The new panel's number, or None when the board is full (MAX_PANELS)."""
-        with self._tx() as db:
-            panels = self._panels(db, board_id)
+        with self.db.tx() as tx:
+            panels = self._locked(tx, board_id)
             if len(panels) >= MAX_PANELS:
                 return None
-            self._rewrite(db, board_id, [*panels, panel])
+            self._rewrite(tx, board_id, [*panels, panel])
             return len(panels) + 1
 
     def remove_panel(self, board_id: int, position: int) -> StoredPanel | None:
-        with self._tx() as db:
-            panels = self._panels(db, board_id)
+        with self.db.tx() as tx:
+            panels = self._locked(tx, board_id)
             if not 1 <= position <= len(panels):
                 return None
             gone = panels.pop(position - 1)
-            self._rewrite(db, board_id, panels)
+            self._rewrite(tx, board_id, panels)
             return gone
 
     def move_panel(self, board_id: int, position: int, to: int) -> bool:
-        with self._tx() as db:
-            panels = self._panels(db, board_id)
+        with self.db.tx() as tx:
+            panels = self._locked(tx, board_id)
             if not (1 <= position <= len(panels) and 1 <= to <= len(panels)):
                 return False
             panels.insert(to - 1, panels.pop(position - 1))
-            self._rewrite(db, board_id, panels)
+            self._rewrite(tx, board_id, panels)
             return True
 
-    def rename(self, board_id: int, home: str, name: str) -> None:
-        with self._tx() as db:
-            clash = db.execute(
-                "SELECT id FROM boards WHERE home = ? AND name_key = ? AND id <> ?",
-                (home, name_key(name), board_id),
-            ).fetchone()
-            if clash:
-                raise BoardExists(name)
-            db.execute(
-                "UPDATE boards SET name = ?, name_key = ?, updated_at = ? WHERE id = ?",
-                (name, name_key(name), datetime.now(UTC).isoformat(timespec="seconds"), board_id),
+    def set_chart(self, board_id: int, position: int, chart: str) -> StoredPanel | None:
+        """Panel ``position`` drawn as ``chart`` from now on; the panel, or None: no such panel."""
+        with self.db.tx() as tx:
+            panels = self._locked(tx, board_id)
+            if not 1 <= position <= len(panels):
+                return None
+            tx.execute(
+                "UPDATE board_panels SET chart = ? WHERE board_id = ? AND position = ?",
+                (chart, board_id, position),
             )
+            tx.execute("UPDATE boards SET updated_at = ? WHERE id = ?", (_now(), board_id))
+            return panels[position - 1]
+
+    def rename(self, board_id: int, name: str) -> None:
+        try:
+            with self.db.tx() as tx:
+                self._locked(tx, board_id)
+                tx.execute(
+                    "UPDATE boards SET name = ?, name_key = ?, updated_at = ? WHERE id = ?",
+                    (name, name_key(name), _now(), board_id),
+                )
+        except Exception as e:
+            if is_unique_violation(e):  # another board of this home has that name
+                raise BoardExists(name) from None
+            raise
 
     def replace_panels(self, board_id: int, panels: list[StoredPanel]) -> None:
-        with self._tx() as db:
-            self._rewrite(db, board_id, panels[:MAX_PANELS])
+        with self.db.tx() as tx:
+            self._locked(tx, board_id)
+            self._rewrite(tx, board_id, panels[:MAX_PANELS])
 
     def delete(self, board_id: int) -> None:
-        with self._tx() as db:
-            db.execute("DELETE FROM board_panels WHERE board_id = ?", (board_id,))
-            db.execute("DELETE FROM boards WHERE id = ?", (board_id,))
-
-
-def board_store(config: Any) -> BoardStore:
-    """The boards of this install: in the SQLite state file beside the rest of the state. With
-    a PostgreSQL state database they are not shared yet: each replica keeps them in a SQLite file
-    in its own folder (docs/deploy.md)."""
-    from bot.state_db import is_server_url
-
-    where = config.state_location
-    if is_server_url(where):
-        where = str(config.local_dir / "kpibot-boards.sqlite")
-    return BoardStore(where)
+        with self.db.tx() as tx:
+            self._locked(tx, board_id)
+            tx.execute("DELETE FROM board_panels WHERE board_id = ?", (board_id,))
+            tx.execute("DELETE FROM boards WHERE id = ?", (board_id,))

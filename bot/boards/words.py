@@ -44,7 +44,8 @@ class Pin:
 
 @dataclass(frozen=True)
 class Edit:
-    """remove N · move N to M · rename NEW · delete · show (``text``: window and filters)."""
+    """remove N · move N to M · rename NEW · chart N KIND · delete · show (``text``: window
+    and filters; for chart: the kind, then the chart it draws)."""
 
     name: str
     action: str
@@ -62,8 +63,29 @@ EDITS: tuple[tuple[str, str], ...] = (
         "rename",
         rf"(?:rename|改名)\s+(?:to\s+|为\s*)?(?:{_Q.replace('name', 'new')}|(?P<barenew>.+))",
     ),
+    ("chart", r"(?:chart|draw|图表)\s+(?:panel\s+)?#?(\d+)\s+(?:as\s+|画成\s*)?(?P<kind>\S+)"),
     ("delete", r"(?:delete|删除)(?:\s+(?:the\s+)?(?:dashboard|board|大屏))?"),
 )
+# A panel's chart kind in words (``chart 3 table``, ``图表 3 表格``): the query language's kinds
+# (charts.choose.pickable()) and auto, as people write them.
+KINDS = {
+    **{k: k for k in ("auto", "bar", "line", "table", "pie", "kpi", "gauge", "funnel")},
+    "bars": "bar",
+    "columns": "bar",
+    "lines": "line",
+    "donut": "pie",
+    "card": "kpi",
+    "自动": "auto",
+    "条形图": "bar",
+    "柱状图": "bar",
+    "折线图": "line",
+    "表格": "table",
+    "饼图": "pie",
+    "环形图": "pie",
+    "指标卡": "kpi",
+    "仪表盘": "gauge",
+    "漏斗图": "funnel",
+}
 _PERSONAL = re.compile(r"\s+(?:personal|private|just for me|个人|仅自己)$", re.I)
 
 
@@ -79,6 +101,9 @@ def _edit(text: str) -> Edit | None:
         if action == "rename":
             new = m.group("new") or m.group("barenew") or ""
             return Edit(_name(m), action, text=" ".join(new.split()).strip('"“”「」'))
+        if action == "chart":  # an unknown kind is kept as written: the service says so
+            kind = m.group("kind").lower()
+            return Edit(_name(m), action, (int(m.group(3)),), text=KINDS.get(kind, kind))
         nums = tuple(int(g) for g in m.groups()[2:] if g and g.isdigit())
         return Edit(_name(m), action, nums)
     return None

@@ -21,6 +21,7 @@ from bot.cli.common import (
     parse_today,
 )
 from bot.config import AppConfig
+from i18n import Language, t
 from metrics.errors import ConfigError, UserError
 
 NO_CACHE = (
@@ -58,10 +59,11 @@ def backend_for(cfg: AppConfig) -> Any:
         fail(str(e))
 
 
-def error_text(err: UserError) -> str:
-    text = err.message
-    if err.suggestions:
-        text += "\n" + "\n".join(f"  · {s}" for s in err.suggestions)
+def error_text(err: UserError, lang: Language = Language.EN) -> str:
+    text = err.text(lang)
+    suggestions = err.suggestions_in(lang)
+    if suggestions:
+        text += "\n" + "\n".join(f"  · {s}" for s in suggestions)
     return text
 
 
@@ -99,13 +101,16 @@ def _answer_one(
                 ensure_ascii=False,
             ), False
         return message, False
+    lang = reply.language
     if reply.error is not None:
         if as_json:
-            return json.dumps(error_to_json(question, reply.error), ensure_ascii=False), False
-        return error_text(reply.error), False
+            obj = error_to_json(question, reply.error, lang)
+            return json.dumps(obj, ensure_ascii=False), False
+        return error_text(reply.error, lang), False
     if reply.text is not None:  # help, or what a KPI means
         if as_json:
-            return json.dumps({"question": question, "text": reply.text}, ensure_ascii=False), True
+            said = {"question": question, "text": reply.text, "language": lang.value}
+            return json.dumps(said, ensure_ascii=False), True
         return reply.text, True
     if reply.dashboard is not None:
         out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
@@ -115,15 +120,15 @@ def _answer_one(
                 {"question": question, "dashboard": reply.dashboard, "image": str(out)},
                 ensure_ascii=False,
             ), True
-        return f"{reply.dashboard} dashboard written to {out}", True
+        return t(lang, "cli.dashboard_written", name=reply.dashboard, path=out), True
     answer = reply.answer
     notes: list[str] = []
     if chart is not None:
         if reply.chart_png:
             chart.write_bytes(reply.chart_png)
-            notes.append(f"chart written to {chart}")
+            notes.append(t(lang, "cli.chart_written", path=chart))
         else:
-            notes.append("no chart: there is nothing to draw")
+            notes.append(t(lang, "cli.no_chart"))
     if as_json:
         obj = answer_to_json(answer)
         obj["notes"] = [*reply.corrections, *obj["notes"]]
@@ -131,7 +136,7 @@ def _answer_one(
     text = answer_text(
         answer, currency=cfg.currency, fiscal_start_month=cfg.fiscal_year_start_month, tz=cfg.tz
     )
-    lines = [f"note: {c}" for c in reply.corrections]
+    lines = [t(lang, "text.note", note=c) for c in reply.corrections]
     return "\n".join([*lines, text, *notes]), True
 
 

@@ -15,10 +15,11 @@ from typing import Annotated
 
 import typer
 
-from bot.boards.service import Boards, builtin_names
-from bot.boards.store import board_store
+from bot.boards.service import Boards, builtin_names, closest, open_boards
+from bot.boards.store import StoredBoard
 from bot.cli.ask import backend_for, error_text
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from i18n import DEFAULT, t
 from metrics.errors import UserError
 
 CLI_USER = "cli"  # the audit log's user for changes made on the command line
@@ -27,11 +28,12 @@ CLI_USER = "cli"  # the audit log's user for changes made on the command line
 def register(app: typer.Typer) -> None:
     app.command("dashboards")(dashboards)
     app.command("dashboard")(dashboard)
+    app.command("board", hidden=True)(dashboard)  # `kpibot board show NAME`: the same command
 
 
 def _boards(config: str | None) -> tuple[Boards, object]:
     cfg = load_config(config, None)
-    return Boards(board_store(cfg)), cfg
+    return open_boards(cfg), cfg
 
 
 def dashboards(config: ConfigOpt = None) -> None:
@@ -59,7 +61,13 @@ def dashboard(
     db: DbOpt = None,
     today: TodayOpt = None,
 ) -> None:
-    """Draw a dashboard as one image, or export / import one (the dashboards.yaml format)."""
+    """Draw a dashboard as one image (``show NAME`` without --out: its panels as text), or
+    export / import one (the dashboards.yaml format)."""
+    if words[0] == "show" and len(words) >= 2:
+        words = words[1:]
+        if out is None:
+            _list_panels(words[0], config)
+            return
     if words[0] == "export" and len(words) == 2:
         _export(words[1], config)
     elif words[0] == "import" and len(words) == 2:
@@ -68,6 +76,34 @@ def dashboard(
         fail('Give --out FILE.png to draw a dashboard (or "export NAME" / "import FILE").')
     else:
         _draw(words, out, config, db, today)
+
+
+def _known(boards: Boards, name: str) -> StoredBoard | str:
+    """The user board or the built-in board's key ``name`` names; else exit with a
+    did-you-mean over every board's name (the command line sees every board)."""
+    hit = boards.lookup(f"{name} dashboard", None)
+    if hit is not None:
+        return hit[0]
+    if _named(name) != f"{name} dashboard" or name.strip().lower() in builtin_names():
+        return name.strip().lower()
+    names = [b.name for b in boards.store.boards()] + list(builtin_names())
+    close = closest(name, names)
+    hint = t(DEFAULT, "boards.did_you_mean", name=close[0]) if close else ""
+    fail(t(DEFAULT, "boards.unknown", name=name, hint=hint), code=1)
+
+
+def _list_panels(name: str, config: str | None) -> None:
+    """``kpibot dashboard show NAME``: the board's panels, one line each."""
+    boards, _ = _boards(config)
+    found = _known(boards, name)
+    if isinstance(found, str):
+        typer.echo(f"{found}\t(built in: charts/dashboards.yaml)")
+        return
+    where = f"channel {found.channel}" if found.scope == "channel" else "personal"
+    typer.echo(f"{found.name}\t{where}\tby {found.owner}")
+    for p in found.panels:
+        extra = "".join(f"\t{x}" for x in (p.chart if p.chart != "auto" else "", p.title) if x)
+        typer.echo(f"{p.position}\t{p.question}{extra}")
 
 
 def _export(name: str, config: str | None) -> None:
@@ -89,7 +125,6 @@ def _export(name: str, config: str | None) -> None:
 def _import(path: Path, config: str | None, owner: str | None) -> None:
     from bot.audit import AuditLog
     from bot.boards.service import Viewer
-    from bot.state_db import open_state_db
 
     boards, cfg = _boards(config)
     try:
@@ -100,7 +135,7 @@ def _import(path: Path, config: str | None, owner: str | None) -> None:
         done = boards.import_yaml(text, Viewer(owner or CLI_USER, ""))
     except UserError as e:
         fail(e.message, code=1)
-    audit = AuditLog(open_state_db(cfg.state_location))  # type: ignore[attr-defined]
+    audit = AuditLog(boards.store.db)
     for d in done:
         entry = audit.start(
             user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"
@@ -125,10 +160,14 @@ def _draw(
     """``"Team East" last quarter``: the first word is the name, the rest window and filters."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pinned = parse_today(today)
-    cfg = load_config(config, db)
-    backend = backend_for(cfg)
     name = words[0]
     has_word = "dashboard" in name.lower() or "大屏" in name
+    if not has_word:
+        boards, _ = _boards(config)
+        _known(boards, name)  # an unknown name: did you mean …, before any query runs
+        boards.close()
+    cfg = load_config(config, db)
+    backend = backend_for(cfg)
     question = " ".join([name if has_word else _named(name), *words[1:]])
     reply = backend.ask(question, today=pinned)
     if reply.error is not None:

@@ -102,7 +102,9 @@ def load(
 
     try:
         limits = ArchiveLimits(int(cfg.export.max_unpacked_gb * GB), cfg.export.max_ratio)
-        summary = load_export(src, cfg.db_path, progress=progress, limits=limits)
+        summary = load_export(
+            src, cfg.db_path, progress=progress, limits=limits, tz=cfg.timezone
+        )
     except ExportError as e:
         stop()
         fail(f"Nothing was loaded; the cache is unchanged.\n{e}", 1)

@@ -47,10 +47,10 @@ def serve(
     from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.backend import BACKEND_ENV, load_backend
+    from bot.boards.service import open_boards
     from bot.digests.questions import check_questions
     from bot.rows import refuse_unscoped_delivery
     from bot.slack.app import SlackBot, SlackEnv, web_client
-    from bot.state_db import open_state_db
 
     setup_logging(verbose)
     pinned = parse_today(today)
@@ -62,7 +62,8 @@ def serve(
         load_backend(backend_path, cfg)  # fail here, with words, rather than in a worker
         check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
         # Reach the state database and migrate it once here, before the workers start.
-        open_state_db(cfg.state_location).close()
+        # An old per-replica board file (before boards were in the state store): imported once.
+        open_boards(cfg).close()
     except ConfigError as e:
         fail(str(e))
     try:
@@ -121,12 +122,13 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
     Each sync runs as a `kpibot sync` child process: the serving process (gunicorn's master,
     which forks workers) then never holds DuckDB or HTTP state of its own, and a sync's memory
     goes back to the system when it ends. Answers switch to the new snapshot by themselves.
+    Replicas sharing one state database run each period's sync once (bot/scheduled_runs.py).
     """
     import subprocess
     import sys
 
+    from bot.scheduled_runs import claimed_loop
     from salesforce.errors import SyncError
-    from salesforce.scheduler import SyncLoop
     from salesforce.settings import parse_duration
 
     if not cfg.salesforce.sync_every:
@@ -151,7 +153,7 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
         for line in done.stderr.splitlines():
             log.info("sync: %s", line)
 
-    loop = SyncLoop(run_once, parse_duration(cfg.salesforce.sync_every))
+    loop = claimed_loop("sync:salesforce", parse_duration(cfg.salesforce.sync_every), run_once, cfg)
     loop.start()
     log.info("Salesforce sync every %s", cfg.salesforce.sync_every)
     return loop

@@ -64,8 +64,8 @@ def start_import_loops(cfg: AppConfig, config_path: str | None) -> list[Any]:
     import logging
     import subprocess
 
+    from bot.scheduled_runs import claimed_loop
     from salesforce.errors import SyncError
-    from salesforce.scheduler import SyncLoop
     from salesforce.settings import parse_duration
 
     log = logging.getLogger("kpibot.sources")
@@ -85,7 +85,8 @@ def start_import_loops(cfg: AppConfig, config_path: str | None) -> list[Any]:
                 why = " ".join(done.stderr.split()) or f"exit status {done.returncode}"
                 raise SyncError(f"kpibot import {name} exited with {done.returncode}: {why}")
 
-        loop = SyncLoop(run_once, parse_duration(src.refresh_every), logger=log)
+        every = parse_duration(src.refresh_every)
+        loop = claimed_loop(f"import:{src.name}", every, run_once, cfg, logger=log)
         loop.start()
         log.info("source %s re-imported every %s", src.name, src.refresh_every)
         loops.append(loop)

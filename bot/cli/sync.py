@@ -95,7 +95,9 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True)
         try:
             with _Bars(err) as bars:
-                result = run_sync_from_env(cfg.db_path, cfg.salesforce, full=full, observer=bars)
+                result = run_sync_from_env(
+                    cfg.db_path, cfg.salesforce, full=full, observer=bars, tz=cfg.timezone
+                )
         except WriterBusy as e:
             fail(f"{e}; try again when it has finished.", 1)
         except SyncError as e:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from bot.digests.config import AlertConfig
 from bot.digests.message import details_text, growth
 from bot.digests.sends import Message, Part
+from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.format import (
     CHANGE_IN_POINTS,
@@ -110,8 +111,10 @@ def evaluate(
     armed: bool,
     currency: str,
     volume_reply: Any = None,
+    lang: Language = Language.EN,
 ) -> Evaluation:
-    """Decide one check. ``previous`` is the Reply for the period before (change conditions)."""
+    """Decide one check. ``previous`` is the Reply for the period before (change conditions).
+    The detail of a clear or fired check is said in ``lang`` (the alert's message)."""
     cond = alert.parsed_condition
     if reply.error is not None:
         return Evaluation("error", f'"{alert.question}": {reply.error.message}')
@@ -132,7 +135,7 @@ def evaluate(
     if raw is None:
         return Evaluation("no_data", f"{col.name} has no value")
     value = float(raw)
-    shown = format_value(value, col.format, currency=currency)
+    shown = format_value(value, col.format, currency=currency, lang=lang)
     volume = None
     if alert.min_volume is not None:
         volume = _volume(alert, answer, col, value, volume_reply)
@@ -152,8 +155,8 @@ def evaluate(
             )
     if cond.kind == "threshold":
         holds = cond.holds(value)
-        limit = format_value(cond.value, col.format, currency=currency)
-        detail = f"{col.name} is {shown}, {cond.op} {limit}"
+        limit = format_value(cond.value, col.format, currency=currency, lang=lang)
+        detail = t(lang, "alert.threshold", metric=col.spoken, value=shown, op=cond.op, limit=limit)
         change = None
     else:
         previous_value = _previous_value(answer, col, i, previous)
@@ -178,22 +181,26 @@ def evaluate(
         said = format_growth(change)
         if col.format in CHANGE_IN_POINTS and previous_value is not None:
             # A rate moves in points; the rule itself is relative, so both are said.
-            said = f"{format_points(value, previous_value)} ({said})"
-        detail = f"{col.name} is {shown}, {said} vs previous period ({cond.text})"
+            said = f"{format_points(value, previous_value, lang)} ({said})"
+        detail = t(
+            lang, "alert.change", metric=col.spoken, value=shown, change=said, rule=cond.text
+        )
     if not holds:
         return Evaluation("clear", detail, value, change, volume)
     return Evaluation("fired" if armed else "still", detail, value, change, volume)
 
 
-def alert_message(alert: AlertConfig, ev: Evaluation, reply: Any, *, currency: str) -> Message:
+def alert_message(
+    alert: AlertConfig, ev: Evaluation, reply: Any, *, currency: str, lang: Language = Language.EN
+) -> Message:
     """'🚨 connect-rate-low: connect rate is 21.0%, < 25.0%' with the chart in the thread."""
     answer: Answer | None = reply.answer
     window = ""
     if answer is not None and answer.window is not None:
-        window = f" · {format_range(answer.window.start, answer.window.end)}"
+        window = f" · {format_range(answer.window.start, answer.window.end, lang)}"
     text = f":rotating_light: *{alert.name}*: {ev.detail}{window}"
     if ev.volume is not None:
-        text += f" (volume {ev.volume:,.0f})"
+        text += t(lang, "alert.volume", volume=f"{ev.volume:,.0f}")
     blocks = (
         {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}},
         {
@@ -201,9 +208,13 @@ def alert_message(alert: AlertConfig, ev: Evaluation, reply: Any, *, currency: s
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"Alert `{alert.condition}` on _{alert.question}_, "
-                    f"checked {alert.schedule}. "
-                    "It fires again only after the condition clears.",
+                    "text": t(
+                        lang,
+                        "alert.context",
+                        condition=alert.condition,
+                        question=alert.question,
+                        schedule=alert.schedule,
+                    ),
                 }
             ],
         },

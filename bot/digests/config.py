@@ -80,6 +80,8 @@ class _Scheduled(BaseModel):
     channel: str
     schedule: str
     timezone: str | None = None  # default: the org's timezone
+    # The language it is sent in (docs/languages.md); default: app.yaml's top-level language.
+    language: Literal["auto", "en", "zh"] | None = None
 
     @field_validator("name")
     @classmethod

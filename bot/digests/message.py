@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from bot.digests.sends import Message, Part
 from bot.text import answer_table, of_base
+from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.caveats import PROVISIONAL_MARK
 from metrics.format import (
@@ -39,7 +40,8 @@ class ReplyLike(Protocol):
 
 
 class BackendLike(Protocol):
-    def ask(self, question: str, *, today: date | None) -> Any: ...
+    def ask(self, question: str, *, today: date | None, language: Language | None = None) -> Any:
+        ...
 
 
 def with_filters(question: str, filters: Sequence[str]) -> str:
@@ -75,18 +77,23 @@ def growth(current: Any, previous: Any) -> float | None:
     return (float(current) - float(previous)) / float(previous)
 
 
-def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
+def headline_line(
+    reply: Any, *, currency: str, previous: Any = None, lang: Language = Language.EN
+) -> str:
     """One mrkdwn line for the headline. ``previous``: a Reply for the period before, if asked."""
     if reply.error is not None:
-        return f"• _{reply.question}_: ⚠ {reply.error.message}"
+        return t(lang, "digest.error", question=reply.question, error=reply.error.text(lang))
     answer: Answer | None = reply.answer
     if answer is None:
-        return f"• *{reply.question}*: chart in the thread"
-    window = f" · {format_range(answer.window.start, answer.window.end)}" if answer.window else ""
+        return t(lang, "digest.image", question=reply.question)
+    lang = answer.language
+    window = ""
+    if answer.window:
+        window = " · " + format_range(answer.window.start, answer.window.end, lang)
     if not answer.rows:
-        return f"• *{answer.restated or reply.question}*: no data{window}"
+        return t(lang, "digest.no_data", question=answer.restated or reply.question, window=window)
     if len(answer.rows) > 1:
-        return f"• *{answer.restated}*: {len(answer.rows)} rows, chart in the thread"
+        return t(lang, "digest.rows", question=answer.restated, rows=len(answer.rows))
     row = answer.rows[0]
     prev_row = None
     if (
@@ -97,9 +104,9 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
         prev_row = previous.answer.rows[0]
     pieces = []
     for i, col in _metric_columns(answer):
-        value = format_value(row[i], col.format, currency=currency)
+        value = format_value(row[i], col.format, currency=currency, lang=lang)
         mark = PROVISIONAL_MARK if answer.provisional(col.metric, 0) else ""
-        text = f"*{col.name}* {mark}{value}{of_base(answer, col)}"
+        text = f"*{col.spoken}* {mark}{value}{of_base(answer, col)}"
         g = _growth_of(answer, col.name, row) if _has_growth(answer) else None
         p = answer.companion(col, "previous")
         before = row[p] if p is not None else None
@@ -108,7 +115,7 @@ def headline_line(reply: Any, *, currency: str, previous: Any = None) -> str:
         if g is None:
             g = growth(row[i], before)
         if g is not None or (col.format in CHANGE_IN_POINTS and before is not None):
-            text += f" {format_change(g, row[i], before, col.format)}"
+            text += f" {format_change(g, row[i], before, col.format, lang)}"
         pieces.append(text)
     return "• " + ", ".join(pieces) + window
 
@@ -154,17 +161,20 @@ def digest_message(
     today: date,
     currency: str,
     previous: Sequence[Any | None] | None = None,
+    lang: Language = Language.EN,
 ) -> Message:
-    """The headline and thread of one digest. ``previous[i]`` is the period before reply i."""
+    """The headline and thread of one digest, in ``lang``. ``previous[i]`` is the period before
+    reply i."""
     prev = list(previous) if previous is not None else [None] * len(replies)
     lines = [
-        headline_line(r, currency=currency, previous=p) for r, p in zip(replies, prev, strict=True)
+        headline_line(r, currency=currency, previous=p, lang=lang)
+        for r, p in zip(replies, prev, strict=True)
     ]
-    title = f"{name} · {format_date(today)}"
+    title = f"{name} · {format_date(today, lang)}"
     as_of = [r.answer.data_as_of for r in replies if r.answer is not None and r.answer.data_as_of]
-    context = "Charts and details in the thread."
+    context = t(lang, "digest.thread")
     if as_of:
-        context = f"{format_as_of(min(as_of))}. " + context
+        context = t(lang, "digest.as_of", as_of=format_as_of(min(as_of), lang), then=context)
     blocks: tuple[dict[str, Any], ...] = (
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
@@ -176,12 +186,16 @@ def digest_message(
 
 
 def ask_all(
-    backend: BackendLike, questions: Sequence[str], today: date
+    backend: BackendLike,
+    questions: Sequence[str],
+    today: date,
+    language: Language | None = None,
 ) -> tuple[list[Any], list[Any]]:
-    """Each question's reply and, for one-row answers without a comparison, the previous period."""
+    """Each question's reply (in ``language``; None: each question's own) and, for one-row
+    answers without a comparison, the previous period."""
     replies, previous = [], []
     for q in questions:
-        reply = backend.ask(q, today=today)
+        reply = backend.ask(q, today=today, language=language)
         replies.append(reply)
         prev = None
         a = reply.answer if reply.error is None else None

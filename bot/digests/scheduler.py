@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -25,8 +25,9 @@ from bot.digests.config import AlertConfig
 from bot.digests.message import ask_all, dashboard_question, digest_message, is_empty, with_filters
 from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
-from bot.digests.state import Claim, LostClaim, SendRow, StateStore, default_owner, send_key
-from bot.state_db import open_state_db
+from bot.digests.state import Claim, LostClaim, SendRow, StateStore, send_key
+from bot.state_db import default_owner, open_state_db
+from i18n import Language, choose
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -51,6 +52,8 @@ class Job:
     skip_if_empty: bool = False
     alert: AlertConfig | None = None
     owner: str | None = None  # who made a Slack subscription; checked again at every send
+    # What it is said in: its own setting, else app.yaml's, and with auto its questions'.
+    language: Language = Language.EN
 
 
 # A failed send is tried again on later ticks, this long after each failed attempt (then every
@@ -102,6 +105,7 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
                 ZoneInfo(d.timezone or config.timezone),
                 tuple(questions),
                 d.skip_if_empty,
+                language=_language(config, d.language, questions),
             )
         )
     for a in config.alerts:
@@ -115,6 +119,7 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
                 ZoneInfo(a.timezone or config.timezone),
                 (a.question,),
                 alert=a,
+                language=_language(config, a.language, [a.question]),
             )
         )
     for s in store.subscriptions() if store is not None else []:
@@ -133,9 +138,16 @@ def jobs_of(config: AppConfig, store: StateStore | None = None) -> list[Job]:
                 ZoneInfo(s.timezone),
                 (s.question,),
                 owner=s.created_by,
+                language=_language(config, None, [s.question]),
             )
         )
     return jobs
+
+
+def _language(config: AppConfig, own: str | None, questions: Sequence[str]) -> Language:
+    """A scheduled send's language: its own ``language``, else app.yaml's; ``auto`` reads its
+    questions together (a digest is one message in one language)."""
+    return choose(" ".join(questions), setting=own or config.language)
 
 
 class Dispatcher:
@@ -170,7 +182,7 @@ class Dispatcher:
         currency = self.config.currency
         if job.kind == "alert":
             assert job.alert is not None
-            reply = self.backend.ask(job.alert.question, today=today)
+            reply = self.backend.ask(job.alert.question, today=today, language=job.language)
             previous = None
             cond = job.alert.parsed_condition
             if (
@@ -191,16 +203,24 @@ class Dispatcher:
                 armed=armed,
                 currency=currency,
                 volume_reply=volume_reply,
+                lang=job.language,
             )
             if ev.outcome != "fired":
                 if ev.outcome == "error":
                     self.report(f"alert *{job.name}* could not be checked: {ev.detail}")
                 return Skip(ev.outcome, ev.detail)
-            return alert_message(job.alert, ev, reply, currency=currency)
-        replies, previous = ask_all(self.backend, job.questions, today)
+            return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
+        replies, previous = ask_all(self.backend, job.questions, today, job.language)
         if job.skip_if_empty and is_empty(replies):
             return Skip("empty", "every question came back empty")
-        return digest_message(job.name, replies, today=today, currency=currency, previous=previous)
+        return digest_message(
+            job.name,
+            replies,
+            today=today,
+            currency=currency,
+            previous=previous,
+            lang=job.language,
+        )
 
     # -- sending -------------------------------------------------------------------------------
 

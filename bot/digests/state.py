@@ -14,9 +14,6 @@ see each other's claims.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,10 +28,6 @@ def send_key(job: str, scheduled: datetime) -> str:
 
 def _iso(t: datetime) -> str:
     return t.astimezone(UTC).isoformat()
-
-
-def default_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 @dataclass(frozen=True)

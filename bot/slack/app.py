@@ -8,6 +8,7 @@ questions in flight. Everything the work does is in ``bot.slack.handlers``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -27,20 +28,22 @@ from bot.access import Access
 from bot.audit import AuditLog
 from bot.backend import Backend
 from bot.boards import words as W
-from bot.boards.service import Boards, Done, Viewer
-from bot.boards.store import board_store
+from bot.boards.service import Boards, Done, Viewer, to_dashboard
+from bot.boards.store import BoardStore, home_of
 from bot.config import AppConfig
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import COMMAND_WORDS, USAGE, Subscriptions, slack_user_zones
 from bot.slack import blocks as B
-from bot.slack import messages as M
 from bot.slack import typeahead as TY
 from bot.slack.conversations import Conversations
 from bot.slack.dedupe import SeenEvents
 from bot.slack.delivery import Delivery, Place
 from bot.slack.handlers import HELP_WORDS, Asker
+from bot.slack.locale import Languages
+from bot.slack.messages import Words, words_in
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
+from i18n import DEFAULT, Language, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ log = logging.getLogger(__name__)
 SLACK_API_DEFAULT = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 ASK_BUTTON = re.compile(r"^kpi_(home_)?ask_\d+$")  # did-you-mean suggestions, App Home examples
+HOME_BOARD = re.compile(r"^kpi_home_board_\d+$")  # the App Home's dashboards (B.HOME_BOARD_BUTTON)
 ANY_OTHER = re.compile(r".*")  # a button this version does not have (an old message's)
 
 # ``/kpi WORD …``: the sub-commands, by their first word (any other text is a question).
@@ -162,7 +166,9 @@ class SlackBot:
             if digests
             else None
         )
-        self.boards = Boards(board_store(config))
+        self.boards = Boards(BoardStore(self.state))
+        # Locale look-ups may run while Slack waits for an acknowledgement: the short client.
+        self.languages = Languages(lookup_client(env), config.language)
         self.asker = Asker(
             backend,
             self.delivery,
@@ -172,6 +178,7 @@ class SlackBot:
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
             conversations=Conversations(self.state),
             boards=self.boards,
+            languages=self.languages,
         )
         self.typeahead = TY.Typeahead(self.asker, self.audit)
         # OAuth mode switches on by itself when these are set, and then ignores our token.
@@ -202,7 +209,6 @@ class SlackBot:
         if self.digest_loop is not None:
             self.digest_loop.stop()
         self.pool.shutdown(wait=True, cancel_futures=False)
-        self.boards.store.close()
         self.state.close()
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
@@ -231,6 +237,7 @@ class SlackBot:
         on("action", "kpi_subscribe", self._answer_button(asker.subscribe_clicked))
         on("action", "kpi_pin", self._pin_button)
         on("view", B.PIN_CALLBACK, self._pin_submitted)
+        on("action", HOME_BOARD, self._home_board)
         on("action", ANY_OTHER, self._unknown_button)  # last: bolt tries listeners in order
 
     def _question(self, call: Call) -> None:
@@ -248,7 +255,12 @@ class SlackBot:
         if not text and call.body.get("trigger_id"):  # `/kpi` alone: the search box
             call.ack()
             self.audit.finish(call.entry, outcome="answered", detail="search box")
-            self.submit(self._open_search, str(call.body["trigger_id"]), call.caller.channel)
+            self.submit(
+                self._open_search,
+                str(call.body["trigger_id"]),
+                call.caller.channel,
+                self.languages.of(call.caller.user),
+            )
             return
         word = text.split(maxsplit=1)[0].lower() if text else ""
         if PIN_ANYWHERE in text:
@@ -257,18 +269,21 @@ class SlackBot:
             if word in words:
                 getattr(self, name)(call, text)
                 return
-        call.ack(M.WORKING.format(question=B.escape(text)))
+        said = self._words(call.caller.user, text)
+        call.ack(said.WORKING.format(question=B.escape(text)))
         self.submit(
             self.asker.ask, text, call.caller.place(), call.entry, asked_by=call.caller.user
         )
 
     def _help(self, call: Call, text: str) -> None:
-        call.ack(*B.help_message(self.asker.backend.catalog))
+        lang = self.languages.of(call.caller.user, text)
+        call.ack(*B.help_message(self.asker.backend.catalog, lang))
         self.audit.finish(call.entry, outcome="answered", detail="help")
 
     def _subscription_command(self, call: Call, text: str) -> None:
         """Acknowledged at once; the reply goes through response_url (a question is checked)."""
         subs, caller = self.subscriptions, call.caller
+        M = self._words(caller.user, text)
         if subs is None:
             call.ack(M.SUBSCRIBED_UNAVAILABLE)
             self.audit.finish(call.entry, outcome="user_error", detail="no subscriptions here")
@@ -295,11 +310,11 @@ class SlackBot:
 
     # ---- the /kpi search box (bot/slack/typeahead.py) ----
 
-    def _open_search(self, trigger_id: str, channel: str) -> None:
+    def _open_search(self, trigger_id: str, channel: str, lang: Language) -> None:
         from slack_sdk.errors import SlackApiError
 
         try:
-            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel))
+            self.client.views_open(trigger_id=trigger_id, view=TY.search_view(channel, lang))
         except SlackApiError as e:
             log.error("views.open failed: %s", e.response.get("error"))
         self.typeahead.warm()
@@ -328,7 +343,9 @@ class SlackBot:
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
         try:
-            self.client.views_update(view_id=view_id, view=TY.asked_view(question, channel))
+            lang = self.languages.of(call.caller.user, question)
+            view = TY.asked_view(question, channel, lang)
+            self.client.views_update(view_id=view_id, view=view)
         except SlackApiError as e:  # the answer matters more than the modal's text
             log.error("views.update failed: %s", e.response.get("error"))
         user = call.caller.user
@@ -345,7 +362,7 @@ class SlackBot:
         """``/kpi dashboard …``, ``/kpi pin … to "…"``, ``/kpi dashboards`` (bot/boards/words)."""
         command = W.read(text)
         if command is None:  # "pin" alone, or a form we cannot read: say how
-            call.ack(M.BOARD_USAGE)
+            call.ack(self._words(call.caller.user, text).BOARD_USAGE)
             self.audit.finish(call.entry, outcome="user_error", detail="dashboard usage")
             return
         call.ack()
@@ -355,11 +372,18 @@ class SlackBot:
     def _board_work(self, command: W.Command, caller: Any, entry: Any) -> None:
         place = caller.place()
         try:
+            viewer = self._viewer(caller.user, caller.channel)
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
-                reply = self.asker.backend.ask(command.question, today=self.asker.today)
+                lang = self.languages.of(caller.user, command.question)
+                reply = self.asker.backend.ask(
+                    command.question, today=self.asker.today, language=lang
+                )
                 if reply.error is not None:
-                    raise UserError(M.PIN_BAD_QUESTION.format(error=reply.error.message))
-            done = self.boards.handle(command, self._viewer(caller.user, caller.channel))
+                    said = words_in(lang).PIN_BAD_QUESTION
+                    raise UserError(said.format(error=reply.error.text(lang)))
+            if isinstance(command, W.Edit) and command.action == "chart":
+                command = self._panel_chart(command, viewer)
+            done = self.boards.handle(command, viewer)
         except UserError as e:
             self.audit.finish(entry, outcome="user_error", detail=e.message)
             self.delivery.tell(place, e.message)
@@ -393,7 +417,8 @@ class SlackBot:
             for b in self.boards.visible(viewer)
             if b.owner == caller.user or viewer.admin
         ]
-        view = B.pin_modal(state, viewer.channel, boards)
+        lang = self.languages.of(caller.user, state.question)
+        view = B.pin_modal(state, viewer.channel, boards, lang)
         from slack_sdk.errors import SlackApiError
 
         try:
@@ -402,43 +427,85 @@ class SlackBot:
         except SlackApiError as e:
             log.warning("views.open failed: %s", e.response.get("error"))
             self.audit.finish(call.entry, outcome="slack_error", detail=e.response.get("error"))
-            self.delivery.tell(caller.place(), M.PIN_MODAL_FAILED)
+            self.delivery.tell(caller.place(), words_in(lang).PIN_MODAL_FAILED)
 
     def _pin_submitted(self, call: Call) -> None:
         """The pin modal's submission: errors go back into the modal, the pin is told after."""
         user = call.caller.user
         try:
-            state, channel, board_id, new, title = B.pin_values(call.payload)
+            form = B.pin_values(call.payload)
         except ValueError:
             call.ack()
             self.audit.finish(call.entry, outcome="user_error", detail="malformed pin modal")
             return
-        if channel and not self.access.allowed(user, channel):
-            call.ack(response_action="errors", errors={B.PIN_NEW: M.PIN_NOT_ALLOWED_THERE})
+        if form.channel and not self.access.allowed(user, form.channel):
+            said = self._words(user, form.state.question).PIN_NOT_ALLOWED_THERE
+            call.ack(response_action="errors", errors={B.PIN_NEW: said})
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
-        viewer = self._viewer(user, channel)
+        viewer = self._viewer(user, form.channel)
+        try:
+            chart = self._pin_chart(form)
+        except UserError as e:
+            self._pin_refused(call, B.PIN_CHART, e)
+            return
         try:
             made = ""
-            if new:
-                name = new
+            if form.new:
+                name = form.new
                 try:
-                    self.boards.find(new, viewer)
+                    self.boards.find(form.new, viewer)
                 except UserError:  # not there yet: made now (the channel's, from a channel)
-                    made = self.boards.new(new, viewer, personal=not channel).detail + "; "
-            elif board_id.isdigit() and (b := self.boards.store.get(int(board_id))):
+                    made = self.boards.new(form.new, viewer, personal=not form.channel).detail
+                    made += "; "
+            elif form.board_id.isdigit() and (b := self.boards.store.get(int(form.board_id))):
                 name = b.name
             else:
-                raise UserError(M.PIN_NEED_BOARD)
-            done = self.boards.pin(name, state.question, viewer, title=title)
+                raise UserError(self._words(user, form.state.question).PIN_NEED_BOARD)
+            question = form.state.question
+            done = self.boards.pin(name, question, viewer, title=form.title, chart=chart)
         except UserError as e:
-            field = B.PIN_NEW if new or not board_id else B.PIN_BOARD
-            call.ack(response_action="errors", errors={field: e.message[:150]})
-            self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+            self._pin_refused(call, B.PIN_NEW if form.new or not form.board_id else B.PIN_BOARD, e)
             return
         call.ack()
         self.audit.finish(call.entry, outcome="answered", detail=made + done.detail)
-        self.submit(self.delivery.tell, Place(channel or user, user), done.text)
+        self.submit(self.delivery.tell, Place(form.channel or user, user), done.text)
+
+    def _pin_refused(self, call: Call, field: str, e: UserError) -> None:
+        """The reason shown under the modal's field (the modal stays open), and audited."""
+        call.ack(response_action="errors", errors={field: e.message[:150]})
+        self.audit.finish(call.entry, outcome="user_error", detail=e.message)
+
+    def _pin_chart(self, form: B.PinForm) -> str:
+        """The chart the modal's picked kind gives the question's answer."""
+        return self._chart_as(form.state.question, form.chart, form.state.today)
+
+    def _panel_chart(self, e: W.Edit, viewer: Viewer) -> W.Edit:
+        """``chart 3 table``: the edit with the chart panel 3's answer gets as a table (the
+        service then stores it); a board or panel that is not there is the service's to say."""
+        found = self.boards.find(e.name, viewer)
+        if isinstance(found, str) or not 1 <= e.args[0] <= len(found.panels):
+            return e
+        question = found.panels[e.args[0] - 1].question
+        return dataclasses.replace(e, text=self._chart_as(question, e.text, self.asker.today))
+
+    def _chart_as(self, question: str, kind: str, today: date | None) -> str:
+        """The chart ``kind`` (``auto``, or one of charts.choose.pickable()) gives this
+        question's answer now; a UserError saying why when its shape cannot have it (a gauge
+        for a by-rep answer)."""
+        if kind == "auto":
+            return "auto"
+        from charts.choose import as_kind, pickable
+
+        if kind not in pickable():  # not a kind we offer
+            raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+        reply = self.asker.backend.ask(question, today=today)
+        if reply.answer is None:
+            raise UserError(t(DEFAULT, "boards.pin_chart_no_answer"))
+        choice = as_kind(reply.answer, kind)
+        if choice.note:
+            raise UserError(choice.note)
+        return str(choice.chart)
 
     def _ask_button(self, call: Call) -> None:
         call.ack()
@@ -465,7 +532,12 @@ class SlackBot:
     def _unknown_button(self, call: Call) -> None:
         call.ack()
         self.audit.finish(call.entry, outcome="user_error", detail="unknown button")
-        self.submit(self.delivery.tell, call.caller.place(), M.STALE_BUTTON)
+        said = self._words(call.caller.user).STALE_BUTTON
+        self.submit(self.delivery.tell, call.caller.place(), said)
+
+    def _words(self, user: str, question: str = "") -> Words:
+        """The Slack sentences in the language ``user`` is answered in (bot/slack/locale.py)."""
+        return words_in(self.languages.of(user, question))
 
     def _state(self, call: Call) -> B.ButtonState | None:
         """The button's value, or None (and a polite word) when it is not one of ours."""
@@ -478,13 +550,42 @@ class SlackBot:
                 len(str(call.payload.get("value", ""))),
             )
             self.audit.finish(call.entry, outcome="user_error", detail="malformed button value")
-            self.submit(self.delivery.tell, call.caller.place(), M.STALE_BUTTON)
+            said = self._words(call.caller.user).STALE_BUTTON
+            self.submit(self.delivery.tell, call.caller.place(), said)
             return None
 
     def _ask_in_dm(self, state: B.ButtonState, call: Call) -> None:
         user = call.caller.user
         channel = self.client.conversations_open(users=user)["channel"]["id"]
         self.asker.ask(state.question, Place(channel, user), call.entry, today=state.today)
+
+    def _home_board(self, call: Call) -> None:
+        """A dashboard's button on the App Home: the board drawn in the person's DM, if it is
+        still there and still theirs to open (made by them, or personal; admins any)."""
+        call.ack()
+        user, value = call.caller.user, str(call.payload.get("value", ""))
+        board = self.boards.store.get(int(value)) if value.isdigit() else None
+        mine = board is not None and (
+            board.owner == user
+            or board.home == home_of("personal", user, "")
+            or self.access.is_admin(user)
+        )
+        if board is None or not mine or not board.panels:
+            self.audit.finish(call.entry, outcome="user_error", detail="home board not available")
+            self.submit(self._tell_in_dm, user, t(DEFAULT, "boards.gone"))
+            return
+        self.submit(self._board_in_dm, board, call)
+
+    def _tell_in_dm(self, user: str, text: str) -> None:
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        self.delivery.tell(Place(channel, user), text)
+
+    def _board_in_dm(self, board: Any, call: Call) -> None:
+        user = call.caller.user
+        channel = self.client.conversations_open(users=user)["channel"]["id"]
+        today = self.asker.today
+        reply = self.asker.backend.board(to_dashboard(board), "", today=today)
+        self.asker.deliver(reply, Place(channel, user), call.entry, today, user)
 
     def _publish_home(self, call: Call) -> None:
         from slack_sdk.errors import SlackApiError
@@ -493,7 +594,15 @@ class SlackBot:
         try:
             recent = self.audit.recent_questions(user, limit=B.HOME_QUESTIONS)[::-1]
             popular = self.audit.popular_questions(B.HOME_QUESTIONS)
-            view = B.home_view(self.asker.backend.catalog, recent, popular)
+            mine = [
+                (b.id, b.name)
+                for b in sorted(
+                    self.boards.store.boards(), key=lambda b: b.updated_at, reverse=True
+                )
+                if b.owner == user or b.home == home_of("personal", user, "")
+            ]
+            lang = self.languages.of(user)
+            view = B.home_view(self.asker.backend.catalog, recent, popular, mine, lang)
             self.client.views_publish(user_id=user, view=view)
             self.audit.finish(call.entry, outcome="answered", detail="home")
         except SlackApiError as e:

@@ -16,13 +16,16 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.backend import Reply
-from bot.slack import messages as M
+from bot.slack.messages import words_in
 from bot.text import display_width, of_base, render_table, table_cells
+from i18n import Language, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.caveats import PROVISIONAL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_as_of, format_change, format_range, format_value
+
+EN = Language.EN
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -142,6 +145,7 @@ def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> 
 
 
 def table_section(answer: Answer, style: Style) -> Block:
+    M = words_in(answer.language)
     table, more = text_table(answer, style)
     text = f"```\n{table}\n```"
     if more:
@@ -155,12 +159,14 @@ def _grouped(answer: Answer) -> bool:
 
 def headline_fields(answer: Answer, style: Style) -> list[str]:
     """One field per KPI of a single-row answer: the value, then growth against the previous."""
+    lang = answer.language
+    M = words_in(lang)
     row = answer.rows[0]
     out = []
     for i, c in enumerate(answer.columns):
         if c.role != "metric":
             continue
-        value = format_value(row[i], c.format, currency=style.currency)
+        value = format_value(row[i], c.format, currency=style.currency, lang=lang)
         mark = PROVISIONAL_MARK if answer.provisional(c.metric, 0) else ""
         text = f"*{escape(c.shown)}*\n*{mark}{value}*{escape(of_base(answer, c))}"
         prev = next(
@@ -181,27 +187,30 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
         )
         if grow is not None:
             p_val = row[prev] if prev is not None else None
-            text += f"  {format_change(row[grow], row[i], p_val, c.format)}"
+            text += f"  {format_change(row[grow], row[i], p_val, c.format, lang)}"
         if prev is not None:
-            then = answer.sides[1] if answer.sides else "previous"
-            text += f"\n{then}: {format_value(row[prev], c.format, currency=style.currency)}"
+            then = answer.sides[1] if answer.sides else M.PREVIOUS_SIDE
+            was = format_value(row[prev], c.format, currency=style.currency, lang=lang)
+            text += f"\n{then}: {was}"
             if answer.compare_window is not None:
                 cw = answer.compare_window
-                text += f" ({format_range(cw.start, cw.end)})"
+                text += f" ({format_range(cw.start, cw.end, lang)})"
         out.append(text)
     return out[:10]
 
 
 def _fallback_text(answer: Answer, style: Style) -> str:
     head = answer.restated.replace("[", "").replace("]", "")
+    lang = answer.language
     if not _grouped(answer):
+        row = answer.rows[0]
         vals = [
-            f"{c.name} {format_value(answer.rows[0][i], c.format, currency=style.currency)}"
+            f"{c.shown} {format_value(row[i], c.format, currency=style.currency, lang=lang)}"
             for i, c in enumerate(answer.columns)
             if c.role == "metric"
         ]
         return f"{head}: " + ", ".join(vals)
-    return f"{head} ({len(answer.rows)} rows)"
+    return words_in(lang).ROWS_COUNT.format(head=head, rows=len(answer.rows))
 
 
 # ---------- messages ----------
@@ -220,6 +229,7 @@ def answer_message(
     "data as of", and the buttons. Returns (notification text, blocks)."""
     answer = reply.answer
     assert answer is not None
+    M = words_in(answer.language)
     blocks: list[Block] = [section(restated_mrkdwn(answer.restated))]
     if _grouped(answer):
         blocks.append(table_section(answer, style))
@@ -232,7 +242,7 @@ def answer_message(
     notes = [escape(n) for n in (*reply.corrections, *answer.notes, *answer.caveats)]
     if notes:
         blocks.append(context(*notes))
-    blocks.append(context(*_footer(answer.data_as_of, asked_by)))
+    blocks.append(context(*_footer(answer.data_as_of, asked_by, answer.language)))
     value = state.encode()
     buttons = [
         button(M.BUTTON_SQL, "kpi_sql", value),
@@ -249,17 +259,52 @@ def answer_message(
     return _clip(_fallback_text(answer, style), 3000), blocks[:MAX_BLOCKS]
 
 
-def _footer(as_of: datetime | None, asked_by: str | None) -> list[str]:
+def _footer(as_of: datetime | None, asked_by: str | None, lang: Language = EN) -> list[str]:
+    M = words_in(lang)
     parts = []
     if as_of is not None:
-        parts.append(format_as_of(as_of))
+        parts.append(format_as_of(as_of, lang))
     if asked_by:
         parts.append(M.ASKED_BY.format(user=asked_by))
-    return parts or [M.DATA_AS_OF.format(when="unknown")]
+    return parts or [M.DATA_AS_OF.format(when=M.UNKNOWN_TIME)]
 
 
 PIN_CALLBACK = "kpi_pin_modal"
 PIN_BOARD, PIN_NEW, PIN_TITLE = "kpi_pin_board", "kpi_pin_new", "kpi_pin_title"
+PIN_CHART = "kpi_pin_chart"
+
+
+@dataclass(frozen=True)
+class PinForm:
+    """A submitted pin modal: the question's state, the channel it was opened from, the chosen
+    board's id or a new board's name, the panel's title and chart kind (``auto``, or one of
+    charts.choose.pickable())."""
+
+    state: ButtonState
+    channel: str
+    board_id: str
+    new: str
+    title: str
+    chart: str
+
+
+def _chart_picker(lang: Language = EN) -> Block:
+    """Automatic, then every kind a person may ask for (charts.choose.pickable())."""
+    from charts.choose import pickable
+
+    options = [
+        {"text": {"type": "plain_text", "text": t(lang, f"chart_kind.{kind}")}, "value": kind}
+        for kind in ("auto", *pickable())
+    ]
+    select = {
+        "type": "static_select",
+        "action_id": PIN_CHART,
+        "initial_option": options[0],
+        "options": options,
+    }
+    return _input(PIN_CHART, t(lang, "boards.pin_chart"), select)
+
+
 MAX_OPTIONS = 100  # a static_select's limit
 
 
@@ -273,10 +318,13 @@ def _input(block_id: str, label: str, element: Block, optional: bool = True) -> 
     }
 
 
-def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -> Block:
+def pin_modal(
+    state: ButtonState, channel: str, boards: list[tuple[str, str]], lang: Language = EN
+) -> Block:
     """The "Add to dashboard" modal: pick one of ``boards`` ((id, label) pairs: the person's
     and the channel's) or name a new one, and an optional panel title. The question, its
     pinned today and the channel ride along in ``private_metadata``."""
+    M = words_in(lang)
     text_input = {"type": "plain_text_input", "max_length": 60}
     fields: list[Block] = [section(M.PIN_MODAL_INTRO.format(question=escape(state.question)))]
     if boards:
@@ -299,21 +347,21 @@ def pin_modal(state: ButtonState, channel: str, boards: list[tuple[str, str]]) -
             {"type": "plain_text_input", "action_id": PIN_TITLE, "max_length": 80},
         )
     )
+    fields.append(_chart_picker(lang))
     meta = json.dumps({"s": state.encode(), "c": channel}, ensure_ascii=False)
     return {
         "type": "modal",
         "callback_id": PIN_CALLBACK,
         "title": {"type": "plain_text", "text": M.PIN_MODAL_TITLE},
         "submit": {"type": "plain_text", "text": M.PIN_MODAL_SUBMIT},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "close": {"type": "plain_text", "text": M.CANCEL},
         "private_metadata": meta[:3000],
         "blocks": fields,
     }
 
 
-def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
-    """(question state, channel, chosen board id, new name, title) from a submitted pin modal;
-    ValueError when the view is not one we opened."""
+def pin_values(view: dict[str, Any]) -> PinForm:
+    """The submitted pin modal; ValueError when the view is not one we opened."""
     try:
         meta = json.loads(view.get("private_metadata") or "")
         state = ButtonState.decode(str(meta["s"]))
@@ -327,26 +375,28 @@ def pin_values(view: dict[str, Any]) -> tuple[ButtonState, str, str, str, str]:
         chosen = v.get("selected_option") or {}
         return " ".join(str(chosen.get("value") or v.get("value") or "").split())
 
-    return state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE)
+    chart = value(PIN_CHART) or "auto"
+    return PinForm(state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE), chart)
 
 
-def dashboard_title(name: str | None) -> str:
+def dashboard_title(name: str | None, lang: Language = EN) -> str:
     """The dashboard's own title ("KPI dashboard"), as its image says; a made-up one otherwise.
 
     Capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard".
     """
     try:
-        from charts.dashboards import find
+        from charts.dashboards import board_title, find
 
-        return find(name or "kpi").title
+        return board_title(find(name or "kpi"), lang)
     except Exception:  # noqa: BLE001 - a name charts does not know still gets a title
-        title = M.DASHBOARD_TITLE.format(name=name or "KPI")
+        title = words_in(lang).DASHBOARD_TITLE.format(name=name or "KPI")
         return title[:1].upper() + title[1:]
 
 
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
-    name = dashboard_title(reply.dashboard)
-    blocks = [section(f"*{escape(name)}*, as one image below.")]
+    M = words_in(reply.language)
+    name = dashboard_title(reply.dashboard, reply.language)
+    blocks = [section(M.DASHBOARD_BELOW.format(name=escape(name)))]
     if reply.corrections:
         blocks.append(context(*(escape(c) for c in reply.corrections)))
     if asked_by:
@@ -363,29 +413,33 @@ def suggested_question(question: str, error: UserError, suggestion: str) -> str:
     return suggestion
 
 
-def error_message(question: str, error: UserError, today: date | None) -> tuple[str, list[Block]]:
+def error_message(
+    question: str, error: UserError, today: date | None, lang: Language = EN
+) -> tuple[str, list[Block]]:
     """A user error in words, each suggestion a button that asks it.
 
     Suggestions for a word we could not place are corrections ("Did you mean:"); for anything
     else they are other questions to try, and a message that already ends by introducing
-    them ("… You could ask:") gets no second heading.
+    them ("… You could ask:") gets no second heading. Everything is said in ``lang``.
     """
+    M = words_in(lang)
     head = (M.NO_DATA_HEAD if isinstance(error, NoData) else M.USER_ERROR_HEAD).format(
         question=escape(question)
     )
-    blocks: list[Block] = [section(f"{head}\n{escape(error.message)}")]
-    suggestions = list(dict.fromkeys(error.suggestions))[:MAX_SUGGESTIONS]
+    message = error.text(lang)
+    blocks: list[Block] = [section(f"{head}\n{escape(message)}")]
+    suggestions = list(dict.fromkeys(error.suggestions_in(lang)))[:MAX_SUGGESTIONS]
     if suggestions:
         if isinstance(error, UnknownWord | Ambiguous):
             blocks.append(section(M.DID_YOU_MEAN))
-        elif not error.message.rstrip().endswith(":"):
+        elif not message.rstrip().endswith((":", "：")):
             blocks.append(section(M.TRY_INSTEAD))
         elements = []
         for i, s in enumerate(suggestions):
             q = suggested_question(question, error, s)
             elements.append(button(q, f"kpi_ask_{i}", ButtonState(q, today).encode()))
         blocks.append({"type": "actions", "block_id": "kpi_suggestions", "elements": elements})
-    return _clip(f"{head}: {error.message}", 3000), blocks
+    return _clip(f"{head}: {message}", 3000), blocks
 
 
 def notice(text: str) -> tuple[str, list[Block]]:
@@ -394,6 +448,7 @@ def notice(text: str) -> tuple[str, list[Block]]:
 
 def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
     """The SQL in code blocks, split over sections so that none passes 3,000 characters."""
+    M = words_in(answer.language)
     intro = M.SQL_INTRO.format(restated=escape(answer.restated.replace("[", "").replace("]", "")))
     blocks = [section(intro)]
     chunk = MAX_SECTION - 20
@@ -408,16 +463,19 @@ def sql_blocks(answer: Answer) -> tuple[str, list[Block]]:
         part.append(line)
         size += len(line) + 1
     blocks.append(section("```\n" + "\n".join(part) + "\n```"))
-    return f"SQL for {answer.restated.replace('[', '').replace(']', '')}", blocks[:MAX_BLOCKS]
+    said = M.SQL_FOR.format(restated=answer.restated.replace("[", "").replace("]", ""))
+    return said, blocks[:MAX_BLOCKS]
 
 
-def _kpi_lines(catalog: Catalog) -> list[str]:
+def _kpi_lines(catalog: Catalog, lang: Language = EN) -> list[str]:
+    """Each KPI by its name in ``lang``, with other names to ask it by."""
     lines = []
     for m in catalog.metrics:
         if m.object is not None:
             continue  # a field's measure (docs/field-search.md): the KPIs are the list
-        also = [s for s in (*m.synonyms[:2], *m.zh[:1])]
-        lines.append(f"• *{m.name}*" + (f" ({', '.join(also)})" if also else ""))
+        name = m.said(lang)
+        also = [s for s in (m.name, *m.synonyms[:2], *m.zh[:1]) if s != name][:3]
+        lines.append(f"• *{name}*" + (f" ({', '.join(also)})" if also else ""))
     return lines
 
 
@@ -434,15 +492,17 @@ def _chunked(lines: list[str], head: str) -> list[Block]:
     return out
 
 
-def help_message(catalog: Catalog) -> tuple[str, list[Block]]:
+def help_message(catalog: Catalog, lang: Language = EN) -> tuple[str, list[Block]]:
+    M = words_in(lang)
     examples = "\n".join(f"• `{e}`" for e in M.EXAMPLES)
+    kpis = _kpi_lines(catalog, lang)
     blocks = [
         section(M.HELP_INTRO),
         section(f"{M.HELP_EXAMPLES_HEAD}\n{examples}"),
         section(M.HELP_PARTS),
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
+        *_chunked(kpis, M.HELP_KPIS_HEAD.format(count=len(kpis))),
     ]
-    return "How to ask kpibot", blocks[:MAX_BLOCKS]
+    return M.HELP_TITLE, blocks[:MAX_BLOCKS]
 
 
 def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
@@ -457,11 +517,34 @@ def _question_buttons(questions: Sequence[str], first: int) -> list[Block]:
 HOME_QUESTIONS = 6
 
 
+HOME_BOARDS = 10  # the user's dashboards listed on the App Home, most recently changed first
+HOME_BOARD_BUTTON = "kpi_home_board_{n}"  # its value is the board's id
+
+
+def _board_buttons(boards: Sequence[tuple[int, str]], lang: Language = EN) -> list[Block]:
+    """The user's dashboards, one button each (a click draws it in the DM); or how to make one."""
+    if not boards:
+        return [section(t(lang, "boards.home_none"))]
+    buttons = [
+        button(name, HOME_BOARD_BUTTON.format(n=i), str(board_id))
+        for i, (board_id, name) in enumerate(boards[:HOME_BOARDS])
+    ]
+    head = section(t(lang, "boards.home_head"))
+    return [head, {"type": "actions", "block_id": "kpi_home_boards", "elements": buttons}]
+
+
 def home_view(
-    catalog: Catalog, recent: Sequence[str] = (), popular: Sequence[str] = ()
+    catalog: Catalog,
+    recent: Sequence[str] = (),
+    popular: Sequence[str] = (),
+    boards: Sequence[tuple[int, str]] = (),
+    lang: Language = EN,
 ) -> dict[str, Any]:
     """The App Home tab: how to ask, the user's recent and the team's most asked questions and
-    example questions (each a button), and the KPI list."""
+    example questions (each a button), the user's dashboards (each a button: id, name), and
+    the KPI list, in the user's language."""
+    M = words_in(lang)
+    kpis = _kpi_lines(catalog, lang)
     asked: list[Block] = []
     for head, questions, first, block_id in (
         (M.HOME_RECENT_HEAD, recent, 100, "kpi_home_recent"),
@@ -477,7 +560,8 @@ def home_view(
         {"type": "header", "text": {"type": "plain_text", "text": M.HOME_TITLE}},
         section(M.HELP_INTRO),
         *asked,
-        section(M.HELP_EXAMPLES_HEAD + " (a click asks it in a DM)"),
+        *_board_buttons(boards, lang),
+        section(M.HELP_EXAMPLES_HEAD + M.EXAMPLES_CLICK),
         {
             "type": "actions",
             "block_id": "kpi_home_examples",
@@ -485,6 +569,6 @@ def home_view(
         },
         section(M.HELP_PARTS),
         {"type": "divider"},
-        *_chunked(_kpi_lines(catalog), M.HELP_KPIS_HEAD.format(count=len(_kpi_lines(catalog)))),
+        *_chunked(kpis, M.HELP_KPIS_HEAD.format(count=len(kpis))),
     ]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -16,8 +16,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack import messages as M
 from bot.slack.blocks import Block
+from bot.slack.messages import words_in
+from i18n import Language
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ class Place:
     user: str
     thread_ts: str | None = None
     response_url: str | None = None
+    # What the user reads here is said in (bot/slack/locale.py chooses it per question).
+    language: Language = Language.EN
 
     def in_thread(self, ts: str | None) -> Place:
         return replace(self, thread_ts=ts)
@@ -112,7 +115,7 @@ class Delivery:
             return False
 
     def _not_in_channel(self, place: Place) -> None:
-        text = M.NOT_IN_CHANNEL.format(channel=place.channel)
+        text = words_in(place.language).NOT_IN_CHANNEL.format(channel=place.channel)
         if place.response_url:
             self.tell(place, text)
         else:
@@ -179,8 +182,10 @@ class Delivery:
                 self._not_in_channel(place)
                 return False
             log.error("upload of %s to %s failed: %s", filename, place.channel, slack_error(e))
-            what = "chart" if filename.endswith(".png") else "file"
-            self.tell(place, M.UPLOAD_FAILED.format(what=what, error=slack_error(e)))
+            M = words_in(place.language)
+            what = M.CHART_WORD if filename.endswith(".png") else M.FILE_WORD
+            said = M.UPLOAD_FAILED.format(what=what, error=slack_error(e))
+            self.tell(place, said)
             return False
 
     def _failed(self, place: Place, e: SlackApiError, question: str) -> None:
@@ -189,4 +194,5 @@ class Delivery:
             self._not_in_channel(place)
             return
         log.error("posting to %s failed: %s (%s)", place.channel, error, question[:80])
-        self.tell(place, M.SLACK_ERROR.format(question=question[:200], error=error))
+        said = words_in(place.language).SLACK_ERROR
+        self.tell(place, said.format(question=question[:200], error=error))

@@ -12,16 +12,17 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from bot.audit import AuditEntry, AuditLog
 from bot.backend import Backend, Reply
 from bot.slack import blocks as B
-from bot.slack import messages as M
 from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
+from bot.slack.locale import Languages
+from bot.slack.messages import words_in
 from metrics.answer import Answer
 from metrics.errors import UserError
 
@@ -59,8 +60,11 @@ class Asker:
         subscribe: SubscribeHandler | None = None,
         conversations: Conversations | None = None,
         boards: Any = None,
+        languages: Languages | None = None,
     ):
         self.conversations = conversations
+        # Who is answered in which language (locale look-ups; app.yaml ``language``).
+        self.languages = languages or Languages()
         self.backend = backend
         self.delivery = delivery
         self.audit = audit
@@ -87,8 +91,10 @@ class Asker:
         ("by lead source", "上个月呢") is read against the thread's (DM's) last question."""
         question = " ".join(question.split())
         today = today or self.today
+        place = replace(place, language=self.languages.of(place.user, question))
+        lang = place.language
         if question.lower() in HELP_WORDS or not question:
-            self.delivery.post(place, *B.help_message(self.backend.catalog))
+            self.delivery.post(place, *B.help_message(self.backend.catalog, lang))
             self.audit.finish(entry, outcome="answered", detail="help")
             return
         converse = converse and self.conversations is not None
@@ -97,16 +103,18 @@ class Asker:
                 question = self._in_conversation(question, place, entry)
             except UserError as e:  # a follow-up that cannot be read: said like any error
                 self.audit.finish(entry, outcome="user_error", detail=e.message)
-                self.delivery.post(place, *B.error_message(question, e, today), question=question)
+                told = B.error_message(question, e, today, lang)
+                self.delivery.post(place, *told, question=question)
                 return
         try:
             reply = self._board_reply(question, place, today) or self.backend.ask(
-                question, today=today
+                question, today=today, language=lang
             )
         except Exception as e:  # anything not a UserError is ours: apologise, keep the trace
             log.exception("question #%s failed: %r", entry.id, question)
             self.audit.finish(entry, outcome="internal_error", detail=f"{type(e).__name__}: {e}")
-            text = M.INTERNAL_ERROR.format(question=B.escape(question), ref=entry.id)
+            said = words_in(lang).INTERNAL_ERROR
+            text = said.format(question=B.escape(question), ref=entry.id)
             self.delivery.post(place, *B.notice(text), question=question)
             return
         self.deliver(reply, place, entry, today, asked_by)
@@ -152,9 +160,11 @@ class Asker:
         asked_by: str | None,
     ) -> None:
         q = reply.question
+        lang = reply.language
+        place = replace(place, language=lang)
         if reply.error is not None:
             self.audit.finish(entry, outcome="user_error", detail=reply.error.message)
-            self.delivery.post(place, *B.error_message(q, reply.error, today), question=q)
+            self.delivery.post(place, *B.error_message(q, reply.error, today, lang), question=q)
             return
         if reply.text is not None:  # help or a KPI's definition: words only
             ts = self.delivery.post(place, *B.notice(B.escape(reply.text)), question=q)
@@ -166,7 +176,7 @@ class Asker:
                 entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard
             )
             if ts and reply.chart_png:
-                name = B.dashboard_title(reply.dashboard)
+                name = B.dashboard_title(reply.dashboard, lang)
                 self.delivery.upload(
                     place, reply.chart_png, filename=_filename(name, "png"), title=name, alt=name
                 )
@@ -190,7 +200,9 @@ class Asker:
             rows=len(answer.rows),
         )
         if ts and reply.chart_png:
-            title = M.CHART_TITLE.format(restated=answer.restated.replace("[", "").replace("]", ""))
+            title = words_in(lang).CHART_TITLE.format(
+                restated=answer.restated.replace("[", "").replace("]", "")
+            )
             self.delivery.upload(
                 place, reply.chart_png, filename=_filename(title, "png"), title=title, alt=text
             )
@@ -211,12 +223,15 @@ class Asker:
                 hit = self._answers.get(state.answer_id)
             if hit is not None:
                 return hit
+        stale = words_in(place.language).STALE_BUTTON
         if not state.question:
-            self.delivery.tell(place, M.STALE_BUTTON)
+            self.delivery.tell(place, stale)
             return None
-        reply = self.backend.ask(state.question, today=state.today or self.today)
+        reply = self.backend.ask(
+            state.question, today=state.today or self.today, language=place.language
+        )
         if reply.answer is None:
-            self.delivery.tell(place, M.STALE_BUTTON)
+            self.delivery.tell(place, stale)
         return reply.answer
 
     def _button(
@@ -227,7 +242,10 @@ class Asker:
         work: Callable[[Answer], None],
         done: str,
     ) -> None:
-        """Find the button's answer and do ``work`` on it; finishes ``entry`` unless work does."""
+        """Find the button's answer and do ``work`` on it; finishes ``entry`` unless work does.
+        Said in the language the question was answered in (the clicker's locale decides an
+        English question)."""
+        place = replace(place, language=self.languages.of(place.user, state.question))
         try:
             answer = self._answer_for(state, place)
             if answer is None:
@@ -239,9 +257,8 @@ class Asker:
         except Exception:
             log.exception("button for #%s failed", state.answer_id)
             self.audit.finish(entry, outcome="internal_error")
-            self.delivery.tell(
-                place, M.INTERNAL_ERROR.format(question=B.escape(state.question), ref=entry.id)
-            )
+            said = words_in(place.language).INTERNAL_ERROR
+            self.delivery.tell(place, said.format(question=B.escape(state.question), ref=entry.id))
 
     def show_sql(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
@@ -258,7 +275,9 @@ class Asker:
                 filename=_filename(restated, "csv"),
                 title=restated,
                 alt=restated,
-                comment=M.CSV_COMMENT.format(rows=len(answer.rows), restated=restated),
+                comment=words_in(answer.language).CSV_COMMENT.format(
+                    rows=len(answer.rows), restated=restated
+                ),
             )
 
         self._button(place, state, entry, work, "csv")
@@ -268,7 +287,7 @@ class Asker:
             reply = self.backend.previous_period(answer, today=state.today or self.today)
             if reply is None:
                 self.audit.finish(entry, outcome="user_error", detail="no previous period")
-                self.delivery.post(place, *B.notice(M.NO_PREVIOUS_PERIOD))
+                self.delivery.post(place, *B.notice(words_in(answer.language).NO_PREVIOUS_PERIOD))
                 return
             self.deliver(reply, place, entry, state.today or self.today, place.user)
 
@@ -278,7 +297,8 @@ class Asker:
         handler = self.subscribe
         if handler is None:
             self.audit.finish(entry, outcome="user_error", detail="no subscriptions here")
-            self.delivery.tell(place, M.SUBSCRIBED_UNAVAILABLE)
+            said = words_in(self.languages.of(place.user, state.question))
+            self.delivery.tell(place, said.SUBSCRIBED_UNAVAILABLE)
             return
 
         def work(answer: Answer) -> None:
@@ -288,7 +308,7 @@ class Asker:
             try:
                 self.delivery.tell(place, handler(req))
             except UserError as e:
-                self.delivery.tell(place, e.message)
+                self.delivery.tell(place, e.text(place.language))
 
         self._button(place, state, entry, work, "subscribe")
 

@@ -1,107 +1,89 @@
-"""Every sentence the Slack bot says, in one place, so they can be read and reviewed together."""
+"""Every sentence the Slack bot says, in one place per language: the ``slack`` section of the
+message catalogue (i18n/en.yaml, i18n/zh.yaml), read as the fields of ``Words``.
+
+>>> words_in(Language.ZH).BUTTON_SQL
+'查看 SQL'
+"""
 
 from __future__ import annotations
 
-EXAMPLES = (
-    "connect rate by weekday last 31 days",
-    "top 5 reps by revenue won this quarter",
-    "win rate by rep this quarter vs previous period",
-    "leads by lead source monthly this year",
-    "kpi dashboard",
-    "本季度 按销售代表 赢单率",
-)
+from dataclasses import dataclass, fields
+from functools import cache
 
-WORKING = "Looking that up: _{question}_"
-EMPTY_QUESTION = "Ask me a sales KPI question, for example `{example}`. Type `/kpi help` for more."
+from i18n import Language, catalogue
 
-REFUSED_USER = (
-    "Sorry, I can only answer KPI questions for the people my admin has listed. "
-    "If you need access, ask whoever runs kpibot to add you to `access.users` in app.yaml."
-)
-REFUSED_CHANNEL = (
-    "Sorry, I don't answer questions in this channel. Ask me in a direct message, "
-    "or in a channel my admin has listed in `access.channels`."
-)
 
-USER_ERROR_HEAD = "I couldn't answer _{question}_"
-NO_DATA_HEAD = "Nothing recorded for _{question}_"
-DID_YOU_MEAN = "Did you mean:"
-TRY_INSTEAD = "You could ask:"
-INTERNAL_ERROR = (
-    "Sorry, something went wrong on my side while answering _{question}_. "
-    "It has been logged (reference #{ref}); please try again in a minute."
-)
-SLACK_ERROR = (
-    "Sorry, I worked out the answer to _{question}_ but Slack would not let me post it "
-    "({error}). Please try again in a minute."
-)
-UPLOAD_FAILED = "I couldn't attach the {what} ({error}); the numbers above are complete."
-NOT_IN_CHANNEL = (
-    "I'm not a member of <#{channel}>, so I can't post the answer there. "
-    "Invite me with `/invite @kpibot` and ask again, or ask me in a direct message."
-)
+@dataclass(frozen=True)
+class Words:
+    """The Slack bot's sentences in one language; a field ``WORKING`` is the catalogue's
+    ``slack.working`` (placeholders as ``str.format`` fields)."""
 
-NO_PREVIOUS_PERIOD = "That answer covers all time, so there is no previous period to show."
-SQL_INTRO = "SQL for {restated} (run on the DuckDB cache):"
-SQL_CONTINUED = "(continued)"
-CSV_COMMENT = "All {rows} rows of _{restated}_ as CSV."
-CHART_TITLE = "{restated}"
-DASHBOARD_TITLE = "{name} dashboard"
-SUBSCRIBED_UNAVAILABLE = "Subscriptions are not set up on this bot."
-STALE_BUTTON = "That button is from an answer I no longer have; please ask the question again."
+    EXAMPLES: tuple[str, ...]
+    WORKING: str
+    REFUSED_USER: str
+    REFUSED_CHANNEL: str
+    USER_ERROR_HEAD: str
+    NO_DATA_HEAD: str
+    DID_YOU_MEAN: str
+    TRY_INSTEAD: str
+    INTERNAL_ERROR: str
+    SLACK_ERROR: str
+    UPLOAD_FAILED: str
+    NOT_IN_CHANNEL: str
+    NO_PREVIOUS_PERIOD: str
+    SQL_INTRO: str
+    CSV_COMMENT: str
+    CHART_TITLE: str
+    DASHBOARD_TITLE: str
+    SUBSCRIBED_UNAVAILABLE: str
+    STALE_BUTTON: str
+    TRUNCATED_ROWS: str
+    DATA_AS_OF: str
+    ASKED_BY: str
+    BUTTON_SQL: str
+    BUTTON_PREVIOUS: str
+    BUTTON_CSV: str
+    BUTTON_SUBSCRIBE: str
+    BUTTON_PIN: str
+    PIN_MODAL_TITLE: str
+    PIN_MODAL_SUBMIT: str
+    PIN_MODAL_INTRO: str
+    PIN_PICK: str
+    PIN_PICK_HINT: str
+    PIN_NEW: str
+    PIN_TITLE: str
+    PIN_NEED_BOARD: str
+    PIN_MODAL_FAILED: str
+    BOARD_NOT_HERE: str
+    PIN_BAD_QUESTION: str
+    BOARD_USAGE: str
+    PIN_NOT_ALLOWED_THERE: str
+    HELP_INTRO: str
+    HELP_EXAMPLES_HEAD: str
+    HELP_KPIS_HEAD: str
+    HELP_PARTS: str
+    HOME_TITLE: str
+    TYPEAHEAD_TITLE: str
+    TYPEAHEAD_CLOSE: str
+    TYPEAHEAD_INTRO: str
+    TYPEAHEAD_PLACEHOLDER: str
+    TYPEAHEAD_ASKED: str
+    HOME_RECENT_HEAD: str
+    HOME_POPULAR_HEAD: str
+    CANCEL: str
+    PREVIOUS_SIDE: str
+    EXAMPLES_CLICK: str
+    HELP_TITLE: str
+    DASHBOARD_BELOW: str
+    SQL_FOR: str
+    ROWS_COUNT: str
+    UNKNOWN_TIME: str
+    CHART_WORD: str
+    FILE_WORD: str
 
-TRUNCATED_ROWS = "… {more} more rows, see CSV"
-DATA_AS_OF = "Data as of {when}"
-ASKED_BY = "Asked by <@{user}>"
-TOOK = "{seconds:.1f} s"
 
-BUTTON_SQL = "Show SQL"
-BUTTON_PREVIOUS = "Previous period"
-BUTTON_CSV = "Download CSV"
-BUTTON_SUBSCRIBE = "Subscribe"
-BUTTON_PIN = "Add to dashboard"
-
-PIN_MODAL_TITLE = "Add to dashboard"
-PIN_MODAL_SUBMIT = "Pin"
-PIN_MODAL_INTRO = "Pin *{question}* to a dashboard. Its window moves with time."
-PIN_PICK = "Dashboard"
-PIN_PICK_HINT = "Choose a dashboard"
-PIN_NEW = "…or a new dashboard called"
-PIN_TITLE = "Panel title (optional)"
-PIN_NEED_BOARD = "Choose a dashboard or name a new one."
-PIN_MODAL_FAILED = 'I couldn\'t open the dashboard picker; try `/kpi pin QUESTION to "NAME"`.'
-BOARD_NOT_HERE = (
-    'The dashboard "{name}" is not one you can open here (`/kpi dashboards` lists those you can).'
-)
-PIN_BAD_QUESTION = "I can't pin that: {error}"
-BOARD_USAGE = (
-    'Dashboards: `/kpi dashboards` · `/kpi dashboard new "Team East"` · '
-    '`/kpi pin win rate by rep this quarter to "Team East"` · `/kpi dashboard "Team East"` · '
-    '`/kpi dashboard "Team East" remove 3` · `… move 3 to 1` · `… rename "Team West"`'
-)
-PIN_NOT_ALLOWED_THERE = "You are not allowed to use kpibot in that channel."
-
-HELP_INTRO = (
-    "*Ask me about sales KPIs* in a DM, by mentioning me in a channel, or with `/kpi QUESTION`. "
-    "Short keyword questions work best, in English or Chinese. Every answer says which dates "
-    "it covers."
-)
-HELP_EXAMPLES_HEAD = "*Try:*"
-HELP_KPIS_HEAD = "*KPIs I know* ({count}):"
-HELP_PARTS = (
-    "*Add:* a grouping (`by rep`, `by weekday`, `monthly`), a window (`last 31 days`, "
-    "`this quarter`, `Q2 2024`), a filter (`for Alice`, `lead source is web`), a ranking "
-    "(`top 5`), a comparison (`vs previous period`, `yoy`), or a chart (`as line`)."
-)
-HOME_TITLE = "kpibot: sales KPIs from Salesforce"
-
-TYPEAHEAD_TITLE = "Ask kpibot"
-TYPEAHEAD_CLOSE = "Done"
-TYPEAHEAD_INTRO = (
-    "Start typing a question, in English or Chinese: suggestions come from the KPIs, your data "
-    "and your past questions. Choosing one asks it."
-)
-TYPEAHEAD_PLACEHOLDER = "e.g. connect rate by weekday last 31 days"
-TYPEAHEAD_ASKED = "Asked _{question}_: the answer is in <#{channel}>."
-HOME_RECENT_HEAD = "*Your recent questions* (a click asks again in a DM)"
-HOME_POPULAR_HEAD = "*Most asked by the team*"
+@cache
+def words_in(lang: Language) -> Words:
+    """The Slack sentences in ``lang`` (a KeyError names a key missing from its catalogue)."""
+    said = catalogue(lang)
+    return Words(**{f.name: said[f"slack.{f.name.lower()}"] for f in fields(Words)})  # type: ignore[arg-type]

@@ -27,8 +27,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
 from bot.audit import AuditEntry, AuditLog, Source
-from bot.slack import messages as M
 from bot.slack.delivery import Delivery, Place
+from bot.slack.messages import words_in
+from i18n import choose
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +221,8 @@ class Gate:
             context["kpi_entry"] = entry
             return next()
         self.audit.finish(entry, outcome="refused", detail=f"{verdict} not allowed")
+        # No users.info for someone refused: the words they typed choose the language.
+        M = words_in(choose(caller.text))
         text = M.REFUSED_USER if verdict == "user" else M.REFUSED_CHANNEL
         log.info(
             "refused %s in %s (%s): %s not allowed",

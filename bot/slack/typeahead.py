@@ -16,8 +16,9 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from bot.audit import AuditLog
-from bot.slack import messages as M
 from bot.slack.handlers import Asker
+from bot.slack.messages import words_in
+from i18n import Language
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,9 @@ _TEXT, _VALUE = 75, 150
 BUDGET_S = 1.5
 
 
-def search_view(channel: str) -> dict[str, Any]:
+def search_view(channel: str, lang: Language = Language.EN) -> dict[str, Any]:
     """The modal: one search field; the channel to answer in travels in private_metadata."""
+    M = words_in(lang)
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
@@ -57,10 +59,10 @@ def search_view(channel: str) -> dict[str, Any]:
     }
 
 
-def asked_view(question: str, channel: str) -> dict[str, Any]:
+def asked_view(question: str, channel: str, lang: Language = Language.EN) -> dict[str, Any]:
     """The modal after a choice: what was asked and where the answer goes."""
-    view = search_view(channel)
-    said = M.TYPEAHEAD_ASKED.format(question=question, channel=channel)
+    view = search_view(channel, lang)
+    said = words_in(lang).TYPEAHEAD_ASKED.format(question=question, channel=channel)
     view["blocks"] = [{"type": "section", "text": {"type": "mrkdwn", "text": said}}]
     return view
 

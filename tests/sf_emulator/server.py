@@ -59,6 +59,10 @@ class Emulator:
         self.clients: dict[str, str] = {"cid": "secret"}
         self.tokens: set[str] = {"static-token"}
         self.hidden: set[str] = set()  # "Obj.Field" this user cannot see
+        # The org's labels in its language: "Obj" or "Obj.Field" → label (else the API name),
+        # and a picklist's values: "Obj.Field" → [(value, label)].
+        self.labels: dict[str, str] = {}
+        self.picklists: dict[str, list[tuple[str, str]]] = {}
         self.describe_hides = True  # False: describe still lists hidden fields (FLS changed since)
         self.query_timeout_wider_than: timedelta | None = None
         self.failing_jobs: list[str] = []  # errorMessages for the next Bulk jobs to fail
@@ -470,10 +474,14 @@ class _Handler(BaseHTTPRequestHandler):
         fields = [
             {
                 "name": f,
-                "type": spec.types[f],
-                "label": f,
+                "type": "picklist" if f"{obj}.{f}" in self.emu.picklists else spec.types[f],
+                "label": self.emu.labels.get(f"{obj}.{f}", f),
                 "filterable": True,
                 "nillable": f != "Id",
+                "picklistValues": [
+                    {"value": v, "label": lbl, "active": True, "defaultValue": False}
+                    for v, lbl in self.emu.picklists.get(f"{obj}.{f}", [])
+                ],
             }
             for f in self.emu.visible_fields(spec)
         ]
@@ -481,7 +489,7 @@ class _Handler(BaseHTTPRequestHandler):
             200,
             {
                 "name": obj,
-                "label": obj,
+                "label": self.emu.labels.get(obj, obj),
                 "queryable": True,
                 "fields": fields,
                 "urls": {"describe": f"/services/data/v{v}/sobjects/{obj}/describe"},

@@ -1,0 +1,87 @@
+"""`kpibot ask` in Chinese (docs/languages.md), end to end on the hand-made fixture org (today
+Thu 27 Jun 2024, Asia/Shanghai): the text answer as a reviewed snapshot, --json with canonical
+columns and a language field, and app.yaml's language fixing it.
+
+Hand-worked numbers (tests/test_comparisons.py): connect rate Q2 2024: outbound T00 T01 T03 T06
+T07 T08 = 6, connected T00 T01 T06 T08 = 4 → 66.7%; Q1 2024: T11 connected, T12 no answer →
+50.0%; the change 66.7 − 50.0 = +16.7 points; relative growth (4/6 − 1/2) / (1/2) = 1/3.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fixture_org import load_fixture_org
+from tests.test_cli_ask import CONFIG, TODAY, run_cli
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "cli" / "chinese_answers.txt"
+QUESTIONS = (
+    "上季度 赢单率 按销售",
+    "接通率 2024年第2季度 对比 2024年第1季度",
+    "按销售 接通率 本季度",
+    "按月 赢单金额 今年",
+    "接通律 按销售",
+    "预测下季度的收入",
+)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return load_fixture_org(tmp_path_factory.mktemp("zh") / "kpibot.duckdb")
+
+
+def ask(db: Path, question: str, *extra: str, config: Path = CONFIG) -> str:
+    p = run_cli("ask", question, "--today", TODAY, "--config", str(config), "--db", str(db), *extra)
+    assert p.returncode in (0, 1), p.stderr
+    # "数据截至" is when the test loaded the org: a placeholder instead; errors go to stderr
+    return re.sub(r"数据截至 .*", "数据截至 <when>", p.stdout + p.stderr)
+
+
+def test_chinese_answers_snapshot(db: Path) -> None:
+    text = "\n".join(f"$ kpibot ask \"{q}\"\n{ask(db, q)}" for q in QUESTIONS)
+    if os.environ.get("KPIBOT_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(text, encoding="utf-8")
+    assert SNAPSHOT.read_text(encoding="utf-8") == text, (
+        f"{SNAPSHOT} changed; rerun with KPIBOT_UPDATE_SNAPSHOTS=1 and review the diff"
+    )
+
+
+def test_a_rate_change_in_points_in_chinese(db: Path) -> None:
+    lines = ask(db, "接通率 2024年第2季度 对比 2024年第1季度").splitlines()
+    assert lines[0] == (
+        "[接通率] · 2024年第2季度 对比 2024年第1季度"
+        "（2024年4月1日 – 6月30日 对比 2024年1月1日 – 3月31日）"
+    )
+    assert lines[-1].split() == ["66.7%", "†", "6", "50.0%", "▲", "16.7个百分点"]
+
+
+def test_json_keeps_canonical_columns_and_says_its_language(db: Path) -> None:
+    got = json.loads(ask(db, "接通率 2024年第2季度 对比 2024年第1季度", "--json"))
+    assert got["language"] == "zh"
+    assert got["restated"].startswith("[接通率] · 2024年第2季度 对比 2024年第1季度")
+    assert got["columns"] == [
+        "connect rate",
+        "connect rate (previous)",
+        "connect rate growth",
+    ]
+    assert got["rows"][0][0] == pytest.approx(4 / 6) and got["rows"][0][2] == pytest.approx(1 / 3)
+    err = json.loads(ask(db, "接通律 按销售", "--json"))
+    assert err["language"] == "zh" and err["error"]["kind"] == "unknown_word"
+    assert err["error"]["message"].startswith("我不认识指标“接通律”")
+    assert "接通率" in err["error"]["suggestions"]
+
+
+def test_app_yaml_can_fix_english(db: Path, tmp_path: Path) -> None:
+    settings = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    settings["language"] = "en"
+    config = tmp_path / "app.yaml"
+    config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    first = ask(db, "上季度 赢单率 按销售", config=config).splitlines()[0]
+    assert first == "[win rate] by [rep] · 1 Jan – 31 Mar 2024 (last quarter)"

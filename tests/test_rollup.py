@@ -1,0 +1,108 @@
+"""The Tasks-per-day rollup (catalog `task_day`, cache/derived.py): call questions read it when
+it can answer them, and their answers are exactly those of the Task table.
+
+Two snapshots of the fixture org: one whose rollup is in the org's zone (Asia/Shanghai, as
+`kpibot load` builds it), one whose rollup is in UTC, which the engine must not use. Every
+question below is answered on both; the rows must be equal, and the SQL must read the rollup
+exactly when the question needs only its columns and whole days. The fixture's hand-worked
+numbers (tests/test_metrics_fixture.py) run on the first kind of snapshot too.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pytest
+
+from cache.snapshot import SnapshotReader, open_writer
+from metrics.catalog import Catalog, load_catalog
+from metrics.engine import run
+from metrics.errors import NoData
+from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
+from metrics.scope import Scope
+from tests.fixture_org import fixture_settings, load_fixture_org
+
+TODAY = date(2024, 6, 27)
+ROLLUP = "_kpibot_task_days"
+ALL = WindowSpec("all")
+Q2 = WindowSpec("quarter", year=2024, number=2)
+LAST_30 = WindowSpec("last", n=30, unit="day")
+
+
+@pytest.fixture(scope="module")
+def readers(tmp_path_factory: pytest.TempPathFactory) -> tuple[SnapshotReader, SnapshotReader]:
+    base = tmp_path_factory.mktemp("rollup")
+    zoned = load_fixture_org(base / "zoned" / "kpibot.duckdb")
+    other = base / "utc" / "kpibot.duckdb"
+    shutil.copytree(zoned.parent, other.parent, symlinks=True)
+    with open_writer(other, source="test", tz="UTC"):  # the days rebuilt in UTC
+        pass
+    return SnapshotReader(zoned), SnapshotReader(other)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def Q(*metrics: str, **kw: object) -> Query:
+    return Query(metrics=metrics, **kw)  # type: ignore[arg-type]
+
+
+# (question, reads the rollup?)
+CASES: list[tuple[Query, bool]] = [
+    (Q("calls", window=ALL), True),
+    (Q("calls", "connected calls", "connect rate", window=Q2), True),
+    (Q("connect rate", groupings=("rep",), window=ALL), True),
+    (Q("calls", groupings=("weekday",), window=ALL), True),
+    (Q("outbound calls", groupings=("week",), window=Q2), True),
+    (Q("calls", groupings=("month", "rep"), window=ALL), True),
+    (Q("calls", groupings=("disposition",), window=ALL), True),
+    (Q("calls", groupings=("call type",), window=LAST_30), True),
+    (Q("connect rate", groupings=("rep",), window=Q2, comparison=Comparison("previous")),
+     True),
+    (Q("calls", window=ALL, filters=(Filter("disposition", "not_in", ("connected",)),)), True),
+    (Q("calls", window=ALL, ranking=Ranking("top", 2), groupings=("rep",)), True),
+    (Q("emails", groupings=("rep",), window=ALL), True),
+    # an hour of day needs the time; a mean needs each call's duration; events are no tasks
+    (Q("calls", groupings=("hour",), window=ALL), False),
+    (Q("average call duration", groupings=("rep",), window=ALL), False),
+    (Q("calls", "meetings booked", groupings=("rep",), window=ALL), True),
+]
+
+
+def _answer(q: Query, reader: SnapshotReader, catalog: Catalog, scope: Scope | None = None):
+    kw = {"scope": scope} if scope is not None else {}
+    try:
+        return run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY,
+                   **kw)
+    except NoData:
+        return None
+
+
+@pytest.mark.parametrize(("query", "rolled"), CASES, ids=[str(i) for i in range(len(CASES))])
+def test_rollup_answers_equal_the_task_table(
+    query: Query, rolled: bool, readers: tuple[SnapshotReader, SnapshotReader], catalog: Catalog
+) -> None:
+    zoned, utc = readers
+    a, b = _answer(query, zoned, catalog), _answer(query, utc, catalog)
+    assert (a is None) == (b is None)
+    if a is None or b is None:
+        return
+    assert ROLLUP not in b.sql  # days in another zone than the org's: never read
+    assert (ROLLUP in a.sql) == rolled
+    assert a.rows == b.rows
+    assert a.rows  # each question has data in the fixture (else it checks nothing)
+
+
+def test_a_scoped_question_reads_the_rollup_with_the_owner_filter(
+    readers: tuple[SnapshotReader, SnapshotReader], catalog: Catalog
+) -> None:
+    zoned, utc = readers
+    owners = zoned.cursor().execute('SELECT min(OwnerId) FROM "Task"').fetchone()[0]
+    scope = Scope(owners=(owners,), label="one rep")
+    q = Q("calls", groupings=("rep",), window=ALL)
+    a, b = _answer(q, zoned, catalog, scope), _answer(q, utc, catalog, scope)
+    assert a is not None and b is not None
+    assert ROLLUP in a.sql and a.rows == b.rows and len(a.rows) == 1

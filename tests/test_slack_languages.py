@@ -1,0 +1,172 @@
+"""Replies in the asker's language, end to end on the REAL engine: signed Slack requests →
+`kpibot serve` (gunicorn + bolt, grammar → metrics → charts) on the hand-made fixture org →
+Slack emulator (docs/languages.md).
+
+A question mostly in Chinese is answered in Chinese; an English one in the asker's Slack locale
+(users.info with include_locale). The numbers are the hand-worked ones of
+tests/test_slack_real.py (and tests/test_metrics_fixture.py CASES): only the words change.
+Today is pinned to Thu 27 Jun 2024: the default window is this quarter, 1 Apr – 27 Jun 2024.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import slack_harness as H
+from tests.fixture_org import ORG, load_fixture_org
+from tests.slack_driver import SlackDriver
+from tests.slack_emulator import SlackEmulator
+from tests.slack_harness import all_text, answers, buttons, table
+
+LINA, LINA_DM = "U0LINA001", "D0LINA001"  # a rep whose Slack speaks Chinese (zh-CN)
+Q2_ZH = "2024年4月1日 – 6月27日"
+
+
+@pytest.fixture(scope="module")
+def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("languages")
+    load_fixture_org(work / "org.duckdb")
+    return work
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackEmulator]:
+    with H.workspace() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
+    settings = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
+    settings["database"] = str(org_dir / "org.duckdb")
+    access = {**H.ACCESS, "users": [*H.ACCESS["users"], LINA]}
+    with H.running_bot(slack, org_dir, backend=None, settings=settings, access=access) as b:
+        yield b
+
+
+@pytest.fixture
+def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
+    slack.settle()
+    H.seed(slack)
+    slack.add_user(LINA, "lina", locale="zh-CN")
+    slack.add_dm(LINA_DM, LINA)
+    return H.driver(bot)
+
+
+def _steady(payload: dict[str, object]) -> object:
+    """The fixture org's "data as of" is when the test loaded it: a placeholder instead."""
+    text = json.dumps(payload, ensure_ascii=False)
+    return json.loads(re.sub(r"数据截至 [^\"]*", "数据截至 <when>", text))
+
+
+def test_a_chinese_question_gets_a_chinese_answer_and_chart(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "赢单率 按销售")  # Alice's Slack is in English
+    assert sent.status == 200
+    upload = slack.wait_for("files.completeUploadExternal")[0]
+    [answer] = answers(slack, H.SALES)
+    assert answer.blocks[0]["text"]["text"] == f"*赢单率* 按 *销售* · {Q2_ZH}（本季度，默认）"
+    # The numbers of the English answer (test_slack_real): Bob O2, O11 won 2/2; 张伟 O5 1/1;
+    # Alice O1 won, O4 lost 1/2; each on fewer than 20 closed deals, marked †.
+    assert table(answer) == [
+        ["销售", "赢单率", "已关闭商机数"],
+        ["Bob Smith", "100.0% †", "2"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "50.0% †", "2"],
+    ]
+    text = all_text(answer)
+    assert "† 已关闭商机数少于 20：样本太少，不宜比较。" in text
+    assert re.search(r"数据截至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d CST", text)
+    assert buttons(answer) == ["查看 SQL", "上一期", "下载 CSV", "订阅", "加入大屏"]
+    # the chart's file is titled with the Chinese restatement
+    assert "赢单率 按 销售 · 2024年4月1日" in json.dumps(upload.args, ensure_ascii=False)
+    H.check_snapshot("chinese_answer", _steady({"text": answer.text, "blocks": answer.blocks}))
+
+
+def test_a_chinese_locale_reads_an_english_question_in_chinese(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.dm(LINA, LINA_DM, "win rate by rep")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, LINA_DM)
+    assert answer.blocks[0]["text"]["text"] == f"*赢单率* 按 *销售* · {Q2_ZH}（本季度，默认）"
+    assert table(answer)[0] == ["销售", "赢单率", "已关闭商机数"]
+    # users.info was asked for the locale (Slack sends it only when asked)
+    asked = [c.args for c in slack.calls_to("users.info") if c.args.get("user") == LINA]
+    assert asked and all(str(a.get("include_locale")).lower() in ("1", "true") for a in asked)
+
+
+def test_an_english_question_from_an_english_locale_stays_english(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.dm(H.ALICE, H.ALICE_DM, "win rate by rep")
+    slack.wait_for("files.completeUploadExternal")
+    [answer] = answers(slack, H.ALICE_DM)
+    assert answer.blocks[0]["text"]["text"].startswith("*win rate* by *rep* · 1 Apr – 27 Jun 2024")
+    assert buttons(answer)[0] == "Show SQL"
+
+
+def test_chinese_did_you_mean_buttons_ask_a_chinese_question(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    sent = drv.mention(H.ALICE, H.SALES, "按销售 接通律")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.SALES)
+    text = all_text(msg)
+    assert "我不认识指标“接通律”" in text and "你是想问：" in text
+    labels = buttons(msg)
+    assert "按销售 接通率" in labels  # the KPI's Chinese name put in place of the typo
+    H.check_snapshot("chinese_did_you_mean", {"text": msg.text, "blocks": msg.blocks})
+    assert drv.click(msg, "按销售 接通率", user=H.ALICE).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    answer = answers(slack, H.SALES)[-1]
+    assert answer.thread_ts == sent.ts
+    # connected / outbound calls (test_slack_real): 张伟 T08 1/1, Alice T00 T01 of T00 T01 T03
+    # 2/3, Bob T06 of T06 T07 1/2.
+    assert table(answer) == [
+        ["销售", "接通率", "外呼电话数"],
+        ["张伟", "100.0% †", "1"],
+        ["Alice Wang", "66.7% †", "3"],
+        ["Bob Smith", "50.0% †", "2"],
+    ]
+
+
+def test_a_chinese_unsupported_question_offers_chinese_questions_that_run(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    drv.dm(H.ALICE, H.ALICE_DM, "预测下季度的收入")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.ALICE_DM)
+    assert "我只报告已经发生的事，无法预测（“预测”）。你可以问：" in all_text(msg)
+    # the message introduces them: no second heading
+    assert json.dumps(msg.blocks, ensure_ascii=False).count("你可以问：") == 1
+    assert buttons(msg) == [
+        "赢单金额 按月 过去12个月",
+        "赢单金额 本季度 同比",
+        "在途商机金额 未来90天",
+    ]
+    assert drv.click(msg, "赢单金额 本季度 同比", user=H.ALICE).status == 200
+    slack.wait_for("files.completeUploadExternal")
+    answer = answers(slack, H.ALICE_DM)[-1]
+    # Won in Q2: O1 50,000 + O5 80,000 + O11 50,000 = 180,000; a year before, 1 Apr – 27 Jun
+    # 2023: O10 25,000 → +620% (test_slack_real).
+    assert answer.blocks[1]["fields"][0]["text"].startswith("*赢单金额*\n*$180,000*  ▲ 620")
+
+
+def test_help_and_the_app_home_follow_the_locale(slack: SlackEmulator, drv: SlackDriver) -> None:
+    drv.dm(LINA, LINA_DM, "帮助")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, LINA_DM)
+    assert msg.text == "如何向 kpibot 提问"
+    assert "*问我销售指标*" in all_text(msg) and "• *赢单率* (win rate" in all_text(msg)
+    assert drv.home_opened(LINA).status == 200
+    slack.wait_for("views.publish")
+    home = json.dumps(slack.views[LINA], ensure_ascii=False)
+    assert "kpibot：来自 Salesforce 的销售指标" in home and "按星期统计 接通率 过去31天" in home
