@@ -133,7 +133,7 @@ class RealBackend:
     """grammar → metrics engine → charts, on the DuckDB snapshot named by app.yaml."""
 
     def __init__(self, config: AppConfig):
-        from cache.snapshot import SnapshotReader
+        from metrics.spark import open_reader
 
         self.config = config
         self._base = load_catalog(config.catalog_path)
@@ -141,7 +141,7 @@ class RealBackend:
         validate_catalog_once(self._base, config, stamp_for(config.db_path))
         # The catalog plus the snapshot's fields (field search), rebuilt per snapshot.
         self._catalog = self._base
-        self.reader = SnapshotReader(config.db_path)
+        self.reader = open_reader(config.engine, config.db_path, config.spark, config.lake)
         self._values: Any = None
         self._values_target: object = None
         self._boards: Any = None

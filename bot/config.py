@@ -25,6 +25,7 @@ from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.scope import RowPolicy
 from metrics.settings import OrgSettings
+from metrics.spark import Engine, SparkSettings
 from salesforce.settings import ExportSettings, SalesforceSettings
 from sources.config import SourceConfig, check_unique
 
@@ -84,6 +85,9 @@ class AppConfig(OrgSettings):
     state_database: str = "data/kpibot-state.sqlite"
     catalog: str | None = None  # a YAML file of extra KPIs/dimensions, merged into the built-in one
     query_timeout: float = Field(10.0, gt=0, le=600)  # seconds
+    # where questions run: the embedded DuckDB snapshot, or Spark over its Parquet copy
+    engine: Engine = "duckdb"
+    spark: SparkSettings = Field(default_factory=SparkSettings)
     # the largest request body /slack/events reads (Slack sends a few hundred KB at most)
     max_request_bytes: int = Field(1_048_576, ge=65_536, le=67_108_864)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
@@ -149,6 +153,12 @@ class AppConfig(OrgSettings):
         if is_server_url(self.state_database):
             return self.db_path.parent
         return self.path(self.state_database).parent
+
+    @property
+    def lake(self) -> str:
+        """``spark.data``: a URI as written, a folder resolved against app.yaml's."""
+        data = self.spark.data
+        return data if "://" in data else str(self.path(data))
 
     @property
     def catalog_path(self) -> Path | None:

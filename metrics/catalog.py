@@ -430,8 +430,10 @@ def _check(
         if r.rollup is not None and r.rollup.of not in names:
             problems.append(f"records.{r.name}.rollup.of: {r.rollup.of!r} is not a record set")
     from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
+    from metrics.fragments import check_catalog  # every SQL fragment parses (DuckDB dialect)
 
     check_sql_side(metrics, dims, records, problems)
+    check_catalog(metrics, dims, records, problems)
 
 
 def load_catalog(extra: Path | None = None) -> Catalog:

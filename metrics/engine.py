@@ -10,7 +10,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -24,6 +24,7 @@ from metrics import buckets, caveats, rollups
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
+from metrics.dialects import render
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.fields import may_lie_ahead, subject
 from metrics.format import CHANGE_IN_POINTS, DateRange
@@ -33,6 +34,7 @@ from metrics.query import Query
 from metrics.restate import both_named, comparison_sides, restate
 from metrics.scope import EVERYONE, Scope
 from metrics.settings import OrgSettings
+from metrics.spark import SparkReader
 from metrics.windows import compare_window, resolve
 
 Cursor = duckdb.DuckDBPyConnection
@@ -267,24 +269,30 @@ def execute(cur: Cursor, sql: str, params: dict[str, Any], timeout: float) -> li
         _watchdog.disarm(token)
 
 
-def run(
+@dataclass(frozen=True)
+class Prepared:
+    """A question ready to run on any engine: its compiled tree and bound values."""
+
+    compiled: Compiled
+    params: dict[str, Any]
+    window: ResolvedWindow
+    cmp_window: ResolvedWindow | None
+    grain: str | None
+    grid: tuple[date, ...] | None
+
+
+def prepare(
     query: Query,
     *,
     catalog: Catalog,
     settings: OrgSettings,
-    reader: SnapshotReader | Cursor,
-    today: date | None = None,
-    question: str = "",
-    timeout: float = 10.0,
+    today: date,
+    pinned: bool = True,
     scope: Scope = EVERYONE,
-    language: Language = Language.EN,
-) -> Answer:
-    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data.
-    ``scope``: whose records the asker may see (row-level access, metrics.scope); ``language``:
-    the reply's (restatement, headers, notes; the values stay raw)."""
-    t0 = time.perf_counter()
-    pinned = today is not None
-    today = today or today_in(settings)
+    rollups: frozenset[str] = frozenset(),
+) -> Prepared:
+    """Resolve the windows, compile (cached by shape) and bind this question's values.
+    ``rollups``: the catalog's rollups the snapshot can answer from (metrics.rollups.usable)."""
     window = resolve(
         query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
     )
@@ -303,8 +311,6 @@ def run(
         if grain is not None and not _time_filtered(query, catalog)
         else None
     )
-    cur = reader.cursor() if isinstance(reader, SnapshotReader) else reader
-    snapshot = reader.target if isinstance(reader, SnapshotReader) else cur
     compiled: Compiled = compile_query(
         query,
         catalog,
@@ -317,7 +323,7 @@ def run(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
-        rollups=rollups.usable(cur, catalog, settings.timezone, snapshot),
+        rollups=rollups,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
     values: dict[str, Any] = {
@@ -331,10 +337,57 @@ def run(
         "scope_owners": list(scope.owners or ()),
     }
     params = {name: values[name] for name in compiled.params}
+    return Prepared(
+        compiled, params, window, cmp_window, grain, tuple(grid) if grid is not None else None
+    )
+
+
+def run(
+    query: Query,
+    *,
+    catalog: Catalog,
+    settings: OrgSettings,
+    reader: SnapshotReader | Cursor | SparkReader,
+    today: date | None = None,
+    question: str = "",
+    timeout: float = 10.0,
+    scope: Scope = EVERYONE,
+    language: Language = Language.EN,
+) -> Answer:
+    """Answer ``query``: resolve windows, compile (cached by shape), run, check for no data.
+    ``scope``: whose records the asker may see (row-level access, metrics.scope); ``language``:
+    the reply's (restatement, headers, notes; the values stay raw)."""
+    t0 = time.perf_counter()
+    pinned = today is not None
+    today = today or today_in(settings)
+    spark = reader if isinstance(reader, SparkReader) else None
+    duck = reader.duck if isinstance(reader, SparkReader) else reader
+    cur = duck.cursor() if isinstance(duck, SnapshotReader) else duck
+    snapshot = duck.target if isinstance(duck, SnapshotReader) else cur
+    p = prepare(
+        query,
+        catalog=catalog,
+        settings=settings,
+        today=today,
+        pinned=pinned,
+        scope=scope,
+        rollups=rollups.usable(cur, catalog, settings.timezone, snapshot),
+    )
+    compiled, params, window, cmp_window, grain, grid = (
+        p.compiled,
+        p.params,
+        p.window,
+        p.cmp_window,
+        p.grain,
+        p.grid,
+    )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
     notes = source_notes(cur, asked, catalog, settings.tz)
-    rows = execute(cur, compiled.sql, params, timeout)
+    if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
+        rows = spark.execute(compiled.tree, params)
+    else:
+        rows = execute(cur, compiled.sql, params, timeout)
     t2 = time.perf_counter()
     # Ungrouped questions always have a row; no rows means no group (or record) to show, or
     # none passing a metric filter.
@@ -349,7 +402,7 @@ def run(
                 name=window.said or Msg.of("window.as_is", name=window.label),
             )
         )
-    as_of = _reader_as_of(reader) if isinstance(reader, SnapshotReader) else _data_as_of(cur)
+    as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(cur)
     lang = language
 
     def names(name: str) -> str:
@@ -377,7 +430,7 @@ def run(
         ),
         sides=sides,
         rows=tuple(tuple(r[:width]) for r in rows),
-        sql=compiled.sql,
+        sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
         language=lang,
@@ -419,8 +472,11 @@ def time_grain(query: Query, catalog: Catalog) -> str | None:
     """The first time grouping (day … year) of the question, if any."""
     q = effective_query(query, catalog)
     return next(
-        (g for g in q.groupings if catalog.has_dimension(g)
-         and catalog.dimension(g).kind == "grain"),
+        (
+            g
+            for g in q.groupings
+            if catalog.has_dimension(g) and catalog.dimension(g).kind == "grain"
+        ),
         None,
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from metrics.catalog import USER_SCOPE, Catalog
-from metrics.compiler import joins_for
+from metrics.record_sql import join_texts
 from metrics.scope import EVERYONE, Scope
 
 _cache: dict[
@@ -73,7 +73,7 @@ def load_values(
                 expr = rs.dimension_sql(d.name)
                 if expr is None or "$" in expr:
                     continue
-                joins = "".join(" " + j.strip() for j in joins_for(rs, [expr]))
+                joins = "".join(" " + j.strip() for j in join_texts(rs, [expr]))
                 if scope.restricted and rs.scope is None:
                     continue  # records without an owner (docs/access.md): offer none of them
                 where = f" WHERE {rs.scope}" if scope.restricted else ""

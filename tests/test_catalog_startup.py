@@ -127,3 +127,30 @@ def _without_last_field(obj):  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
     return replace(obj, fields=obj.fields[:-1])
+
+
+# A fragment that does not parse is found when the catalog loads (before any EXPLAIN), named
+# by its KPI or record set and the key it is under.
+UNPARSABLE = """
+metrics:
+  - {name: broken where, records: task, format: count, better: higher, dimensions: [rep],
+     sql: {agg: count, where: "r.CallType = = 'Inbound'"}}
+  - {name: broken expr, records: opportunity, format: currency, better: higher, dimensions: [],
+     sql: {agg: sum, expr: "sum(r.Amount"}}
+records:
+  bad_join:
+    from: '"Task"'
+    anchors: {created: {sql: r.CreatedDate, type: timestamp}}
+    joins: {owner: 'LEFT JOIN "User" AS owner ON'}
+"""
+
+
+def test_a_fragment_that_does_not_parse_stops_the_catalog_load(tmp_path: Path) -> None:
+    path = tmp_path / "kpis.yaml"
+    path.write_text(UNPARSABLE, encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_catalog(path)
+    text = "\n".join(e.value.problems)
+    assert "metric broken where: sql.where: \"r.CallType = = 'Inbound'\"" in text
+    assert "metric broken expr: sql.expr: 'sum(r.Amount' does not parse" in text
+    assert "records.bad_join.joins.owner:" in text

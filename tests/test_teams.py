@@ -91,7 +91,7 @@ CASES: list[tuple[str, Query, list[tuple[Any, ...]]]] = [
             metrics=("deals won",),
             groupings=("team",),
             window=WindowSpec("all"),
-            filters=(Filter("team", "not in", (IN,)),),
+            filters=(Filter("team", "not_in", (IN,)),),
         ),
         # Outbound: O2, O5, O11 + O10 (Bob, 2023) = 4
         [(OUT, 4)],

@@ -320,11 +320,12 @@ def _field_lists(cfg: AppConfig, cat: Any) -> None:
     """The cache's fields one can ask about too (docs/field-search.md), when there is a cache."""
     from bot.text import render_table
     from cache.describe import describe_cache
-    from cache.snapshot import CacheMissing, SnapshotReader
+    from cache.snapshot import CacheMissing
     from metrics.fields import with_fields
+    from metrics.spark import open_reader
 
     try:
-        reader = SnapshotReader(cfg.db_path)
+        reader = open_reader(cfg.engine, cfg.db_path, cfg.spark, cfg.lake)
         full = with_fields(cat, describe_cache(reader.cursor()), cfg)
     except (CacheMissing, OSError):
         return  # no data yet: the catalog is all there is

@@ -41,12 +41,13 @@ def cache_parser(config: AppConfig) -> Callable[[str], object] | None:
     """The question parser of this catalog and the cache's names (reps, lead sources…); None
     before there is a cache, when names in questions cannot be checked yet."""
     import grammar
-    from cache.snapshot import CacheMissing, SnapshotReader
+    from cache.snapshot import CacheMissing
     from metrics.catalog import load_catalog
+    from metrics.spark import open_reader
     from metrics.values import load_values
 
     catalog = load_catalog(config.catalog_path)
-    reader = SnapshotReader(config.db_path)
+    reader = open_reader(config.engine, config.db_path, config.spark, config.lake)
     try:
         values = load_values(reader.cursor(), catalog)
     except CacheMissing:

@@ -5,7 +5,7 @@ SELECT
   owner.Name AS c2,
   CAST(r.Amount AS DOUBLE) AS c3,
   r.CloseDate AS c4,
-  r.CloseDate - CAST(TIMEZONE($tz, r.CreatedDate) AS DATE) AS c5
+  DATE_DIFF('DAY', CAST(TIMEZONE($tz, r.CreatedDate) AS DATE), r.CloseDate) AS c5
 FROM "Opportunity" AS r
 LEFT JOIN "User" AS owner
   ON owner.Id = r.OwnerId

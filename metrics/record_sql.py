@@ -1,0 +1,313 @@
+"""One record set's subquery: its KPIs' atoms aggregated on its own rows, per grouping key.
+
+Built as a sqlglot tree from the catalog's parsed fragments (metrics.fragments): the window on
+the anchor, the question's filters, row-level access, the records the atoms count, and the
+joins the snippets mention. Grouped queries aggregate in two levels when that saves work on
+millions of records (``_two_level``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from i18n import Language, t
+from metrics.catalog import Anchor, Catalog, DimensionDef, RecordSetDef
+from metrics.errors import Invalid
+from metrics.fragments import T_COLUMN, columns_of, fragment
+from metrics.measures import Atom
+from metrics.query import Filter
+from metrics.sqltree import alias, all_of, any_of, col, paren, select, subquery, tmpl
+
+OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "="}
+NATURAL_KINDS = ("grain", "datepart")
+
+@dataclass(frozen=True)
+class RecordGroup:
+    """The atoms one subquery aggregates: same record set, anchor and hidden-ness."""
+
+    rs: RecordSetDef
+    anchor: Anchor
+    hidden: bool  # only a filter, ranking or sort needs these KPIs
+    atoms: tuple[tuple[int, int, Atom], ...]  # (metric index, atom index, atom)
+    metric: str  # the first KPI's name, for messages
+
+
+def local_time(anchor: Anchor) -> exp.Expression:
+    """The anchor in the org time zone (DATE fields have no zone and are used as they are)."""
+    a = fragment(anchor.sql)
+    return tmpl("timezone($tz, _a)", a=a) if anchor.type == "timestamp" else a
+
+
+def _with_t(tree: exp.Expression, t: exp.Expression) -> exp.Expression:
+    """A grain's or date part's tree with ``{t}`` replaced by ``t``."""
+    for c in list(tree.find_all(exp.Column)):
+        if not c.table and c.name == T_COLUMN:
+            c.replace(t.copy())
+    return tree
+
+
+def dimension_sql(
+    catalog: Catalog, metric: str, rs: RecordSetDef, anchor: Anchor, dim: DimensionDef
+) -> exp.Expression:
+    """The SQL of ``dim`` for a KPI's record set, or Invalid saying why the KPI has none."""
+    if dim.kind in NATURAL_KINDS:
+        if dim.sql.get("needs_time") and anchor.type == "date":
+            raise Invalid(
+                f"{metric} counts on {anchor.sql.removeprefix('r.')}, a date without a time "
+                "of day, "
+                f"so it cannot be grouped by {dim.name}."
+            )
+        return _with_t(fragment(str(dim.sql["expr"])), local_time(anchor))
+    sql = rs.dimension_sql(dim.name)
+    if sql is None:
+        raise Invalid(f"{metric} has no {dim.name}, so it cannot be grouped or filtered by it.")
+    return fragment(sql)
+
+
+def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str) -> Anchor:
+    """The date a KPI's records count on: the question's date field when it names one (an
+    anchor of that name on the record set, metrics/fields.py), else the KPI's own."""
+    if asked is None:
+        return rs.anchor(own)
+    try:
+        return rs.anchor(asked)
+    except KeyError:
+        raise Invalid(t(Language.EN, "field.no_date", metric=metric, date=asked)) from None
+
+
+def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[exp.Expression]:
+    def a() -> exp.Expression:
+        return fragment(anchor.sql)
+
+    if anchor.type == "timestamp":
+        out = [tmpl(f"_a >= ${prefix}_start_ts", a=a())] if has_start else []
+        return out + ([tmpl(f"_a < ${prefix}_end_ts", a=a())] if has_end else [])
+    out = [tmpl(f"_a >= ${prefix}_start", a=a())] if has_start else []
+    return out + ([tmpl(f"_a <= ${prefix}_end", a=a())] if has_end else [])
+
+
+def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) -> exp.Expression:
+    """A record filter; values are bound as $f<i> (lower-cased, trimmed texts or a number).
+    A ``checkbox`` (a boolean field, values "true" / "false") is tested as a boolean: a text
+    cast of every record costs several times the filter itself on millions of them."""
+    if f.op in OPS:
+        return tmpl(f"_e {OPS[f.op]} $f{i}", e=expr.copy())
+    has_none = any(v is None for v in f.values)
+    has_values = any(v is not None for v in f.values)
+    contains = (
+        tmpl(
+            f"((_e AND list_contains($f{i}, 'true')) "
+            f"OR (NOT _e AND list_contains($f{i}, 'false')))",
+            e=expr.copy(),
+        )
+        if checkbox
+        else tmpl(f"list_contains($f{i}, lower(trim(CAST(_e AS VARCHAR))))", e=expr.copy())
+    )
+    if f.op == "in":
+        parts = ([contains] if has_values else []) + (
+            [tmpl("_e IS NULL", e=expr.copy())] if has_none else []
+        )
+        return any_of(parts)
+    # not in: records whose field is empty are kept, unless "(none)" itself is excluded
+    if has_none:
+        kept = [tmpl("_e IS NOT NULL", e=expr.copy())] + (
+            [exp.Not(this=contains)] if has_values else []
+        )
+        return paren(all_of(kept))  # type: ignore[arg-type]
+    return any_of([tmpl("_e IS NULL", e=expr.copy()), exp.Not(this=contains)])
+
+
+def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[exp.Expression]:
+    """The row filter of row-level access, when the query is scoped: the record set's predicate
+    on the bound owner list $scope_owners (RecordSetDef.scope, never interpolated ids); records
+    without an owner are refused rather than shown (docs/access.md)."""
+    if not shape_scoped:
+        return []
+    if rs.scope is None:
+        raise Invalid(t(Language.EN, "access.no_owner", what=what))
+    return [fragment(rs.scope)]
+
+
+def joins_for(rs: RecordSetDef, snippets: list[exp.Expression]) -> list[exp.Expression]:
+    """The record set's joins whose alias the snippets mention, in catalog order."""
+    aliases = {a for a, _ in columns_of(snippets)}
+    return [fragment(clause, "join") for a, clause in rs.joins if a in aliases]
+
+
+def join_texts(rs: RecordSetDef, snippets: list[str]) -> list[str]:
+    """joins_for over catalog texts: the JOIN clauses as the catalog writes them."""
+    aliases = {a for a, _ in columns_of([fragment(s) for s in snippets])}
+    return [clause for a, clause in rs.joins if a in aliases]
+
+
+def _record_condition(atom: Atom) -> exp.Expression | None:
+    """Which rows are this atom's records (what it counts, sums or averages)."""
+    parts = [paren(fragment(atom.where))] if atom.where else []
+    if atom.agg not in ("count", "sum", "rows"):
+        parts.append(paren(tmpl("(_e) IS NOT NULL", e=fragment(atom.expr or ""))))
+    return all_of(parts)
+
+
+def _filter(atom: Atom, agg: exp.Expression) -> exp.Expression:
+    """``agg FILTER (WHERE <atom's where>)``, or ``agg`` alone."""
+    if not atom.where:
+        return agg
+    return exp.Filter(this=agg, expression=exp.Where(this=fragment(atom.where)))
+
+
+def _agg_sql(atom: Atom) -> exp.Expression:
+    if atom.agg == "count":
+        return _filter(atom, tmpl("count(*)"))
+    if atom.agg == "rows":  # a count over a rollup: as count(*), 0 when no row matches
+        rows = _filter(atom, tmpl("sum(_e)", e=fragment(atom.expr or "")))
+        return tmpl("CAST(coalesce(_a, 0) AS BIGINT)", a=rows)
+    inner = _filter(atom, tmpl(f"{atom.agg}(_e)", e=fragment(atom.expr or "")))
+    return tmpl("CAST(_a AS DOUBLE)", a=inner)
+
+
+def _is_record_column(e: exp.Expression) -> bool:
+    return isinstance(e, exp.Column) and e.table == "r"
+
+
+def group_subquery(
+    catalog: Catalog,
+    group: RecordGroup,
+    dims: list[DimensionDef],
+    filters: tuple[Filter, ...],
+    prefix: str,
+    win: tuple[bool, bool],
+    scoped: bool,
+    core: list[int],
+) -> exp.Select:
+    """``SELECT <dims>, <aggregates> FROM <records> AS r … WHERE … GROUP BY <dims>``."""
+    rs, anchor, name = group.rs, group.anchor, group.metric
+    dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
+    where = window_sql(anchor, prefix, *win) + scope_sql(rs, scoped, name)
+    for fi, f in enumerate(filters):
+        fdim = catalog.dimension(f.dimension)
+        if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
+            raise Invalid(f"{name} has no {f.dimension}, so it cannot be filtered by it.")
+        expr = dimension_sql(catalog, name, rs, anchor, fdim)
+        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
+    # The rows any of its own atoms counts (sample counts add none): one condition each.
+    counted = {a.record_condition: a for mi, ai, a in group.atoms if ai < core[mi]}
+    if all(counted):
+        where.append(any_of(_record_condition(a) for a in counted.values()))  # type: ignore[misc]
+    aggs = [alias(_agg_sql(atom), f"a{mi}_{ai}") for mi, ai, atom in group.atoms]
+    time_filter = any(catalog.dimension(f.dimension).kind in NATURAL_KINDS for f in filters)
+    bucket = (
+        anchor.type == "timestamp"
+        and not time_filter
+        and any(d.kind in NATURAL_KINDS for d in dims)
+    )
+    inner_aliases = {a for a, _ in columns_of([*where, *aggs])} & {a for a, _ in rs.joins}
+    # Late: named through a join only they need (rep names), or computed from record
+    # columns (channel): grouped first by the columns, named or computed per group.
+    late = set()
+    for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True)):
+        if d.kind in NATURAL_KINDS:
+            continue
+        own = {a for a, _ in columns_of([e])} & {a for a, _ in rs.joins}
+        if (own and not inner_aliases & own) or (not own and not _is_record_column(e)):
+            late.add(i)
+    # A median is not made of partial aggregates: it reads every record at once.
+    if (bucket or late) and all(a.agg != "median" for _, _, a in group.atoms):
+        return _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, group.atoms)
+    select_list = [alias(e, f"d{i}") for i, e in enumerate(dim_exprs)] + aggs
+    return select(
+        select_list,
+        fragment(rs.source, "relation"),
+        joins=joins_for(rs, [*select_list, *where]),
+        where=all_of(where),
+        group_keys=len(dims),
+    )
+
+
+# Grouped queries aggregate in two levels when that saves work on millions of records:
+# * time parts: every UTC offset in use is a multiple of 15 minutes, so records pre-aggregated per
+#   15-minute UTC bucket keep their local date, weekday and hour; ~100 buckets a day are converted
+#   to the org zone instead of every record;
+# * looked-up names (rep = User.Name via OwnerId): records are aggregated on the key first and the
+#   lookup joined to the few aggregated rows (many-to-one on a unique key: no fan-out).
+_BUCKET_SECONDS = 900
+
+
+def _partial_and_final(
+    atoms: tuple[tuple[int, int, Atom], ...],
+) -> tuple[list[exp.Expression], list[exp.Expression]]:
+    """Per atom, its partial aggregate (per key and bucket) and how partials are combined."""
+    partial: list[exp.Expression] = []
+    final: list[exp.Expression] = []
+    for mi, ai, atom in atoms:
+        c = f"a{mi}_{ai}"
+        e = fragment(atom.expr) if atom.expr else exp.Null()
+        if atom.agg in ("count", "rows"):
+            partial.append(alias(_agg_sql(atom), c))
+            final.append(alias(tmpl("CAST(sum(_a) AS BIGINT)", a=col(c, "r")), c))
+        elif atom.agg == "sum":
+            partial.append(alias(_filter(atom, tmpl("sum(_e)", e=e.copy())), c))
+            final.append(alias(tmpl("CAST(sum(_a) AS DOUBLE)", a=col(c, "r")), c))
+        elif atom.agg in ("min", "max"):
+            partial.append(alias(_filter(atom, tmpl(f"{atom.agg}(_e)", e=e.copy())), c))
+            final.append(alias(tmpl(f"CAST({atom.agg}(_a) AS DOUBLE)", a=col(c, "r")), c))
+        else:
+            partial.append(alias(_filter(atom, tmpl("sum(_e)", e=e.copy())), f"{c}_s"))
+            partial.append(alias(_filter(atom, tmpl("count(_e)", e=e.copy())), f"{c}_n"))
+            mean = tmpl(
+                "CAST(sum(_s) AS DOUBLE) / NULLIF(sum(_n), 0)",
+                s=col(f"{c}_s", "r"),
+                n=col(f"{c}_n", "r"),
+            )
+            final.append(alias(mean, c))
+    return partial, final
+
+
+def _two_level(
+    rs: RecordSetDef,
+    anchor: Anchor,
+    dims: list[DimensionDef],
+    dim_exprs: list[exp.Expression],
+    bucket: bool,
+    late: set[int],
+    where: list[exp.Expression],
+    atoms: tuple[tuple[int, int, Atom], ...],
+) -> exp.Select:
+    """Partial aggregates on record columns (and time bucket), then names and time parts."""
+    time_idx = {i for i, d in enumerate(dims) if d.kind in NATURAL_KINDS} if bucket else set()
+    keys: list[exp.Expression] = [
+        alias(e, f"d{i}") for i, e in enumerate(dim_exprs) if i not in time_idx | late
+    ]
+    late_exprs = [dim_exprs[i] for i in sorted(late)]
+    late_joins = joins_for(rs, late_exprs)
+    for c in sorted({name for a, name in columns_of([*late_exprs, *late_joins]) if a == "r"}):
+        keys.append(alias(col(c, "r"), c))
+    if bucket:
+        step = exp.Literal.number(_BUCKET_SECONDS * 1_000_000)
+        keys.append(alias(tmpl("epoch_us(_a) // _s", a=fragment(anchor.sql), s=step), "bucket"))
+    partial, final = _partial_and_final(atoms)
+    inner = select(
+        keys + partial,
+        fragment(rs.source, "relation"),
+        joins=joins_for(rs, [*keys, *partial, *where]),
+        where=all_of(where),
+        group_keys=len(keys),
+    )
+    secs = exp.Literal.number(_BUCKET_SECONDS)
+    local = tmpl("timezone($tz, to_timestamp(r.bucket * _s))", s=secs)
+    outer: list[exp.Expression] = []
+    for i, d in enumerate(dims):
+        if i in time_idx:
+            expr = _with_t(fragment(str(d.sql["expr"])), local)
+        elif i in late:
+            expr = dim_exprs[i]
+        else:
+            expr = col(f"d{i}", "r")
+        outer.append(alias(expr, f"d{i}"))
+    return select(
+        outer + final,
+        subquery(inner, "r"),
+        joins=late_joins,
+        group_keys=len(dims),
+    )
