@@ -27,7 +27,6 @@ from bot.config import AppConfig
 from charts.choose import choose
 from charts.render import render_answer
 from metrics.answer import Answer
-from metrics.scope import EVERYONE
 
 DASHBOARDS = ("kpi dashboard", "outbound calls dashboard", "inbound leads dashboard")
 
@@ -40,10 +39,13 @@ class TimedBackend(RealBackend):
         self.spans: list[tuple[float, float]] = []
         self._spans_lock = threading.Lock()
 
-    def _run(self, query: Any, question: str, today: date | None, scope: Any = EVERYONE) -> Answer:
+    def _run(
+        self, query: Any, question: str, today: date | None, *rest: Any, **kw: Any
+    ) -> Answer:
+        """The engine's run (scope, language passed on as given), its span kept."""
         t = time.perf_counter()
         try:
-            return super()._run(query, question, today, scope)
+            return super()._run(query, question, today, *rest, **kw)
         finally:
             with self._spans_lock:
                 self.spans.append((t, time.perf_counter()))

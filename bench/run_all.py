@@ -44,6 +44,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("bench_fields", (), ("--quick",)),
     Bench("bench_dashboards", (), ("--quick",)),
     Bench("bench_boards", (), ("--quick",)),
+    Bench("bench_rows", (), ("--quick",)),  # a manager's row-level scope (issue 17)
+    Bench("bench_spark", (), ("--quick",)),  # Spark local[2] beside DuckDB (issue 16)
     # 1M → 10M → 50M takes hours: measured by its own command (docs/benchmarks.md says which);
     # here its section is only rewritten from the saved results
     Bench("bench_scale", ("--report-only",), ("--report-only", "--no-write")),
