@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from bot.state_db import open_state_db
+from tests.fixture_org import ORG, load_fixture_org
 from tests.slack_driver import SlackDriver, SocketModeDriver
 from tests.slack_emulator import Message, SlackEmulator
 
@@ -97,6 +98,19 @@ class Bot:
 
     def audit(self) -> list[dict[str, Any]]:
         return self.state_rows("SELECT * FROM audit_log ORDER BY id")
+
+
+def fixture_org_dir(workdir: Path) -> Path:
+    """``workdir`` holding the fixture org's cache (org.duckdb), for a bot on the real engine."""
+    load_fixture_org(workdir / "org.duckdb")
+    return workdir
+
+
+def fixture_org_settings(org_dir: Path) -> dict[str, Any]:
+    """The fixture org's app.yaml with its cache in ``org_dir`` (``running_bot(settings=…)``)."""
+    settings: dict[str, Any] = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
+    settings["database"] = str(org_dir / "org.duckdb")
+    return settings
 
 
 @contextmanager

@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests import slack_harness as H
-from tests.fixture_org import ORG, load_fixture_org
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import all_text, answers, buttons, table
@@ -30,9 +28,7 @@ Q2_ZH = "2024年4月1日 – 6月27日"
 
 @pytest.fixture(scope="module")
 def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("languages")
-    load_fixture_org(work / "org.duckdb")
-    return work
+    return H.fixture_org_dir(tmp_path_factory.mktemp("languages"))
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +39,7 @@ def slack() -> Iterator[SlackEmulator]:
 
 @pytest.fixture(scope="module")
 def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
-    settings = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
-    settings["database"] = str(org_dir / "org.duckdb")
+    settings = H.fixture_org_settings(org_dir)
     access = {**H.ACCESS, "users": [*H.ACCESS["users"], LINA]}
     with H.running_bot(slack, org_dir, backend=None, settings=settings, access=access) as b:
         yield b

@@ -19,10 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests import slack_harness as H
-from tests.fixture_org import ORG, load_fixture_org
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import all_text, answers, buttons, table
@@ -33,9 +31,7 @@ Q2 = "1 Apr – 27 Jun 2024"
 
 @pytest.fixture(scope="module")
 def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("real")
-    load_fixture_org(work / "org.duckdb")
-    return work
+    return H.fixture_org_dir(tmp_path_factory.mktemp("real"))
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +42,7 @@ def slack() -> Iterator[SlackEmulator]:
 
 @pytest.fixture(scope="module")
 def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
-    settings = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
-    settings["database"] = str(org_dir / "org.duckdb")
+    settings = H.fixture_org_settings(org_dir)
     with H.running_bot(slack, org_dir, backend=None, settings=settings) as b:
         yield b
 
