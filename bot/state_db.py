@@ -24,6 +24,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,6 +199,21 @@ def is_unique_violation(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == "23505"
 
 
+def _write_ahead_log(con: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Put the file in WAL mode (it stays so). Switching needs the file to itself: while another
+    connection is creating the tables (two replicas starting together), SQLite answers "database
+    is locked" at once instead of waiting out the busy timeout, so wait for it here."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _connect_sqlite(path: Path) -> StateDB:
     if str(path) != ":memory:":
         private_dir(path.parent)
@@ -207,7 +223,7 @@ def _connect_sqlite(path: Path) -> StateDB:
 
     def connect() -> sqlite3.Connection:
         con = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        con.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(con)
         # NORMAL is durable across application crashes in WAL mode; only a power cut can lose
         # the last few rows, and that costs no answer.
         con.execute("PRAGMA synchronous=NORMAL")
