@@ -358,8 +358,8 @@ def _rollup_for(
 ) -> tuple[RecordSetDef, list[tuple[int, int, Atom]]] | None:
     """A rollup of ``rs`` that gives the same counts (catalog ``rollup:``), with the atoms as
     sums of its rows; None when none is usable: one of them must be in the snapshot in the
-    org's zone, have the anchor, and every count, grouping and filter must need only its columns
-    and whole days (no hour of day)."""
+    org's zone, have the anchor, and every count, grouping, filter and row-level scope must need
+    only its columns and whole days (no hour of day)."""
     if not shape.rollups or any(a.agg != "count" for _, _, a in atoms):
         return None
     used = [*dims, *(catalog.dimension(f.dimension) for f in filters)]
@@ -374,7 +374,12 @@ def _rollup_for(
             continue
         if any(d.kind not in NATURAL_KINDS and roll.dimension_sql(d.name) is None for d in used):
             continue
-        needed = set(re.findall(r"\br\.(\w+)", wheres)) | ({"OwnerId"} if shape.scoped else set())
+        # Under row-level access the rollup keeps the same owners: the record set's own scope
+        # predicate, on columns it kept (a record set without an owner is refused, not rolled).
+        if shape.scoped and (rs.scope is None or roll.scope != rs.scope):
+            continue
+        scope_text = rs.scope if shape.scoped and rs.scope else ""
+        needed = set(re.findall(r"\br\.(\w+)", f"{wheres} {scope_text}"))
         if not needed <= set(r.columns):
             continue
         return roll, [

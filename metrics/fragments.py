@@ -148,3 +148,4 @@ def check_catalog(
             _try(text, "expr", f"{where}.dimensions.{name}", problems)
         if r.rollup is not None:
             _try(r.rollup.rows, "expr", f"{where}.rollup.rows", problems)
+        _try(r.scope, "expr", f"{where}.scope", problems)
