@@ -10,6 +10,7 @@ numbers (tests/test_metrics_fixture.py) run on the first kind of snapshot too.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date
 
@@ -17,8 +18,10 @@ import pytest
 
 from cache.snapshot import SnapshotReader, open_writer
 from metrics.catalog import Catalog, load_catalog
+from metrics.compiler import compile_query
 from metrics.engine import run
-from metrics.errors import NoData
+from metrics.errors import Invalid, NoData
+from metrics.fragments import check_catalog
 from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
 from metrics.scope import Scope
 from tests.fixture_org import fixture_settings, load_fixture_org
@@ -106,3 +109,65 @@ def test_a_scoped_question_reads_the_rollup_with_the_owner_filter(
     a, b = _answer(q, zoned, catalog, scope), _answer(q, utc, catalog, scope)
     assert a is not None and b is not None
     assert ROLLUP in a.sql and a.rows == b.rows and len(a.rows) == 1
+
+
+def test_a_managers_scoped_rollup_gives_the_hand_worked_numbers(
+    readers: tuple[SnapshotReader, SnapshotReader], catalog: Catalog
+) -> None:
+    # Olga (Outbound Manager) sees U2 Bob, U3 张伟 and herself (tests/test_rows.py). Their calls,
+    # not deleted, with the org zone's (+8) weekday:
+    #   T04 U2 Inbound  Connected       2024-04-10T06:00Z → Wed 14:00
+    #   T06 U2 Outbound Connected       2024-05-07T17:30Z → Wed 01:30 (Tue in UTC)
+    #   T07 U2 Outbound Left Voicemail  2024-05-06T17:30Z → Tue 01:30 (Mon in UTC)
+    #   T08 U3 Outbound Connected       2024-06-20T02:00Z → Thu 10:00   (T09 is deleted)
+    # Connected calls are outbound ones: Tue 1 call 0 connected, Wed 2 and 1 (T06), Thu 1 and 1.
+    # Alice's five calls (U1) are outside her scope.
+    zoned, utc = readers
+    olga = Scope(owners=("U2", "U3", "U6"), label="Olga's team")
+    q = Q("calls", "connected calls", groupings=("weekday",), window=ALL)
+    rolled, unrolled = _answer(q, zoned, catalog, olga), _answer(q, utc, catalog, olga)
+    assert rolled is not None and unrolled is not None
+    assert ROLLUP in rolled.sql and "$scope_owners" in rolled.sql
+    assert ROLLUP not in unrolled.sql and "$scope_owners" in unrolled.sql
+    assert rolled.rows == (("Tue", 1, 0), ("Wed", 2, 1), ("Thu", 1, 1))
+    assert unrolled.rows == rolled.rows
+
+
+def _with_record_set(catalog: Catalog, name: str, **changes: object) -> Catalog:
+    records = tuple(
+        dataclasses.replace(r, **changes) if r.name == name else r for r in catalog.records
+    )
+    return dataclasses.replace(catalog, records=records)
+
+
+def test_a_scoped_question_reads_a_rollup_only_when_it_keeps_the_scope(catalog: Catalog) -> None:
+    q = Q("calls", groupings=("weekday",), window=ALL)
+    rolls = frozenset({"task_day"})
+
+    def reads_rollup(cat: Catalog, scoped: bool) -> bool:
+        return ROLLUP in compile_query(q, cat, scoped=scoped, rollups=rolls).sql
+
+    assert reads_rollup(catalog, scoped=False) and reads_rollup(catalog, scoped=True)
+    # A rollup that dropped the owner cannot be filtered on it: unfiltered askers still read
+    # it, restricted ones the records.
+    day = catalog.record_set("task_day")
+    no_owner = dataclasses.replace(
+        day.rollup, columns=tuple(c for c in day.rollup.columns if c != "OwnerId")
+    )
+    dropped = _with_record_set(catalog, "task_day", rollup=no_owner)
+    assert reads_rollup(dropped, scoped=False) and not reads_rollup(dropped, scoped=True)
+    # A rollup whose scope predicate is not its record set's keeps other records.
+    other = _with_record_set(catalog, "task_day", scope="r.CreatedById IN (SELECT 1)")
+    assert not reads_rollup(other, scoped=True)
+    # Records without an owner are refused to a restricted asker, not answered by the rollup.
+    ownerless = _with_record_set(catalog, "task", scope=None)
+    assert reads_rollup(ownerless, scoped=False)
+    with pytest.raises(Invalid):
+        compile_query(q, ownerless, scoped=True, rollups=rolls)
+
+
+def test_a_scope_predicate_that_does_not_parse_is_a_catalog_problem(catalog: Catalog) -> None:
+    bad = dataclasses.replace(catalog.record_set("task"), scope="r.OwnerId IN (SELECT")
+    problems: list[str] = []
+    check_catalog([], [], [bad], problems)
+    assert len(problems) == 1 and problems[0].startswith("records.task.scope")
