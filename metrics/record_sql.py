@@ -23,6 +23,7 @@ from metrics.sqltree import alias, all_of, any_of, col, paren, select, subquery,
 OPS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<=", "eq": "="}
 NATURAL_KINDS = ("grain", "datepart")
 
+
 @dataclass(frozen=True)
 class RecordGroup:
     """The atoms one subquery aggregates: same record set, anchor and hidden-ness."""
@@ -184,7 +185,9 @@ def group_subquery(
     """``SELECT <dims>, <aggregates> FROM <records> AS r … WHERE … GROUP BY <dims>``."""
     rs, anchor, name = group.rs, group.anchor, group.metric
     dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
-    where = window_sql(anchor, prefix, *win) + scope_sql(rs, scoped, name)
+    window = window_sql(anchor, prefix, *win)
+    scope = scope_sql(rs, scoped, name)
+    where: list[exp.Expression] = []  # the question's filters and the records counted
     for fi, f in enumerate(filters):
         fdim = catalog.dimension(f.dimension)
         if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
@@ -202,7 +205,7 @@ def group_subquery(
         and not time_filter
         and any(d.kind in NATURAL_KINDS for d in dims)
     )
-    inner_aliases = {a for a, _ in columns_of([*where, *aggs])} & {a for a, _ in rs.joins}
+    inner_aliases = {a for a, _ in columns_of([*scope, *where, *aggs])} & {a for a, _ in rs.joins}
     # Late: named through a join only they need (rep names), or computed from record
     # columns (channel): grouped first by the columns, named or computed per group.
     late = set()
@@ -214,7 +217,10 @@ def group_subquery(
             late.add(i)
     # A median is not made of partial aggregates: it reads every record at once.
     if (bucket or late) and all(a.agg != "median" for _, _, a in group.atoms):
-        return _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, group.atoms)
+        return _two_level(
+            rs, anchor, dims, dim_exprs, bucket, late, (window, scope, where), group.atoms
+        )
+    where = [*window, *scope, *where]
     select_list = [alias(e, f"d{i}") for i, e in enumerate(dim_exprs)] + aggs
     return select(
         select_list,
@@ -271,18 +277,25 @@ def _two_level(
     dim_exprs: list[exp.Expression],
     bucket: bool,
     late: set[int],
-    where: list[exp.Expression],
+    conditions: tuple[list[exp.Expression], list[exp.Expression], list[exp.Expression]],
     atoms: tuple[tuple[int, int, Atom], ...],
 ) -> exp.Select:
-    """Partial aggregates on record columns (and time bucket), then names and time parts."""
+    """Partial aggregates on record columns (and time bucket), then names and time parts.
+    ``conditions``: the window, the row-level scope and the other filters. The scope is
+    applied to the partial aggregates when they are keyed by every column it names (the
+    owner, for a grouping by rep): a few hundred rows tested instead of every record."""
+    window, scope, filters = conditions
     time_idx = {i for i, d in enumerate(dims) if d.kind in NATURAL_KINDS} if bucket else set()
     keys: list[exp.Expression] = [
         alias(e, f"d{i}") for i, e in enumerate(dim_exprs) if i not in time_idx | late
     ]
     late_exprs = [dim_exprs[i] for i in sorted(late)]
     late_joins = joins_for(rs, late_exprs)
-    for c in sorted({name for a, name in columns_of([*late_exprs, *late_joins]) if a == "r"}):
+    kept = {name for a, name in columns_of([*late_exprs, *late_joins]) if a == "r"}
+    for c in sorted(kept):
         keys.append(alias(col(c, "r"), c))
+    scope_after = bool(scope) and all(a == "r" and n in kept for a, n in columns_of(scope))
+    where = [*window, *([] if scope_after else scope), *filters]
     if bucket:
         step = exp.Literal.number(_BUCKET_SECONDS * 1_000_000)
         keys.append(alias(tmpl("epoch_us(_a) // _s", a=fragment(anchor.sql), s=step), "bucket"))
@@ -309,5 +322,6 @@ def _two_level(
         outer + final,
         subquery(inner, "r"),
         joins=late_joins,
+        where=all_of(scope) if scope_after else None,
         group_keys=len(dims),
     )

@@ -90,6 +90,32 @@ def test_only_the_joins_a_query_needs() -> None:
     assert '"User"' in compile_query(Query(metrics=("calls",), groupings=("rep",)), CATALOG).sql
 
 
+def _scope_selects(sql: str) -> list[sqlglot.exp.Select]:
+    """The SELECTs whose own WHERE holds the row-level owner filter."""
+    tree = sqlglot.parse_one(sql, read="duckdb")
+    return [
+        s
+        for s in tree.find_all(sqlglot.exp.Select)
+        if s.args.get("where") is not None
+        and any(
+            isinstance(i, sqlglot.exp.In) and i.this.sql() == "r.OwnerId"
+            for i in s.args["where"].find_all(sqlglot.exp.In)
+            if i.find_ancestor(sqlglot.exp.Select) is s
+        )
+    ]
+
+
+def test_the_owner_filter_tests_owners_not_records_when_grouped_by_them() -> None:
+    # By rep, records are first counted per OwnerId (then named): the filter keeps those few
+    # hundred counts instead of testing every record; by lead source it tests the records.
+    by_rep = compile_query(Query(metrics=("leads",), groupings=("rep",)), CATALOG, scoped=True)
+    (outer,) = _scope_selects(by_rep.sql)
+    assert isinstance(outer.args["from_"].this, sqlglot.exp.Subquery)  # over the counts
+    by_source = Query(metrics=("leads",), groupings=("lead source",))
+    (inner,) = _scope_selects(compile_query(by_source, CATALOG, scoped=True).sql)
+    assert inner.args["from_"].this.name == "_kpibot_lead_facts"  # over the records
+
+
 def test_catalog_problems_are_reported_all_at_once(tmp_path: Path) -> None:
     extra = tmp_path / "kpis.yaml"
     extra.write_text(
