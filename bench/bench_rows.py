@@ -9,6 +9,10 @@ once and run through metrics.engine.run alternately without a scope and with her
 filter ``r.OwnerId IN (SELECT unnest($scope_owners))`` in every record set), and each statement
 again bare on a DuckDB cursor. Target (issue #17): the scoped p50 within 10 % of the unfiltered
 p50 (a manager reads about half the org, so the filter must not cost more than it saves).
+Each question is judged twice: by wall time, and by CPU time (the work; a loaded machine
+inflates wall time, and more so for the scoped statement's extra pipeline). The filter's floor,
+what it costs on a table of a few rows (planning the semi-join and building its hash table), is
+measured too: a question much faster than ten times that floor cannot be within 10 %.
 Writes the section "Row-level access (10M Tasks)" of docs/benchmarks.md.
 """
 
@@ -50,7 +54,14 @@ HEAVY_MS = 30.0  # questions this slow or slower, reported together
 BUDGET_S = 30.0  # per question; past it, stop once MIN_RUNS runs are in
 MIN_RUNS = 5
 SIDES = ("all", "scoped", "bare all", "bare scoped")
-HEADER = ("question", "unfiltered", "bare", "scoped", "bare scoped", "rows", "change", "ms", "CPU")
+HEADER = (
+    "question", "unfiltered", "bare", "scoped", "bare scoped", "rows", "change", "ms",
+    "CPU ms", "CPU",
+)  # fmt: skip
+# The filter alone: a count over a table of a few rows, plain and with the owner filter.
+FLOOR_SQL = 'SELECT count(*) FROM "UserRole" AS r'
+FLOOR_FILTER = " WHERE r.Id IN (SELECT unnest($scope_owners))"
+FLOOR_RUNS = 300
 
 
 @dataclass
@@ -84,7 +95,24 @@ def run_once(
     return wall, cpu, sql, params, len(answer.rows)
 
 
-def measure(runs: int, scale: float) -> tuple[str, Scope, dict[str, Times]]:
+def filter_floor(con: duckdb.DuckDBPyConnection, owners: list[str]) -> tuple[float, float]:
+    """What the owner filter alone costs a statement (p50 ms of wall and of CPU time)."""
+    sides: tuple[tuple[str, dict[str, Any]], ...] = (
+        (FLOOR_SQL, {}),
+        (FLOOR_SQL + FLOOR_FILTER, {"scope_owners": owners}),
+    )
+    wall: list[list[float]] = [[], []]
+    cpu: list[list[float]] = [[], []]
+    for _ in range(FLOOR_RUNS):
+        for i, (sql, params) in enumerate(sides):
+            c0, t0 = time.process_time(), time.perf_counter()
+            con.cursor().execute(sql, params).fetchall()
+            wall[i].append((time.perf_counter() - t0) * 1e3)
+            cpu[i].append((time.process_time() - c0) * 1e3)
+    return p50(wall[1]) - p50(wall[0]), p50(cpu[1]) - p50(cpu[0])
+
+
+def measure(runs: int, scale: float) -> tuple[str, Scope, dict[str, Times], tuple[float, float]]:
     db = demo_db(scale)
     settings = OrgSettings.model_validate({"timezone": TZ})
     reader = RecordingReader(db)
@@ -112,15 +140,36 @@ def measure(runs: int, scale: float) -> tuple[str, Scope, dict[str, Times]]:
                 t.ms[side].append(wall)
                 t.cpu[side].append(cpu)
                 t.ms[f"bare {side}"].append(bare_once(con, *stmts[side]))
+    floor = filter_floor(con, list(scope.owners or ()))
     con.close()
-    return name, scope, out
+    return name, scope, out, floor
 
 
 def _pp(xs: list[float]) -> str:
     return f"{p50(xs):.1f} / {percentile(xs, 95):.1f}"
 
 
-def report(name: str, scope: Scope, results: dict[str, Times], scale: float, secs: float) -> str:
+def _verdict(q: str, ratio: float, cpu_ratio: float) -> str | None:
+    """How a question missed the target, by wall time, CPU time or both; None: it met it."""
+    wall, cpu = ratio > TARGET, cpu_ratio > TARGET
+    if not (wall or cpu):
+        return None
+    how = "both" if wall and cpu else "wall time only" if wall else "CPU time only"
+    return (
+        f"- `{q}`: scoped p50 {(ratio - 1) * 100:+.0f}% wall, {(cpu_ratio - 1) * 100:+.0f}% CPU "
+        f"over unfiltered (missed in {how})"
+    )
+
+
+def report(
+    name: str,
+    scope: Scope,
+    results: dict[str, Times],
+    scale: float,
+    secs: float,
+    loads: tuple[str, str],
+    floor: tuple[float, float],
+) -> str:
     rows, misses = [], []
     for q, t in results.items():
         ratio = p50(t.ms["scoped"]) / p50(t.ms["all"])
@@ -135,15 +184,16 @@ def report(name: str, scope: Scope, results: dict[str, Times], scale: float, sec
                 f"{t.rows['all']} / {t.rows['scoped']}",
                 f"**{(ratio - 1) * 100:+.0f}%**",
                 f"{p50(t.ms['scoped']) - p50(t.ms['all']):+.1f}",
-                f"{(cpu_ratio - 1) * 100:+.0f}%",
+                f"{p50(t.cpu['all']):.1f} → {p50(t.cpu['scoped']):.1f}",
+                f"**{(cpu_ratio - 1) * 100:+.0f}%**",
             ]
         )
-        if ratio > TARGET:
-            misses.append(f"- `{q}`: scoped p50 {(ratio - 1) * 100:+.0f}% over unfiltered")
+        miss = _verdict(q, ratio, cpu_ratio)
+        if miss:
+            misses.append(miss)
     all_ratio = sum(p50(t.ms["scoped"]) for t in results.values()) / sum(
         p50(t.ms["all"]) for t in results.values()
     )
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     head = (
         f"Demo org at --scale {scale:g} (`bench/demo_db.py`, today {TODAY}). Each question "
         f"parsed once, then run by `metrics.engine.run` alternately unfiltered and with the "
@@ -151,10 +201,12 @@ def report(name: str, scope: Scope, results: dict[str, Times], scale: float, sec
         f"own records and her reps'), each statement also bare on a DuckDB cursor; ms as p50 / "
         f"p95; `rows` the answer's rows unfiltered / scoped. `change` compares the scoped "
         f"answer's p50 with the unfiltered one (target: at most +10 %), `ms` says it in "
-        f"milliseconds; `CPU` the same for process CPU time, which machine load does not "
-        f"inflate. The bare columns show where the difference lies: in the SQL (the owner "
-        f"filter is a hash semi-join on OwnerId), not in our layers. Load average after the "
-        f"run: {load} on 2 cores; {secs:.0f} s in all."
+        f"milliseconds; `CPU ms` is the answer's process CPU time (p50, unfiltered → scoped), "
+        f"which machine load does not inflate, and `CPU` its change. The bare columns show "
+        f"where the difference lies: in the SQL (the owner filter is a hash semi-join on "
+        f"OwnerId; grouped by rep, it keeps the per-owner counts instead of every record), "
+        f"not in our layers. Load average before the run: {loads[0]}, after: {loads[1]} on "
+        f"{os.cpu_count()} cores; {secs:.0f} s in all."
     )
     body = head + "\n\n" + table(HEADER, rows)
     heavy = [t for t in results.values() if p50(t.ms["all"]) >= HEAVY_MS]
@@ -164,18 +216,30 @@ def report(name: str, scope: Scope, results: dict[str, Times], scale: float, sec
     body += (
         f"\n\nAll questions: scoped total p50 {(all_ratio - 1) * 100:+.0f}% over unfiltered; "
         f"the {len(heavy)} questions of {HEAVY_MS:g} ms or more unfiltered: "
-        f"{(heavy_ratio - 1) * 100:+.0f}%. The filter costs a few milliseconds a record set, "
-        "so it weighs most on the fastest questions."
+        f"{(heavy_ratio - 1) * 100:+.0f}%. The filter's floor, measured on a table of a few "
+        f"rows (`{FLOOR_SQL}` with and without the filter, {FLOOR_RUNS} runs each): "
+        f"+{floor[0]:.2f} ms wall, +{floor[1]:.2f} ms CPU per statement, DuckDB planning the "
+        f"semi-join and building its hash table whatever the rows; a question answered in "
+        f"less than about ten times that cannot be within 10 %, and the rest of the cost grows "
+        f"with the records the filter tests."
     )
+    met = len(results) - len(misses)
+    body += f"\n\nWithin 10 % by both wall and CPU time: {met} of {len(results)} questions."
     body += "\n\n" + ("Missed:\n" + "\n".join(misses) if misses else "Every question within 10 %.")
     return body
 
 
+def _load() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main() -> None:
     scale, runs, write = bench_args(__doc__ or "", runs=40, quick_runs=3)
+    load_before = _load()
     t0 = time.perf_counter()
-    name, scope, results = measure(runs, scale)
-    body = report(name, scope, results, scale, time.perf_counter() - t0)
+    name, scope, results, floor = measure(runs, scale)
+    secs = time.perf_counter() - t0
+    body = report(name, scope, results, scale, secs, (load_before, _load()), floor)
     print(body)
     if write:
         write_section("Row-level access (10M Tasks)", body)
