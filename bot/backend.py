@@ -205,14 +205,18 @@ class RealBackend:
 
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
-        (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
-        background thread, the data's values and the parser built on them (seconds on an org
-        with hundreds of thousands of accounts)."""
+        (here: matplotlib's font set-up is not safe to race with a first chart), with
+        ``engine: spark`` the Spark session (ConfigError when it cannot read ``spark.data``),
+        then, in a background thread, the data's values and the parser built on them (seconds
+        on an org with hundreds of thousands of accounts)."""
         import grammar
         from cache.snapshot import CacheMissing
         from charts import theme
 
         theme.warm_up()
+        start = getattr(self.reader, "start", None)  # SparkReader: seconds, paid at start-up
+        if start is not None:
+            start()
 
         def parser() -> None:
             try:
