@@ -203,6 +203,13 @@ class RealBackend:
 
         return completer_for(self.parser(scope)).complete(partial, limit, tuple(history))
 
+    def start_engine(self) -> None:
+        """Start what runs questions: with ``engine: spark`` the Spark session (seconds; a
+        ConfigError when it cannot read ``spark.data``); nothing for DuckDB."""
+        start = getattr(self.reader, "start", None)
+        if start is not None:
+            start()
+
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
         (here: matplotlib's font set-up is not safe to race with a first chart), with
@@ -214,9 +221,7 @@ class RealBackend:
         from charts import theme
 
         theme.warm_up()
-        start = getattr(self.reader, "start", None)  # SparkReader: seconds, paid at start-up
-        if start is not None:
-            start()
+        self.start_engine()
 
         def parser() -> None:
             try:
