@@ -195,7 +195,8 @@ def publish(
         raise LakeWriteFailed(
             f"the Parquet copy for Spark could not be written to {target.data}: {first}"
         ) from e
-    collect_garbage(target, keep={name, previous} - {None})  # type: ignore[arg-type]
+    kept = [name] if previous is None or previous == name else [name, previous]
+    collect_garbage(target, keep=set(kept[:KEEP]))
     return out
 
 

@@ -109,9 +109,7 @@ def test_a_write_to_s3_failing_midway_publishes_nothing(
     assert _folders(s3, "midway") == {before}
 
 
-def test_a_missing_bucket_is_one_clear_error_and_nothing_published(
-    s3: str, tmp_path: Path
-) -> None:
+def test_a_missing_bucket_is_one_clear_error_and_nothing_published(s3: str, tmp_path: Path) -> None:
     db = tmp_path / "kpibot.duckdb"
     load_fixture_org(db)
     before = current_target(db)
@@ -139,9 +137,7 @@ def test_the_spark_session_gets_s3a_settings_from_app_yaml_and_says_the_connecto
     assert cfg.publish_lake == LakeTarget(
         "s3a://kpibot-lake/prod", "http://127.0.0.1:9000", path_style=True, region="eu-west-1"
     )
-    reader = SparkReader(
-        cfg.db_path, cfg.lake, cfg.spark.master, conf=cfg.spark.session_conf()
-    )
+    reader = SparkReader(cfg.db_path, cfg.lake, cfg.spark.master, conf=cfg.spark.session_conf())
     # pyspark's Hadoop has no S3A connector: the start refuses with what to add.
     version = spark_session.sparkContext._jvm.org.apache.hadoop.util.VersionInfo.getVersion()
     with pytest.raises(ConfigError) as e:
