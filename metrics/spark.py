@@ -137,30 +137,57 @@ def check_s3a(session: Any) -> None:
 
 
 class _Job:
-    """One question's Spark jobs, tagged so that a timer can interrupt them (pyspark ≥ 3.5:
-    ``addTag`` marks the jobs this thread starts; ``interruptTag`` cancels them, running tasks
-    included)."""
+    """One question's Spark jobs, tagged so that they can be interrupted past ``timeout``.
+
+    On a local driver the SparkContext's job tags are used (``addJobTag`` marks the jobs this
+    thread starts; ``cancelJobsWithTag`` cancels them, running tasks interrupted): classic
+    pyspark scopes the session's ``addTag`` to the thread that added it, so ``interruptTag``
+    from the timer's thread matches nothing (pyspark 4.3, measured). Spark Connect has no
+    SparkContext; there the session's tags are matched by the server. A cancel only reaches
+    jobs already running, and a question may start its main job after planning or a broadcast,
+    so once the time is up the timer cancels again every ``RETRY`` seconds until it returns.
+    """
+
+    RETRY = 0.25
 
     def __init__(self, session: Any, timeout: float):
-        self.session = session
-        self.tag = f"kpibot-{uuid.uuid4().hex}"
         self.timeout = timeout
+        self.tag = f"kpibot-{uuid.uuid4().hex}"
         self.fired = threading.Event()
-        self._timer = threading.Timer(timeout, self._interrupt)
-        self._timer.daemon = True
+        self._done = threading.Event()
+        if getattr(session, "_jsparkSession", None) is not None:  # a local driver
+            sc = session.sparkContext
+            sc.setInterruptOnCancel(True)  # this thread's jobs: kill running tasks too
+            self._add, self._cancel, self._remove = (
+                sc.addJobTag,
+                sc.cancelJobsWithTag,
+                sc.removeJobTag,
+            )
+        else:  # Spark Connect
+            self._add, self._cancel, self._remove = (
+                session.addTag,
+                session.interruptTag,
+                session.removeTag,
+            )
+        self._timer = threading.Thread(target=self._watch, name="kpibot-spark-timeout", daemon=True)
 
-    def _interrupt(self) -> None:
+    def _watch(self) -> None:
+        if self._done.wait(self.timeout):
+            return
         self.fired.set()
-        self.session.interruptTag(self.tag)
+        while not self._done.is_set():
+            self._cancel(self.tag)
+            self._done.wait(self.RETRY)
 
     def __enter__(self) -> _Job:
-        self.session.addTag(self.tag)
+        self._add(self.tag)
         self._timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-        self.session.removeTag(self.tag)
+        self._done.set()
+        self._timer.join()
+        self._remove(self.tag)
 
 
 class SparkReader:
