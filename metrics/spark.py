@@ -2,8 +2,10 @@
 parameters over the Parquet copy of the current snapshot (cache.lake).
 
 The DuckDB snapshot stays the source of truth and of metadata (data as of, source notes); Spark
-reads its tables as Parquet, registered as temporary views named like the DuckDB tables. The
-views are re-registered only when ``CURRENT`` names a new snapshot.
+reads its tables as Parquet — the copy the snapshot's publish wrote, found by the DuckDB
+snapshot's name — registered as temporary views named like the DuckDB tables, re-registered only
+when the cache moves to a new snapshot. Past ``query_timeout`` a question's Spark jobs are
+cancelled (``_Job``) and the user told so, as on DuckDB.
 
 ``master`` is any Spark master (``local[2]``, ``spark://host:7077``, ``yarn``) or a Spark
 Connect URL (``sc://host:15002``, how Databricks is reached). Spark's session time zone is UTC,
