@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cache.connection import connect
 from cache.lake import LakeSnapshot, LakeTarget, has_snapshot, lake_snapshot, publish, tables_of
@@ -61,6 +61,16 @@ class SparkSettings(BaseModel):
     data: str = "data/lake"  # where snapshots are written as Parquet: a folder or s3a://…
     s3: S3Settings = Field(default_factory=S3Settings)
     conf: dict[str, str] = Field(default_factory=dict)  # more Spark settings (spark.executor…)
+
+    @field_validator("data")
+    @classmethod
+    def _data(cls, v: str) -> str:
+        if "://" in v and not v.startswith("s3a://"):
+            raise ValueError(
+                "kpibot writes each snapshot's Parquet copy to a folder or an s3a:// URI; "
+                f"{v.split('://')[0]}:// is not one"
+            )
+        return v
 
     def session_conf(self) -> dict[str, str]:
         """The Spark settings kpibot derives (s3a for an ``s3a://`` data), then ``conf``'s,

@@ -200,3 +200,16 @@ def test_a_publish_leaves_no_staging_folder(tmp_path: Path) -> None:
     db = tmp_path / "kpibot.duckdb"
     load_fixture_org(db, lake=LakeTarget(str(tmp_path / "lake")))
     assert sorted(os.listdir(db.with_name(db.name + ".d"))) == [current_target(db).name]  # type: ignore[union-attr]
+
+
+def test_a_lake_kpibot_cannot_write_is_a_configuration_error(tmp_path: Path) -> None:
+    from bot.config import load as load_config
+    from metrics.errors import ConfigError
+
+    (tmp_path / "app.yaml").write_text("engine: spark\nspark: {data: 'gs://lake/kpibot'}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(tmp_path / "app.yaml", None)
+    assert e.value.problems == [
+        "spark.data: kpibot writes each snapshot's Parquet copy to a folder or an s3a:// URI; "
+        "gs:// is not one"
+    ]
