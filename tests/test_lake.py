@@ -43,6 +43,7 @@ def _leads(reader: Any) -> Any:
         settings=fixture_settings(),
         reader=reader,
         today=TODAY,
+        timeout=300,  # a shared 2-core machine; the time limit itself is tested below
     ).rows
 
 
