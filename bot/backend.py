@@ -203,16 +203,25 @@ class RealBackend:
 
         return completer_for(self.parser(scope)).complete(partial, limit, tuple(history))
 
+    def start_engine(self) -> None:
+        """Start what runs questions: with ``engine: spark`` the Spark session (seconds; a
+        ConfigError when it cannot read ``spark.data``); nothing for DuckDB."""
+        start = getattr(self.reader, "start", None)
+        if start is not None:
+            start()
+
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
-        (here: matplotlib's font set-up is not safe to race with a first chart), then, in a
-        background thread, the data's values and the parser built on them (seconds on an org
-        with hundreds of thousands of accounts)."""
+        (here: matplotlib's font set-up is not safe to race with a first chart), with
+        ``engine: spark`` the Spark session (ConfigError when it cannot read ``spark.data``),
+        then, in a background thread, the data's values and the parser built on them (seconds
+        on an org with hundreds of thousands of accounts)."""
         import grammar
         from cache.snapshot import CacheMissing
         from charts import theme
 
         theme.warm_up()
+        self.start_engine()
 
         def parser() -> None:
             try:

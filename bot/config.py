@@ -21,11 +21,12 @@ from bot.digests.config import (
     check_unique_names,
 )
 from bot.state_db import is_server_url
+from cache.lake import LakeTarget
 from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.scope import RowPolicy
 from metrics.settings import OrgSettings
-from metrics.spark import Engine, SparkSettings
+from metrics.spark import Engine, SparkSettings, lake_target
 from salesforce.settings import ExportSettings, SalesforceSettings
 from sources.config import SourceConfig, check_unique
 
@@ -155,10 +156,17 @@ class AppConfig(OrgSettings):
         return self.path(self.state_database).parent
 
     @property
-    def lake(self) -> str:
-        """``spark.data``: a URI as written, a folder resolved against app.yaml's."""
+    def lake(self) -> LakeTarget:
+        """``spark.data`` (a URI as written, a folder resolved against app.yaml's) and how to
+        reach it (``spark.s3``)."""
         data = self.spark.data
-        return data if "://" in data else str(self.path(data))
+        return lake_target(self.spark, data if "://" in data else str(self.path(data)))
+
+    @property
+    def publish_lake(self) -> LakeTarget | None:
+        """Where every publish (demo, load, sync, import) also writes its Parquet copy:
+        ``spark.data`` with ``engine: spark``, nowhere with DuckDB."""
+        return self.lake if self.engine == "spark" else None
 
     @property
     def catalog_path(self) -> Path | None:

@@ -5,9 +5,10 @@ process holds it for writing. kpibot therefore never writes the file that reader
 
 * ``database`` (``data/kpibot.duckdb``) is a symbolic link to the current snapshot, a complete,
   checkpointed DuckDB file in ``data/kpibot.duckdb.d/``;
-* a writer (``load``, ``demo``, ``sync``) takes the writer lock, copies the current snapshot to a
-  new file (or starts empty), changes it, checkpoints and closes it, then swaps the link with one
-  ``rename(2)``: readers see the old state or the new one, never half of one;
+* a writer (``load``, ``demo``, ``sync``, ``import``) takes the writer lock, copies the current
+  snapshot to a new file (or starts empty), changes it, checkpoints it, with ``engine: spark``
+  writes it as Parquet and swaps the lake's pointer (cache/lake.py), closes it, then swaps the
+  link with one ``rename(2)``: readers see the old state or the new one, never half of one;
 * readers (``ask``, ``serve``) open the link's target read-only and, before each question, check
   with one ``readlink`` whether it moved; if so they open the new snapshot. An old snapshot stays
   readable for as long as a reader has it open, even after it is removed.
@@ -37,6 +38,8 @@ import duckdb
 
 from cache import derived, schema
 from cache.connection import connect
+from cache.lake import LakeTarget
+from cache.lake import publish as lake_publish
 from cache.private_files import FILE_MODE, private_dir, private_file
 
 KEEP_SNAPSHOTS = 3  # the current one and two before it, for readers still on them
@@ -135,9 +138,12 @@ def open_writer(
     fresh: bool = False,
     wait: float = 600.0,
     tz: str | None = None,
+    lake: LakeTarget | None = None,
 ) -> Iterator[SnapshotWriter]:
     """Open the next snapshot for writing: a copy of the current one, or empty when ``fresh``.
     ``tz``: the org's time zone, for the derived tables of days (cache/derived.py).
+    ``lake``: also publish the snapshot as Parquet there (``engine: spark``, cache/lake.py),
+    before the link moves; if that fails (LakeWriteFailed) nothing is published.
 
     An empty snapshot has every table of ``schema.OBJECTS`` created. "Empty" is about the
     Salesforce tables only: a fresh snapshot carries over, from the current one, the tables other
@@ -170,13 +176,15 @@ def open_writer(
             yield writer
             derived.bring_up_to_date(con, fresh=current is None or fresh, tz=tz)
             _finish(con, source)
+            final = sdir / pending.name.removeprefix(PENDING_PREFIX)
+            if lake is not None:
+                lake_publish(con, final.stem, lake, staging=writer.scratch("lake"))
             con.close()
         except BaseException:
             con.close()
             _remove_pending(sdir)
             raise
         _remove_pending(sdir, keep=pending)
-        final = sdir / pending.name.removeprefix(PENDING_PREFIX)
         os.replace(pending, final)
         _publish(db_path, final)
         _collect_garbage(sdir, keep=final)

@@ -385,7 +385,7 @@ def run(
     t1 = time.perf_counter()
     notes = source_notes(cur, asked, catalog, settings.tz)
     if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
-        rows = spark.execute(compiled.tree, params)
+        rows = spark.execute(compiled.tree, params, timeout)
     else:
         rows = execute(cur, compiled.sql, params, timeout)
     t2 = time.perf_counter()

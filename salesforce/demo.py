@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from cache import schema
+from cache.lake import LakeTarget
 from cache.snapshot import open_writer
 from salesforce import demo_story as story
 from salesforce.demo_clock import DAY, HOUR
@@ -78,12 +79,19 @@ def tasks_per_scale() -> int:
     return 160_000
 
 
-def build_demo(db_path: Path, spec: DemoSpec, progress: Progress | None = None) -> DemoSummary:
-    """Build the demo org and publish it as the cache's new snapshot."""
+def build_demo(
+    db_path: Path,
+    spec: DemoSpec,
+    progress: Progress | None = None,
+    *,
+    lake: LakeTarget | None = None,
+) -> DemoSummary:
+    """Build the demo org and publish it as the cache's new snapshot (and as Parquet under
+    ``lake`` with ``engine: spark``)."""
     if spec.scale <= 0:
         raise ValueError("scale must be positive")
     started = time.monotonic()
-    with open_writer(Path(db_path), source="demo", fresh=True, tz=spec.timezone) as w:
+    with open_writer(Path(db_path), source="demo", fresh=True, tz=spec.timezone, lake=lake) as w:
         org = DemoOrg(w.con, spec, progress)
         org.build()
         add_demo_sources(w.con, spec.fiscal_year_start_month - 1)

@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from cache import schema
+from cache.lake import LakeTarget
 from cache.snapshot import SnapshotWriter, open_writer
 from salesforce.csvcheck import (
     LINE_NOTE,
@@ -99,9 +100,11 @@ def load_export(
     wait: float = 600.0,
     limits: ArchiveLimits = DEFAULT_LIMITS,
     tz: str | None = None,
+    lake: LakeTarget | None = None,
 ) -> LoadSummary:
     """Load the export at ``path`` as the cache's new snapshot (all objects replaced).
-    ``tz``: the org's time zone (the days of cache/derived.py's tables)."""
+    ``tz``: the org's time zone (the days of cache/derived.py's tables); ``lake``: also publish
+    it as Parquet there (``engine: spark``)."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(str(path))
@@ -121,7 +124,7 @@ def load_export(
                 f"(expected some of {', '.join(o.name + '.csv' for o in OBJECTS)})"
             )
         w = stack.enter_context(
-            open_writer(Path(db_path), source=source, fresh=True, wait=wait, tz=tz)
+            open_writer(Path(db_path), source=source, fresh=True, wait=wait, tz=tz, lake=lake)
         )
         if zf is None:
             files = {obj: path.resolve() / rel for obj, rel in found.files.items()}

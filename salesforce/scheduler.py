@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from cache.lake import LakeTarget
 from cache.snapshot import WriterBusy
 from salesforce.client import Api
 from salesforce.credentials import Credentials
@@ -36,12 +37,14 @@ def run_sync_from_env(
     observer: Observer | None = None,
     warned: set[str] | None = None,
     tz: str | None = None,
+    lake: LakeTarget | None = None,
 ) -> SyncResult:
     """Log in with the SF_* environment variables and sync once. Raises SyncError subclasses.
     ``tz``: the org's time zone (derived tables of days; None keeps the zone they have)."""
     creds = Credentials.from_env(env)
     api = Api(creds, version=settings.api_version)
-    return Syncer(api, settings, observer=observer, warned=warned, tz=tz).run(db_path, full=full)
+    syncer = Syncer(api, settings, observer=observer, warned=warned, tz=tz, lake=lake)
+    return syncer.run(db_path, full=full)
 
 
 class NotDue:
@@ -84,14 +87,16 @@ class SyncLoop(threading.Thread):
         self.last_error: BaseException | None = None
 
     @classmethod
-    def from_settings(cls, db_path: Path, settings: SalesforceSettings) -> SyncLoop | None:
+    def from_settings(
+        cls, db_path: Path, settings: SalesforceSettings, lake: LakeTarget | None = None
+    ) -> SyncLoop | None:
         """The loop `kpibot serve` starts, or None when ``sync_every`` is off."""
         if not settings.sync_every:
             return None
         warned: set[str] = set()  # warn about a hidden field once per process, not every run
         env = dict(os.environ)
         return cls(
-            lambda: run_sync_from_env(db_path, settings, env=env, warned=warned),
+            lambda: run_sync_from_env(db_path, settings, env=env, warned=warned, lake=lake),
             parse_duration(settings.sync_every),
         )
 

@@ -29,6 +29,7 @@ from typing import Protocol
 from simple_salesforce import Salesforce
 
 from cache import schema
+from cache.lake import LakeTarget
 from cache.snapshot import SnapshotWriter, open_writer
 from salesforce import soql
 from salesforce.bulk import BulkJobFailed, run_query_job
@@ -110,8 +111,10 @@ class Syncer:
         bulk_poll: float = 2.0,
         objects: tuple[schema.SObject, ...] = schema.owned_by(schema.SALESFORCE),
         tz: str | None = None,
+        lake: LakeTarget | None = None,
     ):
         self.api = api
+        self.lake = lake  # engine: spark — each publish is also written as Parquet there
         self.tz = tz  # the org's time zone, for the derived tables of days (None: keep theirs)
         self.settings = settings
         self.observer: Observer = observer or LogObserver()
@@ -131,7 +134,7 @@ class Syncer:
         # Describe before opening the writer: a bad login fails without touching the cache.
         described = {self.objects[0].name: self.api.describe_fields(self.objects[0].name)}
         started = self.api.server_now()
-        with open_writer(db_path, source=self.source, tz=self.tz) as writer:
+        with open_writer(db_path, source=self.source, tz=self.tz, lake=self.lake) as writer:
             for obj in self.objects:
                 progress = _Progress()
                 mode = "full"

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from cache import schema
+from cache.lake import LakeTarget
 from cache.snapshot import SnapshotWriter, open_writer
 from metrics.settings import OrgSettings
 from sources.config import SourceConfig
@@ -59,14 +60,16 @@ def import_sources(
     base_dir: Path,
     *,
     now: datetime | None = None,
+    lake: LakeTarget | None = None,
 ) -> list[Imported]:
-    """Import ``sources`` into one new snapshot. Raises SourceError (nothing published)."""
+    """Import ``sources`` into one new snapshot (and its Parquet copy under ``lake``, with
+    ``engine: spark``). Raises SourceError or LakeWriteFailed (nothing published)."""
     if not sources:
         raise SourceError("no sources are configured (app.yaml sources:, docs/sources.md)")
     rows = {s.name: _convert(s, base_dir) for s in sources}
     when = now or datetime.now(UTC)
     out: list[Imported] = []
-    with open_writer(db_path, source="import") as w:
+    with open_writer(db_path, source="import", lake=lake) as w:
         for s in sources:
             unmatched = _link(w.con, s, rows[s.name].values, settings)
             _replace(w, s, rows[s.name].values, when)

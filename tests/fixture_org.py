@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from cache import schema
+from cache.lake import LakeTarget
 from cache.snapshot import open_writer
 from metrics.settings import OrgSettings
 
@@ -19,11 +20,11 @@ ORG = Path(__file__).parent / "fixtures" / "org"
 ORG_DST = Path(__file__).parent / "fixtures" / "org-dst"
 
 
-def load_fixture_org(db_path: Path, org: Path = ORG) -> Path:
+def load_fixture_org(db_path: Path, org: Path = ORG, lake: LakeTarget | None = None) -> Path:
     # In the org's zone, as `kpibot load` does: the Tasks-per-day rollup is then what call
     # questions read, and the hand-worked numbers check it.
     tz = yaml.safe_load((org / "app.yaml").read_text(encoding="utf-8"))["timezone"]
-    with open_writer(db_path, source="fixture", fresh=True, tz=tz) as w:
+    with open_writer(db_path, source="fixture", fresh=True, tz=tz, lake=lake) as w:
         for obj in schema.OBJECTS:
             csv = org / f"{obj.name}.csv"
             if not csv.exists():
@@ -44,11 +45,13 @@ def fixture_settings(name: str = "app.yaml", org: Path = ORG) -> OrgSettings:
     return OrgSettings.model_validate(data)
 
 
-def load_fixture_sources(db_path: Path, name: str = "app.yaml") -> Path:
+def load_fixture_sources(
+    db_path: Path, name: str = "app.yaml", lake: LakeTarget | None = None
+) -> Path:
     """Import the fixture's sources (marketing spend, quotas) into its cache, as `kpibot import`."""
     from bot.config import load as load_config
     from sources.importer import import_sources
 
     cfg = load_config(ORG / name, str(db_path))
-    import_sources(db_path, cfg.sources, cfg, cfg.base_dir)
+    import_sources(db_path, cfg.sources, cfg, cfg.base_dir, lake=lake)
     return db_path

@@ -25,6 +25,7 @@ import pytest
 from sqlglot import exp
 
 from cache.connection import connect
+from cache.lake import LakeTarget
 from cache.snapshot import current_target
 from metrics.catalog import Catalog, load_catalog
 from metrics.dialects import engine, rewrite
@@ -71,18 +72,16 @@ def conformance_queries(catalog: Catalog) -> list[Query]:
 @pytest.fixture(scope="module")
 def org(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, OrgSettings]:
     db = tmp_path_factory.mktemp("conformance") / "kpibot.duckdb"
-    load_fixture_org(db)
-    load_fixture_sources(db)
+    lake = LakeTarget(str(db.parent / "lake"))  # engine: spark — each publish writes Parquet
+    load_fixture_org(db, lake=lake)
+    load_fixture_sources(db, lake=lake)
     return db, fixture_settings()
 
 
 @pytest.fixture(scope="module")
-def spark(
-    org: tuple[Path, OrgSettings], spark_session: Any, tmp_path_factory: pytest.TempPathFactory
-) -> SparkReader:
-    lake = tmp_path_factory.mktemp("lake")
-    reader = SparkReader(org[0], str(lake), session=spark_session)
-    reader.refresh()  # the snapshot's Parquet copy and its views, once
+def spark(org: tuple[Path, OrgSettings], spark_session: Any) -> SparkReader:
+    reader = SparkReader(org[0], str(org[0].parent / "lake"), session=spark_session)
+    reader.refresh()  # the published snapshot's views, once
     return reader
 
 

@@ -47,14 +47,19 @@ def register(app: typer.Typer) -> None:
     app.command("kpis")(kpis)
 
 
-def backend_for(cfg: AppConfig) -> Any:
+def backend_for(cfg: AppConfig, *, questions: bool = True) -> Any:
+    """The real engine; ``questions``: it will run questions, so its engine starts now (with
+    ``engine: spark`` the Spark session, whose problems are said here as configuration)."""
     from bot.backend import RealBackend
     from cache.snapshot import current_target
 
     if current_target(cfg.db_path) is None:
         fail(NO_CACHE.format(path=cfg.db_path))
     try:
-        return RealBackend(cfg)
+        backend = RealBackend(cfg)
+        if questions:
+            backend.start_engine()
+        return backend
     except ConfigError as e:  # the catalog's SQL does not run: every problem listed
         fail(str(e))
 
@@ -272,7 +277,7 @@ def complete(
 ) -> None:
     """Complete a partial question from the grammar and the data, one completion a line."""
     cfg = load_config(config, db)
-    backend = backend_for(cfg)
+    backend = backend_for(cfg, questions=False)
     scope = _scope_as(backend, cfg, as_user)
     past: list[str] = []
     if history is not None and history.exists():

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from cache.lake import LakeWriteFailed
 from cache.snapshot import WriterBusy
 from metrics.format import format_as_of
 from salesforce.demo import DemoSpec, build_demo, default_today
@@ -52,9 +53,11 @@ def demo(
         fail(f"--scale: {scale:g} must be above 0 (1 = about 160k Tasks, 62 = about 10M)")
     spec = DemoSpec(day, scale, cfg.timezone, cfg.fiscal_year_start_month)
     try:
-        summary = build_demo(cfg.db_path, spec)
+        summary = build_demo(cfg.db_path, spec, lake=cfg.publish_lake)
     except WriterBusy as e:
         fail(f"{e}; try again when it has finished", 1)
+    except LakeWriteFailed as e:
+        fail(f"Nothing was published; the cache is unchanged.\n{e}", 1)
     except OSError as e:
         fail(f"cannot write the cache {cfg.db_path}: {e.strerror or e}", 1)
     except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
@@ -103,9 +106,14 @@ def load(
     try:
         limits = ArchiveLimits(int(cfg.export.max_unpacked_gb * GB), cfg.export.max_ratio)
         summary = load_export(
-            src, cfg.db_path, progress=progress, limits=limits, tz=cfg.timezone
+            src,
+            cfg.db_path,
+            progress=progress,
+            limits=limits,
+            tz=cfg.timezone,
+            lake=cfg.publish_lake,
         )
-    except ExportError as e:
+    except (ExportError, LakeWriteFailed) as e:
         stop()
         fail(f"Nothing was loaded; the cache is unchanged.\n{e}", 1)
     except WriterBusy as e:

@@ -81,7 +81,10 @@ def serve(
         backend = load_backend(backend_path, cfg)
         warm = getattr(backend, "warm", None)  # the real engine: fonts, values, parser
         if warm is not None:
-            warm()
+            try:
+                warm()
+            except ConfigError as e:  # e.g. Spark lacks the S3A connector spark.data needs
+                fail(str(e))
         return SlackBot(
             env, load_config(config, db), backend, today=pinned, work_threads=question_threads
         )

@@ -14,6 +14,7 @@ import typer
 
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config
 from bot.config import AppConfig
+from cache.lake import LakeWriteFailed
 from cache.snapshot import WriterBusy
 from sources.importer import import_sources
 from sources.read import SourceError
@@ -33,8 +34,8 @@ def import_(
         known = ", ".join(s.name for s in cfg.sources) or "none are configured"
         fail(f'there is no source "{name}" in app.yaml sources: ({known})')
     try:
-        done = import_sources(cfg.db_path, chosen, cfg, cfg.base_dir)
-    except SourceError as e:
+        done = import_sources(cfg.db_path, chosen, cfg, cfg.base_dir, lake=cfg.publish_lake)
+    except (SourceError, LakeWriteFailed) as e:
         fail(f"{e}\nThe cache is unchanged.", 1)
     except WriterBusy as e:
         fail(f"{e}; try again when it has finished", 1)

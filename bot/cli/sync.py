@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, setup_logging
+from cache.lake import LakeWriteFailed
 from cache.snapshot import WriterBusy
 from metrics.format import format_as_of
 from salesforce.errors import LimitExceeded, SyncError
@@ -96,11 +97,16 @@ def register(app: typer.Typer) -> None:
         try:
             with _Bars(err) as bars:
                 result = run_sync_from_env(
-                    cfg.db_path, cfg.salesforce, full=full, observer=bars, tz=cfg.timezone
+                    cfg.db_path,
+                    cfg.salesforce,
+                    full=full,
+                    observer=bars,
+                    tz=cfg.timezone,
+                    lake=cfg.publish_lake,
                 )
         except WriterBusy as e:
             fail(f"{e}; try again when it has finished.", 1)
-        except SyncError as e:
+        except (SyncError, LakeWriteFailed) as e:
             fail(f"sync failed, the cache is unchanged: {e}", 1)
         sys.stdout.write(_summary(result, cfg.tz) + "\n")
         if result.error is not None:

@@ -96,6 +96,7 @@ def demo_tour(
     """Build the demo org, answer example questions, draw the three dashboards."""
     from bot.backend import RealBackend
     from bot.text import answer_text
+    from cache.lake import LakeWriteFailed
     from cache.snapshot import WriterBusy
     from salesforce.demo import DemoSpec, build_demo, default_today
 
@@ -105,10 +106,14 @@ def demo_tour(
     con.rule("[bold]1. The demo org")
     try:
         summary = build_demo(
-            cfg.db_path, DemoSpec(day, 1.0, cfg.timezone, cfg.fiscal_year_start_month)
+            cfg.db_path,
+            DemoSpec(day, 1.0, cfg.timezone, cfg.fiscal_year_start_month),
+            lake=cfg.publish_lake,
         )
     except WriterBusy as e:
         fail(f"{e}; try again when it has finished", 1)
+    except LakeWriteFailed as e:
+        fail(f"Nothing was published; the cache is unchanged.\n{e}", 1)
     con.print(
         f"Two years of a sales team's Salesforce history ending {day}, built in "
         f"{summary.seconds:.1f} s into {cfg.db_path}:"
