@@ -73,7 +73,8 @@ def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
 def charts(
     backend: RealBackend, runs: int, keep: dict[str, Any]
 ) -> tuple[list[tuple[str, ...]], list[float]]:
-    rows, every = [], []
+    rows: list[tuple[str, ...]] = []
+    every: list[float] = []
     for q in QUESTIONS:
         reply = backend.ask(q, today=TODAY, with_chart=False)
         if reply.answer is None:
@@ -94,7 +95,7 @@ def charts(
 def dashboards(
     backend: TimedBackend, runs: int, keep: dict[str, Any]
 ) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for name in DASHBOARDS:
         backend.ask(name, today=TODAY)  # warm
         total: list[float] = []
