@@ -24,7 +24,7 @@ import duckdb
 
 import grammar
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, save_results, table, write_section
+from bench.report import percentile, publish, save_results, table
 from bot.text import answer_text
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader
@@ -296,10 +296,8 @@ def main() -> None:
     started = time.perf_counter()
     results = measure(db, runs, TODAY)
     body = report(results, runs, scale, time.perf_counter() - started)
-    print(body)
     save_results("ask", scale, summary(results))
-    if write:
-        write_section("Asking questions (10M Tasks)", body)
+    publish("Asking questions (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.bench_ask import QUESTIONS
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, save_results, table, write_section
+from bench.report import percentile, publish, save_results, table
 from bot.backend import RealBackend
 from bot.config import AppConfig
 from charts.choose import choose
@@ -145,9 +145,7 @@ def main() -> None:
                 dash_rows)
         + "\n\nTarget: one dashboard ≤ 800 ms including its panel queries."
     )
-    print(body)
-    if write:
-        write_section("Charts and dashboards (10M Tasks)", body)
+    publish("Charts and dashboards (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

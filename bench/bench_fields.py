@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.bench_ask import BUDGET_S, MIN_RUNS, Asker, Times
 from bench.demo_db import TODAY, bench_args, demo_db
-from bench.report import percentile, table, write_section
+from bench.report import percentile, publish, table
 
 # (field question, KPI question of the same shape)
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -112,9 +112,7 @@ def main() -> None:
     t0 = time.perf_counter()
     results = measure(db, runs, TODAY)
     text = report(results, runs, scale, time.perf_counter() - t0)
-    print(text)
-    if write:
-        write_section("Field search (10M Tasks)", text)
+    publish("Field search (10M Tasks)", text, write)
 
 
 if __name__ == "__main__":
