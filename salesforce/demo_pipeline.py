@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 
 from salesforce import demo_story as story
-from salesforce.demo import DemoOrg, dates, last_quarter_start, masked, pool, take, ts
 from salesforce.demo_activity import calls_and_emails, stage_activities
 from salesforce.demo_clock import DAY, HOUR, add_work_days, into_work_hours, weekday
+from salesforce.demo_org import DemoOrg, dates, last_quarter_start, masked, pool, take, ts
 
 LEAD_CHUNK = 200_000
 STATUS = (

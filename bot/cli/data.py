@@ -25,7 +25,8 @@ from rich.progress import (
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
 from cache.snapshot import WriterBusy
 from metrics.format import format_as_of
-from salesforce.demo import DemoSpec, build_demo, default_today
+from salesforce.demo import build_demo, default_today
+from salesforce.demo_org import DemoSpec
 from salesforce.errors import ExportError
 from salesforce.export import load_export
 from salesforce.export_source import GB, ArchiveLimits

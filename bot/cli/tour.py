@@ -97,7 +97,8 @@ def demo_tour(
     from bot.backend import RealBackend
     from bot.text import answer_text
     from cache.snapshot import WriterBusy
-    from salesforce.demo import DemoSpec, build_demo, default_today
+    from salesforce.demo import build_demo, default_today
+    from salesforce.demo_org import DemoSpec
 
     con = Console(file=sys.stdout, highlight=False, soft_wrap=True)
     cfg = load_config(config, db)
