@@ -26,7 +26,8 @@ from bench.report import percentile, publish, save_results, table
 from bot.boards.service import Boards, Viewer
 from bot.boards.store import BoardStore
 from bot.config import AppConfig
-from bot.state_db import is_server_url, open_state_db
+from bot.state_connection import is_server_url
+from bot.state_db import open_state_db
 
 MIXED = (
     "win rate this quarter vs previous period",
