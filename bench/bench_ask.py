@@ -29,7 +29,7 @@ from bot.text import answer_text
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader
 from metrics import engine
-from metrics.catalog import cached_catalog
+from metrics.catalog_load import cached_catalog
 from metrics.fields import with_fields
 from metrics.settings import OrgSettings
 from metrics.values import load_values

@@ -20,7 +20,7 @@ from bench.report import percentile, publish, table
 from cache.snapshot import SnapshotReader
 from grammar import Parser
 from grammar.complete import Completer
-from metrics.catalog import cached_catalog
+from metrics.catalog_load import cached_catalog
 from metrics.values import load_values
 
 QUESTIONS: tuple[str, ...] = (

@@ -12,7 +12,7 @@ import pytest
 import sqlglot
 
 from cache.snapshot import SnapshotReader
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.compiler import compile_query
 from metrics.engine import run
 from metrics.errors import ConfigError

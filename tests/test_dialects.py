@@ -8,7 +8,7 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.compiler import compile_query
 from metrics.dialects import ENGINES, render
 from metrics.errors import UserError

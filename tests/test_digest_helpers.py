@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.backend import Reply, answer_csv
 from metrics.answer import Answer, Column, ResolvedWindow, Sample
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UnknownWord
 from metrics.query import Query
 

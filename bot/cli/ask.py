@@ -301,7 +301,7 @@ def _readline(history: Path | None) -> Any:
 def kpis(config: ConfigOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
-    from metrics.catalog import load_catalog
+    from metrics.catalog_load import load_catalog
 
     cfg = load_config(config, None)
     try:
