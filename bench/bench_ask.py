@@ -24,12 +24,12 @@ import duckdb
 
 import grammar
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, save_results, table, write_section
+from bench.report import percentile, publish, save_results, table
 from bot.text import answer_text
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader
 from metrics import engine
-from metrics.catalog import cached_catalog
+from metrics.catalog_load import cached_catalog
 from metrics.fields import with_fields
 from metrics.settings import OrgSettings
 from metrics.values import load_values
@@ -152,26 +152,54 @@ def bare_once(con: duckdb.DuckDBPyConnection, sql: str, params: Any) -> float:
     return (time.perf_counter() - t) * 1e3
 
 
+@dataclass(frozen=True)
+class Asker:
+    """`kpibot ask`'s real path on one snapshot, beside a bare DuckDB cursor on the same file."""
+
+    reader: RecordingReader
+    values: Any
+    settings: OrgSettings
+    con: duckdb.DuckDBPyConnection
+    today: date
+
+    @classmethod
+    def open(cls, db: Path, today: date) -> Asker:
+        reader = RecordingReader(db)
+        return cls(
+            reader,
+            load_values(reader.cursor(), field_catalog(reader)),
+            OrgSettings.model_validate({"timezone": TZ}),
+            duckdb.connect(str(reader.target), read_only=True),
+            today,
+        )
+
+    def warm(self, question: str) -> tuple[str, Any]:
+        """Ask once and run the SQL bare once (warm caches): the statement and its params."""
+        _, _, sql, params = ask_once(question, self.reader, self.values, self.settings, self.today)
+        bare_once(self.con, sql, params)
+        return sql, params
+
+    def time(self, question: str, statement: tuple[str, Any], t: Times) -> None:
+        """One run into ``t``: the question's statement bare, then the question answered."""
+        t.ms["bare"].append(bare_once(self.con, *statement))
+        stages, cpu, _, _ = ask_once(question, self.reader, self.values, self.settings, self.today)
+        for k, v in stages.items():
+            t.ms[k].append(v)
+        t.cpu.append(cpu)
+
+
 def measure(db: Path, runs: int, today: date) -> dict[str, Times]:
-    settings = OrgSettings.model_validate({"timezone": TZ})
-    reader = RecordingReader(db)
-    values = load_values(reader.cursor(), field_catalog(reader))
-    con = duckdb.connect(str(reader.target), read_only=True)  # the bare side: same snapshot file
+    asker = Asker.open(db, today)
     out: dict[str, Times] = {}
     for q in QUESTIONS:
-        stages, _, sql, params = ask_once(q, reader, values, settings, today)  # warm caches
-        bare_once(con, sql, params)
+        statement = asker.warm(q)
         t = out[q] = Times()
         budget = time.perf_counter() + BUDGET_S
         for i in range(runs):
             if i >= MIN_RUNS and time.perf_counter() > budget:
                 break  # a multi-second question: fewer runs keep the whole bench to minutes
-            t.ms["bare"].append(bare_once(con, sql, params))
-            stages, cpu, _, _ = ask_once(q, reader, values, settings, today)
-            for k, v in stages.items():
-                t.ms[k].append(v)
-            t.cpu.append(cpu)
-    con.close()
+            asker.time(q, statement, t)
+    asker.con.close()
     return out
 
 
@@ -268,10 +296,8 @@ def main() -> None:
     started = time.perf_counter()
     results = measure(db, runs, TODAY)
     body = report(results, runs, scale, time.perf_counter() - started)
-    print(body)
     save_results("ask", scale, summary(results))
-    if write:
-        write_section("Asking questions (10M Tasks)", body)
+    publish("Asking questions (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

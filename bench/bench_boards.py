@@ -22,11 +22,12 @@ from pathlib import Path
 
 from bench.bench_dashboards import TimedBackend, timed
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, save_results, table, write_section
+from bench.report import percentile, publish, save_results, table
 from bot.boards.service import Boards, Viewer
 from bot.boards.store import BoardStore
 from bot.config import AppConfig
-from bot.state_db import is_server_url, open_state_db
+from bot.state_connection import is_server_url
+from bot.state_db import open_state_db
 
 MIXED = (
     "win rate this quarter vs previous period",
@@ -128,10 +129,8 @@ def main() -> None:
         + table(["board", "p50", "p95", "max", "queries (sum) p50", "CPU p50"], rows)
         + "\n\nTarget: a board of up to 12 panels ≤ 1,500 ms."
     )
-    print(body)
     save_results("boards", scale, {"boards": kept})
-    if write:
-        write_section("User dashboards (10M Tasks)", body)
+    publish("User dashboards (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

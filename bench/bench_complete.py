@@ -16,11 +16,11 @@ from __future__ import annotations
 import time
 
 from bench.demo_db import bench_args, demo_db
-from bench.report import percentile, table, write_section
+from bench.report import percentile, publish, table
 from cache.snapshot import SnapshotReader
 from grammar import Parser
 from grammar.complete import Completer
-from metrics.catalog import cached_catalog
+from metrics.catalog_load import cached_catalog
 from metrics.values import load_values
 
 QUESTIONS: tuple[str, ...] = (
@@ -93,9 +93,7 @@ def main() -> None:
             f"{parser_ms:.0f} ms, build the completer {completer_ms:.0f} ms. Goal: p95 ≤ 100 ms.",
         ]
     )
-    print(body)
-    if write:
-        write_section("Suggestions as you type (bench/bench_complete.py)", body)
+    publish("Suggestions as you type (bench/bench_complete.py)", body, write)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from typing import Any
 
 from bench.bench_ask import QUESTIONS
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, save_results, table, write_section
+from bench.report import percentile, publish, save_results, table
 from bot.backend import RealBackend
 from bot.config import AppConfig
 from charts.choose import choose
@@ -73,7 +73,8 @@ def timed(fn: Any, runs: int) -> tuple[list[float], list[float]]:
 def charts(
     backend: RealBackend, runs: int, keep: dict[str, Any]
 ) -> tuple[list[tuple[str, ...]], list[float]]:
-    rows, every = [], []
+    rows: list[tuple[str, ...]] = []
+    every: list[float] = []
     for q in QUESTIONS:
         reply = backend.ask(q, today=TODAY, with_chart=False)
         if reply.answer is None:
@@ -94,7 +95,7 @@ def charts(
 def dashboards(
     backend: TimedBackend, runs: int, keep: dict[str, Any]
 ) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for name in DASHBOARDS:
         backend.ask(name, today=TODAY)  # warm
         total: list[float] = []
@@ -144,9 +145,7 @@ def main() -> None:
                 dash_rows)
         + "\n\nTarget: one dashboard ≤ 800 ms including its panel queries."
     )
-    print(body)
-    if write:
-        write_section("Charts and dashboards (10M Tasks)", body)
+    publish("Charts and dashboards (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 
 from bench.report import save_results
-from salesforce.demo import DemoSpec, build_demo, tasks_per_scale
+from salesforce.demo import build_demo, tasks_per_scale
+from salesforce.demo_org import DemoSpec
 
 DOCS = Path(__file__).parent.parent / "docs" / "benchmarks.md"
 SCALE_10M = round(10_000_000 / tasks_per_scale())

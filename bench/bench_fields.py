@@ -16,21 +16,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
-from bench.bench_ask import (
-    BUDGET_S,
-    MIN_RUNS,
-    RecordingReader,
-    Times,
-    ask_once,
-    bare_once,
-    field_catalog,
-)
-from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import percentile, table, write_section
-from metrics.settings import OrgSettings
-from metrics.values import load_values
+from bench.bench_ask import BUDGET_S, MIN_RUNS, Asker, Times
+from bench.demo_db import TODAY, bench_args, demo_db
+from bench.report import percentile, publish, table
 
 # (field question, KPI question of the same shape)
 PAIRS: tuple[tuple[str, str], ...] = (
@@ -52,30 +40,18 @@ PAIRS: tuple[tuple[str, str], ...] = (
 
 
 def measure(db: Path, runs: int, today: date) -> dict[str, Times]:
-    settings = OrgSettings.model_validate({"timezone": TZ})
-    reader = RecordingReader(db)
-    values = load_values(reader.cursor(), field_catalog(reader))
-    con = duckdb.connect(str(reader.target), read_only=True)
+    asker = Asker.open(db, today)
     out: dict[str, Times] = {}
     for pair in PAIRS:
-        sqls = {}
-        for q in pair:  # warm caches, and the SQL to run bare
-            _, _, sql, params = ask_once(q, reader, values, settings, today)
-            bare_once(con, sql, params)
-            sqls[q] = (sql, params)
-            out[q] = Times()
+        statements = {q: asker.warm(q) for q in pair}  # warm caches, and the SQL to run bare
+        out.update((q, Times()) for q in pair)
         budget = time.perf_counter() + 2 * BUDGET_S
         for i in range(runs):
             if i >= MIN_RUNS and time.perf_counter() > budget:
                 break
             for q in pair:
-                t = out[q]
-                t.ms["bare"].append(bare_once(con, *sqls[q]))
-                stages, cpu, _, _ = ask_once(q, reader, values, settings, today)
-                for k, v in stages.items():
-                    t.ms[k].append(v)
-                t.cpu.append(cpu)
-    con.close()
+                asker.time(q, statements[q], out[q])
+    asker.con.close()
     return out
 
 
@@ -136,9 +112,7 @@ def main() -> None:
     t0 = time.perf_counter()
     results = measure(db, runs, TODAY)
     text = report(results, runs, scale, time.perf_counter() - t0)
-    print(text)
-    if write:
-        write_section("Field search (10M Tasks)", text)
+    publish("Field search (10M Tasks)", text, write)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.report import save_results
 from grammar import Parser, warm
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from tests.corpus.loader import load
 

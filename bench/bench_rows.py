@@ -28,7 +28,7 @@ import duckdb
 import grammar
 from bench.bench_ask import RecordingReader, bare_once, field_catalog
 from bench.demo_db import TODAY, TZ, bench_args, demo_db
-from bench.report import p50, percentile, table, write_section
+from bench.report import p50, percentile, publish, table
 from metrics import engine
 from metrics.scope import EVERYONE, RowPolicy, Scope, load_people, scope_of
 from metrics.settings import OrgSettings
@@ -240,9 +240,7 @@ def main() -> None:
     name, scope, results, floor = measure(runs, scale)
     secs = time.perf_counter() - t0
     body = report(name, scope, results, scale, secs, (load_before, _load()), floor)
-    print(body)
-    if write:
-        write_section("Row-level access (10M Tasks)", body)
+    publish("Row-level access (10M Tasks)", body, write)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.report import RESULTS, load_line, results, table, write_section
+from bench.report import RESULTS, load_line, publish, results, table
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = ("build", "load", "ask", "dashboards")
@@ -174,9 +174,7 @@ def main() -> None:
                     continue
                 run_step(step, sc, args.runs)
     body = report()
-    print(body)
-    if not args.no_write:
-        write_section(TITLE, body, key="bench_scale")
+    publish(TITLE, body, not args.no_write, key="bench_scale")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import platform
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from tests import slack_harness as H
@@ -75,7 +76,7 @@ def bench_answer(slack: SlackEmulator, drv: SlackDriver, n: int) -> list[float]:
         t0 = time.perf_counter()
         sent = drv.mention(H.ALICE, H.SALES, QUESTION)
         assert sent.ts is not None
-        slack.wait_for(lambda ts=sent.ts: answered(slack, ts), timeout=30)
+        slack.wait_for(partial(answered, slack, sent.ts), timeout=30)
         out.append((time.perf_counter() - t0) * 1000)
     return out
 

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.report import p50, percentile, table, write_section
+from bench.report import p50, percentile, publish, table
 from bot.audit import AuditLog
 from bot.digests.state import StateStore, send_key
 from bot.slack.dedupe import SeenEvents
@@ -115,9 +115,7 @@ def main() -> None:
         " two backends is the point. PostgreSQL ran on the same machine, so these numbers"
         " have no network hop; add one round trip per statement for a remote server."
     )
-    print(body)
-    if not args.no_doc:
-        write_section("State database: SQLite vs PostgreSQL (bench_state)", body)
+    publish("State database: SQLite vs PostgreSQL (bench_state)", body, not args.no_doc)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from bench.report import save_results
 from cache import derived
 from cache.connection import connect
 from cache.snapshot import current_target
-from salesforce.demo import DemoSpec, build_demo
+from salesforce.demo import build_demo
+from salesforce.demo_org import DemoSpec
 
 OUT = Path(os.environ.get("KPIBOT_BENCH_DATA") or Path(__file__).resolve().parent / "out")
 TODAY = date(2026, 11, 27)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bench.report import results, table, write_section
+from bench.report import publish, results, table
 
 SCALE = 62.0  # the 10M-Task demo org the goals are stated for
 TITLE = "Goals of issue 14 (10M Tasks, summary)"
@@ -155,9 +155,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     body = report()
-    print(body)
-    if not args.no_write:
-        write_section(TITLE, body, key="goals")
+    publish(TITLE, body, not args.no_write, key="goals")
 
 
 if __name__ == "__main__":

@@ -68,6 +68,13 @@ def write_section(title: str, body: str, key: str | None = None) -> None:
     DOC.write_text(text.rstrip() + "\n", encoding="utf-8")
 
 
+def publish(title: str, body: str, write: bool, key: str | None = None) -> None:
+    """Print a benchmark's section; with ``write``, also into docs/benchmarks.md."""
+    print(body)
+    if write:
+        write_section(title, body, key)
+
+
 def load_line() -> str:
     """The machine's load average now, which wall times grow with (cores are shared)."""
     a = os.getloadavg()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from bot.state_db import StateDB
+from bot.state_connection import StateDB
 
 Outcome = Literal["answered", "user_error", "internal_error", "refused", "slack_error"]
 Source = Literal["mention", "dm", "command", "button", "home", "options", "view", "shortcut"]

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from i18n import Language, Msg, choose
 from metrics.answer import Answer
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import ConfigError, UserError
 from metrics.scope import EVERYONE, People, Scope, load_people
 from metrics.validate import stamp_for, validate_catalog_once

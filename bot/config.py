@@ -20,7 +20,7 @@ from bot.digests.config import (
     check_channel,
     check_unique_names,
 )
-from bot.state_db import is_server_url
+from bot.state_connection import is_server_url
 from cache.lake import LakeTarget
 from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError

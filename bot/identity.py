@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.access import Access
 from bot.config import AppConfig
 from bot.rows import Scopes
-from bot.state_db import StateDB
+from bot.state_connection import StateDB
 from cache.snapshot import CacheMissing
 from metrics.errors import ConfigError
 from metrics.scope import People, group_scope

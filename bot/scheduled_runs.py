@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.config import AppConfig, RunSettings
-from bot.state_db import StateDB, default_owner
+from bot.state_connection import StateDB, default_owner
 from salesforce.scheduler import NOT_DUE, SyncLoop
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.state_db import StateDB, Tx
+from bot.state_connection import StateDB, Tx
 
 
 @dataclass(frozen=True)

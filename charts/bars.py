@@ -532,25 +532,32 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_xticks([])
     clean(ax)
     for k, j in enumerate(ms):
-        col = answer.columns[j]
-        vals = [column(answer, j)[i] for i in order]
-        texts = [fmt_value(v, col, ctx) for v in vals]
-        gap = 0.0 if k == 0 else 0.08
-        room_in = slot - gap - _value_margin(texts, size)
-        xs = [max(v or 0.0, 0.0) for v in vals]
-        top = max([*xs, 0.0]) or 1.0
-        widths = [x / top * room_in for x in xs]
-        left = k * slot + gap
-        bars = ax.barh(ys, widths, left=left, height=thick,
-                       color=bar_colours(answer, col, order))
-        _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
-        for y, wd, t in zip(ys, widths, texts, strict=True):
-            ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
-                        va="center", ha="left", fontsize=_value_pt(size), color=theme.INK)
+        _kpi_panel(ax, answer, j, order, left=k * slot, slot=slot, gap=0.0 if k == 0 else 0.08,
+                   size=size, thick=thick, ctx=ctx)
         px = x0 + name_w / fw + k * pw
         fig.text(px + (0.08 if k else 0.02) / fw, y0 + hh - 0.06 / fh, heads[k],
                  fontsize=head_pt, fontweight="bold", color=theme.MUTED, va="top", ha="left",
                  linespacing=1.1)
+
+
+def _kpi_panel(ax: Axes, answer: Answer, j: int, order: list[int], *, left: float, slot: float,
+               gap: float, size: float, thick: float, ctx: Ctx) -> None:
+    """One KPI's bars (column ``j``, rows in ``order``) in its slot of ``slot`` inches from
+    ``left``, each with its value at its end."""
+    col = answer.columns[j]
+    vals = [column(answer, j)[i] for i in order]
+    texts = [fmt_value(v, col, ctx) for v in vals]
+    room_in = slot - gap - _value_margin(texts, size)
+    xs = [max(v or 0.0, 0.0) for v in vals]
+    top = max([*xs, 0.0]) or 1.0
+    widths = [x / top * room_in for x in xs]
+    ys = list(range(len(order)))
+    left += gap
+    bars = ax.barh(ys, widths, left=left, height=thick, color=bar_colours(answer, col, order))
+    _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
+    for y, wd, t in zip(ys, widths, texts, strict=True):
+        ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
+                    va="center", ha="left", fontsize=_value_pt(size), color=theme.INK)
 
 
 def _head(name: str, room: float, size: float) -> str:

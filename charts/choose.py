@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, Literal, cast, get_args
 
 from metrics.answer import Answer
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
 
 # The charts this package draws (finer than Query.ChartKind, which is what users can ask for).

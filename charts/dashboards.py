@@ -455,8 +455,22 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         board, plan = _placed(board, results)
         size = layout.figure_size(plan.rows, plan.natural)
     fig = theme.new_figure(size, facecolor=theme.PAGE)
-    fw, fh = fig.get_size_inches()
     main = _main_window(results, board)
+    _page_head(fig, board, query, main, title_suffix, lang)
+    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
+    rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
+             for p in board.panels}
+    backdrop = _backdrop(fig)
+    rep = median.one_rep(query)
+    for p in board.panels:  # each as soon as its answer is in; later queries keep running
+        _draw_panel(fig, backdrop, rects[p.id], board, p, results, query, run, rep, main, ctx0)
+    return fig
+
+
+def _page_head(fig: Figure, board: Dashboard, query: Query, main: Answer | None,
+               title_suffix: str | None, lang: Language) -> None:
+    """The board's title (with the asker's filters), its window and filters, its data as-of."""
+    fw, fh = fig.get_size_inches()
     suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
     title = board_title(board, lang) + (f" · {suffix}" if suffix else "")
     sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters)]
@@ -468,48 +482,48 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
     if main is not None and main.data_as_of is not None:
         fig.text(1 - _PAD / fw * 1.5, 1 - 0.5 / fh, labels.as_of_text(main),
                  fontsize=theme.LABEL, color=theme.MUTED, va="top", ha="right")
-    ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
-    rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
-             for p in board.panels}
-    backdrop = _backdrop(fig)
-    rep = median.one_rep(query)
-    for p in board.panels:  # each as soon as its answer is in; later queries keep running
-        rect = rects[p.id]
-        res = results[p.id]
-        a = res.answer
-        if a is not None and rep is not None and median.applies(a, a.query, rep):
-            a = median.against_team_median(a, a.query, run, rep)  # her row, her team's median
-        grouped = a is not None and bool(a.query.groupings)
-        said = ""
-        if a is not None:
-            a, said = drop_constant_groupings(a, fiscal_start_month)
-            said = "" if _filtered(said, query) else said
-        inner = rect
-        # A frameless panel (cards on the page) gets a frame after all when it has only a
-        # sentence.
-        if p.frame or a is None:
-            _frame(fig, backdrop, rect)
-            aside = said
-            if a is not None and a.window is not None and main is not None \
-                    and a.window != main.window:
-                aside = format_range(a.window.start, a.window.end, lang)
-            _panel_title(fig, rect, _title(p, a, query, lang), aside)
-            inner = _inset(fig, rect, top=_HEAD + 0.06)
-        if a is None:
-            message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
-            continue
-        # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
-        lost_axis = grouped and not a.query.groupings
-        if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
-            a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))
-        chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
-        ctx = dataclasses.replace(
-            ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
-            target=_target(board, p, results, a, run) if chart == "gauge" else None,
-            card=theme.PANEL,
-        )
-        render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
-    return fig
+
+
+def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Panel,
+                results: Results, query: Query, run: Run, rep: str | None,
+                main: Answer | None, ctx0: Ctx) -> None:
+    """One panel in its cell: its frame and title when it has them, then its chart, or the
+    sentence saying why there is none."""
+    lang = ctx0.lang
+    res = results[p.id]
+    a = res.answer
+    if a is not None and rep is not None and median.applies(a, a.query, rep):
+        a = median.against_team_median(a, a.query, run, rep)  # her row, her team's median
+    grouped = a is not None and bool(a.query.groupings)
+    said = ""
+    if a is not None:
+        a, said = drop_constant_groupings(a, ctx0.fiscal_start_month)
+        said = "" if _filtered(said, query) else said
+    inner = rect
+    # A frameless panel (cards on the page) gets a frame after all when it has only a
+    # sentence.
+    if p.frame or a is None:
+        _frame(fig, backdrop, rect)
+        aside = said
+        if a is not None and a.window is not None and main is not None \
+                and a.window != main.window:
+            aside = format_range(a.window.start, a.window.end, lang)
+        _panel_title(fig, rect, _title(p, a, query, lang), aside)
+        inner = _inset(fig, rect, top=_HEAD + 0.06)
+    if a is None:
+        message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
+        return
+    # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
+    lost_axis = grouped and not a.query.groupings
+    if lost_axis:  # the panel's own kind (a per-rep table) no longer fits: cards
+        a = dataclasses.replace(a, query=dataclasses.replace(a.query, chart=None))
+    chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
+    ctx = dataclasses.replace(
+        ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
+        target=_target(board, p, results, a, run) if chart == "gauge" else None,
+        card=theme.PANEL,
+    )
+    render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
 
 
 _PLACE = re.compile(r"\s*\b(?:of|vs|in)\s+\{(?:window|compare)\}|\{(?:window|compare)\}")

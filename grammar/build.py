@@ -430,6 +430,40 @@ def _one(what: str, items: list[tuple[str, Any]]) -> Any:
     return distinct[0][1] if distinct else None
 
 
+def _the_ranking(d: _Draft) -> Ranking | None:
+    """Top or bottom N (not both); a record list ("top deals") is the top ten unless told; a
+    ranking by a KPI ("by revenue won") asks that KPI too."""
+    kinds = {r.direction for _, r in d.rankings}
+    if len(kinds) > 1:
+        raise messages.top_and_bottom()
+    ranking = _one("ranking", d.rankings)
+    if ranking is None and any(
+        d.catalog.has_metric(m) and d.catalog.metric(m).kind == "records" for m in d.metrics
+    ):
+        ranking = Ranking("top", 10)  # "top deals": the default ten
+    if ranking is not None and d.ranked_by is not None:
+        d.add_metric(d.ranked_by)
+        ranking = Ranking(ranking.direction, ranking.n, d.ranked_by)
+    return ranking
+
+
+def _the_sort(d: _Draft) -> Sort | None:
+    """The sort asked for: by its key, else the first KPI; descending unless said, or where
+    lower is better."""
+    raw_sort = _one("sort order", [(t, (k, desc)) for t, k, desc in d.sorts])
+    if raw_sort is None:
+        return None
+    key: str | None
+    desc: bool | None
+    key, desc = raw_sort
+    key = key or (d.metrics[0] if d.metrics else None)
+    if key is None:
+        return None
+    if desc is None:
+        desc = d.catalog.metric(key).better == "higher" if d.catalog.has_metric(key) else False
+    return Sort(key, desc)
+
+
 def build(
     tree: Tree, toks: list[Tok], catalog: Catalog, text: str, context: tuple[str, ...] | None = None
 ) -> Query:
@@ -454,28 +488,8 @@ def build(
         _group_compared_values(d)
     window = _one("window", d.windows)
     anchor = _date_field(d, window)
-    kinds = {r.direction for _, r in d.rankings}
-    if len(kinds) > 1:
-        raise messages.top_and_bottom()
-    ranking = _one("ranking", d.rankings)
-    if ranking is None and any(
-        catalog.has_metric(m) and catalog.metric(m).kind == "records" for m in d.metrics
-    ):
-        ranking = Ranking("top", 10)  # "top deals": the default ten
-    if ranking is not None and d.ranked_by is not None:
-        d.add_metric(d.ranked_by)
-        ranking = Ranking(ranking.direction, ranking.n, d.ranked_by)
-    sort = None
-    raw_sort = _one("sort order", [(t, (k, desc)) for t, k, desc in d.sorts])
-    if raw_sort is not None:
-        key: str | None
-        desc: bool | None
-        key, desc = raw_sort
-        key = key or (d.metrics[0] if d.metrics else None)
-        if key is not None:
-            if desc is None:
-                desc = catalog.metric(key).better == "higher" if catalog.has_metric(key) else False
-            sort = Sort(key, desc)
+    ranking = _the_ranking(d)
+    sort = _the_sort(d)
     if len(d.groupings) > 2:
         raise messages.too_many_groupings([catalog.term(g) for g in d.groupings])
     comparison = _one("comparison", d.comparisons)

@@ -1,6 +1,6 @@
 """The question parser: text → metrics.query.Parsed, built once per (catalog, values).
 
->>> from metrics.catalog import load_catalog
+>>> from metrics.catalog_load import load_catalog
 >>> p = Parser(load_catalog(), {"rep": ["Alice Chen"]})
 >>> p.parse("connect rate by weekday last 31 days").query.window
 WindowSpec(kind='last', n=31, unit='day', year=None, number=None, start=None, end=None)

@@ -1,4 +1,4 @@
-"""Structural checks of the catalog's SQL side, run by load_catalog (every problem at once).
+"""Structural checks of the catalog's SQL side, run by metrics.catalog_load (every problem at once).
 
 The SQL itself is checked separately by metrics.validate (an EXPLAIN of every metric with each
 allowed dimension on an empty cache).
@@ -6,10 +6,8 @@ allowed dimension on an empty cache).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from metrics.catalog import DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import DimensionDef, MetricDef, RecordSetDef
+from metrics.measures import measure_of, record_list_of
 
 
 def check_sql_side(
@@ -18,8 +16,6 @@ def check_sql_side(
     records: list[RecordSetDef],
     problems: list[str],
 ) -> None:
-    from metrics.measures import measure_of, record_list_of
-
     by_name = {r.name: r for r in records}
     dim_by_name = {d.name: d for d in dims}
     for d in dims:

@@ -254,44 +254,7 @@ class _Builder:
             joins.setdefault(*extra_join)
         taken_sql = set(dims.values())
         for f in t.fields:
-            if _hidden(t.name, f, self.settings) or f.numeric or _is_time(f):
-                continue
-            if f.name.endswith("Id") and not f.reference:
-                continue  # a polymorphic lookup (WhoId, WhatId): no one object to name it by
-            fs = _setting(self.settings, f"{t.name}.{f.name}")
-            if f.reference:
-                target = self.tables.get(f.reference)
-                if target is None or not any(x.name == "Name" for x in target.fields):
-                    continue
-                alias = "owner" if f.name == "OwnerId" and "owner" in joins else f"l_{f.name}"
-                joins.setdefault(
-                    alias,
-                    f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = {column(f.name)}',
-                )
-                expr = f"{alias}.Name"
-                dim_name = "rep" if f.name == "OwnerId" else _lookup_name(f)
-            else:
-                expr = column(f.name)
-                dim_name = (f.label or readable(f.name)).lower()
-            if _is_checkbox(f):
-                dim = self.checkbox(dim_name, fs)
-                if dim and dim not in dims and expr not in taken_sql:
-                    dims[dim] = expr
-                    taken_sql.add(expr)
-                continue
-            if expr in taken_sql or f"r.{f.name}" in taken_sql:
-                held = next((d for d, e in dims.items() if e in (expr, f"r.{f.name}")), "")
-                self.alias_values(held, f)  # the catalog's own (stage): its values' labels
-                continue
-            default_zh = list(_rules()["zh"].get(f.name, []))
-            # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
-            # a deal named "Calls Inc" must not take the word "calls".
-            match = not f.reference and f.name not in _rules()["record_names"]
-            dim = self.dimension(dim_name, list(fs.names), [*fs.zh, *default_zh], match)
-            if dim and dim not in dims:
-                dims[dim] = expr
-                taken_sql.add(expr)
-            self.alias_values(next((d for d, e in dims.items() if e == expr), ""), f)
+            self._add_field(t, f, column, dims, joins, taken_sql)
         anchors = list(base.anchors if base else _anchors_of(self.catalog, t.name))
         for f, date_dim in self.dates(t):
             if all(a.name != date_dim for a in anchors):
@@ -306,6 +269,57 @@ class _Builder:
             needs=base.needs if base else (),
             scope=base.scope if base else self.owner_scope(t),
         )
+
+    def _add_field(
+        self,
+        t: CachedTable,
+        f: CachedField,
+        column: Callable[[str], str],
+        dims: dict[str, str],
+        joins: dict[str, str],
+        taken_sql: set[str],
+    ) -> None:
+        """The dimension of one field of ``t`` (a lookup by its target's Name, through a join)
+        into ``dims``, unless hidden, numeric, a time, or its SQL is already a dimension (then
+        its picklist labels name that one's values)."""
+        if _hidden(t.name, f, self.settings) or f.numeric or _is_time(f):
+            return
+        if f.name.endswith("Id") and not f.reference:
+            return  # a polymorphic lookup (WhoId, WhatId): no one object to name it by
+        fs = _setting(self.settings, f"{t.name}.{f.name}")
+        if f.reference:
+            target = self.tables.get(f.reference)
+            if target is None or not any(x.name == "Name" for x in target.fields):
+                return
+            alias = "owner" if f.name == "OwnerId" and "owner" in joins else f"l_{f.name}"
+            joins.setdefault(
+                alias,
+                f'LEFT JOIN "{f.reference}" AS {alias} ON {alias}.Id = {column(f.name)}',
+            )
+            expr = f"{alias}.Name"
+            dim_name = "rep" if f.name == "OwnerId" else _lookup_name(f)
+        else:
+            expr = column(f.name)
+            dim_name = (f.label or readable(f.name)).lower()
+        if _is_checkbox(f):
+            dim = self.checkbox(dim_name, fs)
+            if dim and dim not in dims and expr not in taken_sql:
+                dims[dim] = expr
+                taken_sql.add(expr)
+            return
+        if expr in taken_sql or f"r.{f.name}" in taken_sql:
+            held = next((d for d, e in dims.items() if e in (expr, f"r.{f.name}")), "")
+            self.alias_values(held, f)  # the catalog's own (stage): its values' labels
+            return
+        default_zh = list(_rules()["zh"].get(f.name, []))
+        # Records' names (a lookup, Name, Subject) are grouped by, never matched as values:
+        # a deal named "Calls Inc" must not take the word "calls".
+        match = not f.reference and f.name not in _rules()["record_names"]
+        dim = self.dimension(dim_name, list(fs.names), [*fs.zh, *default_zh], match)
+        if dim and dim not in dims:
+            dims[dim] = expr
+            taken_sql.add(expr)
+        self.alias_values(next((d for d, e in dims.items() if e == expr), ""), f)
 
     def alias_values(self, dim: str, f: CachedField) -> None:
         """A picklist's labels (a Chinese org's 已赢单 for Closed Won) name its stored values,

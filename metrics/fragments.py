@@ -22,14 +22,13 @@ Three kinds of fragment, each parsed in its own frame so the tree is of the righ
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-if TYPE_CHECKING:
-    from metrics.catalog import DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import DimensionDef, MetricDef, RecordSetDef
 
 Kind = Literal["expr", "relation", "join"]
 DIALECT = "duckdb"  # the dialect catalog SQL is written in

@@ -141,100 +141,156 @@ def _resolve(
     spec: WindowSpec | None, default: str, today: date, fiscal_start_month: int
 ) -> ResolvedWindow:
     if spec is None:
-        if default not in DEFAULT_WINDOWS:
-            raise Invalid(
-                f'The default window "{default}" is not one of {", ".join(DEFAULT_WINDOWS)}.'
-            )
-        w = resolve(DEFAULT_WINDOWS[default], default, today, fiscal_start_month)
-        return _named(w.start, w.end, Msg.of("window.default", name=w.said), w.shape, w.unit, w.n)
-    fsm = fiscal_start_month
-    k = spec.kind
-    one = timedelta(days=1)
-    if k == "today":
-        return _named(today, today, Msg("window.today"), "full", "day")
-    if k == "yesterday":
-        return _named(today - one, today - one, Msg("window.previous.day"), "full", "day")
-    if k == "all":
-        return _named(None, None, Msg("date.range.all_time"), "open")
+        return _default(default, today, fiscal_start_month)
+    kind = _KINDS.get(spec.kind)
+    if kind is None:
+        raise Invalid(f"I do not know the window kind {spec.kind!r}.")
+    return kind(spec, today, fiscal_start_month)
+
+
+def _default(default: str, today: date, fsm: int) -> ResolvedWindow:
+    if default not in DEFAULT_WINDOWS:
+        raise Invalid(f'The default window "{default}" is not one of {", ".join(DEFAULT_WINDOWS)}.')
+    w = resolve(DEFAULT_WINDOWS[default], default, today, fsm)
+    return _named(w.start, w.end, Msg.of("window.default", name=w.said), w.shape, w.unit, w.n)
+
+
+# ---- one function a window kind (WindowSpec.kind); _KINDS below is their table ----
+
+_ONE = timedelta(days=1)
+
+
+def _today(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    return _named(today, today, Msg("window.today"), "full", "day")
+
+
+def _yesterday(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    return _named(today - _ONE, today - _ONE, Msg("window.previous.day"), "full", "day")
+
+
+def _all(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    return _named(None, None, Msg("date.range.all_time"), "open")
+
+
+def _last(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
     unit = spec.unit or "day"
-    if k == "last":
-        n = _positive(spec.n, "last")
+    n = _positive(spec.n, "last")
+    if unit == "day":
+        return _named(
+            today - timedelta(days=n),
+            today - _ONE,
+            Msg.of("window.last", count=_count(n, "day")),
+            "rolling",
+            "day",
+            n,
+        )
+    cur = period_start(today, unit, fsm)
+    start = shift_periods(cur, unit, -n)
+    said = Msg.of("window.last", count=_count(n, unit))
+    return _named(start, cur - _ONE, said, "periods", unit, n)
+
+
+def _this(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    unit = spec.unit or "day"
+    return _named(
+        period_start(today, unit, fsm), today, Msg(f"window.this.{unit}"), "to_date", unit
+    )
+
+
+def _previous(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    unit = spec.unit or "day"
+    start = shift_periods(period_start(today, unit, fsm), unit, -1)
+    s, e = _period(start, unit)
+    return _named(s, e, Msg(f"window.previous.{unit}"), "full", unit)
+
+
+def _next(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    unit = spec.unit or "day"
+    if spec.n is not None:
+        n = _positive(spec.n, "next")
         if unit == "day":
             return _named(
-                today - timedelta(days=n),
-                today - one,
-                Msg.of("window.last", count=_count(n, "day")),
+                today + _ONE,
+                today + timedelta(days=n),
+                Msg.of("window.next", count=_count(n, "day")),
                 "rolling",
                 "day",
                 n,
             )
-        cur = period_start(today, unit, fsm)
-        start = shift_periods(cur, unit, -n)
-        said = Msg.of("window.last", count=_count(n, unit))
-        return _named(start, cur - one, said, "periods", unit, n)
-    if k == "this":
-        return _named(
-            period_start(today, unit, fsm), today, Msg(f"window.this.{unit}"), "to_date", unit
-        )
-    if k == "previous":
-        start = shift_periods(period_start(today, unit, fsm), unit, -1)
-        s, e = _period(start, unit)
-        return _named(s, e, Msg(f"window.previous.{unit}"), "full", unit)
-    if k == "next":
-        if spec.n is not None:
-            n = _positive(spec.n, "next")
-            if unit == "day":
-                return _named(
-                    today + one,
-                    today + timedelta(days=n),
-                    Msg.of("window.next", count=_count(n, "day")),
-                    "rolling",
-                    "day",
-                    n,
-                )
-            start = shift_periods(period_start(today, unit, fsm), unit, 1)
-            end = shift_periods(start, unit, n) - one
-            said = Msg.of("window.next", count=_count(n, unit))
-            return _named(start, end, said, "periods", unit, n)
-        s, e = _period(shift_periods(period_start(today, unit, fsm), unit, 1), unit)
-        return _named(s, e, Msg(f"window.following.{unit}"), "full", unit)
-    if k == "year":
-        fy = _required(spec.year, "year")
-        s, e = _period(fiscal_year_start(fy, fsm), "year")
-        return _named(s, e, _fy_label(fy, fsm), "full", "year")
-    if k == "quarter":
-        q = _required(spec.number, "quarter")
-        if not 1 <= q <= 4:
-            raise Invalid(Msg.of("window.error.no_quarter", q=q))
-        fy = spec.year if spec.year is not None else _latest_fy_with(q, today, fsm)
-        s, e = _period(add_months(fiscal_year_start(fy, fsm), 3 * (q - 1)), "quarter")
-        key = "bucket.quarter" if fsm == 1 else "bucket.fiscal_quarter"
-        return _named(s, e, Msg.of(key, q=q, year=fy, fy=fy), "full", "quarter")
-    if k == "month":
-        m = _required(spec.number, "month")
-        if not 1 <= m <= 12:
-            raise Invalid(Msg.of("window.error.no_month", m=m))
-        # "in May" without a year: the most recent May that has begun (this one, or last year's).
-        y = spec.year if spec.year is not None else today.year - (m > today.month)
-        s, e = _period(date(y, m, 1), "month")
-        said = Msg.of("bucket.month", month=Word("months", m - 1), m=m, year=y)
-        return _named(s, e, said, "full", "month")
-    if k == "since":
-        d = _required(spec.start, "date")
-        return _named(d, today, Msg.of("window.since", date=d.isoformat()), "rolling", "day")
-    if k == "after":
-        d = _required(spec.start, "date")
-        return _named(d + one, today, Msg.of("window.after", date=d.isoformat()), "rolling", "day")
-    if k == "before":
-        d = _required(spec.end or spec.start, "date")
-        return _named(None, d - one, Msg.of("window.before", date=d.isoformat()), "open")
-    if k == "between":
-        a, b = _required(spec.start, "date"), _required(spec.end, "date")
-        if b < a:
-            raise Invalid(f"The window ends ({b.isoformat()}) before it starts ({a.isoformat()}).")
-        said = Msg.of("window.between", start=a.isoformat(), end=b.isoformat())
-        return _named(a, b, said, "rolling", "day")
-    raise Invalid(f"I do not know the window kind {k!r}.")
+        start = shift_periods(period_start(today, unit, fsm), unit, 1)
+        end = shift_periods(start, unit, n) - _ONE
+        said = Msg.of("window.next", count=_count(n, unit))
+        return _named(start, end, said, "periods", unit, n)
+    s, e = _period(shift_periods(period_start(today, unit, fsm), unit, 1), unit)
+    return _named(s, e, Msg(f"window.following.{unit}"), "full", unit)
+
+
+def _year(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    fy = _required(spec.year, "year")
+    s, e = _period(fiscal_year_start(fy, fsm), "year")
+    return _named(s, e, _fy_label(fy, fsm), "full", "year")
+
+
+def _quarter(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    q = _required(spec.number, "quarter")
+    if not 1 <= q <= 4:
+        raise Invalid(Msg.of("window.error.no_quarter", q=q))
+    fy = spec.year if spec.year is not None else _latest_fy_with(q, today, fsm)
+    s, e = _period(add_months(fiscal_year_start(fy, fsm), 3 * (q - 1)), "quarter")
+    key = "bucket.quarter" if fsm == 1 else "bucket.fiscal_quarter"
+    return _named(s, e, Msg.of(key, q=q, year=fy, fy=fy), "full", "quarter")
+
+
+def _month(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    m = _required(spec.number, "month")
+    if not 1 <= m <= 12:
+        raise Invalid(Msg.of("window.error.no_month", m=m))
+    # "in May" without a year: the most recent May that has begun (this one, or last year's).
+    y = spec.year if spec.year is not None else today.year - (m > today.month)
+    s, e = _period(date(y, m, 1), "month")
+    said = Msg.of("bucket.month", month=Word("months", m - 1), m=m, year=y)
+    return _named(s, e, said, "full", "month")
+
+
+def _since(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    d = _required(spec.start, "date")
+    return _named(d, today, Msg.of("window.since", date=d.isoformat()), "rolling", "day")
+
+
+def _after(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    d = _required(spec.start, "date")
+    return _named(d + _ONE, today, Msg.of("window.after", date=d.isoformat()), "rolling", "day")
+
+
+def _before(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    d = _required(spec.end or spec.start, "date")
+    return _named(None, d - _ONE, Msg.of("window.before", date=d.isoformat()), "open")
+
+
+def _between(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
+    a, b = _required(spec.start, "date"), _required(spec.end, "date")
+    if b < a:
+        raise Invalid(f"The window ends ({b.isoformat()}) before it starts ({a.isoformat()}).")
+    said = Msg.of("window.between", start=a.isoformat(), end=b.isoformat())
+    return _named(a, b, said, "rolling", "day")
+
+
+_KINDS: dict[str, Callable[[WindowSpec, date, int], ResolvedWindow]] = {
+    "today": _today,
+    "yesterday": _yesterday,
+    "all": _all,
+    "last": _last,
+    "this": _this,
+    "previous": _previous,
+    "next": _next,
+    "year": _year,
+    "quarter": _quarter,
+    "month": _month,
+    "since": _since,
+    "after": _after,
+    "before": _before,
+    "between": _between,
+}
 
 
 def _latest_fy_with(q: int, today: date, fiscal_start_month: int) -> int:

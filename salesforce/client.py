@@ -233,41 +233,10 @@ class Api:
             try:
                 return fn(self.sf)
             except SalesforceExpiredSession:
-                if not self.creds.renewable:
-                    raise AuthFailed(
-                        "The Salesforce session in SF_ACCESS_TOKEN has expired or is invalid; "
-                        "get a new token (or use SF_USERNAME/SF_PASSWORD/SF_SECURITY_TOKEN or "
-                        "client credentials, which kpibot renews itself)."
-                    ) from None
-                if relogged:
-                    raise AuthFailed(
-                        "Salesforce ended the session again right after a new login "
-                        f"({self.creds.who()})."
-                    ) from None
-                log.info("session expired during %s; logging in again", what)
-                self.sf = self._login()
+                self._login_again(relogged, what)
                 relogged = True
-                continue
-            except SalesforceRefusedRequest as e:
-                code = error_code(e)
-                if code == "REQUEST_LIMIT_EXCEEDED":
-                    raise LimitExceeded(
-                        f"Salesforce API request limit reached: {error_message(e)}"
-                    ) from None
-                raise SalesforceRefused(
-                    f"Salesforce refused {what}: {code or e.status}: {error_message(e)}"
-                ) from None
-            except SalesforceMalformedRequest as e:
-                code = error_code(e)
-                if code == "QUERY_TIMEOUT":
-                    raise QueryTimedOut(error_message(e)) from None
-                if code == "INVALID_FIELD":
-                    m = _NO_COLUMN.search(error_message(e))
-                    if m:
-                        raise InvalidField(m.group(1), error_message(e)) from None
-                raise SalesforceRefused(
-                    f"Salesforce refused {what}: {code or e.status}: {error_message(e)}"
-                ) from None
+            except (SalesforceRefusedRequest, SalesforceMalformedRequest) as e:
+                raise _refused(e, what) from None
             except SalesforceGeneralError as e:
                 if e.status not in RETRYABLE_STATUS or attempt == self.attempts:
                     raise SalesforceRefused(
@@ -292,6 +261,22 @@ class Api:
                     ) from None
                 self._pause(attempt, f"{what}: {type(e).__name__}")
         raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _login_again(self, relogged: bool, what: str) -> None:
+        """A new session after Salesforce ended one, once; a token kpibot cannot renew, or a
+        session ended again at once, is refused."""
+        if not self.creds.renewable:
+            raise AuthFailed(
+                "The Salesforce session in SF_ACCESS_TOKEN has expired or is invalid; "
+                "get a new token (or use SF_USERNAME/SF_PASSWORD/SF_SECURITY_TOKEN or "
+                "client credentials, which kpibot renews itself)."
+            ) from None
+        if relogged:
+            raise AuthFailed(
+                f"Salesforce ended the session again right after a new login ({self.creds.who()})."
+            ) from None
+        log.info("session expired during %s; logging in again", what)
+        self.sf = self._login()
 
     def _pause(self, attempt: int, why: str) -> None:
         delay = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
@@ -351,3 +336,19 @@ class Api:
                 return sf.query_more(u, identifier_is_url=True)
 
             res = self.call(more, "a query page")
+
+
+def _refused(e: SalesforceRefusedRequest | SalesforceMalformedRequest, what: str) -> Exception:
+    """The error a request Salesforce refused (403) or found malformed (400) raises: the API
+    limit, a query timeout and an unknown field are their own types."""
+    code = error_code(e)
+    if isinstance(e, SalesforceRefusedRequest) and code == "REQUEST_LIMIT_EXCEEDED":
+        return LimitExceeded(f"Salesforce API request limit reached: {error_message(e)}")
+    if isinstance(e, SalesforceMalformedRequest):
+        if code == "QUERY_TIMEOUT":
+            return QueryTimedOut(error_message(e))
+        if code == "INVALID_FIELD":
+            m = _NO_COLUMN.search(error_message(e))
+            if m:
+                return InvalidField(m.group(1), error_message(e))
+    return SalesforceRefused(f"Salesforce refused {what}: {code or e.status}: {error_message(e)}")

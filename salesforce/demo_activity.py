@@ -11,8 +11,8 @@ import numpy as np
 import pyarrow as pa
 
 from salesforce import demo_story as story
-from salesforce.demo import DemoOrg, dates, masked, pool, take, ts
 from salesforce.demo_clock import DAY, HOUR, add_work_days, weekday, work_seconds
+from salesforce.demo_org import DemoOrg, dates, masked, pool, take, ts
 
 DIAL_DAYS_PER_CHUNK = 31
 _DISPOSITIONS = pool(["Connected", *(d for d, _ in story.NOT_CONNECTED)])

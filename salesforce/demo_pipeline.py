@@ -12,9 +12,9 @@ import numpy as np
 import pyarrow as pa
 
 from salesforce import demo_story as story
-from salesforce.demo import DemoOrg, dates, last_quarter_start, masked, pool, take, ts
 from salesforce.demo_activity import calls_and_emails, stage_activities
 from salesforce.demo_clock import DAY, HOUR, add_work_days, into_work_hours, weekday
+from salesforce.demo_org import DemoOrg, dates, last_quarter_start, masked, pool, take, ts
 
 LEAD_CHUNK = 200_000
 STATUS = (
@@ -248,7 +248,6 @@ class Pipeline:
     def insert_opportunities(self) -> None:
         org, o = self.org, self.opp
         rows = self.opp_rows
-        p = org.people
         stage_names = pool(story.STAGES)
         closed, won = o["closed"], o["won"]
         current = (self.entries <= org.as_of) & (self.entries >= 0)
@@ -278,7 +277,11 @@ class Pipeline:
             contact=take(self.contact_ids, ci),
             type_="New Business",
         )
-        # The accounts and contacts of converted leads.
+        self.insert_converted_accounts()
+
+    def insert_converted_accounts(self) -> None:
+        """The accounts and contacts of converted leads."""
+        org, p = self.org, self.org.people
         conv = self.conv_rows
         at = self.conv_at[conv]
         industries = pool(story.INDUSTRIES)
@@ -352,7 +355,21 @@ class Pipeline:
                 "SystemModstamp": ts(last_change),
             },
         )
-        # OpportunityHistory: one row per stage entered, then the closing row.
+        self.insert_stage_history(ids, amount, close_at, closed, won, entries)
+        stage_activities(org, ids, owner, entries, contact)
+
+    def insert_stage_history(
+        self,
+        ids: pa.Array,
+        amount: pa.Array,
+        close_at: np.ndarray,
+        closed: np.ndarray,
+        won: np.ndarray,
+        entries: np.ndarray,
+    ) -> None:
+        """OpportunityHistory: one row per stage entered, then the closing row."""
+        org = self.org
+        m = len(ids)
         k = entries.shape[1]
         visited = (entries >= 0) & (entries <= org.as_of)
         opp_i = np.repeat(np.arange(m)[:, None], k, axis=1)[visited]
@@ -382,7 +399,6 @@ class Pipeline:
                 "SystemModstamp": ts(at),
             },
         )
-        stage_activities(org, ids, owner, entries, contact)
 
     def add_big_deals(self) -> None:
         """Plant last quarter's five biggest won deals, three with clearly longer cycles."""

@@ -13,12 +13,17 @@ from salesforce import demo_story as story
 
 
 def add_demo_sources(con: duckdb.DuckDBPyConnection, fiscal_shift: int) -> None:
-    channels = [(s.name.lower(), s.channel) for s in story.SOURCES]
-    cac = list(story.CAC_BY_CHANNEL.items())
     con.execute("DELETE FROM marketing_spend WHERE source = 'demo'")
     con.execute("DELETE FROM quota WHERE source = 'demo'")
-    # One row per channel and month of the history: CAC × that month's new customers, give or
-    # take 12% from month to month, at least the base spend, in whole hundreds.
+    _add_marketing_spend(con)
+    _add_quotas(con, fiscal_shift)
+
+
+def _add_marketing_spend(con: duckdb.DuckDBPyConnection) -> None:
+    """One row per channel and month of the history: CAC × that month's new customers, give or
+    take 12% from month to month, at least the base spend, in whole hundreds."""
+    channels = [(s.name.lower(), s.channel) for s in story.SOURCES]
+    cac = list(story.CAC_BY_CHANNEL.items())
     con.execute(
         """
         WITH ch AS (SELECT * FROM (VALUES {ch}) AS t(src, channel)),
@@ -44,7 +49,10 @@ def add_demo_sources(con: duckdb.DuckDBPyConnection, fiscal_shift: int) -> None:
         ),
         [story.BASE_MONTHLY_SPEND],
     )
-    # Each rep's quota for every quarter of the history, the current one included.
+
+
+def _add_quotas(con: duckdb.DuckDBPyConnection, fiscal_shift: int) -> None:
+    """Each rep's quota for every quarter of the history, the current one included."""
     con.execute(
         """
         WITH won AS (

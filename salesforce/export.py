@@ -214,8 +214,23 @@ def _load_file(
         raise _unreadable(f) from None
     cols = _match_columns(obj, header, f)
     extra = tuple(h for h in header if h not in cols.values() and h.lower() != "isdeleted")
+    keep, checks = _row_checks(obj, header, cols)
+    total = _check_pass(con, obj, f, (src, params), checks, size, progress)
+    kept_extra = _insert_pass(con, obj, f, (src, params), cols, extra, keep, size, progress)
+    (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
+    if progress:
+        progress(f.name, "done", size, size)
+    added = {h for h, _ in kept_extra}
+    return int(kept), total - int(kept), tuple(h for h in extra if h not in added)
+
+
+def _row_checks(
+    obj: schema.SObject, header: list[str], cols: dict[str, str]
+) -> tuple[str, list[tuple[str, str, str]]]:
+    """(SQL true on a row to keep — not deleted, the checks: SQL true on a bad row, its
+    column, the message)."""
     keep = "true"
-    checks: list[tuple[str, str, str]] = []  # (SQL true on a bad row, column, message)
+    checks: list[tuple[str, str, str]] = []
     deleted_col = next((h for h in header if h.lower() == "isdeleted"), None)
     if deleted_col is not None:
         checks.append(_bad_value(deleted_col, schema.BOOL, "true"))
@@ -229,6 +244,21 @@ def _load_file(
         if fld.required:
             bad = f"({keep}) AND NULLIF(trim({_q(src_col)}), '') IS NULL"
             checks.append((bad, src_col, f"{fld.name} is empty"))
+    return keep, checks
+
+
+def _check_pass(
+    con: duckdb.DuckDBPyConnection,
+    obj: schema.SObject,
+    f: Path,
+    csv_src: tuple[str, list[str]],
+    checks: list[tuple[str, str, str]],
+    size: int,
+    progress: Progress | None,
+) -> int:
+    """The first pass: the file's row count, every check at once; the first problem found
+    (read whole only then, to say on which line) raises."""
+    src, params = csv_src
     flags = "".join(f", bool_or({bad})" for bad, _, _ in checks)
     try:
         with _watch(con, f.name, "reading", size, 0.0, 0.5, progress):
@@ -236,17 +266,33 @@ def _load_file(
     except duckdb.Error:
         raise _unreadable(f) from None
     assert row is not None
-    total = int(row[0])
     if progress:
         progress(f.name, "checking", size // 2, size)
     if any(row[1:]):
         with _read_whole(con, obj, f) as raw:
             _first_problem(con, raw, f, checks)
+    return int(row[0])
+
+
+def _insert_pass(
+    con: duckdb.DuckDBPyConnection,
+    obj: schema.SObject,
+    f: Path,
+    csv_src: tuple[str, list[str]],
+    cols: dict[str, str],
+    extra: tuple[str, ...],
+    keep: str,
+    size: int,
+    progress: Progress | None,
+) -> list[tuple[str, str]]:
+    """The second pass: the kept rows inserted, typed, with the extra columns kept (those
+    returned, with their types); Ids equal once trimmed raise."""
+    src, params = csv_src
     select = ", ".join(
         _convert_sql(fld.type, _q(cols[fld.name])) if fld.name in cols else "NULL"
         for fld in obj.fields
     )
-    kept_extra = _add_extra_columns(con, obj, (src, params), extra, keep)
+    kept_extra = _add_extra_columns(con, obj, csv_src, extra, keep)
     select += "".join(f", {_convert_sql(t, _q(h))}" for h, t in kept_extra)
     try:
         with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
@@ -262,11 +308,7 @@ def _load_file(
     if spaced is not None:
         with _read_whole(con, obj, f) as raw:
             _check_unique_ids(con, raw, f, cols["Id"], keep)
-    (kept,) = con.execute(f'SELECT count(*) FROM "{obj.table}"').fetchone()  # type: ignore[misc]
-    if progress:
-        progress(f.name, "done", size, size)
-    added = {h for h, _ in kept_extra}
-    return int(kept), total - int(kept), tuple(h for h in extra if h not in added)
+    return kept_extra
 
 
 # A column the schema does not list (a custom field such as Region__c, or a standard field kpibot

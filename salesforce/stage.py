@@ -126,32 +126,14 @@ class Stage:
     ) -> Merged:
         """Merge the stage into the object's table and record the watermark, atomically."""
         obj = self.cols.obj
-        table = _q(obj.table)
         cursor = self.cols.source.get(obj.watermark) or obj.watermark
         con = self.con
         con.execute("BEGIN TRANSACTION")
         try:
             if replace_table:
                 # A first (or --full) load replaces whatever was there, e.g. demo data.
-                con.execute(f"DROP TABLE IF EXISTS {table}")
+                con.execute(f"DROP TABLE IF EXISTS {_q(obj.table)}")
                 con.execute(obj.ddl())
-            deleted_flag = (
-                f"coalesce(lower(NULLIF({_q('IsDeleted')}, '')) = 'true', false)"
-                if self.cols.has_is_deleted
-                else "false"
-            )
-            latest = (
-                f"SELECT *, {deleted_flag} AS _deleted FROM {STAGE} "
-                f"QUALIFY row_number() OVER (PARTITION BY {_q('Id')} "
-                f"ORDER BY CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ) DESC NULLS LAST) = 1"
-            )
-            exprs = []
-            for f in obj.fields:
-                src = self.cols.source[f.name]
-                if src is None:
-                    exprs.append(f"CAST(NULL AS {f.type})")
-                else:
-                    exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
             derived.note_changes(
                 con,
                 obj.name,
@@ -160,27 +142,8 @@ class Stage:
                 self.cols.source,
                 replace=replace_table,
             )
-            names = ", ".join(_q(f) for f in obj.field_names)
-            verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
-            row = con.execute(
-                f"{verb} {table} ({names}) SELECT {', '.join(exprs)} "
-                f"FROM ({latest}) WHERE NOT _deleted"
-            ).fetchone()
-            upserted = int(row[0]) if row else 0
-            deleted = 0
-            if not replace_table and self.cols.has_is_deleted:
-                row = con.execute(
-                    f"DELETE FROM {table} WHERE {_q('Id')} IN "
-                    f"(SELECT {_q('Id')} FROM ({latest}) WHERE _deleted)"
-                ).fetchone()
-                deleted = int(row[0]) if row else 0
-            row = con.execute(
-                f"SELECT max(CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ)) FROM {STAGE}"
-            ).fetchone()
-            seen = row[0] if row else None
-            seen = seen.astimezone(UTC) if seen is not None else None
-            candidates = [t for t in (previous_watermark, seen) if t is not None]
-            watermark = max(candidates) if candidates else None
+            upserted, deleted = self._merge(self._latest(cursor), replace_table)
+            watermark = self._watermark(cursor, previous_watermark)
             writer.mark_refreshed(
                 obj.name, source=source, refreshed_at=refreshed_at, watermark=watermark
             )
@@ -189,3 +152,53 @@ class Stage:
             con.execute("ROLLBACK")
             raise
         return Merged(upserted, deleted, watermark)
+
+    def _latest(self, cursor: str) -> str:
+        """The stage's latest version of each record (by ``cursor``), flagged ``_deleted``."""
+        deleted_flag = (
+            f"coalesce(lower(NULLIF({_q('IsDeleted')}, '')) = 'true', false)"
+            if self.cols.has_is_deleted
+            else "false"
+        )
+        return (
+            f"SELECT *, {deleted_flag} AS _deleted FROM {STAGE} "
+            f"QUALIFY row_number() OVER (PARTITION BY {_q('Id')} "
+            f"ORDER BY CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ) DESC NULLS LAST) = 1"
+        )
+
+    def _merge(self, latest: str, replace_table: bool) -> tuple[int, int]:
+        """Upsert the live records of ``latest`` as typed columns and delete the deleted ones:
+        (upserted, deleted)."""
+        obj = self.cols.obj
+        table = _q(obj.table)
+        exprs = []
+        for f in obj.fields:
+            src = self.cols.source[f.name]
+            if src is None:
+                exprs.append(f"CAST(NULL AS {f.type})")
+            else:
+                exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
+        names = ", ".join(_q(f) for f in obj.field_names)
+        verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
+        row = self.con.execute(
+            f"{verb} {table} ({names}) SELECT {', '.join(exprs)} FROM ({latest}) WHERE NOT _deleted"
+        ).fetchone()
+        upserted = int(row[0]) if row else 0
+        deleted = 0
+        if not replace_table and self.cols.has_is_deleted:
+            row = self.con.execute(
+                f"DELETE FROM {table} WHERE {_q('Id')} IN "
+                f"(SELECT {_q('Id')} FROM ({latest}) WHERE _deleted)"
+            ).fetchone()
+            deleted = int(row[0]) if row else 0
+        return upserted, deleted
+
+    def _watermark(self, cursor: str, previous: datetime | None) -> datetime | None:
+        """The newest ``cursor`` time staged, or ``previous`` when that is later."""
+        row = self.con.execute(
+            f"SELECT max(CAST(NULLIF({_q(cursor)}, '') AS TIMESTAMPTZ)) FROM {STAGE}"
+        ).fetchone()
+        seen = row[0] if row else None
+        seen = seen.astimezone(UTC) if seen is not None else None
+        candidates = [t for t in (previous, seen) if t is not None]
+        return max(candidates) if candidates else None

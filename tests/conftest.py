@@ -1,4 +1,5 @@
-"""Shared fixtures: the state database on both of its backends."""
+"""Shared fixtures: the state database on both of its backends, Spark, and the Slack tests'
+workspace, fixture org and running bot (a module may override any of them by name)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from tests import slack_harness as H
 from tests.pg_server import PgServer
+from tests.slack_driver import SlackDriver
+from tests.slack_emulator import SlackEmulator
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +52,42 @@ def spark_session() -> Iterator[object]:
         yield session
     finally:
         session.stop()  # type: ignore[attr-defined]
+
+
+# ---- Slack: one emulator, fixture org and `kpibot serve` per test module ----
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackEmulator]:
+    """A running Slack emulator holding the seeded test workspace (tests/slack_harness.py)."""
+    with H.workspace() as emulator:
+        yield emulator
+
+
+@pytest.fixture(scope="module")
+def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A work folder holding the hand-made fixture org's cache (tests/fixture_org.py)."""
+    return H.fixture_org_dir(tmp_path_factory.mktemp("org"))
+
+
+@pytest.fixture(scope="module")
+def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
+    """`kpibot serve` on the fixed test backend (tests/slack_backend.py)."""
+    with H.running_bot(slack, tmp_path_factory.mktemp("bot")) as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def real_bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
+    """`kpibot serve` on the REAL engine over the fixture org; a module whose tests all run on
+    it overrides ``bot`` with this one."""
+    with H.fixture_org_bot(slack, org_dir) as b:
+        yield b
+
+
+@pytest.fixture
+def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
+    """Signed requests to ``bot``, on a fresh workspace, call log and faults for every test."""
+    slack.settle()  # the previous test's late uploads must not land in this one's log
+    H.seed(slack)
+    return H.driver(bot)

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from bot.backend import Reply, answer_csv
 from metrics.answer import Answer, Column, ResolvedWindow
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import NoData, UnknownWord, Unsupported
 from metrics.query import Comparison, Query, WindowSpec
 

@@ -193,6 +193,16 @@ def running_bot(
 
 
 @contextmanager
+def fixture_org_bot(slack: SlackEmulator, org_dir: Path, **options: Any) -> Iterator[Bot]:
+    """``running_bot`` on the REAL engine over the fixture org cached in ``org_dir``
+    (``fixture_org_dir``); ``options`` go to ``running_bot``."""
+    with running_bot(
+        slack, org_dir, backend=None, settings=fixture_org_settings(org_dir), **options
+    ) as bot:
+        yield bot
+
+
+@contextmanager
 def replicas(
     slack: SlackEmulator,
     tmp_path: Path,

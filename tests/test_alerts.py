@@ -9,7 +9,7 @@ import pytest
 from bot.backend import Reply
 from bot.digests.alerts import alert_message, evaluate, is_armed, volume_question
 from bot.digests.config import AlertConfig
-from tests.test_digest_helpers import ScriptedBackend, answer
+from tests.digest_backend import ScriptedBackend, answer
 
 DAY = date(2024, 6, 28)
 

@@ -11,7 +11,7 @@ from bot.slack.blocks import ButtonState, answer_message
 from bot.text import answer_text
 from cache.snapshot import SnapshotReader
 from charts.labels import as_of_text
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.format import format_as_of
 from metrics.query import Query

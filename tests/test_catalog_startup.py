@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import ConfigError
 from metrics.validate import fingerprint, stamp_for, validate_catalog_once
 from tests.cli_run import run_kpibot

@@ -194,7 +194,7 @@ def test_grain_and_workdays() -> None:
 def test_panels_are_valid_catalog_queries_on_a_sound_grid() -> None:
     from charts.choose import Chart
     from charts.dashboards import GRID_COLS, load
-    from metrics.catalog import load_catalog
+    from metrics.catalog_load import load_catalog
 
     cat = load_catalog()
     boards, targets = load()

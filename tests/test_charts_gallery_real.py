@@ -15,7 +15,8 @@ from bot import config as app_config
 from bot.backend import RealBackend
 from charts import figure_for_answer, figure_for_dashboard, texts
 from metrics.answer import Answer
-from salesforce.demo import DemoSpec, build_demo
+from salesforce.demo import build_demo
+from salesforce.demo_org import DemoSpec
 from tests import layout_facts
 
 ROOT = Path(__file__).resolve().parent.parent

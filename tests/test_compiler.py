@@ -12,31 +12,17 @@ import pytest
 import sqlglot
 
 from cache.snapshot import SnapshotReader
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.compiler import compile_query
 from metrics.engine import run
 from metrics.errors import ConfigError
-from metrics.query import Comparison, Filter, MetricFilter, Query, Ranking, WindowSpec
+from metrics.query import Comparison, Filter, Query, WindowSpec
 from metrics.validate import sql_problems, validate_catalog
+from tests.catalog_queries import every_metric_queries, hostile_query
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "sql"
 CATALOG = load_catalog()
-
-
-def _all_queries(catalog: Catalog) -> list[Query]:
-    out = []
-    for m in catalog.metrics:
-        out.append(Query(metrics=(m.name,)))
-        if m.kind != "records":
-            out += [
-                Query(metrics=(m.name,), groupings=(d,))
-                for d in m.dimensions
-                if catalog.dimension(d).kind != "number"
-            ]
-            out.append(Query(metrics=(m.name,), groupings=("month",), comparison=None))
-            out.append(Query(metrics=(m.name,), comparison=Comparison("previous")))
-    return out
 
 
 def test_every_metric_plans_on_an_empty_cache() -> None:
@@ -45,7 +31,7 @@ def test_every_metric_plans_on_an_empty_cache() -> None:
 
 @pytest.mark.parametrize(
     "query",
-    _all_queries(CATALOG),
+    every_metric_queries(CATALOG, lambda _: "month"),
     ids=lambda q: f"{q.metrics[0]}|{','.join(q.groupings)}|{bool(q.comparison)}",
 )
 def test_every_metric_transpiles_to_postgres(query: Query) -> None:
@@ -66,15 +52,7 @@ def test_bucket_comparisons_transpile() -> None:
 
 
 def test_user_values_are_bound_never_written_into_sql() -> None:
-    evil = 'x\'); DROP TABLE "Task"; --'
-    q = Query(
-        metrics=("calls",),
-        groupings=("rep",),
-        filters=(Filter("rep", "in", (evil,)),),
-        metric_filters=(MetricFilter("calls", "gt", 12345),),
-        ranking=Ranking("top", 7),
-    )
-    c = compile_query(q, CATALOG)
+    c = compile_query(hostile_query(), CATALOG)
     assert "DROP" not in c.sql and "12345" not in c.sql and "7" not in c.sql.split("LIMIT")[-1]
     assert {"f0", "mf0", "rank_n"} <= set(c.params)
 

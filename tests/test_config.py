@@ -125,7 +125,7 @@ def test_unreadable_config_is_a_configuration_error(
 
 
 def test_duplicate_key_in_an_extra_catalog(tmp_path: Path) -> None:
-    from metrics.catalog import load_catalog
+    from metrics.catalog_load import load_catalog
 
     extra = tmp_path / "more.yaml"
     extra.write_text("metrics:\n  - name: a\n    name: b\n", encoding="utf-8")

@@ -12,8 +12,9 @@ import pytest
 
 from cache import schema
 from cache.snapshot import SnapshotReader
-from salesforce.demo import DemoSpec, build_demo
+from salesforce.demo import build_demo
 from salesforce.demo_ids import KEY_PREFIX
+from salesforce.demo_org import DemoSpec
 
 TODAY = date(2026, 11, 27)
 TZ = "Asia/Shanghai"

@@ -8,31 +8,20 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.compiler import compile_query
 from metrics.dialects import ENGINES, render
 from metrics.errors import UserError
-from metrics.query import Comparison, Filter, MetricFilter, Query, Ranking
+from metrics.query import Query
 from metrics.sqltree import tmpl
+from tests.catalog_queries import every_metric_queries, hostile_query
 
 CATALOG = load_catalog()
 TIME_PARTS = [d.name for d in CATALOG.dimensions if d.kind in ("grain", "datepart")]
 
 
 def _queries() -> list[Query]:
-    out = []
-    for m in CATALOG.metrics:
-        out.append(Query(metrics=(m.name,)))
-        if m.kind == "records":
-            continue
-        out += [
-            Query(metrics=(m.name,), groupings=(d,))
-            for d in m.dimensions
-            if CATALOG.dimension(d).kind != "number"
-        ]
-        out.append(Query(metrics=(m.name,), comparison=Comparison("previous")))
-        out.append(Query(metrics=(m.name,), groupings=(TIME_PARTS[len(out) % len(TIME_PARTS)],)))
-    return out
+    return every_metric_queries(CATALOG, lambda n: TIME_PARTS[n % len(TIME_PARTS)])
 
 
 # The override table, one row each: DuckDB in, what the engine gets.
@@ -89,15 +78,7 @@ def test_filter_clauses_become_conditional_aggregates_where_the_target_lacks_the
 
 
 def test_bound_values_stay_parameters_on_every_engine() -> None:
-    evil = "x'); DROP TABLE Task; --"
-    q = Query(
-        metrics=("calls",),
-        groupings=("rep",),
-        filters=(Filter("rep", "in", (evil,)),),
-        metric_filters=(MetricFilter("calls", "gt", 12345),),
-        ranking=Ranking("top", 7),
-    )
-    tree = compile_query(q, CATALOG).tree
+    tree = compile_query(hostile_query(), CATALOG).tree
     markers = {"spark": ":f0", "databricks": ":f0", "snowflake": ":f0", "bigquery": "@f0"}
     for name, marker in markers.items():
         sql = render(tree, name)

@@ -34,7 +34,7 @@ alerts:
 def cfg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     p = tmp_path / "app.yaml"
     p.write_text(APP_YAML, encoding="utf-8")
-    monkeypatch.setenv("KPIBOT_BACKEND", "tests.test_digest_helpers:cli_backend")
+    monkeypatch.setenv("KPIBOT_BACKEND", "tests.digest_backend:cli_backend")
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     return p
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.digests.message import ask_all, digest_message, is_empty
-from tests.test_digest_helpers import ScriptedBackend
+from tests.digest_backend import ScriptedBackend
 
 DAY = date(2024, 6, 28)
 VALUES = {DAY: 0.30, date(2024, 6, 21): 0.25}

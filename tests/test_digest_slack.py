@@ -23,9 +23,9 @@ from bot.digests.state import StateStore, send_key
 from bot.digests.subscriptions import Subscriptions
 from bot.slack.handlers import SubscribeRequest
 from bot.state_db import open_state_db
+from tests.digest_backend import Crash, ScriptedBackend
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import check_snapshot
-from tests.test_digest_helpers import Crash, ScriptedBackend
 
 NINE = datetime(2024, 6, 28, 1, tzinfo=UTC)  # Fri 28 Jun 2024 09:00 in Shanghai
 CONFIG = {
@@ -336,7 +336,7 @@ def test_cli_run_sends_once_under_the_schedules_key(
 
     p = tmp_path / "app.yaml"
     p.write_text(json.dumps({**CONFIG, "digest_delivery": {"retry_base_seconds": 0}}))
-    monkeypatch.setenv("KPIBOT_BACKEND", "tests.test_digest_helpers:cli_backend")
+    monkeypatch.setenv("KPIBOT_BACKEND", "tests.digest_backend:cli_backend")
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack.bot_token)
     monkeypatch.setenv("SLACK_API_URL", slack.base_url)
     args = ["digest", "run", "morning", "--today", "2024-06-28", "--config", str(p)]

@@ -13,8 +13,8 @@ from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions, slack_user_zones
 from bot.state_db import open_state_db
+from tests.digest_backend import ScriptedBackend
 from tests.slack_emulator import SlackEmulator
-from tests.test_digest_helpers import ScriptedBackend
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 

@@ -20,8 +20,8 @@ from bot.digests.scheduler import Dispatcher, Scheduler
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
 from bot.state_db import open_state_db
+from tests.digest_backend import Crash, ScriptedBackend
 from tests.slack_emulator import SlackEmulator
-from tests.test_digest_helpers import Crash, ScriptedBackend
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2024, 3, 6, 0, 0, tzinfo=NY)  # Wednesday

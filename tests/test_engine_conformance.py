@@ -27,7 +27,8 @@ from sqlglot import exp
 from cache.connection import connect
 from cache.lake import LakeTarget
 from cache.snapshot import current_target
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.dialects import engine, rewrite
 from metrics.engine import Prepared, prepare, run
 from metrics.errors import UserError

@@ -21,7 +21,8 @@ from cache.snapshot import SnapshotReader, current_target, open_writer
 from charts.labels import title_of
 from metrics import engine
 from metrics.answer import Answer
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from metrics.fields import readable, with_fields
 from metrics.settings import FieldSetting, OrgSettings

@@ -27,7 +27,7 @@ from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader
 from charts.labels import title_of
 from grammar.followup import merge
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import NoData, UserError
 from metrics.fields import with_fields
 from metrics.query import WindowSpec

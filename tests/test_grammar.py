@@ -11,7 +11,8 @@ import pytest
 from grammar import Parser, parse, parser_for
 from grammar.normalize import normalize
 from grammar.vocabulary import keyword_table
-from metrics.catalog import GRAINS, load_catalog
+from metrics.catalog import GRAINS
+from metrics.catalog_load import load_catalog
 from metrics.errors import Ambiguous, UnknownWord
 from metrics.query import Correction, Filter, Query, Ranking, WindowSpec
 

@@ -10,7 +10,7 @@ from rapidfuzz.distance import OSA
 
 from grammar import Parser, warm
 from grammar.ngrams import SMALL, GramIndex
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UnknownWord
 from metrics.query import Filter
 

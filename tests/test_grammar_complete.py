@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from grammar import Parser
 from grammar.complete import LIMIT, Completer
-from metrics.catalog import DATEPARTS, GRAINS, load_catalog
+from metrics.catalog import DATEPARTS, GRAINS
+from metrics.catalog_load import load_catalog
 from tests.corpus.loader import load
 
 VALUES, CASES = load()

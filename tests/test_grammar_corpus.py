@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from grammar import Parser
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from tests.corpus.loader import Case, load
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from grammar import Parser
 from grammar.followup import keyword_text, merge
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from tests.corpus.loader import load
 

@@ -11,7 +11,7 @@ import pytest
 
 from grammar import Parser
 from i18n import Language, Msg, words
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import Ambiguous, Invalid, UnknownWord, Unsupported, UserError
 from tests.corpus.loader import load
 

@@ -9,7 +9,7 @@ from grammar import Parser
 from grammar.intents import Define, Help, dashboard_question
 from grammar.vocabulary import pinyin_forms
 from i18n import Language
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from metrics.query import Comparison, Correction, Filter, Query, WindowSpec
 from tests.corpus.loader import load

@@ -14,7 +14,8 @@ import yaml
 
 from cache.snapshot import SnapshotReader
 from grammar import Parser
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.errors import UserError
 from metrics.values import load_values

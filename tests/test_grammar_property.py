@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from bot import config
 from bot.backend import RealBackend
 from grammar import Parser
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UserError
 from metrics.query import Parsed
 from tests.corpus.loader import load

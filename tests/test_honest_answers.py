@@ -23,7 +23,8 @@ from cache.snapshot import SnapshotReader
 from charts import figure_for_answer, figure_for_dashboard, texts, theme
 from metrics.answer import Answer, PartialBucket, ResolvedWindow
 from metrics.buckets import grid, partial
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.errors import NoData
 from metrics.jsonout import answer_to_json

@@ -24,7 +24,7 @@ from cache import lake
 from cache.connection import connect
 from cache.lake import POINTER, LakeTarget, LakeWriteFailed, read_pointer
 from cache.snapshot import current_target
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.errors import QueryTimeout
 from metrics.query import Query

@@ -28,7 +28,8 @@ import duckdb
 import pytest
 
 from cache.snapshot import SnapshotReader
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.query import Query, WindowSpec
 from tests.fixture_org import ORG_DST, fixture_settings, load_fixture_org

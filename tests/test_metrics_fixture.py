@@ -35,7 +35,8 @@ from typing import Any
 import pytest
 
 from cache.snapshot import SnapshotReader
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import execute, run
 from metrics.errors import Invalid, NoData, QueryTimeout
 from metrics.jsonout import answer_to_json, error_to_json

@@ -17,7 +17,8 @@ from datetime import date
 import pytest
 
 from cache.snapshot import SnapshotReader, open_writer
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.compiler import compile_query
 from metrics.engine import run
 from metrics.errors import Invalid, NoData

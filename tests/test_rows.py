@@ -24,7 +24,7 @@ from bot.backend import RealBackend, answer_csv
 from bot.config import load as load_config
 from cache.snapshot import SnapshotReader
 from metrics import engine
-from metrics.catalog import load_catalog
+from metrics.catalog_load import load_catalog
 from metrics.query import Filter, Query
 from metrics.scope import EVERYONE, RowPolicy, load_people, scope_of
 from tests.cli_run import ask_json, run_kpibot

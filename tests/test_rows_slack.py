@@ -89,13 +89,6 @@ def settings(db: Path) -> dict[str, object]:
 
 
 @pytest.fixture(scope="module")
-def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("rows")
-    load_fixture_org(work / "org.duckdb")
-    return work
-
-
-@pytest.fixture(scope="module")
 def slack() -> Iterator[SlackEmulator]:
     with SlackEmulator() as emulator:
         seed(emulator)
@@ -118,13 +111,8 @@ def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
 
 
 def table(m: Message) -> list[list[str]]:
-    import re
-
-    code = next(
-        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
-    )
-    lines = code.split("```")[1].strip("\n").splitlines()
-    return [re.split(r"\s{2,}", line.strip()) for line in lines][1:]
+    """The answer's table without its header."""
+    return H.table(m)[1:]
 
 
 def ask(slack: SlackEmulator, drv: SlackDriver, user: str, where: str, question: str) -> Message:

@@ -41,12 +41,6 @@ def emu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
 def bot(
     slack: SlackEmulator, emu: Emulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[H.Bot]:

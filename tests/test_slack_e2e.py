@@ -7,9 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,46 +18,14 @@ from tests import slack_harness as H
 from tests.slack_backend import PNG
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import Message, SlackEmulator
+from tests.slack_harness import all_text, answers, table
 
 Q_WEEKDAY = "connect rate by weekday last 31 days"
 
 
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with SlackEmulator() as emulator:
-        H.seed(emulator)
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
-    with H.running_bot(slack, tmp_path_factory.mktemp("bot")) as b:
-        yield b
-
-
-@pytest.fixture
-def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
-    H.seed(slack)  # fresh workspace, call log and faults for every test
-    return H.driver(bot)
-
-
-def answers(slack: SlackEmulator, channel: str, thread_ts: str | None = None) -> list[Message]:
-    """The bot's messages with blocks (file shares excluded), in order."""
-    return [m for m in slack.messages(channel, thread_ts) if m.blocks and not m.ephemeral_for]
-
-
-def all_text(m: Message) -> str:
-    return m.text + "\n" + json.dumps(m.blocks, ensure_ascii=False)
-
-
 def table_rows(m: Message) -> dict[str, str]:
     """The monospace table of an answer as {first cell: last cell}."""
-    code = next(
-        b["text"]["text"] for b in m.blocks if b.get("text", {}).get("text", "").startswith("```")
-    )
-    lines = code.split("```")[1].strip("\n").splitlines()[1:]
-    cells = [re.split(r"\s{2,}", line.strip()) for line in lines]
-    return {c[0]: c[-1] for c in cells}
+    return {cells[0]: cells[-1] for cells in table(m)[1:]}
 
 
 def test_mention_answered_in_its_thread_with_numbers_and_chart(

@@ -8,26 +8,12 @@ Calls in Q2 (tests/test_metrics_fixture.py): Alice T00, T01, T03 = 3; Bob T04, T
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from tests import slack_harness as H
 from tests.slack_emulator import Message, SlackEmulator
-from tests.slack_harness import all_text, answers
-from tests.test_slack_real import table
-
-
-@pytest.fixture(scope="module")
-def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return H.fixture_org_dir(tmp_path_factory.mktemp("followups"))
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
+from tests.slack_harness import all_text, answers, table
 
 
 def _asked(slack: SlackEmulator, channel: str, send: Callable[[], object]) -> Message:
@@ -40,9 +26,7 @@ def _asked(slack: SlackEmulator, channel: str, send: Callable[[], object]) -> Me
 
 
 def test_thread_follow_ups_survive_a_restart(slack: SlackEmulator, org_dir: Path) -> None:
-    with H.running_bot(
-        slack, org_dir, backend=None, settings=H.fixture_org_settings(org_dir)
-    ) as bot:
+    with H.fixture_org_bot(slack, org_dir) as bot:
         drv = H.driver(bot)
         sent = []
         answer = _asked(
@@ -59,9 +43,7 @@ def test_thread_follow_ups_survive_a_restart(slack: SlackEmulator, org_dir: Path
         assert "Bob Smith" in answer.blocks[0]["text"]["text"]
         assert table(answer)[1:] == [["Bob Smith", "3"]]
         assert bot.audit()[-1]["question"] == 'calls by rep rep = "Bob Smith"'
-    with H.running_bot(
-        slack, org_dir, backend=None, settings=H.fixture_org_settings(org_dir)
-    ) as bot:
+    with H.fixture_org_bot(slack, org_dir) as bot:
         drv = H.driver(bot)
         answer = _asked(
             slack, H.SALES, lambda: drv.mention(H.BOB, H.SALES, "by weekday", thread_ts=thread)
@@ -77,9 +59,7 @@ def test_thread_follow_ups_survive_a_restart(slack: SlackEmulator, org_dir: Path
 def test_dm_follow_up_and_a_full_question_starts_afresh(
     slack: SlackEmulator, org_dir: Path
 ) -> None:
-    with H.running_bot(
-        slack, org_dir, backend=None, settings=H.fixture_org_settings(org_dir)
-    ) as bot:
+    with H.fixture_org_bot(slack, org_dir) as bot:
         drv = H.driver(bot)
         answer = _asked(slack, H.ALICE_DM, lambda: drv.dm(H.ALICE, H.ALICE_DM, "calls for 张伟"))
         assert "张伟" in answer.blocks[0]["text"]["text"]

@@ -8,7 +8,6 @@ import json
 import select
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,18 +19,6 @@ from tests.slack_emulator import SlackEmulator
 
 MB = 1024 * 1024
 REFUSED = "refused POST /slack/events"
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
-    with H.running_bot(slack, tmp_path_factory.mktemp("bot")) as b:
-        yield b
 
 
 def worker_rss_kb(bot: H.Bot) -> int:

@@ -27,21 +27,9 @@ Q2_ZH = "2024年4月1日 – 6月27日"
 
 
 @pytest.fixture(scope="module")
-def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return H.fixture_org_dir(tmp_path_factory.mktemp("languages"))
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
 def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
-    settings = H.fixture_org_settings(org_dir)
     access = {**H.ACCESS, "users": [*H.ACCESS["users"], LINA]}
-    with H.running_bot(slack, org_dir, backend=None, settings=settings, access=access) as b:
+    with H.fixture_org_bot(slack, org_dir, access=access) as b:
         yield b
 
 

@@ -14,7 +14,6 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,28 +29,8 @@ Q2 = "1 Apr – 27 Jun 2024"
 
 
 @pytest.fixture(scope="module")
-def org_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return H.fixture_org_dir(tmp_path_factory.mktemp("real"))
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def bot(slack: SlackEmulator, org_dir: Path) -> Iterator[H.Bot]:
-    settings = H.fixture_org_settings(org_dir)
-    with H.running_bot(slack, org_dir, backend=None, settings=settings) as b:
-        yield b
-
-
-@pytest.fixture
-def drv(bot: H.Bot, slack: SlackEmulator) -> SlackDriver:
-    slack.settle()  # the previous test's late uploads must not land in this one's log
-    H.seed(slack)
-    return H.driver(bot)
+def bot(real_bot: H.Bot) -> H.Bot:
+    return real_bot
 
 
 def last_upload(slack: SlackEmulator) -> bytes:

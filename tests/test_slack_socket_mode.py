@@ -32,12 +32,6 @@ MONDAY = "25.0%"
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
 def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
     with H.running_bot(slack, tmp_path_factory.mktemp("socket"), socket_mode=True) as b:
         yield b

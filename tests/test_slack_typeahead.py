@@ -9,31 +9,17 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import pytest
-import yaml
 
 from tests import slack_harness as H
-from tests.fixture_org import ORG, load_fixture_org
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import answers
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[SlackEmulator]:
-    with H.workspace() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="module")
-def bot(slack: SlackEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[H.Bot]:
-    work = tmp_path_factory.mktemp("typeahead")
-    load_fixture_org(work / "org.duckdb")
-    settings = yaml.safe_load((ORG / "app.yaml").read_text(encoding="utf-8"))
-    settings["database"] = str(work / "org.duckdb")
-    with H.running_bot(slack, work, backend=None, settings=settings) as b:
-        yield b
+def bot(real_bot: H.Bot) -> H.Bot:
+    return real_bot
 
 
 def _open(slack: SlackEmulator, bot: H.Bot, user: str) -> tuple[str, dict[str, object]]:

@@ -12,7 +12,8 @@ import pytest
 from bot.audit import AuditLog
 from bot.config import AppConfig
 from bot.slack.dedupe import SeenEvents
-from bot.state_db import open_state_db, where
+from bot.state_connection import where
+from bot.state_db import open_state_db
 from bot.state_schema import MIGRATIONS, Migration, migrate
 from metrics.errors import ConfigError
 from tests.pg_server import PgServer, free_port

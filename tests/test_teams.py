@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from cache.snapshot import SnapshotReader
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.engine import run
 from metrics.query import Comparison, Filter, Query, WindowSpec
 from metrics.scope import RowPolicy, load_people, scope_of

@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.boards.store import BoardExists, BoardStore, StoredPanel
-from bot.state_db import StateDB, is_server_url
+from bot.state_connection import StateDB, is_server_url
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from bot.state_db import StateDB, Tx, is_unique_violation
+from bot.state_connection import StateDB, Tx, is_unique_violation
 
 Scope = Literal["personal", "channel"]
 MAX_PANELS = 12

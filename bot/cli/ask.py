@@ -83,8 +83,7 @@ def _answer_one(
     scope: Any = None,
 ) -> tuple[str, bool]:
     """(what to print, answered). Never raises for user input."""
-    from bot.text import answer_text
-    from metrics.jsonout import answer_to_json, error_to_json
+    from metrics.jsonout import error_to_json
 
     question = question[:MAX_QUESTION]
     try:
@@ -93,19 +92,7 @@ def _answer_one(
         extra = {} if scope is None else {"scope": scope}
         reply = backend.ask(question, today=today, with_chart=chart is not None, **extra)
     except Exception:  # noqa: BLE001 - a bug must not show a traceback to the user
-        path = log_internal_error(cfg, f"ask {question!r}")
-        message = INTERNAL.format(
-            where=f"the details are in {path}" if path else "the details could not be written"
-        )
-        if as_json:
-            return json.dumps(
-                {
-                    "question": question,
-                    "error": {"kind": "internal", "message": message, "suggestions": []},
-                },
-                ensure_ascii=False,
-            ), False
-        return message, False
+        return _internal_error(cfg, question, as_json), False
     lang = reply.language
     if reply.error is not None:
         if as_json:
@@ -118,14 +105,45 @@ def _answer_one(
             return json.dumps(said, ensure_ascii=False), True
         return reply.text, True
     if reply.dashboard is not None:
-        out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
-        out.write_bytes(reply.chart_png or b"")
-        if as_json:
-            return json.dumps(
-                {"question": question, "dashboard": reply.dashboard, "image": str(out)},
-                ensure_ascii=False,
-            ), True
-        return t(lang, "cli.dashboard_written", name=reply.dashboard, path=out), True
+        return _dashboard_written(reply, question, chart, as_json), True
+    return _answer_printed(reply, cfg, chart, as_json), True
+
+
+def _internal_error(cfg: AppConfig, question: str, as_json: bool) -> str:
+    """A short apology naming where the trace was logged."""
+    path = log_internal_error(cfg, f"ask {question!r}")
+    message = INTERNAL.format(
+        where=f"the details are in {path}" if path else "the details could not be written"
+    )
+    if as_json:
+        return json.dumps(
+            {
+                "question": question,
+                "error": {"kind": "internal", "message": message, "suggestions": []},
+            },
+            ensure_ascii=False,
+        )
+    return message
+
+
+def _dashboard_written(reply: Any, question: str, chart: Path | None, as_json: bool) -> str:
+    """A dashboard's image saved at ``chart`` (else NAME-dashboard.png), and where it is."""
+    out = chart or Path(f"{reply.dashboard.replace(' ', '-')}-dashboard.png")
+    out.write_bytes(reply.chart_png or b"")
+    if as_json:
+        return json.dumps(
+            {"question": question, "dashboard": reply.dashboard, "image": str(out)},
+            ensure_ascii=False,
+        )
+    return t(reply.language, "cli.dashboard_written", name=reply.dashboard, path=out)
+
+
+def _answer_printed(reply: Any, cfg: AppConfig, chart: Path | None, as_json: bool) -> str:
+    """An answer as text (or JSON), its chart saved at ``chart`` when asked for."""
+    from bot.text import answer_text
+    from metrics.jsonout import answer_to_json
+
+    lang = reply.language
     answer = reply.answer
     notes: list[str] = []
     if chart is not None:
@@ -137,12 +155,12 @@ def _answer_one(
     if as_json:
         obj = answer_to_json(answer)
         obj["notes"] = [*reply.corrections, *obj["notes"]]
-        return json.dumps(obj, ensure_ascii=False), True
+        return json.dumps(obj, ensure_ascii=False)
     text = answer_text(
         answer, currency=cfg.currency, fiscal_start_month=cfg.fiscal_year_start_month, tz=cfg.tz
     )
     lines = [t(lang, "text.note", note=c) for c in reply.corrections]
-    return "\n".join([*lines, text, *notes]), True
+    return "\n".join([*lines, text, *notes])
 
 
 def _scope_as(backend: Any, cfg: AppConfig, email: str | None) -> Any:
@@ -306,7 +324,7 @@ def _readline(history: Path | None) -> Any:
 def kpis(config: ConfigOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
-    from metrics.catalog import load_catalog
+    from metrics.catalog_load import load_catalog
 
     cfg = load_config(config, None)
     try:

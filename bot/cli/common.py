@@ -13,7 +13,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot import config as config_mod
-from bot.state_db import StateDB, open_state_db
+from bot.state_connection import StateDB
+from bot.state_db import open_state_db
 from cache.private_files import private_dir, private_file
 from metrics.errors import ConfigError
 

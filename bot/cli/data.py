@@ -23,12 +23,14 @@ from rich.progress import (
 )
 
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
+from bot.config import AppConfig
 from cache.lake import LakeWriteFailed
 from cache.snapshot import WriterBusy
 from metrics.format import format_as_of
-from salesforce.demo import DemoSpec, build_demo, default_today
+from salesforce.demo import build_demo, default_today
+from salesforce.demo_org import DemoSpec
 from salesforce.errors import ExportError
-from salesforce.export import load_export
+from salesforce.export import LoadSummary, load_export
 from salesforce.export_source import GB, ArchiveLimits
 
 BIG_FILE = 20 << 20  # files this large get a progress bar
@@ -80,52 +82,61 @@ def load(
     src = Path(path).expanduser()
     if not src.exists():
         fail(f"{src}: no such file or folder")
-    err = Console(file=sys.stderr, highlight=False)
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-    )
-    tasks: dict[str, TaskID] = {}
-
-    def stop() -> None:
-        if tasks:
-            bar.stop()
-
-    def progress(name: str, step: str, done: int, total: int) -> None:
-        if total < BIG_FILE:
-            return
-        if name not in tasks:
-            bar.start()
-            tasks[name] = bar.add_task(name, total=total)
-        bar.update(tasks[name], completed=done, description=f"{name}: {step}")
-
+    bars = _FileBars()
     try:
         limits = ArchiveLimits(int(cfg.export.max_unpacked_gb * GB), cfg.export.max_ratio)
         summary = load_export(
-            src,
-            cfg.db_path,
-            progress=progress,
-            limits=limits,
-            tz=cfg.timezone,
-            lake=cfg.publish_lake,
+            src, cfg.db_path, progress=bars, limits=limits, tz=cfg.timezone, lake=cfg.publish_lake
         )
-    except (ExportError, LakeWriteFailed) as e:
-        stop()
-        fail(f"Nothing was loaded; the cache is unchanged.\n{e}", 1)
-    except WriterBusy as e:
-        stop()
-        fail(f"{e}; try again when it has finished", 1)
-    except OSError as e:
-        stop()
-        fail(f"cannot read {src} or write {cfg.db_path}: {e.strerror or e}", 1)
-    except duckdb.Error as e:  # out of memory or disk: the old cache is untouched
-        stop()
-        fail(f"Nothing was loaded; the cache is unchanged.\n{str(e).splitlines()[0]}", 1)
-    stop()
+    except (ExportError, LakeWriteFailed, WriterBusy, OSError, duckdb.Error) as e:
+        bars.stop()
+        fail(_not_loaded(e, src, cfg), 1)
+    bars.stop()
+    _print_loaded(src, summary, cfg)
+
+
+class _FileBars:
+    """A progress bar on stderr for each file of BIG_FILE bytes or more, as ``load_export``
+    reports its steps; nothing for small files."""
+
+    def __init__(self) -> None:
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=sys.stderr, highlight=False),
+            transient=True,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, name: str, step: str, done: int, total: int) -> None:
+        if total < BIG_FILE:
+            return
+        if name not in self.tasks:
+            self.bar.start()
+            self.tasks[name] = self.bar.add_task(name, total=total)
+        self.bar.update(self.tasks[name], completed=done, description=f"{name}: {step}")
+
+    def stop(self) -> None:
+        if self.tasks:
+            self.bar.stop()
+
+
+def _not_loaded(e: Exception, src: Path, cfg: AppConfig) -> str:
+    """Why nothing was loaded, in words."""
+    if isinstance(e, (ExportError, LakeWriteFailed)):
+        return f"Nothing was loaded; the cache is unchanged.\n{e}"
+    if isinstance(e, WriterBusy):
+        return f"{e}; try again when it has finished"
+    if isinstance(e, OSError):
+        return f"cannot read {src} or write {cfg.db_path}: {e.strerror or e}"
+    # out of memory or disk: the old cache is untouched
+    return f"Nothing was loaded; the cache is unchanged.\n{str(e).splitlines()[0]}"
+
+
+def _print_loaded(src: Path, summary: LoadSummary, cfg: AppConfig) -> None:
+    """What was loaded, what was left out, and the data's as-of time."""
     out = _console()
     out.print(f"Loaded {src}:")
     for obj, n in summary.rows.items():

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Annotated, Any
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +14,9 @@ from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_
 from bot.cli.sources import start_import_loops
 from bot.config import AppConfig
 from metrics.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bot.slack.app import SlackBot, SlackEnv
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +49,8 @@ def serve(
     Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET (HTTP mode), SLACK_APP_TOKEN (Socket
     Mode), SLACK_API_URL (Web API base, default https://slack.com/api/), KPIBOT_BACKEND (tests).
     """
-    from slack_sdk.errors import SlackApiError, SlackClientError
-
-    from bot.backend import BACKEND_ENV, load_backend
-    from bot.boards.service import open_boards
-    from bot.digests.questions import check_questions
-    from bot.identity import check_row_access
-    from bot.slack.app import SlackBot, SlackEnv, web_client
+    from bot.backend import BACKEND_ENV
+    from bot.slack.app import SlackEnv
 
     setup_logging(verbose)
     pinned = parse_today(today)
@@ -58,14 +58,47 @@ def serve(
     try:
         env = SlackEnv.from_environ()
         backend_path = os.environ.get(BACKEND_ENV)
-        # fail here, with words, rather than in a worker
-        check_row_access(cfg, load_backend(backend_path, cfg))
-        check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
-        # Reach the state database and migrate it once here, before the workers start.
-        # An old per-replica board file (before boards were in the state store): imported once.
-        open_boards(cfg).close()
+        _check_before_serving(cfg, config, backend_path)
     except ConfigError as e:
         fail(str(e))
+    _connect_to_slack(env)
+
+    def make_bot() -> SlackBot:
+        return _make_bot(env, load_config(config, db), backend_path, cfg, pinned, question_threads)
+
+    sync_loop = _start_sync_loop(cfg, config)
+    import_loops = start_import_loops(cfg, config)
+    try:
+        _serve(
+            env, make_bot, host=host, port=port, workers=workers, threads=threads, verbose=verbose
+        )
+    finally:
+        if sync_loop is not None:
+            sync_loop.stop()
+        for loop in import_loops:
+            loop.stop()
+
+
+def _check_before_serving(cfg: AppConfig, config: str | None, backend_path: str | None) -> None:
+    """Fail here, with words, rather than in a worker."""
+    from bot.backend import load_backend
+    from bot.boards.service import open_boards
+    from bot.digests.questions import check_questions
+    from bot.identity import check_row_access
+
+    check_row_access(cfg, load_backend(backend_path, cfg))
+    check_questions(cfg, config or "app.yaml")  # never a warning in a channel at send time
+    # Reach the state database and migrate it once here, before the workers start.
+    # An old per-replica board file (before boards were in the state store): imported once.
+    open_boards(cfg).close()
+
+
+def _connect_to_slack(env: SlackEnv) -> None:
+    """Who the bot token is (auth.test): a refused token or an unreachable Slack stops here."""
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from bot.slack.app import web_client
+
     try:
         who = web_client(env, timeout=10).auth_test()
     except SlackApiError as e:
@@ -77,43 +110,57 @@ def serve(
         fail(f"cannot reach Slack at {env.api_url} ({e}).")
     log.info("connected to %s as %s", who.get("team"), who.get("user"))
 
-    def make_bot() -> SlackBot:
-        backend = load_backend(backend_path, cfg)
-        warm = getattr(backend, "warm", None)  # the real engine: fonts, values, parser
-        if warm is not None:
-            try:
-                warm()
-            except ConfigError as e:  # e.g. Spark lacks the S3A connector spark.data needs
-                fail(str(e))
-        return SlackBot(
-            env, load_config(config, db), backend, today=pinned, work_threads=question_threads
-        )
 
-    sync_loop = _start_sync_loop(cfg, config)
-    import_loops = start_import_loops(cfg, config)
-    try:
-        if env.socket_mode:
-            from bot.slack.server import serve_socket_mode
+def _make_bot(
+    env: SlackEnv,
+    fresh: AppConfig,
+    backend_path: str | None,
+    cfg: AppConfig,
+    pinned: date | None,
+    question_threads: int,
+) -> SlackBot:
+    """One bot (in each worker): its backend warmed, on a freshly read ``app.yaml``."""
+    from bot.backend import load_backend
+    from bot.slack.app import SlackBot
 
-            log.info("Socket Mode (SLACK_APP_TOKEN is set)")
-            serve_socket_mode(make_bot())
-            return
-        from bot.slack.server import serve_http
+    backend = load_backend(backend_path, cfg)
+    warm = getattr(backend, "warm", None)  # the real engine: fonts, values, parser
+    if warm is not None:
+        try:
+            warm()
+        except ConfigError as e:  # e.g. Spark lacks the S3A connector spark.data needs
+            fail(str(e))
+    return SlackBot(env, fresh, backend, today=pinned, work_threads=question_threads)
 
-        log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
-        serve_http(
-            make_bot,
-            host=host,
-            port=port,
-            workers=workers,
-            threads=threads,
-            log_level="debug" if verbose else "info",
-        )
-    finally:
-        if sync_loop is not None:
-            sync_loop.stop()
-        for loop in import_loops:
-            loop.stop()
+
+def _serve(
+    env: SlackEnv,
+    make_bot: Callable[[], SlackBot],
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    verbose: bool,
+) -> None:
+    """Serve until stopped: over Socket Mode with one bot, or gunicorn workers over HTTP."""
+    if env.socket_mode:
+        from bot.slack.server import serve_socket_mode
+
+        log.info("Socket Mode (SLACK_APP_TOKEN is set)")
+        serve_socket_mode(make_bot())
+        return
+    from bot.slack.server import serve_http
+
+    log.info("HTTP mode: Slack request URL is http://<this host>:%s/slack/events", port)
+    serve_http(
+        make_bot,
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        log_level="debug" if verbose else "info",
+    )
 
 
 SF_CREDENTIALS = ("SF_USERNAME", "SF_INSTANCE_URL", "SF_CLIENT_ID")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,16 +74,26 @@ def _user_board(con: Console, cfg: Any, backend: Any, day: Any, out: Path) -> No
     for q in BOARD_PINS:
         con.print(f'[bold cyan]/kpi[/] pin {q} to "{BOARD}"')
         boards.pin(BOARD, q, who)
-    started = time.perf_counter()
-    reply = backend.ask(f"{BOARD} dashboard", today=day)
-    took = (time.perf_counter() - started) * 1000
-    boards.close()
-    if reply.error is not None or not reply.chart_png:
-        con.print(f"{BOARD}: {reply.error.message if reply.error else 'no image'}")
-        return
     path = out / f"{_slug(BOARD)}-dashboard.png"
+    took = _draw(con, backend, f"{BOARD} dashboard", day, path, said=BOARD)
+    boards.close()
+    if took is not None:
+        con.print(f'[bold cyan]/kpi[/] dashboard "{BOARD}"  → {path}  ({took:.0f} ms)')
+
+
+def _draw(
+    con: Console, backend: Any, name: str, day: Any, path: Path, said: str | None = None
+) -> float | None:
+    """Ask for ``name``'s image and save it at ``path``: how long the answer took (ms), or
+    None when there is no image (said, under ``said`` or the name)."""
+    started = time.perf_counter()
+    reply = backend.ask(name, today=day)
+    took = (time.perf_counter() - started) * 1000
+    if reply.error is not None or not reply.chart_png:
+        con.print(f"{said or name}: {reply.error.message if reply.error else 'no image'}")
+        return None
     path.write_bytes(reply.chart_png)
-    con.print(f'[bold cyan]/kpi[/] dashboard "{BOARD}"  → {path}  ({took:.0f} ms)')
+    return took
 
 
 def demo_tour(
@@ -95,13 +106,37 @@ def demo_tour(
 ) -> None:
     """Build the demo org, answer example questions, draw the three dashboards."""
     from bot.backend import RealBackend
-    from bot.text import answer_text
-    from cache.lake import LakeWriteFailed
-    from cache.snapshot import WriterBusy
-    from salesforce.demo import DemoSpec, build_demo, default_today
 
     con = Console(file=sys.stdout, highlight=False, soft_wrap=True)
     cfg = load_config(config, db)
+    day = _build_org(con, cfg, today)
+    try:
+        backend = RealBackend(cfg)
+    except ConfigError as e:  # e.g. the catalog's SQL does not run
+        fail(str(e))
+    out.mkdir(parents=True, exist_ok=True)
+    con.rule("[bold]2. Questions, as a rep types them")
+    for question, with_chart in QUESTIONS:
+        _ask(con, cfg, backend, question, with_chart, day, out)
+    con.rule("[bold]3. The dashboards of the source document, for a team and for one rep")
+    for name in DASHBOARDS:
+        path = out / f"{_slug(name)}.png"
+        took = _draw(con, backend, name, day, path)
+        if took is not None:
+            con.print(f"{name:<44} → {path}  ({took:.0f} ms)")
+    con.rule("[bold]4. A dashboard built by searching")
+    _user_board(con, cfg, backend, day, out)
+    con.rule("[bold]5. Connect your Slack workspace")
+    _connect_slack_help(con, day, out)
+
+
+def _build_org(con: Console, cfg: Any, today: str | None) -> date:
+    """The demo org built into the configured cache; the day it ends on."""
+    from cache.lake import LakeWriteFailed
+    from cache.snapshot import WriterBusy
+    from salesforce.demo import build_demo, default_today
+    from salesforce.demo_org import DemoSpec
+
     day = parse_today(today) or default_today(cfg.timezone)
     con.rule("[bold]1. The demo org")
     try:
@@ -119,58 +154,45 @@ def demo_tour(
         f"{summary.seconds:.1f} s into {cfg.db_path}:"
     )
     con.print("  " + ", ".join(f"{n:,} {obj}" for obj, n in summary.rows.items()))
+    return day
 
-    try:
-        backend = RealBackend(cfg)
-    except ConfigError as e:  # e.g. the catalog's SQL does not run
-        fail(str(e))
-    out.mkdir(parents=True, exist_ok=True)
-    con.rule("[bold]2. Questions, as a rep types them")
-    for question, with_chart in QUESTIONS:
-        con.print(f'\n[bold cyan]$ kpibot ask[/] "{question}"')
-        started = time.perf_counter()
-        reply = backend.ask(question, today=day, with_chart=with_chart)
-        took = (time.perf_counter() - started) * 1000
-        if reply.error is not None:
-            con.print(reply.error.message)
-            for s in reply.error.suggestions:
-                con.print(f"  · {s}")
-            continue
-        for c in reply.corrections:
-            con.print(f"note: {c}")
-        assert reply.answer is not None
-        con.print(
-            answer_text(
-                reply.answer,
-                currency=cfg.currency,
-                fiscal_start_month=cfg.fiscal_year_start_month,
-                tz=cfg.tz,
-            ),
-            markup=False,
-        )
-        line = f"({took:.0f} ms"
-        if reply.chart_png:
-            path = out / f"{_slug(question)}.png"
-            path.write_bytes(reply.chart_png)
-            line += f"; chart: {path}"
-        con.print(line + ")", style="dim")
 
-    con.rule("[bold]3. The dashboards of the source document, for a team and for one rep")
-    for name in DASHBOARDS:
-        started = time.perf_counter()
-        reply = backend.ask(name, today=day)
-        took = (time.perf_counter() - started) * 1000
-        if reply.error is not None or not reply.chart_png:
-            con.print(f"{name}: {reply.error.message if reply.error else 'no image'}")
-            continue
-        path = out / f"{_slug(name)}.png"
+def _ask(
+    con: Console, cfg: Any, backend: Any, question: str, with_chart: bool, day: date, out: Path
+) -> None:
+    """One question as `kpibot ask` prints it, its chart saved in ``out``."""
+    from bot.text import answer_text
+
+    con.print(f'\n[bold cyan]$ kpibot ask[/] "{question}"')
+    started = time.perf_counter()
+    reply = backend.ask(question, today=day, with_chart=with_chart)
+    took = (time.perf_counter() - started) * 1000
+    if reply.error is not None:
+        con.print(reply.error.message)
+        for s in reply.error.suggestions:
+            con.print(f"  · {s}")
+        return
+    for c in reply.corrections:
+        con.print(f"note: {c}")
+    assert reply.answer is not None
+    con.print(
+        answer_text(
+            reply.answer,
+            currency=cfg.currency,
+            fiscal_start_month=cfg.fiscal_year_start_month,
+            tz=cfg.tz,
+        ),
+        markup=False,
+    )
+    line = f"({took:.0f} ms"
+    if reply.chart_png:
+        path = out / f"{_slug(question)}.png"
         path.write_bytes(reply.chart_png)
-        con.print(f"{name:<44} → {path}  ({took:.0f} ms)")
+        line += f"; chart: {path}"
+    con.print(line + ")", style="dim")
 
-    con.rule("[bold]4. A dashboard built by searching")
-    _user_board(con, cfg, backend, day, out)
 
-    con.rule("[bold]5. Connect your Slack workspace")
+def _connect_slack_help(con: Console, day: date, out: Path) -> None:
     con.print(
         "1. `.venv/bin/kpibot manifest --url https://YOUR-HOST` prints the app manifest;\n"
         "   paste it at api.slack.com/apps → Create New App → From a manifest; install it.\n"

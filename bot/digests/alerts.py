@@ -116,6 +116,35 @@ def evaluate(
     """Decide one check. ``previous`` is the Reply for the period before (change conditions).
     The detail of a clear or fired check is said in ``lang`` (the alert's message)."""
     cond = alert.parsed_condition
+    found = _the_value(alert, reply)
+    if isinstance(found, Evaluation):
+        return found
+    answer, i, col, value = found
+    shown = format_value(value, col.format, currency=currency, lang=lang)
+    volume = None
+    if alert.min_volume is not None:
+        volume = _volume(alert, answer, col, value, volume_reply)
+        low = _too_few(alert.min_volume, col, value, volume)
+        if low is not None:
+            return low
+    if cond.kind == "threshold":
+        holds = cond.holds(value)
+        limit = format_value(cond.value, col.format, currency=currency, lang=lang)
+        detail = t(lang, "alert.threshold", metric=col.spoken, value=shown, op=cond.op, limit=limit)
+        change = None
+    else:
+        judged = _change(alert, answer, i, col, value, shown, previous, lang)
+        if isinstance(judged, Evaluation):
+            return judged
+        holds, detail, change = judged
+    if not holds:
+        return Evaluation("clear", detail, value, change, volume)
+    return Evaluation("fired" if armed else "still", detail, value, change, volume)
+
+
+def _the_value(alert: AlertConfig, reply: Any) -> Evaluation | tuple[Answer, int, Column, float]:
+    """The one KPI value an alert checks (the answer, its column index, column, value), or
+    the Evaluation saying why there is none."""
     if reply.error is not None:
         return Evaluation("error", f'"{alert.question}": {reply.error.message}')
     answer: Answer | None = reply.answer
@@ -134,60 +163,68 @@ def evaluate(
     raw = answer.rows[0][i]
     if raw is None:
         return Evaluation("no_data", f"{col.name} has no value")
-    value = float(raw)
-    shown = format_value(value, col.format, currency=currency, lang=lang)
-    volume = None
-    if alert.min_volume is not None:
-        volume = _volume(alert, answer, col, value, volume_reply)
-        if volume is None:
-            return Evaluation(
-                "error",
-                f"min_volume needs a sample size for {col.name}: ask e.g. "
-                f'"{col.name} and calls …" or set volume: to a count KPI',
-            )
-        if volume < alert.min_volume:
-            return Evaluation(
-                "low_volume",
-                f"volume {volume:,.0f} < min_volume {alert.min_volume:,.0f}",
-                value,
-                None,
-                volume,
-            )
-    if cond.kind == "threshold":
-        holds = cond.holds(value)
-        limit = format_value(cond.value, col.format, currency=currency, lang=lang)
-        detail = t(lang, "alert.threshold", metric=col.spoken, value=shown, op=cond.op, limit=limit)
-        change = None
-    else:
-        previous_value = _previous_value(answer, col, i, previous)
-        change = next(
-            (
-                answer.rows[0][j]
-                for j, c in enumerate(answer.columns)
-                if c.role == "growth" and c.metric == col.name
-            ),
+    return answer, i, col, float(raw)
+
+
+def _too_few(
+    min_volume: float, col: Column, value: float, volume: float | None
+) -> Evaluation | None:
+    """An Evaluation when ``min_volume`` cannot be checked or is not reached, else None."""
+    if volume is None:
+        return Evaluation(
+            "error",
+            f"min_volume needs a sample size for {col.name}: ask e.g. "
+            f'"{col.name} and calls …" or set volume: to a count KPI',
+        )
+    if volume < min_volume:
+        return Evaluation(
+            "low_volume",
+            f"volume {volume:,.0f} < min_volume {min_volume:,.0f}",
+            value,
             None,
+            volume,
         )
-        if (
-            change is None
-            and previous is not None
-            and getattr(previous, "answer", None) is not None
-            and previous.answer.rows
-        ):
-            change = growth(value, previous.answer.rows[0][i])
-        if change is None:
-            return Evaluation("no_data", "no previous period to compare with", value)
-        holds = cond.holds(float(change))
-        said = format_growth(change)
-        if col.format in CHANGE_IN_POINTS and previous_value is not None:
-            # A rate moves in points; the rule itself is relative, so both are said.
-            said = f"{format_points(value, previous_value, lang)} ({said})"
-        detail = t(
-            lang, "alert.change", metric=col.spoken, value=shown, change=said, rule=cond.text
-        )
-    if not holds:
-        return Evaluation("clear", detail, value, change, volume)
-    return Evaluation("fired" if armed else "still", detail, value, change, volume)
+    return None
+
+
+def _change(
+    alert: AlertConfig,
+    answer: Answer,
+    i: int,
+    col: Column,
+    value: float,
+    shown: str,
+    previous: Any,
+    lang: Language,
+) -> Evaluation | tuple[bool, str, Any]:
+    """A change condition: (holds, detail, the change), or the Evaluation saying there is no
+    previous period to compare with."""
+    cond = alert.parsed_condition
+    previous_value = _previous_value(answer, col, i, previous)
+    change = next(
+        (
+            answer.rows[0][j]
+            for j, c in enumerate(answer.columns)
+            if c.role == "growth" and c.metric == col.name
+        ),
+        None,
+    )
+    if (
+        change is None
+        and previous is not None
+        and getattr(previous, "answer", None) is not None
+        and previous.answer.rows
+    ):
+        change = growth(value, previous.answer.rows[0][i])
+    if change is None:
+        return Evaluation("no_data", "no previous period to compare with", value)
+    holds = cond.holds(float(change))
+    said = format_growth(change)
+    if col.format in CHANGE_IN_POINTS and previous_value is not None:
+        # A rate moves in points; the rule itself is relative, so both are said.
+        said = f"{format_points(value, previous_value, lang)} ({said})"
+    detail = t(lang, "alert.change", metric=col.spoken, value=shown, change=said, rule=cond.text)
+    return holds, detail, change
 
 
 def alert_message(

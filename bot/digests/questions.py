@@ -42,7 +42,7 @@ def cache_parser(config: AppConfig) -> Callable[[str], object] | None:
     before there is a cache, when names in questions cannot be checked yet."""
     import grammar
     from cache.snapshot import CacheMissing
-    from metrics.catalog import load_catalog
+    from metrics.catalog_load import load_catalog
     from metrics.spark import open_reader
     from metrics.values import load_values
 

@@ -27,7 +27,8 @@ from bot.digests.schedule import Schedule, parse_schedule
 from bot.digests.sends import Message, SendFailed, SlackPoster, digest_client
 from bot.digests.state import Claim, LostClaim, SendRow, StateStore, send_key
 from bot.rows import NoScope, Scopes, scoped
-from bot.state_db import default_owner, open_state_db
+from bot.state_connection import default_owner
+from bot.state_db import open_state_db
 from i18n import Language, choose
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, Scope

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.state_db import StateDB
+from bot.state_connection import StateDB
 
 
 def send_key(job: str, scheduled: datetime) -> str:

@@ -127,6 +127,23 @@ def lookup_client(env: SlackEnv) -> WebClient:
     return WebClient(token=env.bot_token, base_url=env.api_url, timeout=2)
 
 
+def _bolt_app(client: WebClient, env: SlackEnv, listener_threads: int) -> GatedApp:
+    """The bolt App, single-workspace, acknowledging on its own pool of listener threads."""
+    # OAuth mode switches on by itself when these are set, and then ignores our token.
+    for var in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        if os.environ.pop(var, None) is not None:
+            log.warning("%s ignored: kpibot is a single-workspace app", var)
+    return GatedApp(
+        client=client,
+        signing_secret=env.signing_secret or "",
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_threads, thread_name_prefix="kpi-ack"
+        ),
+        name="kpibot",
+    )
+
+
 class SlackBot:
     """The bolt App plus the pieces it owns (worker pool, state db). ``close()`` when done.
 
@@ -169,11 +186,22 @@ class SlackBot:
         self.boards = Boards(BoardStore(self.state))
         # Locale look-ups may run while Slack waits for an acknowledgement: the short client.
         self.languages = Languages(lookup_client(env), config.language)
-        self.asker = Asker(
+        self.asker = self._asker(backend, today)
+        self.typeahead = TY.Typeahead(self.asker, self.audit)
+        self.app = _bolt_app(self.client, env, listener_threads)
+        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit, self.scopes)
+        self.gate = gate
+        self.router = Router(self.app, gate, self.seen.middleware())
+        self._register()
+        self.digest_loop: Any = self._start_digests(backend) if digests else None
+
+    def _asker(self, backend: Backend, today: date | None) -> Asker:
+        """What answers a question: the backend, and where it replies, remembers and logs."""
+        return Asker(
             backend,
             self.delivery,
             self.audit,
-            style=B.Style(config.currency, config.fiscal_year_start_month),
+            style=B.Style(self.config.currency, self.config.fiscal_year_start_month),
             today=today,
             subscribe=self.subscriptions.subscribe_clicked if self.subscriptions else None,
             conversations=Conversations(self.state),
@@ -181,36 +209,18 @@ class SlackBot:
             languages=self.languages,
             restricted=self.scopes.restricted,
         )
-        self.typeahead = TY.Typeahead(self.asker, self.audit)
-        # OAuth mode switches on by itself when these are set, and then ignores our token.
-        for var in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-            if os.environ.pop(var, None) is not None:
-                log.warning("%s ignored: kpibot is a single-workspace app", var)
-        self.app = GatedApp(
-            client=self.client,
-            signing_secret=env.signing_secret or "",
-            process_before_response=False,
-            listener_executor=ThreadPoolExecutor(
-                max_workers=listener_threads, thread_name_prefix="kpi-ack"
-            ),
-            name="kpibot",
-        )
-        gate = Gate(self.access, self.audit, self.delivery, self.client, self.submit, self.scopes)
-        self.gate = gate
-        self.router = Router(self.app, gate, self.seen.middleware())
-        self._register()
-        self.digest_loop: Any = None
-        if digests:
-            from bot.digests.scheduler import start_digest_loop
 
-            self.digest_loop = start_digest_loop(
-                config,
-                backend,
-                self.client,
-                allowed=self.access.allowed,
-                store=self.store,
-                scopes=self.scopes,
-            )
+    def _start_digests(self, backend: Backend) -> Any:
+        from bot.digests.scheduler import start_digest_loop
+
+        return start_digest_loop(
+            self.config,
+            backend,
+            self.client,
+            allowed=self.access.allowed,
+            store=self.store,
+            scopes=self.scopes,
+        )
 
     def close(self) -> None:
         if self.digest_loop is not None:

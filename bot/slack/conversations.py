@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.state_db import StateDB
+from bot.state_connection import StateDB
 
 
 class Conversations:

@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
 
-from bot.state_db import StateDB
+from bot.state_connection import StateDB
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.backend import Reply, answer_csv
 from metrics.answer import Answer, Column, ResolvedWindow, Sample
-from metrics.catalog import Catalog, load_catalog
+from metrics.catalog import Catalog
+from metrics.catalog_load import load_catalog
 from metrics.errors import UnknownWord
 from metrics.query import Query
 
@@ -109,5 +110,5 @@ class Crash(BaseException):
 
 
 def cli_backend(config: object) -> ScriptedBackend:
-    """For ``KPIBOT_BACKEND=tests.test_digest_helpers:cli_backend``: 30% now, 25% a week before."""
+    """For ``KPIBOT_BACKEND=tests.digest_backend:cli_backend``: 30% now, 25% a week before."""
     return ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25, count=lambda q, d: 120)
