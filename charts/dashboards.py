@@ -29,7 +29,7 @@ from charts import labels, layout, measure, median, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
-from i18n import Language, t
+from i18n import Language, Msg, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
@@ -163,8 +163,10 @@ def find(name: str) -> Dashboard:
     for b in boards.values():
         if key in (b.name, b.title.lower()) or name.strip() == b.zh:
             return b
-    raise Unsupported(f'There is no dashboard called "{name}".',
-                      tuple(f"{n} dashboard" for n in boards))
+    raise Unsupported(
+        Msg.of("grammar.no_dashboard", named=name),
+        tuple(Msg.of("grammar.try.dashboard", dashboard=n) for n in boards),
+    )
 
 
 def grain_for(window: ResolvedWindow | None) -> str:
