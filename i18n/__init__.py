@@ -39,6 +39,7 @@ __all__ = [
     "detect",
     "from_locale",
     "join",
+    "plural",
     "say",
     "t",
     "Term",
@@ -134,6 +135,15 @@ class Msg:
 
     def say(self, lang: Language) -> str:
         return t(lang, self.key, **self.params)
+
+
+def plural(key: str, n: int, /, **params: object) -> Msg:
+    """A count said with its noun (``key.one`` for 1, else ``key.other``; ``{n}`` is the count).
+
+    >>> plural("units.day", 3).say(Language.EN)
+    '3 days'
+    """
+    return Msg.of(f"{key}.{'one' if n == 1 else 'other'}", n=n, **params)
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,12 @@ def test_every_key_is_used() -> None:
         if key.startswith("slack."):
             name = key.removeprefix("slack.").upper()
             return name in slack and f".{name}" in code
+        head, _, last = key.rpartition(".")
         return (
             f'"{key}"' in code
             or f"'{key}'" in code
             or any(key.startswith(f + ".") for f in families)
+            or (last in ("one", "other") and f'plural("{head}"' in code)  # i18n.plural
         )
 
     assert [key for key in catalogue(Language.EN) if not used(key)] == []
