@@ -31,6 +31,7 @@ import yaml
 __all__ = [
     "Capitalized",
     "Joined",
+    "Lines",
     "Language",
     "Msg",
     "Sayable",
@@ -155,6 +156,16 @@ class Joined:
 
     def say(self, lang: Language) -> str:
         return join(lang, [str(_render(lang, i)) for i in self.items], self.conj)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Messages said one under another (a listing); an item may be plain text."""
+
+    items: tuple[str | Sayable, ...]
+
+    def say(self, lang: Language) -> str:
+        return "\n".join(say(lang, i) for i in self.items)
 
 
 @dataclass(frozen=True)

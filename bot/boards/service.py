@@ -38,7 +38,7 @@ from bot.boards.store import (
 )
 from charts.choose import Chart
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
-from i18n import Language, Msg, Term, plural
+from i18n import Language, Lines, Msg, Term, plural
 from metrics.errors import Said, UserError
 from metrics.query import Query
 
@@ -61,16 +61,6 @@ class Viewer:
     user: str
     channel: str  # "" : a DM or the CLI (personal boards only)
     admin: bool = False
-
-
-@dataclass(frozen=True)
-class Lines:
-    """Messages said one under another (a listing)."""
-
-    items: tuple[Said, ...]
-
-    def say(self, lang: Language) -> str:
-        return "\n".join(i if isinstance(i, str) else i.say(lang) for i in self.items)
 
 
 def _title(d: Dashboard) -> Term:

@@ -290,7 +290,8 @@ class SlackBot:
     def _subscription_command(self, call: Call, text: str) -> None:
         """Acknowledged at once; the reply goes through response_url (a question is checked)."""
         subs, caller = self.subscriptions, call.caller
-        M = self._words(caller.user, text)
+        lang = self.languages.of(caller.user, text)
+        M = words_in(lang)
         if subs is None:
             call.ack(M.SUBSCRIBED_UNAVAILABLE)
             self.audit.finish(call.entry, outcome="user_error", detail="no subscriptions here")
@@ -306,14 +307,14 @@ class SlackBot:
                 return
             try:
                 reply = subs.handle(
-                    text, caller.channel, caller.user, admin=admin, scope=caller.scope
+                    text, caller.channel, caller.user, admin=admin, scope=caller.scope, lang=lang
                 )
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")
             except Exception as e:  # the user gets words, the log gets the trace
                 log.exception("subscription command failed")
                 self.audit.finish(call.entry, outcome="internal_error", detail=type(e).__name__)
                 reply = M.INTERNAL_ERROR.format(question=B.escape(text), ref=call.entry.id)
-            self.delivery.tell(caller.place(), reply or USAGE)
+            self.delivery.tell(caller.place(), reply or say(lang, USAGE))
 
         self.submit(work)
 
