@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from i18n import Language, Msg, choose
+from i18n import Language, Msg, Sayable, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog, load_catalog
 from metrics.errors import ConfigError, UserError
@@ -54,7 +54,8 @@ class Reply:
     text: str | None = None
     # The language every part of it is said in (the answer carries it too).
     language: Language = Language.EN
-    shown_for: str | None = None  # a dashboard image's row-level scope, when restricted
+    # a dashboard image's row-level scope, when restricted (said in the reply's language)
+    shown_for: str | Sayable | None = None
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -101,7 +102,7 @@ class Backend(Protocol):
         ...
 
 
-def _shown_for(scope: Scope) -> str | None:
+def _shown_for(scope: Scope) -> str | Sayable | None:
     """Whose records a dashboard image shows, said under it like an answer's note."""
     return scope.label if scope.restricted else None
 
