@@ -540,7 +540,7 @@ def _title(p: Panel, a: Answer | None, asked: Query, lang: Language = Language.E
     if p.title or not p.question:
         return panel_title(p, a, lang)
     if a is not None and asked.window is not None:
-        restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
+        restated = labels.unbracketed(a).split(" · ")[0]
         return restated[:1].upper() + restated[1:]
     return p.question[:1].upper() + p.question[1:]
 

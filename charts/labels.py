@@ -135,9 +135,27 @@ def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> st
     return format_bucket(v, grain, fiscal_start_month=fiscal_start_month, lang=lang)
 
 
+def unbracketed(answer: Answer) -> str:
+    """The restatement as a title says it: without brackets, its groupings in the language's
+    title form (``chart.title_by``: "win rate by rep", "赢单率（按销售）", not "赢单率 按 销售")."""
+    return _titled_by(answer).replace("[", "").replace("]", "")
+
+
+def _titled_by(answer: Answer) -> str:
+    lang = answer.language
+    dims = [c.spoken for c in answer.columns if c.role == "dimension"]
+    text = answer.restated
+    if dims:
+        also = i18n.t(lang, "restate.also")
+        restated_by = i18n.t(lang, "restate.by", names=also.join(f"[{d}]" for d in dims))
+        title_by = i18n.t(lang, "chart.title_by", names=i18n.join(lang, dims, "and"))
+        text = text.replace(" " + restated_by, title_by, 1)
+    return text
+
+
 def title_of(answer: Answer) -> str:
     """The restated question without its window part (the subtitle states dates) or brackets."""
-    parts = [p.strip() for p in answer.restated.split(" · ")]
+    parts = [p.strip() for p in _titled_by(answer).split(" · ")]
     w = answer.window
     lang = answer.language
     if w is not None and len(parts) > 1:
@@ -145,7 +163,7 @@ def title_of(answer: Answer) -> str:
         name = w.name(lang)
         said = (f"({name})", f"（{name}）")  # the window phrase's parentheses, either language
         parts = [p for p in parts if rng not in p and p != name and not any(x in p for x in said)]
-    text = " · ".join(parts) if parts else answer.restated
+    text = " · ".join(parts) if parts else _titled_by(answer)
     # A field measure's own date ("of [Opportunity] on [CloseDate]") is the text answer's to
     # state; the title keeps the object only. A date the question chose ("by close date") is
     # the title's: new opportunities by week on close date are not those created each week.

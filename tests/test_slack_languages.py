@@ -81,7 +81,7 @@ def test_a_chinese_question_gets_a_chinese_answer_and_chart(
     assert re.search(r"数据截至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d CST", text)
     assert buttons(answer) == ["查看 SQL", "上一期", "下载 CSV", "订阅", "加入大屏"]
     # the chart's file is titled with the Chinese restatement
-    assert "赢单率 按 销售 · 2024年4月1日" in json.dumps(upload.args, ensure_ascii=False)
+    assert "赢单率（按销售） · 2024年4月1日" in json.dumps(upload.args, ensure_ascii=False)
     H.check_snapshot("chinese_answer", _steady({"text": answer.text, "blocks": answer.blocks}))
 
 

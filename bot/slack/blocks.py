@@ -18,6 +18,7 @@ from typing import Any
 from bot.backend import Reply
 from bot.slack.messages import words_in
 from bot.text import display_width, of_base, render_table, table_cells
+from charts.labels import unbracketed
 from i18n import Language, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
@@ -200,7 +201,7 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
 
 
 def _fallback_text(answer: Answer, style: Style) -> str:
-    head = answer.restated.replace("[", "").replace("]", "")
+    head = unbracketed(answer)
     lang = answer.language
     if not _grouped(answer):
         row = answer.rows[0]

@@ -24,6 +24,7 @@ from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
 from bot.slack.locale import Languages
 from bot.slack.messages import words_in
+from charts.labels import unbracketed
 from metrics.answer import Answer
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, Scope
@@ -218,9 +219,7 @@ class Asker:
             rows=len(answer.rows),
         )
         if ts and reply.chart_png:
-            title = words_in(lang).CHART_TITLE.format(
-                restated=answer.restated.replace("[", "").replace("]", "")
-            )
+            title = words_in(lang).CHART_TITLE.format(restated=unbracketed(answer))
             self.delivery.upload(
                 place, reply.chart_png, filename=_filename(title, "png"), title=title, alt=text
             )
@@ -292,7 +291,7 @@ class Asker:
 
     def download_csv(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
-            restated = answer.restated.replace("[", "").replace("]", "")
+            restated = unbracketed(answer)
             self.delivery.upload(
                 place,
                 self.backend.csv(answer),
