@@ -561,10 +561,11 @@ def _has(answer: Answer, column: str) -> bool:
 
 
 def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str | None = None,
-                 currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+                 currency: str = "USD", fiscal_start_month: int = 1,
+                 lang: Language = Language.EN) -> bytes:
     """PNG bytes of any board (a user's is as tall as its panels need)."""
     fig = figure_for_board(board, query, run, title_suffix=title_suffix, currency=currency,
-                           fiscal_start_month=fiscal_start_month)
+                           fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -196,11 +197,12 @@ def as_of_text(answer: Answer) -> str:
     return "" if d is None else format_as_of(d, answer.language)
 
 
-def filter_text(filters: tuple[Filter, ...]) -> str:
-    """'rep = 温家豪 · channel = inbound' for a dashboard's subtitle."""
+def filter_text(filters: tuple[Filter, ...], names: Callable[[str], str] = str) -> str:
+    """'rep = 温家豪 · channel = inbound' for a dashboard's subtitle (``names``: a dimension's
+    name in the reader's language, 团队 = outbound)."""
     ops = {"in": "=", "not_in": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
     out = []
     for f in filters:
         vals = ", ".join(NONE if v is None else str(v) for v in f.values)
-        out.append(f"{f.dimension} {ops[f.op]} {vals}")
+        out.append(f"{names(f.dimension)} {ops[f.op]} {vals}")
     return " · ".join(out)

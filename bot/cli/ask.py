@@ -120,7 +120,12 @@ def _answer_one(
                 {"question": question, "dashboard": reply.dashboard, "image": str(out)},
                 ensure_ascii=False,
             ), True
-        return t(lang, "cli.dashboard_written", name=reply.dashboard, path=out), True
+        from bot.slack.blocks import dashboard_title
+
+        name = dashboard_title(reply.dashboard, lang)  # as the image is titled (KPI大屏)
+        if reply.dashboard_for:
+            name = f"{name} · {reply.dashboard_for}"
+        return t(lang, "cli.dashboard_written", name=name, path=out), True
     answer = reply.answer
     notes: list[str] = []
     if chart is not None:

@@ -421,7 +421,7 @@ class SlackBot:
         if done.show is not None:
             scope = self.asker.scope(place)
             reply = self.asker.backend.board(
-                done.show, done.asked, today=self.asker.today, **scoped(scope)
+                done.show, done.asked, today=self.asker.today, language=lang, **scoped(scope)
             )
             self.asker.deliver(reply, place, entry, self.asker.today, user)
             return
@@ -612,7 +612,8 @@ class SlackBot:
         user = call.caller.user
         channel = self.client.conversations_open(users=user)["channel"]["id"]
         today = self.asker.today
-        reply = self.asker.backend.board(to_dashboard(board), "", today=today)
+        lang = self.languages.of(user)
+        reply = self.asker.backend.board(to_dashboard(board), "", today=today, language=lang)
         self.asker.deliver(reply, Place(channel, user), call.entry, today, user)
 
     def _publish_home(self, call: Call) -> None:

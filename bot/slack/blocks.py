@@ -397,6 +397,8 @@ def dashboard_title(name: str | None, lang: Language = EN) -> str:
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
     M = words_in(reply.language)
     name = dashboard_title(reply.dashboard, reply.language)
+    if reply.dashboard_for:  # a team's or a rep's: said as the image's title says it
+        name = f"{name} · {reply.dashboard_for}"
     blocks = [section(M.DASHBOARD_BELOW.format(name=escape(name)))]
     if reply.shown_for:
         said = t(reply.language, "access.shown_for", who=reply.shown_for)
