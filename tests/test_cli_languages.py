@@ -106,3 +106,22 @@ def test_record_list_headers_and_refusals_in_chinese(db: Path) -> None:
     assert ask(db, "top deals by rep").strip() == (
         "top deals lists single deals, so it cannot be grouped by rep."
     )
+
+
+def test_kpis_lists_the_catalog_in_chinese(tmp_path: Path) -> None:
+    """`kpibot kpis --lang zh`, or app.yaml `language: zh` (the CLI has no locale and kpis no
+    question): Chinese headers, names and definitions, the English name among the others."""
+    p = run_cli("kpis", "--config", str(CONFIG), "--lang", "zh")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ["指标", "统计内容", "其他叫法"]
+    win = next(line for line in lines if line.startswith("赢单率 "))
+    assert "win rate" in win and "赢单数 ÷（赢单数 + 输单数）" in win  # the zh_definition
+    assert any(line.split()[:3] == ["维度", "类型", "其他叫法"] for line in lines)
+    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    zh_config = tmp_path / "app.yaml"
+    zh_config.write_text(yaml.safe_dump({**cfg, "language": "zh"}), encoding="utf-8")
+    assert run_cli("kpis", "--config", str(zh_config)).stdout.splitlines()[0].startswith("指标")
+    english = run_cli("kpis", "--config", str(CONFIG)).stdout.splitlines()
+    assert english[0].split() == ["KPI", "what", "it", "counts", "also"]
+    assert any(line.startswith("win rate ") for line in english)
