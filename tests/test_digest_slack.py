@@ -546,5 +546,6 @@ def test_admin_reports_follow_the_configured_language(
     )
     assert later.tick() == {}
     assert admin_texts(slack) == [
-        ":warning: kpibot 摘要 *lost*（2024-06-28 09:00 CST） 未能发送到 C0GONE000：channel_not_found"
+        ":warning: kpibot 摘要 *lost*（2024-06-28 09:00 CST）未能发送到 C0GONE000："
+        "channel_not_found"
     ]
