@@ -385,7 +385,7 @@ def run(
     )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
-    notes = source_notes(cur, asked, catalog, settings.tz)
+    notes = source_notes(cur, asked, catalog, settings.tz, language)
     if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
         rows = spark.execute(compiled.tree, params)
     else:

@@ -103,6 +103,8 @@ def test_record_list_headers_and_refusals_in_chinese(db: Path) -> None:
     assert ask(db, "赢单率 按小时").strip() == (
         "赢单率按 CloseDate 计算，这是不带时刻的日期，所以不能按小时分组。"
     )
+    # a KPI whose source table was never imported (the fixture org has no marketing spend)
+    assert ask(db, "获客成本 按渠道").startswith("获客成本需要营销费用数据，但还没有数据源导入过")
     assert ask(db, "top deals by rep").strip() == (
         "top deals lists single deals, so it cannot be grouped by rep."
     )
