@@ -437,12 +437,12 @@ class SlackBot:
         caller = call.caller
         trigger = str(call.body.get("trigger_id", ""))
         viewer = self._viewer(caller.user, caller.channel)
+        lang = self.languages.of(caller.user, state.question)
         boards = [
-            (str(b.id), f"{b.name} · " + ("this channel" if b.scope == "channel" else "personal"))
+            (str(b.id), f"{b.name} · " + t(lang, f"boards.option.{b.scope}"))
             for b in self.boards.visible(viewer)
             if b.owner == caller.user or viewer.admin
         ]
-        lang = self.languages.of(caller.user, state.question)
         view = B.pin_modal(state, viewer.channel, boards, lang)
         from slack_sdk.errors import SlackApiError
 
