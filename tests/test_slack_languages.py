@@ -208,3 +208,22 @@ def test_a_compiler_refusal_is_said_in_chinese(slack: SlackEmulator, drv: SlackD
     [msg] = answers(slack, H.SALES)
     assert "最大订单列出的是单笔交易，不能按销售分组。" in all_text(msg)
     assert "single deals" not in all_text(msg)
+
+
+def test_dashboard_words_in_chinese(slack: SlackEmulator, drv: SlackDriver) -> None:
+    """Lina (zh-CN): how to use dashboards, in Chinese forms that run as they are; a new
+    board and the listing answer in Chinese."""
+    assert _kpi(slack, drv, LINA, LINA_DM, "pin").startswith(
+        '大屏：`/kpi 大屏列表` · `/kpi 新建大屏 "华东"` · '
+        '`/kpi 加到大屏 "华东" 赢单率 按销售 本季度`'
+    )
+    assert _kpi(slack, drv, LINA, LINA_DM, '新建大屏 "我的看板"').startswith(
+        "已新建大屏 *我的看板*（只有你能看）。"
+    )
+    said = _kpi(slack, drv, LINA, LINA_DM, '加到大屏 "我的看板" 赢单率 按销售 本季度')
+    assert said == (
+        "已固定到 *我的看板*，第 1 个面板：“赢单率 按销售 本季度”。"
+        "用 `/kpi 大屏 \"我的看板\"` 查看。"
+    )
+    listing = _kpi(slack, drv, LINA, LINA_DM, "dashboards")  # English words, Chinese locale
+    assert "• *我的看板* · 1 个面板 · 个人 · 创建者 <@U0LINA001>" in listing

@@ -445,7 +445,7 @@ def error_message(
             q = suggested_question(question, error, s)
             elements.append(button(q, f"kpi_ask_{i}", ButtonState(q, today).encode()))
         blocks.append({"type": "actions", "block_id": "kpi_suggestions", "elements": elements})
-    return _clip(f"{head}: {message}", 3000), blocks
+    return _clip(M.ERROR_TEXT.format(head=head, message=message), 3000), blocks
 
 
 def notice(text: str) -> tuple[str, list[Block]]:
