@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from i18n import Language, Msg, choose
+from i18n import Language, Msg, Sayable, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
@@ -55,7 +55,10 @@ class Reply:
     text: str | None = None
     # The language every part of it is said in (the answer carries it too).
     language: Language = Language.EN
-    shown_for: str | None = None  # a dashboard image's row-level scope, when restricted
+    # a dashboard image's row-level scope, when restricted (said in the reply's language)
+    shown_for: str | Sayable | None = None
+    # whom a dashboard is filtered to, as its image's title says it ("团队 = outbound")
+    dashboard_for: str = ""
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -94,15 +97,21 @@ class Backend(Protocol):
         ...
 
     def board(
-        self, board: Dashboard, asked: str, *, today: date | None, scope: Scope = EVERYONE
+        self,
+        board: Dashboard,
+        asked: str,
+        *,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language | None = None,
     ) -> Reply:
         """A user's dashboard as one image, from the records ``scope`` may see; ``asked`` (a
         window and filters, "last quarter for 温家豪") applies to every panel. A panel that
-        fails shows why in its cell."""
+        fails shows why in its cell. ``language``: the reply's (None: by the words asked)."""
         ...
 
 
-def _shown_for(scope: Scope) -> str | None:
+def _shown_for(scope: Scope) -> str | Sayable | None:
     """Whose records a dashboard image shows, said under it like an answer's note."""
     return scope.label if scope.restricted else None
 
@@ -286,7 +295,7 @@ class RealBackend:
 
         user_board = self._user_board(question)
         if user_board is not None:
-            return self.board(*user_board, today=today, scope=scope)
+            return self.board(*user_board, today=today, scope=scope, language=lang)
         try:
             values = self._current_values(scope)  # first: it brings the snapshot's fields in
             said = grammar.reply_text(question, self._catalog, values, lang)
@@ -300,10 +309,12 @@ class RealBackend:
             if query.dashboard:
                 from charts.dashboards import render_dashboard
 
+                suffix = self._filters_said(query, lang)
                 png = render_dashboard(
                     query.dashboard,
                     query,
                     lambda q: self._run(q, question, today, scope, lang),
+                    title_suffix=suffix,
                     lang=lang,
                 )
                 return Reply(
@@ -313,6 +324,7 @@ class RealBackend:
                     corrections=fixes,
                     language=lang,
                     shown_for=_shown_for(scope),
+                    dashboard_for=suffix,
                 )
             answer = self._run(query, question, today, scope, lang)
         except UserError as e:
@@ -363,28 +375,52 @@ class RealBackend:
         values = self._current_values(scope)
         return grammar.parse(f"kpi dashboard {asked}", self._catalog, values).query
 
+    def _filters_said(self, query: Any, lang: Language) -> str:
+        """Whom a dashboard is filtered to, in ``lang``: "team = outbound" / "团队 = outbound"."""
+        from charts.labels import filter_text
+
+        return filter_text(query.filters, lambda n: self._catalog.said(n, lang))
+
     def board(
-        self, board: Dashboard, asked: str, *, today: date | None, scope: Scope = EVERYONE
+        self,
+        board: Dashboard,
+        asked: str,
+        *,
+        today: date | None,
+        scope: Scope = EVERYONE,
+        language: Language | None = None,
     ) -> Reply:
+        """A user's board drawn in ``language`` (None: by the words asked and app.yaml)."""
         from cache.snapshot import CacheMissing
         from charts.dashboards import render_board
 
         question = f"{board.name} dashboard {asked}".strip()
+        lang = language or choose(asked or board.name, setting=self.config.language)
         try:
             query = self._asked(asked, scope)
             board = self.panel_queries(board, scope)
+            suffix = self._filters_said(query, lang)
             png = render_board(
                 board,
                 query,
-                lambda q: self._run(q, question, today, scope),
+                lambda q: self._run(q, question, today, scope, lang),
+                title_suffix=suffix,
                 currency=self.config.currency,
                 fiscal_start_month=self.config.fiscal_year_start_month,
+                lang=lang,
             )
         except UserError as e:
-            return Reply(question, error=e)
+            return Reply(question, error=e, language=lang)
         except CacheMissing:
-            return Reply(question, error=UserError(Msg("error.no_data_yet")))
-        return Reply(question, chart_png=png, dashboard=board.name, shown_for=_shown_for(scope))
+            return Reply(question, error=UserError(Msg("error.no_data_yet")), language=lang)
+        return Reply(
+            question,
+            chart_png=png,
+            dashboard=board.name,
+            shown_for=_shown_for(scope),
+            language=lang,
+            dashboard_for=suffix,
+        )
 
     def previous_period(self, answer: Answer, *, today: date | None) -> Reply | None:
         from metrics.query import Comparison, WindowSpec

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, cast, get_args
 
+from i18n import Msg, Sayable
 from metrics.answer import Answer
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
@@ -82,7 +83,7 @@ class Rule:
 class Choice:
     chart: Chart
     rule: str  # the ``when`` of the rule that chose it, or "as <kind>"
-    note: str | None = None  # a sentence for the user when an override could not be honoured
+    note: Sayable | None = None  # a sentence for the user when an override could not be honoured
 
 
 @lru_cache(maxsize=1)
@@ -250,44 +251,45 @@ def _auto(s: Shape) -> Choice:
 
 
 def _override(kind: str, s: Shape) -> Chart | str:
-    """The chart for ``as <kind>``, or the reason the shape cannot have it."""
+    """The chart for ``as <kind>``, or the reason the shape cannot have it (a catalogue key,
+    ``chart.cannot.*``)."""
     one_metric = len(s.metrics) == 1
     if kind == "table":
         return "table"
     if s.records:
-        return "a list of records is shown as a table"
+        return "chart.cannot.records"
     if kind == "kpi":
         ok = not s.groupings and s.rows == 1
-        return "kpi" if ok else "a KPI card needs one value, no grouping"
+        return "kpi" if ok else "chart.cannot.kpi"
     if kind == "gauge":
         ok = not s.groupings and one_metric and s.rows == 1
-        return "gauge" if ok else "a gauge shows one value of one KPI"
+        return "gauge" if ok else "chart.cannot.gauge"
     if kind == "funnel":
         if not s.groupings and len(s.metrics) >= 2:
             return "funnel"
         if len(s.groupings) == 1 and one_metric and s.grouping_kinds[0] != "time":
             return "funnel"
-        return "a funnel needs several stage counts, or one KPI by stage"
+        return "chart.cannot.funnel"
     if kind == "pie":
         if len(s.groupings) == 1 and one_metric and s.grouping_kinds[0] != "time":
             return "donut" if s.rows <= MAX_SLICES else "stacked"
-        return "a pie shows one KPI split by one grouping"
+        return "chart.cannot.pie"
     if kind == "line":
         if s.groupings and s.grouping_kinds[0] in ("time", "ordered"):
             if len(s.groupings) == 2:
                 ok = one_metric and s.series <= MAX_SERIES
-                return "lines" if ok else "too many lines to draw"
-            return "line" if one_metric else "a line chart shows one KPI"
-        return "a line needs a grouping over time or in a natural order (weekday, hour…)"
+                return "lines" if ok else "chart.cannot.many_lines"
+            return "line" if one_metric else "chart.cannot.line_one_kpi"
+        return "chart.cannot.line_order"
     if kind == "bar":
         if not s.groupings:
-            return "bars need a grouping"
+            return "chart.cannot.bars_grouping"
         if len(s.groupings) == 2:
             if one_metric and s.series <= MAX_SERIES:
                 return "grouped"
-            return "heatmap" if one_metric else "several KPIs by two groupings need a table"
+            return "heatmap" if one_metric else "chart.cannot.two_groupings"
         if not one_metric:
-            return "panels" if len(s.metrics) <= MAX_PANELS else "too many KPIs for bars"
+            return "panels" if len(s.metrics) <= MAX_PANELS else "chart.cannot.many_kpis"
         if s.comparison:
             return "compare"
         return "bars" if s.grouping_kinds[0] == "category" else "columns"
@@ -304,7 +306,9 @@ def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
         if got in _CHARTS:
             return Choice(got, f"as {asked}")  # type: ignore[arg-type]
         auto = _auto(s)
-        return Choice(auto.chart, auto.rule, f"Not shown as {asked}: {got}.")
+        why = Msg(got) if got.startswith("chart.cannot.") else got
+        note = Msg.of("chart.not_shown", kind=Msg(f"chart.kind_word.{asked}"), why=why)
+        return Choice(auto.chart, auto.rule, note)
     return _auto(s)
 
 

@@ -29,7 +29,7 @@ from charts import labels, layout, measure, median, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
-from i18n import Language, t
+from i18n import Language, Msg, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
 from metrics.format import format_range
@@ -163,8 +163,10 @@ def find(name: str) -> Dashboard:
     for b in boards.values():
         if key in (b.name, b.title.lower()) or name.strip() == b.zh:
             return b
-    raise Unsupported(f'There is no dashboard called "{name}".',
-                      tuple(f"{n} dashboard" for n in boards))
+    raise Unsupported(
+        Msg.of("grammar.no_dashboard", named=name),
+        tuple(Msg.of("grammar.try.dashboard", dashboard=n) for n in boards),
+    )
 
 
 def grain_for(window: ResolvedWindow | None) -> str:
@@ -552,7 +554,7 @@ def _title(p: Panel, a: Answer | None, asked: Query, lang: Language = Language.E
     if p.title or not p.question:
         return panel_title(p, a, lang)
     if a is not None and asked.window is not None:
-        restated = a.restated.replace("[", "").replace("]", "").split(" · ")[0]
+        restated = labels.unbracketed(a).split(" · ")[0]
         return restated[:1].upper() + restated[1:]
     return p.question[:1].upper() + p.question[1:]
 
@@ -573,10 +575,11 @@ def _has(answer: Answer, column: str) -> bool:
 
 
 def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str | None = None,
-                 currency: str = "USD", fiscal_start_month: int = 1) -> bytes:
+                 currency: str = "USD", fiscal_start_month: int = 1,
+                 lang: Language = Language.EN) -> bytes:
     """PNG bytes of any board (a user's is as tall as its panels need)."""
     fig = figure_for_board(board, query, run, title_suffix=title_suffix, currency=currency,
-                           fiscal_start_month=fiscal_start_month)
+                           fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -135,9 +136,27 @@ def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> st
     return format_bucket(v, grain, fiscal_start_month=fiscal_start_month, lang=lang)
 
 
+def unbracketed(answer: Answer) -> str:
+    """The restatement as a title says it: without brackets, its groupings in the language's
+    title form (``chart.title_by``: "win rate by rep", "赢单率（按销售）", not "赢单率 按 销售")."""
+    return _titled_by(answer).replace("[", "").replace("]", "")
+
+
+def _titled_by(answer: Answer) -> str:
+    lang = answer.language
+    dims = [c.spoken for c in answer.columns if c.role == "dimension"]
+    text = answer.restated
+    if dims:
+        also = i18n.t(lang, "restate.also")
+        restated_by = i18n.t(lang, "restate.by", names=also.join(f"[{d}]" for d in dims))
+        title_by = i18n.t(lang, "chart.title_by", names=i18n.join(lang, dims, "and"))
+        text = text.replace(" " + restated_by, title_by, 1)
+    return text
+
+
 def title_of(answer: Answer) -> str:
     """The restated question without its window part (the subtitle states dates) or brackets."""
-    parts = [p.strip() for p in answer.restated.split(" · ")]
+    parts = [p.strip() for p in _titled_by(answer).split(" · ")]
     w = answer.window
     lang = answer.language
     if w is not None and len(parts) > 1:
@@ -145,7 +164,7 @@ def title_of(answer: Answer) -> str:
         name = w.name(lang)
         said = (f"({name})", f"（{name}）")  # the window phrase's parentheses, either language
         parts = [p for p in parts if rng not in p and p != name and not any(x in p for x in said)]
-    text = " · ".join(parts) if parts else answer.restated
+    text = " · ".join(parts) if parts else _titled_by(answer)
     # A field measure's own date ("of [Opportunity] on [CloseDate]") is the text answer's to
     # state; the title keeps the object only. A date the question chose ("by close date") is
     # the title's: new opportunities by week on close date are not those created each week.
@@ -178,11 +197,12 @@ def as_of_text(answer: Answer) -> str:
     return "" if d is None else format_as_of(d, answer.language)
 
 
-def filter_text(filters: tuple[Filter, ...]) -> str:
-    """'rep = 温家豪 · channel = inbound' for a dashboard's subtitle."""
+def filter_text(filters: tuple[Filter, ...], names: Callable[[str], str] = str) -> str:
+    """'rep = 温家豪 · channel = inbound' for a dashboard's subtitle (``names``: a dimension's
+    name in the reader's language, 团队 = outbound)."""
     ops = {"in": "=", "not_in": "≠", "gt": ">", "ge": "≥", "lt": "<", "le": "≤"}
     out = []
     for f in filters:
         vals = ", ".join(NONE if v is None else str(v) for v in f.values)
-        out.append(f"{f.dimension} {ops[f.op]} {vals}")
+        out.append(f"{names(f.dimension)} {ops[f.op]} {vals}")
     return " · ".join(out)

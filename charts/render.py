@@ -24,6 +24,7 @@ from charts.nested import draw_nested
 from charts.parts import draw_donut, draw_funnel, draw_stacked
 from charts.simplify import drop_constant_groupings
 from charts.table import draw_table
+from i18n import say
 from metrics.answer import Answer
 from metrics.caveats import EMPTY_MARK, MARKS
 
@@ -107,7 +108,8 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
         (c for c in answer.caveats if len(answer.rows) == 1 and not c.startswith(MARKS)), None
     )
     empty = next((c for c in answer.caveats if c.startswith(EMPTY_MARK)), None)
-    foot = footer(fig, choice.note or empty or (answer.notes[0] if answer.notes else caveat),
+    note = say(answer.language, choice.note) if choice.note else None  # as_kind: why not
+    foot = footer(fig, note or empty or (answer.notes[0] if answer.notes else caveat),
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
+import i18n
 from charts import labels
 from charts.choose import grouping_kind
+from i18n import Language
 from metrics.answer import Answer
 
 
@@ -26,14 +28,18 @@ def _said(answer: Answer, j: int, fiscal_start_month: int) -> str:
     lang = answer.language
     if grouping_kind(col.name) == "time":
         return labels.tick(v, col.name, fiscal_start_month, lang)
-    return f"{col.spoken}: {labels.category(v, col.name, lang)}"
+    return i18n.t(lang, "chart.value_of", name=col.spoken,
+                  value=labels.category(v, col.name, lang))
 
 
-def _restated_without(restated: str, name: str) -> str:
-    """'[deals won] by [rep] and [quarter] · …' → '[deals won] by [rep] · …'."""
+def _restated_without(restated: str, name: str, lang: Language) -> str:
+    """'[deals won] by [rep] and [quarter] · …' → '[deals won] by [rep] · …' (the words of
+    the restatement in ``lang``: '[赢单数] 按 [销售] 和 [季度]' → '[赢单数] 按 [销售]')."""
     g = re.escape(f"[{name}]")
-    for pattern, repl in ((rf"(,| and) {g}", ""), (rf" by {g}(,| and) ", " by "),
-                          (rf" by {g}", "")):
+    also = re.escape(i18n.t(lang, "restate.also").rstrip())  # " and" / " 和"
+    by = i18n.t(lang, "restate.by", names="")  # "by " / "按 "
+    for pattern, repl in ((rf"(,|{also}) {g}", ""), (rf" {re.escape(by)}{g}(,|{also}) ", f" {by}"),
+                          (rf" {re.escape(by)}{g}", "")):
         out, n = re.subn(pattern, repl, restated, count=1)
         if n:
             return out
@@ -55,8 +61,8 @@ def drop_constant_groupings(answer: Answer, fiscal_start_month: int = 1) -> tupl
     keep = [j for j in range(len(answer.columns)) if j not in same]
     names = {answer.columns[j].name for j in same}
     restated = answer.restated
-    for name in names:
-        restated = _restated_without(restated, name)
+    for j in same:
+        restated = _restated_without(restated, answer.columns[j].spoken, answer.language)
     query = dataclasses.replace(
         answer.query, groupings=tuple(g for g in answer.query.groupings if g not in names))
     out = dataclasses.replace(

@@ -31,6 +31,7 @@ import yaml
 __all__ = [
     "Capitalized",
     "Joined",
+    "Lines",
     "Language",
     "Msg",
     "Sayable",
@@ -39,6 +40,7 @@ __all__ = [
     "detect",
     "from_locale",
     "join",
+    "plural",
     "say",
     "t",
     "Term",
@@ -136,6 +138,15 @@ class Msg:
         return t(lang, self.key, **self.params)
 
 
+def plural(key: str, n: int, /, **params: object) -> Msg:
+    """A count said with its noun (``key.one`` for 1, else ``key.other``; ``{n}`` is the count).
+
+    >>> plural("units.day", 3).say(Language.EN)
+    '3 days'
+    """
+    return Msg.of(f"{key}.{'one' if n == 1 else 'other'}", n=n, **params)
+
+
 @dataclass(frozen=True)
 class Joined:
     """A list said in the reader's language (``a, b or c``); items may be Sayable."""
@@ -145,6 +156,16 @@ class Joined:
 
     def say(self, lang: Language) -> str:
         return join(lang, [str(_render(lang, i)) for i in self.items], self.conj)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Messages said one under another (a listing); an item may be plain text."""
+
+    items: tuple[str | Sayable, ...]
+
+    def say(self, lang: Language) -> str:
+        return "\n".join(say(lang, i) for i in self.items)
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,16 @@ class Catalog:
                 return entry.said(lang)
         return name
 
+    def field_said(self, metric: str, name: str, lang: Language) -> str:
+        """A record list's column (top deals: name, cycle length) in ``lang``: its ``zh:``
+        label in the KPI's ``sql.fields`` in Chinese, else as any other name."""
+        for m in self.metrics:
+            if m.name == metric:
+                for f in m.sql.get("fields") or ():
+                    if isinstance(f, dict) and f.get("name") == name and f.get("zh"):
+                        return {Language.ZH: str(f["zh"])}.get(lang, name)
+        return self.said(name, lang)
+
     def term(self, name: str) -> Term:
         """The name in every language, said later in the reader's (error messages)."""
         return Term(tuple((lang, self.said(name, lang)) for lang in Language))

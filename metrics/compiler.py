@@ -34,6 +34,7 @@ from typing import Any
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
+from i18n import Joined, Msg
 from metrics.answer import Column
 from metrics.catalog import Catalog, DimensionDef, MetricDef, RecordSetDef
 from metrics.errors import Invalid
@@ -116,14 +117,19 @@ def _metric(catalog: Catalog, name: str) -> MetricDef:
     try:
         return catalog.metric(name)
     except KeyError:
-        raise Invalid(f'I do not know the KPI "{name}".') from None
+        raise Invalid(Msg.of("compile.unknown_kpi", name=name)) from None
+
+
+def _lacks(key: str, catalog: Catalog, metric: str, dimension: str) -> Msg:
+    """A refusal naming a KPI and a dimension, both said in the reader's language."""
+    return Msg.of(key, metric=catalog.term(metric), dimension=catalog.term(dimension))
 
 
 def _dimension(catalog: Catalog, name: str) -> DimensionDef:
     try:
         return catalog.dimension(name)
     except KeyError:
-        raise Invalid(f'I do not know the dimension "{name}".') from None
+        raise Invalid(Msg.of("compile.unknown_dimension", name=name)) from None
 
 
 @dataclass(frozen=True)
@@ -241,11 +247,11 @@ class _Plan:
 
 def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
     if not q.metrics:
-        raise Invalid("Which KPI? Name at least one, e.g. calls or win rate.")
+        raise Invalid(Msg("compile.no_kpi"))
     metrics = [_metric(catalog, n) for n in q.metrics]
     if any(m.kind == "records" for m in metrics):
         if len(metrics) > 1:
-            raise Invalid(f"{q.metrics[0]} lists records; ask it on its own, without other KPIs.")
+            raise Invalid(Msg.of("compile.records_alone", metric=catalog.term(q.metrics[0])))
         return _compile_records(q, catalog, metrics[0], shape)
     dims = _check(q, catalog, shape, metrics)
     plan = _plan(q, catalog, shape, metrics, dims)
@@ -266,22 +272,19 @@ def _check(
 ) -> list[DimensionDef]:
     """The question's groupings, or Invalid saying why it cannot be asked."""
     if len(q.groupings) > 2:
-        raise Invalid("Group by at most two things, e.g. win rate by rep quarterly.")
+        raise Invalid(Msg("compile.two_groupings"))
     dims = [_dimension(catalog, g) for g in q.groupings]
     for m in metrics:
         for d in dims:
             if d.kind not in NATURAL_KINDS and d.name not in m.dimensions:
-                raise Invalid(f"{m.name} has no {d.name}, so it cannot be grouped by it.")
+                raise Invalid(_lacks("compile.not_grouped", catalog, m.name, d.name))
     if (
         q.comparison is not None
         and shape.bucket_shift is None
         and any(d.kind == "grain" for d in dims)
     ):
-        raise Invalid(
-            "The two windows' time buckets "
-            f"(by {', '.join(d.name for d in dims if d.kind == 'grain')}) do not line up; compare "
-            "whole periods (e.g. this year by month vs last year) or drop the time grouping."
-        )
+        grains = [catalog.term(d.name) for d in dims if d.kind == "grain"]
+        raise Invalid(Msg.of("compile.buckets_misaligned", grains=Joined(tuple(grains), "and")))
     for f in q.filters:
         _dimension(catalog, f.dimension)
     return dims
@@ -326,7 +329,9 @@ def _record_groups(plan: _Plan, catalog: Catalog) -> list[RecordGroup]:
     for mi, ms in enumerate(plan.measures):
         for ai, atom in enumerate(ms.atoms):
             rs = catalog.record_set(atom.records)
-            anchor = anchor_of(rs, atom.anchor, plan.q.anchor, plan.all_metrics[mi].name)
+            anchor = anchor_of(
+                rs, atom.anchor, plan.q.anchor, catalog.term(plan.all_metrics[mi].name)
+            )
             key = (rs.name, anchor.name, mi >= len(plan.metrics))
             groups.setdefault(key, []).append((mi, ai, atom))
     out = []
@@ -581,19 +586,19 @@ def _order(
 
 def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) -> Compiled:
     if q.groupings:
-        raise Invalid(f"{m.name} lists single deals, so it cannot be grouped by {q.groupings[0]}.")
+        raise Invalid(_lacks("compile.records_grouped", catalog, m.name, q.groupings[0]))
     if q.comparison is not None:
-        raise Invalid(
-            f"{m.name} lists single deals; it has nothing to compare. Ask revenue won vs … instead."
-        )
+        raise Invalid(Msg.of("compile.records_compared", metric=catalog.term(m.name)))
     spec = record_list_of(m)
     rs = catalog.record_set(m.records)
-    anchor = anchor_of(rs, m.anchor, q.anchor, m.name)
-    where = window_sql(anchor, "cur", *shape.window) + scope_sql(rs, shape.scoped, m.name)
+    anchor = anchor_of(rs, m.anchor, q.anchor, catalog.term(m.name))
+    where = window_sql(anchor, "cur", *shape.window) + scope_sql(
+        rs, shape.scoped, catalog.term(m.name)
+    )
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)
         if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
-            raise Invalid(f"{m.name} has no {f.dimension}, so it cannot be filtered by it.")
+            raise Invalid(_lacks("compile.not_filtered", catalog, m.name, f.dimension))
         expr = dimension_sql(catalog, m.name, rs, anchor, fdim)
         where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
     if spec.where:

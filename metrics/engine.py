@@ -73,16 +73,18 @@ def labelled(
     sides: tuple[str, str] | None,
     lang: Language = Language.EN,
     names: Callable[[str], str] = str,
+    fields: Callable[[str, str], str] = lambda metric, name: name,
 ) -> tuple[Column, ...]:
     """Headers people read, in the reply's language (``names``: the catalog's names in it):
     each side by its window when both were named ("revenue won (2025)", "revenue won (2026)");
-    a rate's change as "<kpi> change" (shown in percentage points). A header equal to the
+    a rate's change as "<kpi> change" (shown in percentage points); a record list's column by
+    its KPI's own label for it (``fields``: top deals' name → 商机名称). A header equal to the
     canonical name is left to it (``Column.shown``)."""
     formats = {c.metric: c.format for c in columns if c.role == "metric"}
     out = []
     for c in columns:
-        label = _header(c, sides, formats, lang, names)
-        said = names(c.name)
+        said = fields(c.metric or "", c.name) if c.role == "field" else names(c.name)
+        label = said if c.role == "field" else _header(c, sides, formats, lang, names)
         if label != c.name:
             c = replace(c, label=label)
         out.append(replace(c, said=said) if said != c.name else c)
@@ -96,7 +98,7 @@ def _header(
     lang: Language,
     names: Callable[[str], str],
 ) -> str:
-    if c.metric is None or c.role in ("dimension", "field"):
+    if c.metric is None or c.role == "dimension":
         return names(c.name)
     kpi = names(c.metric)
     if sides is not None and c.role in ("metric", "previous"):
@@ -383,7 +385,7 @@ def run(
     )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
-    notes = source_notes(cur, asked, catalog, settings.tz)
+    notes = source_notes(cur, asked, catalog, settings.tz, language)
     if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
         rows = spark.execute(compiled.tree, params, timeout)
     else:
@@ -408,6 +410,9 @@ def run(
     def names(name: str) -> str:
         return catalog.said(name, lang)
 
+    def fields(metric: str, name: str) -> str:
+        return catalog.field_said(metric, name, lang)
+
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
     width = len(compiled.columns)
     extras = [r[width:] for r in rows]
@@ -426,7 +431,11 @@ def run(
         window=window,
         compare_window=cmp_window,
         columns=labelled(
-            compiled.columns, sides if cmp_window and both_named(asked) else None, lang, names
+            compiled.columns,
+            sides if cmp_window and both_named(asked) else None,
+            lang,
+            names,
+            fields,
         ),
         sides=sides,
         rows=tuple(tuple(r[:width]) for r in rows),

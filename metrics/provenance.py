@@ -12,6 +12,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from cache import schema
+from i18n import Joined, Language, Msg, t
 from metrics.catalog import Catalog
 from metrics.errors import UserError
 from metrics.measures import measure_of
@@ -38,9 +39,12 @@ def tables_needed(query: Query, catalog: Catalog) -> tuple[str, ...]:
     return tuple(out)
 
 
-def source_notes(cur: Any, query: Query, catalog: Catalog, tz: tzinfo) -> tuple[str, ...]:
-    """One note per source table used ("quota: as of 2024-06-01 (source quotas)"); raises
-    SourceMissing for a table no source has brought in."""
+def source_notes(
+    cur: Any, query: Query, catalog: Catalog, tz: tzinfo, lang: Language = Language.EN
+) -> tuple[str, ...]:
+    """One note per source table used ("quota as of 2024-06-01 09:00 (source quotas)"), in
+    ``lang``; raises SourceMissing for a table no source has brought in (one of
+    cache/schema.SOURCE_TABLES, each named in the catalogue's ``source.tables``)."""
     needed = tables_needed(query, catalog)
     if not needed:
         return ()
@@ -54,12 +58,17 @@ def source_notes(cur: Any, query: Query, catalog: Catalog, tz: tzinfo) -> tuple[
     for table in needed:
         if table not in found:
             raise SourceMissing(
-                f"{', '.join(query.metrics)} needs {table.replace('_', ' ')}, which no source has "
-                f"brought in yet: declare a source with table: {table} under sources: in app.yaml "
-                "and run `kpibot import` (see docs/sources.md)."
+                Msg.of(
+                    "source.missing",
+                    metrics=Joined(tuple(catalog.term(m) for m in query.metrics), "and"),
+                    table=Msg(f"source.tables.{table}"),
+                    key=table,
+                )
             )
         source, when = found[table]
         name = source.removeprefix("source:")
-        local = when.astimezone(tz)
-        notes.append(f"{table.replace('_', ' ')} as of {local:%Y-%m-%d %H:%M} (source {name})")
+        local = f"{when.astimezone(tz):%Y-%m-%d %H:%M}"
+        notes.append(
+            t(lang, "source.as_of", table=Msg(f"source.tables.{table}"), when=local, name=name)
+        )
     return tuple(notes)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from i18n import Language, t
+from i18n import Msg, Sayable
 from metrics.catalog import Anchor, Catalog, DimensionDef, RecordSetDef
 from metrics.errors import Invalid
 from metrics.fragments import T_COLUMN, columns_of, fragment
@@ -56,18 +56,29 @@ def dimension_sql(
     if dim.kind in NATURAL_KINDS:
         if dim.sql.get("needs_time") and anchor.type == "date":
             raise Invalid(
-                f"{metric} counts on {anchor.sql.removeprefix('r.')}, a date without a time "
-                "of day, "
-                f"so it cannot be grouped by {dim.name}."
+                Msg.of(
+                    "compile.date_without_time",
+                    metric=catalog.term(metric),
+                    field=anchor.sql.removeprefix("r."),
+                    dimension=catalog.term(dim.name),
+                )
             )
         return _with_t(fragment(str(dim.sql["expr"])), local_time(anchor))
     sql = rs.dimension_sql(dim.name)
     if sql is None:
-        raise Invalid(f"{metric} has no {dim.name}, so it cannot be grouped or filtered by it.")
+        raise Invalid(
+            Msg.of(
+                "compile.no_dimension",
+                metric=catalog.term(metric),
+                dimension=catalog.term(dim.name),
+            )
+        )
     return fragment(sql)
 
 
-def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str) -> Anchor:
+def anchor_of(
+    rs: RecordSetDef, own: str | None, asked: str | None, metric: str | Sayable
+) -> Anchor:
     """The date a KPI's records count on: the question's date field when it names one (an
     anchor of that name on the record set, metrics/fields.py), else the KPI's own."""
     if asked is None:
@@ -75,7 +86,7 @@ def anchor_of(rs: RecordSetDef, own: str | None, asked: str | None, metric: str)
     try:
         return rs.anchor(asked)
     except KeyError:
-        raise Invalid(t(Language.EN, "field.no_date", metric=metric, date=asked)) from None
+        raise Invalid(Msg.of("field.no_date", metric=metric, date=asked)) from None
 
 
 def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[exp.Expression]:
@@ -120,14 +131,14 @@ def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) 
     return any_of([tmpl("_e IS NULL", e=expr.copy()), exp.Not(this=contains)])
 
 
-def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str) -> list[exp.Expression]:
+def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str | Sayable) -> list[exp.Expression]:
     """The row filter of row-level access, when the query is scoped: the record set's predicate
     on the bound owner list $scope_owners (RecordSetDef.scope, never interpolated ids); records
     without an owner are refused rather than shown (docs/access.md)."""
     if not shape_scoped:
         return []
     if rs.scope is None:
-        raise Invalid(t(Language.EN, "access.no_owner", what=what))
+        raise Invalid(Msg.of("access.no_owner", what=what))
     return [fragment(rs.scope)]
 
 
@@ -186,12 +197,18 @@ def group_subquery(
     rs, anchor, name = group.rs, group.anchor, group.metric
     dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
     window = window_sql(anchor, prefix, *win)
-    scope = scope_sql(rs, scoped, name)
+    scope = scope_sql(rs, scoped, catalog.term(name))
     where: list[exp.Expression] = []  # the question's filters and the records counted
     for fi, f in enumerate(filters):
         fdim = catalog.dimension(f.dimension)
         if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
-            raise Invalid(f"{name} has no {f.dimension}, so it cannot be filtered by it.")
+            raise Invalid(
+                Msg.of(
+                    "compile.not_filtered",
+                    metric=catalog.term(name),
+                    dimension=catalog.term(f.dimension),
+                )
+            )
         expr = dimension_sql(catalog, name, rs, anchor, fdim)
         where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
     # The rows any of its own atoms counts (sample counts add none): one condition each.

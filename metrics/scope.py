@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from i18n import Language, t
+from i18n import Msg, Sayable, plural
 
 POLICIES = ("all", "hierarchy", "team")
 
@@ -70,7 +70,8 @@ class Scope:
 
     owners: tuple[str, ...] | None
     names: tuple[str, ...] = ()  # the visible users' names, for suggestions
-    label: str = "everyone"  # "your team: 3 people", said with answers
+    # "your team: 3 people" / "你的团队（3 人）": said with answers, in the reader's language
+    label: str | Sayable = "everyone"
 
     @property
     def restricted(self) -> bool:
@@ -128,13 +129,13 @@ def _reports(users: Iterable[Person], me: str) -> set[str]:
     return out
 
 
-def _label(key: str, n: int, **params: object) -> str:
-    """Whose numbers these are, from the catalogue (``access.shown.*``); said in English until
-    answer notes are said in the reader's language."""
-    return t(Language.EN, f"access.shown.{key}.{'one' if n == 1 else 'other'}", n=n, **params)
+def _label(key: str, n: int, **params: object) -> Msg:
+    """Whose numbers these are, from the catalogue (``access.shown.*``), said in the reader's
+    language where the answer is shown."""
+    return plural(f"access.shown.{key}", n, **params)
 
 
-def _scope(people: People, ids: set[str], label: str | None = None) -> Scope:
+def _scope(people: People, ids: set[str], label: Msg | None = None) -> Scope:
     names = tuple(sorted({u.name for u in people.users if u.id in ids and u.name}))
     if label is None:
         label = _label("yours", len(ids))

@@ -270,7 +270,7 @@ def _before(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
 def _between(spec: WindowSpec, today: date, fsm: int) -> ResolvedWindow:
     a, b = _required(spec.start, "date"), _required(spec.end, "date")
     if b < a:
-        raise Invalid(f"The window ends ({b.isoformat()}) before it starts ({a.isoformat()}).")
+        raise Invalid(Msg.of("grammar.range_reversed", end=b.isoformat(), start=a.isoformat()))
     said = Msg.of("window.between", start=a.isoformat(), end=b.isoformat())
     return _named(a, b, said, "rolling", "day")
 

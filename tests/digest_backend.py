@@ -100,7 +100,9 @@ class ScriptedBackend:
         assert today is not None
         return self.ask(a.question, today=today - timedelta(days=7))
 
-    def board(self, board: Any, asked: str, *, today: date | None) -> Reply:
+    def board(
+        self, board: Any, asked: str, *, today: date | None, language: Any = None
+    ) -> Reply:
         """User dashboards are not part of these scripts (tests/test_boards_real.py)."""
         raise AssertionError("a digest test asked for a user dashboard")
 

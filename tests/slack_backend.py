@@ -262,7 +262,9 @@ class FixedBackend:
     def csv(self, answer: Answer) -> bytes:
         return answer_csv(answer)
 
-    def board(self, board: Any, asked: str, *, today: date | None) -> Reply:
+    def board(
+        self, board: Any, asked: str, *, today: date | None, language: Any = None
+    ) -> Reply:
         """A user board: the tiny PNG; each panel's question must be one this backend knows
         (the real engine draws the real board: tests/test_boards_real.py)."""
         for p in board.panels:

@@ -153,8 +153,9 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 1 gauge') == (
             "Not shown as gauge: a gauge shows one value of one KPI."
         )
+        # Chinese words get a Chinese reply (docs/languages.md)
         assert kpi(slack, drv, H.ALICE, '大屏 "Team East" 图表 1 表格') == (
-            "Panel 1 of *Team East* is drawn as table from now on."
+            "*Team East* 的第 1 个面板今后画成 table。"
         )
         assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 9 table') == (
             '"Team East" has no panel 9; its panels are 1 to 3.'
@@ -225,19 +226,36 @@ def test_personal_boards_and_new_in_words(slack: SlackEmulator, tmp_path: Path) 
         assert kpi(slack, drv, H.ALICE, 'dashboard new "Mine"', channel=H.ALICE_DM).startswith(
             "Made the dashboard *Mine* just for you"
         )
+        # Chinese words are answered in Chinese, English ones (Alice's locale is English) in
+        # English (docs/languages.md)
         assert kpi(slack, drv, H.ALICE, '新建大屏 "华东"').startswith(
-            "Made the dashboard *华东* for <#CSALES>"
+            "已新建大屏 *华东*（属于 <#CSALES>）。"
         )
         assert kpi(slack, drv, H.ALICE, 'dashboard new "华东"') == (
             'There is already a dashboard called "华东" here.'
         )
+        assert kpi(slack, drv, H.ALICE, '新建大屏 "华东"') == "这里已经有叫“华东”的大屏了。"
         assert kpi(slack, drv, H.ALICE, '加到大屏 "华东" calls this week').startswith(
-            "Pinned to *华东* as panel 1"
+            "已固定到 *华东*，第 1 个面板：“calls this week”。"
         )
         assert kpi(slack, drv, H.BOB, 'dashboard "Mine"').startswith(
             'There is no dashboard called "Mine" here.'
         )
-        assert kpi(slack, drv, H.CAROL, '大屏 "华东" 改名 "华南"') == "Renamed *华东* to *华南*."
+        assert kpi(slack, drv, H.BOB, '大屏 "我的"').startswith("这里没有叫“我的”的大屏。")
+        assert kpi(slack, drv, H.BOB, '大屏 "华东" 改名 "华南"') == (
+            "只有创建“华东”的 <@UALICE> 或管理员可以修改它。"
+        )
+        listing = kpi(slack, drv, H.BOB, "大屏列表")
+        assert listing.startswith("*你在这里能打开的大屏：*\n• *KPI大屏*（内置）")
+        assert "• *华东* · 1 个面板 · <#CSALES> · 创建者 <@UALICE>" in listing
+        assert kpi(slack, drv, H.ALICE, '大屏 "华东" 删除 5') == (
+            "“华东”没有第 5 个面板；它的面板是第 1 到第 1 个。"
+        )
+        assert kpi(slack, drv, H.CAROL, '大屏 "华东" 改名 "华南"') == "已把 *华东* 改名为 *华南*。"
+        assert kpi(slack, drv, H.ALICE, '大屏 "华南" 删除 1') == (
+            "已从 *华南* 删除第 1 个面板（“calls this week”）。"
+        )
+        assert kpi(slack, drv, H.ALICE, '大屏 "华南"').startswith("“华南”还没有面板：")
         assert kpi(slack, drv, H.BOB, "pin") == M.BOARD_USAGE
 
 

@@ -14,6 +14,7 @@ from bot.boards.service import Boards, Viewer
 from bot.boards.store import MAX_PANELS, BoardStore
 from bot.state_db import open_state_db
 from charts.layout import GRID, Need, plan
+from i18n import Language
 from metrics.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,8 +90,11 @@ def test_two_processes_editing_one_board(state_database: str) -> None:
     assert sorted(p.question for p in board.panels) == sorted(
         f"calls this week {t}{i}" for t in "ab" for i in range(6)
     )
-    with pytest.raises(UserError, match="already has 12 panels"):
+    with pytest.raises(UserError, match="already has 12 panels") as refused:
         boards.pin("Team East", "calls this week", who)
+    assert refused.value.text(Language.ZH) == (  # the 12-panel cap in a Chinese reply
+        "“Team East”已经有 12 个面板；请先删掉一个（`/kpi 大屏 \"Team East\" 删除 N`）。"
+    )
 
 
 def test_only_the_owner_or_an_admin_changes_a_board(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from charts.choose import RULES, choose, choose_with_reason, is_funnel, rules_markdown
+from i18n import Language, say
 from tests import chart_answers as ca
 
 # answer shape → the chart a sales manager should get (docs/charts.md)
@@ -91,7 +92,15 @@ def test_override_honoured(sample: str, asked: str, chart: str) -> None:
 def test_override_refused_says_why(sample: str, asked: str, fallback: str, why: str) -> None:
     c = choose_with_reason(_as(ca.ALL[sample](), asked))
     assert c.chart == fallback
-    assert c.note is not None and c.note.startswith(f"Not shown as {asked}: {why}")
+    assert c.note is not None and say(Language.EN, c.note).startswith(
+        f"Not shown as {asked}: {why}"
+    )
+
+
+def test_override_refused_says_why_in_chinese() -> None:
+    c = choose_with_reason(_as(ca.ALL["columns_weekday"](), "gauge"))
+    assert c.note is not None
+    assert say(Language.ZH, c.note) == "没有画成仪表盘：仪表盘只显示一个指标的一个数值。"
 
 
 def test_funnel_needs_leads_and_deals_won() -> None:

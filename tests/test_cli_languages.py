@@ -85,3 +85,45 @@ def test_app_yaml_can_fix_english(db: Path, tmp_path: Path) -> None:
     config.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
     first = ask(db, "上季度 赢单率 按销售", config=config).splitlines()[0]
     assert first == "[win rate] by [rep] · 1 Jan – 31 Mar 2024 (last quarter)"
+
+
+def test_record_list_headers_and_refusals_in_chinese(db: Path) -> None:
+    """Top deals' own columns from the catalog's zh labels (sql.fields), the compiler's
+    refusals in Chinese; --json keeps the canonical columns."""
+    lines = ask(db, "最大订单 本季度").splitlines()
+    assert lines[3].split() == ["商机名称", "客户", "销售", "金额", "关闭日期", "周期（天）"]
+    # O5 Acme platform 80,000 won 20 Jun, created 5 Jan: 167 days (test_cli_ask)
+    assert lines[5].split()[:3] == ["Acme", "platform", "Acme"]
+    got = json.loads(ask(db, "最大订单 本季度", "--json"))
+    assert got["columns"] == [
+        "name", "account", "rep", "amount", "close date", "cycle length (days)"
+    ]
+    assert ask(db, "top deals this quarter").splitlines()[3].split()[:2] == ["name", "account"]
+    assert ask(db, "最大订单 按销售").strip() == "最大订单列出的是单笔交易，不能按销售分组。"
+    assert ask(db, "赢单率 按小时").strip() == (
+        "赢单率按 CloseDate 计算，这是不带时刻的日期，所以不能按小时分组。"
+    )
+    # a KPI whose source table was never imported (the fixture org has no marketing spend)
+    assert ask(db, "获客成本 按渠道").startswith("获客成本需要营销费用数据，但还没有数据源导入过")
+    assert ask(db, "top deals by rep").strip() == (
+        "top deals lists single deals, so it cannot be grouped by rep."
+    )
+
+
+def test_kpis_lists_the_catalog_in_chinese(tmp_path: Path) -> None:
+    """`kpibot kpis --lang zh`, or app.yaml `language: zh` (the CLI has no locale and kpis no
+    question): Chinese headers, names and definitions, the English name among the others."""
+    p = run_cli("kpis", "--config", str(CONFIG), "--lang", "zh")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].split() == ["指标", "统计内容", "其他叫法"]
+    win = next(line for line in lines if line.startswith("赢单率 "))
+    assert "win rate" in win and "赢单数 ÷（赢单数 + 输单数）" in win  # the zh_definition
+    assert any(line.split()[:3] == ["维度", "类型", "其他叫法"] for line in lines)
+    cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    zh_config = tmp_path / "app.yaml"
+    zh_config.write_text(yaml.safe_dump({**cfg, "language": "zh"}), encoding="utf-8")
+    assert run_cli("kpis", "--config", str(zh_config)).stdout.splitlines()[0].startswith("指标")
+    english = run_cli("kpis", "--config", str(CONFIG)).stdout.splitlines()
+    assert english[0].split() == ["KPI", "what", "it", "counts", "also"]
+    assert any(line.startswith("win rate ") for line in english)

@@ -530,3 +530,22 @@ def test_a_failure_whose_retries_never_came_is_reported_after_its_grace(
         ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
         "channel_not_found"
     ]
+
+
+def test_admin_reports_follow_the_configured_language(
+    tmp_path: Path, slack: SlackEmulator
+) -> None:
+    """app.yaml `language: zh`: the report of a failed send is Chinese (auto or en: English,
+    the test above)."""
+    cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": [], "language": "zh"}
+    env = Env(tmp_path, slack, cfg)
+    sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: NINE)
+    assert sched.tick() == {send_key("digest:lost", NINE): "failed"}
+    later = Scheduler(
+        env.cfg, env.dispatcher("b"), clock=lambda: NINE + timedelta(hours=2, minutes=30)
+    )
+    assert later.tick() == {}
+    assert admin_texts(slack) == [
+        ":warning: kpibot 摘要 *lost*（2024-06-28 09:00 CST）未能发送到 C0GONE000："
+        "channel_not_found"
+    ]

@@ -13,6 +13,7 @@ from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions, slack_user_zones
 from bot.state_db import open_state_db
+from i18n import Language
 from tests.digest_backend import ScriptedBackend
 from tests.slack_emulator import SlackEmulator
 
@@ -57,6 +58,35 @@ def test_subscribe_list_unsubscribe(tmp_path: Path, state_database: str) -> None
     assert subs.handle("unsubscribe 1", "C2", "U1") == "Unsubscribed #1: it will not be sent again."
     assert subs.handle("unsubscribe 2", "C9", "U9", admin=True).startswith("Unsubscribed #2")
     assert store.subscriptions() == []
+
+
+def test_subscriptions_in_chinese(tmp_path: Path, state_database: str) -> None:
+    """A Chinese command gets Chinese replies: the schedule said in Chinese in the subscriber's
+    zone, weekdays by their Chinese names; Chinese schedule words are read too."""
+    _, store, subs, _ = setup(tmp_path, state_database)
+    zh = Language.ZH
+    said = subs.handle("订阅 每天 09:00 接通率 最近7天", "C1", "U1", lang=zh)
+    # NOW is Thu 27 Jun 20:00 in Shanghai: the first is Fri 28 Jun 09:00
+    assert said == (
+        "已订阅（#1）：*接通率 最近7天*，每天 09:00（Asia/Shanghai），发到本频道。"
+        "第一次在 6月28日（周五）09:00。`/kpi 取消订阅 1` 可停止。"
+    )
+    said = subs.handle("订阅 mondays 08:00 leads this week", "C1", "U1", lang=zh)
+    assert "每周一 08:00（Asia/Shanghai）" in said and "7月1日（周一）08:00" in said
+    assert subs.handle("订阅列表", "C1", "U1", lang=zh) == (
+        "你的订阅：\n"
+        "1. *接通率 最近7天* 每天 09:00（Asia/Shanghai），发到 <#C1>\n"
+        "2. *leads this week* 每周一 08:00（Asia/Shanghai），发到 <#C1>"
+    )
+    assert subs.handle("订阅列表", "C1", "U9", lang=zh).startswith("你还没有订阅。请写 `/kpi 订阅")
+    not_yours = "你没有 #1 号订阅（见 `/kpi 订阅列表`）。"
+    assert subs.handle("取消订阅 1", "C1", "U2", lang=zh) == not_yours
+    assert subs.handle("取消订阅 1", "C1", "U1", lang=zh) == "已取消订阅 #1：之后不会再发送。"
+    assert subs.handle("取消订阅 第一个", "C1", "U1", lang=zh).startswith("取消哪一个？")
+    assert subs.handle("订阅", "C1", "U1", lang=zh).startswith("需要一个时间安排和一个问题。")
+    said = subs.handle("订阅 工作日 09:00 conect rate last 7 days", "C1", "U1", lang=zh)
+    assert said.startswith("无法订阅：") and "conect rate" in said
+    assert [s.schedule for s in store.subscriptions()] == ["mondays 08:00"]
 
 
 def test_bad_subscriptions_get_words(tmp_path: Path, state_database: str) -> None:

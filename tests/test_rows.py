@@ -312,12 +312,16 @@ def test_a_user_dashboard_is_drawn_from_the_viewers_records(db: Path, tmp_path: 
 def test_a_channel_scope_is_a_role_subtree_or_a_team_and_answers_take_the_narrower(
     people: Any,
 ) -> None:
+    from i18n import Language, say
     from metrics.scope import group_scope, narrower
+
+    EN, ZH = Language.EN, Language.ZH
 
     h = RowPolicy(rows="hierarchy")
     inbound = group_scope(people, h, "inbound manager")  # by name, any case: R2 and R4 below
     assert inbound is not None and inbound.owners == ("U1", "U4", "U5")
-    assert inbound.label == "the Inbound Manager team: 3 people"
+    assert say(EN, inbound.label) == "the Inbound Manager team: 3 people"
+    assert say(ZH, inbound.label) == "Inbound Manager 团队（3 人）"
     outbound = group_scope(people, h, "R3")  # by id
     assert outbound is not None and outbound.owners == ("U2", "U3", "U6")
     assert group_scope(people, h, "all") == EVERYONE
@@ -332,14 +336,15 @@ def test_a_channel_scope_is_a_role_subtree_or_a_team_and_answers_take_the_narrow
 
     # Alice in the inbound channel: hers (narrower); Vera there: the channel's; Olga there:
     # nobody in common; anyone in an `all` channel: their own.
-    assert narrower(people, mine("alice@example.com"), inbound).label == "you only"
+    assert say(EN, narrower(people, mine("alice@example.com"), inbound).label) == "you only"
     assert narrower(people, mine("vera@example.com"), inbound) == inbound
     assert narrower(people, mine("olga@example.com"), inbound).owners == ()
     assert narrower(people, mine("olga@example.com"), EVERYONE).owners == ("U2", "U3", "U6")
     # Ian {U1, U4, U5} in team East {U1, U2}: only what both allow, said as such.
     both = narrower(people, mine("ian@example.com"), east)
     assert both.owners == ("U1",)
-    assert both.label == "what both you and this channel may see: 1 person"
+    assert say(EN, both.label) == "what both you and this channel may see: 1 person"
+    assert say(ZH, both.label) == "你和本频道都能看到的人（1 人）"
 
 
 def test_serve_checks_row_access_at_start(
@@ -362,3 +367,18 @@ def test_serve_checks_row_access_at_start(
     ]
     with pytest.raises(ConfigError, match="needs the real engine"):
         check_row_access(cfg, object())  # a plug-in backend that cannot read the org's users
+
+
+def test_scope_lines_and_the_no_owner_refusal_in_chinese(db: Path) -> None:
+    """A Chinese question under row-level access: whose numbers, and why a record set without
+    an owner is refused, said in Chinese (docs/languages.md)."""
+    rc, got, err = _ask(db, "olga@example.com", ["赢单金额 按销售", "user roles 全部时间"])
+    assert rc == 0, err
+    revenue, roles = got
+    assert revenue["language"] == "zh"
+    assert revenue["notes"][-1] == "显示范围：你的团队（3 人）。"  # Olga, Bob and 张伟
+    assert roles["error"]["message"] == (
+        "user roles 统计的是没有负责人的记录，在行级权限下只有能看全部记录的人才能查询。"
+    )
+    rc, got, err = _ask(db, "alice@example.com", ["赢单金额 按销售"])
+    assert got[0]["notes"][-1] == "显示范围：仅你本人。"

@@ -147,6 +147,10 @@ def test_a_rep_a_manager_and_a_vp_each_see_their_own_numbers_in_a_dm(
     olga = ask(slack, drv, OLGA, "dm", "revenue won by rep")
     assert table(olga) == [["张伟", "$80,000"], ["Bob Smith", "$50,000"]]  # O5; O11 (+ O2: none)
     assert "Shown for your team: 3 people." in all_text(olga)
+    olga_zh = ask(slack, drv, OLGA, "dm", "赢单金额 按销售")  # the same, asked in Chinese
+    assert table(olga_zh) == [["张伟", "$80,000"], ["Bob Smith", "$50,000"]]
+    assert "显示范围：你的团队（3 人）。" in all_text(olga_zh)
+    assert "Shown for" not in all_text(olga_zh)
     vera = ask(slack, drv, VERA, "dm", "revenue won by rep")
     assert table(vera) == REVENUE_ALL  # O5, O1, O11: every rep
     # Vera sees all seven users but is not an admin: still said whose numbers these are.
@@ -299,6 +303,11 @@ def test_dashboards_and_user_boards_are_drawn_with_the_scope_of_where_they_are_s
     [board] = answers(slack, INBOUND)
     assert "Inbound" in board.text
     assert "Shown for the Inbound Manager team: 3 people." in all_text(board)
+    slack.reset()
+    drv.mention(VERA, INBOUND, "KPI大屏")  # in Chinese: whose numbers, in Chinese
+    slack.wait_for("files.completeUploadExternal", timeout=60)
+    [built_in_zh] = answers(slack, INBOUND)
+    assert "显示范围：Inbound Manager 团队（3 人）。" in all_text(built_in_zh)
 
 
 # -- digests, alerts and subscriptions: the scope of where they are posted, at send time -----

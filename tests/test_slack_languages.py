@@ -69,7 +69,7 @@ def test_a_chinese_question_gets_a_chinese_answer_and_chart(
     assert re.search(r"数据截至 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d CST", text)
     assert buttons(answer) == ["查看 SQL", "上一期", "下载 CSV", "订阅", "加入大屏"]
     # the chart's file is titled with the Chinese restatement
-    assert "赢单率 按 销售 · 2024年4月1日" in json.dumps(upload.args, ensure_ascii=False)
+    assert "赢单率（按销售） · 2024年4月1日" in json.dumps(upload.args, ensure_ascii=False)
     H.check_snapshot("chinese_answer", _steady({"text": answer.text, "blocks": answer.blocks}))
 
 
@@ -153,3 +153,65 @@ def test_help_and_the_app_home_follow_the_locale(slack: SlackEmulator, drv: Slac
     slack.wait_for("views.publish")
     home = json.dumps(slack.views[LINA], ensure_ascii=False)
     assert "kpibot：来自 Salesforce 的销售指标" in home and "按星期统计 接通率 过去31天" in home
+
+
+def _kpi(slack: SlackEmulator, drv: SlackDriver, user: str, channel: str, text: str) -> str:
+    """/kpi TEXT; the reply (the acknowledgement's text, else the response_url's)."""
+    n = len(slack.responses)
+    r = drv.command(text, user=user, channel=channel, response_url=slack.response_url(user))
+    if r.body:
+        return str(r.json()["text"]) if r.body.startswith("{") else r.body
+    slack.wait_for(lambda: len(slack.responses) > n)
+    return str(slack.responses[-1]["text"])
+
+
+def test_chinese_subscriptions_in_the_subscribers_zone(
+    slack: SlackEmulator, drv: SlackDriver
+) -> None:
+    """Lina's Slack is in Chinese and in Shanghai: the confirmation says the schedule in
+    Chinese in her zone; the listing and unsubscribing answer in Chinese too."""
+    said = _kpi(slack, drv, LINA, LINA_DM, "订阅 每天 09:00 赢单率 按销售 2024年第2季度")
+    assert said.startswith("已订阅（#"), said
+    assert "*赢单率 按销售 2024年第2季度*，每天 09:00（Asia/Shanghai）" in said
+    assert re.search(r"第一次在 \d{1,2}月\d{1,2}日（周[一二三四五六日]）09:00", said)
+    sub_id = re.search(r"#(\d+)", said).group(1)  # type: ignore[union-attr]
+    said = _kpi(slack, drv, LINA, LINA_DM, "subscribe mondays 08:30 win rate Q2 2024")  # zh-CN
+    assert "每周一 08:30（Asia/Shanghai）" in said
+    listing = _kpi(slack, drv, LINA, LINA_DM, "订阅列表")
+    assert listing.startswith("你的订阅：\n")
+    mine = f"{sub_id}. *赢单率 按销售 2024年第2季度* 每天 09:00（Asia/Shanghai），发到 <#{LINA_DM}>"
+    assert mine in listing
+    assert _kpi(slack, drv, LINA, LINA_DM, f"取消订阅 {sub_id}") == (
+        f"已取消订阅 #{sub_id}：之后不会再发送。"
+    )
+    # Alice's Slack is English: her English command stays English
+    assert _kpi(slack, drv, H.ALICE, H.SALES, "subscriptions").startswith(
+        "You have no subscriptions."
+    )
+
+
+def test_a_compiler_refusal_is_said_in_chinese(slack: SlackEmulator, drv: SlackDriver) -> None:
+    drv.mention(H.ALICE, H.SALES, "最大订单 按销售")
+    slack.wait_for("chat.postMessage")
+    [msg] = answers(slack, H.SALES)
+    assert "最大订单列出的是单笔交易，不能按销售分组。" in all_text(msg)
+    assert "single deals" not in all_text(msg)
+
+
+def test_dashboard_words_in_chinese(slack: SlackEmulator, drv: SlackDriver) -> None:
+    """Lina (zh-CN): how to use dashboards, in Chinese forms that run as they are; a new
+    board and the listing answer in Chinese."""
+    assert _kpi(slack, drv, LINA, LINA_DM, "pin").startswith(
+        '大屏：`/kpi 大屏列表` · `/kpi 新建大屏 "华东"` · '
+        '`/kpi 加到大屏 "华东" 赢单率 按销售 本季度`'
+    )
+    assert _kpi(slack, drv, LINA, LINA_DM, '新建大屏 "我的看板"').startswith(
+        "已新建大屏 *我的看板*（只有你能看）。"
+    )
+    said = _kpi(slack, drv, LINA, LINA_DM, '加到大屏 "我的看板" 赢单率 按销售 本季度')
+    assert said == (
+        "已固定到 *我的看板*，第 1 个面板：“赢单率 按销售 本季度”。"
+        "用 `/kpi 大屏 \"我的看板\"` 查看。"
+    )
+    listing = _kpi(slack, drv, LINA, LINA_DM, "dashboards")  # English words, Chinese locale
+    assert "• *我的看板* · 1 个面板 · 个人 · 创建者 <@U0LINA001>" in listing

@@ -342,7 +342,15 @@ def test_win_rate_by_team_and_a_dashboard_for_a_team(
     done = slack.wait_for("files.completeUploadExternal", 2, timeout=30)[-1]
     msg = answers(slack, H.SALES)[-1]
     assert msg.thread_ts == sent.ts
-    # The image's own title says the team (tests/test_charts_gallery_real.py reads it); the
-    # Slack message and file keep the dashboard's name.
-    assert done.args["files"][0]["title"] == "Outbound calls dashboard"
+    # The image's own title says the team (tests/test_charts_gallery_real.py reads it); so do
+    # the Slack message and file.
+    assert done.args["files"][0]["title"] == "Outbound calls dashboard · team = Outbound Rep"
+    assert msg.text == "Outbound calls dashboard · team = Outbound Rep"
+    assert "*Outbound calls dashboard · team = Outbound Rep*" in all_text(msg)
+    slack.reset()
+    drv.mention(H.ALICE, H.SALES, "外拨电话大屏 团队 outbound rep")  # the same, in Chinese
+    done = slack.wait_for("files.completeUploadExternal", timeout=60)[-1]
+    msg = answers(slack, H.SALES)[-1]
+    assert done.args["files"][0]["title"] == "外拨电话大屏 · 团队 = Outbound Rep"
+    assert "*外拨电话大屏 · 团队 = Outbound Rep*" in all_text(msg)
     assert last_upload(slack).startswith(PNG_SIGNATURE)

@@ -38,8 +38,8 @@ from bot.boards.store import (
 )
 from charts.choose import Chart
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
-from i18n import DEFAULT, t
-from metrics.errors import UserError
+from i18n import Language, Lines, Msg, Term, plural
+from metrics.errors import Said, UserError
 from metrics.query import Query
 
 CHARTS = frozenset({"auto", *Chart.__args__})  # type: ignore[attr-defined]
@@ -49,7 +49,7 @@ CHARTS = frozenset({"auto", *Chart.__args__})  # type: ignore[attr-defined]
 class Done:
     """What to tell the person, what the audit log keeps, and the board to draw (``show``)."""
 
-    text: str
+    text: Said  # said in the asker's language where it is shown
     detail: str
     show: Dashboard | None = None
     asked: str = ""  # window and filters for every panel ("last quarter for 温家豪")
@@ -61,6 +61,11 @@ class Viewer:
     user: str
     channel: str  # "" : a DM or the CLI (personal boards only)
     admin: bool = False
+
+
+def _title(d: Dashboard) -> Term:
+    """A built-in board's title in each language (KPI dashboard / KPI大屏)."""
+    return Term(((Language.EN, d.title), *(((Language.ZH, d.zh),) if d.zh else ())))
 
 
 def builtin_names() -> tuple[str, ...]:
@@ -154,11 +159,8 @@ class Boards:
             if key in (built, d.title.lower()) or name.strip() in (d.zh, d.zh.removesuffix("大屏")):
                 return built
         suggestions = closest(key, [b.name for b in mine] + list(builtin_names()))
-        hint = f' Did you mean "{suggestions[0]}"?' if suggestions else ""
-        raise UserError(
-            f'There is no dashboard called "{name}" here.{hint} `/kpi dashboards` lists them.',
-            suggestions,
-        )
+        hint = Msg.of("boards.did_you_mean", name=suggestions[0]) if suggestions else ""
+        raise UserError(Msg.of("boards.not_here", name=name, hint=hint), suggestions)
 
     def match(self, text: str, who: Viewer | None) -> tuple[StoredBoard, str] | None:
         """``Team East dashboard last quarter for 温家豪`` → (the board, the rest), when the
@@ -220,9 +222,12 @@ class Boards:
                 close = difflib.get_close_matches(name_key(head), list(names), n=1, cutoff=0.75)
                 if close:
                     return UserError(
-                        f'There is no dashboard called "{head}" here. '
-                        f'Did you mean "{names[close[0]]}"?',
-                        (f"{names[close[0]]} dashboard",),
+                        Msg.of(
+                            "boards.not_here_close",
+                            name=head,
+                            hint=Msg.of("boards.did_you_mean", name=names[close[0]]),
+                        ),
+                        (Msg.of("grammar.try.dashboard", dashboard=names[close[0]]),),
                     )
         return None
 
@@ -233,19 +238,14 @@ class Boards:
         try:
             yield
         except BoardGone:
-            raise UserError(t(DEFAULT, "boards.deleted_meanwhile", name=board.name)) from None
+            raise UserError(Msg.of("boards.deleted_meanwhile", name=board.name)) from None
 
     def _own(self, name: str, who: Viewer) -> StoredBoard:
         found = self.find(name, who)
         if isinstance(found, str):
-            raise UserError(
-                f"The {load()[0][found].title} is built in; pin answers to a board of your own "
-                '(`/kpi dashboard new "NAME"`).'
-            )
+            raise UserError(Msg.of("boards.built_in", title=_title(load()[0][found])))
         if found.owner != who.user and not who.admin:
-            raise UserError(
-                f'Only <@{found.owner}> (who made "{found.name}") or an admin can change it.'
-            )
+            raise UserError(Msg.of("boards.not_owner", owner=found.owner, name=found.name))
         return found
 
     # ---- commands ----
@@ -259,35 +259,46 @@ class Boards:
             return self.pin(command.name, command.question, who)
         return self.edit(command, who)
 
-    def listing(self, who: Viewer) -> str:
-        lines = ["*Dashboards you can open here:*"]
+    def listing(self, who: Viewer) -> Said:
+        lines: list[Said] = [Msg("boards.list.head")]
         for key, d in load()[0].items():
-            lines.append(f"• *{d.title}* (built in) · `/kpi dashboard {key}`")
+            lines.append(Msg.of("boards.list.built_in", title=_title(d), key=key))
         for b in self.visible(who):
-            where = f"<#{b.channel}>" if b.scope == "channel" else "personal"
-            lines.append(
-                f"• *{b.name}* · {len(b.panels)} panel{'s' * (len(b.panels) != 1)} · {where}"
-                f' · by <@{b.owner}> · `/kpi dashboard "{b.name}"`'
+            where = (
+                Msg.of("boards.list.channel", channel=b.channel)
+                if b.scope == "channel"
+                else Msg("boards.list.personal")
             )
-        lines.append('Make one: `/kpi dashboard new "Team East"`, then pin answers to it.')
-        return "\n".join(lines)
+            lines.append(
+                Msg.of(
+                    "boards.list.board",
+                    name=b.name,
+                    panels=plural("boards.panels", len(b.panels)),
+                    where=where,
+                    owner=b.owner,
+                )
+            )
+        lines.append(Msg("boards.list.foot"))
+        return Lines(tuple(lines))
 
     def new(self, name: str, who: Viewer, *, personal: bool = False) -> Done:
         name = " ".join(name.split()).strip('"“”「」')
         if not name or len(name) > MAX_NAME:
-            raise UserError(f"A dashboard needs a name of 1 to {MAX_NAME} characters.")
+            raise UserError(Msg.of("boards.bad_name", max=MAX_NAME))
         if name_key(name) in builtin_names():
-            raise UserError(f'"{name}" is a built-in dashboard; choose another name.')
+            raise UserError(Msg.of("boards.name_built_in", name=name))
         scope: Scope = "personal" if personal or not who.channel else "channel"
         try:
             self.store.create(home_of(scope, who.user, who.channel), name, who.user)
         except BoardExists:
-            raise UserError(f'There is already a dashboard called "{name}" here.') from None
-        where = f"for <#{who.channel}>" if scope == "channel" else "just for you"
+            raise UserError(Msg.of("boards.exists", name=name)) from None
+        where = (
+            Msg.of("boards.made_for_channel", channel=who.channel)
+            if scope == "channel"
+            else Msg("boards.made_for_you")
+        )
         return Done(
-            f'Made the dashboard *{name}* {where}. Pin answers with their "Add to dashboard" '
-            f'button or `/kpi pin QUESTION to "{name}"`.',
-            f"dashboard {name}: created ({scope})",
+            Msg.of("boards.made", name=name, where=where), f"dashboard {name}: created ({scope})"
         )
 
     def pin(
@@ -295,17 +306,14 @@ class Boards:
     ) -> Done:
         board = self._own(name, who)
         if chart not in CHARTS:
-            raise UserError(f"{chart} is not a chart kind; use one of {', '.join(sorted(CHARTS))}.")
+            kinds = ", ".join(sorted(CHARTS))
+            raise UserError(Msg.of("boards.bad_chart", chart=chart, kinds=kinds))
         with self._still_there(board):
             n = self.store.add_panel(board.id, StoredPanel(0, question, chart, title.strip()))
         if n is None:
-            raise UserError(
-                f'"{board.name}" already has {MAX_PANELS} panels; remove one first '
-                f'(`/kpi dashboard "{board.name}" remove N`).'
-            )
+            raise UserError(Msg.of("boards.full", name=board.name, max=MAX_PANELS))
         return Done(
-            f'Pinned to *{board.name}* as panel {n}: "{question}". '
-            f'See it with `/kpi dashboard "{board.name}"`.',
+            Msg.of("boards.pinned", name=board.name, n=n, question=question),
             f"dashboard {board.name}: pinned #{n} {question}",
         )
 
@@ -322,46 +330,45 @@ class Boards:
             if gone is None:
                 raise self._no_panel(board, e.args[0])
             return Done(
-                f'Removed panel {e.args[0]} ("{gone.question}") from *{board.name}*.',
+                Msg.of("boards.removed", n=e.args[0], question=gone.question, name=board.name),
                 f"dashboard {board.name}: removed #{e.args[0]} {gone.question}",
             )
         if e.action == "move":
             if not self.store.move_panel(board.id, *e.args):
                 raise self._no_panel(board, max(e.args))
             return Done(
-                f"Moved panel {e.args[0]} to {e.args[1]} on *{board.name}*.",
+                Msg.of("boards.moved", n=e.args[0], to=e.args[1], name=board.name),
                 f"dashboard {board.name}: moved #{e.args[0]} to #{e.args[1]}",
             )
         if e.action == "rename":
             new = " ".join(e.text.split())
             if not new or len(new) > MAX_NAME or name_key(new) in builtin_names():
-                raise UserError(f"A dashboard needs a new name of 1 to {MAX_NAME} characters.")
+                raise UserError(Msg.of("boards.bad_new_name", max=MAX_NAME))
             try:
                 self.store.rename(board.id, new)
             except BoardExists:
-                raise UserError(f'There is already a dashboard called "{new}" here.') from None
+                raise UserError(Msg.of("boards.exists", name=new)) from None
             return Done(
-                f"Renamed *{board.name}* to *{new}*.", f"dashboard {board.name}: renamed to {new}"
+                Msg.of("boards.renamed", name=board.name, new=new),
+                f"dashboard {board.name}: renamed to {new}",
             )
         if e.action == "chart":  # e.text: the chart the panel's answer gets (bot/slack/app.py)
             if e.text not in CHARTS:
-                raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+                raise UserError(Msg("boards.pin_chart_unknown"))
             if self.store.set_chart(board.id, e.args[0], e.text) is None:
                 raise self._no_panel(board, e.args[0])
             return Done(
-                t(DEFAULT, "boards.chart_set", n=e.args[0], name=board.name, chart=e.text),
+                Msg.of("boards.chart_set", n=e.args[0], name=board.name, chart=e.text),
                 f"dashboard {board.name}: panel #{e.args[0]} as {e.text}",
             )
         self.store.delete(board.id)  # "delete"
-        return Done(f"Deleted the dashboard *{board.name}*.", f"dashboard {board.name}: deleted")
+        return Done(Msg.of("boards.deleted", name=board.name), f"dashboard {board.name}: deleted")
 
     def _no_panel(self, board: StoredBoard, n: int) -> UserError:
         count = len(board.panels)
-        return UserError(
-            f'"{board.name}" has no panel {n}; its panels are 1 to {count}.'
-            if count
-            else f'"{board.name}" has no panels yet.'
-        )
+        if not count:
+            return UserError(Msg.of("boards.no_panels", name=board.name))
+        return UserError(Msg.of("boards.no_panel", name=board.name, n=n, count=count))
 
     def show(self, name: str, asked: str, who: Viewer) -> Done:
         """The board to draw; an unquoted name may carry a window (``Team East last quarter``)."""
@@ -370,10 +377,7 @@ class Boards:
         if isinstance(board, str):
             return Done("", f"dashboard {board}", built_in=board, asked=rest)
         if not board.panels:
-            raise UserError(
-                f'"{board.name}" has no panels yet: pin answers with their "Add to dashboard" '
-                f'button or `/kpi pin QUESTION to "{board.name}"`.'
-            )
+            raise UserError(Msg.of("boards.empty", name=board.name))
         return Done("", f"dashboard {board.name}", show=to_dashboard(board), asked=rest)
 
     def _find_with_rest(self, name: str, asked: str, who: Viewer) -> tuple[StoredBoard | str, str]:
@@ -409,12 +413,12 @@ class Boards:
             data = yaml.safe_load(text) or {}
             entries = data["dashboards"].items()
         except (yaml.YAMLError, KeyError, TypeError, AttributeError):
-            raise UserError("That file is not a dashboards file (a `dashboards:` map).") from None
+            raise UserError(Msg("boards.not_a_file")) from None
         done = []
         for name, spec in entries:
             d = board_from_dict(str(name), spec or {})
             if any(not p.question for p in d.panels):
-                raise UserError(f'"{name}": every panel of a user dashboard needs a `question:`.')
+                raise UserError(Msg.of("boards.panel_needs_question", name=name))
             owner = str((spec or {}).get("owner") or who.user)
             channel = str((spec or {}).get("channel") or "")
             scope: Scope = (
@@ -436,7 +440,12 @@ class Boards:
                 self.store.replace_panels(board_id, panels)
             done.append(
                 Done(
-                    f'Imported "{d.name}" ({len(panels)} panels, {scope}).',
+                    Msg.of(
+                        "boards.imported",
+                        name=d.name,
+                        panels=plural("boards.panels", len(panels)),
+                        scope=Msg(f"boards.scope.{scope}"),
+                    ),
                     f"dashboard {d.name}: imported #{board_id}",
                 )
             )

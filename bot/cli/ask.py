@@ -21,7 +21,7 @@ from bot.cli.common import (
     parse_today,
 )
 from bot.config import AppConfig
-from i18n import Language, t
+from i18n import Language, choose, t
 from metrics.errors import ConfigError, UserError
 
 NO_CACHE = (
@@ -135,7 +135,12 @@ def _dashboard_written(reply: Any, question: str, chart: Path | None, as_json: b
             {"question": question, "dashboard": reply.dashboard, "image": str(out)},
             ensure_ascii=False,
         )
-    return t(reply.language, "cli.dashboard_written", name=reply.dashboard, path=out)
+    from bot.slack.blocks import dashboard_title
+
+    name = dashboard_title(reply.dashboard, reply.language)  # as the image is titled (KPI大屏)
+    if reply.dashboard_for:
+        name = f"{name} · {reply.dashboard_for}"
+    return t(reply.language, "cli.dashboard_written", name=name, path=out)
 
 
 def _answer_printed(reply: Any, cfg: AppConfig, chart: Path | None, as_json: bool) -> str:
@@ -321,25 +326,49 @@ def _readline(history: Path | None) -> Any:
     return readline
 
 
-def kpis(config: ConfigOpt = None) -> None:
+LangOpt = Annotated[
+    Language | None,
+    typer.Option(
+        "--lang",
+        help="List in this language (en, zh); default: app.yaml's `language`, English for auto.",
+    ),
+]
+
+
+def kpis(config: ConfigOpt = None, lang: LangOpt = None) -> None:
     """List every KPI and dimension you can ask about, with their other names."""
     from bot.text import render_table
     from metrics.catalog_load import load_catalog
 
     cfg = load_config(config, None)
+    # No question to read the language from: --lang, else a fixed app.yaml language.
+    lang = lang or choose("", setting=cfg.language)
     try:
         cat = load_catalog(cfg.catalog_path)
     except ConfigError as e:
         fail(str(e))
-    rows = [[m.name, m.definition, ", ".join((*m.synonyms[:3], *m.zh[:2]))] for m in cat.metrics]
-    typer.echo(render_table(["KPI", "what it counts", "also"], rows))
+    rows = [
+        [m.said(lang), m.definition_in(lang), _also(m, lang, (*m.synonyms[:3], *m.zh[:2]))]
+        for m in cat.metrics
+    ]
+    heads = ("kpis.kpi", "kpis.counts", "kpis.also")
+    typer.echo(render_table([t(lang, h) for h in heads], rows))
     typer.echo("")
-    dims = [[d.name, d.kind, ", ".join((*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions]
-    typer.echo(render_table(["dimension", "kind", "also"], dims))
-    _field_lists(cfg, cat)
+    dims = [
+        [d.said(lang), d.kind, _also(d, lang, (*d.synonyms[:4], *d.zh[:3]))] for d in cat.dimensions
+    ]
+    heads = ("kpis.dimension", "kpis.kind", "kpis.also")
+    typer.echo(render_table([t(lang, h) for h in heads], dims))
+    _field_lists(cfg, cat, lang)
 
 
-def _field_lists(cfg: AppConfig, cat: Any) -> None:
+def _also(entry: Any, lang: Language, others: tuple[str, ...]) -> str:
+    """An entry's other names: its canonical name first when the list shows another (中文)."""
+    shown = entry.said(lang)
+    return ", ".join(n for n in (entry.name, *others) if n != shown)
+
+
+def _field_lists(cfg: AppConfig, cat: Any, lang: Language) -> None:
     """The cache's fields one can ask about too (docs/field-search.md), when there is a cache."""
     from bot.text import render_table
     from cache.describe import describe_cache
@@ -353,17 +382,18 @@ def _field_lists(cfg: AppConfig, cat: Any) -> None:
     except (CacheMissing, OSError):
         return  # no data yet: the catalog is all there is
     rows = [
-        [m.object or "", m.name, ", ".join((*m.synonyms[:3], *m.zh[:2]))]
+        [m.object or "", m.said(lang), _also(m, lang, (*m.synonyms[:3], *m.zh[:2]))]
         for m in full.metrics
         if m.object is not None
     ]
     typer.echo("")
-    typer.echo(render_table(["object", "field measure", "also"], rows))
+    heads = ("kpis.object", "kpis.field_measure", "kpis.also")
+    typer.echo(render_table([t(lang, h) for h in heads], rows))
     known = {d.name for d in cat.dimensions}
     extra = [
-        [d.name, ", ".join((*d.synonyms[:3], *d.zh[:2]))]
+        [d.said(lang), _also(d, lang, (*d.synonyms[:3], *d.zh[:2]))]
         for d in full.dimensions
         if d.name not in known
     ]
     typer.echo("")
-    typer.echo(render_table(["field dimension", "also"], extra))
+    typer.echo(render_table([t(lang, "kpis.field_dimension"), t(lang, "kpis.also")], extra))

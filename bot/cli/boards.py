@@ -19,7 +19,7 @@ from bot.boards.service import Boards, builtin_names, closest, open_boards
 from bot.boards.store import StoredBoard
 from bot.cli.ask import backend_for, error_text
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
-from i18n import DEFAULT, t
+from i18n import DEFAULT, say, t
 from metrics.errors import UserError
 
 CLI_USER = "cli"  # the audit log's user for changes made on the command line
@@ -141,7 +141,7 @@ def _import(path: Path, config: str | None, owner: str | None) -> None:
             user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"
         )
         audit.finish(entry, outcome="answered", detail=d.detail)
-        typer.echo(d.text)
+        typer.echo(say(DEFAULT, d.text))
 
 
 def _named(name: str) -> str:

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
+from i18n import Msg, Sayable, Word
+
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Word forms of the simple schedules → the weekdays (Mon=0) they run on.
 _WORDS: dict[str, frozenset[int]] = {
@@ -33,11 +35,23 @@ _WORDS: dict[str, frozenset[int]] = {
     **{name + "s": frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
     **{name: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},
     **{name[:3]: frozenset({i}) for i, name in enumerate(_DAY_NAMES)},  # weekly mon 09:00
+    # Chinese: 每天 09:00, 工作日 09:00, 周末 10:00, 每周一 09:00 (or 周一 09:00)
+    "每天": frozenset(range(7)),
+    "工作日": frozenset(range(5)),
+    "周末": frozenset({5, 6}),
+    **{f"{w}周{d}": frozenset({i}) for i, d in enumerate("一二三四五六日") for w in ("", "每")},
 }
 # "weekly mon 09:00" / "every monday 09:00" read as "mondays 09:00".
 _SIMPLE = re.compile(
-    r"^\s*(?:weekly\s+|every\s+)?([a-z]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE
+    r"^\s*(?:weekly\s+|every\s+)?([^\W\d_]+)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE
 )
+# How a simple schedule's days are said back (``schedule.days.<key>``); one weekday is
+# ``schedule.weekly[i]`` (mondays / 每周一).
+_SAID_DAYS: dict[frozenset[int], str] = {
+    frozenset(range(7)): "daily",
+    frozenset(range(5)): "weekdays",
+    frozenset({5, 6}): "weekends",
+}
 EXAMPLES = (
     '"weekdays 09:00", "daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"'
 )
@@ -51,6 +65,18 @@ class Schedule:
     times: tuple[tuple[int, int], ...]  # local (hour, minute) pairs, sorted
     weekdays: frozenset[int] | None = None  # simple forms: Mon=0 … Sun=6
     cron_days: str | None = None  # cron forms: "dom month dow", matched by croniter
+
+    def said(self) -> Sayable:
+        """The schedule in the reader's language: ``daily 09:00`` / ``每天 09:00``; a cron
+        expression as written."""
+        if self.weekdays is None or len(self.times) != 1:
+            return Msg.of("schedule.cron", text=self.text)
+        key = _SAID_DAYS.get(self.weekdays)
+        days: Sayable = (
+            Msg(f"schedule.days.{key}") if key else Word("schedule.weekly", min(self.weekdays))
+        )
+        h, m = self.times[0]
+        return Msg.of("schedule.at", days=days, time=f"{h:02d}:{m:02d}")
 
     def runs_on(self, d: date) -> bool:
         if self.weekdays is not None:

@@ -29,7 +29,7 @@ from bot.digests.state import Claim, LostClaim, SendRow, StateStore, send_key
 from bot.rows import NoScope, Scopes, scoped
 from bot.state_connection import default_owner
 from bot.state_db import open_state_db
-from i18n import Language, choose
+from i18n import Language, Msg, Sayable, choose, plural, say, t
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, Scope
 
@@ -77,14 +77,24 @@ def retry_due(row: SendRow, now: datetime) -> bool:
     return now >= datetime.fromisoformat(row.finished_at) + retry_delay(row.attempts)
 
 
-def send_label(job: Job, scheduled: datetime) -> str:
+def send_label(job: Job, scheduled: datetime) -> Msg:
     """How admins read a send: ``digest *morning* for 2024-06-28 09:00 CST``."""
-    return f"{job.kind} *{job.name}* for {scheduled.astimezone(job.tz):%Y-%m-%d %H:%M %Z}"
+    when = f"{scheduled.astimezone(job.tz):%Y-%m-%d %H:%M %Z}"
+    return Msg.of("report.send", kind=_kind(job), name=job.name, when=when)
 
 
-def failure_text(where: str, channel: str, error: str, attempts: int) -> str:
-    tries = f" ({attempts} attempts)" if attempts > 1 else ""
-    return f"could not send {where} to {channel}: {error}{tries}"
+def _kind(job: Job) -> Msg:
+    return Msg(f"report.kind.{job.kind}")
+
+
+def failure_text(where: Sayable, channel: str, error: str, attempts: int) -> Msg:
+    return Msg.of(
+        "report.not_sent",
+        where=where,
+        channel=channel,
+        error=error,
+        tries=plural("report.tries", attempts),
+    )
 
 
 @dataclass(frozen=True)
@@ -198,7 +208,15 @@ class Dispatcher:
             scope = scoped(self.scope_of(job))
         except UserError as e:
             log.warning("%s: no row-level scope in %s; not sent", job.id, job.channel)
-            self.report(f"{job.kind} *{job.name}* was not sent to {job.channel}: {e.message}")
+            self.report(
+                Msg.of(
+                    "report.no_scope",
+                    kind=_kind(job),
+                    name=job.name,
+                    channel=job.channel,
+                    error=e.said,
+                )
+            )
             return Skip("refused", e.message)
         currency = self.config.currency
         if job.kind == "alert":
@@ -230,7 +248,7 @@ class Dispatcher:
             )
             if ev.outcome != "fired":
                 if ev.outcome == "error":
-                    self.report(f"alert *{job.name}* could not be checked: {ev.detail}")
+                    self.report(Msg.of("report.unchecked", name=job.name, detail=ev.detail))
                 return Skip(ev.outcome, ev.detail)
             return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
         replies, previous = ask_all(self.backend, job.questions, today, job.language, scope)
@@ -287,8 +305,7 @@ class Dispatcher:
                 return self._failed(claim, where, job.channel, e.error, e.error, now, final)
             self._finish(key, "unknown", now, error=e.error)
             self.report(
-                f"{where} to {job.channel} may or may not have been posted ({e.error});"
-                " not re-posted, to avoid a duplicate"
+                Msg.of("report.uncertain", where=where, channel=job.channel, error=e.error)
             )
             return "unknown"
         except Exception as e:  # noqa: BLE001 - a bug must not kill the loop or other sends
@@ -300,7 +317,7 @@ class Dispatcher:
     def _failed(
         self,
         claim: Claim,
-        where: str,
+        where: Sayable,
         channel: str,
         stored: str,
         told: str,
@@ -316,7 +333,7 @@ class Dispatcher:
             log.warning("%s failed (%s); tried again on a later tick", key, told)
         return "failed"
 
-    def report_once(self, key: str, text: str) -> None:
+    def report_once(self, key: str, text: Sayable) -> None:
         """Report a send's failure unless another process (or an earlier tick) already has."""
         if self.store.mark_reported(key):
             self.report(text)
@@ -341,8 +358,7 @@ class Dispatcher:
             except SendFailed as e:
                 self._finish(key, "unknown", now, error=e.error)
                 self.report(
-                    f"{job.kind} *{job.name}* was interrupted and Slack cannot tell whether "
-                    f"it was posted ({e.error}); not re-posted, to avoid a duplicate"
+                    Msg.of("report.interrupted", kind=_kind(job), name=job.name, error=e.error)
                 )
                 return "unknown"
             if headline_ts is not None:
@@ -376,13 +392,15 @@ class Dispatcher:
         self._finish(key, "sent", now, outcome="fired" if job.kind == "alert" else "digest")
         return "sent"
 
-    def report(self, text: str) -> None:
-        """Tell the admin channel (when configured); a failure here is only logged."""
-        log.error("%s", text.replace("*", ""))
+    def report(self, text: Sayable) -> None:
+        """Tell the admin channel (when configured), in app.yaml's ``language`` (English for
+        auto: the admins' channel has no question to read one from); the log is English."""
+        log.error("%s", say(Language.EN, text).replace("*", ""))
         if not self.config.admin_channel:
             return
+        lang = choose("", setting=self.config.language)
         try:
-            self.poster.say(self.config.admin_channel, f":warning: kpibot {text}")
+            self.poster.say(self.config.admin_channel, t(lang, "report.head", text=text))
         except Exception as e:  # noqa: BLE001
             log.error("could not report to %s: %s", self.config.admin_channel, e)
 
@@ -452,10 +470,11 @@ class Scheduler:
         for row in failures:
             scheduled = datetime.fromisoformat(row.scheduled_utc)
             job = jobs.get(row.job)
+            when = f"{scheduled:%Y-%m-%d %H:%M} UTC"
             where = (
                 send_label(job, scheduled)
                 if job
-                else f"*{row.job}* for {scheduled:%Y-%m-%d %H:%M} UTC"
+                else Msg.of("report.gone_job", name=row.job, when=when)
             )
             text = failure_text(where, row.channel, row.error or "unknown error", row.attempts)
             self.dispatcher.report_once(row.key, text)

@@ -19,9 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
-from bot.digests.schedule import EXAMPLES, parse_schedule
+from bot.digests.schedule import EXAMPLES, Schedule, parse_schedule
 from bot.digests.state import StateStore
 from bot.rows import scoped
+from i18n import DEFAULT, Language, Lines, Msg, Sayable, Word, say
 from metrics.scope import EVERYONE, Scope
 
 log = logging.getLogger(__name__)
@@ -34,13 +35,23 @@ COMMAND_WORDS = frozenset(
     {"subscribe", "订阅", "subscriptions", "订阅列表", "unsubscribe", "取消订阅"}
 )
 _RULE = re.compile(
-    r"^\s*((?:weekly\s+|every\s+)?[A-Za-z]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL | re.I
+    r"^\s*((?:weekly\s+|every\s+)?[^\W\d_]+\s+\d{1,2}:\d{2})\s+(.+)$", re.DOTALL | re.I
 )
 
-USAGE = (
-    "Write `/kpi subscribe daily 09:00 QUESTION` (also weekdays, weekends, mondays…), "
-    "`/kpi subscriptions` or `/kpi unsubscribe N`."
-)
+USAGE = Msg("subs.usage")
+
+
+def said_schedule(text: str, zone: str) -> Sayable:
+    """A stored schedule and its zone as the reader says it: ``daily 09:00 (Asia/Shanghai)``,
+    ``每天 09:00（Asia/Shanghai）``."""
+    return Msg.of("schedule.in_zone", schedule=_said(text), zone=zone)
+
+
+def _said(text: str) -> Sayable:
+    try:
+        return parse_schedule(text).said()
+    except ValueError:  # stored before a rule changed: as it was written
+        return Msg.of("schedule.cron", text=text)
 
 
 UserZone = Callable[[str], str | None]  # Slack user id → IANA zone name, None when unknown
@@ -115,16 +126,17 @@ class Subscriptions:
         *,
         admin: bool = False,
         scope: Scope | None = None,
+        lang: Language = DEFAULT,
     ) -> str | None:
-        """The reply to a subscription command; None when ``text`` is a question, not ours.
-        ``scope``: whose records the asker may see here (the question is checked with it; each
-        send works its own out again, bot/digests/scheduler.py)."""
+        """The reply to a subscription command in ``lang``; None when ``text`` is a question,
+        not ours. ``scope``: whose records the asker may see here (the question is checked with
+        it; each send works its own out again, bot/digests/scheduler.py)."""
         if _LIST.match(text):
-            return self.listing(channel, user, admin=admin)
+            return say(lang, self.listing(channel, user, admin=admin))
         if m := _UNSUB.match(text):
-            return self.unsubscribe(m.group(2), user, admin=admin)
+            return say(lang, self.unsubscribe(m.group(2), user, admin=admin))
         if m := _SUB.match(text):
-            return self.subscribe(channel, user, m.group(2), scope=scope)
+            return say(lang, self.subscribe(channel, user, m.group(2), scope=scope))
         return None
 
     def subscribe(
@@ -135,66 +147,90 @@ class Subscriptions:
         *,
         today: date | None = None,
         scope: Scope | None = None,
-    ) -> str:
+    ) -> Sayable:
         m = _RULE.match(rest)
         if not m:
-            return f"I need a schedule and a question. {USAGE}"
+            return Msg.of("subs.need_rule", usage=USAGE)
         rule, question = m.group(1), " ".join(m.group(2).split())
         try:
             schedule = parse_schedule(rule)
         except ValueError as e:
-            return f"The schedule {e}."
+            return Msg.of("subs.bad_rule", error=str(e))
         zone = self.zone_of(user)
         if self.backend is not None:
             day = today or self.clock().astimezone(zone).date()
             reply = self.backend.ask(question, today=day, **scoped(scope or EVERYONE))
             if reply.error is not None:
-                return f"I can't subscribe to that: {reply.error.message}"
+                return Msg.of("subs.cannot", error=reply.error.said)
         tz = zone.key
         sub_id = self.store.add_subscription(
             channel, schedule.text, tz, question, user, self.clock()
         )
-        nxt = schedule.next_after(self.clock(), zone).astimezone(zone)
-        return (
-            f"Subscribed (#{sub_id}): *{question}* {schedule.text} ({tz}) in this channel. "
-            f"First one {nxt:%a %d %b %H:%M}. `/kpi unsubscribe {sub_id}` stops it."
+        return Msg.of(
+            "subs.subscribed",
+            id=sub_id,
+            question=question,
+            schedule=Msg.of("schedule.in_zone", schedule=schedule.said(), zone=tz),
+            first=_first(schedule, self.clock(), zone),
         )
 
-    def listing(self, channel: str, user: str, *, admin: bool = False) -> str:
+    def listing(self, channel: str, user: str, *, admin: bool = False) -> Sayable:
         """The person's own subscriptions (an admin's: everyone's), and app.yaml's digests here."""
         subs = self.store.subscriptions(created_by=None if admin else user)
         configured = [d for d in self.config.digests if d.channel == channel]
         if not subs and not configured:
-            return f"You have no subscriptions. {USAGE}"
-        lines = [
-            f"{s.id}. *{s.question}* {s.schedule} ({s.timezone}) in <#{s.channel}>"
-            + (f", by <@{s.created_by}>" if admin else "")
+            return Msg.of("subs.none", usage=USAGE)
+        lines: list[Sayable] = [Msg("subs.head_all" if admin else "subs.head_mine")]
+        lines += [
+            Msg.of(
+                "subs.line",
+                id=s.id,
+                question=s.question,
+                schedule=said_schedule(s.schedule, s.timezone),
+                channel=s.channel,
+                by=Msg.of("subs.by", user=s.created_by) if admin else "",
+            )
             for s in subs
         ]
         lines += [
-            f"• digest *{d.name}* {d.schedule} in this channel (app.yaml; change it there)"
-            for d in configured
+            Msg.of("subs.digest_line", name=d.name, schedule=_said(d.schedule)) for d in configured
         ]
-        head = "Every subscription:" if admin else "Your subscriptions:"
-        return head + "\n" + "\n".join(lines)
+        return Lines(tuple(lines))
 
-    def unsubscribe(self, rest: str, user: str, *, admin: bool = False) -> str:
+    def unsubscribe(self, rest: str, user: str, *, admin: bool = False) -> Sayable:
         n = rest.strip().lstrip("#")
         if not n.isdigit():
-            return f"Which one? Give its number from `/kpi subscriptions`. {USAGE}"
+            return Msg.of("subs.which", usage=USAGE)
         if self.store.remove_subscription(int(n), created_by=None if admin else user):
-            return f"Unsubscribed #{n}: it will not be sent again."
-        return f"You have no subscription #{n} (see `/kpi subscriptions`)."
+            return Msg.of("subs.unsubscribed", n=n)
+        return Msg.of("subs.not_yours", n=n)
 
     def subscribe_clicked(self, req: Any) -> str:
-        """The Subscribe button's handler (a ``bot.slack.handlers.SubscribeRequest``)."""
-        return self.subscribe(
+        """The Subscribe button's handler (a ``bot.slack.handlers.SubscribeRequest``), said in
+        the language of the answer it is under."""
+        said = self.subscribe(
             req.channel,
             req.user,
             f"{BUTTON_SCHEDULE} {req.question}",
             today=req.today,
             scope=req.scope,
         )
+        return say(req.answer.language if req.answer is not None else DEFAULT, said)
+
+
+def _first(schedule: Schedule, now: datetime, zone: ZoneInfo) -> Msg:
+    """When the first one is sent, in the subscriber's zone: ``Fri 28 Jun 09:00`` /
+    ``6月28日（周五）09:00``."""
+    nxt = schedule.next_after(now, zone).astimezone(zone)
+    return Msg.of(
+        "subs.first",
+        wd=Word("weekdays", nxt.weekday()),
+        day=f"{nxt.day:02d}",
+        d=nxt.day,
+        month=Word("months", nxt.month - 1),
+        m=nxt.month,
+        time=f"{nxt:%H:%M}",
+    )
 
 
 __all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions", "slack_user_zones"]

@@ -45,7 +45,7 @@ from bot.slack.locale import Languages
 from bot.slack.messages import Words, words_in
 from bot.slack.router import Call, Gate, GatedApp, Handler, Router
 from bot.state_db import open_state_db
-from i18n import DEFAULT, Language, choose, t
+from i18n import Language, Msg, choose, say, t
 from metrics.errors import ConfigError, UserError
 
 log = logging.getLogger(__name__)
@@ -300,7 +300,8 @@ class SlackBot:
     def _subscription_command(self, call: Call, text: str) -> None:
         """Acknowledged at once; the reply goes through response_url (a question is checked)."""
         subs, caller = self.subscriptions, call.caller
-        M = self._words(caller.user, text)
+        lang = self.languages.of(caller.user, text)
+        M = words_in(lang)
         if subs is None:
             call.ack(M.SUBSCRIBED_UNAVAILABLE)
             self.audit.finish(call.entry, outcome="user_error", detail="no subscriptions here")
@@ -316,14 +317,14 @@ class SlackBot:
                 return
             try:
                 reply = subs.handle(
-                    text, caller.channel, caller.user, admin=admin, scope=caller.scope
+                    text, caller.channel, caller.user, admin=admin, scope=caller.scope, lang=lang
                 )
                 self.audit.finish(call.entry, outcome="answered", detail="subscription command")
             except Exception as e:  # the user gets words, the log gets the trace
                 log.exception("subscription command failed")
                 self.audit.finish(call.entry, outcome="internal_error", detail=type(e).__name__)
                 reply = M.INTERNAL_ERROR.format(question=B.escape(text), ref=call.entry.id)
-            self.delivery.tell(caller.place(), reply or USAGE)
+            self.delivery.tell(caller.place(), reply or say(lang, USAGE))
 
         self.submit(work)
 
@@ -393,14 +394,16 @@ class SlackBot:
             return
         call.ack()
         caller = call.caller
-        self.submit(self._board_work, command, caller, call.entry)
+        lang = self.languages.of(caller.user, text)
+        self.submit(self._board_work, command, caller, call.entry, lang)
 
-    def _board_work(self, command: W.Command, caller: Any, entry: Any) -> None:
+    def _board_work(self, command: W.Command, caller: Any, entry: Any, lang: Language) -> None:
+        """A dashboard command carried out, its reply said in ``lang`` (the command's words,
+        else the asker's locale: ``/kpi 大屏列表`` answers in Chinese)."""
         place = caller.place()
         try:
             viewer = self._viewer(caller.user, caller.channel)
             if isinstance(command, W.Pin):  # the question is checked before it is pinned
-                lang = self.languages.of(caller.user, command.question)
                 reply = self.asker.backend.ask(
                     command.question,
                     today=self.asker.today,
@@ -415,11 +418,11 @@ class SlackBot:
             done = self.boards.handle(command, viewer)
         except UserError as e:
             self.audit.finish(entry, outcome="user_error", detail=e.message)
-            self.delivery.tell(place, e.message)
+            self.delivery.tell(place, e.text(lang))
             return
-        self._done(done, place, entry, caller.user)
+        self._done(done, place, entry, caller.user, lang)
 
-    def _done(self, done: Done, place: Place, entry: Any, user: str) -> None:
+    def _done(self, done: Done, place: Place, entry: Any, user: str, lang: Language) -> None:
         """A change is told and audited; a board to show is drawn and posted."""
         if done.built_in is not None:
             question = f"{done.built_in} dashboard {done.asked}".strip()
@@ -428,12 +431,12 @@ class SlackBot:
         if done.show is not None:
             scope = self.asker.scope(place)
             reply = self.asker.backend.board(
-                done.show, done.asked, today=self.asker.today, **scoped(scope)
+                done.show, done.asked, today=self.asker.today, language=lang, **scoped(scope)
             )
             self.asker.deliver(reply, place, entry, self.asker.today, user)
             return
         self.audit.finish(entry, outcome="answered", detail=done.detail)
-        self.delivery.tell(place, done.text)
+        self.delivery.tell(place, say(lang, done.text))
 
     def _pin_button(self, call: Call) -> None:
         """ "Add to dashboard": a modal to pick a board (opened at once: the trigger lasts 3 s)."""
@@ -444,12 +447,12 @@ class SlackBot:
         caller = call.caller
         trigger = str(call.body.get("trigger_id", ""))
         viewer = self._viewer(caller.user, caller.channel)
+        lang = self.languages.of(caller.user, state.question)
         boards = [
-            (str(b.id), f"{b.name} · " + ("this channel" if b.scope == "channel" else "personal"))
+            (str(b.id), f"{b.name} · " + t(lang, f"boards.option.{b.scope}"))
             for b in self.boards.visible(viewer)
             if b.owner == caller.user or viewer.admin
         ]
-        lang = self.languages.of(caller.user, state.question)
         view = B.pin_modal(state, viewer.channel, boards, lang)
         from slack_sdk.errors import SlackApiError
 
@@ -476,10 +479,11 @@ class SlackBot:
             self.audit.finish(call.entry, outcome="refused", detail="channel not allowed")
             return
         viewer = self._viewer(user, form.channel)
+        lang = self.languages.of(user, form.state.question)
         try:
             chart = self._pin_chart(form)
         except UserError as e:
-            self._pin_refused(call, B.PIN_CHART, e)
+            self._pin_refused(call, B.PIN_CHART, e, lang)
             return
         try:
             made = ""
@@ -497,15 +501,16 @@ class SlackBot:
             question = form.state.question
             done = self.boards.pin(name, question, viewer, title=form.title, chart=chart)
         except UserError as e:
-            self._pin_refused(call, B.PIN_NEW if form.new or not form.board_id else B.PIN_BOARD, e)
+            field = B.PIN_NEW if form.new or not form.board_id else B.PIN_BOARD
+            self._pin_refused(call, field, e, lang)
             return
         call.ack()
         self.audit.finish(call.entry, outcome="answered", detail=made + done.detail)
-        self.submit(self.delivery.tell, Place(form.channel or user, user), done.text)
+        self.submit(self.delivery.tell, Place(form.channel or user, user), say(lang, done.text))
 
-    def _pin_refused(self, call: Call, field: str, e: UserError) -> None:
+    def _pin_refused(self, call: Call, field: str, e: UserError, lang: Language) -> None:
         """The reason shown under the modal's field (the modal stays open), and audited."""
-        call.ack(response_action="errors", errors={field: e.message[:150]})
+        call.ack(response_action="errors", errors={field: e.text(lang)[:150]})
         self.audit.finish(call.entry, outcome="user_error", detail=e.message)
 
     def _pin_chart(self, form: B.PinForm) -> str:
@@ -530,10 +535,10 @@ class SlackBot:
         from charts.choose import as_kind, pickable
 
         if kind not in pickable():  # not a kind we offer
-            raise UserError(t(DEFAULT, "boards.pin_chart_unknown"))
+            raise UserError(Msg("boards.pin_chart_unknown"))
         reply = self.asker.backend.ask(question, today=today)
         if reply.answer is None:
-            raise UserError(t(DEFAULT, "boards.pin_chart_no_answer"))
+            raise UserError(Msg("boards.pin_chart_no_answer"))
         choice = as_kind(reply.answer, kind)
         if choice.note:
             raise UserError(choice.note)
@@ -605,7 +610,7 @@ class SlackBot:
         )
         if board is None or not mine or not board.panels:
             self.audit.finish(call.entry, outcome="user_error", detail="home board not available")
-            self.submit(self._tell_in_dm, user, t(DEFAULT, "boards.gone"))
+            self.submit(self._tell_in_dm, user, t(self.languages.of(user), "boards.gone"))
             return
         self.submit(self._board_in_dm, board, call)
 
@@ -617,7 +622,8 @@ class SlackBot:
         user = call.caller.user
         channel = self.client.conversations_open(users=user)["channel"]["id"]
         today = self.asker.today
-        reply = self.asker.backend.board(to_dashboard(board), "", today=today)
+        lang = self.languages.of(user)
+        reply = self.asker.backend.board(to_dashboard(board), "", today=today, language=lang)
         self.asker.deliver(reply, Place(channel, user), call.entry, today, user)
 
     def _publish_home(self, call: Call) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from bot.backend import Reply
 from bot.slack.messages import words_in
 from bot.text import display_width, of_base, render_table, table_cells
+from charts.labels import unbracketed
 from i18n import Language, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
@@ -200,7 +201,7 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
 
 
 def _fallback_text(answer: Answer, style: Style) -> str:
-    head = answer.restated.replace("[", "").replace("]", "")
+    head = unbracketed(answer)
     lang = answer.language
     if not _grouped(answer):
         row = answer.rows[0]
@@ -396,6 +397,8 @@ def dashboard_title(name: str | None, lang: Language = EN) -> str:
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
     M = words_in(reply.language)
     name = dashboard_title(reply.dashboard, reply.language)
+    if reply.dashboard_for:  # a team's or a rep's: said as the image's title says it
+        name = f"{name} · {reply.dashboard_for}"
     blocks = [section(M.DASHBOARD_BELOW.format(name=escape(name)))]
     if reply.shown_for:
         said = t(reply.language, "access.shown_for", who=reply.shown_for)
@@ -442,7 +445,7 @@ def error_message(
             q = suggested_question(question, error, s)
             elements.append(button(q, f"kpi_ask_{i}", ButtonState(q, today).encode()))
         blocks.append({"type": "actions", "block_id": "kpi_suggestions", "elements": elements})
-    return _clip(f"{head}: {message}", 3000), blocks
+    return _clip(M.ERROR_TEXT.format(head=head, message=message), 3000), blocks
 
 
 def notice(text: str) -> tuple[str, list[Block]]:

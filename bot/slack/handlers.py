@@ -24,6 +24,7 @@ from bot.slack.conversations import Conversations
 from bot.slack.delivery import Delivery, Place
 from bot.slack.locale import Languages
 from bot.slack.messages import words_in
+from charts.labels import unbracketed
 from metrics.answer import Answer
 from metrics.errors import UserError
 from metrics.scope import EVERYONE, Scope
@@ -164,10 +165,12 @@ class Asker:
         where = "" if place.channel.startswith("D") else place.channel
         who = Viewer(place.user, where)
         hit = self.boards.lookup(question, who)
+        lang = self.languages.of(place.user, question)
         if hit is None:
             miss = self.boards.near_miss(question, who)
-            return None if miss is None else Reply(question, error=miss)
-        return self.backend.board(to_dashboard(hit[0]), hit[1], today=today, **scoped(scope))
+            return None if miss is None else Reply(question, error=miss, language=lang)
+        board = to_dashboard(hit[0])
+        return self.backend.board(board, hit[1], today=today, language=lang, **scoped(scope))
 
     def deliver(
         self,
@@ -189,12 +192,12 @@ class Asker:
             self.audit.finish(entry, outcome="answered" if ts else "slack_error", detail="words")
             return
         if reply.answer is None:  # a dashboard: one image
-            ts = self.delivery.post(place, *B.dashboard_message(reply, asked_by), question=q)
+            name, blocks = B.dashboard_message(reply, asked_by)
+            ts = self.delivery.post(place, name, blocks, question=q)
             self.audit.finish(
                 entry, outcome="answered" if ts else "slack_error", detail=reply.dashboard
             )
-            if ts and reply.chart_png:
-                name = B.dashboard_title(reply.dashboard, lang)
+            if ts and reply.chart_png:  # titled as the message and the image are
                 self.delivery.upload(
                     place, reply.chart_png, filename=_filename(name, "png"), title=name, alt=name
                 )
@@ -218,9 +221,7 @@ class Asker:
             rows=len(answer.rows),
         )
         if ts and reply.chart_png:
-            title = words_in(lang).CHART_TITLE.format(
-                restated=answer.restated.replace("[", "").replace("]", "")
-            )
+            title = words_in(lang).CHART_TITLE.format(restated=unbracketed(answer))
             self.delivery.upload(
                 place, reply.chart_png, filename=_filename(title, "png"), title=title, alt=text
             )
@@ -292,7 +293,7 @@ class Asker:
 
     def download_csv(self, place: Place, state: B.ButtonState, entry: AuditEntry) -> None:
         def work(answer: Answer) -> None:
-            restated = answer.restated.replace("[", "").replace("]", "")
+            restated = unbracketed(answer)
             self.delivery.upload(
                 place,
                 self.backend.csv(answer),

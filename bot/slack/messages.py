@@ -31,6 +31,7 @@ class Words:
     UPLOAD_FAILED: str
     NOT_IN_CHANNEL: str
     NO_PREVIOUS_PERIOD: str
+    ERROR_TEXT: str
     SQL_INTRO: str
     CSV_COMMENT: str
     CHART_TITLE: str
