@@ -409,8 +409,7 @@ def run(
         return catalog.said(name, lang)
 
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
-    width = len(compiled.columns)
-    extras = [r[width:] for r in rows]
+    shown, extras = _apart(rows, len(compiled.columns))
     answer = Answer(
         question=question,
         query=asked,
@@ -429,7 +428,7 @@ def run(
             compiled.columns, sides if cmp_window and both_named(asked) else None, lang, names
         ),
         sides=sides,
-        rows=tuple(tuple(r[:width]) for r in rows),
+        rows=shown,
         sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
@@ -450,6 +449,18 @@ def run(
         unrecorded=_unrecorded(asked, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _apart(
+    rows: list[tuple[Any, ...]], width: int
+) -> tuple[tuple[tuple[Any, ...], ...], list[tuple[Any, ...]]]:
+    """The answer's rows (its first ``width`` columns) and the columns of counts after them
+    (samples, open outcomes), each of those a tuple down the rows. DuckDB's row tuples are kept
+    as they are when there is nothing after the answer's columns (a 700-rep table is not
+    copied)."""
+    if not rows or len(rows[0]) == width:
+        return tuple(rows), []
+    return tuple(r[:width] for r in rows), list(zip(*rows, strict=True))[width:]
 
 
 def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
@@ -497,10 +508,11 @@ def _honesty(
     settings: OrgSettings,
     lang: Language = Language.EN,
 ) -> dict[str, Any]:
-    """The Answer's samples and unsettled shares, from the counts after the columns (their
-    nouns in the reply's language)."""
+    """The Answer's samples and unsettled shares, from the columns of counts after the
+    answer's (``extras``, one tuple per column; their nouns in the reply's language)."""
     counts: dict[tuple[str, str], tuple[int, ...]] = {
-        key: tuple(int(r[k] or 0) for r in extras) for k, key in enumerate(compiled.extras)
+        key: tuple(0 if n is None else int(n) for n in extras[k])
+        for k, key in enumerate(compiled.extras)
     }
     samples, unsettled = [], []
     for metric, what in compiled.extras:
