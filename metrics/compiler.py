@@ -35,7 +35,7 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
 from metrics.answer import Column
-from metrics.catalog import Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import ROLLUP_GRAINS, Catalog, DimensionDef, MetricDef, RecordSetDef, Rollup
 from metrics.errors import Invalid
 from metrics.fragments import fragment, order_fragment
 from metrics.measures import Atom, Measure, measure_of, record_list_of, sample_atoms
@@ -359,7 +359,7 @@ def _rollup_for(
     """A rollup of ``rs`` that gives the same counts (catalog ``rollup:``), with the atoms as
     sums of its rows; None when none is usable: one of them must be in the snapshot in the
     org's zone, have the anchor, and every count, grouping and filter must need only its columns
-    and whole days (no hour of day)."""
+    (tested as it keeps them) and its grain (no hour of day; a month rollup no day or week)."""
     if not shape.rollups or any(a.agg != "count" for _, _, a in atoms):
         return None
     used = [*dims, *(catalog.dimension(f.dimension) for f in filters)]
@@ -374,13 +374,30 @@ def _rollup_for(
             continue
         if any(d.kind not in NATURAL_KINDS and roll.dimension_sql(d.name) is None for d in used):
             continue
-        needed = set(re.findall(r"\br\.(\w+)", wheres)) | ({"OwnerId"} if shape.scoped else set())
-        if not needed <= set(r.columns):
+        answers = ROLLUP_GRAINS[r.grain]
+        times = [d.name for d in used if d.kind in NATURAL_KINDS]
+        if answers is not None and not set(times) <= answers:
+            continue
+        if not _counts_within(wheres, r, {a for a, _ in roll.joins}, shape.scoped):
             continue
         return roll, [
             (mi, ai, replace(a, records=roll.name, agg="rows", expr=r.rows)) for mi, ai, a in atoms
         ]
     return None
+
+
+def _counts_within(wheres: str, r: Rollup, joins: set[str], scoped: bool) -> bool:
+    """The counts' conditions (``wheres``) read only the record columns the rollup keeps, its
+    present-or-not columns only as IS [NOT] NULL, and no lookup it does not have."""
+    kept = re.sub(
+        rf"\br\.({'|'.join(map(re.escape, r.present))})\s+IS\s+(NOT\s+)?NULL\b",
+        "TRUE",
+        wheres,
+        flags=re.I,
+    ) if r.present else wheres
+    needed = set(re.findall(r"\br\.(\w+)", kept)) | ({"OwnerId"} if scoped else set())
+    aliases = set(re.findall(r"\b([A-Za-z_]\w*)\.[A-Za-z_]", kept)) - {"r"}
+    return needed <= set(r.columns) and aliases <= joins
 
 
 def _window_ctes(

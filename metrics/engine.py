@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
@@ -169,7 +169,29 @@ def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict
     if w.end is not None:
         out[f"{prefix}_end"] = w.end
         out[f"{prefix}_end_ts"] = _midnight(w.end + timedelta(days=1), settings)
+    first, after = whole_months(w)
+    out[f"{prefix}_months_start_ts"] = _midnight(first, settings) if first else _NEVER[0]
+    out[f"{prefix}_months_end_ts"] = _midnight(after, settings) if after else _NEVER[1]
     return out
+
+
+# Before and after every record: an open window's whole months reach them (DuckDB's TIMESTAMPTZ
+# holds Python's extremes).
+_NEVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def whole_months(w: ResolvedWindow) -> tuple[date | None, date | None]:
+    """The whole calendar months inside the window, as [first day, first day after): a month
+    rollup's rows for them, the records themselves for the days before and after (catalog
+    ``lead_month``). None: open on that side. A window within one month has none (both ends
+    the same day)."""
+    first = w.start
+    if first is not None and first.day != 1:
+        first = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = None if w.end is None else (w.end + timedelta(days=1)).replace(day=1)
+    if first is not None and after is not None and after < first:
+        after = first
+    return first, after
 
 
 def default_window_of(query: Query, catalog: Catalog) -> str:

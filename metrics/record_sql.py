@@ -171,6 +171,13 @@ def _is_record_column(e: exp.Expression) -> bool:
     return isinstance(e, exp.Column) and e.table == "r"
 
 
+def relation(rs: RecordSetDef, prefix: str) -> exp.Expression:
+    """The record set's relation for the window ``prefix`` ("cur", "prev"): a relation naming
+    ``$window_…`` (a month rollup's whole months: metrics.engine.window_params) gets that
+    window's values."""
+    return fragment(rs.source.replace("$window_", f"${prefix}_"), "relation")
+
+
 def group_subquery(
     catalog: Catalog,
     group: RecordGroup,
@@ -214,11 +221,11 @@ def group_subquery(
             late.add(i)
     # A median is not made of partial aggregates: it reads every record at once.
     if (bucket or late) and all(a.agg != "median" for _, _, a in group.atoms):
-        return _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, group.atoms)
+        return _two_level(rs, anchor, dims, dim_exprs, bucket, late, where, group.atoms, prefix)
     select_list = [alias(e, f"d{i}") for i, e in enumerate(dim_exprs)] + aggs
     return select(
         select_list,
-        fragment(rs.source, "relation"),
+        relation(rs, prefix),
         joins=joins_for(rs, [*select_list, *where]),
         where=all_of(where),
         group_keys=len(dims),
@@ -273,6 +280,7 @@ def _two_level(
     late: set[int],
     where: list[exp.Expression],
     atoms: tuple[tuple[int, int, Atom], ...],
+    prefix: str,
 ) -> exp.Select:
     """Partial aggregates on record columns (and time bucket), then names and time parts."""
     time_idx = {i for i, d in enumerate(dims) if d.kind in NATURAL_KINDS} if bucket else set()
@@ -289,7 +297,7 @@ def _two_level(
     partial, final = _partial_and_final(atoms)
     inner = select(
         keys + partial,
-        fragment(rs.source, "relation"),
+        relation(rs, prefix),
         joins=joins_for(rs, [*keys, *partial, *where]),
         where=all_of(where),
         group_keys=len(keys),

@@ -71,6 +71,5 @@ def test_first_rows_only_are_formatted_and_the_rest_counted() -> None:
 
 def test_render_table_pads_wide_and_ascii_columns() -> None:
     assert display_width("温a") == 3 and display_width("▲ 1.0%") == 6
-    assert render_table(["rep", "calls"], [["Alice", "1,204"], ["温家豪", "87"]], [False, True]) == (
-        "rep     calls\n------  -----\nAlice   1,204\n温家豪     87"
-    )
+    table = render_table(["rep", "calls"], [["Alice", "1,204"], ["温家豪", "87"]], [False, True])
+    assert table == "rep     calls\n------  -----\nAlice   1,204\n温家豪     87"
