@@ -96,7 +96,8 @@ def value_formatter(
         if short:
             return _or_none(lambda x: compact(x, lang=lang))
         # Counts are whole; a median of two counts may not be (1.5 calls), and is not rounded.
-        return _or_none(lambda x: f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}")
+        whole = _or_none(lambda x: f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}")
+        return lambda v: f"{v:,}" if type(v) is int else whole(v)  # DuckDB's counts: ints
     # "number": ratios such as calls per deal
     if short:
         return _or_none(lambda x: compact(x, lang=lang) if abs(x) >= 1000 else f"{x:,.1f}")
@@ -143,16 +144,23 @@ def format_points(current: Any, previous: Any, lang: Language = EN) -> str:
 def points_formatter(lang: Language = EN) -> Callable[[Any, Any], str]:
     """``format_points`` with the language's three templates looked up once (table columns)."""
     zero, up, down = (t(lang, f"change.{k}") for k in ("zero", "up", "down"))
+    # "+{pp} pp" as the text around the number: one concatenation per cell
+    (up_head, _, up_tail), (down_head, _, down_tail) = up.partition("{pp}"), down.partition("{pp}")
 
     def points(current: Any, previous: Any) -> str:
         cur, prev = _num(current), _num(previous)
-        if cur is None or prev is None:
+        if cur is None or prev is None or not math.isfinite(cur - prev):
             return NONE
-        # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen.
-        pp = round(round(cur * 100, 1) - round(prev * 100, 1), 1)
-        if pp == 0:
+        # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen:
+        # in tenths of a point, whole numbers read off the shown digits (no float rounding).
+        tenths = int(f"{cur * 100:.1f}".replace(".", "", 1)) - int(
+            f"{prev * 100:.1f}".replace(".", "", 1)
+        )
+        if tenths == 0:
             return zero
-        return (up if pp > 0 else down).format_map({"pp": f"{abs(pp):.1f}"})
+        if tenths > 0:
+            return f"{up_head}{tenths // 10}.{tenths % 10}{up_tail}"
+        return f"{down_head}{-tenths // 10}.{-tenths % 10}{down_tail}"
 
     return points
 
