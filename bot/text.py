@@ -162,8 +162,19 @@ def render_table(
     *,
     separator: bool = True,
 ) -> str:
-    right = right or [False] * len(header)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+    return render_columns(header, columns, right, separator=separator)
+
+
+def render_columns(
+    header: Sequence[str],
+    columns: Sequence[Sequence[str]],
+    right: Sequence[bool] | None = None,
+    *,
+    separator: bool = True,
+) -> str:
+    """``render_table`` of cells given column by column (as tables are formatted)."""
+    right = right or [False] * len(header)
     padded = [
         _padded(h, col, r, separator) for h, col, r in zip(header, columns, right, strict=True)
     ]
@@ -187,10 +198,24 @@ def table_cells(
     fiscal_start_month: int = 1,
     max_rows: int | None = None,
 ) -> tuple[list[str], list[list[str]], list[bool]]:
-    """Header, cells and right alignment of the answer as people read it: every rate or mean
-    followed by its base (``min_sample_size``: marked †), provisional values marked ~ and a
-    partial time bucket labelled "(to date)". Text, Slack and digests all use this; only the
-    first ``max_rows`` rows are formatted when a surface shows no more."""
+    """Header, cells (row by row) and right alignment of the answer as people read it: every
+    rate or mean followed by its base (``min_sample_size``: marked †), provisional values
+    marked ~ and a partial time bucket labelled "(to date)". Text, Slack and digests all use
+    this; only the first ``max_rows`` rows are formatted when a surface shows no more."""
+    header, columns, right = table_columns(
+        answer, currency=currency, fiscal_start_month=fiscal_start_month, max_rows=max_rows
+    )
+    return header, [list(r) for r in zip(*columns, strict=True)], right
+
+
+def table_columns(
+    answer: Answer,
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+    max_rows: int | None = None,
+) -> tuple[list[str], list[list[str]], list[bool]]:
+    """``table_cells`` column by column."""
     rows = answer.rows if max_rows is None else answer.rows[:max_rows]
     shown = answer_columns(answer, rows, currency=currency, fiscal_start_month=fiscal_start_month)
     header: list[str] = []
@@ -210,7 +235,7 @@ def table_cells(
             header.append(base_header(answer, c, header))
             right.append(True)
             columns.append([f"{n:,}" for n in sample.counts[: len(rows)]])
-    return header, [list(r) for r in zip(*columns, strict=True)], right
+    return header, columns, right
 
 
 def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
@@ -249,11 +274,11 @@ def answer_table(
 ) -> str:
     """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line;
     ``separator``: a dashed line under the header, as the terminal shows it)."""
-    header, cells, right = table_cells(
+    header, columns, right = table_columns(
         answer, currency=currency, fiscal_start_month=fiscal_start_month, max_rows=max_rows
     )
-    text = render_table(header, cells, right, separator=separator)
-    hidden = len(answer.rows) - len(cells)
+    text = render_columns(header, columns, right, separator=separator)
+    hidden = 0 if max_rows is None else max(0, len(answer.rows) - max_rows)
     if hidden > 0:
         text += "\n" + t(answer.language, f"text.more_rows.{'one' if hidden == 1 else 'other'}",
                          n=hidden)
