@@ -67,8 +67,10 @@ def main() -> None:
             [sys.executable, "-c", LOAD, str(export), str(tmp / "loaded.duckdb"), TZ],
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
         )
+        if done.returncode != 0:  # say why (the 50M load once failed with nothing said)
+            sys.exit(f"the load failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
         size_mb = sum(p.stat().st_size for p in tmp.glob("loaded.duckdb.d/*.duckdb")) / 2**20
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

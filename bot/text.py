@@ -13,7 +13,7 @@ Alice   1,204
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -22,13 +22,13 @@ from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
+    change_formatter,
     format_as_of,
     format_bucket,
-    format_change,
     format_growth,
     format_label,
-    format_value,
     format_weekday,
+    value_formatter,
 )
 
 EN = Language.EN
@@ -44,14 +44,48 @@ def display_width(text: str) -> int:
     """Columns a string takes in a terminal: CJK characters are two wide."""
     if text.isascii():  # most cells; a 700-rep table has ~5,000 of them
         return len(text)
-    return len(text) + sum(
-        1 for ch in text if ch >= _FIRST_WIDE and unicodedata.east_asian_width(ch) in "WF"
+    wide = _wide_chars(text)
+    return len(text) + sum(map(wide.__contains__, text)) if wide else len(text)
+
+
+def _wide_chars(text: str) -> frozenset[str]:
+    """The characters of ``text`` a terminal shows two columns wide (each looked up once:
+    a whole column's text is asked at once)."""
+    return frozenset(
+        ch for ch in set(text) if ch >= _FIRST_WIDE and unicodedata.east_asian_width(ch) in "WF"
     )
 
 
 def _pad(text: str, width: int, right: bool, used: int | None = None) -> str:
     gap = " " * max(0, width - (display_width(text) if used is None else used))
     return gap + text if right else text + gap
+
+
+def cell_formatter(
+    col: Column, *, currency: str = "USD", fiscal_start_month: int = 1, lang: Language = EN
+) -> Callable[[Any], str]:
+    """How one column's values are shown, decided once per column (tables map it down the
+    column: a 700-rep table has thousands of cells and one format per column)."""
+    if col.role == "growth":
+        return format_growth
+    if col.role == "dimension":
+        if col.name in GRAINS:
+            grain = col.name
+
+            def bucket(value: Any) -> str:
+                if isinstance(value, date):
+                    return format_bucket(value, grain, fiscal_start_month=fiscal_start_month,
+                                         lang=lang)
+                return format_label(value)
+
+            return bucket
+        if col.name == "weekday":
+            return lambda value: format_weekday(value, lang)
+        return format_label
+    shown = value_formatter(col.format, currency=currency, lang=lang)
+    if col.format == "date":
+        return lambda v: v.isoformat()[:10] if isinstance(v, (date, datetime)) else shown(v)
+    return shown
 
 
 def format_cell(
@@ -62,17 +96,9 @@ def format_cell(
     fiscal_start_month: int = 1,
     lang: Language = EN,
 ) -> str:
-    if col.role == "growth":
-        return format_growth(value)
-    if col.role == "dimension":
-        if col.name in GRAINS and isinstance(value, date):
-            return format_bucket(value, col.name, fiscal_start_month=fiscal_start_month, lang=lang)
-        if col.name == "weekday":
-            return format_weekday(value, lang)
-        return format_label(value)
-    if col.format == "date" and isinstance(value, (date, datetime)):
-        return value.isoformat()[:10]
-    return format_value(value, col.format, currency=currency, lang=lang)
+    return cell_formatter(
+        col, currency=currency, fiscal_start_month=fiscal_start_month, lang=lang
+    )(value)
 
 
 def change_parts(answer: Answer, growth: Column) -> tuple[int, int, str]:
@@ -84,32 +110,49 @@ def change_parts(answer: Answer, growth: Column) -> tuple[int, int, str]:
     return cur, prev, answer.columns[cur].format
 
 
-def answer_cells(
+def answer_columns(
     answer: Answer,
     rows: Sequence[tuple[Any, ...]],
     *,
     currency: str = "USD",
     fiscal_start_month: int = 1,
 ) -> list[list[str]]:
-    """Every cell as people read it; a rate's change in percentage points from its row."""
-    cols = answer.columns
+    """Every cell as people read it, column by column; a rate's change in percentage points
+    from its row."""
     lang = answer.language
-    changes = {i: change_parts(answer, c) for i, c in enumerate(cols) if c.role == "growth"}
-    return [
-        [
-            format_change(v, row[changes[i][0]], row[changes[i][1]], changes[i][2], lang)
-            if i in changes and changes[i][0] >= 0
-            else format_cell(
-                v, c, currency=currency, fiscal_start_month=fiscal_start_month, lang=lang
-            )
-            for i, (v, c) in enumerate(zip(row, cols, strict=True))
-        ]
-        for row in rows
-    ]
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(answer.columns)
+    out: list[list[str]] = []
+    for i, c in enumerate(answer.columns):
+        cur, prev, fmt = change_parts(answer, c) if c.role == "growth" else (-1, -1, "")
+        if cur >= 0:
+            out.append(list(map(change_formatter(fmt, lang), values[i], values[cur], values[prev])))
+            continue
+        show = cell_formatter(c, currency=currency, fiscal_start_month=fiscal_start_month,
+                              lang=lang)
+        out.append(list(map(show, values[i])))
+    return out
 
 
 def right_aligned(col: Column) -> bool:
     return col.role in ("metric", "previous", "growth") or col.format not in ("text", "date")
+
+
+def _padded(head: str, cells: Sequence[str], right: bool, separator: bool) -> list[str]:
+    """A column's header, dashes and cells padded to its width (a column without wide
+    characters, most of a big table, pads by length in C; others by display width)."""
+    column = [head, *cells]
+    text = "".join(column)
+    wide = frozenset() if text.isascii() else _wide_chars(text)
+    if not wide:  # every character one column: pad by length, in C
+        width = max(map(len, column))
+        padded = [c.rjust(width) for c in column] if right else [c.ljust(width) for c in column]
+    else:
+        used = [len(c) + sum(map(wide.__contains__, c)) for c in column]
+        width = max(used)
+        padded = [_pad(c, width, right, u) for c, u in zip(column, used, strict=True)]
+    if separator:
+        padded.insert(1, "-" * width)
+    return padded
 
 
 def render_table(
@@ -119,19 +162,23 @@ def render_table(
     *,
     separator: bool = True,
 ) -> str:
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(header)
+    return render_columns(header, columns, right, separator=separator)
+
+
+def render_columns(
+    header: Sequence[str],
+    columns: Sequence[Sequence[str]],
+    right: Sequence[bool] | None = None,
+    *,
+    separator: bool = True,
+) -> str:
+    """``render_table`` of cells given column by column (as tables are formatted)."""
     right = right or [False] * len(header)
-    widths = [display_width(h) for h in header]
-    used = [[display_width(cell) for cell in row] for row in rows]  # measured once per cell
-    for row_used in used:
-        for i, w in enumerate(row_used):
-            widths[i] = max(widths[i], w)
-    lines = ["  ".join(_pad(h, widths[i], right[i]) for i, h in enumerate(header)).rstrip()]
-    if separator:
-        lines.append("  ".join("-" * w for w in widths))
-    for row, row_used in zip(rows, used, strict=True):
-        cells = (_pad(c, widths[i], right[i], row_used[i]) for i, c in enumerate(row))
-        lines.append("  ".join(cells).rstrip())
-    return "\n".join(lines)
+    padded = [
+        _padded(h, col, r, separator) for h, col, r in zip(header, columns, right, strict=True)
+    ]
+    return "\n".join("  ".join(line).rstrip() for line in zip(*padded, strict=True))
 
 
 def base_header(answer: Answer, col: Column, taken: Sequence[str]) -> str:
@@ -145,39 +192,64 @@ def base_header(answer: Answer, col: Column, taken: Sequence[str]) -> str:
 
 
 def table_cells(
-    answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1
+    answer: Answer,
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+    max_rows: int | None = None,
 ) -> tuple[list[str], list[list[str]], list[bool]]:
-    """Header, cells and right alignment of the answer as people read it: every rate or mean
-    followed by its base (``min_sample_size``: marked †), provisional values marked ~ and a
-    partial time bucket labelled "(to date)". Text, Slack and digests all use this."""
+    """Header, cells (row by row) and right alignment of the answer as people read it: every
+    rate or mean followed by its base (``min_sample_size``: marked †), provisional values
+    marked ~ and a partial time bucket labelled "(to date)". Text, Slack and digests all use
+    this; only the first ``max_rows`` rows are formatted when a surface shows no more."""
+    header, columns, right = table_columns(
+        answer, currency=currency, fiscal_start_month=fiscal_start_month, max_rows=max_rows
+    )
+    return header, [list(r) for r in zip(*columns, strict=True)], right
+
+
+def table_columns(
+    answer: Answer,
+    *,
+    currency: str = "USD",
+    fiscal_start_month: int = 1,
+    max_rows: int | None = None,
+) -> tuple[list[str], list[list[str]], list[bool]]:
+    """``table_cells`` column by column."""
+    rows = answer.rows if max_rows is None else answer.rows[:max_rows]
+    shown = answer_columns(answer, rows, currency=currency, fiscal_start_month=fiscal_start_month)
     header: list[str] = []
     right: list[bool] = []
-    for c in answer.columns:
+    columns: list[list[str]] = []
+    for c, cells in zip(answer.columns, shown, strict=True):
         header.append(c.shown)
         right.append(right_aligned(c))
-        if c.role == "metric" and answer.sample(c.metric) is not None:
+        if c.role == "dimension" and c.name in GRAINS:
+            cells = [text + partial_label(answer, i) for i, text in enumerate(cells)]
+        if c.role != "metric":
+            columns.append(cells)
+            continue
+        columns.append(_marked(answer, c, cells))
+        sample = answer.sample(c.metric)
+        if sample is not None:
             header.append(base_header(answer, c, header))
             right.append(True)
-    shown = answer_cells(
-        answer, answer.rows, currency=currency, fiscal_start_month=fiscal_start_month
-    )
-    rows: list[list[str]] = []
-    for i in range(len(answer.rows)):
-        cells: list[str] = []
-        for k, c in enumerate(answer.columns):
-            text = shown[i][k]
-            if c.role == "dimension" and c.name in GRAINS:
-                text += partial_label(answer, i)
-            sample = answer.sample(c.metric) if c.role == "metric" else None
-            if c.role == "metric" and answer.provisional(c.metric, i):
-                text = PROVISIONAL_MARK + text
-            if sample is None:
-                cells.append(text)
-                continue
-            cells.append(text + (f" {SMALL_MARK}" if answer.small(c.metric, i) else ""))
-            cells.append(f"{sample.counts[i]:,}")
-        rows.append(cells)
-    return header, rows, right
+            columns.append([f"{n:,}" for n in sample.counts[: len(rows)]])
+    return header, columns, right
+
+
+def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
+    """A KPI's cells with their marks: ~ before a provisional value, † after one on a small
+    sample."""
+    if answer.sample(col.metric) is None and not answer.unsettled:
+        return cells
+    return [
+        (PROVISIONAL_MARK if provisional else "") + text + (f" {SMALL_MARK}" if small else "")
+        for text, provisional, small in zip(
+            cells, answer.provisional_rows(col.metric), answer.small_rows(col.metric),
+            strict=False,  # the cells may be the first rows only
+        )
+    ]
 
 
 def of_base(answer: Answer, col: Column, row: int = 0) -> str:
@@ -202,12 +274,11 @@ def answer_table(
 ) -> str:
     """The answer's rows as an aligned text table (``max_rows`` cuts it with a closing line;
     ``separator``: a dashed line under the header, as the terminal shows it)."""
-    header, cells, right = table_cells(
-        answer, currency=currency, fiscal_start_month=fiscal_start_month
+    header, columns, right = table_columns(
+        answer, currency=currency, fiscal_start_month=fiscal_start_month, max_rows=max_rows
     )
-    rows = answer.rows if max_rows is None else answer.rows[:max_rows]
-    text = render_table(header, cells[: len(rows)], right, separator=separator)
-    hidden = len(answer.rows) - len(rows)
+    text = render_columns(header, columns, right, separator=separator)
+    hidden = 0 if max_rows is None else max(0, len(answer.rows) - max_rows)
     if hidden > 0:
         text += "\n" + t(answer.language, f"text.more_rows.{'one' if hidden == 1 else 'other'}",
                          n=hidden)

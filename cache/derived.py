@@ -13,9 +13,11 @@ involved.
 OpportunityHistory: a visit starts where StageName changes and ends at the next change.
 
 ``_kpibot_task_days`` (schema.TASK_DAYS) counts Tasks per day, owner, subtype, call type and
-disposition. Its days are in the time zone the writer was given (the org's, ``timezone:`` in
-app.yaml; a writer given none keeps the zone the table already has, else UTC), written on every
-row, so a reader in another zone knows not to use it (metrics/engine.py).
+disposition; ``_kpibot_lead_months`` (schema.LEAD_MONTHS) counts Leads per month, owner, lead
+source, status and conversion. Their days and months are in the time zone the writer was given
+(the org's, ``timezone:`` in app.yaml; a writer given none keeps the zone the table already has,
+else UTC), written on every row, so a reader in another zone knows not to use it
+(metrics/rollups.py).
 
 How they are kept current:
 
@@ -24,9 +26,9 @@ How they are kept current:
 * ``sync`` notes, in the same transaction as each merge (``stage.Stage.commit``), the key of
   every changed record as stored before and as staged: a Lead's Id or a Task's or Event's WhoId
   (so an activity re-parented to a converted contact, or deleted, touches its old and new lead),
-  an OpportunityHistory row's OpportunityId, a Task's CreatedDate (its day). At publication only
-  the rows of those keys are recomputed. A table replaced whole (a first or ``--full`` sync)
-  notes "everything" instead.
+  an OpportunityHistory row's OpportunityId, a Task's CreatedDate (its day), a Lead's
+  CreatedDate (its month). At publication only the rows of those keys are recomputed. A table
+  replaced whole (a first or ``--full`` sync) notes "everything" instead.
 """
 
 from __future__ import annotations
@@ -103,7 +105,17 @@ def _stage_visits(where: str) -> str:
     """
 
 
-_DAY = "CAST(timezone({tz}, CreatedDate) AS DATE)"
+# A CreatedDate's ({t}) day and month in the zone {tz}: the keys of the tables of days and months.
+_DAY_OF = "CAST(timezone({tz}, {t}) AS DATE)"
+_MONTH_OF = "CAST(date_trunc('month', timezone({tz}, {t})) AS DATE)"
+_DAY = _DAY_OF.replace("{t}", "CreatedDate")
+_MONTH = _MONTH_OF.replace("{t}", "CreatedDate")
+
+
+def _changed_periods(period_of: str) -> str:
+    """The days or months (``period_of``) of the changed CreatedDates, as stored and as staged."""
+    key = period_of.replace("{t}", "TRY_CAST(key AS TIMESTAMPTZ)")
+    return f"SELECT DISTINCT {key} FROM {{changed}} WHERE key IS NOT NULL"
 
 
 def _task_days(where: str) -> str:
@@ -115,6 +127,24 @@ def _task_days(where: str) -> str:
            count(*) AS n
     FROM "Task" WHERE CreatedDate IS NOT NULL AND {where}
     GROUP BY ALL
+    """
+
+
+def _lead_months(where: str) -> str:
+    """Leads counted per month in the zone {tz}, owner, source, status and conversion, of the
+    months ``where`` keeps (a predicate on {key}, the month's first day)."""
+    where = where.replace("{key}", _MONTH)
+    return f"""
+    SELECT month, {{tz}} AS tz,
+           timezone({{tz}}, CAST(month AS TIMESTAMP)) AS month_start,
+           timezone({{tz}}, CAST(month AS TIMESTAMP) + INTERVAL 1 MONTH) AS month_end,
+           OwnerId, LeadSource, Status, IsConverted, converted, n
+    FROM (
+      SELECT {_MONTH} AS month, OwnerId, LeadSource, Status, IsConverted,
+             ConvertedOpportunityId IS NOT NULL AS converted, count(*) AS n
+      FROM "Lead" WHERE CreatedDate IS NOT NULL AND {where}
+      GROUP BY ALL
+    ) AS m
     """
 
 
@@ -142,11 +172,20 @@ DERIVED: tuple[Derived, ...] = (
         ddl=lambda: schema.TASK_DAYS_DDL,
         # the stored and the staged CreatedDate: a Task moved to another day touches both
         keys={"Task": "CreatedDate"},
-        affected="SELECT DISTINCT CAST(timezone({tz}, TRY_CAST(key AS TIMESTAMPTZ)) AS DATE) "
-        "FROM {changed} WHERE key IS NOT NULL",
+        affected=_changed_periods(_DAY_OF),
         key_column="day",
         select=_task_days,
         order="day, OwnerId",
+    ),
+    Derived(
+        table=schema.LEAD_MONTHS,
+        ddl=lambda: schema.LEAD_MONTHS_DDL,
+        # the stored and the staged CreatedDate: a lead moved to another month touches both
+        keys={"Lead": "CreatedDate"},
+        affected=_changed_periods(_MONTH_OF),
+        key_column="month",
+        select=_lead_months,
+        order="month, OwnerId",
     ),
 )
 

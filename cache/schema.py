@@ -339,6 +339,20 @@ TASK_DAYS_DDL = f"""CREATE TABLE IF NOT EXISTS "{TASK_DAYS}" (
   n BIGINT                -- Tasks with these values created that day
 )"""
 
+LEAD_MONTHS = "_kpibot_lead_months"
+LEAD_MONTHS_DDL = f"""CREATE TABLE IF NOT EXISTS "{LEAD_MONTHS}" (
+  month DATE,             -- the first day of CreatedDate's month in the time zone tz
+  tz VARCHAR,             -- the time zone the months are in (the same on every row)
+  month_start TIMESTAMPTZ,  -- the month's first midnight in tz
+  month_end TIMESTAMPTZ,    -- the next month's first midnight in tz
+  OwnerId VARCHAR,
+  LeadSource VARCHAR,
+  Status VARCHAR,
+  IsConverted BOOLEAN,
+  converted BOOLEAN,      -- ConvertedOpportunityId IS NOT NULL
+  n BIGINT                -- Leads with these values created that month
+)"""
+
 
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
@@ -350,3 +364,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     con.execute(lead_facts_ddl())  # type: ignore[attr-defined]
     con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]
     con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]
+    con.execute(LEAD_MONTHS_DDL)  # type: ignore[attr-defined]

@@ -162,6 +162,20 @@ class Answer:
         share = self.open_share(metric, row)
         return share is not None and share >= self.unsettled_share
 
+    def small_rows(self, metric: str | None) -> list[bool]:
+        """``small`` for every row at once (tables of hundreds of rows mark a whole column)."""
+        s = self.sample(metric)
+        if s is None:
+            return [False] * len(self.rows)
+        return [0 < n < self.min_sample for n in s.counts]
+
+    def provisional_rows(self, metric: str | None) -> list[bool]:
+        """``provisional`` for every row at once."""
+        u = next((u for u in self.unsettled if u.metric == metric), None)
+        if u is None:
+            return [False] * len(self.rows)
+        return [x is not None and x >= self.unsettled_share for x in u.shares]
+
     def partial_row(self, row: int) -> PartialBucket | None:
         return self.partial[row] if self.partial else None
 

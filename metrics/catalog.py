@@ -120,6 +120,14 @@ SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
 USER_SCOPE = "r.Id IN (SELECT unnest($scope_owners))"  # User records: the visible users
 
 
+# The time groupings (natural dimensions) a rollup of each grain can answer: a month's rows
+# keep their month, quarter and year, not their day, week, weekday or hour.
+ROLLUP_GRAINS: dict[str, frozenset[str] | None] = {
+    "day": None,  # every one but those of a time of day (a dimension's sql.needs_time)
+    "month": frozenset({"month", "quarter", "year", "month of year"}),
+}
+
+
 @dataclass(frozen=True)
 class Rollup:
     """A record set that pre-counts another one's records per day (catalog ``rollup:``)."""
@@ -128,6 +136,10 @@ class Rollup:
     rows: str  # SQL: how many records one row stands for
     zone: str  # SQL: the time zone its days are in
     columns: tuple[str, ...]  # the record columns it keeps (r.<column>)
+    # Columns kept only as present or not: a count may test them with IS [NOT] NULL only.
+    present: tuple[str, ...] = ()
+    grain: str = "day"  # "day" | "month": the time groupings it can answer (ROLLUP_GRAINS)
+    table: str = ""  # where its zone is read, when its relation needs the window's values
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from metrics.catalog import Anchor, Catalog, DimensionDef, MetricDef, RecordSetDef, Rollup
+from metrics.catalog import (
+    ROLLUP_GRAINS,
+    Anchor,
+    Catalog,
+    DimensionDef,
+    MetricDef,
+    RecordSetDef,
+    Rollup,
+)
 from metrics.catalog_check import check_sql_side  # the SQL side's structural checks
 from metrics.config_yaml import parse_yaml, read_yaml
 from metrics.errors import ConfigError
@@ -120,7 +128,18 @@ def _parse_rollup(r: Any, where: str, problems: list[str]) -> Rollup | None:
     if not isinstance(r, dict) or not all(r.get(k) for k in ("of", "rows", "zone", "columns")):
         problems.append(f"{where}.rollup: needs of, rows, zone and columns")
         return None
-    return Rollup(str(r["of"]), str(r["rows"]), str(r["zone"]), _strs(r["columns"]))
+    grain = str(r.get("grain", "day"))
+    if grain not in ROLLUP_GRAINS:
+        problems.append(f"{where}.rollup.grain: {grain!r} is not one of {', '.join(ROLLUP_GRAINS)}")
+    return Rollup(
+        str(r["of"]),
+        str(r["rows"]),
+        str(r["zone"]),
+        _strs(r["columns"]),
+        present=_strs(r.get("present", [])),
+        grain=grain,
+        table=str(r.get("table", "")),
+    )
 
 
 _FORMATS = ("count", "percent", "currency", "hours", "days", "minutes", "number")

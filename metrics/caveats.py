@@ -29,11 +29,7 @@ MARKS = (SMALL_MARK, PROVISIONAL_MARK, EMPTY_MARK)
 
 def small_rule(answer: Answer, lang: Language = EN) -> str | None:
     """The small-sample rule, said once, when some value shown is marked with it."""
-    nouns = [
-        s.noun
-        for s in answer.samples
-        if any(answer.small(s.metric, i) for i in range(len(s.counts)))
-    ]
+    nouns = [s.noun for s in answer.samples if any(answer.small_rows(s.metric))]
     if not nouns:
         return None
     either = t(lang, "caveat.either").join(dict.fromkeys(nouns))
@@ -44,7 +40,7 @@ def unsettled_notes(answer: Answer, lang: Language = EN, names: Names = str) -> 
     """One sentence per provisional KPI: the share still open, or how many rows are marked."""
     out = []
     for u in answer.unsettled:
-        rows = [i for i in range(len(answer.rows)) if answer.provisional(u.metric, i)]
+        rows = [i for i, marked in enumerate(answer.provisional_rows(u.metric)) if marked]
         if not rows:
             continue
         kpi = names(u.metric)

@@ -36,7 +36,7 @@ from sqlglot.dialects.dialect import Dialect
 
 from i18n import Joined, Msg
 from metrics.answer import Column
-from metrics.catalog import Catalog, DimensionDef, MetricDef, RecordSetDef
+from metrics.catalog import ROLLUP_GRAINS, Catalog, DimensionDef, MetricDef, RecordSetDef, Rollup
 from metrics.errors import Invalid
 from metrics.fragments import fragment, order_fragment
 from metrics.measures import Atom, Measure, measure_of, record_list_of, sample_atoms
@@ -364,7 +364,8 @@ def _rollup_for(
     """A rollup of ``rs`` that gives the same counts (catalog ``rollup:``), with the atoms as
     sums of its rows; None when none is usable: one of them must be in the snapshot in the
     org's zone, have the anchor, and every count, grouping, filter and row-level scope must need
-    only its columns and whole days (no hour of day)."""
+    only its columns (tested as it keeps them) and its grain (no hour of day; a month rollup no
+    day or week)."""
     if not shape.rollups or any(a.agg != "count" for _, _, a in atoms):
         return None
     used = [*dims, *(catalog.dimension(f.dimension) for f in filters)]
@@ -379,18 +380,35 @@ def _rollup_for(
             continue
         if any(d.kind not in NATURAL_KINDS and roll.dimension_sql(d.name) is None for d in used):
             continue
+        answers = ROLLUP_GRAINS[r.grain]
+        times = [d.name for d in used if d.kind in NATURAL_KINDS]
+        if answers is not None and not set(times) <= answers:
+            continue
         # Under row-level access the rollup keeps the same owners: the record set's own scope
         # predicate, on columns it kept (a record set without an owner is refused, not rolled).
         if shape.scoped and (rs.scope is None or roll.scope != rs.scope):
             continue
         scope_text = rs.scope if shape.scoped and rs.scope else ""
-        needed = set(re.findall(r"\br\.(\w+)", f"{wheres} {scope_text}"))
-        if not needed <= set(r.columns):
+        if not _counts_within(f"{wheres} {scope_text}", r, {a for a, _ in roll.joins}):
             continue
         return roll, [
             (mi, ai, replace(a, records=roll.name, agg="rows", expr=r.rows)) for mi, ai, a in atoms
         ]
     return None
+
+
+def _counts_within(wheres: str, r: Rollup, joins: set[str]) -> bool:
+    """The counts' conditions (``wheres``) read only the record columns the rollup keeps, its
+    present-or-not columns only as IS [NOT] NULL, and no lookup it does not have."""
+    kept = re.sub(
+        rf"\br\.({'|'.join(map(re.escape, r.present))})\s+IS\s+(NOT\s+)?NULL\b",
+        "TRUE",
+        wheres,
+        flags=re.I,
+    ) if r.present else wheres
+    needed = set(re.findall(r"\br\.(\w+)", kept))
+    aliases = set(re.findall(r"\b([A-Za-z_]\w*)\.[A-Za-z_]", kept)) - {"r"}
+    return needed <= set(r.columns) and aliases <= joins
 
 
 def _window_ctes(

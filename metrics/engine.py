@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
@@ -171,7 +171,29 @@ def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict
     if w.end is not None:
         out[f"{prefix}_end"] = w.end
         out[f"{prefix}_end_ts"] = _midnight(w.end + timedelta(days=1), settings)
+    first, after = whole_months(w)
+    out[f"{prefix}_months_start_ts"] = _midnight(first, settings) if first else _NEVER[0]
+    out[f"{prefix}_months_end_ts"] = _midnight(after, settings) if after else _NEVER[1]
     return out
+
+
+# Before and after every record: an open window's whole months reach them (DuckDB's TIMESTAMPTZ
+# holds Python's extremes).
+_NEVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def whole_months(w: ResolvedWindow) -> tuple[date | None, date | None]:
+    """The whole calendar months inside the window, as [first day, first day after): a month
+    rollup's rows for them, the records themselves for the days before and after (catalog
+    ``lead_month``). None: open on that side. A window within one month has none (both ends
+    the same day)."""
+    first = w.start
+    if first is not None and first.day != 1:
+        first = (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+    after = None if w.end is None else (w.end + timedelta(days=1)).replace(day=1)
+    if first is not None and after is not None and after < first:
+        after = first
+    return first, after
 
 
 def default_window_of(query: Query, catalog: Catalog) -> str:
@@ -414,8 +436,7 @@ def run(
         return catalog.field_said(metric, name, lang)
 
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
-    width = len(compiled.columns)
-    extras = [r[width:] for r in rows]
+    shown, extras = _apart(rows, len(compiled.columns))
     answer = Answer(
         question=question,
         query=asked,
@@ -438,7 +459,7 @@ def run(
             fields,
         ),
         sides=sides,
-        rows=tuple(tuple(r[:width]) for r in rows),
+        rows=shown,
         sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
         notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
@@ -459,6 +480,18 @@ def run(
         unrecorded=_unrecorded(asked, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _apart(
+    rows: list[tuple[Any, ...]], width: int
+) -> tuple[tuple[tuple[Any, ...], ...], list[tuple[Any, ...]]]:
+    """The answer's rows (its first ``width`` columns) and the columns of counts after them
+    (samples, open outcomes), each of those a tuple down the rows. DuckDB's row tuples are kept
+    as they are when there is nothing after the answer's columns (a 700-rep table is not
+    copied)."""
+    if not rows or len(rows[0]) == width:
+        return tuple(rows), []
+    return tuple(r[:width] for r in rows), list(zip(*rows, strict=True))[width:]
 
 
 def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
@@ -506,10 +539,11 @@ def _honesty(
     settings: OrgSettings,
     lang: Language = Language.EN,
 ) -> dict[str, Any]:
-    """The Answer's samples and unsettled shares, from the counts after the columns (their
-    nouns in the reply's language)."""
+    """The Answer's samples and unsettled shares, from the columns of counts after the
+    answer's (``extras``, one tuple per column; their nouns in the reply's language)."""
     counts: dict[tuple[str, str], tuple[int, ...]] = {
-        key: tuple(int(r[k] or 0) for r in extras) for k, key in enumerate(compiled.extras)
+        key: tuple(0 if n is None else int(n) for n in extras[k])
+        for k, key in enumerate(compiled.extras)
     }
     samples, unsettled = [], []
     for metric, what in compiled.extras:

@@ -15,6 +15,7 @@ Data stays raw (rates as fractions, money as plain numbers); these functions onl
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,8 @@ WEEKDAYS = words(EN, "weekdays")  # as the weekday dimension's values are stored
 
 
 def _num(value: Any) -> float | None:
+    if type(value) is float:  # most values: DuckDB's doubles
+        return None if value != value else value  # NaN is no value
     if value is None:
         return None
     if isinstance(value, Decimal):
@@ -69,26 +72,46 @@ def format_value(
     value: Any, fmt: str, *, currency: str = "USD", short: bool = False, lang: Language = EN
 ) -> str:
     """A KPI value for people. ``short`` uses 1.2k / 3.4M for counts and money (axes, cards)."""
+    return value_formatter(fmt, currency=currency, short=short, lang=lang)(value)
+
+
+def value_formatter(
+    fmt: str, *, currency: str = "USD", short: bool = False, lang: Language = EN
+) -> Callable[[Any], str]:
+    """``format_value`` for one format, decided once: a table column maps it over its values
+    (a 700-rep table has thousands of cells; the format, symbol and template do not change)."""
     if fmt in ("text", "date"):
-        return format_label(value)
-    x = _num(value)
-    if x is None:
-        return NONE
+        return format_label
     if fmt == "percent":
-        return f"{x * 100:.1f}%"
+        return _or_none(lambda x: f"{x * 100:.1f}%")
     if fmt == "currency":
         sym = currency_symbol(currency)
-        sign = "-" if x < 0 else ""
-        body = compact(abs(x), lang=lang) if short else f"{abs(x):,.0f}"
-        return f"{sign}{sym}{body}"
+        if short:
+            return _or_none(lambda x: f"{'-' if x < 0 else ''}{sym}{compact(abs(x), lang=lang)}")
+        return _or_none(lambda x: f"{'-' if x < 0 else ''}{sym}{abs(x):,.0f}")
     if fmt in _DURATIONS:
-        return t(lang, f"number.{fmt}", x=f"{x:.1f}")
+        template = t(lang, f"number.{fmt}")  # "{x} h": filled per value below
+        return _or_none(lambda x: template.format_map({"x": f"{x:.1f}"}))
     if fmt == "count":
+        if short:
+            return _or_none(lambda x: compact(x, lang=lang))
         # Counts are whole; a median of two counts may not be (1.5 calls), and is not rounded.
-        whole = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-        return compact(x, lang=lang) if short else whole
+        whole = _or_none(lambda x: f"{x:,.0f}" if x.is_integer() else f"{x:,.1f}")
+        return lambda v: f"{v:,}" if type(v) is int else whole(v)  # DuckDB's counts: ints
     # "number": ratios such as calls per deal
-    return compact(x, lang=lang) if short and abs(x) >= 1000 else f"{x:,.1f}"
+    if short:
+        return _or_none(lambda x: compact(x, lang=lang) if abs(x) >= 1000 else f"{x:,.1f}")
+    return _or_none(lambda x: f"{x:,.1f}")
+
+
+def _or_none(show: Callable[[float], str]) -> Callable[[Any], str]:
+    """``show`` for a number; NONE for no value (None, NaN)."""
+
+    def shown(value: Any) -> str:
+        x = _num(value)
+        return NONE if x is None else show(x)
+
+    return shown
 
 
 _DURATIONS = frozenset({"hours", "days", "minutes"})
@@ -115,21 +138,44 @@ CHANGE_IN_POINTS = frozenset({"percent"})
 def format_points(current: Any, previous: Any, lang: Language = EN) -> str:
     """A rate's change in percentage points: '+0.4 pp', '−0.7 pp', '0.0 pp', '—'
     (Chinese: '▲ 0.4个百分点')."""
-    cur, prev = _num(current), _num(previous)
-    if cur is None or prev is None:
-        return NONE
-    # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen.
-    pp = round(round(cur * 100, 1) - round(prev * 100, 1), 1)
-    if pp == 0:
-        return t(lang, "change.zero")
-    return t(lang, "change.up" if pp > 0 else "change.down", pp=f"{abs(pp):.1f}")
+    return points_formatter(lang)(current, previous)
+
+
+def points_formatter(lang: Language = EN) -> Callable[[Any, Any], str]:
+    """``format_points`` with the language's three templates looked up once (table columns)."""
+    zero, up, down = (t(lang, f"change.{k}") for k in ("zero", "up", "down"))
+    # "+{pp} pp" as the text around the number: one concatenation per cell
+    (up_head, _, up_tail), (down_head, _, down_tail) = up.partition("{pp}"), down.partition("{pp}")
+
+    def points(current: Any, previous: Any) -> str:
+        cur, prev = _num(current), _num(previous)
+        if cur is None or prev is None or not math.isfinite(cur - prev):
+            return NONE
+        # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen:
+        # in tenths of a point, whole numbers read off the shown digits (no float rounding).
+        tenths = int(f"{cur * 100:.1f}".replace(".", "", 1)) - int(
+            f"{prev * 100:.1f}".replace(".", "", 1)
+        )
+        if tenths == 0:
+            return zero
+        if tenths > 0:
+            return f"{up_head}{tenths // 10}.{tenths % 10}{up_tail}"
+        return f"{down_head}{-tenths // 10}.{-tenths % 10}{down_tail}"
+
+    return points
 
 
 def format_change(growth: Any, current: Any, previous: Any, fmt: str, lang: Language = EN) -> str:
     """The change people read: points for rates, else the relative growth ('▲ 12.5%')."""
+    return change_formatter(fmt, lang)(growth, current, previous)
+
+
+def change_formatter(fmt: str, lang: Language = EN) -> Callable[[Any, Any, Any], str]:
+    """``format_change`` for one KPI format, decided once: (growth, current, previous) → text."""
     if fmt in CHANGE_IN_POINTS:
-        return format_points(current, previous, lang)
-    return format_growth(growth)
+        points = points_formatter(lang)
+        return lambda _growth, current, previous: points(current, previous)
+    return lambda growth, _current, _previous: format_growth(growth)
 
 
 def change_sign(growth: Any, current: Any, previous: Any, fmt: str) -> float | None:

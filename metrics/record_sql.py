@@ -183,6 +183,13 @@ def _is_record_column(e: exp.Expression) -> bool:
     return isinstance(e, exp.Column) and e.table == "r"
 
 
+def relation(rs: RecordSetDef, prefix: str) -> exp.Expression:
+    """The record set's relation for the window ``prefix`` ("cur", "prev"): a relation naming
+    ``$window_…`` (a month rollup's whole months: metrics.engine.window_params) gets that
+    window's values."""
+    return fragment(rs.source.replace("$window_", f"${prefix}_"), "relation")
+
+
 def group_subquery(
     catalog: Catalog,
     group: RecordGroup,
@@ -235,13 +242,13 @@ def group_subquery(
     # A median is not made of partial aggregates: it reads every record at once.
     if (bucket or late) and all(a.agg != "median" for _, _, a in group.atoms):
         return _two_level(
-            rs, anchor, dims, dim_exprs, bucket, late, (window, scope, where), group.atoms
+            rs, anchor, dims, dim_exprs, bucket, late, (window, scope, where), group.atoms, prefix
         )
     where = [*window, *scope, *where]
     select_list = [alias(e, f"d{i}") for i, e in enumerate(dim_exprs)] + aggs
     return select(
         select_list,
-        fragment(rs.source, "relation"),
+        relation(rs, prefix),
         joins=joins_for(rs, [*select_list, *where]),
         where=all_of(where),
         group_keys=len(dims),
@@ -296,6 +303,7 @@ def _two_level(
     late: set[int],
     conditions: tuple[list[exp.Expression], list[exp.Expression], list[exp.Expression]],
     atoms: tuple[tuple[int, int, Atom], ...],
+    prefix: str,
 ) -> exp.Select:
     """Partial aggregates on record columns (and time bucket), then names and time parts.
     ``conditions``: the window, the row-level scope and the other filters. The scope is
@@ -319,7 +327,7 @@ def _two_level(
     partial, final = _partial_and_final(atoms)
     inner = select(
         keys + partial,
-        fragment(rs.source, "relation"),
+        relation(rs, prefix),
         joins=joins_for(rs, [*keys, *partial, *where]),
         where=all_of(where),
         group_keys=len(keys),

@@ -26,7 +26,11 @@ def usable(cur: Any, catalog: Catalog, tz: str, snapshot: Any) -> frozenset[str]
     hit = _known.get(key)
     if hit is not None:
         return hit
-    found = frozenset(r.name for r in rolls if _zone(cur, r.source, r.rollup.zone) == tz)  # type: ignore[union-attr]
+    found = frozenset(
+        r.name
+        for r in rolls
+        if r.rollup is not None and _zone(cur, r.rollup.table or r.source, r.rollup.zone) == tz
+    )
     with _lock:
         if len(_known) > 64:
             _known.clear()

@@ -71,8 +71,8 @@ def load_values(
             parts = []
             for rs in catalog.records:
                 expr = rs.dimension_sql(d.name)
-                if expr is None or "$" in expr:
-                    continue
+                if expr is None or "$" in expr or rs.rollup is not None:
+                    continue  # (a rollup has the values of the records it counts)
                 joins = "".join(" " + j.strip() for j in join_texts(rs, [expr]))
                 if scope.restricted and rs.scope is None:
                     continue  # records without an owner (docs/access.md): offer none of them

@@ -56,12 +56,18 @@ def _stamp(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def _lead(i: int, created: int, contact: int | None) -> dict[str, object]:
+def _lead(
+    i: int, created: int, contact: int | None, source: str | None = None, owner: str = OWNER
+) -> dict[str, object]:
     return {
         "Id": LEADS[i],
-        "OwnerId": OWNER,
+        "OwnerId": owner,
+        "LeadSource": source,
+        "Status": "Closed - Converted" if contact is not None else "Open",
         "IsConverted": contact is not None,
         "ConvertedContactId": CONTACTS[contact] if contact is not None else None,
+        # every other converted lead made an opportunity
+        "ConvertedOpportunityId": OPPS[contact % 2] if contact is not None else None,
         "CreatedDate": _stamp(created),
     }
 
@@ -102,8 +108,11 @@ minutes = st.integers(min_value=0, max_value=1800)  # 09:00 UTC + up to 30 h: th
 leads = st.builds(
     _lead,
     st.integers(0, len(LEADS) - 1),
-    minutes,
+    # from 28 Feb 09:00 UTC: 1 Mar 00:00 in TZ (28 Feb 16:00 UTC) starts a month in between
+    st.integers(min_value=-1800, max_value=1800),
     st.one_of(st.none(), st.integers(0, len(CONTACTS) - 1)),
+    st.sampled_from([None, "Web", "Partner"]),
+    st.sampled_from(OWNERS),
 )
 tasks = st.builds(
     lambda n, w, c, s, o, d: _activity("Task", n, w, c, s, o, d),
@@ -245,7 +254,26 @@ def _expected_days(org: Org) -> set[tuple]:
     return {(*k, n) for k, n in counts.items()}
 
 
+def _expected_months(org: Org) -> set[tuple]:
+    """Leads counted per local month (TZ), owner, source, status and conversion."""
+    zone = ZoneInfo(TZ)
+    counts = Counter(
+        (
+            r["CreatedDate"].astimezone(zone).date().replace(day=1),  # type: ignore[union-attr]
+            TZ,
+            r["OwnerId"],
+            r["LeadSource"],
+            r["Status"],
+            r["IsConverted"],
+            r["ConvertedOpportunityId"] is not None,
+        )
+        for r in org.rows["Lead"].values()
+    )
+    return {(*k, n) for k, n in counts.items()}
+
+
 VISITS = "OpportunityId, StageName, started, ended, days"
+MONTHS = "month, tz, OwnerId, LeadSource, Status, IsConverted, converted, n"
 DAYS = "day, tz, OwnerId, TaskSubtype, CallType, CallDisposition, n"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
 
@@ -274,10 +302,16 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
         _apply(db, org, batch)
     con = duckdb.connect(str(db), read_only=True)
     kept = _rows(con, f'SELECT {FACTS} FROM "{schema.LEAD_FACTS}"')
-    facts, visits, days = derived.DERIVED
+    facts, visits, days, months = derived.DERIVED
     rebuilt = _rows(con, f"SELECT {FACTS} FROM ({facts.select('true')})")
     kept_days = _rows(con, f'SELECT {DAYS} FROM "{schema.TASK_DAYS}"')
     rebuilt_days = _rows(con, f"SELECT {DAYS} FROM ({derived._zoned(days.select('true'), TZ)})")
+    kept_months = _rows(con, f'SELECT {MONTHS} FROM "{schema.LEAD_MONTHS}"')
+    rebuilt_months = _rows(
+        con, f"SELECT {MONTHS} FROM ({derived._zoned(months.select('true'), TZ)})"
+    )
+    # each month's span is its first and next first midnight in TZ (UTC+8, no DST)
+    spans = _rows(con, f'SELECT month, month_start, month_end FROM "{schema.LEAD_MONTHS}"')
     kept_visits = _rows(con, f'SELECT {VISITS} FROM "{schema.STAGE_VISITS}"')
     rebuilt_visits = _rows(con, f"SELECT {VISITS} FROM ({visits.select('true')})")
     lead_cols = _rows(con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "Lead"')
@@ -294,6 +328,11 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
     assert leftover == (0,)
     assert kept_visits == rebuilt_visits == _expected_visits(org)
     assert kept_days == rebuilt_days == _expected_days(org)
+    assert kept_months == rebuilt_months == _expected_months(org)
+    for month, start, end in spans:
+        nxt = (month + timedelta(days=32)).replace(day=1)
+        assert start == datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=8)
+        assert end == datetime(nxt.year, nxt.month, 1, tzinfo=UTC) - timedelta(hours=8)
 
 
 def test_full_sync_window_rebuilds(tmp_path: Path) -> None:

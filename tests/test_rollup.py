@@ -1,5 +1,7 @@
-"""The Tasks-per-day rollup (catalog `task_day`, cache/derived.py): call questions read it when
-it can answer them, and their answers are exactly those of the Task table.
+"""The Tasks-per-day and Leads-per-month rollups (catalog `task_day`, `lead_month`,
+cache/derived.py): call and lead questions read them when they can answer them, and their
+answers are exactly those of the Task table and the lead facts (a month rollup for the window's
+whole months, the leads themselves for the days around them).
 
 Two snapshots of the fixture org: one whose rollup is in the org's zone (Asia/Shanghai, as
 `kpibot load` builds it), one whose rollup is in UTC, which the engine must not use. Every
@@ -29,9 +31,17 @@ from tests.fixture_org import fixture_settings, load_fixture_org
 
 TODAY = date(2024, 6, 27)
 ROLLUP = "_kpibot_task_days"
+MONTHS = "_kpibot_lead_months"
 ALL = WindowSpec("all")
 Q2 = WindowSpec("quarter", year=2024, number=2)
 LAST_30 = WindowSpec("last", n=30, unit="day")
+YTD = WindowSpec("this", unit="year")
+# 31 Mar 2024 – 6 May 2024: the fixture's lead of 2024-03-31T17:00Z is 1 Apr 01:00 in the org's
+# zone, so a month boundary in UTC is not one in the org's
+AROUND_APRIL = WindowSpec("between", start=date(2024, 3, 31), end=date(2024, 5, 6))
+BEFORE_MAY = WindowSpec("before", start=date(2024, 5, 1))
+SINCE = WindowSpec("since", start=date(2024, 4, 15))
+JUNE_3 = WindowSpec("between", start=date(2024, 6, 2), end=date(2024, 6, 4))  # no whole month
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +84,41 @@ CASES: list[tuple[Query, bool]] = [
     (Q("average call duration", groupings=("rep",), window=ALL), False),
     (Q("calls", "meetings booked", groupings=("rep",), window=ALL), True),
 ]
+
+
+LEAD_CASES: list[tuple[Query, bool]] = [
+    (Q("leads", window=ALL), True),
+    (Q("leads", "converted leads", "lead-to-opportunity ratio", window=YTD), True),
+    (Q("lead-to-opportunity ratio", groupings=("channel",), window=YTD), True),
+    (Q("lead-to-opportunity ratio", groupings=("rep",), window=AROUND_APRIL), True),
+    (Q("leads", groupings=("month",), window=ALL), True),
+    (Q("leads", groupings=("quarter", "lead source"), window=ALL), True),
+    (Q("lead-to-opportunity ratio", groupings=("status",), window=BEFORE_MAY), True),
+    (Q("leads", window=SINCE, comparison=Comparison("previous")), True),
+    (Q("leads", window=Q2, filters=(Filter("lead source", "in", ("web",)),)), True),
+    (Q("leads", groupings=("rep",), window=JUNE_3), True),
+    # a week or a day is not in a month's row; a won opportunity is not a lead column; a
+    # mean needs each lead's response time
+    (Q("leads", groupings=("week",), window=ALL), False),
+    (Q("leads", groupings=("weekday",), window=ALL), False),
+    (Q("lead conversion rate", window=ALL), False),
+    (Q("lead response time", groupings=("rep",), window=ALL), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "rolled"), LEAD_CASES, ids=[str(i) for i in range(len(LEAD_CASES))]
+)
+def test_lead_month_rollup_answers_equal_the_lead_facts(
+    query: Query, rolled: bool, readers: tuple[SnapshotReader, SnapshotReader], catalog: Catalog
+) -> None:
+    zoned, utc = readers
+    a, b = _answer(query, zoned, catalog), _answer(query, utc, catalog)
+    assert a is not None and b is not None  # each question has data in the fixture
+    assert MONTHS not in b.sql  # months in another zone than the org's: never read
+    assert (MONTHS in a.sql) == rolled
+    assert a.rows == b.rows and a.rows
+    assert a.samples == b.samples and a.unsettled == b.unsettled
 
 
 def _answer(q: Query, reader: SnapshotReader, catalog: Catalog, scope: Scope | None = None):

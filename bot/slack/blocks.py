@@ -133,15 +133,15 @@ def _cell_clip(text: str) -> str:
 def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> tuple[str, int]:
     """A monospace table (numbers right-aligned) and how many rows did not fit."""
     header, cells, numeric = table_cells(
-        answer, currency=style.currency, fiscal_start_month=style.fiscal_start_month
+        answer, currency=style.currency, fiscal_start_month=style.fiscal_start_month,
+        max_rows=max_rows,
     )
-    body = [[_cell_clip(c) for c in row] for row in cells]
-    shown = body[:max_rows]
+    shown = [[_cell_clip(c) for c in row] for row in cells]
     while True:
         table = render_table(header, shown, numeric, separator=False)
         # Leave room for the fences and the "… N more rows" line in the same section.
         if len(table) <= MAX_SECTION - 80 or len(shown) <= 1:
-            return table, len(body) - len(shown)
+            return table, len(answer.rows) - len(shown)
         shown = shown[: max(1, len(shown) * 3 // 4)]
 
 
