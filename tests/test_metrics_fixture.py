@@ -777,7 +777,7 @@ def test_default_window_and_comparison_are_restated(
     )
     assert a.restated == (
         "[deals won] · 1 Apr – 27 Jun 2024 (this quarter, default)"
-        " vs 1 Jan – 28 Mar 2024 (previous period)"
+        " vs 1 Jan – 28 Mar 2024 (previous period, like for like)"
     )
     assert answer_to_json(a)["compare_window"] == {"start": "2024-01-01", "end": "2024-03-28"}
     a = run(
