@@ -20,6 +20,7 @@ from charts.canvas import (
     num,
     rect_inches,
 )
+from charts.targets import caption
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change, format_value
 
@@ -172,10 +173,12 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_axis_off()
     aw, ah = w_in, h_in - 0.1
     # Equal scaling in inches so the dial stays round whatever the cell's shape: the dial and
-    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell.
-    unit = min(aw / 2.3, ah / 1.55)
+    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell; where the
+    # target came from takes two lines more below.
+    below = 0.5 + (0.3 if ctx.target_basis is not None else 0.0)
+    unit = min(aw / 2.3, ah / (1.05 + below))
     ax.set_xlim(-aw / 2 / unit, aw / 2 / unit)
-    low = -0.5 - (ah / unit - 1.55) / 2
+    low = -below - (ah / unit - 1.05 - below) / 2
     ax.set_ylim(low, low + ah / unit)
     r, width = 0.92, 0.2
     ax.add_artist(Wedge((0, 0), r, 0, 180, width=width, facecolor=theme.GRID, linewidth=0))
@@ -216,3 +219,21 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if len(lines) == 2:
         ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
                 fontsize=small, color=lines[1][1], fontweight="bold")
+    if ctx.target_basis is not None:
+        _target_caption(ax, ctx, fmt_value(target, col, ctx), -0.1 - len(lines) * small * 1.5
+                        / 72 / unit, aw)
+
+
+def _target_caption(ax: Axes, ctx: Ctx, total: str, y: float, width_in: float) -> None:
+    """Where the target comes from, under everything else: the board's default rate, or
+    targets imported per rep (charts.targets)."""
+    assert ctx.target_basis is not None
+    size = ctx.pt(theme.SMALL) * 0.9
+    lines = caption(ctx.target_basis, total, ctx.lang)
+    room = width_in * 0.94
+    # Smaller type before a cut: a sum missing its last factor would mislead.
+    widest = max(measure.width(line, size) for line in lines)
+    size = max(size * min(1.0, room / widest), ctx.pt(theme.SMALL) * 0.7)
+    text = "\n".join(measure.fit(line, room, size) for line in lines)
+    ax.text(0, y - 0.03, text, ha="center", va="top", fontsize=size, color=theme.FAINT,
+            linespacing=1.25)
