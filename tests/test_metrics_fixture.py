@@ -581,6 +581,25 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
             (date(2024, 6, 1), 1, 0, None),
         ],
     ),
+    (
+        "deals won by month and rep: each rep once a month",
+        Q("deals won", groupings=("month", "rep")),
+        ["month", "rep", "deals won"],
+        # This quarter's won deals by CloseDate: O1 Alice 15 May, O11 Bob 20 May, O2 Bob 10 Jun,
+        # O5 张伟 20 Jun (O8 deleted). Every month × the three reps, 0 where none: 9 rows, not a
+        # rep repeated for each month they have a row in.
+        [
+            (date(2024, 4, 1), "Alice Wang", 0),
+            (date(2024, 4, 1), "Bob Smith", 0),
+            (date(2024, 4, 1), "张伟", 0),
+            (date(2024, 5, 1), "Alice Wang", 1),
+            (date(2024, 5, 1), "Bob Smith", 1),
+            (date(2024, 5, 1), "张伟", 0),
+            (date(2024, 6, 1), "Alice Wang", 0),
+            (date(2024, 6, 1), "Bob Smith", 1),
+            (date(2024, 6, 1), "张伟", 1),
+        ],
+    ),
     # ---------------------------------------------------------------- empty windows
     (
         "empty window, no grouping",
