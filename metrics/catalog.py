@@ -149,6 +149,9 @@ class RecordSetDef:
     # Row-level access: the predicate keeping the records whose owner is in $scope_owners, or
     # None when the records have no owner (hidden from restricted askers; docs/access.md).
     scope: str | None = SCOPE_FILTER
+    # The Salesforce object one row stands for, ``r.Id`` its Id, when the name does not say it
+    # (lead_attempt: a lead at an attempt): the object's custom fields reach it (metrics/fields).
+    object: str | None = None
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:
@@ -268,10 +271,10 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup"):
+            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup", "object"):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
-                    "(from, anchors, joins, dimensions, needs, rollup)"
+                    "(from, anchors, joins, dimensions, needs, rollup, object)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -296,6 +299,7 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
                 needs=_strs(r.get("needs")),
                 rollup=_parse_rollup(r.get("rollup"), where, problems),
+                object=str(r["object"]) if r.get("object") else None,
             )
         )
     return out
