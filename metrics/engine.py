@@ -31,7 +31,7 @@ from metrics.format import CHANGE_IN_POINTS, DateRange
 from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
-from metrics.restate import both_named, comparison_sides, restate
+from metrics.restate import both_named, comparison_sides, no_data, restate
 from metrics.scope import EVERYONE, Scope
 from metrics.settings import OrgSettings
 from metrics.spark import SparkReader
@@ -395,8 +395,9 @@ def run(
         rows = []  # every bucket of the window, and not one record in any
     if not rows:
         raise NoData(
-            Msg.of(
-                "window.error.no_data",
+            no_data(
+                query,
+                catalog.said,
                 metrics=_listed(catalog, query.metrics),
                 range=DateRange(window.start, window.end),
                 name=window.said or Msg.of("window.as_is", name=window.label),

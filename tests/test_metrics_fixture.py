@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from cache.snapshot import SnapshotReader
+from i18n import Language
 from metrics.catalog import Catalog, load_catalog
 from metrics.engine import execute, run
 from metrics.errors import Invalid, NoData, QueryTimeout
@@ -867,9 +868,32 @@ def test_a_duckdb_cursor_works_as_reader(tmp_path: Path, catalog: Catalog) -> No
 def test_a_metric_filter_no_group_passes_is_no_data(
     reader: SnapshotReader, catalog: Catalog
 ) -> None:
+    # Calls this quarter: Alice T00 T01 T03, Bob T04 T06 T07, 张伟 T08: nobody above 50, and
+    # the answer says that rather than that there are no calls.
     q = Q("calls", groupings=("rep",), metric_filters=(MetricFilter("calls", "gt", 50),))
-    with pytest.raises(NoData):
+    with pytest.raises(NoData) as e:
         run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+    assert e.value.message == (
+        "No rep has [calls > 50] in 1 Apr – 27 Jun 2024 (this quarter, default); "
+        "leave the condition out to see every rep."
+    )
+    assert e.value.text(Language.ZH) == (
+        "2024年4月1日 – 6月27日（本季度，默认）没有销售满足 [电话数 > 50]；"
+        "去掉这个条件即可看到所有销售。"
+    )
+
+
+def test_no_data_for_a_filter_names_the_filter(reader: SnapshotReader, catalog: Catalog) -> None:
+    # Vera Stone (U7, the VP) owns no lead.
+    q = Q("leads", groupings=("rep",), filters=(Filter("rep", "in", ("Vera Stone",)),))
+    with pytest.raises(NoData) as e:
+        run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+    assert e.value.message == (
+        "No data for leads for [rep = Vera Stone] in 1 Apr – 27 Jun 2024 (this quarter, default)."
+    )
+    assert e.value.text(Language.ZH) == (
+        "2024年4月1日 – 6月27日（本季度，默认）没有符合 [销售 = Vera Stone] 的线索数数据。"
+    )
 
 
 def test_records_restatement(reader: SnapshotReader, catalog: Catalog) -> None:
