@@ -98,9 +98,11 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     ax.text(pad_x, y0 + bottom_pad + delta_h + mid_h / 2, text, fontsize=big, fontweight="bold",
             color=theme.INK, va="center_baseline", ha="left")
     if provisional:
-        ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared, labels.cut(
-            provisional, int(avail * 72 / (small * 0.55))), fontsize=small, va="bottom",
-            ha="left", color=theme.MUTED)
+        # A little smaller before a cut: "only 2 won deals with an amount" says what it counts.
+        fine = max(small * min(1.0, avail / measure.width(provisional, small)), small * 0.8)
+        ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared,
+                measure.fit(provisional, avail, fine), fontsize=fine, va="bottom", ha="left",
+                color=theme.MUTED)
     if not compared:
         return
     prev, growth = _growth(answer, col, j)
