@@ -195,3 +195,20 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
         "*connect rate (Q2 2024)*\n*66.7%* of 6 outbound calls †  +16.7 pp"
     )
     backend.reader.close()
+
+
+def test_the_compared_sides_partial_bucket_is_said(db: Path) -> None:
+    # This quarter so far, 1 Apr – 27 Jun (30 + 31 + 27 = 88 days), against as many days from
+    # 1 Jan: 31 + 29 + 28 → 1 Jan – 28 Mar, so March on that side is partial too. Leads by
+    # month (created, local): Apr L1 L2 L5 = 3 ← Jan L7 = 1; May L3 ← Feb none; Jun L4 ← Mar none.
+    lines = ask(db, "leads by month this quarter vs previous quarter").splitlines()
+    assert lines[1:3] == [
+        "note: Jun 2024 is partial: 1 – 27 Jun 2024 (to date).",
+        "note: The compared Mar 2024 is partial: 1 – 28 Mar 2024 only.",
+    ]
+    assert lines[7].split() == ["Apr", "2024", "3", "1", "▲", "200.0%"]
+    zh = ask(db, "本季度 每月 线索数 环比").splitlines()
+    assert zh[2] == "注：对比期的2024年3月不完整：仅2024年3月1日 – 28日。"
+    # Whole quarters against whole quarters: nothing partial to say.
+    whole = ask(db, "leads by month last quarter vs previous quarter").splitlines()
+    assert not any("partial" in x for x in whole)
