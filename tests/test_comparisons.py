@@ -123,6 +123,12 @@ def test_vs_previous_quarter_is_a_comparison_not_a_grouping(db: Path) -> None:
         "对比 2024年1月1日 – 3月31日（环比）"
     )
     assert zh[3].split() == ["销售", "赢单数", "赢单数（上期）", "赢单数增长"]
+    # 前一季度: the quarter before the one asked (上一季度 is last quarter, a window)
+    zh = ask(db, "2024年第二季度 赢单数 按销售 对比前一季度").splitlines()
+    assert zh[0] == (
+        "[赢单数] 按 [销售] · 2024年4月1日 – 6月30日（2024年第2季度） "
+        "对比 2024年1月1日 – 3月31日（前一季度）"
+    )
     got = json.loads(ask(db, "deals won Q2 2024 by rep vs previous quarter", "--json"))
     assert got["columns"] == ["rep", "deals won", "deals won (previous)", "deals won growth"]
 
@@ -139,7 +145,7 @@ def test_a_previous_period_of_another_length_is_refused(db: Path) -> None:
         assert f"is not one {unit}, so it has no previous {unit}" in err["message"]
     p = asked(db, "2024年第二季度 赢单数 按销售 vs previous month")
     assert p.returncode == 1 and p.stderr.strip() == (
-        "2024年第2季度（2024年4月1日 – 6月30日）不是一个月，没有“上一个月”可比；"
+        "2024年第2季度（2024年4月1日 – 6月30日）不是一个月，没有“前一个月”可比；"
         "请说 环比，或只问一个月，例如 上个月 环比。"
     )
 
