@@ -329,6 +329,21 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
         [(30000.0,)],
     ),
     (
+        "open pipeline this year: expected to close by 31 Dec, not by today",
+        Q("open pipeline", window=WindowSpec("this", unit="year")),
+        ["open pipeline"],
+        # Open deals closing 1 Jan – 31 Dec 2024: O6 30 Apr 10000 and O3 15 Jul 30000 (cut at
+        # today, 27 Jun, it would have been O6's 10000 alone).
+        [(40000.0,)],
+    ),
+    (
+        "open pipeline by month this quarter: June is whole, not to date",
+        Q("open pipeline", groupings=("month",), window=WindowSpec("this", unit="quarter")),
+        ["month", "open pipeline"],
+        # O6 closes 30 Apr; O3 (15 Jul) is next quarter; nothing in May or June.
+        [(date(2024, 4, 1), 10000.0), (date(2024, 5, 1), 0.0), (date(2024, 6, 1), 0.0)],
+    ),
+    (
         "time in stage by stage",
         Q("time in stage", groupings=("stage",)),
         ["stage", "time in stage"],
@@ -804,6 +819,15 @@ def test_default_window_and_comparison_are_restated(
         Q("open pipeline"), catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY
     )
     assert a.restated == "[open pipeline] · all time (default)"
+    a = run(
+        Q("open pipeline", groupings=("month",), window=WindowSpec("this", unit="quarter")),
+        catalog=catalog,
+        settings=fixture_settings(),
+        reader=reader,
+        today=TODAY,
+    )
+    assert a.restated == "[open pipeline] by [month] · 1 Apr – 30 Jun 2024 (this quarter)"
+    assert a.partial == (None, None, None)  # June's pipeline is all of June's
 
 
 def test_error_json() -> None:
