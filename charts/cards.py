@@ -222,8 +222,9 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
                 fontsize=small, color=lines[1][1], fontweight="bold")
     if ctx.target_basis is not None:
-        _target_caption(ax, ctx, fmt_value(target, col, ctx), -0.1 - len(lines) * small * 1.5
-                        / 72 / unit, aw)
+        # The sum in full (10,120, not 1万): it is checked against its factors.
+        total = format_value(target, col.format, currency=ctx.currency, short=False, lang=ctx.lang)
+        _target_caption(ax, ctx, total, -0.1 - len(lines) * small * 1.5 / 72 / unit, aw)
 
 
 def _target_caption(ax: Axes, ctx: Ctx, total: str, y: float, width_in: float) -> None:
