@@ -111,7 +111,10 @@ def _header(
 
 def _looks_ahead(query: Query, catalog: Catalog) -> bool:
     """Every KPI asked counts records that can lie ahead (open pipeline by expected close)."""
-    return all(may_lie_ahead(catalog, catalog.metric(m), query.anchor) for m in query.metrics)
+    # A field's own date (``by close date``) keeps the window as asked (docs/field-search.md).
+    if query.anchor is not None:
+        return False
+    return all(may_lie_ahead(catalog, catalog.metric(m), None) for m in query.metrics)
 
 
 def _whole_period_ahead(query: Query, catalog: Catalog, window: ResolvedWindow) -> ResolvedWindow:
