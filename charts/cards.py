@@ -26,6 +26,7 @@ from metrics.format import change_sign, format_change, format_value
 
 _MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
 _GAP = 0.12
+_MIN_PT = 7.0  # the smallest type a caption is shrunk to (tests/layout_facts.py MIN_PT)
 
 
 def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
@@ -99,7 +100,8 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
             color=theme.INK, va="center_baseline", ha="left")
     if provisional:
         # A little smaller before a cut: "only 2 won deals with an amount" says what it counts.
-        fine = max(small * min(1.0, avail / measure.width(provisional, small)), small * 0.8)
+        fine = max(small * min(1.0, avail / measure.width(provisional, small)), small * 0.8,
+                   min(small, _MIN_PT))
         ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared,
                 measure.fit(provisional, avail, fine), fontsize=fine, va="bottom", ha="left",
                 color=theme.MUTED)
@@ -231,12 +233,13 @@ def _target_caption(ax: Axes, ctx: Ctx, total: str, y: float, width_in: float) -
     """Where the target comes from, under everything else: the board's default rate, or
     targets imported per rep (charts.targets)."""
     assert ctx.target_basis is not None
-    size = ctx.pt(theme.SMALL) * 0.9
+    floor = max(ctx.pt(theme.SMALL) * 0.7, _MIN_PT)
+    size = max(ctx.pt(theme.SMALL) * 0.9, floor)
     lines = caption(ctx.target_basis, total, ctx.lang)
     room = width_in * 0.94
-    # Smaller type before a cut: a sum missing its last factor would mislead.
+    # Smaller type (never below legible) before a wrap: a sum missing a factor would mislead.
     widest = max(measure.width(line, size) for line in lines)
-    size = max(size * min(1.0, room / widest), ctx.pt(theme.SMALL) * 0.7)
-    text = "\n".join(measure.fit(line, room, size) for line in lines)
+    size = max(size * min(1.0, room / widest), floor)
+    text = "\n".join(measure.wrap(line, room, size, 2) for line in lines)
     ax.text(0, y - 0.03, text, ha="center", va="top", fontsize=size, color=theme.FAINT,
             linespacing=1.25)

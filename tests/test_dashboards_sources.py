@@ -65,9 +65,10 @@ def _drawn(
     return texts(figure_for_dashboard(name, query, run, currency="USD", lang=lang))
 
 
-def _caption(texts_drawn: list[str], start: str) -> list[str]:
-    """The gauge's caption (two lines in one text) that starts with ``start``."""
-    return next(x for x in texts_drawn if x.startswith(start)).split("\n")
+def _caption(texts_drawn: list[str], start: str) -> str:
+    """The gauge's caption that starts with ``start``, its lines (the sum, where the rate comes
+    from; a narrow cell wraps one at a space) joined by spaces."""
+    return " ".join(next(x for x in texts_drawn if x.startswith(start)).split("\n"))
 
 
 def test_kpi_dashboard_gains_cac_and_quota_attainment(org: Path) -> None:
@@ -111,33 +112,33 @@ def test_outbound_gauge_targets_come_from_call_targets(org: Path, tmp_path: Path
     t = _drawn(backend, "outbound calls")
     assert "target 1,610" in t, t
     # Under the gauge, where the target came from: one rep's imported target, one at 40.
-    assert _caption(t, "target 1,610 =") == [
+    assert _caption(t, "target 1,610 =") == " ".join([
         "target 1,610 = 70 a day × 23 working days",
         "1 rep at imported targets, 1 rep at default 40",
-    ]
+    ])
     zh = _drawn(backend, "outbound calls", Language.ZH)
-    assert _caption(zh, "目标 1,610 =") == [
+    assert _caption(zh, "目标 1,610 =") == " ".join([
         "目标 1,610 = 每天 70 × 23 个工作日",
         "1 名销售按导入目标，1 名销售按默认 40",
-    ]
+    ])
     # For Bob alone every rep on the board has an imported target: 30 × 1 × 23 = 690.
     bob = _drawn(backend, "outbound calls", filters=(Filter("rep", "in", ("Bob Smith",)),))
-    assert _caption(bob, "target 690 =") == [
+    assert _caption(bob, "target 690 =") == " ".join([
         "target 690 = 30 a day × 1 rep × 23 working days",
         "rate: each rep's imported daily call target",
-    ]
+    ])
     # Without the source: 40 × 2 reps × 23 = 1,840, at the board's default rate; demos booked
     # 0.6 × 2 × 23 = 27.6.
     plain = _drawn(_backend(ORG, load_fixture_org(tmp_path / "k.duckdb")), "outbound calls")
     assert "target 1,840" in plain, plain
-    assert _caption(plain, "target 1,840 =") == [
+    assert _caption(plain, "target 1,840 =") == " ".join([
         "target 1,840 = 40 a day × 2 reps × 23 working days",
         "rate: the dashboard's default",
-    ]
-    assert _caption(plain, "target 27.6 =") == [
+    ])
+    assert _caption(plain, "target 27.6 =") == " ".join([
         "target 27.6 = 0.6 a day × 2 reps × 23 working days",
         "rate: the dashboard's default",
-    ]
+    ])
 
 
 def test_targets_that_differ_are_summed_in_the_caption() -> None:
