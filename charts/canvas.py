@@ -16,6 +16,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from charts import labels, measure, theme
 from charts.choose import grouping_kind
+from charts.targets import TargetBasis
 from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.format import format_value
@@ -28,6 +29,7 @@ class Ctx:
     currency: str = "USD"
     fiscal_start_month: int = 1
     target: float | None = None  # for gauges
+    target_basis: TargetBasis | None = None  # what a dashboard gauge's target is made of
     columns: tuple[str, ...] = ()  # tables: which columns, in this order (default: all)
     max_rows: int | None = None  # tables: at most this many rows
     scale: float = 1.0  # type scale

@@ -20,11 +20,13 @@ from charts.canvas import (
     num,
     rect_inches,
 )
+from charts.targets import caption
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change, format_value
 
 _MIN_CARD_W = 1.5  # inches; narrower cards go to a second row
 _GAP = 0.12
+_MIN_PT = 7.0  # the smallest type a caption is shrunk to (tests/layout_facts.py MIN_PT)
 
 
 def _growth(answer: Answer, col: Column, j: int) -> tuple[float | None, float | None]:
@@ -97,9 +99,12 @@ def _card(ax: Axes, box: tuple[float, float, float, float], answer: Answer, j: i
     ax.text(pad_x, y0 + bottom_pad + delta_h + mid_h / 2, text, fontsize=big, fontweight="bold",
             color=theme.INK, va="center_baseline", ha="left")
     if provisional:
-        ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared, labels.cut(
-            provisional, int(avail * 72 / (small * 0.55))), fontsize=small, va="bottom",
-            ha="left", color=theme.MUTED)
+        # A little smaller before a cut: "only 2 won deals with an amount" says what it counts.
+        fine = max(small * min(1.0, avail / measure.width(provisional, small)), small * 0.8,
+                   min(small, _MIN_PT))
+        ax.text(pad_x, y0 + bottom_pad + small * 1.4 / 72 * compared,
+                measure.fit(provisional, avail, fine), fontsize=fine, va="bottom", ha="left",
+                color=theme.MUTED)
     if not compared:
         return
     prev, growth = _growth(answer, col, j)
@@ -172,10 +177,12 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_axis_off()
     aw, ah = w_in, h_in - 0.1
     # Equal scaling in inches so the dial stays round whatever the cell's shape: the dial and
-    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell.
-    unit = min(aw / 2.3, ah / 1.55)
+    # its captions take 2.3 × 1.55 data units (radius 1), centred in the cell; where the
+    # target came from takes two lines more below.
+    below = 0.5 + (0.3 if ctx.target_basis is not None else 0.0)
+    unit = min(aw / 2.3, ah / (1.05 + below))
     ax.set_xlim(-aw / 2 / unit, aw / 2 / unit)
-    low = -0.5 - (ah / unit - 1.55) / 2
+    low = -below - (ah / unit - 1.05 - below) / 2
     ax.set_ylim(low, low + ah / unit)
     r, width = 0.92, 0.2
     ax.add_artist(Wedge((0, 0), r, 0, 180, width=width, facecolor=theme.GRID, linewidth=0))
@@ -216,3 +223,23 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     if len(lines) == 2:
         ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
                 fontsize=small, color=lines[1][1], fontweight="bold")
+    if ctx.target_basis is not None:
+        # The sum in full (10,120, not 1万): it is checked against its factors.
+        total = format_value(target, col.format, currency=ctx.currency, short=False, lang=ctx.lang)
+        _target_caption(ax, ctx, total, -0.1 - len(lines) * small * 1.5 / 72 / unit, aw)
+
+
+def _target_caption(ax: Axes, ctx: Ctx, total: str, y: float, width_in: float) -> None:
+    """Where the target comes from, under everything else: the board's default rate, or
+    targets imported per rep (charts.targets)."""
+    assert ctx.target_basis is not None
+    floor = max(ctx.pt(theme.SMALL) * 0.7, _MIN_PT)
+    size = max(ctx.pt(theme.SMALL) * 0.9, floor)
+    lines = caption(ctx.target_basis, total, ctx.lang)
+    room = width_in * 0.94
+    # Smaller type (never below legible) before a wrap: a sum missing a factor would mislead.
+    widest = max(measure.width(line, size) for line in lines)
+    size = max(size * min(1.0, room / widest), floor)
+    text = "\n".join(measure.wrap(line, room, size, 2) for line in lines)
+    ax.text(0, y - 0.03, text, ha="center", va="top", fontsize=size, color=theme.FAINT,
+            linespacing=1.25)

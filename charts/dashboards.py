@@ -29,6 +29,7 @@ from charts import labels, layout, measure, median, render, theme
 from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
+from charts.targets import TargetBasis
 from i18n import Language, Msg, t
 from metrics.answer import Answer, ResolvedWindow
 from metrics.errors import NoData, Unsupported, UserError
@@ -284,27 +285,35 @@ def run_panels(board: Dashboard, asked: Query, run: Run) -> Results:
 
 
 def _target(board: Dashboard, panel: Panel, results: Mapping[str, _Result],
-            answer: Answer, run: Run) -> float | None:
+            answer: Answer, run: Run) -> TargetBasis | None:
     """The gauge's target over the answer's window: each rep of the reps panel's rate per
     working day (their own from ``per_rep_from`` when it names them, else the fixed rate)
-    times the working days."""
+    times the working days, with what it is made of (said under the gauge)."""
     t = load()[1].get(panel.target or "")
     reps = results.get(board.reps_panel or "")
     if t is None or reps is None or reps.answer is None or answer.window is None:
         return None
     days = workdays(answer.window.start, answer.window.end)
-    own = _rates(run, t.per_rep_from) if t.per_rep_from else {}
-    per_day = sum(own.get(str(row[0]), t.per_rep_per_workday) for row in reps.answer.rows)
-    return per_day * days or None
+    own, source = _rates(run, t.per_rep_from) if t.per_rep_from else ({}, "")
+    names = [str(row[0]) for row in reps.answer.rows]
+    basis = TargetBasis(
+        days=days,
+        rate=t.per_rep_per_workday,
+        at_rate=sum(1 for n in names if n not in own),
+        own=tuple(own[n] for n in names if n in own),
+        source=source,
+    )
+    return basis if basis.total else None
 
 
-def _rates(run: Run, metric: str) -> dict[str, float]:
-    """Each rep's rate from a KPI by rep (daily call target); none before its source is
-    imported, so the fixed rate of dashboards.yaml holds."""
+def _rates(run: Run, metric: str) -> tuple[dict[str, float], str]:
+    """Each rep's rate from a KPI by rep (daily call target), and the KPI's name as the reply
+    says it; none before its source is imported, so the fixed rate of dashboards.yaml holds."""
     res = _answer(run, Query(metrics=(metric,), groupings=("rep",), window=WindowSpec("all")))
     if res.answer is None:
-        return {}
-    return {str(r[0]): float(r[1]) for r in res.answer.rows if r[0] is not None and r[1]}
+        return {}, ""
+    rates = {str(r[0]): float(r[1]) for r in res.answer.rows if r[0] is not None and r[1]}
+    return rates, res.answer.columns[1].spoken
 
 
 def _without_missing(board: Dashboard, results: Mapping[str, _Result]) -> Dashboard:
@@ -522,9 +531,11 @@ def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Pa
     chart = choose(a) if p.chart == "auto" or lost_axis else p.chart
     ctx = dataclasses.replace(
         ctx0, columns=tuple(c for c in p.columns if _has(a, c)),
-        target=_target(board, p, results, a, run) if chart == "gauge" else None,
         card=theme.PANEL,
     )
+    basis = _target(board, p, results, a, run) if chart == "gauge" else None
+    if basis is not None:
+        ctx = dataclasses.replace(ctx, target=basis.total, target_basis=basis)
     render.draw(fig, inner, chart, a, ctx)  # type: ignore[arg-type]
 
 

@@ -267,8 +267,10 @@ def _comparison(d: _Draft, node: Tree) -> None:
         kind = d.tok(node.children[0]).value
         d.comparisons.append((_text(node), Comparison(kind)))
     elif node.data == "before_window":
-        # "the month before" the asked window: the period before it (kpis.md, Comparisons).
-        d.comparisons.append((_text(node), Comparison("previous")))
+        # "the month before" the asked window: the period before it (kpis.md, Comparisons),
+        # which must be a month (metrics/windows.py refuses "last quarter vs previous month").
+        unit = d.tok(node.children[-1]).value
+        d.comparisons.append((_text(node), Comparison("previous", unit=unit)))
     else:
         w = next(c for c in node.children if isinstance(c, Tree))
         full = node.data == "versus_full"

@@ -99,7 +99,7 @@ def _filter_text(f: Filter) -> str:
 
 def _comparison_text(c: Comparison) -> str:
     if c.kind == "previous":
-        return "vs previous period"
+        return f"vs previous {c.unit or 'period'}"
     if c.kind == "last_year":
         return "vs last year"
     assert c.window is not None

@@ -156,6 +156,9 @@ class RecordSetDef:
     # Row-level access: the predicate keeping the records whose owner is in $scope_owners, or
     # None when the records have no owner (hidden from restricted askers; docs/access.md).
     scope: str | None = SCOPE_FILTER
+    # The Salesforce object one row stands for, ``r.Id`` its Id, when the name does not say it
+    # (lead_attempt: a lead at an attempt): the object's custom fields reach it (metrics/fields).
+    object: str | None = None
 
     def anchor(self, name: str | None = None) -> Anchor:
         if name is None:

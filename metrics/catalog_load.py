@@ -89,10 +89,10 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup"):
+            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup", "object"):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
-                    "(from, anchors, joins, dimensions, needs, rollup)"
+                    "(from, anchors, joins, dimensions, needs, rollup, object)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -117,6 +117,7 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 dimensions=tuple((str(k), str(v)) for k, v in (r.get("dimensions") or {}).items()),
                 needs=_strs(r.get("needs")),
                 rollup=_parse_rollup(r.get("rollup"), where, problems),
+                object=str(r["object"]) if r.get("object") else None,
             )
         )
     return out

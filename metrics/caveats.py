@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from i18n import Language, join, t
 from metrics.answer import Answer, Column
+from metrics.buckets import bucket_end
 from metrics.format import format_bucket, format_range, format_value
+from metrics.windows import period_start
 
 EN = Language.EN
 Names = Callable[[str], str]
@@ -107,7 +109,29 @@ def partial_notes(
         days = format_range(p.first, p.last, lang)
         key = "caveat.partial_to_date" if p.running else "caveat.partial_only"
         out.append(t(lang, key, bucket=name, days=days))
+    out += _compared_partial(answer, grain, fiscal_start_month, lang)
     return list(dict.fromkeys(out))  # a bucket has a row per value of a second grouping
+
+
+def _compared_partial(
+    answer: Answer, grain: str, fiscal_start_month: int, lang: Language
+) -> list[str]:
+    """The other side's partial buckets: "this quarter by month vs previous quarter" on 5 Dec
+    sets 1 – 5 Dec against 1 – 4 Sep (as many days, kpis.md), and that must be said too. The
+    other side's buckets are calendar ones whenever they line up (metrics.engine.bucket_shift)."""
+    w = answer.compare_window
+    if w is None or w.start is None or w.end is None or grain == "day":
+        return []
+    out = []
+    for edge in (w.start, w.end):
+        first = period_start(edge, grain, fiscal_start_month)
+        last = bucket_end(first, grain)
+        lo, hi = max(first, w.start), min(last, w.end)
+        if (lo, hi) != (first, last):
+            name = format_bucket(first, grain, fiscal_start_month=fiscal_start_month, lang=lang)
+            days = format_range(lo, hi, lang)
+            out.append(t(lang, "caveat.partial_compared", bucket=name, days=days))
+    return out
 
 
 def partial_label(answer: Answer, row: int) -> str:

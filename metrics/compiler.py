@@ -477,10 +477,12 @@ def _keys_sql(
     if not grid:
         return union([select([col(d) for d in dcols], table(n)) for n in shown])
     gi = next(i for i, d in enumerate(dims) if d.kind == "grain")
+    # The other grouping's values, each once: a KPI's table has a row per (bucket, value), and
+    # a UNION of one SELECT is no DISTINCT ("deals won by month by rep" listed a rep per month).
     parts: list[exp.Expression] = [
         select([alias(tmpl("unnest($grid)"), d)], None)
         if i == gi
-        else union([select([col(d)], table(n)) for n in shown])
+        else union([select([col(d)], table(n)).distinct() for n in shown])
         for i, d in enumerate(dcols)
     ]
     subs = [subquery(p, f"k{i}") for i, p in enumerate(parts)]

@@ -31,7 +31,7 @@ from metrics.format import CHANGE_IN_POINTS, DateRange
 from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
-from metrics.restate import both_named, comparison_sides, restate
+from metrics.restate import both_named, comparison_sides, no_data, restate
 from metrics.scope import EVERYONE, Scope
 from metrics.settings import OrgSettings
 from metrics.spark import SparkReader
@@ -109,6 +109,24 @@ def _header(
     if c.role == "metric":
         return kpi
     return t(lang, "column.previous", metric=kpi)
+
+
+def _looks_ahead(query: Query, catalog: Catalog) -> bool:
+    """Every KPI asked counts records that can lie ahead (open pipeline by expected close)."""
+    # A field's own date (``by close date``) keeps the window as asked (docs/field-search.md).
+    if query.anchor is not None:
+        return False
+    return all(may_lie_ahead(catalog, catalog.metric(m), None) for m in query.metrics)
+
+
+def _whole_period_ahead(query: Query, catalog: Catalog, window: ResolvedWindow) -> ResolvedWindow:
+    """"open pipeline this quarter" is the pipeline expected to close this quarter, to its
+    last day: cut at today it would be only the deals already overdue ($0 on a healthy org)."""
+    if window.shape != "to_date" or window.unit is None or window.start is None:
+        return window
+    if not query.metrics or not _looks_ahead(query, catalog):
+        return window
+    return replace(window, end=buckets.bucket_end(window.start, window.unit), shape="full")
 
 
 def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, today: date) -> None:
@@ -317,8 +335,12 @@ def prepare(
 ) -> Prepared:
     """Resolve the windows, compile (cached by shape) and bind this question's values.
     ``rollups``: the catalog's rollups the snapshot can answer from (metrics.rollups.usable)."""
-    window = resolve(
-        query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+    window = _whole_period_ahead(
+        query,
+        catalog,
+        resolve(
+            query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+        ),
     )
     _refuse_the_future(query, catalog, window, today)
     cmp_window = (
@@ -419,8 +441,9 @@ def run(
         rows = []  # every bucket of the window, and not one record in any
     if not rows:
         raise NoData(
-            Msg.of(
-                "window.error.no_data",
+            no_data(
+                query,
+                catalog.said,
                 metrics=_listed(catalog, query.metrics),
                 range=DateRange(window.start, window.end),
                 name=window.said or Msg.of("window.as_is", name=window.label),
@@ -468,7 +491,10 @@ def run(
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
         scope=scope,
         **_honesty(compiled, catalog, extras, settings, lang),
-        partial=_partial(compiled, rows, grain, window, today),
+        # A bucket of pipeline ahead is not "to date": its deals close up to its last day.
+        partial=_partial(
+            compiled, rows, grain, window, date.max if _looks_ahead(asked, catalog) else today
+        ),
     )
     said = caveats.notes(
         answer,

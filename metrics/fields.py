@@ -142,9 +142,12 @@ def _record_set_of(catalog: Catalog, table: str) -> RecordSetDef | None:
     return None
 
 
-def _kin_of(catalog: Catalog, table: str) -> RecordSetDef | None:
-    """The catalog's record set named after the object (lead), whatever table it reads."""
-    return next((rs for rs in catalog.records if rs.name == table.lower()), None)
+def _kin_of(catalog: Catalog, table: str) -> tuple[RecordSetDef, ...]:
+    """The catalog's record sets of the object whatever table they read: the one named after
+    it (lead) and those saying it is their ``object`` (lead_attempt)."""
+    return tuple(
+        rs for rs in catalog.records if rs.name == table.lower() or rs.object == table
+    )
 
 
 def _anchors_of(catalog: Catalog, table: str) -> tuple[Anchor, ...]:
@@ -216,16 +219,15 @@ class _Builder:
         )
         self.records[own.name] = own
         self.measures(t, own)
-        kin = _kin_of(self.catalog, t.name)
-        if kin is not None and kin is not rs:
-            # The catalog's records of this object on a table derived from it (lead: leads
-            # with their activity facts) hold the registry's columns; any other field (a custom
-            # Lead field) is read through the object's own row, one per record (no fan-out).
-            stored = (
-                {f.name for f in schema.BY_NAME[t.name].fields}
-                if t.name in schema.BY_NAME
-                else set()
-            )
+        # The catalog's records of this object on a table derived from it (lead: leads with
+        # their activity facts; lead_attempt) hold the registry's columns; any other field (a
+        # custom Lead field) is read through the object's own row, one per record (no fan-out).
+        stored = (
+            {f.name for f in schema.BY_NAME[t.name].fields} if t.name in schema.BY_NAME else set()
+        )
+        for kin in _kin_of(self.catalog, t.name):
+            if kin is rs:
+                continue
             self.records[kin.name] = self._extend(
                 t,
                 name=kin.name,

@@ -130,6 +130,10 @@ def sample_atoms(m: MetricDef, ms: Measure) -> tuple[tuple[Extra, Atom], ...]:
     rate the base records still open and those that could be. Counts and sums have none."""
     if ms.kind == "ratio":
         den = ms.atoms[1]
+        if den.agg == "sum":
+            # A sum of money (quota attainment's quota) is not a number of records: shown as
+            # "records 217,000" beside the rate it read as a count, and never a small sample.
+            return ()
         out: list[tuple[Extra, Atom]] = [("base", den)]
         u = m.unsettled
         if u.get("open") and u.get("of"):

@@ -65,6 +65,9 @@ class Comparison:
     # "vs all of last month" / "vs last month in full" / 整月: the whole named period even when
     # the current window is still running (otherwise it is cut like for like).
     full: bool = False
+    # "vs previous quarter" / "vs the month before": kind "previous", said with its period, which
+    # must be the current window's (a quarter is not compared with "the previous month").
+    unit: Unit | None = None
 
 
 FilterOp = Literal["in", "not_in", "gt", "ge", "lt", "le"]

@@ -10,8 +10,9 @@ through ``names`` (the catalog's Chinese names for a Chinese reply).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from i18n import Language, t
+from i18n import Language, Msg, Term, t
 from metrics.answer import ResolvedWindow
 from metrics.format import format_range
 from metrics.query import Filter, Query
@@ -84,15 +85,9 @@ def restate(
     if said:
         parts.append(t(lang, "restate.by", names=also.join(f"[{names(g)}]" for g in said)))
     if q.filters:
-        parts.append(
-            t(lang, "restate.for", filters=also.join(_filter(f, lang, names) for f in q.filters))
-        )
+        parts.append(t(lang, "restate.for", filters=_filters(q, lang, names)))
     if q.metric_filters:
-        conditions = also.join(
-            f"[{names(mf.metric)} {_OPS[mf.op]} {_value(mf.value, lang)}]"
-            for mf in q.metric_filters
-        )
-        parts.append(t(lang, "restate.where", conditions=conditions))
+        parts.append(t(lang, "restate.where", conditions=_metric_filters(q, lang, names)))
     if q.sort is not None:
         order = t(lang, "restate.desc" if q.sort.descending else "restate.asc")
         parts.append(t(lang, "restate.sorted", key=names(q.sort.key), order=order))
@@ -121,6 +116,54 @@ def restate(
     if compare is not None:
         text += t(lang, "restate.vs", other=window_phrase(compare, lang))
     return text
+
+
+def _filters(q: Query, lang: Language, names: Names) -> str:
+    return t(lang, "restate.also").join(_filter(f, lang, names) for f in q.filters)
+
+
+def _metric_filters(q: Query, lang: Language, names: Names) -> str:
+    return t(lang, "restate.also").join(
+        f"[{names(mf.metric)} {_OPS[mf.op]} {_value(mf.value, lang)}]" for mf in q.metric_filters
+    )
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """A question's filters (or its metric filters) as the restatement says them, in the
+    reader's language, for a message made before that is known: ``[rep = Morgan Hale]``."""
+
+    query: Query
+    said: Callable[[str, Language], str]  # Catalog.said: a KPI's or dimension's name
+    metric: bool = False
+
+    def say(self, lang: Language) -> str:
+        def names(name: str) -> str:
+            return self.said(name, lang)
+
+        return (_metric_filters if self.metric else _filters)(self.query, lang, names)
+
+
+def no_data(q: Query, said: Callable[[str, Language], str], **window: object) -> Msg:
+    """Why a question has no answer, its conditions named: no group passed its metric filter
+    (``calls by rep calls > 5000``), nothing matched its filters (``for Morgan Hale``), or the
+    window holds no records. ``window`` are the message's metrics, range and name."""
+    if q.metric_filters:
+        groups = list(q.groupings)
+        grouping: object = (
+            Term(tuple((lang, said(groups[0], lang)) for lang in Language))
+            if len(groups) == 1
+            else Msg("window.error.a_group")
+        )
+        return Msg.of(
+            "window.error.none_pass",
+            grouping=grouping,
+            conditions=Conditions(q, said, metric=True),
+            **window,
+        )
+    if q.filters:
+        return Msg.of("window.error.no_data_for", filters=Conditions(q, said), **window)
+    return Msg.of("window.error.no_data", **window)
 
 
 def both_named(q: Query) -> bool:

@@ -361,6 +361,8 @@ def _compare_window(
     if cmp.kind == "last_year":
         return _a_year_earlier(current, start, end)
     # vs previous period
+    if cmp.unit is not None:
+        _check_unit(cmp.unit, current)
     days = current.days or 1
     unit = current.unit or "day"
     if current.shape == "full":
@@ -372,7 +374,24 @@ def _compare_window(
         e = s + timedelta(days=days - 1)
     else:  # rolling or explicit range: the same number of days just before
         s, e = start - timedelta(days=days), start - timedelta(days=1)
-    return _named(s, e, Msg("window.previous_period"), "rolling", "day")
+    said = Msg(f"window.previous_unit.{cmp.unit}" if cmp.unit else "window.previous_period")
+    prev = _named(s, e, said, "rolling", "day")
+    # A period still running against as many days of the one before: said, as for "vs last month".
+    return replace(prev, extent="like for like") if current.shape == "to_date" else prev
+
+
+def _check_unit(unit: str, current: ResolvedWindow) -> None:
+    """"vs previous quarter" needs one quarter (whole or to date) to compare: "last quarter vs
+    previous month" or "last 30 days vs previous month" would compare unlike periods."""
+    one = current.shape in ("full", "to_date") or (current.shape == "periods" and current.n == 1)
+    if current.unit != unit or not one:
+        raise Invalid(
+            Msg.of(
+                f"window.error.not_one.{unit}",
+                name=_undefaulted(current),
+                range=DateRange(current.start, current.end),
+            )
+        )
 
 
 def _like_for_like(named: ResolvedWindow, current: ResolvedWindow, full: bool) -> ResolvedWindow:

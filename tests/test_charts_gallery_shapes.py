@@ -38,10 +38,9 @@ def test_two_groupings_are_drawn(name: str, kind: str) -> None:
 
 
 def test_a_grouping_with_one_value_is_said_not_drawn() -> None:
-    # deals won last quarter by rep vs previous quarter: the engine groups by rep and quarter,
-    # and the quarter has one value.
+    # deals won last quarter by rep and quarter vs previous quarter: the quarter has one value.
     rows = [(r, "Q3 2026", 10 + i, 8 + i) for i, r in enumerate(ca.REPS)]
-    a = ca.make("deals won last quarter by rep vs previous quarter", ("deals won",),
+    a = ca.make("deals won last quarter by rep and quarter vs previous quarter", ("deals won",),
                 ("rep", "quarter"), rows, window=ca.LAST_Q, compare=ca.PREV_Q)
     fig = figure_for_answer(a)
     assert fig is not None

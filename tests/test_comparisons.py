@@ -93,8 +93,72 @@ def test_the_previous_month_after_a_window_is_the_one_before_it(db: Path) -> Non
     ):
         first = ask(db, q).splitlines()[0]
         assert (
-            first == "[calls] · 1 – 31 May 2024 (last month) vs 1 – 30 Apr 2024 (previous period)"
+            first == "[calls] · 1 – 31 May 2024 (last month) vs 1 – 30 Apr 2024 (previous month)"
         )
+
+
+def test_vs_previous_quarter_is_a_comparison_not_a_grouping(db: Path) -> None:
+    # Won deals by CloseDate (O8 is deleted): Q2 2024 O1 Alice 15 May, O11 Bob 20 May, O2 Bob
+    # 10 Jun, O5 张伟 20 Jun → Bob 2, Alice 1, 张伟 1; Q1 2024 O7 Alice 15 Feb → Alice 1.
+    # Alice's growth (1 − 1) / 1 = 0.0%; Bob's and 张伟's have no previous value (0).
+    for q in (
+        "deals won Q2 2024 by rep vs previous quarter",
+        "deals won Q2 2024 by rep versus prior quarter",
+        "deals won Q2 2024 by rep vs the quarter before",
+    ):
+        lines = ask(db, q).splitlines()
+        assert lines[0] == (
+            "[deals won] by [rep] · 1 Apr – 30 Jun 2024 (Q2 2024) "
+            "vs 1 Jan – 31 Mar 2024 (previous quarter)"
+        ), q
+        assert lines[3].split("  ")[0] == "rep" and "quarter" not in lines[3]
+        assert [r.split()[-3:] for r in lines[5:8]] == [
+            ["2", "0", "—"],
+            ["1", "1", "0.0%"],
+            ["1", "0", "—"],
+        ]
+    zh = ask(db, "2024年第二季度 赢单数 按销售 环比").splitlines()
+    assert zh[0] == (
+        "[赢单数] 按 [销售] · 2024年4月1日 – 6月30日（2024年第2季度） "
+        "对比 2024年1月1日 – 3月31日（环比）"
+    )
+    assert zh[3].split() == ["销售", "赢单数", "赢单数（上期）", "赢单数增长"]
+    # 前一季度: the quarter before the one asked (上一季度 is last quarter, a window)
+    zh = ask(db, "2024年第二季度 赢单数 按销售 对比前一季度").splitlines()
+    assert zh[0] == (
+        "[赢单数] 按 [销售] · 2024年4月1日 – 6月30日（2024年第2季度） "
+        "对比 2024年1月1日 – 3月31日（前一季度）"
+    )
+    got = json.loads(ask(db, "deals won Q2 2024 by rep vs previous quarter", "--json"))
+    assert got["columns"] == ["rep", "deals won", "deals won (previous)", "deals won growth"]
+
+
+def test_a_previous_period_of_another_length_is_refused(db: Path) -> None:
+    for q, unit in (
+        ("deals won Q2 2024 by rep vs previous month", "month"),
+        ("calls last 30 days vs previous week", "week"),
+        ("deals won last 3 months vs previous quarter", "quarter"),
+    ):
+        p = asked(db, q, "--json")
+        err = json.loads(p.stdout)["error"]
+        assert p.returncode == 1 and err["kind"] == "invalid", q
+        assert f"is not one {unit}, so it has no previous {unit}" in err["message"]
+    p = asked(db, "2024年第二季度 赢单数 按销售 vs previous month")
+    assert p.returncode == 1 and p.stderr.strip() == (
+        "2024年第2季度（2024年4月1日 – 6月30日）不是一个月，没有“前一个月”可比；"
+        "请说 环比，或只问一个月，例如 上个月 环比。"
+    )
+
+
+def test_a_running_period_against_the_one_before_says_like_for_like(db: Path) -> None:
+    # this month = 1 – 27 Jun 2024 (27 days): the previous month's first 27 days, 1 – 27 May
+    first = ask(db, "calls this month vs previous month").splitlines()[0]
+    assert first == (
+        "[calls] · 1 – 27 Jun 2024 (this month) vs 1 – 27 May 2024 (previous month, like for like)"
+    )
+    assert ask(db, "本月 电话数 环比").splitlines()[0] == (
+        "[电话数] · 2024年6月1日 – 27日（本月） 对比 2024年5月1日 – 27日（环比，同期可比）"
+    )
 
 
 def test_a_window_compared_with_itself_is_invalid(db: Path) -> None:
@@ -137,3 +201,20 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
         "*connect rate (Q2 2024)*\n*66.7%* of 6 outbound calls †  +16.7 pp"
     )
     backend.reader.close()
+
+
+def test_the_compared_sides_partial_bucket_is_said(db: Path) -> None:
+    # This quarter so far, 1 Apr – 27 Jun (30 + 31 + 27 = 88 days), against as many days from
+    # 1 Jan: 31 + 29 + 28 → 1 Jan – 28 Mar, so March on that side is partial too. Leads by
+    # month (created, local): Apr L1 L2 L5 = 3 ← Jan L7 = 1; May L3 ← Feb none; Jun L4 ← Mar none.
+    lines = ask(db, "leads by month this quarter vs previous quarter").splitlines()
+    assert lines[1:3] == [
+        "note: Jun 2024 is partial: 1 – 27 Jun 2024 (to date).",
+        "note: The compared Mar 2024 is partial: 1 – 28 Mar 2024 only.",
+    ]
+    assert lines[7].split() == ["Apr", "2024", "3", "1", "▲", "200.0%"]
+    zh = ask(db, "本季度 每月 线索数 环比").splitlines()
+    assert zh[2] == "注：对比期的2024年3月不完整：仅2024年3月1日 – 28日。"
+    # Whole quarters against whole quarters: nothing partial to say.
+    whole = ask(db, "leads by month last quarter vs previous quarter").splitlines()
+    assert not any("partial" in x for x in whole)

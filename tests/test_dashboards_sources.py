@@ -5,6 +5,7 @@ call target from a call_target source. Today is Thu 27 Jun 2024 (Asia/Shanghai).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from bot import config as app_config
 from bot.backend import RealBackend
 from charts import figure_for_dashboard, render_dashboard, texts
-from metrics.query import Query
+from charts.targets import TargetBasis, caption
+from i18n import Language
+from metrics.query import Filter, Query
 from tests.cli_run import run_kpibot
 from tests.fixture_org import ORG, load_fixture_org
 from tests.test_charts_render import png_size
@@ -52,11 +55,20 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return org
 
 
-def _drawn(backend: RealBackend, name: str) -> list[str]:
+def _drawn(
+    backend: RealBackend, name: str, lang: Language = Language.EN, filters: tuple = ()
+) -> list[str]:
     def run(q: Query):  # type: ignore[no-untyped-def]
-        return backend._run(q, f"{name} dashboard", TODAY)
+        return backend._run(q, f"{name} dashboard", TODAY, language=lang)
 
-    return texts(figure_for_dashboard(name, Query(dashboard=name), run, currency="USD"))
+    query = Query(dashboard=name, filters=filters)
+    return texts(figure_for_dashboard(name, query, run, currency="USD", lang=lang))
+
+
+def _caption(texts_drawn: list[str], start: str) -> str:
+    """The gauge's caption that starts with ``start``, its lines (the sum, where the rate comes
+    from; a narrow cell wraps one at a space) joined by spaces."""
+    return " ".join(next(x for x in texts_drawn if x.startswith(start)).split("\n"))
 
 
 def test_kpi_dashboard_gains_cac_and_quota_attainment(org: Path) -> None:
@@ -96,8 +108,50 @@ def test_outbound_gauge_targets_come_from_call_targets(org: Path, tmp_path: Path
     # The per-rep table's reps: Bob (O2 won 10 Jun) and 张伟 (call T08 20 Jun, O5 won 20 Jun);
     # Alice has nothing in the window. Bob's own target is 30 a day; 张伟 has none, so the
     # fixed 40: (30 + 40) × 23 = 1,610. (Alice's 50 does not count: she is not on the board.)
-    t = _drawn(_backend(org, org.parent / "kpibot.duckdb"), "outbound calls")
+    backend = _backend(org, org.parent / "kpibot.duckdb")
+    t = _drawn(backend, "outbound calls")
     assert "target 1,610" in t, t
-    # Without the source: 40 × 2 reps × 23 = 1,840.
+    # Under the gauge, where the target came from: one rep's imported target, one at 40.
+    assert _caption(t, "target 1,610 =") == " ".join([
+        "target 1,610 = 70 a day × 23 working days",
+        "1 rep at imported targets, 1 rep at default 40",
+    ])
+    zh = _drawn(backend, "outbound calls", Language.ZH)
+    assert _caption(zh, "目标 1,610 =") == " ".join([
+        "目标 1,610 = 每天 70 × 23 个工作日",
+        "1 名销售按导入目标，1 名销售按默认 40",
+    ])
+    # For Bob alone every rep on the board has an imported target: 30 × 1 × 23 = 690.
+    bob = _drawn(backend, "outbound calls", filters=(Filter("rep", "in", ("Bob Smith",)),))
+    assert _caption(bob, "target 690 =") == " ".join([
+        "target 690 = 30 a day × 1 rep × 23 working days",
+        "rate: each rep's imported daily call target",
+    ])
+    # Without the source: 40 × 2 reps × 23 = 1,840, at the board's default rate; demos booked
+    # 0.6 × 2 × 23 = 27.6.
     plain = _drawn(_backend(ORG, load_fixture_org(tmp_path / "k.duckdb")), "outbound calls")
     assert "target 1,840" in plain, plain
+    assert _caption(plain, "target 1,840 =") == " ".join([
+        "target 1,840 = 40 a day × 2 reps × 23 working days",
+        "rate: the dashboard's default",
+    ])
+    assert _caption(plain, "target 27.6 =") == " ".join([
+        "target 27.6 = 0.6 a day × 2 reps × 23 working days",
+        "rate: the dashboard's default",
+    ])
+
+
+def test_targets_that_differ_are_summed_in_the_caption() -> None:
+    # Three reps with their own 30, 45 and 50 a day: 125 a day × 20 working days = 2,500.
+    basis = TargetBasis(days=20, rate=40, at_rate=0, own=(30, 45, 50), source="daily call target")
+    assert basis.total == 2500
+    assert caption(basis, "2,500", Language.EN) == (
+        "target 2,500 = 125 a day for 3 reps × 20 working days",
+        "rates: each rep's imported daily call target",
+    )
+    # the KPI's name comes as the reply says it (the answer's column)
+    zh = dataclasses.replace(basis, source="每日外呼目标")
+    assert caption(zh, "2,500", Language.ZH) == (
+        "目标 2,500 = 3 名销售每天共 125 × 20 个工作日",
+        "每日目标：各销售导入的每日外呼目标",
+    )

@@ -239,6 +239,36 @@ def test_lead_kpis_by_a_custom_lead_field(db: Path) -> None:
     assert c.rows == ((2,),)  # L2, L4
 
 
+def test_follow_up_rate_by_attempt_by_a_custom_lead_field(db: Path) -> None:
+    # Contact attempts this quarter (tests/test_metrics_fixture.py): L1 3 (EMEA), L2 2 (APAC),
+    # L3 1 (EMEA); L4 (APAC) and L5 (EMEA) none, so at no attempt.
+    # EMEA: k1 ≥2/≥1 = 1/2; k2 ≥3/≥2 = 1/1; k3 ≥4/≥3 = 0/1. APAC: k1 1/1; k2 0/1.
+    a = _ask(db, "follow-up rate by attempt by region")
+    assert a.restated.startswith("[follow-up rate by attempt] by [region] · 1 Apr – 27 Jun 2024")
+    assert [c.name for c in a.columns][:3] == [
+        "contact attempt",
+        "region",
+        "follow-up rate by attempt",
+    ]
+    assert sorted(r[:3] for r in a.rows) == [
+        ("1", "APAC", 1.0),
+        ("1", "EMEA", 0.5),
+        ("2", "APAC", 0.0),
+        ("2", "EMEA", 1.0),
+        ("3", "EMEA", 0.0),
+    ]
+    b = _ask(db, "follow-up rate by attempt region is APAC")
+    assert b.restated.startswith("[follow-up rate by attempt] for [region = APAC]")
+    assert [r[:2] for r in b.rows] == [("1", 1.0), ("2", 0.0)]
+    # On a custom Lead date: leads whose first meeting was in May are L1 (3 attempts) and L5
+    # (none): k1 1/1, k2 1/1, k3 0/1.
+    c = _ask(db, "follow-up rate by attempt first meeting date last month")
+    assert [r[:2] for r in c.rows] == [("1", 1.0), ("2", 1.0), ("3", 0.0)]
+    # A field of another object is still refused, naming the KPI.
+    with pytest.raises(UserError, match="follow-up rate by attempt has no"):
+        _ask(db, "follow-up rate by attempt by stage")
+
+
 def test_lead_kpis_on_a_custom_lead_date(db: Path) -> None:
     a = _ask(db, "leads first meeting date last month")
     # First meeting in May: L1 2 May, L5 20 May (L6 is deleted).

@@ -77,7 +77,7 @@ def test_rates_and_means_carry_their_base(org: Org) -> None:
     # T03, T06, T07, T08 = 6 (T04 is inbound). deals won is a count: no base.
     assert {s.metric: (s.noun, s.counts) for s in a.samples} == {
         "win rate": ("closed deals", (5,)),
-        "average deal size": ("won deals", (3,)),
+        "average deal size": ("won deals with an amount", (3,)),
         "sales cycle length": ("won deals", (4,)),
         "average call duration": ("connected calls", (3,)),
         "connect rate": ("outbound calls", (6,)),

@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 
 from cache.snapshot import SnapshotReader
+from i18n import Language
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
 from metrics.engine import execute, run
@@ -329,6 +330,21 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
         [(30000.0,)],
     ),
     (
+        "open pipeline this year: expected to close by 31 Dec, not by today",
+        Q("open pipeline", window=WindowSpec("this", unit="year")),
+        ["open pipeline"],
+        # Open deals closing 1 Jan – 31 Dec 2024: O6 30 Apr 10000 and O3 15 Jul 30000 (cut at
+        # today, 27 Jun, it would have been O6's 10000 alone).
+        [(40000.0,)],
+    ),
+    (
+        "open pipeline by month this quarter: June is whole, not to date",
+        Q("open pipeline", groupings=("month",), window=WindowSpec("this", unit="quarter")),
+        ["month", "open pipeline"],
+        # O6 closes 30 Apr; O3 (15 Jul) is next quarter; nothing in May or June.
+        [(date(2024, 4, 1), 10000.0), (date(2024, 5, 1), 0.0), (date(2024, 6, 1), 0.0)],
+    ),
+    (
         "time in stage by stage",
         Q("time in stage", groupings=("stage",)),
         ["stage", "time in stage"],
@@ -582,6 +598,25 @@ CASES: list[tuple[str, Query, list[str], list[tuple[Any, ...]]]] = [
             (date(2024, 6, 1), 1, 0, None),
         ],
     ),
+    (
+        "deals won by month and rep: each rep once a month",
+        Q("deals won", groupings=("month", "rep")),
+        ["month", "rep", "deals won"],
+        # This quarter's won deals by CloseDate: O1 Alice 15 May, O11 Bob 20 May, O2 Bob 10 Jun,
+        # O5 张伟 20 Jun (O8 deleted). Every month × the three reps, 0 where none: 9 rows, not a
+        # rep repeated for each month they have a row in.
+        [
+            (date(2024, 4, 1), "Alice Wang", 0),
+            (date(2024, 4, 1), "Bob Smith", 0),
+            (date(2024, 4, 1), "张伟", 0),
+            (date(2024, 5, 1), "Alice Wang", 1),
+            (date(2024, 5, 1), "Bob Smith", 1),
+            (date(2024, 5, 1), "张伟", 0),
+            (date(2024, 6, 1), "Alice Wang", 0),
+            (date(2024, 6, 1), "Bob Smith", 1),
+            (date(2024, 6, 1), "张伟", 1),
+        ],
+    ),
     # ---------------------------------------------------------------- empty windows
     (
         "empty window, no grouping",
@@ -778,13 +813,22 @@ def test_default_window_and_comparison_are_restated(
     )
     assert a.restated == (
         "[deals won] · 1 Apr – 27 Jun 2024 (this quarter, default)"
-        " vs 1 Jan – 28 Mar 2024 (previous period)"
+        " vs 1 Jan – 28 Mar 2024 (previous period, like for like)"
     )
     assert answer_to_json(a)["compare_window"] == {"start": "2024-01-01", "end": "2024-03-28"}
     a = run(
         Q("open pipeline"), catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY
     )
     assert a.restated == "[open pipeline] · all time (default)"
+    a = run(
+        Q("open pipeline", groupings=("month",), window=WindowSpec("this", unit="quarter")),
+        catalog=catalog,
+        settings=fixture_settings(),
+        reader=reader,
+        today=TODAY,
+    )
+    assert a.restated == "[open pipeline] by [month] · 1 Apr – 30 Jun 2024 (this quarter)"
+    assert a.partial == (None, None, None)  # June's pipeline is all of June's
 
 
 def test_error_json() -> None:
@@ -849,9 +893,32 @@ def test_a_duckdb_cursor_works_as_reader(tmp_path: Path, catalog: Catalog) -> No
 def test_a_metric_filter_no_group_passes_is_no_data(
     reader: SnapshotReader, catalog: Catalog
 ) -> None:
+    # Calls this quarter: Alice T00 T01 T03, Bob T04 T06 T07, 张伟 T08: nobody above 50, and
+    # the answer says that rather than that there are no calls.
     q = Q("calls", groupings=("rep",), metric_filters=(MetricFilter("calls", "gt", 50),))
-    with pytest.raises(NoData):
+    with pytest.raises(NoData) as e:
         run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+    assert e.value.message == (
+        "No rep has [calls > 50] in 1 Apr – 27 Jun 2024 (this quarter, default); "
+        "leave the condition out to see every rep."
+    )
+    assert e.value.text(Language.ZH) == (
+        "2024年4月1日 – 6月27日（本季度，默认）没有销售满足 [电话数 > 50]；"
+        "去掉这个条件即可看到所有销售。"
+    )
+
+
+def test_no_data_for_a_filter_names_the_filter(reader: SnapshotReader, catalog: Catalog) -> None:
+    # Vera Stone (U7, the VP) owns no lead.
+    q = Q("leads", groupings=("rep",), filters=(Filter("rep", "in", ("Vera Stone",)),))
+    with pytest.raises(NoData) as e:
+        run(q, catalog=catalog, settings=fixture_settings(), reader=reader, today=TODAY)
+    assert e.value.message == (
+        "No data for leads for [rep = Vera Stone] in 1 Apr – 27 Jun 2024 (this quarter, default)."
+    )
+    assert e.value.text(Language.ZH) == (
+        "2024年4月1日 – 6月27日（本季度，默认）没有符合 [销售 = Vera Stone] 的线索数数据。"
+    )
 
 
 def test_records_restatement(reader: SnapshotReader, catalog: Catalog) -> None:

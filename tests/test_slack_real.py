@@ -186,7 +186,9 @@ def test_previous_period_of_calls_this_quarter(slack: SlackEmulator, drv: SlackD
     # This quarter so far is 1 Apr – 27 Jun = 30 + 31 + 27 = 88 days; the previous period is
     # 88 days from 1 Jan (kpis.md, Comparisons): 31 + 29 (2024 is leap) + 28 → 1 Jan – 28 Mar.
     # Task.csv calls created then: T11 (10 Jan), T12 (11 Jan), both Alice's → 2.
-    assert prev.blocks[0]["text"]["text"] == "*calls* · 1 Jan – 28 Mar 2024 (previous period)"
+    assert prev.blocks[0]["text"]["text"] == (
+        "*calls* · 1 Jan – 28 Mar 2024 (previous period, like for like)"
+    )
     assert prev.blocks[1]["fields"][0]["text"] == "*calls*\n*2*"
 
 
@@ -298,7 +300,9 @@ def test_previous_period_of_a_year_over_year_answer_is_the_previous_period(
     slack.wait_for("files.completeUploadExternal", 2)
     prev = answers(slack, H.SALES)[-1]
     # Not last year's quarter: the 88 days from 1 Jan, where O7 (Alice, 15 Feb) won 40,000.
-    assert prev.blocks[0]["text"]["text"] == "*revenue won* · 1 Jan – 28 Mar 2024 (previous period)"
+    assert prev.blocks[0]["text"]["text"] == (
+        "*revenue won* · 1 Jan – 28 Mar 2024 (previous period, like for like)"
+    )
     assert prev.blocks[1]["fields"][0]["text"] == "*revenue won*\n*$40,000*"
 
 

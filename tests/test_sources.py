@@ -92,6 +92,15 @@ def test_source_kpis_match_the_hand_worked_numbers(imported: Path) -> None:
         ], question
 
 
+def test_a_ratio_over_money_has_no_base_column(imported: Path) -> None:
+    # Quota attainment's denominator is quota dollars, pipeline coverage's the gap in dollars:
+    # no count of records to show beside them. CAC's base is its new customers (deals won).
+    qa, pc, cac = _ask(imported, ["quota attainment by rep", "pipeline coverage by rep", "CAC"])
+    assert qa["columns"] == ["rep", "quota attainment"] and qa["samples"] == {}
+    assert pc["columns"] == ["rep", "pipeline coverage"] and pc["samples"] == {}
+    assert list(cac["samples"]) == ["CAC"]
+
+
 def test_cac_of_a_channel_with_wins_but_no_spend_is_not_zero(tmp_path: Path) -> None:
     """Spend imported for inbound and outbound only: partner's win has no spend against it, and
     'no spend recorded' is not a cost of $0 (which would make partner look free)."""

@@ -59,6 +59,8 @@ def comparison(v: Any) -> Comparison | None:
         return None
     if isinstance(v, str):
         return Comparison(v)  # type: ignore[arg-type]
+    if "previous" in v:  # "vs previous quarter": {previous: quarter}
+        return Comparison("previous", unit=v["previous"])
     return Comparison("window", window(v["window"]), full=bool(v.get("full", False)))
 
 
