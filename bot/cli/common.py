@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,6 +33,33 @@ DbOpt = Annotated[
 TodayOpt = Annotated[
     str | None, typer.Option("--today", help="Pin today (YYYY-MM-DD) for reproducible answers.")
 ]
+
+
+# Held while a child process is being started, and by every os.fork (gunicorn starting a
+# worker): a fork in the middle of starting a child would hand the new worker copies of the
+# child's exec-status pipe, and the start would then wait for that worker to exit (minutes;
+# seen as a scheduled sync "running" until shutdown in the two-replica tests).
+_STARTING = threading.Lock()
+os.register_at_fork(
+    before=_STARTING.acquire,
+    after_in_parent=_STARTING.release,
+    after_in_child=_STARTING.release,
+)
+
+
+def run_child(cmd: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run a `kpibot` child (a scheduled sync or import) to its end, with its output.
+
+    Its start excludes forks (``_STARTING``), and its output goes to temporary files read once
+    it has exited, so no pipe end a forked worker might hold can keep this waiting.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        with _STARTING:
+            child = subprocess.Popen(cmd, stdout=out, stderr=err)
+        code = child.wait()
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(cmd, code, out.read(), err.read())
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today, setup_logging
+from bot.cli.common import (
+    ConfigOpt,
+    DbOpt,
+    TodayOpt,
+    fail,
+    load_config,
+    parse_today,
+    run_child,
+    setup_logging,
+)
 from bot.cli.sources import start_import_loops
 from bot.config import AppConfig
 from metrics.errors import ConfigError
@@ -174,7 +183,6 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
     goes back to the system when it ends. Answers switch to the new snapshot by themselves.
     Replicas sharing one state database run each period's sync once (bot/scheduled_runs.py).
     """
-    import subprocess
     import sys
 
     from bot.scheduled_runs import claimed_loop
@@ -192,7 +200,7 @@ def _start_sync_loop(cfg: AppConfig, config_path: str | None) -> Any:
         cmd += ["--config", config_path]
 
     def run_once() -> None:
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        done = run_child(cmd)
         for line in done.stdout.splitlines():
             log.info("sync: %s", line)
         if done.returncode != 0:

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import duckdb
 import typer
 
-from bot.cli.common import ConfigOpt, DbOpt, fail, load_config
+from bot.cli.common import ConfigOpt, DbOpt, fail, load_config, run_child
 from bot.config import AppConfig
 from cache.lake import LakeWriteFailed
 from cache.snapshot import WriterBusy
@@ -63,7 +63,6 @@ def start_import_loops(cfg: AppConfig, config_path: str | None) -> list[Any]:
     import leaves the cache as it was and is logged with its own words.
     """
     import logging
-    import subprocess
 
     from bot.scheduled_runs import claimed_loop
     from salesforce.errors import SyncError
@@ -79,7 +78,7 @@ def start_import_loops(cfg: AppConfig, config_path: str | None) -> list[Any]:
             cmd += ["--config", config_path]
 
         def run_once(cmd: list[str] = cmd, name: str = src.name) -> None:
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            done = run_child(cmd)
             for line in (done.stdout + done.stderr).splitlines() if done.returncode == 0 else ():
                 log.info("import %s: %s", name, line.strip())
             if done.returncode != 0:
