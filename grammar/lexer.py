@@ -298,7 +298,13 @@ class Lexer:
                 starts.insert(0, prev.start)
         for start in starts:
             units = self._units(s, start, only_unknown=wants_value)
-            need = next((x for x, u in enumerate(units) if u[1] > i), 0) + 1
+            # A correction must cover the unknown word: from an earlier start the span may stop
+            # short of it ("x follow-up rate by attempt x"), and correcting only what was
+            # already read again would never move on.
+            cover = next((x for x, u in enumerate(units) if u[1] > i), None)
+            if cover is None:
+                continue
+            need = cover + 1
             for k in range(len(units), need - 1, -1):
                 typed = s[units[0][0] : units[k - 1][1]]
                 for pool in pools:

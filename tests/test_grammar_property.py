@@ -194,3 +194,13 @@ def test_windows_past_the_supported_dates_name_the_range(backend: RealBackend, t
     reply = backend.ask(text, today=TODAY, with_chart=False)
     assert reply.error is not None and reply.error.kind == "invalid"
     assert "1 Jan 1900 to 31 Dec 2099" in reply.error.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x follow-up rate by attempt x", "F FOLLOW-UP RATE BY ATTEMPT F FOLLOW-UP RATE BY ATTEMPT"],
+)
+def test_an_unknown_word_after_a_long_phrase_ends(text: str) -> None:
+    # Found by test_mutated_corpus_questions: the correction restarted at the phrase before the
+    # unknown word, stopped short of it, and the lexer corrected the same span forever.
+    check(text)
