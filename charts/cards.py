@@ -170,8 +170,28 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     raw = num(answer.rows[0][j])  # None: an empty denominator, shown as —
     value = raw or 0.0
     prev, growth = _growth(answer, col, j)
-    target = ctx.target
-    top = gauge_scale(value, target, col.format, prev)
+    top = gauge_scale(value, ctx.target, col.format, prev)
+    ax, unit, aw = _dial_axes(fig, rect, ctx)
+    _dial(ax, value, top, col, ctx)
+    big = min(ctx.pt(theme.CARD_VALUE), unit * 72 * 0.3)
+    ax.text(0, 0.04, fmt_value(raw, col, ctx, short=abs(value) >= 1e6), ha="center",
+            va="bottom", fontsize=big, fontweight="bold", color=theme.INK)
+    lines = _gauge_lines(answer, col, value, raw, prev, growth, ctx)
+    small = ctx.pt(theme.SMALL)
+    if lines:
+        ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])
+    if len(lines) == 2:
+        ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
+                fontsize=small, color=lines[1][1], fontweight="bold")
+    if ctx.target_basis is not None:
+        # The sum in full (10,120, not 1万): it is checked against its factors.
+        total = format_value(ctx.target, col.format, currency=ctx.currency, short=False,
+                             lang=ctx.lang)
+        _target_caption(ax, ctx, total, -0.1 - len(lines) * small * 1.5 / 72 / unit, aw)
+
+
+def _dial_axes(fig: Figure, rect: Rect, ctx: Ctx) -> tuple[Axes, float, float]:
+    """The gauge's axes, their inches per data unit and their width in inches."""
     w_in, h_in = rect_inches(fig, rect)
     ax = axes_in(fig, rect, top=0.05, bottom=0.05)
     ax.set_axis_off()
@@ -184,6 +204,13 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     ax.set_xlim(-aw / 2 / unit, aw / 2 / unit)
     low = -below - (ah / unit - 1.05 - below) / 2
     ax.set_ylim(low, low + ah / unit)
+    return ax, unit, aw
+
+
+def _dial(ax: Axes, value: float, top: float, col: Column, ctx: Ctx) -> None:
+    """The grey track, the value's arc (green once the target is met), the target's tick with
+    its label, and the scale's two ends."""
+    target = ctx.target
     r, width = 0.92, 0.2
     ax.add_artist(Wedge((0, 0), r, 0, 180, width=width, facecolor=theme.GRID, linewidth=0))
     frac = max(0.0, min(value / top, 1.0)) if top else 0.0
@@ -204,10 +231,21 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
             color=theme.FAINT)
     ax.text(r - width / 2, -0.04, fmt_value(top, col, ctx), ha="center", va="top",
             fontsize=small, color=theme.FAINT)
-    big = min(ctx.pt(theme.CARD_VALUE), unit * 72 * 0.3)
-    ax.text(0, 0.04, fmt_value(raw, col, ctx, short=abs(value) >= 1e6), ha="center",
-            va="bottom", fontsize=big, fontweight="bold", color=theme.INK)
+
+
+def _gauge_lines(
+    answer: Answer,
+    col: Column,
+    value: float,
+    raw: float | None,
+    prev: float | None,
+    growth: float | None,
+    ctx: Ctx,
+) -> list[tuple[str, str]]:
+    """The lines under the value, each with its colour: the share of the target reached, and
+    the change against the compared window."""
     lines: list[tuple[str, str]] = []
+    target = ctx.target
     if target:
         share = f"{value / target * 100:.0f}%"
         lines.append((i18n.t(ctx.lang, "chart.card.of_target", share=share),
@@ -218,15 +256,7 @@ def draw_gauge(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         versus = i18n.t(ctx.lang, "chart.card.vs", value=fmt_value(prev, col, ctx))
         lines.append((f"{change} {versus}",
                       theme.change_colour(sign, col.better)))
-    if lines:
-        ax.text(0, -0.1, lines[0][0], ha="center", va="top", fontsize=small, color=lines[0][1])
-    if len(lines) == 2:
-        ax.text(0, -0.1 - small * 1.5 / 72 / unit, lines[1][0], ha="center", va="top",
-                fontsize=small, color=lines[1][1], fontweight="bold")
-    if ctx.target_basis is not None:
-        # The sum in full (10,120, not 1万): it is checked against its factors.
-        total = format_value(target, col.format, currency=ctx.currency, short=False, lang=ctx.lang)
-        _target_caption(ax, ctx, total, -0.1 - len(lines) * small * 1.5 / 72 / unit, aw)
+    return lines
 
 
 def _target_caption(ax: Axes, ctx: Ctx, total: str, y: float, width_in: float) -> None:

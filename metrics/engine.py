@@ -335,21 +335,7 @@ def prepare(
 ) -> Prepared:
     """Resolve the windows, compile (cached by shape) and bind this question's values.
     ``rollups``: the catalog's rollups the snapshot can answer from (metrics.rollups.usable)."""
-    window = _whole_period_ahead(
-        query,
-        catalog,
-        resolve(
-            query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
-        ),
-    )
-    _refuse_the_future(query, catalog, window, today)
-    cmp_window = (
-        compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
-        if query.comparison is not None
-        else None
-    )
-    if cmp_window is not None:
-        _refuse_the_future(query, catalog, cmp_window, today)
+    window, cmp_window = _windows(query, catalog, settings, today)
     shift = bucket_shift(query, catalog, window, cmp_window)
     grain = time_grain(query, catalog)
     grid = (
@@ -388,6 +374,48 @@ def prepare(
     )
 
 
+def _windows(
+    query: Query, catalog: Catalog, settings: OrgSettings, today: date
+) -> tuple[ResolvedWindow, ResolvedWindow | None]:
+    """The question's window and the one it is compared with, each refused when it has not
+    begun and its KPIs can only count the past."""
+    window = _whole_period_ahead(
+        query,
+        catalog,
+        resolve(
+            query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+        ),
+    )
+    _refuse_the_future(query, catalog, window, today)
+    cmp_window = (
+        compare_window(query.comparison, window, today, settings.fiscal_year_start_month)
+        if query.comparison is not None
+        else None
+    )
+    if cmp_window is not None:
+        _refuse_the_future(query, catalog, cmp_window, today)
+    return window, cmp_window
+
+
+@dataclass(frozen=True)
+class _Engine:
+    """Where a question runs: a DuckDB cursor on the snapshot (its metadata: rollups, source
+    notes, data as of; and its rows unless Spark runs them), and the Spark reader if any."""
+
+    cur: Cursor
+    duck: SnapshotReader | Cursor
+    snapshot: object  # what rollups.usable keys its answer by
+    spark: SparkReader | None
+
+
+def _engine_of(reader: SnapshotReader | Cursor | SparkReader) -> _Engine:
+    spark = reader if isinstance(reader, SparkReader) else None
+    duck = reader.duck if isinstance(reader, SparkReader) else reader
+    cur = duck.cursor() if isinstance(duck, SnapshotReader) else duck
+    snapshot = duck.target if isinstance(duck, SnapshotReader) else cur
+    return _Engine(cur, duck, snapshot, spark)
+
+
 def run(
     query: Query,
     *,
@@ -406,10 +434,7 @@ def run(
     t0 = time.perf_counter()
     pinned = today is not None
     today = today or today_in(settings)
-    spark = reader if isinstance(reader, SparkReader) else None
-    duck = reader.duck if isinstance(reader, SparkReader) else reader
-    cur = duck.cursor() if isinstance(duck, SnapshotReader) else duck
-    snapshot = duck.target if isinstance(duck, SnapshotReader) else cur
+    where = _engine_of(reader)
     p = prepare(
         query,
         catalog=catalog,
@@ -417,40 +442,61 @@ def run(
         today=today,
         pinned=pinned,
         scope=scope,
-        rollups=rollups.usable(cur, catalog, settings.timezone, snapshot),
-    )
-    compiled, params, window, cmp_window, grain, grid = (
-        p.compiled,
-        p.params,
-        p.window,
-        p.cmp_window,
-        p.grain,
-        p.grid,
+        rollups=rollups.usable(where.cur, catalog, settings.timezone, where.snapshot),
     )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     t1 = time.perf_counter()
-    notes = source_notes(cur, asked, catalog, settings.tz, language)
-    if spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
-        rows = spark.execute(compiled.tree, params, timeout)
-    else:
-        rows = execute(cur, compiled.sql, params, timeout)
+    notes = source_notes(where.cur, asked, catalog, settings.tz, language)
+    rows = _fetch(where, p, timeout)
     t2 = time.perf_counter()
-    # Ungrouped questions always have a row; no rows means no group (or record) to show, or
-    # none passing a metric filter.
-    if grid is not None and _all_empty(rows, compiled):
-        rows = []  # every bucket of the window, and not one record in any
-    if not rows:
-        raise NoData(
-            no_data(
-                query,
-                catalog.said,
-                metrics=_listed(catalog, query.metrics),
-                range=DateRange(window.start, window.end),
-                name=window.said or Msg.of("window.as_is", name=window.label),
-            )
+    _refuse_no_rows(query, catalog, p, rows)
+    answer = _answer(
+        question,
+        asked,
+        p,
+        rows,
+        notes,
+        where=where,
+        catalog=catalog,
+        settings=settings,
+        scope=scope,
+        lang=language,
+        today=today,
+        timings=(t0, t1, t2),
+    )
+    return _with_caveats(answer, p, catalog, settings)
+
+
+def _fetch(where: _Engine, p: Prepared, timeout: float) -> list[tuple[Any, ...]]:
+    if where.spark is not None:  # the same tree, rendered for Spark (metrics.dialects)
+        return where.spark.execute(p.compiled.tree, p.params, timeout)
+    return execute(where.cur, p.compiled.sql, p.params, timeout)
+
+
+def _refuse_no_rows(
+    query: Query, catalog: Catalog, p: Prepared, rows: list[tuple[Any, ...]]
+) -> None:
+    """No answer to show: say why. Ungrouped questions always have a row; no rows means no
+    group (or record) to show, or none passing a metric filter; a grid whose every bucket of
+    the window is empty has not one record in any."""
+    if rows and not (p.grid is not None and _all_empty(rows, p.compiled)):
+        return
+    window = p.window
+    raise NoData(
+        no_data(
+            query,
+            catalog.said,
+            metrics=_listed(catalog, query.metrics),
+            range=DateRange(window.start, window.end),
+            name=window.said or Msg.of("window.as_is", name=window.label),
         )
-    as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(cur)
-    lang = language
+    )
+
+
+def _namers(
+    catalog: Catalog, lang: Language
+) -> tuple[Callable[[str], str], Callable[[str, str], str]]:
+    """The catalog's names in the reply's language: a KPI's or dimension's, a record field's."""
 
     def names(name: str) -> str:
         return catalog.said(name, lang)
@@ -458,30 +504,36 @@ def run(
     def fields(metric: str, name: str) -> str:
         return catalog.field_said(metric, name, lang)
 
-    sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
+    return names, fields
+
+
+def _answer(
+    question: str,
+    asked: Query,
+    p: Prepared,
+    rows: list[tuple[Any, ...]],
+    notes: Sequence[str],
+    *,
+    where: _Engine,
+    catalog: Catalog,
+    settings: OrgSettings,
+    scope: Scope,
+    lang: Language,
+    today: date,
+    timings: tuple[float, float, float],
+) -> Answer:
+    """The Answer of ``rows``, said in ``lang``: restatement, headers, notes, samples."""
+    compiled, window = p.compiled, p.window
+    t0, t1, t2 = timings
+    duck, spark = where.duck, where.spark
+    as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(where.cur)
     shown, extras = _apart(rows, len(compiled.columns))
-    answer = Answer(
+    return Answer(
         question=question,
         query=asked,
-        restated=restate(
-            asked,
-            window,
-            cmp_window,
-            compiled.kind == "records",
-            subject(asked.metrics, catalog, question, asked.anchor),
-            lang=lang,
-            names=names,
-        ),
+        **_said(asked, p, catalog, question, lang),
         window=window,
-        compare_window=cmp_window,
-        columns=labelled(
-            compiled.columns,
-            sides if cmp_window and both_named(asked) else None,
-            lang,
-            names,
-            fields,
-        ),
-        sides=sides,
+        compare_window=p.cmp_window,
         rows=shown,
         sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
@@ -493,17 +545,49 @@ def run(
         **_honesty(compiled, catalog, extras, settings, lang),
         # A bucket of pipeline ahead is not "to date": its deals close up to its last day.
         partial=_partial(
-            compiled, rows, grain, window, date.max if _looks_ahead(asked, catalog) else today
+            compiled, rows, p.grain, window, date.max if _looks_ahead(asked, catalog) else today
         ),
     )
+
+
+def _said(
+    asked: Query, p: Prepared, catalog: Catalog, question: str, lang: Language
+) -> dict[str, Any]:
+    """The restatement, the column headers and the comparison's two sides, in ``lang``."""
+    names, fields = _namers(catalog, lang)
+    window, cmp_window = p.window, p.cmp_window
+    sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
+    return {
+        "restated": restate(
+            asked,
+            window,
+            cmp_window,
+            p.compiled.kind == "records",
+            subject(asked.metrics, catalog, question, asked.anchor),
+            lang=lang,
+            names=names,
+        ),
+        "columns": labelled(
+            p.compiled.columns,
+            sides if cmp_window and both_named(asked) else None,
+            lang,
+            names,
+            fields,
+        ),
+        "sides": sides,
+    }
+
+
+def _with_caveats(answer: Answer, p: Prepared, catalog: Catalog, settings: OrgSettings) -> Answer:
+    """The answer with what its reader should know before trusting it (metrics.caveats)."""
     said = caveats.notes(
         answer,
-        grain,
-        zero_filled=grid is not None,
+        p.grain,
+        zero_filled=p.grid is not None,
         fiscal_start_month=settings.fiscal_year_start_month,
-        lang=lang,
-        names=names,
-        unrecorded=_unrecorded(asked, catalog),
+        lang=answer.language,
+        names=_namers(catalog, answer.language)[0],
+        unrecorded=_unrecorded(answer.query, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
 

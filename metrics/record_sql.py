@@ -205,19 +205,7 @@ def group_subquery(
     dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
     window = window_sql(anchor, prefix, *win)
     scope = scope_sql(rs, scoped, catalog.term(name))
-    where: list[exp.Expression] = []  # the question's filters and the records counted
-    for fi, f in enumerate(filters):
-        fdim = catalog.dimension(f.dimension)
-        if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
-            raise Invalid(
-                Msg.of(
-                    "compile.not_filtered",
-                    metric=catalog.term(name),
-                    dimension=catalog.term(f.dimension),
-                )
-            )
-        expr = dimension_sql(catalog, name, rs, anchor, fdim)
-        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
+    where = _filter_conditions(catalog, group, filters)  # with the records counted, below
     # The rows any of its own atoms counts (sample counts add none): one condition each.
     counted = {a.record_condition: a for mi, ai, a in group.atoms if ai < core[mi]}
     if all(counted):
@@ -230,15 +218,7 @@ def group_subquery(
         and any(d.kind in NATURAL_KINDS for d in dims)
     )
     inner_aliases = {a for a, _ in columns_of([*scope, *where, *aggs])} & {a for a, _ in rs.joins}
-    # Late: named through a join only they need (rep names), or computed from record
-    # columns (channel): grouped first by the columns, named or computed per group.
-    late = set()
-    for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True)):
-        if d.kind in NATURAL_KINDS:
-            continue
-        own = {a for a, _ in columns_of([e])} & {a for a, _ in rs.joins}
-        if (own and not inner_aliases & own) or (not own and not _is_record_column(e)):
-            late.add(i)
+    late = _late(rs, dims, dim_exprs, inner_aliases)
     # A median is not made of partial aggregates: it reads every record at once.
     if (bucket or late) and all(a.agg != "median" for _, _, a in group.atoms):
         return _two_level(
@@ -253,6 +233,46 @@ def group_subquery(
         where=all_of(where),
         group_keys=len(dims),
     )
+
+
+def _filter_conditions(
+    catalog: Catalog, group: RecordGroup, filters: tuple[Filter, ...]
+) -> list[exp.Expression]:
+    """The question's filters on the group's records; a dimension its record set has no
+    column for is refused."""
+    rs, anchor, name = group.rs, group.anchor, group.metric
+    where: list[exp.Expression] = []
+    for fi, f in enumerate(filters):
+        fdim = catalog.dimension(f.dimension)
+        if fdim.kind not in NATURAL_KINDS and rs.dimension_sql(f.dimension) is None:
+            raise Invalid(
+                Msg.of(
+                    "compile.not_filtered",
+                    metric=catalog.term(name),
+                    dimension=catalog.term(f.dimension),
+                )
+            )
+        expr = dimension_sql(catalog, name, rs, anchor, fdim)
+        where.append(filter_sql(expr, f, fi, bool(fdim.sql.get("checkbox"))))
+    return where
+
+
+def _late(
+    rs: RecordSetDef,
+    dims: list[DimensionDef],
+    dim_exprs: list[exp.Expression],
+    inner_aliases: set[str],
+) -> set[int]:
+    """The groupings said late: named through a join only they need (rep names), or computed
+    from record columns (channel): grouped first by the columns, named or computed per group."""
+    late = set()
+    for i, (d, e) in enumerate(zip(dims, dim_exprs, strict=True)):
+        if d.kind in NATURAL_KINDS:
+            continue
+        own = {a for a, _ in columns_of([e])} & {a for a, _ in rs.joins}
+        if (own and not inner_aliases & own) or (not own and not _is_record_column(e)):
+            late.add(i)
+    return late
 
 
 # Grouped queries aggregate in two levels when that saves work on millions of records:

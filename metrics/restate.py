@@ -70,6 +70,14 @@ def restate(
 ) -> str:
     """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``;
     ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``)."""
+    text = " ".join(_asked(q, records, subject, lang, names))
+    if not records:
+        text += _ranked(q, lang, names)
+    return text + _windows(q, window, compare, lang)
+
+
+def _asked(q: Query, records: bool, subject: str, lang: Language, names: Names) -> list[str]:
+    """What is measured, of what, by what, for whom and in which order."""
     parts = []
     head = f"[{t(lang, 'list.sep').join(names(m) for m in q.metrics)}]"
     if records:
@@ -91,19 +99,29 @@ def restate(
     if q.sort is not None:
         order = t(lang, "restate.desc" if q.sort.descending else "restate.asc")
         parts.append(t(lang, "restate.sorted", key=names(q.sort.key), order=order))
-    text = " ".join(parts)
-    if q.ranking is not None and not records:
-        # After what is ranked, like the window: "[revenue won] by [rep] · top 5", not
-        # "top 5 [revenue won] by [rep]" (which reads as five revenues). The KPI ranked by is
-        # named only when it is not the only one asked.
-        r = q.ranking
-        by = r.metric if r.metric and q.metrics != (r.metric,) else None
-        text += " · " + t(lang, f"restate.{r.direction}", n=r.n)
-        text += t(lang, "restate.ranked_by", metric=names(by)) if by else ""
+    return parts
+
+
+def _ranked(q: Query, lang: Language, names: Names) -> str:
+    """After what is ranked, like the window: "[revenue won] by [rep] · top 5", not
+    "top 5 [revenue won] by [rep]" (which reads as five revenues). The KPI ranked by is named
+    only when it is not the only one asked. (A record list says its first n up front.)"""
+    r = q.ranking
+    if r is None:
+        return ""
+    by = r.metric if r.metric and q.metrics != (r.metric,) else None
+    text = " · " + t(lang, f"restate.{r.direction}", n=r.n)
+    return text + (t(lang, "restate.ranked_by", metric=names(by)) if by else "")
+
+
+def _windows(
+    q: Query, window: ResolvedWindow, compare: ResolvedWindow | None, lang: Language
+) -> str:
+    """The window and the one compared against: " · 1 Apr – 27 Jun 2024 (this quarter)"."""
     if compare is not None and both_named(q):
         # "2025 vs 2026 (1 Jan – 31 Dec 2025 vs 1 Jan – 31 Dec 2026)"
         cur, prev = comparison_sides(q, window, compare, lang)
-        return text + t(
+        return t(
             lang,
             "restate.both_named",
             current=cur,
@@ -112,7 +130,7 @@ def restate(
             range=format_range(window.start, window.end, lang),
             other_range=format_range(compare.start, compare.end, lang),
         )
-    text += " · " + window_phrase(window, lang)
+    text = " · " + window_phrase(window, lang)
     if compare is not None:
         text += t(lang, "restate.vs", other=window_phrase(compare, lang))
     return text

@@ -201,11 +201,21 @@ class Dispatcher:
         return EVERYONE
 
     def compose(self, job: Job, today: date) -> Message | Skip:
+        scope = self._send_scope(job)
+        if isinstance(scope, Skip):
+            return scope
+        if job.kind == "alert":
+            return self._compose_alert(job, today, scope)
+        return self._compose_digest(job, today, scope)
+
+    def _send_scope(self, job: Job) -> dict[str, Scope] | Skip:
+        """The ``scope`` argument of the send's questions, or why it is not sent: its owner
+        may no longer see the channel, or nobody can say whose records the channel may show."""
         if job.owner is not None and not (self.allowed and self.allowed(job.owner, job.channel)):
             log.warning("%s: %s may no longer see %s; not sent", job.id, job.owner, job.channel)
             return Skip("refused", f"{job.owner} is not allowed in {job.channel} any more")
         try:
-            scope = scoped(self.scope_of(job))
+            return scoped(self.scope_of(job))
         except UserError as e:
             log.warning("%s: no row-level scope in %s; not sent", job.id, job.channel)
             self.report(
@@ -218,39 +228,41 @@ class Dispatcher:
                 )
             )
             return Skip("refused", e.message)
+
+    def _compose_alert(self, job: Job, today: date, scope: dict[str, Scope]) -> Message | Skip:
+        """The alert's message when its condition fires; else why not (reported if unchecked)."""
+        assert job.alert is not None
         currency = self.config.currency
-        if job.kind == "alert":
-            assert job.alert is not None
-            reply = self.backend.ask(
-                job.alert.question, today=today, language=job.language, **scope
-            )
-            previous = None
-            cond = job.alert.parsed_condition
-            if (
-                cond.kind == "change"
-                and reply.error is None
-                and reply.answer is not None
-                and not any(c.role == "growth" for c in reply.answer.columns)
-                and hasattr(self.backend, "previous_period")
-            ):
-                previous = self.backend.previous_period(reply.answer, today=today)
-            armed = is_armed(self.store.last_outcomes(job.id))
-            vq = volume_question(job.alert, reply.answer) if reply.error is None else None
-            volume_reply = self.backend.ask(vq, today=today, **scope) if vq else None
-            ev = evaluate(
-                job.alert,
-                reply,
-                previous,
-                armed=armed,
-                currency=currency,
-                volume_reply=volume_reply,
-                lang=job.language,
-            )
-            if ev.outcome != "fired":
-                if ev.outcome == "error":
-                    self.report(Msg.of("report.unchecked", name=job.name, detail=ev.detail))
-                return Skip(ev.outcome, ev.detail)
-            return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
+        reply = self.backend.ask(job.alert.question, today=today, language=job.language, **scope)
+        previous = None
+        cond = job.alert.parsed_condition
+        if (
+            cond.kind == "change"
+            and reply.error is None
+            and reply.answer is not None
+            and not any(c.role == "growth" for c in reply.answer.columns)
+            and hasattr(self.backend, "previous_period")
+        ):
+            previous = self.backend.previous_period(reply.answer, today=today)
+        armed = is_armed(self.store.last_outcomes(job.id))
+        vq = volume_question(job.alert, reply.answer) if reply.error is None else None
+        volume_reply = self.backend.ask(vq, today=today, **scope) if vq else None
+        ev = evaluate(
+            job.alert,
+            reply,
+            previous,
+            armed=armed,
+            currency=currency,
+            volume_reply=volume_reply,
+            lang=job.language,
+        )
+        if ev.outcome != "fired":
+            if ev.outcome == "error":
+                self.report(Msg.of("report.unchecked", name=job.name, detail=ev.detail))
+            return Skip(ev.outcome, ev.detail)
+        return alert_message(job.alert, ev, reply, currency=currency, lang=job.language)
+
+    def _compose_digest(self, job: Job, today: date, scope: dict[str, Scope]) -> Message | Skip:
         replies, previous = ask_all(self.backend, job.questions, today, job.language, scope)
         if job.skip_if_empty and is_empty(replies):
             return Skip("empty", "every question came back empty")
@@ -258,7 +270,7 @@ class Dispatcher:
             job.name,
             replies,
             today=today,
-            currency=currency,
+            currency=self.config.currency,
             previous=previous,
             lang=job.language,
         )
