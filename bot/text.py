@@ -22,12 +22,13 @@ from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
+    STORED_AS_WORDS,
     change_formatter,
     format_as_of,
     format_bucket,
     format_growth,
     format_label,
-    format_weekday,
+    format_stored,
     value_formatter,
 )
 
@@ -79,8 +80,8 @@ def cell_formatter(
                 return format_label(value)
 
             return bucket
-        if col.name == "weekday":
-            return lambda value: format_weekday(value, lang)
+        if col.name in STORED_AS_WORDS:  # Mon / 周一, Jan / 1月
+            return lambda value: format_stored(value, col.name, lang)
         return format_label
     shown = value_formatter(col.format, currency=currency, lang=lang)
     if col.format == "date":
@@ -259,9 +260,8 @@ def of_base(answer: Answer, col: Column, row: int = 0) -> str:
     if sample is None:
         return ""
     small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
-    return t(
-        answer.language, "text.of_base", n=f"{sample.counts[row]:,}", noun=sample.noun, small=small
-    )
+    n = sample.counts[row]
+    return t(answer.language, "text.of_base", n=f"{n:,}", noun=sample.counted(n), small=small)
 
 
 def answer_table(

@@ -508,8 +508,7 @@ def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Pa
     grouped = a is not None and bool(a.query.groupings)
     said = ""
     if a is not None:
-        a, said = drop_constant_groupings(a, ctx0.fiscal_start_month)
-        said = "" if _filtered(said, query) else said
+        a, said = drop_constant_groupings(a, ctx0.fiscal_start_month, _filtered(query))
     inner = rect
     # A frameless panel (cards on the page) gets a frame after all when it has only a
     # sentence.
@@ -576,9 +575,10 @@ def _fit(fig: Figure, rect: Rect, text: str) -> str:
     return labels.wrap(text, max(cells, 12), 5)
 
 
-def _filtered(said: str, query: Query) -> bool:
-    """Whether the one value a panel's grouping has is the user's filter (said in the title)."""
-    return any(said == f"{f.dimension}: {v}" for f in query.filters for v in f.values)
+def _filtered(query: Query) -> frozenset[tuple[str, object]]:
+    """The (dimension, stored value) pairs the user's filters keep: a panel grouping with only
+    that value is not said again (the title says the filter), in any language."""
+    return frozenset((f.dimension, v) for f in query.filters if f.op == "in" for v in f.values)
 
 
 def _has(answer: Answer, column: str) -> bool:

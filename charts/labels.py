@@ -25,8 +25,8 @@ from metrics.format import (
     format_growth,
     format_label,
     format_range,
+    format_stored,
     format_value,
-    format_weekday,
 )
 from metrics.query import Filter
 
@@ -119,8 +119,8 @@ def value(
 
 def category(v: Any, dimension: str = "", lang: Language = EN) -> str:
     """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement);
-    weekdays in ``lang`` (周一)."""
-    return format_weekday(v, lang) if dimension == "weekday" else format_label(v)
+    weekdays and months in ``lang`` (周一, 1月)."""
+    return format_stored(v, dimension, lang)
 
 
 def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> str:

@@ -468,7 +468,7 @@ def run(
             window,
             cmp_window,
             compiled.kind == "records",
-            subject(asked.metrics, catalog, question, asked.anchor),
+            subject(asked.metrics, catalog, question, asked.anchor, lang),
             lang=lang,
             names=names,
         ),
@@ -575,7 +575,9 @@ def _honesty(
     for metric, what in compiled.extras:
         m = catalog.metric(metric)
         if what == "base":
-            samples.append(Sample(metric, m.base_in(lang), counts[(metric, what)]))
+            samples.append(
+                Sample(metric, m.base_in(lang), counts[(metric, what)], m.base_in(lang, one=True))
+            )
         elif what == "open":
             of = counts[(metric, "of")]
             shares = tuple(

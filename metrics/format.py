@@ -28,7 +28,9 @@ NONE = "—"  # no value (an empty denominator)
 EMPTY_DIMENSION = "(none)"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹", "KRW": "₩"}
-WEEKDAYS = words(EN, "weekdays")  # as the weekday dimension's values are stored
+# Date parts stored as the English of a list message (strftime's "%a", "%b" in catalog.yaml):
+# dimension → the list that says them in each language.
+STORED_AS_WORDS = {"weekday": "weekdays", "month of year": "months"}
 
 
 def _num(value: Any) -> float | None:
@@ -205,10 +207,13 @@ def format_label(value: Any) -> str:
     return str(value)
 
 
-def format_weekday(value: Any, lang: Language = EN) -> str:
-    """A weekday as stored ("Mon") in ``lang`` ("周一"); anything else as a label."""
-    if value in WEEKDAYS:
-        return words(lang, "weekdays")[WEEKDAYS.index(value)]
+def format_stored(value: Any, dimension: str, lang: Language = EN) -> str:
+    """A value of a date part as stored ("Mon", "Jan") in ``lang`` ("周一", "1月"): the
+    dimensions in ``STORED_AS_WORDS``; anything else as a label."""
+    key = STORED_AS_WORDS.get(dimension)
+    stored = words(EN, key) if key else ()
+    if value in stored:
+        return words(lang, key)[stored.index(value)]  # type: ignore[arg-type]
     return format_label(value)
 
 
