@@ -22,7 +22,6 @@ from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
-    STORED_AS_WORDS,
     change_formatter,
     format_as_of,
     format_bucket,
@@ -77,12 +76,11 @@ def cell_formatter(
                 if isinstance(value, date):
                     return format_bucket(value, grain, fiscal_start_month=fiscal_start_month,
                                          lang=lang)
-                return format_label(value)
+                return format_label(value, lang)
 
             return bucket
-        if col.name in STORED_AS_WORDS:  # Mon / 周一, Jan / 1月
-            return lambda value: format_stored(value, col.name, lang)
-        return format_label
+        # Mon / 周一, Jan / 1月; an empty value (none) / （空）
+        return lambda value: format_stored(value, col.name, lang)
     shown = value_formatter(col.format, currency=currency, lang=lang)
     if col.format == "date":
         return lambda v: v.isoformat()[:10] if isinstance(v, (date, datetime)) else shown(v)

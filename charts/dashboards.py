@@ -30,9 +30,9 @@ from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
 from charts.targets import TargetBasis
-from i18n import Language, Msg, t
+from i18n import Language, Msg, say, t
 from metrics.answer import Answer, ResolvedWindow
-from metrics.errors import NoData, Unsupported, UserError
+from metrics.errors import NoData, Said, Unsupported, UserError
 from metrics.format import format_range
 from metrics.provenance import SourceMissing
 from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
@@ -60,7 +60,7 @@ class Panel:
     frame: bool = True
     auto_grain: bool = False
     question: str = ""
-    error: str | None = None
+    error: Said | None = None  # said in the board's language
     zh_title: str = ""  # the title in Chinese replies (same {window}/{compare} places)
     # Drawn only when its KPIs' source tables were imported (CAC, quota attainment): without
     # them the panel, and a row left empty, is left out rather than shown as a how-to sentence.
@@ -215,7 +215,7 @@ def workdays(start: date | None, end: date | None) -> int:
 @dataclass
 class _Result:
     answer: Answer | None = None
-    error: str | None = None
+    error: Said | None = None  # said in the board's language when drawn
     missing: bool = False  # its KPIs read a source table not imported yet
 
 
@@ -224,13 +224,13 @@ def _answer(run: Run, query: Query) -> _Result:
     try:
         a = run(query)
     except SourceMissing as e:
-        return _Result(error=e.message, missing=True)
+        return _Result(error=e.said, missing=True)
     except NoData as e:
-        return _Result(error=f"No data. {e.message}")
+        return _Result(error=Msg.of("chart.no_data_why", why=e.said))
     except UserError as e:
-        return _Result(error=e.message)
+        return _Result(error=e.said)
     if not a.rows:
-        return _Result(error="No data in this window.")
+        return _Result(error=Msg("chart.no_data_window"))
     return _Result(answer=a)
 
 
@@ -521,7 +521,8 @@ def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Pa
         _panel_title(fig, rect, _title(p, a, query, lang), aside)
         inner = _inset(fig, rect, top=_HEAD + 0.06)
     if a is None:
-        message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
+        said = say(lang, res.error) if res.error is not None else t(lang, "chart.no_data")
+        message(fig, inner, _fit(fig, inner, said), ctx0)
         return
     # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
     lost_axis = grouped and not a.query.groupings

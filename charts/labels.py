@@ -129,7 +129,7 @@ def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> st
     if isinstance(v, datetime):
         v = v.date()
     if not isinstance(v, date):
-        return format_label(v)
+        return format_label(v, lang)
     if grain in ("day", "week"):
         month = words(lang, "months")[v.month - 1]
         return i18n.t(lang, "date.day_month", day=v.day, month=month, m=v.month)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from i18n import Language, Term
+from i18n import Language, Term, t
 
 MetricFormat = Literal["count", "percent", "currency", "hours", "days", "minutes", "number"]
 # "date": a date field of the org (field search), which a question counts its records on
@@ -73,8 +73,8 @@ class MetricDef:
     def base_in(self, lang: Language, one: bool = False) -> str:
         """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机");
         ``one``: said of a single record ("closed deal"; Chinese nouns have one form)."""
-        english = (self.base_one if one else "") or self.base or ("record" if one else "records")
-        return {Language.ZH: self.zh_base}.get(lang) or english
+        own = {Language.ZH: self.zh_base}.get(lang) or (self.base_one if one else "") or self.base
+        return own or t(lang, f"text.records.{'one' if one else 'other'}")  # 记录
 
     def unsettled_says(self, lang: Language) -> str:
         """The tail of "62% of these leads' opportunities are still open", in ``lang``."""

@@ -25,7 +25,6 @@ from i18n import Language, t, words
 
 EN = Language.EN
 NONE = "—"  # no value (an empty denominator)
-EMPTY_DIMENSION = "(none)"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹", "KRW": "₩"}
 # Date parts stored as the English of a list message (strftime's "%a", "%b" in catalog.yaml):
@@ -83,7 +82,7 @@ def value_formatter(
     """``format_value`` for one format, decided once: a table column maps it over its values
     (a 700-rep table has thousands of cells; the format, symbol and template do not change)."""
     if fmt in ("text", "date"):
-        return format_label
+        return lambda value: format_label(value, lang)
     if fmt == "percent":
         return _or_none(lambda x: f"{x * 100:.1f}%")
     if fmt == "currency":
@@ -196,10 +195,10 @@ def format_as_of(when: datetime, lang: Language = EN) -> str:
     return t(lang, "as_of", date=format_date(when.date(), lang), time=f"{when:%H:%M}", zone=zone)
 
 
-def format_label(value: Any) -> str:
-    """A dimension value: None → '(none)', dates ISO, everything else as text."""
+def format_label(value: Any, lang: Language = EN) -> str:
+    """A dimension value: None → '(none)' / '（空）', dates ISO, everything else as text."""
     if value is None:
-        return EMPTY_DIMENSION
+        return t(lang, "restate.none")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -214,7 +213,7 @@ def format_stored(value: Any, dimension: str, lang: Language = EN) -> str:
     stored = words(EN, key) if key else ()
     if value in stored:
         return words(lang, key)[stored.index(value)]  # type: ignore[arg-type]
-    return format_label(value)
+    return format_label(value, lang)
 
 
 def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
@@ -241,7 +240,7 @@ def format_bucket(
         return t(lang, "bucket.fiscal_quarter" if fiscal else "bucket.quarter", fy=fy, year=fy, q=q)
     if grain == "year":
         return t(lang, "bucket.fiscal_year" if fiscal else "bucket.year", fy=fy, year=fy)
-    return format_label(d)
+    return format_label(d, lang)
 
 
 def _month(d: date, lang: Language) -> str:

@@ -151,3 +151,22 @@ def test_a_dashboard_filter_is_said_once(backend: RealBackend, lang: Language) -
     rep = {Language.EN: "rep", Language.ZH: "销售"}[lang]
     assert t(lang, "chart.value_of", name=rep, value="Bob Smith") not in said
     assert any("Bob Smith" in s for s in said)  # said once: in the title
+
+
+def test_a_panel_without_data_says_so_in_the_boards_language(backend: RealBackend) -> None:
+    """Bob Smith made no outbound calls last quarter (Jan – Mar 2024): the weekday panel's
+    sentence is Chinese on a Chinese board, not the English "No data. No data for …"."""
+    from charts import figure_for_dashboard
+    from metrics.query import Filter, Query, WindowSpec
+
+    def run(q: Query):  # type: ignore[no-untyped-def]
+        return backend._run(q, "outbound calls dashboard", TODAY, language=Language.ZH)
+
+    asked = Query(
+        dashboard="outbound calls",
+        filters=(Filter("rep", "in", ("Bob Smith",)),),
+        window=WindowSpec(kind="previous", unit="quarter"),
+    )
+    said = texts(figure_for_dashboard("outbound calls", asked, run, lang=Language.ZH))
+    assert any(s.startswith("没有数据。2024年1月1日 – 3月31日（上季度）") for s in said), said
+    assert not any("No data" in s for s in said)
