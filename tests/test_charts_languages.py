@@ -155,8 +155,7 @@ def test_a_dashboard_filter_is_said_once(backend: RealBackend, lang: Language) -
 
 def test_a_panel_without_data_says_so_in_the_boards_language(backend: RealBackend) -> None:
     """Bob Smith made no outbound calls last quarter (Jan – Mar 2024): the weekday panel's
-    sentence is Chinese on a Chinese board, not the English "No data. No data for …"; so is
-    the sentence of a pinned question that no longer parses."""
+    sentence is Chinese on a Chinese board, not the English "No data. No data for …"."""
     from charts import figure_for_dashboard
     from metrics.query import Filter, Query, WindowSpec
 
