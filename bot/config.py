@@ -20,6 +20,7 @@ from bot.digests.config import (
     check_channel,
     check_unique_names,
 )
+from bot.digests.schedule import ScheduleError
 from bot.state_connection import is_server_url
 from cache.lake import LakeTarget
 from i18n import DEFAULT, Language
@@ -186,8 +187,8 @@ def _loc(loc: tuple[Any, ...]) -> str:
 
 def _message(err: dict[str, Any], lang: Language) -> str:
     said = (err.get("ctx") or {}).get("error")
-    if hasattr(said, "say"):  # a catalogue message (a schedule's ScheduleError)
-        return str(said.say(lang))
+    if isinstance(said, ScheduleError):  # a catalogue message, said in app.yaml's language
+        return said.say(lang)
     msg = str(err.get("msg", ""))
     if err.get("type") == "extra_forbidden":
         return "is not a known setting (see docs/configuration.md)"
