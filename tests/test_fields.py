@@ -19,6 +19,7 @@ from cache import schema
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader, current_target, open_writer
 from charts.labels import title_of
+from i18n import Language
 from metrics import engine
 from metrics.answer import Answer
 from metrics.catalog import Catalog
@@ -68,7 +69,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _ask(db: Path, question: str, settings: OrgSettings | None = None) -> Answer:
+def _ask(
+    db: Path, question: str, settings: OrgSettings | None = None, lang: Language | None = None
+) -> Answer:
     settings = settings or fixture_settings()
     reader = SnapshotReader(db)
     cur = reader.cursor()
@@ -82,6 +85,7 @@ def _ask(db: Path, question: str, settings: OrgSettings | None = None) -> Answer
         reader=reader,
         today=TODAY,
         question=question,
+        **({} if lang is None else {"language": lang}),
     )
 
 
@@ -133,6 +137,22 @@ def test_max_custom_field_by_rep(db: Path) -> None:
     # CloseDate in the quarter: O1 Alice 120, O4 Alice (empty); O2 Bob 300, O6 Bob 80,
     # O11 Bob 400; O5 张伟 500.
     assert a.rows == (("张伟", 500.0), ("Bob Smith", 400.0), ("Alice Wang", 120.0))
+    assert a.restated.startswith("[max deal size] of [Opportunity] on [close date] by [rep] · ")
+
+
+def test_measures_and_fields_in_chinese(db: Path) -> None:
+    """Asked in Chinese: a standard field's measure through the catalogue's template and the
+    name Salesforce's Chinese UI gives the field; the object and date in Chinese; a custom
+    field labelled in English keeps its label (the org's data). English is unchanged."""
+    zh = Language.ZH
+    a = _ask(db, "平均金额 按 类型", lang=zh)
+    assert a.restated.startswith("[平均金额] （[商机]，以 [关闭日期] 为准） 按 [类型] · ")
+    a = _ask(db, "金额合计 按 行业", lang=zh)
+    assert a.restated.startswith("[金额合计] （[商机]，以 [关闭日期] 为准） 按 [行业] · ")
+    a = _ask(db, "max deal size by rep", lang=zh)
+    assert a.restated.startswith("[最大deal size] （[商机]，以 [关闭日期] 为准） 按 [销售] · ")
+    assert [c.shown for c in a.columns] == ["销售", "最大deal size"]
+    a = _ask(db, "max deal size by rep")
     assert a.restated.startswith("[max deal size] of [Opportunity] on [close date] by [rep] · ")
 
 
