@@ -373,10 +373,10 @@ class RealBackend:
             try:
                 query = grammar.parse(p.question, self._catalog, values).query
                 if query.dashboard:
-                    raise UserError("A dashboard cannot be a panel of another dashboard.")
+                    raise UserError(Msg("boards.nested"))
                 panels.append(dataclasses.replace(p, query=query))
             except UserError as e:
-                panels.append(dataclasses.replace(p, error=e.message))  # titled by question
+                panels.append(dataclasses.replace(p, error=e.said))  # titled by question
         return dataclasses.replace(board, panels=tuple(panels))
 
     def _asked(self, asked: str, scope: Scope = EVERYONE) -> Any:

@@ -20,8 +20,10 @@ from bot.digests.config import (
     check_channel,
     check_unique_names,
 )
+from bot.digests.schedule import ScheduleError
 from bot.state_connection import is_server_url
 from cache.lake import LakeTarget
+from i18n import DEFAULT, Language
 from metrics.config_yaml import read_yaml
 from metrics.errors import ConfigError
 from metrics.scope import RowPolicy
@@ -183,7 +185,10 @@ def _loc(loc: tuple[Any, ...]) -> str:
     return out or "(top level)"
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: dict[str, Any], lang: Language) -> str:
+    said = (err.get("ctx") or {}).get("error")
+    if isinstance(said, ScheduleError):  # a catalogue message, said in app.yaml's language
+        return said.say(lang)
     msg = str(err.get("msg", ""))
     if err.get("type") == "extra_forbidden":
         return "is not a known setting (see docs/configuration.md)"
@@ -202,9 +207,16 @@ def _message(err: dict[str, Any]) -> str:
     return msg
 
 
-def problems_of(exc: ValidationError) -> list[str]:
-    """Pydantic's errors as ``key.path: what is wrong`` lines."""
-    return [f"{_loc(tuple(e['loc']))}: {_message(dict(e))}" for e in exc.errors()]
+def problems_of(exc: ValidationError, lang: Language = DEFAULT) -> list[str]:
+    """Pydantic's errors as ``key.path: what is wrong`` lines; a catalogue message among them
+    is said in ``lang`` (app.yaml's fixed ``language``)."""
+    return [f"{_loc(tuple(e['loc']))}: {_message(dict(e), lang)}" for e in exc.errors()]
+
+
+def _fixed_language(data: dict[str, Any]) -> Language:
+    """The language app.yaml fixes (``language: zh``) for its own problems; English for auto."""
+    value = data.get("language")
+    return Language(value) if value in {x.value for x in Language} else DEFAULT
 
 
 def find_config(explicit: str | os.PathLike[str] | None = None) -> Path | None:
@@ -234,5 +246,5 @@ def load(config: str | os.PathLike[str] | None = None, db: str | None = None) ->
             {**data, "base_dir": base, "db_override": db or os.environ.get("KPIBOT_DB")}
         )
     except ValidationError as e:
-        raise ConfigError(problems_of(e), str(path or "app.yaml")) from None
+        raise ConfigError(problems_of(e, _fixed_language(data)), str(path or "app.yaml")) from None
     return cfg

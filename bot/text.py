@@ -27,7 +27,7 @@ from metrics.format import (
     format_bucket,
     format_growth,
     format_label,
-    format_weekday,
+    format_stored,
     value_formatter,
 )
 
@@ -76,12 +76,11 @@ def cell_formatter(
                 if isinstance(value, date):
                     return format_bucket(value, grain, fiscal_start_month=fiscal_start_month,
                                          lang=lang)
-                return format_label(value)
+                return format_label(value, lang)
 
             return bucket
-        if col.name == "weekday":
-            return lambda value: format_weekday(value, lang)
-        return format_label
+        # Mon / 周一, Jan / 1月; an empty value (none) / （空）
+        return lambda value: format_stored(value, col.name, lang)
     shown = value_formatter(col.format, currency=currency, lang=lang)
     if col.format == "date":
         return lambda v: v.isoformat()[:10] if isinstance(v, (date, datetime)) else shown(v)
@@ -262,9 +261,8 @@ def of_base(answer: Answer, col: Column, row: int = 0) -> str:
     if sample is None:
         return ""
     small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
-    return t(
-        answer.language, "text.of_base", n=f"{sample.counts[row]:,}", noun=sample.noun, small=small
-    )
+    n = sample.counts[row]
+    return t(answer.language, "text.of_base", n=f"{n:,}", noun=sample.counted(n), small=small)
 
 
 def answer_table(

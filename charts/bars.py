@@ -37,7 +37,7 @@ from charts.canvas import (
     sorted_rows,
     value_axis,
 )
-from charts.choose import grouping_kind, is_additive
+from charts.choose import grouping_kind, in_natural_order, is_additive
 from i18n import Language
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change
@@ -454,9 +454,13 @@ def draw_grouped(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         cell[(r[d1], r[d2])] = v
     if grouping_kind(answer.columns[d1].name) == "category":
         firsts.sort(key=lambda k: totals[k], reverse=col.better != "lower")
+    elif grouping_kind(answer.columns[d1].name) == "ordered":
+        firsts = in_natural_order(answer.columns[d1].name, firsts)
     series = list(seconds)
     if grouping_kind(answer.columns[d2].name) == "category":
         series.sort(key=lambda k: seconds[k], reverse=True)
+    else:  # weekdays, months, stages: in their own order, whichever came first in the rows
+        series = in_natural_order(answer.columns[d2].name, series)
     colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(series))]
     legend(fig, rect, [(dim_label(answer, d2, s, ctx), c)
                         for s, c in zip(series, colours, strict=True)], ctx)

@@ -57,8 +57,10 @@ def _provisional_text(answer: Answer, col: Column) -> str:
         return i18n.t(answer.language, "chart.card.provisional", share=share)
     sample = answer.sample(col.metric)
     if sample is not None and answer.small(col.metric, 0):
-        n = f"{sample.counts[0]:,}"
-        return i18n.t(answer.language, "chart.card.only", n=n, noun=sample.noun)
+        count = sample.counts[0]
+        return i18n.t(
+            answer.language, "chart.card.only", n=f"{count:,}", noun=sample.counted(count)
+        )
     return ""
 
 

@@ -12,15 +12,17 @@ stands and ``Choice.note`` says why. docs/charts.md shows ``RULES`` (``rules_mar
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal, cast, get_args
+from typing import Any, Literal, TypeVar, cast, get_args
 
 from i18n import Msg, Sayable
 from metrics.answer import Answer
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
+
+T = TypeVar("T")
 
 # The charts this package draws (finer than Query.ChartKind, which is what users can ask for).
 Chart = Literal[
@@ -112,6 +114,26 @@ def is_additive(metric: str) -> bool:
 
 def grouping_kind(name: str) -> Literal["time", "ordered", "category"]:
     return _dimension_kinds().get(name, "category")
+
+
+@lru_cache(maxsize=1)
+def _orders() -> dict[str, dict[str, int]]:
+    return {d.name: {v: i for i, v in enumerate(d.order)}
+            for d in load_catalog().dimensions if d.order}
+
+
+def in_natural_order(name: str, values: Iterable[T]) -> list[T]:
+    """The stored values of grouping ``name`` in the dimension's own order: the catalog's
+    ``order`` (Mon … Sun, Jan … Dec, stages), numbers (hours) by number, the rest as stored;
+    never by a label said in one language (周三 sorts before 周二 as text)."""
+    rank = _orders().get(name, {})
+
+    def key(v: T) -> tuple[int, int, float, str]:
+        number = isinstance(v, int | float) and not isinstance(v, bool)
+        return (rank.get(str(v), len(rank)), 0 if number else 1,
+                float(v) if number else 0.0, str(v))  # type: ignore[arg-type]
+
+    return sorted(values, key=key)
 
 
 def is_funnel(metrics: tuple[str, ...]) -> bool:
@@ -310,6 +332,12 @@ def choose_with_reason(answer: Answer, *, target: bool = False) -> Choice:
         note = Msg.of("chart.not_shown", kind=Msg(f"chart.kind_word.{asked}"), why=why)
         return Choice(auto.chart, auto.rule, note)
     return _auto(s)
+
+
+def chart_name(chart: str) -> Msg:
+    """A chart (a ``Chart``, or ``auto``) as named to a person: ``chart.name.<chart>`` in the
+    catalogue (``table`` / 表格); tests/test_charts_choose.py checks every Chart has one."""
+    return Msg(f"chart.name.{chart}")
 
 
 def pickable() -> tuple[str, ...]:

@@ -61,7 +61,7 @@ class Panel:
     frame: bool = True
     auto_grain: bool = False
     question: str = ""
-    error: str | None = None
+    error: str | Sayable | None = None  # said in the board's language
     zh_title: str = ""  # the title in Chinese replies (same {window}/{compare} places)
     # Drawn only when its KPIs' source tables were imported (CAC, quota attainment): without
     # them the panel, and a row left empty, is left out rather than shown as a how-to sentence.
@@ -508,8 +508,7 @@ def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Pa
     grouped = a is not None and bool(a.query.groupings)
     said = ""
     if a is not None:
-        a, said = drop_constant_groupings(a, ctx0.fiscal_start_month)
-        said = "" if _filtered(said, query) else said
+        a, said = drop_constant_groupings(a, ctx0.fiscal_start_month, _filtered(query))
     inner = rect
     # A frameless panel (cards on the page) gets a frame after all when it has only a
     # sentence.
@@ -577,9 +576,10 @@ def _fit(fig: Figure, rect: Rect, text: str) -> str:
     return labels.wrap(text, max(cells, 12), 5)
 
 
-def _filtered(said: str, query: Query) -> bool:
-    """Whether the one value a panel's grouping has is the user's filter (said in the title)."""
-    return any(said == f"{f.dimension}: {v}" for f in query.filters for v in f.values)
+def _filtered(query: Query) -> frozenset[tuple[str, object]]:
+    """The (dimension, stored value) pairs the user's filters keep: a panel grouping with only
+    that value is not said again (the title says the filter), in any language."""
+    return frozenset((f.dimension, v) for f in query.filters if f.op == "in" for v in f.values)
 
 
 def _has(answer: Answer, column: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+import i18n
 from charts import axis, measure, theme
 from charts.bars import (
     LABEL_PAD,
@@ -68,8 +69,8 @@ def draw_dumbbell(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     cap = capacity(h - _AXIS_IN - 0.1)
     note = None
     if len(pairs.names) > cap:
-        noun = answer.columns[dimension_columns(answer)[0]].name
-        note = f"Top {cap} of {len(pairs.names)} {noun}s shown"
+        noun = answer.columns[dimension_columns(answer)[0]].spoken
+        note = i18n.t(ctx.lang, "chart.bars.top", cap=cap, n=len(pairs.names), noun=noun)
         pairs = pairs.head(cap)
     n = len(pairs.names)
     plot_h = h - _AXIS_IN - 0.05 - (NOTE_IN if note else 0.0)

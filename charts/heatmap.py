@@ -26,7 +26,7 @@ from charts.canvas import (
     metric_columns,
     rect_inches,
 )
-from charts.choose import grouping_kind
+from charts.choose import grouping_kind, in_natural_order
 from metrics.answer import Answer
 
 _CMAP = LinearSegmentedColormap.from_list("kpibot", ["#EEF3FC", theme.ACCENT, "#163C82"])
@@ -65,8 +65,12 @@ def draw_heatmap(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         cell[(r[dr], r[dc])] = v
     if grouping_kind(answer.columns[dr].name) == "category":
         rows_v.sort(key=lambda k: total[k], reverse=col.better != "lower")
+    elif grouping_kind(answer.columns[dr].name) == "ordered":
+        rows_v = in_natural_order(answer.columns[dr].name, rows_v)
     if grouping_kind(answer.columns[dc].name) == "time":
         cols_v.sort(key=str)
+    elif grouping_kind(answer.columns[dc].name) == "ordered":  # hours, weekdays
+        cols_v = in_natural_order(answer.columns[dc].name, cols_v)
     w, h = rect_inches(fig, rect)
     names = [dim_label(answer, dr, v, ctx) for v in rows_v]
     kept = limit_rows(names, [total[k] for k in rows_v], capacity(h - 0.6), col,

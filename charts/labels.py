@@ -25,8 +25,8 @@ from metrics.format import (
     format_growth,
     format_label,
     format_range,
+    format_stored,
     format_value,
-    format_weekday,
 )
 from metrics.query import Filter
 
@@ -119,8 +119,8 @@ def value(
 
 def category(v: Any, dimension: str = "", lang: Language = EN) -> str:
     """A dimension value as a bar/axis label, whole (charts.axis fits it by measurement);
-    weekdays in ``lang`` (周一)."""
-    return format_weekday(v, lang) if dimension == "weekday" else format_label(v)
+    weekdays and months in ``lang`` (周一, 1月)."""
+    return format_stored(v, dimension, lang)
 
 
 def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> str:
@@ -129,7 +129,7 @@ def tick(v: Any, grain: str, fiscal_start_month: int, lang: Language = EN) -> st
     if isinstance(v, datetime):
         v = v.date()
     if not isinstance(v, date):
-        return format_label(v)
+        return format_label(v, lang)
     if grain in ("day", "week"):
         month = words(lang, "months")[v.month - 1]
         return i18n.t(lang, "date.day_month", day=v.day, month=month, m=v.month)

@@ -28,6 +28,7 @@ from charts.canvas import (
     side_names,
     value_axis,
 )
+from charts.choose import grouping_kind, in_natural_order
 from metrics.answer import Answer
 
 _MAX_TICKS = 6
@@ -147,6 +148,8 @@ def draw_lines(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         cell[(r[d1], r[d2])] = v
     buckets.sort(key=lambda b: str(b))
     series = sorted(totals, key=lambda k: totals[k], reverse=True)
+    if grouping_kind(answer.columns[d2].name) == "ordered":  # a weekday legend Mon … Sun
+        series = in_natural_order(answer.columns[d2].name, series)
     colours = [theme.SERIES[i % len(theme.SERIES)] for i in range(len(series))]
     legend(fig, rect, [(dim_label(answer, d2, s, ctx), c)
                         for s, c in zip(series, colours, strict=True)], ctx)

@@ -108,7 +108,7 @@ def against_team_median(answer: Answer, query: Query, run: Run, rep: str) -> Ans
         for j, c in enumerate(cols)
     )
     # The median stands on the team's records: it is never "a small sample" of its own.
-    samples = tuple(Sample(s.metric, s.noun, (s.counts[0], sum(p.counts)))
+    samples = tuple(Sample(s.metric, s.noun, (s.counts[0], sum(p.counts)), s.noun_one)
                     for s, p in _pair(answer.samples, team_answer.samples))
     unsettled = tuple(Unsettled(u.metric, u.says, (u.shares[0], None)) for u in answer.unsettled)
     return dataclasses.replace(answer, rows=(answer.rows[0], median_row), samples=samples,

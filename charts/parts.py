@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+import i18n
 from charts import labels, measure, theme
 from charts.canvas import (
     Ctx,
@@ -55,8 +56,8 @@ def draw_donut(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
         total = sum(v or 0.0 for v in column(answer, m))
         ax.text(0, 0.08, fmt_value(total, col, ctx), ha="center", va="center",
                 fontsize=ctx.pt(theme.TITLE), fontweight="bold", color=theme.INK)
-        ax.text(0, -0.16, "total", ha="center", va="center", fontsize=ctx.pt(theme.SMALL),
-                color=theme.MUTED)
+        ax.text(0, -0.16, i18n.t(ctx.lang, "chart.total"), ha="center", va="center",
+                fontsize=ctx.pt(theme.SMALL), color=theme.MUTED)
     lx = rect[0] + (side + 0.35) / fw
     lax = fig.add_axes((lx, rect[1], rect[0] + rect[2] - lx, rect[3]))
     lw_in = (rect[0] + rect[2] - lx) * fw

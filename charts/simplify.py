@@ -46,9 +46,13 @@ def _restated_without(restated: str, name: str, lang: Language) -> str:
     return restated
 
 
-def drop_constant_groupings(answer: Answer, fiscal_start_month: int = 1) -> tuple[Answer, str]:
+def drop_constant_groupings(
+    answer: Answer, fiscal_start_month: int = 1, known: frozenset[tuple[str, object]] = frozenset()
+) -> tuple[Answer, str]:
     """The answer without its one-valued groupings, and a phrase saying their values ('' when
-    nothing was dropped). Records and answers without rows are returned as they are."""
+    nothing was dropped). A grouping whose (dimension, stored value) is ``known`` (a filter the
+    page's title already says) is dropped unsaid. Records and answers without rows are
+    returned as they are."""
     if answer.kind == "records" or not answer.rows:
         return answer, ""
     dims = [j for j, c in enumerate(answer.columns) if c.role == "dimension"]
@@ -57,7 +61,8 @@ def drop_constant_groupings(answer: Answer, fiscal_start_month: int = 1) -> tupl
         return answer, ""
     # A one-bucket time grouping is the window itself, whose dates the subtitle already says.
     said = " · ".join(_said(answer, j, fiscal_start_month) for j in same
-                      if answer.window is None or grouping_kind(answer.columns[j].name) != "time")
+                      if (answer.window is None or grouping_kind(answer.columns[j].name) != "time")
+                      and (answer.columns[j].name, answer.rows[0][j]) not in known)
     keep = [j for j in range(len(answer.columns)) if j not in same]
     names = {answer.columns[j].name for j in same}
     restated = answer.restated

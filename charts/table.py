@@ -303,7 +303,7 @@ def _draw(ax: Axes, answer: Answer, cols: list[int], lay: _Layout, rows: Any, pi
             ax.text(x, mid, t[k], ha="right" if right else "left", va="center",
                     fontsize=size, color=_colour(answer, col, j, r, start + i), linespacing=1.1,
                     fontweight="bold" if col.role == "growth" else "normal")
-    lines = [*([f"+ {more} more rows"] if more else []), *rules]
+    lines = [*([i18n.plural("chart.table.more_rows", more).say(ctx.lang)] if more else []), *rules]
     usize = max(size * 0.9, axis.MIN_LABEL_PT)
     for k, line in enumerate(lines):  # a line each, as long as the cell has room
         ly = y - pitch * (len(lay.cells) + 0.5 + k)

@@ -21,12 +21,19 @@ from metrics.query import Correction
 _WINDOW_START = {"LAST", "THIS", "NEXT", "THIS_PERIOD", "PREV_PERIOD", "NEXT_PERIOD"}
 # A unit right after these is a window's ("last 30 days"), never a duration noun.
 _WINDOW_HEAD = {"NUMBER", "LAST", "THIS", "NEXT", "TOP", "BOTTOM"}
+# The tokens a window (or the other side of a comparison) is made of, for a Chinese comparison
+# that names its window before the comparison word: "与上季度相比", "和上月比".
+_WINDOW_PART = _WINDOW_START | {
+    "NUMBER", "UNIT", "YEAR", "QUARTER_SPEC", "MONTH_SPEC", "DATE", "TODAY", "YESTERDAY",
+    "PERIOD_BEFORE", "IN_FULL", "COMPARE",
+}
 # KPI aggregations for which "average" changes nothing (already a mean or a rate).
 _MEAN_LIKE = {"avg", "ratio"}
 
 
 def settle(toks: list[Tok], vocab: Vocabulary, text: str, notes: list[Correction]) -> list[Tok]:
     toks = _windows_after_comparison_words(toks)
+    toks = _comparison_word_last(toks)
     toks = _comparison_after_vs(toks)
     toks = _kpis_against_kpis(toks)
     toks = _durations(toks, vocab)
@@ -43,6 +50,23 @@ def _windows_after_comparison_words(toks: list[Tok]) -> list[Tok]:
         for k, t in enumerate(toks)
         if not (t.type == "CMP" and k + 1 < len(toks) and toks[k + 1].type in _WINDOW_START)
     ]
+
+
+def _comparison_word_last(toks: list[Tok]) -> list[Tok]:
+    """ "与上季度相比", "和上月比", "与去年同期比": Chinese names the other window between 与/和 and
+    the comparison word; read as "对比上季度" (the comparison word first, 与/和 dropped)."""
+    for k, t in enumerate(toks):
+        if t.type == "VS" and k and toks[k - 1].type == "COMPARE":  # 与去年同期比: said already
+            return [*toks[:k], *_comparison_word_last(toks[k + 1 :])]
+        if t.type != "VS" or (k + 1 < len(toks) and toks[k + 1].type in _WINDOW_PART):
+            continue
+        first = k
+        while first > 0 and toks[first - 1].type in _WINDOW_PART:
+            first -= 1
+        if first == k or first == 0 or toks[first - 1].type != "AND":
+            continue
+        return [*toks[: first - 1], t, *toks[first:k], *_comparison_word_last(toks[k + 1 :])]
+    return toks
 
 
 def _comparison_after_vs(toks: list[Tok]) -> list[Tok]:

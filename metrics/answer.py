@@ -77,6 +77,11 @@ class Sample:
     metric: str
     noun: str  # "closed deals", "outbound calls", "leads"
     counts: tuple[int, ...]  # one per row
+    noun_one: str = ""  # the noun for a count of one ("closed deal"); default: ``noun``
+
+    def counted(self, n: int) -> str:
+        """The noun said after the count ``n``: "1 new customer", "2 new customers"."""
+        return (self.noun_one if n == 1 else "") or self.noun
 
 
 @dataclass(frozen=True)

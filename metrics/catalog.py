@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from i18n import Language, Term
+from i18n import Language, Term, t
 
 MetricFormat = Literal["count", "percent", "currency", "hours", "days", "minutes", "number"]
 # "date": a date field of the org (field search), which a question counts its records on
@@ -47,10 +47,12 @@ class MetricDef:
     # A rate's or mean's base: what its denominator (or its averaged records) counts, as a
     # plural noun ("closed deals"); the compiled SQL counts it per row.
     base: str | None = None
+    base_one: str = ""  # ``base`` for a count of one ("new customer"; default: ``base``)
     # Records whose outcome is not known yet: {open: SQL, of: SQL, says: text} (see measures).
     unsettled: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     # Field search (metrics/fields.py): the object a generated measure is of; None for a KPI.
     object: str | None = None
+    object_zh: str = ""  # that object in Chinese replies (商机); default: ``object``
     # What a Chinese reply calls it when the first ``zh`` name is not the best header.
     zh_label: str = ""
     zh_base: str = ""  # ``base`` in Chinese replies ("已关闭商机")
@@ -68,9 +70,11 @@ class MetricDef:
         """What is counted, in ``lang`` (English when the catalog has no Chinese line)."""
         return {Language.ZH: self.zh_definition}.get(lang) or self.definition
 
-    def base_in(self, lang: Language) -> str:
-        """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机")."""
-        return {Language.ZH: self.zh_base}.get(lang) or self.base or "records"
+    def base_in(self, lang: Language, one: bool = False) -> str:
+        """What a rate's or mean's base counts, in ``lang`` ("closed deals" / "已关闭商机");
+        ``one``: said of a single record ("closed deal"; Chinese nouns have one form)."""
+        own = {Language.ZH: self.zh_base}.get(lang) or (self.base_one if one else "") or self.base
+        return own or t(lang, f"text.records.{'one' if one else 'other'}")  # 记录
 
     def unsettled_says(self, lang: Language) -> str:
         """The tail of "62% of these leads' opportunities are still open", in ``lang``."""

@@ -66,7 +66,9 @@ def unsettled_notes(answer: Answer, lang: Language = EN, names: Names = str) -> 
     return out
 
 
-def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = EN) -> list[str]:
+def unrecorded_notes(
+    answer: Answer, says: dict[str, str], lang: Language = EN, names: Names = str
+) -> list[str]:
     """A ratio without a value where its base has records: the numerator's rows were never
     brought in (``says``: metric → i18n ``unrecorded.<key>``, "no spend recorded"), so it is
     n/a rather than 0."""
@@ -84,8 +86,10 @@ def unrecorded_notes(answer: Answer, says: dict[str, str], lang: Language = EN) 
         if not rows:
             continue
         groups = join(lang, [" · ".join(str(answer.rows[i][k]) for k in dims) for i in rows], "and")
-        subject = t(lang, "caveat.unrecorded_for", metric=metric, groups=groups) if dims else metric
-        base = f"{sum(s.counts[i] for i in rows):,} {s.noun}"
+        kpi = names(metric)
+        subject = t(lang, "caveat.unrecorded_for", metric=kpi, groups=groups) if dims else kpi
+        n = sum(s.counts[i] for i in rows)
+        base = f"{n:,} {s.counted(n)}"
         why = t(lang, f"unrecorded.{key}")
         said = t(lang, "caveat.unrecorded", subject=subject, why=why, base=base)
         out.append(f"{EMPTY_MARK} {said}")
@@ -164,7 +168,7 @@ def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
     """Every caveat of ``answer`` as a note, in the order people need them (``names``: KPI and
     dimension names in ``lang``, from the catalog)."""
     out = unsettled_notes(answer, lang, names)
-    out += unrecorded_notes(answer, unrecorded or {}, lang)
+    out += unrecorded_notes(answer, unrecorded or {}, lang, names)
     out += partial_notes(answer, grain, fiscal_start_month, lang)
     if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
         rates = [names(s.metric) for s in answer.samples]

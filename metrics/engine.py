@@ -563,7 +563,7 @@ def _said(
             window,
             cmp_window,
             p.compiled.kind == "records",
-            subject(asked.metrics, catalog, question, asked.anchor),
+            subject(asked.metrics, catalog, question, asked.anchor, lang),
             lang=lang,
             names=names,
         ),
@@ -665,7 +665,9 @@ def _honesty(
     for metric, what in compiled.extras:
         m = catalog.metric(metric)
         if what == "base":
-            samples.append(Sample(metric, m.base_in(lang), counts[(metric, what)]))
+            samples.append(
+                Sample(metric, m.base_in(lang), counts[(metric, what)], m.base_in(lang, one=True))
+            )
         elif what == "open":
             of = counts[(metric, "of")]
             shares = tuple(

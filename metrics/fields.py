@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+import i18n
 from cache import schema
 from cache.describe import CachedField, CachedTable
 from metrics.catalog import (
@@ -406,9 +407,11 @@ class _Builder:
         zh = [*std.get("zh", []), *obj.zh]
         if t.label and _is_cjk(t.label):  # a Chinese org's label: 业务机会 → 业务机会数
             zh += [p.format(o=t.label) for p in rules["zh_object"]]
+        # the object in a Chinese restatement: the catalog's word, else its label (data)
+        of = (label, str(std.get("name_zh") or ""))
         words = self.words.free(en + zh, f"count:{t.name}", "object", metrics_only=True)
         if words:
-            self._metric(words[0], words, zh, rs, dims, label, "count", {"agg": "count"})
+            self._metric(words[0], words, zh, rs, dims, of, "count", {"agg": "count"})
         for f in t.fields:
             if not f.numeric or _hidden(t.name, f, self.settings):
                 continue
@@ -422,8 +425,12 @@ class _Builder:
                 zh_names.insert(0, fname)
             col = f"r.{f.name}"
             fmt = "currency" if f.type.upper().startswith(_MONEY) else "number"
+            # Said through the message catalogue's templates (field.measure.<agg>): "sum of
+            # amount" / "金额合计"; a field without a Chinese name keeps its label there (data).
+            zh_field = zh_names[0] if zh_names else fname
             for agg, spec in rules["aggregates"].items():
-                canonical = spec["name"].format(f=fname)
+                canonical = i18n.t(i18n.DEFAULT, f"field.measure.{agg}", field=fname)
+                zh_label = i18n.t(i18n.Language.ZH, f"field.measure.{agg}", field=zh_field)
                 agg_en = [p.format(f=n) for p in spec["en"] for n in en_names]
                 agg_zh = [p.format(f=n) for p in spec["zh"] for n in zh_names]
                 entry = f"{agg}:{t.name}.{f.name}"
@@ -436,9 +443,8 @@ class _Builder:
                     if agg == "count"
                     else {"agg": agg, "expr": col}
                 )
-                self._metric(
-                    name, free, agg_zh, rs, dims, label, "count" if agg == "count" else fmt, sql
-                )
+                fmt_of = "count" if agg == "count" else fmt
+                self._metric(name, free, agg_zh, rs, dims, of, fmt_of, sql, zh_label)
 
     def _metric(
         self,
@@ -447,9 +453,10 @@ class _Builder:
         zh: list[str],
         rs: RecordSetDef,
         dims: tuple[str, ...],
-        label: str,
+        of: tuple[str, str],
         fmt: str,
         sql: dict[str, Any],
+        zh_label: str = "",
     ) -> None:
         self.metrics.append(
             MetricDef(
@@ -461,7 +468,9 @@ class _Builder:
                 better="higher",
                 dimensions=dims,
                 sql=sql,
-                object=label,
+                object=of[0],
+                object_zh=of[1],
+                zh_label=zh_label,
             )
         )
 
@@ -517,24 +526,29 @@ def with_fields(
 
 
 def subject(
-    metrics: tuple[str, ...], catalog: Catalog, question: str, anchor: str | None = None
+    metrics: tuple[str, ...],
+    catalog: Catalog,
+    question: str,
+    anchor: str | None = None,
+    lang: i18n.Language = i18n.DEFAULT,
 ) -> str:
-    """What the restatement adds after the measures: the object and the date it counts on
-    (``of [Opportunity] on [CloseDate]``) for field measures; the question's date field when it
-    names one (``on [close date]``); for a KPI asked by a word a field also has, that the KPI
-    was used (``(catalog KPI, not the field Deal Size)``)."""
+    """What the restatement adds after the measures, in ``lang``: the object and the date it
+    counts on (``of [Opportunity] on [close date]``, ``（[商机]，以 [关闭日期] 为准）``) for field
+    measures; the question's date field when it names one (``on [close date]``); for a KPI
+    asked by a word a field also has, that the KPI was used (``(the catalog KPI, not the field
+    Deal Size)``)."""
     asked = _key(question)
     parts: list[str] = []
     for name in metrics:
         if not catalog.has_metric(name):
             continue
         m = catalog.metric(name)
-        on = f"on [{anchor}]" if anchor is not None else ""
+        date = catalog.said(anchor, lang) if anchor is not None else ""
         if m.object is not None:
-            if not on:
-                sql = catalog.record_set(m.records).anchor(m.anchor).sql
-                on = f"on [{sql.split('.', 1)[-1]}]"
-            part = f"of [{m.object}] {on}"
+            if not date:
+                date = _date_said(catalog, catalog.record_set(m.records).anchor(m.anchor).sql, lang)
+            obj = i18n.Term(((i18n.DEFAULT, m.object), (i18n.Language.ZH, m.object_zh or m.object)))
+            part = i18n.t(lang, "restate.subject.of", object=obj, date=date)
         else:
             lost = sorted(
                 (w, what.removeprefix("field "))
@@ -542,11 +556,20 @@ def subject(
                 if kept == name and what.startswith("field ")
             )
             hit = [f for w, f in lost if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", asked)]
-            part = f"(the catalog KPI, not the field {hit[0]})" if hit else ""
-            part = " ".join(p for p in (part, on) if p)
+            kpi = i18n.t(lang, "restate.subject.not_field", field=hit[0]) if hit else ""
+            on = i18n.t(lang, "restate.subject.dated", date=date) if date else ""
+            part = " ".join(p for p in (kpi, on) if p)
         if part and part not in parts:
             parts.append(part)
     return " ".join(parts)
+
+
+def _date_said(catalog: Catalog, sql: str, lang: i18n.Language) -> str:
+    """A record set's date column (``r.CloseDate``) as its date dimension is said (close date /
+    关闭日期); the API name when no dimension names it."""
+    column = sql.split(".", 1)[-1]
+    dim = readable(column).lower()
+    return catalog.said(dim, lang) if catalog.has_dimension(dim) else column
 
 
 def may_lie_ahead(catalog: Catalog, metric: MetricDef, anchor: str | None = None) -> bool:

@@ -25,10 +25,11 @@ from i18n import Language, t, words
 
 EN = Language.EN
 NONE = "—"  # no value (an empty denominator)
-EMPTY_DIMENSION = "(none)"
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥", "INR": "₹", "KRW": "₩"}
-WEEKDAYS = words(EN, "weekdays")  # as the weekday dimension's values are stored
+# Date parts stored as the English of a list message (strftime's "%a", "%b" in catalog.yaml):
+# dimension → the list that says them in each language.
+STORED_AS_WORDS = {"weekday": "weekdays", "month of year": "months"}
 
 
 def _num(value: Any) -> float | None:
@@ -81,7 +82,7 @@ def value_formatter(
     """``format_value`` for one format, decided once: a table column maps it over its values
     (a 700-rep table has thousands of cells; the format, symbol and template do not change)."""
     if fmt in ("text", "date"):
-        return format_label
+        return lambda value: format_label(value, lang)
     if fmt == "percent":
         return _or_none(lambda x: f"{x * 100:.1f}%")
     if fmt == "currency":
@@ -194,10 +195,10 @@ def format_as_of(when: datetime, lang: Language = EN) -> str:
     return t(lang, "as_of", date=format_date(when.date(), lang), time=f"{when:%H:%M}", zone=zone)
 
 
-def format_label(value: Any) -> str:
-    """A dimension value: None → '(none)', dates ISO, everything else as text."""
+def format_label(value: Any, lang: Language = EN) -> str:
+    """A dimension value: None → '(none)' / '（空）', dates ISO, everything else as text."""
     if value is None:
-        return EMPTY_DIMENSION
+        return t(lang, "restate.none")
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
@@ -205,11 +206,14 @@ def format_label(value: Any) -> str:
     return str(value)
 
 
-def format_weekday(value: Any, lang: Language = EN) -> str:
-    """A weekday as stored ("Mon") in ``lang`` ("周一"); anything else as a label."""
-    if value in WEEKDAYS:
-        return words(lang, "weekdays")[WEEKDAYS.index(value)]
-    return format_label(value)
+def format_stored(value: Any, dimension: str, lang: Language = EN) -> str:
+    """A value of a date part as stored ("Mon", "Jan") in ``lang`` ("周一", "1月"): the
+    dimensions in ``STORED_AS_WORDS``; anything else as a label."""
+    key = STORED_AS_WORDS.get(dimension)
+    stored = words(EN, key) if key else ()
+    if value in stored:
+        return words(lang, key)[stored.index(value)]  # type: ignore[arg-type]
+    return format_label(value, lang)
 
 
 def fiscal_year_of(d: date, fiscal_start_month: int) -> int:
@@ -236,7 +240,7 @@ def format_bucket(
         return t(lang, "bucket.fiscal_quarter" if fiscal else "bucket.quarter", fy=fy, year=fy, q=q)
     if grain == "year":
         return t(lang, "bucket.fiscal_year" if fiscal else "bucket.year", fy=fy, year=fy)
-    return format_label(d)
+    return format_label(d, lang)
 
 
 def _month(d: date, lang: Language) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from i18n import Language, Msg, Term, t
 from metrics.answer import ResolvedWindow
-from metrics.format import format_range
+from metrics.format import format_range, format_stored
 from metrics.query import Filter, Query
 
 EN = Language.EN
@@ -26,19 +26,19 @@ def _same(name: str) -> str:
     return name
 
 
-def _value(v: object, lang: Language) -> str:
+def _value(v: object, lang: Language, dimension: str = "") -> str:
     if v is None:
         return t(lang, "restate.none")
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return str(v)
+    return format_stored(v, dimension, lang)  # [星期 = 周一]; other values as stored
 
 
 def _filter(f: Filter, lang: Language, names: Names) -> str:
     dim = names(f.dimension)
     if f.op in _OPS:
         return f"[{dim} {_OPS[f.op]} {_value(f.values[0], lang)}]"
-    vals = t(lang, "list.sep").join(_value(v, lang) for v in f.values)
+    vals = t(lang, "list.sep").join(_value(v, lang, f.dimension) for v in f.values)
     if f.op == "in" and len(f.values) == 1:
         return f"[{dim} = {vals}]"
     return t(lang, f"restate.{f.op.replace(' ', '_')}", dimension=dim, values=vals)

@@ -150,6 +150,25 @@ def test_export_import_draws_the_same_image(org: Path, tmp_path: Path) -> None:
             'There is no dashboard called "Tean East". Did you mean "Team East"? '
             "`kpibot dashboards` lists them.\n"
         )
+    # The same commands in Chinese (--lang zh, or app.yaml's `language: zh`)
+    listed = kpibot(two, "dashboards", "--lang", "zh")
+    assert "kpi\t（内置）" in listed
+    assert "Team East\t4 个面板\t频道 CSALES\t创建者 UALICE" in listed
+    shown = kpibot(two, "board", "show", "team east", "--lang", "zh").splitlines()
+    assert shown[0] == "Team East\t频道 CSALES\t创建者 UALICE"
+    assert shown[4] == "4\ttop deals\tDeals"
+    args = ("board", "show", "Tean East", "--lang", "zh", "--config", str(two / "app.yaml"))
+    r = run_kpibot(*args, cwd=two)
+    assert r.returncode == 1
+    assert r.stderr == (
+        "没有叫“Tean East”的大屏。你是不是要找“Team East”？`kpibot dashboards` 列出全部。\n"
+    )
+    cfg = yaml.safe_load((two / "app.yaml").read_text())
+    (two / "app.yaml").write_text(yaml.safe_dump({**cfg, "language": "zh"}))
+    said = kpibot(two, "dashboard", "import", str(tmp_path / "team-east.yaml"))
+    assert said == "已导入“Team East”（4 个面板，频道）。\n"  # its panels replaced
+    r = run_kpibot("dashboard", "export", "East", "--config", str(two / "app.yaml"), cwd=two)
+    assert r.stderr == "没有叫“East”的大屏。`kpibot dashboards` 列出全部。\n"
 
 
 def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path) -> None:

@@ -155,7 +155,10 @@ def test_pin_from_an_answer_then_edit_the_board_in_words(
         )
         # Chinese words get a Chinese reply (docs/languages.md)
         assert kpi(slack, drv, H.ALICE, '大屏 "Team East" 图表 1 表格') == (
-            "*Team East* 的第 1 个面板今后画成 table。"
+            "*Team East* 的第 1 个面板今后画成表格。"
+        )
+        assert kpi(slack, drv, H.ALICE, '大屏 "Team East" 图表 1 仪表盘') == (
+            "没有画成仪表盘：仪表盘只显示一个指标的一个数值。"
         )
         assert kpi(slack, drv, H.ALICE, 'dashboard "Team East" chart 9 table') == (
             '"Team East" has no panel 9; its panels are 1 to 3.'

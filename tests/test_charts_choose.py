@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from charts.choose import RULES, choose, choose_with_reason, is_funnel, rules_markdown
-from i18n import Language, say
+from charts.choose import (
+    RULES,
+    Chart,
+    chart_name,
+    choose,
+    choose_with_reason,
+    is_funnel,
+    rules_markdown,
+)
+from i18n import Language, catalogue, say
 from tests import chart_answers as ca
 
 # answer shape → the chart a sales manager should get (docs/charts.md)
@@ -129,3 +138,13 @@ def test_a_value_with_a_target_gets_a_gauge() -> None:
     assert choose(ca.connect_rate_kpi(), target=True) == "gauge"
     assert choose(ca.headline_kpis(), target=True) == "kpi"  # six values: cards
     assert choose(ca.calls_by_rep(), target=True) == "bars"
+
+
+def test_every_chart_has_a_name_in_each_language() -> None:
+    """A chart is named to a person ("drawn as table" / "今后画成表格") by the catalogue."""
+    for lang in Language:
+        assert {c for c in (*get_args(Chart), "auto")} <= {
+            k.removeprefix("chart.name.") for k in catalogue(lang) if k.startswith("chart.name.")
+        }
+    assert chart_name("table").say(Language.ZH) == "表格"
+    assert chart_name("columns").say(Language.EN) == "columns"  # English as before

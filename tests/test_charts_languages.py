@@ -102,3 +102,71 @@ def test_a_chinese_dashboard(backend: RealBackend, name: str) -> None:
     assert all(p.zh_title for p in board.panels if p.frame)  # every framed panel has one
     assert shown and all(title in said for title in shown)
     assert not any(re.search(r"\b(data as of|vs|previous period|this quarter)\b", s) for s in said)
+
+
+@pytest.mark.parametrize("lang", list(Language))
+@pytest.mark.parametrize(
+    ("grouping", "values"),
+    [
+        ("weekday", ("Mon", "Tue", "Wed", "Thu")),
+        ("month of year", ("Jan", "Feb", "Mar", "Apr")),
+    ],
+)
+def test_a_legend_of_an_ordered_grouping_is_in_its_own_order(
+    lang: Language, grouping: str, values: tuple[str, ...]
+) -> None:
+    """Grouped columns (calls by rep by weekday): the legend is Mon … Thu / 周一 … 周四, whichever
+    value the first rep's rows happen to start with, and never the labels' text order."""
+    import dataclasses
+
+    from i18n import words
+    from tests.chart_answers import make
+
+    # the first rep made no calls on the third value: its rows skip it (made up by hand)
+    rows = [("温家豪", v, 10 + k) for k, v in enumerate(values) if k != 2]
+    rows += [("李静", v, 20 + k) for k, v in enumerate(values)]
+    a = make(f"calls by rep by {grouping}", ("calls",), ("rep", grouping), rows)
+    a = dataclasses.replace(a, language=lang)
+    fig = figure_for_answer(a)
+    assert fig is not None
+    names = words(lang, "weekdays" if grouping == "weekday" else "months")[:4]
+    legend = [t.get_text() for t in fig.texts if t.get_text() in names]
+    assert legend == list(names)
+
+
+@pytest.mark.parametrize("lang", list(Language))
+def test_a_dashboard_filter_is_said_once(backend: RealBackend, lang: Language) -> None:
+    """The outbound board for one rep: its title names the filter; a by-rep panel left with
+    that one rep does not say it again above the chart ("rep: Bob Smith" / "销售：Bob Smith")."""
+    from charts import figure_for_dashboard
+    from i18n import t
+    from metrics.query import Filter, Query
+
+    def run(q: Query):  # type: ignore[no-untyped-def]
+        return backend._run(q, "outbound calls dashboard", TODAY, language=lang)
+
+    asked = Query(dashboard="outbound calls", filters=(Filter("rep", "in", ("Bob Smith",)),))
+    fig = figure_for_dashboard("outbound calls", asked, run, lang=lang)
+    said = texts(fig)
+    rep = {Language.EN: "rep", Language.ZH: "销售"}[lang]
+    assert t(lang, "chart.value_of", name=rep, value="Bob Smith") not in said
+    assert any("Bob Smith" in s for s in said)  # said once: in the title
+
+
+def test_a_panel_without_data_says_so_in_the_boards_language(backend: RealBackend) -> None:
+    """Bob Smith made no outbound calls last quarter (Jan – Mar 2024): the weekday panel's
+    sentence is Chinese on a Chinese board, not the English "No data. No data for …"."""
+    from charts import figure_for_dashboard
+    from metrics.query import Filter, Query, WindowSpec
+
+    def run(q: Query):  # type: ignore[no-untyped-def]
+        return backend._run(q, "outbound calls dashboard", TODAY, language=Language.ZH)
+
+    asked = Query(
+        dashboard="outbound calls",
+        filters=(Filter("rep", "in", ("Bob Smith",)),),
+        window=WindowSpec(kind="previous", unit="quarter"),
+    )
+    said = texts(figure_for_dashboard("outbound calls", asked, run, lang=Language.ZH))
+    assert any(s.startswith("2024年1月1日 – 3月31日（上季度）没有符合") for s in said), said
+    assert not any("No data" in s for s in said)

@@ -99,6 +99,25 @@ digest_delivery:
     ]
 
 
+def test_a_schedule_problem_in_app_yamls_language(tmp_path: Path) -> None:
+    """With a fixed ``language: zh`` the schedule's own words are Chinese, as in /kpi subscribe;
+    the key path stays as written in app.yaml."""
+    text = """
+language: zh
+digests:
+  - {name: a, channel: "#sales", schedule: hourly 09:00, questions: [leads today]}
+  - {name: b, channel: "#sales", schedule: "61 * * * *", questions: [leads today]}
+"""
+    with pytest.raises(ConfigError) as exc:
+        load(tmp_path, text)
+    examples = "“工作日 09:00”、“每天 08:30”、“每周一 09:00”或 cron 表达式（如“0 9 * * 1-5”）"
+    assert exc.value.problems == [
+        "digests[0].schedule: “hourly”不是日期规则；请用 每天、工作日、周末 或 每周一 "
+        f"这样的写法（例如 {examples}）",
+        f"digests[1].schedule: “61 * * * *”不是有效的 cron 表达式；请写 {examples}",
+    ]
+
+
 def test_duplicate_names(tmp_path: Path) -> None:
     text = """
 digests:

@@ -68,7 +68,9 @@ def test_a_dashboard_in_a_digest_is_named_as_its_image_is_titled(backend: RealBa
     questions = [dashboard_question("outbound calls")]
     for lang, name in ((Language.ZH, "外拨电话大屏"), (Language.EN, "Outbound calls dashboard")):
         replies, previous = ask_all(backend, questions, TODAY, lang)
-        msg = digest_message("d", replies, today=TODAY, currency="USD", previous=previous, lang=lang)
+        msg = digest_message(
+            "d", replies, today=TODAY, currency="USD", previous=previous, lang=lang
+        )
         assert msg.headline.text.splitlines()[1].startswith(f"• *{name}*")
         assert msg.thread[0].text == f"*{name}*"
 

@@ -86,6 +86,14 @@ def test_subscriptions_in_chinese(tmp_path: Path, state_database: str) -> None:
     assert subs.handle("订阅", "C1", "U1", lang=zh).startswith("需要一个时间安排和一个问题。")
     said = subs.handle("订阅 工作日 09:00 conect rate last 7 days", "C1", "U1", lang=zh)
     assert said.startswith("无法订阅：") and "conect rate" in said
+    # the schedule's own error is Chinese too, not an English sentence inside a Chinese one
+    assert subs.handle("订阅 hourly 09:00 线索数", "C1", "U1", lang=zh) == (
+        "时间安排不对：“hourly”不是日期规则；请用 每天、工作日、周末 或 每周一 这样的写法"
+        "（例如 “工作日 09:00”、“每天 08:30”、“每周一 09:00”或 cron 表达式（如“0 9 * * 1-5”））。"
+    )
+    assert subs.handle("订阅 每天 25:00 线索数", "C1", "U1", lang=zh).startswith(
+        "时间安排不对：“25:00”不是一天中的时间；请写 00:00 到 23:59 之间的 HH:MM"
+    )
     assert [s.schedule for s in store.subscriptions()] == ["mondays 08:00"]
 
 
@@ -93,7 +101,9 @@ def test_bad_subscriptions_get_words(tmp_path: Path, state_database: str) -> Non
     _, store, subs, _ = setup(tmp_path, state_database)
     assert subs.handle("subscribe", "C1", "U1").startswith("I need a schedule and a question.")
     assert subs.handle("subscribe hourly 09:00 leads", "C1", "U1").startswith(
-        'The schedule "hourly" is not a day rule'
+        'The schedule "hourly" is not a day rule; use daily, weekdays, weekends or a weekday '
+        'plural like "mondays" (e.g. "weekdays 09:00", "daily 08:30", "mondays 09:00" or a '
+        'cron expression like "0 9 * * 1-5").'
     )
     assert subs.handle("subscribe daily 09:00 conect rate last 7 days", "C1", "U1") == (
         "I can't subscribe to that: I don't know \"conect rate\". Did you mean connect rate?"

@@ -19,6 +19,7 @@ from cache import schema
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader, current_target, open_writer
 from charts.labels import title_of
+from i18n import Language
 from metrics import engine
 from metrics.answer import Answer
 from metrics.catalog import Catalog
@@ -68,7 +69,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _ask(db: Path, question: str, settings: OrgSettings | None = None) -> Answer:
+def _ask(
+    db: Path, question: str, settings: OrgSettings | None = None, lang: Language | None = None
+) -> Answer:
     settings = settings or fixture_settings()
     reader = SnapshotReader(db)
     cur = reader.cursor()
@@ -82,6 +85,7 @@ def _ask(db: Path, question: str, settings: OrgSettings | None = None) -> Answer
         reader=reader,
         today=TODAY,
         question=question,
+        **({} if lang is None else {"language": lang}),
     )
 
 
@@ -102,7 +106,7 @@ def test_average_amount_by_opportunity_type(db: Path) -> None:
     # CloseDate in 1 Apr – 27 Jun: New Business O1 50000, O5 80000, O11 50000 → 60000;
     # Existing Business O4 20000, O6 10000 (O2 has no amount) → 15000.
     assert a.rows == (("New Business", 60000.0), ("Existing Business", 15000.0))
-    assert a.restated.startswith("[average amount] of [Opportunity] on [CloseDate] by [type] · ")
+    assert a.restated.startswith("[average amount] of [Opportunity] on [close date] by [type] · ")
     # Chart title and CSV come from the same Answer as a KPI's.
     assert title_of(a) == "Average amount of Opportunity by type"
     csv_text = answer_csv(a).decode("utf-8-sig")
@@ -125,7 +129,7 @@ def test_accounts_by_industry(db: Path) -> None:
     assert sorted(a.rows, key=str) == sorted(
         [("Technology", 1), ("Finance", 1), (None, 1)], key=str
     )
-    assert a.restated.startswith("[accounts] of [Account] on [CreatedDate] by [industry] · ")
+    assert a.restated.startswith("[accounts] of [Account] on [created date] by [industry] · ")
 
 
 def test_max_custom_field_by_rep(db: Path) -> None:
@@ -133,7 +137,23 @@ def test_max_custom_field_by_rep(db: Path) -> None:
     # CloseDate in the quarter: O1 Alice 120, O4 Alice (empty); O2 Bob 300, O6 Bob 80,
     # O11 Bob 400; O5 张伟 500.
     assert a.rows == (("张伟", 500.0), ("Bob Smith", 400.0), ("Alice Wang", 120.0))
-    assert a.restated.startswith("[max deal size] of [Opportunity] on [CloseDate] by [rep] · ")
+    assert a.restated.startswith("[max deal size] of [Opportunity] on [close date] by [rep] · ")
+
+
+def test_measures_and_fields_in_chinese(db: Path) -> None:
+    """Asked in Chinese: a standard field's measure through the catalogue's template and the
+    name Salesforce's Chinese UI gives the field; the object and date in Chinese; a custom
+    field labelled in English keeps its label (the org's data). English is unchanged."""
+    zh = Language.ZH
+    a = _ask(db, "平均金额 按 类型", lang=zh)
+    assert a.restated.startswith("[平均金额] （[商机]，以 [关闭日期] 为准） 按 [类型] · ")
+    a = _ask(db, "金额合计 按 行业", lang=zh)
+    assert a.restated.startswith("[金额合计] （[商机]，以 [关闭日期] 为准） 按 [行业] · ")
+    a = _ask(db, "max deal size by rep", lang=zh)
+    assert a.restated.startswith("[最大deal size] （[商机]，以 [关闭日期] 为准） 按 [销售] · ")
+    assert [c.shown for c in a.columns] == ["销售", "最大deal size"]
+    a = _ask(db, "max deal size by rep")
+    assert a.restated.startswith("[max deal size] of [Opportunity] on [close date] by [rep] · ")
 
 
 def test_custom_picklist_groups_measures_and_kpis(db: Path) -> None:
@@ -252,7 +272,7 @@ def test_cli_load_then_ask_a_custom_field(tmp_path: Path) -> None:
     )
     assert ask.returncode == 0, ask.stderr
     out = json.loads(ask.stdout)
-    assert out["restated"].startswith("[max deal size] of [Opportunity] on [CloseDate] by [rep]")
+    assert out["restated"].startswith("[max deal size] of [Opportunity] on [close date] by [rep]")
     # Hand-worked in test_max_custom_field_by_rep.
     assert [list(r.values()) if isinstance(r, dict) else r for r in out["rows"]] == [
         ["张伟", 500.0],

@@ -68,7 +68,7 @@ def test_questions_in_the_orgs_labels(synced: Path) -> None:
     a = _ask(synced, "业务机会数 已赢单 全部时间")
     assert a.rows == ((2,),)
     assert a.restated.startswith(
-        "[业务机会数] of [业务机会] on [CloseDate] for [stage = Closed Won]"
+        "[业务机会数] of [业务机会] on [close date] for [stage = Closed Won]"
     )
     # A custom picklist's labels on its generated dimension: three tasks left a voicemail.
     b = _ask(synced, "任务数 呼叫结论 是 留言 全部时间")

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digests.schedule import parse_schedule
+from bot.digests.schedule import ScheduleError, parse_schedule
+from i18n import Language
 
 NY = ZoneInfo("America/New_York")
 SH = ZoneInfo("Asia/Shanghai")
@@ -86,3 +87,20 @@ def test_bad_schedules_say_what_is_allowed(text: str, message: str) -> None:
         parse_schedule(text)
     assert message in str(exc.value)
     assert "weekdays 09:00" in str(exc.value) or "HH:MM" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "chinese"),
+    [
+        ("every day 9am", "“every day 9am”不是时间安排；请写 “工作日 09:00”"),
+        ("fortnightly 09:00", "“fortnightly”不是日期规则；请用 每天、工作日、周末 或 每周一"),
+        ("每天 24:00", "“24:00”不是一天中的时间；请写 00:00 到 23:59 之间的 HH:MM"),
+        ("61 * * * *", "“61 * * * *”不是有效的 cron 表达式；请写 “工作日 09:00”"),
+        ("", "是空的；请写 “工作日 09:00”"),
+    ],
+)
+def test_a_bad_schedule_is_said_in_the_readers_language(text: str, chinese: str) -> None:
+    with pytest.raises(ScheduleError) as exc:
+        parse_schedule(text)
+    assert exc.value.say(Language.ZH).startswith(chinese)
+    assert exc.value.say(Language.EN) == str(exc.value)  # English for the log

@@ -120,9 +120,13 @@ def test_cac_of_a_channel_with_wins_but_no_spend_is_not_zero(tmp_path: Path) -> 
         [["inbound", 15000.0], ["outbound", None], ["partner", None]], key=str
     )
     assert (
-        "— CAC for partner: no spend recorded, so n/a, not 0 (1 new customers)."
+        "— CAC for partner: no spend recorded, so n/a, not 0 (1 new customer)."
         in by_channel["notes"]
     )
+    # asked in Chinese: the KPI's Chinese name, the Chinese base (one form for any count)
+    (zh,) = _ask(db, ["按渠道 获客成本"], config=org / "app.yaml")
+    said = "— partner的获客成本：未记录营销费用，因此不适用，而不是 0（1 新客户）。"
+    assert said in zh["notes"]
     # The whole window has spend: (30000 + 5000) / 3 wins.
     assert total["rows"][0][0] == pytest.approx(35000 / 3)
     assert not any("no spend recorded" in n for n in total["notes"])

@@ -36,7 +36,7 @@ from bot.boards.store import (
     home_of,
     name_key,
 )
-from charts.choose import Chart
+from charts.choose import Chart, chart_name
 from charts.dashboards import Dashboard, Panel, board_from_dict, load
 from i18n import Language, Lines, Msg, Term, plural
 from metrics.errors import Said, UserError
@@ -358,7 +358,7 @@ class Boards:
             if self.store.set_chart(board.id, e.args[0], e.text) is None:
                 raise self._no_panel(board, e.args[0])
             return Done(
-                Msg.of("boards.chart_set", n=e.args[0], name=board.name, chart=e.text),
+                Msg.of("boards.chart_set", n=e.args[0], name=board.name, chart=chart_name(e.text)),
                 f"dashboard {board.name}: panel #{e.args[0]} as {e.text}",
             )
         self.store.delete(board.id)  # "delete"

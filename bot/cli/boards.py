@@ -17,9 +17,11 @@ import typer
 
 from bot.boards.service import Boards, builtin_names, closest, open_boards
 from bot.boards.store import StoredBoard
-from bot.cli.ask import backend_for, error_text
+from bot.cli.ask import LangOpt, backend_for, error_text
 from bot.cli.common import ConfigOpt, DbOpt, TodayOpt, fail, load_config, parse_today
-from i18n import DEFAULT, say, t
+from bot.config import AppConfig
+from charts.choose import chart_name
+from i18n import Language, Msg, choose, plural, say, t
 from metrics.errors import UserError
 
 CLI_USER = "cli"  # the audit log's user for changes made on the command line
@@ -31,19 +33,36 @@ def register(app: typer.Typer) -> None:
     app.command("board", hidden=True)(dashboard)  # `kpibot board show NAME`: the same command
 
 
-def _boards(config: str | None) -> tuple[Boards, object]:
+def _boards(config: str | None) -> tuple[Boards, AppConfig]:
     cfg = load_config(config, None)
     return open_boards(cfg), cfg
 
 
-def dashboards(config: ConfigOpt = None) -> None:
+def _language(lang: Language | None, cfg: AppConfig) -> Language:
+    """The commands' language: --lang, else app.yaml's fixed one, English for auto (the
+    command line has no locale, and a board's name says nothing of its reader's language)."""
+    return lang or choose("", setting=cfg.language)
+
+
+def _where(b: StoredBoard, owner: bool = False) -> Msg:
+    if b.scope == "channel":
+        return Msg.of("cli.boards.channel", channel=b.channel)
+    if owner:
+        return Msg.of("cli.boards.personal_of", owner=b.owner)
+    return Msg("boards.scope.personal")
+
+
+def dashboards(config: ConfigOpt = None, lang: LangOpt = None) -> None:
     """List every dashboard: the built-in ones, then every user's and channel's."""
-    boards, _ = _boards(config)
+    boards, cfg = _boards(config)
+    lang = _language(lang, cfg)
     for name in builtin_names():
-        typer.echo(f"{name}\t(built in)")
+        typer.echo(t(lang, "cli.boards.built_in", name=name))
     for b in boards.store.boards():
-        where = f"channel {b.channel}" if b.scope == "channel" else f"personal ({b.owner})"
-        typer.echo(f"{b.name}\t{len(b.panels)} panels\t{where}\tby {b.owner}")
+        panels = plural("boards.panels", len(b.panels))
+        where = _where(b, owner=True)
+        said = t(lang, "cli.boards.line", name=b.name, panels=panels, where=where, owner=b.owner)
+        typer.echo(said)
 
 
 def dashboard(
@@ -60,25 +79,28 @@ def dashboard(
     config: ConfigOpt = None,
     db: DbOpt = None,
     today: TodayOpt = None,
+    lang: LangOpt = None,
 ) -> None:
     """Draw a dashboard as one image (``show NAME`` without --out: its panels as text), or
     export / import one (the dashboards.yaml format)."""
+    asked = lang  # a drawn board's language: --lang, else its question's and app.yaml's
+    lang = _language(lang, load_config(config, None))
     if words[0] == "show" and len(words) >= 2:
         words = words[1:]
         if out is None:
-            _list_panels(words[0], config)
+            _list_panels(words[0], config, lang)
             return
     if words[0] == "export" and len(words) == 2:
-        _export(words[1], config)
+        _export(words[1], config, lang)
     elif words[0] == "import" and len(words) == 2:
-        _import(Path(words[1]), config, owner)
+        _import(Path(words[1]), config, owner, lang)
     elif out is None:
-        fail('Give --out FILE.png to draw a dashboard (or "export NAME" / "import FILE").')
+        fail(t(lang, "cli.boards.need_out"))
     else:
-        _draw(words, out, config, db, today)
+        _draw(words, out, config, db, today, lang, asked)
 
 
-def _known(boards: Boards, name: str) -> StoredBoard | str:
+def _known(boards: Boards, name: str, lang: Language) -> StoredBoard | str:
     """The user board or the built-in board's key ``name`` names; else exit with a
     did-you-mean over every board's name (the command line sees every board)."""
     hit = boards.lookup(f"{name} dashboard", None)
@@ -88,25 +110,25 @@ def _known(boards: Boards, name: str) -> StoredBoard | str:
         return name.strip().lower()
     names = [b.name for b in boards.store.boards()] + list(builtin_names())
     close = closest(name, names)
-    hint = t(DEFAULT, "boards.did_you_mean", name=close[0]) if close else ""
-    fail(t(DEFAULT, "boards.unknown", name=name, hint=hint), code=1)
+    hint = t(lang, "boards.did_you_mean", name=close[0]) if close else ""
+    fail(t(lang, "boards.unknown", name=name, hint=hint), code=1)
 
 
-def _list_panels(name: str, config: str | None) -> None:
+def _list_panels(name: str, config: str | None, lang: Language) -> None:
     """``kpibot dashboard show NAME``: the board's panels, one line each."""
     boards, _ = _boards(config)
-    found = _known(boards, name)
+    found = _known(boards, name, lang)
     if isinstance(found, str):
-        typer.echo(f"{found}\t(built in: charts/dashboards.yaml)")
+        typer.echo(t(lang, "cli.boards.built_in_file", name=found))
         return
-    where = f"channel {found.channel}" if found.scope == "channel" else "personal"
-    typer.echo(f"{found.name}\t{where}\tby {found.owner}")
+    typer.echo(t(lang, "cli.boards.head", name=found.name, where=_where(found), owner=found.owner))
     for p in found.panels:
-        extra = "".join(f"\t{x}" for x in (p.chart if p.chart != "auto" else "", p.title) if x)
+        chart = say(lang, chart_name(p.chart)) if p.chart != "auto" else ""
+        extra = "".join(f"\t{x}" for x in (chart, p.title) if x)
         typer.echo(f"{p.position}\t{p.question}{extra}")
 
 
-def _export(name: str, config: str | None) -> None:
+def _export(name: str, config: str | None, lang: Language) -> None:
     boards, _ = _boards(config)
     hit = boards.lookup(f"{name} dashboard", None)
     if hit is not None:
@@ -119,10 +141,10 @@ def _export(name: str, config: str | None) -> None:
 
         typer.echo(boards.export(name, Viewer(CLI_USER, "")), nl=False)
         return
-    fail(f'There is no dashboard called "{name}"; `kpibot dashboards` lists them.', code=1)
+    fail(t(lang, "boards.unknown", name=name, hint=""), code=1)
 
 
-def _import(path: Path, config: str | None, owner: str | None) -> None:
+def _import(path: Path, config: str | None, owner: str | None, lang: Language) -> None:
     from bot.audit import AuditLog
     from bot.boards.service import Viewer
 
@@ -130,18 +152,18 @@ def _import(path: Path, config: str | None, owner: str | None) -> None:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        fail(f"Cannot read {path}: {e.strerror}.", code=1)
+        fail(t(lang, "cli.boards.cannot_read", path=path, error=e.strerror), code=1)
     try:
         done = boards.import_yaml(text, Viewer(owner or CLI_USER, ""))
     except UserError as e:
-        fail(e.message, code=1)
+        fail(e.text(lang), code=1)
     audit = AuditLog(boards.store.db)
     for d in done:
         entry = audit.start(
             user=owner or CLI_USER, channel="", source="command", question=f"import {path.name}"
         )
         audit.finish(entry, outcome="answered", detail=d.detail)
-        typer.echo(say(DEFAULT, d.text))
+        typer.echo(say(lang, d.text))
 
 
 def _named(name: str) -> str:
@@ -155,7 +177,13 @@ def _named(name: str) -> str:
 
 
 def _draw(
-    words: list[str], out: Path, config: str | None, db: str | None, today: str | None
+    words: list[str],
+    out: Path,
+    config: str | None,
+    db: str | None,
+    today: str | None,
+    lang: Language,
+    asked: Language | None,
 ) -> None:
     """``"Team East" last quarter``: the first word is the name, the rest window and filters."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -164,16 +192,17 @@ def _draw(
     has_word = "dashboard" in name.lower() or "大屏" in name
     if not has_word:
         boards, _ = _boards(config)
-        _known(boards, name)  # an unknown name: did you mean …, before any query runs
+        _known(boards, name, lang)  # an unknown name: did you mean …, before any query runs
         boards.close()
     cfg = load_config(config, db)
     backend = backend_for(cfg)
     question = " ".join([name if has_word else _named(name), *words[1:]])
-    reply = backend.ask(question, today=pinned)
+    reply = backend.ask(question, today=pinned, language=asked)
+    lang = reply.language  # KPI大屏 上季度 is drawn and said in Chinese
     if reply.error is not None:
-        fail(error_text(reply.error), code=1)
+        fail(error_text(reply.error, lang), code=1)
     if reply.dashboard is None or not reply.chart_png:
-        fail(f'"{name}" is not a dashboard; `kpibot dashboards` lists them.', code=1)
+        fail(t(lang, "cli.boards.not_a_board", name=name), code=1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(reply.chart_png)
-    typer.echo(f"{reply.dashboard} dashboard written to {out}")
+    typer.echo(t(lang, "cli.dashboard_written", name=reply.dashboard_name, path=out))

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
-from i18n import Msg, Sayable, Word
+from i18n import Language, Msg, Sayable, Word
 
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # Word forms of the simple schedules → the weekdays (Mon=0) they run on.
@@ -52,9 +52,20 @@ _SAID_DAYS: dict[frozenset[int], str] = {
     frozenset(range(5)): "weekdays",
     frozenset({5, 6}): "weekends",
 }
-EXAMPLES = (
-    '"weekdays 09:00", "daily 08:30", "mondays 09:00" or a cron expression like "0 9 * * 1-5"'
-)
+_EXAMPLES = Msg("schedule.error.examples")
+
+
+class ScheduleError(ValueError):
+    """A schedule the user wrote that cannot be read. Its message is a catalogue ``Msg`` said
+    in the reader's language (``say``: the subscriber's reply, app.yaml's ``language`` in a
+    configuration error); ``str()`` is the English, for the log."""
+
+    def __init__(self, key: str, /, **params: object) -> None:
+        self.said = Msg.of(f"schedule.error.{key}", examples=_EXAMPLES, **params)
+        super().__init__(self.said.say(Language.EN))
+
+    def say(self, lang: Language) -> str:
+        return self.said.say(lang)
 
 
 @dataclass(frozen=True)
@@ -150,32 +161,26 @@ def resolve_local(naive: datetime, tz: ZoneInfo) -> datetime:
 def parse_schedule(text: str) -> Schedule:
     """``weekdays 09:00`` / ``daily 08:30`` / ``mondays 09:00`` / a 5-field cron expression.
 
-    Raises ValueError with a message saying what is allowed.
+    Raises ScheduleError (a ValueError) saying what is allowed, in the reader's language.
     """
     if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"is empty; write {EXAMPLES}")
+        raise ScheduleError("empty")
     m = _SIMPLE.match(text)
     if m:
         word, hh, mm = m.group(1).lower(), int(m.group(2)), int(m.group(3))
         if word not in _WORDS:
-            raise ValueError(
-                f'"{m.group(1)}" is not a day rule; use daily, weekdays, weekends or a weekday '
-                f'plural like "mondays" (e.g. {EXAMPLES})'
-            )
+            raise ScheduleError("not_day_rule", word=m.group(1))
         if hh > 23 or mm > 59:
-            raise ValueError(
-                f'"{hh}:{mm:02d}" is not a time of day; write HH:MM from 00:00 to 23:59'
-            )
+            raise ScheduleError("not_time", time=f"{hh}:{mm:02d}")
         return Schedule(text=text.strip(), times=((hh, mm),), weekdays=_WORDS[word])
     fields = text.split()
     if len(fields) != 5:
-        raise ValueError(f'"{text}" is not a schedule; write {EXAMPLES}')
+        raise ScheduleError("not_schedule", text=text)
     try:
         expanded, _ = croniter.expand(" ".join(fields))
-    except (ValueError, KeyError) as e:
-        raise ValueError(
-            f'"{text}" is not a valid cron expression ({e}); write {EXAMPLES}'
-        ) from None
+    except (ValueError, KeyError):
+        # croniter's own reason is English library text; the examples say what works
+        raise ScheduleError("bad_cron", text=text) from None
     minutes, hours = expanded[0], expanded[1]
     if "*" in minutes or "*" in hours:  # croniter leaves "*" unexpanded
         minutes = list(range(60)) if "*" in minutes else minutes

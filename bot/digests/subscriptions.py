@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import AppConfig
-from bot.digests.schedule import EXAMPLES, Schedule, parse_schedule
+from bot.digests.schedule import Schedule, ScheduleError, parse_schedule
 from bot.digests.state import StateStore
 from bot.rows import scoped
 from i18n import DEFAULT, Language, Lines, Msg, Sayable, Word, say
@@ -154,8 +154,8 @@ class Subscriptions:
         rule, question = m.group(1), " ".join(m.group(2).split())
         try:
             schedule = parse_schedule(rule)
-        except ValueError as e:
-            return Msg.of("subs.bad_rule", error=str(e))
+        except ScheduleError as e:  # said in the subscriber's language, like the rest
+            return Msg.of("subs.bad_rule", error=e)
         zone = self.zone_of(user)
         if self.backend is not None:
             day = today or self.clock().astimezone(zone).date()
@@ -233,4 +233,4 @@ def _first(schedule: Schedule, now: datetime, zone: ZoneInfo) -> Msg:
     )
 
 
-__all__ = ["COMMAND_WORDS", "EXAMPLES", "USAGE", "Subscriptions", "slack_user_zones"]
+__all__ = ["COMMAND_WORDS", "USAGE", "Subscriptions", "slack_user_zones"]
