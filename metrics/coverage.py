@@ -227,5 +227,6 @@ def notes(
 
 def _key(e: Extent, compared: bool) -> str:
     if e == "partial":
-        return "coverage.partial"
+        # a change against part of a period: said, so 1 → 313 is not read as a collapse
+        return "coverage.partial_change" if compared else "coverage.partial"
     return "coverage.no_change" if compared else "coverage.before"
