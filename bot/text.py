@@ -263,10 +263,13 @@ def previous_base_header(answer: Answer, noun: str) -> str:
 
 
 def _small_marked(cells: list[str], small: list[bool]) -> list[str]:
-    """Cells followed by † where their base is small (no value, —, has nothing to mark)."""
+    """Cells followed by † where their base is small (no value, —, has nothing to mark); an
+    unmarked one keeps the mark's room, so the digits of the right-aligned column line up."""
+    marked = [mark and text != EMPTY_MARK for text, mark in zip(cells, small, strict=False)]
+    none = " " * (1 + len(SMALL_MARK)) if any(marked) else ""
     return [
-        text + (f" {SMALL_MARK}" if mark and text != EMPTY_MARK else "")
-        for text, mark in zip(cells, small, strict=False)  # the cells may be the first rows only
+        text + (f" {SMALL_MARK}" if mark else none)
+        for text, mark in zip(cells, marked, strict=False)  # the cells may be the first rows only
     ]
 
 
