@@ -20,7 +20,7 @@ from typing import Any
 from i18n import Language, t
 from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
-from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK, partial_label
+from metrics.caveats import EMPTY_MARK, PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
     change_formatter,
     format_as_of,
@@ -30,6 +30,7 @@ from metrics.format import (
     format_stored,
     value_formatter,
 )
+from metrics.restate import both_named
 
 EN = Language.EN
 
@@ -225,16 +226,50 @@ def table_columns(
         right.append(right_aligned(c))
         if c.role == "dimension" and c.name in GRAINS:
             cells = [text + partial_label(answer, i) for i, text in enumerate(cells)]
+        sample = answer.sample(c.metric)
+        if c.role == "previous" and sample is not None and sample.previous:
+            # The compared value's own base, marked as the current one is.
+            columns.append(_small_marked(cells, answer.small_previous_rows(c.metric)))
+            header.append(previous_base_header(answer, sample.noun))
+            right.append(True)
+            columns.append([f"{n:,}" for n in sample.previous[: len(rows)]])
+            continue
+        if c.role == "growth" and sample is not None:
+            # A change is as shaky as the smaller of its two bases.
+            small = [a or b for a, b in zip(answer.small_rows(c.metric),
+                                            answer.small_previous_rows(c.metric), strict=True)]
+            columns.append(_small_marked(cells, small))
+            continue
         if c.role != "metric":
             columns.append(cells)
             continue
         columns.append(_marked(answer, c, cells))
-        sample = answer.sample(c.metric)
         if sample is not None:
             header.append(base_header(answer, c, header))
             right.append(True)
             columns.append([f"{n:,}" for n in sample.counts[: len(rows)]])
     return header, columns, right
+
+
+def previous_base_header(answer: Answer, noun: str) -> str:
+    """The header of the compared value's base: "closed deals (previous)", or by the other
+    window's name when the user named both ("closed deals (2025)")."""
+    lang = answer.language
+    base = t(lang, "text.base_header", noun=noun)
+    if answer.sides is not None and both_named(answer.query):
+        return t(lang, "column.side", metric=base, side=answer.sides[1])
+    return t(lang, "column.previous", metric=base)
+
+
+def _small_marked(cells: list[str], small: list[bool]) -> list[str]:
+    """Cells followed by † where their base is small (no value, —, has nothing to mark); an
+    unmarked one keeps the mark's room, so the digits of the right-aligned column line up."""
+    marked = [mark and text != EMPTY_MARK for text, mark in zip(cells, small, strict=False)]
+    none = " " * (1 + len(SMALL_MARK)) if any(marked) else ""
+    return [
+        text + (f" {SMALL_MARK}" if mark else none)
+        for text, mark in zip(cells, marked, strict=False)  # the cells may be the first rows only
+    ]
 
 
 def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
@@ -254,14 +289,17 @@ def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
     ]
 
 
-def of_base(answer: Answer, col: Column, row: int = 0) -> str:
+def of_base(answer: Answer, col: Column, row: int = 0, *, previous: bool = False) -> str:
     """' of 4,110 outbound calls' after a rate or mean's value, marked † when that is few;
-    '' for counts and sums. Single values in Slack and digest headlines say it this way."""
+    '' for counts and sums. Single values in Slack and digest headlines say it this way.
+    ``previous``: the base of the compared value (none without a comparison)."""
     sample = answer.sample(col.metric)
-    if sample is None:
+    counts = sample.previous if previous and sample is not None else getattr(sample, "counts", ())
+    if sample is None or not counts:
         return ""
-    small = f" {SMALL_MARK}" if answer.small(col.metric, row) else ""
-    n = sample.counts[row]
+    few = answer.small_previous if previous else answer.small
+    small = f" {SMALL_MARK}" if few(col.metric, row) else ""
+    n = counts[row]
     return t(answer.language, "text.of_base", n=f"{n:,}", noun=sample.counted(n), small=small)
 
 

@@ -51,7 +51,8 @@ def _has_comparison(answer: Answer, col: Column) -> bool:
 
 def _provisional_text(answer: Answer, col: Column) -> str:
     """The line under a value that is not what it seems: "provisional: 59% open" when its
-    records' outcomes are still open, "only 5 closed deals" on a small sample."""
+    records' outcomes are still open, "only 5 closed deals" on a small sample, "vs only 1
+    closed deals before" when the compared side's is."""
     if answer.provisional(col.metric, 0):
         share = f"{(answer.open_share(col.metric, 0) or 0.0):.0%}"
         return i18n.t(answer.language, "chart.card.provisional", share=share)
@@ -60,6 +61,12 @@ def _provisional_text(answer: Answer, col: Column) -> str:
         count = sample.counts[0]
         return i18n.t(
             answer.language, "chart.card.only", n=f"{count:,}", noun=sample.counted(count)
+        )
+    if sample is not None and answer.small_previous(col.metric, 0):
+        # the change stands on the compared side's few records: said, and drawn grey
+        count = sample.previous[0]
+        return i18n.t(
+            answer.language, "chart.card.only_before", n=f"{count:,}", noun=sample.counted(count)
         )
     return ""
 

@@ -78,6 +78,9 @@ class Sample:
     noun: str  # "closed deals", "outbound calls", "leads"
     counts: tuple[int, ...]  # one per row
     noun_one: str = ""  # the noun for a count of one ("closed deal"); default: ``noun``
+    # With a comparison: the base of the compared window's value, one per row (its groups
+    # are the current window's: 0 where the group had no records then).
+    previous: tuple[int, ...] = ()
 
     def counted(self, n: int) -> str:
         """The noun said after the count ``n``: "1 new customer", "2 new customers"."""
@@ -166,6 +169,22 @@ class Answer:
         """The row's value may still change: enough of its records' outcomes are open."""
         share = self.open_share(metric, row)
         return share is not None and share >= self.unsettled_share
+
+    def small_previous(self, metric: str | None, row: int) -> bool:
+        """The row's compared value of ``metric`` stands on fewer records than ``min_sample``."""
+        s = self.sample(metric)
+        return s is not None and bool(s.previous) and 0 < s.previous[row] < self.min_sample
+
+    def small_previous_rows(self, metric: str | None) -> list[bool]:
+        """``small_previous`` for every row at once."""
+        s = self.sample(metric)
+        if s is None or not s.previous:
+            return [False] * len(self.rows)
+        return [0 < n < self.min_sample for n in s.previous]
+
+    def small_change(self, metric: str | None, row: int) -> bool:
+        """A change computed from a small base on either side."""
+        return self.small(metric, row) or self.small_previous(metric, row)
 
     def small_rows(self, metric: str | None) -> list[bool]:
         """``small`` for every row at once (tables of hundreds of rows mark a whole column)."""

@@ -31,7 +31,11 @@ MARKS = (SMALL_MARK, PROVISIONAL_MARK, EMPTY_MARK)
 
 def small_rule(answer: Answer, lang: Language = EN) -> str | None:
     """The small-sample rule, said once, when some value shown is marked with it."""
-    nouns = [s.noun for s in answer.samples if any(answer.small_rows(s.metric))]
+    nouns = [
+        s.noun
+        for s in answer.samples
+        if any(answer.small_rows(s.metric)) or any(answer.small_previous_rows(s.metric))
+    ]
     if not nouns:
         return None
     either = t(lang, "caveat.either").join(dict.fromkeys(nouns))

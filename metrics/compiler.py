@@ -264,6 +264,8 @@ def _compile(q: Query, catalog: Catalog, shape: _Shape) -> Compiled:
     for name, body in ctes:
         tree = tree.with_(name, as_=body, copy=False)
     named = tuple((metrics[mi].name, what) for mi, what, _ in plan.extras)
+    if q.comparison is not None:
+        named += tuple((metrics[plan.extras[k][0]].name, "previous") for k in _previous_bases(plan))
     return _finish(tree, columns, "table", bool(dims), q, named)
 
 
@@ -325,17 +327,20 @@ def _record_groups(plan: _Plan, catalog: Catalog) -> list[RecordGroup]:
     """The atoms grouped by record set, anchor (the question's date field when it names one)
     and hidden-ness: one subquery each, read from a rollup of its record set when one gives
     the same counts."""
-    groups: dict[tuple[str, str, bool], list[tuple[int, int, Atom]]] = {}
+    groups: dict[tuple[str, str, bool, bool], list[tuple[int, int, Atom]]] = {}
     for mi, ms in enumerate(plan.measures):
         for ai, atom in enumerate(ms.atoms):
             rs = catalog.record_set(atom.records)
             anchor = anchor_of(
                 rs, atom.anchor, plan.q.anchor, catalog.term(plan.all_metrics[mi].name)
             )
-            key = (rs.name, anchor.name, mi >= len(plan.metrics))
+            # Records that can lie ahead end with the running period, the others today: a
+            # subquery of their own (open pipeline beside revenue won this quarter).
+            ahead = atom.future and plan.q.anchor is None
+            key = (rs.name, anchor.name, mi >= len(plan.metrics), ahead)
             groups.setdefault(key, []).append((mi, ai, atom))
     out = []
-    for (rs_name, anchor_name, is_hidden), atoms in groups.items():
+    for (rs_name, anchor_name, is_hidden, ahead), atoms in groups.items():
         rs = catalog.record_set(rs_name)
         rolled = _rollup_for(catalog, plan.shape, rs, anchor_name, atoms, plan.dims, plan.q.filters)
         if rolled is not None:
@@ -347,6 +352,7 @@ def _record_groups(plan: _Plan, catalog: Catalog) -> list[RecordGroup]:
                 is_hidden,
                 tuple(atoms),
                 plan.all_metrics[atoms[0][0]].name,
+                ahead,
             )
         )
     return out
@@ -434,11 +440,13 @@ def _window_ctes(
         alias(_value_sql(ms, [refs[(mi, ai)] for ai in range(len(ms.atoms))]), f"m{mi}")
         for mi, ms in enumerate(plan.measures)
     ]
-    if prefix == "cur":
-        values += [
-            alias(tmpl("coalesce(_a, 0)", a=refs[(mi, ai)].copy()), f"x{k}")
-            for k, (mi, _, ai) in enumerate(plan.extras)
-        ]
+    # The counts beside the values: every one for the current window, the bases for the
+    # compared one (a change from a small previous base is marked too).
+    values += [
+        alias(tmpl("coalesce(_a, 0)", a=refs[(mi, ai)].copy()), f"x{k}")
+        for k, (mi, what, ai) in enumerate(plan.extras)
+        if prefix == "cur" or what == "base"
+    ]
     combined, keys_cte = _combine(plan, prefix, names, shown, values)
     if keys_cte is not None:
         ctes.append(keys_cte)
@@ -528,12 +536,22 @@ def _final(plan: _Plan, catalog: Catalog) -> tuple[exp.Select, list[Column]]:
     )
     order, limit = _order(q, dims, plan.all_metrics, index)
     select_list += [col(f"x{k}", "cur") for k in range(len(plan.extras))]
+    if q.comparison is not None:
+        select_list += [
+            alias(tmpl("coalesce(_a, 0)", a=col(f"x{k}", "prev")), f"x{k}_prev")
+            for k in _previous_bases(plan)
+        ]
     tree = select(select_list, table("cur"), joins=joins, where=where)
     if order:
         tree.set("order", exp.Order(expressions=order))
     if limit:
         tree.set("limit", exp.Limit(expression=param("rank_n")))
     return tree, columns
+
+
+def _previous_bases(plan: _Plan) -> list[int]:
+    """The extras that are a base, whose count in the compared window is selected too."""
+    return [k for k, (_, what, _) in enumerate(plan.extras) if what == "base"]
 
 
 def _compare(left: exp.Expression, op: str, right: exp.Expression) -> exp.Expression:

@@ -20,14 +20,14 @@ import duckdb
 from cache import schema
 from cache.snapshot import SnapshotReader
 from i18n import Capitalized, Joined, Language, Msg, t
-from metrics import buckets, caveats, rollups
+from metrics import buckets, caveats, coverage, rollups
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
 from metrics.dialects import render
 from metrics.errors import InternalError, NoData, QueryTimeout
 from metrics.fields import may_lie_ahead, subject
-from metrics.format import CHANGE_IN_POINTS, DateRange
+from metrics.format import CHANGE_IN_POINTS, DateRange, format_date
 from metrics.measures import measure_of
 from metrics.provenance import source_notes
 from metrics.query import Query
@@ -35,7 +35,7 @@ from metrics.restate import both_named, comparison_sides, no_data, restate
 from metrics.scope import EVERYONE, Scope
 from metrics.settings import OrgSettings
 from metrics.spark import SparkReader
-from metrics.windows import compare_window, resolve
+from metrics.windows import compare_window, period_start, resolve
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -135,9 +135,7 @@ def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, t
     instead of answering 0 (catalog key ``future`` marks the KPIs that can look ahead)."""
     if window.start is None or window.start <= today:
         return
-    past_only = [
-        m for m in query.metrics if not may_lie_ahead(catalog, catalog.metric(m), query.anchor)
-    ]
+    past_only = [m for m in query.metrics if not _can_look_ahead(catalog, m, query.anchor)]
     if past_only:
         raise NoData(
             Msg.of(
@@ -147,6 +145,15 @@ def _refuse_the_future(query: Query, catalog: Catalog, window: ResolvedWindow, t
                 metrics=_listed(catalog, past_only),
             )
         )
+
+
+def _can_look_ahead(catalog: Catalog, name: str, anchor: str | None) -> bool:
+    """A KPI with records that can lie ahead: all of them (open pipeline), or one side of its
+    ratio (pipeline coverage of next quarter: the pipeline closing then ÷ the quota gap)."""
+    m = catalog.metric(name)
+    if may_lie_ahead(catalog, m, anchor):
+        return True
+    return anchor is None and m.kind == "aggregate" and any(a.future for a in measure_of(m).atoms)
 
 
 def _listed(catalog: Catalog, metrics: Sequence[str]) -> Joined:
@@ -181,14 +188,21 @@ def _midnight(d: date, settings: OrgSettings) -> datetime:
     return datetime.combine(d, dtime(0), tzinfo=settings.tz)
 
 
-def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict[str, Any]:
+def window_params(
+    prefix: str, w: ResolvedWindow, settings: OrgSettings, ahead_end: date | None = None
+) -> dict[str, Any]:
+    """The window's bound values; ``ahead_end``: where records that can lie ahead stop (the
+    running period's last day, ``ahead_end_of``), else the window's end."""
     out: dict[str, Any] = {}
     if w.start is not None:
         out[f"{prefix}_start"] = w.start
         out[f"{prefix}_start_ts"] = _midnight(w.start, settings)
     if w.end is not None:
+        ahead = max(w.end, ahead_end or w.end)
         out[f"{prefix}_end"] = w.end
         out[f"{prefix}_end_ts"] = _midnight(w.end + timedelta(days=1), settings)
+        out[f"{prefix}_ahead_end"] = ahead
+        out[f"{prefix}_ahead_end_ts"] = _midnight(ahead + timedelta(days=1), settings)
     first, after = whole_months(w)
     out[f"{prefix}_months_start_ts"] = _midnight(first, settings) if first else _NEVER[0]
     out[f"{prefix}_months_end_ts"] = _midnight(after, settings) if after else _NEVER[1]
@@ -198,6 +212,21 @@ def window_params(prefix: str, w: ResolvedWindow, settings: OrgSettings) -> dict
 # Before and after every record: an open window's whole months reach them (DuckDB's TIMESTAMPTZ
 # holds Python's extremes).
 _NEVER = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+
+
+def ahead_end_of(
+    w: ResolvedWindow | None, current: ResolvedWindow, fiscal_start_month: int
+) -> date | None:
+    """Where records that can lie ahead stop in ``w`` (the current window or the compared one):
+    over a period still running, the last day of that period ("open pipeline, revenue won this
+    quarter": the pipeline closing by 31 Dec beside the revenue won to today, kpis.md);
+    otherwise the window's own end."""
+    if w is None or w.end is None:
+        return None
+    if current.shape != "to_date" or current.unit is None or w.start is None:
+        return w.end
+    first = period_start(w.start, current.unit, fiscal_start_month)
+    return max(w.end, buckets.bucket_end(first, current.unit))
 
 
 def whole_months(w: ResolvedWindow) -> tuple[date | None, date | None]:
@@ -321,6 +350,9 @@ class Prepared:
     cmp_window: ResolvedWindow | None
     grain: str | None
     grid: tuple[date, ...] | None
+    # Where records that can lie ahead stop in the current window (its end unless it is a
+    # period still running).
+    ahead_end: date | None = None
 
 
 def prepare(
@@ -338,8 +370,11 @@ def prepare(
     window, cmp_window = _windows(query, catalog, settings, today)
     shift = bucket_shift(query, catalog, window, cmp_window)
     grain = time_grain(query, catalog)
+    fiscal = settings.fiscal_year_start_month
+    looks_ahead = bool(_ahead_metrics(query, catalog))
+    ahead_end = ahead_end_of(window, window, fiscal) if looks_ahead else window.end
     grid = (
-        buckets.grid(window, grain, settings.fiscal_year_start_month)
+        buckets.grid(_widened(window, ahead_end), grain, fiscal)
         if grain is not None and not _time_filtered(query, catalog)
         else None
     )
@@ -361,8 +396,17 @@ def prepare(
     values: dict[str, Any] = {
         **settings_params(settings),
         "now": now,
-        **window_params("cur", window, settings),
-        **(window_params("prev", cmp_window, settings) if cmp_window else {}),
+        **window_params("cur", window, settings, ahead_end),
+        **(
+            window_params(
+                "prev",
+                cmp_window,
+                settings,
+                ahead_end_of(cmp_window, window, fiscal) if looks_ahead else cmp_window.end,
+            )
+            if cmp_window
+            else {}
+        ),
         **query_params(query, catalog, compiled),
         **({"bucket_shift": shift[1]} if shift else {}),
         **({"grid": list(grid)} if grid is not None else {}),
@@ -370,7 +414,13 @@ def prepare(
     }
     params = {name: values[name] for name in compiled.params}
     return Prepared(
-        compiled, params, window, cmp_window, grain, tuple(grid) if grid is not None else None
+        compiled,
+        params,
+        window,
+        cmp_window,
+        grain,
+        tuple(grid) if grid is not None else None,
+        ahead_end,
     )
 
 
@@ -445,6 +495,15 @@ def run(
         rollups=rollups.usable(where.cur, catalog, settings.timezone, where.snapshot),
     )
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
+    # When each KPI's records begin (read once per snapshot): a window before them is no 0.
+    begins = coverage.kpi_begins(
+        catalog,
+        asked.metrics,
+        where.cur,
+        where.duck.target if isinstance(where.duck, SnapshotReader) else None,
+        {**settings_params(settings), "now": _midnight(today + timedelta(days=1), settings)},
+    )
+    coverage.refuse_before(catalog, asked.metrics, p.window, p.cmp_window, begins)
     t1 = time.perf_counter()
     notes = source_notes(where.cur, asked, catalog, settings.tz, language)
     rows = _fetch(where, p, timeout)
@@ -462,6 +521,7 @@ def run(
         scope=scope,
         lang=language,
         today=today,
+        begins=begins,
         timings=(t0, t1, t2),
     )
     return _with_caveats(answer, p, catalog, settings)
@@ -520,14 +580,26 @@ def _answer(
     scope: Scope,
     lang: Language,
     today: date,
+    begins: dict[str, date],
     timings: tuple[float, float, float],
 ) -> Answer:
-    """The Answer of ``rows``, said in ``lang``: restatement, headers, notes, samples."""
-    compiled, window = p.compiled, p.window
+    """The Answer of ``rows``, said in ``lang``: restatement, headers, notes, samples; a window
+    before the records begin blank, buckets ahead of today blank for KPIs of the past."""
+    compiled, window, cmp_window = p.compiled, p.window, p.cmp_window
     t0, t1, t2 = timings
     duck, spark = where.duck, where.spark
     as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(where.cur)
     shown, extras = _apart(rows, len(compiled.columns))
+    if begins:
+        shown = coverage.blank_before(shown, compiled.columns, begins, window, cmp_window, p.grain)
+    wide = _widened(window, p.ahead_end)
+    if wide is not window:
+        shown = _not_yet(shown, compiled.columns, p.grain, today, _ahead_metrics(asked, catalog))
+    told = (
+        *notes,
+        *_ahead_notes(asked, catalog, window, p.ahead_end, lang),
+        *coverage.notes(catalog, asked.metrics, begins, window, cmp_window, lang),
+    )
     return Answer(
         question=question,
         query=asked,
@@ -537,7 +609,7 @@ def _answer(
         rows=shown,
         sql=compiled.sql if spark is None else render(compiled.tree, "spark", pretty=True),
         data_as_of=as_of.astimezone(settings.tz) if as_of is not None else None,
-        notes=(*notes, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
+        notes=(*told, *((t(lang, "note.scope", scope=scope.label),) if scope.restricted else ())),
         language=lang,
         kind="records" if compiled.kind == "records" else "table",
         timings={"compile": t1 - t0, "sql": t2 - t1, "total": time.perf_counter() - t0},
@@ -545,7 +617,7 @@ def _answer(
         **_honesty(compiled, catalog, extras, settings, lang),
         # A bucket of pipeline ahead is not "to date": its deals close up to its last day.
         partial=_partial(
-            compiled, rows, p.grain, window, date.max if _looks_ahead(asked, catalog) else today
+            compiled, rows, p.grain, wide, date.max if _looks_ahead(asked, catalog) else today
         ),
     )
 
@@ -590,6 +662,67 @@ def _with_caveats(answer: Answer, p: Prepared, catalog: Catalog, settings: OrgSe
         unrecorded=_unrecorded(answer.query, catalog),
     )
     return dataclasses.replace(answer, caveats=said) if said else answer
+
+
+def _ahead_metrics(query: Query, catalog: Catalog) -> list[str]:
+    """The KPIs asked with records that can lie ahead (all of them, or one side of a ratio);
+    none when the question counts on a date field of its own (docs/field-search.md)."""
+    if query.anchor is not None:
+        return []
+    return [
+        m
+        for m in query.metrics
+        if catalog.metric(m).kind == "aggregate"
+        and any(a.future for a in measure_of(catalog.metric(m)).atoms)
+    ]
+
+
+def _widened(window: ResolvedWindow, ahead_end: date | None) -> ResolvedWindow:
+    """The window as far as records that can lie ahead reach (its time buckets)."""
+    if ahead_end is None or window.end is None or ahead_end <= window.end:
+        return window
+    return replace(window, end=ahead_end)
+
+
+def _not_yet(
+    rows: tuple[tuple[Any, ...], ...],
+    columns: tuple[Column, ...],
+    grain: str | None,
+    today: date,
+    ahead: list[str],
+) -> tuple[tuple[Any, ...], ...]:
+    """Time buckets after today, there for the KPIs that look ahead, have no value for the
+    others (their records cannot have happened yet: not a 0)."""
+    if grain is None:
+        return rows
+    j = next(i for i, c in enumerate(columns) if c.name == grain)
+    past = {i for i, c in enumerate(columns) if c.metric is not None and c.metric not in ahead}
+    return tuple(
+        tuple(None if i in past else v for i, v in enumerate(r))
+        if isinstance(r[j], date) and r[j] > today
+        else r
+        for r in rows
+    )
+
+
+def _ahead_notes(
+    query: Query, catalog: Catalog, window: ResolvedWindow, ahead_end: date | None, lang: Language
+) -> tuple[str, ...]:
+    """The KPIs counted to the running period's last day beside others counted to today."""
+    if ahead_end is None or window.end is None or ahead_end <= window.end:
+        return ()
+    ahead = _ahead_metrics(query, catalog)
+    if not ahead:
+        return ()
+    return (
+        t(
+            lang,
+            "note.ahead",
+            metrics=t(lang, "list.sep").join(catalog.said(m, lang) for m in ahead),
+            end=format_date(ahead_end, lang),
+            name=window.name(lang),
+        ),
+    )
 
 
 def _apart(
@@ -666,7 +799,13 @@ def _honesty(
         m = catalog.metric(metric)
         if what == "base":
             samples.append(
-                Sample(metric, m.base_in(lang), counts[(metric, what)], m.base_in(lang, one=True))
+                Sample(
+                    metric,
+                    m.base_in(lang),
+                    counts[(metric, what)],
+                    m.base_in(lang, one=True),
+                    counts.get((metric, "previous"), ()),
+                )
             )
         elif what == "open":
             of = counts[(metric, "of")]

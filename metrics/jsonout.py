@@ -4,7 +4,8 @@
 "samples","open_shares","partial"}`` with ISO dates, ``null`` for no value, and no rounding.
 
 The last three say what the columns cannot without breaking their contract (query-language.md):
-``samples`` maps each rate or mean to ``{"base": noun, "counts": [n per row]}``; ``open_shares``
+``samples`` maps each rate or mean to ``{"base": noun, "counts": [n per row]}`` (with a
+comparison also ``"previous_counts"``, the compared value's base per row); ``open_shares``
 maps a rate whose outcome can still change to the share of open records per row; ``partial`` is
 per row ``null`` or ``{"first","last","to_date"}`` for a time bucket only partly inside the window
 (``null`` as a whole when the answer is not grouped by time).
@@ -59,7 +60,14 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "rows": [[json_value(v) for v in row] for row in answer.rows],
         "sql": answer.sql,
         "notes": [*answer.notes, *answer.caveats],
-        "samples": {s.metric: {"base": s.noun, "counts": list(s.counts)} for s in answer.samples},
+        "samples": {
+            s.metric: {
+                "base": s.noun,
+                "counts": list(s.counts),
+                **({"previous_counts": list(s.previous)} if s.previous else {}),
+            }
+            for s in answer.samples
+        },
         "open_shares": {u.metric: list(u.shares) for u in answer.unsettled},
         "partial": [_partial(p) for p in answer.partial] if answer.partial else None,
         # The language of "restated" and "notes"; columns and values are always canonical.

@@ -39,6 +39,10 @@ class Atom:
     agg: Agg
     expr: str | None
     where: str | None
+    # Its records can lie ahead (open pipeline by expected close): over a period still running
+    # it counts to the period's last day, not to today (catalog ``future``, on the metric or on
+    # one side of a ratio: pipeline coverage's open pipeline).
+    future: bool = False
 
     @property
     def record_condition(self) -> str | None:
@@ -91,6 +95,7 @@ def _atom(m: MetricDef, side: dict[str, Any], default_agg: str) -> Atom:
         agg=agg,  # type: ignore[arg-type]
         expr=str(expr) if expr else None,
         where=str(where) if where not in (None, "") else None,
+        future=bool(side.get("future", m.future)),
     )
 
 
@@ -139,11 +144,11 @@ def sample_atoms(m: MetricDef, ms: Measure) -> tuple[tuple[Extra, Atom], ...]:
         if u.get("open") and u.get("of"):
             for kind in ("open", "of"):
                 cond = _and(den.where, str(u[kind]))
-                out.append((kind, Atom(den.records, den.anchor, "count", None, cond)))  # type: ignore[arg-type]
+                out.append((kind, Atom(den.records, den.anchor, "count", None, cond, den.future)))  # type: ignore[arg-type]
         return tuple(out)
     if ms.kind == "avg":
         a = ms.atoms[0]
-        return (("base", Atom(a.records, a.anchor, "count", None, a.record_condition)),)
+        return (("base", Atom(a.records, a.anchor, "count", None, a.record_condition, a.future)),)
     return ()
 
 

@@ -33,6 +33,9 @@ class RecordGroup:
     hidden: bool  # only a filter, ranking or sort needs these KPIs
     atoms: tuple[tuple[int, int, Atom], ...]  # (metric index, atom index, atom)
     metric: str  # the first KPI's name, for messages
+    # Its atoms count records that can lie ahead: the window ends at ``$<prefix>_ahead_end``,
+    # the running period's last day (metrics.engine.window_params).
+    ahead: bool = False
 
 
 def local_time(anchor: Anchor) -> exp.Expression:
@@ -89,15 +92,21 @@ def anchor_of(
         raise Invalid(Msg.of("field.no_date", metric=metric, date=asked)) from None
 
 
-def window_sql(anchor: Anchor, prefix: str, has_start: bool, has_end: bool) -> list[exp.Expression]:
+def window_sql(
+    anchor: Anchor, prefix: str, has_start: bool, has_end: bool, ahead: bool = False
+) -> list[exp.Expression]:
+    """The window's bounds on ``anchor``; ``ahead``: records that can lie ahead end with the
+    running period rather than today (``$<prefix>_ahead_end``)."""
+
     def a() -> exp.Expression:
         return fragment(anchor.sql)
 
+    end = f"{prefix}_ahead_end" if ahead else f"{prefix}_end"
     if anchor.type == "timestamp":
         out = [tmpl(f"_a >= ${prefix}_start_ts", a=a())] if has_start else []
-        return out + ([tmpl(f"_a < ${prefix}_end_ts", a=a())] if has_end else [])
+        return out + ([tmpl(f"_a < ${end}_ts", a=a())] if has_end else [])
     out = [tmpl(f"_a >= ${prefix}_start", a=a())] if has_start else []
-    return out + ([tmpl(f"_a <= ${prefix}_end", a=a())] if has_end else [])
+    return out + ([tmpl(f"_a <= ${end}", a=a())] if has_end else [])
 
 
 def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) -> exp.Expression:
@@ -203,7 +212,7 @@ def group_subquery(
     """``SELECT <dims>, <aggregates> FROM <records> AS r … WHERE … GROUP BY <dims>``."""
     rs, anchor, name = group.rs, group.anchor, group.metric
     dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
-    window = window_sql(anchor, prefix, *win)
+    window = window_sql(anchor, prefix, *win, ahead=group.ahead)
     scope = scope_sql(rs, scoped, catalog.term(name))
     where = _filter_conditions(catalog, group, filters)  # with the records counted, below
     # The rows any of its own atoms counts (sample counts add none): one condition each.

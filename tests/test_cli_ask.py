@@ -65,7 +65,7 @@ QUESTIONS: dict[str, str] = {
     "calls by rep 环比": "calls by rep vs previous period",
     "leads vs Q1 2024": "leads vs Q1",
     "revenue won by month Q2 2024 vs last year": "revenue by month, Q2 vs last year",
-    "calls, connect rate, revenue won and aov in March 2023": "empty window, no grouping",
+    "calls, connect rate, revenue won and aov in March 2024": "empty window, no grouping",
 }
 
 

@@ -12,6 +12,7 @@ Hand-worked numbers (see tests/test_metrics_fixture.py for the records):
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -43,9 +44,14 @@ def test_both_windows_named_are_labelled_by_their_names(db: Path) -> None:
     assert lines[0] == (
         "[revenue won] · Q2 2024 vs 2023 (1 Apr – 30 Jun 2024 vs 1 Jan – 31 Dec 2023)"
     )
-    assert lines[3].split("  ")[0] == "revenue won (Q2 2024)"
-    assert "revenue won (2023)" in lines[3] and "previous" not in lines[3]
-    assert lines[5].split() == ["$180,000", "$25,000", "▲", "620.0%"]
+    # Opportunities begin on 1 Apr 2023 (O9's CreatedDate): 2023 is said to hold only part
+    assert lines[1] == (
+        "note: revenue won: records begin on 1 Apr 2023, so 2023 (1 Jan – 31 Dec 2023) holds "
+        "only 1 Apr – 31 Dec 2023, and the change compares only those days."
+    )
+    assert lines[4].split("  ")[0] == "revenue won (Q2 2024)"
+    assert "revenue won (2023)" in lines[4] and "previous" not in lines[4]
+    assert lines[6].split() == ["$180,000", "$25,000", "▲", "620.0%"]
 
 
 def test_json_keeps_the_spec_columns(db: Path) -> None:
@@ -60,9 +66,10 @@ def test_json_keeps_the_spec_columns(db: Path) -> None:
 
 def test_a_rate_changes_in_percentage_points(db: Path) -> None:
     lines = ask(db, "connect rate in Q2 2024 vs Q1 2024").splitlines()
-    # A note line says the † rule (6 outbound calls < 20), so the table starts a line lower.
-    assert lines[4].split("  ")[-1] == "connect rate change"
-    assert lines[6].split() == ["66.7%", "†", "6", "50.0%", "+16.7", "pp"]
+    # Note lines say that tasks begin on 10 Jan 2024 (T11), inside Q1, and the † rule (6 and
+    # 2 outbound calls < 20), so the table starts two lines lower. Both bases are shown.
+    assert lines[5].split("  ")[-1] == "connect rate change"
+    assert lines[7].split() == ["66.7%", "†", "6", "50.0%", "†", "2", "+16.7", "pp", "†"]
     got = json.loads(ask(db, "connect rate in Q2 2024 vs Q1 2024", "--json"))
     assert got["columns"][2] == "connect rate growth"
     assert got["rows"][0][2] == pytest.approx(1 / 3)  # JSON stays relative
@@ -200,6 +207,14 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
     assert blocks[1]["fields"][0]["text"].startswith(
         "*connect rate (Q2 2024)*\n*66.7%* of 6 outbound calls †  +16.7 pp"
     )
+    # The other side says its base too, and a change from a small base is marked: 80.0% of 5
+    # closed deals against 100.0% of 1 (test_the_previous_side_of_a_rate_shows_its_base_and_mark)
+    q = "win rate this quarter vs previous quarter"
+    _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
+    assert blocks[1]["fields"][0]["text"] == (
+        "*win rate*\n*80.0%* of 5 closed deals †  −20.0 pp †\n"
+        "previous quarter: 100.0% of 1 closed deals † (1 Jan – 28 Mar 2024)"
+    )
     backend.reader.close()
 
 
@@ -207,14 +222,53 @@ def test_the_compared_sides_partial_bucket_is_said(db: Path) -> None:
     # This quarter so far, 1 Apr – 27 Jun (30 + 31 + 27 = 88 days), against as many days from
     # 1 Jan: 31 + 29 + 28 → 1 Jan – 28 Mar, so March on that side is partial too. Leads by
     # month (created, local): Apr L1 L2 L5 = 3 ← Jan L7 = 1; May L3 ← Feb none; Jun L4 ← Mar none.
+    # (Leads begin on 15 Jan 2024, L7: the compared side is said to hold only 15 Jan – 28 Mar.)
     lines = ask(db, "leads by month this quarter vs previous quarter").splitlines()
-    assert lines[1:3] == [
+    assert lines[1:4] == [
+        "note: leads: records begin on 15 Jan 2024, so previous quarter (1 Jan – 28 Mar 2024) "
+        "holds only 15 Jan – 28 Mar 2024, and the change compares only those days.",
         "note: Jun 2024 is partial: 1 – 27 Jun 2024 (to date).",
         "note: The compared Mar 2024 is partial: 1 – 28 Mar 2024 only.",
     ]
-    assert lines[7].split() == ["Apr", "2024", "3", "1", "▲", "200.0%"]
+    assert lines[8].split() == ["Apr", "2024", "3", "1", "▲", "200.0%"]
     zh = ask(db, "本季度 每月 线索数 环比").splitlines()
-    assert zh[2] == "注：对比期的2024年3月不完整：仅2024年3月1日 – 28日。"
+    assert zh[3] == "注：对比期的2024年3月不完整：仅2024年3月1日 – 28日。"
     # Whole quarters against whole quarters: nothing partial to say.
     whole = ask(db, "leads by month last quarter vs previous quarter").splitlines()
     assert not any("partial" in x for x in whole)
+
+
+def test_the_previous_side_of_a_rate_shows_its_base_and_mark(db: Path) -> None:
+    # Closed deals by CloseDate (O8 deleted; O3, O6 open). This quarter to 27 Jun (88 days):
+    # Alice O1 won, O4 lost → 1/2 = 50.0%; Bob O2, O11 won → 2/2 = 100.0%; 张伟 O5 won → 1/1.
+    # Previous quarter like for like, 1 Jan – 28 Mar: Alice O7 won → 1/1 = 100.0%; Bob and 张伟
+    # closed nothing (base 0, no value). Every base is under 20: † on each value, and on
+    # Alice's change 50.0 − 100.0 = −50.0 pp (a change from a small base is as shaky).
+    lines = ask(db, "win rate by rep this quarter vs previous quarter").splitlines()
+    header = re.split(r"\s{2,}", lines[4].strip())
+    assert header == [
+        "rep",
+        "win rate",
+        "closed deals",
+        "win rate (previous)",
+        "closed deals (previous)",
+        "win rate change",
+    ]
+    # ordered by win rate, ties by name: Bob, 张伟, Alice
+    assert [r.split() for r in lines[6:9]] == [
+        ["Bob", "Smith", "100.0%", "†", "2", "—", "0", "—"],
+        ["张伟", "100.0%", "†", "1", "—", "0", "—"],
+        ["Alice", "Wang", "50.0%", "†", "2", "100.0%", "†", "1", "−50.0", "pp", "†"],
+    ]
+    got = json.loads(ask(db, "win rate by rep this quarter vs previous quarter", "--json"))
+    assert got["samples"]["win rate"] == {
+        "base": "closed deals",
+        "counts": [2, 1, 2],
+        "previous_counts": [0, 0, 1],
+    }
+    # One value: 4 won of 5 closed = 80.0% against O7, 1 of 1 = 100.0%: −20.0 pp, both small.
+    one = ask(db, "win rate this quarter vs previous quarter").splitlines()
+    assert one[-1].split() == ["80.0%", "†", "5", "100.0%", "†", "1", "−20.0", "pp", "†"]
+    # Chinese headers say the previous base too
+    zh = ask(db, "本季度 赢单率 按销售 环比").splitlines()
+    assert "已关闭商机数（上期）" in zh[4]

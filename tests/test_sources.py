@@ -177,3 +177,56 @@ def test_sources_survive_a_data_export_load(imported: Path, tmp_path: Path) -> N
     assert _tables(db) == before
     (answer,) = _ask(db, ["quota attainment by rep"])
     assert answer["rows"] == [["Bob Smith", 1.25], ["Alice Wang", 0.5], ["张伟", 0.5]]
+
+
+def test_pipeline_of_a_running_quarter_is_what_closes_by_its_end(imported: Path) -> None:
+    # On Sat 20 Apr 2024, "this quarter" is 1 – 20 Apr. Its open pipeline is what is expected to
+    # close by 30 Jun (kpis.md): O6 Bob 10000, closing 30 Apr (O3 closes 15 Jul: next quarter).
+    # Cut at today it would be nothing. Revenue won 1 – 20 Apr: none (O1 closes 15 May).
+    # Quota Q2: Alice 100000, Bob 40000, 张伟 160000 = 300000.
+    p = ask_json(
+        imported,
+        [
+            "pipeline coverage by rep this quarter",
+            "pipeline coverage this quarter",
+            "open pipeline, revenue won this quarter",
+            "open pipeline this quarter",
+            "open pipeline, revenue won by month this quarter",
+        ],
+        config=ORG / "app.yaml",
+        today="2024-04-20",
+    )
+    by_rep, overall, mixed, alone, monthly = [json.loads(line) for line in p.stdout.splitlines()]
+    # Bob 10000 / (40000 − 0) = 0.25; Alice 0 / 100000 = 0; 张伟 0 / 160000 = 0
+    assert by_rep["rows"] == [["Bob Smith", 0.25], ["Alice Wang", 0.0], ["张伟", 0.0]]
+    assert overall["rows"] == [[pytest.approx(10000 / 300000)]]
+    # the pipeline to 30 Jun beside the revenue won to today, and said so
+    assert mixed["rows"] == [[10000.0, 0.0]]
+    assert mixed["window"] == {"start": "2024-04-01", "end": "2024-04-20"}
+    assert (
+        "open pipeline: counted to 30 Jun 2024, the last day of this quarter (what is expected "
+        "to close by then), not only to today." in mixed["notes"]
+    )
+    assert (
+        "pipeline coverage: counted to 30 Jun 2024, the last day of this quarter (what is "
+        "expected to close by then), not only to today." in overall["notes"]
+    )
+    # asked alone, open pipeline takes the whole quarter as its window: nothing more to say
+    assert alone["rows"] == [[10000.0]]
+    assert alone["window"] == {"start": "2024-04-01", "end": "2024-06-30"}
+    assert not any("counted to" in n for n in alone["notes"])
+    # by month: every month of the pipeline's quarter (O6 in April); revenue won cannot have
+    # happened yet in May and June: no value there, not 0
+    assert monthly["rows"] == [
+        ["2024-04-01", 10000.0, 0.0],
+        ["2024-05-01", 0.0, None],
+        ["2024-06-01", 0.0, None],
+    ]
+
+
+def test_pipeline_coverage_of_next_quarter_looks_ahead(imported: Path) -> None:
+    # Q3 2024 from 27 Jun: O3 张伟 30000 closes 15 Jul; no quota rows start in Q3, so no gap
+    # to cover and no value (positive_only) — not "has not happened yet".
+    (got,) = _ask(imported, ["pipeline coverage next quarter"])
+    assert "error" not in got, got
+    assert got["rows"] == [[None]]

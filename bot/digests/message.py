@@ -16,7 +16,7 @@ from bot.digests.sends import Message, Part
 from bot.text import answer_table, of_base
 from i18n import Language, t
 from metrics.answer import Answer, Column
-from metrics.caveats import PROVISIONAL_MARK
+from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK
 from metrics.format import (
     CHANGE_IN_POINTS,
     format_as_of,
@@ -117,6 +117,9 @@ def headline_line(
             g = growth(row[i], before)
         if g is not None or (col.format in CHANGE_IN_POINTS and before is not None):
             text += f" {format_change(g, row[i], before, col.format, lang)}"
+            # A change from a small base on either side is as shaky as that base.
+            was_small = prev_row is not None and previous.answer.small(col.metric, 0)
+            text += f" {SMALL_MARK}" if answer.small_change(col.metric, 0) or was_small else ""
         pieces.append(text)
     return "• " + ", ".join(pieces) + window
 

@@ -22,7 +22,7 @@ from charts.labels import unbracketed
 from i18n import Language, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
-from metrics.caveats import PROVISIONAL_MARK
+from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK
 from metrics.errors import Ambiguous, NoData, UnknownWord, UserError
 from metrics.format import format_as_of, format_change, format_range, format_value
 
@@ -189,10 +189,11 @@ def headline_fields(answer: Answer, style: Style) -> list[str]:
         if grow is not None:
             p_val = row[prev] if prev is not None else None
             text += f"  {format_change(row[grow], row[i], p_val, c.format, lang)}"
+            text += f" {SMALL_MARK}" if answer.small_change(c.metric, 0) else ""
         if prev is not None:
             then = answer.sides[1] if answer.sides else M.PREVIOUS_SIDE
             was = format_value(row[prev], c.format, currency=style.currency, lang=lang)
-            text += f"\n{then}: {was}"
+            text += f"\n{then}: {was}{escape(of_base(answer, c, previous=True))}"
             if answer.compare_window is not None:
                 cw = answer.compare_window
                 text += f" ({format_range(cw.start, cw.end, lang)})"

@@ -1,4 +1,4 @@
--- Query(metrics=('win rate',), groupings=('lead source',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=Comparison(kind='last_year', window=None, full=False), chart=None, dashboard=None)
+-- Query(metrics=('win rate',), groupings=('lead source',), window=None, filters=(), metric_filters=(), ranking=None, sort=None, comparison=Comparison(kind='last_year', window=None, full=False, unit=None), chart=None, dashboard=None, anchor=None)
 WITH s0 AS (
   SELECT
     r.LeadSource AS d0,
@@ -48,7 +48,8 @@ WITH s0 AS (
 ), prev AS (
   SELECT
     p0.d0,
-    CAST(COALESCE(p0.a0_0, 0) AS DOUBLE) / NULLIF(p0.a0_1, 0) AS m0
+    CAST(COALESCE(p0.a0_0, 0) AS DOUBLE) / NULLIF(p0.a0_1, 0) AS m0,
+    COALESCE(p0.a0_1, 0) AS x0
   FROM p0
 )
 SELECT
@@ -58,7 +59,8 @@ SELECT
   (
     cur.m0 - prev.m0
   ) / NULLIF(prev.m0, 0) AS m0_growth,
-  cur.x0
+  cur.x0,
+  COALESCE(prev.x0, 0) AS x0_prev
 FROM cur
 LEFT JOIN prev
   ON cur.d0 IS NOT DISTINCT FROM prev.d0
