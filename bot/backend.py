@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from i18n import Language, Msg, Sayable, choose
+from i18n import Language, Msg, Sayable, choose, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
@@ -59,6 +59,20 @@ class Reply:
     shown_for: str | Sayable | None = None
     # whom a dashboard is filtered to, as its image's title says it ("团队 = outbound")
     dashboard_for: str = ""
+
+    @property
+    def dashboard_name(self) -> str:
+        """The dashboard as its image is titled, in the reply's language ("KPI大屏", "Outbound
+        calls dashboard · team = outbound"); a board charts does not know gets a made-up one
+        (capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard")."""
+        from charts.dashboards import board_title, find
+
+        try:
+            name = board_title(find(self.dashboard or "kpi"), self.language)
+        except UserError:  # not a built-in board: Unsupported
+            name = t(self.language, "slack.dashboard_title", name=self.dashboard or "KPI")
+            name = name[:1].upper() + name[1:]
+        return f"{name} · {self.dashboard_for}" if self.dashboard_for else name
 
     def __post_init__(self) -> None:
         if self.error is not None and (self.answer is not None or self.chart_png is not None):
@@ -314,7 +328,7 @@ class RealBackend:
                     query.dashboard,
                     query,
                     lambda q: self._run(q, question, today, scope, lang),
-                    title_suffix=suffix,
+                    names=lambda n: self._catalog.said(n, lang),
                     lang=lang,
                 )
                 return Reply(
@@ -404,7 +418,7 @@ class RealBackend:
                 board,
                 query,
                 lambda q: self._run(q, question, today, scope, lang),
-                title_suffix=suffix,
+                names=lambda n: self._catalog.said(n, lang),
                 currency=self.config.currency,
                 fiscal_start_month=self.config.fiscal_year_start_month,
                 lang=lang,

@@ -11,7 +11,7 @@ import pytest
 
 from bot import config as app_config
 from bot.backend import RealBackend
-from bot.digests.message import ask_all, digest_message
+from bot.digests.message import ask_all, dashboard_question, digest_message
 from bot.digests.scheduler import jobs_of
 from i18n import Language
 from tests.fixture_org import load_fixture_org
@@ -62,6 +62,15 @@ def test_a_chinese_digest_headline(backend: RealBackend) -> None:
     assert lines[2] == f"• *{said}*：3 行，图表见讨论串"
     context = msg.headline.blocks[2]["elements"][0]["text"]
     assert context.startswith("数据截至 ") and context.endswith("。图表和明细见讨论串。")
+
+
+def test_a_dashboard_in_a_digest_is_named_as_its_image_is_titled(backend: RealBackend) -> None:
+    questions = [dashboard_question("outbound calls")]
+    for lang, name in ((Language.ZH, "外拨电话大屏"), (Language.EN, "Outbound calls dashboard")):
+        replies, previous = ask_all(backend, questions, TODAY, lang)
+        msg = digest_message("d", replies, today=TODAY, currency="USD", previous=previous, lang=lang)
+        assert msg.headline.text.splitlines()[1].startswith(f"• *{name}*")
+        assert msg.thread[0].text == f"*{name}*"
 
 
 def test_a_chinese_alert(backend: RealBackend) -> None:

@@ -21,7 +21,7 @@ def test_headline_has_value_and_growth_and_thread_has_charts() -> None:
         "morning · 28 Jun 2024",
         "• *connect rate* 30.0% +5.0 pp · 21 – 27 Jun 2024",
         '• _conect rate last 7 days_: ⚠ I don\'t know "conect rate". Did you mean connect rate?',
-        "• *outbound calls dashboard*: chart in the thread",
+        "• *Outbound calls dashboard*: chart in the thread",
     ]
     assert msg.headline.blocks[0] == {
         "type": "header",

@@ -119,7 +119,7 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEm
     thread = slack.messages("C0SALES01", thread_ts=top[0].ts)
     assert [m.text.splitlines()[0] for m in thread] == [
         "*[connect rate] · last 7 days*",
-        "*outbound calls dashboard*",
+        "*Outbound calls dashboard*",
     ]
     assert all(m.files for m in thread)  # the charts, uploaded into the thread
     row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
@@ -209,7 +209,7 @@ def test_a_restart_mid_digest_sends_nothing_twice(
     thread = slack.messages("C0SALES01", thread_ts=top[0].ts)
     assert [m.text.splitlines()[0] for m in thread] == [
         "*[connect rate] · last 7 days*",
-        "*outbound calls dashboard*",
+        "*Outbound calls dashboard*",
     ]
 
 

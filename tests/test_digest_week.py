@@ -172,7 +172,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     morning = "C0SALES01"
     thread = "C0SALES01 (thread)"
     chart = "*[connect rate] · last 7 days*"
-    dash = "*outbound calls dashboard*"
+    dash = "*Outbound calls dashboard*"
     alert_t = "C0MGRS001 (thread)"
     expected = [
         ("Wed 06 09:00", morning, "morning · 6 Mar 2024"),

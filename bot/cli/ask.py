@@ -135,12 +135,7 @@ def _dashboard_written(reply: Any, question: str, chart: Path | None, as_json: b
             {"question": question, "dashboard": reply.dashboard, "image": str(out)},
             ensure_ascii=False,
         )
-    from bot.slack.blocks import dashboard_title
-
-    name = dashboard_title(reply.dashboard, reply.language)  # as the image is titled (KPI大屏)
-    if reply.dashboard_for:
-        name = f"{name} · {reply.dashboard_for}"
-    return t(reply.language, "cli.dashboard_written", name=name, path=out)
+    return t(reply.language, "cli.dashboard_written", name=reply.dashboard_name, path=out)
 
 
 def _answer_printed(reply: Any, cfg: AppConfig, chart: Path | None, as_json: bool) -> str:

@@ -84,8 +84,9 @@ def headline_line(
     if reply.error is not None:
         return t(lang, "digest.error", question=reply.question, error=reply.error.text(lang))
     answer: Answer | None = reply.answer
-    if answer is None:
-        return t(lang, "digest.image", question=reply.question)
+    if answer is None:  # a dashboard: named as its image is titled
+        named = reply.dashboard_name if reply.dashboard else reply.question
+        return t(lang, "digest.image", question=named)
     lang = answer.language
     window = ""
     if answer.window:
@@ -134,7 +135,11 @@ def thread_part(reply: Any, *, currency: str) -> Part | None:
     answer: Answer | None = reply.answer
     if reply.error is not None or (answer is not None and not answer.rows):
         return None
-    title = answer.restated if answer is not None else reply.question
+    title = (
+        answer.restated
+        if answer is not None
+        else reply.dashboard_name if reply.dashboard else reply.question
+    )
     text = f"*{title}*"
     if answer is not None and answer.rows:
         text += "\n" + details_text(answer, currency=currency)

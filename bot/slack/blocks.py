@@ -380,25 +380,9 @@ def pin_values(view: dict[str, Any]) -> PinForm:
     return PinForm(state, channel, value(PIN_BOARD), value(PIN_NEW), value(PIN_TITLE), chart)
 
 
-def dashboard_title(name: str | None, lang: Language = EN) -> str:
-    """The dashboard's own title ("KPI dashboard"), as its image says; a made-up one otherwise.
-
-    Capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard".
-    """
-    try:
-        from charts.dashboards import board_title, find
-
-        return board_title(find(name or "kpi"), lang)
-    except Exception:  # noqa: BLE001 - a name charts does not know still gets a title
-        title = words_in(lang).DASHBOARD_TITLE.format(name=name or "KPI")
-        return title[:1].upper() + title[1:]
-
-
 def dashboard_message(reply: Reply, asked_by: str | None = None) -> tuple[str, list[Block]]:
     M = words_in(reply.language)
-    name = dashboard_title(reply.dashboard, reply.language)
-    if reply.dashboard_for:  # a team's or a rep's: said as the image's title says it
-        name = f"{name} · {reply.dashboard_for}"
+    name = reply.dashboard_name
     blocks = [section(M.DASHBOARD_BELOW.format(name=escape(name)))]
     if reply.shown_for:
         said = t(reply.language, "access.shown_for", who=reply.shown_for)
