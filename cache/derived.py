@@ -148,6 +148,23 @@ def _lead_months(where: str) -> str:
     """
 
 
+def _counted(
+    table: str, ddl: str, obj: str, period_of: str, column: str, select: Callable[[str], str]
+) -> Derived:
+    """A rollup counting ``obj``'s records per day or month (``period_of``) of their
+    CreatedDate. Its rows to recompute are the periods of the stored and of the staged
+    CreatedDate: a record moved to another period touches both."""
+    return Derived(
+        table=table,
+        ddl=lambda: ddl,
+        keys={obj: "CreatedDate"},
+        affected=_changed_periods(period_of),
+        key_column=column,
+        select=select,
+        order=f"{column}, OwnerId",
+    )
+
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         table=schema.LEAD_FACTS,
@@ -167,25 +184,12 @@ DERIVED: tuple[Derived, ...] = (
         select=_stage_visits,
         order="ended, OpportunityId, started",
     ),
-    Derived(
-        table=schema.TASK_DAYS,
-        ddl=lambda: schema.TASK_DAYS_DDL,
-        # the stored and the staged CreatedDate: a Task moved to another day touches both
-        keys={"Task": "CreatedDate"},
-        affected=_changed_periods(_DAY_OF),
-        key_column="day",
-        select=_task_days,
-        order="day, OwnerId",
-    ),
-    Derived(
-        table=schema.LEAD_MONTHS,
-        ddl=lambda: schema.LEAD_MONTHS_DDL,
-        # the stored and the staged CreatedDate: a lead moved to another month touches both
-        keys={"Lead": "CreatedDate"},
-        affected=_changed_periods(_MONTH_OF),
-        key_column="month",
-        select=_lead_months,
-        order="month, OwnerId",
+    *(
+        _counted(table, ddl, obj, period_of, column, select)
+        for table, ddl, obj, period_of, column, select in (
+            (schema.TASK_DAYS, schema.TASK_DAYS_DDL, "Task", _DAY_OF, "day", _task_days),
+            (schema.LEAD_MONTHS, schema.LEAD_MONTHS_DDL, "Lead", _MONTH_OF, "month", _lead_months),
+        )
     ),
 )
 

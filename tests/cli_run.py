@@ -13,7 +13,7 @@ _CLEARED = ("KPIBOT_CONFIG", "KPIBOT_DB", "KPIBOT_BACKEND", "SLACK_APP_TOKEN")
 
 
 def run_kpibot(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k not in _CLEARED}
     full.update({"PYTHONPATH": str(ROOT), **(env or {})})

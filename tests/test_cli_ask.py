@@ -8,15 +8,13 @@ Chinese and mixed, all in one process through standard input.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.cli_run import ask_json
+from tests.cli_run import ask_json, run_kpibot
 from tests.fixture_org import load_fixture_org
 from tests.test_metrics_fixture import CASES
 
@@ -131,17 +129,6 @@ def test_json_shape_of_an_answer(answers: dict[str, dict[str, Any]]) -> None:
     assert got["restated"].startswith("[calls] by [rep] · 1 Apr – 27 Jun 2024 (this quarter")
 
 
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return load_fixture_org(tmp_path_factory.mktemp("org2") / "kpibot.duckdb")
@@ -149,17 +136,17 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_error_exit_codes_and_json(db: Path) -> None:
     base = ["--today", TODAY, "--config", str(CONFIG), "--db", str(db)]
-    p = run_cli("ask", "conect rat by rep", "--json", *base)
+    p = run_kpibot("ask", "conect rat by rep", "--json", *base)
     assert p.returncode == 0  # one clear close match: corrected and said
     assert any("connect rate" in n for n in json.loads(p.stdout)["notes"])
-    p = run_cli("ask", "why did calls drop", "--json", *base)
+    p = run_kpibot("ask", "why did calls drop", "--json", *base)
     assert p.returncode == 1
     err = json.loads(p.stdout)["error"]
     assert err["kind"] == "unsupported" and 1 <= len(err["suggestions"]) <= 3
-    p = run_cli("ask", "calls in March 2023 by rep", "--json", *base)
+    p = run_kpibot("ask", "calls in March 2023 by rep", "--json", *base)
     assert p.returncode == 1 and json.loads(p.stdout)["error"]["kind"] == "no_data"
     assert "Mar 2023" in json.loads(p.stdout)["error"]["message"]
-    p = run_cli("ask", "calls by stage", *base)
+    p = run_kpibot("ask", "calls by stage", *base)
     assert p.returncode == 1 and "Traceback" not in p.stderr and "stage" in p.stderr
 
 
@@ -181,7 +168,7 @@ def test_hostile_input_never_shows_a_traceback(db: Path) -> None:
         "💥🔥 calls",
         "\\x00\\xff",
     ]
-    p = run_cli("ask", "-", "--json", *base, stdin="\n".join(hostile) + "\n")
+    p = run_kpibot("ask", "-", "--json", *base, stdin="\n".join(hostile) + "\n")
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stdout + p.stderr
     lines = [json.loads(x) for x in p.stdout.splitlines()]
@@ -195,17 +182,17 @@ def test_hostile_input_never_shows_a_traceback(db: Path) -> None:
             "invalid",
         }
     # the cache is untouched by SQL-looking text
-    p = run_cli("ask", "calls", "--json", *base)
+    p = run_kpibot("ask", "calls", "--json", *base)
     assert json.loads(p.stdout)["rows"] == [[7]]
 
 
 def test_missing_cache_says_how_to_build_one(tmp_path: Path) -> None:
-    p = run_cli("ask", "calls", "--db", str(tmp_path / "none.duckdb"), "--config", str(CONFIG))
+    p = run_kpibot("ask", "calls", "--db", str(tmp_path / "none.duckdb"), "--config", str(CONFIG))
     assert p.returncode == 2 and "kpibot demo" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_text_output_is_a_readable_table(db: Path) -> None:
-    p = run_cli(
+    p = run_kpibot(
         "ask", "win rate by rep", "--today", TODAY, "--config", str(CONFIG), "--db", str(db)
     )
     assert p.returncode == 0
@@ -231,9 +218,11 @@ def test_lead_activity_kpis_with_open_windows(db: Path) -> None:
     Before 1 May: L1 (2 h) and L2 (4 h) responded, L7 and L5 not → 3.0 h.
     """
     base = ["--today", TODAY, "--config", str(CONFIG), "--db", str(db), "--json"]
-    p = run_cli("ask", "lead response time, uncontacted leads and follow-up rate all time", *base)
+    p = run_kpibot(
+        "ask", "lead response time, uncontacted leads and follow-up rate all time", *base
+    )
     assert json.loads(p.stdout)["rows"] == [[13.5, 2, pytest.approx(2 / 3)]]
-    p = run_cli("ask", "lead response time before 2024-05-01", *base)
+    p = run_kpibot("ask", "lead response time before 2024-05-01", *base)
     assert json.loads(p.stdout)["rows"] == [[3.0]]
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.cli_run import run_kpibot
 from tests.fixture_org import load_fixture_org
-from tests.test_cli_ask import CONFIG, TODAY, run_cli
+from tests.test_cli_ask import CONFIG, TODAY
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "cli" / "chinese_answers.txt"
 QUESTIONS = (
@@ -37,7 +38,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def ask(db: Path, question: str, *extra: str, config: Path = CONFIG) -> str:
-    p = run_cli("ask", question, "--today", TODAY, "--config", str(config), "--db", str(db), *extra)
+    p = run_kpibot(
+        "ask", question, "--today", TODAY, "--config", str(config), "--db", str(db), *extra
+    )
     assert p.returncode in (0, 1), p.stderr
     # "数据截至" is when the test loaded the org: a placeholder instead; errors go to stderr
     return re.sub(r"数据截至 .*", "数据截至 <when>", p.stdout + p.stderr)
@@ -113,7 +116,7 @@ def test_record_list_headers_and_refusals_in_chinese(db: Path) -> None:
 def test_kpis_lists_the_catalog_in_chinese(tmp_path: Path) -> None:
     """`kpibot kpis --lang zh`, or app.yaml `language: zh` (the CLI has no locale and kpis no
     question): Chinese headers, names and definitions, the English name among the others."""
-    p = run_cli("kpis", "--config", str(CONFIG), "--lang", "zh")
+    p = run_kpibot("kpis", "--config", str(CONFIG), "--lang", "zh")
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert lines[0].split() == ["指标", "统计内容", "其他叫法"]
@@ -123,7 +126,7 @@ def test_kpis_lists_the_catalog_in_chinese(tmp_path: Path) -> None:
     cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     zh_config = tmp_path / "app.yaml"
     zh_config.write_text(yaml.safe_dump({**cfg, "language": "zh"}), encoding="utf-8")
-    assert run_cli("kpis", "--config", str(zh_config)).stdout.splitlines()[0].startswith("指标")
-    english = run_cli("kpis", "--config", str(CONFIG)).stdout.splitlines()
+    assert run_kpibot("kpis", "--config", str(zh_config)).stdout.splitlines()[0].startswith("指标")
+    english = run_kpibot("kpis", "--config", str(CONFIG)).stdout.splitlines()
     assert english[0].split() == ["KPI", "what", "it", "counts", "also"]
     assert any(line.startswith("win rate ") for line in english)

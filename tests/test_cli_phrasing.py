@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_run import run_kpibot
 from tests.fixture_org import load_fixture_org
-from tests.test_cli_ask import CONFIG, TODAY, run_cli
+from tests.test_cli_ask import CONFIG, TODAY
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +24,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 def test_ask_after_merges_the_fragment(base: list[str]) -> None:
-    p = run_cli("ask", "only bob", "--after", "calls by rep", "--json", *base)
+    p = run_kpibot("ask", "only bob", "--after", "calls by rep", "--json", *base)
     assert p.returncode == 0, p.stderr
     got = json.loads(p.stdout)
     assert got["rows"] == [["Bob Smith", 3]]
@@ -31,18 +32,18 @@ def test_ask_after_merges_the_fragment(base: list[str]) -> None:
 
 
 def test_ask_after_with_a_full_question_starts_afresh(base: list[str]) -> None:
-    p = run_cli("ask", "calls", "--after", "win rate by rep", "--json", *base)
+    p = run_kpibot("ask", "calls", "--after", "win rate by rep", "--json", *base)
     assert json.loads(p.stdout)["rows"] == [[7]]
 
 
 def test_ask_after_an_unreadable_fragment_says_why(base: list[str]) -> None:
-    p = run_cli("ask", "by zzyzx", "--after", "calls", *base)
+    p = run_kpibot("ask", "by zzyzx", "--after", "calls", *base)
     assert p.returncode == 1 and "Traceback" not in p.stderr and "zzyzx" in p.stderr
 
 
 def test_chat_reads_follow_ups_against_the_question_before(base: list[str]) -> None:
     lines = "calls by rep\nonly bob\nhelp\n上个月呢\nwhat is connect rate\nquit\n"
-    p = run_cli("chat", *base, stdin=lines)
+    p = run_kpibot("chat", *base, stdin=lines)
     assert p.returncode == 0, p.stderr
     out = p.stdout
     assert "[calls] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)" in out
@@ -54,16 +55,16 @@ def test_chat_reads_follow_ups_against_the_question_before(base: list[str]) -> N
 
 
 def test_help_and_definitions(base: list[str]) -> None:
-    p = run_cli("ask", "what can I ask", *base)
+    p = run_kpibot("ask", "what can I ask", *base)
     assert p.returncode == 0 and "For example:" in p.stdout
     # the examples name this org's people
     assert "Alice Wang" in p.stdout
-    p = run_cli("ask", "what is follow-up rate", "--json", *base)
+    p = run_kpibot("ask", "what is follow-up rate", "--json", *base)
     got = json.loads(p.stdout)
     assert got["text"].startswith("follow-up rate: leads with 2 or more contact attempts")
     assert got["language"] == "en"
     # asked in Chinese, defined in Chinese (the catalog's zh_definition)
-    got = json.loads(run_cli("ask", "跟进率是什么", "--json", *base).stdout)
+    got = json.loads(run_kpibot("ask", "跟进率是什么", "--json", *base).stdout)
     said = "跟进率：联系 2 次及以上（电话或邮件）的线索 ÷ 至少联系 1 次的线索。"
     assert got["text"].startswith(said)
     assert got["language"] == "zh"
@@ -71,17 +72,17 @@ def test_help_and_definitions(base: list[str]) -> None:
 
 def test_dashboard_by_name_with_window(base: list[str], tmp_path: Path) -> None:
     out = tmp_path / "d.png"
-    p = run_cli("dashboard", "inbound leads last 90 days", "--out", str(out), *base)
+    p = run_kpibot("dashboard", "inbound leads last 90 days", "--out", str(out), *base)
     assert p.returncode == 0, p.stderr
     assert out.read_bytes()[:4] == b"\x89PNG"
-    p = run_cli("dashboard", "sales", "--out", str(out), *base)
+    p = run_kpibot("dashboard", "sales", "--out", str(out), *base)
     assert p.returncode == 1
     # no board of any kind is called that, nor close to it (a close one: "Did you mean …?")
     assert p.stderr == 'There is no dashboard called "sales". `kpibot dashboards` lists them.\n'
 
 
 def test_kpis_lists_one_line_definitions(base: list[str]) -> None:
-    p = run_cli("kpis", "--config", str(CONFIG))
+    p = run_kpibot("kpis", "--config", str(CONFIG))
     assert p.returncode == 0
     assert any(
         "win rate" in ln and "deals won ÷ (deals won + deals lost)" in ln
@@ -91,12 +92,12 @@ def test_kpis_lists_one_line_definitions(base: list[str]) -> None:
 
 def test_complete_one_a_line_and_json(base: list[str], tmp_path: Path) -> None:
     db_args = base[2:]  # --config, --db
-    p = run_cli("complete", "conn", *db_args)
+    p = run_kpibot("complete", "conn", *db_args)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[:2] == ["connect rate", "connected calls"]
-    p = run_cli("complete", "calls for zhang", "--json", *db_args)
+    p = run_kpibot("complete", "calls for zhang", "--json", *db_args)
     assert json.loads(p.stdout) == {"partial": "calls for zhang", "completions": ["calls for 张伟"]}
     history = tmp_path / "history"
     history.write_text("connected calls by rep last month\n", encoding="utf-8")
-    p = run_cli("complete", "conn", "--history", str(history), *db_args)
+    p = run_kpibot("complete", "conn", "--history", str(history), *db_args)
     assert p.stdout.splitlines()[0] == "connected calls by rep last month"

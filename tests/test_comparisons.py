@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_run import run_kpibot
 from tests.fixture_org import load_fixture_org
-from tests.test_cli_ask import CONFIG, TODAY, run_cli
+from tests.test_cli_ask import CONFIG, TODAY
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def asked(db: Path, question: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(
+    return run_kpibot(
         "ask", question, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), *extra
     )
 
