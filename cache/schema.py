@@ -69,9 +69,10 @@ class SObject:
         raise KeyError(name)
 
     def ddl(self, table: str | None = None, *, if_not_exists: bool = False) -> str:
-        cols = ",\n  ".join(
-            f'"{f.name}" {f.type}' + (" PRIMARY KEY" if f.name == "Id" else "") for f in self.fields
-        )
+        # No PRIMARY KEY on Id: DuckDB keeps such an index in its buffer pool while a table is
+        # filled, and one of 50M Task Ids outgrew the loader's memory cap. The writers keep Ids
+        # unique instead (load checks them, sync replaces records by Id; docs/cache.md).
+        cols = ",\n  ".join(f'"{f.name}" {f.type}' for f in self.fields)
         create = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
         return f'{create} "{table or self.table}" (\n  {cols}\n)'
 
