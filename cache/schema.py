@@ -355,6 +355,15 @@ LEAD_MONTHS_DDL = f"""CREATE TABLE IF NOT EXISTS "{LEAD_MONTHS}" (
 )"""
 
 
+ACTIVITY_ACCOUNTS = "_kpibot_activity_accounts"
+ACTIVITY_ACCOUNTS_DDL = f"""CREATE TABLE IF NOT EXISTS "{ACTIVITY_ACCOUNTS}" (
+  Id VARCHAR,             -- a Task's or Event's Id
+  CreatedDate TIMESTAMPTZ,  -- the activity's, so a window's join reads only its part
+  AccountId VARCHAR,      -- WhatId's account (an account, an opportunity's), else WhoId contact's
+  AccountName VARCHAR     -- that account's Name
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
     connection."""
@@ -366,3 +375,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]
     con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]
     con.execute(LEAD_MONTHS_DDL)  # type: ignore[attr-defined]
+    con.execute(ACTIVITY_ACCOUNTS_DDL)  # type: ignore[attr-defined]
