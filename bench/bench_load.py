@@ -88,7 +88,7 @@ def main() -> None:
         f"`python -m bench.bench_load --scale {args.scale:g}`: "
         f"the demo org written as a Data Export ({csv_mb:,.0f} MB of CSV), then loaded into a "
         f"fresh snapshot, on {machine()}. Time includes reading, checking every value, "
-        "converting, the primary-key index and the final checkpoint.",
+        "converting, the check that Ids are unique and the final checkpoint.",
         "",
         "| file | rows | MB | seconds | rows/s |",
         "|---|---:|---:|---:|---:|",

@@ -1,5 +1,6 @@
 """Tables derived from the objects and kept in every snapshot, so no question recomputes them:
-each lead's activity facts, and opportunities' finished stage visits.
+each lead's activity facts, opportunities' finished stage visits, Tasks per day, Leads per month
+and each activity's account.
 
 ``_kpibot_lead_facts`` (schema.LEAD_FACTS) is the Lead table with, for each lead, its first
 response, response time in seconds, number of contact attempts and first and last attempt. The
@@ -19,6 +20,12 @@ source, status and conversion. Their days and months are in the time zone the wr
 else UTC), written on every row, so a reader in another zone knows not to use it
 (metrics/rollups.py).
 
+``_kpibot_activity_accounts`` (schema.ACTIVITY_ACCOUNTS) has each Task's and Event's account by
+Salesforce's Task.AccountId rule (the account its WhatId names, or the WhatId opportunity's, else
+its WhoId contact's), with the account's name and the activity's CreatedDate, so `calls by
+account` is one join on the window's activities instead of two lookups through accounts,
+opportunities and contacts per question.
+
 How they are kept current:
 
 * a writer that starts empty (``demo``, ``load``) has them rebuilt whole when the snapshot is
@@ -27,7 +34,9 @@ How they are kept current:
   every changed record as stored before and as staged: a Lead's Id or a Task's or Event's WhoId
   (so an activity re-parented to a converted contact, or deleted, touches its old and new lead),
   an OpportunityHistory row's OpportunityId, a Task's CreatedDate (its day), a Lead's
-  CreatedDate (its month). At publication only the rows of those keys are recomputed. A table
+  CreatedDate (its month), the Id of a Task, Event, Contact, Opportunity or Account (the
+  activities on it, or behind it, get their account again: a contact moved to another account
+  moves its activities). At publication only the rows of those keys are recomputed. A table
   replaced whole (a first or ``--full`` sync) notes "everything" instead.
 """
 
@@ -165,6 +174,39 @@ def _counted(
     )
 
 
+def _activity_accounts(where: str) -> str:
+    """Each Task's and Event's account, of the activities ``where`` keeps (a predicate on {key},
+    the activity's Id): Salesforce's Task.AccountId rule — the account its WhatId names (an
+    account, or an opportunity's account), else the account of the contact its WhoId names.
+    Only accounts that exist count; an activity with none has no row."""
+    where = where.replace("{key}", "r.Id")
+    return f"""
+    SELECT r.Id, r.CreatedDate, coalesce(what.AccountId, who.AccountId) AS AccountId,
+           CASE WHEN what.AccountId IS NOT NULL THEN what.Name ELSE who.Name END AS AccountName
+    FROM (SELECT Id, CreatedDate, WhatId, WhoId FROM "Task"
+          UNION ALL SELECT Id, CreatedDate, WhatId, WhoId FROM "Event") AS r
+    LEFT JOIN (SELECT Id, Id AS AccountId, Name FROM "Account"
+               UNION ALL
+               SELECT o.Id, a.Id, a.Name FROM "Opportunity" AS o
+               JOIN "Account" AS a ON a.Id = o.AccountId) AS what ON what.Id = r.WhatId
+    LEFT JOIN (SELECT c.Id, a.Id AS AccountId, a.Name FROM "Contact" AS c
+               JOIN "Account" AS a ON a.Id = c.AccountId) AS who ON who.Id = r.WhoId
+    WHERE {where} AND coalesce(what.AccountId, who.AccountId) IS NOT NULL
+    """
+
+
+# The activities whose account a change of these Ids may change: an activity itself (moved to
+# another WhatId or WhoId, deleted), the record it names, or an account behind that record.
+_ACTIVITIES_TOUCHED = """
+SELECT Id FROM (
+  SELECT Id, WhatId, WhoId FROM "Task" UNION ALL SELECT Id, WhatId, WhoId FROM "Event"
+) AS r
+WHERE Id IN {changed} OR WhatId IN {changed} OR WhoId IN {changed}
+   OR WhatId IN (SELECT Id FROM "Opportunity" WHERE AccountId IN {changed})
+   OR WhoId IN (SELECT Id FROM "Contact" WHERE AccountId IN {changed})
+"""
+
+
 DERIVED: tuple[Derived, ...] = (
     Derived(
         table=schema.LEAD_FACTS,
@@ -190,6 +232,18 @@ DERIVED: tuple[Derived, ...] = (
             (schema.TASK_DAYS, schema.TASK_DAYS_DDL, "Task", _DAY_OF, "day", _task_days),
             (schema.LEAD_MONTHS, schema.LEAD_MONTHS_DDL, "Lead", _MONTH_OF, "month", _lead_months),
         )
+    ),
+    Derived(
+        table=schema.ACTIVITY_ACCOUNTS,
+        ddl=lambda: schema.ACTIVITY_ACCOUNTS_DDL,
+        # Ids are unique across objects, so one set of changed keys serves them all; an
+        # account's own change (created, deleted, renamed) reaches its opportunities' and
+        # contacts' activities.
+        keys={"Task": "Id", "Event": "Id", "Contact": "Id", "Opportunity": "Id", "Account": "Id"},
+        affected=_ACTIVITIES_TOUCHED,
+        key_column="Id",
+        select=_activity_accounts,
+        order="CreatedDate, Id",
     ),
 )
 

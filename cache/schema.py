@@ -69,9 +69,10 @@ class SObject:
         raise KeyError(name)
 
     def ddl(self, table: str | None = None, *, if_not_exists: bool = False) -> str:
-        cols = ",\n  ".join(
-            f'"{f.name}" {f.type}' + (" PRIMARY KEY" if f.name == "Id" else "") for f in self.fields
-        )
+        # No PRIMARY KEY on Id: DuckDB keeps such an index in its buffer pool while a table is
+        # filled, and one of 50M Task Ids outgrew the loader's memory cap. The writers keep Ids
+        # unique instead (load checks them, sync replaces records by Id; docs/cache.md).
+        cols = ",\n  ".join(f'"{f.name}" {f.type}' for f in self.fields)
         create = "CREATE TABLE IF NOT EXISTS" if if_not_exists else "CREATE TABLE"
         return f'{create} "{table or self.table}" (\n  {cols}\n)'
 
@@ -354,6 +355,15 @@ LEAD_MONTHS_DDL = f"""CREATE TABLE IF NOT EXISTS "{LEAD_MONTHS}" (
 )"""
 
 
+ACTIVITY_ACCOUNTS = "_kpibot_activity_accounts"
+ACTIVITY_ACCOUNTS_DDL = f"""CREATE TABLE IF NOT EXISTS "{ACTIVITY_ACCOUNTS}" (
+  Id VARCHAR,             -- a Task's or Event's Id
+  CreatedDate TIMESTAMPTZ,  -- the activity's, so a window's join reads only its part
+  AccountId VARCHAR,      -- WhatId's account (an account, an opportunity's), else WhoId contact's
+  AccountName VARCHAR     -- that account's Name
+)"""
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
     connection."""
@@ -365,3 +375,4 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     con.execute(STAGE_VISITS_DDL)  # type: ignore[attr-defined]
     con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]
     con.execute(LEAD_MONTHS_DDL)  # type: ignore[attr-defined]
+    con.execute(ACTIVITY_ACCOUNTS_DDL)  # type: ignore[attr-defined]

@@ -163,6 +163,13 @@ def join_texts(rs: RecordSetDef, snippets: list[str]) -> list[str]:
     return [clause for a, clause in rs.joins if a in aliases]
 
 
+def _per_record(rs: RecordSetDef, aliases: set[str]) -> bool:
+    """Whether one of these joins looks a row up by the record's own Id (an activity's account,
+    cache/derived.py): one row per record, so there is nothing to group before it."""
+    clauses = [fragment(clause, "join") for a, clause in rs.joins if a in aliases]
+    return ("r", "Id") in columns_of(clauses)
+
+
 def _record_condition(atom: Atom) -> exp.Expression | None:
     """Which rows are this atom's records (what it counts, sums or averages)."""
     parts = [paren(fragment(atom.where))] if atom.where else []
@@ -279,6 +286,8 @@ def _late(
         if d.kind in NATURAL_KINDS:
             continue
         own = {a for a, _ in columns_of([e])} & {a for a, _ in rs.joins}
+        if own and _per_record(rs, own):
+            continue  # grouping by the record's own Id first would keep every record
         if (own and not inner_aliases & own) or (not own and not _is_record_column(e)):
             late.add(i)
     return late

@@ -21,6 +21,8 @@ from cache import derived, schema
 from cache.snapshot import SnapshotWriter
 
 STAGE = "_kpibot_stage"
+LATEST = "_kpibot_stage_latest"  # the stage's latest version of each record, while merging
+KEPT = "_kpibot_stage_kept"  # the unfetched columns of the records being replaced
 
 
 def _q(name: str) -> str:
@@ -167,31 +169,60 @@ class Stage:
         )
 
     def _merge(self, latest: str, replace_table: bool) -> tuple[int, int]:
-        """Upsert the live records of ``latest`` as typed columns and delete the deleted ones:
-        (upserted, deleted)."""
+        """Replace by Id the records of ``latest`` and delete the deleted ones: (upserted,
+        deleted). The table has no key index (cache/schema.py), so a record is replaced by a
+        delete and an insert; columns this sync does not fetch (an export's extra field) keep
+        their stored values, as they would under an update."""
         obj = self.cols.obj
         table = _q(obj.table)
-        exprs = []
-        for f in obj.fields:
-            src = self.cols.source[f.name]
-            if src is None:
-                exprs.append(f"CAST(NULL AS {f.type})")
-            else:
-                exprs.append(f"CAST(NULLIF({_q(src)}, '') AS {f.type})")
-        names = ", ".join(_q(f) for f in obj.field_names)
-        verb = "INSERT INTO" if replace_table else "INSERT OR REPLACE INTO"
-        row = self.con.execute(
-            f"{verb} {table} ({names}) SELECT {', '.join(exprs)} FROM ({latest}) WHERE NOT _deleted"
-        ).fetchone()
-        upserted = int(row[0]) if row else 0
+        con = self.con
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {LATEST} AS {latest}")
+        ids = f"SELECT NULLIF({_q('Id')}, '') FROM {LATEST}"
+        kept = [] if replace_table else self._unfetched_columns()
+        if kept:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {KEPT} AS SELECT {_q('Id')}, "
+                f"{', '.join(_q(c) for c in kept)} FROM {table} "
+                f"WHERE {_q('Id')} IN ({ids} WHERE NOT _deleted)"
+            )
         deleted = 0
         if not replace_table and self.cols.has_is_deleted:
-            row = self.con.execute(
-                f"DELETE FROM {table} WHERE {_q('Id')} IN "
-                f"(SELECT {_q('Id')} FROM ({latest}) WHERE _deleted)"
+            row = con.execute(
+                f"DELETE FROM {table} WHERE {_q('Id')} IN ({ids} WHERE _deleted)"
             ).fetchone()
             deleted = int(row[0]) if row else 0
+        if not replace_table:
+            con.execute(f"DELETE FROM {table} WHERE {_q('Id')} IN ({ids} WHERE NOT _deleted)")
+        exprs = [
+            f"CAST(NULL AS {f.type})"
+            if self.cols.source[f.name] is None
+            else f"CAST(NULLIF(s.{_q(self.cols.source[f.name] or '')}, '') AS {f.type})"
+            for f in obj.fields
+        ]
+        names = [*obj.field_names, *kept]
+        join = ""
+        if kept:
+            exprs += [f"k.{_q(c)}" for c in kept]
+            join = f" LEFT JOIN {KEPT} AS k ON k.{_q('Id')} = NULLIF(s.{_q('Id')}, '')"
+        row = con.execute(
+            f"INSERT INTO {table} ({', '.join(_q(n) for n in names)}) "
+            f"SELECT {', '.join(exprs)} FROM {LATEST} AS s{join} WHERE NOT s._deleted"
+        ).fetchone()
+        upserted = int(row[0]) if row else 0
+        con.execute(f"DROP TABLE {LATEST}")
+        con.execute(f"DROP TABLE IF EXISTS {KEPT}")
         return upserted, deleted
+
+    def _unfetched_columns(self) -> list[str]:
+        """The table's columns this sync does not write (kept as stored on a replaced record)."""
+        fetched = {n.lower() for n in self.cols.obj.field_names}
+        rows = self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND schema_name = 'main' AND database_name = current_database() "
+            "ORDER BY column_index",
+            [self.cols.obj.table],
+        ).fetchall()
+        return [r[0] for r in rows if r[0].lower() not in fetched]
 
     def _watermark(self, cursor: str, previous: datetime | None) -> datetime | None:
         """The newest ``cursor`` time staged, or ``previous`` when that is later."""

@@ -1,13 +1,14 @@
-"""Derived tables (cache/derived.py: lead activity facts, stage visits, Tasks per day): built
-whole on publish, kept incrementally by the sync's merge, and always equal to what the KPI
-spec says.
+"""Derived tables (cache/derived.py: lead activity facts, stage visits, Tasks per day, Leads
+per month, activities' accounts): built whole on publish, kept incrementally by the sync's merge,
+and always equal to what the KPI spec says.
 
 The property: start from a random org, publish it, then apply random changes the way ``sync``
 merges a window (``stage.Stage.commit`` in a copying writer) — new and updated leads, activities
-and opportunity history, conversions, activities re-parented to the converted contact, creation
-times moved, deletions — and publish again. The incrementally kept tables must equal a full
-rebuild, and both must equal what is computed here in plain Python from the records (the spec's
-definitions).
+and opportunity history, conversions, activities re-parented to the converted contact or to
+another account or opportunity, contacts and opportunities moved to another account, accounts
+renamed, created and deleted, creation times moved, deletions — and publish again. The
+incrementally kept tables must equal a full rebuild, and both must equal what is computed here in
+plain Python from the records (the spec's definitions).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ LEADS = [f"00Q00000000000{i:02d}AAA" for i in range(8)]
 CONTACTS = [f"0030000000000{i:02d}AAA" for i in range(4)]
 SUBTYPES = ["Call", "Email", "Task", None]
 OPPS = [f"0060000000000{i:02d}AAA" for i in range(3)]
+ACCOUNTS = [f"0010000000000{i:02d}AAA" for i in range(3)]
+NO_ACCOUNT = "001000000000099AAA"  # an AccountId naming no account (deleted, or never synced)
 STAGES = ["Prospecting", "Qualification", "Closed Won"]
 
 
@@ -48,7 +51,15 @@ class Org:
     """The records as plain dicts (the model the expected facts are computed from)."""
 
     rows: dict[str, dict[str, dict[str, object]]] = field(
-        default_factory=lambda: {"Lead": {}, "Task": {}, "Event": {}, "OpportunityHistory": {}}
+        default_factory=lambda: {
+            "Lead": {},
+            "Task": {},
+            "Event": {},
+            "OpportunityHistory": {},
+            "Account": {},
+            "Contact": {},
+            "Opportunity": {},
+        }
     )
 
 
@@ -80,11 +91,13 @@ def _activity(
     subtype: str | None,
     owner: str = OWNER,
     call: tuple[str | None, str | None] = (None, None),
+    what: str | None = None,
 ) -> dict:
     prefix = "00T" if obj == "Task" else "00U"
     rec: dict[str, object] = {
         "Id": f"{prefix}0000000000{n:03d}AAA",
         "WhoId": who,
+        "WhatId": what,
         "OwnerId": owner,
         "CreatedDate": _stamp(created),
     }
@@ -103,7 +116,37 @@ def _history(n: int, opp: int, stage: str, created: int) -> dict[str, object]:
     }
 
 
+def _account(i: int, name: str, created: int) -> dict[str, object]:
+    return {"Id": ACCOUNTS[i], "Name": name, "CreatedDate": _stamp(created)}
+
+
+def _contact(i: int, account: str | None, created: int) -> dict[str, object]:
+    return {
+        "Id": CONTACTS[i],
+        "AccountId": account,
+        "OwnerId": OWNER,
+        "CreatedDate": _stamp(created),
+    }
+
+
+def _opportunity(i: int, account: str | None, created: int) -> dict[str, object]:
+    return {
+        "Id": OPPS[i],
+        "Name": f"Deal {i}",
+        "AccountId": account,
+        "OwnerId": OWNER,
+        "StageName": "Prospecting",
+        "CloseDate": T0.date(),
+        "IsClosed": False,
+        "IsWon": False,
+        "CreatedDate": _stamp(created),
+    }
+
+
 whos = st.one_of(st.none(), st.sampled_from(LEADS), st.sampled_from(CONTACTS))
+account_ids = st.sampled_from([None, NO_ACCOUNT, *ACCOUNTS])
+# an activity's WhatId: nothing, an account, an opportunity, or a record that does not exist
+whats = st.one_of(st.none(), st.sampled_from([*ACCOUNTS, *OPPS, NO_ACCOUNT]))
 minutes = st.integers(min_value=0, max_value=1800)  # 09:00 UTC + up to 30 h: three local days
 leads = st.builds(
     _lead,
@@ -115,17 +158,27 @@ leads = st.builds(
     st.sampled_from(OWNERS),
 )
 tasks = st.builds(
-    lambda n, w, c, s, o, d: _activity("Task", n, w, c, s, o, d),
+    lambda n, w, c, s, o, d, x: _activity("Task", n, w, c, s, o, d, x),
     st.integers(0, 12),
     whos,
     minutes,
     st.sampled_from(SUBTYPES),
     st.sampled_from(OWNERS),
     st.sampled_from(DISPOSITIONS),
+    whats,
 )
 events = st.builds(
-    lambda n, w, c: _activity("Event", n, w, c, None), st.integers(0, 12), whos, minutes
+    lambda n, w, c, x: _activity("Event", n, w, c, None, what=x),
+    st.integers(0, 12),
+    whos,
+    minutes,
+    whats,
 )
+accounts = st.builds(
+    _account, st.integers(0, len(ACCOUNTS) - 1), st.sampled_from(["Acme", "Globex"]), minutes
+)
+contacts = st.builds(_contact, st.integers(0, len(CONTACTS) - 1), account_ids, minutes)
+opportunities = st.builds(_opportunity, st.integers(0, len(OPPS) - 1), account_ids, minutes)
 histories = st.builds(
     _history, st.integers(0, 12), st.integers(0, len(OPPS) - 1), st.sampled_from(STAGES), minutes
 )
@@ -134,13 +187,18 @@ upserts = st.one_of(
     st.tuples(st.just("OpportunityHistory"), histories),
     st.tuples(st.just("Task"), tasks),
     st.tuples(st.just("Event"), events),
+    st.tuples(st.just("Account"), accounts),
+    st.tuples(st.just("Contact"), contacts),
+    st.tuples(st.just("Opportunity"), opportunities),
 )
 # a change: an upsert, or a deletion of the i-th record (of those there are) of an object
 changes = st.one_of(
     upserts.map(lambda u: ("upsert", *u)),
     st.tuples(
         st.just("delete"),
-        st.sampled_from(["Lead", "Task", "Event", "OpportunityHistory"]),
+        st.sampled_from(
+            ["Lead", "Task", "Event", "OpportunityHistory", "Account", "Contact", "Opportunity"]
+        ),
         st.integers(0, 99),
     ),
 )
@@ -272,7 +330,29 @@ def _expected_months(org: Org) -> set[tuple]:
     return {(*k, n) for k, n in counts.items()}
 
 
+def _expected_accounts(org: Org) -> set[tuple]:
+    """Each activity's account (Salesforce's Task.AccountId rule): WhatId's account — an
+    account, or an opportunity's — else the WhoId contact's; only accounts that exist."""
+    accounts = org.rows["Account"]
+
+    def of(account_id: object) -> tuple | None:
+        return (account_id, accounts[account_id]["Name"]) if account_id in accounts else None
+
+    what = {a: of(a) for a in accounts} | {
+        o: of(r["AccountId"]) for o, r in org.rows["Opportunity"].items()
+    }
+    who = {c: of(r["AccountId"]) for c, r in org.rows["Contact"].items()}
+    out = set()
+    for obj in ("Task", "Event"):
+        for r in org.rows[obj].values():
+            found = what.get(r["WhatId"]) or who.get(r["WhoId"])
+            if found:
+                out.add((r["Id"], r["CreatedDate"], *found))
+    return out
+
+
 VISITS = "OpportunityId, StageName, started, ended, days"
+ACCOUNTS_COLS = "Id, CreatedDate, AccountId, AccountName"
 MONTHS = "month, tz, OwnerId, LeadSource, Status, IsConverted, converted, n"
 DAYS = "day, tz, OwnerId, TaskSubtype, CallType, CallDisposition, n"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
@@ -302,7 +382,7 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
         _apply(db, org, batch)
     con = duckdb.connect(str(db), read_only=True)
     kept = _rows(con, f'SELECT {FACTS} FROM "{schema.LEAD_FACTS}"')
-    facts, visits, days, months = derived.DERIVED
+    facts, visits, days, months, activity_accounts = derived.DERIVED
     rebuilt = _rows(con, f"SELECT {FACTS} FROM ({facts.select('true')})")
     kept_days = _rows(con, f'SELECT {DAYS} FROM "{schema.TASK_DAYS}"')
     rebuilt_days = _rows(con, f"SELECT {DAYS} FROM ({derived._zoned(days.select('true'), TZ)})")
@@ -313,6 +393,12 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
     # each month's span is its first and next first midnight in TZ (UTC+8, no DST)
     spans = _rows(con, f'SELECT month, month_start, month_end FROM "{schema.LEAD_MONTHS}"')
     kept_visits = _rows(con, f'SELECT {VISITS} FROM "{schema.STAGE_VISITS}"')
+    kept_accounts = con.execute(
+        f'SELECT {ACCOUNTS_COLS} FROM "{schema.ACTIVITY_ACCOUNTS}"'
+    ).fetchall()
+    rebuilt_accounts = _rows(
+        con, f"SELECT {ACCOUNTS_COLS} FROM ({activity_accounts.select('true')})"
+    )
     rebuilt_visits = _rows(con, f"SELECT {VISITS} FROM ({visits.select('true')})")
     lead_cols = _rows(con, f'SELECT {", ".join(schema.BY_NAME["Lead"].field_names)} FROM "Lead"')
     kept_cols = _rows(
@@ -329,6 +415,9 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
     assert kept_visits == rebuilt_visits == _expected_visits(org)
     assert kept_days == rebuilt_days == _expected_days(org)
     assert kept_months == rebuilt_months == _expected_months(org)
+    assert len(kept_accounts) == len(set(kept_accounts))  # one row per activity at most
+    kept_set = {(i, c.astimezone(UTC), a, n) for i, c, a, n in kept_accounts}
+    assert kept_set == rebuilt_accounts == _expected_accounts(org)
     for month, start, end in spans:
         nxt = (month + timedelta(days=32)).replace(day=1)
         assert start == datetime(month.year, month.month, 1, tzinfo=UTC) - timedelta(hours=8)
@@ -384,3 +473,38 @@ def test_days_follow_the_org_time_zone(tmp_path: Path) -> None:
     with open_writer(db, source="salesforce:test", tz="UTC"):
         pass
     assert days() == [(datetime(2026, 3, 1).date(), "UTC", 1)]
+
+
+def test_an_activity_account_follows_its_contact_and_what(tmp_path: Path) -> None:
+    """A sync that moves a contact to another account, or re-parents an activity from an
+    opportunity to nothing, moves the activity's account with it."""
+    db = tmp_path / "kpibot.duckdb"
+    org = Org()
+    for i, name in enumerate(["Acme", "Globex"]):
+        org.rows["Account"][ACCOUNTS[i]] = _account(i, name, 0)
+    org.rows["Contact"][CONTACTS[0]] = _contact(0, ACCOUNTS[0], 0)
+    org.rows["Opportunity"][OPPS[0]] = _opportunity(0, ACCOUNTS[1], 0)
+    call = _activity("Task", 1, CONTACTS[0], 10, "Call")  # through its contact: Acme
+    meeting = _activity("Event", 2, CONTACTS[0], 20, None, what=OPPS[0])  # the deal's: Globex
+    org.rows["Task"][call["Id"]] = call
+    org.rows["Event"][meeting["Id"]] = meeting
+    _publish_initial(db, org)
+
+    def accounts() -> dict[object, object]:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            sql = f'SELECT Id, AccountName FROM "{schema.ACTIVITY_ACCOUNTS}"'
+            return dict(con.execute(sql).fetchall())
+        finally:
+            con.close()
+
+    assert accounts() == {call["Id"]: "Acme", meeting["Id"]: "Globex"}
+    # the contact moves to Globex; the meeting leaves its deal (its contact's account remains)
+    _apply(db, org, [("upsert", "Contact", _contact(0, ACCOUNTS[1], 0))])
+    assert accounts() == {call["Id"]: "Globex", meeting["Id"]: "Globex"}
+    moved = {**meeting, "WhatId": None}
+    renamed = _account(1, "Globex Ltd", 0)
+    _apply(db, org, [("upsert", "Account", renamed), ("upsert", "Event", moved)])
+    assert accounts() == {call["Id"]: "Globex Ltd", meeting["Id"]: "Globex Ltd"}
+    _apply(db, org, [("upsert", "Contact", _contact(0, None, 0))])
+    assert accounts() == {}

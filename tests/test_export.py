@@ -200,6 +200,30 @@ def test_failed_load_leaves_previous_cache_exactly(tmp_path: Path) -> None:
     assert rows(db, "SELECT count(*) FROM Lead") == [(3,)]
 
 
+def test_duplicate_task_id_refused_and_cache_kept(tmp_path: Path) -> None:
+    """Tables have no primary-key index (cache/schema.py): the loader's grouped check refuses a
+    Task Id seen twice (here the second time with a trailing space), in one clear sentence, and
+    the cache stays exactly as it was."""
+    db = tmp_path / "k.duckdb"
+    load_export(EDGE, db)
+    target = current_target(db)
+    assert target is not None
+    before = target.read_bytes()
+    row = "00T5g00000000{n:02d}AAA,0055g0000000001AAA,Call,2024-05-{n:02d}T10:00:00.000Z\n"
+    tasks = "Id,OwnerId,TaskSubtype,CreatedDate\n" + "".join(row.format(n=n) for n in range(1, 5))
+    tasks += row.format(n=2).replace("AAA,", "AAA ,", 1)
+    bad = write_export(tmp_path / "bad", {"Task.csv": tasks})
+    res = CliRunner().invoke(app, ["load", str(bad), "--db", str(db)])
+    assert res.exit_code == 1
+    # header line 1, the Ids 01–04 on lines 2–5, the repeated 02 on line 6
+    assert "Task.csv, line 6, column Id: duplicate Id 00T5g0000000002AAA (first on line 3" in (
+        res.stderr
+    )
+    assert "Traceback" not in res.output
+    assert current_target(db) == target
+    assert target.read_bytes() == before
+
+
 def test_cli_exit_codes_and_clean_messages(tmp_path: Path) -> None:
     runner = CliRunner()
     db = str(tmp_path / "k.duckdb")

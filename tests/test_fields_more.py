@@ -49,6 +49,10 @@ LEAD_CUSTOM = {
 
 # Tasks logged on an account or an opportunity (WhatId; the fixture's T05 is on O1 already).
 TASK_WHAT = {"T07": "A2", "T10": "O6"}
+# A call logged on a contact only (WhoId): its account is the contact's. C3 is a contact of A3
+# Initech that no lead was converted to, so the lead KPIs' activities stay as they were.
+TASK_WHO = {"T08": "C3"}
+CONTACT_C3 = "C3,Wu Fang,A3,U3,wu@initech.example,,false,2024-05-01T00:00:00.000Z\n"
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +71,11 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = tasks.read_text(encoding="utf-8")
     for tid, what in TASK_WHAT.items():
         text = text.replace(f"\n{tid},,,", f"\n{tid},,{what},")
+    for tid, who in TASK_WHO.items():
+        text = text.replace(f"\n{tid},,,", f"\n{tid},{who},,")
     tasks.write_text(text, encoding="utf-8")
+    contacts = export / "Contact.csv"
+    contacts.write_text(contacts.read_text(encoding="utf-8") + CONTACT_C3, encoding="utf-8")
     db = tmp / "k.duckdb"
     load_export(export, db)
     return db
@@ -191,12 +199,13 @@ def test_by_a_checkbox_still_groups(db: Path) -> None:
 def test_activities_by_account(db: Path) -> None:
     # Salesforce's Task.AccountId rule: WhatId's account (an account, or an opportunity's), else
     # the account of the WhoId contact. Tasks created this quarter (local): T00–T08 but T09
-    # (deleted), T10, T13 = 11. T05 on O1 → Acme; T10 on O6 → Acme; T07 on A2 → Globex; the
-    # other 8 have neither (leads or nothing).
+    # (deleted), T10, T13 = 11. T05 on O1 → Acme (its contact C1 is Acme's too: WhatId first);
+    # T10 on O6 → Acme; T07 on A2 → Globex; T08 on contact C3 only → Initech (A3); the other 7
+    # have neither (leads or nothing).
     a = _ask(db, "tasks by account")
-    assert dict(a.rows) == {"Acme": 2, "Globex": 1, None: 8}
-    # Calls this quarter: T00, T01, T03, T04, T06, T07, T08 → Globex T07, 6 with none.
-    assert dict(_ask(db, "calls by account").rows) == {"Globex": 1, None: 6}
+    assert dict(a.rows) == {"Acme": 2, "Globex": 1, "Initech": 1, None: 7}
+    # Calls this quarter: T00, T01, T03, T04, T06, T07, T08 → Globex T07, Initech T08, 5 none.
+    assert dict(_ask(db, "calls by account").rows) == {"Globex": 1, "Initech": 1, None: 5}
     # Events all time: E3 with contact C2 → Initech (A3); E1, E2, E4, E5 have none.
     assert dict(_ask(db, "events by account all time").rows) == {"Initech": 1, None: 4}
 
