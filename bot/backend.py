@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from i18n import Language, Msg, Sayable, choose, t
+from cache.snapshot import add_missing_derived
+from i18n import Language, Msg, Sayable, choose
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
@@ -65,12 +66,13 @@ class Reply:
         """The dashboard as its image is titled, in the reply's language ("KPI大屏", "Outbound
         calls dashboard · team = outbound"); a board charts does not know gets a made-up one
         (capitalising the key gave "Kpi dashboard" beside an image titled "KPI dashboard")."""
+        from bot.slack.messages import words_in
         from charts.dashboards import board_title, find
 
         try:
             name = board_title(find(self.dashboard or "kpi"), self.language)
         except UserError:  # not a built-in board: Unsupported
-            name = t(self.language, "slack.dashboard_title", name=self.dashboard or "KPI")
+            name = words_in(self.language).DASHBOARD_TITLE.format(name=self.dashboard or "KPI")
             name = name[:1].upper() + name[1:]
         return f"{name} · {self.dashboard_for}" if self.dashboard_for else name
 
@@ -160,6 +162,8 @@ class RealBackend:
         from metrics.spark import open_reader
 
         self.config = config
+        # a cache published by an older kpibot gets the derived tables this one reads
+        add_missing_derived(config.db_path, tz=config.timezone, lake=config.publish_lake)
         self._base = load_catalog(config.catalog_path)
         # The SQL of every KPI × dimension, checked when the catalog or schema changed.
         validate_catalog_once(self._base, config, stamp_for(config.db_path))

@@ -350,6 +350,11 @@ def bring_up_to_date(con: Con, *, fresh: bool, tz: str | None = None) -> None:
     con.execute(f"DROP TABLE IF EXISTS {PENDING}")
 
 
+def missing(con: Con) -> list[str]:
+    """The derived tables a snapshot lacks (one published by an older kpibot)."""
+    return [d.table for d in DERIVED if not _exists(con, d.table)]
+
+
 def _exists(con: Con, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]

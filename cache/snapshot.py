@@ -190,6 +190,34 @@ def open_writer(
         _collect_garbage(sdir, keep=final)
 
 
+def add_missing_derived(
+    db_path: Path, *, tz: str | None = None, lake: LakeTarget | None = None
+) -> bool:
+    """A snapshot published by an older kpibot lacks derived tables this one reads (a new
+    kpibot's questions would fail on it until the next sync or load): publish it again with
+    them, its data unchanged. Skipped while another process writes (its publication brings
+    them). True when a snapshot was published."""
+    db_path = Path(db_path)
+    current = current_target(db_path)
+    if current is None:
+        return False
+    con = connect(current, read_only=True)
+    try:
+        if not derived.missing(con):
+            return False
+        row = con.execute(f"SELECT source FROM {schema.META_SNAPSHOT}").fetchone()
+    finally:
+        con.close()
+    try:
+        with open_writer(
+            db_path, source=str(row[0]) if row else "upgrade", wait=0, tz=tz, lake=lake
+        ):
+            pass  # bring_up_to_date adds what is missing at publication
+    except (WriterBusy, OSError):  # busy, or not ours to write: the next writer brings them
+        return False
+    return True
+
+
 def _carry_over(con: duckdb.DuckDBPyConnection, current: Path) -> None:
     """Copy the tables sources other than Salesforce own, and their bookkeeping rows, from the
     current snapshot into a fresh one (tables it lacks, from an older kpibot, stay empty)."""
