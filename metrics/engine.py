@@ -119,6 +119,18 @@ def _looks_ahead(query: Query, catalog: Catalog) -> bool:
     return all(may_lie_ahead(catalog, catalog.metric(m), None) for m in query.metrics)
 
 
+def _still_running(query: Query, window: ResolvedWindow, today: date) -> ResolvedWindow:
+    """A named period that holds today ("Q4 2026" on 7 Dec 2026), compared with another, is a
+    period still running, as "this quarter" is (kpis.md, Comparisons): its records end today,
+    so it runs to today and the other side is taken like for like, never its whole (55 deals
+    won so far against all 86 of Q4 2025 read as a 36 % fall)."""
+    if query.comparison is None or window.shape != "full" or window.unit in (None, "day"):
+        return window
+    if window.start is None or window.end is None or not window.start <= today < window.end:
+        return window
+    return replace(window, end=today, shape="to_date")
+
+
 def _whole_period_ahead(query: Query, catalog: Catalog, window: ResolvedWindow) -> ResolvedWindow:
     """"open pipeline this quarter" is the pipeline expected to close this quarter, to its
     last day: cut at today it would be only the deals already overdue ($0 on a healthy org)."""
@@ -432,8 +444,15 @@ def _windows(
     window = _whole_period_ahead(
         query,
         catalog,
-        resolve(
-            query.window, default_window_of(query, catalog), today, settings.fiscal_year_start_month
+        _still_running(
+            query,
+            resolve(
+                query.window,
+                default_window_of(query, catalog),
+                today,
+                settings.fiscal_year_start_month,
+            ),
+            today,
         ),
     )
     _refuse_the_future(query, catalog, window, today)

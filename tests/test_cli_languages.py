@@ -59,10 +59,11 @@ def test_chinese_answers_snapshot(db: Path) -> None:
 def test_a_rate_change_in_points_in_chinese(db: Path) -> None:
     lines = ask(db, "接通率 2024年第2季度 对比 2024年第1季度").splitlines()
     assert lines[0] == (
-        "[接通率] · 2024年第2季度 对比 2024年第1季度"
-        "（2024年4月1日 – 6月30日 对比 2024年1月1日 – 3月31日）"
+        "[接通率] · 2024年第2季度 对比 2024年第1季度，同期可比"
+        "（2024年4月1日 – 6月27日 对比 2024年1月1日 – 3月28日）"
     )
-    assert lines[-1].split() == ["66.7%", "†", "6", "50.0%", "▲", "16.7个百分点"]
+    # both bases shown (6 and 2 outbound calls, each † under 20), the change marked too
+    assert lines[-1].split() == ["66.7%", "†", "6", "50.0%", "†", "2", "▲", "16.7个百分点", "†"]
 
 
 def test_json_keeps_canonical_columns_and_says_its_language(db: Path) -> None:

@@ -41,28 +41,43 @@ def ask(db: Path, question: str, *extra: str) -> str:
 
 
 def test_both_windows_named_are_labelled_by_their_names(db: Path) -> None:
-    lines = ask(db, "revenue won in Q2 2024 vs 2023").splitlines()
+    # Q1 2024 is over (today 27 Jun): both sides in full. Revenue won: Q1 2024 O7 $40,000;
+    # 2023 O10 $25,000 (O9 lost) → ▲ 60.0 %.
+    lines = ask(db, "revenue won in Q1 2024 vs 2023").splitlines()
     assert lines[0] == (
-        "[revenue won] · Q2 2024 vs 2023 (1 Apr – 30 Jun 2024 vs 1 Jan – 31 Dec 2023)"
+        "[revenue won] · Q1 2024 vs 2023 (1 Jan – 31 Mar 2024 vs 1 Jan – 31 Dec 2023)"
     )
     # Opportunities begin on 1 Apr 2023 (O9's CreatedDate): 2023 is said to hold only part
     assert lines[1] == (
         "note: revenue won: records begin on 1 Apr 2023, so 2023 (1 Jan – 31 Dec 2023) holds "
         "only 1 Apr – 31 Dec 2023, and the change compares only those days."
     )
-    assert lines[4].split("  ")[0] == "revenue won (Q2 2024)"
+    assert lines[4].split("  ")[0] == "revenue won (Q1 2024)"
     assert "revenue won (2023)" in lines[4] and "previous" not in lines[4]
-    assert lines[6].split() == ["$180,000", "$25,000", "▲", "620.0%"]
+    assert lines[6].split() == ["$40,000", "$25,000", "▲", "60.0%"]
+
+
+def test_a_named_period_still_running_is_compared_like_for_like(db: Path) -> None:
+    # Q2 2024 holds today (27 Jun): it runs 1 Apr – 27 Jun (88 days) and the quarter before is
+    # cut to as many days, 1 Jan – 28 Mar, as "this quarter" is (kpis.md, Comparisons); a
+    # whole Q1 against 88 days of Q2 would read as a fall that is only the days not yet lived.
+    first = ask(db, "leads Q2 2024 vs Q1 2024").splitlines()[0]
+    assert first == (
+        "[leads] · Q2 2024 vs Q1 2024, like for like (1 Apr – 27 Jun 2024 vs 1 Jan – 28 Mar 2024)"
+    )
+    # a named period that is over keeps its whole (Q1 2024 vs Q4 2023)
+    first = ask(db, "leads Q1 2024 vs Q4 2023").splitlines()[0]
+    assert first == "[leads] · Q1 2024 vs Q4 2023 (1 Jan – 31 Mar 2024 vs 1 Oct – 31 Dec 2023)"
 
 
 def test_json_keeps_the_spec_columns(db: Path) -> None:
-    got = json.loads(ask(db, "revenue won in Q2 2024 vs 2023", "--json"))
+    got = json.loads(ask(db, "revenue won in Q1 2024 vs 2023", "--json"))
     assert got["columns"] == [
         "revenue won",
         "revenue won (previous)",
         "revenue won growth",
     ]
-    assert got["rows"] == [[180000.0, 25000.0, pytest.approx(6.2)]]
+    assert got["rows"] == [[40000.0, 25000.0, pytest.approx(0.6)]]
 
 
 def test_a_rate_changes_in_percentage_points(db: Path) -> None:
@@ -108,7 +123,9 @@ def test_the_previous_month_after_a_window_is_the_one_before_it(db: Path) -> Non
 def test_vs_previous_quarter_is_a_comparison_not_a_grouping(db: Path) -> None:
     # Won deals by CloseDate (O8 is deleted): Q2 2024 O1 Alice 15 May, O11 Bob 20 May, O2 Bob
     # 10 Jun, O5 张伟 20 Jun → Bob 2, Alice 1, 张伟 1; Q1 2024 O7 Alice 15 Feb → Alice 1.
-    # Alice's growth (1 − 1) / 1 = 0.0%; Bob's and 张伟's have no previous value (0).
+    # Alice's growth (1 − 1) / 1 = 0.0%; Bob's and 张伟's have no previous value (0). Q2 2024
+    # holds today (27 Jun): like for like, 1 Apr – 27 Jun against 1 Jan – 28 Mar (88 days each;
+    # no deal above closes after those days).
     for q in (
         "deals won Q2 2024 by rep vs previous quarter",
         "deals won Q2 2024 by rep versus prior quarter",
@@ -116,8 +133,8 @@ def test_vs_previous_quarter_is_a_comparison_not_a_grouping(db: Path) -> None:
     ):
         lines = ask(db, q).splitlines()
         assert lines[0] == (
-            "[deals won] by [rep] · 1 Apr – 30 Jun 2024 (Q2 2024) "
-            "vs 1 Jan – 31 Mar 2024 (previous quarter)"
+            "[deals won] by [rep] · 1 Apr – 27 Jun 2024 (Q2 2024) "
+            "vs 1 Jan – 28 Mar 2024 (previous quarter, like for like)"
         ), q
         assert lines[3].split("  ")[0] == "rep" and "quarter" not in lines[3]
         assert [r.split()[-3:] for r in lines[5:8]] == [
@@ -127,15 +144,15 @@ def test_vs_previous_quarter_is_a_comparison_not_a_grouping(db: Path) -> None:
         ]
     zh = ask(db, "2024年第二季度 赢单数 按销售 环比").splitlines()
     assert zh[0] == (
-        "[赢单数] 按 [销售] · 2024年4月1日 – 6月30日（2024年第2季度） "
-        "对比 2024年1月1日 – 3月31日（环比）"
+        "[赢单数] 按 [销售] · 2024年4月1日 – 6月27日（2024年第2季度） "
+        "对比 2024年1月1日 – 3月28日（环比，同期可比）"
     )
     assert zh[3].split() == ["销售", "赢单数", "赢单数（上期）", "赢单数增长"]
     # 前一季度: the quarter before the one asked (上一季度 is last quarter, a window)
     zh = ask(db, "2024年第二季度 赢单数 按销售 对比前一季度").splitlines()
     assert zh[0] == (
-        "[赢单数] 按 [销售] · 2024年4月1日 – 6月30日（2024年第2季度） "
-        "对比 2024年1月1日 – 3月31日（前一季度）"
+        "[赢单数] 按 [销售] · 2024年4月1日 – 6月27日（2024年第2季度） "
+        "对比 2024年1月1日 – 3月28日（前一季度，同期可比）"
     )
     got = json.loads(ask(db, "deals won Q2 2024 by rep vs previous quarter", "--json"))
     assert got["columns"] == ["rep", "deals won", "deals won (previous)", "deals won growth"]
@@ -153,7 +170,7 @@ def test_a_previous_period_of_another_length_is_refused(db: Path) -> None:
         assert f"is not one {unit}, so it has no previous {unit}" in err["message"]
     p = asked(db, "2024年第二季度 赢单数 按销售 vs previous month")
     assert p.returncode == 1 and p.stderr.strip() == (
-        "2024年第2季度（2024年4月1日 – 6月30日）不是一个月，没有“前一个月”可比；"
+        "2024年第2季度（2024年4月1日 – 6月27日）不是一个月，没有“前一个月”可比；"
         "请说 环比，或只问一个月，例如 上个月 环比。"
     )
 
@@ -197,11 +214,11 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
 
     backend = RealBackend(config.load(str(CONFIG), str(db)))
     today = date(2024, 6, 27)
-    q = "revenue won in Q2 2024 vs 2023"
+    q = "revenue won in Q1 2024 vs 2023"
     _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
     # one headline field: the first-named side, its change, then the second-named side
     assert blocks[1]["fields"][0]["text"] == (
-        "*revenue won (Q2 2024)*\n*$180,000*  ▲ 620.0%\n2023: $25,000 (1 Jan – 31 Dec 2023)"
+        "*revenue won (Q1 2024)*\n*$40,000*  ▲ 60.0%\n2023: $25,000 (1 Jan – 31 Dec 2023)"
     )
     q = "connect rate in Q2 2024 vs Q1 2024"
     _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
@@ -214,7 +231,7 @@ def test_slack_labels_both_sides_and_shows_points(db: Path) -> None:
     _, blocks = answer_message(backend.ask(q, today=today, with_chart=False), ButtonState(q, today))
     assert blocks[1]["fields"][0]["text"] == (
         "*win rate*\n*80.0%* of 5 closed deals †  −20.0 pp †\n"
-        "previous quarter: 100.0% of 1 closed deals † (1 Jan – 28 Mar 2024)"
+        "previous quarter: 100.0% of 1 closed deal † (1 Jan – 28 Mar 2024)"
     )
     backend.reader.close()
 
