@@ -203,8 +203,11 @@ def add_missing_derived(
         return False
     con = connect(current, read_only=True)
     try:
-        if not derived.missing(con):
-            return False
+        published = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [schema.META_SNAPSHOT]
+        ).fetchone()
+        if not (published and published[0]) or not derived.missing(con):
+            return False  # not a snapshot kpibot published, or one with every table
         row = con.execute(f"SELECT source FROM {schema.META_SNAPSHOT}").fetchone()
     finally:
         con.close()
@@ -213,7 +216,9 @@ def add_missing_derived(
             db_path, source=str(row[0]) if row else "upgrade", wait=0, tz=tz, lake=lake
         ):
             pass  # bring_up_to_date adds what is missing at publication
-    except (WriterBusy, OSError):  # busy, or not ours to write: the next writer brings them
+    # busy, not ours to write, or a snapshot the derived tables cannot be built on: the
+    # questions say what is wrong, and the next writer brings them
+    except (WriterBusy, OSError, duckdb.Error):
         return False
     return True
 
