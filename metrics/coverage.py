@@ -145,18 +145,6 @@ class _DateSaid:
         return format_date(self.day, lang)
 
 
-def totals(catalog: Catalog, metrics: Sequence[str]) -> frozenset[str]:
-    """The KPIs that add records up (counts and sums): over fewer days they are smaller, so a
-    change against a side the records only partly cover would read as a fall (3 deals won in
-    2024's last 33 days against 311 in 2025: "▼ 99 %"). A rate or mean stays comparable."""
-    return frozenset(
-        m
-        for m in metrics
-        if catalog.metric(m).kind == "aggregate"
-        and measure_of(catalog.metric(m)).kind in ("count", "sum")
-    )
-
-
 def blank_before(
     rows: Sequence[tuple[Any, ...]],
     columns: Sequence[Column],
@@ -164,11 +152,9 @@ def blank_before(
     window: ResolvedWindow,
     compare: ResolvedWindow | None,
     grain: str | None,
-    added_up: frozenset[str] = frozenset(),
 ) -> tuple[tuple[Any, ...], ...]:
     """The rows with no value where a KPI's side lies wholly before its records begin (and no
-    change computed against it, nor against a side they only partly cover for the KPIs
-    ``added_up``, see ``totals``), and a time bucket that ends before them empty too."""
+    change computed against it), and a time bucket that ends before them empty too."""
     blank: dict[int, str] = {}  # column index → why: the side "metric" / "previous" / bucket
     for i, c in enumerate(columns):
         if c.metric is None or c.metric not in begins:
@@ -176,18 +162,9 @@ def blank_before(
         b = begins[c.metric]
         cur_none = extent(window, b) == "none"
         prev_none = compare is not None and extent(compare, b) == "none"
-        part = (
-            c.metric in added_up
-            and compare is not None
-            and "partial"
-            in (
-                extent(window, b),
-                extent(compare, b),
-            )
-        )
         if (c.role == "metric" and cur_none) or (c.role == "previous" and prev_none):
             blank[i] = "all"
-        elif c.role == "growth" and (cur_none or prev_none or part):
+        elif c.role == "growth" and (cur_none or prev_none):
             blank[i] = "all"
         elif c.role in ("metric", "growth") and grain is not None and extent(window, b) != "full":
             blank[i] = "bucket"
@@ -219,22 +196,20 @@ def notes(
     window: ResolvedWindow,
     compare: ResolvedWindow | None,
     lang: Language,
-    added_up: frozenset[str] = frozenset(),
 ) -> tuple[str, ...]:
     """What the answer says about windows reaching before the records: one sentence per side
-    and first-record date, the KPIs it concerns named together (``added_up``: see
-    ``blank_before``)."""
+    and first-record date, the KPIs it concerns named together."""
     out: list[str] = []
     for w in (window, *((compare,) if compare is not None else ())):
-        by_case: dict[tuple[Extent, date, bool], list[str]] = {}
+        by_case: dict[tuple[Extent, date], list[str]] = {}
         for m in metrics:
             if m not in begins:
                 continue
             e = extent(w, begins[m])
             if e != "full":
-                by_case.setdefault((e, begins[m], m in added_up), []).append(m)
-        for (e, b, total), ms in by_case.items():
-            key = _key(e, compare is not None, total)
+                by_case.setdefault((e, begins[m]), []).append(m)
+        for (e, b), ms in by_case.items():
+            key = _key(e, compare is not None)
             names = t(lang, "list.sep").join(catalog.said(m, lang) for m in ms)
             out.append(
                 t(
@@ -250,10 +225,8 @@ def notes(
     return tuple(dict.fromkeys(out))
 
 
-def _key(e: Extent, compared: bool, total: bool) -> str:
+def _key(e: Extent, compared: bool) -> str:
     if e == "partial":
-        if compared and total:  # a total over fewer days: no change (see totals)
-            return "coverage.partial_no_change"
-        # a rate over those days only: the change compares them
+        # a change against part of a period: said, so 1 → 313 is not read as a collapse
         return "coverage.partial_change" if compared else "coverage.partial"
     return "coverage.no_change" if compared else "coverage.before"

@@ -609,21 +609,15 @@ def _answer(
     duck, spark = where.duck, where.spark
     as_of = _reader_as_of(duck) if isinstance(duck, SnapshotReader) else _data_as_of(where.cur)
     shown, extras = _apart(rows, len(compiled.columns))
-    # totals over a partly covered side get no change (by time bucket, each bucket says so)
-    added_up = (
-        coverage.totals(catalog, asked.metrics) if begins and p.grain is None else frozenset()
-    )
     if begins:
-        shown = coverage.blank_before(
-            shown, compiled.columns, begins, window, cmp_window, p.grain, added_up
-        )
+        shown = coverage.blank_before(shown, compiled.columns, begins, window, cmp_window, p.grain)
     wide = _widened(window, p.ahead_end)
     if wide is not window:
         shown = _not_yet(shown, compiled.columns, p.grain, today, _ahead_metrics(asked, catalog))
     told = (
         *notes,
         *_ahead_notes(asked, catalog, window, p.ahead_end, lang),
-        *coverage.notes(catalog, asked.metrics, begins, window, cmp_window, lang, added_up),
+        *coverage.notes(catalog, asked.metrics, begins, window, cmp_window, lang),
     )
     return Answer(
         question=question,
