@@ -50,7 +50,7 @@ def test_both_windows_named_are_labelled_by_their_names(db: Path) -> None:
     # Opportunities begin on 1 Apr 2023 (O9's CreatedDate): 2023 is said to hold only part
     assert lines[1] == (
         "note: revenue won: records begin on 1 Apr 2023, so 2023 (1 Jan – 31 Dec 2023) holds "
-        "only 1 Apr – 31 Dec 2023, and the change compares only those days."
+        "only 1 Apr – 31 Dec 2023: the change sets only those days against the other side."
     )
     assert lines[4].split("  ")[0] == "revenue won (Q1 2024)"
     assert "revenue won (2023)" in lines[4] and "previous" not in lines[4]
@@ -244,7 +244,7 @@ def test_the_compared_sides_partial_bucket_is_said(db: Path) -> None:
     lines = ask(db, "leads by month this quarter vs previous quarter").splitlines()
     assert lines[1:4] == [
         "note: leads: records begin on 15 Jan 2024, so previous quarter (1 Jan – 28 Mar 2024) "
-        "holds only 15 Jan – 28 Mar 2024, and the change compares only those days.",
+        "holds only 15 Jan – 28 Mar 2024: the change sets only those days against the other side.",
         "note: Jun 2024 is partial: 1 – 27 Jun 2024 (to date).",
         "note: The compared Mar 2024 is partial: 1 – 28 Mar 2024 only.",
     ]

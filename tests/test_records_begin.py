@@ -52,7 +52,7 @@ def test_a_year_before_the_records_has_no_value_and_no_change(db: Path) -> None:
         "deals won: records begin on 1 Apr 2023; 2022 (1 Jan – 31 Dec 2022) is before them, "
         "so no change is computed.",
         "deals won: records begin on 1 Apr 2023, so 2023 (1 Jan – 31 Dec 2023) holds only "
-        "1 Apr – 31 Dec 2023, and the change compares only those days.",
+        "1 Apr – 31 Dec 2023: the change sets only those days against the other side.",
     ]
     text = _text(db, "deals won 2022 vs 2023")
     assert text.splitlines()[-1].split() == ["—", "1", "—"]
@@ -100,7 +100,7 @@ def test_a_rate_against_a_quarter_before_the_tasks_has_no_change(db: Path) -> No
     assert got["rows"] == [[0.5, None, None]]
     assert got["notes"][:2] == [
         "connect rate: records begin on 10 Jan 2024, so Q1 2024 (1 Jan – 31 Mar 2024) holds "
-        "only 10 Jan – 31 Mar 2024, and the change compares only those days.",
+        "only 10 Jan – 31 Mar 2024: the change sets only those days against the other side.",
         "connect rate: records begin on 10 Jan 2024; Q4 2023 (1 Oct – 31 Dec 2023) is before "
         "them, so no change is computed.",
     ]
