@@ -314,7 +314,7 @@ class RealBackend:
                     query.dashboard,
                     query,
                     lambda q: self._run(q, question, today, scope, lang),
-                    title_suffix=suffix,
+                    names=lambda n: self._catalog.said(n, lang),
                     lang=lang,
                 )
                 return Reply(
@@ -404,7 +404,7 @@ class RealBackend:
                 board,
                 query,
                 lambda q: self._run(q, question, today, scope, lang),
-                title_suffix=suffix,
+                names=lambda n: self._catalog.said(n, lang),
                 currency=self.config.currency,
                 fiscal_start_month=self.config.fiscal_year_start_month,
                 lang=lang,

@@ -243,10 +243,13 @@ def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
     sample."""
     if answer.sample(col.metric) is None and not answer.unsettled:
         return cells
+    smalls = answer.small_rows(col.metric)[: len(cells)]
+    # the column is right-aligned: an unmarked value leaves the mark's room, so digits line up
+    none = " " * (1 + len(SMALL_MARK)) if any(smalls) else ""
     return [
-        (PROVISIONAL_MARK if provisional else "") + text + (f" {SMALL_MARK}" if small else "")
+        (PROVISIONAL_MARK if provisional else "") + text + (f" {SMALL_MARK}" if small else none)
         for text, provisional, small in zip(
-            cells, answer.provisional_rows(col.metric), answer.small_rows(col.metric),
+            cells, answer.provisional_rows(col.metric), smalls,
             strict=False,  # the cells may be the first rows only
         )
     ]

@@ -30,14 +30,15 @@ from charts.canvas import Ctx, Rect, message
 from charts.choose import Chart, choose
 from charts.simplify import drop_constant_groupings
 from charts.targets import TargetBasis
-from i18n import Language, Msg, t
+from i18n import Language, Msg, Sayable, say, t
 from metrics.answer import Answer, ResolvedWindow
-from metrics.errors import NoData, Unsupported, UserError
+from metrics.errors import Unsupported, UserError
 from metrics.format import format_range
 from metrics.provenance import SourceMissing
 from metrics.query import Comparison, Filter, Query, Ranking, WindowSpec
 
 Run = Callable[[Query], Answer]
+Names = Callable[[str], str]  # a dimension's name in the reader's language
 GRID_COLS = 12
 _PAD = 0.16  # inches: page margin and gap between panels
 _HEAD = 0.34  # inches: a panel's title band
@@ -215,7 +216,7 @@ def workdays(start: date | None, end: date | None) -> int:
 @dataclass
 class _Result:
     answer: Answer | None = None
-    error: str | None = None
+    error: str | Sayable | None = None  # said in the board's language when drawn
     missing: bool = False  # its KPIs read a source table not imported yet
 
 
@@ -224,13 +225,11 @@ def _answer(run: Run, query: Query) -> _Result:
     try:
         a = run(query)
     except SourceMissing as e:
-        return _Result(error=e.message, missing=True)
-    except NoData as e:
-        return _Result(error=f"No data. {e.message}")
-    except UserError as e:
-        return _Result(error=e.message)
+        return _Result(error=e.said, missing=True)
+    except UserError as e:  # NoData too: its sentence says what had no data, and when
+        return _Result(error=e.said)
     if not a.rows:
-        return _Result(error="No data in this window.")
+        return _Result()  # the cell says "No data."
     return _Result(answer=a)
 
 
@@ -437,11 +436,11 @@ def _placed(board: Dashboard, results: Mapping[str, _Result]) -> tuple[Dashboard
     return dataclasses.replace(board, rows=plan.rows, panels=panels), plan
 
 
-def figure_for_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
+def figure_for_dashboard(name: str, query: Query, run: Run, *, names: Names = str,
                          currency: str = "USD", fiscal_start_month: int = 1,
                          lang: Language = Language.EN) -> Figure:
     """The dashboard as a Figure (tests read its texts); ``render_dashboard`` saves it."""
-    return figure_for_board(find(name), query, run, title_suffix=title_suffix,
+    return figure_for_board(find(name), query, run, names=names,
                             currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
 
 
@@ -451,11 +450,12 @@ def board_title(board: Dashboard, lang: Language) -> str:
     return {Language.ZH: board.zh}.get(lang) or board.title
 
 
-def figure_for_board(board: Dashboard, query: Query, run: Run, *,
-                     title_suffix: str | None = None, currency: str = "USD",
-                     fiscal_start_month: int = 1, lang: Language = Language.EN) -> Figure:
+def figure_for_board(board: Dashboard, query: Query, run: Run, *, names: Names = str,
+                     currency: str = "USD", fiscal_start_month: int = 1,
+                     lang: Language = Language.EN) -> Figure:
     """Any board (built-in or a user's) as a Figure: its panels run, placed and drawn, its
-    words in ``lang`` (the panels' answers are asked in it by ``run``)."""
+    words in ``lang`` (the panels' answers are asked in it by ``run``; ``names`` says a
+    dimension of the filters in it: 渠道 = inbound)."""
     results = run_panels(board, query, run)
     size = theme.DASHBOARD_SIZE
     if not board.automatic:
@@ -467,7 +467,7 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
         size = layout.figure_size(plan.rows, plan.natural)
     fig = theme.new_figure(size, facecolor=theme.PAGE)
     main = _main_window(results, board)
-    _page_head(fig, board, query, main, title_suffix, lang)
+    _page_head(fig, board, query, main, names, lang)
     ctx0 = Ctx(currency=currency, fiscal_start_month=fiscal_start_month, lang=lang)
     rects = {p.id: _cell_rect(board, p.at or (0, 0, 1, GRID_COLS), fig, top_in=0.82)
              for p in board.panels}
@@ -479,12 +479,12 @@ def figure_for_board(board: Dashboard, query: Query, run: Run, *,
 
 
 def _page_head(fig: Figure, board: Dashboard, query: Query, main: Answer | None,
-               title_suffix: str | None, lang: Language) -> None:
+               names: Names, lang: Language) -> None:
     """The board's title (with the asker's filters), its window and filters, its data as-of."""
     fw, fh = fig.get_size_inches()
-    suffix = title_suffix if title_suffix is not None else labels.filter_text(query.filters)
+    suffix = labels.filter_text(query.filters, names)
     title = board_title(board, lang) + (f" · {suffix}" if suffix else "")
-    sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters)]
+    sub_bits = [labels.window_text(main) if main else "", labels.filter_text(board.filters, names)]
     subtitle = " · ".join(b for b in sub_bits if b)
     fig.text(_PAD / fw * 1.5, 1 - 0.16 / fh, labels.cut(title, 70), fontsize=16,
              fontweight="bold", color=theme.INK, va="top")
@@ -522,7 +522,8 @@ def _draw_panel(fig: Figure, backdrop: Axes, rect: Rect, board: Dashboard, p: Pa
         _panel_title(fig, rect, _title(p, a, query, lang), aside)
         inner = _inset(fig, rect, top=_HEAD + 0.06)
     if a is None:
-        message(fig, inner, _fit(fig, inner, res.error or t(lang, "chart.no_data")), ctx0)
+        why = t(lang, "chart.no_data") if res.error is None else say(lang, res.error)
+        message(fig, inner, _fit(fig, inner, why), ctx0)
         return
     # A one-row by-rep panel that could not be set against its team: cards, no rep axis.
     lost_axis = grouped and not a.query.groupings
@@ -585,21 +586,21 @@ def _has(answer: Answer, column: str) -> bool:
     return any(c.name == column for c in answer.columns)
 
 
-def render_board(board: Dashboard, query: Query, run: Run, *, title_suffix: str | None = None,
+def render_board(board: Dashboard, query: Query, run: Run, *, names: Names = str,
                  currency: str = "USD", fiscal_start_month: int = 1,
                  lang: Language = Language.EN) -> bytes:
     """PNG bytes of any board (a user's is as tall as its panels need)."""
-    fig = figure_for_board(board, query, run, title_suffix=title_suffix, currency=currency,
+    fig = figure_for_board(board, query, run, names=names, currency=currency,
                            fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)
 
 
-def render_dashboard(name: str, query: Query, run: Run, *, title_suffix: str | None = None,
+def render_dashboard(name: str, query: Query, run: Run, *, names: Names = str,
                      currency: str = "USD", fiscal_start_month: int = 1,
                      lang: Language = Language.EN) -> bytes:
     """PNG bytes (``theme.dashboard_pixels()`` in size) of the dashboard called ``name``
     (``kpi``, ``outbound calls``, ``inbound leads``, or their titles / Chinese names).
     ``query`` carries the user's window and filters; ``run`` answers each panel's query."""
-    fig = figure_for_dashboard(name, query, run, title_suffix=title_suffix, currency=currency,
+    fig = figure_for_dashboard(name, query, run, names=names, currency=currency,
                                fiscal_start_month=fiscal_start_month, lang=lang)
     return theme.to_png(fig)

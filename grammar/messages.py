@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from i18n import Joined, Language, Msg, Sayable, Word, words
+from grammar.normalize import is_cjk
+from grammar.vocabulary import keyword_section
+from i18n import Joined, Language, Msg, Sayable, Term, Word, words
 from metrics.errors import Ambiguous, Invalid, UnknownWord, Unsupported
 
 VALUE = Msg("grammar.value")  # what an unknown value is, when no dimension is known
@@ -130,10 +132,19 @@ def no_metric(example: str | Sayable = _EXAMPLES[0]) -> Invalid:
 
 
 def dashboard_with_metrics(dashboard: str) -> Invalid:
+    name = dashboard_term(dashboard)
     return Invalid(
-        Msg.of("grammar.dashboard_with_metrics", dashboard=dashboard),
-        (Msg.of("grammar.try.dashboard_last_month", dashboard=dashboard),),
+        Msg.of("grammar.dashboard_with_metrics", dashboard=name),
+        (Msg.of("grammar.try.dashboard_last_month", dashboard=name),),
     )
+
+
+def dashboard_term(dashboard: str) -> Term:
+    """A built-in dashboard as each language calls it: the first of its names in
+    keywords.yaml in that language (kpi dashboard / kpi大屏)."""
+    names = [str(n) for n in keyword_section("dashboard")[dashboard]]
+    zh = next((n for n in names if any(is_cjk(c) for c in n)), names[0])
+    return Term(((Language.EN, names[0]), (Language.ZH, zh)))
 
 
 def contradictory_filter(dimension: Name, value: str) -> Invalid:

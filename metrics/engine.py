@@ -534,8 +534,14 @@ def _unrecorded(query: Query, catalog: Catalog) -> dict[str, str]:
 
 
 def _all_empty(rows: list[tuple[Any, ...]], compiled: Compiled) -> bool:
+    """No bucket of the grid holds a record: every KPI is 0 or empty and no rate or mean has
+    a base (a win rate of 0.0 % of 3 closed deals is an answer, not an empty window)."""
     metrics = [i for i, c in enumerate(compiled.columns) if c.role == "metric"]
-    return all(r[i] in (0, None) for r in rows for i in metrics)
+    width = len(compiled.columns)
+    bases = [width + k for k, (_, what) in enumerate(compiled.extras) if what == "base"]
+    return all(r[i] in (0, None) for r in rows for i in metrics) and not any(
+        r[i] for r in rows for i in bases
+    )
 
 
 def time_grain(query: Query, catalog: Catalog) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 
 from charts import dashboard_names, dashboard_pixels, figure_for_dashboard, render_dashboard, texts
 from charts.dashboards import find, grain_for, workdays
+from i18n import Language, Msg
 from metrics.answer import Answer
 from metrics.errors import NoData, Unsupported
 from metrics.query import Filter, Query, WindowSpec
@@ -159,7 +160,7 @@ def test_a_panel_without_data_says_so_and_the_rest_is_drawn() -> None:
     has(
         t,
         "Average days in each stage",
-        "No data. Nothing in 1 Apr – 27 Jun 2024.",
+        "Nothing in 1 Apr – 27 Jun 2024.",
         "Top 5 deals",
         "3.4 h",
         "温家豪",
@@ -169,6 +170,24 @@ def test_a_panel_without_data_says_so_and_the_rest_is_drawn() -> None:
     assert not any("Top 5 deals of" in x for x in t)
 
 
+class SaidRecorder(Recorder):
+    """Fails its panels with a sentence in the catalogue, as the engine's NoData is."""
+
+    def __call__(self, q: Query) -> Answer:
+        if q.metrics in self.fail:
+            raise NoData(Msg("chart.no_data"))
+        return super().__call__(q)
+
+
+def test_a_panel_without_data_says_so_in_the_boards_language() -> None:
+    rec = SaidRecorder(fail={("time in stage",)})
+    zh = texts(figure_for_dashboard("kpi", Query(dashboard="kpi"), rec, lang=Language.ZH))
+    assert "没有数据。" in zh
+    assert not any("No data" in x for x in zh), zh
+    en = texts(figure_for_dashboard("kpi", Query(dashboard="kpi"), SaidRecorder(rec.fail)))
+    assert "No data." in en
+
+
 def test_headline_without_data_gets_a_frame_and_a_sentence() -> None:
     rec = Recorder(
         fail={
@@ -176,7 +195,8 @@ def test_headline_without_data_gets_a_frame_and_a_sentence() -> None:
         }
     )
     t = drawn("outbound calls", run=rec)
-    has(t, "Against the previous period", "No data.", "4,894")
+    # the engine's own sentence, which says when (no "No data." before it)
+    has(t, "Against the previous period", "Nothing in 1 Apr – 27 Jun 2024.", "4,894")
 
 
 def test_grain_and_workdays() -> None:
@@ -229,10 +249,19 @@ def test_users_comparison_replaces_previous_on_comparing_panels() -> None:
     assert any(q.comparison is None for q in rec.queries)  # connect rate by weekday
 
 
-def test_title_suffix() -> None:
-    drawn_with_suffix = texts(
+def test_filters_are_said_in_the_boards_language() -> None:
+    """The asker's filters in the title and the board's own below it, each dimension by its
+    name in the reader's language (the built-in inbound board keeps channel = inbound)."""
+    zh = {"rep": "销售", "channel": "渠道"}
+    said = texts(
         figure_for_dashboard(
-            "inbound leads", Query(dashboard="inbound leads"), Recorder(), title_suffix="华东团队"
+            "inbound leads",
+            Query(dashboard="inbound leads", filters=(Filter("rep", "in", ("温家豪",)),)),
+            Recorder(),
+            names=lambda n: zh.get(n, n),
+            lang=Language.ZH,
         )
     )
-    assert "Inbound leads dashboard · 华东团队" in drawn_with_suffix
+    assert "入站线索大屏 · 销售 = 温家豪" in said
+    assert any(x.endswith("渠道 = inbound") for x in said), said
+    assert not any("channel" in x for x in said), said

@@ -214,6 +214,21 @@ def test_a_window_without_any_record_is_still_no_data(org: Org) -> None:
         ask(org, "leads", groupings=("week",), window=LAST_12)
 
 
+def test_a_rate_of_zero_in_every_bucket_is_an_answer_not_no_data(org: Org) -> None:
+    # 27 May – 2 Jun closes one deal: O4 (Alice, lost, 1 Jun). Win rate 0 of 1 = 0.0 % on
+    # 1 Jun and no closed deal on the other six days: a rate of 0 with a base, not "no data".
+    a = ask(
+        org,
+        "win rate",
+        groupings=("day",),
+        window=WindowSpec("between", start=date(2024, 5, 27), end=date(2024, 6, 2)),
+    )
+    assert len(a.rows) == 7
+    assert a.rows[5] == (date(2024, 6, 1), 0.0)
+    assert [r[1] for r in a.rows[:5]] + [a.rows[6][1]] == [None] * 6
+    assert a.samples[0].counts == (0, 0, 0, 0, 0, 1, 0)
+
+
 def test_a_line_draws_partial_ends_hollow_and_dashed(org: Org) -> None:
     a = ask(org, "calls", groupings=("day",), window=WindowSpec("this", unit="month"))
     # 1 – 27 Jun is 27 days, every one a row; today (27 Jun) is still running.

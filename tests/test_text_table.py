@@ -51,9 +51,10 @@ def test_columns_are_aligned_by_display_width_with_marks_and_bases() -> None:
         [
             "rep     win rate  closed deals  win rate (previous)  win rate change  revenue won",
             "------  --------  ------------  -------------------  ---------------  -----------",
-            "Alice     ~25.0%            40                20.0%          +5.0 pp      $48,250",
+            # an unmarked value keeps the room of " †", so the digits line up
+            "Alice   ~25.0%              40                20.0%          +5.0 pp      $48,250",
             "温家豪   12.5% †             8                12.5%           0.0 pp       $1,200",
-            "Bob            —             0                50.0%                —        -$300",
+            "Bob          —               0                50.0%                —        -$300",
         ]
     )
 

@@ -27,7 +27,9 @@ from bot.digests.sends import Message, SlackPoster, digest_client
 from bot.digests.state import StateStore, send_key
 from metrics.errors import ConfigError
 
-digest_app = typer.Typer(help="Scheduled digests and alerts.", no_args_is_help=True)
+digest_app = typer.Typer(
+    help="Scheduled digests and alerts.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 
 
 def find_job(config: AppConfig, store: StateStore, name: str) -> Job:

@@ -14,6 +14,7 @@ app = typer.Typer(
     help="Sales KPIs from Salesforce, asked in English or Chinese.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="markdown",  # docstrings reflow into paragraphs; `code` shows as code
     pretty_exceptions_enable=False,
 )
 
