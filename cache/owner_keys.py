@@ -43,8 +43,8 @@ def numbering(
     for r, p in parent.items():
         children.setdefault(p if p in parent else None, []).append(r)
     members: dict[str | None, list[str]] = {}
-    for u, r in users:
-        members.setdefault(r if r in parent else None, []).append(str(u))
+    for u, role in users:
+        members.setdefault(role if role in parent else None, []).append(str(u))
     order: list[str] = []
     seen: set[str] = set()
 

@@ -22,6 +22,7 @@ import pytest
 
 from bot.backend import RealBackend, answer_csv
 from bot.config import load as load_config
+from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader, open_writer
 from metrics import engine
 from metrics.catalog_load import load_catalog
@@ -120,6 +121,13 @@ def test_scopes_are_runs_of_owner_keys(people: Any) -> None:
         rows="team", teams=(("w", ("alice@example.com", "bob@example.com", "vera@example.com")),)
     )
     assert ranges("alice@example.com", three) is None  # 1, 3, 6: three runs, named by id
+
+
+def test_the_owner_key_is_no_field(db: Path) -> None:
+    tables = describe_cache(SnapshotReader(db).cursor())
+    task = next(t for t in tables if t.name == "Task")
+    assert "OwnerId" in {f.name for f in task.fields}  # the records' own fields are listed
+    assert all(f.name != "_kpibot_owner_key" for t in tables for f in t.fields)
 
 
 def test_a_scope_of_more_runs_filters_on_the_owner_ids(db: Path, people: Any) -> None:
