@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.report import save_results
-from cache import derived
+from cache import derived, owner_keys
 from cache.connection import connect
 from cache.snapshot import current_target
 from salesforce.demo import build_demo
@@ -56,9 +56,9 @@ def demo_db(scale: float = SCALE_10M, today: date = TODAY) -> Path:
 
 
 def _add_missing_derived(db: Path) -> None:
-    """A demo org built by an older kpibot lacks newer derived tables: add them in place (a
-    benchmark's own file; a real cache gets them from its next writer), so a rebuild of
-    minutes is not needed."""
+    """A demo org built by an older kpibot lacks newer derived tables or owner keys: add them
+    in place (a benchmark's own file; a real cache gets them from its next writer), so a
+    rebuild of minutes is not needed."""
     target = current_target(db)
     assert target is not None
     con = connect(target, read_only=True)
@@ -66,11 +66,12 @@ def _add_missing_derived(db: Path) -> None:
         have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     finally:
         con.close()
-    if all(d.table in have for d in derived.DERIVED):
+    if all(d.table in have for d in derived.DERIVED) and owner_keys.KEYS in have:
         return
     con = connect(target)
     try:
         derived.bring_up_to_date(con, fresh=False, tz=TZ)
+        owner_keys.apply(con)
         con.execute("CHECKPOINT")
     finally:
         con.close()

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from cache import derived, schema
+from cache import derived, owner_keys, schema
 from cache.connection import connect
 from cache.lake import LakeTarget
 from cache.lake import publish as lake_publish
@@ -175,6 +175,7 @@ def open_writer(
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
             derived.bring_up_to_date(con, fresh=current is None or fresh, tz=tz)
+            owner_keys.apply(con)  # after the derived tables: they are keyed too
             _finish(con, source)
             final = sdir / pending.name.removeprefix(PENDING_PREFIX)
             if lake is not None:
