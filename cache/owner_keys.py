@@ -77,10 +77,24 @@ def runs(keys: Iterable[int]) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
-def load(cursor: Any) -> Mapping[str, int]:
-    """The snapshot's numbering (user id → key); empty when the snapshot has none (written by
-    an older kpibot)."""
+def present(cursor: Any) -> bool:
+    """Whether the snapshot keeps owner keys: the numbering, and the key column on every keyed
+    table it has (one published by an older kpibot, not yet upgraded, has neither)."""
     if not _exists(cursor, KEYS):
+        return False
+    rows = cursor.execute(
+        "SELECT table_name, bool_or(column_name = ?) FROM duckdb_columns() "
+        "WHERE list_contains(?, table_name) AND database_name = current_database() "
+        "GROUP BY table_name",
+        [COLUMN, list(KEYED)],
+    ).fetchall()
+    return all(has for _, has in rows)
+
+
+def load(cursor: Any) -> Mapping[str, int]:
+    """The snapshot's numbering (user id → key); empty when the snapshot keeps no owner keys
+    (written by an older kpibot): scopes then filter on the owner list."""
+    if not present(cursor):
         return {}
     return {str(i): int(k) for i, k in cursor.execute(f'SELECT Id, key FROM "{KEYS}"').fetchall()}
 
