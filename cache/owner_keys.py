@@ -99,10 +99,11 @@ def load(cursor: Any) -> Mapping[str, int]:
     return {str(i): int(k) for i, k in cursor.execute(f'SELECT Id, key FROM "{KEYS}"').fetchall()}
 
 
-def apply(con: Any) -> None:
-    """Number the users anew and bring every keyed table's owner keys up to date."""
+def apply(con: Any) -> dict[str, int]:
+    """Number the users anew and bring every keyed table's owner keys up to date: the rows
+    rewritten per table (none when the hierarchy did not change)."""
     if not _exists(con, "User"):
-        return
+        return {}
     users = con.execute('SELECT Id, UserRoleId FROM "User"').fetchall()
     roles = (
         con.execute('SELECT Id, ParentRoleId, Name FROM "UserRole"').fetchall()
@@ -117,23 +118,22 @@ def apply(con: Any) -> None:
             "FROM (SELECT $ids AS ids), range(1, len($ids) + 1) AS t(k)",
             {"ids": ids},
         )
-    for table in KEYED:
-        if _exists(con, table):
-            _rekey(con, table)
+    return {table: _rekey(con, table) for table in KEYED if _exists(con, table)}
 
 
-def _rekey(con: Any, table: str) -> None:
+def _rekey(con: Any, table: str) -> int:
     """Give each row of ``table`` its owner's key (NULL for an owner that is no user), writing
-    only the rows whose key differs."""
+    only the rows whose key differs; how many were."""
     schema.add_owner_key(con, table)
-    con.execute(
+    changed = con.execute(
         f'UPDATE "{table}" AS t SET "{COLUMN}" = k.key FROM "{KEYS}" AS k '
         f'WHERE k.Id = t.OwnerId AND t."{COLUMN}" IS DISTINCT FROM k.key'
-    )
-    con.execute(
+    ).fetchone()
+    dropped = con.execute(
         f'UPDATE "{table}" AS t SET "{COLUMN}" = NULL WHERE t."{COLUMN}" IS NOT NULL '
         f'AND NOT EXISTS (SELECT 1 FROM "{KEYS}" AS k WHERE k.Id = t.OwnerId)'
-    )
+    ).fetchone()
+    return int(changed[0] if changed else 0) + int(dropped[0] if dropped else 0)
 
 
 def ranges(owners: Sequence[str], keys: Mapping[str, int]) -> tuple[tuple[int, int], ...] | None:
