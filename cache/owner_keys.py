@@ -1,24 +1,28 @@
 """Owners numbered in the role tree's depth-first order, so that a manager's scope is a range of
 numbers instead of a list of ids (docs/access.md, "How the filter is fast").
 
-Every user gets a key 1…N: the role tree is walked depth first (siblings by name, then id), each
-role's users first (by Id), then the roles below it; users without a role, or with a role the
-tree does not reach, come last. Everything below a role is then one run of keys, so what a person
-sees under ``access.rows: hierarchy`` (themself and every user below their role) is at most two
-runs: theirs, and the one below. ``_kpibot_owner_keys`` (Id, key) keeps the numbering and every
-table of owned records a column ``_kpibot_owner_key``, its owner's key (NULL: an owner that is no
-user, e.g. a lead queue), so the row filter is ``r._kpibot_owner_key BETWEEN $lo AND $hi``: a
-comparison the scan applies (and its zone maps can skip on), no join to plan or build.
+Every user gets a key that increases along the role tree walked depth first (siblings by name,
+then id), each role's users first (by Id), then the roles below it; users without a role, or with
+a role the tree does not reach, come last. Everything below a role is then one run of keys (no
+other user's key in between), so what a person sees under ``access.rows: hierarchy`` (themself
+and every user below their role) is at most two runs: theirs, and the one below. Keys are given
+with room between them (``STRIDE``) and kept from one publication to the next where their order
+still holds, so a new user or a user moved to another role takes a free number and only their
+own records are rewritten (``keys_for``). ``_kpibot_owner_keys`` (Id, key) keeps the numbering
+and every table of owned records a column ``_kpibot_owner_key``, its owner's key (NULL: an owner
+that is no user, e.g. a lead queue), so the row filter is ``r._kpibot_owner_key BETWEEN $lo AND
+$hi``: a comparison the scan applies (and its zone maps can skip on), no join to plan or build.
 
 The keys are brought up to date at every publication (``cache.snapshot``, after the derived
-tables): the numbering is recomputed from ``User`` and ``UserRole``, and each keyed
-table's rows whose key differs from their owner's are rewritten. So a rebuilt and an
-incrementally synced snapshot hold the same keys, and a user moved to another role (which changes
-the numbering) is numbered anew by the sync that brings the move.
+tables): the order is recomputed from ``User`` and ``UserRole``, the keys are fitted to it, and
+each keyed table's rows whose key differs from their owner's are rewritten (none when the
+hierarchy did not change). So every snapshot's keys follow its own role tree, and a user moved
+to another role is numbered anew by the sync that brings the move.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +31,8 @@ from cache.derived import exists as _exists
 
 KEYS = schema.OWNER_KEYS
 COLUMN = schema.OWNER_KEY
+STRIDE = 1024  # room between neighbours' first keys, for users added or moved later
+MAX_KEY = 2**31 - 1  # the column is an INTEGER
 # The tables of owned records a keyed record set reads (metrics/catalog.yaml ``keyed: true``).
 KEYED = schema.KEYED_TABLES
 
@@ -66,15 +72,70 @@ def numbering(
     return order + sorted(members.get(None, []))
 
 
-def runs(keys: Iterable[int]) -> tuple[tuple[int, int], ...]:
-    """Sorted keys as runs of consecutive numbers (first, last)."""
+def runs(positions: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """Sorted positions as runs of consecutive ones (first, last)."""
     out: list[tuple[int, int]] = []
-    for k in sorted(set(keys)):
+    for k in sorted(set(positions)):
         if out and out[-1][1] == k - 1:
             out[-1] = (out[-1][0], k)
         else:
             out.append((k, k))
     return tuple(out)
+
+
+def keys_for(order: Sequence[str], old: Mapping[str, int]) -> dict[str, int]:
+    """Keys increasing along ``order`` (user ids, :func:`numbering`), moving as few as it can:
+    the users whose ``old`` keys already increase along it (the longest such sequence) keep
+    them, the others (new users, users moved) take numbers in the room between their neighbours.
+    Keys are first given ``STRIDE`` apart, so a new user or a move rewrites only the records of
+    the users it moves; when a gap has no room left every user is spread anew."""
+    kept = _longest_increasing(order, old)
+    out: dict[str, int] = {}
+    prev, i = 0, 0
+    while i < len(order):
+        if order[i] in kept:
+            prev = out[order[i]] = old[order[i]]
+            i += 1
+            continue
+        j = i
+        while j < len(order) and order[j] not in kept:
+            j += 1
+        n = j - i  # users between prev and the next kept one take n numbers in between
+        nxt = old[order[j]] if j < len(order) else prev + STRIDE * (n + 1)
+        if nxt - prev <= n or nxt > MAX_KEY:
+            return _spread(order)
+        for m, u in enumerate(order[i:j], start=1):
+            out[u] = prev + (nxt - prev) * m // (n + 1)  # strictly between, increasing
+        prev, i = out[order[j - 1]], j
+    return out
+
+
+def _spread(order: Sequence[str]) -> dict[str, int]:
+    stride = max(1, min(STRIDE, MAX_KEY // (len(order) + 1)))
+    return {u: (k + 1) * stride for k, u in enumerate(order)}
+
+
+def _longest_increasing(order: Sequence[str], old: Mapping[str, int]) -> set[str]:
+    """The users of ``order`` with old keys forming the longest increasing sequence along it
+    (patience sorting)."""
+    had = [u for u in order if u in old]
+    tails: list[int] = []  # tails[n]: index in ``had`` ending the best sequence of length n + 1
+    ends: list[int] = []  # … and its key
+    back: list[int] = [-1] * len(had)
+    for i, u in enumerate(had):
+        n = bisect_left(ends, old[u])
+        back[i] = tails[n - 1] if n else -1
+        if n == len(tails):
+            tails.append(i)
+            ends.append(old[u])
+        else:
+            tails[n], ends[n] = i, old[u]
+    out: set[str] = set()
+    i = tails[-1] if tails else -1
+    while i >= 0:
+        out.add(had[i])
+        i = back[i]
+    return out
 
 
 def present(cursor: Any) -> bool:
@@ -110,13 +171,12 @@ def apply(con: Any) -> dict[str, int]:
         if _exists(con, "UserRole")
         else []
     )
-    ids = numbering(users, roles)
+    keys = keys_for(numbering(users, roles), load(con))
     con.execute(f'CREATE OR REPLACE TABLE "{KEYS}" (Id VARCHAR PRIMARY KEY, key INTEGER NOT NULL)')
-    if ids:
+    if keys:
         con.execute(
-            f'INSERT INTO "{KEYS}" SELECT ids[k], CAST(k AS INTEGER) '
-            "FROM (SELECT $ids AS ids), range(1, len($ids) + 1) AS t(k)",
-            {"ids": ids},
+            f'INSERT INTO "{KEYS}" SELECT unnest($ids), unnest($keys)',
+            {"ids": list(keys), "keys": list(keys.values())},
         )
     return {table: _rekey(con, table) for table in KEYED if _exists(con, table)}
 
@@ -137,8 +197,10 @@ def _rekey(con: Any, table: str) -> int:
 
 
 def ranges(owners: Sequence[str], keys: Mapping[str, int]) -> tuple[tuple[int, int], ...] | None:
-    """``owners`` as runs of keys; None when one of them has no key (then the filter names the
-    owners themselves)."""
+    """``owners`` as runs of keys (first, last) with no other user's key in between; None when
+    one of them has no key (then the filter names the owners themselves)."""
     if not keys or any(o not in keys for o in owners):
         return None
-    return runs(keys[o] for o in owners)
+    every = sorted(keys.values())
+    at = {k: i for i, k in enumerate(every)}
+    return tuple((every[a], every[b]) for a, b in runs(at[keys[o]] for o in owners))

@@ -375,10 +375,10 @@ DAYS = "day, tz, OwnerId, TaskSubtype, CallType, CallDisposition, n"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
 
 
-def _expected_keys(org: Org) -> dict[str, int]:
-    """Each user's key: 1, 2, … in the order Sales, East, West, no role; by Id within one."""
+def _expected_order(org: Org) -> list[str]:
+    """The users in key order: Sales, East, West, no role; by Id within one."""
     order = sorted(org.rows["User"].values(), key=lambda u: (ROLE_RANK[u["UserRoleId"]], u["Id"]))
-    return {str(u["Id"]): k for k, u in enumerate(order, start=1)}
+    return [str(u["Id"]) for u in order]
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
@@ -436,8 +436,8 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
         for t in owner_keys.KEYED
     }
     con.close()
-    keys = _expected_keys(org)
-    assert numbered == set(keys.items())
+    keys = dict(numbered)
+    assert [i for i, _ in sorted(numbered, key=lambda p: p[1])] == _expected_order(org)
     for t, pairs in keyed.items():  # rows kept incrementally and rebuilt rows alike
         assert pairs == {(o, keys.get(o)) for o, _ in pairs}, t
     assert kept == rebuilt

@@ -22,6 +22,7 @@ import pytest
 
 from bot.backend import RealBackend, answer_csv
 from bot.config import load as load_config
+from cache import owner_keys
 from cache.describe import describe_cache
 from cache.snapshot import SnapshotReader, open_writer
 from metrics import engine
@@ -102,13 +103,15 @@ def test_team_policy_shows_the_teams_members(people: Any) -> None:
 
 
 def test_scopes_are_runs_of_owner_keys(people: Any) -> None:
-    # The role tree depth first, siblings by name, each role's users before the roles below:
-    # VP Sales Vera 1; Inbound Manager Ian 2; Inbound Rep Alice 3, Dana 4; Outbound Manager
-    # Olga 5; Outbound Rep Bob 6, 张伟 7.
-    assert dict(people.keys) == {"U7": 1, "U5": 2, "U1": 3, "U4": 4, "U6": 5, "U2": 6, "U3": 7}
+    # The role tree depth first, siblings by name, each role's users before the roles below,
+    # 1024 apart (room for users added later): VP Sales Vera 1; Inbound Manager Ian 2; Inbound
+    # Rep Alice 3, Dana 4; Outbound Manager Olga 5; Outbound Rep Bob 6, 张伟 7 (× 1024).
+    order = {"U7": 1, "U5": 2, "U1": 3, "U4": 4, "U6": 5, "U2": 6, "U3": 7}
+    assert dict(people.keys) == {u: k * 1024 for u, k in order.items()}
 
     def ranges(email: str, policy: RowPolicy) -> Any:
-        return scope_of(people, people.by_email(email), policy).ranges
+        got = scope_of(people, people.by_email(email), policy).ranges
+        return got and tuple((a // 1024, b // 1024) for a, b in got)
 
     p = RowPolicy(rows="hierarchy")
     assert ranges("alice@example.com", p) == ((3, 3),)
@@ -121,6 +124,23 @@ def test_scopes_are_runs_of_owner_keys(people: Any) -> None:
         rows="team", teams=(("w", ("alice@example.com", "bob@example.com", "vera@example.com")),)
     )
     assert ranges("alice@example.com", three) is None  # 1, 3, 6: three runs, named by id
+
+
+def test_keys_keep_their_order_and_move_only_whom_they_must() -> None:
+    first = owner_keys.keys_for(["a", "b", "c"], {})
+    assert first == {"a": 1024, "b": 2048, "c": 3072}
+    # a new user between a and b takes the middle of the gap; nobody else moves
+    hired = owner_keys.keys_for(["a", "n", "b", "c"], first)
+    assert hired == {"a": 1024, "n": 1536, "b": 2048, "c": 3072}
+    # c moves before b (a role change): only c gets a new key, between n and b
+    moved = owner_keys.keys_for(["a", "n", "c", "b"], hired)
+    assert moved == {"a": 1024, "n": 1536, "c": 1792, "b": 2048}
+    # a run is keys with no other user's key between them, not consecutive numbers
+    assert owner_keys.ranges(["n", "c"], moved) == ((1536, 1792),)
+    assert owner_keys.ranges(["a", "b"], moved) == ((1024, 1024), (2048, 2048))
+    # a gap with no room left: everyone is spread out again, in order
+    full = owner_keys.keys_for(["a", "x", "b"], {"a": 1, "b": 2})
+    assert full == {"a": 1024, "x": 2048, "b": 3072}
 
 
 def test_the_owner_key_is_no_field(db: Path) -> None:
@@ -152,19 +172,38 @@ def test_a_user_moved_to_another_role_is_numbered_anew_by_the_next_sync(tmp_path
     moved = load_fixture_org(tmp_path / "kpibot.duckdb")
     with open_writer(moved, source="salesforce:test") as w:  # a sync bringing Alice's move
         w.con.execute("UPDATE \"User\" SET UserRoleId = 'R5' WHERE Id = 'U1'")
+        rewritten = owner_keys.apply(w.con)
+        hers = sum(
+            w.con.execute(f"SELECT count(*) FROM \"{t}\" WHERE OwnerId = 'U1'").fetchone()[0]
+            for t in rewritten
+        )
+    assert 0 < sum(rewritten.values()) == hers  # only Alice's records are rewritten
+    with open_writer(moved, source="salesforce:test") as w:  # a sync with no role change
+        assert set(owner_keys.apply(w.con).values()) == {0}
     reader = SnapshotReader(moved)
     people = load_people(reader.cursor())
-    # Vera 1; Ian 2; Inbound Rep Dana 3; Olga 4; Outbound Rep Alice 5, Bob 6, 张伟 7
-    assert dict(people.keys) == {"U7": 1, "U5": 2, "U4": 3, "U6": 4, "U1": 5, "U2": 6, "U3": 7}
+    # Alice's old key 3072 no longer fits the order (Vera, Ian, Dana, Olga, Alice, Bob, 张伟):
+    # she alone is renumbered, halfway between Olga 5120 and Bob 6144; the others keep theirs
+    assert dict(people.keys) == {
+        "U7": 1024,
+        "U5": 2048,
+        "U4": 4096,
+        "U6": 5120,
+        "U1": 5632,
+        "U2": 6144,
+        "U3": 7168,
+    }
     p = RowPolicy(rows="hierarchy")
     olga = scope_of(people, people.by_email("olga@example.com"), p)
-    assert olga.owners == ("U1", "U2", "U3", "U6") and olga.ranges == ((4, 7),)
+    assert olga.owners == ("U1", "U2", "U3", "U6") and olga.ranges == ((5120, 7168),)
+    ian = scope_of(people, people.by_email("ian@example.com"), p)
+    assert ian.owners == ("U4", "U5") and ian.ranges == ((2048, 4096),)  # 3072 is nobody's now
     tasks = (
         reader.cursor()
         .execute("SELECT DISTINCT _kpibot_owner_key FROM \"Task\" WHERE OwnerId = 'U1'")
         .fetchall()
     )
-    assert tasks == [(5,)]  # Alice's records carry her new key
+    assert tasks == [(5632,)]  # Alice's records carry her new key
     by_rep = engine.run(
         Query(metrics=("calls",), groupings=("rep",)),
         catalog=load_catalog(None),
