@@ -163,9 +163,9 @@ def load(cursor: Any) -> Mapping[str, int]:
 def apply(con: Any) -> dict[str, int]:
     """Number the users anew and bring every keyed table's owner keys up to date: the rows
     rewritten per table (none when the hierarchy did not change)."""
-    if not _exists(con, "User"):
-        return {}
-    users = con.execute('SELECT Id, UserRoleId FROM "User"').fetchall()
+    users = (  # none: still numbered (empty), so the upgrade step does not come back each time
+        con.execute('SELECT Id, UserRoleId FROM "User"').fetchall() if _exists(con, "User") else []
+    )
     roles = (
         con.execute('SELECT Id, ParentRoleId, Name FROM "UserRole"').fetchall()
         if _exists(con, "UserRole")
