@@ -177,9 +177,9 @@ def test_a_managers_scoped_rollup_gives_the_hand_worked_numbers(
     assert ROLLUP not in unrolled.sql and "$scope_owners" in unrolled.sql
     assert rolled.rows == (("Tue", 1, 0), ("Wed", 2, 1), ("Thu", 1, 1))
     assert unrolled.rows == rolled.rows
-    # The same team as its run of owner keys (Olga 5, Bob 6, 张伟 7): the same numbers, filtered
-    # on the keys the rollup keeps.
-    keyed = dataclasses.replace(olga, ranges=((5, 7),))
+    # The same team as its run of owner keys (Olga 5120, Bob 6144, 张伟 7168: tests/test_rows.py):
+    # the same numbers, filtered on the keys the rollup keeps.
+    keyed = dataclasses.replace(olga, ranges=((5120, 7168),))
     rolled, unrolled = _answer(q, zoned, catalog, keyed), _answer(q, utc, catalog, keyed)
     assert rolled is not None and unrolled is not None
     assert ROLLUP in rolled.sql and "_kpibot_owner_key BETWEEN $scope_from" in rolled.sql
