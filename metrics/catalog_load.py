@@ -91,7 +91,14 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             continue
         for k in r:
             if k not in (
-                "from", "anchors", "joins", "dimensions", "needs", "rollup", "object", "keyed"
+                "from",
+                "anchors",
+                "joins",
+                "dimensions",
+                "needs",
+                "rollup",
+                "object",
+                "keyed",
             ):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
