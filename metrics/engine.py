@@ -14,7 +14,7 @@ from typing import Any
 
 from cache.snapshot import SnapshotReader
 from i18n import Language
-from metrics import coverage, rollups
+from metrics import coverage, rollups, snapshot_keys
 from metrics.answer import Answer
 from metrics.as_of import data_as_of
 from metrics.assemble import answer_of
@@ -69,6 +69,8 @@ def run(
     pinned = today is not None
     today = today or today_in(settings)
     where = _engine_of(reader)
+    # a snapshot an older kpibot published has no owner keys until upgraded: not read then
+    catalog = snapshot_keys.fit(catalog, where.cur, where.snapshot)
     p = prepare(
         query,
         catalog=catalog,

@@ -77,6 +77,7 @@ def prepare(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
+        ranged=scope.ranges is not None,
         rollups=rollups,
     )
     now = midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
@@ -88,6 +89,7 @@ def prepare(
         **({"bucket_shift": shift[1]} if shift else {}),
         **({"grid": list(grid)} if grid is not None else {}),
         "scope_owners": list(scope.owners or ()),
+        **scope.range_params(),
     }
     params = {name: values[name] for name in compiled.params}
     return Prepared(
