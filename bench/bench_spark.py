@@ -23,7 +23,7 @@ from bench.bench_ask import QUESTIONS, field_catalog
 from bench.demo_db import OUT, TODAY, TZ, bench_args, demo_db
 from bench.report import percentile, table, write_section
 from cache.snapshot import SnapshotReader, current_target
-from metrics.engine import prepare
+from metrics.prepare import prepare
 from metrics.settings import OrgSettings
 from metrics.spark import SparkReader
 from metrics.values import load_values

@@ -126,7 +126,7 @@ def _compared_partial(
 ) -> list[str]:
     """The other side's partial buckets: "this quarter by month vs previous quarter" on 5 Dec
     sets 1 – 5 Dec against 1 – 4 Sep (as many days, kpis.md), and that must be said too. The
-    other side's buckets are calendar ones whenever they line up (metrics.engine.bucket_shift)."""
+    other side's buckets are calendar ones whenever they line up (metrics.prepare.bucket_shift)."""
     w = answer.compare_window
     if w is None or w.start is None or w.end is None or grain == "day":
         return []

@@ -34,7 +34,7 @@ class RecordGroup:
     atoms: tuple[tuple[int, int, Atom], ...]  # (metric index, atom index, atom)
     metric: str  # the first KPI's name, for messages
     # Its atoms count records that can lie ahead: the window ends at ``$<prefix>_ahead_end``,
-    # the running period's last day (metrics.engine.window_params).
+    # the running period's last day (metrics.params.window_params).
     ahead: bool = False
 
 
@@ -204,7 +204,7 @@ def _is_record_column(e: exp.Expression) -> bool:
 
 def relation(rs: RecordSetDef, prefix: str) -> exp.Expression:
     """The record set's relation for the window ``prefix`` ("cur", "prev"): a relation naming
-    ``$window_…`` (a month rollup's whole months: metrics.engine.window_params) gets that
+    ``$window_…`` (a month rollup's whole months: metrics.params.window_params) gets that
     window's values."""
     return fragment(rs.source.replace("$window_", f"${prefix}_"), "relation")
 

@@ -22,8 +22,8 @@ from cache.connection import connect
 from cache.private_files import private_dir, private_file
 from metrics.catalog import Catalog
 from metrics.compiler import compile_query, query_params
-from metrics.engine import settings_params, window_params
 from metrics.errors import ConfigError, UserError
+from metrics.params import settings_params, window_params
 from metrics.query import Query
 from metrics.settings import OrgSettings
 from metrics.windows import resolve

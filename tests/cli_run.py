@@ -1,4 +1,7 @@
-"""Run `kpibot` as a user does: `python -m bot` in a subprocess, with a clean kpibot environment."""
+"""Run `kpibot` as a user does: `python -m bot` in a subprocess, with a clean kpibot environment;
+or the same command in this process (``run_kpibot_here``), for modules that ask many questions
+about answers rather than about the command itself (a subprocess costs 1-2 s of CPU, most of it
+imports, per question; the tests of the command, test_cli_*.py, keep the subprocess)."""
 
 from __future__ import annotations
 
@@ -6,6 +9,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 # Set by a developer's shell, they would change what the command reads.
@@ -46,4 +51,18 @@ def ask_json(
         *extra,
         cwd=db.parent,
         stdin="\n".join(questions) + "\n",
+    )
+
+
+def run_kpibot_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """``kpibot ARGS`` in this process: the same command (bot.cli.main's app) with the kpibot
+    environment cleared as ``run_kpibot`` does, its exit code, stdout and stderr. A bug the
+    command would turn into its one-sentence apology is raised here instead (a failure)."""
+    from bot.cli.main import app
+
+    result = CliRunner().invoke(app, list(args), env=dict.fromkeys(_CLEARED))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(
+        ["kpibot", *args], result.exit_code, result.stdout, result.stderr
     )

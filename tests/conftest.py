@@ -13,6 +13,40 @@ from tests.pg_server import PgServer
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
 
+# The longest modules, longest first (wall seconds of a loaded run's --durations; on a quiet
+# machine the Spark conformance is ~156 s, the rest 10-20 s each). `make test` starts them first
+# (pyproject's --no-loadscope-reorder keeps this order; xdist would otherwise run the modules
+# with most tests first, leaving these few-test ones to the end, where the Spark conformance ran
+# alone on one worker for minutes while the other was idle). test_lake.py third: xdist gives
+# the worker holding the first module the third as well, so it reuses that worker's Spark session
+# instead of starting a second JVM.
+LONGEST_FIRST = (
+    "tests/test_engine_conformance.py",
+    "tests/test_comparisons.py",
+    "tests/test_lake.py",
+    "tests/test_cli_languages.py",
+    "tests/test_cli_phrasing.py",
+    "tests/test_sources.py",
+    "tests/test_rows.py",
+    "tests/test_cli_ask.py",
+    "tests/test_slack_gate.py",
+    "tests/test_sync_replicas.py",
+    "tests/test_state_replicas.py",
+    "tests/test_boards_real.py",
+    "tests/test_rows_slack.py",
+    "tests/test_host_zones.py",
+    "tests/test_records_begin.py",
+    "tests/test_serve_sync.py",
+    "tests/test_concurrency.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules of LONGEST_FIRST ahead of the rest; the order inside each module is kept (module
+    fixtures depend on it)."""
+    rank = {m: i for i, m in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:

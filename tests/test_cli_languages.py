@@ -1,6 +1,7 @@
 """`kpibot ask` in Chinese (docs/languages.md), end to end on the hand-made fixture org (today
 Thu 27 Jun 2024, Asia/Shanghai): the text answer as a reviewed snapshot, --json with canonical
-columns and a language field, and app.yaml's language fixing it.
+columns and a language field, and app.yaml's language fixing it. The questions run through the
+command in this process (tests/cli_run.py); `kpibot kpis` runs as a subprocess.
 
 Hand-worked numbers (tests/test_comparisons.py): connect rate Q2 2024: outbound T00 T01 T03 T06
 T07 T08 = 6, connected T00 T01 T06 T08 = 4 → 66.7%; Q1 2024: T11 connected, T12 no answer →
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli_run import run_kpibot
+from tests.cli_run import run_kpibot, run_kpibot_here
 from tests.fixture_org import load_fixture_org
 from tests.test_cli_ask import CONFIG, TODAY
 
@@ -38,7 +39,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def ask(db: Path, question: str, *extra: str, config: Path = CONFIG) -> str:
-    p = run_kpibot(
+    p = run_kpibot_here(
         "ask", question, "--today", TODAY, "--config", str(config), "--db", str(db), *extra
     )
     assert p.returncode in (0, 1), p.stderr

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_run import run_kpibot
+from tests.cli_run import run_kpibot_here
 from tests.fixture_org import load_fixture_org
 from tests.test_cli_ask import CONFIG, TODAY
 
@@ -29,7 +29,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def asked(db: Path, question: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return run_kpibot(
+    return run_kpibot_here(
         "ask", question, "--today", TODAY, "--config", str(CONFIG), "--db", str(db), *extra
     )
 

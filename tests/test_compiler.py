@@ -235,7 +235,7 @@ def test_sql_snapshots(name: str) -> None:
     ],
 )
 def test_bucket_shift(grouping: str, spec: WindowSpec, kind: str, expected: object) -> None:
-    from metrics.engine import bucket_shift
+    from metrics.prepare import bucket_shift
     from metrics.windows import compare_window, resolve
 
     today = date(2024, 6, 27)

@@ -30,8 +30,9 @@ from cache.snapshot import current_target
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
 from metrics.dialects import engine, rewrite
-from metrics.engine import Prepared, prepare, run
+from metrics.engine import run
 from metrics.errors import UserError
+from metrics.prepare import Prepared, prepare
 from metrics.query import Comparison, Query, WindowSpec
 from metrics.settings import OrgSettings
 from metrics.spark import SparkReader

@@ -38,11 +38,12 @@ from cache.snapshot import SnapshotReader
 from i18n import Language
 from metrics.catalog import Catalog
 from metrics.catalog_load import load_catalog
-from metrics.engine import execute, run
+from metrics.engine import run
 from metrics.errors import Invalid, NoData, QueryTimeout
 from metrics.jsonout import answer_to_json, error_to_json
 from metrics.query import Comparison, Filter, MetricFilter, Query, Ranking, Sort, WindowSpec
 from metrics.values import load_values
+from metrics.watchdog import execute
 from tests.fixture_org import fixture_settings, load_fixture_org
 
 TODAY = date(2024, 6, 27)
