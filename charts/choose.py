@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from i18n import Msg, Sayable
-from metrics.answer import Answer
+from i18n import Language, Msg, Sayable
+from metrics.answer import Answer, Column
+from metrics.catalog import DimensionDef
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
 
@@ -120,6 +121,16 @@ def grouping_kind(name: str) -> Literal["time", "ordered", "category"]:
 def _orders() -> dict[str, dict[str, int]]:
     return {d.name: {v: i for i, v in enumerate(d.order)}
             for d in load_catalog().dimensions if d.order}
+
+
+def plural_of(col: Column, lang: Language) -> str:
+    """A grouping's name for several, as a chart's note says it ("Top 12 of 20 industries"):
+    the catalog's plural; Chinese nouns have one form (the column's own name, 行业)."""
+    cat = load_catalog()
+    if cat.has_dimension(col.name):
+        return cat.dimension(col.name).plural_in(lang)
+    # a generated field's grouping (field search), not in the catalog file
+    return DimensionDef(col.spoken, (), (col.spoken,), "category").plural_in(lang)
 
 
 def in_natural_order(name: str, values: Iterable[T]) -> list[T]:
