@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ import duckdb
 from cache import schema
 from cache.snapshot import SnapshotReader
 from i18n import Capitalized, Joined, Language, Msg, t
-from metrics import buckets, caveats, coverage, rollups
+from metrics import buckets, caveats, coverage, ranking, rollups
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
@@ -504,8 +505,8 @@ def run(
     pinned = today is not None
     today = today or today_in(settings)
     where = _engine_of(reader)
-    p = prepare(
-        query,
+    prepared = functools.partial(
+        prepare,
         catalog=catalog,
         settings=settings,
         today=today,
@@ -513,6 +514,7 @@ def run(
         scope=scope,
         rollups=rollups.usable(where.cur, catalog, settings.timezone, where.snapshot),
     )
+    p = prepared(query)
     asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
     # When each KPI's records begin (read once per snapshot): a window before them is no 0.
     begins = coverage.kpi_begins(
@@ -525,7 +527,17 @@ def run(
     coverage.refuse_before(catalog, asked.metrics, p.window, p.cmp_window, begins)
     t1 = time.perf_counter()
     notes = source_notes(where.cur, asked, catalog, settings.tz, language)
-    rows = _fetch(where, p, timeout)
+    ranked = ranking.fetch_ranked(
+        query,
+        p,
+        catalog=catalog,
+        fetch=lambda statement: _fetch(where, statement, timeout),
+        prepare=prepared,
+        lang=language,
+        currency=settings.currency,
+        fiscal_start_month=settings.fiscal_year_start_month,
+    )
+    p, rows = ranked.prepared, ranked.rows
     t2 = time.perf_counter()
     _refuse_no_rows(query, catalog, p, rows)
     answer = _answer(
@@ -542,6 +554,7 @@ def run(
         today=today,
         begins=begins,
         timings=(t0, t1, t2),
+        ranked=ranked,
     )
     return _with_caveats(answer, p, catalog, settings)
 
@@ -601,9 +614,11 @@ def _answer(
     today: date,
     begins: dict[str, date],
     timings: tuple[float, float, float],
+    ranked: ranking.Ranked,
 ) -> Answer:
     """The Answer of ``rows``, said in ``lang``: restatement, headers, notes, samples; a window
-    before the records begin blank, buckets ahead of today blank for KPIs of the past."""
+    before the records begin blank, buckets ahead of today blank for KPIs of the past; what a
+    top N's cut left out (``ranked``)."""
     compiled, window, cmp_window = p.compiled, p.window, p.cmp_window
     t0, t1, t2 = timings
     duck, spark = where.duck, where.spark
@@ -615,6 +630,7 @@ def _answer(
     if wide is not window:
         shown = _not_yet(shown, compiled.columns, p.grain, today, _ahead_metrics(asked, catalog))
     told = (
+        *((ranked.note,) if ranked.note else ()),
         *notes,
         *_ahead_notes(asked, catalog, window, p.ahead_end, lang),
         *coverage.notes(catalog, asked.metrics, begins, window, cmp_window, lang),
@@ -622,7 +638,7 @@ def _answer(
     return Answer(
         question=question,
         query=asked,
-        **_said(asked, p, catalog, question, lang),
+        **_said(asked, p, catalog, question, lang, cut=ranked.more),
         window=window,
         compare_window=p.cmp_window,
         rows=shown,
@@ -642,9 +658,10 @@ def _answer(
 
 
 def _said(
-    asked: Query, p: Prepared, catalog: Catalog, question: str, lang: Language
+    asked: Query, p: Prepared, catalog: Catalog, question: str, lang: Language, cut: bool = True
 ) -> dict[str, Any]:
-    """The restatement, the column headers and the comparison's two sides, in ``lang``."""
+    """The restatement, the column headers and the comparison's two sides, in ``lang``
+    (``cut``: a record list was cut to its first n)."""
     names, fields = _namers(catalog, lang)
     window, cmp_window = p.window, p.cmp_window
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
@@ -657,6 +674,7 @@ def _said(
             subject(asked.metrics, catalog, question, asked.anchor, lang),
             lang=lang,
             names=names,
+            cut=cut,
         ),
         "columns": labelled(
             p.compiled.columns,

@@ -67,10 +67,12 @@ def restate(
     *,
     lang: Language = EN,
     names: Names = _same,
+    cut: bool = True,
 ) -> str:
     """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``;
-    ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``)."""
-    text = " ".join(_asked(q, records, subject, lang, names))
+    ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``);
+    ``cut``: a record list was cut to its first n (else it does not say "(first 20)")."""
+    text = " ".join(_asked(q, records and cut, subject, lang, names))
     if not records:
         text += _ranked(q, lang, names)
     return text + _windows(q, window, compare, lang)
