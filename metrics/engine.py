@@ -654,6 +654,7 @@ def _answer(
         partial=_partial(
             compiled, rows, p.grain, wide, date.max if _looks_ahead(asked, catalog) else today
         ),
+        **_partial_ahead(asked, catalog, compiled, rows, p.grain, wide, window),
     )
 
 
@@ -856,6 +857,23 @@ def _honesty(
         "min_sample": settings.min_sample_size,
         "unsettled_share": settings.open_outcome_share,
     }
+
+
+def _partial_ahead(
+    asked: Query,
+    catalog: Catalog,
+    compiled: Compiled,
+    rows: list[tuple[Any, ...]],
+    grain: str | None,
+    wide: ResolvedWindow,
+    window: ResolvedWindow,
+) -> dict[str, Any]:
+    """Open pipeline beside revenue won over a period still running: the pipeline's buckets
+    as it counts them (to the period's last day), apart from the others' "to date"."""
+    ahead = _ahead_metrics(asked, catalog)
+    if wide is window or not ahead or _looks_ahead(asked, catalog):
+        return {}
+    return {"ahead": tuple(ahead), "partial_ahead": _partial(compiled, rows, grain, wide, date.max)}
 
 
 def _partial(
