@@ -19,7 +19,6 @@ from typing import Any, Literal, TypeVar, cast, get_args
 
 from i18n import Language, Msg, Sayable
 from metrics.answer import Answer, Column
-from metrics.catalog import DimensionDef
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
 
@@ -126,11 +125,7 @@ def _orders() -> dict[str, dict[str, int]]:
 def plural_of(col: Column, lang: Language) -> str:
     """A grouping's name for several, as a chart's note says it ("Top 12 of 20 industries"):
     the catalog's plural; Chinese nouns have one form (the column's own name, 行业)."""
-    cat = load_catalog()
-    if cat.has_dimension(col.name):
-        return cat.dimension(col.name).plural_in(lang)
-    # a generated field's grouping (field search), not in the catalog file
-    return DimensionDef(col.spoken, (), (col.spoken,), "category").plural_in(lang)
+    return load_catalog().plural(col.name, lang)
 
 
 def in_natural_order(name: str, values: Iterable[T]) -> list[T]:

@@ -233,6 +233,13 @@ class Catalog:
                 return entry.said(lang)
         return name
 
+    def plural(self, name: str, lang: Language) -> str:
+        """A dimension's name for several in ``lang`` ("industries"; 行业), a name the catalog
+        does not hold (a generated field) by the regular rule."""
+        if self.has_dimension(name):
+            return self.dimension(name).plural_in(lang)
+        return DimensionDef(name, (), (name,), "category").plural_in(lang)
+
     def field_said(self, metric: str, name: str, lang: Language) -> str:
         """A record list's column (top deals: name, cycle length) in ``lang``: its ``zh:``
         label in the KPI's ``sql.fields`` in Chinese, else as any other name."""

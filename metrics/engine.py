@@ -515,7 +515,8 @@ def run(
         rollups=rollups.usable(where.cur, catalog, settings.timezone, where.snapshot),
     )
     p = prepared(query)
-    asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
+    # this question's values (compiled.query is shared); of two groupings, the one ranked
+    asked = ranking.with_ranked_dimension(effective_query(query, catalog), query, catalog)
     # When each KPI's records begin (read once per snapshot): a window before them is no 0.
     begins = coverage.kpi_begins(
         catalog,
@@ -676,6 +677,7 @@ def _said(
             lang=lang,
             names=names,
             cut=cut,
+            plurals=lambda d: catalog.plural(d, lang),
         ),
         "columns": labelled(
             p.compiled.columns,

@@ -112,6 +112,15 @@ def ranked_dimension(q: Query, catalog: Catalog) -> str | None:
     )
 
 
+def with_ranked_dimension(asked: Query, query: Query, catalog: Catalog) -> Query:
+    """``asked`` saying which of ``query``'s two groupings its top N ranks (the restatement's
+    "top 5 [rep]")."""
+    dim = ranked_dimension(query, catalog)
+    if dim is None or asked.ranking is None:
+        return asked
+    return replace(asked, ranking=replace(asked.ranking, dimension=dim))
+
+
 def leaders_query(q: Query, dimension: str) -> Query:
     """The question that ranks the groups of ``dimension``: its KPIs over the other grouping,
     in the same window and filters (a comparison, sort or metric filter is the cells' affair)."""

@@ -35,17 +35,18 @@ TOP_2_CELLS = [
 
 
 @pytest.mark.parametrize(
-    ("question", "lang"),
+    ("question", "lang", "ranked"),
     [
-        ("calls by rep by weekday this quarter top 2 reps", Language.EN),
-        ("本季度 电话数 按销售 按星期 前2名销售", Language.ZH),
+        ("calls by rep by weekday this quarter top 2 reps", Language.EN, " · top 2 [reps] · "),
+        ("本季度 电话数 按销售 按星期 前2名销售", Language.ZH, " · 前 2 [销售] · "),
     ],
 )
 def test_top_reps_with_two_groupings_keep_whole_reps(
-    fixture_reader: SnapshotReader, question: str, lang: Language
+    fixture_reader: SnapshotReader, question: str, lang: Language, ranked: str
 ) -> None:
     answer = ask_fixture(fixture_reader, question, lang)
     assert [tuple(r) for r in answer.rows] == TOP_2_CELLS
+    assert ranked in answer.restated  # which of the two groupings the top 2 are
     assert answer.notes == ()  # 张伟's 1 call is no tie with Bob's 3
 
 
@@ -54,6 +55,7 @@ def test_a_top_n_without_its_noun_ranks_the_grouping_that_is_not_a_time_part(
 ) -> None:
     # "by weekday by rep top 2": weekdays are a date part, so the two reps are ranked
     answer = ask_fixture(fixture_reader, "calls by weekday by rep this quarter top 2")
+    assert " · top 2 [reps] · " in answer.restated
     # weekday by weekday (Mon … Sun), each weekday's reps in rank order (Alice, then Bob)
     assert [tuple(r) for r in answer.rows] == [
         ("Mon", "Alice Wang", 1),
