@@ -126,3 +126,17 @@ def test_a_record_list_says_its_limit_only_when_it_cut(
     answer = ask_fixture(fixture_reader, question, lang)
     assert answer.restated.startswith(head)
     assert len(answer.rows) == listed
+
+
+def test_the_ranked_grouping_survives_the_keyword_rewrite() -> None:
+    # Buttons and follow-ups ask the question again from its keyword form (grammar.followup):
+    # "top 5 reps" of lead source × rep must stay a top 5 of reps, not of lead sources.
+    from grammar import Parser
+    from grammar.followup import keyword_text
+    from metrics.catalog_load import load_catalog
+
+    parser = Parser(load_catalog(), {})
+    asked = parser.parse("calls by lead source by rep this quarter top 5 reps").query
+    assert asked.groupings == ("lead source", "rep") and asked.ranking is not None
+    assert asked.ranking.dimension == "rep"
+    assert parser.parse(keyword_text(asked)).query == asked
