@@ -175,6 +175,8 @@ class RealBackend:
         self._boards: Any = None
         self._people: tuple[object, People] | None = None
         self._lock = threading.Lock()
+        self._warmed = False  # a serving process: each new snapshot's parser is built ahead
+        self.warming: threading.Thread | None = None  # the last warm-up in the background
 
     @property
     def catalog(self) -> Catalog:
@@ -189,12 +191,16 @@ class RealBackend:
 
         cursor = self.reader.cursor()  # refreshes reader.target when a new snapshot appeared
         with self._lock:
-            if self._values is None or self._values_target != self.reader.target:
+            fresh = self._values is None or self._values_target != self.reader.target
+            if fresh:
                 self._catalog = with_fields(self._base, describe_cache(cursor), self.config)
                 self._values = load_values(cursor, self._catalog, self.config.channels)
                 self._values_target = self.reader.target
-            if not scope.restricted:
-                return self._values
+            values = self._values
+        if fresh and self._warmed and threading.current_thread() is not self.warming:
+            self._warm_parser()  # a new snapshot: its parser and index built ahead, then settled
+        if not scope.restricted:
+            return values
         # Cached per snapshot and scope by load_values.
         return load_values(cursor, self._catalog, self.config.channels, scope)
 
@@ -243,21 +249,40 @@ class RealBackend:
         (here: matplotlib's font set-up is not safe to race with a first chart), with
         ``engine: spark`` the Spark session (ConfigError when it cannot read ``spark.data``),
         then, in a background thread, the data's values and the parser built on them (seconds
-        on an org with hundreds of thousands of accounts)."""
-        import grammar
-        from cache.snapshot import CacheMissing
+        on an org with hundreds of thousands of accounts). From then on each new snapshot's
+        parser is built ahead the same way, and its long-lived heap settled (bot/heap.py)."""
         from charts import theme
 
         theme.warm_up()
         self.start_engine()
+        self._warmed = True
+        self._warm_parser()
+
+    def _warm_parser(self) -> None:
+        """In the background: the current snapshot's parser and fuzzy index, then its heap
+        frozen out of the collector's full passes (bot/heap.py)."""
+        import grammar
+        from bot import heap
+        from cache.snapshot import CacheMissing
 
         def parser() -> None:
             try:
                 grammar.warm(self.parser())
             except CacheMissing:
-                pass  # no data yet: the parser is built with the first snapshot
+                return  # no data yet: the parser is built with the first snapshot
+            heap.settle(self._values_target)
 
-        threading.Thread(target=parser, name="kpibot-warm", daemon=True).start()
+        self.warming = threading.Thread(target=parser, name="kpibot-warm", daemon=True)
+        self.warming.start()
+
+    def settle(self) -> None:
+        """The current snapshot's values and parser are built: freeze them out of the
+        collector's full passes (bot/heap.py). For processes answering many questions without
+        a warm-up (``kpibot ask -``, ``kpibot chat``); once per snapshot."""
+        from bot import heap
+
+        if self._values is not None:
+            heap.settle(self._values_target)
 
     def _run(
         self,

@@ -22,12 +22,14 @@ from metrics.answer import Answer, Column
 from metrics.catalog import GRAINS
 from metrics.caveats import EMPTY_MARK, PROVISIONAL_MARK, SMALL_MARK, partial_label
 from metrics.format import (
+    CHANGE_IN_POINTS,
     change_formatter,
     format_as_of,
     format_bucket,
     format_growth,
     format_label,
     format_stored,
+    shown_points_formatter,
     value_formatter,
 )
 from metrics.restate import both_named
@@ -124,6 +126,10 @@ def answer_columns(
     out: list[list[str]] = []
     for i, c in enumerate(answer.columns):
         cur, prev, fmt = change_parts(answer, c) if c.role == "growth" else (-1, -1, "")
+        if cur >= 0 and fmt in CHANGE_IN_POINTS and max(cur, prev) < i:
+            # points read off the two rates as shown just above (each formatted once)
+            out.append(list(map(shown_points_formatter(lang), out[cur], out[prev])))
+            continue
         if cur >= 0:
             out.append(list(map(change_formatter(fmt, lang), values[i], values[cur], values[prev])))
             continue

@@ -340,22 +340,22 @@ def bring_up_to_date(con: Con, *, fresh: bool, tz: str | None = None) -> None:
     zone for tables of days (None: the zone such a table has, else UTC); a table of days in
     another zone than ``tz`` is rebuilt."""
     for d in DERIVED:
-        had = None if fresh or not _exists(con, d.table) else zone_of(con, d)
+        had = None if fresh or not exists(con, d.table) else zone_of(con, d)
         zone = tz or had or "UTC"
-        if fresh or not _exists(con, d.table) or (had is not None and had != zone):
+        if fresh or not exists(con, d.table) or (had is not None and had != zone):
             con.execute(d.ddl())
             rebuild(con, d, zone)
-        elif _exists(con, PENDING):
+        elif exists(con, PENDING):
             refresh(con, d, zone)
     con.execute(f"DROP TABLE IF EXISTS {PENDING}")
 
 
 def missing(con: Con) -> list[str]:
     """The derived tables a snapshot lacks (one published by an older kpibot)."""
-    return [d.table for d in DERIVED if not _exists(con, d.table)]
+    return [d.table for d in DERIVED if not exists(con, d.table)]
 
 
-def _exists(con: Con, table: str) -> bool:
+def exists(con: Con, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ? AND NOT temporary", [table]
     ).fetchone()

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from cache import schema
+from cache import owner_keys, schema
 
 NUMERIC_PREFIXES = ("DECIMAL", "INTEGER", "BIGINT", "DOUBLE", "FLOAT", "SMALLINT", "HUGEINT")
 
@@ -96,6 +96,8 @@ def describe_cache(con: Any) -> tuple[CachedTable, ...]:
             continue
         fields = []
         for column, dtype in columns[obj.name]:
+            if column == owner_keys.COLUMN:  # kpibot's own (row-level access), not a field
+                continue
             label, ref = labels.get((obj.name, column), (None, None))
             label = None if label == column else label  # an API name is no label
             ref = ref or _reference(obj.name, column, names)

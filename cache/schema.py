@@ -364,6 +364,19 @@ ACTIVITY_ACCOUNTS_DDL = f"""CREATE TABLE IF NOT EXISTS "{ACTIVITY_ACCOUNTS}" (
 )"""
 
 
+# Row-level access (cache/owner_keys.py): users numbered in the role tree's depth-first order,
+# and the tables of owned records keep their owner's number.
+OWNER_KEYS = "_kpibot_owner_keys"
+OWNER_KEY = "_kpibot_owner_key"
+KEYED_TABLES = ("Lead", "Opportunity", "Task", "Event", LEAD_FACTS, TASK_DAYS, LEAD_MONTHS)
+
+
+def add_owner_key(con: object, table: str) -> None:
+    """The owner-key column on a keyed table (empty until keys are given)."""
+    sql = f'ALTER TABLE "{table}" ADD COLUMN IF NOT EXISTS "{OWNER_KEY}" INTEGER'
+    con.execute(sql)  # type: ignore[attr-defined]
+
+
 def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     """Create every object table, the source tables and the bookkeeping tables on a DuckDB
     connection."""
@@ -376,3 +389,7 @@ def create_all(con: object, *, objects: tuple[SObject, ...] = OBJECTS) -> None:
     con.execute(TASK_DAYS_DDL)  # type: ignore[attr-defined]
     con.execute(LEAD_MONTHS_DDL)  # type: ignore[attr-defined]
     con.execute(ACTIVITY_ACCOUNTS_DDL)  # type: ignore[attr-defined]
+    names = {o.name for o in objects} | {LEAD_FACTS, TASK_DAYS, LEAD_MONTHS}
+    for table in KEYED_TABLES:
+        if table in names:
+            add_owner_key(con, table)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import duckdb
 
-from cache import derived, schema
+from cache import derived, owner_keys, schema
 from cache.connection import connect
 from cache.lake import LakeTarget
 from cache.lake import publish as lake_publish
@@ -175,6 +175,7 @@ def open_writer(
             writer = SnapshotWriter(db_path, con, pending, source)
             yield writer
             derived.bring_up_to_date(con, fresh=current is None or fresh, tz=tz)
+            owner_keys.apply(con)  # after the derived tables: they are keyed too
             _finish(con, source)
             final = sdir / pending.name.removeprefix(PENDING_PREFIX)
             if lake is not None:
@@ -194,9 +195,10 @@ def add_missing_derived(
     db_path: Path, *, tz: str | None = None, lake: LakeTarget | None = None
 ) -> bool:
     """A snapshot published by an older kpibot lacks derived tables this one reads (a new
-    kpibot's questions would fail on it until the next sync or load): publish it again with
-    them, its data unchanged. Skipped while another process writes (its publication brings
-    them). True when a snapshot was published."""
+    kpibot's questions would fail on it until the next sync or load) or the owner keys of
+    row-level access (cache/owner_keys.py; without them scopes filter on the owner list):
+    publish it again with them, its data unchanged. Skipped while another process writes (its
+    publication brings them). True when a snapshot was published."""
     db_path = Path(db_path)
     current = current_target(db_path)
     if current is None:
@@ -206,8 +208,10 @@ def add_missing_derived(
         published = con.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [schema.META_SNAPSHOT]
         ).fetchone()
-        if not (published and published[0]) or not derived.missing(con):
-            return False  # not a snapshot kpibot published, or one with every table
+        if not (published and published[0]) or not (
+            derived.missing(con) or not owner_keys.present(con)
+        ):
+            return False  # not a snapshot kpibot published, or one with every table and key
         row = con.execute(f"SELECT source FROM {schema.META_SNAPSHOT}").fetchone()
     finally:
         con.close()
@@ -215,7 +219,7 @@ def add_missing_derived(
         with open_writer(
             db_path, source=str(row[0]) if row else "upgrade", wait=0, tz=tz, lake=lake
         ):
-            pass  # bring_up_to_date adds what is missing at publication
+            pass  # bring_up_to_date and owner_keys.apply add what is missing at publication
     # busy, not ours to write, or a snapshot the derived tables cannot be built on: the
     # questions say what is wrong, and the next writer brings them
     except (WriterBusy, OSError, duckdb.Error):

@@ -143,6 +143,14 @@ class Anchor:
 # owner is in the bound list $scope_owners (a semi-join, never interpolated ids).
 SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
 USER_SCOPE = "r.Id IN (SELECT unnest($scope_owners))"  # User records: the visible users
+# A keyed record set (its relation has the owner's key, cache/owner_keys.py: users numbered in
+# the role tree's depth-first order) filters on at most two runs of keys instead: a comparison
+# the scan applies, with no join to plan or build. The comment says what the numbers are.
+SCOPE_RANGES = (
+    "/* row-level access: users numbered in role-hierarchy order, the visible ones two runs */ "
+    "(r._kpibot_owner_key BETWEEN $scope_from AND $scope_to "
+    "OR r._kpibot_owner_key BETWEEN $scope_from2 AND $scope_to2)"
+)
 
 
 # The time groupings (natural dimensions) a rollup of each grain can answer: a month's rows
@@ -181,6 +189,9 @@ class RecordSetDef:
     # Row-level access: the predicate keeping the records whose owner is in $scope_owners, or
     # None when the records have no owner (hidden from restricted askers; docs/access.md).
     scope: str | None = SCOPE_FILTER
+    # The relation has r._kpibot_owner_key (catalog ``keyed: true``): a scope that is at most two
+    # runs of owner keys filters with SCOPE_RANGES instead of ``scope``.
+    keyed: bool = False
     # The Salesforce object one row stands for, ``r.Id`` its Id, when the name does not say it
     # (lead_attempt: a lead at an attempt): the object's custom fields reach it (metrics/fields).
     object: str | None = None
@@ -195,6 +206,11 @@ class RecordSetDef:
 
     def dimension_sql(self, name: str) -> str | None:
         return dict(self.dimensions).get(name)
+
+    def scope_filter(self, ranged: bool) -> str | None:
+        """The row filter of row-level access: on owner keys when the scope is ``ranged`` (at
+        most two runs of keys) and the relation has them, else on the owners' ids."""
+        return SCOPE_RANGES if ranged and self.keyed and self.scope else self.scope
 
 
 @dataclass(frozen=True)

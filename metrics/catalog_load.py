@@ -91,10 +91,19 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
             problems.append(f"{where}: must be a mapping with from, anchors, joins, dimensions")
             continue
         for k in r:
-            if k not in ("from", "anchors", "joins", "dimensions", "needs", "rollup", "object"):
+            if k not in (
+                "from",
+                "anchors",
+                "joins",
+                "dimensions",
+                "needs",
+                "rollup",
+                "object",
+                "keyed",
+            ):
                 problems.append(
                     f"{where}.{k}: is not a record set key "
-                    "(from, anchors, joins, dimensions, needs, rollup, object)"
+                    "(from, anchors, joins, dimensions, needs, rollup, object, keyed)"
                 )
         anchors: list[Anchor] = []
         for aname, a in (r.get("anchors") or {}).items():
@@ -120,6 +129,7 @@ def _parse_records(data: Any, source: str, problems: list[str]) -> list[RecordSe
                 needs=_strs(r.get("needs")),
                 rollup=_parse_rollup(r.get("rollup"), where, problems),
                 object=str(r["object"]) if r.get("object") else None,
+                keyed=bool(r.get("keyed", False)),
             )
         )
     return out

@@ -146,8 +146,15 @@ class _Shape:
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
+    ranged: bool = False  # … and those owners are two runs of owner keys ($scope_from …)
     rollups: frozenset[str] = frozenset()  # rollup record sets this snapshot can answer from
     anchor: str | None = None  # the question's date field (Query.anchor)
+
+    @property
+    def scoping(self) -> str:
+        """How records are filtered for row-level access: "" not, "owners" on the owner list,
+        "keys" on runs of owner keys where the record set has them."""
+        return ("keys" if self.ranged else "owners") if self.scoped else ""
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -163,13 +170,16 @@ def compile_query(
     bucket_shift: str | None = None,
     grid: bool = False,
     scoped: bool = False,
+    ranged: bool = False,
     rollups: frozenset[str] = frozenset(),
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
     ``bucket_shift`` how a comparison's time buckets line up ($bucket_shift months or days);
     ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
     without records is a row, 0 for counts and sums, empty for rates and means).
-    ``scoped`` adds the row filter of row-level access to every record set it reads.
+    ``scoped`` adds the row filter of row-level access to every record set it reads; ``ranged``
+    says the scope is at most two runs of owner keys ($scope_from/$scope_to, …2), so a record
+    set keeping owner keys filters on those.
     ``rollups``: the rollup record sets (catalog ``rollup:``) the snapshot holds in the org's
     zone; counts that need only their columns are read from them."""
     q = effective_query(query, catalog)
@@ -194,6 +204,7 @@ def compile_query(
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
+        ranged=scoped and ranged,
         rollups=rollups,
         anchor=q.anchor,
     )
@@ -392,9 +403,10 @@ def _rollup_for(
             continue
         # Under row-level access the rollup keeps the same owners: the record set's own scope
         # predicate, on columns it kept (a record set without an owner is refused, not rolled).
-        if shape.scoped and (rs.scope is None or roll.scope != rs.scope):
+        mine = rs.scope_filter(shape.scoping == "keys")
+        if shape.scoped and (mine is None or roll.scope_filter(shape.scoping == "keys") != mine):
             continue
-        scope_text = rs.scope if shape.scoped and rs.scope else ""
+        scope_text = (mine or "") if shape.scoped else ""
         if not _counts_within(f"{wheres} {scope_text}", r, {a for a, _ in roll.joins}):
             continue
         return roll, [
@@ -428,7 +440,7 @@ def _window_ctes(
     for gi, group in enumerate(_record_groups(plan, catalog)):
         name = f"{letter}{gi}"
         body = group_subquery(
-            catalog, group, plan.dims, plan.q.filters, prefix, win, plan.shape.scoped, plan.core
+            catalog, group, plan.dims, plan.q.filters, prefix, win, plan.shape.scoping, plan.core
         )
         ctes.append((name, body))
         for mi, ai, _ in group.atoms:
@@ -631,7 +643,7 @@ def _compile_records(q: Query, catalog: Catalog, m: MetricDef, shape: _Shape) ->
     rs = catalog.record_set(m.records)
     anchor = anchor_of(rs, m.anchor, q.anchor, catalog.term(m.name))
     where = window_sql(anchor, "cur", *shape.window) + scope_sql(
-        rs, shape.scoped, catalog.term(m.name)
+        rs, shape.scoping, catalog.term(m.name)
     )
     for fi, f in enumerate(q.filters):
         fdim = _dimension(catalog, f.dimension)

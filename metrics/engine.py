@@ -21,7 +21,7 @@ import duckdb
 from cache import schema
 from cache.snapshot import SnapshotReader
 from i18n import Capitalized, Joined, Language, Msg, t
-from metrics import buckets, caveats, coverage, ranking, rollups
+from metrics import buckets, caveats, coverage, ranking, rollups, snapshot_keys
 from metrics.answer import Answer, Column, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
 from metrics.compiler import Compiled, compile_query, effective_query, query_params
@@ -403,6 +403,7 @@ def prepare(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
+        ranged=scope.ranges is not None,
         rollups=rollups,
     )
     now = _midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)
@@ -424,6 +425,7 @@ def prepare(
         **({"bucket_shift": shift[1]} if shift else {}),
         **({"grid": list(grid)} if grid is not None else {}),
         "scope_owners": list(scope.owners or ()),
+        **scope.range_params(),
     }
     params = {name: values[name] for name in compiled.params}
     return Prepared(
@@ -505,6 +507,8 @@ def run(
     pinned = today is not None
     today = today or today_in(settings)
     where = _engine_of(reader)
+    # a snapshot an older kpibot published has no owner keys until upgraded: not read then
+    catalog = snapshot_keys.fit(catalog, where.cur, where.snapshot)
     prepared = functools.partial(
         prepare,
         catalog=catalog,

@@ -271,6 +271,7 @@ class _Builder:
             dimensions=tuple(dims.items()),
             needs=base.needs if base else (),
             scope=base.scope if base else self.owner_scope(t),
+            keyed=base.keyed if base else False,
         )
 
     def _add_field(

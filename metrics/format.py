@@ -144,19 +144,31 @@ def format_points(current: Any, previous: Any, lang: Language = EN) -> str:
 
 def points_formatter(lang: Language = EN) -> Callable[[Any, Any], str]:
     """``format_points`` with the language's three templates looked up once (table columns)."""
+    between = shown_points_formatter(lang)
+    return lambda current, previous: between(_rate_shown(current), _rate_shown(previous))
+
+
+def _rate_shown(value: Any) -> str:
+    x = _num(value)
+    return NONE if x is None or not math.isfinite(x) else f"{x * 100:.1f}%"
+
+
+def shown_points_formatter(lang: Language = EN) -> Callable[[str, str], str]:
+    """A rate's change in points from the two rates as shown ("14.0%", "14.7%": −0.7 pp), so
+    the difference adds up on the screen: in tenths of a point, whole numbers read off the
+    shown digits (no float rounding). A table has both columns shown already; this reads them
+    rather than formatting every rate twice."""
     zero, up, down = (t(lang, f"change.{k}") for k in ("zero", "up", "down"))
     # "+{pp} pp" as the text around the number: one concatenation per cell
     (up_head, _, up_tail), (down_head, _, down_tail) = up.partition("{pp}"), down.partition("{pp}")
 
-    def points(current: Any, previous: Any) -> str:
-        cur, prev = _num(current), _num(previous)
-        if cur is None or prev is None or not math.isfinite(cur - prev):
+    def points(current: str, previous: str) -> str:
+        if current == NONE or previous == NONE:
             return NONE
-        # From the rates as shown (14.0% vs 14.7%), so the difference adds up on the screen:
-        # in tenths of a point, whole numbers read off the shown digits (no float rounding).
-        tenths = int(f"{cur * 100:.1f}".replace(".", "", 1)) - int(
-            f"{prev * 100:.1f}".replace(".", "", 1)
-        )
+        try:
+            tenths = int(current[:-1].replace(".", "", 1)) - int(previous[:-1].replace(".", "", 1))
+        except ValueError:  # "inf%": no change to show
+            return NONE
         if tenths == 0:
             return zero
         if tenths > 0:

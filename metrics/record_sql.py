@@ -140,15 +140,18 @@ def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) 
     return any_of([tmpl("_e IS NULL", e=expr.copy()), exp.Not(this=contains)])
 
 
-def scope_sql(rs: RecordSetDef, shape_scoped: bool, what: str | Sayable) -> list[exp.Expression]:
-    """The row filter of row-level access, when the query is scoped: the record set's predicate
-    on the bound owner list $scope_owners (RecordSetDef.scope, never interpolated ids); records
-    without an owner are refused rather than shown (docs/access.md)."""
-    if not shape_scoped:
+def scope_sql(rs: RecordSetDef, scoping: str, what: str | Sayable) -> list[exp.Expression]:
+    """The row filter of row-level access, when the query is scoped (``scoping`` "owners" or
+    "keys", else ""): the record set's predicate on the bound owner list $scope_owners
+    (RecordSetDef.scope, never interpolated ids), or on two runs of owner keys when the scope is
+    that and the relation has them (RecordSetDef.scope_filter); records without an owner are
+    refused rather than shown (docs/access.md)."""
+    if not scoping:
         return []
-    if rs.scope is None:
+    predicate = rs.scope_filter(scoping == "keys")
+    if predicate is None:
         raise Invalid(Msg.of("access.no_owner", what=what))
-    return [fragment(rs.scope)]
+    return [fragment(predicate)]
 
 
 def joins_for(rs: RecordSetDef, snippets: list[exp.Expression]) -> list[exp.Expression]:
@@ -213,14 +216,14 @@ def group_subquery(
     filters: tuple[Filter, ...],
     prefix: str,
     win: tuple[bool, bool],
-    scoped: bool,
+    scoping: str,
     core: list[int],
 ) -> exp.Select:
     """``SELECT <dims>, <aggregates> FROM <records> AS r … WHERE … GROUP BY <dims>``."""
     rs, anchor, name = group.rs, group.anchor, group.metric
     dim_exprs = [dimension_sql(catalog, name, rs, anchor, d) for d in dims]
     window = window_sql(anchor, prefix, *win, ahead=group.ahead)
-    scope = scope_sql(rs, scoped, catalog.term(name))
+    scope = scope_sql(rs, scoping, catalog.term(name))
     where = _filter_conditions(catalog, group, filters)  # with the records counted, below
     # The rows any of its own atoms counts (sample counts add none): one condition each.
     counted = {a.record_condition: a for mi, ai, a in group.atoms if ai < core[mi]}

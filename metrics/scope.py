@@ -18,9 +18,10 @@ the visible names.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from cache import owner_keys
 from i18n import Msg, Sayable, plural
 
 POLICIES = ("all", "hierarchy", "team")
@@ -45,6 +46,8 @@ class People:
     users: tuple[Person, ...]
     role_parent: Mapping[str, str | None]
     role_name: Mapping[str, str]
+    # user id → owner key, as the snapshot numbered them (cache/owner_keys.py; empty: none)
+    keys: Mapping[str, int] = field(default_factory=dict)
 
     def by_email(self, email: str) -> Person | None:
         """The user with this e-mail (case-insensitive), an active one before an inactive one."""
@@ -72,13 +75,23 @@ class Scope:
     names: tuple[str, ...] = ()  # the visible users' names, for suggestions
     # "your team: 3 people" / "你的团队（3 人）": said with answers, in the reader's language
     label: str | Sayable = "everyone"
+    # The owners as runs of owner keys (first, last) when they are at most two runs: record sets
+    # keeping owner keys then filter on those (metrics.catalog.SCOPE_RANGES); None: on the ids.
+    ranges: tuple[tuple[int, int], ...] | None = None
 
     @property
     def restricted(self) -> bool:
         return self.owners is not None
 
+    def range_params(self) -> dict[str, int]:
+        """$scope_from … $scope_to2: the two runs of keys, an empty run (1 to 0) for one not
+        used."""
+        (a, b), (c, d) = (*(self.ranges or ()), (1, 0), (1, 0))[:2]
+        return {"scope_from": a, "scope_to": b, "scope_from2": c, "scope_to2": d}
+
 
 EVERYONE = Scope(None)
+MAX_RANGES = 2  # runs of keys the row filter has room for (SCOPE_RANGES)
 
 
 def load_people(cursor: Any) -> People:
@@ -94,6 +107,7 @@ def load_people(cursor: Any) -> People:
         users,
         {str(i): (str(p) if p else None) for i, p, _ in roles},
         {str(i): str(n or "") for i, _, n in roles},
+        owner_keys.load(cursor),
     )
 
 
@@ -139,7 +153,10 @@ def _scope(people: People, ids: set[str], label: Msg | None = None) -> Scope:
     names = tuple(sorted({u.name for u in people.users if u.id in ids and u.name}))
     if label is None:
         label = _label("yours", len(ids))
-    return Scope(tuple(sorted(ids)), names, label)
+    owners = tuple(sorted(ids))
+    runs = owner_keys.ranges(owners, people.keys)
+    fits = runs is not None and len(runs) <= MAX_RANGES
+    return Scope(owners, names, label, runs if fits else None)
 
 
 def _role_id(people: People, role: str) -> str | None:

@@ -4,7 +4,8 @@ dimensions, on an empty cache (cache.schema.create_all on an in-memory DuckDB).
 Every problem is collected and reported at once, naming the metric and dimension. The check takes
 seconds (hundreds of EXPLAINs), so ``validate_catalog_once`` runs it only when something it
 depends on changed: the catalog, the cache schema, the SQL compiler, DuckDB or the org settings,
-all in one fingerprint recorded beside the cache after a clean pass (``stamp_for``).
+all in one fingerprint recorded beside the cache after a clean pass (``stamp_for``), and kept
+for the process (a second cache opened by the same process is not checked again).
 """
 
 from __future__ import annotations
@@ -102,16 +103,24 @@ def fingerprint(catalog: Catalog, settings: OrgSettings | None = None) -> str:
     return h.hexdigest()
 
 
+_passed: set[str] = set()  # fingerprints that passed in this process (one check per process)
+
+
 def validate_catalog_once(catalog: Catalog, settings: OrgSettings | None, stamp: Path) -> bool:
     """validate_catalog, unless ``stamp`` records that this very catalog, schema and compiler
-    passed already. True when the check ran. A stamp that cannot be written only costs time."""
+    passed already, or they passed in this process (another cache opened by the same process:
+    the check reads no data). True when the check ran. A stamp that cannot be written only
+    costs time."""
     key = fingerprint(catalog, settings)
     try:
         if stamp.read_text(encoding="ascii").strip() == key:
             return False
     except (OSError, UnicodeDecodeError):
         pass
-    validate_catalog(catalog, settings)
+    ran = key not in _passed
+    if ran:
+        validate_catalog(catalog, settings)
+        _passed.add(key)
     tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
     try:
         private_dir(stamp.parent)
@@ -120,4 +129,4 @@ def validate_catalog_once(catalog: Catalog, settings: OrgSettings | None, stamp:
         os.replace(tmp, stamp)
     except OSError:
         tmp.unlink(missing_ok=True)
-    return True
+    return ran

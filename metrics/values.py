@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from metrics import snapshot_keys
 from metrics.catalog import USER_SCOPE, Catalog
 from metrics.record_sql import join_texts
 from metrics.scope import EVERYONE, Scope
@@ -54,6 +55,7 @@ def load_values(
     key = (_snapshot_key(cursor), id(catalog), tuple(channels or ()), scope.owners)
     if not key[0].startswith("memory:") and key in _cache:
         return _cache[key]
+    catalog = snapshot_keys.fit(catalog, cursor, key[0])  # relations that run on it
     out: dict[str, tuple[str, ...]] = {}
     for d in catalog.dimensions:
         if d.kind != "category":

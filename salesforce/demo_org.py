@@ -136,10 +136,11 @@ class DemoOrg:
                 exprs.append(f'timezone($tz, "{f.name}")')
             else:
                 exprs.append(f'"{f.name}"')
+        names = ", ".join(f'"{n}"' for n in schema.BY_NAME[obj].field_names)  # not the owner key
         self.con.register("_demo_chunk", table)
         try:
             self.con.execute(
-                f'INSERT INTO "{obj}" SELECT {", ".join(exprs)} FROM _demo_chunk',
+                f'INSERT INTO "{obj}" ({names}) SELECT {", ".join(exprs)} FROM _demo_chunk',
                 {"tz": self.spec.timezone},
             )
         finally:

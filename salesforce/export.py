@@ -294,8 +294,13 @@ def _insert_pass(
     )
     kept_extra = _add_extra_columns(con, obj, csv_src, extra, keep)
     select += "".join(f", {_convert_sql(t, _q(h))}" for h, t in kept_extra)
+    # By name: the table has columns of kpibot's own too (the owner key, cache/owner_keys.py)
+    names = ", ".join(_q(n) for n in [*obj.field_names, *(h for h, _ in kept_extra)])
     with _watch(con, f.name, "loading", size, 0.6, 0.4, progress):
-        con.execute(f'INSERT INTO "{obj.table}" SELECT {select} FROM {src} WHERE {keep}', params)
+        con.execute(
+            f'INSERT INTO "{obj.table}" ({names}) SELECT {select} FROM {src} WHERE {keep}',
+            params,
+        )
     if _has_equal_ids(con, obj.table):
         with _read_whole(con, obj, f) as raw:
             _check_unique_ids(con, raw, f, cols["Id"], keep)

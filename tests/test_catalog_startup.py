@@ -154,3 +154,14 @@ def test_a_fragment_that_does_not_parse_stops_the_catalog_load(tmp_path: Path) -
     assert "metric broken where: sql.where: \"r.CallType = = 'Inbound'\"" in text
     assert "metric broken expr: sql.expr: 'sum(r.Amount' does not parse" in text
     assert "records.bad_join.joins.owner:" in text
+
+
+def test_a_catalog_checked_clean_is_not_checked_again_by_the_same_process(tmp_path: Path) -> None:
+    extra = tmp_path / "kpis.yaml"
+    extra.write_text(GOOD.replace("'Inbound'", "'Partner'"), encoding="utf-8")
+    first, second = tmp_path / "a.duckdb.catalog-checked", tmp_path / "b.duckdb.catalog-checked"
+    assert validate_catalog_once(load_catalog(extra), None, first) is True
+    # Another cache, no stamp beside it yet: the check reads no data, so it is not repeated,
+    # and the stamp is written for the processes that open this cache next.
+    assert validate_catalog_once(load_catalog(extra), None, second) is False
+    assert second.read_text(encoding="ascii") == first.read_text(encoding="ascii")

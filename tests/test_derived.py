@@ -8,7 +8,9 @@ and opportunity history, conversions, activities re-parented to the converted co
 another account or opportunity, contacts and opportunities moved to another account, accounts
 renamed, created and deleted, creation times moved, deletions — and publish again. The
 incrementally kept tables must equal a full rebuild, and both must equal what is computed here in
-plain Python from the records (the spec's definitions).
+plain Python from the records (the spec's definitions). Users move between roles too: every
+table of owned records keeps its owner's key in the role tree's depth-first numbering
+(cache/owner_keys.py), worked out here by hand.
 """
 
 from __future__ import annotations
@@ -23,13 +25,20 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cache import derived, schema
+from cache import derived, owner_keys, schema
 from cache.snapshot import open_writer
 from salesforce.stage import Columns, Stage
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 OWNER = "005000000000001AAA"
-OWNERS = [OWNER, "005000000000002AAA"]
+USERS = [OWNER, "005000000000002AAA", "005000000000003AAA"]
+STRANGER = "005000000000009AAA"  # owns records but is no User in the cache: no key
+OWNERS = [*USERS[:2], STRANGER]
+# The role tree: Sales above East and West. Depth first, siblings by name, each role's users
+# (by Id) before the roles below it, users without a role last: Sales, East, West, none.
+SALES, WEST, EAST = "00E00000000000AAAA", "00E00000000000BAAA", "00E00000000000CAAA"
+ROLES = {SALES: ("Sales", None), WEST: ("West", SALES), EAST: ("East", SALES)}
+ROLE_RANK = {SALES: 0, EAST: 1, WEST: 2, None: 3}
 TZ = "Asia/Shanghai"  # UTC+8: local midnight is 16:00 UTC, inside the minutes the tests use
 DISPOSITIONS = [
     ("Outbound", "Connected"),
@@ -52,6 +61,8 @@ class Org:
 
     rows: dict[str, dict[str, dict[str, object]]] = field(
         default_factory=lambda: {
+            "UserRole": {i: {"Id": i, "Name": n, "ParentRoleId": p} for i, (n, p) in ROLES.items()},
+            "User": {u: _user(u, None) for u in USERS},
             "Lead": {},
             "Task": {},
             "Event": {},
@@ -61,6 +72,10 @@ class Org:
             "Opportunity": {},
         }
     )
+
+
+def _user(uid: str, role: str | None) -> dict[str, object]:
+    return {"Id": uid, "Name": uid, "UserRoleId": role, "IsActive": True}
 
 
 def _stamp(minutes: int) -> datetime:
@@ -182,7 +197,9 @@ opportunities = st.builds(_opportunity, st.integers(0, len(OPPS) - 1), account_i
 histories = st.builds(
     _history, st.integers(0, 12), st.integers(0, len(OPPS) - 1), st.sampled_from(STAGES), minutes
 )
+users = st.builds(_user, st.sampled_from(USERS), st.sampled_from(sorted(ROLE_RANK, key=str)))
 upserts = st.one_of(
+    st.tuples(st.just("User"), users),  # a user moved to another role (or out of every role)
     st.tuples(st.just("Lead"), leads),
     st.tuples(st.just("OpportunityHistory"), histories),
     st.tuples(st.just("Task"), tasks),
@@ -358,6 +375,12 @@ DAYS = "day, tz, OwnerId, TaskSubtype, CallType, CallDisposition, n"
 FACTS = "Id, first_response, response_seconds, attempts, first_attempt, last_attempt"
 
 
+def _expected_order(org: Org) -> list[str]:
+    """The users in key order: Sales, East, West, no role; by Id within one."""
+    order = sorted(org.rows["User"].values(), key=lambda u: (ROLE_RANK[u["UserRoleId"]], u["Id"]))
+    return [str(u["Id"]) for u in order]
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> set[tuple]:
     return {
         tuple(v.astimezone(UTC) if isinstance(v, datetime) else v for v in row)
@@ -407,7 +430,16 @@ def test_incremental_upkeep_equals_rebuild(tmp_path_factory, initial, batches) -
     leftover = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [derived.PENDING]
     ).fetchone()
+    numbered = _rows(con, f'SELECT Id, key FROM "{owner_keys.KEYS}"')
+    keyed = {
+        t: _rows(con, f'SELECT DISTINCT OwnerId, "{owner_keys.COLUMN}" FROM "{t}"')
+        for t in owner_keys.KEYED
+    }
     con.close()
+    keys = dict(numbered)
+    assert [i for i, _ in sorted(numbered, key=lambda p: p[1])] == _expected_order(org)
+    for t, pairs in keyed.items():  # rows kept incrementally and rebuilt rows alike
+        assert pairs == {(o, keys.get(o)) for o, _ in pairs}, t
     assert kept == rebuilt
     assert kept == _expected(org)
     assert kept_cols == lead_cols  # every lead once, with its own record as it is now

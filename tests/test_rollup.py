@@ -177,6 +177,14 @@ def test_a_managers_scoped_rollup_gives_the_hand_worked_numbers(
     assert ROLLUP not in unrolled.sql and "$scope_owners" in unrolled.sql
     assert rolled.rows == (("Tue", 1, 0), ("Wed", 2, 1), ("Thu", 1, 1))
     assert unrolled.rows == rolled.rows
+    # The same team as its run of owner keys (Olga 5120, Bob 6144, 张伟 7168: tests/test_rows.py):
+    # the same numbers, filtered on the keys the rollup keeps.
+    keyed = dataclasses.replace(olga, ranges=((5120, 7168),))
+    rolled, unrolled = _answer(q, zoned, catalog, keyed), _answer(q, utc, catalog, keyed)
+    assert rolled is not None and unrolled is not None
+    assert ROLLUP in rolled.sql and "_kpibot_owner_key BETWEEN $scope_from" in rolled.sql
+    assert ROLLUP not in unrolled.sql and "$scope_owners" not in unrolled.sql
+    assert rolled.rows == unrolled.rows == (("Tue", 1, 0), ("Wed", 2, 1), ("Thu", 1, 1))
 
 
 def _with_record_set(catalog: Catalog, name: str, **changes: object) -> Catalog:
@@ -202,6 +210,13 @@ def test_a_scoped_question_reads_a_rollup_only_when_it_keeps_the_scope(catalog: 
     )
     dropped = _with_record_set(catalog, "task_day", rollup=no_owner)
     assert reads_rollup(dropped, scoped=False) and not reads_rollup(dropped, scoped=True)
+    # So with owner keys: a rollup that dropped them is not read for a scope of key runs.
+    no_key = dataclasses.replace(
+        day.rollup, columns=tuple(c for c in day.rollup.columns if c != "_kpibot_owner_key")
+    )
+    keyless = _with_record_set(catalog, "task_day", rollup=no_key)
+    assert ROLLUP in compile_query(q, catalog, scoped=True, ranged=True, rollups=rolls).sql
+    assert ROLLUP not in compile_query(q, keyless, scoped=True, ranged=True, rollups=rolls).sql
     # A rollup whose scope predicate is not its record set's keeps other records.
     other = _with_record_set(catalog, "task_day", scope="r.CreatedById IN (SELECT 1)")
     assert not reads_rollup(other, scoped=True)

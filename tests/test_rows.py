@@ -22,7 +22,9 @@ import pytest
 
 from bot.backend import RealBackend, answer_csv
 from bot.config import load as load_config
-from cache.snapshot import SnapshotReader
+from cache import owner_keys
+from cache.describe import describe_cache
+from cache.snapshot import SnapshotReader, open_writer
 from metrics import engine
 from metrics.catalog_load import load_catalog
 from metrics.query import Filter, Query
@@ -33,8 +35,10 @@ from tests.fixture_org import ORG, fixture_settings, load_fixture_org
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ORG / "app-hierarchy.yaml"
 TODAY = "2024-06-27"
-# The row filter as Show SQL prints it (pretty-printed: the subquery on its own lines).
-SCOPE_SQL = "UNNEST($scope_owners)"
+# The row filter as Show SQL prints it: a scope of at most two runs of owner keys (every
+# hierarchy scope of the fixture) filters on the keys; any other on the owner ids.
+SCOPE_SQL = "r._kpibot_owner_key BETWEEN $scope_from AND $scope_to"
+OWNERS_SQL = "UNNEST($scope_owners)"  # pretty-printed: the subquery on its own lines
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +102,120 @@ def test_team_policy_shows_the_teams_members(people: Any) -> None:
     assert _owners(people, "olga@example.com", p) == ("U6",)  # in no team: her own records
 
 
+def test_scopes_are_runs_of_owner_keys(people: Any) -> None:
+    # The role tree depth first, siblings by name, each role's users before the roles below,
+    # 1024 apart (room for users added later): VP Sales Vera 1; Inbound Manager Ian 2; Inbound
+    # Rep Alice 3, Dana 4; Outbound Manager Olga 5; Outbound Rep Bob 6, 张伟 7 (× 1024).
+    order = {"U7": 1, "U5": 2, "U1": 3, "U4": 4, "U6": 5, "U2": 6, "U3": 7}
+    assert dict(people.keys) == {u: k * 1024 for u, k in order.items()}
+
+    def ranges(email: str, policy: RowPolicy) -> Any:
+        got = scope_of(people, people.by_email(email), policy).ranges
+        return got and tuple((a // 1024, b // 1024) for a, b in got)
+
+    p = RowPolicy(rows="hierarchy")
+    assert ranges("alice@example.com", p) == ((3, 3),)
+    assert ranges("ian@example.com", p) == ((2, 4),)  # Ian 2, Alice 3, Dana 4
+    assert ranges("olga@example.com", p) == ((5, 7),)
+    assert ranges("vera@example.com", p) == ((1, 7),)
+    two = RowPolicy(rows="team", teams=(("west", ("alice@example.com", "bob@example.com")),))
+    assert ranges("alice@example.com", two) == ((3, 3), (6, 6))  # Alice 3, Bob 6
+    three = RowPolicy(
+        rows="team", teams=(("w", ("alice@example.com", "bob@example.com", "vera@example.com")),)
+    )
+    assert ranges("alice@example.com", three) is None  # 1, 3, 6: three runs, named by id
+
+
+def test_keys_keep_their_order_and_move_only_whom_they_must() -> None:
+    first = owner_keys.keys_for(["a", "b", "c"], {})
+    assert first == {"a": 1024, "b": 2048, "c": 3072}
+    # a new user between a and b takes the middle of the gap; nobody else moves
+    hired = owner_keys.keys_for(["a", "n", "b", "c"], first)
+    assert hired == {"a": 1024, "n": 1536, "b": 2048, "c": 3072}
+    # c moves before b (a role change): only c gets a new key, between n and b
+    moved = owner_keys.keys_for(["a", "n", "c", "b"], hired)
+    assert moved == {"a": 1024, "n": 1536, "c": 1792, "b": 2048}
+    # a run is keys with no other user's key between them, not consecutive numbers
+    assert owner_keys.ranges(["n", "c"], moved) == ((1536, 1792),)
+    assert owner_keys.ranges(["a", "b"], moved) == ((1024, 1024), (2048, 2048))
+    # a gap with no room left: everyone is spread out again, in order
+    full = owner_keys.keys_for(["a", "x", "b"], {"a": 1, "b": 2})
+    assert full == {"a": 1024, "x": 2048, "b": 3072}
+
+
+def test_the_owner_key_is_no_field(db: Path) -> None:
+    tables = describe_cache(SnapshotReader(db).cursor())
+    task = next(t for t in tables if t.name == "Task")
+    assert "OwnerId" in {f.name for f in task.fields}  # the records' own fields are listed
+    assert all(f.name != "_kpibot_owner_key" for t in tables for f in t.fields)
+
+
+def test_a_scope_of_more_runs_filters_on_the_owner_ids(db: Path, people: Any) -> None:
+    policy = RowPolicy(
+        rows="team", teams=(("w", ("alice@example.com", "bob@example.com", "vera@example.com")),)
+    )
+    scope = scope_of(people, people.by_email("alice@example.com"), policy)
+    a = engine.run(
+        Query(metrics=("calls",)),
+        catalog=load_catalog(None),
+        settings=fixture_settings(),
+        reader=SnapshotReader(db),
+        today=date(2024, 6, 27),
+        scope=scope,
+    )
+    # this quarter: Alice T01 T03 T00, Bob 3 (test_a_filter_on_someone_out_of_scope…), Vera 0
+    assert a.rows == ((6,),)
+    assert OWNERS_SQL in a.sql and "_kpibot_owner_key" not in a.sql
+
+
+def test_a_user_moved_to_another_role_is_numbered_anew_by_the_next_sync(tmp_path: Path) -> None:
+    moved = load_fixture_org(tmp_path / "kpibot.duckdb")
+    with open_writer(moved, source="salesforce:test") as w:  # a sync bringing Alice's move
+        w.con.execute("UPDATE \"User\" SET UserRoleId = 'R5' WHERE Id = 'U1'")
+        rewritten = owner_keys.apply(w.con)
+        hers = sum(
+            w.con.execute(f"SELECT count(*) FROM \"{t}\" WHERE OwnerId = 'U1'").fetchone()[0]
+            for t in rewritten
+        )
+    assert 0 < sum(rewritten.values()) == hers  # only Alice's records are rewritten
+    with open_writer(moved, source="salesforce:test") as w:  # a sync with no role change
+        assert set(owner_keys.apply(w.con).values()) == {0}
+    reader = SnapshotReader(moved)
+    people = load_people(reader.cursor())
+    # Alice's old key 3072 no longer fits the order (Vera, Ian, Dana, Olga, Alice, Bob, 张伟):
+    # she alone is renumbered, halfway between Olga 5120 and Bob 6144; the others keep theirs
+    assert dict(people.keys) == {
+        "U7": 1024,
+        "U5": 2048,
+        "U4": 4096,
+        "U6": 5120,
+        "U1": 5632,
+        "U2": 6144,
+        "U3": 7168,
+    }
+    p = RowPolicy(rows="hierarchy")
+    olga = scope_of(people, people.by_email("olga@example.com"), p)
+    assert olga.owners == ("U1", "U2", "U3", "U6") and olga.ranges == ((5120, 7168),)
+    ian = scope_of(people, people.by_email("ian@example.com"), p)
+    assert ian.owners == ("U4", "U5") and ian.ranges == ((2048, 4096),)  # 3072 is nobody's now
+    tasks = (
+        reader.cursor()
+        .execute("SELECT DISTINCT _kpibot_owner_key FROM \"Task\" WHERE OwnerId = 'U1'")
+        .fetchall()
+    )
+    assert tasks == [(5632,)]  # Alice's records carry her new key
+    by_rep = engine.run(
+        Query(metrics=("calls",), groupings=("rep",)),
+        catalog=load_catalog(None),
+        settings=fixture_settings(),
+        reader=reader,
+        today=date(2024, 6, 27),
+        scope=olga,
+    )
+    # this quarter: Alice T01 T03 T00, Bob 3, 张伟 1 — Alice's now in Olga's team
+    assert sorted(by_rep.rows) == [("Alice Wang", 3), ("Bob Smith", 3), ("张伟", 1)]
+
+
 # -- the compiler: every record set is filtered ---------------------------------------------------
 
 
@@ -114,7 +232,7 @@ def test_a_filter_on_someone_out_of_scope_finds_nothing(db: Path, people: Any) -
         scope=alice,
     )
     assert a.rows == ((0,),)  # Bob made 3 calls this quarter; Alice may not see them
-    assert "r.OwnerId IN (" in a.sql and SCOPE_SQL in a.sql
+    assert SCOPE_SQL in a.sql and "role-hierarchy order" in a.sql  # Show SQL says what it is
     unscoped = engine.run(
         q,
         catalog=load_catalog(None),

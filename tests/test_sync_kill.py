@@ -130,12 +130,15 @@ def test_cli_reports_a_stopped_sync_without_a_traceback(emu: Emulator, tmp_path:
 READER = r"""
 import sys, time, hashlib
 from pathlib import Path
+from cache import schema
 from cache.snapshot import SnapshotReader, CacheMissing
 db, stop = Path(sys.argv[1]), Path(sys.argv[2])
 reader = SnapshotReader(db)
+# the Task fields, as cache_rows reads them (not kpibot's own owner-key column)
+names = ", ".join(f'"{f}"' for f in schema.BY_NAME["Task"].field_names)
 while not stop.exists():
     cur = reader.cursor()
-    rows = cur.execute('SELECT * FROM "Task" ORDER BY "Id"').fetchall()
+    rows = cur.execute(f'SELECT {names} FROM "Task" ORDER BY "Id"').fetchall()
     meta = dict(cur.execute("SELECT object, row_count FROM _kpibot_objects").fetchall())
     counts = {o: cur.execute(f'SELECT count(*) FROM "{o}"').fetchone()[0] for o in meta}
     ok = all(meta[o] == counts[o] for o in meta)

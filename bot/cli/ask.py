@@ -231,7 +231,16 @@ def ask(
             backend, cfg, line.rstrip("\r"), pinned, as_json=as_json, chart=None, scope=scope
         )
         typer.echo(text if as_json else text + "\n")
+        _settle(backend)
     raise typer.Exit(0)
+
+
+def _settle(backend: Any) -> None:
+    """After an answer in a process that answers many: the snapshot's long-lived heap frozen
+    out of the garbage collector's full passes (bot/heap.py; once per snapshot)."""
+    settle = getattr(backend, "settle", None)  # the real engine
+    if settle is not None:
+        settle()
 
 
 def _follow_up(backend: Any, previous: str, fragment: str, scope: Any = None) -> str:
@@ -275,6 +284,7 @@ def chat(
             continue
         text, ok = _answer_one(backend, cfg, question, pinned, as_json=False, chart=None)
         typer.echo(text + "\n")
+        _settle(backend)
         if ok and backend.parser().intent(question) is None:
             previous = question
     if readline is not None and history is not None:

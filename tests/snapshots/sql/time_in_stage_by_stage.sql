@@ -13,6 +13,7 @@ WITH s0 AS (
     SELECT
       o.Id,
       o.OwnerId,
+      o._kpibot_owner_key,
       o.LeadSource,
       o.Type,
       o.AccountId,
