@@ -37,7 +37,7 @@ from charts.canvas import (
     sorted_rows,
     value_axis,
 )
-from charts.choose import grouping_kind, in_natural_order, is_additive
+from charts.choose import grouping_kind, in_natural_order, is_additive, plural_of
 from i18n import Language
 from metrics.answer import Answer, Column
 from metrics.format import change_sign, format_change
@@ -87,7 +87,7 @@ class Rows:
 
 
 def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column,
-               noun: str, colours: list[str] | None = None,
+               nouns: str, colours: list[str] | None = None,
                hollow: list[bool] | None = None, lang: Language = Language.EN) -> Rows:
     """At most ``cap`` rows: the first ``cap - 1`` and one bar for the others when the KPI adds
     up, else the first ``cap`` and a note saying how many are not shown. ``colours`` (pale for
@@ -100,13 +100,13 @@ def limit_rows(names: list[str], vals: list[float | None], cap: int, col: Column
     if is_additive(col.metric or col.name):
         keep = cap - 1
         rest = [v or 0.0 for v in vals[keep:]]
-        said = {"keep": keep, "n": n, "noun": noun, "rest": n - keep}
+        said = {"keep": keep, "n": n, "nouns": nouns, "rest": n - keep}
         return Rows(names[:keep] + [i18n.t(lang, "chart.bars.others", **said)],
                     vals[:keep] + [sum(rest)], colours[:keep] + [theme.SERIES[-1]],
                     i18n.t(lang, "chart.bars.top_summed", **said), hollow[:keep] + [False],
                     others=True)
     return Rows(names[:cap], vals[:cap], colours[:cap],
-                i18n.t(lang, "chart.bars.top", cap=cap, n=n, noun=noun), hollow[:cap])
+                i18n.t(lang, "chart.bars.top", cap=cap, n=n, nouns=nouns), hollow[:cap])
 
 
 def note_under(fig: Figure, rect: Rect, text: str, ctx: Ctx) -> None:
@@ -151,8 +151,8 @@ def _value_margin(vals: list[str], size: float) -> float:
     return max([measure.width(v, size) for v in vals] + [0.3]) + 0.12
 
 
-def _noun(answer: Answer, j: int) -> str:
-    return answer.columns[j].spoken
+def _noun(answer: Answer, j: int, lang: Language) -> str:
+    return plural_of(answer.columns[j], lang)
 
 
 def draw_bars(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
@@ -182,7 +182,7 @@ def hbar_chart(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, order: list[in
     key = caveat_key(answer, col, hollow="dashed")
     key_in = 0.17 if key else 0.0
     rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
-                      _noun(answer, d), colours, hollow, ctx.lang)
+                      _noun(answer, d, ctx.lang), colours, hollow, ctx.lang)
     plot_h = h - 0.1 - key_in - (NOTE_IN if rows.note else 0.0)
     size = row_font(ctx, plot_h, len(rows.names))
     names = axis.beside_bars(rows.names, w * NAME_SHARE, size, plot_h / len(rows.names))
@@ -511,8 +511,8 @@ def draw_panels(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     cap = capacity(plot_h - NOTE_IN)
     note = None
     if n > cap:  # the top rows by the first KPI; several KPIs do not add up into "others"
-        noun = answer.columns[d].spoken
-        note = i18n.t(ctx.lang, "chart.bars.top_by", cap=cap, n=n, noun=noun, metric=first.spoken)
+        nouns = plural_of(answer.columns[d], ctx.lang)
+        note = i18n.t(ctx.lang, "chart.bars.top_by", cap=cap, n=n, nouns=nouns, metric=first.spoken)
         order, names_full, n = order[:cap], names_full[:cap], cap
         plot_h -= NOTE_IN
     size = row_font(ctx, plot_h, n)

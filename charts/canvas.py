@@ -99,7 +99,7 @@ def hollow_rows(answer: Answer, col: Column) -> list[bool]:
     """Rows drawn hollow and dashed: a time bucket only partly in the window, or a value that
     is still provisional (its records' outcomes are open)."""
     return [
-        answer.partial_row(i) is not None or answer.provisional(col.metric, i)
+        answer.partial_of(i, col.metric) is not None or answer.provisional(col.metric, i)
         for i in range(len(answer.rows))
     ]
 
@@ -121,7 +121,7 @@ def caveat_key(answer: Answer, col: Column, hollow: str = "circle") -> str:
     lang = answer.language
     hollow = t(lang, f"chart.hollow.{hollow}")
     parts = []
-    if any(answer.partial_row(i) is not None for i in n):
+    if any(answer.partial_of(i, col.metric) is not None for i in n):
         parts.append(t(lang, "chart.key.partial", hollow=hollow))
     if any(answer.provisional(col.metric, i) for i in n):
         parts.append(t(lang, "chart.key.provisional", hollow=hollow))

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal, TypeVar, cast, get_args
 
-from i18n import Msg, Sayable
-from metrics.answer import Answer
+from i18n import Language, Msg, Sayable
+from metrics.answer import Answer, Column
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
 
@@ -120,6 +120,12 @@ def grouping_kind(name: str) -> Literal["time", "ordered", "category"]:
 def _orders() -> dict[str, dict[str, int]]:
     return {d.name: {v: i for i, v in enumerate(d.order)}
             for d in load_catalog().dimensions if d.order}
+
+
+def plural_of(col: Column, lang: Language) -> str:
+    """A grouping's name for several, as a chart's note says it ("Top 12 of 20 industries"):
+    the catalog's plural; Chinese nouns have one form (the column's own name, 行业)."""
+    return load_catalog().plural(col.name, lang)
 
 
 def in_natural_order(name: str, values: Iterable[T]) -> list[T]:

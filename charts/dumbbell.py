@@ -41,6 +41,7 @@ from charts.canvas import (
     side_names,
     value_axis,
 )
+from charts.choose import plural_of
 from metrics.answer import Answer, Column
 
 _DOT_PT = 6.5  # a dot's diameter in points
@@ -69,8 +70,8 @@ def draw_dumbbell(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     cap = capacity(h - _AXIS_IN - 0.1)
     note = None
     if len(pairs.names) > cap:
-        noun = answer.columns[dimension_columns(answer)[0]].spoken
-        note = i18n.t(ctx.lang, "chart.bars.top", cap=cap, n=len(pairs.names), noun=noun)
+        nouns = plural_of(answer.columns[dimension_columns(answer)[0]], ctx.lang)
+        note = i18n.t(ctx.lang, "chart.bars.top", cap=cap, n=len(pairs.names), nouns=nouns)
         pairs = pairs.head(cap)
     n = len(pairs.names)
     plot_h = h - _AXIS_IN - 0.05 - (NOTE_IN if note else 0.0)

@@ -26,7 +26,7 @@ from charts.canvas import (
     metric_columns,
     rect_inches,
 )
-from charts.choose import grouping_kind, in_natural_order
+from charts.choose import grouping_kind, in_natural_order, plural_of
 from metrics.answer import Answer
 
 _CMAP = LinearSegmentedColormap.from_list("kpibot", ["#EEF3FC", theme.ACCENT, "#163C82"])
@@ -74,7 +74,7 @@ def draw_heatmap(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx) -> None:
     w, h = rect_inches(fig, rect)
     names = [dim_label(answer, dr, v, ctx) for v in rows_v]
     kept = limit_rows(names, [total[k] for k in rows_v], capacity(h - 0.6), col,
-                      answer.columns[dr].spoken, lang=ctx.lang)
+                      plural_of(answer.columns[dr], ctx.lang), lang=ctx.lang)
     summed = kept.others
     grid = [[cell.get((rows_v[i], c)) for c in cols_v]
             for i in range(len(kept.names) - summed)]

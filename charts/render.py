@@ -10,6 +10,8 @@ No rows → ``None``: the caller says a sentence instead of showing an empty cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from matplotlib.figure import Figure
 
 from charts import labels, measure, theme
@@ -72,21 +74,45 @@ def header(fig: Figure, title: str, subtitle: str, *, size: float = theme.TITLE)
     return _MARGIN * 0.8 + used + 0.12
 
 
-def footer(fig: Figure, note: str | None, as_of: str) -> float:
-    """A note (left) and "data as of …" (right) along the bottom; returns their height (in)."""
-    if not note and not as_of:
+_FOOT_LINES = 4  # a footnote longer than this is cut; the text reply has it in full
+_FOOT_Y = 0.12  # inches from the bottom edge to the footer's last line
+
+
+def footer(fig: Figure, notes: Sequence[str], as_of: str) -> float:
+    """The notes (left, each wrapped to the image's width, at most ``_FOOT_LINES`` lines in all)
+    and "data as of …" (right, on the last note line when it fits beside it, else below);
+    returns their height (in) so the chart above leaves them room."""
+    notes = [n for n in dict.fromkeys(notes) if n]
+    if not notes and not as_of:
         return 0.0
     fw, fh = fig.get_size_inches()
     size = theme.SMALL
-    y = 0.12 / fh
+    line = size * 1.3 / 72
+    lines = _foot_lines(notes, fw - 2 * _MARGIN, size)
+    beside = bool(lines) and measure.fits(
+        lines[-1], fw - 2 * _MARGIN - measure.width(as_of, size) - 0.3, size
+    )
+    below = 1 if as_of and lines and not beside else 0
     if as_of:
-        fig.text(1 - _MARGIN / fw, y, as_of, fontsize=size, color=theme.FAINT, va="bottom",
-                 ha="right")
-    if note:
-        room = fw - 2 * _MARGIN - measure.width(as_of, size) - 0.3
-        fig.text(_MARGIN / fw, y, measure.wrap(note, room, size, 1),
-                 fontsize=size, color=theme.MUTED, va="bottom", ha="left")
-    return 0.3
+        fig.text(1 - _MARGIN / fw, _FOOT_Y / fh, as_of, fontsize=size, color=theme.FAINT,
+                 va="bottom", ha="right")
+    for k, text in enumerate(reversed(lines)):  # a line each: "data as of" sits beside the last
+        fig.text(_MARGIN / fw, (_FOOT_Y + (below + k) * line) / fh, text, fontsize=size,
+                 color=theme.MUTED, va="bottom", ha="left")
+    return _FOOT_Y + 0.18 + (max(len(lines), 1) + below - 1) * line
+
+
+def _foot_lines(notes: list[str], inches: float, size: float) -> list[str]:
+    """The notes' lines, each note starting on a line of its own; a note that no longer fits
+    whole is cut on the last line (the first one) or left out (the later ones)."""
+    out: list[str] = []
+    for note in notes:
+        room = _FOOT_LINES - len(out)
+        wrapped = measure.wrap(note, inches, size, _FOOT_LINES).split("\n")
+        if len(wrapped) > room and out:
+            break
+        out += measure.wrap(note, inches, size, room).split("\n") if room else []
+    return out
 
 
 def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_month: int = 1,
@@ -109,7 +135,7 @@ def figure_for_answer(answer: Answer, *, currency: str = "USD", fiscal_start_mon
     )
     empty = next((c for c in answer.caveats if c.startswith(EMPTY_MARK)), None)
     note = say(answer.language, choice.note) if choice.note else None  # as_kind: why not
-    foot = footer(fig, note or empty or (answer.notes[0] if answer.notes else caveat),
+    foot = footer(fig, [note or empty or (answer.notes[0] if answer.notes else caveat) or ""],
                   labels.as_of_text(answer))
     rect = (_MARGIN / fw, (_MARGIN * 0.6 + foot) / fh, 1 - 2 * _MARGIN / fw,
             1 - (top + _MARGIN * 0.6 + foot) / fh)

@@ -36,7 +36,7 @@ _HALF_GAP = 0.35  # inches between the two halves of a table drawn side by side
 def _marked(answer: Answer, row: int, col: Column, text: str) -> str:
     """A cell as tables mark it (metrics.caveats): † small sample, ~ provisional, and a time
     bucket only partly in the window "(to date)"."""
-    if col.role == "dimension" and col.name in GRAINS and answer.partial_row(row) is not None:
+    if col.role == "dimension" and col.name in GRAINS and answer.partial_for_all(row) is not None:
         return text + partial_label(answer, row)
     if col.role != "metric":
         return text

@@ -8,7 +8,7 @@ frozen into a Query at the end.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
 
@@ -59,6 +59,8 @@ class _Draft:
     dates: list[tuple[str, str, bool]] = field(default_factory=list)
     side_by_side: bool = False
     context: tuple[str, ...] | None = None  # a follow-up's previous KPIs
+    after: str = ""  # the clause before the one being read ("top": "top 5 reps" names reps)
+    ranked_dimension: str | None = None  # the grouping a ranking names ("top 5 reps")
 
     def tok(self, t: Any) -> Tok:
         """Our token behind a Lark token (its start_pos is the index in our token list)."""
@@ -155,6 +157,8 @@ def _grouping(d: _Draft, node: Tree) -> None:
         if d.catalog.dimension(name).sql.get("checkbox"):
             d.filters.append((name, "in", ("true",)))  # "opportunities is closed"
             return
+    if d.after in ("top", "bottom"):
+        d.ranked_dimension = name
     d.add_grouping(name)
 
 
@@ -446,6 +450,8 @@ def _the_ranking(d: _Draft) -> Ranking | None:
     if ranking is not None and d.ranked_by is not None:
         d.add_metric(d.ranked_by)
         ranking = Ranking(ranking.direction, ranking.n, d.ranked_by)
+    if ranking is not None and d.ranked_dimension is not None and len(d.groupings) > 1:
+        ranking = replace(ranking, dimension=d.ranked_dimension)  # which of two it ranks
     return ranking
 
 
@@ -477,6 +483,7 @@ def build(
     for node in tree.children:
         assert isinstance(node, Tree)
         _clause(d, node)
+        d.after = str(node.data)
 
     dashboard = _one("dashboard", d.dashboards)
     if not d.metrics and dashboard is None:

@@ -111,12 +111,15 @@ def keyword_text(q: Query) -> str:
     parts: list[str] = []
     if q.dashboard is not None:
         parts.append(f"{q.dashboard} dashboard")
-    if q.ranking is not None:
+    if q.ranking is not None and q.ranking.dimension is None:
         parts.append(f"{q.ranking.direction} {q.ranking.n}")
     parts += [", ".join(q.metrics)] if q.metrics else []
     if q.ranking is not None and q.ranking.metric is not None:
         parts.append(f"ranked by {q.ranking.metric}")
     parts += [f"by {g}" for g in q.groupings]
+    if q.ranking is not None and q.ranking.dimension is not None:
+        # of two groupings, the one ranked: "… by lead source by rep top 5 rep"
+        parts.append(f"{q.ranking.direction} {q.ranking.n} {q.ranking.dimension}")
     parts += [q.anchor] if q.anchor else []  # a date field named bare: counted on, not grouped
     parts += [_filter_text(f) for f in q.filters]
     parts += [f"{m.metric} {_OPS[m.op]} {_quoted(m.value)}" for m in q.metric_filters]

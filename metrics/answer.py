@@ -140,6 +140,11 @@ class Answer:
     samples: tuple[Sample, ...] = ()  # one per rate or mean KPI shown
     unsettled: tuple[Unsettled, ...] = ()  # KPIs whose outcome can still change
     partial: tuple[PartialBucket | None, ...] = ()  # per row when grouped by time, else ()
+    # KPIs counted to the last day of a period still running (open pipeline) beside KPIs
+    # counted to today (revenue won): their buckets are partial only where the window cuts
+    # them (``partial_ahead``), never "to date".
+    ahead: tuple[str, ...] = ()
+    partial_ahead: tuple[PartialBucket | None, ...] = ()
     min_sample: int = 20  # a group counted on fewer records than this is "small"
     unsettled_share: float = 0.1  # from this share of open records on, a value is provisional
     timings: dict[str, float] = field(default_factory=dict, compare=False)
@@ -202,6 +207,21 @@ class Answer:
 
     def partial_row(self, row: int) -> PartialBucket | None:
         return self.partial[row] if self.partial else None
+
+    def partial_of(self, row: int, metric: str | None) -> PartialBucket | None:
+        """The row's partial bucket as ``metric`` counts it (open pipeline: to the period's end)."""
+        if metric in self.ahead:
+            return self.partial_ahead[row] if self.partial_ahead else None
+        return self.partial_row(row)
+
+    def partial_for_all(self, row: int) -> PartialBucket | None:
+        """The row's partial bucket when every KPI shown counts it so (a table's row label);
+        None when the KPIs differ (the notes say which KPI counts to date)."""
+        p = self.partial_row(row)
+        if p is None or not self.ahead:
+            return p
+        same = all(self.partial_of(row, c.metric) == p for c in self.columns if c.role == "metric")
+        return p if same else None
 
     def column_index(self, name: str) -> int:
         for i, c in enumerate(self.columns):

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from i18n import Language, t
-from metrics import buckets, caveats, coverage
+from metrics import buckets, caveats, coverage, ranking
 from metrics.ahead import ahead_metrics, ahead_notes, looks_ahead, not_yet, widened
 from metrics.answer import Answer, PartialBucket, ResolvedWindow, Sample, Unsettled
 from metrics.catalog import Catalog
@@ -43,9 +43,11 @@ def answer_of(
     today: date,
     begins: dict[str, date],
     timings: tuple[float, float, float],
+    ranked: ranking.Ranked,
 ) -> Answer:
     """The Answer of ``rows``, said in ``lang``: restatement, headers, notes, samples; a window
-    before the records begin blank, buckets ahead of today blank for KPIs of the past.
+    before the records begin blank, buckets ahead of today blank for KPIs of the past; what a
+    top N's cut left out (``ranked``).
     ``as_of``: the snapshot's data_as_of; ``on_spark``: the SQL shown is Spark's."""
     compiled, window, cmp_window = p.compiled, p.window, p.cmp_window
     t0, t1, t2 = timings
@@ -56,6 +58,7 @@ def answer_of(
     if wide is not window:
         shown = not_yet(shown, compiled.columns, p.grain, today, ahead_metrics(asked, catalog))
     told = (
+        *((ranked.note,) if ranked.note else ()),
         *notes,
         *ahead_notes(asked, catalog, window, p.ahead_end, lang),
         *coverage.notes(catalog, asked.metrics, begins, window, cmp_window, lang),
@@ -63,7 +66,7 @@ def answer_of(
     answer = Answer(
         question=question,
         query=asked,
-        **_said(asked, p, catalog, question, lang),
+        **_said(asked, p, catalog, question, lang, cut=ranked.more),
         window=window,
         compare_window=p.cmp_window,
         rows=shown,
@@ -79,14 +82,16 @@ def answer_of(
         partial=_partial(
             compiled, rows, p.grain, wide, date.max if looks_ahead(asked, catalog) else today
         ),
+        **_partial_ahead(asked, catalog, compiled, rows, p.grain, wide, window),
     )
     return _with_caveats(answer, p, catalog, settings)
 
 
 def _said(
-    asked: Query, p: Prepared, catalog: Catalog, question: str, lang: Language
+    asked: Query, p: Prepared, catalog: Catalog, question: str, lang: Language, cut: bool = True
 ) -> dict[str, Any]:
-    """The restatement, the column headers and the comparison's two sides, in ``lang``."""
+    """The restatement, the column headers and the comparison's two sides, in ``lang``
+    (``cut``: a record list was cut to its first n)."""
     names, fields = namers(catalog, lang)
     window, cmp_window = p.window, p.cmp_window
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
@@ -99,6 +104,8 @@ def _said(
             subject(asked.metrics, catalog, question, asked.anchor, lang),
             lang=lang,
             names=names,
+            cut=cut,
+            plurals=lambda d: catalog.plural(d, lang),
         ),
         "columns": labelled(
             p.compiled.columns,
@@ -186,6 +193,23 @@ def _honesty(
         "min_sample": settings.min_sample_size,
         "unsettled_share": settings.open_outcome_share,
     }
+
+
+def _partial_ahead(
+    asked: Query,
+    catalog: Catalog,
+    compiled: Compiled,
+    rows: list[tuple[Any, ...]],
+    grain: str | None,
+    wide: ResolvedWindow,
+    window: ResolvedWindow,
+) -> dict[str, Any]:
+    """Open pipeline beside revenue won over a period still running: the pipeline's buckets
+    as it counts them (to the period's last day), apart from the others' "to date"."""
+    ahead = ahead_metrics(asked, catalog)
+    if wide is window or not ahead or looks_ahead(asked, catalog):
+        return {}
+    return {"ahead": tuple(ahead), "partial_ahead": _partial(compiled, rows, grain, wide, date.max)}
 
 
 def _partial(

@@ -12,6 +12,7 @@ docs/kpis-and-catalog.md for the keys.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -95,6 +96,7 @@ class DimensionDef:
     value_aliases: tuple[tuple[str, str], ...] = ()
     popularity: int = 0  # 0–100: how often teams group or filter by it (orders completions)
     zh_label: str = ""  # as MetricDef.zh_label
+    plural: str = ""  # the English name of several ("industries"); default: english_plural
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -102,6 +104,25 @@ class DimensionDef:
 
     def said(self, lang: Language) -> str:
         return _said(self.name, self.zh_label, self.zh, lang)
+
+    def plural_in(self, lang: Language) -> str:
+        """The name of several, in ``lang``: "industries" ("Top 12 of 20 industries"); Chinese
+        nouns have one form (行业)."""
+        return {Language.ZH: self.said(lang)}.get(lang) or self.plural or english_plural(self.name)
+
+
+def english_plural(noun: str) -> str:
+    """The regular English plural of a noun phrase's last word, for names the catalog gives no
+    ``plural`` (generated fields): "billing city" → "billing cities", "status" → "statuses".
+
+    >>> english_plural("lead source"), english_plural("industry"), english_plural("box")
+    ('lead sources', 'industries', 'boxes')
+    """
+    if re.search(r"[^aeiou]y$", noun):
+        return noun[:-1] + "ies"
+    if re.search(r"(s|x|z|ch|sh)$", noun):
+        return noun + "es"
+    return noun + "s"
 
 
 def _said(name: str, zh_label: str, zh: tuple[str, ...], lang: Language) -> str:
@@ -227,6 +248,13 @@ class Catalog:
             if entry.name == name:
                 return entry.said(lang)
         return name
+
+    def plural(self, name: str, lang: Language) -> str:
+        """A dimension's name for several in ``lang`` ("industries"; 行业), a name the catalog
+        does not hold (a generated field) by the regular rule."""
+        if self.has_dimension(name):
+            return self.dimension(name).plural_in(lang)
+        return DimensionDef(name, (), (name,), "category").plural_in(lang)
 
     def field_said(self, metric: str, name: str, lang: Language) -> str:
         """A record list's column (top deals: name, cycle length) in ``lang``: its ``zh:``

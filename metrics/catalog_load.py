@@ -63,6 +63,7 @@ _DIMENSION_KEYS = {
     "value_aliases",
     "popularity",
     "zh_label",
+    "plural",
 }
 
 
@@ -252,6 +253,7 @@ def _parse_dimension(d: dict[str, Any], where: str, problems: list[str]) -> Dime
         value_aliases=tuple((str(k), str(v)) for k, v in aliases.items()),
         popularity=_popularity(d.get("popularity"), where, problems),
         zh_label=str(d.get("zh_label") or ""),
+        plural=str(d.get("plural") or ""),
     )
 
 

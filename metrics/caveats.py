@@ -101,9 +101,10 @@ def unrecorded_notes(
 
 
 def partial_notes(
-    answer: Answer, grain: str | None, fiscal_start_month: int = 1, lang: Language = EN
+    answer: Answer, grain: str | None, fiscal_start_month: int = 1, lang: Language = EN,
+    names: Names = str,
 ) -> list[str]:
-    """Which time buckets are partial, and that empty buckets count 0."""
+    """Which time buckets are partial (for which KPIs, when they count to different days)."""
     if grain is None or not answer.partial:
         return []
     j = answer.column_index(grain)
@@ -115,6 +116,13 @@ def partial_notes(
             answer.rows[i][j], grain, fiscal_start_month=fiscal_start_month, lang=lang
         )
         days = format_range(p.first, p.last, lang)
+        if answer.partial_for_all(i) is None:  # open pipeline beside revenue won: say whose
+            of = [c.metric or "" for c in answer.columns
+                  if c.role == "metric" and answer.partial_of(i, c.metric) == p]
+            key = "caveat.partial_to_date_of" if p.running else "caveat.partial_only_of"
+            whose = t(lang, "list.sep").join(names(m) for m in of)
+            out.append(t(lang, key, bucket=name, days=days, metrics=whose))
+            continue
         key = "caveat.partial_to_date" if p.running else "caveat.partial_only"
         out.append(t(lang, key, bucket=name, days=days))
     out += _compared_partial(answer, grain, fiscal_start_month, lang)
@@ -145,7 +153,7 @@ def _compared_partial(
 def partial_label(answer: Answer, row: int) -> str:
     """What a partial bucket's label gets in a table: " (to date)" or " (1 – 5 Nov only)"
     (in the answer's language)."""
-    p = answer.partial_row(row)
+    p = answer.partial_for_all(row)
     if p is None:
         return ""
     lang = answer.language
@@ -173,7 +181,7 @@ def notes(answer: Answer, grain: str | None, *, zero_filled: bool,
     dimension names in ``lang``, from the catalog)."""
     out = unsettled_notes(answer, lang, names)
     out += unrecorded_notes(answer, unrecorded or {}, lang, names)
-    out += partial_notes(answer, grain, fiscal_start_month, lang)
+    out += partial_notes(answer, grain, fiscal_start_month, lang, names)
     if zero_filled and any(_empty(answer, i) for i in range(len(answer.rows))):
         rates = [names(s.metric) for s in answer.samples]
         unit = names(grain) if grain else ""

@@ -7,6 +7,7 @@ on Spark over the snapshot's Parquet copy (metrics.spark).
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +15,7 @@ from typing import Any
 
 from cache.snapshot import SnapshotReader
 from i18n import Language
-from metrics import coverage, rollups, snapshot_keys
+from metrics import coverage, ranking, rollups, snapshot_keys
 from metrics.answer import Answer
 from metrics.as_of import data_as_of
 from metrics.assemble import answer_of
@@ -71,8 +72,8 @@ def run(
     where = _engine_of(reader)
     # a snapshot an older kpibot published has no owner keys until upgraded: not read then
     catalog = snapshot_keys.fit(catalog, where.cur, where.snapshot)
-    p = prepare(
-        query,
+    prepared = functools.partial(
+        prepare,
         catalog=catalog,
         settings=settings,
         today=today,
@@ -80,11 +81,23 @@ def run(
         scope=scope,
         rollups=rollups.usable(where.cur, catalog, settings.timezone, where.snapshot),
     )
-    asked = effective_query(query, catalog)  # this question's values (compiled.query is shared)
+    p = prepared(query)
+    # this question's values (compiled.query is shared); of two groupings, the one ranked
+    asked = ranking.with_ranked_dimension(effective_query(query, catalog), query, catalog)
     begins = _begins(asked, p, where, catalog, settings, today)
     t1 = time.perf_counter()
     notes = source_notes(where.cur, asked, catalog, settings.tz, language)
-    rows = _fetch(where, p, timeout)
+    ranked = ranking.fetch_ranked(
+        query,
+        p,
+        catalog=catalog,
+        fetch=lambda statement: _fetch(where, statement, timeout),
+        prepare=prepared,
+        lang=language,
+        currency=settings.currency,
+        fiscal_start_month=settings.fiscal_year_start_month,
+    )
+    p, rows = ranked.prepared, ranked.rows
     t2 = time.perf_counter()
     refuse_no_rows(query, catalog, p.compiled, p.window, p.grid is not None, rows)
     return answer_of(
@@ -102,6 +115,7 @@ def run(
         today=today,
         begins=begins,
         timings=(t0, t1, t2),
+        ranked=ranked,
     )
 
 

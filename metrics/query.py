@@ -100,6 +100,9 @@ class Ranking:
     direction: Literal["top", "bottom"]
     n: int = 10
     metric: str | None = None
+    # Of two groupings, the one whose groups it keeps, when the question names it ("top 5
+    # reps", "前5名销售"); metrics.ranking.ranked_dimension decides when it does not.
+    dimension: str | None = None
 
 
 @dataclass(frozen=True)

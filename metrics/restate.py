@@ -67,12 +67,16 @@ def restate(
     *,
     lang: Language = EN,
     names: Names = _same,
+    cut: bool = True,
+    plurals: Names = _same,
 ) -> str:
     """``[calls, connect rate] by [rep] · 1 Apr – 27 Jun 2024 (this quarter, default)``;
-    ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``)."""
-    text = " ".join(_asked(q, records, subject, lang, names))
+    ``subject`` follows the measures (field search: ``of [Opportunity] on [CloseDate]``);
+    ``cut``: a record list was cut to its first n (else it does not say "(first 20)");
+    ``plurals``: a dimension's name for several ("top 5 [reps]")."""
+    text = " ".join(_asked(q, records and cut, subject, lang, names))
     if not records:
-        text += _ranked(q, lang, names)
+        text += _ranked(q, lang, names, plurals)
     return text + _windows(q, window, compare, lang)
 
 
@@ -102,7 +106,7 @@ def _asked(q: Query, records: bool, subject: str, lang: Language, names: Names) 
     return parts
 
 
-def _ranked(q: Query, lang: Language, names: Names) -> str:
+def _ranked(q: Query, lang: Language, names: Names, plurals: Names = _same) -> str:
     """After what is ranked, like the window: "[revenue won] by [rep] · top 5", not
     "top 5 [revenue won] by [rep]" (which reads as five revenues). The KPI ranked by is named
     only when it is not the only one asked. (A record list says its first n up front.)"""
@@ -111,6 +115,8 @@ def _ranked(q: Query, lang: Language, names: Names) -> str:
         return ""
     by = r.metric if r.metric and q.metrics != (r.metric,) else None
     text = " · " + t(lang, f"restate.{r.direction}", n=r.n)
+    if r.dimension and len(q.groupings) > 1:  # of two groupings, which one: "top 5 [rep]"
+        text += t(lang, "restate.ranked_groups", dimension=plurals(r.dimension))
     return text + (t(lang, "restate.ranked_by", metric=names(by)) if by else "")
 
 

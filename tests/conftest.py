@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cache.snapshot import SnapshotReader
 from tests import slack_harness as H
+from tests.fixture_org import load_fixture_org
 from tests.pg_server import PgServer
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
@@ -91,6 +93,19 @@ def spark_session() -> Iterator[object]:
         yield session
     finally:
         session.stop()  # type: ignore[attr-defined]
+
+
+# ---- the hand-made fixture org, read in-process ----
+
+
+@pytest.fixture(scope="module")
+def fixture_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnapshotReader]:
+    """A reader of the fixture org's snapshot (tests/fixture_org.py), one per test module."""
+    db = tmp_path_factory.mktemp("org") / "kpibot.duckdb"
+    load_fixture_org(db)
+    reader = SnapshotReader(db)
+    yield reader
+    reader.close()
 
 
 # ---- Slack: one emulator, fixture org and `kpibot serve` per test module ----

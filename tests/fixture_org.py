@@ -6,13 +6,16 @@ drop IsDeleted = true rows, insert by column name into the schema's tables.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 from cache import schema
 from cache.lake import LakeTarget
-from cache.snapshot import open_writer
+from cache.snapshot import SnapshotReader, open_writer
+from i18n import Language
+from metrics.answer import Answer
 from metrics.settings import OrgSettings
 
 ORG = Path(__file__).parent / "fixtures" / "org"
@@ -55,3 +58,24 @@ def load_fixture_sources(
     cfg = load_config(ORG / name, str(db_path))
     import_sources(db_path, cfg.sources, cfg, cfg.base_dir, lake=lake)
     return db_path
+
+
+def ask_fixture(
+    reader: SnapshotReader, question: str, lang: Language = Language.EN, today: str = "2024-06-27"
+) -> Answer:
+    """``question`` in words, parsed and answered in-process on the fixture org (its spec's
+    today, Thu 27 Jun 2024, unless told)."""
+    from grammar import Parser
+    from metrics.catalog_load import load_catalog
+    from metrics.engine import run
+
+    catalog = load_catalog()
+    return run(
+        Parser(catalog, {}).parse(question).query,
+        catalog=catalog,
+        settings=fixture_settings(),
+        reader=reader,
+        today=date.fromisoformat(today),
+        question=question,
+        language=lang,
+    )

@@ -5,10 +5,12 @@ keep the layout facts of tests/layout_facts.py."""
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import pytest
 
 from charts import choose, figure_for_answer
+from i18n import Language
 from tests import gallery, layout_facts
 
 
@@ -117,3 +119,32 @@ def test_a_compared_value_on_a_small_sample_is_pale_and_its_change_grey(name: st
     colours = {to_hex(c) for s in shapes for c in (
         [s.get_facecolor()] if hasattr(s, "get_width") else list(s.get_facecolors()))}
     assert faded in colours
+
+
+_REST_EN = "the other {rest} summed in the last row"
+
+
+@pytest.mark.parametrize(
+    ("dimension", "said", "lang", "summed"),
+    [
+        ("industry", "", Language.EN, "Top {keep} of 40 industries; " + _REST_EN),
+        ("status", "", Language.EN, "Top {keep} of 40 statuses; " + _REST_EN),
+        ("lead source", "", Language.EN, "Top {keep} of 40 lead sources; " + _REST_EN),
+        ("industry", "行业", Language.ZH, "前 {keep} 个行业（共 40 个）；其余 {rest} 个合计为最后一行"),  # noqa: E501
+    ],
+)
+def test_the_note_of_a_cut_chart_says_the_grouping_in_the_plural(
+    dimension: str, said: str, lang: Language, summed: str
+) -> None:
+    # "industrys" was the note's {noun}s; the catalog's plural says it now (Chinese: one form).
+    from charts import texts
+
+    base = gallery.CATEGORY["bars_40_latin_nulls"]()
+    columns = (replace(base.columns[0], name=dimension, said=said), *base.columns[1:])
+    fig = figure_for_answer(replace(base, columns=columns, language=lang))
+    assert fig is not None
+    drawn = texts(fig)
+    notes = [t for t in drawn if t.endswith(summed.rsplit("}", 1)[-1])]
+    assert len(notes) == 1, drawn
+    rest = 40 - int(notes[0].split()[1])  # "Top 12 of 40 …" / "前 12 个…": kept + rest = 40
+    assert notes[0] == summed.format(keep=40 - rest, rest=rest)

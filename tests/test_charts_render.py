@@ -6,12 +6,15 @@ from __future__ import annotations
 import struct
 import warnings
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from charts import chart_pixels, figure_for_answer, render_answer, texts
 from charts.labels import cut, display_width, title_of, wrap
+from i18n import Language
 from tests import chart_answers as ca
+from tests import layout_facts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -168,3 +171,31 @@ def test_gauge_without_a_value_says_dash() -> None:
     fig = figure_for_answer(a, target=0.2)
     assert fig is not None
     assert "—" in texts(fig)
+
+
+@pytest.mark.parametrize(
+    ("lang", "note", "joiner"),
+    [
+        (
+            Language.EN,
+            "open pipeline: counted to 31 Dec 2026, the last day of this quarter (what is "
+            "expected to close by then), not only to today.",
+            " ",
+        ),
+        (
+            Language.ZH,
+            "在途商机金额：计至2026年12月31日，即本季度的最后一天（预计届时结束的都计入），"
+            "而不只是到今天。",
+            "",
+        ),
+    ],
+)
+def test_a_long_footnote_is_wrapped_whole_not_cut(lang: Language, note: str, joiner: str) -> None:
+    # It was cut to one line: "open pipeline: counted to 31 Dec 2026, the la…".
+    answer = replace(ca.revenue_by_month(), notes=(note,), language=lang)
+    fig = figure_for_answer(answer)
+    assert fig is not None
+    foot = [t for t in texts(fig) if t in note and len(t) > 3]  # its lines, last one first
+    assert len(foot) == 2  # two lines at the image's full width
+    assert joiner.join(reversed(foot)) == note
+    assert layout_facts.check(fig) == []  # nothing overlaps it or runs off the canvas

@@ -145,6 +145,46 @@ def test_definition_words_say_the_catalog_line(parser: Parser) -> None:
     assert "赢单率" in text
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "first_line"),
+    [
+        ("what is CAC", Language.EN, "CAC: marketing spend ÷ new customers won, each in the "
+         "window on its own date; n/a where no spend is recorded."),
+        ("定义 获客成本", Language.ZH,
+         "获客成本：营销费用 ÷ 新客户数，各按自己的日期落在时间窗口内；没有记录费用的为 n/a。"),
+        ("define marketing spend", Language.EN,
+         "marketing spend: sum of imported marketing spend whose date is in the window."),
+        ("what is new customers won", Language.EN, "new customers won: won opportunities whose "
+         "Type is one of new_business_types (app.yaml), on their close date."),
+        ("define quota", Language.EN,
+         "quota: sum of imported quotas of the periods that start in the window."),
+        ("什么是配额", Language.ZH, "配额：起始日在时间窗口内的各期导入配额之和。"),
+        ("define quota attainment", Language.EN,
+         "quota attainment: revenue won ÷ quota, same window."),
+        ("什么是配额完成率", Language.ZH, "配额完成率：赢单金额 ÷ 配额，相同的时间窗口。"),
+        ("define pipeline coverage", Language.EN, "pipeline coverage: open pipeline closing in the "
+         "window ÷ (quota − revenue won); no value once quota is met."),
+    ],
+)
+def test_the_kpis_of_imported_sources_are_defined(
+    parser: Parser, question: str, lang: Language, first_line: str
+) -> None:
+    # The words are the catalog's lines, checked against kpis.md's Imported data section and
+    # docs/kpis-and-catalog.md by hand.
+    assert (parser.reply_text(question, lang) or "").splitlines()[0] == first_line
+
+
+def test_every_kpi_has_a_definition_in_both_languages() -> None:
+    catalog = load_catalog()
+    bare = [
+        (m.name, lang.value)
+        for m in catalog.metrics
+        for lang in Language
+        if not {Language.ZH: m.zh_definition}.get(lang, m.definition)
+    ]
+    assert bare == []
+
+
 def test_a_question_with_the_is_still_a_question(parser: Parser) -> None:
     for q in ("what is the win rate", "what's our win rate", "what is win rate this quarter"):
         assert parser.intent(q) is None, q

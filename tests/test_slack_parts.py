@@ -21,6 +21,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.slack.manifest import build_manifest, manifest_yaml
 from bot.slack.router import question_text
 from bot.state_db import open_state_db
+from i18n import Language
 from metrics.answer import Column
 from metrics.errors import ConfigError, UnknownWord
 from tests import slack_backend as SB
@@ -45,6 +46,22 @@ def test_huge_answers_stay_within_block_kit_limits() -> None:
     assert check_blocks(sql) == [] and len(sql) > 2
     # the button value falls back to the answer's reference when the question is absurdly long
     assert B.ButtonState.decode(blocks[-1]["elements"][0]["value"]).answer_id == 7
+
+
+@pytest.mark.parametrize(
+    ("lang", "hidden", "said"),
+    [
+        ("en", 1, "… 1 more row, see CSV"),  # 26 rows, 25 shown: one left out, singular
+        ("en", 2, "… 2 more rows, see CSV"),  # 27 rows − 25 shown
+        ("zh", 1, "… 另有 1 行，见 CSV"),
+    ],
+)
+def test_rows_left_out_are_counted_in_words(lang: str, hidden: int, said: str) -> None:
+    base = SB.win_rate_by_rep("q")
+    rows = tuple((f"Rep {i}", i / 100) for i in range(B.MAX_TABLE_ROWS + hidden))
+    answer = replace(base, rows=rows, language=Language(lang))
+    section = B.table_section(answer, B.Style())
+    assert section["text"]["text"].endswith("```\n" + said)
 
 
 def test_subscribe_button_only_with_a_handler() -> None:

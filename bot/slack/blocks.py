@@ -19,7 +19,7 @@ from bot.backend import Reply
 from bot.slack.messages import words_in
 from bot.text import display_width, of_base, render_table, table_cells
 from charts.labels import unbracketed
-from i18n import Language, t
+from i18n import Language, plural, t
 from metrics.answer import Answer
 from metrics.catalog import Catalog
 from metrics.caveats import PROVISIONAL_MARK, SMALL_MARK
@@ -146,11 +146,10 @@ def text_table(answer: Answer, style: Style, max_rows: int = MAX_TABLE_ROWS) -> 
 
 
 def table_section(answer: Answer, style: Style) -> Block:
-    M = words_in(answer.language)
     table, more = text_table(answer, style)
     text = f"```\n{table}\n```"
     if more:
-        text += "\n" + M.TRUNCATED_ROWS.format(more=more)
+        text += "\n" + plural("text.more_rows_csv", more).say(answer.language)
     return section(text)
 
 

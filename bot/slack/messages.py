@@ -38,7 +38,6 @@ class Words:
     DASHBOARD_TITLE: str
     SUBSCRIBED_UNAVAILABLE: str
     STALE_BUTTON: str
-    TRUNCATED_ROWS: str
     DATA_AS_OF: str
     ASKED_BY: str
     BUTTON_SQL: str
