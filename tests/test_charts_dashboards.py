@@ -3,7 +3,6 @@ the user's window and filters reaching every panel, and a panel without data not
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from datetime import date
 
@@ -16,13 +15,13 @@ from metrics.answer import Answer
 from metrics.errors import NoData, Unsupported
 from metrics.query import Filter, Query, WindowSpec
 from tests import chart_answers as ca
+from tests.strict_drawing import warnings_are_errors
 from tests.test_charts_render import png_size
 
 
 @pytest.fixture(autouse=True)
-def warnings_are_errors() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+def _strict_drawing() -> Iterator[None]:
+    with warnings_are_errors():
         yield
 
 

@@ -4,7 +4,6 @@ keep the layout facts of tests/layout_facts.py."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 import pytest
@@ -12,12 +11,12 @@ import pytest
 from charts import choose, figure_for_answer
 from i18n import Language
 from tests import gallery, layout_facts
+from tests.strict_drawing import warnings_are_errors
 
 
 @pytest.mark.parametrize("name", sorted(gallery.CATEGORY))
 def test_category_answer_has_a_sound_layout(name: str) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a missing glyph would warn
+    with warnings_are_errors():  # a missing glyph would warn
         fig = figure_for_answer(gallery.CATEGORY[name]())
     assert fig is not None
     assert layout_facts.check(fig, gallery.ALL_NAMES) == []

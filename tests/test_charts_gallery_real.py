@@ -4,7 +4,6 @@ grammar and engine. Every figure must keep the layout facts of tests/layout_fact
 
 from __future__ import annotations
 
-import warnings
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from metrics.answer import Answer
 from salesforce.demo import build_demo
 from salesforce.demo_org import DemoSpec
 from tests import layout_facts
+from tests.strict_drawing import warnings_are_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 12, 4)
@@ -74,8 +74,7 @@ def _names(answer: Answer) -> list[str]:
 def test_demo_answer_has_a_sound_layout(question: str, backend: RealBackend) -> None:
     reply = backend.ask(question, today=TODAY, with_chart=False)
     assert reply.error is None and reply.answer is not None, reply.error
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings_are_errors():
         fig = figure_for_answer(reply.answer)
     assert fig is not None
     assert layout_facts.check(fig, _names(reply.answer)) == []

@@ -5,21 +5,19 @@ the layout facts of tests/layout_facts.py."""
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 from charts import choose, figure_for_answer, texts
 from tests import chart_answers as ca
 from tests import gallery, layout_facts
+from tests.strict_drawing import warnings_are_errors
 
 TARGETS = {"gauge": 5000.0}
 
 
 @pytest.mark.parametrize("name", sorted(gallery.SHAPES))
 def test_answer_has_a_sound_layout(name: str) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings_are_errors():
         fig = figure_for_answer(gallery.SHAPES[name](), target=TARGETS.get(name))
     assert fig is not None
     assert layout_facts.check(fig, gallery.ALL_NAMES) == []

@@ -8,7 +8,6 @@ Answers come from the real backend on the hand-made fixture org (today: Thu 27 J
 from __future__ import annotations
 
 import re
-import warnings
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.backend import RealBackend
 from charts import figure_for_answer, texts
 from i18n import Language
 from tests.fixture_org import load_fixture_org
+from tests.strict_drawing import warnings_are_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2024, 6, 27)
@@ -34,8 +34,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> RealBackend:
 def drawn(backend: RealBackend, question: str) -> list[str]:
     reply = backend.ask(question, today=TODAY, with_chart=False)
     assert reply.answer is not None, reply.error
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a glyph missing from the font warns: no tofu boxes
+    with warnings_are_errors():  # a glyph missing from the font warns: no tofu boxes
         fig = figure_for_answer(reply.answer)
     assert fig is not None
     return texts(fig)
@@ -89,8 +88,7 @@ def test_a_chinese_dashboard(backend: RealBackend, name: str) -> None:
     def run(q: Query):  # type: ignore[no-untyped-def]
         return backend._run(q, f"{name} dashboard", TODAY, language=Language.ZH)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings_are_errors():
         fig = figure_for_dashboard(name, Query(dashboard=name), run, lang=Language.ZH)
     said = texts(fig)
     board = find(name)

@@ -7,7 +7,6 @@ charts); each dashboard shows the same numbers that `kpibot ask` gives for its p
 from __future__ import annotations
 
 import struct
-import warnings
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from charts import choose_with_reason, figure_for_answer, figure_for_dashboard, 
 from metrics.query import Query
 from tests import layout_facts
 from tests.fixture_org import load_fixture_org
+from tests.strict_drawing import warnings_are_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2024, 6, 27)
@@ -62,8 +62,7 @@ KINDS = {
 
 @pytest.mark.parametrize("question", list(KINDS))
 def test_every_chart_kind_from_a_real_answer(question: str, backend: RealBackend) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a missing glyph (温家豪, 张伟) would warn
+    with warnings_are_errors():  # a missing glyph (温家豪, 张伟) would warn
         reply = backend.ask(question, today=TODAY)
     assert reply.error is None and reply.answer is not None, reply.error
     assert str(choose_with_reason(reply.answer).chart) == KINDS[question]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import struct
-import warnings
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -15,6 +14,7 @@ from charts.labels import cut, display_width, title_of, wrap
 from i18n import Language
 from tests import chart_answers as ca
 from tests import layout_facts
+from tests.strict_drawing import warnings_are_errors
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -28,9 +28,8 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 @pytest.fixture(autouse=True)
-def warnings_are_errors() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+def _strict_drawing() -> Iterator[None]:
+    with warnings_are_errors():
         yield
 
 

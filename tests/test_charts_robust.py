@@ -3,7 +3,6 @@ Decimals from DuckDB, datetimes as buckets, missing dimension values, long Chine
 
 from __future__ import annotations
 
-import warnings
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 
 from charts import render_answer
 from tests import chart_answers as ca
+from tests.strict_drawing import warnings_are_errors
 from tests.test_charts_render import png_size
 
 VALUES = st.one_of(
@@ -56,8 +56,7 @@ def _answer(shape: str, values: list[object], names: list[object]) -> ca.Answer:
        names=st.lists(NAMES, min_size=1, max_size=6))
 def test_odd_values_render(shape: str, values: list[object], names: list[object]) -> None:
     answer = _answer(shape, values, names)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings_are_errors():
         png = render_answer(answer)
     assert png is not None and png_size(png) == (1120, 700)
 
