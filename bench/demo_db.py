@@ -14,7 +14,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.report import save_results
+from bench.report import QUICK_ENV, save_results
 from cache.snapshot import add_missing_derived, current_target
 from salesforce.demo import build_demo
 from salesforce.demo_org import DemoSpec
@@ -74,6 +74,7 @@ def bench_args(doc: str, runs: int, quick_runs: int) -> tuple[float, int, bool]:
     ap.add_argument("--no-write", action="store_true", help="do not write docs/benchmarks.md")
     a = ap.parse_args()
     if a.quick:
+        os.environ[QUICK_ENV] = "1"
         return 1.0, quick_runs, False
     return a.scale, a.runs, not a.no_write
 

@@ -1,4 +1,4 @@
-"""Issue 14's goals, each met or not, from the numbers the benchmarks saved (bench/out/results/).
+"""Issue 14's goals, each met or not, from the numbers the benchmarks saved (bench/results/).
 
     python -m bench.goals [--no-write]
 

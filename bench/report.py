@@ -1,5 +1,8 @@
 """Benchmarks write their table into one section of docs/benchmarks.md, leaving the others, and
-their key numbers into bench/out/results/ (JSON) for the summaries run_all and bench_scale write.
+their key numbers into bench/results/ (JSON) for the summaries run_all and bench_scale write.
+The results are tracked in git: they are the measurements the docs' summaries are written from,
+and the demo orgs under bench/out/ (git-ignored, tens of GB) do not outlive a machine, so a
+summary must be rewritable on a fresh clone. A ``--quick`` run (a smoke test) saves none.
 
 A section is owned by one script and lies between ``<!-- BEGIN key -->`` and ``<!-- END key -->``
 markers: a rewrite replaces only that block, so hand-written notes and other scripts' (or other
@@ -19,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
-RESULTS = Path(__file__).resolve().parent / "out" / "results"
+QUICK_ENV = "KPIBOT_BENCH_QUICK"  # set by a --quick run: its numbers are a smoke test
+RESULTS = Path(__file__).resolve().parent / "results"
 HEADER = """# Benchmarks
 
 Measured by the scripts in `bench/` (`make bench` runs them all), never in timed unit tests.
@@ -82,7 +86,10 @@ def load_line() -> str:
 
 
 def save_results(name: str, scale: float, data: dict[str, Any]) -> None:
-    """Keep a benchmark's key numbers (bench/out/results/<name>-<scale>.json) for summaries."""
+    """Keep a benchmark's key numbers (bench/results/<name>-<scale>.json) for summaries; a quick
+    run's are not measurements and are not kept."""
+    if os.environ.get(QUICK_ENV):
+        return
     RESULTS.mkdir(parents=True, exist_ok=True)
     data = {**data, "at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC", "load": os.getloadavg()}
     (RESULTS / f"{name}-{scale:g}.json").write_text(json.dumps(data, indent=1), encoding="utf-8")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import goals
-from bench.report import load_line, write_section
+from bench.report import QUICK_ENV, load_line, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,10 +63,11 @@ class Outcome:
 def run_one(b: Bench, quick: bool) -> Outcome:
     args = b.quick if quick else b.full
     cmd = [sys.executable, "-m", f"bench.{b.module}", *args]
+    env = {**os.environ, QUICK_ENV: "1"} if quick else None
     print(f"\n=== {' '.join(cmd[1:])}", flush=True)
     before = os.times()
     t = time.perf_counter()
-    code = subprocess.run(cmd, cwd=ROOT, check=False).returncode
+    code = subprocess.run(cmd, cwd=ROOT, check=False, env=env).returncode
     after = os.times()
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
