@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar, cast, get_args
 
 from i18n import Language, Msg, Sayable
 from metrics.answer import Answer, Column
+from metrics.catalog import english_plural
 from metrics.catalog_load import load_catalog
 from metrics.query import ChartKind
 
@@ -124,8 +125,11 @@ def _orders() -> dict[str, dict[str, int]]:
 
 def plural_of(col: Column, lang: Language) -> str:
     """A grouping's name for several, as a chart's note says it ("Top 12 of 20 industries"):
-    the catalog's plural; Chinese nouns have one form (the column's own name, 行业)."""
-    return load_catalog().plural(col.name, lang)
+    the catalog's plural, which the engine keeps on the column (a custom catalog's too); for a
+    column built elsewhere, the regular English plural; Chinese nouns have one form (行业)."""
+    if col.plural:
+        return col.plural
+    return col.spoken if lang is Language.ZH else english_plural(col.name)
 
 
 def in_natural_order(name: str, values: Iterable[T]) -> list[T]:

@@ -31,6 +31,9 @@ class Column:
     # The KPI's or dimension's own name in the reply's language (赢单率), when it is not the
     # canonical one: charts name a card, a panel or an axis by it (never with a side).
     said: str = ""
+    # A grouping's name for several in the reply's language (the catalog's ``plural``:
+    # "industries", 行业), for a chart's note ("Top 12 of 40 industries"); empty elsewhere.
+    plural: str = ""
 
     @property
     def shown(self) -> str:

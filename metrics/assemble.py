@@ -113,6 +113,7 @@ def _said(
             lang,
             names,
             fields,
+            plurals=lambda d: catalog.plural(d, lang),
         ),
         "sides": sides,
     }

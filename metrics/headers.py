@@ -18,12 +18,14 @@ def labelled(
     lang: Language = Language.EN,
     names: Callable[[str], str] = str,
     fields: Callable[[str, str], str] = lambda metric, name: name,
+    plurals: Callable[[str], str] | None = None,
 ) -> tuple[Column, ...]:
     """Headers people read, in the reply's language (``names``: the catalog's names in it):
     each side by its window when both were named ("revenue won (2025)", "revenue won (2026)");
     a rate's change as "<kpi> change" (shown in percentage points); a record list's column by
     its KPI's own label for it (``fields``: top deals' name → 商机名称). A header equal to the
-    canonical name is left to it (``Column.shown``)."""
+    canonical name is left to it (``Column.shown``). ``plurals``: a grouping's name for several,
+    kept on its column for the charts (``Column.plural``)."""
     formats = {c.metric: c.format for c in columns if c.role == "metric"}
     out = []
     for c in columns:
@@ -31,7 +33,11 @@ def labelled(
         label = said if c.role == "field" else _header(c, sides, formats, lang, names)
         if label != c.name:
             c = replace(c, label=label)
-        out.append(replace(c, said=said) if said != c.name else c)
+        if said != c.name:
+            c = replace(c, said=said)
+        if plurals is not None and c.role == "dimension":
+            c = replace(c, plural=plurals(c.name))
+        out.append(c)
     return tuple(out)
 
 

@@ -128,3 +128,25 @@ def test_inbound_dashboard_shows_the_numbers_ask_gives(backend: RealBackend) -> 
     drawn = _drawn(backend, "inbound leads")
     for cell in _cells(backend, "lead-to-opportunity ratio inbound last 30 days"):
         assert cell in drawn, cell
+
+
+@pytest.mark.parametrize(
+    ("question", "plurals"),
+    [
+        ("deals won by rep by lead source", ["reps", "lead sources"]),
+        ("按销售 按线索来源 统计赢单数", ["销售", "线索来源"]),
+    ],
+)
+def test_an_answer_carries_its_groupings_plurals_for_the_charts(
+    question: str, plurals: list[str], backend: RealBackend
+) -> None:
+    # The catalog's `plural:` (metrics/catalog.yaml: reps, lead sources) rides on the answer's
+    # dimension columns, so a chart's note says it without loading the catalog per drawing;
+    # Chinese nouns have one form, the dimension's Chinese name.
+    from charts.choose import plural_of
+
+    reply = backend.ask(question, today=TODAY, with_chart=False)
+    assert reply.answer is not None, reply.error
+    dims = [c for c in reply.answer.columns if c.role == "dimension"]
+    assert [plural_of(c, reply.answer.language) for c in dims] == plurals
+    assert [c.plural for c in dims] == plurals
