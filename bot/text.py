@@ -28,8 +28,8 @@ from metrics.format import (
     format_bucket,
     format_growth,
     format_label,
-    format_stored,
     shown_points_formatter,
+    stored_formatter,
     value_formatter,
 )
 from metrics.restate import both_named
@@ -59,11 +59,6 @@ def _wide_chars(text: str) -> frozenset[str]:
     )
 
 
-def _pad(text: str, width: int, right: bool, used: int | None = None) -> str:
-    gap = " " * max(0, width - (display_width(text) if used is None else used))
-    return gap + text if right else text + gap
-
-
 def cell_formatter(
     col: Column, *, currency: str = "USD", fiscal_start_month: int = 1, lang: Language = EN
 ) -> Callable[[Any], str]:
@@ -83,7 +78,7 @@ def cell_formatter(
 
             return bucket
         # Mon / 周一, Jan / 1月; an empty value (none) / （空）
-        return lambda value: format_stored(value, col.name, lang)
+        return stored_formatter(col.name, lang)
     shown = value_formatter(col.format, currency=currency, lang=lang)
     if col.format == "date":
         return lambda v: v.isoformat()[:10] if isinstance(v, (date, datetime)) else shown(v)
@@ -130,7 +125,7 @@ def answer_columns(
             # points read off the two rates as shown just above (each formatted once)
             out.append(list(map(shown_points_formatter(lang), out[cur], out[prev])))
             continue
-        if cur >= 0:
+        if cur >= 0 and fmt in CHANGE_IN_POINTS:
             out.append(list(map(change_formatter(fmt, lang), values[i], values[cur], values[prev])))
             continue
         show = cell_formatter(c, currency=currency, fiscal_start_month=fiscal_start_month,
@@ -153,12 +148,27 @@ def _padded(head: str, cells: Sequence[str], right: bool, separator: bool) -> li
         width = max(map(len, column))
         padded = [c.rjust(width) for c in column] if right else [c.ljust(width) for c in column]
     else:
-        used = [len(c) + sum(map(wide.__contains__, c)) for c in column]
+        used = _widths(column, text, wide)
         width = max(used)
-        padded = [_pad(c, width, right, u) for c, u in zip(column, used, strict=True)]
+        # pad to ``width`` display columns: ``used - len`` of them are taken by wide characters
+        if right:
+            padded = [c.rjust(width - u + len(c)) for c, u in zip(column, used, strict=True)]
+        else:
+            padded = [c.ljust(width - u + len(c)) for c, u in zip(column, used, strict=True)]
     if separator:
         padded.insert(1, "-" * width)
     return padded
+
+
+def _widths(column: Sequence[str], text: str, wide: frozenset[str]) -> list[int]:
+    """Each cell's display width. When every non-ASCII character of the column is a wide one
+    of three UTF-8 bytes (Chinese names beside Latin ones), a cell's width is (characters +
+    bytes) / 2, counted in C; otherwise its wide characters are counted one by one."""
+    if all("\u0800" <= ch <= "\uffff" for ch in wide) and wide.issuperset(
+        ch for ch in set(text) if ch > "\x7f"
+    ):
+        return [(len(c) + len(c.encode())) >> 1 for c in column]
+    return [len(c) + sum(map(wide.__contains__, c)) for c in column]
 
 
 def render_table(

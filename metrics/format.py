@@ -84,7 +84,9 @@ def value_formatter(
     if fmt in ("text", "date"):
         return lambda value: format_label(value, lang)
     if fmt == "percent":
-        return _or_none(lambda x: f"{x * 100:.1f}%")
+        slow = _or_none(lambda x: f"{x * 100:.1f}%")
+        # most cells: a DuckDB double, formatted in this one call
+        return lambda v: f"{v * 100:.1f}%" if type(v) is float and v == v else slow(v)
     if fmt == "currency":
         sym = currency_symbol(currency)
         if short:
@@ -109,6 +111,8 @@ def _or_none(show: Callable[[float], str]) -> Callable[[Any], str]:
     """``show`` for a number; NONE for no value (None, NaN)."""
 
     def shown(value: Any) -> str:
+        if type(value) is float and value == value:  # most values: DuckDB's doubles
+            return show(value)
         x = _num(value)
         return NONE if x is None else show(x)
 
@@ -221,11 +225,17 @@ def format_label(value: Any, lang: Language = EN) -> str:
 def format_stored(value: Any, dimension: str, lang: Language = EN) -> str:
     """A value of a date part as stored ("Mon", "Jan") in ``lang`` ("周一", "1月"): the
     dimensions in ``STORED_AS_WORDS``; anything else as a label."""
+    return stored_formatter(dimension, lang)(value)
+
+
+def stored_formatter(dimension: str, lang: Language = EN) -> Callable[[Any], str]:
+    """``format_stored`` for one dimension, decided once (a table maps it down a column of
+    682 reps: a name stored as text is shown as it is, in one call)."""
     key = STORED_AS_WORDS.get(dimension)
-    stored = words(EN, key) if key else ()
-    if value in stored:
-        return words(lang, key)[stored.index(value)]  # type: ignore[arg-type]
-    return format_label(value, lang)
+    if key is None:
+        return lambda v: v if type(v) is str else format_label(v, lang)
+    said = dict(zip(words(EN, key), words(lang, key), strict=True))
+    return lambda v: said.get(v) or format_label(v, lang)
 
 
 def fiscal_year_of(d: date, fiscal_start_month: int) -> int:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.text import answer_table, display_width, render_table, table_cells
 from metrics.answer import Answer, Column, ResolvedWindow, Sample, Unsettled
 from metrics.query import Query
@@ -75,3 +78,21 @@ def test_render_table_pads_wide_and_ascii_columns() -> None:
     assert display_width("温a") == 3 and display_width("▲ 1.0%") == 6
     table = render_table(["rep", "calls"], [["Alice", "1,204"], ["温家豪", "87"]], [False, True])
     assert table == "rep     calls\n------  -----\nAlice   1,204\n温家豪     87"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("aZ9.é−▲▼温家豪陈静𠀋ｱ"), min_size=1, max_size=8), min_size=1,
+                max_size=12))
+def test_every_line_of_a_column_is_as_wide_as_its_widest_cell(cells: list[str]) -> None:
+    # Chinese beside Latin is padded from (characters + UTF-8 bytes) / 2; a column with an
+    # accent, a narrow symbol or a four-byte character counts its wide characters one by one.
+    # Either way each line ends up as wide on a terminal as the widest cell.
+    for right in (False, True):
+        lines = render_table(["h"], [[c] for c in cells], [right], separator=False).split("\n")
+        widest = max(display_width(x) for x in ["h", *cells])
+        padded = [line.ljust(len(line) + widest - display_width(line)) for line in lines]
+        assert all(display_width(line) == widest for line in padded)
+        shown = [line.strip() for line in lines]
+        assert shown == [x.strip() for x in ["h", *cells]]
+        if right:  # right-aligned: every line's right edge at the widest cell's
+            assert all(display_width(line) == widest for line in lines)
