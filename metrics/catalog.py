@@ -145,12 +145,20 @@ SCOPE_FILTER = "r.OwnerId IN (SELECT unnest($scope_owners))"
 USER_SCOPE = "r.Id IN (SELECT unnest($scope_owners))"  # User records: the visible users
 # A keyed record set (its relation has the owner's key, cache/owner_keys.py: users numbered in
 # the role tree's depth-first order) filters on at most two runs of keys instead: a comparison
-# the scan applies, with no join to plan or build. The comment says what the numbers are.
-SCOPE_RANGES = (
-    "/* row-level access: users numbered in role-hierarchy order, the visible ones two runs */ "
-    "(r._kpibot_owner_key BETWEEN $scope_from AND $scope_to "
-    "OR r._kpibot_owner_key BETWEEN $scope_from2 AND $scope_to2)"
-)
+# the scan applies, with no join to plan or build. The comment says what the numbers are. One
+# run (a manager who is their role's last user, a rep) is one range, which DuckDB pushes into
+# the scan; an OR of two is a filter after it (+0.3 ms on the 227k opportunities, twice one's).
+SCOPE_RANGES = {
+    "keys1": (
+        "/* row-level access: users numbered in role-hierarchy order, the visible ones one run */ "
+        "(r._kpibot_owner_key BETWEEN $scope_from AND $scope_to)"
+    ),
+    "keys2": (
+        "/* row-level access: users numbered in role-hierarchy order, the visible ones two runs */ "
+        "(r._kpibot_owner_key BETWEEN $scope_from AND $scope_to "
+        "OR r._kpibot_owner_key BETWEEN $scope_from2 AND $scope_to2)"
+    ),
+}
 
 
 # The time groupings (natural dimensions) a rollup of each grain can answer: a month's rows
@@ -207,10 +215,12 @@ class RecordSetDef:
     def dimension_sql(self, name: str) -> str | None:
         return dict(self.dimensions).get(name)
 
-    def scope_filter(self, ranged: bool) -> str | None:
-        """The row filter of row-level access: on owner keys when the scope is ``ranged`` (at
-        most two runs of keys) and the relation has them, else on the owners' ids."""
-        return SCOPE_RANGES if ranged and self.keyed and self.scope else self.scope
+    def scope_filter(self, scoping: str) -> str | None:
+        """The row filter of row-level access: on owner keys when the scope is one or two runs
+        of keys (``scoping`` "keys1", "keys2") and the relation has them, else on the owners'
+        ids."""
+        ranges = SCOPE_RANGES.get(scoping)
+        return ranges if ranges and self.keyed and self.scope else self.scope
 
 
 @dataclass(frozen=True)

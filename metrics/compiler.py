@@ -146,15 +146,15 @@ class _Shape:
     bucket_shift: str | None  # "months" | "days": how previous time buckets line up with current
     grid: bool = False  # every time bucket of the window is a row ($grid: their first days)
     scoped: bool = False  # row-level access: only records owned by $scope_owners (metrics.scope)
-    ranged: bool = False  # … and those owners are two runs of owner keys ($scope_from …)
+    ranged: int = 0  # … and those owners are this many runs of owner keys ($scope_from …): 1, 2
     rollups: frozenset[str] = frozenset()  # rollup record sets this snapshot can answer from
     anchor: str | None = None  # the question's date field (Query.anchor)
 
     @property
     def scoping(self) -> str:
         """How records are filtered for row-level access: "" not, "owners" on the owner list,
-        "keys" on runs of owner keys where the record set has them."""
-        return ("keys" if self.ranged else "owners") if self.scoped else ""
+        "keys1" / "keys2" on one or two runs of owner keys where the record set has them."""
+        return (f"keys{self.ranged}" if self.ranged else "owners") if self.scoped else ""
 
 
 _cache: dict[tuple[int, _Shape], tuple[Catalog, Compiled]] = {}
@@ -170,7 +170,7 @@ def compile_query(
     bucket_shift: str | None = None,
     grid: bool = False,
     scoped: bool = False,
-    ranged: bool = False,
+    ranged: int = 0,
     rollups: frozenset[str] = frozenset(),
 ) -> Compiled:
     """SQL for ``query``. ``window`` says whether the window has a start and an end;
@@ -178,8 +178,8 @@ def compile_query(
     ``grid`` that the time grouping's keys are ``$grid`` (every bucket of the window: a bucket
     without records is a row, 0 for counts and sums, empty for rates and means).
     ``scoped`` adds the row filter of row-level access to every record set it reads; ``ranged``
-    says the scope is at most two runs of owner keys ($scope_from/$scope_to, …2), so a record
-    set keeping owner keys filters on those.
+    says the scope is that many runs of owner keys (1: $scope_from/$scope_to; 2: and …2), so a
+    record set keeping owner keys filters on those.
     ``rollups``: the rollup record sets (catalog ``rollup:``) the snapshot holds in the org's
     zone; counts that need only their columns are read from them."""
     q = effective_query(query, catalog)
@@ -204,7 +204,7 @@ def compile_query(
         bucket_shift=bucket_shift if q.comparison is not None else None,
         grid=grid and any(catalog.dimension(g).kind == "grain" for g in q.groupings),
         scoped=scoped,
-        ranged=scoped and ranged,
+        ranged=ranged if scoped else 0,
         rollups=rollups,
         anchor=q.anchor,
     )
@@ -403,8 +403,8 @@ def _rollup_for(
             continue
         # Under row-level access the rollup keeps the same owners: the record set's own scope
         # predicate, on columns it kept (a record set without an owner is refused, not rolled).
-        mine = rs.scope_filter(shape.scoping == "keys")
-        if shape.scoped and (mine is None or roll.scope_filter(shape.scoping == "keys") != mine):
+        mine = rs.scope_filter(shape.scoping)
+        if shape.scoped and (mine is None or roll.scope_filter(shape.scoping) != mine):
             continue
         scope_text = (mine or "") if shape.scoped else ""
         if not _counts_within(f"{wheres} {scope_text}", r, {a for a, _ in roll.joins}):

@@ -77,7 +77,7 @@ def prepare(
         bucket_shift=shift[0] if shift else None,
         grid=grid is not None,
         scoped=scope.restricted,
-        ranged=scope.ranges is not None,
+        ranged=0 if scope.ranges is None else max(1, len(scope.ranges)),
         rollups=rollups,
     )
     now = midnight(today + timedelta(days=1), settings) if pinned else datetime.now(settings.tz)

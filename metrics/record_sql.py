@@ -141,14 +141,14 @@ def filter_sql(expr: exp.Expression, f: Filter, i: int, checkbox: bool = False) 
 
 
 def scope_sql(rs: RecordSetDef, scoping: str, what: str | Sayable) -> list[exp.Expression]:
-    """The row filter of row-level access, when the query is scoped (``scoping`` "owners" or
-    "keys", else ""): the record set's predicate on the bound owner list $scope_owners
-    (RecordSetDef.scope, never interpolated ids), or on two runs of owner keys when the scope is
-    that and the relation has them (RecordSetDef.scope_filter); records without an owner are
-    refused rather than shown (docs/access.md)."""
+    """The row filter of row-level access, when the query is scoped (``scoping`` "owners",
+    "keys1" or "keys2", else ""): the record set's predicate on the bound owner list
+    $scope_owners (RecordSetDef.scope, never interpolated ids), or on one or two runs of owner
+    keys when the scope is that and the relation has them (RecordSetDef.scope_filter); records
+    without an owner are refused rather than shown (docs/access.md)."""
     if not scoping:
         return []
-    predicate = rs.scope_filter(scoping == "keys")
+    predicate = rs.scope_filter(scoping)
     if predicate is None:
         raise Invalid(Msg.of("access.no_owner", what=what))
     return [fragment(predicate)]

@@ -215,8 +215,8 @@ def test_a_scoped_question_reads_a_rollup_only_when_it_keeps_the_scope(catalog: 
         day.rollup, columns=tuple(c for c in day.rollup.columns if c != "_kpibot_owner_key")
     )
     keyless = _with_record_set(catalog, "task_day", rollup=no_key)
-    assert ROLLUP in compile_query(q, catalog, scoped=True, ranged=True, rollups=rolls).sql
-    assert ROLLUP not in compile_query(q, keyless, scoped=True, ranged=True, rollups=rolls).sql
+    assert ROLLUP in compile_query(q, catalog, scoped=True, ranged=2, rollups=rolls).sql
+    assert ROLLUP not in compile_query(q, keyless, scoped=True, ranged=2, rollups=rolls).sql
     # A rollup whose scope predicate is not its record set's keeps other records.
     other = _with_record_set(catalog, "task_day", scope="r.CreatedById IN (SELECT 1)")
     assert not reads_rollup(other, scoped=True)

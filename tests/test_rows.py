@@ -219,6 +219,30 @@ def test_a_user_moved_to_another_role_is_numbered_anew_by_the_next_sync(tmp_path
 # -- the compiler: every record set is filtered ---------------------------------------------------
 
 
+def test_one_run_of_keys_is_one_range_and_two_runs_are_both(db: Path, people: Any) -> None:
+    # One run (Alice under hierarchy: key 3) is a single BETWEEN, which DuckDB applies in the
+    # scan; two runs (team west: Alice 3, Bob 6) are an OR of both. Either way the same counts
+    # as by hand: this quarter Alice made 3 calls, Bob 3, 张伟 1 (outside both scopes).
+    west = RowPolicy(rows="team", teams=(("west", ("alice@example.com", "bob@example.com")),))
+    cases = [
+        (RowPolicy(rows="hierarchy"), [("Alice Wang", 3)], False),
+        (west, [("Alice Wang", 3), ("Bob Smith", 3)], True),
+    ]
+    for policy, rows, both in cases:
+        scope = scope_of(people, people.by_email("alice@example.com"), policy)
+        a = engine.run(
+            Query(metrics=("calls",), groupings=("rep",)),
+            catalog=load_catalog(None),
+            settings=fixture_settings(),
+            reader=SnapshotReader(db),
+            today=date(2024, 6, 27),
+            scope=scope,
+        )
+        assert sorted(a.rows) == rows
+        assert SCOPE_SQL in a.sql and ("$scope_from2" in a.sql) is both
+        assert ("visible ones two runs" in a.sql) is both
+
+
 def test_a_filter_on_someone_out_of_scope_finds_nothing(db: Path, people: Any) -> None:
     alice = scope_of(people, people.by_email("alice@example.com"), RowPolicy(rows="hierarchy"))
     reader = SnapshotReader(db)
