@@ -178,7 +178,8 @@ def hbar_chart(fig: Figure, rect: Rect, answer: Answer, ctx: Ctx, order: list[in
     m = metric_columns(answer)[0]
     col = answer.columns[m]
     w, h = rect_inches(fig, rect)
-    vals = [column(answer, m)[i] for i in order]
+    values = column(answer, m)  # once: per row it was a pass over every row (6,818 reps: 9 s)
+    vals = [values[i] for i in order]
     key = caveat_key(answer, col, hollow="dashed")
     key_in = 0.17 if key else 0.0
     rows = limit_rows(_names(answer, d, order, ctx), vals, capacity(h - 0.1 - key_in), col,
@@ -549,7 +550,8 @@ def _kpi_panel(ax: Axes, answer: Answer, j: int, order: list[int], *, left: floa
     """One KPI's bars (column ``j``, rows in ``order``) in its slot of ``slot`` inches from
     ``left``, each with its value at its end."""
     col = answer.columns[j]
-    vals = [column(answer, j)[i] for i in order]
+    values = column(answer, j)
+    vals = [values[i] for i in order]
     texts = [fmt_value(v, col, ctx) for v in vals]
     room_in = slot - gap - _value_margin(texts, size)
     xs = [max(v or 0.0, 0.0) for v in vals]
@@ -558,7 +560,8 @@ def _kpi_panel(ax: Axes, answer: Answer, j: int, order: list[int], *, left: floa
     ys = list(range(len(order)))
     left += gap
     bars = ax.barh(ys, widths, left=left, height=thick, color=bar_colours(answer, col, order))
-    _outline_hollow(bars, [hollow_rows(answer, col)[i] for i in order])
+    hollow = hollow_rows(answer, col)
+    _outline_hollow(bars, [hollow[i] for i in order])
     for y, wd, t in zip(ys, widths, texts, strict=True):
         ax.annotate(t, (left + wd, y), xytext=(4, 0), textcoords="offset points",
                     va="center", ha="left", fontsize=_value_pt(size), color=theme.INK)
