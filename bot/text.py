@@ -281,7 +281,9 @@ def _small_marked(cells: list[str], small: list[bool]) -> list[str]:
     """Cells followed by † where their base is small (no value, —, has nothing to mark); an
     unmarked one keeps the mark's room, so the digits of the right-aligned column line up."""
     marked = [mark and text != EMPTY_MARK for text, mark in zip(cells, small, strict=False)]
-    none = " " * (1 + len(SMALL_MARK)) if any(marked) else ""
+    if not any(marked):
+        return cells  # nothing to mark, no room to keep
+    none = " " * (1 + len(SMALL_MARK))
     return [
         text + (f" {SMALL_MARK}" if mark else none)
         for text, mark in zip(cells, marked, strict=False)  # the cells may be the first rows only
@@ -294,12 +296,15 @@ def _marked(answer: Answer, col: Column, cells: list[str]) -> list[str]:
     if answer.sample(col.metric) is None and not answer.unsettled:
         return cells
     smalls = answer.small_rows(col.metric)[: len(cells)]
+    provisional = answer.provisional_rows(col.metric)
+    if not any(smalls) and not any(provisional[: len(cells)]):
+        return cells
     # the column is right-aligned: an unmarked value leaves the mark's room, so digits line up
     none = " " * (1 + len(SMALL_MARK)) if any(smalls) else ""
     return [
         (PROVISIONAL_MARK if provisional else "") + text + (f" {SMALL_MARK}" if small else none)
         for text, provisional, small in zip(
-            cells, answer.provisional_rows(col.metric), smalls,
+            cells, provisional, smalls,
             strict=False,  # the cells may be the first rows only
         )
     ]
