@@ -122,7 +122,7 @@ def title() -> str:
     Tasks)"."""
     demo = results("demo")
     sizes = [f"{demo[sc]['tasks'] / 1e6:.0f}M" for sc in sorted(demo)
-             if demo[sc].get("tasks", 0) >= 1e6]
+             if demo[sc].get("tasks", 0) >= 5e5]
     return f"{TITLE} ({' → '.join(sizes)} Tasks)" if sizes else TITLE
 
 
@@ -151,8 +151,9 @@ def report() -> str:
     when = ", ".join(f"{k}: {v:.1f}" for k, v in loads.items())
     return (
         "`python -m bench.bench_scale` (each step its own process, under `nice -n 15`), on "
-        f"{os.cpu_count()} cores shared with other developers' jobs. Load average (1 min) when "
-        f"each step ended: {when}. A wall time grows with the load; CPU time does not.\n\n"
+        f"{os.cpu_count()} cores. Load average (1 min) when each step ended (above ~2 the "
+        f"step shared the cores with other jobs): {when}. A wall time grows with the load; CPU "
+        f"time does not.\n\n"
         + table(head, size_rows)
         + "\n\n**Questions by class** (the 20 of bench_ask: 9 lead, 7 opportunity, 4 activity "
         "KPIs): answer ms, median p50 of the class / worst p95 · CPU ms per answer (median, "
