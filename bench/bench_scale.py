@@ -11,8 +11,9 @@ in bench/results/; a step whose results for that scale exist is skipped unless -
 Then the section "Where one machine stops" of docs/benchmarks.md is written from every saved
 result, so a step measured in another session (or by hand) still counts.
 
-Disk: the 50M-Task org needs about 6 GB, its Data Export 13 GB and the loaded copy 6 GB more;
-put them on a disk with room (``$KPIBOT_BENCH_DATA``).
+Disk and memory: the 100M-Task org needs about 7 GB, its Data Export 27 GB and the loaded copy
+7 GB more; put them on a disk with room (``$KPIBOT_BENCH_DATA``). Its build peaks near 20 GB of
+memory (DuckDB's default limit, 80 % of RAM); the load stays under 2 GB.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The database (git-ignored) is reused while its marker names the same --scale and --today;
 building it takes about two minutes on two cores. ``$KPIBOT_BENCH_DATA`` puts the demo orgs on
-another disk (the 50M-Task one needs about 6 GB; the benchmarks of bench_scale 25 GB).
+another disk (the 100M-Task one needs about 7 GB; the benchmarks of bench_scale 45 GB).
 """
 
 from __future__ import annotations
