@@ -87,6 +87,11 @@ def spark_session() -> Iterator[object]:
             # one spent more CPU compiling than it saved (the engine tests' Spark CPU 38 → 23 s
             # for 60 conformance questions, session start 15 → 9 s). Results do not depend on it.
             "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1",
+            # Interpreted, not generated, code: each of the ~600 test questions is planned once
+            # on a few hundred rows, where compiling Java for it costs more than running it (the
+            # conformance test 122 → 83 s alone). Results do not depend on it (Spark runs both).
+            "spark.sql.codegen.wholeStage": "false",
+            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
         },
     )
     try:
