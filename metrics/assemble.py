@@ -95,6 +95,10 @@ def _said(
     names, fields = namers(catalog, lang)
     window, cmp_window = p.window, p.cmp_window
     sides = comparison_sides(asked, window, cmp_window, lang) if cmp_window is not None else None
+
+    def plurals(dimension: str) -> str:
+        return catalog.plural(dimension, lang)
+
     return {
         "restated": restate(
             asked,
@@ -105,7 +109,7 @@ def _said(
             lang=lang,
             names=names,
             cut=cut,
-            plurals=lambda d: catalog.plural(d, lang),
+            plurals=plurals,
         ),
         "columns": labelled(
             p.compiled.columns,
@@ -113,7 +117,7 @@ def _said(
             lang,
             names,
             fields,
-            plurals=lambda d: catalog.plural(d, lang),
+            plurals=plurals,
         ),
         "sides": sides,
     }

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from i18n import Language, t, words
@@ -84,9 +85,7 @@ def value_formatter(
     if fmt in ("text", "date"):
         return lambda value: format_label(value, lang)
     if fmt == "percent":
-        slow = _or_none(lambda x: f"{x * 100:.1f}%")
-        # most cells: a DuckDB double, formatted in this one call
-        return lambda v: f"{v * 100:.1f}%" if type(v) is float and v == v else slow(v)
+        return _or_none(lambda x: f"{x * 100:.1f}%")
     if fmt == "currency":
         sym = currency_symbol(currency)
         if short:
@@ -228,6 +227,7 @@ def format_stored(value: Any, dimension: str, lang: Language = EN) -> str:
     return stored_formatter(dimension, lang)(value)
 
 
+@lru_cache(maxsize=64)
 def stored_formatter(dimension: str, lang: Language = EN) -> Callable[[Any], str]:
     """``format_stored`` for one dimension, decided once (a table maps it down a column of
     682 reps: a name stored as text is shown as it is, in one call)."""

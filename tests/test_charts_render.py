@@ -220,5 +220,9 @@ def test_a_chart_of_thousands_of_reps_reads_each_value_a_few_times(
     monkeypatch.setattr(charts.canvas, "num", counted)
     n = 3000
     rows = [(f"Rep {i:04d}", *(0.5 - i / (3 * n) for _ in metrics)) for i in range(n)]
-    render_answer(ca.make(" and ".join(metrics) + " by rep", metrics, ("rep",), rows))
+    answer = ca.make(" and ".join(metrics) + " by rep", metrics, ("rep",), rows)
+    render_answer(answer)
     assert 0 < reads <= 10 * n * len(metrics)
+    # the note under the bars counts them as every other number is written: "of 3,000 reps"
+    notes = [x for x in texts(figure_for_answer(answer)) if x.startswith("Top ")]
+    assert len(notes) == 1 and " of 3,000 reps " in notes[0], notes
