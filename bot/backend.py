@@ -380,10 +380,10 @@ class RealBackend:
     def _user_board(self, question: str) -> tuple[Dashboard, str] | None:
         """``Team East dashboard last quarter``: a user board named at the start (any scope:
         digests and the CLI; Slack checks who may see it before it gets here)."""
-        from bot.boards.service import open_boards, to_dashboard
-
         if not ("dashboard" in question.lower() or "大屏" in question):
             return None
+        from bot.boards.service import open_boards, to_dashboard  # and charts: only for boards
+
         with self._lock:
             if self._boards is None:
                 self._boards = open_boards(self.config)

@@ -58,7 +58,9 @@ def run_kpibot_here(*args: str) -> subprocess.CompletedProcess[str]:
     """``kpibot ARGS`` in this process: the same command (bot.cli.main's app) with the kpibot
     environment cleared as ``run_kpibot`` does, its exit code, stdout and stderr. A bug the
     command would turn into its one-sentence apology is raised here instead (a failure)."""
-    from bot.cli.main import app
+    from bot.cli.main import build_app
+
+    app = build_app()
 
     result = CliRunner().invoke(app, list(args), env=dict.fromkeys(_CLEARED))
     if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -115,7 +115,9 @@ def test_unreadable_config_is_a_configuration_error(
     silently kept its last value (here: every user allowed)."""
     from typer.testing import CliRunner
 
-    from bot.cli.main import app
+    from bot.cli.main import build_app
+
+    app = build_app()
 
     make(tmp_path)  # type: ignore[operator]
     res = CliRunner().invoke(app, ["kpis", "--config", str(tmp_path / "app.yaml")])

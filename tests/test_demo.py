@@ -396,7 +396,9 @@ def test_demo_written_as_export_loads_back_identically(demo_db: Path, tmp_path: 
 def test_cli_demo_summary_and_usage_errors(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli.main import app
+    from bot.cli.main import build_app
+
+    app = build_app()
 
     config = str(Path(__file__).parent.parent / "app.yaml")
     db = tmp_path / "k.duckdb"

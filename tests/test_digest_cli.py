@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
+from bot.cli.main import build_app
 from bot.digests.state import StateStore
 from bot.state_db import open_state_db
+
+app = build_app()
 
 APP_YAML = """
 timezone: Asia/Shanghai

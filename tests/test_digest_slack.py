@@ -332,8 +332,9 @@ def test_cli_run_sends_once_under_the_schedules_key(
 ) -> None:
     from typer.testing import CliRunner
 
-    from bot.cli.main import app as cli
+    from bot.cli.main import build_app
 
+    cli = build_app()
     p = tmp_path / "app.yaml"
     p.write_text(json.dumps({**CONFIG, "digest_delivery": {"retry_base_seconds": 0}}))
     monkeypatch.setenv("KPIBOT_BACKEND", "tests.digest_backend:cli_backend")

@@ -12,9 +12,11 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
+from bot.cli.main import build_app
 from cache.snapshot import SnapshotReader, current_target
 from salesforce.export import ExportError, load_export
+
+app = build_app()
 
 EDGE = Path(__file__).parent / "fixtures" / "export_edge"
 LEAD_HEADER = (

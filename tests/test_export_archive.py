@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli.main import app
+from bot.cli.main import build_app
 from cache.snapshot import PENDING_PREFIX, current_target, snapshot_dir
 from salesforce.errors import ExportError
 from salesforce.export import load_export
 from salesforce.export_source import ArchiveLimits
 from tests.test_export import EDGE, LEAD_HEADER, LEAD_ROW, rows
+
+app = build_app()
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-pa55w0rd"

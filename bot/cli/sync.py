@@ -71,13 +71,6 @@ def _summary(result: SyncResult, tz: tzinfo) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    if app.registered_callback is None and not app.registered_commands:
-        # Typer runs a lone command as the program itself (`kpibot` instead of `kpibot sync`);
-        # an empty root callback keeps `kpibot sync` a subcommand whatever else is registered.
-        @app.callback()
-        def _root() -> None:
-            """Sales KPIs from Salesforce, asked in English or Chinese."""
-
     @app.command("sync")
     def sync(
         config: ConfigOpt = None,
