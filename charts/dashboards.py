@@ -17,10 +17,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
@@ -32,6 +30,7 @@ from charts.simplify import drop_constant_groupings
 from charts.targets import TargetBasis
 from i18n import Language, Msg, Sayable, say, t
 from metrics.answer import Answer, ResolvedWindow
+from metrics.config_yaml import packaged_yaml
 from metrics.errors import Unsupported, UserError
 from metrics.format import format_range
 from metrics.provenance import SourceMissing
@@ -148,8 +147,7 @@ def board_from_dict(name: str, b: dict[str, Any]) -> Dashboard:
 @lru_cache(maxsize=1)
 def load() -> tuple[dict[str, Dashboard], dict[str, Target]]:
     """dashboards.yaml, parsed once."""
-    text = resources.files("charts").joinpath("dashboards.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = packaged_yaml("charts", "dashboards.yaml")
     boards = {name: board_from_dict(name, b) for name, b in data["dashboards"].items()}
     targets = {k: Target(**v) for k, v in (data.get("targets") or {}).items()}
     return boards, targets

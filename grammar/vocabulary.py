@@ -9,17 +9,16 @@ several things (``jordan``: a rep and an account); the lexer decides with the co
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from grammar.normalize import is_cjk, is_word_char, normalize
 from metrics.catalog import GRAINS, Catalog
+from metrics.config_yaml import packaged_yaml
 
 MeaningKind = str  # "metric" | "dimension" | "value" | "keyword"
 
@@ -159,8 +158,7 @@ WHOLE_QUESTION = {"help", "define", "complete_next", "complete_windows"}
 
 @cache
 def _keywords() -> dict[str, Any]:
-    text = resources.files("grammar").joinpath("keywords.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = packaged_yaml("grammar", "keywords.yaml")
     return data
 
 
@@ -194,18 +192,42 @@ def keyword_table() -> tuple[tuple[str, Meaning], ...]:
     return tuple(out)
 
 
+# Surnames whose reading differs from their characters' usual one (单 is Shan as a surname, not
+# Dan), and two-character surnames (欧阳: the given name starts after both). A name gets the
+# forms of each reading given here and of its characters' own one (乐 is both Le and Yue).
+SURNAMES: dict[str, tuple[str, ...]] = {
+    "单": ("shan",), "曾": ("zeng",), "解": ("xie",), "仇": ("qiu",), "区": ("ou",),
+    "查": ("zha",), "乐": ("yue",), "朴": ("piao",), "盖": ("ge",), "覃": ("qin",),
+    "缪": ("miao",), "翟": ("zhai",), "员": ("yun",), "繁": ("po",), "黑": ("he",),
+    "种": ("chong",), "秘": ("bi",), "折": ("she",), "召": ("shao",), "薄": ("bo",),
+    "阚": ("kan",), "句": ("gou",), "隗": ("wei",), "祭": ("zhai",),
+    "尉迟": ("yu chi",), "万俟": ("mo qi",), "澹台": ("tan tai",), "单于": ("chan yu",),
+    "欧阳": (), "司马": (), "诸葛": (), "上官": (), "皇甫": (), "东方": (), "慕容": (),
+    "宇文": (), "夏侯": (), "司徒": (), "公孙": (), "长孙": ("zhang sun",), "令狐": (),
+    "呼延": (), "轩辕": (), "端木": (), "南宫": (), "独孤": (),
+}  # fmt: skip
+
+
 def pinyin_forms(name: str) -> list[str]:
     """How a Chinese personal name (two to four Han characters) is written in Latin letters,
-    without tones; empty for other names."""
+    without tones, surname first or last; empty for other names."""
     if not 2 <= len(name) <= 4 or not all(is_cjk(c) for c in name):
         return []
-    from pypinyin import lazy_pinyin  # loaded only for data with Chinese names
+    # Loaded only for data with Chinese names, without its phrase book: names are not in it,
+    # and reading it takes 0.2 s of every command's start (the surnames above do its work).
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+    from pypinyin import lazy_pinyin
 
     syl = [x.lower() for x in lazy_pinyin(name)]
     if not all(x.isascii() and x.isalpha() for x in syl):
         return []
-    family, given = syl[0], "".join(syl[1:])
-    forms = [f"{family} {given}", f"{family}{given}", f"{given} {family}", " ".join(syl)]
+    n = 2 if len(name) >= 3 and name[:2] in SURNAMES else 1
+    given = syl[n:]
+    forms: list[str] = []
+    for reading in dict.fromkeys([" ".join(syl[:n]), *SURNAMES.get(name[:n], ())]):
+        family, whole = reading.replace(" ", ""), "".join(given)
+        forms += [f"{family} {whole}", f"{family}{whole}", f"{whole} {family}"]
+        forms.append(" ".join([reading, *given]))
     return list(dict.fromkeys(forms))
 
 

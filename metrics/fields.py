@@ -23,10 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 import i18n
 from cache import schema
@@ -41,6 +38,7 @@ from metrics.catalog import (
     MetricDef,
     RecordSetDef,
 )
+from metrics.config_yaml import packaged_yaml
 from metrics.measures import measure_of
 from metrics.settings import FieldSetting, OrgSettings
 
@@ -53,8 +51,7 @@ _PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 @cache
 def _rules() -> dict[str, Any]:
-    text = resources.files("metrics").joinpath("fields.yaml").read_text(encoding="utf-8")
-    return dict(yaml.safe_load(text))
+    return dict(packaged_yaml("metrics", "fields.yaml"))
 
 
 def readable(api_name: str) -> str:

@@ -231,6 +231,18 @@ def test_pinyin_forms() -> None:
     assert pinyin_forms("华为技术有限公司") == []  # not a personal name
 
 
+def test_pinyin_forms_read_surnames_as_surnames() -> None:
+    # 单 is Dan as a word and Shan as a surname: a rep typing either finds 单田芳.
+    assert pinyin_forms("单田芳") == [
+        "dan tianfang", "dantianfang", "tianfang dan", "dan tian fang",
+        "shan tianfang", "shantianfang", "tianfang shan", "shan tian fang",
+    ]  # fmt: skip
+    assert "zeng xiaoxian" in pinyin_forms("曾小贤")
+    # Two-character surnames: the given name starts after both (欧阳 Ouyang, 尉迟 Yuchi).
+    assert pinyin_forms("欧阳娜娜") == ["ouyang nana", "ouyangnana", "nana ouyang", "ou yang na na"]
+    assert "yuchi gong" in pinyin_forms("尉迟恭")
+
+
 def test_average_on_an_average_is_said_back(parser: Parser) -> None:
     parsed = parser.parse("average win rate by rep")
     assert parsed.query == Query(metrics=("win rate",), groupings=(REP,))
