@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import os
 import shutil
 import threading
@@ -56,6 +57,16 @@ class WriterBusy(Exception):
 
 def snapshot_dir(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".d")
+
+
+def sidecar(snapshot: Path, name: str) -> Path | None:
+    """Where to keep something worked out from a published snapshot (``<snapshot>.<name>``,
+    removed with it), or None when ``snapshot`` is not one: a plain DuckDB file, or a pending
+    one, can still change, so nothing read from it may be kept."""
+    snapshot = Path(snapshot)
+    if not snapshot.parent.name.endswith(".d") or snapshot.name.startswith(PENDING_PREFIX):
+        return None
+    return snapshot.with_name(f"{snapshot.name}.{name}")
 
 
 def current_target(db_path: Path) -> Path | None:
@@ -303,7 +314,8 @@ def _collect_garbage(sdir: Path, *, keep: Path) -> None:
     for old in snaps[KEEP_SNAPSHOTS:]:
         if old != keep:
             old.unlink(missing_ok=True)
-            old.with_name(old.name + ".wal").unlink(missing_ok=True)
+            for kept in sdir.glob(glob.escape(old.name) + ".*"):  # its .wal, its sidecars
+                kept.unlink(missing_ok=True)
 
 
 class SnapshotReader:

@@ -7,12 +7,19 @@ have it, plus its catalog ``order`` (stages, attempts). Cached per snapshot file
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from cache.private_files import private_file
+from cache.snapshot import sidecar
 from metrics import snapshot_keys
 from metrics.catalog import USER_SCOPE, Catalog
 from metrics.record_sql import join_texts
@@ -25,6 +32,7 @@ _lock = threading.Lock()
 # A generated dimension with more distinct values than this offers none for matching.
 MAX_FIELD_VALUES = 200
 _TABLE_FIELD = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\.([A-Za-z_][A-Za-z0-9_]*)$")
+_CODE = Path(__file__).read_bytes()  # part of a kept file's name: new code, new file
 
 
 def _snapshot_key(cursor: Any) -> str:
@@ -50,19 +58,51 @@ def load_values(
 ) -> dict[str, tuple[str, ...]]:
     """``{"rep": ("Alice Wang", …), "lead source": (…), …}``: distinct non-empty values, sorted.
     Under row-level access only the values of records (and users) ``scope`` may see: a name is
-    data, so suggestions and did-you-mean never offer what the asker may not read."""
+    data, so suggestions and did-you-mean never offer what the asker may not read.
+
+    Read once per snapshot and process, and kept beside a published snapshot (a sidecar file,
+    cache.snapshot.sidecar) for the next process: at 10M Tasks the queries take seconds, which
+    every `kpibot ask` and every bot replica's start would pay. A restricted scope's values are
+    not kept on disk (one file per asker), only in memory."""
     # The channel names are app.yaml's, not the snapshot's: part of the key.
     key = (_snapshot_key(cursor), id(catalog), tuple(channels or ()), scope.owners)
     if not key[0].startswith("memory:") and key in _cache:
         return _cache[key]
     catalog = snapshot_keys.fit(catalog, cursor, key[0])  # relations that run on it
-    out: dict[str, tuple[str, ...]] = {}
+    plan = _plan(catalog, channels, scope)
+    kept = None if scope.restricted or key[0].startswith("memory:") else _kept_at(key[0], plan)
+    out = _read_kept(kept) if kept is not None else None
+    if out is None:
+        out = {d: _run(cursor, step) for d, step in plan.items()}
+        if kept is not None:
+            _keep(kept, out)
+    with _lock:
+        if len(_cache) > 500:  # one entry per snapshot × scope asked about
+            _cache.clear()
+        _cache[key] = out
+    return out
+
+
+@dataclass(frozen=True)
+class _Step:
+    """How one dimension's values are found: fixed ones, or a query plus the fixed ones."""
+
+    fixed: tuple[str, ...]
+    sql: str | None = None
+    bound: dict[str, Any] | None = None
+    generated: bool = False  # a field's values (field search): none when too many
+
+
+def _plan(
+    catalog: Catalog, channels: dict[str, list[str]] | None, scope: Scope
+) -> dict[str, _Step]:
+    out: dict[str, _Step] = {}
     for d in catalog.dimensions:
         if d.kind != "category":
             continue
         if d.name == "channel":
             names = list((channels or {"inbound": [], "outbound": [], "partner": []}).keys())
-            out[d.name] = tuple([*names, "other"])
+            out[d.name] = _Step(tuple([*names, "other"]))
             continue
         m = _TABLE_FIELD.match(d.values or "")
         if m:
@@ -82,7 +122,7 @@ def load_values(
                 source = f"{rs.source.strip()} AS r{joins}{where}"
                 parts.append(f"SELECT DISTINCT {expr} AS v FROM {source}")
             if not parts:
-                out[d.name] = d.order
+                out[d.name] = _Step(d.order)
                 continue
             sql = " UNION ".join(parts)
         bound = {"scope_owners": list(scope.owners or ())} if "$scope_owners" in sql else None
@@ -91,14 +131,44 @@ def load_values(
             continue  # a record's name (field search): grouped by, not a filter word
         if generated:  # a field's values (field search): only a list a person could pick from
             sql = f"SELECT v FROM ({sql}) AS x(v) LIMIT {MAX_FIELD_VALUES + 1}"
-        rows = cursor.execute(sql, bound).fetchall()
-        if generated and len(rows) > MAX_FIELD_VALUES:
-            rows = []  # names, subjects: grouped by, not matched as filter values
-        vals = {_text(r[0]) for r in rows if r[0] is not None and _text(r[0])}
-        vals |= set(d.order)  # stages, attempts: known even before the data has them
-        out[d.name] = tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
-    with _lock:
-        if len(_cache) > 500:  # one entry per snapshot × scope asked about
-            _cache.clear()
-        _cache[key] = out
+        out[d.name] = _Step(d.order, sql, bound, generated)
     return out
+
+
+def _run(cursor: Any, step: _Step) -> tuple[str, ...]:
+    if step.sql is None:
+        return step.fixed
+    rows = cursor.execute(step.sql, step.bound).fetchall()
+    if step.generated and len(rows) > MAX_FIELD_VALUES:
+        rows = []  # names, subjects: grouped by, not matched as filter values
+    vals = {_text(r[0]) for r in rows if r[0] is not None and _text(r[0])}
+    vals |= set(step.fixed)  # stages, attempts: known even before the data has them
+    return tuple(sorted(vals, key=lambda v: (v.casefold(), v)))
+
+
+def _kept_at(snapshot: str, plan: dict[str, _Step]) -> Path | None:
+    """The sidecar of these values: named by what decides them (the queries, the fixed values
+    and this module's code), so another catalog or kpibot version gets its own."""
+    h = hashlib.sha256(_CODE)
+    h.update(repr(sorted(plan.items())).encode())
+    return sidecar(Path(snapshot), f"values-{h.hexdigest()[:16]}.json")
+
+
+def _read_kept(path: Path) -> dict[str, tuple[str, ...]] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(d): tuple(str(v) for v in vals) for d, vals in data.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return None  # not there yet, or unreadable: worked out again (and written anew)
+
+
+def _keep(path: Path, values: dict[str, tuple[str, ...]]) -> None:
+    """Write ``values`` beside the snapshot, whole or not at all; a folder this process may not
+    write to only costs the next process the queries."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        private_file(tmp)
+        tmp.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
