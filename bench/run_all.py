@@ -41,6 +41,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("bench_demo", ("--write-docs",), ("--scale", "1")),
     Bench("bench_load", ("--write-docs",), ("--scale", "1")),
     Bench("bench_ask", (), ("--quick",)),
+    Bench("bench_cli", (), ("--quick",)),  # `kpibot ask` as a process, start-up included
     Bench("bench_fields", (), ("--quick",)),
     Bench("bench_dashboards", (), ("--quick",)),
     Bench("bench_boards", (), ("--quick",)),
