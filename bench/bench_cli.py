@@ -20,9 +20,11 @@ from pathlib import Path
 
 from bench.demo_db import TODAY, bench_args, demo_db
 from bench.report import load_line, p50, percentile, publish, table
+from cache.snapshot import snapshot_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "calls by rep last 31 days"
+FIRST = "… the first on a new snapshot (one run)"
 
 
 def commands(db: Path, out: Path) -> dict[str, list[str]]:
@@ -62,12 +64,20 @@ def measure(db: Path, runs: int) -> dict[str, tuple[list[float], list[float]]]:
     with tempfile.TemporaryDirectory() as tmp:
         cmds = commands(db, Path(tmp))
         for name, args in cmds.items():
+            if name.startswith("kpibot ask"):
+                # The first answer on a new snapshot: the dimension values are worked out and
+                # kept beside it for the processes after (docs/cache.md).
+                for kept in snapshot_dir(db).glob("*.values-*.json"):
+                    kept.unlink()
+                first = run_once(args, Path(tmp))
             run_once(args, Path(tmp))  # warm the OS's file cache, as a second run from a shell
             walls, cpus = out.setdefault(name, ([], []))
             for _ in range(runs):
                 wall, cpu = run_once(args, Path(tmp))
                 walls.append(wall)
                 cpus.append(cpu)
+            if name.startswith("kpibot ask"):
+                out[FIRST] = ([first[0]], [first[1]])
     return out
 
 
@@ -81,7 +91,10 @@ def report(results: dict[str, tuple[list[float], list[float]]], scale: float, ru
         f"each command in a fresh process after one unmeasured run; wall ms as p50 / p95, and "
         f"the process's CPU ms (p50). A command imports only its own group of commands "
         f"(`bot/cli/main.py`): `ask` loads neither matplotlib (only with `--chart`) nor pandas, "
-        f"simple-salesforce or the Slack SDK. {load_line()}."
+        f"simple-salesforce or the Slack SDK. The first answer on a new snapshot also works "
+        f"out the values the question language matches (every rep, lead source, account …) "
+        f"and keeps them beside the snapshot (docs/cache.md); before they were kept, every "
+        f"answer paid that. {load_line()}."
     )
     return head + "\n\n" + table(["command", "ms", "CPU ms"], rows)
 
