@@ -1,5 +1,6 @@
-"""Shared fixtures: the state database on both of its backends, Spark, and the Slack tests'
-workspace, fixture org and running bot (a module may override any of them by name)."""
+"""Shared fixtures: the state database on both of its backends and its connections, closed when
+each test ends, Spark, and the Slack tests' workspace, fixture org and running bot (a module may
+override any of them by name)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.fixture_org import load_fixture_org
 from tests.pg_server import PgServer
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
+from tests.state_connections import Opener
 
 # The longest modules, longest first (wall seconds of a loaded run's --durations; on a quiet
 # machine the Spark conformance is ~156 s, the rest 10-20 s each). `make test` starts them first
@@ -67,6 +69,15 @@ def state_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "state.sqlite")
     server: PgServer = request.getfixturevalue("pg_server")
     return server.fresh_database()
+
+
+@pytest.fixture
+def open_state() -> Iterator[Opener]:
+    """``open_state(location)``: the state database at ``location`` (``open_state_db``), its
+    connection closed when the test ends."""
+    opener = Opener()
+    yield opener
+    opener.close_all()
 
 
 @pytest.fixture(scope="session")

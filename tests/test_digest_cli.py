@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.digests.state import StateStore
-from bot.state_db import open_state_db
+from tests.state_connections import Opener
 
 APP_YAML = """
 timezone: Asia/Shanghai
@@ -53,7 +53,7 @@ def test_list(cfg: Path) -> None:
     assert lines[1].split()[:3] == ["alert", "low", "#sales-managers"]
 
 
-def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
+def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path, open_state: Opener) -> None:
     out_dir = tmp_path / "out"
     code, out, err = run(
         "digest",
@@ -83,9 +83,7 @@ def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
         "• *connect rate* 30.0% +5.0 pp, *calls* 120 0.0% · 21 – 27 Jun 2024"
     )
     assert (out_dir / "thread-01.png").read_bytes().startswith(b"\x89PNG")
-    assert (
-        StateStore(open_state_db(tmp_path / "state.sqlite")).history() == []
-    )  # a dry run claims nothing
+    assert StateStore(open_state(tmp_path / "state.sqlite")).history() == []  # claims nothing
 
 
 @pytest.mark.parametrize(
