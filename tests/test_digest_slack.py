@@ -329,6 +329,8 @@ def test_the_serve_loop_sends_and_stops(
     finally:
         loop.stop()
     assert not loop.thread.is_alive()
+    # the state connection it opened for itself (the bot passes its own: not closed by the loop)
+    assert loop.own_store is not None and loop.own_store.db.closed
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
     calls = [
         c.method for c in slack.calls if c.method in ("chat.postMessage", "conversations.history")
