@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import app
 from bot.digests.state import StateStore
-from tests.state_connections import Opener
+from tests.state_connections import Opener, left_open
 
 APP_YAML = """
 timezone: Asia/Shanghai
@@ -103,6 +103,17 @@ def test_bad_input_gets_words(cfg: Path, args: list[str], message: str) -> None:
     code, out, err = run("digest", "run", *args, "--config", str(cfg))
     assert code == 2
     assert message in err and "Traceback" not in err + out
+
+
+def test_each_command_closes_its_state_connection(cfg: Path, tmp_path: Path) -> None:
+    """Run in one process with others (as here), a command leaves no connection for the garbage
+    collector to finalise later, also when it stops at an error."""
+    with left_open() as dropped:
+        assert run("digest", "list", "--config", str(cfg))[0] == 0
+        dry = ["--today", "2024-06-28", "--dry-run", "--out", str(tmp_path / "out")]
+        assert run("digest", "run", "morning", *dry, "--config", str(cfg))[0] == 0
+        assert run("digest", "run", "evening", "--config", str(cfg))[0] == 2  # no such digest
+    assert dropped == []
 
 
 BAD_QUESTIONS = """
