@@ -244,6 +244,15 @@ class RealBackend:
         if start is not None:
             start()
 
+    def close(self) -> None:
+        """Close what this backend opened: its reader of the cache and, once a question named a
+        user board, its own connection to the state database (``open_boards``)."""
+        with self._lock:
+            boards, self._boards = self._boards, None
+        if boards is not None:
+            boards.close()
+        self.reader.close()
+
     def warm(self) -> None:
         """Pay now what a serving process's first question would: the chart code and its fonts
         (here: matplotlib's font set-up is not safe to race with a first chart), with
@@ -387,7 +396,8 @@ class RealBackend:
         with self._lock:
             if self._boards is None:
                 self._boards = open_boards(self.config)
-        hit = self._boards.lookup(question, None)
+            boards = self._boards
+        hit = boards.lookup(question, None)
         return None if hit is None else (to_dashboard(hit[0]), hit[1])
 
     def panel_queries(self, board: Dashboard, scope: Scope = EVERYONE) -> Dashboard:

@@ -23,6 +23,7 @@ import socket
 import sqlite3
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cache.private_files import private_dir, private_file
-from metrics.errors import ConfigError
+from metrics.errors import ConfigError, InternalError
 
 log = logging.getLogger(__name__)
 
@@ -131,13 +132,17 @@ class StateDB:
     statement in flight and is reopened for the next one."""
 
     def __init__(self, connect: Callable[[], Any], dialect: Dialect, location: str):
+        self._closed = True  # until connected: a failed connect leaves nothing to close
         self._connect = connect
         self._con = connect()
+        self._closed = False
         self.dialect = dialect
         self.location = location
         self._lock = threading.RLock()
 
     def _live(self) -> Tx:
+        if self._closed:  # not reopened below: a reopened connection nobody would close
+            raise InternalError(f"the state database connection to {self.location} is closed")
         if getattr(self._con, "closed", False):  # psycopg marks a broken connection closed
             log.warning("state database connection lost; reconnecting to %s", self.location)
             self._con = self._connect()
@@ -180,9 +185,23 @@ class StateDB:
                 raise
             self._con.execute("COMMIT")
 
+    @property
+    def closed(self) -> bool:
+        """``close()`` was called."""
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._con.close()
+
+    def __del__(self, _warn: Callable[..., None] = warnings.warn) -> None:
+        # As an open file or socket does, and psycopg's connection (sqlite3's only from Python
+        # 3.13): one dropped open says so, on both engines alike. Ignored unless ResourceWarnings
+        # are shown (python -X dev; the tests fail on it, tests/state_connections.py). ``_warn``
+        # bound here: at interpreter exit the module's globals may already be gone.
+        if not self._closed:
+            _warn(f"state database connection to {self.location} was never closed", ResourceWarning)
 
 
 def default_owner() -> str:

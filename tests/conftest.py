@@ -1,5 +1,6 @@
-"""Shared fixtures: the state database on both of its backends, Spark, and the Slack tests'
-workspace, fixture org and running bot (a module may override any of them by name)."""
+"""Shared fixtures: the state database on both of its backends and its connections, closed when
+each test ends (every test fails that leaves one open), Spark, and the Slack tests' workspace,
+fixture org and running bot (a module may override any of them by name)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.fixture_org import load_fixture_org
 from tests.pg_server import PgServer
 from tests.slack_driver import SlackDriver
 from tests.slack_emulator import SlackEmulator
+from tests.state_connections import Opener, left_open
 
 # The longest modules, longest first (wall seconds of a loaded run's --durations; on a quiet
 # machine the Spark conformance is ~156 s, the rest 10-20 s each). `make test` starts them first
@@ -67,6 +69,30 @@ def state_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return str(tmp_path / "state.sqlite")
     server: PgServer = request.getfixturevalue("pg_server")
     return server.fresh_database()
+
+
+@pytest.fixture
+def open_state() -> Iterator[Opener]:
+    """``open_state(location)``: the state database at ``location`` (``open_state_db``), its
+    connection closed when the test ends."""
+    opener = Opener()
+    yield opener
+    opener.close_all()
+
+
+@pytest.fixture(autouse=True)
+def no_state_connection_left_open() -> Iterator[None]:
+    """Fail a test that drops a state database connection without closing it (found by its
+    ResourceWarning, at once or in the garbage collection after the test): else the collector
+    finalises it in some later test, where the warning breaks a check that warnings fail."""
+    with left_open() as dropped:
+        yield
+    if dropped:
+        pytest.fail(
+            "state database connection left open (close it, or open it with the open_state"
+            " fixture): " + "; ".join(dropped),
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")

@@ -217,3 +217,7 @@ def test_a_digest_and_a_subscription_send_a_user_board(org: Path, tmp_path: Path
     backend = RealBackend(cfg_obj)
     for form in ('dashboard "Team East"', "Team East dashboard", "team east dashboard"):
         assert backend.ask(form, today=TODAY).dashboard == "Team East", form
+    # The backend opened its own state connection for the user board; close() closes it.
+    opened = backend._boards.store.db
+    backend.close()
+    assert opened.closed

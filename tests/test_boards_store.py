@@ -12,10 +12,10 @@ import pytest
 from bot.boards import words as W
 from bot.boards.service import Boards, Viewer
 from bot.boards.store import MAX_PANELS, BoardStore
-from bot.state_db import open_state_db
 from charts.layout import GRID, Need, plan
 from i18n import Language
 from metrics.errors import UserError
+from tests.state_connections import Opener
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,16 +72,15 @@ for i in range(6):
 """
 
 
-def test_two_processes_editing_one_board(state_database: str) -> None:
+def test_two_processes_editing_one_board(state_database: str, open_state: Opener) -> None:
     """Each process pins 6 panels and moves one after every pin, at the same time: all 12
     pins are there, numbered 1–12 without a gap or a duplicate, and a 13th is refused (one
     SQLite state file, or one PostgreSQL database as replicas share it)."""
-    db = state_database
-    boards = Boards(BoardStore(open_state_db(db)))
+    boards = Boards(BoardStore(open_state(state_database)))
     who = Viewer("UALICE", "CSALES")
     boards.new("Team East", who)
     procs = [
-        subprocess.Popen([sys.executable, "-c", EDITOR, str(db), tag], cwd=ROOT)
+        subprocess.Popen([sys.executable, "-c", EDITOR, state_database, tag], cwd=ROOT)
         for tag in ("a", "b")
     ]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
@@ -97,8 +96,8 @@ def test_two_processes_editing_one_board(state_database: str) -> None:
     )
 
 
-def test_only_the_owner_or_an_admin_changes_a_board(tmp_path: Path) -> None:
-    boards = Boards(BoardStore(open_state_db(tmp_path / "s.sqlite")))
+def test_only_the_owner_or_an_admin_changes_a_board(tmp_path: Path, open_state: Opener) -> None:
+    boards = Boards(BoardStore(open_state(tmp_path / "s.sqlite")))
     alice, bob = Viewer("UALICE", "CSALES"), Viewer("UBOB", "CSALES")
     boards.new("Team East", alice)
     boards.new("Mine", Viewer("UALICE", ""))
@@ -147,8 +146,10 @@ def test_layout_rows_span_the_page_and_cards_come_first(n: int) -> None:
     assert len(p.rows) == len(rows)
 
 
-def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(tmp_path: Path) -> None:
-    boards = Boards(BoardStore(open_state_db(tmp_path / "s.sqlite")))
+def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(
+    tmp_path: Path, open_state: Opener
+) -> None:
+    boards = Boards(BoardStore(open_state(tmp_path / "s.sqlite")))
     boards.new("Team East", Viewer("UALICE", "CSALES"))
     boards.new("Private", Viewer("UALICE", ""))
     text = 'subscribe weekly mon 09:00 dashboard "Team East"'
@@ -162,10 +163,12 @@ def test_a_subscription_may_not_name_a_board_hidden_from_its_maker(tmp_path: Pat
     assert boards.hidden("subscribe daily 09:00 win rate this quarter", Viewer("UBOB", "")) is None
 
 
-def test_an_edit_of_a_board_deleted_meanwhile_is_refused_in_words(state_database: str) -> None:
+def test_an_edit_of_a_board_deleted_meanwhile_is_refused_in_words(
+    state_database: str, open_state: Opener
+) -> None:
     """Two connections, as two replicas: Bob (an admin) deletes the board Alice is editing."""
-    mine = Boards(BoardStore(open_state_db(state_database)))
-    theirs = Boards(BoardStore(open_state_db(state_database)))
+    mine = Boards(BoardStore(open_state(state_database)))
+    theirs = Boards(BoardStore(open_state(state_database)))
     alice, admin = Viewer("UALICE", "CSALES"), Viewer("UBOB", "CSALES", admin=True)
     mine.new("Team East", alice)
     mine.pin("Team East", "calls this week", alice)
@@ -180,12 +183,10 @@ def test_an_edit_of_a_board_deleted_meanwhile_is_refused_in_words(state_database
     mine.new("Team West", alice)
     with pytest.raises(UserError, match='already a dashboard called "team west"'):
         theirs.new("team west", alice)
-    mine.close()
-    theirs.close()
 
 
 def test_an_old_per_replica_board_file_is_imported_once(
-    tmp_path: Path, state_database: str
+    tmp_path: Path, state_database: str, open_state: Opener
 ) -> None:
     """Before boards were in the state store, a PostgreSQL-state bot kept them in
     kpibot-boards.sqlite in its folder; it is imported once and renamed (SQLite: nothing to do,
@@ -208,7 +209,7 @@ def test_an_old_per_replica_board_file_is_imported_once(
     )
     con.commit()
     con.close()
-    db = open_state_db(state_database)
+    db = open_state(state_database)
     said = import_old_board_file(db, state_database, tmp_path)
     boards = BoardStore(db).boards()
     if not state_database.startswith("postgresql"):
@@ -225,4 +226,3 @@ def test_an_old_per_replica_board_file_is_imported_once(
     ]
     assert not old.exists() and (tmp_path / (OLD_FILE + ".imported")).exists()
     assert import_old_board_file(db, state_database, tmp_path) == []  # once
-    db.close()

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli.main import build_app
 from bot.digests.state import StateStore
-from bot.state_db import open_state_db
+from tests.state_connections import Opener, left_open
 
 app = build_app()
 
@@ -55,7 +55,7 @@ def test_list(cfg: Path) -> None:
     assert lines[1].split()[:3] == ["alert", "low", "#sales-managers"]
 
 
-def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
+def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path, open_state: Opener) -> None:
     out_dir = tmp_path / "out"
     code, out, err = run(
         "digest",
@@ -85,9 +85,7 @@ def test_dry_run_writes_block_kit_and_charts(cfg: Path, tmp_path: Path) -> None:
         "• *connect rate* 30.0% +5.0 pp, *calls* 120 0.0% · 21 – 27 Jun 2024"
     )
     assert (out_dir / "thread-01.png").read_bytes().startswith(b"\x89PNG")
-    assert (
-        StateStore(open_state_db(tmp_path / "state.sqlite")).history() == []
-    )  # a dry run claims nothing
+    assert StateStore(open_state(tmp_path / "state.sqlite")).history() == []  # claims nothing
 
 
 @pytest.mark.parametrize(
@@ -107,6 +105,17 @@ def test_bad_input_gets_words(cfg: Path, args: list[str], message: str) -> None:
     code, out, err = run("digest", "run", *args, "--config", str(cfg))
     assert code == 2
     assert message in err and "Traceback" not in err + out
+
+
+def test_each_command_closes_its_state_connection(cfg: Path, tmp_path: Path) -> None:
+    """Run in one process with others (as here), a command leaves no connection for the garbage
+    collector to finalise later, also when it stops at an error."""
+    with left_open() as dropped:
+        assert run("digest", "list", "--config", str(cfg))[0] == 0
+        dry = ["--today", "2024-06-28", "--dry-run", "--out", str(tmp_path / "out")]
+        assert run("digest", "run", "morning", *dry, "--config", str(cfg))[0] == 0
+        assert run("digest", "run", "evening", "--config", str(cfg))[0] == 2  # no such digest
+    assert dropped == []
 
 
 BAD_QUESTIONS = """

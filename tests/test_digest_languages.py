@@ -4,6 +4,7 @@ org (today: Thu 27 Jun 2024)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -40,10 +41,12 @@ def test_each_digest_is_sent_in_its_language() -> None:
 
 
 @pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory) -> RealBackend:
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealBackend]:
     db = load_fixture_org(tmp_path_factory.mktemp("org") / "kpibot.duckdb")
     cfg = app_config.load(ROOT / "tests" / "fixtures" / "org" / "app.yaml", str(db))
-    return RealBackend(cfg)
+    backend = RealBackend(cfg)
+    yield backend
+    backend.close()  # its state connection, opened for a user board's name
 
 
 def test_a_chinese_digest_headline(backend: RealBackend) -> None:

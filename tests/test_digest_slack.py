@@ -22,10 +22,10 @@ from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
 from bot.digests.subscriptions import Subscriptions
 from bot.slack.handlers import SubscribeRequest
-from bot.state_db import open_state_db
 from tests.digest_backend import Crash, ScriptedBackend
 from tests.slack_emulator import SlackEmulator
 from tests.slack_harness import check_snapshot
+from tests.state_connections import Opener
 
 NINE = datetime(2024, 6, 28, 1, tzinfo=UTC)  # Fri 28 Jun 2024 09:00 in Shanghai
 CONFIG = {
@@ -75,12 +75,14 @@ class Env:
         self,
         tmp_path: Path,
         slack: SlackEmulator,
+        open_state: Opener,  # each process's own connection, closed when the test ends
         config: dict[str, Any] | None = None,
         state_database: str | None = None,  # the conftest fixture: SQLite file or PostgreSQL
     ):
         state = {"state_database": state_database} if state_database else {}
         self.cfg = AppConfig.model_validate({**(config or CONFIG), **state, "base_dir": tmp_path})
         self.slack = slack
+        self.open_state = open_state
         self.backend = ScriptedBackend(lambda q, d: 0.30 if d.day == 28 else 0.25)
         self.sleeps: list[float] = []
 
@@ -91,13 +93,10 @@ class Env:
         poster = poster or SlackPoster(
             self.client(), retries=3, base_delay=0.01, sleep=self.sleeps.append
         )
-        return Dispatcher(
-            self.cfg,
-            self.backend,
-            StateStore(open_state_db(self.cfg.state_location)),
-            poster,
-            owner=owner,
-        )
+        return Dispatcher(self.cfg, self.backend, self.store(), poster, owner=owner)
+
+    def store(self) -> StateStore:
+        return StateStore(self.open_state(self.cfg.state_location))
 
     def job(self, name: str) -> Any:
         return next(j for j in jobs_of(self.cfg) if j.name == name)
@@ -107,8 +106,10 @@ def headlines(slack: SlackEmulator, channel: str) -> list[str]:
     return [m.text.splitlines()[0] for m in slack.messages(channel) if m.thread_ts is None]
 
 
-def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEmulator) -> None:
-    env = Env(tmp_path, slack)
+def test_headline_in_channel_charts_in_its_thread(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
+    env = Env(tmp_path, slack, open_state)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     top = [m for m in slack.messages("C0SALES01") if m.thread_ts is None]
     assert [m.text.splitlines()[0] for m in top] == ["morning · 28 Jun 2024"]
@@ -122,7 +123,7 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEm
         "*Outbound calls dashboard*",
     ]
     assert all(m.files for m in thread)  # the charts, uploaded into the thread
-    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
+    row = env.store().get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.message_ts, row.thread_done) == (
         "sent",
         top[0].ts,
@@ -130,8 +131,10 @@ def test_headline_in_channel_charts_in_its_thread(tmp_path: Path, slack: SlackEm
     )
 
 
-def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: SlackEmulator) -> None:
-    env = Env(tmp_path, slack)
+def test_a_slack_500_is_retried_and_posted_once(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
+    env = Env(tmp_path, slack, open_state)
     slack.fail("chat.postMessage", status=500)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
@@ -141,8 +144,10 @@ def test_a_slack_500_is_retried_and_posted_once(tmp_path: Path, slack: SlackEmul
     assert env.sleeps == [0.01]
 
 
-def test_a_429_waits_for_retry_after(tmp_path: Path, slack: SlackEmulator) -> None:
-    env = Env(tmp_path, slack)
+def test_a_429_waits_for_retry_after(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
+    env = Env(tmp_path, slack, open_state)
     slack.fail("files.completeUploadExternal", status=429, retry_after=2)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     assert 2.0 in env.sleeps
@@ -150,11 +155,11 @@ def test_a_429_waits_for_retry_after(tmp_path: Path, slack: SlackEmulator) -> No
 
 
 def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, open_state)
     assert env.dispatcher("a").run(env.job("lost"), NINE, NINE) == "failed"
-    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:lost", NINE))
+    row = env.store().get(send_key("digest:lost", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "channel_not_found")
     assert [m.text for m in slack.messages("C0ADMIN01")] == [
         ":warning: kpibot could not send digest *lost* for 2024-06-28 09:00 CST to C0GONE000: "
@@ -163,7 +168,7 @@ def test_a_failed_send_is_recorded_with_slacks_error_and_reported(
     # Persistent 500s: retried, then failed — one failing channel does not stop the next send.
     slack.fail("chat.postMessage", status=500, times=4)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "failed"
-    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
+    row = env.store().get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.error) == ("failed", "HTTP 500 (internal_error)")
     assert env.sleeps == [0.01, 0.02, 0.04]
     assert (
@@ -192,9 +197,9 @@ class CrashingPoster(SlackPoster):
 
 @pytest.mark.parametrize("crash_at", [0, 1, 2])
 def test_a_restart_mid_digest_sends_nothing_twice(
-    tmp_path: Path, slack: SlackEmulator, state_database: str, crash_at: int
+    tmp_path: Path, slack: SlackEmulator, state_database: str, crash_at: int, open_state: Opener
 ) -> None:
-    env = Env(tmp_path, slack, state_database=state_database)
+    env = Env(tmp_path, slack, open_state, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), crash_at)).run(
             env.job("morning"), NINE, NINE
@@ -214,9 +219,9 @@ def test_a_restart_mid_digest_sends_nothing_twice(
 
 
 def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
-    tmp_path: Path, slack: SlackEmulator, state_database: str
+    tmp_path: Path, slack: SlackEmulator, state_database: str, open_state: Opener
 ) -> None:
-    env = Env(tmp_path, slack, state_database=state_database)
+    env = Env(tmp_path, slack, open_state, state_database=state_database)
     with pytest.raises(Crash):
         env.dispatcher("a", CrashingPoster(env.client(), 0)).run(env.job("morning"), NINE, NINE)
     slack.fail("conversations.history", error="missing_scope")
@@ -228,9 +233,9 @@ def test_interrupted_and_slack_cannot_tell_is_reported_not_reposted(
 
 
 def test_two_schedulers_on_separate_connections_send_once(
-    tmp_path: Path, slack: SlackEmulator, state_database: str
+    tmp_path: Path, slack: SlackEmulator, state_database: str, open_state: Opener
 ) -> None:
-    env = Env(tmp_path, slack, state_database=state_database)
+    env = Env(tmp_path, slack, open_state, state_database=state_database)
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: NINE) for n in "ab"]
     barrier = threading.Barrier(2)
     results: list[dict[str, str | None]] = []
@@ -249,8 +254,10 @@ def test_two_schedulers_on_separate_connections_send_once(
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
 
 
-def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: SlackEmulator) -> None:
-    env = Env(tmp_path, slack)
+def test_alert_fires_once_rearms_and_fires_again(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
+    env = Env(tmp_path, slack, open_state)
     values = {1: 0.20, 2: 0.21, 3: 0.30, 4: 0.22, 5: 0.19}  # July 2024, checked daily 10:00
     env.backend = ScriptedBackend(lambda q, d: values.get(d.day, 0.5) if d.month == 7 else 0.5)
     now = [datetime(2024, 7, 1, 1, tzinfo=UTC)]
@@ -266,17 +273,17 @@ def test_alert_fires_once_rearms_and_fires_again(tmp_path: Path, slack: SlackEmu
 
 
 def test_subscriptions_are_sent_only_while_their_maker_is_allowed(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
     """Access is checked again at each send: a subscriber taken off the list gets nothing."""
     slack.add_user("U1", "una", email="una@example.com")
     slack.add_user("U2", "ugo", email="ugo@example.com")
-    store = StateStore(open_state_db(tmp_path / "state.sqlite"))
+    store = StateStore(open_state(tmp_path / "state.sqlite"))
     una = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "leads", "U1", NINE)
     ugo = store.add_subscription("C0SALES01", "daily 09:00", "Asia/Shanghai", "calls", "U2", NINE)
 
     def run(users: list[str], sub: int, at: datetime) -> tuple[str | None, str | None]:
-        env = Env(tmp_path, slack, {**CONFIG, "access": {"users": users}})
+        env = Env(tmp_path, slack, open_state, {**CONFIG, "access": {"users": users}})
         allowed = Access(env.cfg.access, env.client()).allowed  # users.info against Slack
         poster = SlackPoster(env.client(), retries=0, base_delay=0)
         dispatcher = Dispatcher(env.cfg, env.backend, store, poster, owner="a", allowed=allowed)
@@ -291,20 +298,22 @@ def test_subscriptions_are_sent_only_while_their_maker_is_allowed(
     assert run(["ugo@example.com"], una, day2) == ("skipped", "refused")  # una removed
     assert headlines(slack, "C0SALES01") == ["subscription 1 · 28 Jun 2024"]
     # With no access rules at all the dispatcher still needs them: no rules, no send.
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, open_state)
     bare = Dispatcher(env.cfg, env.backend, store, SlackPoster(env.client()), owner="b")
     job = next(j for j in jobs_of(env.cfg, store) if j.id == f"sub:{una}")
     assert bare.run(job, day2 + timedelta(days=1), day2 + timedelta(days=1)) == "skipped"
 
 
-def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: SlackEmulator) -> None:
+def test_the_serve_loop_sends_and_stops(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
     cfg = {
         **CONFIG,
         "digests": CONFIG["digests"][:1],
         "alerts": [],
         "digest_delivery": {"tick_seconds": 0.05, "retry_base_seconds": 0.01},
     }
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, open_state, cfg)
     # The bot's own client retries 5xx blindly; the loop must not (it checks the channel first).
     from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
@@ -320,6 +329,8 @@ def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: SlackEmulator) ->
     finally:
         loop.stop()
     assert not loop.thread.is_alive()
+    # the state connection it opened for itself (the bot passes its own: not closed by the loop)
+    assert loop.own_store is not None and loop.own_store.db.closed
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
     calls = [
         c.method for c in slack.calls if c.method in ("chat.postMessage", "conversations.history")
@@ -328,7 +339,7 @@ def test_the_serve_loop_sends_and_stops(tmp_path: Path, slack: SlackEmulator) ->
 
 
 def test_cli_run_sends_once_under_the_schedules_key(
-    tmp_path: Path, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, slack: SlackEmulator, monkeypatch: pytest.MonkeyPatch, open_state: Opener
 ) -> None:
     from typer.testing import CliRunner
 
@@ -348,7 +359,7 @@ def test_cli_run_sends_once_under_the_schedules_key(
     assert again.exit_code == 0
     assert "already sent" in again.stdout and "not sent again" in again.stdout
     # The scheduler, at 09:00 that day, finds the same key taken.
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, open_state)
     assert Scheduler(env.cfg, env.dispatcher("x"), clock=lambda: NINE).tick() == {
         "digest:lost@2024-06-28T01:00:00Z": "failed"
     }
@@ -359,7 +370,9 @@ def test_cli_run_sends_once_under_the_schedules_key(
     assert failed.exit_code == 1 and "channel_not_found" in failed.stdout
 
 
-def test_local_hours_across_the_november_change(tmp_path: Path, slack: SlackEmulator) -> None:
+def test_local_hours_across_the_november_change(
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
+) -> None:
     """New York falls back on Sun 3 Nov 2024: 09:00 stays 09:00; 01:30 (twice that night) once."""
     ny = ZoneInfo("America/New_York")
     cfg = {
@@ -379,7 +392,7 @@ def test_local_hours_across_the_november_change(tmp_path: Path, slack: SlackEmul
             },
         ],
     }
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, open_state, cfg)
     now = [datetime(2024, 11, 2, 0, tzinfo=ny).astimezone(UTC)]
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
     sent: list[str] = []
@@ -399,9 +412,9 @@ def test_local_hours_across_the_november_change(tmp_path: Path, slack: SlackEmul
 
 
 def test_a_public_channel_the_bot_is_not_in_is_joined_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, open_state)
     slack.add_channel("C0SALES01", "sales", member=False)
     assert env.dispatcher("a").run(env.job("morning"), NINE, NINE) == "sent"
     assert len(slack.calls_to("conversations.join")) == 1
@@ -409,10 +422,10 @@ def test_a_public_channel_the_bot_is_not_in_is_joined_once(
 
 
 def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
-    tmp_path: Path, slack: SlackEmulator, state_database: str
+    tmp_path: Path, slack: SlackEmulator, state_database: str, open_state: Opener
 ) -> None:
     """A answers so slowly that its lease runs out and B takes the send over: A must not post."""
-    env = Env(tmp_path, slack, state_database=state_database)
+    env = Env(tmp_path, slack, open_state, state_database=state_database)
     now = [NINE]
     a, b = env.dispatcher("a"), env.dispatcher("b")
     a.clock = b.clock = lambda: now[0]
@@ -429,13 +442,13 @@ def test_a_slow_answer_that_outlives_its_lease_posts_nothing(
     assert a.run(env.job("morning"), NINE, NINE) is None  # lost its claim: posted nothing
     assert b_result == ["sent"]
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
-    row = StateStore(open_state_db(env.cfg.state_location)).get(send_key("digest:morning", NINE))
+    row = env.store().get(send_key("digest:morning", NINE))
     assert row is not None and (row.status, row.owner, row.attempts) == ("sent", "b", 2)
 
 
-def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator) -> None:
-    env = Env(tmp_path, slack)
-    store = StateStore(open_state_db(env.cfg.state_location))
+def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator, open_state: Opener) -> None:
+    env = Env(tmp_path, slack, open_state)
+    store = env.store()
     subs = Subscriptions(env.cfg, store, env.backend, clock=lambda: NINE)
     req = SubscribeRequest("connect rate last 7 days", "U1", "C0SALES01", None, None, None)
     assert subs.subscribe_clicked(req).startswith(
@@ -446,9 +459,9 @@ def test_the_subscribe_button(tmp_path: Path, slack: SlackEmulator) -> None:
     ]
 
 
-def test_block_kit_snapshots(tmp_path: Path, slack: SlackEmulator) -> None:
+def test_block_kit_snapshots(tmp_path: Path, slack: SlackEmulator, open_state: Opener) -> None:
     """What users read, as reviewed files (tests/snapshots/slack/digest_*.json)."""
-    env = Env(tmp_path, slack)
+    env = Env(tmp_path, slack, open_state)
     env.dispatcher("a").run(env.job("morning"), NINE, NINE)
     env.backend = ScriptedBackend(lambda q, d: 0.2, count=lambda q, d: 80)
     ten = NINE + timedelta(hours=1)
@@ -466,10 +479,10 @@ def admin_texts(slack: SlackEmulator) -> list[str]:
 
 
 def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
-    tmp_path: Path, slack: SlackEmulator, state_database: str
+    tmp_path: Path, slack: SlackEmulator, state_database: str, open_state: Opener
 ) -> None:
     cfg = {**CONFIG, "digests": CONFIG["digests"][:1], "alerts": []}
-    env = Env(tmp_path, slack, cfg, state_database=state_database)
+    env = Env(tmp_path, slack, open_state, cfg, state_database=state_database)
     now = [NINE]
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: now[0])
     # Slack is down at 09:00: the headline's 500s outlast the poster's own 3 retries.
@@ -481,7 +494,7 @@ def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
     now[0] = NINE + timedelta(minutes=1)
     assert sched.tick() == {key: "sent"}
     assert headlines(slack, "C0SALES01") == ["morning · 28 Jun 2024"]
-    row = StateStore(open_state_db(env.cfg.state_location)).get(key)
+    row = env.store().get(key)
     assert row is not None and (row.status, row.attempts, row.reported) == ("sent", 2, 0)
     now[0] = NINE + timedelta(minutes=30)
     assert sched.tick() == {}
@@ -489,10 +502,10 @@ def test_a_failed_send_is_retried_on_a_later_tick_and_posted_once(
 
 
 def test_a_send_failing_all_through_its_grace_is_reported_once(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
     cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}  # "lost": C0GONE000
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, open_state, cfg)
     now = [NINE]
     # Two processes tick every minute of the 120-minute grace period, and a while after.
     scheds = [Scheduler(env.cfg, env.dispatcher(n), clock=lambda: now[0]) for n in "ab"]
@@ -514,10 +527,10 @@ def test_a_send_failing_all_through_its_grace_is_reported_once(
 
 
 def test_a_failure_whose_retries_never_came_is_reported_after_its_grace(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
     cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": []}
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, open_state, cfg)
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: NINE)
     assert sched.tick() == {send_key("digest:lost", NINE): "failed"}
     assert admin_texts(slack) == []  # a retry may still succeed
@@ -534,12 +547,12 @@ def test_a_failure_whose_retries_never_came_is_reported_after_its_grace(
 
 
 def test_admin_reports_follow_the_configured_language(
-    tmp_path: Path, slack: SlackEmulator
+    tmp_path: Path, slack: SlackEmulator, open_state: Opener
 ) -> None:
     """app.yaml `language: zh`: the report of a failed send is Chinese (auto or en: English,
     the test above)."""
     cfg = {**CONFIG, "digests": CONFIG["digests"][1:], "alerts": [], "language": "zh"}
-    env = Env(tmp_path, slack, cfg)
+    env = Env(tmp_path, slack, open_state, cfg)
     sched = Scheduler(env.cfg, env.dispatcher("a"), clock=lambda: NINE)
     assert sched.tick() == {send_key("digest:lost", NINE): "failed"}
     later = Scheduler(

@@ -13,6 +13,7 @@ import pytest
 
 from bot.digests.state import LostClaim, StateStore, send_key
 from bot.state_db import open_state_db
+from tests.state_connections import Opener
 
 T0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
@@ -23,9 +24,10 @@ def test_send_key_is_utc() -> None:
     assert send_key("digest:morning", local) == "digest:morning@2024-03-11T13:00:00Z"
 
 
-def test_two_connections_racing_claim_each_send_once(state_database: str) -> None:
-    path = state_database
-    stores = [StateStore(open_state_db(path)), StateStore(open_state_db(path))]
+def test_two_connections_racing_claim_each_send_once(
+    state_database: str, open_state: Opener
+) -> None:
+    stores = [StateStore(open_state(state_database)), StateStore(open_state(state_database))]
     keys = [send_key("digest:d", T0 + timedelta(hours=i)) for i in range(60)]
     won: list[list[str]] = [[], []]
     barrier = threading.Barrier(2)
@@ -50,6 +52,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from bot.digests.state import StateStore, send_key
 from bot.state_db import open_state_db
+from tests.state_connections import Opener
 store = StateStore(open_state_db(sys.argv[1]))
 t0 = datetime(2024, 3, 11, 13, tzinfo=UTC)
 sys.stdin.readline()  # start together
@@ -85,9 +88,9 @@ def test_two_processes_claim_each_send_once(state_database: str) -> None:
 
 
 def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(
-    state_database: str,
+    state_database: str, open_state: Opener
 ) -> None:
-    a, b = StateStore(open_state_db(state_database)), StateStore(open_state_db(state_database))
+    a, b = StateStore(open_state(state_database)), StateStore(open_state(state_database))
     k = send_key("digest:d", T0)
     first = a.claim(k, "digest:d", T0, "C1", owner="a", now=T0, lease=LEASE)
     assert first is not None and not first.recovering
@@ -111,12 +114,12 @@ def test_an_expired_lease_is_recovered_once_and_the_old_owner_is_locked_out(
     )
 
 
-def test_subscriptions_survive_reopening(state_database: str) -> None:
-    s = StateStore(open_state_db(state_database))
+def test_subscriptions_survive_reopening(state_database: str, open_state: Opener) -> None:
+    s = StateStore(open_state(state_database))
     n = s.add_subscription("C1", "daily 09:00", "UTC", "leads yesterday", "U1", T0)
     s.add_subscription("C2", "daily 10:00", "UTC", "calls yesterday", "U2", T0)
     s.close()
-    s2 = StateStore(open_state_db(state_database))
+    s2 = StateStore(open_state(state_database))
     assert [(x.id, x.question) for x in s2.subscriptions("C1")] == [(n, "leads yesterday")]
     assert [x.id for x in s2.subscriptions(created_by="U1")] == [n]
     assert not s2.remove_subscription(n, created_by="U2")  # only by the person who made it
@@ -125,8 +128,10 @@ def test_subscriptions_survive_reopening(state_database: str) -> None:
     assert [x.channel for x in s2.subscriptions()] == ["C2"]
 
 
-def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(state_database: str) -> None:
-    a, b = StateStore(open_state_db(state_database)), StateStore(open_state_db(state_database))
+def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(
+    state_database: str, open_state: Opener
+) -> None:
+    a, b = StateStore(open_state(state_database)), StateStore(open_state(state_database))
     key = send_key("digest:x", T0)
     lease = timedelta(minutes=10)
     assert a.claim(key, "digest:x", T0, "C1", owner="a", now=T0, lease=lease) is not None
@@ -144,7 +149,9 @@ def test_a_failed_send_is_retried_by_one_claimer_and_reported_by_one(state_datab
     assert [s.mark_reported(key) for s in (a, b, a)] == [True, False, False]
 
 
-def test_a_store_from_before_retries_gets_the_reported_column(tmp_path: Path) -> None:
+def test_a_store_from_before_retries_gets_the_reported_column(
+    tmp_path: Path, open_state: Opener
+) -> None:
     import sqlite3
 
     path = tmp_path / "old.sqlite"
@@ -164,7 +171,7 @@ def test_a_store_from_before_retries_gets_the_reported_column(tmp_path: Path) ->
     )
     con.commit()
     con.close()
-    store = StateStore(open_state_db(path))
+    store = StateStore(open_state(path))
     row = store.get("k")
     # Failures recorded by the old code were reported when they happened: not again.
     assert row is not None and row.reported == 1

@@ -12,27 +12,29 @@ from bot.digests.scheduler import Dispatcher, Scheduler, jobs_of
 from bot.digests.sends import SlackPoster
 from bot.digests.state import StateStore
 from bot.digests.subscriptions import Subscriptions, slack_user_zones
-from bot.state_db import open_state_db
 from i18n import Language
 from tests.digest_backend import ScriptedBackend
 from tests.slack_emulator import SlackEmulator
+from tests.state_connections import Opener
 
 NOW = datetime(2024, 6, 27, 12, tzinfo=UTC)  # Thursday, 20:00 in Shanghai
 
 
 def setup(
-    tmp_path: Path, state_database: str
+    tmp_path: Path, state_database: str, open_state: Opener
 ) -> tuple[AppConfig, StateStore, Subscriptions, ScriptedBackend]:
     cfg = AppConfig.model_validate(
         {"timezone": "Asia/Shanghai", "state_database": state_database, "base_dir": tmp_path}
     )
-    store = StateStore(open_state_db(cfg.state_location))
+    store = StateStore(open_state(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     return cfg, store, Subscriptions(cfg, store, backend, clock=lambda: NOW), backend
 
 
-def test_subscribe_list_unsubscribe(tmp_path: Path, state_database: str) -> None:
-    cfg, store, subs, _ = setup(tmp_path, state_database)
+def test_subscribe_list_unsubscribe(
+    tmp_path: Path, state_database: str, open_state: Opener
+) -> None:
+    cfg, store, subs, _ = setup(tmp_path, state_database, open_state)
     assert subs.handle("connect rate last 7 days", "C1", "U1") is None  # a question, not ours
     said = subs.handle("subscribe daily 09:00 connect rate  last 7 days", "C1", "U1")
     assert said == (
@@ -60,10 +62,10 @@ def test_subscribe_list_unsubscribe(tmp_path: Path, state_database: str) -> None
     assert store.subscriptions() == []
 
 
-def test_subscriptions_in_chinese(tmp_path: Path, state_database: str) -> None:
+def test_subscriptions_in_chinese(tmp_path: Path, state_database: str, open_state: Opener) -> None:
     """A Chinese command gets Chinese replies: the schedule said in Chinese in the subscriber's
     zone, weekdays by their Chinese names; Chinese schedule words are read too."""
-    _, store, subs, _ = setup(tmp_path, state_database)
+    _, store, subs, _ = setup(tmp_path, state_database, open_state)
     zh = Language.ZH
     said = subs.handle("订阅 每天 09:00 接通率 最近7天", "C1", "U1", lang=zh)
     # NOW is Thu 27 Jun 20:00 in Shanghai: the first is Fri 28 Jun 09:00
@@ -97,8 +99,10 @@ def test_subscriptions_in_chinese(tmp_path: Path, state_database: str) -> None:
     assert [s.schedule for s in store.subscriptions()] == ["mondays 08:00"]
 
 
-def test_bad_subscriptions_get_words(tmp_path: Path, state_database: str) -> None:
-    _, store, subs, _ = setup(tmp_path, state_database)
+def test_bad_subscriptions_get_words(
+    tmp_path: Path, state_database: str, open_state: Opener
+) -> None:
+    _, store, subs, _ = setup(tmp_path, state_database, open_state)
     assert subs.handle("subscribe", "C1", "U1").startswith("I need a schedule and a question.")
     assert subs.handle("subscribe hourly 09:00 leads", "C1", "U1").startswith(
         'The schedule "hourly" is not a day rule; use daily, weekdays, weekends or a weekday '
@@ -113,12 +117,12 @@ def test_bad_subscriptions_get_words(tmp_path: Path, state_database: str) -> Non
 
 
 def test_a_subscription_survives_restart_and_is_sent_once(
-    tmp_path: Path, state_database: str
+    tmp_path: Path, state_database: str, open_state: Opener
 ) -> None:
-    cfg, store, subs, backend = setup(tmp_path, state_database)
+    cfg, store, subs, backend = setup(tmp_path, state_database, open_state)
     subs.handle("subscribe weekdays 09:00 connect rate last 7 days", "C1", "U1")
     store.close()
-    store2 = StateStore(open_state_db(cfg.state_location))  # a restart
+    store2 = StateStore(open_state(cfg.state_location))  # a restart
     assert [j.id for j in jobs_of(cfg, store2)] == ["sub:1"]
     at_nine = datetime(2024, 6, 28, 1, tzinfo=UTC)  # 09:00 in Shanghai
     with SlackEmulator() as slack:
@@ -133,7 +137,9 @@ def test_a_subscription_survives_restart_and_is_sent_once(
     assert ("connect rate last 7 days", date(2024, 6, 28)) in backend.calls
 
 
-def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path: Path) -> None:
+def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(
+    tmp_path: Path, open_state: Opener
+) -> None:
     """Dave in New York subscribes on Fri 1 Nov 2024; New York leaves daylight time on Sun 3 Nov
     (02:00 EDT → 01:00 EST). His 09:00 is 13:00 UTC on Saturday, 14:00 UTC from Sunday on.
     The channel digest of app.yaml keeps the organisation's zone: 09:00 Shanghai = 01:00 UTC."""
@@ -151,7 +157,7 @@ def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path:
             ],
         }
     )
-    store = StateStore(open_state_db(cfg.state_location))
+    store = StateStore(open_state(cfg.state_location))
     backend = ScriptedBackend(lambda q, d: 0.3)
     friday = datetime(2024, 11, 1, 16, tzinfo=UTC)  # 12:00 EDT
     with SlackEmulator() as slack:
@@ -199,9 +205,9 @@ def test_a_subscription_fires_at_the_subscribers_local_time_across_dst(tmp_path:
 
 
 def test_without_a_zone_from_slack_the_org_zone_is_used(
-    tmp_path: Path, state_database: str
+    tmp_path: Path, state_database: str, open_state: Opener
 ) -> None:
-    cfg, store, _, backend = setup(tmp_path, state_database)
+    cfg, store, _, backend = setup(tmp_path, state_database, open_state)
     with SlackEmulator() as slack:
         client = WebClient(token=slack.bot_token, base_url=slack.base_url)
         subs = Subscriptions(

@@ -19,9 +19,9 @@ from bot.config import AppConfig
 from bot.digests.scheduler import Dispatcher, Scheduler
 from bot.digests.sends import Part, SlackPoster
 from bot.digests.state import StateStore, send_key
-from bot.state_db import open_state_db
 from tests.digest_backend import Crash, ScriptedBackend
 from tests.slack_emulator import SlackEmulator
+from tests.state_connections import Opener
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2024, 3, 6, 0, 0, tzinfo=NY)  # Wednesday
@@ -92,9 +92,16 @@ class Proc:
 
 
 class Sim:
-    def __init__(self, tmp_path: Path, slack: SlackEmulator, crash_after: set[tuple[str, int]]):
+    def __init__(
+        self,
+        tmp_path: Path,
+        slack: SlackEmulator,
+        crash_after: set[tuple[str, int]],
+        open_state: Opener,  # closes each process's connection when the test ends
+    ):
         self.cfg = AppConfig.model_validate({**CONFIG, "base_dir": tmp_path})
         self.slack = slack
+        self.open_state = open_state
         self.crash_after = crash_after
         self.sleeps: list[float] = []
         self.backend = ScriptedBackend(rate, count=lambda q, d: CALLS.get(d.day, 100))
@@ -106,7 +113,7 @@ class Sim:
     def start(self, name: str) -> Proc:
         """A fresh process: its own SQLite connection and owner id (as after a restart)."""
         self.generation += 1
-        store = StateStore(open_state_db(self.cfg.state_location))
+        store = StateStore(self.open_state(self.cfg.state_location))
         client = WebClient(token=self.slack.bot_token, base_url=self.slack.base_url)
         poster = CrashingPoster(client, self.crash_after, self.sleeps)
         d = Dispatcher(self.cfg, self.backend, store, poster, owner=f"{name}{self.generation}")
@@ -144,7 +151,7 @@ def key(job: str, local: datetime) -> str:
     return send_key(job, local)
 
 
-def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
+def test_a_week_of_digests_and_alerts(tmp_path: Path, open_state: Opener) -> None:
     # Thu: A dies right after the headline; Fri: right after the first chart of the thread.
     crashes = {
         (key("digest:morning", datetime(2024, 3, 7, 9, tzinfo=NY)), 0),
@@ -165,7 +172,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
             ("C0ADMIN01", "kpibot-admin"),
         ):
             slack.add_channel(cid, name)
-        sim = Sim(tmp_path, slack, crashes)
+        sim = Sim(tmp_path, slack, crashes, open_state)
         sim.run({"A": [monday_outage], "B": [monday_outage]}, slack_faults)
         statuses = [c.status for c in slack.calls_to("chat.postMessage")]
 
@@ -224,7 +231,7 @@ def test_a_week_of_digests_and_alerts(tmp_path: Path) -> None:
     assert sim.log == expected
     assert statuses.count(500) == 1 and sim.sleeps == [1.0]
 
-    store = StateStore(open_state_db(sim.cfg.state_location))
+    store = StateStore(open_state(sim.cfg.state_location))
     rows = {r.key: r for r in store.history()}
     assert len(rows) == len(set(rows))
     failed = rows[key("digest:weekly", datetime(2024, 3, 11, 8, tzinfo=NY))]

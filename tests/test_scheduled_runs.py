@@ -15,6 +15,7 @@ from bot.config import RunSettings
 from bot.scheduled_runs import ClaimedJob, RunClaims, check_interval, period_of
 from bot.state_db import open_state_db
 from salesforce.scheduler import NOT_DUE, SyncLoop
+from tests.state_connections import Opener
 
 EVERY = timedelta(minutes=15)
 T0 = datetime(2026, 3, 2, 9, 7, 30, tzinfo=UTC)  # in the 09:00–09:15 period
@@ -29,7 +30,9 @@ def test_periods_are_cut_the_same_way_everywhere() -> None:
     assert check_interval(EVERY, RunSettings(check_seconds=5)) == timedelta(seconds=5)
 
 
-def test_of_replicas_racing_for_one_period_one_runs(state_database: str) -> None:
+def test_of_replicas_racing_for_one_period_one_runs(
+    state_database: str, open_state: Opener
+) -> None:
     """Eight connections (as eight replicas) check at the same moment, many times: each
     period is run once."""
     runs: list[tuple[str, datetime]] = []
@@ -61,14 +64,16 @@ def test_of_replicas_racing_for_one_period_one_runs(state_database: str) -> None
             t.join()
         assert said.count(NOT_DUE) == 7
     assert sorted(p for _, p in runs) == [period_of(T0 + i * EVERY, EVERY) for i in range(3)]
-    rows = open_state_db(state_database).query(
+    rows = open_state(state_database).query(
         "SELECT status, attempts FROM scheduled_runs ORDER BY period"
     )
     assert rows == [{"status": "done", "attempts": 1}] * 3
 
 
-def test_a_dead_claimants_period_is_taken_over_after_its_lease(state_database: str) -> None:
-    db = open_state_db(state_database)
+def test_a_dead_claimants_period_is_taken_over_after_its_lease(
+    state_database: str, open_state: Opener
+) -> None:
+    db = open_state(state_database)
     claims = RunClaims(db)
     period, lease = period_of(T0, EVERY), timedelta(seconds=60)
     assert claims.claim("sync:salesforce", period, "dead:1:1", T0, lease) == 1
@@ -87,7 +92,9 @@ def test_a_dead_claimants_period_is_taken_over_after_its_lease(state_database: s
     assert claims.claim("sync:salesforce", period, "x:3:3", later + 10 * lease, lease) is None
 
 
-def test_a_failed_run_is_recorded_and_not_repeated_in_its_period(state_database: str) -> None:
+def test_a_failed_run_is_recorded_and_not_repeated_in_its_period(
+    state_database: str, open_state: Opener
+) -> None:
     tries = []
 
     def broken() -> None:
@@ -105,11 +112,13 @@ def test_a_failed_run_is_recorded_and_not_repeated_in_its_period(state_database:
     with pytest.raises(RuntimeError):
         job()
     assert job() is NOT_DUE and len(tries) == 1
-    [row] = open_state_db(state_database).query("SELECT status, error FROM scheduled_runs")
+    [row] = open_state(state_database).query("SELECT status, error FROM scheduled_runs")
     assert row == {"status": "failed", "error": "Salesforce said no"}
 
 
-def test_the_lease_is_renewed_while_a_long_run_lasts(state_database: str) -> None:
+def test_the_lease_is_renewed_while_a_long_run_lasts(
+    state_database: str, open_state: Opener
+) -> None:
     """A run longer than its lease keeps it: the heartbeat renews every third of it, so no
     other replica takes over a sync that is merely slow."""
     release = threading.Event()
@@ -123,7 +132,7 @@ def test_the_lease_is_renewed_while_a_long_run_lasts(state_database: str) -> Non
     )
     runner = threading.Thread(target=slow)
     runner.start()
-    other = RunClaims(open_state_db(state_database))
+    other = RunClaims(open_state(state_database))
     period = period_of(datetime.now(UTC), EVERY)
     try:
         for _ in range(8):  # 2 s: more than three leases
@@ -148,8 +157,10 @@ def test_the_loop_logs_nothing_for_a_check_that_ran_nothing(
     assert loop.runs == 1
 
 
-def test_runs_never_overlap_and_a_dead_earlier_run_is_abandoned(state_database: str) -> None:
-    db = open_state_db(state_database)
+def test_runs_never_overlap_and_a_dead_earlier_run_is_abandoned(
+    state_database: str, open_state: Opener
+) -> None:
+    db = open_state(state_database)
     claims, lease = RunClaims(db), timedelta(seconds=60)
     p1, p2 = period_of(T0, EVERY), period_of(T0 + EVERY, EVERY)
     assert claims.claim("sync:salesforce", p1, "slow:1:1", T0, lease) == 1

@@ -4,6 +4,7 @@ the real slack_sdk), the manifest, event de-duplication across connections, the 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,12 +21,12 @@ from bot.slack.app import SlackEnv, web_client
 from bot.slack.dedupe import SeenEvents
 from bot.slack.manifest import build_manifest, manifest_yaml
 from bot.slack.router import question_text
-from bot.state_db import open_state_db
 from i18n import Language
 from metrics.answer import Column
 from metrics.errors import ConfigError, UnknownWord
 from tests import slack_backend as SB
 from tests.slack_emulator import SlackEmulator, check_blocks
+from tests.state_connections import Opener
 
 
 def test_huge_answers_stay_within_block_kit_limits() -> None:
@@ -148,21 +149,21 @@ def test_access_fails_closed_when_slack_cannot_tell(emulator: SlackEmulator) -> 
     assert _access(emulator, users=["ann@example.com"]).check("U1", "C1") == "user"
 
 
-def test_seen_events_dedupe_across_connections(tmp_path: Path) -> None:
-    a = SeenEvents(open_state_db(tmp_path / "s.sqlite"))
-    b = SeenEvents(open_state_db(tmp_path / "s.sqlite"))  # a second process's connection
+def test_seen_events_dedupe_across_connections(tmp_path: Path, open_state: Opener) -> None:
+    a = SeenEvents(open_state(tmp_path / "s.sqlite"))
+    b = SeenEvents(open_state(tmp_path / "s.sqlite"))  # a second process's connection
     assert a.first_time("Ev1") is True
     assert b.first_time("Ev1") is False and a.first_time("Ev1") is False
     assert b.first_time("Ev2") is True
 
 
-def test_audit_log_is_wal_and_records_outcomes(tmp_path: Path) -> None:
+def test_audit_log_is_wal_and_records_outcomes(tmp_path: Path, open_state: Opener) -> None:
     path = tmp_path / "s.sqlite"
-    log = AuditLog(open_state_db(path))
+    log = AuditLog(open_state(path))
     e = log.start(user="U1", channel="C1", source="dm", question="calls")
     log.finish(e, outcome="answered", sql="SELECT 1", rows=3)
-    con = sqlite3.connect(path)
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with closing(sqlite3.connect(path)) as con:  # another connection sees the file's mode
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     row = log.rows()[0]
     assert (row["outcome"], row["row_count"], row["sql"]) == ("answered", 3, "SELECT 1")
     assert row["asked_at"].endswith("+00:00") and row["duration_ms"] >= 0

@@ -3,7 +3,9 @@ open it at once, the stores' SQL on each, and a PostgreSQL URL in app.yaml."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -15,7 +17,7 @@ from bot.slack.dedupe import SeenEvents
 from bot.state_connection import where
 from bot.state_db import open_state_db
 from bot.state_schema import MIGRATIONS, Migration, migrate
-from metrics.errors import ConfigError
+from metrics.errors import ConfigError, InternalError
 from tests.pg_server import PgServer, free_port
 
 
@@ -117,6 +119,33 @@ def test_a_dropped_postgresql_connection_is_reopened(pg_server: PgServer) -> Non
         SeenEvents(db).first_time("Ev1")  # the statement in flight fails …
     assert SeenEvents(db).first_time("Ev1") is True  # … the next one reconnects
     db.close()
+
+
+def test_a_closed_connection_stays_closed(state_database: str) -> None:
+    """Reconnecting (above) is for a connection that broke: one closed on purpose and reopened
+    by a late statement would be a connection nobody closes."""
+    db = open_state_db(state_database)
+    db.close()
+    assert db.closed
+    with pytest.raises(InternalError, match="state database connection to .* is closed"):
+        SeenEvents(db).first_time("Ev1")
+
+
+def test_a_connection_dropped_open_says_so(state_database: str) -> None:
+    """As an open file does, on both engines (sqlite3 says nothing before Python 3.13): a
+    ResourceWarning, which python -X dev shows and every test fails on (tests/conftest.py)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        closed = open_state_db(state_database)
+        closed.close()
+        dropped = open_state_db(state_database)
+        location = dropped.location
+        del closed, dropped
+        gc.collect()  # psycopg's own connection, in reference cycles, warns too
+    said = [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+    assert [m for m in said if m.startswith("state database")] == [
+        f"state database connection to {location} was never closed"
+    ]
 
 
 def test_a_literal_percent_beside_parameters(state_database: str) -> None:

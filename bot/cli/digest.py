@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import closing
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -113,7 +114,11 @@ def list_cmd(config: ConfigOpt = None, db: DbOpt = None) -> None:
         check_questions(cfg, config or "app.yaml")
     except ConfigError as e:
         fail(str(e))
-    store = StateStore(open_state(cfg))
+    with closing(StateStore(open_state(cfg))) as store:
+        _list(cfg, store)
+
+
+def _list(cfg: AppConfig, store: StateStore) -> None:
     now = datetime.now(UTC)
     jobs = jobs_of(cfg, store)
     if not jobs:
@@ -147,7 +152,13 @@ def run_cmd(
     cfg = load_config(config, db)
     if dry_run and out is None:
         fail("digest run: --dry-run needs --out DIR")
-    store = StateStore(open_state(cfg))
+    with closing(StateStore(open_state(cfg))) as store:
+        _run(cfg, store, name, today, dry_run, out)
+
+
+def _run(
+    cfg: AppConfig, store: StateStore, name: str, today: str | None, dry_run: bool, out: Path | None
+) -> None:
     job = find_job(cfg, store, name)
     day: date = parse_today(today) or datetime.now(job.tz).date()
     fires = job.schedule.fires_on(day, job.tz)

@@ -497,10 +497,13 @@ class DigestLoop:
     thread: threading.Thread
     stop_event: threading.Event
     scheduler: Scheduler
+    own_store: StateStore | None = None  # opened by start_digest_loop: closed by stop()
 
     def stop(self, timeout: float = 10) -> None:
         self.stop_event.set()
         self.thread.join(timeout)
+        if self.own_store is not None:
+            self.own_store.close()
 
 
 def start_digest_loop(
@@ -516,7 +519,9 @@ def start_digest_loop(
     """Start the background thread of ``kpibot serve`` that sends digests and alerts (on the
     bot's state connection ``store``, else one of its own)."""
     settings = config.digest_delivery
-    store = store or StateStore(open_state_db(config.state_location))
+    own_store = None
+    if store is None:
+        store = own_store = StateStore(open_state_db(config.state_location))
     # Same token and URL as the bot's client, without its blind retries (see digest_client).
     own = digest_client(client.token, client.base_url, int(client.timeout or 30))
     poster = SlackPoster(own, retries=settings.retries, base_delay=settings.retry_base_seconds)
@@ -534,4 +539,4 @@ def start_digest_loop(
 
     thread = threading.Thread(target=loop, name="kpibot-digests", daemon=True)
     thread.start()
-    return DigestLoop(thread, stop, scheduler)
+    return DigestLoop(thread, stop, scheduler, own_store)
