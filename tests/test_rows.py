@@ -70,6 +70,22 @@ def test_hierarchy_visibility_is_the_hand_worked_one(people: Any) -> None:
     assert _owners(people, "  OLGA@Example.com", p) == ("U2", "U3", "U6")
 
 
+def test_a_scope_is_worked_out_once_per_snapshots_people(db: Path, people: Any) -> None:
+    # The bot asks for the asker's scope with every question; the people are one snapshot's.
+    p = RowPolicy(rows="hierarchy")
+    ian = people.by_email("ian@example.com")
+    first = scope_of(people, ian, p)
+    assert scope_of(people, ian, p) is first
+    assert scope_of(people, ian, RowPolicy(rows="hierarchy", manager_reports=True)) is not first
+    fresh = load_people(SnapshotReader(db).cursor())  # as the next snapshot's are read
+    again = scope_of(fresh, fresh.by_email("ian@example.com"), p)
+    assert again is not first and again == first
+    # E-mails are looked up in an index built once: an active user before an inactive one
+    # (U4 Dana is inactive), case and spaces ignored.
+    assert people.by_email(" DANA@example.com ").id == "U4"
+    assert people.by_email("nobody@example.com") is None
+
+
 def test_all_roles_admins_and_the_default_see_everything(people: Any) -> None:
     assert _owners(people, "alice@example.com", RowPolicy()) is None  # rows: all
     vp_all = RowPolicy(rows="hierarchy", all_roles=("VP Sales",))
