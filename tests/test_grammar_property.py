@@ -139,7 +139,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealBackend]:
     db = load_fixture_org(tmp_path_factory.mktemp("org") / "k.duckdb")
     b = RealBackend(config.load(ORG_CONFIG, db=str(db)))
     yield b
-    b.reader.close()
+    b.close()  # also the state connection a mutated question naming a dashboard opened
 
 
 def answered(backend: RealBackend, text: str) -> None:
