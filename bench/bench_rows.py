@@ -61,9 +61,8 @@ HEADER = (
     "question", "unfiltered", "bare", "scoped", "bare scoped", "rows", "change", "ms",
     "CPU ms", "CPU",
 )  # fmt: skip
-# The filter alone: a sum over a table of a few rows, plain and with each form of the filter.
-# Not count(*): DuckDB answers a bare count(*) from the table's row count without scanning, so
-# the filter's floor came out twice what it is (0.17 ms; a scan with the filter adds ~0.08).
+# The filter alone: a sum over a table of a few rows, plain and with each form of the filter
+# (a sum: DuckDB may answer a bare count(*) from the table's row count, without a scan).
 FLOOR_SQL = f'SELECT sum(r.key) FROM "{owner_keys.KEYS}" AS r'
 FLOOR_FILTERS = {
     "list": " WHERE r.Id IN (SELECT unnest($scope_owners))",
