@@ -11,6 +11,7 @@ A folder that already exists is left as its owner made it, except the ones kpibo
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -45,3 +46,16 @@ def private_file(path: Path) -> None:
     except FileExistsError:
         pass
     os.chmod(path, FILE_MODE)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (0600) whole or not at all: through a temporary file renamed
+    over it. A folder this process may not write to only loses the file (OSError swallowed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        private_dir(path.parent)
+        private_file(tmp)
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)

@@ -11,7 +11,6 @@ for the process (a second cache opened by the same process is not checked again)
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import duckdb
 
 from cache import schema
 from cache.connection import connect
-from cache.private_files import private_dir, private_file
+from cache.private_files import write_private
 from metrics.catalog import Catalog
 from metrics.compiler import compile_query, query_params
 from metrics.errors import ConfigError, UserError
@@ -121,12 +120,5 @@ def validate_catalog_once(catalog: Catalog, settings: OrgSettings | None, stamp:
     if ran:
         validate_catalog(catalog, settings)
         _passed.add(key)
-    tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}")
-    try:
-        private_dir(stamp.parent)
-        private_file(tmp)
-        tmp.write_text(key + "\n", encoding="ascii")
-        os.replace(tmp, stamp)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    write_private(stamp, key + "\n")
     return ran

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from cache.private_files import private_file
+from cache.private_files import write_private
 from cache.snapshot import sidecar
 from metrics import snapshot_keys
 from metrics.catalog import USER_SCOPE, Catalog
@@ -163,12 +162,6 @@ def _read_kept(path: Path) -> dict[str, tuple[str, ...]] | None:
 
 
 def _keep(path: Path, values: dict[str, tuple[str, ...]]) -> None:
-    """Write ``values`` beside the snapshot, whole or not at all; a folder this process may not
-    write to only costs the next process the queries."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    try:
-        private_file(tmp)
-        tmp.write_text(json.dumps(values, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+    """Write ``values`` beside the snapshot (a folder this process may not write to only costs
+    the next process the queries)."""
+    write_private(path, json.dumps(values, ensure_ascii=False))
